@@ -1,0 +1,113 @@
+/**
+ * A recording `StreamEnvironment`: running a job function against it yields the
+ * job's transformations. No operator runs here.
+ */
+import type {
+  AggregateFunction, CollectionSourceOptions, DataStream, KeyedStream, KeyValue, RedisStreamSinkOptions, RedisStreamSourceOptions,
+  SinkDescriptor, StreamEntry, StreamEnvironment, WindowAssigner, WindowedStream, WindowResultFunction,
+} from '../sdk/types.js';
+import type { SinkSpec, Transformation } from './transformations.js';
+import { InvalidJobError } from './errors.js';
+
+interface SinkDescriptorImpl<T> extends SinkDescriptor<T> { spec: SinkSpec }
+
+export class GraphBuilder implements StreamEnvironment {
+  readonly transformations: Transformation[] = [];
+  jobName: string | undefined;
+  readonly windows = {
+    tumbling(sizeMs: number): WindowAssigner {
+      if (!Number.isFinite(sizeMs) || sizeMs <= 0) throw new InvalidJobError(`window size must be a positive number of milliseconds, got ${sizeMs}`);
+      return { kind: 'tumbling-event-time', sizeMs };
+    },
+  };
+
+  constructor(readonly parallelism: number) {}
+
+  setJobName(name: string): void {
+    this.jobName = String(name);
+  }
+
+  fromRedisStreams(options: RedisStreamSourceOptions): DataStream<StreamEntry> {
+    if (!options || typeof options.url !== 'string') throw new InvalidJobError('fromRedisStreams needs options.url (a redis:// URL)');
+    if (!Array.isArray(options.streams) || options.streams.length === 0 || options.streams.some((s) => typeof s !== 'string' || !s)) {
+      throw new InvalidJobError('fromRedisStreams needs options.streams, a non-empty list of stream keys');
+    }
+    const id = this.add({ kind: 'source-redis', name: options.name ?? 'Redis Streams Source', options } as Transformation);
+    return this.stream<StreamEntry>(id);
+  }
+
+  fromElements<T>(elements: T[], options: CollectionSourceOptions<T> = {}): DataStream<T> {
+    if (!Array.isArray(elements)) throw new InvalidJobError('fromElements needs an array');
+    const id = this.add({ kind: 'source-elements', name: options.name ?? 'Collection Source', elements, options } as Transformation);
+    return this.stream<T>(id);
+  }
+
+  redisStreamSink<T>(options: RedisStreamSinkOptions<T>): SinkDescriptor<T> {
+    if (!options || typeof options.url !== 'string' || typeof options.stream !== 'string' || typeof options.fields !== 'function') {
+      throw new InvalidJobError('redisStreamSink needs { url, stream, fields(record) }');
+    }
+    const name = options.name ?? 'Redis Streams Sink';
+    const d: SinkDescriptorImpl<T> = { kind: 'redis-stream', name, spec: { kind: 'redis-stream', name, options: options as RedisStreamSinkOptions<unknown> } };
+    return d;
+  }
+
+  fileSink<T>(path: string, name = 'File Sink'): SinkDescriptor<T> {
+    if (typeof path !== 'string' || !path) throw new InvalidJobError('fileSink needs a path');
+    const d: SinkDescriptorImpl<T> = { kind: 'file', name, spec: { kind: 'file', name, path } };
+    return d;
+  }
+
+  private add(t: Transformation): number {
+    const id = this.transformations.length;
+    this.transformations.push({ ...t, id });
+    return id;
+  }
+
+  private fn(f: unknown, what: string): void {
+    if (typeof f !== 'function') throw new InvalidJobError(`${what} needs a function`);
+  }
+
+  private stream<T>(input: number): DataStream<T> {
+    return {
+      map: <O>(fn: (r: T) => O, name = 'Map') => { this.fn(fn, 'map'); return this.stream<O>(this.add({ kind: 'map', name, input, fn } as Transformation)); },
+      filter: (fn: (r: T) => boolean, name = 'Filter') => { this.fn(fn, 'filter'); return this.stream<T>(this.add({ kind: 'filter', name, input, fn } as Transformation)); },
+      flatMap: <O>(fn: (r: T) => Iterable<O>, name = 'FlatMap') => { this.fn(fn, 'flatMap'); return this.stream<O>(this.add({ kind: 'flatMap', name, input, fn } as Transformation)); },
+      keyBy: <K extends KeyValue>(selector: (r: T) => K, name = 'KeyBy') => {
+        this.fn(selector, 'keyBy');
+        return this.keyed<T, K>(this.add({ kind: 'keyBy', name, input, selector } as Transformation));
+      },
+      sinkTo: (sink: SinkDescriptor<T>) => {
+        const spec = (sink as SinkDescriptorImpl<T>)?.spec;
+        if (!spec) throw new InvalidJobError('sinkTo needs a sink made by env.redisStreamSink or env.fileSink');
+        this.add({ kind: 'sink', name: spec.name, input, sink: spec } as Transformation);
+      },
+    };
+  }
+
+  private keyed<T, K extends KeyValue>(input: number): KeyedStream<T, K> {
+    return {
+      window: (assigner: WindowAssigner): WindowedStream<T, K> => {
+        if (!assigner || assigner.kind !== 'tumbling-event-time') throw new InvalidJobError('window needs an assigner from env.windows');
+        const windowed = (aggregate: AggregateFunction<unknown, unknown, unknown>, result: unknown, name: string) =>
+          this.add({ kind: 'window', name, input, assigner, aggregate, result } as Transformation);
+        return {
+          reduce: <O>(fn: (a: T, b: T) => T, result?: WindowResultFunction<K, T, O>, name?: string) => {
+            this.fn(fn, 'reduce');
+            const agg: AggregateFunction<T, { v?: T; has: boolean }, T> = {
+              createAccumulator: () => ({ has: false }),
+              add: (acc, r) => (acc.has ? { has: true, v: fn(acc.v as T, r) } : { has: true, v: r }),
+              getResult: (acc) => acc.v as T,
+            };
+            return this.stream<O>(windowed(agg as AggregateFunction<unknown, unknown, unknown>, result, name ?? `Window(Tumbling ${assigner.sizeMs}ms, Reduce)`));
+          },
+          aggregate: <A, R, O>(fn: AggregateFunction<T, A, R>, result?: WindowResultFunction<K, R, O>, name?: string) => {
+            if (!fn || typeof fn.createAccumulator !== 'function' || typeof fn.add !== 'function' || typeof fn.getResult !== 'function') {
+              throw new InvalidJobError('aggregate needs { createAccumulator, add, getResult }');
+            }
+            return this.stream<O>(windowed(fn as AggregateFunction<unknown, unknown, unknown>, result, name ?? `Window(Tumbling ${assigner.sizeMs}ms, Aggregate)`));
+          },
+        };
+      },
+    };
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The job-authoring API. A bundle's entry export is a `JobFunction`: it receives
+ * a `StreamEnvironment` and the program arguments and describes a dataflow.
+ * Bundles need no runtime import of ebbflow; `import type` these declarations.
+ */
+export type KeyValue = string | number | bigint | boolean;
+
+/** One entry of a Redis stream as the Redis Streams source emits it. */
+export interface StreamEntry {
+  /** The stream key (one stream = one input partition). */
+  stream: string;
+  /** The entry id, e.g. "1700000000000-0". */
+  id: string;
+  fields: Record<string, string>;
+}
+
+export interface WatermarkStrategy<T> {
+  /** Event time of a record, epoch milliseconds. */
+  timestamp: (record: T) => number;
+  /** Bounded out-of-orderness: watermark = max ts seen − this. @default 0 */
+  maxOutOfOrdernessMs?: number;
+}
+
+export interface RedisStreamSourceOptions<T = StreamEntry> {
+  /** Redis URL, e.g. redis://127.0.0.1:6379. */
+  url: string;
+  /** Stream keys; each is one partition, spread round-robin over source subtasks. */
+  streams: string[];
+  /** Where to start reading. @default 'earliest' */
+  startFrom?: 'earliest' | 'latest';
+  /** Per-partition event-time watermarks (the minimum over partitions is emitted). */
+  watermarks?: WatermarkStrategy<StreamEntry>;
+  /** Entries per XREAD. @default 1000 */
+  batchSize?: number;
+  /** Operator name shown in the job graph. @default 'Redis Streams Source' */
+  name?: string;
+  /** Internal marker for typing; leave unset. */
+  readonly __type?: T;
+}
+
+export interface RedisStreamSinkOptions<T> {
+  url: string;
+  stream: string;
+  /** Turns a record into the entry's fields. */
+  fields: (record: T) => Record<string, string | number>;
+  /** @default 'Redis Streams Sink' */
+  name?: string;
+}
+
+export interface CollectionSourceOptions<T> {
+  /** Event time of each element, if the job uses event time. */
+  timestamp?: (record: T) => number;
+  name?: string;
+}
+
+export interface TimeWindow {
+  /** Inclusive start, epoch ms. */
+  start: number;
+  /** Exclusive end, epoch ms. */
+  end: number;
+}
+
+export interface WindowAssigner {
+  readonly kind: 'tumbling-event-time';
+  readonly sizeMs: number;
+}
+
+export interface AggregateFunction<T, A, R> {
+  createAccumulator: () => A;
+  add: (accumulator: A, record: T) => A;
+  getResult: (accumulator: A) => R;
+}
+
+/** Called once per fired window with the key, the window and the aggregate. */
+export type WindowResultFunction<K, R, O> = (key: K, window: TimeWindow, result: R) => O;
+
+export interface DataStream<T> {
+  map<O>(fn: (record: T) => O, name?: string): DataStream<O>;
+  filter(fn: (record: T) => boolean, name?: string): DataStream<T>;
+  flatMap<O>(fn: (record: T) => Iterable<O>, name?: string): DataStream<O>;
+  keyBy<K extends KeyValue>(selector: (record: T) => K, name?: string): KeyedStream<T, K>;
+  sinkTo(sink: SinkDescriptor<T>): void;
+}
+
+export interface KeyedStream<T, K extends KeyValue> {
+  window(assigner: WindowAssigner): WindowedStream<T, K>;
+}
+
+export interface WindowedStream<T, K extends KeyValue> {
+  reduce<O = T>(fn: (a: T, b: T) => T, result?: WindowResultFunction<K, T, O>, name?: string): DataStream<O>;
+  aggregate<A, R, O = R>(fn: AggregateFunction<T, A, R>, result?: WindowResultFunction<K, R, O>, name?: string): DataStream<O>;
+}
+
+/** Opaque sink description made by the environment's sink factories. */
+export interface SinkDescriptor<T> {
+  readonly kind: string;
+  readonly name: string;
+  readonly __type?: T;
+}
+
+export interface StreamEnvironment {
+  /** The job's parallelism as requested at submission. */
+  readonly parallelism: number;
+  /** Names the job (shown in the REST API). @default the bundle's file name */
+  setJobName(name: string): void;
+  fromRedisStreams(options: RedisStreamSourceOptions): DataStream<StreamEntry>;
+  /** A bounded source; the job FINISHES when every source has ended. */
+  fromElements<T>(elements: T[], options?: CollectionSourceOptions<T>): DataStream<T>;
+  redisStreamSink<T>(options: RedisStreamSinkOptions<T>): SinkDescriptor<T>;
+  /** Appends each record as one JSON line to a file (for tests and debugging; parallelism 1). */
+  fileSink<T>(path: string, name?: string): SinkDescriptor<T>;
+  readonly windows: {
+    tumbling(sizeMs: number): WindowAssigner;
+  };
+}
+
+/** What a bundle's entry export must be. It may be async. */
+export type JobFunction = (env: StreamEnvironment, args: string[]) => void | Promise<void>;

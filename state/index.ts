@@ -1,0 +1,6 @@
+/** Key-group maths and keyed state. Snapshots and checkpoint storage arrive with the distributed runtime. */
+export {
+  DEFAULT_LOWER_BOUND_MAX_PARALLELISM, UPPER_BOUND_MAX_PARALLELISM, canonicalKey, keyHash, assignToKeyGroup,
+  operatorIndexForKeyGroup, keyGroupRangeForSubtask, defaultMaxParallelism, checkParallelism,
+} from './key-groups.js';
+export type { Key, KeyGroupRange } from './key-groups.js';
