@@ -32,13 +32,13 @@ export class GraphBuilder implements StreamEnvironment {
     if (!Array.isArray(options.streams) || options.streams.length === 0 || options.streams.some((s) => typeof s !== 'string' || !s)) {
       throw new InvalidJobError('fromRedisStreams needs options.streams, a non-empty list of stream keys');
     }
-    const id = this.add({ kind: 'source-redis', name: options.name ?? 'Redis Streams Source', options } as Transformation);
+    const id = this.add({ kind: 'source-redis', name: options.name ?? 'Redis Streams Source', options });
     return this.stream<StreamEntry>(id);
   }
 
   fromElements<T>(elements: T[], options: CollectionSourceOptions<T> = {}): DataStream<T> {
     if (!Array.isArray(elements)) throw new InvalidJobError('fromElements needs an array');
-    const id = this.add({ kind: 'source-elements', name: options.name ?? 'Collection Source', elements, options } as Transformation);
+    const id = this.add({ kind: 'source-elements', name: options.name ?? 'Collection Source', elements, options });
     return this.stream<T>(id);
   }
 
@@ -57,9 +57,9 @@ export class GraphBuilder implements StreamEnvironment {
     return d;
   }
 
-  private add(t: Transformation): number {
+  private add(t: object): number {
     const id = this.transformations.length;
-    this.transformations.push({ ...t, id });
+    this.transformations.push({ ...t, id } as Transformation);
     return id;
   }
 
@@ -69,17 +69,17 @@ export class GraphBuilder implements StreamEnvironment {
 
   private stream<T>(input: number): DataStream<T> {
     return {
-      map: <O>(fn: (r: T) => O, name = 'Map') => { this.fn(fn, 'map'); return this.stream<O>(this.add({ kind: 'map', name, input, fn } as Transformation)); },
-      filter: (fn: (r: T) => boolean, name = 'Filter') => { this.fn(fn, 'filter'); return this.stream<T>(this.add({ kind: 'filter', name, input, fn } as Transformation)); },
-      flatMap: <O>(fn: (r: T) => Iterable<O>, name = 'FlatMap') => { this.fn(fn, 'flatMap'); return this.stream<O>(this.add({ kind: 'flatMap', name, input, fn } as Transformation)); },
+      map: <O>(fn: (r: T) => O, name = 'Map') => { this.fn(fn, 'map'); return this.stream<O>(this.add({ kind: 'map', name, input, fn })); },
+      filter: (fn: (r: T) => boolean, name = 'Filter') => { this.fn(fn, 'filter'); return this.stream<T>(this.add({ kind: 'filter', name, input, fn })); },
+      flatMap: <O>(fn: (r: T) => Iterable<O>, name = 'FlatMap') => { this.fn(fn, 'flatMap'); return this.stream<O>(this.add({ kind: 'flatMap', name, input, fn })); },
       keyBy: <K extends KeyValue>(selector: (r: T) => K, name = 'KeyBy') => {
         this.fn(selector, 'keyBy');
-        return this.keyed<T, K>(this.add({ kind: 'keyBy', name, input, selector } as Transformation));
+        return this.keyed<T, K>(this.add({ kind: 'keyBy', name, input, selector }));
       },
       sinkTo: (sink: SinkDescriptor<T>) => {
         const spec = (sink as SinkDescriptorImpl<T>)?.spec;
         if (!spec) throw new InvalidJobError('sinkTo needs a sink made by env.redisStreamSink or env.fileSink');
-        this.add({ kind: 'sink', name: spec.name, input, sink: spec } as Transformation);
+        this.add({ kind: 'sink', name: spec.name, input, sink: spec });
       },
     };
   }
@@ -89,7 +89,7 @@ export class GraphBuilder implements StreamEnvironment {
       window: (assigner: WindowAssigner): WindowedStream<T, K> => {
         if (!assigner || assigner.kind !== 'tumbling-event-time') throw new InvalidJobError('window needs an assigner from env.windows');
         const windowed = (aggregate: AggregateFunction<unknown, unknown, unknown>, result: unknown, name: string) =>
-          this.add({ kind: 'window', name, input, assigner, aggregate, result } as Transformation);
+          this.add({ kind: 'window', name, input, assigner, aggregate, result });
         return {
           reduce: <O>(fn: (a: T, b: T) => T, result?: WindowResultFunction<K, T, O>, name?: string) => {
             this.fn(fn, 'reduce');

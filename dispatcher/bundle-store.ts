@@ -1,0 +1,236 @@
+/**
+ * The dispatcher's job-bundle store, the back end of `POST /jars/upload` (Flink-compatible ids
+ * `<32 hex>_<file name>`). Layout under `dir`:
+ *   <id>          the uploaded file (a .js/.mjs module, or the original archive)
+ *   <id>.d/       archives only: the extracted bundle, which is what a job process loads
+ *   <id>.json     sidecar {name, uploaded, size, kind, entry}, written last; only ids with one exist
+ *   .tmp/         uploads in progress; emptied by init()
+ * The store validates archives (safe names, manifest and entry present) but never imports or
+ * runs the bundle's code.
+ */
+import { randomUUID } from 'node:crypto';
+import { lstat, mkdir, open, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
+import { resolveEntryModule } from '../runtime/bundle-loader.js';
+import { BundleLoadError } from '../runtime/errors.js';
+import { BundleRejectedError, extractArchive, MAX_ARCHIVE_ENTRIES, type ArchiveFormat } from './archive.js';
+
+export { BundleRejectedError, extractArchive, extractTarGz, extractZip, MAX_ARCHIVE_ENTRIES, unsafeEntryReason } from './archive.js';
+export type { ArchiveFormat, ExtractLimits } from './archive.js';
+
+export interface BundleStoreOptions {
+  /** Directory holding the bundles, e.g. `<dataDir>/jars`. */
+  dir: string;
+  /** Largest accepted upload in bytes (default 100 MB); archives may expand to 4× this. */
+  maxBytes?: number;
+}
+
+export interface StoredBundle {
+  id: string;
+  /** The uploaded file's name (without any directory part). */
+  name: string;
+  /** Upload time, epoch ms. */
+  uploaded: number;
+  /** Size of the uploaded file in bytes. */
+  size: number;
+  kind: 'module' | 'archive';
+  /** What the job process loads: the module file itself, or the extracted directory of an archive. */
+  bundlePath: string;
+  /** Archives: the entry module named by the manifest, relative to bundlePath. */
+  entry: string | undefined;
+}
+
+export const DEFAULT_MAX_BUNDLE_BYTES = 100 * 1024 * 1024;
+export const BUNDLE_ID_PATTERN = /^[0-9a-f]{32}_[A-Za-z0-9._-]+$/;
+export const ACCEPTED_EXTENSIONS = ['.js', '.mjs', '.zip', '.jar', '.tgz', '.tar.gz'] as const;
+
+const MAX_NAME_LENGTH = 200;
+const TMP = '.tmp';
+
+interface Sidecar {
+  name: string;
+  uploaded: number;
+  size: number;
+  kind: 'module' | 'archive';
+  entry: string | null;
+}
+
+/** The bundle kind and archive format for a file name, or undefined when its extension is not accepted. */
+export function classifyBundleName(name: string): { kind: 'module' | 'archive'; format?: ArchiveFormat; ext: string } | undefined {
+  const lower = name.toLowerCase();
+  const ext = ACCEPTED_EXTENSIONS.find((e) => lower.endsWith(e));
+  if (!ext) return undefined;
+  if (ext === '.js' || ext === '.mjs') return { kind: 'module', ext };
+  return { kind: 'archive', format: ext === '.zip' || ext === '.jar' ? 'zip' : 'tgz', ext };
+}
+
+/** Keeps `[A-Za-z0-9._-]` of the base name, replacing anything else by `_`; long names keep their extension. */
+export function sanitizeBundleName(baseName: string, ext: string): string {
+  let safe = baseName.replace(/[^A-Za-z0-9._-]/g, '_');
+  if (safe.length > MAX_NAME_LENGTH) safe = safe.slice(0, MAX_NAME_LENGTH - ext.length) + safe.slice(safe.length - ext.length);
+  return safe;
+}
+
+function isSidecar(v: unknown): v is Sidecar {
+  const s = v as Sidecar;
+  return (
+    typeof s === 'object' && s !== null && typeof s.name === 'string' && typeof s.uploaded === 'number' &&
+    typeof s.size === 'number' && (s.kind === 'module' || s.kind === 'archive') && (s.entry === null || typeof s.entry === 'string')
+  );
+}
+
+export class BundleStore {
+  readonly dir: string;
+  readonly maxBytes: number;
+  private readonly tmpDir: string;
+  private lastUploaded = 0;
+
+  constructor(opts: BundleStoreOptions) {
+    this.dir = resolve(opts.dir);
+    this.maxBytes = opts.maxBytes !== undefined && opts.maxBytes > 0 ? opts.maxBytes : DEFAULT_MAX_BUNDLE_BYTES;
+    this.tmpDir = join(this.dir, TMP);
+  }
+
+  /**
+   * Creates the directories and removes what a crashed run left: temp files and bundles without a
+   * sidecar. Call once at startup, before any save().
+   */
+  async init(): Promise<void> {
+    await mkdir(this.tmpDir, { recursive: true });
+    for (const name of await readdir(this.tmpDir)) await rm(join(this.tmpDir, name), { recursive: true, force: true });
+    const names = new Set(await readdir(this.dir));
+    for (const name of names) {
+      const id = name.endsWith('.d') ? name.slice(0, -2) : name;
+      if (BUNDLE_ID_PATTERN.test(id) && !id.endsWith('.json') && !names.has(`${id}.json`)) {
+        await rm(join(this.dir, name), { recursive: true, force: true });
+      }
+    }
+  }
+
+  async save(originalName: string, data: NodeJS.ReadableStream | AsyncIterable<Uint8Array>): Promise<StoredBundle> {
+    const baseName = originalName.split(/[\\/]/).pop() ?? '';
+    const cls = classifyBundleName(baseName);
+    if (!cls) {
+      throw new BundleRejectedError(`unsupported bundle file "${baseName}": accepted extensions are ${ACCEPTED_EXTENSIONS.join(', ')}`);
+    }
+    const id = `${randomUUID().replace(/-/g, '')}_${sanitizeBundleName(baseName, cls.ext)}`;
+    await mkdir(this.tmpDir, { recursive: true });
+    const tmpBase = join(this.tmpDir, randomUUID());
+    const tmpFile = tmpBase;
+    const tmpDirD = `${tmpBase}.d`;
+    const finalFile = join(this.dir, id);
+    const finalDir = `${finalFile}.d`;
+    let placed = false;
+    try {
+      const size = await this.receive(data, tmpFile);
+      let entry: string | undefined;
+      if (cls.kind === 'archive') {
+        await mkdir(tmpDirD);
+        await extractArchive(cls.format!, tmpFile, tmpDirD, { maxTotalBytes: 4 * this.maxBytes, maxEntries: MAX_ARCHIVE_ENTRIES });
+        entry = await this.checkManifest(tmpDirD);
+      }
+      const uploaded = (this.lastUploaded = Math.max(Date.now(), this.lastUploaded + 1)); // strictly newer: stable list order
+      placed = true;
+      if (cls.kind === 'archive') await rename(tmpDirD, finalDir);
+      await rename(tmpFile, finalFile);
+      const sidecar: Sidecar = { name: baseName, uploaded, size, kind: cls.kind, entry: entry ?? null };
+      const tmpSidecar = `${tmpBase}.json`;
+      await writeFile(tmpSidecar, JSON.stringify(sidecar), { flag: 'wx' });
+      await rename(tmpSidecar, `${finalFile}.json`);
+      return this.toStored(id, sidecar);
+    } catch (err) {
+      await Promise.all([tmpFile, tmpDirD, `${tmpBase}.json`].map((p) => rm(p, { recursive: true, force: true }).catch(() => {})));
+      if (placed) await Promise.all([finalFile, finalDir].map((p) => rm(p, { recursive: true, force: true }).catch(() => {})));
+      throw err;
+    }
+  }
+
+  /** Newest first. */
+  async list(): Promise<StoredBundle[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    const ids = names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5)).filter((id) => BUNDLE_ID_PATTERN.test(id));
+    const found = await Promise.all(ids.map((id) => this.get(id)));
+    return found
+      .filter((b): b is StoredBundle => b !== undefined)
+      .sort((a, b) => b.uploaded - a.uploaded || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** The bundle, or undefined for unknown and malformed ids. */
+  async get(id: string): Promise<StoredBundle | undefined> {
+    if (typeof id !== 'string' || !BUNDLE_ID_PATTERN.test(id)) return undefined;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(await readFile(join(this.dir, `${id}.json`), 'utf8'));
+    } catch {
+      return undefined;
+    }
+    return isSidecar(parsed) ? this.toStored(id, parsed) : undefined;
+  }
+
+  /** Removes the bundle; false when the id is unknown or malformed. */
+  async delete(id: string): Promise<boolean> {
+    if (typeof id !== 'string' || !BUNDLE_ID_PATTERN.test(id)) return false;
+    const file = join(this.dir, id);
+    try {
+      await rm(`${file}.json`); // first, so the bundle vanishes from list()/get() at once
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
+    await rm(`${file}.d`, { recursive: true, force: true });
+    await rm(file, { recursive: true, force: true });
+    return true;
+  }
+
+  private toStored(id: string, s: Sidecar): StoredBundle {
+    const file = join(this.dir, id);
+    return {
+      id,
+      name: s.name,
+      uploaded: s.uploaded,
+      size: s.size,
+      kind: s.kind,
+      bundlePath: s.kind === 'archive' ? `${file}.d` : file,
+      entry: s.entry ?? undefined,
+    };
+  }
+
+  /** Streams the upload into `target`, counting bytes; 413 above maxBytes, 400 when empty. */
+  private async receive(data: NodeJS.ReadableStream | AsyncIterable<Uint8Array>, target: string): Promise<number> {
+    const fh = await open(target, 'wx', 0o644);
+    let size = 0;
+    try {
+      for await (const chunk of data as AsyncIterable<Uint8Array | string>) {
+        const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        size += buf.byteLength;
+        if (size > this.maxBytes) throw new BundleRejectedError(`bundle is larger than the limit of ${this.maxBytes} bytes`, 413);
+        await fh.write(buf);
+      }
+    } finally {
+      await fh.close();
+    }
+    if (size === 0) throw new BundleRejectedError('the uploaded bundle file is empty');
+    return size;
+  }
+
+  /** The archive's entry module (relative path), or a 400 saying what is missing. */
+  private async checkManifest(extracted: string): Promise<string> {
+    let full: string;
+    try {
+      full = resolveEntryModule(extracted);
+    } catch (err) {
+      if (err instanceof BundleLoadError) throw new BundleRejectedError(`invalid bundle archive: ${err.message}`, 400, { cause: err });
+      throw err;
+    }
+    const st = await lstat(full);
+    const rel = relative(extracted, full);
+    if (!st.isFile()) throw new BundleRejectedError(`invalid bundle archive: entry module "${rel}" is not a file`);
+    return rel.split(sep).join('/');
+  }
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+/**
+ * Job process entry: one per job, started by the dispatcher's supervisor with
+ * the job spec as JSON in EBBFLOW_JOB_SPEC. Hosts the JobMaster and the job's
+ * ResourceManager (local driver). Shows as `ebbflow-jobmaster <jobid>` in ps.
+ * Cancellation arrives as an IPC message {type:'cancel'} or SIGTERM.
+ */
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { JobRegistry } from '../metadata/index.js';
+import { LocalProcessDriver, ResourceManager } from '../resourcemanager/index.js';
+import { describeError } from '../runtime/errors.js';
+import { JobMaster } from './job-master.js';
+import { compileJobSpec, type JobSpec } from './job-spec.js';
+
+const raw = process.env.EBBFLOW_JOB_SPEC;
+if (!raw) {
+  console.error('ebbflow-jobmaster: EBBFLOW_JOB_SPEC is not set (this process is started by the dispatcher)');
+  process.exit(2);
+}
+const spec = compileJobSpec(JSON.parse(raw) as JobSpec);
+process.title = `ebbflow-jobmaster ${spec.jobId}`;
+const log = pino({ base: { role: 'jobmaster', jobId: spec.jobId } });
+
+const redis = new Redis(spec.redisUrl, { maxRetriesPerRequest: 20 });
+redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection problem'));
+const registry = new JobRegistry(redis, spec.keyPrefix);
+
+const jm = new JobMaster(
+  spec,
+  registry,
+  (address) => new ResourceManager(
+    new LocalProcessDriver({ logDir: join(spec.dataDir, 'logs', spec.jobId) }),
+    { jobId: spec.jobId, jobMasterAddress: address, profile: { cpuCores: 1, memoryMb: spec.taskManagerMemoryMb, slots: spec.slotsPerTaskManager }, logger: log },
+  ),
+  log,
+);
+
+process.on('message', (m: unknown) => {
+  if (m && typeof m === 'object' && (m as { type?: string }).type === 'cancel') jm.cancel();
+});
+process.on('SIGTERM', () => jm.cancel());
+process.on('SIGINT', () => jm.cancel());
+// The dispatcher going away must not take the job down (HA takes over later).
+process.on('disconnect', () => log.warn('lost the IPC channel to the dispatcher; the job keeps running'));
+
+let code = 1;
+try {
+  code = await jm.run();
+} catch (err) {
+  log.fatal({ err }, 'job master crashed');
+  await registry.transition(spec.jobId, 'FAILED', { failureCause: `job master crashed: ${describeError(err)}` }).catch(() => {});
+}
+await redis.quit().catch(() => {});
+setTimeout(() => process.exit(code), 50);

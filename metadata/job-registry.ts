@@ -1,0 +1,174 @@
+/**
+ * Job records in Redis, shared by the dispatcher (creates, lists, supervises)
+ * and the job process (reports its progress). One hash per job at
+ * `<prefix>job:<id>` and a sorted set `<prefix>jobs` by submission time.
+ * State changes go through a compare-and-set script so that nobody can move a
+ * job out of a terminal state (a late report from a dying job process cannot
+ * undo the dispatcher's FAILED, and vice versa).
+ */
+import type { Redis, Result } from 'ioredis';
+import { isTerminal, TERMINAL_STATES, type JobState } from './job-status.js';
+
+export interface VertexInfo {
+  id: string;
+  name: string;
+  parallelism: number;
+  maxParallelism: number;
+  status: string;
+  'start-time': number;
+  'end-time': number;
+  duration: number;
+  tasks: Record<string, number>;
+}
+
+export interface JobRecord {
+  id: string;
+  name: string;
+  state: JobState;
+  jarId: string;
+  bundlePath: string;
+  entryClass: string;
+  programArgs: string[];
+  parallelism: number;
+  maxParallelism: number;
+  submitTime: number;
+  startTime: number;
+  endTime: number;
+  lastModification: number;
+  /** First time the job entered each state, epoch ms. */
+  timestamps: Record<string, number>;
+  failureCause: string;
+  vertices: VertexInfo[];
+  pid: number;
+}
+
+export interface TaskManagerRecord {
+  id: string;
+  jobId: string;
+  pid: number;
+  host: string;
+  dataPort: number;
+  slotsNumber: number;
+  freeSlots: number;
+  lastHeartbeat: number;
+  registeredAt: number;
+}
+
+// KEYS[1] job hash. ARGV[1] new state, ARGV[2] now (ms), ARGV[3] terminal states (comma list),
+// ARGV[4..] extra field/value pairs. Returns 1 when applied, 0 when the job is missing or already terminal.
+const TRANSITION_LUA = `
+local cur = redis.call('HGET', KEYS[1], 'state')
+if not cur then return 0 end
+for s in string.gmatch(ARGV[3], '[^,]+') do if s == cur then return 0 end end
+redis.call('HSET', KEYS[1], 'state', ARGV[1], 'lastModification', ARGV[2])
+redis.call('HSETNX', KEYS[1], 'ts:' .. ARGV[1], ARGV[2])
+for s in string.gmatch(ARGV[3], '[^,]+') do if s == ARGV[1] then redis.call('HSET', KEYS[1], 'endTime', ARGV[2]) end end
+for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+return 1
+`;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    ebbflowTransition(key: string, state: string, now: string, terminal: string, ...fields: string[]): Result<number, Context>;
+  }
+}
+
+function encode(fields: Partial<JobRecord>): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(fields)) {
+    if (v === undefined || k === 'timestamps') continue;
+    out.push(k, typeof v === 'object' ? JSON.stringify(v) : String(v));
+  }
+  return out;
+}
+
+function decode(h: Record<string, string>): JobRecord | undefined {
+  if (!h.id) return undefined;
+  const timestamps: Record<string, number> = {};
+  for (const [k, v] of Object.entries(h)) if (k.startsWith('ts:')) timestamps[k.slice(3)] = Number(v);
+  const json = <T>(s: string | undefined, d: T): T => { try { return s ? (JSON.parse(s) as T) : d; } catch { return d; } };
+  return {
+    id: h.id,
+    name: h.name ?? '',
+    state: (h.state ?? 'INITIALIZING') as JobState,
+    jarId: h.jarId ?? '',
+    bundlePath: h.bundlePath ?? '',
+    entryClass: h.entryClass ?? '',
+    programArgs: json(h.programArgs, []),
+    parallelism: Number(h.parallelism ?? 1),
+    maxParallelism: Number(h.maxParallelism ?? 128),
+    submitTime: Number(h.submitTime ?? 0),
+    startTime: Number(h.startTime ?? h.submitTime ?? 0),
+    endTime: Number(h.endTime ?? -1),
+    lastModification: Number(h.lastModification ?? 0),
+    timestamps,
+    failureCause: h.failureCause ?? '',
+    vertices: json(h.vertices, []),
+    pid: Number(h.pid ?? 0),
+  };
+}
+
+export class JobRegistry {
+  constructor(private readonly redis: Redis, readonly prefix: string) {
+    if (typeof (redis as { ebbflowTransition?: unknown }).ebbflowTransition !== 'function') redis.defineCommand('ebbflowTransition', { numberOfKeys: 1, lua: TRANSITION_LUA });
+  }
+
+  private key(id: string): string { return `${this.prefix}job:${id}`; }
+  private tmKey(id: string): string { return `${this.prefix}job:${id}:taskmanagers`; }
+  private get indexKey(): string { return `${this.prefix}jobs`; }
+
+  /** Creates the record; returns false if a job with this id already exists. */
+  async create(rec: Omit<JobRecord, 'timestamps' | 'lastModification' | 'endTime' | 'failureCause' | 'vertices' | 'pid'>): Promise<boolean> {
+    const created = await this.redis.hsetnx(this.key(rec.id), 'id', rec.id);
+    if (!created) return false;
+    await this.redis.multi()
+      .hset(this.key(rec.id), ...encode({ ...rec, endTime: -1, lastModification: rec.submitTime, failureCause: '', vertices: [], pid: 0 }), `ts:${rec.state}`, String(rec.submitTime))
+      .zadd(this.indexKey, rec.submitTime, rec.id)
+      .exec();
+    return true;
+  }
+
+  async get(id: string): Promise<JobRecord | undefined> {
+    return decode(await this.redis.hgetall(this.key(id)));
+  }
+
+  async list(): Promise<JobRecord[]> {
+    const ids = await this.redis.zrevrange(this.indexKey, 0, -1);
+    if (ids.length === 0) return [];
+    const p = this.redis.pipeline();
+    for (const id of ids) p.hgetall(this.key(id));
+    const res = (await p.exec()) ?? [];
+    return res.map(([, h]) => decode(h as Record<string, string>)).filter((r): r is JobRecord => !!r);
+  }
+
+  /** Moves a job to `state` unless it is already terminal; returns whether it applied. */
+  async transition(id: string, state: JobState, fields: Partial<JobRecord> = {}): Promise<boolean> {
+    const r = await this.redis.ebbflowTransition(this.key(id), state, String(Date.now()), TERMINAL_STATES.join(','), ...encode(fields));
+    return r === 1;
+  }
+
+  /** Updates non-state fields (vertices, pid, name). */
+  async update(id: string, fields: Partial<Omit<JobRecord, 'state'>>): Promise<void> {
+    const f = encode(fields);
+    if (f.length) await this.redis.hset(this.key(id), ...f);
+  }
+
+  async putTaskManager(tm: TaskManagerRecord): Promise<void> {
+    await this.redis.hset(this.tmKey(tm.jobId), tm.id, JSON.stringify(tm));
+  }
+
+  async removeTaskManager(jobId: string, resourceId: string): Promise<void> {
+    await this.redis.hdel(this.tmKey(jobId), resourceId);
+  }
+
+  async clearTaskManagers(jobId: string): Promise<void> {
+    await this.redis.del(this.tmKey(jobId));
+  }
+
+  async taskManagers(jobId: string): Promise<TaskManagerRecord[]> {
+    const h = await this.redis.hgetall(this.tmKey(jobId));
+    return Object.values(h).map((s) => JSON.parse(s) as TaskManagerRecord);
+  }
+
+  static isTerminal = isTerminal;
+}

@@ -1,0 +1,43 @@
+/**
+ * The seam between a job's ResourceManager and its resource provider (Flink's
+ * ResourceManagerDriver). The local driver starts TaskManagers as child
+ * processes; a Mesos driver will accept offers and launch them as tasks. A
+ * driver only starts and stops workers and reports their loss; registration,
+ * slots and heartbeats are the ResourceManager's business.
+ */
+
+/** What one TaskManager needs. */
+export interface ResourceProfile {
+  cpuCores: number;
+  memoryMb: number;
+  slots: number;
+}
+
+export interface WorkerSpec {
+  /** Unique within the job, e.g. `taskmanager-00001` (Flink's Mesos task id style). */
+  resourceId: string;
+  /** 1-based ordinal within the job (shown in ps). */
+  index: number;
+  jobId: string;
+  /** host:port of the JobMaster's RPC endpoint the TaskManager registers with. */
+  jobMasterAddress: string;
+  profile: ResourceProfile;
+}
+
+export interface DriverEventHandler {
+  /** A worker stopped without being released (crash, kill, lost agent). */
+  onWorkerTerminated(resourceId: string, cause: string): void;
+  /** A driver-level failure (e.g. lost connection to the provider). */
+  onError(err: Error): void;
+}
+
+export interface ResourceManagerDriver {
+  readonly name: string;
+  initialize(handler: DriverEventHandler): Promise<void>;
+  /** Starts a worker; resolves once it was launched (not yet registered). */
+  requestWorker(spec: WorkerSpec): Promise<void>;
+  /** Stops a worker on purpose; no onWorkerTerminated follows. */
+  releaseWorker(resourceId: string): Promise<void>;
+  /** Stops every worker and frees the driver's resources. */
+  terminate(): Promise<void>;
+}

@@ -1,0 +1,88 @@
+/**
+ * Local driver: each TaskManager is a child process of the job process on this
+ * machine, shown in ps as `ebbflow-taskmanager <jobid> <n>`, logging to
+ * `<logDir>/<resourceId>.log`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DriverEventHandler, ResourceManagerDriver, WorkerSpec } from '../driver.js';
+
+export interface LocalProcessDriverOptions {
+  logDir: string;
+  /** Where TaskManagers bind their data servers. @default '127.0.0.1' */
+  dataHost?: string;
+  /** Grace period between SIGTERM and SIGKILL when stopping. @default 5000 */
+  stopTimeoutMs?: number;
+  /** Heap cap per TaskManager process, passed as --max-old-space-size. @default profile.memoryMb */
+  maxOldSpaceMb?: number;
+}
+
+const TASKMANAGER_MAIN = fileURLToPath(new URL('../../taskmanager/main.js', import.meta.url));
+
+export class LocalProcessDriver implements ResourceManagerDriver {
+  readonly name = 'local';
+  private handler: DriverEventHandler | undefined;
+  private readonly children = new Map<string, ChildProcess>();
+  private readonly released = new Set<string>();
+
+  constructor(private readonly opts: LocalProcessDriverOptions) {}
+
+  async initialize(handler: DriverEventHandler): Promise<void> {
+    this.handler = handler;
+    mkdirSync(this.opts.logDir, { recursive: true });
+  }
+
+  async requestWorker(spec: WorkerSpec): Promise<void> {
+    const log = openSync(join(this.opts.logDir, `${spec.resourceId}.log`), 'a');
+    const args = [
+      `--max-old-space-size=${this.opts.maxOldSpaceMb ?? spec.profile.memoryMb}`,
+      TASKMANAGER_MAIN,
+      '--job-id', spec.jobId,
+      '--resource-id', spec.resourceId,
+      '--index', String(spec.index),
+      '--job-master', spec.jobMasterAddress,
+      '--slots', String(spec.profile.slots),
+      '--data-host', this.opts.dataHost ?? '127.0.0.1',
+    ];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', log, log], env: process.env });
+    closeSync(log);
+    this.children.set(spec.resourceId, child);
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', reject);
+    });
+    child.once('exit', (code, signal) => {
+      this.children.delete(spec.resourceId);
+      if (this.released.delete(spec.resourceId)) return;
+      this.handler?.onWorkerTerminated(spec.resourceId, `TaskManager ${spec.resourceId} (pid ${child.pid}) exited ${signal ? `on signal ${signal}` : `with code ${code}`}`);
+    });
+  }
+
+  async releaseWorker(resourceId: string): Promise<void> {
+    const child = this.children.get(resourceId);
+    if (!child) return;
+    this.released.add(resourceId);
+    await this.stopChild(child);
+  }
+
+  private stopChild(child: ChildProcess): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), this.opts.stopTimeoutMs ?? 5000);
+      child.once('exit', () => { clearTimeout(timer); resolve(); });
+      child.kill('SIGTERM');
+    });
+  }
+
+  async terminate(): Promise<void> {
+    for (const id of this.children.keys()) this.released.add(id);
+    await Promise.all([...this.children.values()].map((c) => this.stopChild(c)));
+  }
+
+  /** pids of the running TaskManagers (for tests and the REST API). */
+  pids(): number[] {
+    return [...this.children.values()].map((c) => c.pid!).filter(Boolean);
+  }
+}

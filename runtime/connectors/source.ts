@@ -1,0 +1,16 @@
+import type { Collector } from '../elements.js';
+
+/** A source subtask's reader. The subtask loop calls `pollNext` until it returns false (end of input). */
+export interface SourceReader {
+  open(): Promise<void>;
+  /** Emits the next batch (records, then maybe a watermark) into `out`; false when the source has ended. */
+  pollNext(out: Collector): Promise<boolean>;
+  /** Unblocks a pending poll; called from another task on cancellation. */
+  cancel(): void;
+  close(): Promise<void>;
+}
+
+/** Partitions (stream keys, elements) of a source are spread round-robin: partition j → subtask j mod p. */
+export function assignedPartitions<T>(all: T[], subtaskIndex: number, parallelism: number): T[] {
+  return all.filter((_, j) => j % parallelism === subtaskIndex);
+}

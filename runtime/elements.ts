@@ -1,0 +1,33 @@
+/**
+ * What flows between operators and subtasks. Records carry their event time
+ * (`ts`, epoch ms, or undefined) and, behind a keyBy, their key's key group so
+ * that the consumer need not hash twice.
+ */
+export const RECORD = 0;
+export const WATERMARK = 1;
+export const END = 2;
+
+export interface RecordElement { t: typeof RECORD; v: unknown; ts: number | undefined }
+export interface WatermarkElement { t: typeof WATERMARK; wm: number }
+export interface EndElement { t: typeof END }
+export type StreamElement = RecordElement | WatermarkElement | EndElement;
+
+/** Downstream of an operator: where it emits. Synchronous; buffering writers flush later. */
+export interface Collector {
+  collect(value: unknown, ts: number | undefined): void;
+  watermark(wm: number): void;
+  end(): void;
+}
+
+/** Something at the tail of a chain that holds buffered output and must be flushed after each batch. */
+export interface Flushable {
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class FanOut implements Collector {
+  constructor(private readonly outs: Collector[]) {}
+  collect(value: unknown, ts: number | undefined): void { for (const o of this.outs) o.collect(value, ts); }
+  watermark(wm: number): void { for (const o of this.outs) o.watermark(wm); }
+  end(): void { for (const o of this.outs) o.end(); }
+}

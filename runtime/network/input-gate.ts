@@ -1,0 +1,61 @@
+/**
+ * The receiving end of one input edge of a subtask: batches from every producer
+ * subtask (one channel each) queue here. `push` resolves only while that
+ * channel has fewer than `capacity` batches queued, so a slow consumer holds its
+ * producers back (locally by awaiting, remotely by pausing the TCP socket).
+ */
+import type { StreamElement } from '../elements.js';
+
+export interface ChannelBatch { channel: number; batch: StreamElement[] }
+
+export class InputGate {
+  private readonly queue: ChannelBatch[] = [];
+  private readonly queued = new Map<number, number>();
+  private readonly blocked = new Map<number, Array<() => void>>();
+  private waiter: ((b: ChannelBatch | undefined) => void) | undefined;
+  private closed = false;
+
+  constructor(private readonly capacity = 8) {}
+
+  async push(channel: number, batch: StreamElement[]): Promise<void> {
+    while (!this.closed && (this.queued.get(channel) ?? 0) >= this.capacity) {
+      await new Promise<void>((resolve) => {
+        const list = this.blocked.get(channel) ?? [];
+        list.push(resolve);
+        this.blocked.set(channel, list);
+      });
+    }
+    if (this.closed) return;
+    const item = { channel, batch };
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = undefined;
+      w(item);
+      return;
+    }
+    this.queue.push(item);
+    this.queued.set(channel, (this.queued.get(channel) ?? 0) + 1);
+  }
+
+  next(): Promise<ChannelBatch | undefined> {
+    const item = this.queue.shift();
+    if (item) {
+      this.queued.set(item.channel, (this.queued.get(item.channel) ?? 1) - 1);
+      const waiting = this.blocked.get(item.channel);
+      if (waiting?.length) waiting.shift()!();
+      return Promise.resolve(item);
+    }
+    if (this.closed) return Promise.resolve(undefined);
+    return new Promise((resolve) => { this.waiter = resolve; });
+  }
+
+  /** Ends the gate: the consumer's next() returns undefined and blocked producers are released. */
+  close(): void {
+    this.closed = true;
+    this.queue.length = 0;
+    this.waiter?.(undefined);
+    this.waiter = undefined;
+    for (const list of this.blocked.values()) for (const r of list) r();
+    this.blocked.clear();
+  }
+}

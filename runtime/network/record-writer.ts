@@ -1,0 +1,67 @@
+/**
+ * The tail of a chain feeding one output edge. Records are buffered per target
+ * subtask (chosen by key group for HASH edges, round-robin for REBALANCE, same
+ * index for FORWARD); watermarks and end-of-stream go to every target. `flush`
+ * sends the buffers, waiting for channel capacity (back-pressure).
+ */
+import { assignToKeyGroup, operatorIndexForKeyGroup, type Key } from '../../state/key-groups.js';
+import { END, RECORD, WATERMARK, type Collector, type Flushable, type StreamElement } from '../elements.js';
+import type { ChannelWriter } from './channel-writer.js';
+
+export type Partitioner =
+  | { kind: 'HASH'; selector: (v: unknown) => Key; maxParallelism: number }
+  | { kind: 'FORWARD'; index: number }
+  | { kind: 'REBALANCE' };
+
+export class RecordWriter implements Collector, Flushable {
+  private buffers: StreamElement[][];
+  private next = 0;
+  private lastWatermark = -Infinity;
+
+  constructor(private readonly writers: ChannelWriter[], private readonly partitioner: Partitioner, private readonly maxBatch = 512) {
+    this.buffers = writers.map(() => []);
+  }
+
+  private target(v: unknown): number {
+    const p = this.partitioner;
+    switch (p.kind) {
+      case 'HASH': return operatorIndexForKeyGroup(p.maxParallelism, this.writers.length, assignToKeyGroup(p.selector(v), p.maxParallelism));
+      case 'FORWARD': return Math.min(p.index, this.writers.length - 1);
+      case 'REBALANCE': return (this.next = (this.next + 1) % this.writers.length);
+    }
+  }
+
+  collect(v: unknown, ts: number | undefined): void {
+    this.buffers[this.target(v)]!.push({ t: RECORD, v, ts });
+  }
+
+  watermark(wm: number): void {
+    if (wm <= this.lastWatermark) return;
+    this.lastWatermark = wm;
+    for (const b of this.buffers) b.push({ t: WATERMARK, wm });
+  }
+
+  end(): void {
+    for (const b of this.buffers) b.push({ t: END });
+  }
+
+  async flush(): Promise<void> {
+    const sends: Promise<void>[] = [];
+    for (let i = 0; i < this.buffers.length; i++) {
+      const buf = this.buffers[i]!;
+      if (buf.length === 0) continue;
+      this.buffers[i] = [];
+      sends.push(this.sendInOrder(this.writers[i]!, buf));
+    }
+    await Promise.all(sends);
+  }
+
+  private async sendInOrder(writer: ChannelWriter, buf: StreamElement[]): Promise<void> {
+    if (buf.length <= this.maxBatch) return writer.send(buf);
+    for (let off = 0; off < buf.length; off += this.maxBatch) await writer.send(buf.slice(off, off + this.maxBatch));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.writers.map((w) => w.close()));
+  }
+}

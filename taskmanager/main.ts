@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+/**
+ * TaskManager process entry. Started by a ResourceManager driver (the local
+ * driver forks it; the Mesos driver will launch it as a task) with:
+ *   main.js --job-id <id> --resource-id <id> --job-master <host:port> [--slots N] [--data-host H]
+ * It shows as `ebbflow-taskmanager <jobid> <n>` in ps.
+ */
+import { Command } from 'commander';
+import { pino } from 'pino';
+import { TaskExecutor } from './task-executor.js';
+
+const program = new Command('ebbflow-taskmanager')
+  .requiredOption('--job-id <id>')
+  .requiredOption('--resource-id <id>')
+  .requiredOption('--job-master <host:port>')
+  .option('--index <n>', 'ordinal of this TaskManager within the job', '0')
+  .option('--slots <n>', 'task slots', '1')
+  .option('--data-host <host>', 'address for data connections', '127.0.0.1')
+  .option('--job-master-timeout-ms <ms>', 'exit when the JobMaster is silent this long', '10000')
+  .parse(process.argv);
+const o = program.opts<{ jobId: string; resourceId: string; jobMaster: string; index: string; slots: string; dataHost: string; jobMasterTimeoutMs: string }>();
+
+process.title = `ebbflow-taskmanager ${o.jobId} ${o.index}`;
+const logger = pino({ base: { role: 'taskmanager', jobId: o.jobId, resourceId: o.resourceId } });
+const sep = o.jobMaster.lastIndexOf(':');
+const te = new TaskExecutor({
+  jobId: o.jobId,
+  resourceId: o.resourceId,
+  jobMasterHost: o.jobMaster.slice(0, sep),
+  jobMasterPort: Number(o.jobMaster.slice(sep + 1)),
+  slots: Number(o.slots),
+  dataHost: o.dataHost,
+  jobMasterTimeoutMs: Number(o.jobMasterTimeoutMs),
+  logger,
+});
+process.on('SIGTERM', () => void te.stop(0));
+process.on('SIGINT', () => void te.stop(0));
+try {
+  await te.start();
+} catch (err) {
+  logger.fatal({ err }, 'TaskManager failed to start');
+  process.exit(1);
+}
+const code = await te.done;
+logger.info({ code }, 'TaskManager exiting');
+// Give pino a tick to write, then leave even if user code holds handles open.
+setTimeout(() => process.exit(code), 50).unref();
+setTimeout(() => process.exit(code), 2000);

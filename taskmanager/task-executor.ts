@@ -1,0 +1,160 @@
+/**
+ * The TaskManager's core: registers with its JobMaster, heartbeats, runs the
+ * subtasks deployed into its slots, and reports their states. It serves its
+ * input gates to remote producers through a data server.
+ */
+import { connect } from 'node:net';
+import Long from 'long';
+import type { Logger } from 'pino';
+import { ExecutionState, RpcConnection, type EnvelopeProps } from '../rpc/index.js';
+import type { ebbflow } from '../proto/generated/rpc.js';
+import { describeError } from '../runtime/errors.js';
+import { ChannelRegistry } from '../runtime/network/channel-registry.js';
+import { DataServer } from '../runtime/network/data-server.js';
+import { planJob, type JobPlan } from '../runtime/plan.js';
+import { Subtask, type SubtaskSpec } from '../runtime/subtask.js';
+
+export interface TaskExecutorOptions {
+  jobId: string;
+  resourceId: string;
+  jobMasterHost: string;
+  jobMasterPort: number;
+  slots: number;
+  /** Address this TaskManager's data server binds and advertises. @default '127.0.0.1' */
+  dataHost: string;
+  /** Exit when nothing is heard from the JobMaster for this long. @default 10000 */
+  jobMasterTimeoutMs: number;
+  logger: Logger;
+}
+
+const PARTITIONING = ['FORWARD', 'HASH', 'REBALANCE'] as const;
+
+export class TaskExecutor {
+  private rpc: RpcConnection | undefined;
+  private readonly registry = new ChannelRegistry();
+  private readonly dataServer: DataServer;
+  private readonly tasks = new Map<string, Subtask>();
+  private readonly plans = new Map<string, Promise<JobPlan>>();
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private lastHeard = Date.now();
+  private stopping = false;
+  /** Resolves with the exit code when the TaskManager should exit. */
+  readonly done: Promise<number>;
+  private finish!: (code: number) => void;
+
+  constructor(private readonly opts: TaskExecutorOptions) {
+    this.dataServer = new DataServer(this.registry, (err) => opts.logger.error({ err }, 'data channel failed'));
+    this.done = new Promise((resolve) => { this.finish = resolve; });
+  }
+
+  async start(): Promise<void> {
+    const dataPort = await this.dataServer.listen(this.opts.dataHost);
+    const socket = connect({ host: this.opts.jobMasterHost, port: this.opts.jobMasterPort });
+    await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
+    const rpc = (this.rpc = new RpcConnection(socket));
+    rpc.on('message', (m) => this.onMessage(m));
+    rpc.on('close', (err) => {
+      if (!this.stopping) this.opts.logger.error({ err: err?.message }, 'lost the connection to the JobMaster; stopping');
+      void this.stop(this.stopping ? 0 : 1);
+    });
+    rpc.send({ register: { resourceId: this.opts.resourceId, jobId: this.opts.jobId, slots: this.opts.slots, pid: process.pid, dataHost: this.opts.dataHost, dataPort } });
+  }
+
+  private onMessage(m: ebbflow.rpc.Envelope): void {
+    this.lastHeard = Date.now();
+    switch (m.msg) {
+      case 'registered': {
+        const r = m.registered!;
+        if (!r.accepted) {
+          this.opts.logger.error({ reason: r.reason }, 'JobMaster refused the registration');
+          void this.stop(1);
+          return;
+        }
+        const every = r.heartbeatIntervalMs || 1000;
+        this.heartbeatTimer = setInterval(() => this.heartbeat(), every);
+        this.opts.logger.info('registered with the JobMaster');
+        return;
+      }
+      case 'heartbeat': return;
+      case 'deploy': void this.deploy(m.deploy!); return;
+      case 'cancel': this.tasks.get(m.cancel!.executionId!)?.cancel(); return;
+      case 'shutdown':
+        this.opts.logger.info({ reason: m.shutdown!.reason }, 'shutdown requested by the JobMaster');
+        void this.stop(0);
+        return;
+      default:
+    }
+  }
+
+  private heartbeat(): void {
+    if (Date.now() - this.lastHeard > this.opts.jobMasterTimeoutMs) {
+      this.opts.logger.error('JobMaster heartbeat timed out; stopping');
+      void this.stop(1);
+      return;
+    }
+    this.rpc?.send({ heartbeat: { timestamp: Long.fromNumber(Date.now()), runningTasks: this.tasks.size } });
+  }
+
+  private report(executionId: string, state: number, error = ''): void {
+    const msg: EnvelopeProps = { taskStatus: { executionId, state, error } };
+    this.rpc?.send(msg);
+  }
+
+  private plan(d: ebbflow.rpc.DeployTask.$Properties): Promise<JobPlan> {
+    const key = JSON.stringify([d.bundlePath, d.entryClass, d.programArgs, d.parallelism, d.maxParallelism]);
+    let p = this.plans.get(key);
+    if (!p) {
+      p = planJob({ bundlePath: d.bundlePath!, entryClass: d.entryClass || undefined, programArgs: d.programArgs ?? [], parallelism: d.parallelism!, maxParallelism: d.maxParallelism! });
+      this.plans.set(key, p);
+    }
+    return p;
+  }
+
+  private async deploy(d: ebbflow.rpc.DeployTask.$Properties): Promise<void> {
+    const id = d.executionId!;
+    this.report(id, ExecutionState.DEPLOYING);
+    let task: Subtask;
+    try {
+      const plan = await this.plan(d);
+      const spec: SubtaskSpec = {
+        executionId: id,
+        vertexId: d.vertexId!,
+        subtaskIndex: d.subtaskIndex ?? 0,
+        parallelism: d.parallelism!,
+        maxParallelism: d.maxParallelism!,
+        outputs: (d.outputs ?? []).map((o) => ({
+          edgeId: o.edgeId!, targetVertexId: o.targetVertexId!, partitioning: PARTITIONING[o.partitioning ?? 0] ?? 'FORWARD',
+          consumers: (o.consumers ?? []).map((c) => ({ subtaskIndex: c.subtaskIndex ?? 0, resourceId: c.resourceId!, dataHost: c.dataHost!, dataPort: c.dataPort! })),
+        })),
+        inputs: (d.inputs ?? []).map((i) => ({ edgeId: i.edgeId!, sourceVertexId: i.sourceVertexId!, producerCount: i.producerCount! })),
+      };
+      task = new Subtask(plan, spec, { registry: this.registry, resourceId: this.opts.resourceId });
+    } catch (err) {
+      this.report(id, ExecutionState.FAILED, describeError(err));
+      return;
+    }
+    this.tasks.set(id, task);
+    this.report(id, ExecutionState.RUNNING);
+    try {
+      const outcome = await task.run();
+      this.report(id, outcome === 'FINISHED' ? ExecutionState.FINISHED : ExecutionState.CANCELED);
+    } catch (err) {
+      this.opts.logger.error({ err, executionId: id }, 'subtask failed');
+      this.report(id, ExecutionState.FAILED, describeError(err));
+    } finally {
+      this.tasks.delete(id);
+    }
+  }
+
+  async stop(code: number): Promise<void> {
+    if (this.stopping && code !== 0) { this.finish(code); return; }
+    this.stopping = true;
+    clearInterval(this.heartbeatTimer);
+    for (const t of this.tasks.values()) t.cancel();
+    this.registry.closeAll();
+    await this.dataServer.close().catch(() => {});
+    this.rpc?.close();
+    this.finish(code);
+  }
+}
+
