@@ -20,6 +20,8 @@ export class BundleLoadError extends EbbflowError {
 
 /** Formats an unknown thrown value as "Name: message\nstack". */
 export function describeError(err: unknown): string {
+  // Our own errors explain themselves; their stack is about ebbflow internals, not the user's code.
+  if (err instanceof EbbflowError) return `${err.name}: ${err.message}`;
   if (err instanceof Error) return err.stack && err.stack.includes(err.message) ? err.stack : `${err.name}: ${err.message}\n${err.stack ?? ''}`;
   return `non-Error thrown: ${String(err)}`;
 }

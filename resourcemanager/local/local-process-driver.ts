@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { distFile } from '../../runtime/install-paths.js';
 import type { DriverEventHandler, ResourceManagerDriver, WorkerSpec } from '../driver.js';
 
 export interface LocalProcessDriverOptions {
@@ -19,7 +19,7 @@ export interface LocalProcessDriverOptions {
   maxOldSpaceMb?: number;
 }
 
-const TASKMANAGER_MAIN = fileURLToPath(new URL('../../taskmanager/main.js', import.meta.url));
+const TASKMANAGER_MAIN = distFile('taskmanager/main.js');
 
 export class LocalProcessDriver implements ResourceManagerDriver {
   readonly name = 'local';

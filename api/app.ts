@@ -1,0 +1,50 @@
+/**
+ * The dispatcher's REST API and web form (fastify). Every route here is
+ * described in openapi.yaml, which a test keeps exact in both directions.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import multipart from '@fastify/multipart';
+import { fastify, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Dispatcher } from '../dispatcher/index.js';
+import { PROJECT_ROOT } from '../runtime/install-paths.js';
+import { installAuth } from './auth.js';
+import { installErrorHandling } from './errors.js';
+import { clusterRoutes } from './routes/cluster.js';
+import { jarRoutes } from './routes/jars.js';
+import { jobRoutes } from './routes/jobs.js';
+
+const UI_FILES: Record<string, [string, string]> = {
+  '/': ['index.html', 'text/html; charset=utf-8'],
+  '/ui/app.js': ['app.js', 'text/javascript; charset=utf-8'],
+  '/ui/style.css': ['style.css', 'text/css; charset=utf-8'],
+};
+
+export async function buildApp(d: Dispatcher): Promise<FastifyInstance> {
+  const app = fastify({ loggerInstance: d.log.child({ component: 'api' }) as FastifyBaseLogger, disableRequestLogging: true, bodyLimit: 1024 * 1024 }) as unknown as FastifyInstance;
+  installErrorHandling(app, d.options.redisUrl);
+  installAuth(app, d.options.token);
+  await app.register(multipart, { limits: { fileSize: d.options.maxUploadBytes, files: 1, fields: 10 } });
+  // PATCH/DELETE without a body but with a JSON content type must not fail parsing.
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try { done(null, JSON.parse(text)); } catch (err) { (err as { statusCode?: number }).statusCode = 400; done(err as Error, undefined); }
+  });
+
+  jarRoutes(app, d);
+  jobRoutes(app, d);
+  clusterRoutes(app, d);
+
+  app.get('/openapi.yaml', async (_req, reply) => {
+    reply.type('application/yaml; charset=utf-8');
+    return readFile(join(PROJECT_ROOT, 'openapi.yaml'), 'utf8');
+  });
+  for (const [path, [file, type]] of Object.entries(UI_FILES)) {
+    app.get(path, async (_req, reply) => {
+      reply.type(type);
+      return readFile(join(PROJECT_ROOT, 'api', 'ui', file), 'utf8');
+    });
+  }
+  return app;
+}

@@ -1,0 +1,21 @@
+/**
+ * Optional bearer-token check. The dispatcher refuses to listen on a
+ * non-loopback address without a token (dispatcher-options.ts); with one,
+ * every route but the web form's static page needs `Authorization: Bearer <token>`.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+
+const OPEN = new Set(['/', '/ui/app.js', '/ui/style.css']);
+
+export function installAuth(app: FastifyInstance, token: string | undefined): void {
+  if (!token) return;
+  const expected = Buffer.from(`Bearer ${token}`);
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.method === 'GET' && OPEN.has(req.url.split('?')[0]!)) return;
+    const got = Buffer.from(req.headers.authorization ?? '');
+    if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
+      return reply.code(401).send({ errors: ['Missing or wrong bearer token: send "Authorization: Bearer <EBBFLOW_TOKEN>"'] });
+    }
+  });
+}

@@ -1,0 +1,44 @@
+/**
+ * Maps errors to Flink's error body `{"errors": [...]}` with a fitting status:
+ * 400 bad input, 404 unknown id, 409 wrong state, 413 too large, 415 wrong
+ * type, 503 when Redis is unreachable, 500 otherwise.
+ */
+import type { FastifyError, FastifyInstance } from 'fastify';
+
+export class HttpError extends Error {
+  constructor(readonly statusCode: number, message: string) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export const badRequest = (m: string) => new HttpError(400, m);
+export const notFound = (m: string) => new HttpError(404, m);
+export const conflict = (m: string) => new HttpError(409, m);
+
+/** ioredis errors that mean "Redis is not there right now". */
+export function isRedisUnavailable(err: unknown): boolean {
+  const e = err as { name?: string; message?: string; code?: string };
+  if (!e || typeof e !== 'object') return false;
+  if (e.name === 'MaxRetriesPerRequestError') return true;
+  if (e.code === 'ECONNREFUSED' || e.code === 'ECONNRESET' || e.code === 'ETIMEDOUT') return true;
+  const m = e.message ?? '';
+  return /Stream isn't writeable|Connection is closed|enableOfflineQueue|connect ECONNREFUSED|Reached the max retries/i.test(m);
+}
+
+export function installErrorHandling(app: FastifyInstance, redisUrl: string): void {
+  app.setErrorHandler((err: FastifyError & { statusCode?: number }, req, reply) => {
+    if (err instanceof HttpError) return reply.code(err.statusCode).send({ errors: [err.message] });
+    if (isRedisUnavailable(err)) {
+      return reply.code(503).send({ errors: [`Redis is unreachable at ${redisUrl}: ${err.message}. Start Redis (or fix EBBFLOW_REDIS_URL) and retry.`] });
+    }
+    const status = err.statusCode ?? 500;
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || err.code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') {
+      return reply.code(415).send({ errors: [err.message] });
+    }
+    if (err.code === 'FST_ERR_VALIDATION') return reply.code(400).send({ errors: [err.message] });
+    return reply.code(status).send({ errors: [status >= 500 ? `Internal server error: ${err.message}` : err.message] });
+  });
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ errors: [`Not found: ${req.method} ${req.url}`] }));
+}

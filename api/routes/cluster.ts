@@ -1,0 +1,51 @@
+/** /overview, /taskmanagers, /config: cluster-wide views in Flink's shapes. */
+import { cpus, freemem, totalmem } from 'node:os';
+import type { FastifyInstance } from 'fastify';
+import type { Dispatcher } from '../../dispatcher/index.js';
+import { isTerminal, type TaskManagerRecord } from '../../metadata/index.js';
+import { VERSION } from '../version.js';
+
+async function allTaskManagers(d: Dispatcher): Promise<TaskManagerRecord[]> {
+  const jobs = (await d.registry.list()).filter((j) => !isTerminal(j.state));
+  const lists = await Promise.all(jobs.map((j) => d.registry.taskManagers(j.id)));
+  return lists.flat();
+}
+
+export function clusterRoutes(app: FastifyInstance, d: Dispatcher): void {
+  app.get('/overview', async () => {
+    const jobs = await d.registry.list();
+    const tms = await allTaskManagers(d);
+    const count = (s: string) => jobs.filter((j) => j.state === s).length;
+    return {
+      taskmanagers: tms.length,
+      'slots-total': tms.reduce((a, t) => a + t.slotsNumber, 0),
+      'slots-available': tms.reduce((a, t) => a + t.freeSlots, 0),
+      'jobs-running': jobs.filter((j) => !isTerminal(j.state)).length,
+      'jobs-finished': count('FINISHED'),
+      'jobs-cancelled': count('CANCELED'),
+      'jobs-failed': count('FAILED'),
+      'flink-version': VERSION,
+      'flink-commit': 'ebbflow',
+    };
+  });
+
+  app.get('/taskmanagers', async () => {
+    const now = Date.now();
+    const hardware = { cpuCores: cpus().length, physicalMemory: totalmem(), freeMemory: freemem(), managedMemory: 0 };
+    return {
+      taskmanagers: (await allTaskManagers(d)).map((t) => ({
+        id: t.id, jobId: t.jobId, pid: t.pid, path: `${t.host}:${t.dataPort} (pid ${t.pid})`, dataPort: t.dataPort, jmxPort: -1,
+        timeSinceLastHeartbeat: now - t.lastHeartbeat, slotsNumber: t.slotsNumber, freeSlots: t.freeSlots, hardware,
+      })),
+    };
+  });
+
+  app.get('/config', async () => ({
+    'refresh-interval': 3000,
+    'timezone-name': Intl.DateTimeFormat().resolvedOptions().timeZone,
+    'timezone-offset': -new Date().getTimezoneOffset() * 60 * 1000,
+    'flink-version': VERSION,
+    'flink-revision': 'ebbflow',
+    features: { 'web-submit': true, 'web-cancel': true, 'web-rescale': false, 'web-history': false },
+  }));
+}

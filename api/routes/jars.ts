@@ -1,0 +1,132 @@
+/**
+ * /jars: upload (multipart field `jarfile`), list, delete, run. Flink's shapes;
+ * the stored file's base name is the jar id.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type {} from '@fastify/multipart';
+import { BundleRejectedError, type Dispatcher } from '../../dispatcher/index.js';
+import { isTerminal, type JobRecord } from '../../metadata/index.js';
+import { UPPER_BOUND_MAX_PARALLELISM } from '../../state/key-groups.js';
+import { badRequest, conflict, HttpError, notFound } from '../errors.js';
+
+const JOB_ID = /^[0-9a-f]{32}$/;
+
+interface RunBody {
+  entryClass?: unknown;
+  programArgsList?: unknown;
+  programArgs?: unknown;
+  parallelism?: unknown;
+  jobId?: unknown;
+}
+
+/** Splits Flink's single-string `programArgs` on whitespace, honouring simple quotes. */
+function splitArgs(s: string): string[] {
+  const out: string[] = [];
+  const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
+  for (let m = re.exec(s); m; m = re.exec(s)) out.push(m[1] ?? m[2] ?? m[3]!);
+  return out;
+}
+
+function parseParallelism(v: unknown): number {
+  if (v === undefined || v === null || v === '') return 1;
+  const n = typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > UPPER_BOUND_MAX_PARALLELISM) {
+    throw badRequest(`parallelism must be a positive integer (1..${UPPER_BOUND_MAX_PARALLELISM}), got ${JSON.stringify(v)}`);
+  }
+  return n;
+}
+
+function parseRunRequest(body: RunBody, query: Record<string, string | undefined>) {
+  const b = { ...body };
+  // Flink also accepts the parameters as query parameters; the body wins.
+  b.entryClass ??= query['entry-class'];
+  b.parallelism ??= query.parallelism;
+  b.programArgs ??= query.programArg ?? query['program-args'];
+  if (b.entryClass !== undefined && b.entryClass !== null && typeof b.entryClass !== 'string') throw badRequest('entryClass must be a string');
+  let args: string[] = [];
+  if (b.programArgsList !== undefined && b.programArgsList !== null) {
+    if (!Array.isArray(b.programArgsList) || b.programArgsList.some((a) => typeof a !== 'string')) throw badRequest('programArgsList must be an array of strings');
+    args = b.programArgsList as string[];
+  } else if (typeof b.programArgs === 'string') {
+    args = splitArgs(b.programArgs);
+  } else if (b.programArgs !== undefined && b.programArgs !== null) {
+    throw badRequest('programArgs must be a string');
+  }
+  if (b.jobId !== undefined && b.jobId !== null && (typeof b.jobId !== 'string' || !JOB_ID.test(b.jobId))) {
+    throw badRequest('jobId must be 32 lowercase hexadecimal characters');
+  }
+  return {
+    entryClass: (b.entryClass as string | undefined) ?? '',
+    args,
+    parallelism: parseParallelism(b.parallelism),
+    jobId: (b.jobId as string | undefined) ?? randomBytes(16).toString('hex'),
+  };
+}
+
+async function waitUntilAccepted(d: Dispatcher, jobId: string, timeoutMs: number): Promise<JobRecord | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const rec = await d.registry.get(jobId);
+    if (rec && rec.state !== 'INITIALIZING') return rec;
+    if (Date.now() >= deadline) return rec;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export function jarRoutes(app: FastifyInstance, d: Dispatcher): void {
+  app.post('/jars/upload', async (req) => {
+    if (!req.isMultipart()) throw new HttpError(415, 'Upload a bundle as multipart/form-data with the file in the field "jarfile"');
+    const part = await req.file({ limits: { fileSize: d.options.maxUploadBytes, files: 1 }, throwFileSizeLimit: true });
+    if (!part) throw badRequest('The multipart request holds no file: send the bundle in the field "jarfile"');
+    if (part.fieldname !== 'jarfile') {
+      part.file.resume();
+      throw badRequest(`The bundle must be sent in the multipart field "jarfile", not "${part.fieldname}"`);
+    }
+    try {
+      const stored = await d.bundles.save(part.filename, part.file);
+      return { filename: stored.id, status: 'success' };
+    } catch (err) {
+      if (err instanceof BundleRejectedError) throw new HttpError(err.statusCode, err.message);
+      const e = err as { code?: string; statusCode?: number; message: string };
+      if (e.code === 'FST_REQ_FILE_TOO_LARGE' || part.file.truncated) {
+        throw new HttpError(413, `The bundle is larger than the limit of ${d.options.maxUploadBytes} bytes (EBBFLOW_MAX_UPLOAD_BYTES)`);
+      }
+      throw err;
+    }
+  });
+
+  app.get('/jars', async (req) => {
+    const files = await d.bundles.list();
+    return {
+      address: `${req.protocol}://${req.host}`,
+      files: files.map((f) => ({ id: f.id, name: f.name, uploaded: f.uploaded, entry: [{ name: f.entry ?? 'default', description: null }] })),
+    };
+  });
+
+  app.delete<{ Params: { jarid: string } }>('/jars/:jarid', async (req) => {
+    if (!(await d.bundles.delete(req.params.jarid))) throw notFound(`Jar "${req.params.jarid}" does not exist`);
+    return {};
+  });
+
+  app.post<{ Params: { jarid: string }; Body: RunBody | undefined; Querystring: Record<string, string | undefined> }>('/jars/:jarid/run', async (req) => {
+    const jar = await d.bundles.get(req.params.jarid);
+    if (!jar) throw notFound(`Jar "${req.params.jarid}" does not exist`);
+    const run = parseRunRequest(req.body ?? {}, req.query);
+    const now = Date.now();
+    const created = await d.registry.create({
+      id: run.jobId, name: jar.name, state: 'INITIALIZING', jarId: jar.id, bundlePath: jar.bundlePath, entryClass: run.entryClass,
+      programArgs: run.args, parallelism: run.parallelism, maxParallelism: 0, submitTime: now, startTime: now,
+    });
+    if (!created) {
+      const existing = await d.registry.get(run.jobId);
+      if (existing?.jarId !== jar.id) throw conflict(`Job ${run.jobId} already exists (from another jar)`);
+      return { jobid: run.jobId };
+    }
+    await d.submissions.submit(run.jobId);
+    const rec = await waitUntilAccepted(d, run.jobId, d.options.runTimeoutMs);
+    if (rec?.state === 'FAILED') throw badRequest(`Job ${run.jobId} failed to start: ${rec.failureCause}`);
+    if (rec && isTerminal(rec.state) && rec.state !== 'FINISHED' && rec.state !== 'CANCELED') throw badRequest(`Job ${run.jobId} ended in ${rec.state}`);
+    return { jobid: run.jobId };
+  });
+}

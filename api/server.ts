@@ -1,0 +1,28 @@
+/** Starts a dispatcher with its REST API listening; used by the CLI and by tests. */
+import type { FastifyInstance } from 'fastify';
+import { Dispatcher, type DispatcherOptions } from '../dispatcher/index.js';
+import { buildApp } from './app.js';
+
+export interface RunningDispatcher {
+  dispatcher: Dispatcher;
+  app: FastifyInstance;
+  /** Base URL, e.g. http://127.0.0.1:8081 */
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startDispatcher(opts: DispatcherOptions = {}): Promise<RunningDispatcher> {
+  const dispatcher = new Dispatcher(opts);
+  await dispatcher.start();
+  const app = await buildApp(dispatcher);
+  const { host, port } = dispatcher.options;
+  await app.listen({ host, port });
+  const addr = app.server.address();
+  const actualPort = typeof addr === 'object' && addr ? addr.port : port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+  let closing: Promise<void> | undefined;
+  return {
+    dispatcher, app, url,
+    close: () => (closing ??= (async () => { await app.close(); await dispatcher.close(); })()),
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * Dispatcher configuration: every option has a documented default and an
+ * environment variable; `compileDispatcherOptions` applies both.
+ */
+import { isIP } from 'node:net';
+import { resolve } from 'node:path';
+
+export interface DispatcherOptions {
+  /** Address the REST API binds. @default '127.0.0.1' (env EBBFLOW_HOST) */
+  host?: string;
+  /** @default 8081 (env EBBFLOW_PORT); 0 picks a free port */
+  port?: number;
+  /** @default 'redis://127.0.0.1:6379' (env EBBFLOW_REDIS_URL) */
+  redisUrl?: string;
+  /** Bundles, logs and checkpoints live here. @default './data' (env EBBFLOW_DATA_DIR) */
+  dataDir?: string;
+  /** Prefix of every Redis key ebbflow writes. @default 'ebbflow:' (env EBBFLOW_KEY_PREFIX) */
+  keyPrefix?: string;
+  /** Largest accepted bundle in bytes. @default 104857600 (100 MB) (env EBBFLOW_MAX_UPLOAD_BYTES) */
+  maxUploadBytes?: number;
+  /** Bearer token required on every API call; mandatory when `host` is not a loopback address. (env EBBFLOW_TOKEN) */
+  token?: string;
+  /** How long POST /jars/:id/run waits for the job process to accept the job. @default 30000 */
+  runTimeoutMs?: number;
+  /** Slots per TaskManager for new jobs. @default 1 (env EBBFLOW_TASKMANAGER_SLOTS) */
+  slotsPerTaskManager?: number;
+  /** Heap cap per TaskManager in MB. @default 512 */
+  taskManagerMemoryMb?: number;
+  /** Cancel running jobs when the dispatcher shuts down gracefully. @default true */
+  cancelJobsOnClose?: boolean;
+  /** Log level for the dispatcher's pino logger. @default 'info' (env EBBFLOW_LOG_LEVEL); 'silent' in tests */
+  logLevel?: string;
+}
+
+export type CompiledDispatcherOptions = Required<Omit<DispatcherOptions, 'token'>> & { token: string | undefined };
+
+const env = process.env;
+const num = (v: string | undefined): number | undefined => (v === undefined || v === '' ? undefined : Number(v));
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
+export function compileDispatcherOptions(o: DispatcherOptions = {}): CompiledDispatcherOptions {
+  const c: CompiledDispatcherOptions = {
+    host: o.host ?? env.EBBFLOW_HOST ?? '127.0.0.1',
+    port: o.port ?? num(env.EBBFLOW_PORT) ?? 8081,
+    redisUrl: o.redisUrl ?? env.EBBFLOW_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    dataDir: resolve(o.dataDir ?? env.EBBFLOW_DATA_DIR ?? './data'),
+    keyPrefix: o.keyPrefix ?? env.EBBFLOW_KEY_PREFIX ?? 'ebbflow:',
+    maxUploadBytes: o.maxUploadBytes ?? num(env.EBBFLOW_MAX_UPLOAD_BYTES) ?? 100 * 1024 * 1024,
+    token: o.token ?? (env.EBBFLOW_TOKEN || undefined),
+    runTimeoutMs: o.runTimeoutMs ?? 30000,
+    slotsPerTaskManager: o.slotsPerTaskManager ?? num(env.EBBFLOW_TASKMANAGER_SLOTS) ?? 1,
+    taskManagerMemoryMb: o.taskManagerMemoryMb ?? 512,
+    cancelJobsOnClose: o.cancelJobsOnClose ?? true,
+    logLevel: o.logLevel ?? env.EBBFLOW_LOG_LEVEL ?? 'info',
+  };
+  if (!Number.isInteger(c.port) || c.port < 0 || c.port > 65535) throw new RangeError(`port must be 0..65535, got ${c.port}`);
+  if (!Number.isInteger(c.maxUploadBytes) || c.maxUploadBytes < 1) throw new RangeError(`maxUploadBytes must be a positive integer, got ${c.maxUploadBytes}`);
+  if (!isLoopback(c.host) && !c.token) {
+    throw new Error(`refusing to listen on ${c.host} without a token: uploading a bundle runs its code. Set EBBFLOW_TOKEN (or --token), or bind 127.0.0.1`);
+  }
+  return c;
+}

@@ -1,0 +1,65 @@
+/**
+ * The dispatcher: owns the bundle store, the job registry, the submission
+ * queue and the job-process supervisor, and serves them over REST (api/).
+ * It never loads user code: bundles are only stored and unpacked here.
+ */
+import { Redis } from 'ioredis';
+import { pino, type Logger } from 'pino';
+import { join } from 'node:path';
+import { JobRegistry, isTerminal } from '../metadata/index.js';
+import { BundleStore } from './bundle-store.js';
+import { compileDispatcherOptions, type CompiledDispatcherOptions, type DispatcherOptions } from './dispatcher-options.js';
+import { JobSupervisor } from './job-supervisor.js';
+import { SubmissionQueue } from './submission-queue.js';
+
+export class Dispatcher {
+  readonly options: CompiledDispatcherOptions;
+  readonly log: Logger;
+  /** Fails fast while Redis is unreachable, so requests can answer 503. */
+  readonly redis: Redis;
+  readonly registry: JobRegistry;
+  readonly bundles: BundleStore;
+  readonly supervisor: JobSupervisor;
+  readonly submissions: SubmissionQueue;
+  readonly startedAt = Date.now();
+
+  constructor(opts: DispatcherOptions = {}, logger?: Logger) {
+    this.options = compileDispatcherOptions(opts);
+    const o = this.options;
+    this.log = logger ?? pino({ level: o.logLevel, base: { role: 'dispatcher' } });
+    this.redis = new Redis(o.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, connectTimeout: 2000 });
+    this.redis.on('error', (err) => this.log.debug({ err: err.message }, 'redis connection problem'));
+    this.registry = new JobRegistry(this.redis, o.keyPrefix);
+    this.bundles = new BundleStore({ dir: join(o.dataDir, 'jars'), maxBytes: o.maxUploadBytes });
+    this.supervisor = new JobSupervisor({
+      registry: this.registry, redisUrl: o.redisUrl, keyPrefix: o.keyPrefix, dataDir: o.dataDir,
+      slotsPerTaskManager: o.slotsPerTaskManager, taskManagerMemoryMb: o.taskManagerMemoryMb, logger: this.log,
+    });
+    this.submissions = new SubmissionQueue(
+      {
+        producer: new Redis(o.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 }).on('error', () => {}),
+        worker: new Redis(o.redisUrl, { maxRetriesPerRequest: null }).on('error', () => {}),
+      },
+      `${o.keyPrefix}bull`, this.registry, this.supervisor, this.log,
+    );
+  }
+
+  /** Prepares storage, connects to Redis (tolerating its absence), adopts earlier jobs, starts the worker. */
+  async start(): Promise<void> {
+    await this.bundles.init();
+    try {
+      await this.redis.connect();
+      const jobs = await this.registry.list();
+      await this.supervisor.adopt(jobs.filter((j) => !isTerminal(j.state)));
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, `Redis at ${this.options.redisUrl} is not reachable yet; the API answers 503 until it is`);
+    }
+    this.submissions.startWorker();
+  }
+
+  async close(): Promise<void> {
+    await this.submissions.close();
+    await this.supervisor.close(this.options.cancelJobsOnClose);
+    this.redis.disconnect();
+  }
+}

@@ -1,0 +1,8 @@
+/** Dispatcher: bundle store, job registry, submission queue and job-process supervision. */
+export { Dispatcher } from './dispatcher.js';
+export { compileDispatcherOptions, isLoopback } from './dispatcher-options.js';
+export type { DispatcherOptions, CompiledDispatcherOptions } from './dispatcher-options.js';
+export { BundleStore, BundleRejectedError } from './bundle-store.js';
+export type { StoredBundle } from './bundle-store.js';
+export { JobSupervisor } from './job-supervisor.js';
+export { SubmissionQueue } from './submission-queue.js';

@@ -1,0 +1,142 @@
+/**
+ * Starts and watches job processes (one OS process per job: JobMaster +
+ * ResourceManager). If a job process dies before its job reached a terminal
+ * state, the job is marked FAILED with the exit status and the tail of its log.
+ * Jobs left by an earlier dispatcher are watched by pid.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { distFile } from '../runtime/install-paths.js';
+import type { Logger } from 'pino';
+import type { JobRecord, JobRegistry } from '../metadata/index.js';
+import type { JobSpec } from '../jobmaster/job-spec.js';
+
+const JOBMASTER_MAIN = distFile('jobmaster/main.js');
+
+export interface JobSupervisorOptions {
+  registry: JobRegistry;
+  redisUrl: string;
+  keyPrefix: string;
+  dataDir: string;
+  slotsPerTaskManager: number;
+  taskManagerMemoryMb: number;
+  logger: Logger;
+}
+
+function tail(file: string, bytes = 2000): string {
+  try {
+    const size = statSync(file).size;
+    const fd = openSync(file, 'r');
+    const buf = Buffer.alloc(Math.min(bytes, size));
+    readSync(fd, buf, 0, buf.length, size - buf.length);
+    closeSync(fd);
+    return buf.toString('utf8');
+  } catch {
+    return '';
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  if (!pid) return false;
+  try { process.kill(pid, 0); return true; } catch { return false; }
+}
+
+export class JobSupervisor {
+  private readonly children = new Map<string, ChildProcess>();
+  private readonly orphans = new Map<string, number>();
+  private orphanTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly o: JobSupervisorOptions) {}
+
+  logDir(jobId: string): string { return join(this.o.dataDir, 'logs', jobId); }
+
+  isRunning(jobId: string): boolean { return this.children.has(jobId) || this.orphans.has(jobId); }
+
+  /** Spawns the job process; resolves once the OS started it. */
+  async start(rec: JobRecord): Promise<void> {
+    if (this.children.has(rec.id)) return;
+    const dir = this.logDir(rec.id);
+    mkdirSync(dir, { recursive: true });
+    const logFile = join(dir, 'jobmaster.log');
+    const spec: JobSpec = {
+      jobId: rec.id, bundlePath: rec.bundlePath, entryClass: rec.entryClass, programArgs: rec.programArgs, parallelism: rec.parallelism,
+      defaultName: rec.name, redisUrl: this.o.redisUrl, keyPrefix: this.o.keyPrefix, dataDir: this.o.dataDir,
+      slotsPerTaskManager: this.o.slotsPerTaskManager, taskManagerMemoryMb: this.o.taskManagerMemoryMb,
+    };
+    const log = openSync(logFile, 'a');
+    const child = fork(JOBMASTER_MAIN, [], {
+      env: { ...process.env, EBBFLOW_JOB_SPEC: JSON.stringify(spec) },
+      stdio: ['ignore', log, log, 'ipc'],
+      execArgv: [],
+    });
+    closeSync(log);
+    await new Promise<void>((resolve, reject) => { child.once('spawn', resolve); child.once('error', reject); });
+    this.children.set(rec.id, child);
+    this.o.logger.info({ jobId: rec.id, pid: child.pid }, 'job process started');
+    await this.o.registry.update(rec.id, { pid: child.pid ?? 0 });
+    child.once('exit', (code, signal) => {
+      this.children.delete(rec.id);
+      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      void this.onExit(rec.id, `job process (pid ${child.pid}) ${how}`, logFile);
+    });
+  }
+
+  private async onExit(jobId: string, how: string, logFile: string): Promise<void> {
+    try {
+      const rec = await this.o.registry.get(jobId);
+      if (!rec) return;
+      const applied = await this.o.registry.transition(jobId, 'FAILED', {
+        failureCause: `${how} before the job ended. Last log lines:\n${tail(logFile).split('\n').slice(-8).join('\n')}`,
+      });
+      if (applied) this.o.logger.error({ jobId }, `${how}; job marked FAILED`);
+    } catch (err) {
+      this.o.logger.error({ err, jobId }, 'could not record the end of a job process');
+    }
+  }
+
+  /** Asks the job's process to cancel; false when no process of this job is known. */
+  cancel(jobId: string): boolean {
+    const child = this.children.get(jobId);
+    if (child?.connected) { child.send({ type: 'cancel' }); return true; }
+    if (child) return child.kill('SIGTERM');
+    const pid = this.orphans.get(jobId);
+    if (pid && isAlive(pid)) { process.kill(pid, 'SIGTERM'); return true; }
+    return false;
+  }
+
+  /** Adopts non-terminal jobs from an earlier dispatcher: alive ones are watched, dead ones fail. */
+  async adopt(jobs: JobRecord[]): Promise<void> {
+    for (const j of jobs) {
+      if (this.children.has(j.id)) continue;
+      if (j.pid && isAlive(j.pid)) this.orphans.set(j.id, j.pid);
+      else if (j.state !== 'INITIALIZING' || j.pid) {
+        await this.onExit(j.id, `job process (pid ${j.pid || 'unknown'}) is gone (found on dispatcher start)`, join(this.logDir(j.id), 'jobmaster.log'));
+      }
+    }
+    this.orphanTimer ??= setInterval(() => {
+      for (const [id, pid] of this.orphans) {
+        if (isAlive(pid)) continue;
+        this.orphans.delete(id);
+        void this.onExit(id, `job process (pid ${pid}) exited`, join(this.logDir(id), 'jobmaster.log'));
+      }
+    }, 1000);
+    this.orphanTimer.unref();
+  }
+
+  /** Cancels every running job process and waits (bounded) for them to exit. */
+  async close(cancelJobs: boolean, timeoutMs = 15000): Promise<void> {
+    clearInterval(this.orphanTimer);
+    if (!cancelJobs) {
+      for (const c of this.children.values()) { c.disconnect?.(); c.unref(); }
+      return;
+    }
+    const exits = [...this.children.values()].map((c) => new Promise<void>((resolve) => {
+      if (c.exitCode !== null || c.signalCode !== null) return resolve();
+      const t = setTimeout(() => { c.kill('SIGKILL'); }, timeoutMs);
+      c.once('exit', () => { clearTimeout(t); resolve(); });
+    }));
+    for (const id of this.children.keys()) this.cancel(id);
+    await Promise.all(exits);
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Durable submissions: running a jar enqueues a BullMQ job whose id is the
+ * ebbflow job id (so the same submission twice is one job); the dispatcher's
+ * worker takes it and starts the job process. Streaming jobs are long-lived,
+ * so the BullMQ job only covers the hand-over, not the job's lifetime.
+ */
+import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import type { Logger } from 'pino';
+import type { JobRegistry } from '../metadata/index.js';
+import type { JobSupervisor } from './job-supervisor.js';
+
+export const SUBMISSION_QUEUE = 'submissions';
+
+export interface SubmissionData { jobId: string }
+
+export class SubmissionQueue {
+  readonly queue: Queue<SubmissionData>;
+  private worker: Worker<SubmissionData> | undefined;
+
+  constructor(
+    private readonly connection: { producer: ConnectionOptions; worker: ConnectionOptions },
+    private readonly prefix: string,
+    private readonly registry: JobRegistry,
+    private readonly supervisor: JobSupervisor,
+    private readonly log: Logger,
+  ) {
+    this.queue = new Queue<SubmissionData>(SUBMISSION_QUEUE, {
+      connection: connection.producer,
+      prefix,
+      defaultJobOptions: { attempts: 3, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000 } },
+    });
+    this.queue.on('error', () => { /* surfaced per request as 503 */ });
+  }
+
+  async submit(jobId: string): Promise<void> {
+    await this.queue.add('submit', { jobId }, { jobId });
+  }
+
+  /** Drops a submission that has not been taken yet; true if it was removed. */
+  async withdraw(jobId: string): Promise<boolean> {
+    return (await this.queue.remove(jobId)) === 1;
+  }
+
+  startWorker(): void {
+    this.worker = new Worker<SubmissionData>(SUBMISSION_QUEUE, async (job) => {
+      const rec = await this.registry.get(job.data.jobId);
+      if (!rec) {
+        this.log.warn({ jobId: job.data.jobId }, 'submission for an unknown job; dropped');
+        return;
+      }
+      if (rec.state === 'CANCELLING') {
+        await this.registry.transition(rec.id, 'CANCELED');
+        return;
+      }
+      // At-least-once delivery: a job already handed to a process is not started again.
+      if (rec.state !== 'INITIALIZING' || this.supervisor.isRunning(rec.id) || rec.pid) return;
+      await this.supervisor.start(rec);
+    }, { connection: this.connection.worker, prefix: this.prefix, concurrency: 4 });
+    this.worker.on('error', (err) => this.log.warn({ err: err.message }, 'submission worker error'));
+    this.worker.on('failed', (job, err) => {
+      if (!job) return;
+      this.log.error({ jobId: job.data.jobId, err: err.message }, 'submission failed');
+      if (job.attemptsMade >= (job.opts.attempts ?? 1)) {
+        void this.registry.transition(job.data.jobId, 'FAILED', { failureCause: `could not start the job process: ${err.message}` }).catch(() => {});
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.worker?.close().catch(() => {});
+    await this.queue.close().catch(() => {});
+  }
+}
