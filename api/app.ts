@@ -22,6 +22,12 @@ const UI_FILES: Record<string, [string, string]> = {
 
 export async function buildApp(d: Dispatcher): Promise<FastifyInstance> {
   const app = fastify({ loggerInstance: d.log.child({ component: 'api' }) as FastifyBaseLogger, disableRequestLogging: true, bodyLimit: 1024 * 1024 }) as unknown as FastifyInstance;
+  // Every registered route, as "METHOD /path/{param}"; the contract test compares it with openapi.yaml.
+  const routes: string[] = [];
+  app.decorate('ebbflowRoutes', routes);
+  app.addHook('onRoute', (r) => {
+    for (const m of [r.method].flat()) if (m !== 'HEAD') routes.push(`${m} ${r.url.replace(/:([A-Za-z_]+)/g, '{$1}')}`);
+  });
   installErrorHandling(app, d.options.redisUrl);
   installAuth(app, d.options.token);
   await app.register(multipart, { limits: { fileSize: d.options.maxUploadBytes, files: 1, fields: 10 } });

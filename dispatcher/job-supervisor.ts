@@ -65,7 +65,8 @@ export class JobSupervisor {
       slotsPerTaskManager: this.o.slotsPerTaskManager, taskManagerMemoryMb: this.o.taskManagerMemoryMb,
     };
     const log = openSync(logFile, 'a');
-    const child = fork(JOBMASTER_MAIN, [], {
+    // The argv names role and job so ps shows them even where the title cannot be longer than argv.
+    const child = fork(JOBMASTER_MAIN, ['ebbflow-jobmaster', rec.id], {
       env: { ...process.env, EBBFLOW_JOB_SPEC: JSON.stringify(spec) },
       stdio: ['ignore', log, log, 'ipc'],
       execArgv: [],

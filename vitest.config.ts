@@ -1,0 +1,24 @@
+import { defineConfig } from 'vitest/config';
+
+// Unit tests need nothing; integration and e2e tests talk to a private
+// redis-server started by test/global-setup.ts and start real processes
+// from dist/ (npm test builds first). Those run one file at a time.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 20_000 },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          globalSetup: ['test/global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 90_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
