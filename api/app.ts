@@ -30,7 +30,7 @@ export async function buildApp(d: Dispatcher): Promise<FastifyInstance> {
   });
   installErrorHandling(app, d.options.redisUrl);
   installAuth(app, d.options.token);
-  await app.register(multipart, { limits: { fileSize: d.options.maxUploadBytes, files: 1, fields: 10 } });
+  await app.register(multipart, { limits: { fileSize: d.options.maxUploadBytes + 1, files: 1, fields: 10 } });
   // PATCH/DELETE without a body but with a JSON content type must not fail parsing.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = String(body);

@@ -61,7 +61,11 @@ export function unsafeEntryReason(name: string, dest: string): string | undefine
 function classify(err: unknown, what: string): Error {
   if (err instanceof BundleRejectedError) return err;
   const e = err as NodeJS.ErrnoException;
-  if (e && typeof e === 'object' && typeof e.syscall === 'string' && !CONFLICT_CODES.has(e.code ?? '')) return e;
+  if (e && typeof e === 'object' && typeof e.syscall === 'string') {
+    if (!CONFLICT_CODES.has(e.code ?? '')) return e;
+    // Do not echo server paths back to the client.
+    return new BundleRejectedError(`${what}: ${e.code} (duplicate or conflicting entries)`, 400, { cause: err });
+  }
   return new BundleRejectedError(`${what}: ${message(err)}`, 400, { cause: err });
 }
 

@@ -77,7 +77,9 @@ async function waitUntilAccepted(d: Dispatcher, jobId: string, timeoutMs: number
 export function jarRoutes(app: FastifyInstance, d: Dispatcher): void {
   app.post('/jars/upload', async (req) => {
     if (!req.isMultipart()) throw new HttpError(415, 'Upload a bundle as multipart/form-data with the file in the field "jarfile"');
-    const part = await req.file({ limits: { fileSize: d.options.maxUploadBytes, files: 1 }, throwFileSizeLimit: true });
+    // One byte over the limit reaches the store, which then refuses the upload with 413 and removes
+    // its temp file (busboy alone truncates silently at the limit).
+    const part = await req.file({ limits: { fileSize: d.options.maxUploadBytes + 1, files: 1 }, throwFileSizeLimit: true });
     if (!part) throw badRequest('The multipart request holds no file: send the bundle in the field "jarfile"');
     if (part.fieldname !== 'jarfile') {
       part.file.resume();
@@ -85,6 +87,10 @@ export function jarRoutes(app: FastifyInstance, d: Dispatcher): void {
     }
     try {
       const stored = await d.bundles.save(part.filename, part.file);
+      if (part.file.truncated) {
+        await d.bundles.delete(stored.id);
+        throw new HttpError(413, `The bundle is larger than the limit of ${d.options.maxUploadBytes} bytes (EBBFLOW_MAX_UPLOAD_BYTES)`);
+      }
       return { filename: stored.id, status: 'success' };
     } catch (err) {
       if (err instanceof BundleRejectedError) throw new HttpError(err.statusCode, err.message);

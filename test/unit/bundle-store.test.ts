@@ -214,6 +214,15 @@ describe('BundleStore: zip archives', () => {
     expectNothingLeft();
   });
 
+  it('rejects duplicate entries with 400 without echoing server paths', async () => {
+    const store = await newStore();
+    const err = await rejection(store.save('dup.zip', zip([...good, { name: 'lib/job.mjs', data: 'overwrite' }])));
+    expect(err.statusCode).toBe(400);
+    expect(err.message).toContain('"lib/job.mjs"');
+    expect(err.message).not.toContain(root);
+    expectNothingLeft();
+  });
+
   it('rejects a zip without a manifest, or whose entry is missing, with 400', async () => {
     const store = await newStore();
     const none = await rejection(store.save('plain.zip', zip([{ name: 'job.mjs', data: JOB }])));
