@@ -21,7 +21,8 @@ const UI_FILES: Record<string, [string, string]> = {
 };
 
 export async function buildApp(d: Dispatcher): Promise<FastifyInstance> {
-  const app = fastify({ loggerInstance: d.log.child({ component: 'api' }) as FastifyBaseLogger, disableRequestLogging: true, bodyLimit: 1024 * 1024 }) as unknown as FastifyInstance;
+  // Request logs are info level; the api logger starts at warn so a busy UI does not flood the log.
+  const app = fastify({ loggerInstance: d.log.child({ component: 'api' }, { level: d.log.level === 'silent' ? 'silent' : 'warn' }) as FastifyBaseLogger, bodyLimit: 1024 * 1024 }) as unknown as FastifyInstance;
   // Every registered route, as "METHOD /path/{param}"; the contract test compares it with openapi.yaml.
   const routes: string[] = [];
   app.decorate('ebbflowRoutes', routes);

@@ -66,8 +66,12 @@ export class SubmissionQueue {
     });
   }
 
-  async close(): Promise<void> {
-    await this.worker?.close().catch(() => {});
-    await this.queue.close().catch(() => {});
+  /** Closes worker and queue; bounded, because BullMQ waits for Redis while it is unreachable. */
+  async close(timeoutMs = 3000): Promise<void> {
+    const bounded = (p: Promise<unknown> | undefined) =>
+      Promise.race([p?.catch(() => {}), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+    await bounded(this.worker?.close());
+    await bounded(this.queue.close());
+    for (const c of [this.connection.producer, this.connection.worker]) (c as { disconnect?: () => void }).disconnect?.();
   }
 }

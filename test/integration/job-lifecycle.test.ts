@@ -1,0 +1,131 @@
+/**
+ * Faults around a running job: a killed job process, a killed TaskManager, a
+ * restarted dispatcher, an unreachable Redis, and the token rule.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDispatcher } from '../../api/index.js';
+import { compileDispatcherOptions } from '../../dispatcher/index.js';
+import { json, processesMatching, startTestDispatcher, upload, waitFor, type TestDispatcher } from '../helpers/dispatcher.js';
+import { expectSpecResponse } from '../helpers/openapi.js';
+
+let d: TestDispatcher;
+const stream = `ebbtest-lifecycle-${randomBytes(4).toString('hex')}`;
+let jar: string;
+
+beforeAll(async () => {
+  d = await startTestDispatcher();
+  // Never ends on its own: a Redis stream source with nothing to read.
+  const src = `export default function (env) {
+    env.fromRedisStreams({ url: ${JSON.stringify(d.redisUrl)}, streams: [${JSON.stringify(stream)}] }).sinkTo(env.fileSink('/dev/null'));
+  }`;
+  jar = (await json(await upload(d.url, 'endless.mjs', src))).filename;
+});
+afterAll(async () => {
+  await d?.redis.del(stream);
+  await d?.close();
+});
+
+async function startRunning(parallelism = 1, base = d.url): Promise<string> {
+  const res = await fetch(`${base}/jars/${jar}/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ parallelism }) });
+  expect(res.status).toBe(200);
+  const { jobid } = await json(res);
+  await waitFor('RUNNING', async () => ((await json(await fetch(`${base}/jobs/${jobid}`))).state === 'RUNNING' ? true : undefined));
+  return jobid;
+}
+
+const state = async (id: string, base = d.url) => json(await fetch(`${base}/jobs/${id}`));
+
+describe('job lifecycle', () => {
+  it('lists TaskManagers of running jobs with their pids, then cancels and stops every one', async () => {
+    const id = await startRunning(2);
+    const tms = await waitFor('2 TaskManagers', async () => {
+      const body = await json(await fetch(`${d.url}/taskmanagers`));
+      const mine = body.taskmanagers.filter((t: { jobId: string }) => t.jobId === id);
+      return mine.length === 2 ? body : undefined;
+    });
+    await expectSpecResponse('get', '/taskmanagers', 200, tms);
+    const ps = await processesMatching(`ebbflow-taskmanager ${id}`);
+    expect(ps.map((p) => p.pid).sort()).toEqual(tms.taskmanagers.filter((t: { jobId: string }) => t.jobId === id).map((t: { pid: number }) => t.pid).sort());
+    const overview = await json(await fetch(`${d.url}/overview`));
+    expect(overview.taskmanagers).toBeGreaterThanOrEqual(2);
+
+    expect((await fetch(`${d.url}/jobs/${id}?mode=cancel`, { method: 'PATCH' })).status).toBe(202);
+    await waitFor('CANCELED', async () => ((await state(id)).state === 'CANCELED' ? true : undefined));
+    expect(await processesMatching(`ebbflow-taskmanager ${id}`)).toEqual([]);
+    const s = await state(id);
+    expect(s.timestamps.CANCELLING).toBeGreaterThan(0);
+    expect(s['end-time']).toBeGreaterThanOrEqual(s['start-time']);
+  });
+
+  it('marks the job FAILED with a cause when its job process is killed, and its TaskManagers exit', async () => {
+    const id = await startRunning(2);
+    const [jm] = await processesMatching(`ebbflow-jobmaster ${id}`);
+    expect(jm).toBeDefined();
+    process.kill(jm!.pid, 'SIGKILL');
+    const s = await waitFor('FAILED', async () => { const j = await state(id); return j.state === 'FAILED' ? j : undefined; });
+    expect(s['failure-cause']).toMatch(/job process \(pid \d+\) was killed by SIGKILL/);
+    await waitFor('TaskManagers to exit', async () => ((await processesMatching(`ebbflow-taskmanager ${id}`)).length === 0 ? true : undefined), 15_000);
+  });
+
+  it('fails the job when a TaskManager is killed (restarts come with checkpoints) and stops the rest', async () => {
+    const id = await startRunning(2);
+    const tms = await processesMatching(`ebbflow-taskmanager ${id}`);
+    expect(tms).toHaveLength(2);
+    process.kill(tms[0]!.pid, 'SIGKILL');
+    const s = await waitFor('FAILED', async () => { const j = await state(id); return j.state === 'FAILED' ? j : undefined; });
+    expect(s['failure-cause']).toMatch(/TaskManager taskmanager-0000\d|connection to TaskManager/);
+    expect(await processesMatching(`ebbflow-taskmanager ${id}`)).toEqual([]);
+  });
+
+  it('keeps jobs running across a dispatcher restart, and the new dispatcher can cancel them', async () => {
+    const other = await startDispatcher({ host: '127.0.0.1', port: 0, redisUrl: d.redisUrl, dataDir: d.dataDir, keyPrefix: d.keyPrefix, logLevel: 'silent', cancelJobsOnClose: false });
+    const id = await startRunning(1, other.url);
+    await other.close();
+    expect(await processesMatching(`ebbflow-jobmaster ${id}`)).toHaveLength(1);
+    // d shares the prefix and data dir: it sees the job, still RUNNING, and can cancel it by pid.
+    const restarted = await startDispatcher({ host: '127.0.0.1', port: 0, redisUrl: d.redisUrl, dataDir: d.dataDir, keyPrefix: d.keyPrefix, logLevel: 'silent' });
+    try {
+      expect((await state(id, restarted.url)).state).toBe('RUNNING');
+      expect((await fetch(`${restarted.url}/jobs/${id}?mode=cancel`, { method: 'PATCH' })).status).toBe(202);
+      await waitFor('CANCELED', async () => ((await state(id, restarted.url)).state === 'CANCELED' ? true : undefined));
+      await waitFor('processes gone', async () => ((await processesMatching(id)).length === 0 ? true : undefined), 15_000);
+    } finally {
+      await restarted.close();
+    }
+  });
+
+  it('answers 503 with a clear error while Redis is unreachable', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ebbflow-noredis-'));
+    const s = await startDispatcher({ host: '127.0.0.1', port: 0, redisUrl: 'redis://127.0.0.1:1', dataDir, logLevel: 'silent' });
+    try {
+      for (const p of ['/jobs', '/jobs/overview', '/overview']) {
+        const res = await fetch(s.url + p);
+        const body = await json(res);
+        expect(res.status, p).toBe(503);
+        expect(body.errors[0]).toMatch(/Redis is unreachable/);
+      }
+    } finally {
+      await s.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses to listen beyond loopback without a token, and enforces a token when set', async () => {
+    expect(() => compileDispatcherOptions({ host: '0.0.0.0' })).toThrow(/token/);
+    const dataDir = mkdtempSync(join(tmpdir(), 'ebbflow-token-'));
+    const s = await startDispatcher({ host: '127.0.0.1', port: 0, redisUrl: d.redisUrl, dataDir, keyPrefix: `${d.keyPrefix}tok:`, logLevel: 'silent', token: 's3cret' });
+    try {
+      expect((await fetch(`${s.url}/jobs`)).status).toBe(401);
+      expect((await fetch(`${s.url}/jobs`, { headers: { authorization: 'Bearer wrong!' } })).status).toBe(401);
+      expect((await fetch(`${s.url}/jobs`, { headers: { authorization: 'Bearer s3cret' } })).status).toBe(200);
+      expect((await fetch(`${s.url}/`)).status).toBe(200);
+    } finally {
+      await s.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
