@@ -12,7 +12,7 @@ export function installAuth(app: FastifyInstance, token: string | undefined): vo
   if (!token) return;
   const expected = Buffer.from(`Bearer ${token}`);
   app.addHook('onRequest', async (req, reply) => {
-    if (req.method === 'GET' && OPEN.has(req.url.split('?')[0]!)) return;
+    if ((req.method === 'GET' || req.method === 'HEAD') && OPEN.has(req.url.split('?')[0]!)) return;
     const got = Buffer.from(req.headers.authorization ?? '');
     if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
       return reply.code(401).send({ errors: ['Missing or wrong bearer token: send "Authorization: Bearer <EBBFLOW_TOKEN>"'] });
