@@ -4,6 +4,7 @@
  * type, 503 when Redis is unreachable, 500 otherwise.
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
+import type {} from '@fastify/multipart';
 
 export class HttpError extends Error {
   constructor(readonly statusCode: number, message: string) {
@@ -28,6 +29,8 @@ export function isRedisUnavailable(err: unknown): boolean {
 
 export function installErrorHandling(app: FastifyInstance, redisUrl: string): void {
   app.setErrorHandler((err: FastifyError & { statusCode?: number }, req, reply) => {
+    // A refused upload may leave request bytes unread; the socket must not be reused for another request.
+    if (req.isMultipart?.()) reply.header('connection', 'close');
     if (err instanceof HttpError) return reply.code(err.statusCode).send({ errors: [err.message] });
     if (isRedisUnavailable(err)) {
       return reply.code(503).send({ errors: [`Redis is unreachable at ${redisUrl}: ${err.message}. Start Redis (or fix EBBFLOW_REDIS_URL) and retry.`] });

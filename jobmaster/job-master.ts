@@ -278,6 +278,10 @@ export class JobMaster {
     const tm = this.taskManagers.get(resourceId);
     this.taskManagers.delete(resourceId);
     tm?.rpc.destroy();
+    // Its executions are gone with it; nothing will report them again.
+    for (const e of this.graph?.all() ?? []) {
+      if (e.resourceId === resourceId && !['FINISHED', 'CANCELED', 'FAILED'].includes(e.state)) this.graph!.setState(e.id, this.ending ? 'CANCELED' : 'FAILED', cause);
+    }
     void this.registry.removeTaskManager(this.spec.jobId, resourceId).catch(() => {});
     if (this.ending) return;
     // Failover with restarts arrives with checkpoints; until then a lost TaskManager fails the job.
