@@ -63,6 +63,7 @@ export class JobSupervisor {
       jobId: rec.id, bundlePath: rec.bundlePath, entryClass: rec.entryClass, programArgs: rec.programArgs, parallelism: rec.parallelism,
       defaultName: rec.name, redisUrl: this.o.redisUrl, keyPrefix: this.o.keyPrefix, dataDir: this.o.dataDir,
       slotsPerTaskManager: this.o.slotsPerTaskManager, taskManagerMemoryMb: this.o.taskManagerMemoryMb,
+      configuration: rec.configuration, savepointPath: rec.savepointPath || undefined,
     };
     const log = openSync(logFile, 'a');
     // The argv names role and job so ps shows them even where the title cannot be longer than argv.

@@ -1,70 +1,84 @@
 /**
- * The JobMaster of one job, running in the job's own process beside its
+ * The JobMaster of one job, in the job's own process beside its
  * ResourceManager: plans the job from the bundle, gets slots, deploys one
- * subtask of every vertex into each slot (slot sharing), follows the
- * executions and drives the job to FINISHED, CANCELED or FAILED, writing each
- * transition to the job registry. TaskManagers reach it over TCP (rpc/).
+ * subtask of every vertex into each slot (slot sharing), runs the checkpoint
+ * coordinator, and on a failure restarts every subtask from the latest
+ * completed checkpoint as the restart strategy allows (asking the
+ * ResourceManager for replacement TaskManagers). Savepoints and stop requests
+ * arrive through the job's operation queue in Redis. Every state change is
+ * written to the job registry.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type AddressInfo, type Server } from 'node:net';
-import Long from 'long';
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { JobRegistry, JobState } from '../metadata/index.js';
+import type { JobException, JobRegistry, JobState } from '../metadata/index.js';
 import { EXECUTION_STATES } from '../metadata/index.js';
 import type { ebbflow } from '../proto/generated/rpc.js';
 import type { ResourceManager } from '../resourcemanager/index.js';
-import { ExecutionState, Partitioning, RpcConnection } from '../rpc/index.js';
+import { ExecutionState, toNumber } from '../rpc/index.js';
+import { readMetadata } from '../runtime/checkpoint/snapshot-io.js';
 import { describeError } from '../runtime/errors.js';
 import { planJob, type JobPlan } from '../runtime/plan.js';
-import { ExecutionGraph, type Execution } from './execution-graph.js';
+import { CheckpointCoordinator } from './checkpoint-coordinator.js';
+import { assignSlots, deploymentDescriptors } from './deployment.js';
+import { ExecutionGraph } from './execution-graph.js';
+import { restartDelay } from './job-config.js';
 import type { CompiledJobSpec } from './job-spec.js';
-
-interface TaskManagerSlotOwner {
-  resourceId: string;
-  rpc: RpcConnection;
-  slots: number;
-  pid: number;
-  dataHost: string;
-  dataPort: number;
-  lastHeartbeat: number;
-  registeredAt: number;
-}
+import { OperationRunner } from './operation-runner.js';
+import { TaskManagerPool, type RegisteredTaskManager } from './task-manager-pool.js';
 
 type Outcome = { state: 'FINISHED' | 'CANCELED' } | { state: 'FAILED'; cause: string };
+type Phase = 'PLANNING' | 'WAITING_FOR_SLOTS' | 'DEPLOYING' | 'RUNNING' | 'RESTARTING' | 'ENDING';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class JobMaster {
   private readonly jobMasterId = randomBytes(16).toString('hex');
-  private server: Server | undefined;
-  private plan: JobPlan | undefined;
-  private graph: ExecutionGraph | undefined;
-  private readonly taskManagers = new Map<string, TaskManagerSlotOwner>();
-  private deployed = false;
-  private ending = false;
+  private plan!: JobPlan;
+  private graph!: ExecutionGraph;
+  private phase: Phase = 'PLANNING';
+  private attempt = 0;
+  private restarts = 0;
+  private readonly exceptions: JobException[] = [];
+  private pool!: TaskManagerPool;
+  private rm!: ResourceManager;
+  private coordinator!: CheckpointCoordinator;
+  private ops: OperationRunner | undefined;
+  private slotTimer: NodeJS.Timeout | undefined;
   private cancelRequested = false;
   private outcome!: (o: Outcome) => void;
   private readonly outcomePromise = new Promise<Outcome>((resolve) => { this.outcome = resolve; });
   private vertexWrite: NodeJS.Timeout | undefined;
-  private monitor: NodeJS.Timeout | undefined;
+  private statsWrite: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly spec: CompiledJobSpec,
     private readonly registry: JobRegistry,
     private readonly rmFactory: (jobMasterAddress: string) => ResourceManager,
+    private readonly opsRedis: Redis,
     private readonly log: Logger,
   ) {}
+
+  private get config() { return this.spec.config; }
 
   /** Runs the job to a terminal state; resolves with the process exit code. */
   async run(): Promise<number> {
     const id = this.spec.jobId;
+    let restore: { id: number; isSavepoint: boolean } | undefined;
     try {
+      if (this.spec.savepointPath) {
+        const meta = await readMetadata(this.spec.savepointPath);
+        restore = { id: meta.checkpointId, isSavepoint: meta.isSavepoint };
+        this.config.maxParallelism ??= meta.maxParallelism;
+      }
       this.plan = await planJob({
         bundlePath: this.spec.bundlePath, entryClass: this.spec.entryClass, programArgs: this.spec.programArgs,
-        parallelism: this.spec.parallelism, maxParallelism: this.spec.maxParallelism, defaultName: this.spec.defaultName,
+        parallelism: this.spec.parallelism, maxParallelism: this.config.maxParallelism, defaultName: this.spec.defaultName,
       });
     } catch (err) {
-      const cause = describeError(err);
       this.log.error({ err }, 'the job could not be planned');
-      await this.registry.transition(id, 'FAILED', { failureCause: cause });
+      await this.registry.transition(id, 'FAILED', { failureCause: describeError(err) });
       return 1;
     }
     this.graph = new ExecutionGraph(this.plan.graph);
@@ -72,68 +86,208 @@ export class JobMaster {
       await this.registry.transition(id, 'CANCELED', { name: this.plan.graph.name });
       return 0;
     }
-    await this.registry.transition(id, 'CREATED', {
-      name: this.plan.graph.name, maxParallelism: this.plan.graph.maxParallelism, vertices: this.graph.vertexInfo(),
-    });
-    this.log.info({ vertices: this.plan.graph.vertices.map((v) => v.name) }, 'job planned');
+    await this.registry.transition(id, 'CREATED', { name: this.plan.graph.name, maxParallelism: this.plan.graph.maxParallelism, vertices: this.graph.vertexInfo() });
+    this.log.info({ vertices: this.plan.graph.vertices.map((v) => v.name), restore: this.spec.savepointPath || undefined }, 'job planned');
 
-    const address = await this.listen();
-    const rm = this.rmFactory(address);
+    this.pool = new TaskManagerPool(
+      { jobMasterId: this.jobMasterId, heartbeatIntervalMs: this.config.heartbeatIntervalMs, heartbeatTimeoutMs: this.config.heartbeatTimeoutMs, logger: this.log },
+      {
+        accept: (rid, jobId) => jobId === id && this.phase !== 'ENDING' && this.rm.registered(rid),
+        registered: (tm) => { void this.registry.putTaskManager(this.tmRecord(tm)).catch(() => {}); this.tryDeploy(); },
+        heartbeat: (tm) => { void this.registry.putTaskManager(this.tmRecord(tm)).catch(() => {}); },
+        message: (tm, m) => this.onMessage(tm, m),
+        lost: (rid, cause) => this.onTaskManagerLost(rid, cause),
+      },
+    );
+    const address = await this.pool.listen();
+    this.rm = this.rmFactory(address);
+    this.coordinator = this.createCoordinator();
+    if (restore) this.coordinator.restoredFrom(restore.id, this.spec.savepointPath, restore.isSavepoint);
     let outcome: Outcome;
     try {
-      await rm.start({
-        onWorkerTerminated: (rid, cause) => this.onTaskManagerLost(rid, cause),
-        onError: (err) => this.failJob(`resource manager error: ${err.message}`),
+      await this.rm.start({
+        onWorkerTerminated: (rid, cause) => {
+          if (this.pool.tms.has(rid)) this.pool.lose(rid, cause);
+          else if (this.phase === 'WAITING_FOR_SLOTS') void this.rm.ensureSlots(this.spec.parallelism).catch((err: Error) => this.fail(err.message));
+        },
+        onError: (err) => this.fail(`resource manager error: ${err.message}`),
       });
-      await rm.ensureSlots(this.spec.parallelism);
-      const slotTimer = setTimeout(() => {
-        if (!this.deployed) this.failJob(`could not get ${this.spec.parallelism} slot(s) within ${this.spec.slotRequestTimeoutMs} ms from the ${rm.driverName} resource manager`);
-      }, this.spec.slotRequestTimeoutMs);
-      this.monitor = setInterval(() => this.checkHeartbeats(), this.spec.heartbeatIntervalMs);
-      this.rmRef = rm;
+      this.ops = new OperationRunner(this.opsRedis, this.registry, id, (op) => this.runOperation(op), this.log);
+      this.ops.start();
+      await this.startAttempt();
       outcome = await this.outcomePromise;
-      clearTimeout(slotTimer);
     } catch (err) {
       outcome = { state: 'FAILED', cause: describeError(err) };
     }
-    return this.finish(outcome, rm);
+    return this.finish(outcome);
   }
 
-  private rmRef: ResourceManager | undefined;
+  private createCoordinator(): CheckpointCoordinator {
+    const cfg = this.config;
+    const checkpointing = cfg.checkpointIntervalMs > 0;
+    return new CheckpointCoordinator(
+      {
+        jobId: this.spec.jobId, graph: this.plan.graph, logger: this.log,
+        baseDir: join(cfg.checkpointDir ?? join(this.spec.dataDir, 'checkpoints'), this.spec.jobId),
+        savepointDir: cfg.savepointDir ?? join(this.spec.dataDir, 'savepoints'),
+        intervalMs: checkpointing ? cfg.checkpointIntervalMs : 0, timeoutMs: cfg.checkpointTimeoutMs, retained: cfg.checkpointsRetained,
+        tolerableFailures: cfg.tolerableCheckpointFailures,
+      },
+      {
+        participants: () => {
+          if (this.phase !== 'RUNNING' || !this.graph.allIn('RUNNING')) return undefined;
+          const sources = new Set(this.plan.graph.vertices.filter((v) => v.isSource).map((v) => v.id));
+          const all = this.graph.all().map((e) => ({ executionId: e.id, vertexId: e.vertexId }));
+          return { all, sources: all.filter((t) => sources.has(t.vertexId)) };
+        },
+        trigger: (s, cid, dir, ts) => {
+          const e = this.graph.executions.get(s.executionId);
+          this.pool.tms.get(e?.resourceId ?? '')?.rpc.send({ triggerCheckpoint: { executionId: s.executionId, checkpointId: cid, timestamp: ts, directory: dir } });
+        },
+        notifyComplete: (cid) => this.pool.broadcast({ checkpointComplete: { checkpointId: cid } }),
+        onFailureLimit: (cause) => this.fail(cause),
+        statsChanged: () => this.scheduleStatsWrite(),
+      },
+    );
+  }
 
-  private async finish(outcome: Outcome, rm: ResourceManager): Promise<number> {
-    this.ending = true;
-    clearInterval(this.monitor);
-    const id = this.spec.jobId;
-    if (outcome.state !== 'FINISHED') {
-      if (outcome.state === 'CANCELED') await this.registry.transition(id, 'CANCELLING');
-      else if (outcome.state === 'FAILED') this.log.error({ cause: outcome.cause }, 'job failed');
-      await this.cancelExecutions();
+  private async startAttempt(): Promise<void> {
+    this.graph = new ExecutionGraph(this.plan.graph);
+    this.phase = 'WAITING_FOR_SLOTS';
+    this.scheduleVertexWrite();
+    clearTimeout(this.slotTimer);
+    this.slotTimer = setTimeout(() => {
+      if (this.phase === 'WAITING_FOR_SLOTS') this.fail(`could not get ${this.spec.parallelism} slot(s) within ${this.spec.slotRequestTimeoutMs} ms from the ${this.rm.driverName} resource manager`);
+    }, this.spec.slotRequestTimeoutMs);
+    await this.rm.ensureSlots(this.spec.parallelism);
+    this.tryDeploy();
+  }
+
+  /** Deploys once enough slots registered: slot i hosts subtask i of every vertex. */
+  private tryDeploy(): void {
+    if (this.phase !== 'WAITING_FOR_SLOTS') return;
+    if (!assignSlots(this.graph, this.pool.slots(), this.spec.parallelism)) return;
+    clearTimeout(this.slotTimer);
+    this.phase = 'DEPLOYING';
+    const restorePath = this.coordinator.latest() ?? '';
+    if (restorePath) this.log.info({ restorePath, attempt: this.attempt }, 'restoring state');
+    const descriptors = deploymentDescriptors(this.plan.graph, this.graph, this.pool.tms, {
+      jobId: this.spec.jobId, bundlePath: this.spec.bundlePath, entryClass: this.spec.entryClass, programArgs: this.spec.programArgs,
+      checkpointing: this.config.checkpointIntervalMs > 0, restorePath, attempt: this.attempt,
+    });
+    for (const { tm, deploy } of descriptors) tm.rpc.send({ deploy });
+    this.scheduleVertexWrite();
+  }
+
+  private onMessage(tm: RegisteredTaskManager, m: ebbflow.rpc.Envelope): void {
+    switch (m.msg) {
+      case 'taskStatus': this.onTaskStatus(m.taskStatus!); return;
+      case 'ackCheckpoint': {
+        const a = m.ackCheckpoint!;
+        this.coordinator.acknowledge(a.executionId!, toNumber(a.checkpointId), a.subtaskState!, a.alignmentMs ?? 0);
+        return;
+      }
+      case 'declineCheckpoint': {
+        const d = m.declineCheckpoint!;
+        this.coordinator.decline(d.executionId!, toNumber(d.checkpointId), d.reason ?? `declined by ${tm.resourceId}`);
+        return;
+      }
+      default:
     }
-    for (const tm of this.taskManagers.values()) tm.rpc.send({ shutdown: { reason: `job ${outcome.state}` } });
-    await rm.stopAll();
-    this.server?.close();
+  }
+
+  private onTaskStatus(s: ebbflow.rpc.TaskStatusUpdate.$Properties): void {
+    const state = EXECUTION_STATES.find((n) => (ExecutionState as unknown as Record<string, number>)[n] === s.state) ?? 'FAILED';
+    const e = this.graph.setState(s.executionId ?? '', state, s.error || undefined);
+    if (!e) return; // an execution of an earlier attempt
+    this.scheduleVertexWrite();
+    if (this.phase === 'ENDING' || this.phase === 'RESTARTING') return;
+    if (state === 'FAILED') {
+      const name = this.plan.graph.vertices.find((v) => v.id === e.vertexId)?.name ?? e.vertexId;
+      void this.handleFailure(`subtask ${e.subtaskIndex} of "${name}" failed: ${s.error || 'unknown error'}`, `${name} (${e.subtaskIndex + 1}/${this.spec.parallelism})`);
+    } else if (state === 'RUNNING' && this.phase === 'DEPLOYING' && this.graph.allIn('RUNNING', 'FINISHED')) {
+      this.phase = 'RUNNING';
+      void this.transition('RUNNING');
+      this.coordinator.start();
+    } else if (state === 'FINISHED' && this.graph.allIn('FINISHED')) {
+      this.outcome({ state: 'FINISHED' });
+    }
+  }
+
+  /** A failure: restart from the latest checkpoint if the strategy allows, else fail the job. */
+  private async handleFailure(cause: string, taskName: string | null): Promise<void> {
+    if (this.phase === 'ENDING' || this.phase === 'RESTARTING') return;
+    this.exceptions.push({ timestamp: Date.now(), cause, taskName, location: null });
+    this.coordinator.stop();
+    this.coordinator.abort(`the job is restarting: ${cause}`);
+    const delay = restartDelay(this.config.restartStrategy, this.restarts + 1);
+    if (delay === undefined) {
+      const s = this.config.restartStrategy;
+      const why = s.type === 'none' ? 'restarts are disabled' : `restart strategy ${s.type} allows ${s.attempts} restart(s), all used`;
+      this.outcome({ state: 'FAILED', cause: `${cause}\n(${why})` });
+      return;
+    }
+    this.restarts++;
+    this.phase = 'RESTARTING';
+    this.log.warn({ cause, restart: this.restarts, delayMs: delay }, 'restarting the job');
+    await this.registry.transition(this.spec.jobId, 'RESTARTING', { exceptions: this.exceptions.slice(-20) }).catch(() => {});
+    await this.cancelExecutions();
+    await sleep(delay);
+    if (this.phase !== 'RESTARTING') return;
+    this.attempt++;
+    await this.startAttempt().catch((err: Error) => this.fail(err.message));
+  }
+
+  private fail(cause: string): void {
+    if (this.phase === 'ENDING') return;
+    if (this.phase === 'RESTARTING' || this.phase === 'PLANNING') { this.outcome({ state: 'FAILED', cause }); return; }
+    this.outcome({ state: 'FAILED', cause });
+  }
+
+  private async finish(outcome: Outcome): Promise<number> {
+    this.phase = 'ENDING';
+    clearTimeout(this.slotTimer);
+    this.ops?.stop();
+    const id = this.spec.jobId;
+    this.coordinator?.stop();
+    this.coordinator?.abort(`the job is ending (${outcome.state})`);
+    if (outcome.state === 'CANCELED') await this.registry.transition(id, 'CANCELLING');
+    if (outcome.state === 'FAILED') {
+      this.log.error({ cause: outcome.cause }, 'job failed');
+      this.exceptions.push({ timestamp: Date.now(), cause: outcome.cause, taskName: null, location: null });
+    }
+    if (outcome.state !== 'FINISHED' && this.graph) await this.cancelExecutions();
+    this.pool?.broadcast({ shutdown: { reason: `job ${outcome.state}` } });
+    await this.rm?.stopAll();
+    this.pool?.close();
     await this.registry.clearTaskManagers(id);
     clearTimeout(this.vertexWrite);
-    const vertices = this.graph!.vertexInfo();
-    if (outcome.state === 'FAILED') await this.registry.transition(id, 'FAILED', { failureCause: outcome.cause, vertices });
-    else await this.registry.transition(id, outcome.state, { vertices });
+    clearTimeout(this.statsWrite);
+    if (this.coordinator) await this.registry.putCheckpointStats(id, this.coordinator.stats.toJSON()).catch(() => {});
+    const fields = { vertices: this.graph.vertexInfo(), exceptions: this.exceptions.slice(-20) };
+    if (outcome.state === 'FAILED') await this.registry.transition(id, 'FAILED', { ...fields, failureCause: outcome.cause });
+    else await this.registry.transition(id, outcome.state, fields);
     this.log.info({ state: outcome.state }, 'job ended');
     return outcome.state === 'FAILED' ? 1 : 0;
   }
 
   /** Asks every running execution to cancel and waits (bounded) for them to stop. */
   private async cancelExecutions(): Promise<void> {
-    const live = this.graph!.all().filter((e) => e.state === 'RUNNING' || e.state === 'DEPLOYING');
-    for (const e of live) {
-      this.graph!.setState(e.id, 'CANCELING');
-      this.taskManagers.get(e.resourceId!)?.rpc.send({ cancel: { executionId: e.id } });
+    const graph = this.graph;
+    for (const e of graph.all()) {
+      if (['FINISHED', 'CANCELED', 'FAILED'].includes(e.state)) continue;
+      const tm = e.resourceId ? this.pool.tms.get(e.resourceId) : undefined;
+      if (tm && (e.state === 'RUNNING' || e.state === 'DEPLOYING' || e.state === 'SCHEDULED')) {
+        graph.setState(e.id, 'CANCELING');
+        tm.rpc.send({ cancel: { executionId: e.id } });
+      } else {
+        graph.setState(e.id, 'CANCELED');
+      }
     }
     const deadline = Date.now() + 5000;
-    while (Date.now() < deadline && this.graph!.all().some((e) => e.state === 'CANCELING')) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    for (const e of this.graph!.all()) if (e.state === 'CANCELING' || e.state === 'CREATED' || e.state === 'SCHEDULED') this.graph!.setState(e.id, 'CANCELED');
+    while (Date.now() < deadline && graph.all().some((e) => e.state === 'CANCELING')) await sleep(20);
+    for (const e of graph.all()) if (!['FINISHED', 'CANCELED', 'FAILED'].includes(e.state)) graph.setState(e.id, 'CANCELED');
+    this.scheduleVertexWrite();
   }
 
   /** Cancellation requested by the dispatcher (IPC) or a signal. */
@@ -142,166 +296,56 @@ export class JobMaster {
     this.outcome({ state: 'CANCELED' });
   }
 
-  private failJob(cause: string): void {
-    if (this.ending) return;
-    this.outcome({ state: 'FAILED', cause });
+  private onTaskManagerLost(resourceId: string, cause: string): void {
+    void this.rm.workerLost(resourceId).catch(() => {});
+    void this.registry.removeTaskManager(this.spec.jobId, resourceId).catch(() => {});
+    let hadWork = false;
+    for (const e of this.graph.all()) {
+      if (e.resourceId !== resourceId || ['FINISHED', 'CANCELED', 'FAILED'].includes(e.state)) continue;
+      hadWork = true;
+      this.graph.setState(e.id, this.phase === 'ENDING' || this.phase === 'RESTARTING' ? 'CANCELED' : 'FAILED', cause);
+    }
+    if (this.phase === 'ENDING') return;
+    this.log.warn({ resourceId, cause }, 'TaskManager lost');
+    if (hadWork && (this.phase === 'DEPLOYING' || this.phase === 'RUNNING')) void this.handleFailure(cause, resourceId);
+    else if (this.phase === 'WAITING_FOR_SLOTS') void this.rm.ensureSlots(this.spec.parallelism).catch((err: Error) => this.fail(err.message));
   }
 
-  private listen(): Promise<string> {
-    return new Promise((resolve, reject) => {
-      this.server = createServer((socket) => this.accept(new RpcConnection(socket)));
-      this.server.once('error', reject);
-      this.server.listen(0, '127.0.0.1', () => {
-        const a = this.server!.address() as AddressInfo;
-        resolve(`${a.address}:${a.port}`);
-      });
-    });
+  private async runOperation(op: { id: string; kind: 'savepoint' | 'stop'; targetDirectory: string; cancelJob: boolean }): Promise<{ location: string }> {
+    if (this.phase !== 'RUNNING') throw new Error(`the job is not running (it is ${this.phase.toLowerCase().replace('_', ' ')}); try again when it runs`);
+    const location = await this.coordinator.trigger(true, op.targetDirectory || undefined);
+    this.log.info({ location, kind: op.kind }, 'savepoint completed');
+    if (op.kind === 'stop') this.outcome({ state: 'FINISHED' });
+    else if (op.cancelJob) this.cancel();
+    return { location };
   }
 
-  private accept(rpc: RpcConnection): void {
-    let resourceId: string | undefined;
-    rpc.on('message', (m) => {
-      if (m.msg === 'register') {
-        const r = m.register!;
-        resourceId = r.resourceId ?? undefined;
-        void this.onRegister(rpc, r);
-      } else if (m.msg === 'heartbeat' && resourceId) {
-        const tm = this.taskManagers.get(resourceId);
-        if (tm) {
-          tm.lastHeartbeat = Date.now();
-          rpc.send({ heartbeat: { timestamp: Long.fromNumber(Date.now()) } });
-          void this.registry.putTaskManager(this.tmRecord(tm)).catch(() => {});
-        }
-      } else if (m.msg === 'taskStatus') {
-        this.onTaskStatus(m.taskStatus!);
-      }
-    });
-    rpc.on('close', () => {
-      if (resourceId && this.taskManagers.has(resourceId)) this.onTaskManagerLost(resourceId, `lost the connection to TaskManager ${resourceId}`);
-    });
+  private async transition(state: JobState): Promise<void> {
+    await this.registry.transition(this.spec.jobId, state, { vertices: this.graph.vertexInfo() });
   }
 
-  private tmRecord(tm: TaskManagerSlotOwner) {
-    const used = this.graph ? new Set(this.graph.all().filter((e) => e.resourceId === tm.resourceId && e.state !== 'FINISHED' && e.state !== 'CANCELED' && e.state !== 'FAILED').map((e) => e.slotIndex)).size : 0;
+  private tmRecord(tm: RegisteredTaskManager) {
+    const live = this.graph.all().filter((e) => e.resourceId === tm.resourceId && !['FINISHED', 'CANCELED', 'FAILED', 'CREATED'].includes(e.state));
+    const used = new Set(live.map((e) => e.slotIndex)).size;
     return {
       id: tm.resourceId, jobId: this.spec.jobId, pid: tm.pid, host: tm.dataHost, dataPort: tm.dataPort, slotsNumber: tm.slots,
       freeSlots: Math.max(0, tm.slots - used), lastHeartbeat: tm.lastHeartbeat, registeredAt: tm.registeredAt,
     };
   }
 
-  private async onRegister(rpc: RpcConnection, r: ebbflow.rpc.RegisterTaskManager.$Properties): Promise<void> {
-    const resourceId = r.resourceId ?? '';
-    const ours = r.jobId === this.spec.jobId && this.rmRef?.registered(resourceId);
-    if (!ours || this.ending) {
-      rpc.send({ registered: { accepted: false, reason: ours ? 'the job is ending' : `unknown TaskManager ${resourceId} for job ${r.jobId}` } });
-      rpc.close();
-      return;
-    }
-    const now = Date.now();
-    const tm: TaskManagerSlotOwner = {
-      resourceId, rpc, slots: r.slots ?? 1, pid: r.pid ?? 0, dataHost: r.dataHost ?? '127.0.0.1', dataPort: r.dataPort ?? 0, lastHeartbeat: now, registeredAt: now,
-    };
-    this.taskManagers.set(resourceId, tm);
-    rpc.send({ registered: { accepted: true, jobMasterId: this.jobMasterId, heartbeatIntervalMs: this.spec.heartbeatIntervalMs } });
-    this.log.info({ resourceId, pid: tm.pid, slots: tm.slots }, 'TaskManager registered');
-    await this.registry.putTaskManager(this.tmRecord(tm)).catch(() => {});
-    this.maybeDeploy();
-  }
-
-  /** Deploys once enough slots registered: slot i hosts subtask i of every vertex. */
-  private maybeDeploy(): void {
-    if (this.deployed || this.ending) return;
-    const slots: Array<{ tm: TaskManagerSlotOwner; slot: number }> = [];
-    for (const tm of this.taskManagers.values()) for (let s = 0; s < tm.slots; s++) slots.push({ tm, slot: s });
-    if (slots.length < this.spec.parallelism) return;
-    this.deployed = true;
-    const graph = this.graph!;
-    const plan = this.plan!.graph;
-    for (const e of graph.all()) {
-      const target = slots[e.subtaskIndex]!;
-      e.resourceId = target.tm.resourceId;
-      e.slotIndex = target.slot;
-      graph.setState(e.id, 'SCHEDULED');
-    }
-    const location = (vertexId: string) => graph.ofVertex(vertexId).map((x) => {
-      const tm = this.taskManagers.get(x.resourceId!)!;
-      return { subtaskIndex: x.subtaskIndex, resourceId: tm.resourceId, dataHost: tm.dataHost, dataPort: tm.dataPort };
-    });
-    // Consumers first, so their input gates exist early (producers would wait for them anyway).
-    const order = [...graph.all()].sort((a, b) => plan.vertices.findIndex((v) => v.id === b.vertexId) - plan.vertices.findIndex((v) => v.id === a.vertexId));
-    for (const e of order) {
-      const vertex = plan.vertices.find((v) => v.id === e.vertexId)!;
-      const tm = this.taskManagers.get(e.resourceId!)!;
-      const outputs = plan.edges.filter((ed) => ed.source === vertex.id).map((ed) => ({
-        edgeId: ed.id, targetVertexId: ed.target, partitioning: Partitioning[ed.partitioning], consumers: location(ed.target),
-      }));
-      const inputs = plan.edges.filter((ed) => ed.target === vertex.id).map((ed) => ({
-        edgeId: ed.id, sourceVertexId: ed.source, producerCount: plan.vertices.find((v) => v.id === ed.source)!.parallelism,
-      }));
-      tm.rpc.send({
-        deploy: {
-          executionId: e.id, vertexId: vertex.id, subtaskIndex: e.subtaskIndex, parallelism: vertex.parallelism, maxParallelism: plan.maxParallelism,
-          slotIndex: e.slotIndex, bundlePath: this.spec.bundlePath, entryClass: this.spec.entryClass ?? '', programArgs: this.spec.programArgs,
-          outputs, inputs, attempt: 0,
-        },
-      });
-    }
-    this.scheduleVertexWrite();
-  }
-
-  private onTaskStatus(s: ebbflow.rpc.TaskStatusUpdate.$Properties): void {
-    const graph = this.graph;
-    if (!graph) return;
-    const state = EXECUTION_STATES.find((n) => (ExecutionState as unknown as Record<string, number>)[n] === s.state) ?? 'FAILED';
-    const e = graph.setState(s.executionId ?? '', state, s.error || undefined);
-    if (!e) return;
-    this.scheduleVertexWrite();
-    if (this.ending) return;
-    if (state === 'FAILED') {
-      this.failJob(`subtask ${e.subtaskIndex} of "${this.vertexName(e)}" failed: ${s.error || 'unknown error'}`);
-    } else if (state === 'RUNNING' && graph.allIn('RUNNING', 'FINISHED')) {
-      void this.transition('RUNNING');
-    } else if (state === 'FINISHED' && graph.allIn('FINISHED')) {
-      this.outcome({ state: 'FINISHED' });
-    }
-  }
-
-  private vertexName(e: Execution): string {
-    return this.plan!.graph.vertices.find((v) => v.id === e.vertexId)?.name ?? e.vertexId;
-  }
-
-  private async transition(state: JobState): Promise<void> {
-    await this.registry.transition(this.spec.jobId, state, { vertices: this.graph!.vertexInfo() });
-  }
-
-  private onTaskManagerLost(resourceId: string, cause: string): void {
-    const tm = this.taskManagers.get(resourceId);
-    this.taskManagers.delete(resourceId);
-    tm?.rpc.destroy();
-    // Its executions are gone with it; nothing will report them again.
-    for (const e of this.graph?.all() ?? []) {
-      if (e.resourceId === resourceId && !['FINISHED', 'CANCELED', 'FAILED'].includes(e.state)) this.graph!.setState(e.id, this.ending ? 'CANCELED' : 'FAILED', cause);
-    }
-    void this.registry.removeTaskManager(this.spec.jobId, resourceId).catch(() => {});
-    if (this.ending) return;
-    // Failover with restarts arrives with checkpoints; until then a lost TaskManager fails the job.
-    this.failJob(cause);
-  }
-
-  private checkHeartbeats(): void {
-    const now = Date.now();
-    for (const tm of this.taskManagers.values()) {
-      if (now - tm.lastHeartbeat > this.spec.heartbeatTimeoutMs) {
-        this.onTaskManagerLost(tm.resourceId, `TaskManager ${tm.resourceId} missed heartbeats for ${now - tm.lastHeartbeat} ms (timeout ${this.spec.heartbeatTimeoutMs} ms)`);
-      }
-    }
-  }
-
   private scheduleVertexWrite(): void {
     if (this.vertexWrite) return;
     this.vertexWrite = setTimeout(() => {
       this.vertexWrite = undefined;
-      if (this.graph) void this.registry.update(this.spec.jobId, { vertices: this.graph.vertexInfo() }).catch(() => {});
+      void this.registry.update(this.spec.jobId, { vertices: this.graph.vertexInfo() }).catch(() => {});
     }, 100);
+  }
+
+  private scheduleStatsWrite(): void {
+    if (this.statsWrite) return;
+    this.statsWrite = setTimeout(() => {
+      this.statsWrite = undefined;
+      void this.registry.putCheckpointStats(this.spec.jobId, this.coordinator.stats.toJSON()).catch(() => {});
+    }, 200);
   }
 }

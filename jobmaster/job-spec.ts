@@ -1,7 +1,9 @@
 /**
  * What the dispatcher hands a job process (as JSON in EBBFLOW_JOB_SPEC).
- * Defaults are applied by `compileJobSpec`.
+ * Job-level settings come as Flink-style `configuration` (see job-config.ts).
  */
+import { compileJobConfig, type JobConfig } from './job-config.js';
+
 export interface JobSpec {
   jobId: string;
   bundlePath: string;
@@ -9,37 +11,57 @@ export interface JobSpec {
   entryClass?: string;
   programArgs: string[];
   parallelism: number;
-  /** @default defaultMaxParallelism(parallelism) (at least 128) */
-  maxParallelism?: number;
   /** Shown when the job does not name itself. */
   defaultName?: string;
   redisUrl: string;
   /** Key prefix for ebbflow's records in Redis. @default 'ebbflow:' */
   keyPrefix?: string;
-  /** Job logs go to <dataDir>/logs/<jobId>/. */
+  /** Logs go to <dataDir>/logs/<jobId>/, checkpoints to <dataDir>/checkpoints/<jobId>/ unless configured. */
   dataDir: string;
   /** Slots per TaskManager. @default 1 */
   slotsPerTaskManager?: number;
   /** Heap cap per TaskManager in MB. @default 512 */
   taskManagerMemoryMb?: number;
-  /** @default 1000 */
-  heartbeatIntervalMs?: number;
-  /** A TaskManager silent this long is considered lost. @default 10000 */
-  heartbeatTimeoutMs?: number;
   /** Give up when slots are not available within this time. @default 60000 */
   slotRequestTimeoutMs?: number;
+  /** Flink-style configuration map (`flinkConfiguration` of the run request). */
+  configuration?: Record<string, unknown>;
+  /** Savepoint (or retained checkpoint) directory to start from. */
+  savepointPath?: string;
 }
 
-export type CompiledJobSpec = Required<Omit<JobSpec, 'maxParallelism' | 'entryClass' | 'defaultName'>> & Pick<JobSpec, 'maxParallelism' | 'entryClass' | 'defaultName'>;
+export interface CompiledJobSpec {
+  jobId: string;
+  bundlePath: string;
+  entryClass: string;
+  programArgs: string[];
+  parallelism: number;
+  defaultName: string | undefined;
+  redisUrl: string;
+  keyPrefix: string;
+  dataDir: string;
+  slotsPerTaskManager: number;
+  taskManagerMemoryMb: number;
+  slotRequestTimeoutMs: number;
+  config: JobConfig;
+  savepointPath: string;
+}
 
 export function compileJobSpec(s: JobSpec): CompiledJobSpec {
   return {
-    keyPrefix: 'ebbflow:',
-    slotsPerTaskManager: 1,
-    taskManagerMemoryMb: 512,
-    heartbeatIntervalMs: 1000,
-    heartbeatTimeoutMs: 10000,
-    slotRequestTimeoutMs: 60000,
-    ...Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)),
-  } as CompiledJobSpec;
+    jobId: s.jobId,
+    bundlePath: s.bundlePath,
+    entryClass: s.entryClass ?? '',
+    programArgs: s.programArgs ?? [],
+    parallelism: s.parallelism,
+    defaultName: s.defaultName,
+    redisUrl: s.redisUrl,
+    keyPrefix: s.keyPrefix ?? 'ebbflow:',
+    dataDir: s.dataDir,
+    slotsPerTaskManager: s.slotsPerTaskManager ?? 1,
+    taskManagerMemoryMb: s.taskManagerMemoryMb ?? 512,
+    slotRequestTimeoutMs: s.slotRequestTimeoutMs ?? 60000,
+    config: compileJobConfig(s.configuration),
+    savepointPath: s.savepointPath ?? '',
+  };
 }

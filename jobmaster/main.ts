@@ -27,6 +27,9 @@ const redis = new Redis(spec.redisUrl, { maxRetriesPerRequest: 20 });
 redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection problem'));
 const registry = new JobRegistry(redis, spec.keyPrefix);
 
+// BLPOP blocks its connection: the operation queue gets one of its own.
+const opsRedis = new Redis(spec.redisUrl, { maxRetriesPerRequest: null });
+opsRedis.on('error', () => {});
 const jm = new JobMaster(
   spec,
   registry,
@@ -34,6 +37,7 @@ const jm = new JobMaster(
     new LocalProcessDriver({ logDir: join(spec.dataDir, 'logs', spec.jobId) }),
     { jobId: spec.jobId, jobMasterAddress: address, profile: { cpuCores: 1, memoryMb: spec.taskManagerMemoryMb, slots: spec.slotsPerTaskManager }, logger: log },
   ),
+  opsRedis,
   log,
 );
 

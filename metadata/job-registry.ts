@@ -40,6 +40,33 @@ export interface JobRecord {
   failureCause: string;
   vertices: VertexInfo[];
   pid: number;
+  /** Flink-style configuration given at submission (`flinkConfiguration`). */
+  configuration: Record<string, unknown>;
+  /** Savepoint or checkpoint directory the job was started from ('' = none). */
+  savepointPath: string;
+  /** Failures so far, newest last (restarts and the final one). */
+  exceptions: JobException[];
+}
+
+export interface JobException {
+  timestamp: number;
+  cause: string;
+  taskName: string | null;
+  location: string | null;
+}
+
+export type OperationKind = 'savepoint' | 'stop';
+
+export interface OperationRecord {
+  id: string;
+  jobId: string;
+  kind: OperationKind;
+  status: 'IN_PROGRESS' | 'COMPLETED';
+  targetDirectory: string;
+  cancelJob: boolean;
+  location: string;
+  failureCause: string;
+  createdAt: number;
 }
 
 export interface TaskManagerRecord {
@@ -105,6 +132,9 @@ function decode(h: Record<string, string>): JobRecord | undefined {
     failureCause: h.failureCause ?? '',
     vertices: json(h.vertices, []),
     pid: Number(h.pid ?? 0),
+    configuration: json(h.configuration, {}),
+    savepointPath: h.savepointPath ?? '',
+    exceptions: json(h.exceptions, []),
   };
 }
 
@@ -118,7 +148,7 @@ export class JobRegistry {
   private get indexKey(): string { return `${this.prefix}jobs`; }
 
   /** Creates the record; returns false if a job with this id already exists. */
-  async create(rec: Omit<JobRecord, 'timestamps' | 'lastModification' | 'endTime' | 'failureCause' | 'vertices' | 'pid'>): Promise<boolean> {
+  async create(rec: Omit<JobRecord, 'timestamps' | 'lastModification' | 'endTime' | 'failureCause' | 'vertices' | 'pid' | 'exceptions'>): Promise<boolean> {
     const created = await this.redis.hsetnx(this.key(rec.id), 'id', rec.id);
     if (!created) return false;
     await this.redis.multi()
@@ -168,6 +198,40 @@ export class JobRegistry {
   async taskManagers(jobId: string): Promise<TaskManagerRecord[]> {
     const h = await this.redis.hgetall(this.tmKey(jobId));
     return Object.values(h).map((s) => JSON.parse(s) as TaskManagerRecord);
+  }
+
+  private opKey(jobId: string, id: string): string { return `${this.prefix}job:${jobId}:op:${id}`; }
+  /** The list a job process pops operation ids from (its command channel). */
+  opsQueueKey(jobId: string): string { return `${this.prefix}job:${jobId}:ops`; }
+
+  async createOperation(op: Omit<OperationRecord, 'status' | 'location' | 'failureCause' | 'createdAt'>): Promise<void> {
+    await this.redis.multi()
+      .hset(this.opKey(op.jobId, op.id), 'id', op.id, 'jobId', op.jobId, 'kind', op.kind, 'status', 'IN_PROGRESS', 'targetDirectory', op.targetDirectory,
+        'cancelJob', op.cancelJob ? '1' : '0', 'location', '', 'failureCause', '', 'createdAt', String(Date.now()))
+      .rpush(this.opsQueueKey(op.jobId), op.id)
+      .exec();
+  }
+
+  async getOperation(jobId: string, id: string): Promise<OperationRecord | undefined> {
+    const h = await this.redis.hgetall(this.opKey(jobId, id));
+    if (!h.id) return undefined;
+    return {
+      id: h.id, jobId: h.jobId ?? jobId, kind: (h.kind ?? 'savepoint') as OperationKind, status: (h.status ?? 'IN_PROGRESS') as OperationRecord['status'],
+      targetDirectory: h.targetDirectory ?? '', cancelJob: h.cancelJob === '1', location: h.location ?? '', failureCause: h.failureCause ?? '', createdAt: Number(h.createdAt ?? 0),
+    };
+  }
+
+  async completeOperation(jobId: string, id: string, result: { location?: string; failureCause?: string }): Promise<void> {
+    await this.redis.hset(this.opKey(jobId, id), 'status', 'COMPLETED', 'location', result.location ?? '', 'failureCause', result.failureCause ?? '');
+  }
+
+  async putCheckpointStats(jobId: string, stats: unknown): Promise<void> {
+    await this.redis.set(`${this.prefix}job:${jobId}:checkpoints`, JSON.stringify(stats));
+  }
+
+  async getCheckpointStats(jobId: string): Promise<unknown | undefined> {
+    const s = await this.redis.get(`${this.prefix}job:${jobId}:checkpoints`);
+    return s ? JSON.parse(s) : undefined;
   }
 
   static isTerminal = isTerminal;

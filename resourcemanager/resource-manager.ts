@@ -53,6 +53,12 @@ export class ResourceManager {
     return true;
   }
 
+  /** A worker the JobMaster gave up on (lost connection, missed heartbeats): forget it and make sure it is gone. */
+  async workerLost(resourceId: string): Promise<void> {
+    this.workers.delete(resourceId);
+    await this.driver.releaseWorker(resourceId);
+  }
+
   async release(resourceId: string): Promise<void> {
     this.workers.delete(resourceId);
     await this.driver.releaseWorker(resourceId);

@@ -6,11 +6,14 @@
 export const RECORD = 0;
 export const WATERMARK = 1;
 export const END = 2;
+export const BARRIER = 3;
 
 export interface RecordElement { t: typeof RECORD; v: unknown; ts: number | undefined }
 export interface WatermarkElement { t: typeof WATERMARK; wm: number }
 export interface EndElement { t: typeof END }
-export type StreamElement = RecordElement | WatermarkElement | EndElement;
+/** Checkpoint barrier: everything before it belongs to checkpoint `id`, whose files go to `dir`. */
+export interface BarrierElement { t: typeof BARRIER; id: number; dir: string }
+export type StreamElement = RecordElement | WatermarkElement | EndElement | BarrierElement;
 
 /** Downstream of an operator: where it emits. Synchronous; buffering writers flush later. */
 export interface Collector {

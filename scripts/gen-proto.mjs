@@ -19,7 +19,7 @@ function generate(target) {
   for (const file of readdirSync(protoDir).filter((f) => f.endsWith('.proto')).sort()) {
     const name = basename(file, '.proto');
     const js = join(target, `${name}.js`);
-    execFileSync(bin('pbjs'), ['-t', 'static-module', '-w', 'es6', '--force-long', '--no-verify', '--no-convert', '--root', `ebbflow_${name}`, '-o', js, join(protoDir, file)], { stdio: 'inherit' });
+    execFileSync(bin('pbjs'), ['-t', 'static-module', '-w', 'es6', '--no-verify', '--root', `ebbflow_${name}`, '-o', js, join(protoDir, file)], { stdio: 'inherit' });
     // protobufjs has no "exports" map, so ESM needs the file extension; its CJS
     // namespace is only reliable through the default import.
     const src = readFileSync(js, 'utf8').replace(/import \* as \$protobuf from "protobufjs\/minimal";/, 'import $protobuf from "protobufjs/minimal.js";');

@@ -6,7 +6,7 @@
 import { connect } from 'node:net';
 import Long from 'long';
 import type { Logger } from 'pino';
-import { ExecutionState, RpcConnection, type EnvelopeProps } from '../rpc/index.js';
+import { ExecutionState, RpcConnection, toNumber, type EnvelopeProps } from '../rpc/index.js';
 import type { ebbflow } from '../proto/generated/rpc.js';
 import { describeError } from '../runtime/errors.js';
 import { ChannelRegistry } from '../runtime/network/channel-registry.js';
@@ -78,6 +78,18 @@ export class TaskExecutor {
       case 'heartbeat': return;
       case 'deploy': void this.deploy(m.deploy!); return;
       case 'cancel': this.tasks.get(m.cancel!.executionId!)?.cancel(); return;
+      case 'triggerCheckpoint': {
+        const t = m.triggerCheckpoint!;
+        const task = this.tasks.get(t.executionId!);
+        if (task) task.triggerCheckpoint(toNumber(t.checkpointId), t.directory!);
+        else this.rpc?.send({ declineCheckpoint: { executionId: t.executionId, checkpointId: t.checkpointId, reason: 'the subtask is not running' } });
+        return;
+      }
+      case 'checkpointComplete': {
+        const id = toNumber(m.checkpointComplete!.checkpointId);
+        for (const t of this.tasks.values()) t.notifyCheckpointComplete(id);
+        return;
+      }
       case 'shutdown':
         this.opts.logger.info({ reason: m.shutdown!.reason }, 'shutdown requested by the JobMaster');
         void this.stop(0);
@@ -117,6 +129,10 @@ export class TaskExecutor {
     try {
       const plan = await this.plan(d);
       const spec: SubtaskSpec = {
+        jobId: d.jobId ?? this.opts.jobId,
+        attempt: d.attempt ?? 0,
+        checkpointing: d.checkpointing ?? false,
+        restorePath: d.restorePath ?? '',
         executionId: id,
         vertexId: d.vertexId!,
         subtaskIndex: d.subtaskIndex ?? 0,
@@ -128,7 +144,12 @@ export class TaskExecutor {
         })),
         inputs: (d.inputs ?? []).map((i) => ({ edgeId: i.edgeId!, sourceVertexId: i.sourceVertexId!, producerCount: i.producerCount! })),
       };
-      task = new Subtask(plan, spec, { registry: this.registry, resourceId: this.opts.resourceId });
+      task = new Subtask(plan, spec, {
+        registry: this.registry,
+        resourceId: this.opts.resourceId,
+        acknowledge: (a) => this.rpc?.send({ ackCheckpoint: { executionId: id, checkpointId: a.checkpointId, subtaskState: a.subtaskState, alignmentMs: a.alignmentMs, syncMs: a.syncMs, asyncMs: a.asyncMs } }),
+        decline: (checkpointId, reason) => this.rpc?.send({ declineCheckpoint: { executionId: id, checkpointId, reason } }),
+      });
     } catch (err) {
       this.report(id, ExecutionState.FAILED, describeError(err));
       return;

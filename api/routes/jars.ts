@@ -8,11 +8,17 @@ import type {} from '@fastify/multipart';
 import { BundleRejectedError, type Dispatcher } from '../../dispatcher/index.js';
 import { isTerminal, type JobRecord } from '../../metadata/index.js';
 import { UPPER_BOUND_MAX_PARALLELISM } from '../../state/key-groups.js';
+import { basename, dirname, resolve } from 'node:path';
+import { compileJobConfig, JobConfigError } from '../../jobmaster/job-config.js';
+import { METADATA_FILE, readMetadata } from '../../runtime/checkpoint/snapshot-io.js';
 import { badRequest, conflict, HttpError, notFound } from '../errors.js';
 
 const JOB_ID = /^[0-9a-f]{32}$/;
 
 interface RunBody {
+  flinkConfiguration?: unknown;
+  savepointPath?: unknown;
+  allowNonRestoredState?: unknown;
   entryClass?: unknown;
   programArgsList?: unknown;
   programArgs?: unknown;
@@ -56,12 +62,48 @@ function parseRunRequest(body: RunBody, query: Record<string, string | undefined
   if (b.jobId !== undefined && b.jobId !== null && (typeof b.jobId !== 'string' || !JOB_ID.test(b.jobId))) {
     throw badRequest('jobId must be 32 lowercase hexadecimal characters');
   }
+  if (b.flinkConfiguration !== undefined && b.flinkConfiguration !== null && (typeof b.flinkConfiguration !== 'object' || Array.isArray(b.flinkConfiguration))) {
+    throw badRequest('flinkConfiguration must be an object of configuration key → value');
+  }
+  let configuration: Record<string, unknown> = {};
+  if (b.flinkConfiguration) {
+    try {
+      compileJobConfig(b.flinkConfiguration as Record<string, unknown>);
+    } catch (err) {
+      if (err instanceof JobConfigError) throw badRequest(`flinkConfiguration: ${err.message}`);
+      throw err;
+    }
+    configuration = b.flinkConfiguration as Record<string, unknown>;
+  }
+  const savepointPath = b.savepointPath ?? query.savepointPath;
+  if (savepointPath !== undefined && savepointPath !== null && (typeof savepointPath !== 'string' || savepointPath === '')) throw badRequest('savepointPath must be a non-empty string');
   return {
+    configuration,
+    savepointPath: (savepointPath as string | undefined) ?? '',
     entryClass: (b.entryClass as string | undefined) ?? '',
     args,
     parallelism: parseParallelism(b.parallelism),
     jobId: (b.jobId as string | undefined) ?? randomBytes(16).toString('hex'),
   };
+}
+
+/** Validates a savepoint before anything starts: it must exist, be readable and fit the parallelism. */
+async function checkSavepoint(path: string, parallelism: number, configuration: Record<string, unknown>): Promise<string> {
+  const dir = resolve(basename(path) === METADATA_FILE ? dirname(path) : path);
+  let meta;
+  try {
+    meta = await readMetadata(dir);
+  } catch (err) {
+    throw badRequest(`savepointPath: ${(err as Error).message}`);
+  }
+  if (parallelism > meta.maxParallelism) {
+    throw badRequest(`parallelism ${parallelism} exceeds the savepoint's max parallelism ${meta.maxParallelism} (its number of key groups, fixed for the job's life)`);
+  }
+  const maxP = configuration['pipeline.max-parallelism'];
+  if (maxP !== undefined && Number(maxP) !== meta.maxParallelism) {
+    throw badRequest(`pipeline.max-parallelism ${maxP} differs from the savepoint's ${meta.maxParallelism}; key groups cannot change`);
+  }
+  return dir;
 }
 
 async function waitUntilAccepted(d: Dispatcher, jobId: string, timeoutMs: number): Promise<JobRecord | undefined> {
@@ -119,10 +161,12 @@ export function jarRoutes(app: FastifyInstance, d: Dispatcher): void {
     const jar = await d.bundles.get(req.params.jarid);
     if (!jar) throw notFound(`Jar "${req.params.jarid}" does not exist`);
     const run = parseRunRequest(req.body ?? {}, req.query);
+    if (run.savepointPath) run.savepointPath = await checkSavepoint(run.savepointPath, run.parallelism, run.configuration);
     const now = Date.now();
     const created = await d.registry.create({
       id: run.jobId, name: jar.name, state: 'INITIALIZING', jarId: jar.id, bundlePath: jar.bundlePath, entryClass: run.entryClass,
       programArgs: run.args, parallelism: run.parallelism, maxParallelism: 0, submitTime: now, startTime: now,
+      configuration: run.configuration, savepointPath: run.savepointPath,
     });
     if (!created) {
       const existing = await d.registry.get(run.jobId);

@@ -1,7 +1,8 @@
 /** /jobs: list, overview, details, exceptions, cancel. Flink's shapes (JobDetailsInfo, MultipleJobsDetails). */
 import type { FastifyInstance } from 'fastify';
 import type { Dispatcher } from '../../dispatcher/index.js';
-import { EXECUTION_STATES, JOB_STATES, isTerminal, type JobRecord } from '../../metadata/index.js';
+import { randomBytes } from 'node:crypto';
+import { EXECUTION_STATES, JOB_STATES, isTerminal, type JobRecord, type OperationKind } from '../../metadata/index.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 
 const JOB_ID = /^[0-9a-f]{32}$/;
@@ -48,26 +49,81 @@ export function jobRoutes(app: FastifyInstance, d: Dispatcher): void {
     for (const v of rec.vertices) for (const [s, n] of Object.entries(v.tasks)) statusCounts[s] = (statusCounts[s] ?? 0) + n;
     const timestamps: Record<string, number> = Object.fromEntries(JOB_STATES.map((s) => [s, rec.timestamps[s] ?? 0]));
     return {
-      jid: rec.id, name: rec.name, isStoppable: false, state: rec.state, 'start-time': rec.startTime, 'end-time': rec.endTime,
+      jid: rec.id, name: rec.name, isStoppable: rec.state === 'RUNNING', state: rec.state, 'start-time': rec.startTime, 'end-time': rec.endTime,
       duration: duration(rec, now), maxParallelism: rec.maxParallelism, now, timestamps, vertices: rec.vertices, 'status-counts': statusCounts,
       plan: { jid: rec.id, name: rec.name, nodes: rec.vertices.map((v) => ({ id: v.id, description: v.name, parallelism: v.parallelism })) },
       // ebbflow additions: how the job was submitted and why it failed.
       parallelism: rec.parallelism, jarId: rec.jarId, entryClass: rec.entryClass, programArgs: rec.programArgs,
+      flinkConfiguration: rec.configuration, savepointPath: rec.savepointPath || null,
       'failure-cause': rec.failureCause || null,
     };
   });
 
   app.get<{ Params: { jobid: string } }>('/jobs/:jobid/exceptions', async (req) => {
     const rec = await getJob(d, req.params.jobid);
-    const failed = rec.state === 'FAILED' && rec.failureCause;
-    const ts = rec.timestamps.FAILED ?? rec.endTime;
-    const entry = failed ? { exceptionName: rec.failureCause.split(/[:\n]/)[0], stacktrace: rec.failureCause, timestamp: ts, taskName: null, location: null, concurrentExceptions: [] } : undefined;
+    const history = [...rec.exceptions];
+    // A job that failed before it ran (bad bundle) has only its failure cause.
+    if (rec.state === 'FAILED' && rec.failureCause && !history.some((e) => e.cause === rec.failureCause)) {
+      history.push({ timestamp: rec.timestamps.FAILED ?? rec.endTime, cause: rec.failureCause, taskName: null, location: null });
+    }
+    const entries = history.reverse().map((e) => ({
+      exceptionName: e.cause.split(/[:\n]/)[0]!.slice(0, 200), stacktrace: e.cause, timestamp: e.timestamp, taskName: e.taskName, location: e.location, concurrentExceptions: [],
+    }));
+    const root = rec.state === 'FAILED' ? entries[0] : undefined;
     return {
-      'root-exception': failed ? rec.failureCause : null,
-      timestamp: failed ? ts : null,
+      'root-exception': root?.stacktrace ?? null,
+      timestamp: root?.timestamp ?? null,
       'all-exceptions': [],
       truncated: false,
-      exceptionHistory: { entries: entry ? [entry] : [], truncated: false },
+      exceptionHistory: { entries, truncated: false },
+    };
+  });
+
+  app.get<{ Params: { jobid: string } }>('/jobs/:jobid/checkpoints', async (req) => {
+    const rec = await getJob(d, req.params.jobid);
+    return (await d.registry.getCheckpointStats(rec.id)) ?? {
+      counts: { restored: 0, total: 0, in_progress: 0, completed: 0, failed: 0 },
+      summary: {}, latest: { completed: null, savepoint: null, failed: null, restored: null }, history: [],
+    };
+  });
+
+  const startOperation = async (jobid: string, kind: OperationKind, targetDirectory: unknown, cancelJob: unknown, triggerId: unknown) => {
+    const rec = await getJob(d, jobid);
+    if (targetDirectory !== undefined && targetDirectory !== null && typeof targetDirectory !== 'string') throw badRequest('the target directory must be a string');
+    if (triggerId !== undefined && triggerId !== null && (typeof triggerId !== 'string' || !JOB_ID.test(triggerId))) throw badRequest('triggerId must be 32 lowercase hexadecimal characters');
+    const id = (triggerId as string | undefined) ?? randomBytes(16).toString('hex');
+    if (await d.registry.getOperation(rec.id, id)) return id; // the same trigger twice is one operation
+    if (rec.state !== 'RUNNING') throw conflict(`Job ${rec.id} is ${rec.state}; savepoints need a RUNNING job`);
+    await d.registry.createOperation({ id, jobId: rec.id, kind, targetDirectory: (targetDirectory as string | undefined) ?? '', cancelJob: cancelJob === true });
+    return id;
+  };
+
+  app.post<{ Params: { jobid: string }; Body: Record<string, unknown> | undefined }>('/jobs/:jobid/savepoints', async (req, reply) => {
+    const b = req.body ?? {};
+    const id = await startOperation(req.params.jobid, 'savepoint', b['target-directory'], b['cancel-job'], b.triggerId);
+    return reply.code(202).send({ 'request-id': id });
+  });
+
+  app.post<{ Params: { jobid: string }; Body: Record<string, unknown> | undefined }>('/jobs/:jobid/stop', async (req, reply) => {
+    const b = req.body ?? {};
+    const id = await startOperation(req.params.jobid, 'stop', b.targetDirectory, false, b.triggerId);
+    return reply.code(202).send({ 'request-id': id });
+  });
+
+  app.get<{ Params: { jobid: string; triggerid: string } }>('/jobs/:jobid/savepoints/:triggerid', async (req) => {
+    const rec = await getJob(d, req.params.jobid);
+    const op = JOB_ID.test(req.params.triggerid) ? await d.registry.getOperation(rec.id, req.params.triggerid) : undefined;
+    if (!op) throw notFound(`No savepoint operation ${req.params.triggerid} for job ${rec.id}`);
+    if (op.status === 'IN_PROGRESS') {
+      // A job that ended before taking up the request will never answer it.
+      if (isTerminal(rec.state)) return { status: { id: 'COMPLETED' }, operation: { 'failure-cause': { class: 'JobEnded', 'stack-trace': `the job ended (${rec.state}) before the savepoint was taken`, 'serialized-throwable': null } } };
+      return { status: { id: 'IN_PROGRESS' }, operation: null };
+    }
+    return {
+      status: { id: 'COMPLETED' },
+      operation: op.failureCause
+        ? { 'failure-cause': { class: op.failureCause.split(/[:\n]/)[0], 'stack-trace': op.failureCause, 'serialized-throwable': null } }
+        : { location: op.location },
     };
   });
 

@@ -48,8 +48,20 @@ export namespace ebbflow {
             /** Envelope shutdown. */
             shutdown?: (ebbflow.rpc.Shutdown.$Properties|null);
 
+            /** Envelope triggerCheckpoint. */
+            triggerCheckpoint?: (ebbflow.rpc.TriggerCheckpoint.$Properties|null);
+
+            /** Envelope ackCheckpoint. */
+            ackCheckpoint?: (ebbflow.rpc.AcknowledgeCheckpoint.$Properties|null);
+
+            /** Envelope declineCheckpoint. */
+            declineCheckpoint?: (ebbflow.rpc.DeclineCheckpoint.$Properties|null);
+
+            /** Envelope checkpointComplete. */
+            checkpointComplete?: (ebbflow.rpc.NotifyCheckpointComplete.$Properties|null);
+
             /** Envelope msg. */
-            msg?: ("register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown");
+            msg?: ("register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete");
 
             /**
              * Creates a new Envelope instance using the specified properties.
@@ -95,6 +107,27 @@ export namespace ebbflow {
             static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): ebbflow.rpc.Envelope & ebbflow.rpc.Envelope.$Shape;
 
             /**
+             * Creates an Envelope message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns Envelope
+             */
+            static fromObject(object: { [k: string]: any }): ebbflow.rpc.Envelope;
+
+            /**
+             * Creates a plain object from an Envelope message. Also converts values to other types if specified.
+             * @param message Envelope
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: ebbflow.rpc.Envelope, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this Envelope to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
              * Gets the type url for Envelope
              * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
              * @returns The type url
@@ -128,8 +161,20 @@ export namespace ebbflow {
                 /** Envelope shutdown */
                 shutdown?: (ebbflow.rpc.Shutdown.$Properties|null);
 
+                /** Envelope triggerCheckpoint */
+                triggerCheckpoint?: (ebbflow.rpc.TriggerCheckpoint.$Properties|null);
+
+                /** Envelope ackCheckpoint */
+                ackCheckpoint?: (ebbflow.rpc.AcknowledgeCheckpoint.$Properties|null);
+
+                /** Envelope declineCheckpoint */
+                declineCheckpoint?: (ebbflow.rpc.DeclineCheckpoint.$Properties|null);
+
+                /** Envelope checkpointComplete */
+                checkpointComplete?: (ebbflow.rpc.NotifyCheckpointComplete.$Properties|null);
+
                 /** Envelope msg */
-                msg?: ("register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown");
+                msg?: ("register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete");
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -144,9 +189,13 @@ export namespace ebbflow {
               cancel?: ebbflow.rpc.CancelTask.$Shape|null;
               taskStatus?: ebbflow.rpc.TaskStatusUpdate.$Shape|null;
               shutdown?: ebbflow.rpc.Shutdown.$Shape|null;
+              triggerCheckpoint?: ebbflow.rpc.TriggerCheckpoint.$Shape|null;
+              ackCheckpoint?: ebbflow.rpc.AcknowledgeCheckpoint.$Shape|null;
+              declineCheckpoint?: ebbflow.rpc.DeclineCheckpoint.$Shape|null;
+              checkpointComplete?: ebbflow.rpc.NotifyCheckpointComplete.$Shape|null;
               $unknowns?: Uint8Array[];
             } & (
-              ({ msg?: undefined; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null }|{ msg?: "register"; register: ebbflow.rpc.RegisterTaskManager.$Shape; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null }|{ msg?: "registered"; register?: null; registered: ebbflow.rpc.RegistrationResponse.$Shape; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null }|{ msg?: "heartbeat"; register?: null; registered?: null; heartbeat: ebbflow.rpc.Heartbeat.$Shape; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null }|{ msg?: "deploy"; register?: null; registered?: null; heartbeat?: null; deploy: ebbflow.rpc.DeployTask.$Shape; cancel?: null; taskStatus?: null; shutdown?: null }|{ msg?: "cancel"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel: ebbflow.rpc.CancelTask.$Shape; taskStatus?: null; shutdown?: null }|{ msg?: "taskStatus"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus: ebbflow.rpc.TaskStatusUpdate.$Shape; shutdown?: null }|{ msg?: "shutdown"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown: ebbflow.rpc.Shutdown.$Shape })
+              ({ msg?: undefined; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "register"; register: ebbflow.rpc.RegisterTaskManager.$Shape; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "registered"; register?: null; registered: ebbflow.rpc.RegistrationResponse.$Shape; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "heartbeat"; register?: null; registered?: null; heartbeat: ebbflow.rpc.Heartbeat.$Shape; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "deploy"; register?: null; registered?: null; heartbeat?: null; deploy: ebbflow.rpc.DeployTask.$Shape; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "cancel"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel: ebbflow.rpc.CancelTask.$Shape; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "taskStatus"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus: ebbflow.rpc.TaskStatusUpdate.$Shape; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "shutdown"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown: ebbflow.rpc.Shutdown.$Shape; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "triggerCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint: ebbflow.rpc.TriggerCheckpoint.$Shape; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "ackCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint: ebbflow.rpc.AcknowledgeCheckpoint.$Shape; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "declineCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint: ebbflow.rpc.DeclineCheckpoint.$Shape; checkpointComplete?: null }|{ msg?: "checkpointComplete"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete: ebbflow.rpc.NotifyCheckpointComplete.$Shape })
             );
         }
 
@@ -229,6 +278,27 @@ export namespace ebbflow {
              * @throws {$protobuf.util.ProtocolError} If required fields are missing
              */
             static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): ebbflow.rpc.RegisterTaskManager & ebbflow.rpc.RegisterTaskManager.$Shape;
+
+            /**
+             * Creates a RegisterTaskManager message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns RegisterTaskManager
+             */
+            static fromObject(object: { [k: string]: any }): ebbflow.rpc.RegisterTaskManager;
+
+            /**
+             * Creates a plain object from a RegisterTaskManager message. Also converts values to other types if specified.
+             * @param message RegisterTaskManager
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: ebbflow.rpc.RegisterTaskManager, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this RegisterTaskManager to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
 
             /**
              * Gets the type url for RegisterTaskManager
@@ -344,6 +414,27 @@ export namespace ebbflow {
             static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): ebbflow.rpc.RegistrationResponse & ebbflow.rpc.RegistrationResponse.$Shape;
 
             /**
+             * Creates a RegistrationResponse message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns RegistrationResponse
+             */
+            static fromObject(object: { [k: string]: any }): ebbflow.rpc.RegistrationResponse;
+
+            /**
+             * Creates a plain object from a RegistrationResponse message. Also converts values to other types if specified.
+             * @param message RegistrationResponse
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: ebbflow.rpc.RegistrationResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this RegistrationResponse to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
              * Gets the type url for RegistrationResponse
              * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
              * @returns The type url
@@ -396,7 +487,7 @@ export namespace ebbflow {
             $unknowns?: Uint8Array[];
 
             /** Heartbeat timestamp. */
-            timestamp: Long;
+            timestamp: (number|Long);
 
             /** Heartbeat runningTasks. */
             runningTasks: number;
@@ -445,6 +536,27 @@ export namespace ebbflow {
             static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): ebbflow.rpc.Heartbeat & ebbflow.rpc.Heartbeat.$Shape;
 
             /**
+             * Creates a Heartbeat message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns Heartbeat
+             */
+            static fromObject(object: { [k: string]: any }): ebbflow.rpc.Heartbeat;
+
+            /**
+             * Creates a plain object from a Heartbeat message. Also converts values to other types if specified.
+             * @param message Heartbeat
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: ebbflow.rpc.Heartbeat, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this Heartbeat to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
              * Gets the type url for Heartbeat
              * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
              * @returns The type url
@@ -458,7 +570,7 @@ export namespace ebbflow {
             interface $Properties {
 
                 /** Heartbeat timestamp */
-                timestamp?: (Long|null);
+                timestamp?: (number|Long|null);
 
                 /** Heartbeat runningTasks */
                 runningTasks?: (number|null);
@@ -544,6 +656,27 @@ export namespace ebbflow {
              * @throws {$protobuf.util.ProtocolError} If required fields are missing
              */
             static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): ebbflow.rpc.SubtaskLocation & ebbflow.rpc.SubtaskLocation.$Shape;
+
+            /**
+             * Creates a SubtaskLocation message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns SubtaskLocation
+             */
+            static fromObject(object: { [k: string]: any }): ebbflow.rpc.SubtaskLocation;
+
+            /**
+             * Creates a plain object from a SubtaskLocation message. Also converts values to other types if specified.
+             * @param message SubtaskLocation
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: ebbflow.rpc.SubtaskLocation, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this SubtaskLocation to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
 
             /**
              * Gets the type url for SubtaskLocation
@@ -666,6 +799,27 @@ export namespace ebbflow {
             static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): ebbflow.rpc.OutputGate & ebbflow.rpc.OutputGate.$Shape;
 
             /**
+             * Creates an OutputGate message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns OutputGate
+             */
+            static fromObject(object: { [k: string]: any }): ebbflow.rpc.OutputGate;
+
+            /**
+             * Creates a plain object from an OutputGate message. Also converts values to other types if specified.
+             * @param message OutputGate
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: ebbflow.rpc.OutputGate, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this OutputGate to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
              * Gets the type url for OutputGate
              * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
              * @returns The type url
@@ -770,6 +924,27 @@ export namespace ebbflow {
             static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): ebbflow.rpc.InputGate & ebbflow.rpc.InputGate.$Shape;
 
             /**
+             * Creates an InputGate message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns InputGate
+             */
+            static fromObject(object: { [k: string]: any }): ebbflow.rpc.InputGate;
+
+            /**
+             * Creates a plain object from an InputGate message. Also converts values to other types if specified.
+             * @param message InputGate
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: ebbflow.rpc.InputGate, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this InputGate to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
              * Gets the type url for InputGate
              * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
              * @returns The type url
@@ -868,6 +1043,27 @@ export namespace ebbflow {
             static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): ebbflow.rpc.KeyGroupRange & ebbflow.rpc.KeyGroupRange.$Shape;
 
             /**
+             * Creates a KeyGroupRange message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns KeyGroupRange
+             */
+            static fromObject(object: { [k: string]: any }): ebbflow.rpc.KeyGroupRange;
+
+            /**
+             * Creates a plain object from a KeyGroupRange message. Also converts values to other types if specified.
+             * @param message KeyGroupRange
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: ebbflow.rpc.KeyGroupRange, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this KeyGroupRange to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
              * Gets the type url for KeyGroupRange
              * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
              * @returns The type url
@@ -952,6 +1148,15 @@ export namespace ebbflow {
             /** DeployTask attempt. */
             attempt: number;
 
+            /** DeployTask restorePath. */
+            restorePath: string;
+
+            /** DeployTask checkpointing. */
+            checkpointing: boolean;
+
+            /** DeployTask jobId. */
+            jobId: string;
+
             /**
              * Creates a new DeployTask instance using the specified properties.
              * @param [properties] Properties to set
@@ -994,6 +1199,27 @@ export namespace ebbflow {
              * @throws {$protobuf.util.ProtocolError} If required fields are missing
              */
             static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): ebbflow.rpc.DeployTask & ebbflow.rpc.DeployTask.$Shape;
+
+            /**
+             * Creates a DeployTask message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns DeployTask
+             */
+            static fromObject(object: { [k: string]: any }): ebbflow.rpc.DeployTask;
+
+            /**
+             * Creates a plain object from a DeployTask message. Also converts values to other types if specified.
+             * @param message DeployTask
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: ebbflow.rpc.DeployTask, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this DeployTask to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
 
             /**
              * Gets the type url for DeployTask
@@ -1047,12 +1273,521 @@ export namespace ebbflow {
                 /** DeployTask attempt */
                 attempt?: (number|null);
 
+                /** DeployTask restorePath */
+                restorePath?: (string|null);
+
+                /** DeployTask checkpointing */
+                checkpointing?: (boolean|null);
+
+                /** DeployTask jobId */
+                jobId?: (string|null);
+
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
             }
 
             /** Shape of a DeployTask. */
             type $Shape = ebbflow.rpc.DeployTask.$Properties;
+        }
+
+        /**
+         * Properties of a TriggerCheckpoint.
+         * @deprecated Use ebbflow.rpc.TriggerCheckpoint.$Properties instead.
+         */
+        interface ITriggerCheckpoint extends ebbflow.rpc.TriggerCheckpoint.$Properties {
+        }
+
+        /** Represents a TriggerCheckpoint. */
+        class TriggerCheckpoint {
+
+            /**
+             * Constructs a new TriggerCheckpoint.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: ebbflow.rpc.TriggerCheckpoint.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** TriggerCheckpoint executionId. */
+            executionId: string;
+
+            /** TriggerCheckpoint checkpointId. */
+            checkpointId: (number|Long);
+
+            /** TriggerCheckpoint timestamp. */
+            timestamp: (number|Long);
+
+            /** TriggerCheckpoint directory. */
+            directory: string;
+
+            /**
+             * Creates a new TriggerCheckpoint instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns TriggerCheckpoint instance
+             */
+            static create(properties: ebbflow.rpc.TriggerCheckpoint.$Shape): ebbflow.rpc.TriggerCheckpoint & ebbflow.rpc.TriggerCheckpoint.$Shape;
+            static create(properties?: ebbflow.rpc.TriggerCheckpoint.$Properties): ebbflow.rpc.TriggerCheckpoint;
+
+            /**
+             * Encodes the specified TriggerCheckpoint message. Does not implicitly {@link ebbflow.rpc.TriggerCheckpoint.verify|verify} messages.
+             * @param message TriggerCheckpoint message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: ebbflow.rpc.TriggerCheckpoint.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified TriggerCheckpoint message, length delimited. Does not implicitly {@link ebbflow.rpc.TriggerCheckpoint.verify|verify} messages.
+             * @param message TriggerCheckpoint message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: ebbflow.rpc.TriggerCheckpoint.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a TriggerCheckpoint message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {ebbflow.rpc.TriggerCheckpoint & ebbflow.rpc.TriggerCheckpoint.$Shape} TriggerCheckpoint
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): ebbflow.rpc.TriggerCheckpoint & ebbflow.rpc.TriggerCheckpoint.$Shape;
+
+            /**
+             * Decodes a TriggerCheckpoint message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {ebbflow.rpc.TriggerCheckpoint & ebbflow.rpc.TriggerCheckpoint.$Shape} TriggerCheckpoint
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): ebbflow.rpc.TriggerCheckpoint & ebbflow.rpc.TriggerCheckpoint.$Shape;
+
+            /**
+             * Creates a TriggerCheckpoint message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns TriggerCheckpoint
+             */
+            static fromObject(object: { [k: string]: any }): ebbflow.rpc.TriggerCheckpoint;
+
+            /**
+             * Creates a plain object from a TriggerCheckpoint message. Also converts values to other types if specified.
+             * @param message TriggerCheckpoint
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: ebbflow.rpc.TriggerCheckpoint, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this TriggerCheckpoint to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for TriggerCheckpoint
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace TriggerCheckpoint {
+
+            /** Properties of a TriggerCheckpoint. */
+            interface $Properties {
+
+                /** TriggerCheckpoint executionId */
+                executionId?: (string|null);
+
+                /** TriggerCheckpoint checkpointId */
+                checkpointId?: (number|Long|null);
+
+                /** TriggerCheckpoint timestamp */
+                timestamp?: (number|Long|null);
+
+                /** TriggerCheckpoint directory */
+                directory?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a TriggerCheckpoint. */
+            type $Shape = ebbflow.rpc.TriggerCheckpoint.$Properties;
+        }
+
+        /**
+         * Properties of an AcknowledgeCheckpoint.
+         * @deprecated Use ebbflow.rpc.AcknowledgeCheckpoint.$Properties instead.
+         */
+        interface IAcknowledgeCheckpoint extends ebbflow.rpc.AcknowledgeCheckpoint.$Properties {
+        }
+
+        /** Represents an AcknowledgeCheckpoint. */
+        class AcknowledgeCheckpoint {
+
+            /**
+             * Constructs a new AcknowledgeCheckpoint.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: ebbflow.rpc.AcknowledgeCheckpoint.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** AcknowledgeCheckpoint executionId. */
+            executionId: string;
+
+            /** AcknowledgeCheckpoint checkpointId. */
+            checkpointId: (number|Long);
+
+            /** AcknowledgeCheckpoint subtaskState. */
+            subtaskState: Uint8Array;
+
+            /** AcknowledgeCheckpoint alignmentMs. */
+            alignmentMs: number;
+
+            /** AcknowledgeCheckpoint syncMs. */
+            syncMs: number;
+
+            /** AcknowledgeCheckpoint asyncMs. */
+            asyncMs: number;
+
+            /**
+             * Creates a new AcknowledgeCheckpoint instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns AcknowledgeCheckpoint instance
+             */
+            static create(properties: ebbflow.rpc.AcknowledgeCheckpoint.$Shape): ebbflow.rpc.AcknowledgeCheckpoint & ebbflow.rpc.AcknowledgeCheckpoint.$Shape;
+            static create(properties?: ebbflow.rpc.AcknowledgeCheckpoint.$Properties): ebbflow.rpc.AcknowledgeCheckpoint;
+
+            /**
+             * Encodes the specified AcknowledgeCheckpoint message. Does not implicitly {@link ebbflow.rpc.AcknowledgeCheckpoint.verify|verify} messages.
+             * @param message AcknowledgeCheckpoint message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: ebbflow.rpc.AcknowledgeCheckpoint.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified AcknowledgeCheckpoint message, length delimited. Does not implicitly {@link ebbflow.rpc.AcknowledgeCheckpoint.verify|verify} messages.
+             * @param message AcknowledgeCheckpoint message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: ebbflow.rpc.AcknowledgeCheckpoint.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an AcknowledgeCheckpoint message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {ebbflow.rpc.AcknowledgeCheckpoint & ebbflow.rpc.AcknowledgeCheckpoint.$Shape} AcknowledgeCheckpoint
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): ebbflow.rpc.AcknowledgeCheckpoint & ebbflow.rpc.AcknowledgeCheckpoint.$Shape;
+
+            /**
+             * Decodes an AcknowledgeCheckpoint message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {ebbflow.rpc.AcknowledgeCheckpoint & ebbflow.rpc.AcknowledgeCheckpoint.$Shape} AcknowledgeCheckpoint
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): ebbflow.rpc.AcknowledgeCheckpoint & ebbflow.rpc.AcknowledgeCheckpoint.$Shape;
+
+            /**
+             * Creates an AcknowledgeCheckpoint message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns AcknowledgeCheckpoint
+             */
+            static fromObject(object: { [k: string]: any }): ebbflow.rpc.AcknowledgeCheckpoint;
+
+            /**
+             * Creates a plain object from an AcknowledgeCheckpoint message. Also converts values to other types if specified.
+             * @param message AcknowledgeCheckpoint
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: ebbflow.rpc.AcknowledgeCheckpoint, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this AcknowledgeCheckpoint to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for AcknowledgeCheckpoint
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace AcknowledgeCheckpoint {
+
+            /** Properties of an AcknowledgeCheckpoint. */
+            interface $Properties {
+
+                /** AcknowledgeCheckpoint executionId */
+                executionId?: (string|null);
+
+                /** AcknowledgeCheckpoint checkpointId */
+                checkpointId?: (number|Long|null);
+
+                /** AcknowledgeCheckpoint subtaskState */
+                subtaskState?: (Uint8Array|null);
+
+                /** AcknowledgeCheckpoint alignmentMs */
+                alignmentMs?: (number|null);
+
+                /** AcknowledgeCheckpoint syncMs */
+                syncMs?: (number|null);
+
+                /** AcknowledgeCheckpoint asyncMs */
+                asyncMs?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an AcknowledgeCheckpoint. */
+            type $Shape = ebbflow.rpc.AcknowledgeCheckpoint.$Properties;
+        }
+
+        /**
+         * Properties of a DeclineCheckpoint.
+         * @deprecated Use ebbflow.rpc.DeclineCheckpoint.$Properties instead.
+         */
+        interface IDeclineCheckpoint extends ebbflow.rpc.DeclineCheckpoint.$Properties {
+        }
+
+        /** Represents a DeclineCheckpoint. */
+        class DeclineCheckpoint {
+
+            /**
+             * Constructs a new DeclineCheckpoint.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: ebbflow.rpc.DeclineCheckpoint.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** DeclineCheckpoint executionId. */
+            executionId: string;
+
+            /** DeclineCheckpoint checkpointId. */
+            checkpointId: (number|Long);
+
+            /** DeclineCheckpoint reason. */
+            reason: string;
+
+            /**
+             * Creates a new DeclineCheckpoint instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns DeclineCheckpoint instance
+             */
+            static create(properties: ebbflow.rpc.DeclineCheckpoint.$Shape): ebbflow.rpc.DeclineCheckpoint & ebbflow.rpc.DeclineCheckpoint.$Shape;
+            static create(properties?: ebbflow.rpc.DeclineCheckpoint.$Properties): ebbflow.rpc.DeclineCheckpoint;
+
+            /**
+             * Encodes the specified DeclineCheckpoint message. Does not implicitly {@link ebbflow.rpc.DeclineCheckpoint.verify|verify} messages.
+             * @param message DeclineCheckpoint message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: ebbflow.rpc.DeclineCheckpoint.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified DeclineCheckpoint message, length delimited. Does not implicitly {@link ebbflow.rpc.DeclineCheckpoint.verify|verify} messages.
+             * @param message DeclineCheckpoint message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: ebbflow.rpc.DeclineCheckpoint.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a DeclineCheckpoint message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {ebbflow.rpc.DeclineCheckpoint & ebbflow.rpc.DeclineCheckpoint.$Shape} DeclineCheckpoint
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): ebbflow.rpc.DeclineCheckpoint & ebbflow.rpc.DeclineCheckpoint.$Shape;
+
+            /**
+             * Decodes a DeclineCheckpoint message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {ebbflow.rpc.DeclineCheckpoint & ebbflow.rpc.DeclineCheckpoint.$Shape} DeclineCheckpoint
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): ebbflow.rpc.DeclineCheckpoint & ebbflow.rpc.DeclineCheckpoint.$Shape;
+
+            /**
+             * Creates a DeclineCheckpoint message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns DeclineCheckpoint
+             */
+            static fromObject(object: { [k: string]: any }): ebbflow.rpc.DeclineCheckpoint;
+
+            /**
+             * Creates a plain object from a DeclineCheckpoint message. Also converts values to other types if specified.
+             * @param message DeclineCheckpoint
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: ebbflow.rpc.DeclineCheckpoint, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this DeclineCheckpoint to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for DeclineCheckpoint
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace DeclineCheckpoint {
+
+            /** Properties of a DeclineCheckpoint. */
+            interface $Properties {
+
+                /** DeclineCheckpoint executionId */
+                executionId?: (string|null);
+
+                /** DeclineCheckpoint checkpointId */
+                checkpointId?: (number|Long|null);
+
+                /** DeclineCheckpoint reason */
+                reason?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a DeclineCheckpoint. */
+            type $Shape = ebbflow.rpc.DeclineCheckpoint.$Properties;
+        }
+
+        /**
+         * Properties of a NotifyCheckpointComplete.
+         * @deprecated Use ebbflow.rpc.NotifyCheckpointComplete.$Properties instead.
+         */
+        interface INotifyCheckpointComplete extends ebbflow.rpc.NotifyCheckpointComplete.$Properties {
+        }
+
+        /** Represents a NotifyCheckpointComplete. */
+        class NotifyCheckpointComplete {
+
+            /**
+             * Constructs a new NotifyCheckpointComplete.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: ebbflow.rpc.NotifyCheckpointComplete.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** NotifyCheckpointComplete checkpointId. */
+            checkpointId: (number|Long);
+
+            /**
+             * Creates a new NotifyCheckpointComplete instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns NotifyCheckpointComplete instance
+             */
+            static create(properties: ebbflow.rpc.NotifyCheckpointComplete.$Shape): ebbflow.rpc.NotifyCheckpointComplete & ebbflow.rpc.NotifyCheckpointComplete.$Shape;
+            static create(properties?: ebbflow.rpc.NotifyCheckpointComplete.$Properties): ebbflow.rpc.NotifyCheckpointComplete;
+
+            /**
+             * Encodes the specified NotifyCheckpointComplete message. Does not implicitly {@link ebbflow.rpc.NotifyCheckpointComplete.verify|verify} messages.
+             * @param message NotifyCheckpointComplete message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: ebbflow.rpc.NotifyCheckpointComplete.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified NotifyCheckpointComplete message, length delimited. Does not implicitly {@link ebbflow.rpc.NotifyCheckpointComplete.verify|verify} messages.
+             * @param message NotifyCheckpointComplete message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: ebbflow.rpc.NotifyCheckpointComplete.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a NotifyCheckpointComplete message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {ebbflow.rpc.NotifyCheckpointComplete & ebbflow.rpc.NotifyCheckpointComplete.$Shape} NotifyCheckpointComplete
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): ebbflow.rpc.NotifyCheckpointComplete & ebbflow.rpc.NotifyCheckpointComplete.$Shape;
+
+            /**
+             * Decodes a NotifyCheckpointComplete message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {ebbflow.rpc.NotifyCheckpointComplete & ebbflow.rpc.NotifyCheckpointComplete.$Shape} NotifyCheckpointComplete
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): ebbflow.rpc.NotifyCheckpointComplete & ebbflow.rpc.NotifyCheckpointComplete.$Shape;
+
+            /**
+             * Creates a NotifyCheckpointComplete message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns NotifyCheckpointComplete
+             */
+            static fromObject(object: { [k: string]: any }): ebbflow.rpc.NotifyCheckpointComplete;
+
+            /**
+             * Creates a plain object from a NotifyCheckpointComplete message. Also converts values to other types if specified.
+             * @param message NotifyCheckpointComplete
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: ebbflow.rpc.NotifyCheckpointComplete, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this NotifyCheckpointComplete to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for NotifyCheckpointComplete
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace NotifyCheckpointComplete {
+
+            /** Properties of a NotifyCheckpointComplete. */
+            interface $Properties {
+
+                /** NotifyCheckpointComplete checkpointId */
+                checkpointId?: (number|Long|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a NotifyCheckpointComplete. */
+            type $Shape = ebbflow.rpc.NotifyCheckpointComplete.$Properties;
         }
 
         /**
@@ -1119,6 +1854,27 @@ export namespace ebbflow {
              * @throws {$protobuf.util.ProtocolError} If required fields are missing
              */
             static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): ebbflow.rpc.CancelTask & ebbflow.rpc.CancelTask.$Shape;
+
+            /**
+             * Creates a CancelTask message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns CancelTask
+             */
+            static fromObject(object: { [k: string]: any }): ebbflow.rpc.CancelTask;
+
+            /**
+             * Creates a plain object from a CancelTask message. Also converts values to other types if specified.
+             * @param message CancelTask
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: ebbflow.rpc.CancelTask, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this CancelTask to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
 
             /**
              * Gets the type url for CancelTask
@@ -1247,6 +2003,27 @@ export namespace ebbflow {
             static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): ebbflow.rpc.TaskStatusUpdate & ebbflow.rpc.TaskStatusUpdate.$Shape;
 
             /**
+             * Creates a TaskStatusUpdate message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns TaskStatusUpdate
+             */
+            static fromObject(object: { [k: string]: any }): ebbflow.rpc.TaskStatusUpdate;
+
+            /**
+             * Creates a plain object from a TaskStatusUpdate message. Also converts values to other types if specified.
+             * @param message TaskStatusUpdate
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: ebbflow.rpc.TaskStatusUpdate, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this TaskStatusUpdate to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
              * Gets the type url for TaskStatusUpdate
              * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
              * @returns The type url
@@ -1340,6 +2117,27 @@ export namespace ebbflow {
              * @throws {$protobuf.util.ProtocolError} If required fields are missing
              */
             static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): ebbflow.rpc.Shutdown & ebbflow.rpc.Shutdown.$Shape;
+
+            /**
+             * Creates a Shutdown message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns Shutdown
+             */
+            static fromObject(object: { [k: string]: any }): ebbflow.rpc.Shutdown;
+
+            /**
+             * Creates a plain object from a Shutdown message. Also converts values to other types if specified.
+             * @param message Shutdown
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: ebbflow.rpc.Shutdown, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this Shutdown to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
 
             /**
              * Gets the type url for Shutdown

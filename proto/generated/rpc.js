@@ -4,7 +4,7 @@ import $protobuf from "protobufjs/minimal.js";
 
 // Common aliases
 const $Reader = $protobuf.Reader, $Writer = $protobuf.Writer, $util = $protobuf.util;
-const $Object = $util.global.Object, $undefined = $util.global.undefined, $Error = $util.global.Error, $RangeError = $util.global.RangeError;
+const $Object = $util.global.Object, $undefined = $util.global.undefined, $Error = $util.global.Error, $RangeError = $util.global.RangeError, $TypeError = $util.global.TypeError, $String = $util.global.String, $Number = $util.global.Number, $Boolean = $util.global.Boolean, $parseInt = $util.global.parseInt, $BigInt = $util.global.BigInt, $Array = $util.global.Array;
 
 // Exported root namespace
 const $root = $protobuf.roots["ebbflow_rpc"] || ($protobuf.roots["ebbflow_rpc"] = {});
@@ -39,7 +39,11 @@ export const ebbflow = $root.ebbflow = (() => {
              * @property {ebbflow.rpc.CancelTask.$Properties|null} [cancel] Envelope cancel
              * @property {ebbflow.rpc.TaskStatusUpdate.$Properties|null} [taskStatus] Envelope taskStatus
              * @property {ebbflow.rpc.Shutdown.$Properties|null} [shutdown] Envelope shutdown
-             * @property {"register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"} [msg] Envelope msg
+             * @property {ebbflow.rpc.TriggerCheckpoint.$Properties|null} [triggerCheckpoint] Envelope triggerCheckpoint
+             * @property {ebbflow.rpc.AcknowledgeCheckpoint.$Properties|null} [ackCheckpoint] Envelope ackCheckpoint
+             * @property {ebbflow.rpc.DeclineCheckpoint.$Properties|null} [declineCheckpoint] Envelope declineCheckpoint
+             * @property {ebbflow.rpc.NotifyCheckpointComplete.$Properties|null} [checkpointComplete] Envelope checkpointComplete
+             * @property {"register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete"} [msg] Envelope msg
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -61,9 +65,13 @@ export const ebbflow = $root.ebbflow = (() => {
              *   cancel?: ebbflow.rpc.CancelTask.$Shape|null;
              *   taskStatus?: ebbflow.rpc.TaskStatusUpdate.$Shape|null;
              *   shutdown?: ebbflow.rpc.Shutdown.$Shape|null;
+             *   triggerCheckpoint?: ebbflow.rpc.TriggerCheckpoint.$Shape|null;
+             *   ackCheckpoint?: ebbflow.rpc.AcknowledgeCheckpoint.$Shape|null;
+             *   declineCheckpoint?: ebbflow.rpc.DeclineCheckpoint.$Shape|null;
+             *   checkpointComplete?: ebbflow.rpc.NotifyCheckpointComplete.$Shape|null;
              *   $unknowns?: Array.<Uint8Array>;
              * } & (
-             *   ({ msg?: undefined; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null }|{ msg?: "register"; register: ebbflow.rpc.RegisterTaskManager.$Shape; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null }|{ msg?: "registered"; register?: null; registered: ebbflow.rpc.RegistrationResponse.$Shape; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null }|{ msg?: "heartbeat"; register?: null; registered?: null; heartbeat: ebbflow.rpc.Heartbeat.$Shape; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null }|{ msg?: "deploy"; register?: null; registered?: null; heartbeat?: null; deploy: ebbflow.rpc.DeployTask.$Shape; cancel?: null; taskStatus?: null; shutdown?: null }|{ msg?: "cancel"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel: ebbflow.rpc.CancelTask.$Shape; taskStatus?: null; shutdown?: null }|{ msg?: "taskStatus"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus: ebbflow.rpc.TaskStatusUpdate.$Shape; shutdown?: null }|{ msg?: "shutdown"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown: ebbflow.rpc.Shutdown.$Shape })
+             *   ({ msg?: undefined; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "register"; register: ebbflow.rpc.RegisterTaskManager.$Shape; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "registered"; register?: null; registered: ebbflow.rpc.RegistrationResponse.$Shape; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "heartbeat"; register?: null; registered?: null; heartbeat: ebbflow.rpc.Heartbeat.$Shape; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "deploy"; register?: null; registered?: null; heartbeat?: null; deploy: ebbflow.rpc.DeployTask.$Shape; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "cancel"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel: ebbflow.rpc.CancelTask.$Shape; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "taskStatus"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus: ebbflow.rpc.TaskStatusUpdate.$Shape; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "shutdown"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown: ebbflow.rpc.Shutdown.$Shape; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "triggerCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint: ebbflow.rpc.TriggerCheckpoint.$Shape; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "ackCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint: ebbflow.rpc.AcknowledgeCheckpoint.$Shape; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "declineCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint: ebbflow.rpc.DeclineCheckpoint.$Shape; checkpointComplete?: null }|{ msg?: "checkpointComplete"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete: ebbflow.rpc.NotifyCheckpointComplete.$Shape })
              * )} ebbflow.rpc.Envelope.$Shape
              */
 
@@ -138,17 +146,49 @@ export const ebbflow = $root.ebbflow = (() => {
              */
             Envelope.prototype.shutdown = null;
 
+            /**
+             * Envelope triggerCheckpoint.
+             * @member {ebbflow.rpc.TriggerCheckpoint.$Properties|null|undefined} triggerCheckpoint
+             * @memberof ebbflow.rpc.Envelope
+             * @instance
+             */
+            Envelope.prototype.triggerCheckpoint = null;
+
+            /**
+             * Envelope ackCheckpoint.
+             * @member {ebbflow.rpc.AcknowledgeCheckpoint.$Properties|null|undefined} ackCheckpoint
+             * @memberof ebbflow.rpc.Envelope
+             * @instance
+             */
+            Envelope.prototype.ackCheckpoint = null;
+
+            /**
+             * Envelope declineCheckpoint.
+             * @member {ebbflow.rpc.DeclineCheckpoint.$Properties|null|undefined} declineCheckpoint
+             * @memberof ebbflow.rpc.Envelope
+             * @instance
+             */
+            Envelope.prototype.declineCheckpoint = null;
+
+            /**
+             * Envelope checkpointComplete.
+             * @member {ebbflow.rpc.NotifyCheckpointComplete.$Properties|null|undefined} checkpointComplete
+             * @memberof ebbflow.rpc.Envelope
+             * @instance
+             */
+            Envelope.prototype.checkpointComplete = null;
+
             // OneOf field names bound to virtual getters and setters
             let $oneOfFields;
 
             /**
              * Envelope msg.
-             * @member {"register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|undefined} msg
+             * @member {"register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete"|undefined} msg
              * @memberof ebbflow.rpc.Envelope
              * @instance
              */
             $Object.defineProperty(Envelope.prototype, "msg", {
-                get: $util.oneOfGetter($oneOfFields = ["register", "registered", "heartbeat", "deploy", "cancel", "taskStatus", "shutdown"]),
+                get: $util.oneOfGetter($oneOfFields = ["register", "registered", "heartbeat", "deploy", "cancel", "taskStatus", "shutdown", "triggerCheckpoint", "ackCheckpoint", "declineCheckpoint", "checkpointComplete"]),
                 set: $util.oneOfSetter($oneOfFields)
             });
 
@@ -198,6 +238,14 @@ export const ebbflow = $root.ebbflow = (() => {
                     $root.ebbflow.rpc.TaskStatusUpdate.encode(message.taskStatus, writer.uint32(/* id 6, wireType 2 =*/50).fork(), _depth + 1).ldelim();
                 if (message.shutdown != null && $Object.hasOwnProperty.call(message, "shutdown"))
                     $root.ebbflow.rpc.Shutdown.encode(message.shutdown, writer.uint32(/* id 7, wireType 2 =*/58).fork(), _depth + 1).ldelim();
+                if (message.triggerCheckpoint != null && $Object.hasOwnProperty.call(message, "triggerCheckpoint"))
+                    $root.ebbflow.rpc.TriggerCheckpoint.encode(message.triggerCheckpoint, writer.uint32(/* id 8, wireType 2 =*/66).fork(), _depth + 1).ldelim();
+                if (message.ackCheckpoint != null && $Object.hasOwnProperty.call(message, "ackCheckpoint"))
+                    $root.ebbflow.rpc.AcknowledgeCheckpoint.encode(message.ackCheckpoint, writer.uint32(/* id 9, wireType 2 =*/74).fork(), _depth + 1).ldelim();
+                if (message.declineCheckpoint != null && $Object.hasOwnProperty.call(message, "declineCheckpoint"))
+                    $root.ebbflow.rpc.DeclineCheckpoint.encode(message.declineCheckpoint, writer.uint32(/* id 10, wireType 2 =*/82).fork(), _depth + 1).ldelim();
+                if (message.checkpointComplete != null && $Object.hasOwnProperty.call(message, "checkpointComplete"))
+                    $root.ebbflow.rpc.NotifyCheckpointComplete.encode(message.checkpointComplete, writer.uint32(/* id 11, wireType 2 =*/90).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -304,6 +352,34 @@ export const ebbflow = $root.ebbflow = (() => {
                             message.msg = "shutdown";
                             continue;
                         }
+                    case 8: {
+                            if (wireType !== 2)
+                                break;
+                            message.triggerCheckpoint = $root.ebbflow.rpc.TriggerCheckpoint.decode(reader, reader.size(), $undefined, _depth + 1, message.triggerCheckpoint);
+                            message.msg = "triggerCheckpoint";
+                            continue;
+                        }
+                    case 9: {
+                            if (wireType !== 2)
+                                break;
+                            message.ackCheckpoint = $root.ebbflow.rpc.AcknowledgeCheckpoint.decode(reader, reader.size(), $undefined, _depth + 1, message.ackCheckpoint);
+                            message.msg = "ackCheckpoint";
+                            continue;
+                        }
+                    case 10: {
+                            if (wireType !== 2)
+                                break;
+                            message.declineCheckpoint = $root.ebbflow.rpc.DeclineCheckpoint.decode(reader, reader.size(), $undefined, _depth + 1, message.declineCheckpoint);
+                            message.msg = "declineCheckpoint";
+                            continue;
+                        }
+                    case 11: {
+                            if (wireType !== 2)
+                                break;
+                            message.checkpointComplete = $root.ebbflow.rpc.NotifyCheckpointComplete.decode(reader, reader.size(), $undefined, _depth + 1, message.checkpointComplete);
+                            message.msg = "checkpointComplete";
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -335,6 +411,168 @@ export const ebbflow = $root.ebbflow = (() => {
                 if (!(reader instanceof $Reader))
                     reader = new $Reader(reader);
                 return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates an Envelope message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof ebbflow.rpc.Envelope
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {ebbflow.rpc.Envelope} Envelope
+             */
+            Envelope.fromObject = function (object, _depth) {
+                if (object instanceof $root.ebbflow.rpc.Envelope)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".ebbflow.rpc.Envelope: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.ebbflow.rpc.Envelope();
+                if (object.register != null) {
+                    if (!$util.isObject(object.register))
+                        throw $TypeError(".ebbflow.rpc.Envelope.register: object expected");
+                    message.register = $root.ebbflow.rpc.RegisterTaskManager.fromObject(object.register, _depth + 1);
+                }
+                if (object.registered != null) {
+                    if (!$util.isObject(object.registered))
+                        throw $TypeError(".ebbflow.rpc.Envelope.registered: object expected");
+                    message.registered = $root.ebbflow.rpc.RegistrationResponse.fromObject(object.registered, _depth + 1);
+                }
+                if (object.heartbeat != null) {
+                    if (!$util.isObject(object.heartbeat))
+                        throw $TypeError(".ebbflow.rpc.Envelope.heartbeat: object expected");
+                    message.heartbeat = $root.ebbflow.rpc.Heartbeat.fromObject(object.heartbeat, _depth + 1);
+                }
+                if (object.deploy != null) {
+                    if (!$util.isObject(object.deploy))
+                        throw $TypeError(".ebbflow.rpc.Envelope.deploy: object expected");
+                    message.deploy = $root.ebbflow.rpc.DeployTask.fromObject(object.deploy, _depth + 1);
+                }
+                if (object.cancel != null) {
+                    if (!$util.isObject(object.cancel))
+                        throw $TypeError(".ebbflow.rpc.Envelope.cancel: object expected");
+                    message.cancel = $root.ebbflow.rpc.CancelTask.fromObject(object.cancel, _depth + 1);
+                }
+                if (object.taskStatus != null) {
+                    if (!$util.isObject(object.taskStatus))
+                        throw $TypeError(".ebbflow.rpc.Envelope.taskStatus: object expected");
+                    message.taskStatus = $root.ebbflow.rpc.TaskStatusUpdate.fromObject(object.taskStatus, _depth + 1);
+                }
+                if (object.shutdown != null) {
+                    if (!$util.isObject(object.shutdown))
+                        throw $TypeError(".ebbflow.rpc.Envelope.shutdown: object expected");
+                    message.shutdown = $root.ebbflow.rpc.Shutdown.fromObject(object.shutdown, _depth + 1);
+                }
+                if (object.triggerCheckpoint != null) {
+                    if (!$util.isObject(object.triggerCheckpoint))
+                        throw $TypeError(".ebbflow.rpc.Envelope.triggerCheckpoint: object expected");
+                    message.triggerCheckpoint = $root.ebbflow.rpc.TriggerCheckpoint.fromObject(object.triggerCheckpoint, _depth + 1);
+                }
+                if (object.ackCheckpoint != null) {
+                    if (!$util.isObject(object.ackCheckpoint))
+                        throw $TypeError(".ebbflow.rpc.Envelope.ackCheckpoint: object expected");
+                    message.ackCheckpoint = $root.ebbflow.rpc.AcknowledgeCheckpoint.fromObject(object.ackCheckpoint, _depth + 1);
+                }
+                if (object.declineCheckpoint != null) {
+                    if (!$util.isObject(object.declineCheckpoint))
+                        throw $TypeError(".ebbflow.rpc.Envelope.declineCheckpoint: object expected");
+                    message.declineCheckpoint = $root.ebbflow.rpc.DeclineCheckpoint.fromObject(object.declineCheckpoint, _depth + 1);
+                }
+                if (object.checkpointComplete != null) {
+                    if (!$util.isObject(object.checkpointComplete))
+                        throw $TypeError(".ebbflow.rpc.Envelope.checkpointComplete: object expected");
+                    message.checkpointComplete = $root.ebbflow.rpc.NotifyCheckpointComplete.fromObject(object.checkpointComplete, _depth + 1);
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an Envelope message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof ebbflow.rpc.Envelope
+             * @static
+             * @param {ebbflow.rpc.Envelope} message Envelope
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            Envelope.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (message.register != null && $Object.hasOwnProperty.call(message, "register")) {
+                    object.register = $root.ebbflow.rpc.RegisterTaskManager.toObject(message.register, options, _depth + 1);
+                    if (options.oneofs)
+                        object.msg = "register";
+                }
+                if (message.registered != null && $Object.hasOwnProperty.call(message, "registered")) {
+                    object.registered = $root.ebbflow.rpc.RegistrationResponse.toObject(message.registered, options, _depth + 1);
+                    if (options.oneofs)
+                        object.msg = "registered";
+                }
+                if (message.heartbeat != null && $Object.hasOwnProperty.call(message, "heartbeat")) {
+                    object.heartbeat = $root.ebbflow.rpc.Heartbeat.toObject(message.heartbeat, options, _depth + 1);
+                    if (options.oneofs)
+                        object.msg = "heartbeat";
+                }
+                if (message.deploy != null && $Object.hasOwnProperty.call(message, "deploy")) {
+                    object.deploy = $root.ebbflow.rpc.DeployTask.toObject(message.deploy, options, _depth + 1);
+                    if (options.oneofs)
+                        object.msg = "deploy";
+                }
+                if (message.cancel != null && $Object.hasOwnProperty.call(message, "cancel")) {
+                    object.cancel = $root.ebbflow.rpc.CancelTask.toObject(message.cancel, options, _depth + 1);
+                    if (options.oneofs)
+                        object.msg = "cancel";
+                }
+                if (message.taskStatus != null && $Object.hasOwnProperty.call(message, "taskStatus")) {
+                    object.taskStatus = $root.ebbflow.rpc.TaskStatusUpdate.toObject(message.taskStatus, options, _depth + 1);
+                    if (options.oneofs)
+                        object.msg = "taskStatus";
+                }
+                if (message.shutdown != null && $Object.hasOwnProperty.call(message, "shutdown")) {
+                    object.shutdown = $root.ebbflow.rpc.Shutdown.toObject(message.shutdown, options, _depth + 1);
+                    if (options.oneofs)
+                        object.msg = "shutdown";
+                }
+                if (message.triggerCheckpoint != null && $Object.hasOwnProperty.call(message, "triggerCheckpoint")) {
+                    object.triggerCheckpoint = $root.ebbflow.rpc.TriggerCheckpoint.toObject(message.triggerCheckpoint, options, _depth + 1);
+                    if (options.oneofs)
+                        object.msg = "triggerCheckpoint";
+                }
+                if (message.ackCheckpoint != null && $Object.hasOwnProperty.call(message, "ackCheckpoint")) {
+                    object.ackCheckpoint = $root.ebbflow.rpc.AcknowledgeCheckpoint.toObject(message.ackCheckpoint, options, _depth + 1);
+                    if (options.oneofs)
+                        object.msg = "ackCheckpoint";
+                }
+                if (message.declineCheckpoint != null && $Object.hasOwnProperty.call(message, "declineCheckpoint")) {
+                    object.declineCheckpoint = $root.ebbflow.rpc.DeclineCheckpoint.toObject(message.declineCheckpoint, options, _depth + 1);
+                    if (options.oneofs)
+                        object.msg = "declineCheckpoint";
+                }
+                if (message.checkpointComplete != null && $Object.hasOwnProperty.call(message, "checkpointComplete")) {
+                    object.checkpointComplete = $root.ebbflow.rpc.NotifyCheckpointComplete.toObject(message.checkpointComplete, options, _depth + 1);
+                    if (options.oneofs)
+                        object.msg = "checkpointComplete";
+                }
+                return object;
+            };
+
+            /**
+             * Converts this Envelope to JSON.
+             * @function toJSON
+             * @memberof ebbflow.rpc.Envelope
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            Envelope.prototype.toJSON = function() {
+                return Envelope.toObject(this, $protobuf.util.toJSONOptions);
             };
 
             /**
@@ -633,6 +871,96 @@ export const ebbflow = $root.ebbflow = (() => {
             };
 
             /**
+             * Creates a RegisterTaskManager message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof ebbflow.rpc.RegisterTaskManager
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {ebbflow.rpc.RegisterTaskManager} RegisterTaskManager
+             */
+            RegisterTaskManager.fromObject = function (object, _depth) {
+                if (object instanceof $root.ebbflow.rpc.RegisterTaskManager)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".ebbflow.rpc.RegisterTaskManager: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.ebbflow.rpc.RegisterTaskManager();
+                if (object.resourceId != null)
+                    if (typeof object.resourceId !== "string" || object.resourceId.length)
+                        message.resourceId = $String(object.resourceId);
+                if (object.jobId != null)
+                    if (typeof object.jobId !== "string" || object.jobId.length)
+                        message.jobId = $String(object.jobId);
+                if (object.slots != null)
+                    if ($Number(object.slots) !== 0)
+                        message.slots = object.slots >>> 0;
+                if (object.pid != null)
+                    if ($Number(object.pid) !== 0)
+                        message.pid = object.pid >>> 0;
+                if (object.dataHost != null)
+                    if (typeof object.dataHost !== "string" || object.dataHost.length)
+                        message.dataHost = $String(object.dataHost);
+                if (object.dataPort != null)
+                    if ($Number(object.dataPort) !== 0)
+                        message.dataPort = object.dataPort >>> 0;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a RegisterTaskManager message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof ebbflow.rpc.RegisterTaskManager
+             * @static
+             * @param {ebbflow.rpc.RegisterTaskManager} message RegisterTaskManager
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            RegisterTaskManager.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.resourceId = "";
+                    object.jobId = "";
+                    object.slots = 0;
+                    object.pid = 0;
+                    object.dataHost = "";
+                    object.dataPort = 0;
+                }
+                if (message.resourceId != null && $Object.hasOwnProperty.call(message, "resourceId"))
+                    object.resourceId = message.resourceId;
+                if (message.jobId != null && $Object.hasOwnProperty.call(message, "jobId"))
+                    object.jobId = message.jobId;
+                if (message.slots != null && $Object.hasOwnProperty.call(message, "slots"))
+                    object.slots = message.slots;
+                if (message.pid != null && $Object.hasOwnProperty.call(message, "pid"))
+                    object.pid = message.pid;
+                if (message.dataHost != null && $Object.hasOwnProperty.call(message, "dataHost"))
+                    object.dataHost = message.dataHost;
+                if (message.dataPort != null && $Object.hasOwnProperty.call(message, "dataPort"))
+                    object.dataPort = message.dataPort;
+                return object;
+            };
+
+            /**
+             * Converts this RegisterTaskManager to JSON.
+             * @function toJSON
+             * @memberof ebbflow.rpc.RegisterTaskManager
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            RegisterTaskManager.prototype.toJSON = function() {
+                return RegisterTaskManager.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
              * Gets the type url for RegisterTaskManager
              * @function getTypeUrl
              * @memberof ebbflow.rpc.RegisterTaskManager
@@ -888,6 +1216,84 @@ export const ebbflow = $root.ebbflow = (() => {
             };
 
             /**
+             * Creates a RegistrationResponse message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof ebbflow.rpc.RegistrationResponse
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {ebbflow.rpc.RegistrationResponse} RegistrationResponse
+             */
+            RegistrationResponse.fromObject = function (object, _depth) {
+                if (object instanceof $root.ebbflow.rpc.RegistrationResponse)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".ebbflow.rpc.RegistrationResponse: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.ebbflow.rpc.RegistrationResponse();
+                if (object.accepted != null)
+                    if (object.accepted)
+                        message.accepted = $Boolean(object.accepted);
+                if (object.jobMasterId != null)
+                    if (typeof object.jobMasterId !== "string" || object.jobMasterId.length)
+                        message.jobMasterId = $String(object.jobMasterId);
+                if (object.reason != null)
+                    if (typeof object.reason !== "string" || object.reason.length)
+                        message.reason = $String(object.reason);
+                if (object.heartbeatIntervalMs != null)
+                    if ($Number(object.heartbeatIntervalMs) !== 0)
+                        message.heartbeatIntervalMs = object.heartbeatIntervalMs >>> 0;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a RegistrationResponse message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof ebbflow.rpc.RegistrationResponse
+             * @static
+             * @param {ebbflow.rpc.RegistrationResponse} message RegistrationResponse
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            RegistrationResponse.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.accepted = false;
+                    object.jobMasterId = "";
+                    object.reason = "";
+                    object.heartbeatIntervalMs = 0;
+                }
+                if (message.accepted != null && $Object.hasOwnProperty.call(message, "accepted"))
+                    object.accepted = message.accepted;
+                if (message.jobMasterId != null && $Object.hasOwnProperty.call(message, "jobMasterId"))
+                    object.jobMasterId = message.jobMasterId;
+                if (message.reason != null && $Object.hasOwnProperty.call(message, "reason"))
+                    object.reason = message.reason;
+                if (message.heartbeatIntervalMs != null && $Object.hasOwnProperty.call(message, "heartbeatIntervalMs"))
+                    object.heartbeatIntervalMs = message.heartbeatIntervalMs;
+                return object;
+            };
+
+            /**
+             * Converts this RegistrationResponse to JSON.
+             * @function toJSON
+             * @memberof ebbflow.rpc.RegistrationResponse
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            RegistrationResponse.prototype.toJSON = function() {
+                return RegistrationResponse.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
              * Gets the type url for RegistrationResponse
              * @function getTypeUrl
              * @memberof ebbflow.rpc.RegistrationResponse
@@ -909,7 +1315,7 @@ export const ebbflow = $root.ebbflow = (() => {
             /**
              * Properties of a Heartbeat.
              * @typedef {Object} ebbflow.rpc.Heartbeat.$Properties
-             * @property {Long|null} [timestamp] Heartbeat timestamp
+             * @property {number|Long|null} [timestamp] Heartbeat timestamp
              * @property {number|null} [runningTasks] Heartbeat runningTasks
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
@@ -944,7 +1350,7 @@ export const ebbflow = $root.ebbflow = (() => {
 
             /**
              * Heartbeat timestamp.
-             * @member {Long} timestamp
+             * @member {number|Long} timestamp
              * @memberof ebbflow.rpc.Heartbeat
              * @instance
              */
@@ -1100,6 +1506,88 @@ export const ebbflow = $root.ebbflow = (() => {
                 if (!(reader instanceof $Reader))
                     reader = new $Reader(reader);
                 return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a Heartbeat message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof ebbflow.rpc.Heartbeat
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {ebbflow.rpc.Heartbeat} Heartbeat
+             */
+            Heartbeat.fromObject = function (object, _depth) {
+                if (object instanceof $root.ebbflow.rpc.Heartbeat)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".ebbflow.rpc.Heartbeat: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.ebbflow.rpc.Heartbeat();
+                if (object.timestamp != null)
+                    if (typeof object.timestamp === "object" ? object.timestamp.low || object.timestamp.high : $Number(object.timestamp) !== 0)
+                        if ($util.Long)
+                            message.timestamp = $util.Long.fromValue(object.timestamp, false);
+                        else if (typeof object.timestamp === "string")
+                            message.timestamp = $parseInt(object.timestamp, 10);
+                        else if (typeof object.timestamp === "number")
+                            message.timestamp = object.timestamp;
+                        else if (typeof object.timestamp === "object")
+                            message.timestamp = new $util.LongBits(object.timestamp.low >>> 0, object.timestamp.high >>> 0).toNumber();
+                if (object.runningTasks != null)
+                    if ($Number(object.runningTasks) !== 0)
+                        message.runningTasks = object.runningTasks >>> 0;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a Heartbeat message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof ebbflow.rpc.Heartbeat
+             * @static
+             * @param {ebbflow.rpc.Heartbeat} message Heartbeat
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            Heartbeat.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.timestamp = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.timestamp = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.runningTasks = 0;
+                }
+                if (message.timestamp != null && $Object.hasOwnProperty.call(message, "timestamp"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.timestamp = typeof message.timestamp === "number" ? $BigInt(message.timestamp) : $util.Long.fromBits(message.timestamp.low >>> 0, message.timestamp.high >>> 0, false).toBigInt();
+                    else if (typeof message.timestamp === "number")
+                        object.timestamp = options.longs === $String ? $String(message.timestamp) : message.timestamp;
+                    else
+                        object.timestamp = options.longs === $String ? $util.Long.prototype.toString.call(message.timestamp) : options.longs === $Number ? new $util.LongBits(message.timestamp.low >>> 0, message.timestamp.high >>> 0).toNumber() : message.timestamp;
+                if (message.runningTasks != null && $Object.hasOwnProperty.call(message, "runningTasks"))
+                    object.runningTasks = message.runningTasks;
+                return object;
+            };
+
+            /**
+             * Converts this Heartbeat to JSON.
+             * @function toJSON
+             * @memberof ebbflow.rpc.Heartbeat
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            Heartbeat.prototype.toJSON = function() {
+                return Heartbeat.toObject(this, $protobuf.util.toJSONOptions);
             };
 
             /**
@@ -1355,6 +1843,84 @@ export const ebbflow = $root.ebbflow = (() => {
                 if (!(reader instanceof $Reader))
                     reader = new $Reader(reader);
                 return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a SubtaskLocation message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof ebbflow.rpc.SubtaskLocation
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {ebbflow.rpc.SubtaskLocation} SubtaskLocation
+             */
+            SubtaskLocation.fromObject = function (object, _depth) {
+                if (object instanceof $root.ebbflow.rpc.SubtaskLocation)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".ebbflow.rpc.SubtaskLocation: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.ebbflow.rpc.SubtaskLocation();
+                if (object.subtaskIndex != null)
+                    if ($Number(object.subtaskIndex) !== 0)
+                        message.subtaskIndex = object.subtaskIndex >>> 0;
+                if (object.resourceId != null)
+                    if (typeof object.resourceId !== "string" || object.resourceId.length)
+                        message.resourceId = $String(object.resourceId);
+                if (object.dataHost != null)
+                    if (typeof object.dataHost !== "string" || object.dataHost.length)
+                        message.dataHost = $String(object.dataHost);
+                if (object.dataPort != null)
+                    if ($Number(object.dataPort) !== 0)
+                        message.dataPort = object.dataPort >>> 0;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a SubtaskLocation message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof ebbflow.rpc.SubtaskLocation
+             * @static
+             * @param {ebbflow.rpc.SubtaskLocation} message SubtaskLocation
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            SubtaskLocation.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.subtaskIndex = 0;
+                    object.resourceId = "";
+                    object.dataHost = "";
+                    object.dataPort = 0;
+                }
+                if (message.subtaskIndex != null && $Object.hasOwnProperty.call(message, "subtaskIndex"))
+                    object.subtaskIndex = message.subtaskIndex;
+                if (message.resourceId != null && $Object.hasOwnProperty.call(message, "resourceId"))
+                    object.resourceId = message.resourceId;
+                if (message.dataHost != null && $Object.hasOwnProperty.call(message, "dataHost"))
+                    object.dataHost = message.dataHost;
+                if (message.dataPort != null && $Object.hasOwnProperty.call(message, "dataPort"))
+                    object.dataPort = message.dataPort;
+                return object;
+            };
+
+            /**
+             * Converts this SubtaskLocation to JSON.
+             * @function toJSON
+             * @memberof ebbflow.rpc.SubtaskLocation
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            SubtaskLocation.prototype.toJSON = function() {
+                return SubtaskLocation.toObject(this, $protobuf.util.toJSONOptions);
             };
 
             /**
@@ -1630,6 +2196,110 @@ export const ebbflow = $root.ebbflow = (() => {
             };
 
             /**
+             * Creates an OutputGate message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof ebbflow.rpc.OutputGate
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {ebbflow.rpc.OutputGate} OutputGate
+             */
+            OutputGate.fromObject = function (object, _depth) {
+                if (object instanceof $root.ebbflow.rpc.OutputGate)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".ebbflow.rpc.OutputGate: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.ebbflow.rpc.OutputGate();
+                if (object.edgeId != null)
+                    if (typeof object.edgeId !== "string" || object.edgeId.length)
+                        message.edgeId = $String(object.edgeId);
+                if (object.targetVertexId != null)
+                    if (typeof object.targetVertexId !== "string" || object.targetVertexId.length)
+                        message.targetVertexId = $String(object.targetVertexId);
+                if (object.partitioning !== 0 && (typeof object.partitioning !== "string" || $root.ebbflow.rpc.Partitioning[object.partitioning] !== 0))
+                    switch (object.partitioning) {
+                    case "FORWARD":
+                    case 0:
+                        message.partitioning = 0;
+                        break;
+                    case "HASH":
+                    case 1:
+                        message.partitioning = 1;
+                        break;
+                    case "REBALANCE":
+                    case 2:
+                        message.partitioning = 2;
+                        break;
+                    default:
+                        if (typeof object.partitioning === "number" && (object.partitioning | 0) === object.partitioning)
+                            message.partitioning = object.partitioning;
+                    }
+                if (object.consumers) {
+                    if (!$Array.isArray(object.consumers))
+                        throw $TypeError(".ebbflow.rpc.OutputGate.consumers: array expected");
+                    message.consumers = $Array(object.consumers.length);
+                    for (let i = 0; i < object.consumers.length; ++i) {
+                        if (!$util.isObject(object.consumers[i]))
+                            throw $TypeError(".ebbflow.rpc.OutputGate.consumers: object expected");
+                        message.consumers[i] = $root.ebbflow.rpc.SubtaskLocation.fromObject(object.consumers[i], _depth + 1);
+                    }
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an OutputGate message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof ebbflow.rpc.OutputGate
+             * @static
+             * @param {ebbflow.rpc.OutputGate} message OutputGate
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            OutputGate.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.consumers = [];
+                if (options.defaults) {
+                    object.edgeId = "";
+                    object.targetVertexId = "";
+                    object.partitioning = options.enums === $String ? "FORWARD" : 0;
+                }
+                if (message.edgeId != null && $Object.hasOwnProperty.call(message, "edgeId"))
+                    object.edgeId = message.edgeId;
+                if (message.targetVertexId != null && $Object.hasOwnProperty.call(message, "targetVertexId"))
+                    object.targetVertexId = message.targetVertexId;
+                if (message.partitioning != null && $Object.hasOwnProperty.call(message, "partitioning"))
+                    object.partitioning = options.enums === $String ? $root.ebbflow.rpc.Partitioning[message.partitioning] === $undefined ? message.partitioning : $root.ebbflow.rpc.Partitioning[message.partitioning] : message.partitioning;
+                if (message.consumers && message.consumers.length) {
+                    object.consumers = $Array(message.consumers.length);
+                    for (let j = 0; j < message.consumers.length; ++j)
+                        object.consumers[j] = $root.ebbflow.rpc.SubtaskLocation.toObject(message.consumers[j], options, _depth + 1);
+                }
+                return object;
+            };
+
+            /**
+             * Converts this OutputGate to JSON.
+             * @function toJSON
+             * @memberof ebbflow.rpc.OutputGate
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            OutputGate.prototype.toJSON = function() {
+                return OutputGate.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
              * Gets the type url for OutputGate
              * @function getTypeUrl
              * @memberof ebbflow.rpc.OutputGate
@@ -1865,6 +2535,78 @@ export const ebbflow = $root.ebbflow = (() => {
             };
 
             /**
+             * Creates an InputGate message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof ebbflow.rpc.InputGate
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {ebbflow.rpc.InputGate} InputGate
+             */
+            InputGate.fromObject = function (object, _depth) {
+                if (object instanceof $root.ebbflow.rpc.InputGate)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".ebbflow.rpc.InputGate: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.ebbflow.rpc.InputGate();
+                if (object.edgeId != null)
+                    if (typeof object.edgeId !== "string" || object.edgeId.length)
+                        message.edgeId = $String(object.edgeId);
+                if (object.sourceVertexId != null)
+                    if (typeof object.sourceVertexId !== "string" || object.sourceVertexId.length)
+                        message.sourceVertexId = $String(object.sourceVertexId);
+                if (object.producerCount != null)
+                    if ($Number(object.producerCount) !== 0)
+                        message.producerCount = object.producerCount >>> 0;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an InputGate message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof ebbflow.rpc.InputGate
+             * @static
+             * @param {ebbflow.rpc.InputGate} message InputGate
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            InputGate.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.edgeId = "";
+                    object.sourceVertexId = "";
+                    object.producerCount = 0;
+                }
+                if (message.edgeId != null && $Object.hasOwnProperty.call(message, "edgeId"))
+                    object.edgeId = message.edgeId;
+                if (message.sourceVertexId != null && $Object.hasOwnProperty.call(message, "sourceVertexId"))
+                    object.sourceVertexId = message.sourceVertexId;
+                if (message.producerCount != null && $Object.hasOwnProperty.call(message, "producerCount"))
+                    object.producerCount = message.producerCount;
+                return object;
+            };
+
+            /**
+             * Converts this InputGate to JSON.
+             * @function toJSON
+             * @memberof ebbflow.rpc.InputGate
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            InputGate.prototype.toJSON = function() {
+                return InputGate.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
              * Gets the type url for InputGate
              * @function getTypeUrl
              * @memberof ebbflow.rpc.InputGate
@@ -2080,6 +2822,72 @@ export const ebbflow = $root.ebbflow = (() => {
             };
 
             /**
+             * Creates a KeyGroupRange message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof ebbflow.rpc.KeyGroupRange
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {ebbflow.rpc.KeyGroupRange} KeyGroupRange
+             */
+            KeyGroupRange.fromObject = function (object, _depth) {
+                if (object instanceof $root.ebbflow.rpc.KeyGroupRange)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".ebbflow.rpc.KeyGroupRange: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.ebbflow.rpc.KeyGroupRange();
+                if (object.start != null)
+                    if ($Number(object.start) !== 0)
+                        message.start = object.start >>> 0;
+                if (object.end != null)
+                    if ($Number(object.end) !== 0)
+                        message.end = object.end >>> 0;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a KeyGroupRange message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof ebbflow.rpc.KeyGroupRange
+             * @static
+             * @param {ebbflow.rpc.KeyGroupRange} message KeyGroupRange
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            KeyGroupRange.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.start = 0;
+                    object.end = 0;
+                }
+                if (message.start != null && $Object.hasOwnProperty.call(message, "start"))
+                    object.start = message.start;
+                if (message.end != null && $Object.hasOwnProperty.call(message, "end"))
+                    object.end = message.end;
+                return object;
+            };
+
+            /**
+             * Converts this KeyGroupRange to JSON.
+             * @function toJSON
+             * @memberof ebbflow.rpc.KeyGroupRange
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            KeyGroupRange.prototype.toJSON = function() {
+                return KeyGroupRange.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
              * Gets the type url for KeyGroupRange
              * @function getTypeUrl
              * @memberof ebbflow.rpc.KeyGroupRange
@@ -2114,6 +2922,9 @@ export const ebbflow = $root.ebbflow = (() => {
              * @property {Array.<ebbflow.rpc.InputGate.$Properties>|null} [inputs] DeployTask inputs
              * @property {Array.<ebbflow.rpc.KeyGroupRange.$Properties>|null} [keyGroups] DeployTask keyGroups
              * @property {number|null} [attempt] DeployTask attempt
+             * @property {string|null} [restorePath] DeployTask restorePath
+             * @property {boolean|null} [checkpointing] DeployTask checkpointing
+             * @property {string|null} [jobId] DeployTask jobId
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -2254,6 +3065,30 @@ export const ebbflow = $root.ebbflow = (() => {
             DeployTask.prototype.attempt = 0;
 
             /**
+             * DeployTask restorePath.
+             * @member {string} restorePath
+             * @memberof ebbflow.rpc.DeployTask
+             * @instance
+             */
+            DeployTask.prototype.restorePath = "";
+
+            /**
+             * DeployTask checkpointing.
+             * @member {boolean} checkpointing
+             * @memberof ebbflow.rpc.DeployTask
+             * @instance
+             */
+            DeployTask.prototype.checkpointing = false;
+
+            /**
+             * DeployTask jobId.
+             * @member {string} jobId
+             * @memberof ebbflow.rpc.DeployTask
+             * @instance
+             */
+            DeployTask.prototype.jobId = "";
+
+            /**
              * Creates a new DeployTask instance using the specified properties.
              * @function create
              * @memberof ebbflow.rpc.DeployTask
@@ -2315,6 +3150,12 @@ export const ebbflow = $root.ebbflow = (() => {
                         $root.ebbflow.rpc.KeyGroupRange.encode(message.keyGroups[i], writer.uint32(/* id 12, wireType 2 =*/98).fork(), _depth + 1).ldelim();
                 if (message.attempt != null && $Object.hasOwnProperty.call(message, "attempt") && message.attempt !== 0)
                     writer.uint32(/* id 13, wireType 0 =*/104).uint32(message.attempt);
+                if (message.restorePath != null && $Object.hasOwnProperty.call(message, "restorePath") && message.restorePath !== "")
+                    writer.uint32(/* id 14, wireType 2 =*/114).string(message.restorePath);
+                if (message.checkpointing != null && $Object.hasOwnProperty.call(message, "checkpointing") && message.checkpointing !== false)
+                    writer.uint32(/* id 15, wireType 0 =*/120).bool(message.checkpointing);
+                if (message.jobId != null && $Object.hasOwnProperty.call(message, "jobId") && message.jobId !== "")
+                    writer.uint32(/* id 16, wireType 2 =*/130).string(message.jobId);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -2485,6 +3326,33 @@ export const ebbflow = $root.ebbflow = (() => {
                                 delete message.attempt;
                             continue;
                         }
+                    case 14: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.restorePath = value;
+                            else
+                                delete message.restorePath;
+                            continue;
+                        }
+                    case 15: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.checkpointing = value;
+                            else
+                                delete message.checkpointing;
+                            continue;
+                        }
+                    case 16: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.jobId = value;
+                            else
+                                delete message.jobId;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -2519,6 +3387,195 @@ export const ebbflow = $root.ebbflow = (() => {
             };
 
             /**
+             * Creates a DeployTask message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof ebbflow.rpc.DeployTask
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {ebbflow.rpc.DeployTask} DeployTask
+             */
+            DeployTask.fromObject = function (object, _depth) {
+                if (object instanceof $root.ebbflow.rpc.DeployTask)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".ebbflow.rpc.DeployTask: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.ebbflow.rpc.DeployTask();
+                if (object.executionId != null)
+                    if (typeof object.executionId !== "string" || object.executionId.length)
+                        message.executionId = $String(object.executionId);
+                if (object.vertexId != null)
+                    if (typeof object.vertexId !== "string" || object.vertexId.length)
+                        message.vertexId = $String(object.vertexId);
+                if (object.subtaskIndex != null)
+                    if ($Number(object.subtaskIndex) !== 0)
+                        message.subtaskIndex = object.subtaskIndex >>> 0;
+                if (object.parallelism != null)
+                    if ($Number(object.parallelism) !== 0)
+                        message.parallelism = object.parallelism >>> 0;
+                if (object.maxParallelism != null)
+                    if ($Number(object.maxParallelism) !== 0)
+                        message.maxParallelism = object.maxParallelism >>> 0;
+                if (object.slotIndex != null)
+                    if ($Number(object.slotIndex) !== 0)
+                        message.slotIndex = object.slotIndex >>> 0;
+                if (object.bundlePath != null)
+                    if (typeof object.bundlePath !== "string" || object.bundlePath.length)
+                        message.bundlePath = $String(object.bundlePath);
+                if (object.entryClass != null)
+                    if (typeof object.entryClass !== "string" || object.entryClass.length)
+                        message.entryClass = $String(object.entryClass);
+                if (object.programArgs) {
+                    if (!$Array.isArray(object.programArgs))
+                        throw $TypeError(".ebbflow.rpc.DeployTask.programArgs: array expected");
+                    message.programArgs = $Array(object.programArgs.length);
+                    for (let i = 0; i < object.programArgs.length; ++i)
+                        message.programArgs[i] = $String(object.programArgs[i]);
+                }
+                if (object.outputs) {
+                    if (!$Array.isArray(object.outputs))
+                        throw $TypeError(".ebbflow.rpc.DeployTask.outputs: array expected");
+                    message.outputs = $Array(object.outputs.length);
+                    for (let i = 0; i < object.outputs.length; ++i) {
+                        if (!$util.isObject(object.outputs[i]))
+                            throw $TypeError(".ebbflow.rpc.DeployTask.outputs: object expected");
+                        message.outputs[i] = $root.ebbflow.rpc.OutputGate.fromObject(object.outputs[i], _depth + 1);
+                    }
+                }
+                if (object.inputs) {
+                    if (!$Array.isArray(object.inputs))
+                        throw $TypeError(".ebbflow.rpc.DeployTask.inputs: array expected");
+                    message.inputs = $Array(object.inputs.length);
+                    for (let i = 0; i < object.inputs.length; ++i) {
+                        if (!$util.isObject(object.inputs[i]))
+                            throw $TypeError(".ebbflow.rpc.DeployTask.inputs: object expected");
+                        message.inputs[i] = $root.ebbflow.rpc.InputGate.fromObject(object.inputs[i], _depth + 1);
+                    }
+                }
+                if (object.keyGroups) {
+                    if (!$Array.isArray(object.keyGroups))
+                        throw $TypeError(".ebbflow.rpc.DeployTask.keyGroups: array expected");
+                    message.keyGroups = $Array(object.keyGroups.length);
+                    for (let i = 0; i < object.keyGroups.length; ++i) {
+                        if (!$util.isObject(object.keyGroups[i]))
+                            throw $TypeError(".ebbflow.rpc.DeployTask.keyGroups: object expected");
+                        message.keyGroups[i] = $root.ebbflow.rpc.KeyGroupRange.fromObject(object.keyGroups[i], _depth + 1);
+                    }
+                }
+                if (object.attempt != null)
+                    if ($Number(object.attempt) !== 0)
+                        message.attempt = object.attempt >>> 0;
+                if (object.restorePath != null)
+                    if (typeof object.restorePath !== "string" || object.restorePath.length)
+                        message.restorePath = $String(object.restorePath);
+                if (object.checkpointing != null)
+                    if (object.checkpointing)
+                        message.checkpointing = $Boolean(object.checkpointing);
+                if (object.jobId != null)
+                    if (typeof object.jobId !== "string" || object.jobId.length)
+                        message.jobId = $String(object.jobId);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a DeployTask message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof ebbflow.rpc.DeployTask
+             * @static
+             * @param {ebbflow.rpc.DeployTask} message DeployTask
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            DeployTask.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults) {
+                    object.programArgs = [];
+                    object.outputs = [];
+                    object.inputs = [];
+                    object.keyGroups = [];
+                }
+                if (options.defaults) {
+                    object.executionId = "";
+                    object.vertexId = "";
+                    object.subtaskIndex = 0;
+                    object.parallelism = 0;
+                    object.maxParallelism = 0;
+                    object.slotIndex = 0;
+                    object.bundlePath = "";
+                    object.entryClass = "";
+                    object.attempt = 0;
+                    object.restorePath = "";
+                    object.checkpointing = false;
+                    object.jobId = "";
+                }
+                if (message.executionId != null && $Object.hasOwnProperty.call(message, "executionId"))
+                    object.executionId = message.executionId;
+                if (message.vertexId != null && $Object.hasOwnProperty.call(message, "vertexId"))
+                    object.vertexId = message.vertexId;
+                if (message.subtaskIndex != null && $Object.hasOwnProperty.call(message, "subtaskIndex"))
+                    object.subtaskIndex = message.subtaskIndex;
+                if (message.parallelism != null && $Object.hasOwnProperty.call(message, "parallelism"))
+                    object.parallelism = message.parallelism;
+                if (message.maxParallelism != null && $Object.hasOwnProperty.call(message, "maxParallelism"))
+                    object.maxParallelism = message.maxParallelism;
+                if (message.slotIndex != null && $Object.hasOwnProperty.call(message, "slotIndex"))
+                    object.slotIndex = message.slotIndex;
+                if (message.bundlePath != null && $Object.hasOwnProperty.call(message, "bundlePath"))
+                    object.bundlePath = message.bundlePath;
+                if (message.entryClass != null && $Object.hasOwnProperty.call(message, "entryClass"))
+                    object.entryClass = message.entryClass;
+                if (message.programArgs && message.programArgs.length) {
+                    object.programArgs = $Array(message.programArgs.length);
+                    for (let j = 0; j < message.programArgs.length; ++j)
+                        object.programArgs[j] = message.programArgs[j];
+                }
+                if (message.outputs && message.outputs.length) {
+                    object.outputs = $Array(message.outputs.length);
+                    for (let j = 0; j < message.outputs.length; ++j)
+                        object.outputs[j] = $root.ebbflow.rpc.OutputGate.toObject(message.outputs[j], options, _depth + 1);
+                }
+                if (message.inputs && message.inputs.length) {
+                    object.inputs = $Array(message.inputs.length);
+                    for (let j = 0; j < message.inputs.length; ++j)
+                        object.inputs[j] = $root.ebbflow.rpc.InputGate.toObject(message.inputs[j], options, _depth + 1);
+                }
+                if (message.keyGroups && message.keyGroups.length) {
+                    object.keyGroups = $Array(message.keyGroups.length);
+                    for (let j = 0; j < message.keyGroups.length; ++j)
+                        object.keyGroups[j] = $root.ebbflow.rpc.KeyGroupRange.toObject(message.keyGroups[j], options, _depth + 1);
+                }
+                if (message.attempt != null && $Object.hasOwnProperty.call(message, "attempt"))
+                    object.attempt = message.attempt;
+                if (message.restorePath != null && $Object.hasOwnProperty.call(message, "restorePath"))
+                    object.restorePath = message.restorePath;
+                if (message.checkpointing != null && $Object.hasOwnProperty.call(message, "checkpointing"))
+                    object.checkpointing = message.checkpointing;
+                if (message.jobId != null && $Object.hasOwnProperty.call(message, "jobId"))
+                    object.jobId = message.jobId;
+                return object;
+            };
+
+            /**
+             * Converts this DeployTask to JSON.
+             * @function toJSON
+             * @memberof ebbflow.rpc.DeployTask
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            DeployTask.prototype.toJSON = function() {
+                return DeployTask.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
              * Gets the type url for DeployTask
              * @function getTypeUrl
              * @memberof ebbflow.rpc.DeployTask
@@ -2533,6 +3590,1374 @@ export const ebbflow = $root.ebbflow = (() => {
             };
 
             return DeployTask;
+        })();
+
+        rpc.TriggerCheckpoint = (function() {
+
+            /**
+             * Properties of a TriggerCheckpoint.
+             * @typedef {Object} ebbflow.rpc.TriggerCheckpoint.$Properties
+             * @property {string|null} [executionId] TriggerCheckpoint executionId
+             * @property {number|Long|null} [checkpointId] TriggerCheckpoint checkpointId
+             * @property {number|Long|null} [timestamp] TriggerCheckpoint timestamp
+             * @property {string|null} [directory] TriggerCheckpoint directory
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a TriggerCheckpoint.
+             * @memberof ebbflow.rpc
+             * @interface ITriggerCheckpoint
+             * @augments ebbflow.rpc.TriggerCheckpoint.$Properties
+             * @deprecated Use ebbflow.rpc.TriggerCheckpoint.$Properties instead.
+             */
+
+            /**
+             * Shape of a TriggerCheckpoint.
+             * @typedef {ebbflow.rpc.TriggerCheckpoint.$Properties} ebbflow.rpc.TriggerCheckpoint.$Shape
+             */
+
+            /**
+             * Constructs a new TriggerCheckpoint.
+             * @memberof ebbflow.rpc
+             * @classdesc Represents a TriggerCheckpoint.
+             * @constructor
+             * @param {ebbflow.rpc.TriggerCheckpoint.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const TriggerCheckpoint = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * TriggerCheckpoint executionId.
+             * @member {string} executionId
+             * @memberof ebbflow.rpc.TriggerCheckpoint
+             * @instance
+             */
+            TriggerCheckpoint.prototype.executionId = "";
+
+            /**
+             * TriggerCheckpoint checkpointId.
+             * @member {number|Long} checkpointId
+             * @memberof ebbflow.rpc.TriggerCheckpoint
+             * @instance
+             */
+            TriggerCheckpoint.prototype.checkpointId = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * TriggerCheckpoint timestamp.
+             * @member {number|Long} timestamp
+             * @memberof ebbflow.rpc.TriggerCheckpoint
+             * @instance
+             */
+            TriggerCheckpoint.prototype.timestamp = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * TriggerCheckpoint directory.
+             * @member {string} directory
+             * @memberof ebbflow.rpc.TriggerCheckpoint
+             * @instance
+             */
+            TriggerCheckpoint.prototype.directory = "";
+
+            /**
+             * Creates a new TriggerCheckpoint instance using the specified properties.
+             * @function create
+             * @memberof ebbflow.rpc.TriggerCheckpoint
+             * @static
+             * @param {ebbflow.rpc.TriggerCheckpoint.$Properties=} [properties] Properties to set
+             * @returns {ebbflow.rpc.TriggerCheckpoint} TriggerCheckpoint instance
+             * @type {{
+             *   (properties: ebbflow.rpc.TriggerCheckpoint.$Shape): ebbflow.rpc.TriggerCheckpoint & ebbflow.rpc.TriggerCheckpoint.$Shape;
+             *   (properties?: ebbflow.rpc.TriggerCheckpoint.$Properties): ebbflow.rpc.TriggerCheckpoint;
+             * }}
+             */
+            TriggerCheckpoint.create = function(properties) {
+                return new TriggerCheckpoint(properties);
+            };
+
+            /**
+             * Encodes the specified TriggerCheckpoint message. Does not implicitly {@link ebbflow.rpc.TriggerCheckpoint.verify|verify} messages.
+             * @function encode
+             * @memberof ebbflow.rpc.TriggerCheckpoint
+             * @static
+             * @param {ebbflow.rpc.TriggerCheckpoint.$Properties} message TriggerCheckpoint message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            TriggerCheckpoint.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.executionId != null && $Object.hasOwnProperty.call(message, "executionId") && message.executionId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.executionId);
+                if (message.checkpointId != null && $Object.hasOwnProperty.call(message, "checkpointId") && (typeof message.checkpointId === "object" ? message.checkpointId.low || message.checkpointId.high : message.checkpointId !== 0))
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.checkpointId);
+                if (message.timestamp != null && $Object.hasOwnProperty.call(message, "timestamp") && (typeof message.timestamp === "object" ? message.timestamp.low || message.timestamp.high : message.timestamp !== 0))
+                    writer.uint32(/* id 3, wireType 0 =*/24).int64(message.timestamp);
+                if (message.directory != null && $Object.hasOwnProperty.call(message, "directory") && message.directory !== "")
+                    writer.uint32(/* id 4, wireType 2 =*/34).string(message.directory);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified TriggerCheckpoint message, length delimited. Does not implicitly {@link ebbflow.rpc.TriggerCheckpoint.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof ebbflow.rpc.TriggerCheckpoint
+             * @static
+             * @param {ebbflow.rpc.TriggerCheckpoint.$Properties} message TriggerCheckpoint message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            TriggerCheckpoint.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a TriggerCheckpoint message from the specified reader or buffer.
+             * @function decode
+             * @memberof ebbflow.rpc.TriggerCheckpoint
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {ebbflow.rpc.TriggerCheckpoint & ebbflow.rpc.TriggerCheckpoint.$Shape} TriggerCheckpoint
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            TriggerCheckpoint.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.ebbflow.rpc.TriggerCheckpoint();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.executionId = value;
+                            else
+                                delete message.executionId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.checkpointId = value;
+                            else
+                                delete message.checkpointId;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.timestamp = value;
+                            else
+                                delete message.timestamp;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.directory = value;
+                            else
+                                delete message.directory;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a TriggerCheckpoint message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof ebbflow.rpc.TriggerCheckpoint
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {ebbflow.rpc.TriggerCheckpoint & ebbflow.rpc.TriggerCheckpoint.$Shape} TriggerCheckpoint
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            TriggerCheckpoint.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a TriggerCheckpoint message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof ebbflow.rpc.TriggerCheckpoint
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {ebbflow.rpc.TriggerCheckpoint} TriggerCheckpoint
+             */
+            TriggerCheckpoint.fromObject = function (object, _depth) {
+                if (object instanceof $root.ebbflow.rpc.TriggerCheckpoint)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".ebbflow.rpc.TriggerCheckpoint: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.ebbflow.rpc.TriggerCheckpoint();
+                if (object.executionId != null)
+                    if (typeof object.executionId !== "string" || object.executionId.length)
+                        message.executionId = $String(object.executionId);
+                if (object.checkpointId != null)
+                    if (typeof object.checkpointId === "object" ? object.checkpointId.low || object.checkpointId.high : $Number(object.checkpointId) !== 0)
+                        if ($util.Long)
+                            message.checkpointId = $util.Long.fromValue(object.checkpointId, true);
+                        else if (typeof object.checkpointId === "string")
+                            message.checkpointId = $parseInt(object.checkpointId, 10);
+                        else if (typeof object.checkpointId === "number")
+                            message.checkpointId = object.checkpointId;
+                        else if (typeof object.checkpointId === "object")
+                            message.checkpointId = new $util.LongBits(object.checkpointId.low >>> 0, object.checkpointId.high >>> 0).toNumber(true);
+                if (object.timestamp != null)
+                    if (typeof object.timestamp === "object" ? object.timestamp.low || object.timestamp.high : $Number(object.timestamp) !== 0)
+                        if ($util.Long)
+                            message.timestamp = $util.Long.fromValue(object.timestamp, false);
+                        else if (typeof object.timestamp === "string")
+                            message.timestamp = $parseInt(object.timestamp, 10);
+                        else if (typeof object.timestamp === "number")
+                            message.timestamp = object.timestamp;
+                        else if (typeof object.timestamp === "object")
+                            message.timestamp = new $util.LongBits(object.timestamp.low >>> 0, object.timestamp.high >>> 0).toNumber();
+                if (object.directory != null)
+                    if (typeof object.directory !== "string" || object.directory.length)
+                        message.directory = $String(object.directory);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a TriggerCheckpoint message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof ebbflow.rpc.TriggerCheckpoint
+             * @static
+             * @param {ebbflow.rpc.TriggerCheckpoint} message TriggerCheckpoint
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            TriggerCheckpoint.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.executionId = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.checkpointId = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.checkpointId = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.timestamp = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.timestamp = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.directory = "";
+                }
+                if (message.executionId != null && $Object.hasOwnProperty.call(message, "executionId"))
+                    object.executionId = message.executionId;
+                if (message.checkpointId != null && $Object.hasOwnProperty.call(message, "checkpointId"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.checkpointId = typeof message.checkpointId === "number" ? $BigInt(message.checkpointId) : $util.Long.fromBits(message.checkpointId.low >>> 0, message.checkpointId.high >>> 0, true).toBigInt();
+                    else if (typeof message.checkpointId === "number")
+                        object.checkpointId = options.longs === $String ? $String(message.checkpointId) : message.checkpointId;
+                    else
+                        object.checkpointId = options.longs === $String ? $util.Long.prototype.toString.call(message.checkpointId) : options.longs === $Number ? new $util.LongBits(message.checkpointId.low >>> 0, message.checkpointId.high >>> 0).toNumber(true) : message.checkpointId;
+                if (message.timestamp != null && $Object.hasOwnProperty.call(message, "timestamp"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.timestamp = typeof message.timestamp === "number" ? $BigInt(message.timestamp) : $util.Long.fromBits(message.timestamp.low >>> 0, message.timestamp.high >>> 0, false).toBigInt();
+                    else if (typeof message.timestamp === "number")
+                        object.timestamp = options.longs === $String ? $String(message.timestamp) : message.timestamp;
+                    else
+                        object.timestamp = options.longs === $String ? $util.Long.prototype.toString.call(message.timestamp) : options.longs === $Number ? new $util.LongBits(message.timestamp.low >>> 0, message.timestamp.high >>> 0).toNumber() : message.timestamp;
+                if (message.directory != null && $Object.hasOwnProperty.call(message, "directory"))
+                    object.directory = message.directory;
+                return object;
+            };
+
+            /**
+             * Converts this TriggerCheckpoint to JSON.
+             * @function toJSON
+             * @memberof ebbflow.rpc.TriggerCheckpoint
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            TriggerCheckpoint.prototype.toJSON = function() {
+                return TriggerCheckpoint.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for TriggerCheckpoint
+             * @function getTypeUrl
+             * @memberof ebbflow.rpc.TriggerCheckpoint
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            TriggerCheckpoint.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/ebbflow.rpc.TriggerCheckpoint";
+            };
+
+            return TriggerCheckpoint;
+        })();
+
+        rpc.AcknowledgeCheckpoint = (function() {
+
+            /**
+             * Properties of an AcknowledgeCheckpoint.
+             * @typedef {Object} ebbflow.rpc.AcknowledgeCheckpoint.$Properties
+             * @property {string|null} [executionId] AcknowledgeCheckpoint executionId
+             * @property {number|Long|null} [checkpointId] AcknowledgeCheckpoint checkpointId
+             * @property {Uint8Array|null} [subtaskState] AcknowledgeCheckpoint subtaskState
+             * @property {number|null} [alignmentMs] AcknowledgeCheckpoint alignmentMs
+             * @property {number|null} [syncMs] AcknowledgeCheckpoint syncMs
+             * @property {number|null} [asyncMs] AcknowledgeCheckpoint asyncMs
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an AcknowledgeCheckpoint.
+             * @memberof ebbflow.rpc
+             * @interface IAcknowledgeCheckpoint
+             * @augments ebbflow.rpc.AcknowledgeCheckpoint.$Properties
+             * @deprecated Use ebbflow.rpc.AcknowledgeCheckpoint.$Properties instead.
+             */
+
+            /**
+             * Shape of an AcknowledgeCheckpoint.
+             * @typedef {ebbflow.rpc.AcknowledgeCheckpoint.$Properties} ebbflow.rpc.AcknowledgeCheckpoint.$Shape
+             */
+
+            /**
+             * Constructs a new AcknowledgeCheckpoint.
+             * @memberof ebbflow.rpc
+             * @classdesc Represents an AcknowledgeCheckpoint.
+             * @constructor
+             * @param {ebbflow.rpc.AcknowledgeCheckpoint.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const AcknowledgeCheckpoint = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * AcknowledgeCheckpoint executionId.
+             * @member {string} executionId
+             * @memberof ebbflow.rpc.AcknowledgeCheckpoint
+             * @instance
+             */
+            AcknowledgeCheckpoint.prototype.executionId = "";
+
+            /**
+             * AcknowledgeCheckpoint checkpointId.
+             * @member {number|Long} checkpointId
+             * @memberof ebbflow.rpc.AcknowledgeCheckpoint
+             * @instance
+             */
+            AcknowledgeCheckpoint.prototype.checkpointId = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * AcknowledgeCheckpoint subtaskState.
+             * @member {Uint8Array} subtaskState
+             * @memberof ebbflow.rpc.AcknowledgeCheckpoint
+             * @instance
+             */
+            AcknowledgeCheckpoint.prototype.subtaskState = $util.newBuffer([]);
+
+            /**
+             * AcknowledgeCheckpoint alignmentMs.
+             * @member {number} alignmentMs
+             * @memberof ebbflow.rpc.AcknowledgeCheckpoint
+             * @instance
+             */
+            AcknowledgeCheckpoint.prototype.alignmentMs = 0;
+
+            /**
+             * AcknowledgeCheckpoint syncMs.
+             * @member {number} syncMs
+             * @memberof ebbflow.rpc.AcknowledgeCheckpoint
+             * @instance
+             */
+            AcknowledgeCheckpoint.prototype.syncMs = 0;
+
+            /**
+             * AcknowledgeCheckpoint asyncMs.
+             * @member {number} asyncMs
+             * @memberof ebbflow.rpc.AcknowledgeCheckpoint
+             * @instance
+             */
+            AcknowledgeCheckpoint.prototype.asyncMs = 0;
+
+            /**
+             * Creates a new AcknowledgeCheckpoint instance using the specified properties.
+             * @function create
+             * @memberof ebbflow.rpc.AcknowledgeCheckpoint
+             * @static
+             * @param {ebbflow.rpc.AcknowledgeCheckpoint.$Properties=} [properties] Properties to set
+             * @returns {ebbflow.rpc.AcknowledgeCheckpoint} AcknowledgeCheckpoint instance
+             * @type {{
+             *   (properties: ebbflow.rpc.AcknowledgeCheckpoint.$Shape): ebbflow.rpc.AcknowledgeCheckpoint & ebbflow.rpc.AcknowledgeCheckpoint.$Shape;
+             *   (properties?: ebbflow.rpc.AcknowledgeCheckpoint.$Properties): ebbflow.rpc.AcknowledgeCheckpoint;
+             * }}
+             */
+            AcknowledgeCheckpoint.create = function(properties) {
+                return new AcknowledgeCheckpoint(properties);
+            };
+
+            /**
+             * Encodes the specified AcknowledgeCheckpoint message. Does not implicitly {@link ebbflow.rpc.AcknowledgeCheckpoint.verify|verify} messages.
+             * @function encode
+             * @memberof ebbflow.rpc.AcknowledgeCheckpoint
+             * @static
+             * @param {ebbflow.rpc.AcknowledgeCheckpoint.$Properties} message AcknowledgeCheckpoint message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            AcknowledgeCheckpoint.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.executionId != null && $Object.hasOwnProperty.call(message, "executionId") && message.executionId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.executionId);
+                if (message.checkpointId != null && $Object.hasOwnProperty.call(message, "checkpointId") && (typeof message.checkpointId === "object" ? message.checkpointId.low || message.checkpointId.high : message.checkpointId !== 0))
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.checkpointId);
+                if (message.subtaskState != null && $Object.hasOwnProperty.call(message, "subtaskState") && message.subtaskState.length)
+                    writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.subtaskState);
+                if (message.alignmentMs != null && $Object.hasOwnProperty.call(message, "alignmentMs") && message.alignmentMs !== 0)
+                    writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.alignmentMs);
+                if (message.syncMs != null && $Object.hasOwnProperty.call(message, "syncMs") && message.syncMs !== 0)
+                    writer.uint32(/* id 5, wireType 0 =*/40).uint32(message.syncMs);
+                if (message.asyncMs != null && $Object.hasOwnProperty.call(message, "asyncMs") && message.asyncMs !== 0)
+                    writer.uint32(/* id 6, wireType 0 =*/48).uint32(message.asyncMs);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified AcknowledgeCheckpoint message, length delimited. Does not implicitly {@link ebbflow.rpc.AcknowledgeCheckpoint.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof ebbflow.rpc.AcknowledgeCheckpoint
+             * @static
+             * @param {ebbflow.rpc.AcknowledgeCheckpoint.$Properties} message AcknowledgeCheckpoint message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            AcknowledgeCheckpoint.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes an AcknowledgeCheckpoint message from the specified reader or buffer.
+             * @function decode
+             * @memberof ebbflow.rpc.AcknowledgeCheckpoint
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {ebbflow.rpc.AcknowledgeCheckpoint & ebbflow.rpc.AcknowledgeCheckpoint.$Shape} AcknowledgeCheckpoint
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            AcknowledgeCheckpoint.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.ebbflow.rpc.AcknowledgeCheckpoint();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.executionId = value;
+                            else
+                                delete message.executionId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.checkpointId = value;
+                            else
+                                delete message.checkpointId;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.subtaskState = value;
+                            else
+                                delete message.subtaskState;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.alignmentMs = value;
+                            else
+                                delete message.alignmentMs;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.syncMs = value;
+                            else
+                                delete message.syncMs;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.asyncMs = value;
+                            else
+                                delete message.asyncMs;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes an AcknowledgeCheckpoint message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof ebbflow.rpc.AcknowledgeCheckpoint
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {ebbflow.rpc.AcknowledgeCheckpoint & ebbflow.rpc.AcknowledgeCheckpoint.$Shape} AcknowledgeCheckpoint
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            AcknowledgeCheckpoint.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates an AcknowledgeCheckpoint message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof ebbflow.rpc.AcknowledgeCheckpoint
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {ebbflow.rpc.AcknowledgeCheckpoint} AcknowledgeCheckpoint
+             */
+            AcknowledgeCheckpoint.fromObject = function (object, _depth) {
+                if (object instanceof $root.ebbflow.rpc.AcknowledgeCheckpoint)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".ebbflow.rpc.AcknowledgeCheckpoint: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.ebbflow.rpc.AcknowledgeCheckpoint();
+                if (object.executionId != null)
+                    if (typeof object.executionId !== "string" || object.executionId.length)
+                        message.executionId = $String(object.executionId);
+                if (object.checkpointId != null)
+                    if (typeof object.checkpointId === "object" ? object.checkpointId.low || object.checkpointId.high : $Number(object.checkpointId) !== 0)
+                        if ($util.Long)
+                            message.checkpointId = $util.Long.fromValue(object.checkpointId, true);
+                        else if (typeof object.checkpointId === "string")
+                            message.checkpointId = $parseInt(object.checkpointId, 10);
+                        else if (typeof object.checkpointId === "number")
+                            message.checkpointId = object.checkpointId;
+                        else if (typeof object.checkpointId === "object")
+                            message.checkpointId = new $util.LongBits(object.checkpointId.low >>> 0, object.checkpointId.high >>> 0).toNumber(true);
+                if (object.subtaskState != null)
+                    if (object.subtaskState.length)
+                        if (typeof object.subtaskState === "string")
+                            $util.base64.decode(object.subtaskState, message.subtaskState = $util.newBuffer($util.base64.length(object.subtaskState)), 0);
+                        else if (object.subtaskState.length >= 0)
+                            message.subtaskState = object.subtaskState;
+                if (object.alignmentMs != null)
+                    if ($Number(object.alignmentMs) !== 0)
+                        message.alignmentMs = object.alignmentMs >>> 0;
+                if (object.syncMs != null)
+                    if ($Number(object.syncMs) !== 0)
+                        message.syncMs = object.syncMs >>> 0;
+                if (object.asyncMs != null)
+                    if ($Number(object.asyncMs) !== 0)
+                        message.asyncMs = object.asyncMs >>> 0;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an AcknowledgeCheckpoint message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof ebbflow.rpc.AcknowledgeCheckpoint
+             * @static
+             * @param {ebbflow.rpc.AcknowledgeCheckpoint} message AcknowledgeCheckpoint
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            AcknowledgeCheckpoint.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.executionId = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.checkpointId = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.checkpointId = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if (options.bytes === $String)
+                        object.subtaskState = "";
+                    else {
+                        object.subtaskState = [];
+                        if (options.bytes !== $Array)
+                            object.subtaskState = $util.newBuffer(object.subtaskState);
+                    }
+                    object.alignmentMs = 0;
+                    object.syncMs = 0;
+                    object.asyncMs = 0;
+                }
+                if (message.executionId != null && $Object.hasOwnProperty.call(message, "executionId"))
+                    object.executionId = message.executionId;
+                if (message.checkpointId != null && $Object.hasOwnProperty.call(message, "checkpointId"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.checkpointId = typeof message.checkpointId === "number" ? $BigInt(message.checkpointId) : $util.Long.fromBits(message.checkpointId.low >>> 0, message.checkpointId.high >>> 0, true).toBigInt();
+                    else if (typeof message.checkpointId === "number")
+                        object.checkpointId = options.longs === $String ? $String(message.checkpointId) : message.checkpointId;
+                    else
+                        object.checkpointId = options.longs === $String ? $util.Long.prototype.toString.call(message.checkpointId) : options.longs === $Number ? new $util.LongBits(message.checkpointId.low >>> 0, message.checkpointId.high >>> 0).toNumber(true) : message.checkpointId;
+                if (message.subtaskState != null && $Object.hasOwnProperty.call(message, "subtaskState"))
+                    object.subtaskState = options.bytes === $String ? $util.base64.encode(message.subtaskState, 0, message.subtaskState.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.subtaskState) : message.subtaskState;
+                if (message.alignmentMs != null && $Object.hasOwnProperty.call(message, "alignmentMs"))
+                    object.alignmentMs = message.alignmentMs;
+                if (message.syncMs != null && $Object.hasOwnProperty.call(message, "syncMs"))
+                    object.syncMs = message.syncMs;
+                if (message.asyncMs != null && $Object.hasOwnProperty.call(message, "asyncMs"))
+                    object.asyncMs = message.asyncMs;
+                return object;
+            };
+
+            /**
+             * Converts this AcknowledgeCheckpoint to JSON.
+             * @function toJSON
+             * @memberof ebbflow.rpc.AcknowledgeCheckpoint
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            AcknowledgeCheckpoint.prototype.toJSON = function() {
+                return AcknowledgeCheckpoint.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for AcknowledgeCheckpoint
+             * @function getTypeUrl
+             * @memberof ebbflow.rpc.AcknowledgeCheckpoint
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            AcknowledgeCheckpoint.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/ebbflow.rpc.AcknowledgeCheckpoint";
+            };
+
+            return AcknowledgeCheckpoint;
+        })();
+
+        rpc.DeclineCheckpoint = (function() {
+
+            /**
+             * Properties of a DeclineCheckpoint.
+             * @typedef {Object} ebbflow.rpc.DeclineCheckpoint.$Properties
+             * @property {string|null} [executionId] DeclineCheckpoint executionId
+             * @property {number|Long|null} [checkpointId] DeclineCheckpoint checkpointId
+             * @property {string|null} [reason] DeclineCheckpoint reason
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a DeclineCheckpoint.
+             * @memberof ebbflow.rpc
+             * @interface IDeclineCheckpoint
+             * @augments ebbflow.rpc.DeclineCheckpoint.$Properties
+             * @deprecated Use ebbflow.rpc.DeclineCheckpoint.$Properties instead.
+             */
+
+            /**
+             * Shape of a DeclineCheckpoint.
+             * @typedef {ebbflow.rpc.DeclineCheckpoint.$Properties} ebbflow.rpc.DeclineCheckpoint.$Shape
+             */
+
+            /**
+             * Constructs a new DeclineCheckpoint.
+             * @memberof ebbflow.rpc
+             * @classdesc Represents a DeclineCheckpoint.
+             * @constructor
+             * @param {ebbflow.rpc.DeclineCheckpoint.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const DeclineCheckpoint = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * DeclineCheckpoint executionId.
+             * @member {string} executionId
+             * @memberof ebbflow.rpc.DeclineCheckpoint
+             * @instance
+             */
+            DeclineCheckpoint.prototype.executionId = "";
+
+            /**
+             * DeclineCheckpoint checkpointId.
+             * @member {number|Long} checkpointId
+             * @memberof ebbflow.rpc.DeclineCheckpoint
+             * @instance
+             */
+            DeclineCheckpoint.prototype.checkpointId = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * DeclineCheckpoint reason.
+             * @member {string} reason
+             * @memberof ebbflow.rpc.DeclineCheckpoint
+             * @instance
+             */
+            DeclineCheckpoint.prototype.reason = "";
+
+            /**
+             * Creates a new DeclineCheckpoint instance using the specified properties.
+             * @function create
+             * @memberof ebbflow.rpc.DeclineCheckpoint
+             * @static
+             * @param {ebbflow.rpc.DeclineCheckpoint.$Properties=} [properties] Properties to set
+             * @returns {ebbflow.rpc.DeclineCheckpoint} DeclineCheckpoint instance
+             * @type {{
+             *   (properties: ebbflow.rpc.DeclineCheckpoint.$Shape): ebbflow.rpc.DeclineCheckpoint & ebbflow.rpc.DeclineCheckpoint.$Shape;
+             *   (properties?: ebbflow.rpc.DeclineCheckpoint.$Properties): ebbflow.rpc.DeclineCheckpoint;
+             * }}
+             */
+            DeclineCheckpoint.create = function(properties) {
+                return new DeclineCheckpoint(properties);
+            };
+
+            /**
+             * Encodes the specified DeclineCheckpoint message. Does not implicitly {@link ebbflow.rpc.DeclineCheckpoint.verify|verify} messages.
+             * @function encode
+             * @memberof ebbflow.rpc.DeclineCheckpoint
+             * @static
+             * @param {ebbflow.rpc.DeclineCheckpoint.$Properties} message DeclineCheckpoint message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            DeclineCheckpoint.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.executionId != null && $Object.hasOwnProperty.call(message, "executionId") && message.executionId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.executionId);
+                if (message.checkpointId != null && $Object.hasOwnProperty.call(message, "checkpointId") && (typeof message.checkpointId === "object" ? message.checkpointId.low || message.checkpointId.high : message.checkpointId !== 0))
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.checkpointId);
+                if (message.reason != null && $Object.hasOwnProperty.call(message, "reason") && message.reason !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.reason);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified DeclineCheckpoint message, length delimited. Does not implicitly {@link ebbflow.rpc.DeclineCheckpoint.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof ebbflow.rpc.DeclineCheckpoint
+             * @static
+             * @param {ebbflow.rpc.DeclineCheckpoint.$Properties} message DeclineCheckpoint message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            DeclineCheckpoint.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a DeclineCheckpoint message from the specified reader or buffer.
+             * @function decode
+             * @memberof ebbflow.rpc.DeclineCheckpoint
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {ebbflow.rpc.DeclineCheckpoint & ebbflow.rpc.DeclineCheckpoint.$Shape} DeclineCheckpoint
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            DeclineCheckpoint.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.ebbflow.rpc.DeclineCheckpoint();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.executionId = value;
+                            else
+                                delete message.executionId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.checkpointId = value;
+                            else
+                                delete message.checkpointId;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.reason = value;
+                            else
+                                delete message.reason;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a DeclineCheckpoint message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof ebbflow.rpc.DeclineCheckpoint
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {ebbflow.rpc.DeclineCheckpoint & ebbflow.rpc.DeclineCheckpoint.$Shape} DeclineCheckpoint
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            DeclineCheckpoint.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a DeclineCheckpoint message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof ebbflow.rpc.DeclineCheckpoint
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {ebbflow.rpc.DeclineCheckpoint} DeclineCheckpoint
+             */
+            DeclineCheckpoint.fromObject = function (object, _depth) {
+                if (object instanceof $root.ebbflow.rpc.DeclineCheckpoint)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".ebbflow.rpc.DeclineCheckpoint: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.ebbflow.rpc.DeclineCheckpoint();
+                if (object.executionId != null)
+                    if (typeof object.executionId !== "string" || object.executionId.length)
+                        message.executionId = $String(object.executionId);
+                if (object.checkpointId != null)
+                    if (typeof object.checkpointId === "object" ? object.checkpointId.low || object.checkpointId.high : $Number(object.checkpointId) !== 0)
+                        if ($util.Long)
+                            message.checkpointId = $util.Long.fromValue(object.checkpointId, true);
+                        else if (typeof object.checkpointId === "string")
+                            message.checkpointId = $parseInt(object.checkpointId, 10);
+                        else if (typeof object.checkpointId === "number")
+                            message.checkpointId = object.checkpointId;
+                        else if (typeof object.checkpointId === "object")
+                            message.checkpointId = new $util.LongBits(object.checkpointId.low >>> 0, object.checkpointId.high >>> 0).toNumber(true);
+                if (object.reason != null)
+                    if (typeof object.reason !== "string" || object.reason.length)
+                        message.reason = $String(object.reason);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a DeclineCheckpoint message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof ebbflow.rpc.DeclineCheckpoint
+             * @static
+             * @param {ebbflow.rpc.DeclineCheckpoint} message DeclineCheckpoint
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            DeclineCheckpoint.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.executionId = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.checkpointId = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.checkpointId = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.reason = "";
+                }
+                if (message.executionId != null && $Object.hasOwnProperty.call(message, "executionId"))
+                    object.executionId = message.executionId;
+                if (message.checkpointId != null && $Object.hasOwnProperty.call(message, "checkpointId"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.checkpointId = typeof message.checkpointId === "number" ? $BigInt(message.checkpointId) : $util.Long.fromBits(message.checkpointId.low >>> 0, message.checkpointId.high >>> 0, true).toBigInt();
+                    else if (typeof message.checkpointId === "number")
+                        object.checkpointId = options.longs === $String ? $String(message.checkpointId) : message.checkpointId;
+                    else
+                        object.checkpointId = options.longs === $String ? $util.Long.prototype.toString.call(message.checkpointId) : options.longs === $Number ? new $util.LongBits(message.checkpointId.low >>> 0, message.checkpointId.high >>> 0).toNumber(true) : message.checkpointId;
+                if (message.reason != null && $Object.hasOwnProperty.call(message, "reason"))
+                    object.reason = message.reason;
+                return object;
+            };
+
+            /**
+             * Converts this DeclineCheckpoint to JSON.
+             * @function toJSON
+             * @memberof ebbflow.rpc.DeclineCheckpoint
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            DeclineCheckpoint.prototype.toJSON = function() {
+                return DeclineCheckpoint.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for DeclineCheckpoint
+             * @function getTypeUrl
+             * @memberof ebbflow.rpc.DeclineCheckpoint
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            DeclineCheckpoint.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/ebbflow.rpc.DeclineCheckpoint";
+            };
+
+            return DeclineCheckpoint;
+        })();
+
+        rpc.NotifyCheckpointComplete = (function() {
+
+            /**
+             * Properties of a NotifyCheckpointComplete.
+             * @typedef {Object} ebbflow.rpc.NotifyCheckpointComplete.$Properties
+             * @property {number|Long|null} [checkpointId] NotifyCheckpointComplete checkpointId
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a NotifyCheckpointComplete.
+             * @memberof ebbflow.rpc
+             * @interface INotifyCheckpointComplete
+             * @augments ebbflow.rpc.NotifyCheckpointComplete.$Properties
+             * @deprecated Use ebbflow.rpc.NotifyCheckpointComplete.$Properties instead.
+             */
+
+            /**
+             * Shape of a NotifyCheckpointComplete.
+             * @typedef {ebbflow.rpc.NotifyCheckpointComplete.$Properties} ebbflow.rpc.NotifyCheckpointComplete.$Shape
+             */
+
+            /**
+             * Constructs a new NotifyCheckpointComplete.
+             * @memberof ebbflow.rpc
+             * @classdesc Represents a NotifyCheckpointComplete.
+             * @constructor
+             * @param {ebbflow.rpc.NotifyCheckpointComplete.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const NotifyCheckpointComplete = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * NotifyCheckpointComplete checkpointId.
+             * @member {number|Long} checkpointId
+             * @memberof ebbflow.rpc.NotifyCheckpointComplete
+             * @instance
+             */
+            NotifyCheckpointComplete.prototype.checkpointId = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * Creates a new NotifyCheckpointComplete instance using the specified properties.
+             * @function create
+             * @memberof ebbflow.rpc.NotifyCheckpointComplete
+             * @static
+             * @param {ebbflow.rpc.NotifyCheckpointComplete.$Properties=} [properties] Properties to set
+             * @returns {ebbflow.rpc.NotifyCheckpointComplete} NotifyCheckpointComplete instance
+             * @type {{
+             *   (properties: ebbflow.rpc.NotifyCheckpointComplete.$Shape): ebbflow.rpc.NotifyCheckpointComplete & ebbflow.rpc.NotifyCheckpointComplete.$Shape;
+             *   (properties?: ebbflow.rpc.NotifyCheckpointComplete.$Properties): ebbflow.rpc.NotifyCheckpointComplete;
+             * }}
+             */
+            NotifyCheckpointComplete.create = function(properties) {
+                return new NotifyCheckpointComplete(properties);
+            };
+
+            /**
+             * Encodes the specified NotifyCheckpointComplete message. Does not implicitly {@link ebbflow.rpc.NotifyCheckpointComplete.verify|verify} messages.
+             * @function encode
+             * @memberof ebbflow.rpc.NotifyCheckpointComplete
+             * @static
+             * @param {ebbflow.rpc.NotifyCheckpointComplete.$Properties} message NotifyCheckpointComplete message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            NotifyCheckpointComplete.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.checkpointId != null && $Object.hasOwnProperty.call(message, "checkpointId") && (typeof message.checkpointId === "object" ? message.checkpointId.low || message.checkpointId.high : message.checkpointId !== 0))
+                    writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.checkpointId);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified NotifyCheckpointComplete message, length delimited. Does not implicitly {@link ebbflow.rpc.NotifyCheckpointComplete.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof ebbflow.rpc.NotifyCheckpointComplete
+             * @static
+             * @param {ebbflow.rpc.NotifyCheckpointComplete.$Properties} message NotifyCheckpointComplete message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            NotifyCheckpointComplete.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a NotifyCheckpointComplete message from the specified reader or buffer.
+             * @function decode
+             * @memberof ebbflow.rpc.NotifyCheckpointComplete
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {ebbflow.rpc.NotifyCheckpointComplete & ebbflow.rpc.NotifyCheckpointComplete.$Shape} NotifyCheckpointComplete
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            NotifyCheckpointComplete.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.ebbflow.rpc.NotifyCheckpointComplete();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.checkpointId = value;
+                            else
+                                delete message.checkpointId;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a NotifyCheckpointComplete message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof ebbflow.rpc.NotifyCheckpointComplete
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {ebbflow.rpc.NotifyCheckpointComplete & ebbflow.rpc.NotifyCheckpointComplete.$Shape} NotifyCheckpointComplete
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            NotifyCheckpointComplete.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a NotifyCheckpointComplete message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof ebbflow.rpc.NotifyCheckpointComplete
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {ebbflow.rpc.NotifyCheckpointComplete} NotifyCheckpointComplete
+             */
+            NotifyCheckpointComplete.fromObject = function (object, _depth) {
+                if (object instanceof $root.ebbflow.rpc.NotifyCheckpointComplete)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".ebbflow.rpc.NotifyCheckpointComplete: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.ebbflow.rpc.NotifyCheckpointComplete();
+                if (object.checkpointId != null)
+                    if (typeof object.checkpointId === "object" ? object.checkpointId.low || object.checkpointId.high : $Number(object.checkpointId) !== 0)
+                        if ($util.Long)
+                            message.checkpointId = $util.Long.fromValue(object.checkpointId, true);
+                        else if (typeof object.checkpointId === "string")
+                            message.checkpointId = $parseInt(object.checkpointId, 10);
+                        else if (typeof object.checkpointId === "number")
+                            message.checkpointId = object.checkpointId;
+                        else if (typeof object.checkpointId === "object")
+                            message.checkpointId = new $util.LongBits(object.checkpointId.low >>> 0, object.checkpointId.high >>> 0).toNumber(true);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a NotifyCheckpointComplete message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof ebbflow.rpc.NotifyCheckpointComplete
+             * @static
+             * @param {ebbflow.rpc.NotifyCheckpointComplete} message NotifyCheckpointComplete
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            NotifyCheckpointComplete.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults)
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.checkpointId = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.checkpointId = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                if (message.checkpointId != null && $Object.hasOwnProperty.call(message, "checkpointId"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.checkpointId = typeof message.checkpointId === "number" ? $BigInt(message.checkpointId) : $util.Long.fromBits(message.checkpointId.low >>> 0, message.checkpointId.high >>> 0, true).toBigInt();
+                    else if (typeof message.checkpointId === "number")
+                        object.checkpointId = options.longs === $String ? $String(message.checkpointId) : message.checkpointId;
+                    else
+                        object.checkpointId = options.longs === $String ? $util.Long.prototype.toString.call(message.checkpointId) : options.longs === $Number ? new $util.LongBits(message.checkpointId.low >>> 0, message.checkpointId.high >>> 0).toNumber(true) : message.checkpointId;
+                return object;
+            };
+
+            /**
+             * Converts this NotifyCheckpointComplete to JSON.
+             * @function toJSON
+             * @memberof ebbflow.rpc.NotifyCheckpointComplete
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            NotifyCheckpointComplete.prototype.toJSON = function() {
+                return NotifyCheckpointComplete.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for NotifyCheckpointComplete
+             * @function getTypeUrl
+             * @memberof ebbflow.rpc.NotifyCheckpointComplete
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            NotifyCheckpointComplete.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/ebbflow.rpc.NotifyCheckpointComplete";
+            };
+
+            return NotifyCheckpointComplete;
         })();
 
         rpc.CancelTask = (function() {
@@ -2711,6 +5136,65 @@ export const ebbflow = $root.ebbflow = (() => {
                 if (!(reader instanceof $Reader))
                     reader = new $Reader(reader);
                 return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a CancelTask message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof ebbflow.rpc.CancelTask
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {ebbflow.rpc.CancelTask} CancelTask
+             */
+            CancelTask.fromObject = function (object, _depth) {
+                if (object instanceof $root.ebbflow.rpc.CancelTask)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".ebbflow.rpc.CancelTask: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.ebbflow.rpc.CancelTask();
+                if (object.executionId != null)
+                    if (typeof object.executionId !== "string" || object.executionId.length)
+                        message.executionId = $String(object.executionId);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a CancelTask message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof ebbflow.rpc.CancelTask
+             * @static
+             * @param {ebbflow.rpc.CancelTask} message CancelTask
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            CancelTask.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults)
+                    object.executionId = "";
+                if (message.executionId != null && $Object.hasOwnProperty.call(message, "executionId"))
+                    object.executionId = message.executionId;
+                return object;
+            };
+
+            /**
+             * Converts this CancelTask to JSON.
+             * @function toJSON
+             * @memberof ebbflow.rpc.CancelTask
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            CancelTask.prototype.toJSON = function() {
+                return CancelTask.toObject(this, $protobuf.util.toJSONOptions);
             };
 
             /**
@@ -2977,6 +5461,117 @@ export const ebbflow = $root.ebbflow = (() => {
             };
 
             /**
+             * Creates a TaskStatusUpdate message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof ebbflow.rpc.TaskStatusUpdate
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {ebbflow.rpc.TaskStatusUpdate} TaskStatusUpdate
+             */
+            TaskStatusUpdate.fromObject = function (object, _depth) {
+                if (object instanceof $root.ebbflow.rpc.TaskStatusUpdate)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".ebbflow.rpc.TaskStatusUpdate: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.ebbflow.rpc.TaskStatusUpdate();
+                if (object.executionId != null)
+                    if (typeof object.executionId !== "string" || object.executionId.length)
+                        message.executionId = $String(object.executionId);
+                if (object.state !== 0 && (typeof object.state !== "string" || $root.ebbflow.rpc.ExecutionState[object.state] !== 0))
+                    switch (object.state) {
+                    case "CREATED":
+                    case 0:
+                        message.state = 0;
+                        break;
+                    case "SCHEDULED":
+                    case 1:
+                        message.state = 1;
+                        break;
+                    case "DEPLOYING":
+                    case 2:
+                        message.state = 2;
+                        break;
+                    case "RUNNING":
+                    case 3:
+                        message.state = 3;
+                        break;
+                    case "FINISHED":
+                    case 4:
+                        message.state = 4;
+                        break;
+                    case "CANCELING":
+                    case 5:
+                        message.state = 5;
+                        break;
+                    case "CANCELED":
+                    case 6:
+                        message.state = 6;
+                        break;
+                    case "FAILED":
+                    case 7:
+                        message.state = 7;
+                        break;
+                    case "INITIALIZING":
+                    case 8:
+                        message.state = 8;
+                        break;
+                    default:
+                        if (typeof object.state === "number" && (object.state | 0) === object.state)
+                            message.state = object.state;
+                    }
+                if (object.error != null)
+                    if (typeof object.error !== "string" || object.error.length)
+                        message.error = $String(object.error);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a TaskStatusUpdate message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof ebbflow.rpc.TaskStatusUpdate
+             * @static
+             * @param {ebbflow.rpc.TaskStatusUpdate} message TaskStatusUpdate
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            TaskStatusUpdate.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.executionId = "";
+                    object.state = options.enums === $String ? "CREATED" : 0;
+                    object.error = "";
+                }
+                if (message.executionId != null && $Object.hasOwnProperty.call(message, "executionId"))
+                    object.executionId = message.executionId;
+                if (message.state != null && $Object.hasOwnProperty.call(message, "state"))
+                    object.state = options.enums === $String ? $root.ebbflow.rpc.ExecutionState[message.state] === $undefined ? message.state : $root.ebbflow.rpc.ExecutionState[message.state] : message.state;
+                if (message.error != null && $Object.hasOwnProperty.call(message, "error"))
+                    object.error = message.error;
+                return object;
+            };
+
+            /**
+             * Converts this TaskStatusUpdate to JSON.
+             * @function toJSON
+             * @memberof ebbflow.rpc.TaskStatusUpdate
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            TaskStatusUpdate.prototype.toJSON = function() {
+                return TaskStatusUpdate.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
              * Gets the type url for TaskStatusUpdate
              * @function getTypeUrl
              * @memberof ebbflow.rpc.TaskStatusUpdate
@@ -3169,6 +5764,65 @@ export const ebbflow = $root.ebbflow = (() => {
                 if (!(reader instanceof $Reader))
                     reader = new $Reader(reader);
                 return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a Shutdown message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof ebbflow.rpc.Shutdown
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {ebbflow.rpc.Shutdown} Shutdown
+             */
+            Shutdown.fromObject = function (object, _depth) {
+                if (object instanceof $root.ebbflow.rpc.Shutdown)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".ebbflow.rpc.Shutdown: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.ebbflow.rpc.Shutdown();
+                if (object.reason != null)
+                    if (typeof object.reason !== "string" || object.reason.length)
+                        message.reason = $String(object.reason);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a Shutdown message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof ebbflow.rpc.Shutdown
+             * @static
+             * @param {ebbflow.rpc.Shutdown} message Shutdown
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            Shutdown.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults)
+                    object.reason = "";
+                if (message.reason != null && $Object.hasOwnProperty.call(message, "reason"))
+                    object.reason = message.reason;
+                return object;
+            };
+
+            /**
+             * Converts this Shutdown to JSON.
+             * @function toJSON
+             * @memberof ebbflow.rpc.Shutdown
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            Shutdown.prototype.toJSON = function() {
+                return Shutdown.toObject(this, $protobuf.util.toJSONOptions);
             };
 
             /**

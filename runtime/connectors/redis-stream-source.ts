@@ -9,9 +9,13 @@
 import { Redis } from 'ioredis';
 import type { RedisStreamSourceOptions, StreamEntry } from '../../sdk/types.js';
 import type { Collector } from '../elements.js';
+import type { CheckpointedOperator } from '../operators/operator.js';
 import { assignedPartitions, type SourceReader } from './source.js';
 
-export class RedisStreamSourceReader implements SourceReader {
+/** Checkpointed per stream: the last entry id read and the largest event time seen. */
+type SourceState = Record<string, { pos: string; maxTs: number | null }>;
+
+export class RedisStreamSourceReader implements SourceReader, CheckpointedOperator {
   private readonly streams: string[];
   private readonly positions = new Map<string, string>();
   private readonly maxTs = new Map<string, number>();
@@ -19,7 +23,9 @@ export class RedisStreamSourceReader implements SourceReader {
   private cancelled = false;
   private lastWatermark = -Infinity;
 
-  constructor(private readonly options: RedisStreamSourceOptions, subtaskIndex: number, parallelism: number) {
+  private readonly restored = new Map<string, { pos: string; maxTs: number }>();
+
+  constructor(readonly operatorId: number, private readonly options: RedisStreamSourceOptions, subtaskIndex: number, parallelism: number) {
     this.streams = assignedPartitions(options.streams, subtaskIndex, parallelism);
   }
 
@@ -29,6 +35,12 @@ export class RedisStreamSourceReader implements SourceReader {
     this.redis.on('error', () => { /* reconnects on its own; the poll loop surfaces persistent failures */ });
     await this.redis.connect();
     for (const s of this.streams) {
+      const r = this.restored.get(s);
+      if (r) {
+        this.positions.set(s, r.pos);
+        if (Number.isFinite(r.maxTs)) this.maxTs.set(s, r.maxTs);
+        continue;
+      }
       let pos = '0-0';
       if (this.options.startFrom === 'latest') {
         const last = (await this.redis.xrevrange(s, '+', '-', 'COUNT', 1)) as Array<[string, string[]]>;
@@ -85,6 +97,25 @@ export class RedisStreamSourceReader implements SourceReader {
       }
     }
     return true;
+  }
+
+  snapshotOperatorState(): SourceState {
+    const out: SourceState = {};
+    for (const s of this.streams) {
+      const max = this.maxTs.get(s);
+      out[s] = { pos: this.positions.get(s) ?? '0-0', maxTs: max !== undefined && Number.isFinite(max) ? max : null };
+    }
+    return out;
+  }
+
+  /** Takes the positions of the streams this subtask now owns, whoever owned them before. */
+  restoreOperatorState(states: Array<{ state: unknown }>): void {
+    const mine = new Set(this.streams);
+    for (const { state } of states) {
+      for (const [stream, v] of Object.entries((state ?? {}) as SourceState)) {
+        if (mine.has(stream)) this.restored.set(stream, { pos: v.pos, maxTs: v.maxTs ?? -Infinity });
+      }
+    }
   }
 
   cancel(): void {

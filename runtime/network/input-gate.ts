@@ -1,8 +1,10 @@
 /**
  * The receiving end of one input edge of a subtask: batches from every producer
- * subtask (one channel each) queue here. `push` resolves only while that
- * channel has fewer than `capacity` batches queued, so a slow consumer holds its
- * producers back (locally by awaiting, remotely by pausing the TCP socket).
+ * subtask (one channel each) queue here. Each channel has `capacity` credits: a
+ * batch takes one when pushed and gives it back when the consumer `release`s it
+ * after processing. `push` waits for a credit, so a slow (or aligning) consumer
+ * holds its producers back: locally by awaiting, remotely because the data
+ * server stops reading the socket and TCP pushes back.
  */
 import type { StreamElement } from '../elements.js';
 
@@ -39,14 +41,16 @@ export class InputGate {
 
   next(): Promise<ChannelBatch | undefined> {
     const item = this.queue.shift();
-    if (item) {
-      this.queued.set(item.channel, (this.queued.get(item.channel) ?? 1) - 1);
-      const waiting = this.blocked.get(item.channel);
-      if (waiting?.length) waiting.shift()!();
-      return Promise.resolve(item);
-    }
+    if (item) return Promise.resolve(item);
     if (this.closed) return Promise.resolve(undefined);
     return new Promise((resolve) => { this.waiter = resolve; });
+  }
+
+  /** Gives back the credit of one processed batch of `channel`. */
+  release(channel: number): void {
+    this.queued.set(channel, Math.max(0, (this.queued.get(channel) ?? 1) - 1));
+    const waiting = this.blocked.get(channel);
+    if (waiting?.length) waiting.shift()!();
   }
 
   /** Ends the gate: the consumer's next() returns undefined and blocked producers are released. */

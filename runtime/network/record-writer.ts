@@ -5,7 +5,7 @@
  * sends the buffers, waiting for channel capacity (back-pressure).
  */
 import { assignToKeyGroup, operatorIndexForKeyGroup, type Key } from '../../state/key-groups.js';
-import { END, RECORD, WATERMARK, type Collector, type Flushable, type StreamElement } from '../elements.js';
+import { BARRIER, END, RECORD, WATERMARK, type Collector, type Flushable, type StreamElement } from '../elements.js';
 import type { ChannelWriter } from './channel-writer.js';
 
 export type Partitioner =
@@ -43,6 +43,10 @@ export class RecordWriter implements Collector, Flushable {
 
   end(): void {
     for (const b of this.buffers) b.push({ t: END });
+  }
+
+  barrier(id: number, dir: string): void {
+    for (const b of this.buffers) b.push({ t: BARRIER, id, dir });
   }
 
   async flush(): Promise<void> {

@@ -10,10 +10,14 @@
 import type { AggregateFunction, WindowAssigner, WindowResultFunction } from '../../sdk/types.js';
 import { assignToKeyGroup, canonicalKey, type Key } from '../../state/key-groups.js';
 import type { Collector } from '../elements.js';
+import type { CheckpointedOperator } from './operator.js';
 
 interface Pane { key: Key; acc: unknown }
 
-export class TumblingWindowOperator implements Collector {
+/** Snapshot of one key group: [window end, [canonical key, key, accumulator][]][] */
+type KeyGroupSnapshot = Array<[number, Array<[string, Key, unknown]>]>;
+
+export class TumblingWindowOperator implements Collector, CheckpointedOperator {
   /** keyGroup → windowEnd → canonical key → pane */
   private readonly state = new Map<number, Map<number, Map<string, Pane>>>();
   /** Pending window ends (a set kept sorted lazily at fire time). */
@@ -22,6 +26,7 @@ export class TumblingWindowOperator implements Collector {
   lateRecordsDropped = 0;
 
   constructor(
+    readonly operatorId: number,
     private readonly selector: (v: unknown) => Key,
     private readonly assigner: WindowAssigner,
     private readonly aggregate: AggregateFunction<unknown, unknown, unknown>,
@@ -58,10 +63,11 @@ export class TumblingWindowOperator implements Collector {
     for (const end of due) {
       this.pendingEnds.delete(end);
       const fired: Array<[string, Pane]> = [];
-      for (const byEnd of this.state.values()) {
+      for (const [kg, byEnd] of this.state) {
         const panes = byEnd.get(end);
         if (!panes) continue;
         byEnd.delete(end);
+        if (byEnd.size === 0) this.state.delete(kg);
         for (const e of panes) fired.push(e);
       }
       fired.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
@@ -76,6 +82,28 @@ export class TumblingWindowOperator implements Collector {
   }
 
   end(): void { this.out.end(); }
+
+  snapshotKeyedState(): Map<number, unknown> {
+    const out = new Map<number, unknown>();
+    for (const [kg, byEnd] of this.state) {
+      if (byEnd.size === 0) continue;
+      const snap: KeyGroupSnapshot = [];
+      for (const [end, panes] of byEnd) snap.push([end, [...panes].map(([ck, p]) => [ck, p.key, p.acc] as [string, Key, unknown])]);
+      out.set(kg, snap);
+    }
+    return out;
+  }
+
+  restoreKeyedState(keyGroup: number, state: unknown): void {
+    let byEnd = this.state.get(keyGroup);
+    if (!byEnd) this.state.set(keyGroup, (byEnd = new Map()));
+    for (const [end, panes] of state as KeyGroupSnapshot) {
+      const m = new Map<string, Pane>();
+      for (const [ck, key, acc] of panes) m.set(ck, { key, acc });
+      byEnd.set(end, m);
+      this.pendingEnds.add(end);
+    }
+  }
 
   /** Number of open (not yet fired) panes; exposed for metrics and tests. */
   openPanes(): number {

@@ -1,0 +1,191 @@
+/**
+ * The JobMaster's checkpoint coordinator: triggers checkpoint n at an interval
+ * (one at a time) by asking every source subtask to inject barrier n, collects
+ * every subtask's acknowledgement, then writes `_metadata` last and tells the
+ * TaskManagers the checkpoint is complete (sinks publish). Keeps the newest
+ * `retained` checkpoints and deletes older ones. Savepoints go through the same
+ * path into their own directory and are never deleted.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { SubtaskState, writeMetadata, type SubtaskStateProps } from '../runtime/checkpoint/snapshot-io.js';
+import type { JobGraph } from '../runtime/job-graph.js';
+import { CheckpointStats } from './checkpoint-stats.js';
+
+export interface CheckpointTarget { executionId: string; vertexId: string }
+
+export interface CoordinatorHooks {
+  /** The executions that must acknowledge, and which of them are sources; undefined when not all are running. */
+  participants(): { all: CheckpointTarget[]; sources: CheckpointTarget[] } | undefined;
+  trigger(source: CheckpointTarget, id: number, dir: string, timestamp: number): void;
+  notifyComplete(id: number): void;
+  /** Too many consecutive failures. */
+  onFailureLimit(cause: string): void;
+  statsChanged(): void;
+}
+
+export interface CoordinatorOptions {
+  jobId: string;
+  graph: JobGraph;
+  baseDir: string;
+  savepointDir: string;
+  intervalMs: number;
+  timeoutMs: number;
+  retained: number;
+  tolerableFailures: number;
+  logger: Logger;
+}
+
+interface Pending {
+  id: number;
+  dir: string;
+  isSavepoint: boolean;
+  timestamp: number;
+  expected: Map<string, string>; // executionId → vertexId
+  acks: Map<string, SubtaskStateProps>;
+  timer: NodeJS.Timeout;
+  resolve: (path: string) => void;
+  reject: (err: Error) => void;
+}
+
+export class CheckpointCoordinator {
+  readonly stats = new CheckpointStats();
+  private nextId = 1;
+  private pending: Pending | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private consecutiveFailures = 0;
+  private readonly completed: Array<{ id: number; path: string }> = [];
+  private latestPath: string | undefined;
+
+  constructor(private readonly o: CoordinatorOptions, private readonly hooks: CoordinatorHooks) {}
+
+  /** Continue numbering after a restored checkpoint or savepoint. */
+  restoredFrom(id: number, path: string, isSavepoint: boolean): void {
+    this.nextId = Math.max(this.nextId, id + 1);
+    this.latestPath ??= path;
+    this.stats.restored(id, path, isSavepoint);
+    this.hooks.statsChanged();
+  }
+
+  /** Where a restart restores from: the newest completed checkpoint or savepoint. */
+  latest(): string | undefined { return this.latestPath; }
+
+  start(): void {
+    if (this.o.intervalMs <= 0 || this.timer) return;
+    this.timer = setInterval(() => {
+      if (this.pending) return;
+      this.trigger(false).catch(() => { /* recorded in the stats */ });
+    }, this.o.intervalMs);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Starts a checkpoint (or savepoint); resolves with its directory once complete. */
+  async trigger(isSavepoint: boolean, targetDir?: string): Promise<string> {
+    if (this.pending) throw new Error(`checkpoint ${this.pending.id} is still in progress; try again`);
+    const parts = this.hooks.participants();
+    if (!parts) throw new Error('not every subtask is running; the job cannot take a checkpoint now');
+    const id = this.nextId++;
+    const timestamp = Date.now();
+    const dir = isSavepoint
+      ? join(targetDir ?? this.o.savepointDir, `savepoint-${this.o.jobId.slice(0, 6)}-${timestamp.toString(16)}${id}`)
+      : join(this.o.baseDir, `chk-${id}`);
+    this.stats.started(id, isSavepoint, parts.all.length, timestamp);
+    const done = new Promise<string>((resolve, reject) => {
+      this.pending = {
+        id, dir, isSavepoint, timestamp, acks: new Map(),
+        expected: new Map(parts.all.map((t) => [t.executionId, t.vertexId])),
+        timer: setTimeout(() => this.fail(id, `checkpoint ${id} expired after ${this.o.timeoutMs} ms before every subtask acknowledged`), this.o.timeoutMs),
+        resolve, reject,
+      };
+    });
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (err) {
+      this.fail(id, `cannot create checkpoint directory ${dir}: ${(err as Error).message}`);
+      return done;
+    }
+    if ((this.pending as Pending | undefined)?.id !== id) return done;
+    for (const s of parts.sources) this.hooks.trigger(s, id, dir, timestamp);
+    this.hooks.statsChanged();
+    return done;
+  }
+
+  acknowledge(executionId: string, id: number, stateBytes: Uint8Array, alignmentMs: number): void {
+    const p = this.pending;
+    if (!p || p.id !== id || !p.expected.has(executionId)) return;
+    const state = SubtaskState.toObject(SubtaskState.decode(stateBytes), { longs: Number, defaults: true, arrays: true, bytes: Buffer }) as SubtaskStateProps;
+    p.acks.set(executionId, state);
+    this.stats.acknowledged(id, Number(state.stateSize ?? 0), alignmentMs);
+    if (p.acks.size === p.expected.size) void this.complete(p);
+  }
+
+  decline(executionId: string, id: number, reason: string): void {
+    if (this.pending?.id === id && this.pending.expected.has(executionId)) this.fail(id, reason);
+  }
+
+  /** Drops the checkpoint in progress without counting it as a failure (e.g. the job restarts). */
+  abort(reason: string): void {
+    const p = this.pending;
+    if (!p) return;
+    clearTimeout(p.timer);
+    this.pending = undefined;
+    this.stats.failed(p.id, reason);
+    p.reject(new Error(reason));
+    void rm(p.dir, { recursive: true, force: true });
+    this.hooks.statsChanged();
+  }
+
+  private fail(id: number, reason: string): void {
+    const p = this.pending;
+    if (!p || p.id !== id) return;
+    clearTimeout(p.timer);
+    this.pending = undefined;
+    this.stats.failed(id, reason);
+    this.o.logger.warn({ checkpointId: id, reason }, 'checkpoint failed');
+    p.reject(new Error(reason));
+    void rm(p.dir, { recursive: true, force: true }).catch(() => {});
+    this.hooks.statsChanged();
+    if (!p.isSavepoint && ++this.consecutiveFailures > this.o.tolerableFailures) {
+      this.hooks.onFailureLimit(`${this.consecutiveFailures} consecutive checkpoints failed (tolerable: ${this.o.tolerableFailures}); last: ${reason}`);
+    }
+  }
+
+  private async complete(p: Pending): Promise<void> {
+    clearTimeout(p.timer);
+    const vertices = this.o.graph.vertices.map((v) => ({
+      vertexId: v.id, name: v.name, parallelism: v.parallelism,
+      subtasks: [...p.acks].filter(([exec]) => p.expected.get(exec) === v.id).map(([, s]) => s).sort((a, b) => (a.subtaskIndex ?? 0) - (b.subtaskIndex ?? 0)),
+    }));
+    let size: number;
+    try {
+      size = await writeMetadata(p.dir, {
+        formatVersion: 1, jobId: this.o.jobId, checkpointId: p.id, timestamp: p.timestamp, isSavepoint: p.isSavepoint,
+        maxParallelism: this.o.graph.maxParallelism, vertices, jobName: this.o.graph.name,
+      });
+    } catch (err) {
+      this.fail(p.id, `writing ${p.dir}/_metadata failed: ${(err as Error).message}`);
+      return;
+    }
+    if (this.pending !== p) return;
+    this.pending = undefined;
+    this.consecutiveFailures = 0;
+    this.latestPath = p.dir;
+    this.stats.completed(p.id, p.dir, size);
+    this.hooks.notifyComplete(p.id);
+    p.resolve(p.dir);
+    if (!p.isSavepoint) {
+      this.completed.push({ id: p.id, path: p.dir });
+      while (this.completed.length > this.o.retained) {
+        const old = this.completed.shift()!;
+        this.stats.discarded(old.id);
+        await rm(old.path, { recursive: true, force: true }).catch(() => {});
+      }
+    }
+    this.hooks.statsChanged();
+  }
+}

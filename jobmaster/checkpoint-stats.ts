@@ -1,0 +1,114 @@
+/**
+ * Checkpoint statistics in the shape of Flink's `GET /jobs/:jobid/checkpoints`
+ * (CheckpointingStatistics): counts, summary, latest, history.
+ */
+export interface CheckpointRecord {
+  className: 'completed' | 'failed' | 'in_progress';
+  id: number;
+  status: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
+  is_savepoint: boolean;
+  checkpoint_type: 'CHECKPOINT' | 'SAVEPOINT';
+  trigger_timestamp: number;
+  latest_ack_timestamp: number;
+  state_size: number;
+  end_to_end_duration: number;
+  alignment_buffered: number;
+  processed_data: number;
+  persisted_data: number;
+  num_subtasks: number;
+  num_acknowledged_subtasks: number;
+  external_path?: string;
+  discarded?: boolean;
+  failure_timestamp?: number;
+  failure_message?: string;
+}
+
+interface Summary { min: number; max: number; avg: number; p50: number; p90: number; p95: number; p99: number; p999: number }
+
+function summarize(values: number[]): Summary {
+  if (values.length === 0) return { min: 0, max: 0, avg: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0 };
+  const s = [...values].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]!;
+  return { min: s[0]!, max: s[s.length - 1]!, avg: Math.round(s.reduce((a, b) => a + b, 0) / s.length), p50: q(0.5), p90: q(0.9), p95: q(0.95), p99: q(0.99), p999: q(0.999) };
+}
+
+const HISTORY = 10;
+const SUMMARY_WINDOW = 100;
+
+export class CheckpointStats {
+  private readonly history: CheckpointRecord[] = [];
+  private readonly completedDurations: number[] = [];
+  private readonly completedSizes: number[] = [];
+  private readonly alignments: number[] = [];
+  private counts = { restored: 0, total: 0, in_progress: 0, completed: 0, failed: 0 };
+  private latest: { completed: CheckpointRecord | null; savepoint: CheckpointRecord | null; failed: CheckpointRecord | null; restored: unknown } = {
+    completed: null, savepoint: null, failed: null, restored: null,
+  };
+
+  started(id: number, isSavepoint: boolean, subtasks: number, now = Date.now()): void {
+    this.counts.total++;
+    this.counts.in_progress++;
+    this.history.unshift({
+      className: 'in_progress', id, status: 'IN_PROGRESS', is_savepoint: isSavepoint, checkpoint_type: isSavepoint ? 'SAVEPOINT' : 'CHECKPOINT',
+      trigger_timestamp: now, latest_ack_timestamp: -1, state_size: 0, end_to_end_duration: 0, alignment_buffered: 0, processed_data: 0,
+      persisted_data: 0, num_subtasks: subtasks, num_acknowledged_subtasks: 0,
+    });
+    this.history.length = Math.min(this.history.length, HISTORY);
+  }
+
+  acknowledged(id: number, size: number, alignmentMs: number, now = Date.now()): void {
+    const r = this.history.find((h) => h.id === id);
+    if (!r) return;
+    r.num_acknowledged_subtasks++;
+    r.state_size += size;
+    r.latest_ack_timestamp = now;
+    r.end_to_end_duration = now - r.trigger_timestamp;
+    this.alignments.push(alignmentMs);
+    if (this.alignments.length > SUMMARY_WINDOW) this.alignments.shift();
+  }
+
+  completed(id: number, path: string, metadataSize: number, now = Date.now()): void {
+    const r = this.history.find((h) => h.id === id);
+    if (!r) return;
+    this.counts.in_progress--;
+    this.counts.completed++;
+    Object.assign(r, { className: 'completed', status: 'COMPLETED', external_path: path, discarded: false, end_to_end_duration: now - r.trigger_timestamp });
+    r.state_size += metadataSize;
+    this.completedDurations.push(r.end_to_end_duration);
+    this.completedSizes.push(r.state_size);
+    if (this.completedDurations.length > SUMMARY_WINDOW) { this.completedDurations.shift(); this.completedSizes.shift(); }
+    if (r.is_savepoint) this.latest.savepoint = r; else this.latest.completed = r;
+  }
+
+  failed(id: number, message: string, now = Date.now()): void {
+    const r = this.history.find((h) => h.id === id);
+    if (!r || r.status !== 'IN_PROGRESS') return;
+    this.counts.in_progress--;
+    this.counts.failed++;
+    Object.assign(r, { className: 'failed', status: 'FAILED', failure_timestamp: now, failure_message: message, end_to_end_duration: now - r.trigger_timestamp });
+    this.latest.failed = r;
+  }
+
+  discarded(id: number): void {
+    const r = this.history.find((h) => h.id === id);
+    if (r) r.discarded = true;
+  }
+
+  restored(id: number, path: string, isSavepoint: boolean, now = Date.now()): void {
+    this.counts.restored++;
+    this.latest.restored = { id, restore_timestamp: now, is_savepoint: isSavepoint, external_path: path };
+  }
+
+  toJSON() {
+    const sizes = summarize(this.completedSizes);
+    return {
+      counts: { ...this.counts },
+      summary: {
+        state_size: sizes, checkpointed_size: sizes, end_to_end_duration: summarize(this.completedDurations), alignment_buffered: summarize([]),
+        processed_data: summarize([]), persisted_data: summarize([]), alignment_duration: summarize(this.alignments),
+      },
+      latest: this.latest,
+      history: this.history,
+    };
+  }
+}

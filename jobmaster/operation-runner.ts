@@ -1,0 +1,57 @@
+/**
+ * The job process's command channel: the dispatcher records an operation
+ * (savepoint, stop) in Redis and pushes its id onto `<prefix>job:<id>:ops`; this
+ * runner pops ids (BLPOP on its own connection), runs each operation and
+ * records the result, which the dispatcher serves to pollers. It works the same
+ * whether or not the dispatcher that started the job is still around.
+ */
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { JobRegistry, OperationRecord } from '../metadata/index.js';
+import { describeError } from '../runtime/errors.js';
+
+export class OperationRunner {
+  private running = false;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly registry: JobRegistry,
+    private readonly jobId: string,
+    private readonly execute: (op: OperationRecord) => Promise<{ location: string }>,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    this.running = true;
+    void this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    const key = this.registry.opsQueueKey(this.jobId);
+    while (this.running) {
+      let popped: [string, string] | null;
+      try {
+        popped = await this.redis.blpop(key, 1);
+      } catch (err) {
+        if (!this.running) return;
+        this.log.warn({ err: (err as Error).message }, 'operation queue unavailable; retrying');
+        await new Promise((r) => setTimeout(r, 500));
+        continue;
+      }
+      if (!popped || !this.running) continue;
+      const op = await this.registry.getOperation(this.jobId, popped[1]).catch(() => undefined);
+      if (!op) continue;
+      try {
+        const { location } = await this.execute(op);
+        await this.registry.completeOperation(this.jobId, op.id, { location });
+      } catch (err) {
+        await this.registry.completeOperation(this.jobId, op.id, { failureCause: describeError(err) }).catch(() => {});
+      }
+    }
+  }
+
+  stop(): void {
+    this.running = false;
+    this.redis.disconnect();
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * Reading and writing checkpoint files. A subtask writes one keyed-state file
+ * (`<vertexId>-<subtask>.state`: the serialized key groups back to back) and
+ * reports, in its SubtaskState, where each key group's bytes are. The
+ * coordinator writes `_metadata` (proto/snapshot.proto) last, via a temp file
+ * and rename, so a directory without `_metadata` is never a checkpoint.
+ */
+import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { deserialize } from 'node:v8';
+import { ebbflow } from '../../proto/generated/snapshot.js';
+import type { KeyGroupRange } from '../../state/key-groups.js';
+
+export const METADATA_FILE = '_metadata';
+export const CheckpointMetadata = ebbflow.snapshot.CheckpointMetadata;
+export const SubtaskState = ebbflow.snapshot.SubtaskState;
+export type CheckpointMetadataProps = ebbflow.snapshot.CheckpointMetadata.$Properties;
+export type SubtaskStateProps = ebbflow.snapshot.SubtaskState.$Properties;
+
+export interface KeyedStateBlob { operatorId: number; keyGroup: number; bytes: Uint8Array }
+
+/** Writes a subtask's keyed state file and returns its SubtaskState (without operator state). */
+export async function writeSubtaskState(dir: string, fileName: string, subtaskIndex: number, keyGroups: KeyGroupRange, blobs: KeyedStateBlob[], operatorState: Uint8Array): Promise<SubtaskStateProps> {
+  await mkdir(dir, { recursive: true });
+  const index: ebbflow.snapshot.KeyGroupEntry.$Properties[] = [];
+  let offset = 0;
+  for (const b of blobs) {
+    index.push({ keyGroup: b.keyGroup, operatorId: b.operatorId, offset, length: b.bytes.length });
+    offset += b.bytes.length;
+  }
+  if (blobs.length) await writeFile(join(dir, fileName), Buffer.concat(blobs.map((b) => b.bytes)));
+  return {
+    subtaskIndex, keyGroups: [keyGroups], keyedStateFile: blobs.length ? fileName : '', keyGroupIndex: index,
+    operatorState, stateSize: offset + operatorState.length,
+  };
+}
+
+export async function writeMetadata(dir: string, meta: CheckpointMetadataProps): Promise<number> {
+  const bytes = CheckpointMetadata.encode(meta).finish();
+  const tmp = join(dir, `${METADATA_FILE}.tmp`);
+  await writeFile(tmp, bytes);
+  await rename(tmp, join(dir, METADATA_FILE));
+  return bytes.length;
+}
+
+export interface KeyGroupEntryPlain { keyGroup: number; operatorId: number; offset: number; length: number }
+export interface SubtaskStatePlain { subtaskIndex: number; keyGroups: KeyGroupRange[]; keyedStateFile: string; keyGroupIndex: KeyGroupEntryPlain[]; operatorState: Uint8Array; stateSize: number }
+export interface VertexStatePlain { vertexId: string; name: string; parallelism: number; subtasks: SubtaskStatePlain[] }
+export interface MetadataPlain { formatVersion: number; jobId: string; checkpointId: number; timestamp: number; isSavepoint: boolean; maxParallelism: number; vertices: VertexStatePlain[]; jobName: string }
+
+/** Reads `<dir>/_metadata`; throws a clear error when missing or corrupt. */
+export async function readMetadata(dir: string): Promise<MetadataPlain> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(join(dir, METADATA_FILE));
+  } catch (err) {
+    throw new Error(`no checkpoint or savepoint at ${dir}: cannot read ${METADATA_FILE} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  let meta: MetadataPlain;
+  try {
+    meta = CheckpointMetadata.toObject(CheckpointMetadata.decode(bytes), { longs: Number, defaults: true, arrays: true, bytes: Buffer }) as unknown as MetadataPlain;
+  } catch (err) {
+    throw new Error(`${join(dir, METADATA_FILE)} is corrupt: ${(err as Error).message}`);
+  }
+  if (meta.formatVersion !== 1) throw new Error(`${join(dir, METADATA_FILE)} has unknown format version ${meta.formatVersion}`);
+  return meta;
+}
+
+export interface RestoredState {
+  /** operatorId → keyGroup → value */
+  keyed: Map<number, Map<number, unknown>>;
+  /** operatorId → states of every old subtask */
+  operator: Map<number, Array<{ subtaskIndex: number; parallelism: number; state: unknown }>>;
+}
+
+/** The state of one vertex that a subtask owning `range` needs: its key groups and all operator states. */
+export async function readVertexState(dir: string, meta: MetadataPlain, vertexId: string, range: KeyGroupRange): Promise<RestoredState> {
+  const out: RestoredState = { keyed: new Map(), operator: new Map() };
+  const vertex = meta.vertices.find((v) => v.vertexId === vertexId);
+  if (!vertex) return out;
+  for (const st of vertex.subtasks) {
+    if (st.operatorState?.length) {
+      const states = deserialize(Buffer.from(st.operatorState)) as Record<string, unknown>;
+      for (const [op, state] of Object.entries(states)) {
+        const list = out.operator.get(Number(op)) ?? [];
+        list.push({ subtaskIndex: st.subtaskIndex, parallelism: vertex.parallelism, state });
+        out.operator.set(Number(op), list);
+      }
+    }
+    const wanted = st.keyGroupIndex.filter((e) => e.keyGroup >= range.start && e.keyGroup <= range.end);
+    if (!wanted.length || !st.keyedStateFile) continue;
+    const fh = await open(join(dir, st.keyedStateFile), 'r');
+    try {
+      for (const e of wanted) {
+        const buf = Buffer.alloc(e.length);
+        await fh.read(buf, 0, e.length, Number(e.offset));
+        const byKg = out.keyed.get(e.operatorId) ?? new Map<number, unknown>();
+        byKg.set(e.keyGroup, deserialize(buf));
+        out.keyed.set(e.operatorId, byKg);
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+  return out;
+}

@@ -1,0 +1,25 @@
+/**
+ * What an operator may implement to take part in checkpoints. The subtask
+ * calls the snapshot methods synchronously when a barrier passes its chain
+ * (after alignment), serializes the returned values at once (so later changes
+ * cannot leak in), and writes them asynchronously while processing goes on.
+ */
+export interface CheckpointedOperator {
+  /** Transformation id; names the operator's state in snapshots. */
+  readonly operatorId: number;
+  /** Keyed state by key group: kg → a structured-clone-able value. */
+  snapshotKeyedState?(): Map<number, unknown>;
+  restoreKeyedState?(keyGroup: number, state: unknown): void;
+  /** Non-keyed state of this subtask (source positions, uncommitted sink output). */
+  snapshotOperatorState?(checkpointId: number): unknown;
+  /**
+   * Called before processing with the operator states of every subtask of the
+   * snapshot (the old parallelism may differ); the operator keeps what is its own.
+   */
+  restoreOperatorState?(states: Array<{ subtaskIndex: number; parallelism: number; state: unknown }>): Promise<void> | void;
+  notifyCheckpointComplete?(checkpointId: number): Promise<void>;
+}
+
+export function isCheckpointed(x: unknown): x is CheckpointedOperator {
+  return typeof x === 'object' && x !== null && typeof (x as CheckpointedOperator).operatorId === 'number';
+}
