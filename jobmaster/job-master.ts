@@ -239,9 +239,7 @@ export class JobMaster {
   }
 
   private fail(cause: string): void {
-    if (this.phase === 'ENDING') return;
-    if (this.phase === 'RESTARTING' || this.phase === 'PLANNING') { this.outcome({ state: 'FAILED', cause }); return; }
-    this.outcome({ state: 'FAILED', cause });
+    if (this.phase !== 'ENDING') this.outcome({ state: 'FAILED', cause });
   }
 
   private async finish(outcome: Outcome): Promise<number> {
@@ -313,7 +311,15 @@ export class JobMaster {
 
   private async runOperation(op: { id: string; kind: 'savepoint' | 'stop'; targetDirectory: string; cancelJob: boolean }): Promise<{ location: string }> {
     if (this.phase !== 'RUNNING') throw new Error(`the job is not running (it is ${this.phase.toLowerCase().replace('_', ' ')}); try again when it runs`);
-    const location = await this.coordinator.trigger(true, op.targetDirectory || undefined);
+    // Stopping: no checkpoint may complete after the savepoint, or its output would be published twice.
+    if (op.kind === 'stop' || op.cancelJob) this.coordinator.stop();
+    let location: string;
+    try {
+      location = await this.coordinator.trigger(true, op.targetDirectory || undefined);
+    } catch (err) {
+      if (this.phase === 'RUNNING') this.coordinator.start();
+      throw err;
+    }
     this.log.info({ location, kind: op.kind }, 'savepoint completed');
     if (op.kind === 'stop') this.outcome({ state: 'FINISHED' });
     else if (op.cancelJob) this.cancel();
