@@ -47,6 +47,8 @@ interface Pending {
   timer: NodeJS.Timeout;
   resolve: (path: string) => void;
   reject: (err: Error) => void;
+  /** Resolves when the checkpoint completed or failed. */
+  settled: Promise<unknown>;
 }
 
 export class CheckpointCoordinator {
@@ -86,6 +88,9 @@ export class CheckpointCoordinator {
 
   /** Starts a checkpoint (or savepoint); resolves with its directory once complete. */
   async trigger(isSavepoint: boolean, targetDir?: string): Promise<string> {
+    // A savepoint waits for the checkpoint in progress (one at a time); a periodic one is skipped.
+    const deadline = Date.now() + this.o.timeoutMs;
+    while (isSavepoint && this.pending && Date.now() < deadline) await this.pending.settled;
     if (this.pending) throw new Error(`checkpoint ${this.pending.id} is still in progress; try again`);
     const parts = this.hooks.participants();
     if (!parts) throw new Error('not every subtask is running; the job cannot take a checkpoint now');
@@ -95,12 +100,15 @@ export class CheckpointCoordinator {
       ? join(targetDir ?? this.o.savepointDir, `savepoint-${this.o.jobId.slice(0, 6)}-${timestamp.toString(16)}${id}`)
       : join(this.o.baseDir, `chk-${id}`);
     this.stats.started(id, isSavepoint, parts.all.length, timestamp);
+    let settle!: () => void;
+    const settled = new Promise<void>((r) => { settle = r; });
     const done = new Promise<string>((resolve, reject) => {
       this.pending = {
-        id, dir, isSavepoint, timestamp, acks: new Map(),
+        id, dir, isSavepoint, timestamp, acks: new Map(), settled,
         expected: new Map(parts.all.map((t) => [t.executionId, t.vertexId])),
         timer: setTimeout(() => this.fail(id, `checkpoint ${id} expired after ${this.o.timeoutMs} ms before every subtask acknowledged`), this.o.timeoutMs),
-        resolve, reject,
+        resolve: (p) => { settle(); resolve(p); },
+        reject: (e) => { settle(); reject(e); },
       };
     });
     try {
