@@ -29,8 +29,8 @@ afterAll(async () => {
   await d?.close();
 });
 
-async function startRunning(parallelism = 1, base = d.url): Promise<string> {
-  const res = await fetch(`${base}/jars/${jar}/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ parallelism }) });
+async function startRunning(parallelism = 1, base = d.url, flinkConfiguration?: Record<string, unknown>): Promise<string> {
+  const res = await fetch(`${base}/jars/${jar}/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ parallelism, flinkConfiguration }) });
   expect(res.status).toBe(200);
   const { jobid } = await json(res);
   await waitFor('RUNNING', async () => ((await json(await fetch(`${base}/jobs/${jobid}`))).state === 'RUNNING' ? true : undefined));
@@ -71,13 +71,13 @@ describe('job lifecycle', () => {
     await waitFor('TaskManagers to exit', async () => ((await processesMatching(`ebbflow-taskmanager ${id}`)).length === 0 ? true : undefined), 15_000);
   });
 
-  it('fails the job when a TaskManager is killed (restarts come with checkpoints) and stops the rest', async () => {
-    const id = await startRunning(2);
+  it('with restarts disabled, fails the job when a TaskManager is killed, and stops the rest', async () => {
+    const id = await startRunning(2, d.url, { 'restart-strategy.type': 'none' });
     const tms = await processesMatching(`ebbflow-taskmanager ${id}`);
     expect(tms).toHaveLength(2);
     process.kill(tms[0]!.pid, 'SIGKILL');
     const s = await waitFor('FAILED', async () => { const j = await state(id); return j.state === 'FAILED' ? j : undefined; });
-    expect(s['failure-cause']).toMatch(/TaskManager taskmanager-0000\d|connection to TaskManager/);
+    expect(s['failure-cause']).toMatch(/TaskManager taskmanager-0000\d[\s\S]*restarts are disabled/);
     expect(await processesMatching(`ebbflow-taskmanager ${id}`)).toEqual([]);
   });
 
