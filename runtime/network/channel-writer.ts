@@ -7,7 +7,7 @@ import { connect, type Socket } from 'node:net';
 
 import type { StreamElement } from '../elements.js';
 import type { ChannelRegistry } from './channel-registry.js';
-import { encodeBatch, encodeFrame, type ChannelHeader } from './frames.js';
+import { encodeBatch, encodeFrame, FrameDecoder, type ChannelHeader } from './frames.js';
 
 export interface ChannelWriter {
   send(batch: StreamElement[]): Promise<void>;
@@ -26,6 +26,9 @@ export class LocalChannelWriter implements ChannelWriter {
 export class RemoteChannelWriter implements ChannelWriter {
   private socket: Socket | undefined;
   private connecting: Promise<Socket> | undefined;
+  private credits = 0;
+  private creditWaiter: (() => void) | undefined;
+  private closedError: Error | undefined;
 
   constructor(private readonly host: string, private readonly port: number, private readonly header: ChannelHeader) {}
 
@@ -38,21 +41,33 @@ export class RemoteChannelWriter implements ChannelWriter {
         this.socket = s;
         resolve(s);
       });
-      s.once('error', reject);
+      const decoder = new FrameDecoder();
+      s.on('data', (chunk: Buffer) => {
+        for (const f of decoder.push(chunk)) this.credits += f.readUInt32BE(0);
+        const w = this.creditWaiter;
+        this.creditWaiter = undefined;
+        w?.();
+      });
+      s.once('error', (err) => { this.closedError = err; reject(err); });
+      s.once('close', () => {
+        this.closedError ??= new Error(`data connection to ${this.host}:${this.port} was closed`);
+        const w = this.creditWaiter;
+        this.creditWaiter = undefined;
+        w?.();
+      });
     });
     return this.connecting;
   }
 
   async send(batch: StreamElement[]): Promise<void> {
     const s = await this.open();
-    if (s.destroyed) throw new Error(`data connection to ${this.host}:${this.port} was closed`);
-    if (!s.write(encodeBatch(batch))) {
-      await new Promise<void>((resolve, reject) => {
-        const onClose = () => reject(new Error(`data connection to ${this.host}:${this.port} was closed`));
-        s.once('close', onClose);
-        s.once('drain', () => { s.off('close', onClose); resolve(); });
-      });
+    while (this.credits === 0) {
+      if (this.closedError || s.destroyed) throw this.closedError ?? new Error(`data connection to ${this.host}:${this.port} was closed`);
+      await new Promise<void>((resolve) => { this.creditWaiter = resolve; });
     }
+    if (this.closedError || s.destroyed) throw this.closedError ?? new Error(`data connection to ${this.host}:${this.port} was closed`);
+    this.credits--;
+    s.write(encodeBatch(batch));
   }
 
   async close(): Promise<void> {
@@ -61,4 +76,3 @@ export class RemoteChannelWriter implements ChannelWriter {
     await new Promise<void>((resolve) => s.end(() => resolve()));
   }
 }
-

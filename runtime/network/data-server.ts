@@ -1,11 +1,12 @@
 /**
  * A TaskManager's data endpoint: remote producers connect here, name their
- * channel in a header frame, then stream batches. Reading pauses while the
- * target gate is full, so TCP flow control pushes back to the producer.
+ * channel in a header frame, then stream batches. The server grants credits
+ * (the gate's capacity at first, then one per processed batch) on the same
+ * socket; producers never send more than they were granted.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { ChannelRegistry } from './channel-registry.js';
-import { decodeBatch, FrameDecoder, type ChannelHeader } from './frames.js';
+import { decodeBatch, encodeCredit, FrameDecoder, type ChannelHeader } from './frames.js';
 
 export class DataServer {
   private server: Server | undefined;
@@ -32,13 +33,18 @@ export class DataServer {
     let chain = Promise.resolve();
     socket.on('data', (chunk: Buffer) => {
       for (const frame of decoder.push(chunk)) {
-        if (!header) { header = JSON.parse(frame.toString('utf8')) as ChannelHeader; continue; }
+        if (!header) {
+          header = JSON.parse(frame.toString('utf8')) as ChannelHeader;
+          const gate = this.registry.gate(header.edgeId, header.consumer);
+          gate.onCredit(header.producer, (n) => { if (!socket.destroyed) socket.write(encodeCredit(n)); });
+          socket.write(encodeCredit(gate.capacity));
+          continue;
+        }
         const h = header;
         const batch = decodeBatch(frame);
-        socket.pause();
+        // Credits keep the gate from overflowing, so this push does not wait; the chain keeps order.
         chain = chain
           .then(() => this.registry.gate(h.edgeId, h.consumer).push(h.producer, batch))
-          .then(() => { if (!socket.destroyed) socket.resume(); })
           .catch((err: Error) => this.onError(err));
       }
     });

@@ -4,6 +4,12 @@
  * header naming the channel; every later frame is one batch of stream elements
  * encoded with the structured-clone serializer (node:v8), which keeps numbers,
  * strings, bigints, nested objects, Infinity and undefined intact.
+ *
+ * Flow control is credit-based: the consumer's side answers on the same socket
+ * with credit frames (a 4-byte big-endian count), first the gate's capacity,
+ * then one per batch the consumer has processed. A producer sends a batch only
+ * while it holds a credit, so a slow consumer stops its producers instead of
+ * buffering without bound.
  */
 import { deserialize, serialize } from 'node:v8';
 import type { StreamElement } from '../elements.js';
@@ -14,6 +20,13 @@ export function encodeFrame(payload: Uint8Array): Buffer {
   const head = Buffer.allocUnsafe(4);
   head.writeUInt32BE(payload.length, 0);
   return Buffer.concat([head, payload]);
+}
+
+export function encodeCredit(n: number): Buffer {
+  const b = Buffer.allocUnsafe(8);
+  b.writeUInt32BE(4, 0);
+  b.writeUInt32BE(n, 4);
+  return b;
 }
 
 export const encodeBatch = (batch: StreamElement[]): Buffer => encodeFrame(serialize(batch));

@@ -16,8 +16,15 @@ export class InputGate {
   private readonly blocked = new Map<number, Array<() => void>>();
   private waiter: ((b: ChannelBatch | undefined) => void) | undefined;
   private closed = false;
+  private readonly creditListeners = new Map<number, (credits: number) => void>();
 
-  constructor(private readonly capacity = 8) {}
+  /** Credits (batches in flight or queued) each channel may have. */
+  constructor(readonly capacity = 8) {}
+
+  /** Calls `listener(1)` whenever a batch of `channel` is released: a remote producer's credit announcement. */
+  onCredit(channel: number, listener: (credits: number) => void): void {
+    this.creditListeners.set(channel, listener);
+  }
 
   async push(channel: number, batch: StreamElement[]): Promise<void> {
     while (!this.closed && (this.queued.get(channel) ?? 0) >= this.capacity) {
@@ -51,11 +58,13 @@ export class InputGate {
     this.queued.set(channel, Math.max(0, (this.queued.get(channel) ?? 1) - 1));
     const waiting = this.blocked.get(channel);
     if (waiting?.length) waiting.shift()!();
+    this.creditListeners.get(channel)?.(1);
   }
 
   /** Ends the gate: the consumer's next() returns undefined and blocked producers are released. */
   close(): void {
     this.closed = true;
+    this.creditListeners.clear();
     this.queue.length = 0;
     this.waiter?.(undefined);
     this.waiter = undefined;
