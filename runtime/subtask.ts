@@ -16,7 +16,7 @@ import { keyGroupRangeForSubtask } from '../state/key-groups.js';
 import { readMetadata, readVertexState, SubtaskState, writeSubtaskState, type KeyedStateBlob } from './checkpoint/snapshot-io.js';
 import { buildChain, channelId, type Chain } from './chain-builder.js';
 import { describeError } from './errors.js';
-import { BARRIER, END, RECORD, WATERMARK, type StreamElement } from './elements.js';
+import { BARRIER, END, IDLE, RECORD, WATERMARK, type StreamElement } from './elements.js';
 import type { JobPlan } from './plan.js';
 import type { ChannelRegistry } from './network/channel-registry.js';
 import type { SubtaskSpec } from './subtask-spec.js';
@@ -163,15 +163,22 @@ export class Subtask {
     const n = input.producerCount;
     const wms = new Array<number>(n).fill(-Infinity);
     const ended = new Set<number>();
+    const idle = new Set<number>();
     let current = -Infinity;
     let aligning: { id: number; dir: string; start: number; arrived: Set<number> } | undefined;
     let parked: Parked[] = [];
     let replay: Parked[] = [];
 
+    // The watermark is the minimum over channels that are not idle; with all idle it stays.
     const advanceWatermark = () => {
       let min = Infinity;
-      for (const w of wms) if (w < min) min = w;
-      if (min > current) { current = min; chain.head.watermark(min); }
+      let active = 0;
+      for (let c = 0; c < n; c++) {
+        if (idle.has(c) && !ended.has(c)) continue;
+        active++;
+        if (wms[c]! < min) min = wms[c]!;
+      }
+      if (active > 0 && min > current) { current = min; chain.head.watermark(min); }
     };
 
     while (!this.cancelled && ended.size < n) {
@@ -195,6 +202,7 @@ export class Subtask {
         if (el.t === RECORD) chain.head.collect(el.v, el.ts);
         else if (el.t === WATERMARK) { wms[ch] = Math.max(wms[ch]!, el.wm); advanceWatermark(); }
         else if (el.t === END) { ended.add(ch); wms[ch] = Infinity; advanceWatermark(); }
+        else if (el.t === IDLE) { if (el.idle) idle.add(ch); else idle.delete(ch); advanceWatermark(); }
         else if (el.t === BARRIER) {
           aligning ??= { id: el.id, dir: el.dir, start: Date.now(), arrived: new Set() };
           aligning.arrived.add(ch);

@@ -19,6 +19,13 @@ export interface WatermarkStrategy<T> {
   timestamp: (record: T) => number;
   /** Bounded out-of-orderness: watermark = max ts seen − this. @default 0 */
   maxOutOfOrdernessMs?: number;
+  /**
+   * A partition (stream) that delivers nothing for this long stops holding the
+   * watermark back until it delivers again; when all of a subtask's partitions
+   * are idle, its consumers leave it out of their watermark minimum.
+   * @default undefined (never idle: an empty partition holds the watermark back)
+   */
+  idleTimeoutMs?: number;
 }
 
 export interface RedisStreamSourceOptions<T = StreamEntry> {

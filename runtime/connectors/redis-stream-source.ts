@@ -22,6 +22,9 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
   private redis: Redis | undefined;
   private cancelled = false;
   private lastWatermark = -Infinity;
+  /** Wall-clock time each stream last delivered an entry (or the reader opened). */
+  private readonly lastActive = new Map<string, number>();
+  private isIdle = false;
 
   private readonly restored = new Map<string, { pos: string; maxTs: number }>();
 
@@ -31,6 +34,7 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
 
   async open(): Promise<void> {
     if (this.streams.length === 0) return;
+    for (const s of this.streams) this.lastActive.set(s, Date.now());
     this.redis = new Redis(this.options.url, { lazyConnect: true, maxRetriesPerRequest: null });
     this.redis.on('error', () => { /* reconnects on its own; the poll loop surfaces persistent failures */ });
     await this.redis.connect();
@@ -62,7 +66,7 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
     const ids = this.streams.map((s) => this.positions.get(s)!);
     let res: Array<[string, Array<[string, string[]]>]> | null;
     try {
-      res = (await this.redis.xread('COUNT', count, 'BLOCK', 500, 'STREAMS', ...this.streams, ...ids)) as typeof res;
+      res = (await this.redis.xread('COUNT', count, 'BLOCK', 200, 'STREAMS', ...this.streams, ...ids)) as typeof res;
     } catch (err) {
       if (this.cancelled) return false;
       throw err;
@@ -83,14 +87,27 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
           out.collect(entry, ts);
         }
         this.maxTs.set(stream, max);
+        if (entries.length) this.lastActive.set(stream, Date.now());
         const last = entries[entries.length - 1];
         if (last) this.positions.set(stream, last[0]);
       }
     }
     if (wmStrategy) {
       const ooo = wmStrategy.maxOutOfOrdernessMs ?? 0;
+      const idleAfter = wmStrategy.idleTimeoutMs;
+      const now = Date.now();
+      // Streams silent for longer than the idle timeout do not hold the watermark back. When all are
+      // silent, the streams that ever delivered still count at their last event time; only when none
+      // ever did is the subtask idle (its consumers then leave it out).
+      let counted = idleAfter === undefined ? this.streams : this.streams.filter((s) => now - this.lastActive.get(s)! < idleAfter);
+      if (counted.length === 0) counted = this.streams.filter((s) => Number.isFinite(this.maxTs.get(s) ?? -Infinity));
+      if (counted.length === 0) {
+        if (!this.isIdle) { this.isIdle = true; out.idle?.(true); }
+        return true;
+      }
+      if (this.isIdle) { this.isIdle = false; out.idle?.(false); }
       let wm = Infinity;
-      for (const s of this.streams) wm = Math.min(wm, (this.maxTs.get(s) ?? -Infinity) - ooo);
+      for (const s of counted) wm = Math.min(wm, (this.maxTs.get(s) ?? -Infinity) - ooo);
       if (wm > this.lastWatermark) {
         this.lastWatermark = wm;
         out.watermark(wm);

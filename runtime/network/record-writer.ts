@@ -5,7 +5,7 @@
  * sends the buffers, waiting for channel capacity (back-pressure).
  */
 import { assignToKeyGroup, operatorIndexForKeyGroup, type Key } from '../../state/key-groups.js';
-import { BARRIER, END, RECORD, WATERMARK, type Collector, type Flushable, type StreamElement } from '../elements.js';
+import { BARRIER, END, IDLE, RECORD, WATERMARK, type Collector, type Flushable, type StreamElement } from '../elements.js';
 import type { ChannelWriter } from './channel-writer.js';
 
 export type Partitioner =
@@ -43,6 +43,14 @@ export class RecordWriter implements Collector, Flushable {
 
   end(): void {
     for (const b of this.buffers) b.push({ t: END });
+  }
+
+  private isIdle = false;
+
+  idle(idle: boolean): void {
+    if (idle === this.isIdle) return;
+    this.isIdle = idle;
+    for (const b of this.buffers) b.push({ t: IDLE, idle });
   }
 
   barrier(id: number, dir: string): void {

@@ -6,6 +6,7 @@ export class MapOperator implements Collector {
   collect(v: unknown, ts: number | undefined): void { this.out.collect(this.fn(v), ts); }
   watermark(wm: number): void { this.out.watermark(wm); }
   end(): void { this.out.end(); }
+  idle(idle: boolean): void { this.out.idle?.(idle); }
 }
 
 export class FilterOperator implements Collector {
@@ -13,6 +14,7 @@ export class FilterOperator implements Collector {
   collect(v: unknown, ts: number | undefined): void { if (this.fn(v)) this.out.collect(v, ts); }
   watermark(wm: number): void { this.out.watermark(wm); }
   end(): void { this.out.end(); }
+  idle(idle: boolean): void { this.out.idle?.(idle); }
 }
 
 export class FlatMapOperator implements Collector {
@@ -20,4 +22,5 @@ export class FlatMapOperator implements Collector {
   collect(v: unknown, ts: number | undefined): void { for (const o of this.fn(v)) this.out.collect(o, ts); }
   watermark(wm: number): void { this.out.watermark(wm); }
   end(): void { this.out.end(); }
+  idle(idle: boolean): void { this.out.idle?.(idle); }
 }
