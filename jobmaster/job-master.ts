@@ -86,7 +86,7 @@ export class JobMaster {
       await this.registry.transition(id, 'CANCELED', { name: this.plan.graph.name });
       return 0;
     }
-    await this.registry.transition(id, 'CREATED', { name: this.plan.graph.name, maxParallelism: this.plan.graph.maxParallelism, vertices: this.graph.vertexInfo() });
+    await this.persist('record CREATED', () => this.registry.transition(id, 'CREATED', { name: this.plan.graph.name, maxParallelism: this.plan.graph.maxParallelism, vertices: this.graph.vertexInfo() }));
     this.log.info({ vertices: this.plan.graph.vertices.map((v) => v.name), restore: this.spec.savepointPath || undefined }, 'job planned');
 
     this.pool = new TaskManagerPool(
@@ -230,7 +230,7 @@ export class JobMaster {
     this.restarts++;
     this.phase = 'RESTARTING';
     this.log.warn({ cause, restart: this.restarts, delayMs: delay }, 'restarting the job');
-    await this.registry.transition(this.spec.jobId, 'RESTARTING', { exceptions: this.exceptions.slice(-20) }).catch(() => {});
+    void this.persist('record RESTARTING', () => this.registry.transition(this.spec.jobId, 'RESTARTING', { exceptions: this.exceptions.slice(-20) }));
     await this.cancelExecutions();
     await sleep(delay);
     if (this.phase !== 'RESTARTING') return;
@@ -249,7 +249,7 @@ export class JobMaster {
     const id = this.spec.jobId;
     this.coordinator?.stop();
     this.coordinator?.abort(`the job is ending (${outcome.state})`);
-    if (outcome.state === 'CANCELED') await this.registry.transition(id, 'CANCELLING');
+    if (outcome.state === 'CANCELED') await this.persist('record CANCELLING', () => this.registry.transition(id, 'CANCELLING'));
     if (outcome.state === 'FAILED') {
       this.log.error({ cause: outcome.cause }, 'job failed');
       this.exceptions.push({ timestamp: Date.now(), cause: outcome.cause, taskName: null, location: null });
@@ -258,13 +258,13 @@ export class JobMaster {
     this.pool?.broadcast({ shutdown: { reason: `job ${outcome.state}` } });
     await this.rm?.stopAll();
     this.pool?.close();
-    await this.registry.clearTaskManagers(id);
+    await this.persist('clear the TaskManager records', () => this.registry.clearTaskManagers(id));
     clearTimeout(this.vertexWrite);
     clearTimeout(this.statsWrite);
     if (this.coordinator) await this.registry.putCheckpointStats(id, this.coordinator.stats.toJSON()).catch(() => {});
     const fields = { vertices: this.graph.vertexInfo(), exceptions: this.exceptions.slice(-20) };
-    if (outcome.state === 'FAILED') await this.registry.transition(id, 'FAILED', { ...fields, failureCause: outcome.cause });
-    else await this.registry.transition(id, outcome.state, fields);
+    if (outcome.state === 'FAILED') await this.persist('record FAILED', () => this.registry.transition(id, 'FAILED', { ...fields, failureCause: outcome.cause }));
+    else await this.persist(`record ${outcome.state}`, () => this.registry.transition(id, outcome.state, fields));
     this.log.info({ state: outcome.state }, 'job ended');
     return outcome.state === 'FAILED' ? 1 : 0;
   }
@@ -327,7 +327,21 @@ export class JobMaster {
   }
 
   private async transition(state: JobState): Promise<void> {
-    await this.registry.transition(this.spec.jobId, state, { vertices: this.graph.vertexInfo() });
+    await this.persist(`record ${state}`, () => this.registry.transition(this.spec.jobId, state, { vertices: this.graph.vertexInfo() }));
+  }
+
+  /** Retries a registry write while Redis is away (up to a minute), so no state change is lost. */
+  private async persist<T>(what: string, write: () => Promise<T>): Promise<T | undefined> {
+    const deadline = Date.now() + 60_000;
+    for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
+      try {
+        return await write();
+      } catch (err) {
+        if (Date.now() > deadline) { this.log.error({ err: (err as Error).message }, `could not ${what} in Redis; giving up`); return undefined; }
+        this.log.warn({ err: (err as Error).message }, `could not ${what} in Redis; retrying`);
+        await sleep(delay);
+      }
+    }
   }
 
   private tmRecord(tm: RegisteredTaskManager) {

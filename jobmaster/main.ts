@@ -44,6 +44,8 @@ const jm = new JobMaster(
 process.on('message', (m: unknown) => {
   if (m && typeof m === 'object' && (m as { type?: string }).type === 'cancel') jm.cancel();
 });
+// A failed background write (Redis away for a moment) must not take the process down.
+process.on('unhandledRejection', (err) => log.warn({ err }, 'unhandled rejection'));
 process.on('SIGTERM', () => jm.cancel());
 process.on('SIGINT', () => jm.cancel());
 // The dispatcher going away must not take the job down (HA takes over later).

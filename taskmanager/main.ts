@@ -33,6 +33,8 @@ const te = new TaskExecutor({
   jobMasterTimeoutMs: Number(o.jobMasterTimeoutMs),
   logger,
 });
+// A failed background write (Redis away for a moment) must not take the process down.
+process.on('unhandledRejection', (err) => logger.warn({ err }, 'unhandled rejection'));
 process.on('SIGTERM', () => void te.stop(0));
 process.on('SIGINT', () => void te.stop(0));
 try {

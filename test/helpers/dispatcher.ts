@@ -25,7 +25,7 @@ export async function startTestDispatcher(opts: DispatcherOptions = {}): Promise
   const keyPrefix = `ebbtest-${randomBytes(4).toString('hex')}:`;
   const dataDir = mkdtempSync(join(tmpdir(), 'ebbflow-test-'));
   const running = await startDispatcher({ host: '127.0.0.1', port: 0, redisUrl, dataDir, keyPrefix, logLevel: 'silent', ...opts });
-  const redis = new Redis(inject('redisUrl'));
+  const redis = new Redis(redisUrl);
   const close = running.close;
   return {
     ...running, redisUrl, keyPrefix, dataDir, redis,
