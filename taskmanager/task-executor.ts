@@ -34,6 +34,8 @@ export class TaskExecutor {
   private readonly registry = new ChannelRegistry();
   private readonly dataServer: DataServer;
   private readonly tasks = new Map<string, Subtask>();
+  /** Settles when the subtask's run() has returned (its sinks flushed and closed). */
+  private readonly running = new Map<string, Promise<unknown>>();
   private readonly plans = new Map<string, Promise<JobPlan>>();
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private lastHeard = Date.now();
@@ -155,6 +157,8 @@ export class TaskExecutor {
       return;
     }
     this.tasks.set(id, task);
+    let settled!: () => void;
+    this.running.set(id, new Promise<void>((r) => { settled = r; }));
     this.report(id, ExecutionState.RUNNING);
     try {
       const outcome = await task.run();
@@ -164,6 +168,8 @@ export class TaskExecutor {
       this.report(id, ExecutionState.FAILED, describeError(err));
     } finally {
       this.tasks.delete(id);
+      this.running.delete(id);
+      settled();
     }
   }
 
@@ -172,6 +178,8 @@ export class TaskExecutor {
     this.stopping = true;
     clearInterval(this.heartbeatTimer);
     for (const t of this.tasks.values()) t.cancel();
+    // Let cancelled subtasks finish what they owe (e.g. publishing a completed checkpoint's output).
+    await Promise.race([Promise.all(this.running.values()), new Promise((r) => setTimeout(r, 5000).unref())]);
     this.registry.closeAll();
     await this.dataServer.close().catch(() => {});
     this.rpc?.close();
