@@ -15,6 +15,7 @@ import type { ChannelRegistry } from './network/channel-registry.js';
 import { LocalChannelWriter, RemoteChannelWriter, type ChannelWriter } from './network/channel-writer.js';
 import { RecordWriter, type Partitioner } from './network/record-writer.js';
 import { isCheckpointed, type CheckpointedOperator } from './operators/operator.js';
+import { KeyedProcessOperator } from './operators/keyed-process-operator.js';
 import { FilterOperator, FlatMapOperator, MapOperator } from './operators/simple.js';
 import { TumblingWindowOperator } from './operators/window-operator.js';
 import type { SubtaskSpec } from './subtask-spec.js';
@@ -77,6 +78,11 @@ export function buildChain(plan: JobPlan, spec: SubtaskSpec, registry: ChannelRe
       case 'window': {
         const keyBy = ts[t.input] as Extract<Transformation, { kind: 'keyBy' }>;
         op = new TumblingWindowOperator(id, keyBy.selector, t.assigner, t.aggregate, t.result, spec.maxParallelism, downstream(id));
+        break;
+      }
+      case 'process': {
+        const keyBy = ts[t.input] as Extract<Transformation, { kind: 'keyBy' }>;
+        op = new KeyedProcessOperator(id, keyBy.selector, t.fn, spec.maxParallelism, downstream(id));
         break;
       }
       case 'sink': {

@@ -3,21 +3,41 @@
  * job's transformations. No operator runs here.
  */
 import type {
-  AggregateFunction, CollectionSourceOptions, DataStream, KeyedStream, KeyValue, RedisStreamSinkOptions, RedisStreamSourceOptions,
-  SinkDescriptor, StreamEntry, StreamEnvironment, WindowAssigner, WindowedStream, WindowResultFunction,
+  AggregateFunction, CollectionSourceOptions, DataStream, KeyedProcessFunction, KeyedStream, KeyValue, RedisStreamSinkOptions,
+  RedisStreamSourceOptions, SinkDescriptor, StreamEntry, StreamEnvironment, WindowAssigner, WindowedStream, WindowResultFunction,
 } from '../sdk/types.js';
 import type { SinkSpec, Transformation } from './transformations.js';
 import { InvalidJobError } from './errors.js';
 
 interface SinkDescriptorImpl<T> extends SinkDescriptor<T> { spec: SinkSpec }
 
+const positive = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x) && x > 0;
+
+/** Validates an assigner (also hand-made ones passed to `window`) and returns it. */
+function checkAssigner(a: WindowAssigner): WindowAssigner {
+  if (!a || (a.kind !== 'tumbling-event-time' && a.kind !== 'sliding-event-time')) throw new InvalidJobError('window needs an assigner from env.windows');
+  if (!positive(a.sizeMs)) throw new InvalidJobError(`window size must be a positive number of milliseconds, got ${a.sizeMs}`);
+  if (a.kind === 'sliding-event-time') {
+    if (!positive(a.slideMs)) throw new InvalidJobError(`window slide must be a positive number of milliseconds, got ${a.slideMs}`);
+    if (a.slideMs > a.sizeMs) {
+      throw new InvalidJobError(`window slide (${a.slideMs}ms) must not exceed the window size (${a.sizeMs}ms): records between windows would be lost`);
+    }
+  }
+  return a;
+}
+
+const describeAssigner = (a: WindowAssigner): string =>
+  a.kind === 'sliding-event-time' ? `Sliding ${a.sizeMs}ms/${a.slideMs}ms` : `Tumbling ${a.sizeMs}ms`;
+
 export class GraphBuilder implements StreamEnvironment {
   readonly transformations: Transformation[] = [];
   jobName: string | undefined;
   readonly windows = {
     tumbling(sizeMs: number): WindowAssigner {
-      if (!Number.isFinite(sizeMs) || sizeMs <= 0) throw new InvalidJobError(`window size must be a positive number of milliseconds, got ${sizeMs}`);
-      return { kind: 'tumbling-event-time', sizeMs };
+      return checkAssigner({ kind: 'tumbling-event-time', sizeMs });
+    },
+    sliding(sizeMs: number, slideMs: number): WindowAssigner {
+      return checkAssigner({ kind: 'sliding-event-time', sizeMs, slideMs });
     },
   };
 
@@ -87,7 +107,8 @@ export class GraphBuilder implements StreamEnvironment {
   private keyed<T, K extends KeyValue>(input: number): KeyedStream<T, K> {
     return {
       window: (assigner: WindowAssigner): WindowedStream<T, K> => {
-        if (!assigner || assigner.kind !== 'tumbling-event-time') throw new InvalidJobError('window needs an assigner from env.windows');
+        checkAssigner(assigner);
+        const label = describeAssigner(assigner);
         const windowed = (aggregate: AggregateFunction<unknown, unknown, unknown>, result: unknown, name: string) =>
           this.add({ kind: 'window', name, input, assigner, aggregate, result });
         return {
@@ -98,15 +119,20 @@ export class GraphBuilder implements StreamEnvironment {
               add: (acc, r) => (acc.has ? { has: true, v: fn(acc.v as T, r) } : { has: true, v: r }),
               getResult: (acc) => acc.v as T,
             };
-            return this.stream<O>(windowed(agg as AggregateFunction<unknown, unknown, unknown>, result, name ?? `Window(Tumbling ${assigner.sizeMs}ms, Reduce)`));
+            return this.stream<O>(windowed(agg as AggregateFunction<unknown, unknown, unknown>, result, name ?? `Window(${label}, Reduce)`));
           },
           aggregate: <A, R, O>(fn: AggregateFunction<T, A, R>, result?: WindowResultFunction<K, R, O>, name?: string) => {
             if (!fn || typeof fn.createAccumulator !== 'function' || typeof fn.add !== 'function' || typeof fn.getResult !== 'function') {
               throw new InvalidJobError('aggregate needs { createAccumulator, add, getResult }');
             }
-            return this.stream<O>(windowed(fn as AggregateFunction<unknown, unknown, unknown>, result, name ?? `Window(Tumbling ${assigner.sizeMs}ms, Aggregate)`));
+            return this.stream<O>(windowed(fn as AggregateFunction<unknown, unknown, unknown>, result, name ?? `Window(${label}, Aggregate)`));
           },
         };
+      },
+      process: <O>(fn: KeyedProcessFunction<T, K, O>, name = 'KeyedProcess'): DataStream<O> => {
+        if (!fn || typeof fn.processElement !== 'function') throw new InvalidJobError('process needs { processElement(record, ctx), onTimer?(timestamp, ctx) }');
+        if (fn.onTimer !== undefined && typeof fn.onTimer !== 'function') throw new InvalidJobError('process: onTimer must be a function when given');
+        return this.stream<O>(this.add({ kind: 'process', name, input, fn }));
       },
     };
   }

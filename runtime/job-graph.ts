@@ -54,7 +54,7 @@ export function buildJobGraph(ts: Transformation[], opts: { name: string; parall
     if (t.kind === 'keyBy') {
       // keyBy is not an operator: it marks the next transformation(s) as keyed inputs.
       const downstream = consumers.get(t.id) ?? [];
-      if (downstream.length === 0) throw new InvalidJobError(`keyBy "${t.name}" is not followed by a window`);
+      if (downstream.length === 0) throw new InvalidJobError(`keyBy "${t.name}" is not followed by a window or a process function`);
       continue;
     }
     const upstream = input === undefined ? undefined : ts[input];

@@ -5,7 +5,8 @@
  * same job function, so ids are assigned deterministically in call order.
  */
 import type {
-  AggregateFunction, CollectionSourceOptions, RedisStreamSinkOptions, RedisStreamSourceOptions, WindowAssigner, WindowResultFunction,
+  AggregateFunction, CollectionSourceOptions, KeyedProcessFunction, KeyValue, RedisStreamSinkOptions, RedisStreamSourceOptions, WindowAssigner,
+  WindowResultFunction,
 } from '../sdk/types.js';
 
 export type SinkSpec =
@@ -26,6 +27,8 @@ export type Transformation =
       aggregate: AggregateFunction<unknown, unknown, unknown>;
       result: WindowResultFunction<unknown, unknown, unknown> | undefined;
     })
+  /** A keyed process function; its input is the keyBy, as for 'window'. */
+  | (Base & { kind: 'process'; input: number; fn: KeyedProcessFunction<unknown, KeyValue, unknown> })
   | (Base & { kind: 'sink'; input: number; sink: SinkSpec });
 
 export type TransformationKind = Transformation['kind'];

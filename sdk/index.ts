@@ -12,6 +12,7 @@
 export type {
   KeyValue, StreamEntry, WatermarkStrategy, RedisStreamSourceOptions, RedisStreamSinkOptions, CollectionSourceOptions,
   TimeWindow, WindowAssigner, AggregateFunction, WindowResultFunction, DataStream, KeyedStream, WindowedStream,
-  SinkDescriptor, StreamEnvironment, JobFunction,
+  SinkDescriptor, StreamEnvironment, JobFunction, TumblingWindowAssigner, SlidingWindowAssigner, KeyedProcessFunction, KeyedContext,
+  ValueState, MapState, ListState,
 } from './types.js';
 export { defineJob } from './define-job.js';

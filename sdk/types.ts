@@ -67,10 +67,20 @@ export interface TimeWindow {
   end: number;
 }
 
-export interface WindowAssigner {
+export interface TumblingWindowAssigner {
   readonly kind: 'tumbling-event-time';
   readonly sizeMs: number;
 }
+
+/** Windows of `sizeMs` starting every `slideMs` (0 < slide ≤ size): a record belongs to up to ceil(size / slide) windows. */
+export interface SlidingWindowAssigner {
+  readonly kind: 'sliding-event-time';
+  readonly sizeMs: number;
+  readonly slideMs: number;
+}
+
+/** Made by `env.windows`; event-time windows [start, start + sizeMs). */
+export type WindowAssigner = TumblingWindowAssigner | SlidingWindowAssigner;
 
 export interface AggregateFunction<T, A, R> {
   createAccumulator: () => A;
@@ -91,6 +101,66 @@ export interface DataStream<T> {
 
 export interface KeyedStream<T, K extends KeyValue> {
   window(assigner: WindowAssigner): WindowedStream<T, K>;
+  /** Runs `fn` per record with state scoped to the record's key and event-time timers. */
+  process<O>(fn: KeyedProcessFunction<T, K, O>, name?: string): DataStream<O>;
+}
+
+/** Keyed state holding one value. */
+export interface ValueState<V> {
+  get(): V | undefined;
+  set(value: V): void;
+  clear(): void;
+}
+
+/** Keyed state holding a map (keys compared as Map keys: 1 and "1" differ). */
+export interface MapState<MK extends string | number, MV> {
+  get(key: MK): MV | undefined;
+  set(key: MK, value: MV): void;
+  has(key: MK): boolean;
+  /** True when the key was present. */
+  delete(key: MK): boolean;
+  /** A copy of the keys, in insertion order. */
+  keys(): MK[];
+  /** A copy of the entries, in insertion order. */
+  entries(): Array<[MK, MV]>;
+  clear(): void;
+}
+
+/** Keyed state holding a list. */
+export interface ListState<V> {
+  /** A copy of the list (empty when nothing was added). */
+  get(): V[];
+  add(value: V): void;
+  clear(): void;
+}
+
+/**
+ * What `processElement` and `onTimer` receive. State and timers are scoped to
+ * `key`; the context is only valid during the call.
+ */
+export interface KeyedContext<K, O> {
+  readonly key: K;
+  /** Event time of the current record (or the timer's timestamp in onTimer). */
+  readonly timestamp: number | undefined;
+  readonly currentWatermark: number;
+  /** Emits a record carrying `timestamp`, or else the current record's/timer's timestamp. */
+  emit(value: O, timestamp?: number): void;
+  readonly state: {
+    value<V>(name: string): ValueState<V>;
+    map<MK extends string | number, MV>(name: string): MapState<MK, MV>;
+    list<V>(name: string): ListState<V>;
+  };
+  readonly timers: {
+    /** onTimer(ts) runs once for this key when the watermark reaches ts (registering twice is once). */
+    registerEventTimeTimer(timestamp: number): void;
+    deleteEventTimeTimer(timestamp: number): void;
+  };
+}
+
+export interface KeyedProcessFunction<T, K, O> {
+  processElement(record: T, ctx: KeyedContext<K, O>): void;
+  /** Called for each timer of a key once the watermark reaches its timestamp, in (timestamp, key) order. */
+  onTimer?(timestamp: number, ctx: KeyedContext<K, O>): void;
 }
 
 export interface WindowedStream<T, K extends KeyValue> {
@@ -118,6 +188,8 @@ export interface StreamEnvironment {
   fileSink<T>(path: string, name?: string): SinkDescriptor<T>;
   readonly windows: {
     tumbling(sizeMs: number): WindowAssigner;
+    /** Windows of `sizeMs` that start every `slideMs`; needs 0 < slideMs ≤ sizeMs. */
+    sliding(sizeMs: number, slideMs: number): WindowAssigner;
   };
 }
 

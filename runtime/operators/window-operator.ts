@@ -1,11 +1,16 @@
 /**
- * Keyed event-time tumbling window with an incremental aggregate.
+ * Keyed event-time windows (tumbling or sliding) with an incremental aggregate.
  *
- * State is held per key group (the unit that later checkpoints and rescaling
- * move): keyGroup → (window end → key → accumulator). A window [s, s+W) fires
- * once, when the watermark reaches its end (wm ≥ end), in order of window end
- * and then key. A record whose window has already fired (end ≤ watermark) is
- * late and dropped (allowed lateness 0, as Flink's default).
+ * A record with timestamp ts belongs to every window [s, s+size) with
+ * s ≡ 0 (mod slide) and ts - size < s ≤ ts; tumbling is slide = size (one
+ * window). Since size is fixed, a window is identified by its end.
+ *
+ * State is held per key group (the unit that checkpoints and rescaling move):
+ * keyGroup → (window end → key → accumulator). A window fires once, when the
+ * watermark reaches its end (wm ≥ end), in order of window end and then key.
+ * A record goes only into its windows that have not fired yet (end > watermark);
+ * when all of them have, it is late and dropped (allowed lateness 0, as
+ * Flink's default).
  */
 import type { AggregateFunction, WindowAssigner, WindowResultFunction } from '../../sdk/types.js';
 import { assignToKeyGroup, canonicalKey, type Key } from '../../state/key-groups.js';
@@ -17,43 +22,53 @@ interface Pane { key: Key; acc: unknown }
 /** Snapshot of one key group: [window end, [canonical key, key, accumulator][]][] */
 type KeyGroupSnapshot = Array<[number, Array<[string, Key, unknown]>]>;
 
-export class TumblingWindowOperator implements Collector, CheckpointedOperator {
+export class WindowOperator implements Collector, CheckpointedOperator {
   /** keyGroup → windowEnd → canonical key → pane */
   private readonly state = new Map<number, Map<number, Map<string, Pane>>>();
   /** Pending window ends (a set kept sorted lazily at fire time). */
   private readonly pendingEnds = new Set<number>();
   private currentWatermark = -Infinity;
+  private readonly size: number;
+  private readonly slide: number;
   lateRecordsDropped = 0;
 
   constructor(
     readonly operatorId: number,
     private readonly selector: (v: unknown) => Key,
-    private readonly assigner: WindowAssigner,
+    assigner: WindowAssigner,
     private readonly aggregate: AggregateFunction<unknown, unknown, unknown>,
     private readonly result: WindowResultFunction<unknown, unknown, unknown> | undefined,
     private readonly maxParallelism: number,
     private readonly out: Collector,
-  ) {}
+  ) {
+    this.size = assigner.sizeMs;
+    this.slide = assigner.kind === 'sliding-event-time' ? assigner.slideMs : assigner.sizeMs;
+  }
 
   collect(v: unknown, ts: number | undefined): void {
     if (ts === undefined || !Number.isFinite(ts)) {
       throw new Error('event-time window got a record without a timestamp: give the source a watermarks/timestamp option');
     }
-    const size = this.assigner.sizeMs;
-    const start = ts - (((ts % size) + size) % size);
-    const end = start + size;
-    if (end <= this.currentWatermark) { this.lateRecordsDropped++; return; }
+    const { size, slide } = this;
+    const lastStart = ts - (((ts % slide) + slide) % slide);
+    // The latest window ends last: if it has fired, every window of the record has.
+    if (lastStart + size <= this.currentWatermark) { this.lateRecordsDropped++; return; }
     const key = this.selector(v);
     const ck = canonicalKey(key);
     const kg = assignToKeyGroup(key, this.maxParallelism);
     let byEnd = this.state.get(kg);
     if (!byEnd) this.state.set(kg, (byEnd = new Map()));
-    let panes = byEnd.get(end);
-    if (!panes) byEnd.set(end, (panes = new Map()));
-    const pane = panes.get(ck);
-    if (pane) pane.acc = this.aggregate.add(pane.acc, v);
-    else panes.set(ck, { key, acc: this.aggregate.add(this.aggregate.createAccumulator(), v) });
-    this.pendingEnds.add(end);
+    // From the latest window back; ends decrease, so stop at the first one already fired.
+    for (let start = lastStart; start > ts - size; start -= slide) {
+      const end = start + size;
+      if (end <= this.currentWatermark) break;
+      let panes = byEnd.get(end);
+      if (!panes) byEnd.set(end, (panes = new Map()));
+      const pane = panes.get(ck);
+      if (pane) pane.acc = this.aggregate.add(pane.acc, v);
+      else panes.set(ck, { key, acc: this.aggregate.add(this.aggregate.createAccumulator(), v) });
+      this.pendingEnds.add(end);
+    }
   }
 
   watermark(wm: number): void {
@@ -71,7 +86,7 @@ export class TumblingWindowOperator implements Collector, CheckpointedOperator {
         for (const e of panes) fired.push(e);
       }
       fired.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-      const window = { start: end - this.assigner.sizeMs, end };
+      const window = { start: end - this.size, end };
       for (const [, pane] of fired) {
         const r = this.aggregate.getResult(pane.acc);
         // Output records carry the window's last timestamp, as Flink's windows do.
@@ -112,3 +127,6 @@ export class TumblingWindowOperator implements Collector, CheckpointedOperator {
     return n;
   }
 }
+
+/** The former name (tumbling only); the operator now takes either assigner. */
+export { WindowOperator as TumblingWindowOperator };

@@ -84,7 +84,7 @@ describe('Redis going away for a moment', () => {
 
     await writeTransactions(redis, all.slice(half));
     await waitFor(`${expected.length} alerts`, async () => ((await redis.xlen(output)) >= expected.length ? true : undefined), 60_000);
-    const after = await waitFor('API back', async () => { const r = await fetch(`${d.url}/jobs/${id}`); return r.status === 200 ? json(r) : undefined; });
+    const after = await waitFor<{ state: string }>('API back', async () => { const r = await fetch(`${d.url}/jobs/${id}`); return r.status === 200 ? json(r) : undefined; });
     expect(['RUNNING', 'RESTARTING']).toContain(after.state);
     const done = await json(await fetch(`${d.url}/jobs/${id}/checkpoints`));
     await waitForCheckpoints(d, id, done.counts.completed + 2);

@@ -233,7 +233,10 @@ class MiniEnv implements StreamEnvironment {
   source?: RedisStreamSourceOptions;
   ops: Op[] = [];
   sink?: RedisStreamSinkOptions<unknown>;
-  readonly windows = { tumbling: (sizeMs: number): WindowAssigner => ({ kind: 'tumbling-event-time', sizeMs }) };
+  readonly windows = {
+    tumbling: (sizeMs: number): WindowAssigner => ({ kind: 'tumbling-event-time', sizeMs }),
+    sliding: (): WindowAssigner => { throw new Error('not used'); },
+  };
   setJobName(name: string): void { this.jobName = name; }
   fromRedisStreams(options: RedisStreamSourceOptions): DataStream<StreamEntry> { this.source = options; return this.stream(); }
   fromElements<T>(): DataStream<T> { throw new Error('not used'); }
@@ -248,6 +251,7 @@ class MiniEnv implements StreamEnvironment {
       filter: (fn) => { env.ops.push({ kind: 'filter', fn: fn as (r: unknown) => unknown }); return ds; },
       flatMap: () => { throw new Error('not used'); },
       keyBy: (key) => ({
+        process: () => { throw new Error('not used'); },
         window: (assigner) => ({
           reduce: () => { throw new Error('not used'); },
           aggregate: (agg, result) => {
@@ -277,7 +281,7 @@ class MiniEnv implements StreamEnvironment {
     for (const op of this.ops) {
       if (op.kind === 'map') records = records.map((r) => ({ v: op.fn(r.v), ts: r.ts }));
       else if (op.kind === 'filter') records = records.filter((r) => op.fn(r.v));
-      else {
+      else if (op.kind === 'window') {
         const panes = new Map<string, { key: KeyValue; window: TimeWindow; acc: unknown }>();
         for (const r of records) {
           const key = op.key(r.v);
