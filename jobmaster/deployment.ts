@@ -50,7 +50,8 @@ export function deploymentDescriptors(plan: JobGraph, graph: ExecutionGraph, tms
           edgeId: ed.id, targetVertexId: ed.target, partitioning: Partitioning[ed.partitioning], consumers: location(ed.target),
         })),
         inputs: plan.edges.filter((ed) => ed.target === vertex.id).map((ed) => ({
-          edgeId: ed.id, sourceVertexId: ed.source, producerCount: plan.vertices[vertexIndex.get(ed.source)!]!.parallelism,
+          edgeId: ed.id, sourceVertexId: ed.source,
+          producerCount: ed.partitioning === 'FORWARD' ? 1 : plan.vertices[vertexIndex.get(ed.source)!]!.parallelism,
         })),
       },
     };

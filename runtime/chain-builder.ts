@@ -45,21 +45,25 @@ export function buildChain(plan: JobPlan, spec: SubtaskSpec, registry: ChannelRe
 
   for (const out of spec.outputs) {
     const edge = plan.graph.edges.find((e) => e.id === out.edgeId);
-    if (!edge || edge.keyBy === undefined) throw new Error(`unknown output edge ${out.edgeId}`);
-    const keyBy = ts[edge.keyBy] as Extract<Transformation, { kind: 'keyBy' }>;
+    if (!edge) throw new Error(`unknown output edge ${out.edgeId}`);
+    const marker = ts[edge.via]!;
+    const forward = out.partitioning === 'FORWARD';
+    // A forward edge connects subtask i to subtask i only, as that consumer's single channel 0.
     const writers: ChannelWriter[] = [...out.consumers]
+      .filter((c) => !forward || c.subtaskIndex === spec.subtaskIndex)
       .sort((a, b) => a.subtaskIndex - b.subtaskIndex)
       .map((c) => {
-        const header = { edgeId: channelId(out.edgeId, spec.attempt), consumer: c.subtaskIndex, producer: spec.subtaskIndex };
+        const header = { edgeId: channelId(out.edgeId, spec.attempt), consumer: c.subtaskIndex, producer: forward ? 0 : spec.subtaskIndex };
         return c.resourceId === resourceId ? new LocalChannelWriter(registry, header) : new RemoteChannelWriter(c.dataHost, c.dataPort, header);
       });
-    const partitioner: Partitioner = out.partitioning === 'HASH'
-      ? { kind: 'HASH', selector: keyBy.selector, maxParallelism: spec.maxParallelism }
-      : out.partitioning === 'FORWARD' ? { kind: 'FORWARD', index: spec.subtaskIndex } : { kind: 'REBALANCE' };
+    const partitioner: Partitioner = marker.kind === 'keyBy'
+      ? { kind: 'HASH', selector: marker.selector, maxParallelism: spec.maxParallelism }
+      : forward ? { kind: 'FORWARD', index: 0 } : { kind: 'REBALANCE' };
     const rw = new RecordWriter(writers, partitioner);
     chain.tails.push(rw);
     chain.writers.push(rw);
-    writersFor.set(keyBy.input, [...(writersFor.get(keyBy.input) ?? []), rw]);
+    const from = (marker as { input: number }).input;
+    writersFor.set(from, [...(writersFor.get(from) ?? []), rw]);
   }
 
   const downstream = (id: number): Collector => {
@@ -102,6 +106,8 @@ export function buildChain(plan: JobPlan, spec: SubtaskSpec, registry: ChannelRe
         op = downstream(id);
         break;
       case 'keyBy':
+      case 'rebalance':
+      case 'forward':
         continue;
     }
     built.set(id, op);

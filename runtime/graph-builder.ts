@@ -96,6 +96,8 @@ export class GraphBuilder implements StreamEnvironment {
         this.fn(selector, 'keyBy');
         return this.keyed<T, K>(this.add({ kind: 'keyBy', name, input, selector }));
       },
+      rebalance: (name = 'Rebalance') => this.stream<T>(this.add({ kind: 'rebalance', name, input })),
+      forward: (name = 'Forward') => this.stream<T>(this.add({ kind: 'forward', name, input })),
       sinkTo: (sink: SinkDescriptor<T>) => {
         const spec = (sink as SinkDescriptorImpl<T>)?.spec;
         if (!spec) throw new InvalidJobError('sinkTo needs a sink made by env.redisStreamSink or env.fileSink');

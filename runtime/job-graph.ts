@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { InvalidJobError } from './errors.js';
-import { inputOf, isSource, type Transformation } from './transformations.js';
+import { inputOf, isPartitionMarker, isSource, type Transformation } from './transformations.js';
 
 export type EdgePartitioning = 'FORWARD' | 'HASH' | 'REBALANCE';
 
@@ -25,8 +25,8 @@ export interface JobEdge {
   source: string;
   target: string;
   partitioning: EdgePartitioning;
-  /** The keyBy transformation whose selector routes records (HASH only). */
-  keyBy?: number;
+  /** The partition marker (keyBy, rebalance, forward) this edge comes from; a keyBy's selector routes HASH records. */
+  via: number;
 }
 
 export interface JobGraph {
@@ -51,21 +51,22 @@ export function buildJobGraph(ts: Transformation[], opts: { name: string; parall
 
   for (const t of ts) {
     const input = inputOf(t);
-    if (t.kind === 'keyBy') {
-      // keyBy is not an operator: it marks the next transformation(s) as keyed inputs.
+    if (isPartitionMarker(t)) {
+      // Not an operator: it says how records reach the transformation(s) after it.
       const downstream = consumers.get(t.id) ?? [];
-      if (downstream.length === 0) throw new InvalidJobError(`keyBy "${t.name}" is not followed by a window or a process function`);
+      if (downstream.length === 0) throw new InvalidJobError(`${t.kind} "${t.name}" is not followed by an operator or sink`);
       continue;
     }
     const upstream = input === undefined ? undefined : ts[input];
-    if (!upstream || upstream.kind === 'keyBy') {
+    if (!upstream || isPartitionMarker(upstream)) {
       const v: JobVertex = { id: '', name: t.name, operators: [t.id], parallelism: opts.parallelism, isSource: isSource(t) };
       vertices.push(v);
       vertexOf.set(t.id, v);
-      if (upstream?.kind === 'keyBy') {
+      if (isPartitionMarker(upstream)) {
         const src = vertexOf.get(upstream.input);
-        if (!src) throw new InvalidJobError('keyBy must follow a stream');
-        edges.push({ id: '', source: String(upstream.input), target: String(t.id), partitioning: 'HASH', keyBy: upstream.id });
+        if (!src) throw new InvalidJobError(`${upstream.kind} must follow a stream`);
+        const partitioning = upstream.kind === 'keyBy' ? 'HASH' : upstream.kind === 'rebalance' ? 'REBALANCE' : 'FORWARD';
+        edges.push({ id: '', source: String(upstream.input), target: String(t.id), partitioning, via: upstream.id });
       }
     } else {
       const v = vertexOf.get(upstream.id)!;

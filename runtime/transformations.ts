@@ -22,6 +22,9 @@ export type Transformation =
   | (Base & { kind: 'filter'; input: number; fn: (v: unknown) => boolean })
   | (Base & { kind: 'flatMap'; input: number; fn: (v: unknown) => Iterable<unknown> })
   | (Base & { kind: 'keyBy'; input: number; selector: (v: unknown) => string | number | bigint | boolean })
+  /** Partition markers without a key: round-robin to every consumer, or one-to-one to the same subtask index. */
+  | (Base & { kind: 'rebalance'; input: number })
+  | (Base & { kind: 'forward'; input: number })
   | (Base & {
       kind: 'window'; input: number; assigner: WindowAssigner;
       aggregate: AggregateFunction<unknown, unknown, unknown>;
@@ -35,6 +38,11 @@ export type TransformationKind = Transformation['kind'];
 
 export function isSource(t: Transformation): boolean {
   return t.kind === 'source-redis' || t.kind === 'source-elements';
+}
+
+/** keyBy, rebalance and forward are not operators: they say how records reach the next vertex. */
+export function isPartitionMarker(t: Transformation | undefined): t is Extract<Transformation, { kind: 'keyBy' | 'rebalance' | 'forward' }> {
+  return t !== undefined && (t.kind === 'keyBy' || t.kind === 'rebalance' || t.kind === 'forward');
 }
 
 export function inputOf(t: Transformation): number | undefined {

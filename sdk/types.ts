@@ -96,6 +96,10 @@ export interface DataStream<T> {
   filter(fn: (record: T) => boolean, name?: string): DataStream<T>;
   flatMap<O>(fn: (record: T) => Iterable<O>, name?: string): DataStream<O>;
   keyBy<K extends KeyValue>(selector: (record: T) => K, name?: string): KeyedStream<T, K>;
+  /** Spreads records round-robin over the next operator's subtasks (a new vertex behind a REBALANCE edge). */
+  rebalance(name?: string): DataStream<T>;
+  /** Ends the chain here: the next operator runs in its own vertex, subtask i fed by subtask i (FORWARD edge). */
+  forward(name?: string): DataStream<T>;
   sinkTo(sink: SinkDescriptor<T>): void;
 }
 

@@ -250,6 +250,8 @@ class MiniEnv implements StreamEnvironment {
       map: (fn) => { env.ops.push({ kind: 'map', fn: fn as (r: unknown) => unknown }); return ds as never; },
       filter: (fn) => { env.ops.push({ kind: 'filter', fn: fn as (r: unknown) => unknown }); return ds; },
       flatMap: () => { throw new Error('not used'); },
+      rebalance: () => { throw new Error('not used'); },
+      forward: () => { throw new Error('not used'); },
       keyBy: (key) => ({
         process: () => { throw new Error('not used'); },
         window: (assigner) => ({

@@ -327,6 +327,6 @@ describe('SDK', () => {
     expect(g.vertices.map((v) => v.name)).toEqual([
       'Collection Source', 'Window(Sliding 10ms/5ms, Aggregate) -> File Sink', 'Window(Tumbling 10ms, Reduce) -> File Sink', 'KeyedProcess -> File Sink',
     ]);
-    expect(g.edges.map((e) => [e.partitioning, e.keyBy])).toEqual([['HASH', 1], ['HASH', 1], ['HASH', 1]]);
+    expect(g.edges.map((e) => [e.partitioning, e.via])).toEqual([['HASH', 1], ['HASH', 1], ['HASH', 1]]);
   });
 });
