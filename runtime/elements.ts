@@ -9,7 +9,8 @@ export const END = 2;
 export const BARRIER = 3;
 export const IDLE = 4;
 
-export interface RecordElement { t: typeof RECORD; v: unknown; ts: number | undefined }
+/** `kg`: the record's key group, set by a HASH exchange so that keyed operators need not hash again. */
+export interface RecordElement { t: typeof RECORD; v: unknown; ts: number | undefined; kg?: number }
 export interface WatermarkElement { t: typeof WATERMARK; wm: number }
 export interface EndElement { t: typeof END }
 /** Checkpoint barrier: everything before it belongs to checkpoint `id`, whose files go to `dir`. */
@@ -20,7 +21,7 @@ export type StreamElement = RecordElement | WatermarkElement | EndElement | Barr
 
 /** Downstream of an operator: where it emits. Synchronous; buffering writers flush later. */
 export interface Collector {
-  collect(value: unknown, ts: number | undefined): void;
+  collect(value: unknown, ts: number | undefined, keyGroup?: number): void;
   watermark(wm: number): void;
   end(): void;
   /** The producer became idle (no data for a while) or active again; operators pass it on. */

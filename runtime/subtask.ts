@@ -199,7 +199,7 @@ export class Subtask {
           break;
         }
         const el = item.elements[i]!;
-        if (el.t === RECORD) chain.head.collect(el.v, el.ts);
+        if (el.t === RECORD) chain.head.collect(el.v, el.ts, el.kg);
         else if (el.t === WATERMARK) { wms[ch] = Math.max(wms[ch]!, el.wm); advanceWatermark(); }
         else if (el.t === END) { ended.add(ch); wms[ch] = Infinity; advanceWatermark(); }
         else if (el.t === IDLE) { if (el.idle) idle.add(ch); else idle.delete(ch); advanceWatermark(); }

@@ -15,6 +15,8 @@ export const DEFAULT_LOWER_BOUND_MAX_PARALLELISM = 128;
 export const UPPER_BOUND_MAX_PARALLELISM = 32768;
 
 const encoder = new TextEncoder();
+/** Reused for encoding keys: hashing is on the hot path, so no allocation per key when it fits. */
+let scratch = new Uint8Array(256);
 
 /** A key as the SDK's key selectors return it. */
 export type Key = string | number | bigint | boolean;
@@ -32,7 +34,11 @@ export function canonicalKey(key: Key): string {
 
 /** murmur3_32(seed 0) of the key's canonical UTF-8 bytes, as an unsigned 32-bit integer. */
 export function keyHash(key: Key): number {
-  return murmur.x86.hash32(encoder.encode(canonicalKey(key)), 0) >>> 0;
+  const s = canonicalKey(key);
+  // UTF-8 needs at most 3 bytes per UTF-16 unit.
+  if (s.length * 3 > scratch.length) scratch = new Uint8Array(Math.max(s.length * 3, scratch.length * 2));
+  const { written } = encoder.encodeInto(s, scratch);
+  return murmur.x86.hash32(scratch.subarray(0, written), 0) >>> 0;
 }
 
 export function assignToKeyGroup(key: Key, maxParallelism: number): number {

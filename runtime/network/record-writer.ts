@@ -22,17 +22,17 @@ export class RecordWriter implements Collector, Flushable {
     this.buffers = writers.map(() => []);
   }
 
-  private target(v: unknown): number {
+  collect(v: unknown, ts: number | undefined): void {
     const p = this.partitioner;
     switch (p.kind) {
-      case 'HASH': return operatorIndexForKeyGroup(p.maxParallelism, this.writers.length, assignToKeyGroup(p.selector(v), p.maxParallelism));
-      case 'FORWARD': return Math.min(p.index, this.writers.length - 1);
-      case 'REBALANCE': return (this.next = (this.next + 1) % this.writers.length);
+      case 'HASH': {
+        const kg = assignToKeyGroup(p.selector(v), p.maxParallelism);
+        this.buffers[operatorIndexForKeyGroup(p.maxParallelism, this.writers.length, kg)]!.push({ t: RECORD, v, ts, kg });
+        return;
+      }
+      case 'FORWARD': this.buffers[Math.min(p.index, this.writers.length - 1)]!.push({ t: RECORD, v, ts }); return;
+      case 'REBALANCE': this.buffers[(this.next = (this.next + 1) % this.writers.length)]!.push({ t: RECORD, v, ts }); return;
     }
-  }
-
-  collect(v: unknown, ts: number | undefined): void {
-    this.buffers[this.target(v)]!.push({ t: RECORD, v, ts });
   }
 
   watermark(wm: number): void {

@@ -56,9 +56,9 @@ export class KeyedProcessOperator implements Collector, CheckpointedOperator {
     return this.store.current;
   }
 
-  collect(v: unknown, ts: number | undefined): void {
+  collect(v: unknown, ts: number | undefined, keyGroup?: number): void {
     const key = this.selector(v);
-    this.store.setCurrentKey(key, assignToKeyGroup(key, this.maxParallelism));
+    this.store.setCurrentKey(key, keyGroup ?? assignToKeyGroup(key, this.maxParallelism));
     this.currentTs = ts;
     try {
       this.fn.processElement(v, this.ctx);

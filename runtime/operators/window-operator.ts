@@ -45,7 +45,7 @@ export class WindowOperator implements Collector, CheckpointedOperator {
     this.slide = assigner.kind === 'sliding-event-time' ? assigner.slideMs : assigner.sizeMs;
   }
 
-  collect(v: unknown, ts: number | undefined): void {
+  collect(v: unknown, ts: number | undefined, keyGroup?: number): void {
     if (ts === undefined || !Number.isFinite(ts)) {
       throw new Error('event-time window got a record without a timestamp: give the source a watermarks/timestamp option');
     }
@@ -55,7 +55,7 @@ export class WindowOperator implements Collector, CheckpointedOperator {
     if (lastStart + size <= this.currentWatermark) { this.lateRecordsDropped++; return; }
     const key = this.selector(v);
     const ck = canonicalKey(key);
-    const kg = assignToKeyGroup(key, this.maxParallelism);
+    const kg = keyGroup ?? assignToKeyGroup(key, this.maxParallelism);
     let byEnd = this.state.get(kg);
     if (!byEnd) this.state.set(kg, (byEnd = new Map()));
     // From the latest window back; ends decrease, so stop at the first one already fired.
