@@ -225,6 +225,7 @@ export class Subtask {
   cancel(): void {
     this.cancelled = true;
     this.chain?.source?.cancel();
+    for (const w of this.chain?.writers ?? []) w.abort();
     for (const i of this.spec.inputs) this.services.registry.release(channelId(i.edgeId, this.spec.attempt), this.spec.subtaskIndex);
   }
 }

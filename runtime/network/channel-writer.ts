@@ -12,6 +12,8 @@ import { encodeBatch, encodeFrame, FrameDecoder, type ChannelHeader } from './fr
 export interface ChannelWriter {
   send(batch: StreamElement[]): Promise<void>;
   close(): Promise<void>;
+  /** Cancellation: drop the channel now, failing a send that waits for credit. */
+  abort(): void;
 }
 
 export class LocalChannelWriter implements ChannelWriter {
@@ -21,6 +23,7 @@ export class LocalChannelWriter implements ChannelWriter {
     return this.registry.gate(this.header.edgeId, this.header.consumer).push(this.header.producer, batch);
   }
   async close(): Promise<void> {}
+  abort(): void {}
 }
 
 export class RemoteChannelWriter implements ChannelWriter {
@@ -74,5 +77,13 @@ export class RemoteChannelWriter implements ChannelWriter {
     const s = this.socket;
     if (!s || s.destroyed) return;
     await new Promise<void>((resolve) => s.end(() => resolve()));
+  }
+
+  abort(): void {
+    this.closedError ??= new Error('the channel was cancelled');
+    this.socket?.destroy();
+    const w = this.creditWaiter;
+    this.creditWaiter = undefined;
+    w?.();
   }
 }

@@ -73,6 +73,10 @@ export class RecordWriter implements Collector, Flushable {
     for (let off = 0; off < buf.length; off += this.maxBatch) await writer.send(buf.slice(off, off + this.maxBatch));
   }
 
+  abort(): void {
+    for (const w of this.writers) w.abort();
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.writers.map((w) => w.close()));
   }

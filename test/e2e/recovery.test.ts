@@ -65,4 +65,35 @@ describe('recovery from a killed TaskManager', () => {
     await waitForState(d, id, 'CANCELED');
     expect(await processesMatching(`ebbflow-taskmanager ${id}`)).toEqual([]);
   });
+
+  it('detects a hung TaskManager (SIGSTOP) by its missed heartbeats, kills it and recovers', async () => {
+    const streams = [0, 1].map((i) => `${tag}-hung-in-${i}`);
+    const output = `${tag}-hung-alerts`;
+    const txns = generateTransactions({ seed: 12, count: 6000, streams });
+    const lastTs = Math.max(...txns.map((t) => t.ts));
+    const all = [...txns, ...endMarkers(streams, lastTs + W + OOO + 1)];
+    const expected = expectedAlerts(all, { windowMs: W, thresholdCents: 10_000_00, maxOutOfOrdernessMs: OOO, streams });
+    await writeTransactions(d.redis, all.slice(0, 3000));
+    const run = await runJar(d, jar, {
+      parallelism: 2, programArgsList: fraudArgs(d.redisUrl, streams, output),
+      flinkConfiguration: { 'execution.checkpointing.interval': 200, 'heartbeat.timeout': '1500 ms', 'heartbeat.interval': '250 ms', 'restart-strategy.fixed-delay.delay': '100 ms' },
+    });
+    expect(run.status, JSON.stringify(run.body)).toBe(200);
+    const id: string = run.body.jobid;
+    await waitForState(d, id, 'RUNNING');
+    await waitForCheckpoints(d, id, 2);
+    const [victim] = await processesMatching(`ebbflow-taskmanager ${id}`);
+    process.kill(victim!.pid, 'SIGSTOP');
+    await writeTransactions(d.redis, all.slice(3000));
+    await waitFor(`${expected.length} alerts`, async () => ((await d.redis.xlen(output)) >= expected.length ? true : undefined), 60_000);
+    const ex = await json(await fetch(`${d.url}/jobs/${id}/exceptions`));
+    expect(ex.exceptionHistory.entries[0].stacktrace).toMatch(/missed heartbeats for \d+ ms \(timeout 1500 ms\)/);
+    // The stopped process was killed, not left behind.
+    await waitFor('hung TaskManager gone', async () => ((await processesMatching(`ebbflow-taskmanager ${id}`)).every((p) => p.pid !== victim!.pid) ? true : undefined), 15_000);
+    const cps = await json(await fetch(`${d.url}/jobs/${id}/checkpoints`));
+    await waitForCheckpoints(d, id, cps.counts.completed + 2);
+    expect(sortAlerts(await readAlerts(d.redis, output))).toEqual(expected);
+    await fetch(`${d.url}/jobs/${id}?mode=cancel`, { method: 'PATCH' });
+    await waitForState(d, id, 'CANCELED');
+  });
 });
