@@ -1,0 +1,92 @@
+/** Options of the throughput benchmark: flags win over environment variables, which win over defaults. */
+import { parseArgs } from 'node:util';
+
+export interface BenchOptions {
+  /** Transactions loaded for the throughput runs (end markers come on top). */
+  records: number;
+  /** Number of input streams (partitions). */
+  streams: number;
+  redisUrl: string;
+  /** Parallelisms of the job runs, in order. */
+  parallelisms: number[];
+  /** Checkpointing of the job runs: 'on' (the default interval, exactly-once output), 'off' (interval 0, output at every flush), or both. */
+  checkpointing: Array<'on' | 'off'>;
+  /** Length of the live-writing phase of each latency run, seconds; 0 skips the phase. */
+  latencySeconds: number;
+  /** Transactions per second written during the latency phase. */
+  latencyRate: number;
+  windowMs: number;
+  maxOutOfOrdernessMs: number;
+  /** Threshold in dollars, as the job takes it. */
+  threshold: string;
+  seed: number;
+  /** Time-out for one job run to deliver all its alerts, ms. */
+  timeoutMs: number;
+  /** Where the JSON results go. */
+  jsonOut: string;
+}
+
+export const USAGE = `usage: node dist/bench/throughput.js [--quick] [--records N] [--streams N] [--redis URL]
+       [--parallelism 1,2] [--checkpointing on|off|both] [--latency-seconds S] [--latency-rate R] [--timeout-ms MS] [--json PATH]
+env: BENCH_RECORDS, BENCH_STREAMS, BENCH_PARALLELISM, BENCH_CHECKPOINTING, BENCH_LATENCY_SECONDS, BENCH_LATENCY_RATE,
+     BENCH_QUICK=1, BENCH_TIMEOUT_MS, EBBFLOW_REDIS_URL`;
+
+function int(name: string, v: string, min: number): number {
+  const n = /^\d[\d_]*$/.test(v) ? Number(v.replace(/_/g, '')) : NaN;
+  if (!Number.isSafeInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${v}"\n${USAGE}`);
+  return n;
+}
+
+export function parseBenchOptions(argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      quick: { type: 'boolean' },
+      records: { type: 'string' },
+      streams: { type: 'string' },
+      redis: { type: 'string' },
+      parallelism: { type: 'string' },
+      checkpointing: { type: 'string' },
+      'latency-seconds': { type: 'string' },
+      'latency-rate': { type: 'string' },
+      'timeout-ms': { type: 'string' },
+      json: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE + '\n');
+    process.exit(0);
+  }
+  const quick = values.quick ?? (env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true');
+  const pick = (flag: string | undefined, envName: string): string | undefined => flag ?? (env[envName] || undefined);
+
+  const recordsRaw = pick(values.records, 'BENCH_RECORDS');
+  const records = recordsRaw !== undefined ? int('--records', recordsRaw, 1) : quick ? 100_000 : 1_000_000;
+  const streams = int('--streams', pick(values.streams, 'BENCH_STREAMS') ?? '4', 1);
+  const parallelisms = (pick(values.parallelism, 'BENCH_PARALLELISM') ?? '1,2')
+    .split(',').map((s) => s.trim()).filter(Boolean).map((s) => int('--parallelism', s, 1));
+  if (parallelisms.length === 0) throw new Error(`--parallelism needs at least one value\n${USAGE}`);
+  const cpMode = pick(values.checkpointing, 'BENCH_CHECKPOINTING') ?? 'on';
+  if (!['on', 'off', 'both'].includes(cpMode)) throw new Error(`--checkpointing must be on, off or both, got "${cpMode}"\n${USAGE}`);
+  const checkpointing: Array<'on' | 'off'> = cpMode === 'both' ? ['on', 'off'] : [cpMode as 'on' | 'off'];
+  const latencySeconds = int('--latency-seconds', pick(values['latency-seconds'], 'BENCH_LATENCY_SECONDS') ?? (quick ? '20' : '30'), 0);
+  const latencyRate = int('--latency-rate', pick(values['latency-rate'], 'BENCH_LATENCY_RATE') ?? '20000', 1);
+  const timeoutMs = int('--timeout-ms', pick(values['timeout-ms'], 'BENCH_TIMEOUT_MS') ?? '600000', 1000);
+  return {
+    records,
+    streams,
+    redisUrl: values.redis ?? env.EBBFLOW_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    parallelisms,
+    checkpointing,
+    latencySeconds,
+    latencyRate,
+    windowMs: 10_000,
+    maxOutOfOrdernessMs: 5_000,
+    threshold: '10000',
+    seed: 42,
+    timeoutMs,
+    jsonOut: values.json ?? 'dist/bench-results.json',
+  };
+}

@@ -1,0 +1,98 @@
+/** The few dispatcher REST calls the benchmark makes (Flink's shapes). */
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+
+async function check(res: Response, what: string): Promise<Response> {
+  if (!res.ok) throw new Error(`${what}: HTTP ${res.status} ${await res.text()}`);
+  return res;
+}
+
+/** POST /jars/upload with the bundle in the multipart field `jarfile`; returns the jar id. */
+export async function uploadJar(api: string, path: string): Promise<string> {
+  const form = new FormData();
+  form.append('jarfile', new Blob([await readFile(path)]), basename(path));
+  const res = await check(await fetch(`${api}/jars/upload`, { method: 'POST', body: form }), 'upload');
+  return ((await res.json()) as { filename: string }).filename;
+}
+
+/** POST /jars/:id/run; returns the job id once the dispatcher answers (the job is planned). */
+export async function runJar(api: string, jarId: string, parallelism: number, programArgsList: string[], flinkConfiguration?: Record<string, string>): Promise<string> {
+  const res = await check(await fetch(`${api}/jars/${jarId}/run`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ parallelism, programArgsList, ...(flinkConfiguration ? { flinkConfiguration } : {}) }),
+  }), 'run');
+  return ((await res.json()) as { jobid: string }).jobid;
+}
+
+export interface JobInfo { state: string; timestamps: Record<string, number>; 'failure-cause': string | null }
+
+export async function getJob(api: string, jobId: string): Promise<JobInfo> {
+  const res = await check(await fetch(`${api}/jobs/${jobId}`), 'job details');
+  return (await res.json()) as JobInfo;
+}
+
+const FINAL = new Set(['FAILED', 'CANCELED', 'FINISHED']);
+
+/** Polls until the job is in `state`; throws if it ends in another final state or on time-out. */
+export async function waitForState(api: string, jobId: string, state: string, timeoutMs: number): Promise<JobInfo> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const job = await getJob(api, jobId);
+    if (job.state === state) return job;
+    if (FINAL.has(job.state)) throw new Error(`job ${jobId} is ${job.state} while waiting for ${state}${job['failure-cause'] ? `: ${job['failure-cause']}` : ''}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for job ${jobId} to be ${state} (it is ${job.state})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** PATCH /jobs/:id?mode=cancel, then wait for CANCELED. */
+export async function cancelJob(api: string, jobId: string, timeoutMs = 60_000): Promise<void> {
+  const res = await fetch(`${api}/jobs/${jobId}?mode=cancel`, { method: 'PATCH' });
+  if (!res.ok && res.status !== 409) throw new Error(`cancel: HTTP ${res.status} ${await res.text()}`);
+  await waitForState(api, jobId, 'CANCELED', timeoutMs);
+}
+
+export interface CheckpointRecord { id: number; status: string; end_to_end_duration: number; state_size?: number; is_savepoint?: boolean }
+export interface CheckpointStats { counts?: Record<string, number>; history?: CheckpointRecord[] }
+
+/** GET /jobs/:id/checkpoints; undefined when the endpoint does not exist (404). */
+export async function getCheckpoints(api: string, jobId: string): Promise<CheckpointStats | undefined> {
+  const res = await fetch(`${api}/jobs/${jobId}/checkpoints`);
+  if (res.status === 404) return undefined;
+  await check(res, 'checkpoints');
+  return (await res.json()) as CheckpointStats;
+}
+
+export interface CheckpointSummary { count: number; avgMs: number; maxMs: number; failed: number; avgStateBytes: number; maxStateBytes: number }
+
+/** Collects completed checkpoints over the run (the history holds only the newest few). */
+export class CheckpointCollector {
+  private readonly completed = new Map<number, CheckpointRecord>();
+  available = false;
+  failed = 0;
+
+  async poll(api: string, jobId: string): Promise<void> {
+    try {
+      const stats = await getCheckpoints(api, jobId);
+      if (!stats) return;
+      this.available = true;
+      this.failed = stats.counts?.failed ?? this.failed;
+      for (const h of stats.history ?? []) {
+        if (h.status === 'COMPLETED' && !h.is_savepoint) this.completed.set(h.id, h);
+      }
+    } catch {
+      // a missed poll only loses statistics
+    }
+  }
+
+  summary(): CheckpointSummary | null {
+    if (!this.available) return null;
+    const done = [...this.completed.values()];
+    if (done.length === 0) return { count: 0, avgMs: NaN, maxMs: NaN, failed: this.failed, avgStateBytes: NaN, maxStateBytes: NaN };
+    const d = done.map((h) => h.end_to_end_duration);
+    const sizes = done.map((h) => h.state_size ?? 0);
+    const avg = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+    return { count: d.length, avgMs: avg(d), maxMs: Math.max(...d), failed: this.failed, avgStateBytes: avg(sizes), maxStateBytes: Math.max(...sizes) };
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * Throughput benchmark of the fraud-detection job against a plain-Node baseline measured in the same run.
+ *
+ *   npm run build && node dist/bench/throughput.js [--quick] [--records N] [--parallelism 1,2] ...
+ *
+ * Loads seeded transactions into Redis streams (timed separately), runs the baseline (a child process),
+ * then the job at each parallelism through an in-process dispatcher, then a live latency phase per
+ * parallelism; prints a markdown table and writes dist/bench-results.json. Every Redis key it writes
+ * starts with `ebbflow-bench-<random>:` and is deleted at the end, also on failure and on SIGINT.
+ * Exit code 0 whether or not the target holds; 1 on wrong alerts, time-outs and other errors.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { startDispatcher, type RunningDispatcher } from '../api/index.js';
+import { parseCents } from '../examples/fraud-detection/job.js';
+import { killBaseline, runBaseline } from './baseline.js';
+import { compareAlerts, deleteByPrefix, loadDataset, newKeyPrefix, readAlerts } from './data.js';
+import { runJobThroughput } from './job-run.js';
+import { runLatency } from './latency.js';
+import { parseBenchOptions } from './options.js';
+import { localRedisPid } from './procs.js';
+import { uploadJar } from './rest.js';
+import { footnotes, renderTable, targetLine, writeJson, type Row } from './report.js';
+
+const log = (s: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
+
+async function main(): Promise<number> {
+  const o = parseBenchOptions();
+  const prefix = newKeyPrefix();
+  const redis = new Redis(o.redisUrl, { maxRetriesPerRequest: 3 });
+  redis.on('error', () => { /* surfaced by the failing command */ });
+  let dispatcher: RunningDispatcher | undefined;
+  let dataDir: string | undefined;
+
+  const abort = new AbortController();
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () => (cleaning ??= (async () => {
+    abort.abort(new Error('benchmark interrupted'));
+    killBaseline();
+    if (dispatcher) await dispatcher.close().catch((err: Error) => log(`closing the dispatcher: ${err.message}`));
+    try {
+      let n = await deleteByPrefix(redis, prefix);
+      // A write in flight when the benchmark was interrupted may land after the first pass.
+      await new Promise((r) => setTimeout(r, 300));
+      n += await deleteByPrefix(redis, prefix);
+      log(`deleted ${n} keys ${prefix}*`);
+    } catch (err) {
+      log(`could not delete keys ${prefix}*: ${(err as Error).message}`);
+    }
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    redis.disconnect();
+  })());
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      log(`${sig}: cleaning up`);
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
+
+  try {
+    await redis.ping();
+    log(`redis ${o.redisUrl}, key prefix ${prefix}, ${o.records} records over ${o.streams} streams, parallelism ${o.parallelisms.join(',')}, ${availableParallelism()} cores`);
+    const ds = await loadDataset(redis, prefix, o, log);
+    const records = ds.txns.length;
+    const rows: Row[] = [];
+
+    // Baseline, in a child process.
+    const baseOut = `${prefix}baseline:alerts`;
+    const redisPid = await localRedisPid(o.redisUrl);
+    log('baseline: plain Node loop in a child process');
+    const b = await runBaseline({
+      redisUrl: o.redisUrl, streams: ds.streams, output: baseOut, windowMs: o.windowMs,
+      maxOutOfOrdernessMs: o.maxOutOfOrdernessMs, thresholdCents: parseCents(o.threshold)!,
+    }, o.timeoutMs);
+    const baseCheck = compareAlerts(await readAlerts(redis, baseOut), ds.expected);
+    if (b.records !== records) throw new Error(`baseline read ${b.records} entries, ${records} were written`);
+    const baseRate = records / b.seconds;
+    log(`baseline: ${b.seconds.toFixed(2)} s, ${Math.round(baseRate)} records/s, alerts ${baseCheck.ok ? 'ok' : `WRONG (${baseCheck.reason})`}`);
+    rows.push({
+      run: 'baseline (plain Node loop)', parallelism: null, records, seconds: b.seconds, recordsPerSecond: baseRate, vsBaseline: null,
+      cpuSeconds: b.cpuSeconds, recordsPerCpuSecond: records / b.cpuSeconds, latencyMs: null, peakRssMb: { process: b.peakRssMb },
+      rssLastToSecondQuarter: b.rssLastToSecondQuarter, checkpoints: null, alertsOk: baseCheck.ok, alertsCheck: baseCheck.reason,
+      details: { alerts: b.alerts },
+    });
+
+    // The job, through an in-process dispatcher.
+    dataDir = mkdtempSync(join(tmpdir(), 'ebbflow-bench-'));
+    dispatcher = await startDispatcher({ host: '127.0.0.1', port: 0, redisUrl: o.redisUrl, dataDir, keyPrefix: `${prefix}ebbflow:`, logLevel: 'silent' });
+    const bundle = fileURLToPath(new URL('../examples/fraud-detection.mjs', import.meta.url));
+    const jarId = await uploadJar(dispatcher.url, bundle);
+    log(`dispatcher ${dispatcher.url}, data dir ${dataDir}, jar ${jarId}`);
+
+    for (const p of o.parallelisms) for (const cp of o.checkpointing) {
+      const flinkConfiguration = cp === 'off' ? { 'execution.checkpointing.interval': '0' } : undefined;
+      const j = await runJobThroughput({
+        api: dispatcher.url, jarId, redis, redisUrl: o.redisUrl, redisPid, inputs: ds.streams, output: `${prefix}job-p${p}-cp-${cp}:alerts`,
+        parallelism: p, expected: ds.expected, windowMs: o.windowMs, maxOutOfOrdernessMs: o.maxOutOfOrdernessMs, threshold: o.threshold, timeoutMs: o.timeoutMs,
+        flinkConfiguration,
+      }, log);
+      const lat = o.latencySeconds > 0
+        ? await runLatency({
+          api: dispatcher.url, jarId, redisUrl: o.redisUrl, prefix, streams: o.streams, parallelism: p, seconds: o.latencySeconds, rate: o.latencyRate,
+          windowMs: o.windowMs, maxOutOfOrdernessMs: o.maxOutOfOrdernessMs, threshold: o.threshold, drainTimeoutMs: Math.min(o.timeoutMs, 120_000), signal: abort.signal,
+          flinkConfiguration,
+        }, log)
+        : undefined;
+      const rate = records / j.seconds;
+      rows.push({
+        run: `job, parallelism ${p}${cp === 'off' ? ', checkpointing off' : ''}`, parallelism: p, checkpointing: cp === 'on', records, seconds: j.seconds, recordsPerSecond: rate, vsBaseline: rate / baseRate,
+        cpuSeconds: j.cpuSeconds, recordsPerCpuSecond: records / j.cpuSeconds,
+        latencyMs: lat ? { p50: lat.p50, p90: lat.p90, p99: lat.p99, max: lat.max, alerts: lat.alerts, ok: lat.alertsOk } : null,
+        peakRssMb: { jobMaster: j.memory.jobMasterPeakMb, maxTaskManager: j.memory.taskManagerPeakMb },
+        rssLastToSecondQuarter: j.memory.lastToSecondQuarter, startupSeconds: j.startupSeconds, checkpoints: j.checkpoints, alertsOk: j.alertsOk, alertsCheck: j.alertsCheck,
+        details: { throughput: { ...j, memory: { ...j.memory } }, latency: lat },
+      });
+    }
+
+    const target = targetLine(rows);
+    const table = renderTable(rows);
+    const notes = footnotes({ windowMs: o.windowMs, ooo: o.maxOutOfOrdernessMs, latencySeconds: o.latencySeconds, latencyRate: o.latencyRate, cores: availableParallelism() });
+    process.stdout.write(`\n${table}\n\n${target.text}\n\n${notes}\n`);
+    writeJson(o.jsonOut, {
+      date: new Date().toISOString(), node: process.version, cores: availableParallelism(), options: o,
+      dataset: { records, expectedAlerts: ds.expected.length, generateSeconds: ds.generateSeconds, loadSeconds: ds.loadSeconds },
+      target: { text: target.text, holds: target.holds }, rows,
+    });
+    log(`results written to ${o.jsonOut}`);
+    const wrong = rows.filter((r) => !r.alertsOk || (r.latencyMs && !r.latencyMs.ok));
+    if (wrong.length > 0) {
+      log(`wrong alerts in: ${wrong.map((r) => r.run).join(', ')}`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    await cleanup();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    log(`error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    process.exit(1);
+  },
+);
