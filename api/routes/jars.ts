@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type {} from '@fastify/multipart';
 import { BundleRejectedError, type Dispatcher } from '../../dispatcher/index.js';
-import { isTerminal, type JobRecord } from '../../metadata/index.js';
+import type { JobRecord } from '../../metadata/index.js';
 import { UPPER_BOUND_MAX_PARALLELISM } from '../../state/key-groups.js';
 import { basename, dirname, resolve } from 'node:path';
 import { compileJobConfig, JobConfigError } from '../../jobmaster/job-config.js';
@@ -176,7 +176,6 @@ export function jarRoutes(app: FastifyInstance, d: Dispatcher): void {
     await d.submissions.submit(run.jobId);
     const rec = await waitUntilAccepted(d, run.jobId, d.options.runTimeoutMs);
     if (rec?.state === 'FAILED') throw badRequest(`Job ${run.jobId} failed to start: ${rec.failureCause}`);
-    if (rec && isTerminal(rec.state) && rec.state !== 'FINISHED' && rec.state !== 'CANCELED') throw badRequest(`Job ${run.jobId} ended in ${rec.state}`);
     return { jobid: run.jobId };
   });
 }

@@ -26,19 +26,17 @@ export const COMMIT_MARKER_SUFFIX = ':ebbflow-commits';
 const CHUNK = 500;
 
 // KEYS[1] stream, KEYS[2] commit-marker hash. ARGV[1] writer id, ARGV[2] sequence number
-// (checkpoint * 1e6 + chunk), ARGV[3] field count per entry, ARGV[4..] the entries' fields.
+// (checkpoint * 1e6 + chunk), ARGV[3..] the entries, each as its field count followed by its fields.
 // Appends the entries unless the writer's recorded sequence is already >= ARGV[2].
 // Returns the number of entries appended.
 const COMMIT_LUA = `
 local last = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '-1')
-local seq = tonumber(ARGV[2])
-if last >= seq then return 0 end
-local n = tonumber(ARGV[3])
-local count = 0
-for i = 4, #ARGV, n do
-  local e = {}
-  for j = 0, n - 1 do e[#e + 1] = ARGV[i + j] end
-  redis.call('XADD', KEYS[1], '*', unpack(e))
+if last >= tonumber(ARGV[2]) then return 0 end
+local i, count = 3, 0
+while i <= #ARGV do
+  local n = tonumber(ARGV[i])
+  redis.call('XADD', KEYS[1], '*', unpack(ARGV, i + 1, i + n))
+  i = i + n + 1
   count = count + 1
 end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
@@ -47,7 +45,7 @@ return count
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    ebbflowSinkCommit(stream: string, marker: string, writer: string, seq: string, fieldsPerEntry: string, ...fields: string[]): Result<number, Context>;
+    ebbflowSinkCommit(stream: string, marker: string, writer: string, seq: string, ...entries: string[]): Result<number, Context>;
   }
 }
 
@@ -121,7 +119,8 @@ export class RedisStreamSink implements Collector, Flushable, CheckpointedOperat
 
   /** End of a bounded input: nothing will be replayed, so the rest is appended now. */
   async finish(): Promise<void> {
-    const last = [...this.pending, { checkpointId: Number.MAX_SAFE_INTEGER / 1e6 - 1, entries: this.buffer }];
+    // The largest checkpoint id whose sequence numbers (id * 1e6 + chunk) stay exact in Lua's doubles.
+    const last = [...this.pending, { checkpointId: Math.floor(Number.MAX_SAFE_INTEGER / 1e6) - 1, entries: this.buffer }];
     this.pending = [];
     this.buffer = [];
     await this.enqueue(() => this.append(this.writer, last));
@@ -135,18 +134,9 @@ export class RedisStreamSink implements Collector, Flushable, CheckpointedOperat
   private async append(writer: string, batches: Pending[]): Promise<void> {
     const marker = this.options.stream + COMMIT_MARKER_SUFFIX;
     for (const { checkpointId, entries } of batches) {
-      // Entries of one checkpoint may differ in field count; group by count within each chunk.
-      for (let c = 0, chunk = 0; c < entries.length || (c === 0 && chunk === 0); c += CHUNK, chunk++) {
-        const slice = entries.slice(c, c + CHUNK);
-        const width = slice[0]?.length ?? 0;
-        const uniform = slice.every((e) => e.length === width);
-        const seq = String(Math.floor(checkpointId) * 1e6 + chunk);
-        if (slice.length === 0) break;
-        if (uniform) {
-          await this.redis.ebbflowSinkCommit(this.options.stream, marker, writer, seq, String(width), ...slice.flat());
-        } else {
-          throw new Error(`records for ${this.options.stream} map to different numbers of fields; give every record the same fields`);
-        }
+      for (let c = 0, chunk = 0; c < entries.length; c += CHUNK, chunk++) {
+        const args = entries.slice(c, c + CHUNK).flatMap((e) => [String(e.length), ...e]);
+        await this.redis.ebbflowSinkCommit(this.options.stream, marker, writer, String(Math.floor(checkpointId) * 1e6 + chunk), ...args);
       }
     }
   }
