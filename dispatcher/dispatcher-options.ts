@@ -26,6 +26,12 @@ export interface DispatcherOptions {
   slotsPerTaskManager?: number;
   /** Heap cap per TaskManager in MB. @default 512 */
   taskManagerMemoryMb?: number;
+  /**
+   * The local resource provider's capacity: TaskManager processes one job may run at once; requests
+   * beyond it wait (and a rescale that needs more fails after its resource wait timeout).
+   * @default 0 = unlimited (env EBBFLOW_LOCAL_MAX_TASKMANAGERS)
+   */
+  localMaxTaskManagers?: number;
   /** Cancel running jobs when the dispatcher shuts down gracefully. @default true */
   cancelJobsOnClose?: boolean;
   /** Log level for the dispatcher's pino logger. @default 'info' (env EBBFLOW_LOG_LEVEL); 'silent' in tests */
@@ -53,11 +59,13 @@ export function compileDispatcherOptions(o: DispatcherOptions = {}): CompiledDis
     runTimeoutMs: o.runTimeoutMs ?? 30000,
     slotsPerTaskManager: o.slotsPerTaskManager ?? num(env.EBBFLOW_TASKMANAGER_SLOTS) ?? 1,
     taskManagerMemoryMb: o.taskManagerMemoryMb ?? 512,
+    localMaxTaskManagers: o.localMaxTaskManagers ?? num(env.EBBFLOW_LOCAL_MAX_TASKMANAGERS) ?? 0,
     cancelJobsOnClose: o.cancelJobsOnClose ?? true,
     logLevel: o.logLevel ?? env.EBBFLOW_LOG_LEVEL ?? 'info',
   };
   if (!Number.isInteger(c.port) || c.port < 0 || c.port > 65535) throw new RangeError(`port must be 0..65535, got ${c.port}`);
   if (!Number.isInteger(c.maxUploadBytes) || c.maxUploadBytes < 1) throw new RangeError(`maxUploadBytes must be a positive integer, got ${c.maxUploadBytes}`);
+  if (!Number.isInteger(c.localMaxTaskManagers) || c.localMaxTaskManagers < 0) throw new RangeError(`localMaxTaskManagers must be an integer ≥ 0 (0 = unlimited), got ${c.localMaxTaskManagers}`);
   if (!isLoopback(c.host) && !c.token) {
     throw new Error(`refusing to listen on ${c.host} without a token: uploading a bundle runs its code. Set EBBFLOW_TOKEN (or --token), or bind 127.0.0.1`);
   }

@@ -33,7 +33,7 @@ export class Dispatcher {
     this.bundles = new BundleStore({ dir: join(o.dataDir, 'jars'), maxBytes: o.maxUploadBytes });
     this.supervisor = new JobSupervisor({
       registry: this.registry, redisUrl: o.redisUrl, keyPrefix: o.keyPrefix, dataDir: o.dataDir,
-      slotsPerTaskManager: o.slotsPerTaskManager, taskManagerMemoryMb: o.taskManagerMemoryMb, logger: this.log,
+      slotsPerTaskManager: o.slotsPerTaskManager, taskManagerMemoryMb: o.taskManagerMemoryMb, localMaxTaskManagers: o.localMaxTaskManagers, logger: this.log,
     });
     this.submissions = new SubmissionQueue(
       {

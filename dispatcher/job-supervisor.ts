@@ -21,6 +21,7 @@ export interface JobSupervisorOptions {
   dataDir: string;
   slotsPerTaskManager: number;
   taskManagerMemoryMb: number;
+  localMaxTaskManagers: number;
   logger: Logger;
 }
 
@@ -62,7 +63,7 @@ export class JobSupervisor {
     const spec: JobSpec = {
       jobId: rec.id, bundlePath: rec.bundlePath, entryClass: rec.entryClass, programArgs: rec.programArgs, parallelism: rec.parallelism,
       defaultName: rec.name, redisUrl: this.o.redisUrl, keyPrefix: this.o.keyPrefix, dataDir: this.o.dataDir,
-      slotsPerTaskManager: this.o.slotsPerTaskManager, taskManagerMemoryMb: this.o.taskManagerMemoryMb,
+      slotsPerTaskManager: this.o.slotsPerTaskManager, taskManagerMemoryMb: this.o.taskManagerMemoryMb, localMaxTaskManagers: this.o.localMaxTaskManagers,
       configuration: rec.configuration, savepointPath: rec.savepointPath || undefined,
     };
     const log = openSync(logFile, 'a');

@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { SubtaskState, writeMetadata, type SubtaskStateProps } from '../runtime/checkpoint/snapshot-io.js';
 import type { JobGraph } from '../runtime/job-graph.js';
 import { CheckpointStats } from './checkpoint-stats.js';
+import type { JobScale } from './job-scale.js';
 
 export interface CheckpointTarget { executionId: string; vertexId: string }
 
@@ -23,6 +24,15 @@ export interface CoordinatorHooks {
   /** Too many consecutive failures. */
   onFailureLimit(cause: string): void;
   statsChanged(): void;
+  /** The scale a restore from checkpoint `id` resumes at (for a rescale checkpoint, the new one). */
+  scaleFor(id: number): JobScale;
+}
+
+export interface TriggerOptions {
+  /** A checkpoint id and directory taken with `reserve()`. */
+  reserved?: { id: number; dir: string };
+  /** Who must acknowledge, instead of `participants()` (a rescale checkpoint names them). */
+  participants?: { all: CheckpointTarget[]; sources: CheckpointTarget[] };
 }
 
 export interface CoordinatorOptions {
@@ -59,6 +69,9 @@ export class CheckpointCoordinator {
   private consecutiveFailures = 0;
   private readonly completed: Array<{ id: number; path: string }> = [];
   private latestPath: string | undefined;
+  /** Bytes of keyed state per key group (per vertex) in the latest completed checkpoint. */
+  private keyGroupBytes = new Map<string, Float64Array>();
+  private latestStateBytes = 0;
 
   constructor(private readonly o: CoordinatorOptions, private readonly hooks: CoordinatorHooks) {}
 
@@ -72,6 +85,23 @@ export class CheckpointCoordinator {
 
   /** Where a restart restores from: the newest completed checkpoint or savepoint. */
   latest(): string | undefined { return this.latestPath; }
+
+  /** Bytes of keyed state per key group of each keyed vertex, and in total, as of the latest completed checkpoint. */
+  stateSizes(): { perKeyGroup: Map<string, Float64Array>; total: number } {
+    return { perKeyGroup: this.keyGroupBytes, total: this.latestStateBytes };
+  }
+
+  /** Takes the next checkpoint id and directory for a checkpoint the caller prepares before triggering it. */
+  reserve(): { id: number; dir: string } {
+    const id = this.nextId++;
+    return { id, dir: join(this.o.baseDir, `chk-${id}`) };
+  }
+
+  /** Resolves once no checkpoint is in progress (or after the checkpoint timeout). */
+  async idle(): Promise<void> {
+    const deadline = Date.now() + this.o.timeoutMs;
+    while (this.pending && Date.now() < deadline) await this.pending.settled;
+  }
 
   start(): void {
     if (this.o.intervalMs <= 0 || this.timer) return;
@@ -87,18 +117,17 @@ export class CheckpointCoordinator {
   }
 
   /** Starts a checkpoint (or savepoint); resolves with its directory once complete. */
-  async trigger(isSavepoint: boolean, targetDir?: string): Promise<string> {
+  async trigger(isSavepoint: boolean, targetDir?: string, opts: TriggerOptions = {}): Promise<string> {
     // A savepoint waits for the checkpoint in progress (one at a time); a periodic one is skipped.
-    const deadline = Date.now() + this.o.timeoutMs;
-    while (isSavepoint && this.pending && Date.now() < deadline) await this.pending.settled;
+    if (isSavepoint || opts.reserved) await this.idle();
     if (this.pending) throw new Error(`checkpoint ${this.pending.id} is still in progress; try again`);
-    const parts = this.hooks.participants();
+    const parts = opts.participants ?? this.hooks.participants();
     if (!parts) throw new Error('not every subtask is running; the job cannot take a checkpoint now');
-    const id = this.nextId++;
+    const id = opts.reserved?.id ?? this.nextId++;
     const timestamp = Date.now();
-    const dir = isSavepoint
+    const dir = opts.reserved?.dir ?? (isSavepoint
       ? join(targetDir ?? this.o.savepointDir, `savepoint-${this.o.jobId.slice(0, 6)}-${timestamp.toString(16)}${id}`)
-      : join(this.o.baseDir, `chk-${id}`);
+      : join(this.o.baseDir, `chk-${id}`));
     this.stats.started(id, isSavepoint, parts.all.length, timestamp);
     let settle!: () => void;
     const settled = new Promise<void>((r) => { settle = r; });
@@ -163,10 +192,30 @@ export class CheckpointCoordinator {
     }
   }
 
+  private measureState(vertices: Array<{ vertexId: string; subtasks: SubtaskStateProps[] }>): void {
+    const K = this.o.graph.maxParallelism;
+    this.keyGroupBytes = new Map();
+    this.latestStateBytes = 0;
+    for (const v of vertices) {
+      const bytes = new Float64Array(K);
+      let any = false;
+      for (const st of v.subtasks) {
+        for (const e of st.keyGroupIndex ?? []) {
+          bytes[e.keyGroup ?? 0]! += e.length ?? 0;
+          this.latestStateBytes += e.length ?? 0;
+          any = true;
+        }
+      }
+      if (any) this.keyGroupBytes.set(v.vertexId, bytes);
+    }
+  }
+
   private async complete(p: Pending): Promise<void> {
     clearTimeout(p.timer);
+    const scale = this.hooks.scaleFor(p.id);
     const vertices = this.o.graph.vertices.map((v) => ({
-      vertexId: v.id, name: v.name, parallelism: v.parallelism,
+      vertexId: v.id, name: v.name, parallelism: scale.get(v.id)?.parallelism ?? v.parallelism,
+      keyGroupOwners: scale.get(v.id)?.owners ? Array.from(scale.get(v.id)!.owners!) : [],
       subtasks: [...p.acks].filter(([exec]) => p.expected.get(exec) === v.id).map(([, s]) => s).sort((a, b) => (a.subtaskIndex ?? 0) - (b.subtaskIndex ?? 0)),
     }));
     let size: number;
@@ -183,6 +232,7 @@ export class CheckpointCoordinator {
     this.pending = undefined;
     this.consecutiveFailures = 0;
     this.latestPath = p.dir;
+    this.measureState(vertices);
     this.stats.completed(p.id, p.dir, size);
     this.hooks.notifyComplete(p.id);
     p.resolve(p.dir);

@@ -1,11 +1,15 @@
 /**
  * Deployment descriptors: slot i of the pool hosts subtask i of every vertex
- * (slot sharing); each descriptor names the consumers of every output edge.
+ * (slot sharing); each descriptor names the consumers of every output edge and,
+ * for keyed consumers, their key-group table. A rescale's prepare messages are
+ * built the same way from the scale after the rescale.
  */
 import type { ebbflow } from '../proto/generated/rpc.js';
 import { Partitioning } from '../rpc/index.js';
-import type { JobGraph } from '../runtime/job-graph.js';
-import type { ExecutionGraph } from './execution-graph.js';
+import { rangesOf } from '../state/key-group-assignment.js';
+import type { JobGraph, JobVertex } from '../runtime/job-graph.js';
+import type { Execution, ExecutionGraph } from './execution-graph.js';
+import type { JobScale } from './job-scale.js';
 import type { RegisteredTaskManager } from './task-manager-pool.js';
 
 export interface DeploymentContext {
@@ -13,47 +17,80 @@ export interface DeploymentContext {
   bundlePath: string;
   entryClass: string;
   programArgs: string[];
+  planParallelism: number;
   checkpointing: boolean;
   restorePath: string;
   attempt: number;
 }
 
-/** Assigns executions to slots; returns false when there are not enough slots. */
-export function assignSlots(graph: ExecutionGraph, slots: Array<{ tm: RegisteredTaskManager; slot: number }>, parallelism: number): boolean {
-  if (slots.length < parallelism) return false;
-  for (const e of graph.all()) {
-    const target = slots[e.subtaskIndex]!;
-    e.resourceId = target.tm.resourceId;
-    e.slotIndex = target.slot;
-    graph.setState(e.id, 'SCHEDULED');
-  }
+export interface Slot { resourceId: string; slot: number }
+
+/** Assigns every execution to slot `subtaskIndex`; returns false when there are not enough slots. */
+export function assignSlots(graph: ExecutionGraph, slots: Array<{ tm: RegisteredTaskManager; slot: number }>, needed: number): boolean {
+  if (slots.length < needed) return false;
+  for (const e of graph.all()) place(graph, e, { resourceId: slots[e.subtaskIndex]!.tm.resourceId, slot: slots[e.subtaskIndex]!.slot });
   return true;
 }
 
-/** One DeployTask per execution, consumers first so their input gates exist early. */
-export function deploymentDescriptors(plan: JobGraph, graph: ExecutionGraph, tms: Map<string, RegisteredTaskManager>, ctx: DeploymentContext): Array<{ tm: RegisteredTaskManager; deploy: ebbflow.rpc.DeployTask.$Properties }> {
-  const vertexIndex = new Map(plan.vertices.map((v, i) => [v.id, i]));
-  const location = (vertexId: string) => graph.ofVertex(vertexId).map((x) => {
-    const tm = tms.get(x.resourceId!)!;
-    return { subtaskIndex: x.subtaskIndex, resourceId: tm.resourceId, dataHost: tm.dataHost, dataPort: tm.dataPort };
-  });
-  const order = [...graph.all()].sort((a, b) => vertexIndex.get(b.vertexId)! - vertexIndex.get(a.vertexId)!);
-  return order.map((e) => {
-    const vertex = plan.vertices[vertexIndex.get(e.vertexId)!]!;
+export function place(graph: ExecutionGraph, e: Execution, slot: Slot): void {
+  e.resourceId = slot.resourceId;
+  e.slotIndex = slot.slot;
+  graph.setState(e.id, 'SCHEDULED');
+}
+
+type Tms = Map<string, RegisteredTaskManager>;
+
+function outputGates(plan: JobGraph, graph: ExecutionGraph, tms: Tms, scale: JobScale, vertex: JobVertex): ebbflow.rpc.OutputGate.$Properties[] {
+  return plan.edges.filter((ed) => ed.source === vertex.id).map((ed) => ({
+    edgeId: ed.id, targetVertexId: ed.target, partitioning: Partitioning[ed.partitioning],
+    consumers: graph.ofVertex(ed.target).filter((x) => !x.retiring).map((x) => {
+      const tm = tms.get(x.resourceId!);
+      if (!tm) throw new Error(`subtask ${x.subtaskIndex} of vertex ${ed.target} has no TaskManager`);
+      return { subtaskIndex: x.subtaskIndex, resourceId: tm.resourceId, dataHost: tm.dataHost, dataPort: tm.dataPort };
+    }),
+    keyGroupOwners: ed.partitioning === 'HASH' ? Array.from(scale.get(ed.target)!.owners!) : [],
+  }));
+}
+
+function inputGates(plan: JobGraph, scale: JobScale, vertex: JobVertex): ebbflow.rpc.InputGate.$Properties[] {
+  return plan.edges.filter((ed) => ed.target === vertex.id).map((ed) => ({
+    edgeId: ed.id, sourceVertexId: ed.source, producerCount: ed.partitioning === 'FORWARD' ? 1 : scale.get(ed.source)!.parallelism,
+  }));
+}
+
+function keyGroups(scale: JobScale, vertexId: string, index: number) {
+  const owners = scale.get(vertexId)!.owners;
+  return owners ? rangesOf(owners, index) : [];
+}
+
+const vertexOf = (plan: JobGraph, id: string) => plan.vertices.find((v) => v.id === id)!;
+
+/** One DeployTask per execution in `which` (default: all), consumers first so their input gates exist early. */
+export function deploymentDescriptors(
+  plan: JobGraph, graph: ExecutionGraph, tms: Tms, scale: JobScale, ctx: DeploymentContext, which: Execution[] = graph.all(), loadAfterCheckpoint = 0,
+): Array<{ tm: RegisteredTaskManager; deploy: ebbflow.rpc.DeployTask.$Properties }> {
+  const order = new Map(plan.vertices.map((v, i) => [v.id, i]));
+  return [...which].sort((a, b) => order.get(b.vertexId)! - order.get(a.vertexId)!).map((e) => {
+    const vertex = vertexOf(plan, e.vertexId);
     return {
       tm: tms.get(e.resourceId!)!,
       deploy: {
-        jobId: ctx.jobId, executionId: e.id, vertexId: vertex.id, subtaskIndex: e.subtaskIndex, parallelism: vertex.parallelism,
+        jobId: ctx.jobId, executionId: e.id, vertexId: vertex.id, subtaskIndex: e.subtaskIndex, parallelism: scale.get(vertex.id)!.parallelism,
         maxParallelism: plan.maxParallelism, slotIndex: e.slotIndex, bundlePath: ctx.bundlePath, entryClass: ctx.entryClass,
         programArgs: ctx.programArgs, attempt: ctx.attempt, checkpointing: ctx.checkpointing, restorePath: ctx.restorePath,
-        outputs: plan.edges.filter((ed) => ed.source === vertex.id).map((ed) => ({
-          edgeId: ed.id, targetVertexId: ed.target, partitioning: Partitioning[ed.partitioning], consumers: location(ed.target),
-        })),
-        inputs: plan.edges.filter((ed) => ed.target === vertex.id).map((ed) => ({
-          edgeId: ed.id, sourceVertexId: ed.source,
-          producerCount: ed.partitioning === 'FORWARD' ? 1 : plan.vertices[vertexIndex.get(ed.source)!]!.parallelism,
-        })),
+        planParallelism: ctx.planParallelism, loadAfterCheckpoint,
+        outputs: outputGates(plan, graph, tms, scale, vertex), inputs: inputGates(plan, scale, vertex), keyGroups: keyGroups(scale, vertex.id, e.subtaskIndex),
       },
     };
   });
+}
+
+/** The configuration execution `e` switches to at the rescale barrier `checkpointId`. */
+export function rescaleDescriptor(plan: JobGraph, graph: ExecutionGraph, tms: Tms, scale: JobScale, e: Execution, checkpointId: number, directory: string): ebbflow.rpc.PrepareRescale.$Properties {
+  const vertex = vertexOf(plan, e.vertexId);
+  if (e.retiring) return { executionId: e.id, checkpointId, directory, retire: true };
+  return {
+    executionId: e.id, checkpointId, directory, retire: false, parallelism: scale.get(vertex.id)!.parallelism,
+    keyGroups: keyGroups(scale, vertex.id, e.subtaskIndex), outputs: outputGates(plan, graph, tms, scale, vertex), inputs: inputGates(plan, scale, vertex),
+  };
 }

@@ -30,6 +30,19 @@ export interface JobConfig {
   heartbeatTimeoutMs: number;
   /** `heartbeat.interval` @default 1000 */
   heartbeatIntervalMs: number;
+  /**
+   * `jobmanager.adaptive-scheduler.resource-wait-timeout`: how long a start, restart or rescale waits for
+   * the TaskManagers it needs before it fails. @default the dispatcher's slot request timeout (60 s)
+   */
+  resourceWaitTimeoutMs: number | undefined;
+  /**
+   * `jobmanager.adaptive-scheduler.resource-stabilization-timeout`: with fewer slots than the requirements
+   * ask for but enough for their lower bounds, wait this long for more before running with what there is
+   * (also before scaling back up when slots return). @default 10000
+   */
+  resourceStabilizationTimeoutMs: number;
+  /** `resourcemanager.start-worker.retry-interval`: after a TaskManager is lost, wait before requesting another. @default 0 */
+  workerRetryIntervalMs: number;
 }
 
 export const DEFAULT_JOB_CONFIG: JobConfig = {
@@ -43,6 +56,9 @@ export const DEFAULT_JOB_CONFIG: JobConfig = {
   maxParallelism: undefined,
   heartbeatTimeoutMs: 5000,
   heartbeatIntervalMs: 1000,
+  resourceWaitTimeoutMs: undefined,
+  resourceStabilizationTimeoutMs: 10000,
+  workerRetryIntervalMs: 0,
 };
 
 export class JobConfigError extends Error {
@@ -79,6 +95,8 @@ const KEYS = [
   'restart-strategy.fixed-delay.attempts', 'restart-strategy.fixed-delay.delay', 'restart-strategy.exponential-delay.attempts',
   'restart-strategy.exponential-delay.initial-backoff', 'restart-strategy.exponential-delay.max-backoff',
   'restart-strategy.exponential-delay.backoff-multiplier', 'pipeline.max-parallelism', 'heartbeat.timeout', 'heartbeat.interval',
+  'jobmanager.adaptive-scheduler.resource-wait-timeout', 'jobmanager.adaptive-scheduler.resource-stabilization-timeout',
+  'resourcemanager.start-worker.retry-interval',
 ] as const;
 
 /** Validates a `flinkConfiguration` map and applies defaults. */
@@ -123,6 +141,9 @@ export function compileJobConfig(raw: Record<string, unknown> | undefined): JobC
     maxParallelism: get('pipeline.max-parallelism', (k, v) => parseInt(k, v, 1), d.maxParallelism),
     heartbeatTimeoutMs: get('heartbeat.timeout', parseDuration, d.heartbeatTimeoutMs),
     heartbeatIntervalMs: get('heartbeat.interval', parseDuration, d.heartbeatIntervalMs),
+    resourceWaitTimeoutMs: get('jobmanager.adaptive-scheduler.resource-wait-timeout', parseDuration, d.resourceWaitTimeoutMs),
+    resourceStabilizationTimeoutMs: get('jobmanager.adaptive-scheduler.resource-stabilization-timeout', parseDuration, d.resourceStabilizationTimeoutMs),
+    workerRetryIntervalMs: get('resourcemanager.start-worker.retry-interval', parseDuration, d.workerRetryIntervalMs),
   };
 }
 

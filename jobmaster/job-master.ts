@@ -3,33 +3,41 @@
  * ResourceManager: plans the job from the bundle, gets slots, deploys one
  * subtask of every vertex into each slot (slot sharing), runs the checkpoint
  * coordinator, and on a failure restarts every subtask from the latest
- * completed checkpoint as the restart strategy allows (asking the
- * ResourceManager for replacement TaskManagers). Savepoints and stop requests
- * arrive through the job's operation queue in Redis. Every state change is
- * written to the job registry.
+ * completed checkpoint as the restart strategy allows. The job's scale (each
+ * vertex's parallelism and key-group table, job-scale.ts) changes in place
+ * through the ElasticScaler and RescaleCoordinator. Savepoints, stop and
+ * rescale requests arrive through the job's operation queue in Redis. Every
+ * state change is written to the job registry.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { JobException, JobRegistry, JobState } from '../metadata/index.js';
+import type { JobException, JobRegistry, JobState, OperationRecord } from '../metadata/index.js';
 import { EXECUTION_STATES } from '../metadata/index.js';
 import type { ebbflow } from '../proto/generated/rpc.js';
 import type { ResourceManager } from '../resourcemanager/index.js';
 import { ExecutionState, toNumber } from '../rpc/index.js';
-import { readMetadata } from '../runtime/checkpoint/snapshot-io.js';
+import { readMetadata, type MetadataPlain } from '../runtime/checkpoint/snapshot-io.js';
 import { describeError } from '../runtime/errors.js';
 import { planJob, type JobPlan } from '../runtime/plan.js';
 import { CheckpointCoordinator } from './checkpoint-coordinator.js';
-import { assignSlots, deploymentDescriptors } from './deployment.js';
+import { assignSlots, deploymentDescriptors, type Slot } from './deployment.js';
+import { ElasticScaler, type ScaleRequest } from './elastic-scaler.js';
 import { ExecutionGraph } from './execution-graph.js';
 import { restartDelay } from './job-config.js';
+import {
+  defaultRequirements, fitRequirements, planScale, scaleOfCheckpoint, slotsNeeded, uniformParallelism, vertexLimits,
+  type JobScale, type ResourceRequirements, type VertexLimits,
+} from './job-scale.js';
 import type { CompiledJobSpec } from './job-spec.js';
 import { OperationRunner } from './operation-runner.js';
+import { RescaleCoordinator } from './rescale-coordinator.js';
 import { TaskManagerPool, type RegisteredTaskManager } from './task-manager-pool.js';
 
 type Outcome = { state: 'FINISHED' | 'CANCELED' } | { state: 'FAILED'; cause: string };
 type Phase = 'PLANNING' | 'WAITING_FOR_SLOTS' | 'DEPLOYING' | 'RUNNING' | 'RESTARTING' | 'ENDING';
+const ENDED = ['FINISHED', 'CANCELED', 'FAILED'];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -37,6 +45,11 @@ export class JobMaster {
   private readonly jobMasterId = randomBytes(16).toString('hex');
   private plan!: JobPlan;
   private graph!: ExecutionGraph;
+  private limits!: VertexLimits;
+  /** The scale deployed now. */
+  private scale!: JobScale;
+  /** The scale of the latest completed checkpoint: what a restart resumes from. */
+  private committed!: JobScale;
   private phase: Phase = 'PLANNING';
   private attempt = 0;
   private restarts = 0;
@@ -44,33 +57,38 @@ export class JobMaster {
   private pool!: TaskManagerPool;
   private rm!: ResourceManager;
   private coordinator!: CheckpointCoordinator;
+  private rescaler!: RescaleCoordinator;
+  private scaler!: ElasticScaler;
   private ops: OperationRunner | undefined;
   private slotTimer: NodeJS.Timeout | undefined;
+  private stabilizeTimer: NodeJS.Timeout | undefined;
+  private waitingSince = 0;
   private cancelRequested = false;
   private outcome!: (o: Outcome) => void;
   private readonly outcomePromise = new Promise<Outcome>((resolve) => { this.outcome = resolve; });
   private vertexWrite: NodeJS.Timeout | undefined;
   private statsWrite: NodeJS.Timeout | undefined;
+  private readonly runningWaiters = new Set<() => void>();
 
   constructor(
     private readonly spec: CompiledJobSpec,
     private readonly registry: JobRegistry,
-    private readonly rmFactory: (jobMasterAddress: string) => ResourceManager,
+    private readonly rmFactory: (jobMasterAddress: string, retryIntervalMs: number) => ResourceManager,
     private readonly opsRedis: Redis,
     private readonly log: Logger,
   ) {}
 
   private get config() { return this.spec.config; }
+  private get resourceWaitMs(): number { return this.config.resourceWaitTimeoutMs ?? this.spec.slotRequestTimeoutMs; }
 
   /** Runs the job to a terminal state; resolves with the process exit code. */
   async run(): Promise<number> {
     const id = this.spec.jobId;
-    let restore: { id: number; isSavepoint: boolean } | undefined;
+    let restore: MetadataPlain | undefined;
     try {
       if (this.spec.savepointPath) {
-        const meta = await readMetadata(this.spec.savepointPath);
-        restore = { id: meta.checkpointId, isSavepoint: meta.isSavepoint };
-        this.config.maxParallelism ??= meta.maxParallelism;
+        restore = await readMetadata(this.spec.savepointPath);
+        this.config.maxParallelism ??= restore.maxParallelism;
       }
       this.plan = await planJob({
         bundlePath: this.spec.bundlePath, entryClass: this.spec.entryClass, programArgs: this.spec.programArgs,
@@ -81,40 +99,51 @@ export class JobMaster {
       await this.registry.transition(id, 'FAILED', { failureCause: describeError(err) });
       return 1;
     }
-    this.graph = new ExecutionGraph(this.plan.graph);
+    const graph = this.plan.graph;
+    this.limits = vertexLimits(this.plan);
+    const initial = uniformParallelism(graph, this.limits, this.spec.parallelism);
+    this.committed = restore ? scaleOfCheckpoint(restore, graph, this.limits) : planScale(graph, this.limits, initial);
+    // A savepoint taken at another parallelism is redistributed by the same planner as a rescale.
+    this.scale = planScale(graph, this.limits, initial, this.committed);
+    this.graph = new ExecutionGraph(graph, this.scale, this.limits.caps);
     if (this.cancelRequested) {
-      await this.registry.transition(id, 'CANCELED', { name: this.plan.graph.name });
+      await this.registry.transition(id, 'CANCELED', { name: graph.name });
       return 0;
     }
-    await this.persist('record CREATED', () => this.registry.transition(id, 'CREATED', { name: this.plan.graph.name, maxParallelism: this.plan.graph.maxParallelism, vertices: this.graph.vertexInfo() }));
-    this.log.info({ vertices: this.plan.graph.vertices.map((v) => v.name), restore: this.spec.savepointPath || undefined }, 'job planned');
+    const requirements = defaultRequirements(this.scale);
+    await this.persist('record CREATED', () => this.registry.transition(id, 'CREATED', {
+      name: graph.name, maxParallelism: graph.maxParallelism, vertices: this.graph.vertexInfo(), resourceRequirements: requirements,
+    } as Parameters<JobRegistry['transition']>[2]));
+    this.log.info({ vertices: graph.vertices.map((v) => v.name), restore: this.spec.savepointPath || undefined }, 'job planned');
 
     this.pool = new TaskManagerPool(
       { jobMasterId: this.jobMasterId, heartbeatIntervalMs: this.config.heartbeatIntervalMs, heartbeatTimeoutMs: this.config.heartbeatTimeoutMs, logger: this.log },
       {
         accept: (rid, jobId) => jobId === id && this.phase !== 'ENDING' && this.rm.registered(rid),
-        registered: (tm) => { void this.registry.putTaskManager(this.tmRecord(tm)).catch(() => {}); this.tryDeploy(); },
+        registered: (tm) => { void this.registry.putTaskManager(this.tmRecord(tm)).catch(() => {}); this.tryDeploy(); this.scaler.slotsChanged(); },
         heartbeat: (tm) => { void this.registry.putTaskManager(this.tmRecord(tm)).catch(() => {}); },
         message: (tm, m) => this.onMessage(tm, m),
         lost: (rid, cause) => this.onTaskManagerLost(rid, cause),
       },
     );
     const address = await this.pool.listen();
-    this.rm = this.rmFactory(address);
+    this.rm = this.rmFactory(address, this.config.workerRetryIntervalMs);
     this.coordinator = this.createCoordinator();
-    if (restore) this.coordinator.restoredFrom(restore.id, this.spec.savepointPath, restore.isSavepoint);
+    if (restore) this.coordinator.restoredFrom(restore.checkpointId, this.spec.savepointPath, restore.isSavepoint);
+    this.rescaler = this.createRescaler();
+    this.scaler = this.createScaler(requirements);
     let outcome: Outcome;
     try {
       await this.rm.start({
         onWorkerTerminated: (rid, cause) => {
           if (this.pool.tms.has(rid)) this.pool.lose(rid, cause);
-          else if (this.phase === 'WAITING_FOR_SLOTS') void this.rm.ensureSlots(this.spec.parallelism).catch((err: Error) => this.fail(err.message));
+          else if (this.phase === 'WAITING_FOR_SLOTS') this.rm.ensureSlots(slotsNeeded(this.scaler.desired()));
         },
         onError: (err) => this.fail(`resource manager error: ${err.message}`),
       });
       this.ops = new OperationRunner(this.opsRedis, this.registry, id, (op) => this.runOperation(op), this.log);
       this.ops.start();
-      await this.startAttempt();
+      this.startAttempt();
       outcome = await this.outcomePromise;
     } catch (err) {
       outcome = { state: 'FAILED', cause: describeError(err) };
@@ -124,58 +153,111 @@ export class JobMaster {
 
   private createCoordinator(): CheckpointCoordinator {
     const cfg = this.config;
-    const checkpointing = cfg.checkpointIntervalMs > 0;
     return new CheckpointCoordinator(
       {
         jobId: this.spec.jobId, graph: this.plan.graph, logger: this.log,
         baseDir: join(cfg.checkpointDir ?? join(this.spec.dataDir, 'checkpoints'), this.spec.jobId),
         savepointDir: cfg.savepointDir ?? join(this.spec.dataDir, 'savepoints'),
-        intervalMs: checkpointing ? cfg.checkpointIntervalMs : 0, timeoutMs: cfg.checkpointTimeoutMs, retained: cfg.checkpointsRetained,
+        intervalMs: cfg.checkpointIntervalMs > 0 ? cfg.checkpointIntervalMs : 0, timeoutMs: cfg.checkpointTimeoutMs, retained: cfg.checkpointsRetained,
         tolerableFailures: cfg.tolerableCheckpointFailures,
       },
       {
         participants: () => {
           if (this.phase !== 'RUNNING' || !this.graph.allIn('RUNNING')) return undefined;
           const sources = new Set(this.plan.graph.vertices.filter((v) => v.isSource).map((v) => v.id));
-          const all = this.graph.all().map((e) => ({ executionId: e.id, vertexId: e.vertexId }));
+          const all = this.graph.participants().map((e) => ({ executionId: e.id, vertexId: e.vertexId }));
           return { all, sources: all.filter((t) => sources.has(t.vertexId)) };
         },
         trigger: (s, cid, dir, ts) => {
           const e = this.graph.executions.get(s.executionId);
           this.pool.tms.get(e?.resourceId ?? '')?.rpc.send({ triggerCheckpoint: { executionId: s.executionId, checkpointId: cid, timestamp: ts, directory: dir } });
         },
-        notifyComplete: (cid) => this.pool.broadcast({ checkpointComplete: { checkpointId: cid } }),
+        notifyComplete: (cid) => {
+          this.committed = this.scaleFor(cid);
+          this.pool.broadcast({ checkpointComplete: { checkpointId: cid } });
+        },
         onFailureLimit: (cause) => this.fail(cause),
         statsChanged: () => this.scheduleStatsWrite(),
+        scaleFor: (cid) => this.scaleFor(cid),
       },
     );
   }
 
-  private async startAttempt(): Promise<void> {
-    this.graph = new ExecutionGraph(this.plan.graph);
+  private scaleFor(checkpointId: number): JobScale {
+    return this.rescaler.scaleFor(checkpointId) ?? this.scale;
+  }
+
+  private createRescaler(): RescaleCoordinator {
+    return new RescaleCoordinator({
+      plan: this.plan.graph, limits: this.limits, log: this.log, pool: this.pool, coordinator: this.coordinator,
+      graph: () => this.graph, scale: () => this.scale,
+      adopt: (s) => { this.scale = s; },
+      deployContext: () => this.deployContext(),
+      freeSlots: () => this.freeSlots(),
+      changed: () => { this.scheduleVertexWrite(); this.refreshTaskManagerRecords(); },
+      stepTimeoutMs: this.config.checkpointTimeoutMs,
+    });
+  }
+
+  private createScaler(requirements: ResourceRequirements): ElasticScaler {
+    return new ElasticScaler({
+      plan: this.plan.graph, limits: this.limits, log: this.log,
+      rm: () => this.rm, rescaler: () => this.rescaler, scale: () => this.scale, committed: () => this.committed,
+      slots: () => this.pool.slots().length,
+      running: () => this.phase === 'RUNNING',
+      whenRunning: (ms) => this.whenRunning(ms),
+      restart: (cause) => void this.handleFailure(cause, null),
+      requirementsChanged: (req) => void this.persist('record the resource requirements', () => this.registry.update(this.spec.jobId, { resourceRequirements: req } as never)),
+      releaseIdle: () => this.releaseIdle(),
+      resourceWaitMs: this.resourceWaitMs,
+      stabilizationMs: this.config.resourceStabilizationTimeoutMs,
+    }, requirements);
+  }
+
+  private deployContext() {
+    return {
+      jobId: this.spec.jobId, bundlePath: this.spec.bundlePath, entryClass: this.spec.entryClass, programArgs: this.spec.programArgs,
+      planParallelism: this.spec.parallelism, checkpointing: this.config.checkpointIntervalMs > 0, restorePath: this.coordinator.latest() ?? '', attempt: this.attempt,
+    };
+  }
+
+  private startAttempt(): void {
     this.phase = 'WAITING_FOR_SLOTS';
+    this.waitingSince = Date.now();
     this.scheduleVertexWrite();
+    const desired = this.scaler.desired();
+    this.rm.ensureSlots(slotsNeeded(desired));
     clearTimeout(this.slotTimer);
+    clearTimeout(this.stabilizeTimer);
     this.slotTimer = setTimeout(() => {
-      if (this.phase === 'WAITING_FOR_SLOTS') this.fail(`could not get ${this.spec.parallelism} slot(s) within ${this.spec.slotRequestTimeoutMs} ms from the ${this.rm.driverName} resource manager`);
-    }, this.spec.slotRequestTimeoutMs);
-    await this.rm.ensureSlots(this.spec.parallelism);
+      if (this.phase === 'WAITING_FOR_SLOTS') this.fail(`could not get ${slotsNeeded(desired)} slot(s) within ${this.resourceWaitMs} ms from the ${this.rm.driverName} resource manager (${this.pool.slots().length} available)`);
+    }, this.resourceWaitMs);
+    this.stabilizeTimer = setTimeout(() => this.tryDeploy(), this.config.resourceStabilizationTimeoutMs);
     this.tryDeploy();
   }
 
-  /** Deploys once enough slots registered: slot i hosts subtask i of every vertex. */
+  /**
+   * Deploys once the slots the requirements ask for registered — or, after the stabilization timeout,
+   * with the slots there are if they meet the lower bounds. Slot i hosts subtask i of every vertex.
+   */
   private tryDeploy(): void {
     if (this.phase !== 'WAITING_FOR_SLOTS') return;
-    if (!assignSlots(this.graph, this.pool.slots(), this.spec.parallelism)) return;
+    const slots = this.pool.slots();
+    const desired = this.scaler.desired();
+    let target: Map<string, number> | undefined = slots.length >= slotsNeeded(desired) ? desired : undefined;
+    if (!target && Date.now() - this.waitingSince >= this.config.resourceStabilizationTimeoutMs) {
+      target = fitRequirements(this.plan.graph, this.limits, this.scaler.requirements, slots.length, this.committed);
+    }
+    if (!target) return;
     clearTimeout(this.slotTimer);
+    clearTimeout(this.stabilizeTimer);
+    this.scale = planScale(this.plan.graph, this.limits, target, this.committed, this.coordinator.stateSizes().perKeyGroup);
+    this.graph = new ExecutionGraph(this.plan.graph, this.scale, this.limits.caps);
+    assignSlots(this.graph, slots, slotsNeeded(this.scale));
     this.phase = 'DEPLOYING';
-    const restorePath = this.coordinator.latest() ?? '';
-    if (restorePath) this.log.info({ restorePath, attempt: this.attempt }, 'restoring state');
-    const descriptors = deploymentDescriptors(this.plan.graph, this.graph, this.pool.tms, {
-      jobId: this.spec.jobId, bundlePath: this.spec.bundlePath, entryClass: this.spec.entryClass, programArgs: this.spec.programArgs,
-      checkpointing: this.config.checkpointIntervalMs > 0, restorePath, attempt: this.attempt,
-    });
-    for (const { tm, deploy } of descriptors) tm.rpc.send({ deploy });
+    const ctx = this.deployContext();
+    if (ctx.restorePath) this.log.info({ restorePath: ctx.restorePath, attempt: this.attempt }, 'restoring state');
+    for (const { tm, deploy } of deploymentDescriptors(this.plan.graph, this.graph, this.pool.tms, this.scale, ctx)) tm.rpc.send({ deploy });
     this.scheduleVertexWrite();
   }
 
@@ -192,6 +274,8 @@ export class JobMaster {
         this.coordinator.decline(d.executionId!, toNumber(d.checkpointId), d.reason ?? `declined by ${tm.resourceId}`);
         return;
       }
+      case 'rescalePrepared': this.rescaler.onPrepared(m.rescalePrepared!.executionId ?? '', m.rescalePrepared!.error ?? ''); return;
+      case 'rescaleLoaded': this.rescaler.onLoaded(m.rescaleLoaded!); return;
       default:
     }
   }
@@ -199,17 +283,21 @@ export class JobMaster {
   private onTaskStatus(s: ebbflow.rpc.TaskStatusUpdate.$Properties): void {
     const state = EXECUTION_STATES.find((n) => (ExecutionState as unknown as Record<string, number>)[n] === s.state) ?? 'FAILED';
     const e = this.graph.setState(s.executionId ?? '', state, s.error || undefined);
-    if (!e) return; // an execution of an earlier attempt
+    if (!e) return; // an execution of an earlier attempt, or one a rescale removed
     this.scheduleVertexWrite();
+    this.rescaler.onExecutionState();
     if (this.phase === 'ENDING' || this.phase === 'RESTARTING') return;
     if (state === 'FAILED') {
       const name = this.plan.graph.vertices.find((v) => v.id === e.vertexId)?.name ?? e.vertexId;
-      void this.handleFailure(`subtask ${e.subtaskIndex} of "${name}" failed: ${s.error || 'unknown error'}`, `${name} (${e.subtaskIndex + 1}/${this.spec.parallelism})`);
+      void this.handleFailure(`subtask ${e.subtaskIndex} of "${name}" failed: ${s.error || 'unknown error'}`, `${name} (${e.subtaskIndex + 1}/${this.graph.parallelismOf(e.vertexId)})`);
     } else if (state === 'RUNNING' && this.phase === 'DEPLOYING' && this.graph.allIn('RUNNING', 'FINISHED')) {
       this.phase = 'RUNNING';
       void this.transition('RUNNING');
       this.coordinator.start();
-    } else if (state === 'FINISHED' && this.graph.allIn('FINISHED')) {
+      for (const w of this.runningWaiters) w();
+      this.releaseIdle();
+      this.scaler.slotsChanged();
+    } else if (state === 'FINISHED' && !e.retiring && this.graph.all().every((x) => x.retiring || x.state === 'FINISHED')) {
       this.outcome({ state: 'FINISHED' });
     }
   }
@@ -218,6 +306,7 @@ export class JobMaster {
   private async handleFailure(cause: string, taskName: string | null): Promise<void> {
     if (this.phase === 'ENDING' || this.phase === 'RESTARTING') return;
     this.exceptions.push({ timestamp: Date.now(), cause, taskName, location: null });
+    this.rescaler.abort(`the job is restarting: ${cause}`);
     this.coordinator.stop();
     this.coordinator.abort(`the job is restarting: ${cause}`);
     const delay = restartDelay(this.config.restartStrategy, this.restarts + 1);
@@ -235,7 +324,7 @@ export class JobMaster {
     await sleep(delay);
     if (this.phase !== 'RESTARTING') return;
     this.attempt++;
-    await this.startAttempt().catch((err: Error) => this.fail(err.message));
+    this.startAttempt();
   }
 
   private fail(cause: string): void {
@@ -245,8 +334,11 @@ export class JobMaster {
   private async finish(outcome: Outcome): Promise<number> {
     this.phase = 'ENDING';
     clearTimeout(this.slotTimer);
+    clearTimeout(this.stabilizeTimer);
     this.ops?.stop();
     const id = this.spec.jobId;
+    this.rescaler?.abort(`the job is ending (${outcome.state})`);
+    this.scaler?.stop();
     this.coordinator?.stop();
     this.coordinator?.abort(`the job is ending (${outcome.state})`);
     if (outcome.state === 'CANCELED') await this.persist('record CANCELLING', () => this.registry.transition(id, 'CANCELLING'));
@@ -273,7 +365,7 @@ export class JobMaster {
   private async cancelExecutions(): Promise<void> {
     const graph = this.graph;
     for (const e of graph.all()) {
-      if (['FINISHED', 'CANCELED', 'FAILED'].includes(e.state)) continue;
+      if (ENDED.includes(e.state)) continue;
       const tm = e.resourceId ? this.pool.tms.get(e.resourceId) : undefined;
       if (tm && (e.state === 'RUNNING' || e.state === 'DEPLOYING' || e.state === 'SCHEDULED')) {
         graph.setState(e.id, 'CANCELING');
@@ -284,7 +376,7 @@ export class JobMaster {
     }
     const deadline = Date.now() + 5000;
     while (Date.now() < deadline && graph.all().some((e) => e.state === 'CANCELING')) await sleep(20);
-    for (const e of graph.all()) if (!['FINISHED', 'CANCELED', 'FAILED'].includes(e.state)) graph.setState(e.id, 'CANCELED');
+    for (const e of graph.all()) if (!ENDED.includes(e.state)) graph.setState(e.id, 'CANCELED');
     this.scheduleVertexWrite();
   }
 
@@ -297,19 +389,23 @@ export class JobMaster {
   private onTaskManagerLost(resourceId: string, cause: string): void {
     void this.rm.workerLost(resourceId).catch(() => {});
     void this.registry.removeTaskManager(this.spec.jobId, resourceId).catch(() => {});
-    let hadWork = false;
-    for (const e of this.graph.all()) {
-      if (e.resourceId !== resourceId || ['FINISHED', 'CANCELED', 'FAILED'].includes(e.state)) continue;
-      hadWork = true;
-      this.graph.setState(e.id, this.phase === 'ENDING' || this.phase === 'RESTARTING' ? 'CANCELED' : 'FAILED', cause);
-    }
+    const lost = this.graph.all().filter((e) => e.resourceId === resourceId && !ENDED.includes(e.state));
+    for (const e of lost) this.graph.setState(e.id, this.phase === 'ENDING' || this.phase === 'RESTARTING' ? 'CANCELED' : 'FAILED', cause);
     if (this.phase === 'ENDING') return;
     this.log.warn({ resourceId, cause }, 'TaskManager lost');
-    if (hadWork && (this.phase === 'DEPLOYING' || this.phase === 'RUNNING')) void this.handleFailure(cause, resourceId);
-    else if (this.phase === 'WAITING_FOR_SLOTS') void this.rm.ensureSlots(this.spec.parallelism).catch((err: Error) => this.fail(err.message));
+    if (lost.length && (this.phase === 'DEPLOYING' || this.phase === 'RUNNING')) {
+      // Only subtasks a rescale was adding, before anything switched: that rescale fails, the job goes on.
+      if (this.rescaler.canRollBack() && lost.every((e) => e.added)) this.rescaler.abort(cause);
+      else void this.handleFailure(cause, resourceId);
+    } else if (this.phase === 'WAITING_FOR_SLOTS') this.rm.ensureSlots(slotsNeeded(this.scaler.desired()));
   }
 
-  private async runOperation(op: { id: string; kind: 'savepoint' | 'stop'; targetDirectory: string; cancelJob: boolean }): Promise<{ location: string }> {
+  private async runOperation(op: OperationRecord): Promise<{ location?: string; result?: Record<string, unknown> }> {
+    if ((op.kind as string) === 'rescale') {
+      const r = op as OperationRecord & { parallelism?: number; requirements?: ResourceRequirements };
+      const req: ScaleRequest = r.parallelism ? { parallelism: r.parallelism } : { requirements: r.requirements ?? {} };
+      return { result: await this.scaler.apply(req) as unknown as Record<string, unknown> };
+    }
     if (this.phase !== 'RUNNING') throw new Error(`the job is not running (it is ${this.phase.toLowerCase().replace('_', ' ')}); try again when it runs`);
     // Stopping: no checkpoint may complete after the savepoint, or its output would be published twice.
     if (op.kind === 'stop' || op.cancelJob) this.coordinator.stop();
@@ -326,8 +422,43 @@ export class JobMaster {
     return { location };
   }
 
+  private whenRunning(ms: number): Promise<void> {
+    if (this.phase === 'RUNNING') return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => { this.runningWaiters.delete(done); reject(new Error(`the job did not reach RUNNING within ${ms} ms (it is ${this.phase.toLowerCase().replace(/_/g, ' ')})`)); }, ms);
+      const done = () => { clearTimeout(timer); this.runningWaiters.delete(done); resolve(); };
+      this.runningWaiters.add(done);
+    });
+  }
+
+  /** Slots that host no subtask, in a stable order. */
+  private freeSlots(): Slot[] {
+    const used = new Set(this.graph.all().filter((e) => e.resourceId).map((e) => `${e.resourceId}/${e.slotIndex ?? 0}`));
+    return this.pool.slots().map(({ tm, slot }) => ({ resourceId: tm.resourceId, slot })).filter((s) => !used.has(`${s.resourceId}/${s.slot}`));
+  }
+
+  /** Stops TaskManagers that host no subtask, beyond the slots the requirements ask for. Not a failure. */
+  private releaseIdle(): void {
+    if (this.phase !== 'RUNNING' || this.rescaler.inProgress) return;
+    const busy = new Set(this.graph.all().map((e) => e.resourceId));
+    let slots = this.pool.slots().length;
+    const keep = slotsNeeded(this.scaler.desired());
+    for (const tm of [...this.pool.tms.values()].sort((a, b) => b.resourceId.localeCompare(a.resourceId))) {
+      if (busy.has(tm.resourceId) || slots - tm.slots < keep) continue;
+      slots -= tm.slots;
+      this.log.info({ resourceId: tm.resourceId }, 'releasing an idle TaskManager');
+      this.pool.release(tm.resourceId, 'released: the job no longer needs it');
+      void this.rm.release(tm.resourceId).catch(() => {});
+      void this.registry.removeTaskManager(this.spec.jobId, tm.resourceId).catch(() => {});
+    }
+  }
+
+  private refreshTaskManagerRecords(): void {
+    for (const tm of this.pool.tms.values()) void this.registry.putTaskManager(this.tmRecord(tm)).catch(() => {});
+  }
+
   private async transition(state: JobState): Promise<void> {
-    await this.persist(`record ${state}`, () => this.registry.transition(this.spec.jobId, state, { vertices: this.graph.vertexInfo() }));
+    await this.persist(`record ${state}`, () => this.registry.transition(this.spec.jobId, state, { vertices: this.graph.vertexInfo(), parallelism: slotsNeeded(this.scale) }));
   }
 
   /** Retries a registry write while Redis is away (up to a minute), so no state change is lost. */
@@ -357,7 +488,7 @@ export class JobMaster {
     if (this.vertexWrite) return;
     this.vertexWrite = setTimeout(() => {
       this.vertexWrite = undefined;
-      void this.registry.update(this.spec.jobId, { vertices: this.graph.vertexInfo() }).catch(() => {});
+      void this.registry.update(this.spec.jobId, { vertices: this.graph.vertexInfo(), parallelism: slotsNeeded(this.scale) }).catch(() => {});
     }, 100);
   }
 

@@ -24,6 +24,8 @@ export interface JobSpec {
   taskManagerMemoryMb?: number;
   /** Give up when slots are not available within this time. @default 60000 */
   slotRequestTimeoutMs?: number;
+  /** TaskManager processes the local driver runs at once for this job. @default 0 = unlimited */
+  localMaxTaskManagers?: number;
   /** Flink-style configuration map (`flinkConfiguration` of the run request). */
   configuration?: Record<string, unknown>;
   /** Savepoint (or retained checkpoint) directory to start from. */
@@ -43,6 +45,7 @@ export interface CompiledJobSpec {
   slotsPerTaskManager: number;
   taskManagerMemoryMb: number;
   slotRequestTimeoutMs: number;
+  localMaxTaskManagers: number;
   config: JobConfig;
   savepointPath: string;
 }
@@ -61,6 +64,7 @@ export function compileJobSpec(s: JobSpec): CompiledJobSpec {
     slotsPerTaskManager: s.slotsPerTaskManager ?? 1,
     taskManagerMemoryMb: s.taskManagerMemoryMb ?? 512,
     slotRequestTimeoutMs: s.slotRequestTimeoutMs ?? 60000,
+    localMaxTaskManagers: s.localMaxTaskManagers ?? 0,
     config: compileJobConfig(s.configuration),
     savepointPath: s.savepointPath ?? '',
   };

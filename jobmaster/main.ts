@@ -33,9 +33,9 @@ opsRedis.on('error', () => {});
 const jm = new JobMaster(
   spec,
   registry,
-  (address) => new ResourceManager(
-    new LocalProcessDriver({ logDir: join(spec.dataDir, 'logs', spec.jobId) }),
-    { jobId: spec.jobId, jobMasterAddress: address, profile: { cpuCores: 1, memoryMb: spec.taskManagerMemoryMb, slots: spec.slotsPerTaskManager }, logger: log },
+  (address, retryIntervalMs) => new ResourceManager(
+    new LocalProcessDriver({ logDir: join(spec.dataDir, 'logs', spec.jobId), maxWorkers: spec.localMaxTaskManagers || undefined }),
+    { jobId: spec.jobId, jobMasterAddress: address, profile: { cpuCores: 1, memoryMb: spec.taskManagerMemoryMb, slots: spec.slotsPerTaskManager }, logger: log, retryIntervalMs },
   ),
   opsRedis,
   log,

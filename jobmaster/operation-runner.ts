@@ -17,7 +17,7 @@ export class OperationRunner {
     private readonly redis: Redis,
     private readonly registry: JobRegistry,
     private readonly jobId: string,
-    private readonly execute: (op: OperationRecord) => Promise<{ location: string }>,
+    private readonly execute: (op: OperationRecord) => Promise<{ location?: string; result?: Record<string, unknown> }>,
     private readonly log: Logger,
   ) {}
 
@@ -42,8 +42,8 @@ export class OperationRunner {
       const op = await this.registry.getOperation(this.jobId, popped[1]).catch(() => undefined);
       if (!op) continue;
       try {
-        const { location } = await this.execute(op);
-        await this.registry.completeOperation(this.jobId, op.id, { location });
+        const { location, result } = await this.execute(op);
+        await this.registry.completeOperation(this.jobId, op.id, { location, result } as { location?: string });
       } catch (err) {
         await this.registry.completeOperation(this.jobId, op.id, { failureCause: describeError(err) }).catch(() => {});
       }

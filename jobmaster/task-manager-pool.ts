@@ -93,6 +93,14 @@ export class TaskManagerPool {
     this.events.lost(resourceId, cause);
   }
 
+  /** Lets a TaskManager go on purpose (not a loss): tells it to shut down and forgets it. */
+  release(resourceId: string, reason: string): void {
+    const tm = this.tms.get(resourceId);
+    if (!tm) return;
+    this.tms.delete(resourceId);
+    tm.rpc.send({ shutdown: { reason } });
+  }
+
   private checkHeartbeats(): void {
     const now = Date.now();
     for (const tm of [...this.tms.values()]) {

@@ -34,9 +34,12 @@ export interface DriverEventHandler {
 export interface ResourceManagerDriver {
   readonly name: string;
   initialize(handler: DriverEventHandler): Promise<void>;
-  /** Starts a worker; resolves once it was launched (not yet registered). */
-  requestWorker(spec: WorkerSpec): Promise<void>;
-  /** Stops a worker on purpose; no onWorkerTerminated follows. */
+  /**
+   * Asks for a worker and returns at once: the provider may start it now or later (offers, capacity).
+   * A worker that cannot be started is reported through onWorkerTerminated.
+   */
+  requestWorker(spec: WorkerSpec): void;
+  /** Stops a worker on purpose, or withdraws a request not started yet; no onWorkerTerminated follows. */
   releaseWorker(resourceId: string): Promise<void>;
   /** Stops every worker and frees the driver's resources. */
   terminate(): Promise<void>;

@@ -1,7 +1,10 @@
 /**
  * A job's ResourceManager: turns the JobMaster's slot demand into worker
- * requests to its driver, tracks which workers registered, and releases them.
- * Lives in the job process beside the JobMaster (one RM per job, FLIP-6 style).
+ * requests to its driver, counts workers that are requested but not yet
+ * registered (so a demand is never requested twice), tracks which workers
+ * registered, and releases them. Lives in the job process beside the
+ * JobMaster (one RM per job, FLIP-6 style). Nothing here waits for a worker to
+ * start: the JobMaster learns of new slots when TaskManagers register.
  */
 import type { Logger } from 'pino';
 import type { DriverEventHandler, ResourceManagerDriver, ResourceProfile } from './driver.js';
@@ -11,6 +14,11 @@ export interface ResourceManagerOptions {
   jobMasterAddress: string;
   profile: ResourceProfile;
   logger: Logger;
+  /**
+   * After a worker is lost, wait this long before requesting new ones
+   * (Flink's `resourcemanager.start-worker.retry-interval`). @default 0
+   */
+  retryIntervalMs?: number;
 }
 
 type WorkerState = 'REQUESTED' | 'REGISTERED';
@@ -18,6 +26,9 @@ type WorkerState = 'REQUESTED' | 'REGISTERED';
 export class ResourceManager {
   private readonly workers = new Map<string, WorkerState>();
   private nextIndex = 1;
+  private holdUntil = 0;
+  private deferred: NodeJS.Timeout | undefined;
+  private demand = 0;
 
   constructor(private readonly driver: ResourceManagerDriver, private readonly opts: ResourceManagerOptions) {}
 
@@ -33,16 +44,29 @@ export class ResourceManager {
 
   get driverName(): string { return this.driver.name; }
 
-  /** Requests enough workers that `slots` slots will exist once they register. */
-  async ensureSlots(slots: number): Promise<void> {
-    const per = this.opts.profile.slots;
-    const needed = Math.ceil(slots / per) - this.workers.size;
+  /** Workers requested and not registered yet. */
+  get pendingWorkers(): number { return [...this.workers.values()].filter((s) => s === 'REQUESTED').length; }
+  get registeredWorkers(): number { return [...this.workers.values()].filter((s) => s === 'REGISTERED').length; }
+
+  /**
+   * Makes sure enough workers are requested or registered that `slots` slots will exist, asking
+   * the driver for all missing ones at once. Returns at once; while the retry interval after a
+   * lost worker runs, the requests are made when it ends.
+   */
+  ensureSlots(slots: number): void {
+    this.demand = slots;
+    const wait = this.holdUntil - Date.now();
+    if (wait > 0) {
+      this.deferred ??= setTimeout(() => { this.deferred = undefined; this.ensureSlots(this.demand); }, wait);
+      return;
+    }
+    const needed = Math.ceil(slots / this.opts.profile.slots) - this.workers.size;
     for (let i = 0; i < needed; i++) {
       const index = this.nextIndex++;
       const resourceId = `taskmanager-${String(index).padStart(5, '0')}`;
       this.workers.set(resourceId, 'REQUESTED');
       this.opts.logger.info({ resourceId, profile: this.opts.profile }, 'requesting a TaskManager');
-      await this.driver.requestWorker({ resourceId, index, jobId: this.opts.jobId, jobMasterAddress: this.opts.jobMasterAddress, profile: this.opts.profile });
+      this.driver.requestWorker({ resourceId, index, jobId: this.opts.jobId, jobMasterAddress: this.opts.jobMasterAddress, profile: this.opts.profile });
     }
   }
 
@@ -56,15 +80,27 @@ export class ResourceManager {
   /** A worker the JobMaster gave up on (lost connection, missed heartbeats): forget it and make sure it is gone. */
   async workerLost(resourceId: string): Promise<void> {
     this.workers.delete(resourceId);
+    if (this.opts.retryIntervalMs) this.holdUntil = Date.now() + this.opts.retryIntervalMs;
     await this.driver.releaseWorker(resourceId);
   }
 
+  /** Stops a worker the job no longer needs; not a failure. */
   async release(resourceId: string): Promise<void> {
     this.workers.delete(resourceId);
     await this.driver.releaseWorker(resourceId);
   }
 
+  /** Withdraws the requests not fulfilled yet (a rescale that gave up waiting for them). */
+  async cancelPending(): Promise<void> {
+    clearTimeout(this.deferred);
+    this.deferred = undefined;
+    const pending = [...this.workers].filter(([, s]) => s === 'REQUESTED').map(([id]) => id);
+    for (const id of pending) this.workers.delete(id);
+    await Promise.all(pending.map((id) => this.driver.releaseWorker(id)));
+  }
+
   async stopAll(): Promise<void> {
+    clearTimeout(this.deferred);
     this.workers.clear();
     await this.driver.terminate();
   }

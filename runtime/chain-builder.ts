@@ -12,13 +12,13 @@ import type { SourceReader } from './connectors/source.js';
 import { FanOut, type Collector, type Flushable } from './elements.js';
 import type { JobPlan } from './plan.js';
 import type { ChannelRegistry } from './network/channel-registry.js';
-import { LocalChannelWriter, RemoteChannelWriter, type ChannelWriter } from './network/channel-writer.js';
+import { OutputChannels } from './network/output-channels.js';
 import { RecordWriter, type Partitioner } from './network/record-writer.js';
 import { isCheckpointed, type CheckpointedOperator } from './operators/operator.js';
 import { KeyedProcessOperator } from './operators/keyed-process-operator.js';
 import { FilterOperator, FlatMapOperator, MapOperator } from './operators/simple.js';
 import { TumblingWindowOperator } from './operators/window-operator.js';
-import type { SubtaskSpec } from './subtask-spec.js';
+import type { OutputSpec, SubtaskSpec } from './subtask-spec.js';
 import type { Transformation } from './transformations.js';
 
 export interface Chain {
@@ -27,12 +27,26 @@ export interface Chain {
   /** Sinks and record writers: flushed after every batch. */
   tails: Flushable[];
   writers: RecordWriter[];
+  /** The channel writers behind each record writer, by edge id (an in-place rescale rebuilds them). */
+  channels: Map<string, OutputChannels>;
   /** Everything with state or checkpoint callbacks, source first. */
   checkpointed: CheckpointedOperator[];
 }
 
-/** The channel id of an edge within one execution attempt, so a restarted attempt never sees old data. */
-export const channelId = (edgeId: string, attempt: number): string => `${edgeId}#${attempt}`;
+export { channelId } from './network/channel-registry.js';
+
+/** The partitioner of an output edge; HASH edges route by the consumers' key-group table. */
+export function partitionerFor(plan: JobPlan, out: OutputSpec, maxParallelism: number): Partitioner {
+  const edge = plan.graph.edges.find((e) => e.id === out.edgeId);
+  if (!edge) throw new Error(`unknown output edge ${out.edgeId}`);
+  const marker = plan.transformations[edge.via]!;
+  if (marker.kind === 'keyBy') {
+    const owners = out.owners;
+    if (!owners || owners.length !== maxParallelism) throw new Error(`output edge ${out.edgeId} has no key-group table of length ${maxParallelism}`);
+    return { kind: 'HASH', selector: marker.selector, maxParallelism, owners };
+  }
+  return out.partitioning === 'FORWARD' ? { kind: 'FORWARD' } : { kind: 'REBALANCE' };
+}
 
 export function buildChain(plan: JobPlan, spec: SubtaskSpec, registry: ChannelRegistry, resourceId: string): Chain {
   const vertex = plan.graph.vertices.find((v) => v.id === spec.vertexId);
@@ -41,28 +55,17 @@ export function buildChain(plan: JobPlan, spec: SubtaskSpec, registry: ChannelRe
   const inVertex = new Set(vertex.operators);
   const built = new Map<number, Collector>();
   const writersFor = new Map<number, RecordWriter[]>();
-  const chain: Chain = { head: undefined as unknown as Collector, source: undefined, tails: [], writers: [], checkpointed: [] };
+  const chain: Chain = { head: undefined as unknown as Collector, source: undefined, tails: [], writers: [], channels: new Map(), checkpointed: [] };
 
   for (const out of spec.outputs) {
-    const edge = plan.graph.edges.find((e) => e.id === out.edgeId);
-    if (!edge) throw new Error(`unknown output edge ${out.edgeId}`);
-    const marker = ts[edge.via]!;
-    const forward = out.partitioning === 'FORWARD';
-    // A forward edge connects subtask i to subtask i only, as that consumer's single channel 0.
-    const writers: ChannelWriter[] = [...out.consumers]
-      .filter((c) => !forward || c.subtaskIndex === spec.subtaskIndex)
-      .sort((a, b) => a.subtaskIndex - b.subtaskIndex)
-      .map((c) => {
-        const header = { edgeId: channelId(out.edgeId, spec.attempt), consumer: c.subtaskIndex, producer: forward ? 0 : spec.subtaskIndex };
-        return c.resourceId === resourceId ? new LocalChannelWriter(registry, header) : new RemoteChannelWriter(c.dataHost, c.dataPort, header);
-      });
-    const partitioner: Partitioner = marker.kind === 'keyBy'
-      ? { kind: 'HASH', selector: marker.selector, maxParallelism: spec.maxParallelism }
-      : forward ? { kind: 'FORWARD', index: 0 } : { kind: 'REBALANCE' };
-    const rw = new RecordWriter(writers, partitioner);
+    const partitioner = partitionerFor(plan, out, spec.maxParallelism);
+    const edge = plan.graph.edges.find((e) => e.id === out.edgeId)!;
+    const channels = new OutputChannels({ registry, resourceId, subtaskIndex: spec.subtaskIndex, attempt: spec.attempt });
+    const rw = new RecordWriter(out.edgeId, channels.configure(out).writers, partitioner);
+    chain.channels.set(out.edgeId, channels);
     chain.tails.push(rw);
     chain.writers.push(rw);
-    const from = (marker as { input: number }).input;
+    const from = (ts[edge.via] as { input: number }).input;
     writersFor.set(from, [...(writersFor.get(from) ?? []), rw]);
   }
 

@@ -1,6 +1,14 @@
 /** What a TaskManager needs to run one subtask (decoded from a DeployTask). */
 export interface SubtaskLocation { subtaskIndex: number; resourceId: string; dataHost: string; dataPort: number }
-export interface OutputSpec { edgeId: string; targetVertexId: string; partitioning: 'FORWARD' | 'HASH' | 'REBALANCE'; consumers: SubtaskLocation[] }
+export interface OutputSpec {
+  edgeId: string;
+  targetVertexId: string;
+  partitioning: 'FORWARD' | 'HASH' | 'REBALANCE';
+  consumers: SubtaskLocation[];
+  /** HASH edges: key group → consumer subtask index (the consumers' key-group table). */
+  owners?: Uint16Array | undefined;
+}
+/** `producerCount` producers feed the edge, on channels 0..producerCount-1 (one channel for FORWARD). */
 export interface InputSpec { edgeId: string; sourceVertexId: string; producerCount: number }
 
 export interface SubtaskSpec {
@@ -13,8 +21,28 @@ export interface SubtaskSpec {
   attempt: number;
   outputs: OutputSpec[];
   inputs: InputSpec[];
+  /** Keyed vertices: the key groups this subtask owns, sorted; undefined for vertices without keyed input. */
+  keyGroups: number[] | undefined;
   /** Sinks hold output until checkpoints complete. */
   checkpointing: boolean;
   /** Checkpoint/savepoint directory to restore from, or '' for fresh state. */
   restorePath: string;
+  /**
+   * Added by an in-place rescale at checkpoint N (0 = no): start empty, hold back the records of
+   * owned key groups and load them (and a source its streams) from `restorePath` once N completes.
+   */
+  loadAfterCheckpoint: number;
+}
+
+/** The configuration a running subtask switches to at a rescale barrier. */
+export interface RescaleSpec {
+  checkpointId: number;
+  /** The rescale checkpoint's directory: gained state is read from it once it completes. */
+  directory: string;
+  /** Removed by a scale-down: snapshot, pass the barrier on, publish, end. */
+  retire: boolean;
+  parallelism: number;
+  keyGroups: number[] | undefined;
+  outputs: OutputSpec[];
+  inputs: InputSpec[];
 }

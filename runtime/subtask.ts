@@ -1,27 +1,34 @@
 /**
  * One running subtask: a vertex's operator chain for one subtask index, fed by
- * a source reader or by its input gate. After every batch all tails are
- * flushed, which waits for channel credit (back-pressure) and for sinks.
+ * a source reader or by its input gate (input-processor.ts). After every batch
+ * all tails are flushed, which waits for channel credit (back-pressure) and for
+ * sinks.
  *
  * Checkpoints (aligned barriers): a source subtask injects barrier n between
- * two batches when the JobMaster triggers it; a subtask with inputs stops
- * taking data from each channel once that channel's barrier n arrived (the
- * batches are parked and keep their credit), and when every channel has
- * delivered it, snapshots its operators, forwards the barrier and then replays
- * what it parked. Snapshot values are serialized synchronously; files are
- * written asynchronously while processing goes on.
+ * two batches when the JobMaster triggers it; a subtask with inputs snapshots
+ * once barrier n arrived on every channel. Snapshot values are serialized
+ * synchronously; files are written asynchronously while processing goes on.
+ *
+ * In-place rescale (rescale.ts): the JobMaster prepares the configuration to
+ * switch to at barrier n. There, after snapshotting and passing the barrier on,
+ * the subtask switches its outputs, input producers, key groups and source
+ * streams, and loads what it gained once checkpoint n completes — or, removed
+ * by a scale-down, publishes what checkpoint n covers and ends.
  */
 import { serialize } from 'node:v8';
-import { keyGroupRangeForSubtask } from '../state/key-groups.js';
+import { rangesOf } from '../state/key-group-assignment.js';
+import type { KeyGroupRange } from '../state/key-groups.js';
 import { readMetadata, readVertexState, SubtaskState, writeSubtaskState, type KeyedStateBlob } from './checkpoint/snapshot-io.js';
 import { buildChain, channelId, type Chain } from './chain-builder.js';
 import { describeError } from './errors.js';
-import { BARRIER, END, IDLE, RECORD, WATERMARK, type StreamElement } from './elements.js';
+import { InputProcessor } from './input-processor.js';
 import type { JobPlan } from './plan.js';
 import type { ChannelRegistry } from './network/channel-registry.js';
-import type { SubtaskSpec } from './subtask-spec.js';
+import { Rescaler, type RescaleStats } from './rescale.js';
+import type { RescaleSpec, SubtaskSpec } from './subtask-spec.js';
 
-export type { SubtaskSpec, SubtaskLocation, OutputSpec, InputSpec } from './subtask-spec.js';
+export type { SubtaskSpec, SubtaskLocation, OutputSpec, InputSpec, RescaleSpec } from './subtask-spec.js';
+export type { RescaleStats } from './rescale.js';
 
 export interface CheckpointAck { checkpointId: number; subtaskState: Uint8Array; alignmentMs: number; syncMs: number; asyncMs: number }
 
@@ -31,11 +38,11 @@ export interface SubtaskServices {
   resourceId: string;
   acknowledge(ack: CheckpointAck): void;
   decline(checkpointId: number, reason: string): void;
+  /** After a rescale barrier: switched, and everything gained is loaded. */
+  rescaled(stats: RescaleStats): void;
 }
 
 export type SubtaskOutcome = 'FINISHED' | 'CANCELED';
-
-interface Parked { channel: number; elements: StreamElement[] }
 
 export class Subtask {
   private cancelled = false;
@@ -43,33 +50,40 @@ export class Subtask {
   private readonly triggers: Array<{ id: number; dir: string }> = [];
   private failure: Error | undefined;
   private commitChain: Promise<void> = Promise.resolve();
+  private lastCompleted = 0;
+  private readonly completionWaiters = new Set<() => void>();
+  readonly rescaler: Rescaler;
 
-  constructor(private readonly plan: JobPlan, private readonly spec: SubtaskSpec, private readonly services: SubtaskServices) {}
+  constructor(private readonly plan: JobPlan, private spec: SubtaskSpec, private readonly services: SubtaskServices) {
+    this.rescaler = new Rescaler(plan, spec, services, (err) => this.failWith(err));
+  }
 
-  /** Runs until the input ends (FINISHED) or `cancel` is called (CANCELED); rejects on failure. */
+  /** Runs until the input ends (FINISHED), it is retired by a rescale (FINISHED) or `cancel` is called (CANCELED); rejects on failure. */
   async run(): Promise<SubtaskOutcome> {
     const chain = (this.chain = buildChain(this.plan, this.spec, this.services.registry, this.services.resourceId));
     try {
-      if (this.spec.restorePath) await this.restore(chain);
+      if (this.spec.loadAfterCheckpoint > 0) this.rescaler.startAsAdded(chain, this.lastCompleted);
+      else if (this.spec.restorePath) await this.restore(chain);
       if (chain.source) await this.runSource(chain);
       else await this.runInputs(chain);
+      if (this.rescaler.retiredAt) await this.retire();
       await this.commitChain;
       if (this.failure) throw this.failure;
       return this.cancelled ? 'CANCELED' : 'FINISHED';
     } finally {
       for (const t of chain.tails) await t.close().catch(() => {});
       await chain.source?.close().catch(() => {});
-      for (const i of this.spec.inputs) this.services.registry.release(channelId(i.edgeId, this.spec.attempt), this.spec.subtaskIndex);
+      this.releaseInputs();
     }
   }
 
-  private get keyGroups() {
-    return keyGroupRangeForSubtask(this.spec.maxParallelism, this.spec.parallelism, this.spec.subtaskIndex);
+  private releaseInputs(): void {
+    for (const i of this.spec.inputs) this.services.registry.release(channelId(i.edgeId, this.spec.attempt), this.spec.subtaskIndex);
   }
 
   private async restore(chain: Chain): Promise<void> {
     const meta = await readMetadata(this.spec.restorePath);
-    const restored = await readVertexState(this.spec.restorePath, meta, this.spec.vertexId, this.keyGroups);
+    const restored = await readVertexState(this.spec.restorePath, meta, this.spec.vertexId, new Set(this.spec.keyGroups ?? []));
     for (const op of chain.checkpointed) {
       const keyed = restored.keyed.get(op.operatorId);
       if (keyed && op.restoreKeyedState) for (const [kg, v] of keyed) op.restoreKeyedState(kg, v);
@@ -83,24 +97,39 @@ export class Subtask {
     if (this.failure) throw this.failure;
   }
 
+  private failWith(err: Error): void {
+    this.failure ??= err;
+    this.cancel();
+  }
+
   /** Called by the TaskManager for source subtasks; the barrier goes in between two batches. */
   triggerCheckpoint(id: number, dir: string): void {
     if (!this.chain?.source) { this.services.decline(id, 'not a source subtask'); return; }
     this.triggers.push({ id, dir });
   }
 
-  /** A checkpoint completed: sinks publish its output. Failures fail the subtask. */
+  /** The JobMaster's rescale plan for this subtask, applied when barrier `r.checkpointId` passes. */
+  prepareRescale(r: RescaleSpec): void {
+    if (this.cancelled) throw new Error('the subtask is being cancelled');
+    this.rescaler.prepare(r);
+  }
+
+  /** A checkpoint completed: sinks publish its output; state gained at that checkpoint can be loaded. */
   notifyCheckpointComplete(id: number): void {
+    this.lastCompleted = Math.max(this.lastCompleted, id);
     const ops = this.chain?.checkpointed.filter((o) => o.notifyCheckpointComplete) ?? [];
     for (const op of ops) {
       this.commitChain = this.commitChain.then(() => op.notifyCheckpointComplete!(id)).catch((err: Error) => {
-        this.failure ??= new Error(`committing checkpoint ${id} failed: ${err.message}`, { cause: err });
-        this.cancel();
+        this.failWith(new Error(`committing checkpoint ${id} failed: ${err.message}`, { cause: err }));
       });
     }
+    if (this.chain) this.rescaler.checkpointCompleted(id);
+    for (const w of this.completionWaiters) w();
   }
 
   private async checkpoint(chain: Chain, id: number, dir: string, alignmentMs: number): Promise<void> {
+    // State still being loaded after a rescale must be in place before it can be snapshotted.
+    await this.rescaler.settle(chain);
     const t0 = Date.now();
     const blobs: KeyedStateBlob[] = [];
     const operatorStates: Record<number, unknown> = {};
@@ -116,32 +145,45 @@ export class Subtask {
       throw err;
     }
     const opBytes = serialize(operatorStates);
+    const owned: KeyGroupRange[] = this.ownedRanges();
     blobs.sort((a, b) => a.keyGroup - b.keyGroup || a.operatorId - b.operatorId);
     for (const w of chain.writers) w.barrier(id, dir);
     await this.flush(chain);
     const syncMs = Date.now() - t0;
     const file = `${this.spec.vertexId}-${this.spec.subtaskIndex}.state`;
     // The asynchronous part: processing goes on while the file is written.
-    void writeSubtaskState(dir, file, this.spec.subtaskIndex, this.keyGroups, blobs, opBytes).then(
+    void writeSubtaskState(dir, file, this.spec.subtaskIndex, owned, blobs, opBytes).then(
       (state) => this.services.acknowledge({ checkpointId: id, subtaskState: SubtaskState.encode(state).finish(), alignmentMs, syncMs, asyncMs: Date.now() - t0 - syncMs }),
       (err: Error) => this.services.decline(id, `writing state of subtask ${this.spec.subtaskIndex} to ${dir} failed: ${err.message}`),
     );
+    // A rescale prepared for this barrier takes effect now: everything after it uses the new configuration.
+    const next = this.rescaler.switchAt(id, chain, this.input);
+    if (next) this.spec = next;
+  }
+
+  private ownedRanges(): KeyGroupRange[] {
+    const kgs = this.spec.keyGroups;
+    if (!kgs?.length) return [];
+    const table = new Uint16Array(this.spec.maxParallelism).fill(1);
+    for (const kg of kgs) table[kg] = 0;
+    return rangesOf(table, 0);
   }
 
   private async runSource(chain: Chain): Promise<void> {
     const source = chain.source!;
     await source.open();
-    while (!this.cancelled) {
+    while (!this.stopped()) {
+      await this.rescaler.applyIfLoaded(chain);
       const more = await source.pollNext(chain.head);
       if (this.cancelled) return;
       await this.flush(chain);
-      while (this.triggers.length && !this.cancelled) {
+      while (this.triggers.length && !this.stopped()) {
         const t = this.triggers.shift()!;
         await this.checkpoint(chain, t.id, t.dir, 0);
       }
       if (!more) break;
     }
-    if (this.cancelled) return;
+    if (this.stopped()) return;
     chain.head.end();
     await this.finish(chain);
   }
@@ -156,76 +198,50 @@ export class Subtask {
     }
   }
 
+  private input: InputProcessor | undefined;
+
   private async runInputs(chain: Chain): Promise<void> {
     const input = this.spec.inputs[0];
     if (!input) throw new Error('a non-source vertex needs an input');
     const gate = this.services.registry.gate(channelId(input.edgeId, this.spec.attempt), this.spec.subtaskIndex);
-    const n = input.producerCount;
-    const wms = new Array<number>(n).fill(-Infinity);
-    const ended = new Set<number>();
-    const idle = new Set<number>();
-    let current = -Infinity;
-    let aligning: { id: number; dir: string; start: number; arrived: Set<number> } | undefined;
-    let parked: Parked[] = [];
-    let replay: Parked[] = [];
-
-    // The watermark is the minimum over channels that are not idle; with all idle it stays.
-    const advanceWatermark = () => {
-      let min = Infinity;
-      let active = 0;
-      for (let c = 0; c < n; c++) {
-        if (idle.has(c) && !ended.has(c)) continue;
-        active++;
-        if (wms[c]! < min) min = wms[c]!;
-      }
-      if (active > 0 && min > current) { current = min; chain.head.watermark(min); }
-    };
-
-    while (!this.cancelled && ended.size < n) {
-      let item: Parked;
-      if (replay.length) item = replay.shift()!;
-      else {
-        const next = await gate.next();
-        if (!next) return;
-        item = { channel: next.channel, elements: next.batch };
-      }
-      const ch = item.channel;
-      let done = true;
-      for (let i = 0; i < item.elements.length; i++) {
-        if (aligning?.arrived.has(ch)) {
-          // After its barrier a channel is held back until the others deliver theirs.
-          parked.push({ channel: ch, elements: item.elements.slice(i) });
-          done = false;
-          break;
-        }
-        const el = item.elements[i]!;
-        if (el.t === RECORD) chain.head.collect(el.v, el.ts, el.kg);
-        else if (el.t === WATERMARK) { wms[ch] = Math.max(wms[ch]!, el.wm); advanceWatermark(); }
-        else if (el.t === END) { ended.add(ch); wms[ch] = Infinity; advanceWatermark(); }
-        else if (el.t === IDLE) { if (el.idle) idle.add(ch); else idle.delete(ch); advanceWatermark(); }
-        else if (el.t === BARRIER) {
-          aligning ??= { id: el.id, dir: el.dir, start: Date.now(), arrived: new Set() };
-          aligning.arrived.add(ch);
-        }
-        if (aligning && aligning.arrived.size + [...ended].filter((c) => !aligning!.arrived.has(c)).length >= n) {
-          await this.checkpoint(chain, aligning.id, aligning.dir, Date.now() - aligning.start);
-          aligning = undefined;
-          replay = [...parked, ...replay];
-          parked = [];
-        }
-      }
-      if (done) gate.release(ch);
-      await this.flush(chain);
-    }
-    if (this.cancelled) return;
+    this.input = new InputProcessor(gate, input.producerCount, chain.head, {
+      aligned: (id, dir, alignmentMs) => this.checkpoint(chain, id, dir, alignmentMs),
+      woken: () => this.rescaler.applyIfLoaded(chain),
+      flush: () => this.flush(chain),
+      stopped: () => this.stopped(),
+    });
+    this.rescaler.attachInput(this.input, () => gate.wake());
+    const ended = await this.input.run();
+    if (!ended || this.stopped()) return;
     chain.head.end();
     await this.finish(chain);
+  }
+
+  private stopped(): boolean {
+    return this.cancelled || this.rescaler.retiredAt > 0;
+  }
+
+  /**
+   * Removed by a scale-down: this subtask snapshotted at the rescale barrier and passed it on. It
+   * stays until that checkpoint completes, so its sinks publish what the checkpoint covers, then ends.
+   */
+  private async retire(): Promise<void> {
+    this.releaseInputs();
+    const at = this.rescaler.retiredAt;
+    while (!this.cancelled && this.lastCompleted < at) {
+      await new Promise<void>((resolve) => {
+        const done = () => { this.completionWaiters.delete(done); resolve(); };
+        this.completionWaiters.add(done);
+      });
+    }
   }
 
   cancel(): void {
     this.cancelled = true;
     this.chain?.source?.cancel();
     for (const w of this.chain?.writers ?? []) w.abort();
-    for (const i of this.spec.inputs) this.services.registry.release(channelId(i.edgeId, this.spec.attempt), this.spec.subtaskIndex);
+    this.releaseInputs();
+    this.rescaler.abort();
+    for (const w of this.completionWaiters) w();
   }
 }

@@ -13,6 +13,7 @@ import { ChannelRegistry } from '../runtime/network/channel-registry.js';
 import { DataServer } from '../runtime/network/data-server.js';
 import { planJob, type JobPlan } from '../runtime/plan.js';
 import { Subtask, type SubtaskSpec } from '../runtime/subtask.js';
+import { decodeInputs, decodeKeyGroups, decodeOutputs, decodeRescale } from './descriptors.js';
 
 export interface TaskExecutorOptions {
   jobId: string;
@@ -26,8 +27,6 @@ export interface TaskExecutorOptions {
   jobMasterTimeoutMs: number;
   logger: Logger;
 }
-
-const PARTITIONING = ['FORWARD', 'HASH', 'REBALANCE'] as const;
 
 export class TaskExecutor {
   private rpc: RpcConnection | undefined;
@@ -87,6 +86,16 @@ export class TaskExecutor {
         else this.rpc?.send({ declineCheckpoint: { executionId: t.executionId, checkpointId: t.checkpointId, reason: 'the subtask is not running' } });
         return;
       }
+      case 'prepareRescale': {
+        const p = m.prepareRescale!;
+        const task = this.tasks.get(p.executionId!);
+        let error = task ? '' : 'the subtask is not running';
+        if (task) {
+          try { task.prepareRescale(decodeRescale(p)); } catch (err) { error = describeError(err); }
+        }
+        this.rpc?.send({ rescalePrepared: { executionId: p.executionId, checkpointId: p.checkpointId, error } });
+        return;
+      }
       case 'checkpointComplete': {
         const id = toNumber(m.checkpointComplete!.checkpointId);
         for (const t of this.tasks.values()) t.notifyCheckpointComplete(id);
@@ -115,10 +124,12 @@ export class TaskExecutor {
   }
 
   private plan(d: ebbflow.rpc.DeployTask.$Properties): Promise<JobPlan> {
-    const key = JSON.stringify([d.bundlePath, d.entryClass, d.programArgs, d.parallelism, d.maxParallelism]);
+    // Planned with the job's submitted parallelism (what env.parallelism shows), whatever this vertex runs at.
+    const parallelism = d.planParallelism || d.parallelism!;
+    const key = JSON.stringify([d.bundlePath, d.entryClass, d.programArgs, parallelism, d.maxParallelism]);
     let p = this.plans.get(key);
     if (!p) {
-      p = planJob({ bundlePath: d.bundlePath!, entryClass: d.entryClass || undefined, programArgs: d.programArgs ?? [], parallelism: d.parallelism!, maxParallelism: d.maxParallelism! });
+      p = planJob({ bundlePath: d.bundlePath!, entryClass: d.entryClass || undefined, programArgs: d.programArgs ?? [], parallelism, maxParallelism: d.maxParallelism! });
       this.plans.set(key, p);
     }
     return p;
@@ -140,17 +151,22 @@ export class TaskExecutor {
         subtaskIndex: d.subtaskIndex ?? 0,
         parallelism: d.parallelism!,
         maxParallelism: d.maxParallelism!,
-        outputs: (d.outputs ?? []).map((o) => ({
-          edgeId: o.edgeId!, targetVertexId: o.targetVertexId!, partitioning: PARTITIONING[o.partitioning ?? 0] ?? 'FORWARD',
-          consumers: (o.consumers ?? []).map((c) => ({ subtaskIndex: c.subtaskIndex ?? 0, resourceId: c.resourceId!, dataHost: c.dataHost!, dataPort: c.dataPort! })),
-        })),
-        inputs: (d.inputs ?? []).map((i) => ({ edgeId: i.edgeId!, sourceVertexId: i.sourceVertexId!, producerCount: i.producerCount! })),
+        outputs: decodeOutputs(d.outputs),
+        inputs: decodeInputs(d.inputs),
+        keyGroups: decodeKeyGroups(d.keyGroups),
+        loadAfterCheckpoint: toNumber(d.loadAfterCheckpoint ?? 0),
       };
       task = new Subtask(plan, spec, {
         registry: this.registry,
         resourceId: this.opts.resourceId,
         acknowledge: (a) => this.rpc?.send({ ackCheckpoint: { executionId: id, checkpointId: a.checkpointId, subtaskState: a.subtaskState, alignmentMs: a.alignmentMs, syncMs: a.syncMs, asyncMs: a.asyncMs } }),
         decline: (checkpointId, reason) => this.rpc?.send({ declineCheckpoint: { executionId: id, checkpointId, reason } }),
+        rescaled: (r) => this.rpc?.send({
+          rescaleLoaded: {
+            executionId: id, checkpointId: r.checkpointId, keyGroups: r.keyGroups, bytes: r.bytes, loadMs: r.loadMs,
+            maxHoldMs: r.maxHoldMs, heldRecords: r.heldRecords, streams: r.streams,
+          },
+        }),
       });
     } catch (err) {
       this.report(id, ExecutionState.FAILED, describeError(err));

@@ -60,8 +60,17 @@ export namespace ebbflow {
             /** Envelope checkpointComplete. */
             checkpointComplete?: (ebbflow.rpc.NotifyCheckpointComplete.$Properties|null);
 
+            /** Envelope prepareRescale. */
+            prepareRescale?: (ebbflow.rpc.PrepareRescale.$Properties|null);
+
+            /** Envelope rescalePrepared. */
+            rescalePrepared?: (ebbflow.rpc.RescalePrepared.$Properties|null);
+
+            /** Envelope rescaleLoaded. */
+            rescaleLoaded?: (ebbflow.rpc.RescaleLoaded.$Properties|null);
+
             /** Envelope msg. */
-            msg?: ("register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete");
+            msg?: ("register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete"|"prepareRescale"|"rescalePrepared"|"rescaleLoaded");
 
             /**
              * Creates a new Envelope instance using the specified properties.
@@ -173,8 +182,17 @@ export namespace ebbflow {
                 /** Envelope checkpointComplete */
                 checkpointComplete?: (ebbflow.rpc.NotifyCheckpointComplete.$Properties|null);
 
+                /** Envelope prepareRescale */
+                prepareRescale?: (ebbflow.rpc.PrepareRescale.$Properties|null);
+
+                /** Envelope rescalePrepared */
+                rescalePrepared?: (ebbflow.rpc.RescalePrepared.$Properties|null);
+
+                /** Envelope rescaleLoaded */
+                rescaleLoaded?: (ebbflow.rpc.RescaleLoaded.$Properties|null);
+
                 /** Envelope msg */
-                msg?: ("register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete");
+                msg?: ("register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete"|"prepareRescale"|"rescalePrepared"|"rescaleLoaded");
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -193,9 +211,12 @@ export namespace ebbflow {
               ackCheckpoint?: ebbflow.rpc.AcknowledgeCheckpoint.$Shape|null;
               declineCheckpoint?: ebbflow.rpc.DeclineCheckpoint.$Shape|null;
               checkpointComplete?: ebbflow.rpc.NotifyCheckpointComplete.$Shape|null;
+              prepareRescale?: ebbflow.rpc.PrepareRescale.$Shape|null;
+              rescalePrepared?: ebbflow.rpc.RescalePrepared.$Shape|null;
+              rescaleLoaded?: ebbflow.rpc.RescaleLoaded.$Shape|null;
               $unknowns?: Uint8Array[];
             } & (
-              ({ msg?: undefined; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "register"; register: ebbflow.rpc.RegisterTaskManager.$Shape; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "registered"; register?: null; registered: ebbflow.rpc.RegistrationResponse.$Shape; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "heartbeat"; register?: null; registered?: null; heartbeat: ebbflow.rpc.Heartbeat.$Shape; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "deploy"; register?: null; registered?: null; heartbeat?: null; deploy: ebbflow.rpc.DeployTask.$Shape; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "cancel"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel: ebbflow.rpc.CancelTask.$Shape; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "taskStatus"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus: ebbflow.rpc.TaskStatusUpdate.$Shape; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "shutdown"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown: ebbflow.rpc.Shutdown.$Shape; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "triggerCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint: ebbflow.rpc.TriggerCheckpoint.$Shape; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "ackCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint: ebbflow.rpc.AcknowledgeCheckpoint.$Shape; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "declineCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint: ebbflow.rpc.DeclineCheckpoint.$Shape; checkpointComplete?: null }|{ msg?: "checkpointComplete"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete: ebbflow.rpc.NotifyCheckpointComplete.$Shape })
+              ({ msg?: undefined; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "register"; register: ebbflow.rpc.RegisterTaskManager.$Shape; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "registered"; register?: null; registered: ebbflow.rpc.RegistrationResponse.$Shape; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "heartbeat"; register?: null; registered?: null; heartbeat: ebbflow.rpc.Heartbeat.$Shape; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "deploy"; register?: null; registered?: null; heartbeat?: null; deploy: ebbflow.rpc.DeployTask.$Shape; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "cancel"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel: ebbflow.rpc.CancelTask.$Shape; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "taskStatus"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus: ebbflow.rpc.TaskStatusUpdate.$Shape; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "shutdown"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown: ebbflow.rpc.Shutdown.$Shape; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "triggerCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint: ebbflow.rpc.TriggerCheckpoint.$Shape; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "ackCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint: ebbflow.rpc.AcknowledgeCheckpoint.$Shape; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "declineCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint: ebbflow.rpc.DeclineCheckpoint.$Shape; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "checkpointComplete"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete: ebbflow.rpc.NotifyCheckpointComplete.$Shape; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "prepareRescale"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale: ebbflow.rpc.PrepareRescale.$Shape; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "rescalePrepared"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared: ebbflow.rpc.RescalePrepared.$Shape; rescaleLoaded?: null }|{ msg?: "rescaleLoaded"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded: ebbflow.rpc.RescaleLoaded.$Shape })
             );
         }
 
@@ -755,6 +776,9 @@ export namespace ebbflow {
             /** OutputGate consumers. */
             consumers: ebbflow.rpc.SubtaskLocation.$Properties[];
 
+            /** OutputGate keyGroupOwners. */
+            keyGroupOwners: number[];
+
             /**
              * Creates a new OutputGate instance using the specified properties.
              * @param [properties] Properties to set
@@ -843,6 +867,9 @@ export namespace ebbflow {
 
                 /** OutputGate consumers */
                 consumers?: (ebbflow.rpc.SubtaskLocation.$Properties[]|null);
+
+                /** OutputGate keyGroupOwners */
+                keyGroupOwners?: (number[]|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -1157,6 +1184,12 @@ export namespace ebbflow {
             /** DeployTask jobId. */
             jobId: string;
 
+            /** DeployTask planParallelism. */
+            planParallelism: number;
+
+            /** DeployTask loadAfterCheckpoint. */
+            loadAfterCheckpoint: (number|Long);
+
             /**
              * Creates a new DeployTask instance using the specified properties.
              * @param [properties] Properties to set
@@ -1282,12 +1315,444 @@ export namespace ebbflow {
                 /** DeployTask jobId */
                 jobId?: (string|null);
 
+                /** DeployTask planParallelism */
+                planParallelism?: (number|null);
+
+                /** DeployTask loadAfterCheckpoint */
+                loadAfterCheckpoint?: (number|Long|null);
+
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
             }
 
             /** Shape of a DeployTask. */
             type $Shape = ebbflow.rpc.DeployTask.$Properties;
+        }
+
+        /**
+         * Properties of a PrepareRescale.
+         * @deprecated Use ebbflow.rpc.PrepareRescale.$Properties instead.
+         */
+        interface IPrepareRescale extends ebbflow.rpc.PrepareRescale.$Properties {
+        }
+
+        /** Represents a PrepareRescale. */
+        class PrepareRescale {
+
+            /**
+             * Constructs a new PrepareRescale.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: ebbflow.rpc.PrepareRescale.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** PrepareRescale executionId. */
+            executionId: string;
+
+            /** PrepareRescale checkpointId. */
+            checkpointId: (number|Long);
+
+            /** PrepareRescale directory. */
+            directory: string;
+
+            /** PrepareRescale retire. */
+            retire: boolean;
+
+            /** PrepareRescale parallelism. */
+            parallelism: number;
+
+            /** PrepareRescale keyGroups. */
+            keyGroups: ebbflow.rpc.KeyGroupRange.$Properties[];
+
+            /** PrepareRescale outputs. */
+            outputs: ebbflow.rpc.OutputGate.$Properties[];
+
+            /** PrepareRescale inputs. */
+            inputs: ebbflow.rpc.InputGate.$Properties[];
+
+            /**
+             * Creates a new PrepareRescale instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns PrepareRescale instance
+             */
+            static create(properties: ebbflow.rpc.PrepareRescale.$Shape): ebbflow.rpc.PrepareRescale & ebbflow.rpc.PrepareRescale.$Shape;
+            static create(properties?: ebbflow.rpc.PrepareRescale.$Properties): ebbflow.rpc.PrepareRescale;
+
+            /**
+             * Encodes the specified PrepareRescale message. Does not implicitly {@link ebbflow.rpc.PrepareRescale.verify|verify} messages.
+             * @param message PrepareRescale message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: ebbflow.rpc.PrepareRescale.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified PrepareRescale message, length delimited. Does not implicitly {@link ebbflow.rpc.PrepareRescale.verify|verify} messages.
+             * @param message PrepareRescale message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: ebbflow.rpc.PrepareRescale.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a PrepareRescale message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {ebbflow.rpc.PrepareRescale & ebbflow.rpc.PrepareRescale.$Shape} PrepareRescale
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): ebbflow.rpc.PrepareRescale & ebbflow.rpc.PrepareRescale.$Shape;
+
+            /**
+             * Decodes a PrepareRescale message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {ebbflow.rpc.PrepareRescale & ebbflow.rpc.PrepareRescale.$Shape} PrepareRescale
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): ebbflow.rpc.PrepareRescale & ebbflow.rpc.PrepareRescale.$Shape;
+
+            /**
+             * Creates a PrepareRescale message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns PrepareRescale
+             */
+            static fromObject(object: { [k: string]: any }): ebbflow.rpc.PrepareRescale;
+
+            /**
+             * Creates a plain object from a PrepareRescale message. Also converts values to other types if specified.
+             * @param message PrepareRescale
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: ebbflow.rpc.PrepareRescale, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this PrepareRescale to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for PrepareRescale
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace PrepareRescale {
+
+            /** Properties of a PrepareRescale. */
+            interface $Properties {
+
+                /** PrepareRescale executionId */
+                executionId?: (string|null);
+
+                /** PrepareRescale checkpointId */
+                checkpointId?: (number|Long|null);
+
+                /** PrepareRescale directory */
+                directory?: (string|null);
+
+                /** PrepareRescale retire */
+                retire?: (boolean|null);
+
+                /** PrepareRescale parallelism */
+                parallelism?: (number|null);
+
+                /** PrepareRescale keyGroups */
+                keyGroups?: (ebbflow.rpc.KeyGroupRange.$Properties[]|null);
+
+                /** PrepareRescale outputs */
+                outputs?: (ebbflow.rpc.OutputGate.$Properties[]|null);
+
+                /** PrepareRescale inputs */
+                inputs?: (ebbflow.rpc.InputGate.$Properties[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a PrepareRescale. */
+            type $Shape = ebbflow.rpc.PrepareRescale.$Properties;
+        }
+
+        /**
+         * Properties of a RescalePrepared.
+         * @deprecated Use ebbflow.rpc.RescalePrepared.$Properties instead.
+         */
+        interface IRescalePrepared extends ebbflow.rpc.RescalePrepared.$Properties {
+        }
+
+        /** Represents a RescalePrepared. */
+        class RescalePrepared {
+
+            /**
+             * Constructs a new RescalePrepared.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: ebbflow.rpc.RescalePrepared.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** RescalePrepared executionId. */
+            executionId: string;
+
+            /** RescalePrepared checkpointId. */
+            checkpointId: (number|Long);
+
+            /** RescalePrepared error. */
+            error: string;
+
+            /**
+             * Creates a new RescalePrepared instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns RescalePrepared instance
+             */
+            static create(properties: ebbflow.rpc.RescalePrepared.$Shape): ebbflow.rpc.RescalePrepared & ebbflow.rpc.RescalePrepared.$Shape;
+            static create(properties?: ebbflow.rpc.RescalePrepared.$Properties): ebbflow.rpc.RescalePrepared;
+
+            /**
+             * Encodes the specified RescalePrepared message. Does not implicitly {@link ebbflow.rpc.RescalePrepared.verify|verify} messages.
+             * @param message RescalePrepared message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: ebbflow.rpc.RescalePrepared.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified RescalePrepared message, length delimited. Does not implicitly {@link ebbflow.rpc.RescalePrepared.verify|verify} messages.
+             * @param message RescalePrepared message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: ebbflow.rpc.RescalePrepared.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a RescalePrepared message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {ebbflow.rpc.RescalePrepared & ebbflow.rpc.RescalePrepared.$Shape} RescalePrepared
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): ebbflow.rpc.RescalePrepared & ebbflow.rpc.RescalePrepared.$Shape;
+
+            /**
+             * Decodes a RescalePrepared message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {ebbflow.rpc.RescalePrepared & ebbflow.rpc.RescalePrepared.$Shape} RescalePrepared
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): ebbflow.rpc.RescalePrepared & ebbflow.rpc.RescalePrepared.$Shape;
+
+            /**
+             * Creates a RescalePrepared message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns RescalePrepared
+             */
+            static fromObject(object: { [k: string]: any }): ebbflow.rpc.RescalePrepared;
+
+            /**
+             * Creates a plain object from a RescalePrepared message. Also converts values to other types if specified.
+             * @param message RescalePrepared
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: ebbflow.rpc.RescalePrepared, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this RescalePrepared to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for RescalePrepared
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace RescalePrepared {
+
+            /** Properties of a RescalePrepared. */
+            interface $Properties {
+
+                /** RescalePrepared executionId */
+                executionId?: (string|null);
+
+                /** RescalePrepared checkpointId */
+                checkpointId?: (number|Long|null);
+
+                /** RescalePrepared error */
+                error?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a RescalePrepared. */
+            type $Shape = ebbflow.rpc.RescalePrepared.$Properties;
+        }
+
+        /**
+         * Properties of a RescaleLoaded.
+         * @deprecated Use ebbflow.rpc.RescaleLoaded.$Properties instead.
+         */
+        interface IRescaleLoaded extends ebbflow.rpc.RescaleLoaded.$Properties {
+        }
+
+        /** Represents a RescaleLoaded. */
+        class RescaleLoaded {
+
+            /**
+             * Constructs a new RescaleLoaded.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: ebbflow.rpc.RescaleLoaded.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** RescaleLoaded executionId. */
+            executionId: string;
+
+            /** RescaleLoaded checkpointId. */
+            checkpointId: (number|Long);
+
+            /** RescaleLoaded keyGroups. */
+            keyGroups: number;
+
+            /** RescaleLoaded bytes. */
+            bytes: (number|Long);
+
+            /** RescaleLoaded loadMs. */
+            loadMs: number;
+
+            /** RescaleLoaded maxHoldMs. */
+            maxHoldMs: number;
+
+            /** RescaleLoaded heldRecords. */
+            heldRecords: number;
+
+            /** RescaleLoaded streams. */
+            streams: number;
+
+            /**
+             * Creates a new RescaleLoaded instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns RescaleLoaded instance
+             */
+            static create(properties: ebbflow.rpc.RescaleLoaded.$Shape): ebbflow.rpc.RescaleLoaded & ebbflow.rpc.RescaleLoaded.$Shape;
+            static create(properties?: ebbflow.rpc.RescaleLoaded.$Properties): ebbflow.rpc.RescaleLoaded;
+
+            /**
+             * Encodes the specified RescaleLoaded message. Does not implicitly {@link ebbflow.rpc.RescaleLoaded.verify|verify} messages.
+             * @param message RescaleLoaded message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: ebbflow.rpc.RescaleLoaded.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified RescaleLoaded message, length delimited. Does not implicitly {@link ebbflow.rpc.RescaleLoaded.verify|verify} messages.
+             * @param message RescaleLoaded message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: ebbflow.rpc.RescaleLoaded.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a RescaleLoaded message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {ebbflow.rpc.RescaleLoaded & ebbflow.rpc.RescaleLoaded.$Shape} RescaleLoaded
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): ebbflow.rpc.RescaleLoaded & ebbflow.rpc.RescaleLoaded.$Shape;
+
+            /**
+             * Decodes a RescaleLoaded message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {ebbflow.rpc.RescaleLoaded & ebbflow.rpc.RescaleLoaded.$Shape} RescaleLoaded
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): ebbflow.rpc.RescaleLoaded & ebbflow.rpc.RescaleLoaded.$Shape;
+
+            /**
+             * Creates a RescaleLoaded message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns RescaleLoaded
+             */
+            static fromObject(object: { [k: string]: any }): ebbflow.rpc.RescaleLoaded;
+
+            /**
+             * Creates a plain object from a RescaleLoaded message. Also converts values to other types if specified.
+             * @param message RescaleLoaded
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: ebbflow.rpc.RescaleLoaded, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this RescaleLoaded to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for RescaleLoaded
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace RescaleLoaded {
+
+            /** Properties of a RescaleLoaded. */
+            interface $Properties {
+
+                /** RescaleLoaded executionId */
+                executionId?: (string|null);
+
+                /** RescaleLoaded checkpointId */
+                checkpointId?: (number|Long|null);
+
+                /** RescaleLoaded keyGroups */
+                keyGroups?: (number|null);
+
+                /** RescaleLoaded bytes */
+                bytes?: (number|Long|null);
+
+                /** RescaleLoaded loadMs */
+                loadMs?: (number|null);
+
+                /** RescaleLoaded maxHoldMs */
+                maxHoldMs?: (number|null);
+
+                /** RescaleLoaded heldRecords */
+                heldRecords?: (number|null);
+
+                /** RescaleLoaded streams */
+                streams?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a RescaleLoaded. */
+            type $Shape = ebbflow.rpc.RescaleLoaded.$Properties;
         }
 
         /**

@@ -43,7 +43,10 @@ export const ebbflow = $root.ebbflow = (() => {
              * @property {ebbflow.rpc.AcknowledgeCheckpoint.$Properties|null} [ackCheckpoint] Envelope ackCheckpoint
              * @property {ebbflow.rpc.DeclineCheckpoint.$Properties|null} [declineCheckpoint] Envelope declineCheckpoint
              * @property {ebbflow.rpc.NotifyCheckpointComplete.$Properties|null} [checkpointComplete] Envelope checkpointComplete
-             * @property {"register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete"} [msg] Envelope msg
+             * @property {ebbflow.rpc.PrepareRescale.$Properties|null} [prepareRescale] Envelope prepareRescale
+             * @property {ebbflow.rpc.RescalePrepared.$Properties|null} [rescalePrepared] Envelope rescalePrepared
+             * @property {ebbflow.rpc.RescaleLoaded.$Properties|null} [rescaleLoaded] Envelope rescaleLoaded
+             * @property {"register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete"|"prepareRescale"|"rescalePrepared"|"rescaleLoaded"} [msg] Envelope msg
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -69,9 +72,12 @@ export const ebbflow = $root.ebbflow = (() => {
              *   ackCheckpoint?: ebbflow.rpc.AcknowledgeCheckpoint.$Shape|null;
              *   declineCheckpoint?: ebbflow.rpc.DeclineCheckpoint.$Shape|null;
              *   checkpointComplete?: ebbflow.rpc.NotifyCheckpointComplete.$Shape|null;
+             *   prepareRescale?: ebbflow.rpc.PrepareRescale.$Shape|null;
+             *   rescalePrepared?: ebbflow.rpc.RescalePrepared.$Shape|null;
+             *   rescaleLoaded?: ebbflow.rpc.RescaleLoaded.$Shape|null;
              *   $unknowns?: Array.<Uint8Array>;
              * } & (
-             *   ({ msg?: undefined; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "register"; register: ebbflow.rpc.RegisterTaskManager.$Shape; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "registered"; register?: null; registered: ebbflow.rpc.RegistrationResponse.$Shape; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "heartbeat"; register?: null; registered?: null; heartbeat: ebbflow.rpc.Heartbeat.$Shape; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "deploy"; register?: null; registered?: null; heartbeat?: null; deploy: ebbflow.rpc.DeployTask.$Shape; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "cancel"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel: ebbflow.rpc.CancelTask.$Shape; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "taskStatus"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus: ebbflow.rpc.TaskStatusUpdate.$Shape; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "shutdown"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown: ebbflow.rpc.Shutdown.$Shape; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "triggerCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint: ebbflow.rpc.TriggerCheckpoint.$Shape; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "ackCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint: ebbflow.rpc.AcknowledgeCheckpoint.$Shape; declineCheckpoint?: null; checkpointComplete?: null }|{ msg?: "declineCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint: ebbflow.rpc.DeclineCheckpoint.$Shape; checkpointComplete?: null }|{ msg?: "checkpointComplete"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete: ebbflow.rpc.NotifyCheckpointComplete.$Shape })
+             *   ({ msg?: undefined; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "register"; register: ebbflow.rpc.RegisterTaskManager.$Shape; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "registered"; register?: null; registered: ebbflow.rpc.RegistrationResponse.$Shape; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "heartbeat"; register?: null; registered?: null; heartbeat: ebbflow.rpc.Heartbeat.$Shape; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "deploy"; register?: null; registered?: null; heartbeat?: null; deploy: ebbflow.rpc.DeployTask.$Shape; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "cancel"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel: ebbflow.rpc.CancelTask.$Shape; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "taskStatus"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus: ebbflow.rpc.TaskStatusUpdate.$Shape; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "shutdown"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown: ebbflow.rpc.Shutdown.$Shape; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "triggerCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint: ebbflow.rpc.TriggerCheckpoint.$Shape; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "ackCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint: ebbflow.rpc.AcknowledgeCheckpoint.$Shape; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "declineCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint: ebbflow.rpc.DeclineCheckpoint.$Shape; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "checkpointComplete"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete: ebbflow.rpc.NotifyCheckpointComplete.$Shape; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "prepareRescale"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale: ebbflow.rpc.PrepareRescale.$Shape; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "rescalePrepared"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared: ebbflow.rpc.RescalePrepared.$Shape; rescaleLoaded?: null }|{ msg?: "rescaleLoaded"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded: ebbflow.rpc.RescaleLoaded.$Shape })
              * )} ebbflow.rpc.Envelope.$Shape
              */
 
@@ -178,17 +184,41 @@ export const ebbflow = $root.ebbflow = (() => {
              */
             Envelope.prototype.checkpointComplete = null;
 
+            /**
+             * Envelope prepareRescale.
+             * @member {ebbflow.rpc.PrepareRescale.$Properties|null|undefined} prepareRescale
+             * @memberof ebbflow.rpc.Envelope
+             * @instance
+             */
+            Envelope.prototype.prepareRescale = null;
+
+            /**
+             * Envelope rescalePrepared.
+             * @member {ebbflow.rpc.RescalePrepared.$Properties|null|undefined} rescalePrepared
+             * @memberof ebbflow.rpc.Envelope
+             * @instance
+             */
+            Envelope.prototype.rescalePrepared = null;
+
+            /**
+             * Envelope rescaleLoaded.
+             * @member {ebbflow.rpc.RescaleLoaded.$Properties|null|undefined} rescaleLoaded
+             * @memberof ebbflow.rpc.Envelope
+             * @instance
+             */
+            Envelope.prototype.rescaleLoaded = null;
+
             // OneOf field names bound to virtual getters and setters
             let $oneOfFields;
 
             /**
              * Envelope msg.
-             * @member {"register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete"|undefined} msg
+             * @member {"register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete"|"prepareRescale"|"rescalePrepared"|"rescaleLoaded"|undefined} msg
              * @memberof ebbflow.rpc.Envelope
              * @instance
              */
             $Object.defineProperty(Envelope.prototype, "msg", {
-                get: $util.oneOfGetter($oneOfFields = ["register", "registered", "heartbeat", "deploy", "cancel", "taskStatus", "shutdown", "triggerCheckpoint", "ackCheckpoint", "declineCheckpoint", "checkpointComplete"]),
+                get: $util.oneOfGetter($oneOfFields = ["register", "registered", "heartbeat", "deploy", "cancel", "taskStatus", "shutdown", "triggerCheckpoint", "ackCheckpoint", "declineCheckpoint", "checkpointComplete", "prepareRescale", "rescalePrepared", "rescaleLoaded"]),
                 set: $util.oneOfSetter($oneOfFields)
             });
 
@@ -246,6 +276,12 @@ export const ebbflow = $root.ebbflow = (() => {
                     $root.ebbflow.rpc.DeclineCheckpoint.encode(message.declineCheckpoint, writer.uint32(/* id 10, wireType 2 =*/82).fork(), _depth + 1).ldelim();
                 if (message.checkpointComplete != null && $Object.hasOwnProperty.call(message, "checkpointComplete"))
                     $root.ebbflow.rpc.NotifyCheckpointComplete.encode(message.checkpointComplete, writer.uint32(/* id 11, wireType 2 =*/90).fork(), _depth + 1).ldelim();
+                if (message.prepareRescale != null && $Object.hasOwnProperty.call(message, "prepareRescale"))
+                    $root.ebbflow.rpc.PrepareRescale.encode(message.prepareRescale, writer.uint32(/* id 12, wireType 2 =*/98).fork(), _depth + 1).ldelim();
+                if (message.rescalePrepared != null && $Object.hasOwnProperty.call(message, "rescalePrepared"))
+                    $root.ebbflow.rpc.RescalePrepared.encode(message.rescalePrepared, writer.uint32(/* id 13, wireType 2 =*/106).fork(), _depth + 1).ldelim();
+                if (message.rescaleLoaded != null && $Object.hasOwnProperty.call(message, "rescaleLoaded"))
+                    $root.ebbflow.rpc.RescaleLoaded.encode(message.rescaleLoaded, writer.uint32(/* id 14, wireType 2 =*/114).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -380,6 +416,27 @@ export const ebbflow = $root.ebbflow = (() => {
                             message.msg = "checkpointComplete";
                             continue;
                         }
+                    case 12: {
+                            if (wireType !== 2)
+                                break;
+                            message.prepareRescale = $root.ebbflow.rpc.PrepareRescale.decode(reader, reader.size(), $undefined, _depth + 1, message.prepareRescale);
+                            message.msg = "prepareRescale";
+                            continue;
+                        }
+                    case 13: {
+                            if (wireType !== 2)
+                                break;
+                            message.rescalePrepared = $root.ebbflow.rpc.RescalePrepared.decode(reader, reader.size(), $undefined, _depth + 1, message.rescalePrepared);
+                            message.msg = "rescalePrepared";
+                            continue;
+                        }
+                    case 14: {
+                            if (wireType !== 2)
+                                break;
+                            message.rescaleLoaded = $root.ebbflow.rpc.RescaleLoaded.decode(reader, reader.size(), $undefined, _depth + 1, message.rescaleLoaded);
+                            message.msg = "rescaleLoaded";
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -486,6 +543,21 @@ export const ebbflow = $root.ebbflow = (() => {
                         throw $TypeError(".ebbflow.rpc.Envelope.checkpointComplete: object expected");
                     message.checkpointComplete = $root.ebbflow.rpc.NotifyCheckpointComplete.fromObject(object.checkpointComplete, _depth + 1);
                 }
+                if (object.prepareRescale != null) {
+                    if (!$util.isObject(object.prepareRescale))
+                        throw $TypeError(".ebbflow.rpc.Envelope.prepareRescale: object expected");
+                    message.prepareRescale = $root.ebbflow.rpc.PrepareRescale.fromObject(object.prepareRescale, _depth + 1);
+                }
+                if (object.rescalePrepared != null) {
+                    if (!$util.isObject(object.rescalePrepared))
+                        throw $TypeError(".ebbflow.rpc.Envelope.rescalePrepared: object expected");
+                    message.rescalePrepared = $root.ebbflow.rpc.RescalePrepared.fromObject(object.rescalePrepared, _depth + 1);
+                }
+                if (object.rescaleLoaded != null) {
+                    if (!$util.isObject(object.rescaleLoaded))
+                        throw $TypeError(".ebbflow.rpc.Envelope.rescaleLoaded: object expected");
+                    message.rescaleLoaded = $root.ebbflow.rpc.RescaleLoaded.fromObject(object.rescaleLoaded, _depth + 1);
+                }
                 return message;
             };
 
@@ -560,6 +632,21 @@ export const ebbflow = $root.ebbflow = (() => {
                     object.checkpointComplete = $root.ebbflow.rpc.NotifyCheckpointComplete.toObject(message.checkpointComplete, options, _depth + 1);
                     if (options.oneofs)
                         object.msg = "checkpointComplete";
+                }
+                if (message.prepareRescale != null && $Object.hasOwnProperty.call(message, "prepareRescale")) {
+                    object.prepareRescale = $root.ebbflow.rpc.PrepareRescale.toObject(message.prepareRescale, options, _depth + 1);
+                    if (options.oneofs)
+                        object.msg = "prepareRescale";
+                }
+                if (message.rescalePrepared != null && $Object.hasOwnProperty.call(message, "rescalePrepared")) {
+                    object.rescalePrepared = $root.ebbflow.rpc.RescalePrepared.toObject(message.rescalePrepared, options, _depth + 1);
+                    if (options.oneofs)
+                        object.msg = "rescalePrepared";
+                }
+                if (message.rescaleLoaded != null && $Object.hasOwnProperty.call(message, "rescaleLoaded")) {
+                    object.rescaleLoaded = $root.ebbflow.rpc.RescaleLoaded.toObject(message.rescaleLoaded, options, _depth + 1);
+                    if (options.oneofs)
+                        object.msg = "rescaleLoaded";
                 }
                 return object;
             };
@@ -1965,6 +2052,7 @@ export const ebbflow = $root.ebbflow = (() => {
              * @property {string|null} [targetVertexId] OutputGate targetVertexId
              * @property {ebbflow.rpc.Partitioning|null} [partitioning] OutputGate partitioning
              * @property {Array.<ebbflow.rpc.SubtaskLocation.$Properties>|null} [consumers] OutputGate consumers
+             * @property {Array.<number>|null} [keyGroupOwners] OutputGate keyGroupOwners
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -1991,6 +2079,7 @@ export const ebbflow = $root.ebbflow = (() => {
              */
             const OutputGate = function (properties) {
                 this.consumers = [];
+                this.keyGroupOwners = [];
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -2028,6 +2117,14 @@ export const ebbflow = $root.ebbflow = (() => {
              * @instance
              */
             OutputGate.prototype.consumers = $util.emptyArray;
+
+            /**
+             * OutputGate keyGroupOwners.
+             * @member {Array.<number>} keyGroupOwners
+             * @memberof ebbflow.rpc.OutputGate
+             * @instance
+             */
+            OutputGate.prototype.keyGroupOwners = $util.emptyArray;
 
             /**
              * Creates a new OutputGate instance using the specified properties.
@@ -2070,6 +2167,8 @@ export const ebbflow = $root.ebbflow = (() => {
                 if (message.consumers != null && message.consumers.length)
                     for (let i = 0; i < message.consumers.length; ++i)
                         $root.ebbflow.rpc.SubtaskLocation.encode(message.consumers[i], writer.uint32(/* id 4, wireType 2 =*/34).fork(), _depth + 1).ldelim();
+                if (message.keyGroupOwners != null && message.keyGroupOwners.length)
+                    writer.uint32(/* id 5, wireType 2 =*/42).uint32s(message.keyGroupOwners);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -2162,6 +2261,20 @@ export const ebbflow = $root.ebbflow = (() => {
                             message.consumers.push($root.ebbflow.rpc.SubtaskLocation.decode(reader, reader.size(), $undefined, _depth + 1));
                             continue;
                         }
+                    case 5: {
+                            if (wireType === 2) {
+                                if (!(message.keyGroupOwners && message.keyGroupOwners.length))
+                                    message.keyGroupOwners = [];
+                                reader.uint32s(message.keyGroupOwners);
+                                continue;
+                            }
+                            if (wireType !== 0)
+                                break;
+                            if (!(message.keyGroupOwners && message.keyGroupOwners.length))
+                                message.keyGroupOwners = [];
+                            message.keyGroupOwners.push(reader.uint32());
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -2247,6 +2360,13 @@ export const ebbflow = $root.ebbflow = (() => {
                         message.consumers[i] = $root.ebbflow.rpc.SubtaskLocation.fromObject(object.consumers[i], _depth + 1);
                     }
                 }
+                if (object.keyGroupOwners) {
+                    if (!$Array.isArray(object.keyGroupOwners))
+                        throw $TypeError(".ebbflow.rpc.OutputGate.keyGroupOwners: array expected");
+                    message.keyGroupOwners = $Array(object.keyGroupOwners.length);
+                    for (let i = 0; i < object.keyGroupOwners.length; ++i)
+                        message.keyGroupOwners[i] = object.keyGroupOwners[i] >>> 0;
+                }
                 return message;
             };
 
@@ -2267,8 +2387,10 @@ export const ebbflow = $root.ebbflow = (() => {
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
                 let object = {};
-                if (options.arrays || options.defaults)
+                if (options.arrays || options.defaults) {
                     object.consumers = [];
+                    object.keyGroupOwners = [];
+                }
                 if (options.defaults) {
                     object.edgeId = "";
                     object.targetVertexId = "";
@@ -2284,6 +2406,11 @@ export const ebbflow = $root.ebbflow = (() => {
                     object.consumers = $Array(message.consumers.length);
                     for (let j = 0; j < message.consumers.length; ++j)
                         object.consumers[j] = $root.ebbflow.rpc.SubtaskLocation.toObject(message.consumers[j], options, _depth + 1);
+                }
+                if (message.keyGroupOwners && message.keyGroupOwners.length) {
+                    object.keyGroupOwners = $Array(message.keyGroupOwners.length);
+                    for (let j = 0; j < message.keyGroupOwners.length; ++j)
+                        object.keyGroupOwners[j] = message.keyGroupOwners[j];
                 }
                 return object;
             };
@@ -2925,6 +3052,8 @@ export const ebbflow = $root.ebbflow = (() => {
              * @property {string|null} [restorePath] DeployTask restorePath
              * @property {boolean|null} [checkpointing] DeployTask checkpointing
              * @property {string|null} [jobId] DeployTask jobId
+             * @property {number|null} [planParallelism] DeployTask planParallelism
+             * @property {number|Long|null} [loadAfterCheckpoint] DeployTask loadAfterCheckpoint
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -3089,6 +3218,22 @@ export const ebbflow = $root.ebbflow = (() => {
             DeployTask.prototype.jobId = "";
 
             /**
+             * DeployTask planParallelism.
+             * @member {number} planParallelism
+             * @memberof ebbflow.rpc.DeployTask
+             * @instance
+             */
+            DeployTask.prototype.planParallelism = 0;
+
+            /**
+             * DeployTask loadAfterCheckpoint.
+             * @member {number|Long} loadAfterCheckpoint
+             * @memberof ebbflow.rpc.DeployTask
+             * @instance
+             */
+            DeployTask.prototype.loadAfterCheckpoint = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
              * Creates a new DeployTask instance using the specified properties.
              * @function create
              * @memberof ebbflow.rpc.DeployTask
@@ -3156,6 +3301,10 @@ export const ebbflow = $root.ebbflow = (() => {
                     writer.uint32(/* id 15, wireType 0 =*/120).bool(message.checkpointing);
                 if (message.jobId != null && $Object.hasOwnProperty.call(message, "jobId") && message.jobId !== "")
                     writer.uint32(/* id 16, wireType 2 =*/130).string(message.jobId);
+                if (message.planParallelism != null && $Object.hasOwnProperty.call(message, "planParallelism") && message.planParallelism !== 0)
+                    writer.uint32(/* id 17, wireType 0 =*/136).uint32(message.planParallelism);
+                if (message.loadAfterCheckpoint != null && $Object.hasOwnProperty.call(message, "loadAfterCheckpoint") && (typeof message.loadAfterCheckpoint === "object" ? message.loadAfterCheckpoint.low || message.loadAfterCheckpoint.high : message.loadAfterCheckpoint !== 0))
+                    writer.uint32(/* id 18, wireType 0 =*/144).uint64(message.loadAfterCheckpoint);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -3353,6 +3502,24 @@ export const ebbflow = $root.ebbflow = (() => {
                                 delete message.jobId;
                             continue;
                         }
+                    case 17: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.planParallelism = value;
+                            else
+                                delete message.planParallelism;
+                            continue;
+                        }
+                    case 18: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.loadAfterCheckpoint = value;
+                            else
+                                delete message.loadAfterCheckpoint;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -3477,6 +3644,19 @@ export const ebbflow = $root.ebbflow = (() => {
                 if (object.jobId != null)
                     if (typeof object.jobId !== "string" || object.jobId.length)
                         message.jobId = $String(object.jobId);
+                if (object.planParallelism != null)
+                    if ($Number(object.planParallelism) !== 0)
+                        message.planParallelism = object.planParallelism >>> 0;
+                if (object.loadAfterCheckpoint != null)
+                    if (typeof object.loadAfterCheckpoint === "object" ? object.loadAfterCheckpoint.low || object.loadAfterCheckpoint.high : $Number(object.loadAfterCheckpoint) !== 0)
+                        if ($util.Long)
+                            message.loadAfterCheckpoint = $util.Long.fromValue(object.loadAfterCheckpoint, true);
+                        else if (typeof object.loadAfterCheckpoint === "string")
+                            message.loadAfterCheckpoint = $parseInt(object.loadAfterCheckpoint, 10);
+                        else if (typeof object.loadAfterCheckpoint === "number")
+                            message.loadAfterCheckpoint = object.loadAfterCheckpoint;
+                        else if (typeof object.loadAfterCheckpoint === "object")
+                            message.loadAfterCheckpoint = new $util.LongBits(object.loadAfterCheckpoint.low >>> 0, object.loadAfterCheckpoint.high >>> 0).toNumber(true);
                 return message;
             };
 
@@ -3516,6 +3696,12 @@ export const ebbflow = $root.ebbflow = (() => {
                     object.restorePath = "";
                     object.checkpointing = false;
                     object.jobId = "";
+                    object.planParallelism = 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.loadAfterCheckpoint = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.loadAfterCheckpoint = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
                 }
                 if (message.executionId != null && $Object.hasOwnProperty.call(message, "executionId"))
                     object.executionId = message.executionId;
@@ -3561,6 +3747,15 @@ export const ebbflow = $root.ebbflow = (() => {
                     object.checkpointing = message.checkpointing;
                 if (message.jobId != null && $Object.hasOwnProperty.call(message, "jobId"))
                     object.jobId = message.jobId;
+                if (message.planParallelism != null && $Object.hasOwnProperty.call(message, "planParallelism"))
+                    object.planParallelism = message.planParallelism;
+                if (message.loadAfterCheckpoint != null && $Object.hasOwnProperty.call(message, "loadAfterCheckpoint"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.loadAfterCheckpoint = typeof message.loadAfterCheckpoint === "number" ? $BigInt(message.loadAfterCheckpoint) : $util.Long.fromBits(message.loadAfterCheckpoint.low >>> 0, message.loadAfterCheckpoint.high >>> 0, true).toBigInt();
+                    else if (typeof message.loadAfterCheckpoint === "number")
+                        object.loadAfterCheckpoint = options.longs === $String ? $String(message.loadAfterCheckpoint) : message.loadAfterCheckpoint;
+                    else
+                        object.loadAfterCheckpoint = options.longs === $String ? $util.Long.prototype.toString.call(message.loadAfterCheckpoint) : options.longs === $Number ? new $util.LongBits(message.loadAfterCheckpoint.low >>> 0, message.loadAfterCheckpoint.high >>> 0).toNumber(true) : message.loadAfterCheckpoint;
                 return object;
             };
 
@@ -3590,6 +3785,1286 @@ export const ebbflow = $root.ebbflow = (() => {
             };
 
             return DeployTask;
+        })();
+
+        rpc.PrepareRescale = (function() {
+
+            /**
+             * Properties of a PrepareRescale.
+             * @typedef {Object} ebbflow.rpc.PrepareRescale.$Properties
+             * @property {string|null} [executionId] PrepareRescale executionId
+             * @property {number|Long|null} [checkpointId] PrepareRescale checkpointId
+             * @property {string|null} [directory] PrepareRescale directory
+             * @property {boolean|null} [retire] PrepareRescale retire
+             * @property {number|null} [parallelism] PrepareRescale parallelism
+             * @property {Array.<ebbflow.rpc.KeyGroupRange.$Properties>|null} [keyGroups] PrepareRescale keyGroups
+             * @property {Array.<ebbflow.rpc.OutputGate.$Properties>|null} [outputs] PrepareRescale outputs
+             * @property {Array.<ebbflow.rpc.InputGate.$Properties>|null} [inputs] PrepareRescale inputs
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a PrepareRescale.
+             * @memberof ebbflow.rpc
+             * @interface IPrepareRescale
+             * @augments ebbflow.rpc.PrepareRescale.$Properties
+             * @deprecated Use ebbflow.rpc.PrepareRescale.$Properties instead.
+             */
+
+            /**
+             * Shape of a PrepareRescale.
+             * @typedef {ebbflow.rpc.PrepareRescale.$Properties} ebbflow.rpc.PrepareRescale.$Shape
+             */
+
+            /**
+             * Constructs a new PrepareRescale.
+             * @memberof ebbflow.rpc
+             * @classdesc Represents a PrepareRescale.
+             * @constructor
+             * @param {ebbflow.rpc.PrepareRescale.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const PrepareRescale = function (properties) {
+                this.keyGroups = [];
+                this.outputs = [];
+                this.inputs = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * PrepareRescale executionId.
+             * @member {string} executionId
+             * @memberof ebbflow.rpc.PrepareRescale
+             * @instance
+             */
+            PrepareRescale.prototype.executionId = "";
+
+            /**
+             * PrepareRescale checkpointId.
+             * @member {number|Long} checkpointId
+             * @memberof ebbflow.rpc.PrepareRescale
+             * @instance
+             */
+            PrepareRescale.prototype.checkpointId = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * PrepareRescale directory.
+             * @member {string} directory
+             * @memberof ebbflow.rpc.PrepareRescale
+             * @instance
+             */
+            PrepareRescale.prototype.directory = "";
+
+            /**
+             * PrepareRescale retire.
+             * @member {boolean} retire
+             * @memberof ebbflow.rpc.PrepareRescale
+             * @instance
+             */
+            PrepareRescale.prototype.retire = false;
+
+            /**
+             * PrepareRescale parallelism.
+             * @member {number} parallelism
+             * @memberof ebbflow.rpc.PrepareRescale
+             * @instance
+             */
+            PrepareRescale.prototype.parallelism = 0;
+
+            /**
+             * PrepareRescale keyGroups.
+             * @member {Array.<ebbflow.rpc.KeyGroupRange.$Properties>} keyGroups
+             * @memberof ebbflow.rpc.PrepareRescale
+             * @instance
+             */
+            PrepareRescale.prototype.keyGroups = $util.emptyArray;
+
+            /**
+             * PrepareRescale outputs.
+             * @member {Array.<ebbflow.rpc.OutputGate.$Properties>} outputs
+             * @memberof ebbflow.rpc.PrepareRescale
+             * @instance
+             */
+            PrepareRescale.prototype.outputs = $util.emptyArray;
+
+            /**
+             * PrepareRescale inputs.
+             * @member {Array.<ebbflow.rpc.InputGate.$Properties>} inputs
+             * @memberof ebbflow.rpc.PrepareRescale
+             * @instance
+             */
+            PrepareRescale.prototype.inputs = $util.emptyArray;
+
+            /**
+             * Creates a new PrepareRescale instance using the specified properties.
+             * @function create
+             * @memberof ebbflow.rpc.PrepareRescale
+             * @static
+             * @param {ebbflow.rpc.PrepareRescale.$Properties=} [properties] Properties to set
+             * @returns {ebbflow.rpc.PrepareRescale} PrepareRescale instance
+             * @type {{
+             *   (properties: ebbflow.rpc.PrepareRescale.$Shape): ebbflow.rpc.PrepareRescale & ebbflow.rpc.PrepareRescale.$Shape;
+             *   (properties?: ebbflow.rpc.PrepareRescale.$Properties): ebbflow.rpc.PrepareRescale;
+             * }}
+             */
+            PrepareRescale.create = function(properties) {
+                return new PrepareRescale(properties);
+            };
+
+            /**
+             * Encodes the specified PrepareRescale message. Does not implicitly {@link ebbflow.rpc.PrepareRescale.verify|verify} messages.
+             * @function encode
+             * @memberof ebbflow.rpc.PrepareRescale
+             * @static
+             * @param {ebbflow.rpc.PrepareRescale.$Properties} message PrepareRescale message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            PrepareRescale.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.executionId != null && $Object.hasOwnProperty.call(message, "executionId") && message.executionId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.executionId);
+                if (message.checkpointId != null && $Object.hasOwnProperty.call(message, "checkpointId") && (typeof message.checkpointId === "object" ? message.checkpointId.low || message.checkpointId.high : message.checkpointId !== 0))
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.checkpointId);
+                if (message.directory != null && $Object.hasOwnProperty.call(message, "directory") && message.directory !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.directory);
+                if (message.retire != null && $Object.hasOwnProperty.call(message, "retire") && message.retire !== false)
+                    writer.uint32(/* id 4, wireType 0 =*/32).bool(message.retire);
+                if (message.parallelism != null && $Object.hasOwnProperty.call(message, "parallelism") && message.parallelism !== 0)
+                    writer.uint32(/* id 5, wireType 0 =*/40).uint32(message.parallelism);
+                if (message.keyGroups != null && message.keyGroups.length)
+                    for (let i = 0; i < message.keyGroups.length; ++i)
+                        $root.ebbflow.rpc.KeyGroupRange.encode(message.keyGroups[i], writer.uint32(/* id 6, wireType 2 =*/50).fork(), _depth + 1).ldelim();
+                if (message.outputs != null && message.outputs.length)
+                    for (let i = 0; i < message.outputs.length; ++i)
+                        $root.ebbflow.rpc.OutputGate.encode(message.outputs[i], writer.uint32(/* id 7, wireType 2 =*/58).fork(), _depth + 1).ldelim();
+                if (message.inputs != null && message.inputs.length)
+                    for (let i = 0; i < message.inputs.length; ++i)
+                        $root.ebbflow.rpc.InputGate.encode(message.inputs[i], writer.uint32(/* id 8, wireType 2 =*/66).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified PrepareRescale message, length delimited. Does not implicitly {@link ebbflow.rpc.PrepareRescale.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof ebbflow.rpc.PrepareRescale
+             * @static
+             * @param {ebbflow.rpc.PrepareRescale.$Properties} message PrepareRescale message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            PrepareRescale.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a PrepareRescale message from the specified reader or buffer.
+             * @function decode
+             * @memberof ebbflow.rpc.PrepareRescale
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {ebbflow.rpc.PrepareRescale & ebbflow.rpc.PrepareRescale.$Shape} PrepareRescale
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            PrepareRescale.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.ebbflow.rpc.PrepareRescale();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.executionId = value;
+                            else
+                                delete message.executionId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.checkpointId = value;
+                            else
+                                delete message.checkpointId;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.directory = value;
+                            else
+                                delete message.directory;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.retire = value;
+                            else
+                                delete message.retire;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.parallelism = value;
+                            else
+                                delete message.parallelism;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.keyGroups && message.keyGroups.length))
+                                message.keyGroups = [];
+                            message.keyGroups.push($root.ebbflow.rpc.KeyGroupRange.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.outputs && message.outputs.length))
+                                message.outputs = [];
+                            message.outputs.push($root.ebbflow.rpc.OutputGate.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 8: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.inputs && message.inputs.length))
+                                message.inputs = [];
+                            message.inputs.push($root.ebbflow.rpc.InputGate.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a PrepareRescale message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof ebbflow.rpc.PrepareRescale
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {ebbflow.rpc.PrepareRescale & ebbflow.rpc.PrepareRescale.$Shape} PrepareRescale
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            PrepareRescale.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a PrepareRescale message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof ebbflow.rpc.PrepareRescale
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {ebbflow.rpc.PrepareRescale} PrepareRescale
+             */
+            PrepareRescale.fromObject = function (object, _depth) {
+                if (object instanceof $root.ebbflow.rpc.PrepareRescale)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".ebbflow.rpc.PrepareRescale: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.ebbflow.rpc.PrepareRescale();
+                if (object.executionId != null)
+                    if (typeof object.executionId !== "string" || object.executionId.length)
+                        message.executionId = $String(object.executionId);
+                if (object.checkpointId != null)
+                    if (typeof object.checkpointId === "object" ? object.checkpointId.low || object.checkpointId.high : $Number(object.checkpointId) !== 0)
+                        if ($util.Long)
+                            message.checkpointId = $util.Long.fromValue(object.checkpointId, true);
+                        else if (typeof object.checkpointId === "string")
+                            message.checkpointId = $parseInt(object.checkpointId, 10);
+                        else if (typeof object.checkpointId === "number")
+                            message.checkpointId = object.checkpointId;
+                        else if (typeof object.checkpointId === "object")
+                            message.checkpointId = new $util.LongBits(object.checkpointId.low >>> 0, object.checkpointId.high >>> 0).toNumber(true);
+                if (object.directory != null)
+                    if (typeof object.directory !== "string" || object.directory.length)
+                        message.directory = $String(object.directory);
+                if (object.retire != null)
+                    if (object.retire)
+                        message.retire = $Boolean(object.retire);
+                if (object.parallelism != null)
+                    if ($Number(object.parallelism) !== 0)
+                        message.parallelism = object.parallelism >>> 0;
+                if (object.keyGroups) {
+                    if (!$Array.isArray(object.keyGroups))
+                        throw $TypeError(".ebbflow.rpc.PrepareRescale.keyGroups: array expected");
+                    message.keyGroups = $Array(object.keyGroups.length);
+                    for (let i = 0; i < object.keyGroups.length; ++i) {
+                        if (!$util.isObject(object.keyGroups[i]))
+                            throw $TypeError(".ebbflow.rpc.PrepareRescale.keyGroups: object expected");
+                        message.keyGroups[i] = $root.ebbflow.rpc.KeyGroupRange.fromObject(object.keyGroups[i], _depth + 1);
+                    }
+                }
+                if (object.outputs) {
+                    if (!$Array.isArray(object.outputs))
+                        throw $TypeError(".ebbflow.rpc.PrepareRescale.outputs: array expected");
+                    message.outputs = $Array(object.outputs.length);
+                    for (let i = 0; i < object.outputs.length; ++i) {
+                        if (!$util.isObject(object.outputs[i]))
+                            throw $TypeError(".ebbflow.rpc.PrepareRescale.outputs: object expected");
+                        message.outputs[i] = $root.ebbflow.rpc.OutputGate.fromObject(object.outputs[i], _depth + 1);
+                    }
+                }
+                if (object.inputs) {
+                    if (!$Array.isArray(object.inputs))
+                        throw $TypeError(".ebbflow.rpc.PrepareRescale.inputs: array expected");
+                    message.inputs = $Array(object.inputs.length);
+                    for (let i = 0; i < object.inputs.length; ++i) {
+                        if (!$util.isObject(object.inputs[i]))
+                            throw $TypeError(".ebbflow.rpc.PrepareRescale.inputs: object expected");
+                        message.inputs[i] = $root.ebbflow.rpc.InputGate.fromObject(object.inputs[i], _depth + 1);
+                    }
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a PrepareRescale message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof ebbflow.rpc.PrepareRescale
+             * @static
+             * @param {ebbflow.rpc.PrepareRescale} message PrepareRescale
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            PrepareRescale.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults) {
+                    object.keyGroups = [];
+                    object.outputs = [];
+                    object.inputs = [];
+                }
+                if (options.defaults) {
+                    object.executionId = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.checkpointId = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.checkpointId = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.directory = "";
+                    object.retire = false;
+                    object.parallelism = 0;
+                }
+                if (message.executionId != null && $Object.hasOwnProperty.call(message, "executionId"))
+                    object.executionId = message.executionId;
+                if (message.checkpointId != null && $Object.hasOwnProperty.call(message, "checkpointId"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.checkpointId = typeof message.checkpointId === "number" ? $BigInt(message.checkpointId) : $util.Long.fromBits(message.checkpointId.low >>> 0, message.checkpointId.high >>> 0, true).toBigInt();
+                    else if (typeof message.checkpointId === "number")
+                        object.checkpointId = options.longs === $String ? $String(message.checkpointId) : message.checkpointId;
+                    else
+                        object.checkpointId = options.longs === $String ? $util.Long.prototype.toString.call(message.checkpointId) : options.longs === $Number ? new $util.LongBits(message.checkpointId.low >>> 0, message.checkpointId.high >>> 0).toNumber(true) : message.checkpointId;
+                if (message.directory != null && $Object.hasOwnProperty.call(message, "directory"))
+                    object.directory = message.directory;
+                if (message.retire != null && $Object.hasOwnProperty.call(message, "retire"))
+                    object.retire = message.retire;
+                if (message.parallelism != null && $Object.hasOwnProperty.call(message, "parallelism"))
+                    object.parallelism = message.parallelism;
+                if (message.keyGroups && message.keyGroups.length) {
+                    object.keyGroups = $Array(message.keyGroups.length);
+                    for (let j = 0; j < message.keyGroups.length; ++j)
+                        object.keyGroups[j] = $root.ebbflow.rpc.KeyGroupRange.toObject(message.keyGroups[j], options, _depth + 1);
+                }
+                if (message.outputs && message.outputs.length) {
+                    object.outputs = $Array(message.outputs.length);
+                    for (let j = 0; j < message.outputs.length; ++j)
+                        object.outputs[j] = $root.ebbflow.rpc.OutputGate.toObject(message.outputs[j], options, _depth + 1);
+                }
+                if (message.inputs && message.inputs.length) {
+                    object.inputs = $Array(message.inputs.length);
+                    for (let j = 0; j < message.inputs.length; ++j)
+                        object.inputs[j] = $root.ebbflow.rpc.InputGate.toObject(message.inputs[j], options, _depth + 1);
+                }
+                return object;
+            };
+
+            /**
+             * Converts this PrepareRescale to JSON.
+             * @function toJSON
+             * @memberof ebbflow.rpc.PrepareRescale
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            PrepareRescale.prototype.toJSON = function() {
+                return PrepareRescale.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for PrepareRescale
+             * @function getTypeUrl
+             * @memberof ebbflow.rpc.PrepareRescale
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            PrepareRescale.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/ebbflow.rpc.PrepareRescale";
+            };
+
+            return PrepareRescale;
+        })();
+
+        rpc.RescalePrepared = (function() {
+
+            /**
+             * Properties of a RescalePrepared.
+             * @typedef {Object} ebbflow.rpc.RescalePrepared.$Properties
+             * @property {string|null} [executionId] RescalePrepared executionId
+             * @property {number|Long|null} [checkpointId] RescalePrepared checkpointId
+             * @property {string|null} [error] RescalePrepared error
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a RescalePrepared.
+             * @memberof ebbflow.rpc
+             * @interface IRescalePrepared
+             * @augments ebbflow.rpc.RescalePrepared.$Properties
+             * @deprecated Use ebbflow.rpc.RescalePrepared.$Properties instead.
+             */
+
+            /**
+             * Shape of a RescalePrepared.
+             * @typedef {ebbflow.rpc.RescalePrepared.$Properties} ebbflow.rpc.RescalePrepared.$Shape
+             */
+
+            /**
+             * Constructs a new RescalePrepared.
+             * @memberof ebbflow.rpc
+             * @classdesc Represents a RescalePrepared.
+             * @constructor
+             * @param {ebbflow.rpc.RescalePrepared.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const RescalePrepared = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * RescalePrepared executionId.
+             * @member {string} executionId
+             * @memberof ebbflow.rpc.RescalePrepared
+             * @instance
+             */
+            RescalePrepared.prototype.executionId = "";
+
+            /**
+             * RescalePrepared checkpointId.
+             * @member {number|Long} checkpointId
+             * @memberof ebbflow.rpc.RescalePrepared
+             * @instance
+             */
+            RescalePrepared.prototype.checkpointId = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * RescalePrepared error.
+             * @member {string} error
+             * @memberof ebbflow.rpc.RescalePrepared
+             * @instance
+             */
+            RescalePrepared.prototype.error = "";
+
+            /**
+             * Creates a new RescalePrepared instance using the specified properties.
+             * @function create
+             * @memberof ebbflow.rpc.RescalePrepared
+             * @static
+             * @param {ebbflow.rpc.RescalePrepared.$Properties=} [properties] Properties to set
+             * @returns {ebbflow.rpc.RescalePrepared} RescalePrepared instance
+             * @type {{
+             *   (properties: ebbflow.rpc.RescalePrepared.$Shape): ebbflow.rpc.RescalePrepared & ebbflow.rpc.RescalePrepared.$Shape;
+             *   (properties?: ebbflow.rpc.RescalePrepared.$Properties): ebbflow.rpc.RescalePrepared;
+             * }}
+             */
+            RescalePrepared.create = function(properties) {
+                return new RescalePrepared(properties);
+            };
+
+            /**
+             * Encodes the specified RescalePrepared message. Does not implicitly {@link ebbflow.rpc.RescalePrepared.verify|verify} messages.
+             * @function encode
+             * @memberof ebbflow.rpc.RescalePrepared
+             * @static
+             * @param {ebbflow.rpc.RescalePrepared.$Properties} message RescalePrepared message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RescalePrepared.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.executionId != null && $Object.hasOwnProperty.call(message, "executionId") && message.executionId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.executionId);
+                if (message.checkpointId != null && $Object.hasOwnProperty.call(message, "checkpointId") && (typeof message.checkpointId === "object" ? message.checkpointId.low || message.checkpointId.high : message.checkpointId !== 0))
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.checkpointId);
+                if (message.error != null && $Object.hasOwnProperty.call(message, "error") && message.error !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.error);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified RescalePrepared message, length delimited. Does not implicitly {@link ebbflow.rpc.RescalePrepared.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof ebbflow.rpc.RescalePrepared
+             * @static
+             * @param {ebbflow.rpc.RescalePrepared.$Properties} message RescalePrepared message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RescalePrepared.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a RescalePrepared message from the specified reader or buffer.
+             * @function decode
+             * @memberof ebbflow.rpc.RescalePrepared
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {ebbflow.rpc.RescalePrepared & ebbflow.rpc.RescalePrepared.$Shape} RescalePrepared
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RescalePrepared.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.ebbflow.rpc.RescalePrepared();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.executionId = value;
+                            else
+                                delete message.executionId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.checkpointId = value;
+                            else
+                                delete message.checkpointId;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.error = value;
+                            else
+                                delete message.error;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a RescalePrepared message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof ebbflow.rpc.RescalePrepared
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {ebbflow.rpc.RescalePrepared & ebbflow.rpc.RescalePrepared.$Shape} RescalePrepared
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RescalePrepared.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a RescalePrepared message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof ebbflow.rpc.RescalePrepared
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {ebbflow.rpc.RescalePrepared} RescalePrepared
+             */
+            RescalePrepared.fromObject = function (object, _depth) {
+                if (object instanceof $root.ebbflow.rpc.RescalePrepared)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".ebbflow.rpc.RescalePrepared: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.ebbflow.rpc.RescalePrepared();
+                if (object.executionId != null)
+                    if (typeof object.executionId !== "string" || object.executionId.length)
+                        message.executionId = $String(object.executionId);
+                if (object.checkpointId != null)
+                    if (typeof object.checkpointId === "object" ? object.checkpointId.low || object.checkpointId.high : $Number(object.checkpointId) !== 0)
+                        if ($util.Long)
+                            message.checkpointId = $util.Long.fromValue(object.checkpointId, true);
+                        else if (typeof object.checkpointId === "string")
+                            message.checkpointId = $parseInt(object.checkpointId, 10);
+                        else if (typeof object.checkpointId === "number")
+                            message.checkpointId = object.checkpointId;
+                        else if (typeof object.checkpointId === "object")
+                            message.checkpointId = new $util.LongBits(object.checkpointId.low >>> 0, object.checkpointId.high >>> 0).toNumber(true);
+                if (object.error != null)
+                    if (typeof object.error !== "string" || object.error.length)
+                        message.error = $String(object.error);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a RescalePrepared message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof ebbflow.rpc.RescalePrepared
+             * @static
+             * @param {ebbflow.rpc.RescalePrepared} message RescalePrepared
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            RescalePrepared.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.executionId = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.checkpointId = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.checkpointId = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.error = "";
+                }
+                if (message.executionId != null && $Object.hasOwnProperty.call(message, "executionId"))
+                    object.executionId = message.executionId;
+                if (message.checkpointId != null && $Object.hasOwnProperty.call(message, "checkpointId"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.checkpointId = typeof message.checkpointId === "number" ? $BigInt(message.checkpointId) : $util.Long.fromBits(message.checkpointId.low >>> 0, message.checkpointId.high >>> 0, true).toBigInt();
+                    else if (typeof message.checkpointId === "number")
+                        object.checkpointId = options.longs === $String ? $String(message.checkpointId) : message.checkpointId;
+                    else
+                        object.checkpointId = options.longs === $String ? $util.Long.prototype.toString.call(message.checkpointId) : options.longs === $Number ? new $util.LongBits(message.checkpointId.low >>> 0, message.checkpointId.high >>> 0).toNumber(true) : message.checkpointId;
+                if (message.error != null && $Object.hasOwnProperty.call(message, "error"))
+                    object.error = message.error;
+                return object;
+            };
+
+            /**
+             * Converts this RescalePrepared to JSON.
+             * @function toJSON
+             * @memberof ebbflow.rpc.RescalePrepared
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            RescalePrepared.prototype.toJSON = function() {
+                return RescalePrepared.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for RescalePrepared
+             * @function getTypeUrl
+             * @memberof ebbflow.rpc.RescalePrepared
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            RescalePrepared.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/ebbflow.rpc.RescalePrepared";
+            };
+
+            return RescalePrepared;
+        })();
+
+        rpc.RescaleLoaded = (function() {
+
+            /**
+             * Properties of a RescaleLoaded.
+             * @typedef {Object} ebbflow.rpc.RescaleLoaded.$Properties
+             * @property {string|null} [executionId] RescaleLoaded executionId
+             * @property {number|Long|null} [checkpointId] RescaleLoaded checkpointId
+             * @property {number|null} [keyGroups] RescaleLoaded keyGroups
+             * @property {number|Long|null} [bytes] RescaleLoaded bytes
+             * @property {number|null} [loadMs] RescaleLoaded loadMs
+             * @property {number|null} [maxHoldMs] RescaleLoaded maxHoldMs
+             * @property {number|null} [heldRecords] RescaleLoaded heldRecords
+             * @property {number|null} [streams] RescaleLoaded streams
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a RescaleLoaded.
+             * @memberof ebbflow.rpc
+             * @interface IRescaleLoaded
+             * @augments ebbflow.rpc.RescaleLoaded.$Properties
+             * @deprecated Use ebbflow.rpc.RescaleLoaded.$Properties instead.
+             */
+
+            /**
+             * Shape of a RescaleLoaded.
+             * @typedef {ebbflow.rpc.RescaleLoaded.$Properties} ebbflow.rpc.RescaleLoaded.$Shape
+             */
+
+            /**
+             * Constructs a new RescaleLoaded.
+             * @memberof ebbflow.rpc
+             * @classdesc Represents a RescaleLoaded.
+             * @constructor
+             * @param {ebbflow.rpc.RescaleLoaded.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const RescaleLoaded = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * RescaleLoaded executionId.
+             * @member {string} executionId
+             * @memberof ebbflow.rpc.RescaleLoaded
+             * @instance
+             */
+            RescaleLoaded.prototype.executionId = "";
+
+            /**
+             * RescaleLoaded checkpointId.
+             * @member {number|Long} checkpointId
+             * @memberof ebbflow.rpc.RescaleLoaded
+             * @instance
+             */
+            RescaleLoaded.prototype.checkpointId = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * RescaleLoaded keyGroups.
+             * @member {number} keyGroups
+             * @memberof ebbflow.rpc.RescaleLoaded
+             * @instance
+             */
+            RescaleLoaded.prototype.keyGroups = 0;
+
+            /**
+             * RescaleLoaded bytes.
+             * @member {number|Long} bytes
+             * @memberof ebbflow.rpc.RescaleLoaded
+             * @instance
+             */
+            RescaleLoaded.prototype.bytes = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * RescaleLoaded loadMs.
+             * @member {number} loadMs
+             * @memberof ebbflow.rpc.RescaleLoaded
+             * @instance
+             */
+            RescaleLoaded.prototype.loadMs = 0;
+
+            /**
+             * RescaleLoaded maxHoldMs.
+             * @member {number} maxHoldMs
+             * @memberof ebbflow.rpc.RescaleLoaded
+             * @instance
+             */
+            RescaleLoaded.prototype.maxHoldMs = 0;
+
+            /**
+             * RescaleLoaded heldRecords.
+             * @member {number} heldRecords
+             * @memberof ebbflow.rpc.RescaleLoaded
+             * @instance
+             */
+            RescaleLoaded.prototype.heldRecords = 0;
+
+            /**
+             * RescaleLoaded streams.
+             * @member {number} streams
+             * @memberof ebbflow.rpc.RescaleLoaded
+             * @instance
+             */
+            RescaleLoaded.prototype.streams = 0;
+
+            /**
+             * Creates a new RescaleLoaded instance using the specified properties.
+             * @function create
+             * @memberof ebbflow.rpc.RescaleLoaded
+             * @static
+             * @param {ebbflow.rpc.RescaleLoaded.$Properties=} [properties] Properties to set
+             * @returns {ebbflow.rpc.RescaleLoaded} RescaleLoaded instance
+             * @type {{
+             *   (properties: ebbflow.rpc.RescaleLoaded.$Shape): ebbflow.rpc.RescaleLoaded & ebbflow.rpc.RescaleLoaded.$Shape;
+             *   (properties?: ebbflow.rpc.RescaleLoaded.$Properties): ebbflow.rpc.RescaleLoaded;
+             * }}
+             */
+            RescaleLoaded.create = function(properties) {
+                return new RescaleLoaded(properties);
+            };
+
+            /**
+             * Encodes the specified RescaleLoaded message. Does not implicitly {@link ebbflow.rpc.RescaleLoaded.verify|verify} messages.
+             * @function encode
+             * @memberof ebbflow.rpc.RescaleLoaded
+             * @static
+             * @param {ebbflow.rpc.RescaleLoaded.$Properties} message RescaleLoaded message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RescaleLoaded.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.executionId != null && $Object.hasOwnProperty.call(message, "executionId") && message.executionId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.executionId);
+                if (message.checkpointId != null && $Object.hasOwnProperty.call(message, "checkpointId") && (typeof message.checkpointId === "object" ? message.checkpointId.low || message.checkpointId.high : message.checkpointId !== 0))
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.checkpointId);
+                if (message.keyGroups != null && $Object.hasOwnProperty.call(message, "keyGroups") && message.keyGroups !== 0)
+                    writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.keyGroups);
+                if (message.bytes != null && $Object.hasOwnProperty.call(message, "bytes") && (typeof message.bytes === "object" ? message.bytes.low || message.bytes.high : message.bytes !== 0))
+                    writer.uint32(/* id 4, wireType 0 =*/32).uint64(message.bytes);
+                if (message.loadMs != null && $Object.hasOwnProperty.call(message, "loadMs") && message.loadMs !== 0)
+                    writer.uint32(/* id 5, wireType 0 =*/40).uint32(message.loadMs);
+                if (message.maxHoldMs != null && $Object.hasOwnProperty.call(message, "maxHoldMs") && message.maxHoldMs !== 0)
+                    writer.uint32(/* id 6, wireType 0 =*/48).uint32(message.maxHoldMs);
+                if (message.heldRecords != null && $Object.hasOwnProperty.call(message, "heldRecords") && message.heldRecords !== 0)
+                    writer.uint32(/* id 7, wireType 0 =*/56).uint32(message.heldRecords);
+                if (message.streams != null && $Object.hasOwnProperty.call(message, "streams") && message.streams !== 0)
+                    writer.uint32(/* id 8, wireType 0 =*/64).uint32(message.streams);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified RescaleLoaded message, length delimited. Does not implicitly {@link ebbflow.rpc.RescaleLoaded.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof ebbflow.rpc.RescaleLoaded
+             * @static
+             * @param {ebbflow.rpc.RescaleLoaded.$Properties} message RescaleLoaded message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RescaleLoaded.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a RescaleLoaded message from the specified reader or buffer.
+             * @function decode
+             * @memberof ebbflow.rpc.RescaleLoaded
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {ebbflow.rpc.RescaleLoaded & ebbflow.rpc.RescaleLoaded.$Shape} RescaleLoaded
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RescaleLoaded.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.ebbflow.rpc.RescaleLoaded();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.executionId = value;
+                            else
+                                delete message.executionId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.checkpointId = value;
+                            else
+                                delete message.checkpointId;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.keyGroups = value;
+                            else
+                                delete message.keyGroups;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.bytes = value;
+                            else
+                                delete message.bytes;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.loadMs = value;
+                            else
+                                delete message.loadMs;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.maxHoldMs = value;
+                            else
+                                delete message.maxHoldMs;
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.heldRecords = value;
+                            else
+                                delete message.heldRecords;
+                            continue;
+                        }
+                    case 8: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.streams = value;
+                            else
+                                delete message.streams;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a RescaleLoaded message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof ebbflow.rpc.RescaleLoaded
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {ebbflow.rpc.RescaleLoaded & ebbflow.rpc.RescaleLoaded.$Shape} RescaleLoaded
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RescaleLoaded.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a RescaleLoaded message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof ebbflow.rpc.RescaleLoaded
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {ebbflow.rpc.RescaleLoaded} RescaleLoaded
+             */
+            RescaleLoaded.fromObject = function (object, _depth) {
+                if (object instanceof $root.ebbflow.rpc.RescaleLoaded)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".ebbflow.rpc.RescaleLoaded: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.ebbflow.rpc.RescaleLoaded();
+                if (object.executionId != null)
+                    if (typeof object.executionId !== "string" || object.executionId.length)
+                        message.executionId = $String(object.executionId);
+                if (object.checkpointId != null)
+                    if (typeof object.checkpointId === "object" ? object.checkpointId.low || object.checkpointId.high : $Number(object.checkpointId) !== 0)
+                        if ($util.Long)
+                            message.checkpointId = $util.Long.fromValue(object.checkpointId, true);
+                        else if (typeof object.checkpointId === "string")
+                            message.checkpointId = $parseInt(object.checkpointId, 10);
+                        else if (typeof object.checkpointId === "number")
+                            message.checkpointId = object.checkpointId;
+                        else if (typeof object.checkpointId === "object")
+                            message.checkpointId = new $util.LongBits(object.checkpointId.low >>> 0, object.checkpointId.high >>> 0).toNumber(true);
+                if (object.keyGroups != null)
+                    if ($Number(object.keyGroups) !== 0)
+                        message.keyGroups = object.keyGroups >>> 0;
+                if (object.bytes != null)
+                    if (typeof object.bytes === "object" ? object.bytes.low || object.bytes.high : $Number(object.bytes) !== 0)
+                        if ($util.Long)
+                            message.bytes = $util.Long.fromValue(object.bytes, true);
+                        else if (typeof object.bytes === "string")
+                            message.bytes = $parseInt(object.bytes, 10);
+                        else if (typeof object.bytes === "number")
+                            message.bytes = object.bytes;
+                        else if (typeof object.bytes === "object")
+                            message.bytes = new $util.LongBits(object.bytes.low >>> 0, object.bytes.high >>> 0).toNumber(true);
+                if (object.loadMs != null)
+                    if ($Number(object.loadMs) !== 0)
+                        message.loadMs = object.loadMs >>> 0;
+                if (object.maxHoldMs != null)
+                    if ($Number(object.maxHoldMs) !== 0)
+                        message.maxHoldMs = object.maxHoldMs >>> 0;
+                if (object.heldRecords != null)
+                    if ($Number(object.heldRecords) !== 0)
+                        message.heldRecords = object.heldRecords >>> 0;
+                if (object.streams != null)
+                    if ($Number(object.streams) !== 0)
+                        message.streams = object.streams >>> 0;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a RescaleLoaded message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof ebbflow.rpc.RescaleLoaded
+             * @static
+             * @param {ebbflow.rpc.RescaleLoaded} message RescaleLoaded
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            RescaleLoaded.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.executionId = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.checkpointId = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.checkpointId = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.keyGroups = 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.bytes = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.bytes = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.loadMs = 0;
+                    object.maxHoldMs = 0;
+                    object.heldRecords = 0;
+                    object.streams = 0;
+                }
+                if (message.executionId != null && $Object.hasOwnProperty.call(message, "executionId"))
+                    object.executionId = message.executionId;
+                if (message.checkpointId != null && $Object.hasOwnProperty.call(message, "checkpointId"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.checkpointId = typeof message.checkpointId === "number" ? $BigInt(message.checkpointId) : $util.Long.fromBits(message.checkpointId.low >>> 0, message.checkpointId.high >>> 0, true).toBigInt();
+                    else if (typeof message.checkpointId === "number")
+                        object.checkpointId = options.longs === $String ? $String(message.checkpointId) : message.checkpointId;
+                    else
+                        object.checkpointId = options.longs === $String ? $util.Long.prototype.toString.call(message.checkpointId) : options.longs === $Number ? new $util.LongBits(message.checkpointId.low >>> 0, message.checkpointId.high >>> 0).toNumber(true) : message.checkpointId;
+                if (message.keyGroups != null && $Object.hasOwnProperty.call(message, "keyGroups"))
+                    object.keyGroups = message.keyGroups;
+                if (message.bytes != null && $Object.hasOwnProperty.call(message, "bytes"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.bytes = typeof message.bytes === "number" ? $BigInt(message.bytes) : $util.Long.fromBits(message.bytes.low >>> 0, message.bytes.high >>> 0, true).toBigInt();
+                    else if (typeof message.bytes === "number")
+                        object.bytes = options.longs === $String ? $String(message.bytes) : message.bytes;
+                    else
+                        object.bytes = options.longs === $String ? $util.Long.prototype.toString.call(message.bytes) : options.longs === $Number ? new $util.LongBits(message.bytes.low >>> 0, message.bytes.high >>> 0).toNumber(true) : message.bytes;
+                if (message.loadMs != null && $Object.hasOwnProperty.call(message, "loadMs"))
+                    object.loadMs = message.loadMs;
+                if (message.maxHoldMs != null && $Object.hasOwnProperty.call(message, "maxHoldMs"))
+                    object.maxHoldMs = message.maxHoldMs;
+                if (message.heldRecords != null && $Object.hasOwnProperty.call(message, "heldRecords"))
+                    object.heldRecords = message.heldRecords;
+                if (message.streams != null && $Object.hasOwnProperty.call(message, "streams"))
+                    object.streams = message.streams;
+                return object;
+            };
+
+            /**
+             * Converts this RescaleLoaded to JSON.
+             * @function toJSON
+             * @memberof ebbflow.rpc.RescaleLoaded
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            RescaleLoaded.prototype.toJSON = function() {
+                return RescaleLoaded.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for RescaleLoaded
+             * @function getTypeUrl
+             * @memberof ebbflow.rpc.RescaleLoaded
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            RescaleLoaded.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/ebbflow.rpc.RescaleLoaded";
+            };
+
+            return RescaleLoaded;
         })();
 
         rpc.TriggerCheckpoint = (function() {

@@ -191,6 +191,9 @@ export namespace ebbflow {
             /** VertexState subtasks. */
             subtasks: ebbflow.snapshot.SubtaskState.$Properties[];
 
+            /** VertexState keyGroupOwners. */
+            keyGroupOwners: number[];
+
             /**
              * Creates a new VertexState instance using the specified properties.
              * @param [properties] Properties to set
@@ -279,6 +282,9 @@ export namespace ebbflow {
 
                 /** VertexState subtasks */
                 subtasks?: (ebbflow.snapshot.SubtaskState.$Properties[]|null);
+
+                /** VertexState keyGroupOwners */
+                keyGroupOwners?: (number[]|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

@@ -517,6 +517,7 @@ export const ebbflow = $root.ebbflow = (() => {
              * @property {string|null} [name] VertexState name
              * @property {number|null} [parallelism] VertexState parallelism
              * @property {Array.<ebbflow.snapshot.SubtaskState.$Properties>|null} [subtasks] VertexState subtasks
+             * @property {Array.<number>|null} [keyGroupOwners] VertexState keyGroupOwners
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -543,6 +544,7 @@ export const ebbflow = $root.ebbflow = (() => {
              */
             const VertexState = function (properties) {
                 this.subtasks = [];
+                this.keyGroupOwners = [];
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -580,6 +582,14 @@ export const ebbflow = $root.ebbflow = (() => {
              * @instance
              */
             VertexState.prototype.subtasks = $util.emptyArray;
+
+            /**
+             * VertexState keyGroupOwners.
+             * @member {Array.<number>} keyGroupOwners
+             * @memberof ebbflow.snapshot.VertexState
+             * @instance
+             */
+            VertexState.prototype.keyGroupOwners = $util.emptyArray;
 
             /**
              * Creates a new VertexState instance using the specified properties.
@@ -622,6 +632,8 @@ export const ebbflow = $root.ebbflow = (() => {
                 if (message.subtasks != null && message.subtasks.length)
                     for (let i = 0; i < message.subtasks.length; ++i)
                         $root.ebbflow.snapshot.SubtaskState.encode(message.subtasks[i], writer.uint32(/* id 4, wireType 2 =*/34).fork(), _depth + 1).ldelim();
+                if (message.keyGroupOwners != null && message.keyGroupOwners.length)
+                    writer.uint32(/* id 5, wireType 2 =*/42).uint32s(message.keyGroupOwners);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -714,6 +726,20 @@ export const ebbflow = $root.ebbflow = (() => {
                             message.subtasks.push($root.ebbflow.snapshot.SubtaskState.decode(reader, reader.size(), $undefined, _depth + 1));
                             continue;
                         }
+                    case 5: {
+                            if (wireType === 2) {
+                                if (!(message.keyGroupOwners && message.keyGroupOwners.length))
+                                    message.keyGroupOwners = [];
+                                reader.uint32s(message.keyGroupOwners);
+                                continue;
+                            }
+                            if (wireType !== 0)
+                                break;
+                            if (!(message.keyGroupOwners && message.keyGroupOwners.length))
+                                message.keyGroupOwners = [];
+                            message.keyGroupOwners.push(reader.uint32());
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -784,6 +810,13 @@ export const ebbflow = $root.ebbflow = (() => {
                         message.subtasks[i] = $root.ebbflow.snapshot.SubtaskState.fromObject(object.subtasks[i], _depth + 1);
                     }
                 }
+                if (object.keyGroupOwners) {
+                    if (!$Array.isArray(object.keyGroupOwners))
+                        throw $TypeError(".ebbflow.snapshot.VertexState.keyGroupOwners: array expected");
+                    message.keyGroupOwners = $Array(object.keyGroupOwners.length);
+                    for (let i = 0; i < object.keyGroupOwners.length; ++i)
+                        message.keyGroupOwners[i] = object.keyGroupOwners[i] >>> 0;
+                }
                 return message;
             };
 
@@ -804,8 +837,10 @@ export const ebbflow = $root.ebbflow = (() => {
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
                 let object = {};
-                if (options.arrays || options.defaults)
+                if (options.arrays || options.defaults) {
                     object.subtasks = [];
+                    object.keyGroupOwners = [];
+                }
                 if (options.defaults) {
                     object.vertexId = "";
                     object.name = "";
@@ -821,6 +856,11 @@ export const ebbflow = $root.ebbflow = (() => {
                     object.subtasks = $Array(message.subtasks.length);
                     for (let j = 0; j < message.subtasks.length; ++j)
                         object.subtasks[j] = $root.ebbflow.snapshot.SubtaskState.toObject(message.subtasks[j], options, _depth + 1);
+                }
+                if (message.keyGroupOwners && message.keyGroupOwners.length) {
+                    object.keyGroupOwners = $Array(message.keyGroupOwners.length);
+                    for (let j = 0; j < message.keyGroupOwners.length; ++j)
+                        object.keyGroupOwners[j] = message.keyGroupOwners[j];
                 }
                 return object;
             };

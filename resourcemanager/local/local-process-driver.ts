@@ -1,7 +1,9 @@
 /**
  * Local driver: each TaskManager is a child process of the job process on this
  * machine, shown in ps as `ebbflow-taskmanager <jobid> <n>`, logging to
- * `<logDir>/<resourceId>.log`.
+ * `<logDir>/<resourceId>.log`. With `maxWorkers`, at most that many run at
+ * once for the job; further requests wait in order until one exits (the
+ * machine's capacity as a resource provider sees it).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
@@ -17,6 +19,8 @@ export interface LocalProcessDriverOptions {
   stopTimeoutMs?: number;
   /** Heap cap per TaskManager process, passed as --max-old-space-size. @default profile.memoryMb */
   maxOldSpaceMb?: number;
+  /** TaskManager processes that may run at once for this job; more requests wait. @default unlimited */
+  maxWorkers?: number;
 }
 
 const TASKMANAGER_MAIN = distFile('taskmanager/main.js');
@@ -25,7 +29,9 @@ export class LocalProcessDriver implements ResourceManagerDriver {
   readonly name = 'local';
   private handler: DriverEventHandler | undefined;
   private readonly children = new Map<string, ChildProcess>();
+  private readonly queue: WorkerSpec[] = [];
   private readonly released = new Set<string>();
+  private terminated = false;
 
   constructor(private readonly opts: LocalProcessDriverOptions) {}
 
@@ -34,7 +40,16 @@ export class LocalProcessDriver implements ResourceManagerDriver {
     mkdirSync(this.opts.logDir, { recursive: true });
   }
 
-  async requestWorker(spec: WorkerSpec): Promise<void> {
+  requestWorker(spec: WorkerSpec): void {
+    this.queue.push(spec);
+    this.startQueued();
+  }
+
+  private startQueued(): void {
+    while (!this.terminated && this.queue.length && this.children.size < (this.opts.maxWorkers ?? Infinity)) this.launch(this.queue.shift()!);
+  }
+
+  private launch(spec: WorkerSpec): void {
     const log = openSync(join(this.opts.logDir, `${spec.resourceId}.log`), 'a');
     const args = [
       `--max-old-space-size=${this.opts.maxOldSpaceMb ?? spec.profile.memoryMb}`,
@@ -49,18 +64,23 @@ export class LocalProcessDriver implements ResourceManagerDriver {
     const child = spawn(process.execPath, args, { stdio: ['ignore', log, log], env: process.env });
     closeSync(log);
     this.children.set(spec.resourceId, child);
-    await new Promise<void>((resolve, reject) => {
-      child.once('spawn', resolve);
-      child.once('error', reject);
+    child.once('error', (err) => {
+      if (child.pid !== undefined) return; // errors after a successful spawn end in 'exit'
+      this.children.delete(spec.resourceId);
+      this.handler?.onWorkerTerminated(spec.resourceId, `TaskManager ${spec.resourceId} could not be started: ${err.message}`);
+      this.startQueued();
     });
     child.once('exit', (code, signal) => {
       this.children.delete(spec.resourceId);
+      this.startQueued();
       if (this.released.delete(spec.resourceId)) return;
       this.handler?.onWorkerTerminated(spec.resourceId, `TaskManager ${spec.resourceId} (pid ${child.pid}) exited ${signal ? `on signal ${signal}` : `with code ${code}`}`);
     });
   }
 
   async releaseWorker(resourceId: string): Promise<void> {
+    const queued = this.queue.findIndex((s) => s.resourceId === resourceId);
+    if (queued >= 0) this.queue.splice(queued, 1);
     const child = this.children.get(resourceId);
     if (!child) return;
     this.released.add(resourceId);
@@ -77,6 +97,8 @@ export class LocalProcessDriver implements ResourceManagerDriver {
   }
 
   async terminate(): Promise<void> {
+    this.terminated = true;
+    this.queue.length = 0;
     for (const id of this.children.keys()) this.released.add(id);
     await Promise.all([...this.children.values()].map((c) => this.stopChild(c)));
   }

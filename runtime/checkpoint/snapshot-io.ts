@@ -20,7 +20,7 @@ export type SubtaskStateProps = ebbflow.snapshot.SubtaskState.$Properties;
 export interface KeyedStateBlob { operatorId: number; keyGroup: number; bytes: Uint8Array }
 
 /** Writes a subtask's keyed state file and returns its SubtaskState (without operator state). */
-export async function writeSubtaskState(dir: string, fileName: string, subtaskIndex: number, keyGroups: KeyGroupRange, blobs: KeyedStateBlob[], operatorState: Uint8Array): Promise<SubtaskStateProps> {
+export async function writeSubtaskState(dir: string, fileName: string, subtaskIndex: number, keyGroups: KeyGroupRange[], blobs: KeyedStateBlob[], operatorState: Uint8Array): Promise<SubtaskStateProps> {
   await mkdir(dir, { recursive: true });
   const index: ebbflow.snapshot.KeyGroupEntry.$Properties[] = [];
   let offset = 0;
@@ -30,7 +30,7 @@ export async function writeSubtaskState(dir: string, fileName: string, subtaskIn
   }
   if (blobs.length) await writeFile(join(dir, fileName), Buffer.concat(blobs.map((b) => b.bytes)));
   return {
-    subtaskIndex, keyGroups: [keyGroups], keyedStateFile: blobs.length ? fileName : '', keyGroupIndex: index,
+    subtaskIndex, keyGroups, keyedStateFile: blobs.length ? fileName : '', keyGroupIndex: index,
     operatorState, stateSize: offset + operatorState.length,
   };
 }
@@ -45,7 +45,8 @@ export async function writeMetadata(dir: string, meta: CheckpointMetadataProps):
 
 export interface KeyGroupEntryPlain { keyGroup: number; operatorId: number; offset: number; length: number }
 export interface SubtaskStatePlain { subtaskIndex: number; keyGroups: KeyGroupRange[]; keyedStateFile: string; keyGroupIndex: KeyGroupEntryPlain[]; operatorState: Uint8Array; stateSize: number }
-export interface VertexStatePlain { vertexId: string; name: string; parallelism: number; subtasks: SubtaskStatePlain[] }
+/** `parallelism` and `keyGroupOwners` (keyed vertices; else empty) are the configuration to resume at. */
+export interface VertexStatePlain { vertexId: string; name: string; parallelism: number; subtasks: SubtaskStatePlain[]; keyGroupOwners: number[] }
 export interface MetadataPlain { formatVersion: number; jobId: string; checkpointId: number; timestamp: number; isSavepoint: boolean; maxParallelism: number; vertices: VertexStatePlain[]; jobName: string }
 
 /** Reads `<dir>/_metadata`; throws a clear error when missing or corrupt. */
@@ -71,13 +72,21 @@ export interface RestoredState {
   keyed: Map<number, Map<number, unknown>>;
   /** operatorId → states of every old subtask */
   operator: Map<number, Array<{ subtaskIndex: number; parallelism: number; state: unknown }>>;
+  /** Key groups found and bytes of keyed state read. */
+  keyGroups: number;
+  bytes: number;
 }
 
-/** The state of one vertex that a subtask owning `range` needs: its key groups and all operator states. */
-export async function readVertexState(dir: string, meta: MetadataPlain, vertexId: string, range: KeyGroupRange): Promise<RestoredState> {
-  const out: RestoredState = { keyed: new Map(), operator: new Map() };
+/**
+ * The state of one vertex that a subtask owning `keyGroups` needs: exactly those key groups (read
+ * from whichever old subtask's file holds them; entries adjacent in a file are read at once) and
+ * the operator states of every old subtask.
+ */
+export async function readVertexState(dir: string, meta: MetadataPlain, vertexId: string, keyGroups: ReadonlySet<number>): Promise<RestoredState> {
+  const out: RestoredState = { keyed: new Map(), operator: new Map(), keyGroups: 0, bytes: 0 };
   const vertex = meta.vertices.find((v) => v.vertexId === vertexId);
   if (!vertex) return out;
+  const found = new Set<number>();
   for (const st of vertex.subtasks) {
     if (st.operatorState?.length) {
       const states = deserialize(Buffer.from(st.operatorState)) as Record<string, unknown>;
@@ -87,20 +96,33 @@ export async function readVertexState(dir: string, meta: MetadataPlain, vertexId
         out.operator.set(Number(op), list);
       }
     }
-    const wanted = st.keyGroupIndex.filter((e) => e.keyGroup >= range.start && e.keyGroup <= range.end);
+    const wanted = st.keyGroupIndex.filter((e) => keyGroups.has(e.keyGroup)).sort((a, b) => Number(a.offset) - Number(b.offset));
     if (!wanted.length || !st.keyedStateFile) continue;
     const fh = await open(join(dir, st.keyedStateFile), 'r');
     try {
-      for (const e of wanted) {
-        const buf = Buffer.alloc(e.length);
-        await fh.read(buf, 0, e.length, Number(e.offset));
-        const byKg = out.keyed.get(e.operatorId) ?? new Map<number, unknown>();
-        byKg.set(e.keyGroup, deserialize(buf));
-        out.keyed.set(e.operatorId, byKg);
+      for (let i = 0; i < wanted.length;) {
+        // Coalesce entries that sit back to back in the file into one read.
+        let j = i + 1;
+        let end = Number(wanted[i]!.offset) + wanted[i]!.length;
+        while (j < wanted.length && Number(wanted[j]!.offset) === end) end += wanted[j++]!.length;
+        const start = Number(wanted[i]!.offset);
+        const buf = Buffer.allocUnsafe(end - start);
+        const { bytesRead } = await fh.read(buf, 0, buf.length, start);
+        if (bytesRead !== buf.length) throw new Error(`${join(dir, st.keyedStateFile)} is truncated (wanted ${buf.length} bytes at ${start}, got ${bytesRead})`);
+        for (; i < j; i++) {
+          const e = wanted[i]!;
+          const off = Number(e.offset) - start;
+          const byKg = out.keyed.get(e.operatorId) ?? new Map<number, unknown>();
+          byKg.set(e.keyGroup, deserialize(buf.subarray(off, off + e.length)));
+          out.keyed.set(e.operatorId, byKg);
+          found.add(e.keyGroup);
+        }
+        out.bytes += buf.length;
       }
     } finally {
       await fh.close();
     }
   }
+  out.keyGroups = found.size;
   return out;
 }

@@ -5,6 +5,13 @@
  * (largest ts − max out-of-orderness); a partition that has produced nothing
  * holds the watermark back, so windows never fire before every partition spoke.
  * A subtask that owns no partition emits +∞ (it will never produce).
+ *
+ * In-place rescaling moves partitions between subtasks at a checkpoint barrier:
+ * a subtask stops reading the partitions it loses (their positions are in that
+ * checkpoint), and the partitions it gains stay *pending* — not read, and
+ * holding its watermark back — until their positions and event times are
+ * loaded from the completed checkpoint. Only then does its watermark move
+ * again, possibly lower than before (a gained partition may lag).
  */
 import { Redis } from 'ioredis';
 import type { RedisStreamSourceOptions, StreamEntry } from '../../sdk/types.js';
@@ -14,9 +21,12 @@ import { assignedPartitions, type SourceReader } from './source.js';
 
 /** Checkpointed per stream: the last entry id read and the largest event time seen. */
 type SourceState = Record<string, { pos: string; maxTs: number | null }>;
+type OperatorStates = Array<{ state: unknown }>;
 
 export class RedisStreamSourceReader implements SourceReader, CheckpointedOperator {
-  private readonly streams: string[];
+  private streams: string[];
+  /** Owned streams whose position is not known yet (gained at a rescale): not read, and they hold the watermark. */
+  private readonly pending = new Set<string>();
   private readonly positions = new Map<string, string>();
   private readonly maxTs = new Map<string, number>();
   private redis: Redis | undefined;
@@ -33,40 +43,55 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
   }
 
   async open(): Promise<void> {
-    if (this.streams.length === 0) return;
-    for (const s of this.streams) this.lastActive.set(s, Date.now());
-    this.redis = new Redis(this.options.url, { lazyConnect: true, maxRetriesPerRequest: null });
-    this.redis.on('error', () => { /* reconnects on its own; the poll loop surfaces persistent failures */ });
-    await this.redis.connect();
-    for (const s of this.streams) {
-      const r = this.restored.get(s);
-      if (r) {
-        this.positions.set(s, r.pos);
-        if (Number.isFinite(r.maxTs)) this.maxTs.set(s, r.maxTs);
-        continue;
-      }
-      let pos = '0-0';
-      if (this.options.startFrom === 'latest') {
-        const last = (await this.redis.xrevrange(s, '+', '-', 'COUNT', 1)) as Array<[string, string[]]>;
-        pos = last[0]?.[0] ?? '0-0';
-      }
-      this.positions.set(s, pos);
+    for (const s of this.streams) if (!this.pending.has(s)) await this.startStream(s, this.restored.get(s));
+  }
+
+  private async connection(): Promise<Redis> {
+    if (!this.redis) {
+      this.redis = new Redis(this.options.url, { lazyConnect: true, maxRetriesPerRequest: null });
+      this.redis.on('error', () => { /* reconnects on its own; the poll loop surfaces persistent failures */ });
+      await this.redis.connect();
     }
+    return this.redis;
+  }
+
+  /** Starts reading `s` from a restored position, or from the configured start. */
+  private async startStream(s: string, r: { pos: string; maxTs: number } | undefined): Promise<void> {
+    this.lastActive.set(s, Date.now());
+    if (r) {
+      this.positions.set(s, r.pos);
+      if (Number.isFinite(r.maxTs)) this.maxTs.set(s, r.maxTs);
+      return;
+    }
+    let pos = '0-0';
+    if (this.options.startFrom === 'latest') {
+      const last = (await (await this.connection()).xrevrange(s, '+', '-', 'COUNT', 1)) as Array<[string, string[]]>;
+      pos = last[0]?.[0] ?? '0-0';
+    }
+    this.positions.set(s, pos);
+  }
+
+  /** Streams being read now. */
+  private active(): string[] {
+    return this.pending.size ? this.streams.filter((s) => !this.pending.has(s)) : this.streams;
   }
 
   async pollNext(out: Collector): Promise<boolean> {
     if (this.cancelled) return false;
-    if (!this.redis) {
-      out.watermark(Infinity);
-      // Nothing to read: idle until cancelled without spinning.
-      await new Promise((r) => setTimeout(r, 200));
+    const streams = this.active();
+    if (streams.length === 0) {
+      // Nothing to read: if streams are still to be loaded, wait for them without a watermark;
+      // with no streams at all, this subtask never produces.
+      if (this.pending.size === 0) out.watermark(Infinity);
+      await new Promise((r) => setTimeout(r, this.pending.size ? 20 : 200));
       return !this.cancelled;
     }
+    const redis = await this.connection();
     const count = this.options.batchSize ?? 1000;
-    const ids = this.streams.map((s) => this.positions.get(s)!);
+    const ids = streams.map((s) => this.positions.get(s)!);
     let res: Array<[string, Array<[string, string[]]>]> | null;
     try {
-      res = (await this.redis.xread('COUNT', count, 'BLOCK', 200, 'STREAMS', ...this.streams, ...ids)) as typeof res;
+      res = (await redis.xread('COUNT', count, 'BLOCK', 200, 'STREAMS', ...streams, ...ids)) as typeof res;
     } catch (err) {
       if (this.cancelled) return false;
       throw err;
@@ -92,33 +117,33 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
         if (last) this.positions.set(stream, last[0]);
       }
     }
-    if (wmStrategy) {
-      const ooo = wmStrategy.maxOutOfOrdernessMs ?? 0;
-      const idleAfter = wmStrategy.idleTimeoutMs;
-      const now = Date.now();
-      // Streams silent for longer than the idle timeout do not hold the watermark back. When all are
-      // silent, the streams that ever delivered still count at their last event time; only when none
-      // ever did is the subtask idle (its consumers then leave it out).
-      let counted = idleAfter === undefined ? this.streams : this.streams.filter((s) => now - this.lastActive.get(s)! < idleAfter);
-      if (counted.length === 0) counted = this.streams.filter((s) => Number.isFinite(this.maxTs.get(s) ?? -Infinity));
-      if (counted.length === 0) {
-        if (!this.isIdle) { this.isIdle = true; out.idle?.(true); }
-        return true;
-      }
-      if (this.isIdle) { this.isIdle = false; out.idle?.(false); }
-      let wm = Infinity;
-      for (const s of counted) wm = Math.min(wm, (this.maxTs.get(s) ?? -Infinity) - ooo);
-      if (wm > this.lastWatermark) {
-        this.lastWatermark = wm;
-        out.watermark(wm);
-      }
-    }
+    if (wmStrategy && this.pending.size === 0) this.emitWatermark(out, wmStrategy.maxOutOfOrdernessMs ?? 0, wmStrategy.idleTimeoutMs);
     return true;
+  }
+
+  private emitWatermark(out: Collector, ooo: number, idleAfter: number | undefined): void {
+    const now = Date.now();
+    // Streams silent for longer than the idle timeout do not hold the watermark back. When all are
+    // silent, the streams that ever delivered still count at their last event time; only when none
+    // ever did is the subtask idle (its consumers then leave it out).
+    let counted = idleAfter === undefined ? this.streams : this.streams.filter((s) => now - this.lastActive.get(s)! < idleAfter);
+    if (counted.length === 0) counted = this.streams.filter((s) => Number.isFinite(this.maxTs.get(s) ?? -Infinity));
+    if (counted.length === 0) {
+      if (!this.isIdle) { this.isIdle = true; out.idle?.(true); }
+      return;
+    }
+    if (this.isIdle) { this.isIdle = false; out.idle?.(false); }
+    let wm = Infinity;
+    for (const s of counted) wm = Math.min(wm, (this.maxTs.get(s) ?? -Infinity) - ooo);
+    if (wm > this.lastWatermark) {
+      this.lastWatermark = wm;
+      out.watermark(wm);
+    }
   }
 
   snapshotOperatorState(): SourceState {
     const out: SourceState = {};
-    for (const s of this.streams) {
+    for (const s of this.active()) {
       const max = this.maxTs.get(s);
       out[s] = { pos: this.positions.get(s) ?? '0-0', maxTs: max !== undefined && Number.isFinite(max) ? max : null };
     }
@@ -126,13 +151,51 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
   }
 
   /** Takes the positions of the streams this subtask now owns, whoever owned them before. */
-  restoreOperatorState(states: Array<{ state: unknown }>): void {
-    const mine = new Set(this.streams);
+  restoreOperatorState(states: OperatorStates): void {
+    for (const [s, v] of this.statesOf(states, new Set(this.streams))) this.restored.set(s, v);
+  }
+
+  private statesOf(states: OperatorStates, wanted: Set<string>): Map<string, { pos: string; maxTs: number }> {
+    const out = new Map<string, { pos: string; maxTs: number }>();
     for (const { state } of states) {
       for (const [stream, v] of Object.entries((state ?? {}) as SourceState)) {
-        if (mine.has(stream)) this.restored.set(stream, { pos: v.pos, maxTs: v.maxTs ?? -Infinity });
+        if (wanted.has(stream)) out.set(stream, { pos: v.pos, maxTs: v.maxTs ?? -Infinity });
       }
     }
+    return out;
+  }
+
+  /**
+   * Rescale barrier: from now on this subtask owns the streams of (subtaskIndex, parallelism).
+   * Lost streams are forgotten; gained ones (all of them with `all`) stay pending until `loadStreams`.
+   * Returns the number of pending streams.
+   */
+  reassign(subtaskIndex: number, parallelism: number, all = false): number {
+    const next = assignedPartitions(this.options.streams, subtaskIndex, parallelism);
+    const kept = new Set(all ? [] : this.streams);
+    for (const s of this.streams) {
+      if (next.includes(s)) continue;
+      this.positions.delete(s);
+      this.maxTs.delete(s);
+      this.lastActive.delete(s);
+      this.pending.delete(s);
+    }
+    for (const s of next) if (!kept.has(s)) this.pending.add(s);
+    this.streams = next;
+    // A gained stream may lag: the watermark must be free to go back to its true minimum once it loads.
+    if (this.pending.size) this.lastWatermark = -Infinity;
+    return this.pending.size;
+  }
+
+  /** Loads the pending streams' positions from the rescale checkpoint's operator states. */
+  async loadStreams(states: OperatorStates): Promise<number> {
+    const found = this.statesOf(states, this.pending);
+    const n = this.pending.size;
+    for (const s of [...this.pending]) {
+      await this.startStream(s, found.get(s));
+      this.pending.delete(s);
+    }
+    return n;
   }
 
   cancel(): void {

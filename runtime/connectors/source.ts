@@ -8,6 +8,14 @@ export interface SourceReader {
   /** Unblocks a pending poll; called from another task on cancellation. */
   cancel(): void;
   close(): Promise<void>;
+  /**
+   * In-place rescale (sources whose partitions carry checkpointed positions): own the partitions of
+   * (subtaskIndex, parallelism) from now on; gained ones (all with `all`) stay unread until
+   * `loadStreams`. Returns how many are pending. Sources without it keep their parallelism.
+   */
+  reassign?(subtaskIndex: number, parallelism: number, all?: boolean): number;
+  /** Loads pending partitions from the rescale checkpoint's operator states; returns how many. */
+  loadStreams?(states: Array<{ state: unknown }>): Promise<number>;
 }
 
 /** Partitions (stream keys, elements) of a source are spread round-robin: partition j → subtask j mod p. */

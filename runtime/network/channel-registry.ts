@@ -5,6 +5,9 @@
  */
 import { InputGate } from './input-gate.js';
 
+/** The channel id of an edge within one execution attempt, so a restarted attempt never sees old data. */
+export const channelId = (edgeId: string, attempt: number): string => `${edgeId}#${attempt}`;
+
 export class ChannelRegistry {
   private readonly gates = new Map<string, InputGate>();
 

@@ -10,12 +10,16 @@ import type { StreamElement } from '../elements.js';
 
 export interface ChannelBatch { channel: number; batch: StreamElement[] }
 
+/** What `next()` returns after `wake()`: no data, but the consumer has something else to do. */
+export const WAKE_CHANNEL = -1;
+
 export class InputGate {
   private readonly queue: ChannelBatch[] = [];
   private readonly queued = new Map<number, number>();
   private readonly blocked = new Map<number, Array<() => void>>();
   private waiter: ((b: ChannelBatch | undefined) => void) | undefined;
   private closed = false;
+  private woken = false;
   private readonly creditListeners = new Map<number, (credits: number) => void>();
 
   /** Credits (batches in flight or queued) each channel may have. */
@@ -47,10 +51,25 @@ export class InputGate {
   }
 
   next(): Promise<ChannelBatch | undefined> {
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve({ channel: WAKE_CHANNEL, batch: [] });
+    }
     const item = this.queue.shift();
     if (item) return Promise.resolve(item);
     if (this.closed) return Promise.resolve(undefined);
     return new Promise((resolve) => { this.waiter = resolve; });
+  }
+
+  /** Makes the consumer's pending (or next) `next()` return a WAKE_CHANNEL item, e.g. when loaded state is ready. */
+  wake(): void {
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = undefined;
+      w({ channel: WAKE_CHANNEL, batch: [] });
+    } else {
+      this.woken = true;
+    }
   }
 
   /** Gives back the credit of one processed batch of `channel`. */

@@ -1,24 +1,28 @@
 /**
  * The tail of a chain feeding one output edge. Records are buffered per target
- * subtask (chosen by key group for HASH edges, round-robin for REBALANCE, same
- * index for FORWARD); watermarks and end-of-stream go to every target. `flush`
- * sends the buffers, waiting for channel capacity (back-pressure).
+ * subtask (for HASH edges the consumer that owns the record's key group in the
+ * edge's key-group table, round-robin for REBALANCE, the same index for
+ * FORWARD); watermarks and end-of-stream go to every target. `flush` sends the
+ * buffers, waiting for channel capacity (back-pressure). At a rescale barrier
+ * the writer is reconfigured in place: new consumers, new table.
  */
-import { assignToKeyGroup, operatorIndexForKeyGroup, type Key } from '../../state/key-groups.js';
+import { assignToKeyGroup, type Key } from '../../state/key-groups.js';
 import { BARRIER, END, IDLE, RECORD, WATERMARK, type Collector, type Flushable, type StreamElement } from '../elements.js';
 import type { ChannelWriter } from './channel-writer.js';
 
 export type Partitioner =
-  | { kind: 'HASH'; selector: (v: unknown) => Key; maxParallelism: number }
-  | { kind: 'FORWARD'; index: number }
+  /** `owners[kg]` is the consumer subtask (= writer position) that owns key group kg. */
+  | { kind: 'HASH'; selector: (v: unknown) => Key; maxParallelism: number; owners: Uint16Array }
+  | { kind: 'FORWARD' }
   | { kind: 'REBALANCE' };
 
 export class RecordWriter implements Collector, Flushable {
   private buffers: StreamElement[][];
   private next = 0;
   private lastWatermark = -Infinity;
+  private isIdle = false;
 
-  constructor(private readonly writers: ChannelWriter[], private readonly partitioner: Partitioner, private readonly maxBatch = 512) {
+  constructor(readonly edgeId: string, private writers: ChannelWriter[], private partitioner: Partitioner, private readonly maxBatch = 512) {
     this.buffers = writers.map(() => []);
   }
 
@@ -27,10 +31,10 @@ export class RecordWriter implements Collector, Flushable {
     switch (p.kind) {
       case 'HASH': {
         const kg = assignToKeyGroup(p.selector(v), p.maxParallelism);
-        this.buffers[operatorIndexForKeyGroup(p.maxParallelism, this.writers.length, kg)]!.push({ t: RECORD, v, ts, kg });
+        this.buffers[p.owners[kg]!]!.push({ t: RECORD, v, ts, kg });
         return;
       }
-      case 'FORWARD': this.buffers[Math.min(p.index, this.writers.length - 1)]!.push({ t: RECORD, v, ts }); return;
+      case 'FORWARD': this.buffers[0]!.push({ t: RECORD, v, ts }); return;
       case 'REBALANCE': this.buffers[(this.next = (this.next + 1) % this.writers.length)]!.push({ t: RECORD, v, ts }); return;
     }
   }
@@ -45,8 +49,6 @@ export class RecordWriter implements Collector, Flushable {
     for (const b of this.buffers) b.push({ t: END });
   }
 
-  private isIdle = false;
-
   idle(idle: boolean): void {
     if (idle === this.isIdle) return;
     this.isIdle = idle;
@@ -55,6 +57,23 @@ export class RecordWriter implements Collector, Flushable {
 
   barrier(id: number, dir: string): void {
     for (const b of this.buffers) b.push({ t: BARRIER, id, dir });
+  }
+
+  /**
+   * Switches to new consumers and routing right after a rescale barrier was
+   * flushed. Consumers forget every channel's watermark at that barrier, so the
+   * last one is sent again on every channel — unless `forgetWatermark` (a source
+   * that gained streams may have to go back to a lower watermark once they load).
+   */
+  reconfigure(writers: ChannelWriter[], partitioner: Partitioner, forgetWatermark: boolean): void {
+    if (this.buffers.some((b) => b.length > 0)) throw new Error(`record writer of edge ${this.edgeId} reconfigured with unflushed output`);
+    this.writers = writers;
+    this.partitioner = partitioner;
+    this.buffers = writers.map(() => []);
+    this.next = 0;
+    if (forgetWatermark) this.lastWatermark = -Infinity;
+    else if (this.lastWatermark > -Infinity) for (const b of this.buffers) b.push({ t: WATERMARK, wm: this.lastWatermark });
+    if (this.isIdle) for (const b of this.buffers) b.push({ t: IDLE, idle: true });
   }
 
   async flush(): Promise<void> {

@@ -96,6 +96,10 @@ export class KeyedProcessOperator implements Collector, CheckpointedOperator {
     this.store.restore(keyGroup, state as KeyGroupSnapshot);
   }
 
+  dropKeyGroups(keyGroups: ReadonlySet<number>): void {
+    this.store.drop(keyGroups);
+  }
+
   /** Keys with state and pending timers (for metrics and tests). */
   stats(): { keys: number; timers: number } {
     return this.store.stats();

@@ -255,6 +255,18 @@ export class KeyedStateStore {
     for (const [ck, kt] of snap.timers) for (const ts of kt.timestamps) this.addTimer(keyGroup, ck, kt.key, ts);
   }
 
+  /** Forgets key groups moved to another subtask; their heap entries become stale and are skipped. */
+  drop(keyGroups: ReadonlySet<number>): void {
+    for (const kg of keyGroups) {
+      this.state.delete(kg);
+      const byKey = this.timers.get(kg);
+      if (!byKey) continue;
+      for (const kt of byKey.values()) this.liveTimers -= kt.timestamps.size;
+      this.timers.delete(kg);
+    }
+    if (this.heap.size > 1024 && this.heap.size > 4 * this.liveTimers) this.rebuildHeap();
+  }
+
   /** Keys with state, and pending timers; for metrics and tests. */
   stats(): { keys: number; timers: number } {
     let keys = 0;

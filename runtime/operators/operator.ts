@@ -10,6 +10,8 @@ export interface CheckpointedOperator {
   /** Keyed state by key group: kg → a structured-clone-able value. */
   snapshotKeyedState?(): Map<number, unknown>;
   restoreKeyedState?(keyGroup: number, state: unknown): void;
+  /** In-place rescale: forget the state and timers of key groups this subtask no longer owns (after snapshotting them). */
+  dropKeyGroups?(keyGroups: ReadonlySet<number>): void;
   /** Non-keyed state of this subtask (source positions, uncommitted sink output). */
   snapshotOperatorState?(checkpointId: number): unknown;
   /**

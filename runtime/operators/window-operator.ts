@@ -120,6 +120,11 @@ export class WindowOperator implements Collector, CheckpointedOperator {
     }
   }
 
+  /** Pending ends that only dropped key groups had are skipped when they come due (nothing fires). */
+  dropKeyGroups(keyGroups: ReadonlySet<number>): void {
+    for (const kg of keyGroups) this.state.delete(kg);
+  }
+
   /** Number of open (not yet fired) panes; exposed for metrics and tests. */
   openPanes(): number {
     let n = 0;

@@ -18,9 +18,10 @@ let jar: string;
 
 beforeAll(async () => {
   d = await startTestDispatcher();
-  // Never ends on its own: a Redis stream source with nothing to read.
+  // Never ends on its own: a Redis stream source with nothing to read. Two streams, so that it can
+  // run two subtasks (a source never runs more subtasks than it has streams).
   const src = `export default function (env) {
-    env.fromRedisStreams({ url: ${JSON.stringify(d.redisUrl)}, streams: [${JSON.stringify(stream)}] }).sinkTo(env.fileSink('/dev/null'));
+    env.fromRedisStreams({ url: ${JSON.stringify(d.redisUrl)}, streams: [${JSON.stringify(stream)}, ${JSON.stringify(`${stream}:b`)}] }).sinkTo(env.fileSink('/dev/null'));
   }`;
   jar = (await json(await upload(d.url, 'endless.mjs', src))).filename;
 });

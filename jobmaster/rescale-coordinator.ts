@@ -1,0 +1,272 @@
+/**
+ * In-place rescale of a running job (the subtasks' side is runtime/rescale.ts).
+ * A rescale is a checkpoint that carries the new scale:
+ *
+ *   JobMaster                         subtasks
+ *   ─ checkpoint n-1 (must succeed: checkpoints work, fresh sizes per key group)
+ *   ─ plan: new tables from the old ones (fewest key groups move; light ones first)
+ *   ─ deploy added subtasks ────────► start empty, hold records of what they own
+ *   ─ PrepareRescale to the others ─► remember the configuration for barrier n
+ *   ◄──────────────── RescalePrepared
+ *   ─ trigger checkpoint n at sources ► barrier n flows; each subtask snapshots
+ *                                       (losers include what they lose), passes
+ *                                       the barrier on, then switches: routing,
+ *                                       producers, drops lost key groups
+ *   ◄──────────────── acks; _metadata n (resumes at the new scale)
+ *   ─ NotifyCheckpointComplete(n) ──► sinks publish; gainers read exactly their
+ *                                       gained key groups (sources: positions)
+ *                                       from chk-n, apply held records, release
+ *                                       the watermark; retiring subtasks end
+ *   ◄──────────────── RescaleLoaded (every subtask), FINISHED (retired ones)
+ *   ─ release TaskManagers left without subtasks; periodic checkpoints resume
+ *
+ * Subtasks whose key groups do not change keep running untouched (same
+ * process, same execution, state in memory). A failure before checkpoint n is
+ * triggered is rolled back (added subtasks cancelled; nothing switched); after
+ * that the job restarts from its latest completed checkpoint — n, at the new
+ * scale, if it completed — which is the stop-the-world fallback.
+ */
+import type { Logger } from 'pino';
+import type { ebbflow } from '../proto/generated/rpc.js';
+import { countMoves, minimumMoves } from '../state/key-group-assignment.js';
+import type { JobGraph } from '../runtime/job-graph.js';
+import type { CheckpointCoordinator } from './checkpoint-coordinator.js';
+import { deploymentDescriptors, place, rescaleDescriptor, type DeploymentContext, type Slot } from './deployment.js';
+import type { Execution, ExecutionGraph } from './execution-graph.js';
+import { planScale, sameParallelism, type JobScale, type VertexLimits } from './job-scale.js';
+import type { TaskManagerPool } from './task-manager-pool.js';
+
+export interface RescaleResult {
+  noop: boolean;
+  checkpointId: number | null;
+  durationMs: number;
+  parallelism: { before: Record<string, number>; after: Record<string, number> };
+  keyGroups: { moved: number; minimum: number; total: number };
+  stateBytes: { moved: number; minimum: number; total: number };
+  streamsMoved: number;
+  /** Longest time a record of a moved key group was held back, and the longest load. */
+  maxHoldMs: number;
+  maxLoadMs: number;
+  heldRecords: number;
+  subtasks: { kept: number; added: number; retired: number };
+}
+
+/** A failure after which the job must restart from its latest completed checkpoint. */
+export class RescaleFailedAfterSwitch extends Error {
+  override readonly name = 'RescaleFailedAfterSwitch';
+}
+
+export interface RescaleContext {
+  plan: JobGraph;
+  limits: VertexLimits;
+  log: Logger;
+  pool: TaskManagerPool;
+  coordinator: CheckpointCoordinator;
+  graph(): ExecutionGraph;
+  scale(): JobScale;
+  /** The rescale succeeded: this is the running scale now. */
+  adopt(scale: JobScale): void;
+  deployContext(): DeploymentContext;
+  /** Slots free for new subtasks, in the order to use them. */
+  freeSlots(): Slot[];
+  /** Executions or TaskManagers changed: persist what the REST API shows. */
+  changed(): void;
+  /** How long each step may take before the rescale is given up. */
+  stepTimeoutMs: number;
+}
+
+type LoadStats = ebbflow.rpc.RescaleLoaded.$Properties;
+
+interface Active {
+  checkpointId: number;
+  next: JobScale;
+  added: Execution[];
+  retiring: Execution[];
+  kept: Execution[];
+  prepared: Set<string>;
+  loaded: Map<string, LoadStats>;
+  error: Error | undefined;
+  poke: () => void;
+  triggered: boolean;
+}
+
+const record = (s: JobScale) => Object.fromEntries([...s].map(([id, v]) => [id, v.parallelism]));
+
+export class RescaleCoordinator {
+  private active: Active | undefined;
+
+  constructor(private readonly ctx: RescaleContext) {}
+
+  get inProgress(): boolean { return this.active !== undefined; }
+
+  /** A rescale is in progress and nothing has switched yet (its checkpoint was not triggered). */
+  canRollBack(): boolean { return this.active !== undefined && !this.active.triggered; }
+
+  /** The scale a rescale checkpoint resumes at, if `id` is one. */
+  scaleFor(id: number): JobScale | undefined {
+    return this.active?.checkpointId === id ? this.active.next : undefined;
+  }
+
+  /** Rescales the running job in place to `target` (vertex id → parallelism); slots must be registered already. */
+  async rescale(target: Map<string, number>): Promise<RescaleResult> {
+    const t0 = Date.now();
+    const { ctx } = this;
+    const before = ctx.scale();
+    if (sameParallelism(before, target)) return this.result(t0, before, before, null, []);
+    const graph = ctx.graph();
+    // Pre-flight: a checkpoint must succeed first (no point switching while checkpoints fail), and
+    // it gives fresh per-key-group sizes so the lightest key groups are the ones that move.
+    ctx.coordinator.stop();
+    await ctx.coordinator.idle();
+    await ctx.coordinator.trigger(false).catch((err: Error) => {
+      throw new Error(`the rescale needs a successful checkpoint first, and it failed: ${err.message}`, { cause: err });
+    });
+    const next = planScale(ctx.plan, ctx.limits, target, before, ctx.coordinator.stateSizes().perKeyGroup);
+    const reserved = ctx.coordinator.reserve();
+    const a: Active = {
+      checkpointId: reserved.id, next, added: [], retiring: [], kept: [], prepared: new Set(), loaded: new Map(), error: undefined, poke: () => {}, triggered: false,
+    };
+    this.active = a;
+    ctx.log.info({ checkpointId: a.checkpointId, before: record(before), after: record(next) }, 'rescaling in place');
+    try {
+      this.planExecutions(a, graph, before);
+      ctx.changed();
+      await this.deployAdded(a, graph, reserved.dir);
+      for (const e of [...a.kept, ...a.retiring]) {
+        ctx.pool.tms.get(e.resourceId!)?.rpc.send({ prepareRescale: rescaleDescriptor(ctx.plan, graph, ctx.pool.tms, next, e, a.checkpointId, reserved.dir) });
+      }
+      await this.until(a, 'every subtask to take the new configuration', () => [...a.kept, ...a.retiring].every((e) => a.prepared.has(e.id)));
+      a.triggered = true;
+      const participants = [...a.kept, ...a.retiring].map((e) => ({ executionId: e.id, vertexId: e.vertexId }));
+      const sources = new Set(ctx.plan.vertices.filter((v) => v.isSource).map((v) => v.id));
+      await ctx.coordinator.trigger(false, undefined, { reserved, participants: { all: participants, sources: participants.filter((p) => sources.has(p.vertexId)) } });
+      await this.until(a, 'every subtask to switch and load the state it gained, and retired ones to end', () =>
+        [...a.kept, ...a.added].every((e) => a.loaded.has(e.id)) && a.retiring.every((e) => e.state === 'FINISHED'));
+    } catch (err) {
+      this.active = undefined;
+      if (!a.triggered) this.rollBack(a, graph);
+      const cause = (err as Error).message;
+      throw a.triggered ? new RescaleFailedAfterSwitch(`rescale at checkpoint ${a.checkpointId} failed: ${cause}`, { cause: err }) : err;
+    }
+    for (const e of a.retiring) graph.remove(e.id);
+    for (const e of a.added) delete e.added;
+    for (const [id, v] of next) graph.setParallelism(id, v.parallelism);
+    ctx.adopt(next);
+    this.active = undefined;
+    ctx.changed();
+    ctx.log.info({ checkpointId: a.checkpointId, ms: Date.now() - t0 }, 'rescaled in place');
+    return this.result(t0, before, next, a, [...a.loaded.values()]);
+  }
+
+  private planExecutions(a: Active, graph: ExecutionGraph, before: JobScale): void {
+    const free = this.ctx.freeSlots();
+    const slotOf = new Map<number, Slot>();
+    for (const e of graph.all()) if (e.resourceId) slotOf.set(e.subtaskIndex, { resourceId: e.resourceId, slot: e.slotIndex ?? 0 });
+    for (const v of this.ctx.plan.vertices) {
+      const p0 = before.get(v.id)!.parallelism;
+      const p1 = a.next.get(v.id)!.parallelism;
+      for (const e of graph.ofVertex(v.id)) {
+        if (e.subtaskIndex >= p1) { e.retiring = true; a.retiring.push(e); } else a.kept.push(e);
+      }
+      for (let i = p0; i < p1; i++) {
+        // Slot sharing: subtask i of every vertex goes to the slot of index i.
+        let slot = slotOf.get(i);
+        if (!slot) {
+          slot = free.shift();
+          if (!slot) throw new Error(`no free slot for subtask ${i} of "${v.name}"`);
+          slotOf.set(i, slot);
+        }
+        const e = graph.add(v.id, i, true);
+        place(graph, e, slot);
+        a.added.push(e);
+      }
+    }
+  }
+
+  private async deployAdded(a: Active, graph: ExecutionGraph, dir: string): Promise<void> {
+    if (a.added.length === 0) return;
+    const ctx = this.ctx;
+    const deploy = { ...ctx.deployContext(), restorePath: dir };
+    for (const { tm, deploy: d } of deploymentDescriptors(ctx.plan, graph, ctx.pool.tms, a.next, deploy, a.added, a.checkpointId)) tm.rpc.send({ deploy: d });
+    await this.until(a, 'the added subtasks to start', () => a.added.every((e) => e.state === 'RUNNING'));
+  }
+
+  /** Nothing switched yet: cancel what was added and forget the plan. */
+  private rollBack(a: Active, graph: ExecutionGraph): void {
+    for (const e of a.added) {
+      this.ctx.pool.tms.get(e.resourceId!)?.rpc.send({ cancel: { executionId: e.id } });
+      graph.remove(e.id);
+    }
+    for (const e of a.retiring) delete e.retiring;
+    this.ctx.changed();
+  }
+
+  private until(a: Active, what: string, done: () => boolean): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => settle(new Error(`timed out after ${this.ctx.stepTimeoutMs} ms waiting for ${what}`)), this.ctx.stepTimeoutMs);
+      const settle = (err?: Error) => {
+        clearTimeout(timer);
+        a.poke = () => {};
+        if (err) reject(err); else resolve();
+      };
+      a.poke = () => {
+        if (a.error) settle(a.error);
+        else if (done()) settle();
+      };
+      a.poke();
+    });
+  }
+
+  onPrepared(executionId: string, error: string): void {
+    const a = this.active;
+    if (!a) return;
+    if (error) a.error ??= new Error(`a subtask could not take the new configuration: ${error}`);
+    else a.prepared.add(executionId);
+    a.poke();
+  }
+
+  onLoaded(m: LoadStats): void {
+    const a = this.active;
+    if (!a || Number(m.checkpointId) !== a.checkpointId) return;
+    a.loaded.set(m.executionId ?? '', m);
+    a.poke();
+  }
+
+  /** An execution changed state (added ones start, retired ones end). */
+  onExecutionState(): void { this.active?.poke(); }
+
+  /** The job is failing, restarting or ending: whatever the rescale waits for will not come. */
+  abort(cause: string): void {
+    const a = this.active;
+    if (!a) return;
+    a.error ??= new Error(cause);
+    a.poke();
+  }
+
+  private result(t0: number, before: JobScale, after: JobScale, a: Active | undefined | null, loads: LoadStats[]): RescaleResult {
+    let moved = 0, minimum = 0, total = 0;
+    for (const [id, v] of after) {
+      const b = before.get(id)!;
+      if (!v.owners || !b.owners) continue;
+      moved += countMoves(b.owners, v.owners);
+      minimum += minimumMoves(b.owners, b.parallelism, v.parallelism);
+      total += v.owners.length;
+    }
+    const bytesTotal = a ? this.ctx.coordinator.stateSizes().total : 0;
+    const sum = (f: (l: LoadStats) => number) => loads.reduce((s, l) => s + f(l), 0);
+    const max = (f: (l: LoadStats) => number) => loads.reduce((s, l) => Math.max(s, f(l)), 0);
+    return {
+      noop: !a,
+      checkpointId: a?.checkpointId ?? null,
+      durationMs: Date.now() - t0,
+      parallelism: { before: record(before), after: record(after) },
+      keyGroups: { moved, minimum, total },
+      stateBytes: { moved: sum((l) => Number(l.bytes ?? 0)), minimum: total ? Math.round((bytesTotal * minimum) / total) : 0, total: bytesTotal },
+      streamsMoved: sum((l) => l.streams ?? 0),
+      maxHoldMs: max((l) => l.maxHoldMs ?? 0),
+      maxLoadMs: max((l) => l.loadMs ?? 0),
+      heldRecords: sum((l) => l.heldRecords ?? 0),
+      subtasks: { kept: a?.kept.length ?? 0, added: a?.added.length ?? 0, retired: a?.retiring.length ?? 0 },
+    };
+  }
+}

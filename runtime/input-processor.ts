@@ -1,0 +1,162 @@
+/**
+ * The input side of a subtask with an input edge: takes batches from its input
+ * gate, one channel per producer subtask, and feeds the chain's head.
+ *
+ * - Watermark: the minimum over channels that are not idle (ended channels
+ *   count as +∞); it only moves forward.
+ * - Aligned barriers: once a channel delivered barrier n, its later batches are
+ *   parked (keeping their credit, so the producer stops too) until every
+ *   channel delivered n (or ended); then the subtask snapshots, and the parked
+ *   batches are replayed.
+ * - In-place rescale: at the rescale barrier the producer set may change
+ *   (`setProducers`). Batches from a producer outside the current set belong to
+ *   the configuration after a barrier this subtask has not reached yet, so they
+ *   wait (parked, with their credit) until it switches. Every channel's
+ *   watermark is forgotten at the switch; producers send theirs again right
+ *   after the barrier. Records of key groups being loaded are held back in
+ *   arrival order (`hold`), and so is the watermark, until their state is in
+ *   place (`release`): no record is applied to missing state, and no timer or
+ *   window of a moved key group fires early. Records of other key groups flow on.
+ */
+import { BARRIER, END, IDLE, RECORD, WATERMARK, type Collector, type RecordElement, type StreamElement } from './elements.js';
+import { WAKE_CHANNEL, type InputGate } from './network/input-gate.js';
+
+interface Parked { channel: number; elements: StreamElement[] }
+
+export interface InputHooks {
+  /** Barrier `id` arrived on every channel: snapshot and pass it on (a rescale may reconfigure this processor). */
+  aligned(id: number, dir: string, alignmentMs: number): Promise<void>;
+  /** The gate was woken (loaded state is ready, or the subtask is stopping). */
+  woken(): Promise<void>;
+  flush(): Promise<void>;
+  /** Stop reading (cancelled, or retired by a rescale). */
+  stopped(): boolean;
+}
+
+export interface HoldStats { heldRecords: number; maxHoldMs: number }
+
+export class InputProcessor {
+  private n: number;
+  private wms: number[];
+  private readonly ended = new Set<number>();
+  private readonly idle = new Set<number>();
+  private current = -Infinity;
+  private aligning: { id: number; dir: string; start: number; arrived: Set<number> } | undefined;
+  private parked: Parked[] = [];
+  private replay: Parked[] = [];
+  /** Batches of producers outside the current set (a configuration not switched to yet). */
+  private foreign: Parked[] = [];
+  private heldKeyGroups: ReadonlySet<number> | undefined;
+  private held: RecordElement[] = [];
+  private firstHeldAt = 0;
+  private watermarkHeld = false;
+
+  constructor(private readonly gate: InputGate, producerCount: number, private readonly head: Collector, private readonly hooks: InputHooks) {
+    this.n = producerCount;
+    this.wms = new Array<number>(producerCount).fill(-Infinity);
+  }
+
+  /** Reads until every channel ended (true) or the subtask stopped (false). */
+  async run(): Promise<boolean> {
+    while (!this.hooks.stopped() && this.ended.size < this.n) {
+      let item: Parked;
+      if (this.replay.length) item = this.replay.shift()!;
+      else {
+        const next = await this.gate.next();
+        if (!next) return false;
+        if (next.channel === WAKE_CHANNEL) { await this.hooks.woken(); continue; }
+        item = { channel: next.channel, elements: next.batch };
+      }
+      const ch = item.channel;
+      if (ch >= this.n) { this.foreign.push(item); continue; }
+      let done = true;
+      for (let i = 0; i < item.elements.length; i++) {
+        if (this.aligning?.arrived.has(ch)) {
+          // After its barrier a channel is held back until the others deliver theirs.
+          this.parked.push({ channel: ch, elements: item.elements.slice(i) });
+          done = false;
+          break;
+        }
+        this.element(ch, item.elements[i]!);
+        if (this.aligning && this.alignedEverywhere()) {
+          const a = this.aligning;
+          await this.hooks.aligned(a.id, a.dir, Date.now() - a.start);
+          this.aligning = undefined;
+          this.replay = [...this.parked, ...this.replay];
+          this.parked = [];
+          if (this.hooks.stopped()) return false;
+        }
+      }
+      if (done) this.gate.release(ch);
+      await this.hooks.flush();
+    }
+    return !this.hooks.stopped();
+  }
+
+  private element(ch: number, el: StreamElement): void {
+    switch (el.t) {
+      case RECORD:
+        if (this.heldKeyGroups && el.kg !== undefined && this.heldKeyGroups.has(el.kg)) {
+          if (this.held.length === 0) this.firstHeldAt = Date.now();
+          this.held.push(el);
+        } else {
+          this.head.collect(el.v, el.ts, el.kg);
+        }
+        return;
+      case WATERMARK: this.wms[ch] = Math.max(this.wms[ch]!, el.wm); this.advanceWatermark(); return;
+      case END: this.ended.add(ch); this.wms[ch] = Infinity; this.advanceWatermark(); return;
+      case IDLE: if (el.idle) this.idle.add(ch); else this.idle.delete(ch); this.advanceWatermark(); return;
+      case BARRIER:
+        this.aligning ??= { id: el.id, dir: el.dir, start: Date.now(), arrived: new Set() };
+        this.aligning.arrived.add(ch);
+    }
+  }
+
+  private alignedEverywhere(): boolean {
+    const a = this.aligning!;
+    for (let c = 0; c < this.n; c++) if (!a.arrived.has(c) && !this.ended.has(c)) return false;
+    return true;
+  }
+
+  /** The watermark is the minimum over channels that are not idle; with all idle it stays. */
+  private advanceWatermark(): void {
+    if (this.watermarkHeld) return;
+    let min = Infinity;
+    let active = 0;
+    for (let c = 0; c < this.n; c++) {
+      if (this.idle.has(c) && !this.ended.has(c)) continue;
+      active++;
+      if (this.wms[c]! < min) min = this.wms[c]!;
+    }
+    if (active > 0 && min > this.current) { this.current = min; this.head.watermark(min); }
+  }
+
+  /** Rescale switch: the producers are now channels 0..n-1, each with an unknown watermark. */
+  setProducers(n: number): void {
+    this.n = n;
+    this.wms = new Array<number>(n).fill(-Infinity);
+    this.ended.clear();
+    this.idle.clear();
+    const now = this.foreign.filter((p) => p.channel < n);
+    this.foreign = this.foreign.filter((p) => p.channel >= n);
+    this.replay.push(...now);
+  }
+
+  /** Holds back records of `keyGroups`, and the watermark, until `release`. */
+  hold(keyGroups: ReadonlySet<number>): void {
+    this.heldKeyGroups = keyGroups;
+    this.watermarkHeld = true;
+  }
+
+  /** The held key groups' state is in place: apply their records in arrival order, then let the watermark go. */
+  release(): HoldStats {
+    const held = this.held;
+    const stats = { heldRecords: held.length, maxHoldMs: held.length ? Date.now() - this.firstHeldAt : 0 };
+    this.held = [];
+    this.heldKeyGroups = undefined;
+    this.watermarkHeld = false;
+    for (const el of held) this.head.collect(el.v, el.ts, el.kg);
+    this.advanceWatermark();
+    return stats;
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * A subtask's part in an in-place rescale at checkpoint n (the JobMaster's
+ * side is jobmaster/rescale-coordinator.ts):
+ *
+ * 1. prepare: the JobMaster sends the configuration to switch to at barrier n.
+ * 2. switch (right after snapshotting at barrier n and passing it on):
+ *    - outputs: channels to consumers that stay are kept, new consumers get
+ *      new ones, HASH edges route by the new key-group table;
+ *    - inputs: the producer set changes (input-processor.ts);
+ *    - key groups no longer owned are dropped (they are in checkpoint n);
+ *      gained ones are held back (records and watermark) until loaded;
+ *    - a source stops reading the streams it lost and keeps gained ones
+ *      pending (no reads, no watermark) until loaded;
+ *    - a retiring subtask stops; it ends once checkpoint n completes.
+ * 3. load: once checkpoint n completes, exactly the gained key groups are read
+ *    from its files (and gained streams' positions from its metadata), put in
+ *    place between two batches, the held records applied in arrival order,
+ *    and the watermark released. The subtask reports what it loaded.
+ *
+ * A subtask added by the rescale runs step 3 for everything it owns.
+ */
+import { readMetadata, readVertexState, type RestoredState } from './checkpoint/snapshot-io.js';
+import { partitionerFor, type Chain } from './chain-builder.js';
+import type { InputProcessor } from './input-processor.js';
+import type { JobPlan } from './plan.js';
+import type { RescaleSpec, SubtaskSpec } from './subtask-spec.js';
+
+export interface RescaleStats {
+  checkpointId: number;
+  keyGroups: number;
+  bytes: number;
+  loadMs: number;
+  maxHoldMs: number;
+  heldRecords: number;
+  streams: number;
+}
+
+interface Gain { checkpointId: number; dir: string; keyGroups: ReadonlySet<number>; streams: number; completedAt: number }
+
+export class Rescaler {
+  private prepared: RescaleSpec | undefined;
+  private gain: Gain | undefined;
+  private loading: Promise<void> | undefined;
+  private loaded: RestoredState | undefined;
+  private input: InputProcessor | undefined;
+  private wake: (() => void) | undefined;
+  private loadedWaiters: Array<() => void> = [];
+  private aborted = false;
+  /** The rescale checkpoint at which this subtask was retired (0 = not retired). */
+  retiredAt = 0;
+
+  constructor(
+    private readonly plan: JobPlan,
+    private spec: SubtaskSpec,
+    private readonly services: { rescaled(s: RescaleStats): void },
+    private readonly fail: (err: Error) => void,
+  ) {}
+
+  prepare(r: RescaleSpec): void {
+    if (this.gain) throw new Error(`the previous rescale (checkpoint ${this.gain.checkpointId}) has not finished loading`);
+    this.prepared = r;
+  }
+
+  attachInput(input: InputProcessor, wake: () => void): void {
+    this.input = input;
+    this.wake = wake;
+    if (this.gain?.keyGroups.size) input.hold(this.gain.keyGroups);
+    if (this.loaded) wake();
+  }
+
+  /** A subtask added by the rescale at `spec.loadAfterCheckpoint`: it gains everything it owns. */
+  startAsAdded(chain: Chain, lastCompleted: number): void {
+    const streams = chain.source?.reassign?.(this.spec.subtaskIndex, this.spec.parallelism, true) ?? 0;
+    const keyGroups = new Set(this.spec.keyGroups ?? []);
+    this.gained(this.spec.loadAfterCheckpoint, this.spec.restorePath, keyGroups, streams);
+    this.checkpointCompleted(lastCompleted);
+  }
+
+  /** At barrier `id`, after the snapshot: switches to the prepared configuration; returns the new spec. */
+  switchAt(id: number, chain: Chain, input: InputProcessor | undefined): SubtaskSpec | undefined {
+    const r = this.prepared;
+    if (!r || r.checkpointId !== id) return undefined;
+    this.prepared = undefined;
+    if (r.retire) {
+      this.retiredAt = id;
+      return undefined;
+    }
+    const source = chain.source;
+    const streams = source?.reassign && r.parallelism !== this.spec.parallelism ? source.reassign(this.spec.subtaskIndex, r.parallelism) : 0;
+    for (const out of r.outputs) {
+      const writer = chain.writers.find((w) => w.edgeId === out.edgeId);
+      const channels = chain.channels.get(out.edgeId);
+      if (!writer || !channels) throw new Error(`rescale names output edge ${out.edgeId}, which subtask ${this.spec.subtaskIndex} does not have`);
+      const { writers, dropped } = channels.configure(out);
+      writer.reconfigure(writers, partitionerFor(this.plan, out, this.spec.maxParallelism), streams > 0);
+      // Their barrier went out with the last flush; nothing follows it on these channels.
+      for (const d of dropped) void d.close().catch(() => {});
+    }
+    const before = new Set(this.spec.keyGroups ?? []);
+    const after = new Set(r.keyGroups ?? []);
+    const lost = new Set([...before].filter((kg) => !after.has(kg)));
+    const gained = new Set([...after].filter((kg) => !before.has(kg)));
+    if (lost.size) for (const op of chain.checkpointed) op.dropKeyGroups?.(lost);
+    if (input && r.inputs[0]) input.setProducers(r.inputs[0].producerCount);
+    this.spec = { ...this.spec, parallelism: r.parallelism, keyGroups: r.keyGroups, outputs: r.outputs, inputs: r.inputs };
+    this.gained(id, r.directory, gained, streams);
+    return this.spec;
+  }
+
+  private gained(checkpointId: number, dir: string, keyGroups: ReadonlySet<number>, streams: number): void {
+    if (keyGroups.size === 0 && streams === 0) {
+      this.services.rescaled({ checkpointId, keyGroups: 0, bytes: 0, loadMs: 0, maxHoldMs: 0, heldRecords: 0, streams: 0 });
+      return;
+    }
+    this.gain = { checkpointId, dir, keyGroups, streams, completedAt: 0 };
+    if (keyGroups.size) this.input?.hold(keyGroups);
+  }
+
+  /** Checkpoint `id` completed: if it is the one holding what was gained, start reading it. */
+  checkpointCompleted(id: number): void {
+    const g = this.gain;
+    if (!g || this.loading || id < g.checkpointId) return;
+    g.completedAt = Date.now();
+    this.loading = (async () => {
+      const meta = await readMetadata(g.dir);
+      this.loaded = await readVertexState(g.dir, meta, this.spec.vertexId, g.keyGroups);
+      this.wake?.();
+      for (const w of this.loadedWaiters.splice(0)) w();
+    })().catch((err: Error) => this.fail(new Error(`loading the state gained at checkpoint ${g.checkpointId} from ${g.dir} failed: ${err.message}`, { cause: err })));
+  }
+
+  /** Between two batches: puts loaded state in place, applies the held records, releases the watermark. */
+  async applyIfLoaded(chain: Chain): Promise<void> {
+    const g = this.gain;
+    const restored = this.loaded;
+    if (!g || !restored) return;
+    for (const op of chain.checkpointed) {
+      const keyed = restored.keyed.get(op.operatorId);
+      if (keyed && op.restoreKeyedState) for (const [kg, v] of keyed) op.restoreKeyedState(kg, v);
+    }
+    if (g.streams && chain.source?.loadStreams) {
+      const op = chain.checkpointed.find((o) => o === (chain.source as unknown));
+      await chain.source.loadStreams(op ? restored.operator.get(op.operatorId) ?? [] : []);
+    }
+    const hold = this.input?.release() ?? { heldRecords: 0, maxHoldMs: 0 };
+    this.gain = undefined;
+    this.loaded = undefined;
+    this.loading = undefined;
+    this.services.rescaled({
+      checkpointId: g.checkpointId, keyGroups: restored.keyGroups, bytes: restored.bytes, loadMs: Date.now() - g.completedAt,
+      maxHoldMs: hold.maxHoldMs, heldRecords: hold.heldRecords, streams: g.streams,
+    });
+    for (const w of this.loadedWaiters.splice(0)) w();
+  }
+
+  /** Before a snapshot: state gained earlier must be in place (waits for the load if it is still running). */
+  async settle(chain: Chain): Promise<void> {
+    while (this.gain && !this.aborted) {
+      if (this.loaded) { await this.applyIfLoaded(chain); return; }
+      await new Promise<void>((resolve) => this.loadedWaiters.push(resolve));
+    }
+  }
+
+  /** The subtask is cancelled: nothing waits for a load any more. */
+  abort(): void {
+    this.aborted = true;
+    for (const w of this.loadedWaiters.splice(0)) w();
+  }
+}
