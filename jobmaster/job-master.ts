@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { JobException, JobRegistry, JobState } from '../metadata/index.js';
+import type { JobException, JobRegistry, JobState, OperationRecord } from '../metadata/index.js';
 import { EXECUTION_STATES } from '../metadata/index.js';
 import type { ebbflow } from '../proto/generated/rpc.js';
 import type { ResourceManager } from '../resourcemanager/index.js';
@@ -25,7 +25,7 @@ import { assignSlots, deploymentDescriptors } from './deployment.js';
 import { ExecutionGraph } from './execution-graph.js';
 import { restartDelay } from './job-config.js';
 import type { CompiledJobSpec } from './job-spec.js';
-import { OperationRunner } from './operation-runner.js';
+import { OperationRunner, type OperationOutcome } from './operation-runner.js';
 import { TaskManagerPool, type RegisteredTaskManager } from './task-manager-pool.js';
 
 type Outcome = { state: 'FINISHED' | 'CANCELED' } | { state: 'FAILED'; cause: string };
@@ -309,7 +309,15 @@ export class JobMaster {
     else if (this.phase === 'WAITING_FOR_SLOTS') void this.rm.ensureSlots(this.spec.parallelism).catch((err: Error) => this.fail(err.message));
   }
 
-  private async runOperation(op: { id: string; kind: 'savepoint' | 'stop'; targetDirectory: string; cancelJob: boolean }): Promise<{ location: string }> {
+  private async runOperation(op: OperationRecord): Promise<OperationOutcome> {
+    if (op.kind === 'rescale') {
+      // TODO(rescale): stand-in until the runtime rescales: only a request for the current parallelism succeeds (in any phase).
+      const at = new Map(this.plan.graph.vertices.map((v) => [v.id, v.parallelism]));
+      const same = op.parallelism > 0 ? [...at.values()].every((p) => p === op.parallelism)
+        : Object.entries(op.requirements).every(([id, r]) => at.get(id) === r.parallelism.upperBound);
+      if (!same) throw new Error('rescaling a running job is not supported yet');
+      return { result: { noop: true } };
+    }
     if (this.phase !== 'RUNNING') throw new Error(`the job is not running (it is ${this.phase.toLowerCase().replace('_', ' ')}); try again when it runs`);
     // Stopping: no checkpoint may complete after the savepoint, or its output would be published twice.
     if (op.kind === 'stop' || op.cancelJob) this.coordinator.stop();
