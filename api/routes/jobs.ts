@@ -83,7 +83,9 @@ export function jobRoutes(app: FastifyInstance, d: Dispatcher): void {
     const rec = await getJob(d, jobid);
     if (targetDirectory !== undefined && targetDirectory !== null && typeof targetDirectory !== 'string') throw badRequest('the target directory must be a string');
     if (triggerId !== undefined && triggerId !== null && (typeof triggerId !== 'string' || !HEX_ID.test(triggerId))) throw badRequest('triggerId must be 32 lowercase hexadecimal characters');
-    if (typeof triggerId === 'string' && (await d.registry.getOperation(rec.id, triggerId))) return triggerId; // the same trigger twice is one operation
+    const earlier = typeof triggerId === 'string' ? await d.registry.getOperation(rec.id, triggerId) : undefined;
+    if (earlier?.kind === 'rescale') throw conflict(`triggerId ${earlier.id} is already the id of a rescaling request of job ${rec.id}`);
+    if (earlier) return earlier.id; // the same trigger twice is one operation
     if (rec.state !== 'RUNNING') throw conflict(`Job ${rec.id} is ${rec.state}; savepoints need a RUNNING job`);
     return recordOperation(d, { id: typeof triggerId === 'string' ? triggerId : undefined, jobId: rec.id, kind, targetDirectory: (targetDirectory as string | undefined) ?? '', cancelJob: cancelJob === true });
   };

@@ -137,6 +137,8 @@ describe('GET /jobs/:jobid/rescaling/:triggerid', () => {
     await expectErrors('get', STATUS, await getJson(`${d.url}/jobs/${id}/rescaling/${savepoint}`), 404, /No rescaling operation/);
     await expectErrors('get', '/jobs/{jobid}/savepoints/{triggerid}', await getJson(`${d.url}/jobs/${id}/savepoints/${rescale}`), 404, /No savepoint operation/);
     expect((await getJson(`${d.url}/jobs/${id}/savepoints/${savepoint}`)).body.status.id).toBe('IN_PROGRESS');
+    const reused = await fetch(`${d.url}/jobs/${id}/savepoints`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ triggerId: rescale }) });
+    await expectErrors('post', '/jobs/{jobid}/savepoints', { status: reused.status, body: await json(reused) }, 409, /already the id of a rescaling request/);
   });
 });
 
