@@ -13,6 +13,7 @@ import { installErrorHandling } from './errors.js';
 import { clusterRoutes } from './routes/cluster.js';
 import { jarRoutes } from './routes/jars.js';
 import { jobRoutes } from './routes/jobs.js';
+import { rescalingRoutes } from './routes/rescaling.js';
 
 const UI_FILES: Record<string, [string, string]> = {
   '/': ['index.html', 'text/html; charset=utf-8'],
@@ -41,6 +42,7 @@ export async function buildApp(d: Dispatcher): Promise<FastifyInstance> {
 
   jarRoutes(app, d);
   jobRoutes(app, d);
+  rescalingRoutes(app, d);
   clusterRoutes(app, d);
 
   app.get('/openapi.yaml', async (_req, reply) => {

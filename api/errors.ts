@@ -7,13 +7,19 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import type {} from '@fastify/multipart';
 
 export class HttpError extends Error {
-  constructor(readonly statusCode: number, message: string) {
-    super(message);
+  /** One entry per problem: the `errors` array of the response. */
+  readonly messages: string[];
+
+  constructor(readonly statusCode: number, message: string | string[]) {
+    const messages = [message].flat();
+    super(messages.join('; '));
     this.name = 'HttpError';
+    this.messages = messages;
   }
 }
 
-export const badRequest = (m: string) => new HttpError(400, m);
+/** A 400; pass several messages to report every problem of a request at once. */
+export const badRequest = (m: string | string[]) => new HttpError(400, m);
 export const notFound = (m: string) => new HttpError(404, m);
 export const conflict = (m: string) => new HttpError(409, m);
 
@@ -31,7 +37,7 @@ export function installErrorHandling(app: FastifyInstance, redisUrl: string): vo
   app.setErrorHandler((err: FastifyError & { statusCode?: number }, req, reply) => {
     // A refused upload may leave request bytes unread; the socket must not be reused for another request.
     if (req.isMultipart?.()) reply.header('connection', 'close');
-    if (err instanceof HttpError) return reply.code(err.statusCode).send({ errors: [err.message] });
+    if (err instanceof HttpError) return reply.code(err.statusCode).send({ errors: err.messages });
     if (isRedisUnavailable(err)) {
       return reply.code(503).send({ errors: [`Redis is unreachable at ${redisUrl}: ${err.message}. Start Redis (or fix EBBFLOW_REDIS_URL) and retry.`] });
     }

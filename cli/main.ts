@@ -5,10 +5,13 @@
  *   ebbflow submit <bundle> [--parallelism N] [--entry-class NAME] [-- program args]
  *   ebbflow jobs
  *   ebbflow cancel <jobid>
+ *   ebbflow scale <jobid> <n> [--no-wait]                         every vertex to parallelism n
+ *   ebbflow scale <jobid> --vertex <id|name> --min <n> --max <n> [--no-wait]   one vertex's bounds
  * Client commands talk to the REST API at --url (env EBBFLOW_URL, default http://127.0.0.1:8081).
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { RestClient, RestError } from './rest-client.js';
+import { CliError, scale } from './scale.js';
 
 const positiveInt = (v: string): number => {
   if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('must be a positive integer');
@@ -87,9 +90,21 @@ program.command('cancel')
     console.log(`cancelling ${id}`);
   });
 
+program.command('scale')
+  .description('rescale a running job: every vertex to <n>, or one vertex\'s parallelism bounds; waits until the job has applied it')
+  .argument('<jobid>')
+  .argument('[n]', 'new parallelism of every vertex', positiveInt)
+  .option('--vertex <id>', 'change only this vertex (its id, or its name)')
+  .option('--min <n>', 'lowest parallelism of --vertex (default: unchanged)', positiveInt)
+  .option('--max <n>', 'highest parallelism of --vertex (default: unchanged)', positiveInt)
+  .option('--no-wait', 'print the request id and return at once')
+  .action(async (id: string, n: number | undefined, o: { vertex?: string; min?: number; max?: number; wait: boolean }) => {
+    process.exitCode = await scale(client(), id, n, o);
+  });
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  console.error(`ebbflow: ${err instanceof RestError ? err.message : (err as Error).stack}`);
+  console.error(`ebbflow: ${err instanceof RestError || err instanceof CliError ? err.message : (err as Error).stack}`);
   process.exit(1);
 }

@@ -1,4 +1,5 @@
 /** A small client for the dispatcher's REST API, used by the CLI. */
+import type { ResourceRequirements } from '../metadata/index.js';
 import { openAsBlob } from 'node:fs';
 import { basename } from 'node:path';
 
@@ -44,11 +45,32 @@ export class RestClient {
     return this.call('GET', '/jobs/overview');
   }
 
-  job(id: string): Promise<{ state: string; 'failure-cause': string | null }> {
+  job(id: string): Promise<{ state: string; 'failure-cause': string | null; vertices: Array<{ id: string; name: string; parallelism: number; maxParallelism: number }> }> {
     return this.call('GET', `/jobs/${encodeURIComponent(id)}`);
   }
 
   cancel(id: string): Promise<unknown> {
     return this.call('PATCH', `/jobs/${encodeURIComponent(id)}?mode=cancel`);
   }
+
+  rescale(id: string, parallelism: number): Promise<{ 'request-id': string }> {
+    return this.call('PATCH', `/jobs/${encodeURIComponent(id)}/rescaling?parallelism=${parallelism}`);
+  }
+
+  rescalingStatus(id: string, triggerId: string): Promise<OperationStatus> {
+    return this.call('GET', `/jobs/${encodeURIComponent(id)}/rescaling/${encodeURIComponent(triggerId)}`);
+  }
+
+  resourceRequirements(id: string): Promise<ResourceRequirements> {
+    return this.call('GET', `/jobs/${encodeURIComponent(id)}/resource-requirements`);
+  }
+
+  setResourceRequirements(id: string, requirements: ResourceRequirements): Promise<{ 'request-id': string }> {
+    return this.call('PUT', `/jobs/${encodeURIComponent(id)}/resource-requirements`, requirements);
+  }
+}
+
+export interface OperationStatus {
+  status: { id: 'IN_PROGRESS' | 'COMPLETED' };
+  operation: (Record<string, unknown> & { 'failure-cause'?: { class: string; 'stack-trace': string } }) | null;
 }

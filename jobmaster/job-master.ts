@@ -31,7 +31,7 @@ import {
   type JobScale, type ResourceRequirements, type VertexLimits,
 } from './job-scale.js';
 import type { CompiledJobSpec } from './job-spec.js';
-import { OperationRunner } from './operation-runner.js';
+import { OperationRunner, type OperationOutcome } from './operation-runner.js';
 import { RescaleCoordinator } from './rescale-coordinator.js';
 import { TaskManagerPool, type RegisteredTaskManager } from './task-manager-pool.js';
 
@@ -113,7 +113,7 @@ export class JobMaster {
     const requirements = defaultRequirements(this.scale);
     await this.persist('record CREATED', () => this.registry.transition(id, 'CREATED', {
       name: graph.name, maxParallelism: graph.maxParallelism, vertices: this.graph.vertexInfo(), resourceRequirements: requirements,
-    } as Parameters<JobRegistry['transition']>[2]));
+    }));
     this.log.info({ vertices: graph.vertices.map((v) => v.name), restore: this.spec.savepointPath || undefined }, 'job planned');
 
     this.pool = new TaskManagerPool(
@@ -207,7 +207,7 @@ export class JobMaster {
       running: () => this.phase === 'RUNNING',
       whenRunning: (ms) => this.whenRunning(ms),
       restart: (cause) => void this.handleFailure(cause, null),
-      requirementsChanged: (req) => void this.persist('record the resource requirements', () => this.registry.update(this.spec.jobId, { resourceRequirements: req } as never)),
+      requirementsChanged: (req) => void this.persist('record the resource requirements', () => this.registry.update(this.spec.jobId, { resourceRequirements: req })),
       releaseIdle: () => this.releaseIdle(),
       resourceWaitMs: this.resourceWaitMs,
       stabilizationMs: this.config.resourceStabilizationTimeoutMs,
@@ -400,10 +400,9 @@ export class JobMaster {
     } else if (this.phase === 'WAITING_FOR_SLOTS') this.rm.ensureSlots(slotsNeeded(this.scaler.desired()));
   }
 
-  private async runOperation(op: OperationRecord): Promise<{ location?: string; result?: Record<string, unknown> }> {
-    if ((op.kind as string) === 'rescale') {
-      const r = op as OperationRecord & { parallelism?: number; requirements?: ResourceRequirements };
-      const req: ScaleRequest = r.parallelism ? { parallelism: r.parallelism } : { requirements: r.requirements ?? {} };
+  private async runOperation(op: OperationRecord): Promise<OperationOutcome> {
+    if (op.kind === 'rescale') {
+      const req: ScaleRequest = op.parallelism > 0 ? { parallelism: op.parallelism } : { requirements: op.requirements };
       return { result: await this.scaler.apply(req) as unknown as Record<string, unknown> };
     }
     if (this.phase !== 'RUNNING') throw new Error(`the job is not running (it is ${this.phase.toLowerCase().replace('_', ' ')}); try again when it runs`);

@@ -9,6 +9,7 @@
  * forward edge always share one parallelism. A bounded collection source keeps
  * the parallelism it started with (its progress is not checkpointed per split).
  */
+import type { ResourceRequirements } from '../metadata/index.js';
 import { contiguousTable, rescaleTable, type KeyGroupTable } from '../state/key-group-assignment.js';
 import type { MetadataPlain } from '../runtime/checkpoint/snapshot-io.js';
 import type { JobGraph } from '../runtime/job-graph.js';
@@ -16,9 +17,7 @@ import type { JobPlan } from '../runtime/plan.js';
 
 export interface VertexScale { parallelism: number; owners: KeyGroupTable | undefined }
 export type JobScale = Map<string, VertexScale>;
-export interface Bounds { lowerBound: number; upperBound: number }
-/** FLIP-291's shape: vertex id → parallelism bounds. */
-export type ResourceRequirements = Record<string, { parallelism: Bounds }>;
+export type { ResourceRequirements };
 
 export interface VertexLimits {
   /** Largest parallelism per vertex. */

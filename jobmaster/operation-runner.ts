@@ -1,6 +1,6 @@
 /**
  * The job process's command channel: the dispatcher records an operation
- * (savepoint, stop) in Redis and pushes its id onto `<prefix>job:<id>:ops`; this
+ * (savepoint, stop, rescale) in Redis and pushes its id onto `<prefix>job:<id>:ops`; this
  * runner pops ids (BLPOP on its own connection), runs each operation and
  * records the result, which the dispatcher serves to pollers. It works the same
  * whether or not the dispatcher that started the job is still around.
@@ -10,6 +10,12 @@ import type { Logger } from 'pino';
 import type { JobRegistry, OperationRecord } from '../metadata/index.js';
 import { describeError } from '../runtime/errors.js';
 
+/** What a successful operation reports: a savepoint's location, or a rescale's statistics. */
+export interface OperationOutcome {
+  location?: string;
+  result?: Record<string, unknown>;
+}
+
 export class OperationRunner {
   private running = false;
 
@@ -17,7 +23,7 @@ export class OperationRunner {
     private readonly redis: Redis,
     private readonly registry: JobRegistry,
     private readonly jobId: string,
-    private readonly execute: (op: OperationRecord) => Promise<{ location?: string; result?: Record<string, unknown> }>,
+    private readonly execute: (op: OperationRecord) => Promise<OperationOutcome>,
     private readonly log: Logger,
   ) {}
 
@@ -43,7 +49,7 @@ export class OperationRunner {
       if (!op) continue;
       try {
         const { location, result } = await this.execute(op);
-        await this.registry.completeOperation(this.jobId, op.id, { location, result } as { location?: string });
+        await this.registry.completeOperation(this.jobId, op.id, { location, result });
       } catch (err) {
         await this.registry.completeOperation(this.jobId, op.id, { failureCause: describeError(err) }).catch(() => {});
       }

@@ -46,7 +46,12 @@ export interface JobRecord {
   savepointPath: string;
   /** Failures so far, newest last (restarts and the final one). */
   exceptions: JobException[];
+  /** Per-vertex parallelism bounds in force, written by the job process ({} until it writes them). */
+  resourceRequirements: ResourceRequirements;
 }
+
+/** Vertex id → parallelism bounds (Flink FLIP-291 `JobResourceRequirementsBody`). */
+export type ResourceRequirements = Record<string, { parallelism: { lowerBound: number; upperBound: number } }>;
 
 export interface JobException {
   timestamp: number;
@@ -55,7 +60,7 @@ export interface JobException {
   location: string | null;
 }
 
-export type OperationKind = 'savepoint' | 'stop';
+export type OperationKind = 'savepoint' | 'stop' | 'rescale';
 
 export interface OperationRecord {
   id: string;
@@ -67,7 +72,16 @@ export interface OperationRecord {
   location: string;
   failureCause: string;
   createdAt: number;
+  /** rescale: the requested parallelism of every vertex (PATCH /rescaling); 0 for a requirements PUT. */
+  parallelism: number;
+  /** rescale: the requested bounds, possibly of some vertices only (PUT /resource-requirements); {} for a PATCH. */
+  requirements: ResourceRequirements;
+  /** What the job process reported on success (rescale statistics); null until then or without one. */
+  result: Record<string, unknown> | null;
 }
+
+export type NewOperation = Omit<OperationRecord, 'status' | 'location' | 'failureCause' | 'createdAt' | 'parallelism' | 'requirements' | 'result'>
+  & Partial<Pick<OperationRecord, 'parallelism' | 'requirements'>>;
 
 export interface TaskManagerRecord {
   id: string;
@@ -109,11 +123,12 @@ function encode(fields: Partial<JobRecord>): string[] {
   return out;
 }
 
+const parseJson = <T>(s: string | undefined, d: T): T => { try { return s ? (JSON.parse(s) as T) : d; } catch { return d; } };
+
 function decode(h: Record<string, string>): JobRecord | undefined {
   if (!h.id) return undefined;
   const timestamps: Record<string, number> = {};
   for (const [k, v] of Object.entries(h)) if (k.startsWith('ts:')) timestamps[k.slice(3)] = Number(v);
-  const json = <T>(s: string | undefined, d: T): T => { try { return s ? (JSON.parse(s) as T) : d; } catch { return d; } };
   return {
     id: h.id,
     name: h.name ?? '',
@@ -121,7 +136,7 @@ function decode(h: Record<string, string>): JobRecord | undefined {
     jarId: h.jarId ?? '',
     bundlePath: h.bundlePath ?? '',
     entryClass: h.entryClass ?? '',
-    programArgs: json(h.programArgs, []),
+    programArgs: parseJson(h.programArgs, []),
     parallelism: Number(h.parallelism ?? 1),
     maxParallelism: Number(h.maxParallelism ?? 128),
     submitTime: Number(h.submitTime ?? 0),
@@ -130,11 +145,12 @@ function decode(h: Record<string, string>): JobRecord | undefined {
     lastModification: Number(h.lastModification ?? 0),
     timestamps,
     failureCause: h.failureCause ?? '',
-    vertices: json(h.vertices, []),
+    vertices: parseJson(h.vertices, []),
     pid: Number(h.pid ?? 0),
-    configuration: json(h.configuration, {}),
+    configuration: parseJson(h.configuration, {}),
     savepointPath: h.savepointPath ?? '',
-    exceptions: json(h.exceptions, []),
+    exceptions: parseJson(h.exceptions, []),
+    resourceRequirements: parseJson(h.resourceRequirements, {}),
   };
 }
 
@@ -148,7 +164,7 @@ export class JobRegistry {
   private get indexKey(): string { return `${this.prefix}jobs`; }
 
   /** Creates the record; returns false if a job with this id already exists. */
-  async create(rec: Omit<JobRecord, 'timestamps' | 'lastModification' | 'endTime' | 'failureCause' | 'vertices' | 'pid' | 'exceptions'>): Promise<boolean> {
+  async create(rec: Omit<JobRecord, 'timestamps' | 'lastModification' | 'endTime' | 'failureCause' | 'vertices' | 'pid' | 'exceptions' | 'resourceRequirements'>): Promise<boolean> {
     const created = await this.redis.hsetnx(this.key(rec.id), 'id', rec.id);
     if (!created) return false;
     await this.redis.multi()
@@ -204,10 +220,11 @@ export class JobRegistry {
   /** The list a job process pops operation ids from (its command channel). */
   opsQueueKey(jobId: string): string { return `${this.prefix}job:${jobId}:ops`; }
 
-  async createOperation(op: Omit<OperationRecord, 'status' | 'location' | 'failureCause' | 'createdAt'>): Promise<void> {
+  async createOperation(op: NewOperation): Promise<void> {
     await this.redis.multi()
       .hset(this.opKey(op.jobId, op.id), 'id', op.id, 'jobId', op.jobId, 'kind', op.kind, 'status', 'IN_PROGRESS', 'targetDirectory', op.targetDirectory,
-        'cancelJob', op.cancelJob ? '1' : '0', 'location', '', 'failureCause', '', 'createdAt', String(Date.now()))
+        'cancelJob', op.cancelJob ? '1' : '0', 'location', '', 'failureCause', '', 'createdAt', String(Date.now()),
+        'parallelism', String(op.parallelism ?? 0), 'requirements', JSON.stringify(op.requirements ?? {}), 'result', '')
       .rpush(this.opsQueueKey(op.jobId), op.id)
       .exec();
   }
@@ -218,11 +235,13 @@ export class JobRegistry {
     return {
       id: h.id, jobId: h.jobId ?? jobId, kind: (h.kind ?? 'savepoint') as OperationKind, status: (h.status ?? 'IN_PROGRESS') as OperationRecord['status'],
       targetDirectory: h.targetDirectory ?? '', cancelJob: h.cancelJob === '1', location: h.location ?? '', failureCause: h.failureCause ?? '', createdAt: Number(h.createdAt ?? 0),
+      parallelism: Number(h.parallelism ?? 0), requirements: parseJson(h.requirements, {}), result: parseJson<Record<string, unknown> | null>(h.result, null),
     };
   }
 
-  async completeOperation(jobId: string, id: string, result: { location?: string; failureCause?: string }): Promise<void> {
-    await this.redis.hset(this.opKey(jobId, id), 'status', 'COMPLETED', 'location', result.location ?? '', 'failureCause', result.failureCause ?? '');
+  async completeOperation(jobId: string, id: string, outcome: { location?: string; failureCause?: string; result?: Record<string, unknown> }): Promise<void> {
+    await this.redis.hset(this.opKey(jobId, id), 'status', 'COMPLETED', 'location', outcome.location ?? '', 'failureCause', outcome.failureCause ?? '',
+      'result', outcome.result ? JSON.stringify(outcome.result) : '');
   }
 
   async putCheckpointStats(jobId: string, stats: unknown): Promise<void> {

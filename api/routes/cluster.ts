@@ -46,6 +46,6 @@ export function clusterRoutes(app: FastifyInstance, d: Dispatcher): void {
     'timezone-offset': -new Date().getTimezoneOffset() * 60 * 1000,
     'flink-version': VERSION,
     'flink-revision': 'ebbflow',
-    features: { 'web-submit': true, 'web-cancel': true, 'web-rescale': false, 'web-history': false },
+    features: { 'web-submit': true, 'web-cancel': true, 'web-rescale': true, 'web-history': false },
   }));
 }

@@ -1,11 +1,9 @@
 /** /jobs: list, overview, details, exceptions, cancel. Flink's shapes (JobDetailsInfo, MultipleJobsDetails). */
 import type { FastifyInstance } from 'fastify';
 import type { Dispatcher } from '../../dispatcher/index.js';
-import { randomBytes } from 'node:crypto';
 import { EXECUTION_STATES, JOB_STATES, isTerminal, type JobRecord, type OperationKind } from '../../metadata/index.js';
-import { badRequest, conflict, notFound } from '../errors.js';
-
-const JOB_ID = /^[0-9a-f]{32}$/;
+import { badRequest, conflict } from '../errors.js';
+import { getJob, getOperationOf, HEX_ID, operationStatus, recordOperation } from './operations.js';
 
 function taskCounts(rec: JobRecord): Record<string, number> {
   const counts: Record<string, number> = Object.fromEntries(EXECUTION_STATES.map((s) => [s.toLowerCase(), 0]));
@@ -26,12 +24,6 @@ export function jobOverview(rec: JobRecord, now = Date.now()) {
     jid: rec.id, name: rec.name, state: rec.state, 'start-time': rec.startTime, 'end-time': rec.endTime,
     duration: duration(rec, now), 'last-modification': rec.lastModification, tasks: taskCounts(rec),
   };
-}
-
-async function getJob(d: Dispatcher, id: string): Promise<JobRecord> {
-  const rec = JOB_ID.test(id) ? await d.registry.get(id) : undefined;
-  if (!rec) throw notFound(`Job ${id} does not exist`);
-  return rec;
 }
 
 export function jobRoutes(app: FastifyInstance, d: Dispatcher): void {
@@ -90,12 +82,12 @@ export function jobRoutes(app: FastifyInstance, d: Dispatcher): void {
   const startOperation = async (jobid: string, kind: OperationKind, targetDirectory: unknown, cancelJob: unknown, triggerId: unknown) => {
     const rec = await getJob(d, jobid);
     if (targetDirectory !== undefined && targetDirectory !== null && typeof targetDirectory !== 'string') throw badRequest('the target directory must be a string');
-    if (triggerId !== undefined && triggerId !== null && (typeof triggerId !== 'string' || !JOB_ID.test(triggerId))) throw badRequest('triggerId must be 32 lowercase hexadecimal characters');
-    const id = (triggerId as string | undefined) ?? randomBytes(16).toString('hex');
-    if (await d.registry.getOperation(rec.id, id)) return id; // the same trigger twice is one operation
+    if (triggerId !== undefined && triggerId !== null && (typeof triggerId !== 'string' || !HEX_ID.test(triggerId))) throw badRequest('triggerId must be 32 lowercase hexadecimal characters');
+    const earlier = typeof triggerId === 'string' ? await d.registry.getOperation(rec.id, triggerId) : undefined;
+    if (earlier?.kind === 'rescale') throw conflict(`triggerId ${earlier.id} is already the id of a rescaling request of job ${rec.id}`);
+    if (earlier) return earlier.id; // the same trigger twice is one operation
     if (rec.state !== 'RUNNING') throw conflict(`Job ${rec.id} is ${rec.state}; savepoints need a RUNNING job`);
-    await d.registry.createOperation({ id, jobId: rec.id, kind, targetDirectory: (targetDirectory as string | undefined) ?? '', cancelJob: cancelJob === true });
-    return id;
+    return recordOperation(d, { id: typeof triggerId === 'string' ? triggerId : undefined, jobId: rec.id, kind, targetDirectory: (targetDirectory as string | undefined) ?? '', cancelJob: cancelJob === true });
   };
 
   app.post<{ Params: { jobid: string }; Body: Record<string, unknown> | undefined }>('/jobs/:jobid/savepoints', async (req, reply) => {
@@ -112,19 +104,8 @@ export function jobRoutes(app: FastifyInstance, d: Dispatcher): void {
 
   app.get<{ Params: { jobid: string; triggerid: string } }>('/jobs/:jobid/savepoints/:triggerid', async (req) => {
     const rec = await getJob(d, req.params.jobid);
-    const op = JOB_ID.test(req.params.triggerid) ? await d.registry.getOperation(rec.id, req.params.triggerid) : undefined;
-    if (!op) throw notFound(`No savepoint operation ${req.params.triggerid} for job ${rec.id}`);
-    if (op.status === 'IN_PROGRESS') {
-      // A job that ended before taking up the request will never answer it.
-      if (isTerminal(rec.state)) return { status: { id: 'COMPLETED' }, operation: { 'failure-cause': { class: 'JobEnded', 'stack-trace': `the job ended (${rec.state}) before the savepoint was taken`, 'serialized-throwable': null } } };
-      return { status: { id: 'IN_PROGRESS' }, operation: null };
-    }
-    return {
-      status: { id: 'COMPLETED' },
-      operation: op.failureCause
-        ? { 'failure-cause': { class: op.failureCause.split(/[:\n]/)[0], 'stack-trace': op.failureCause, 'serialized-throwable': null } }
-        : { location: op.location },
-    };
+    const op = await getOperationOf(d, rec, req.params.triggerid, ['savepoint', 'stop'], 'savepoint');
+    return operationStatus(rec, op, 'the savepoint was taken', (o) => ({ location: o.location }));
   });
 
   app.patch<{ Params: { jobid: string }; Querystring: { mode?: string } }>('/jobs/:jobid', async (req, reply) => {

@@ -292,9 +292,11 @@ function makeJobRow(job) {
   const startCell = el('td', { 'data-testid': 'job-start' });
   const durationCell = el('td', { 'data-testid': 'job-duration' });
   const actions = el('td', { className: 'actions' });
+  const details = el('button', { type: 'button', 'data-testid': 'details-button', className: 'secondary' }, 'Details');
+  details.addEventListener('click', () => openJobView(job.jid));
   const cancel = el('button', { type: 'button', 'data-testid': 'cancel-button', className: 'danger' }, 'Cancel');
   cancel.addEventListener('click', () => cancelJob(job.jid, cancel));
-  actions.append(cancel);
+  actions.append(details, cancel);
   row.append(el('td', { className: 'id', 'data-testid': 'job-id' }, job.jid), el('td', { 'data-testid': 'job-name' }, job.name ?? ''),
     stateCell, startCell, durationCell, actions);
   const causeRow = el('tr', { className: 'failure', 'data-testid': 'failure-row', 'data-job-id': job.jid });
@@ -311,6 +313,7 @@ function updateJobRow(r, job) {
   r.stateCell.textContent = state;
   r.stateCell.className = `state state-${state.toLowerCase()}`;
   r.row.dataset.state = state;
+  r.row.classList.toggle('selected', job.jid === selectedJob);
   r.startCell.textContent = formatTime(job['start-time']);
   r.durationCell.textContent = formatDuration(job.duration);
   const terminal = TERMINAL.has(state);
@@ -381,13 +384,166 @@ async function cancelJob(jid, button) {
   await refreshJobs().catch(() => {});
 }
 
+// ---------- job view: vertices, rescaling, TaskManagers ----------
+
+/** The job shown in the job view, or null. */
+let selectedJob = null;
+let viewAsked = 0;
+let viewShown = 0;
+/** Bumped by every rescale request and by switching jobs, so an older request's polling stops writing. */
+let rescaleRun = 0;
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const jobPath = (jid, rest = '') => `/jobs/${encodeURIComponent(jid)}${rest}`;
+
+function openJobView(jid) {
+  selectedJob = jid;
+  rescaleRun++;
+  $('job-view').hidden = false;
+  $('jv-id').textContent = jid;
+  $('rescale-parallelism').value = '';
+  $('rescale-button').disabled = false;
+  setRescaleStatus(null);
+  for (const [id, r] of jobRows) r.row.classList.toggle('selected', id === jid);
+  refreshJobView().catch((err) => showMessage(`Job details: ${err.message}`, 'error'));
+  $('job-view').scrollIntoView({ block: 'nearest' });
+}
+
+function closeJobView() {
+  selectedJob = null;
+  rescaleRun++;
+  $('job-view').hidden = true;
+  for (const r of jobRows.values()) r.row.classList.remove('selected');
+}
+
+/** Shows the rescale progress or outcome in place; kind is 'ok', 'error' or 'info' (null hides it). */
+function setRescaleStatus(text, kind = 'info', state = '') {
+  const s = $('rescale-status');
+  s.hidden = text === null;
+  s.textContent = text ?? '';
+  s.className = `message ${kind}`;
+  s.dataset.kind = kind;
+  s.dataset.state = state;
+}
+
+/** "k=v, k=v" of a rescale's statistics. */
+function formatResult(result) {
+  const parts = Object.entries(result).map(([k, v]) => `${k}=${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`);
+  return parts.length ? parts.join(', ') : 'done';
+}
+
+function renderVertices(vertices, requirements) {
+  const rows = vertices.map((v) => {
+    const bounds = requirements[v.id] && requirements[v.id].parallelism;
+    const tr = el('tr', { 'data-testid': 'vertex-row', 'data-vertex-id': v.id });
+    tr.append(
+      el('td', { 'data-testid': 'vertex-name' }, v.name),
+      el('td', { className: 'id' }, v.id),
+      el('td', { 'data-testid': 'vertex-parallelism' }, String(v.parallelism)),
+      el('td', { 'data-testid': 'vertex-bounds' }, bounds ? `${bounds.lowerBound}..${bounds.upperBound}` : '–'),
+      el('td', {}, String(v.maxParallelism)),
+      el('td', { className: `state state-${String(v.status).toLowerCase()}` }, v.status),
+    );
+    return tr;
+  });
+  $('jv-vertices').replaceChildren(...rows);
+}
+
+function renderTaskManagers(tms) {
+  const rows = tms.map((t) => {
+    const tr = el('tr', { 'data-testid': 'taskmanager-row', 'data-taskmanager-id': t.id });
+    tr.append(
+      el('td', { 'data-testid': 'taskmanager-id' }, t.id),
+      el('td', {}, String(t.pid)),
+      el('td', {}, `${t.freeSlots} / ${t.slotsNumber}`),
+      el('td', {}, `${formatDuration(t.timeSinceLastHeartbeat)} ago`),
+    );
+    return tr;
+  });
+  $('jv-taskmanagers').replaceChildren(...rows);
+  $('jv-taskmanagers-empty').hidden = tms.length > 0;
+}
+
+function renderJobView(details, requirements, tms) {
+  const state = String(details.state ?? '');
+  $('jv-name').textContent = details.name ?? '';
+  $('jv-state').textContent = state;
+  $('jv-state').className = `state state-${state.toLowerCase()}`;
+  const max = Number(details.maxParallelism) || 0;
+  $('jv-max').textContent = max > 0 ? String(max) : '–';
+  const vertices = Array.isArray(details.vertices) ? details.vertices : [];
+  renderVertices(vertices, requirements);
+  renderTaskManagers(tms);
+
+  const ended = TERMINAL.has(state);
+  $('rescale-control').hidden = ended;
+  $('rescale-ended').hidden = !ended;
+  const input = $('rescale-parallelism');
+  if (max > 0) input.max = String(max);
+  $('rescale-limit').textContent = max > 0 ? `1 to ${max}` : '';
+  const current = vertices.length ? Math.max(...vertices.map((v) => v.parallelism)) : details.parallelism;
+  if (input.value === '' && current) input.value = String(current); // never overwrite what the user typed
+}
+
+async function refreshJobView() {
+  const jid = selectedJob;
+  if (!jid) return;
+  const seq = ++viewAsked;
+  const [details, requirements, tms] = await Promise.all([
+    api('GET', jobPath(jid)), api('GET', jobPath(jid, '/resource-requirements')), api('GET', '/taskmanagers'),
+  ]);
+  if (jid !== selectedJob || seq < viewShown) return; // another job was opened, or a newer answer is shown
+  viewShown = seq;
+  const mine = (Array.isArray(tms.taskmanagers) ? tms.taskmanagers : []).filter((t) => t.jobId === jid);
+  mine.sort((a, b) => String(a.id).localeCompare(String(b.id)));
+  renderJobView(details, requirements, mine);
+}
+
+/** PATCHes the rescaling request, then polls its status until it completes. */
+async function rescale() {
+  const jid = selectedJob;
+  const input = $('rescale-parallelism');
+  const button = $('rescale-button');
+  const n = Number(input.value);
+  if (!jid || button.disabled) return;
+  if (input.value.trim() === '' || !Number.isInteger(n) || n < 1) {
+    setRescaleStatus('Parallelism must be a whole number of at least 1.', 'error');
+    return;
+  }
+  const run = ++rescaleRun;
+  button.disabled = true;
+  setRescaleStatus(`Requesting parallelism ${n}…`, 'info', 'REQUESTED');
+  try {
+    const trigger = (await api('PATCH', jobPath(jid, `/rescaling?parallelism=${n}`)))['request-id'];
+    for (;;) {
+      if (run !== rescaleRun) return;
+      const s = await api('GET', jobPath(jid, `/rescaling/${encodeURIComponent(trigger)}`));
+      if (run !== rescaleRun) return;
+      if (s.status && s.status.id === 'COMPLETED') {
+        const op = s.operation ?? {};
+        const failure = op['failure-cause'];
+        if (failure) setRescaleStatus(`Rescaling to ${n} failed: ${failure['stack-trace']}`, 'error', 'COMPLETED');
+        else setRescaleStatus(`Rescaled to ${n}: ${formatResult(op)}`, 'ok', 'COMPLETED');
+        break;
+      }
+      setRescaleStatus(`Rescaling to ${n}… (request ${trigger})`, 'info', 'IN_PROGRESS');
+      await sleep(500);
+    }
+    await refreshJobView().catch(() => {});
+  } catch (err) {
+    if (run === rescaleRun) setRescaleStatus(`Rescale failed: ${err.message}`, 'error');
+  } finally {
+    if (run === rescaleRun) button.disabled = false;
+  }
+}
+
 // ---------- polling and start-up ----------
 
 let pollTimer;
 let polling = false;
 let pollAgain = false;
 
-/** Refreshes jobs, overview and bundles, then again every REFRESH_MS; never two refreshes at once. */
+/** Refreshes jobs, overview, bundles and the job view, then again every REFRESH_MS; never two refreshes at once. */
 async function poll() {
   if (polling) {
     pollAgain = true;
@@ -396,7 +552,7 @@ async function poll() {
   polling = true;
   clearTimeout(pollTimer);
   try {
-    await Promise.all([refreshJobs(), refreshOverview(), refreshJars()]);
+    await Promise.all([refreshJobs(), refreshOverview(), refreshJars(), refreshJobView()]);
     clearMessage('poll');
   } catch (err) {
     showMessage(`Refresh failed: ${err.message}`, 'error', 'poll');
@@ -422,6 +578,9 @@ function start() {
     poll();
   });
   $('upload-form').addEventListener('submit', upload);
+  $('jv-close').addEventListener('click', closeJobView);
+  $('rescale-button').addEventListener('click', () => rescale());
+  $('rescale-parallelism').addEventListener('keydown', (e) => { if (e.key === 'Enter') rescale(); });
   poll();
 }
 

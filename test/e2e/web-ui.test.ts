@@ -2,7 +2,8 @@
  * The web form in a real browser (Debian's chromium through playwright-core) against a real
  * dispatcher started with a token: unlock the API with the token field, reject a bad upload,
  * upload and run a bounded windowed job at parallelism 2 to FINISHED, run an unbounded Redis
- * Streams job and cancel it, show the failure cause of a bundle that throws, delete a bundle.
+ * Streams job and cancel it, rescale a job from its job view (and see a refused request there),
+ * show the failure cause of a bundle that throws, delete a bundle.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -166,6 +167,47 @@ describe('web form in chromium', () => {
     await expect.poll(() => jobState(jobId), { timeout: 30_000 }).toBe('CANCELED');
     expect(await jobRow(jobId).locator('[data-testid=cancel-button]').isHidden()).toBe(true);
     expect(await processesMatching(`ebbflow-taskmanager ${jobId}`)).toEqual([]);
+  });
+
+  it('shows a job\'s vertices and TaskManagers, rescales it from the job view, shows a refused request in place', async () => {
+    const jobId = await runFromPage('follow-stream.mjs', 2, `"${join(dir, 'rescale.jsonl')}"`);
+    await expect.poll(() => jobState(jobId), { timeout: 30_000 }).toBe('RUNNING');
+    await jobRow(jobId).locator('[data-testid=details-button]').click();
+    const view = page.locator('[data-testid=job-view]');
+    await expect.poll(() => view.isVisible()).toBe(true);
+    expect(await view.locator('[data-testid=jv-id]').textContent()).toBe(jobId);
+    const details = await api(`/jobs/${jobId}`);
+    const vertexRows = view.locator('[data-testid=vertex-row]');
+    await expect.poll(() => vertexRows.count()).toBe(details.vertices.length);
+    expect(await vertexRows.locator('[data-testid=vertex-parallelism]').allTextContents()).toEqual(details.vertices.map(() => '2'));
+    expect(await vertexRows.locator('[data-testid=vertex-bounds]').allTextContents()).toEqual(details.vertices.map(() => '1..2'));
+    const tmIds = async () => (await api('/taskmanagers')).taskmanagers.filter((t: { jobId: string }) => t.jobId === jobId).map((t: { id: string }) => t.id).sort();
+    await expect.poll(async () => (await view.locator('[data-testid=taskmanager-id]').allTextContents()).sort(), { timeout: 15_000 }).toEqual(await tmIds());
+    expect(await view.locator('[data-testid=taskmanager-row]').count()).toBe(2);
+
+    const input = view.locator('[data-testid=rescale-parallelism]');
+    await expect.poll(() => input.inputValue()).toBe('2');
+    expect(await input.getAttribute('max')).toBe(String(details.maxParallelism));
+    const status = view.locator('[data-testid=rescale-status]');
+    await view.locator('[data-testid=rescale-button]').click();
+    await expect.poll(() => status.getAttribute('data-state'), { timeout: 30_000 }).toBe('COMPLETED');
+    expect(await status.getAttribute('data-kind')).toBe('ok');
+    expect(await status.textContent()).toMatch(/^Rescaled to 2: /);
+    expect((await api(`/jobs/${jobId}`)).state).toBe('RUNNING');
+
+    await input.fill(String(details.maxParallelism + 1));
+    await view.locator('[data-testid=rescale-button]').click();
+    await expect.poll(() => status.textContent()).toMatch(new RegExp(`^Rescale failed: 400 .*parallelism ${details.maxParallelism + 1} exceeds the job's max parallelism ${details.maxParallelism}`));
+    expect(await status.getAttribute('data-kind')).toBe('error');
+    expect(await view.locator('[data-testid=rescale-button]').isEnabled()).toBe(true);
+
+    // Once the job ends, its TaskManagers leave the view on refresh and the control goes away.
+    await jobRow(jobId).locator('[data-testid=cancel-button]').click();
+    await expect.poll(() => view.locator('[data-testid=jv-state]').textContent(), { timeout: 30_000 }).toBe('CANCELED');
+    await expect.poll(() => view.locator('[data-testid=taskmanager-row]').count(), { timeout: 10_000 }).toBe(0);
+    expect(await view.locator('[data-testid=rescale-control]').isHidden()).toBe(true);
+    await page.locator('#jv-close').click();
+    expect(await view.isHidden()).toBe(true);
   });
 
   it('shows the server error and the failure cause of a bundle that throws, and deletes a bundle', async () => {

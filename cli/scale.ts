@@ -1,0 +1,91 @@
+/**
+ * `ebbflow scale`: asks the dispatcher to rescale a job, either every vertex
+ * (PATCH /jobs/:id/rescaling) or one vertex's bounds (GET, change, PUT
+ * /jobs/:id/resource-requirements), then follows the request until the job
+ * process has applied it or failed to.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { OperationStatus, RestClient } from './rest-client.js';
+
+/** A usage mistake: printed without a stack, exit status 1. */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+}
+
+export interface ScaleOptions {
+  vertex?: string;
+  min?: number;
+  max?: number;
+  /** false with --no-wait */
+  wait: boolean;
+  pollMs?: number;
+}
+
+type Target = { kind: 'job'; parallelism: number } | { kind: 'vertex'; vertex: string; min?: number; max?: number };
+
+function target(parallelism: number | undefined, o: ScaleOptions): Target {
+  const bounds = o.min !== undefined || o.max !== undefined;
+  if (parallelism !== undefined && (o.vertex !== undefined || bounds)) {
+    throw new CliError('give either a parallelism for the whole job or --vertex with --min/--max, not both');
+  }
+  if (parallelism !== undefined) return { kind: 'job', parallelism };
+  if (o.vertex === undefined) {
+    throw new CliError(bounds ? '--min and --max need --vertex <id>' : 'give the new parallelism (ebbflow scale <jobid> <n>) or --vertex <id> --min <n> --max <n>');
+  }
+  if (!bounds) throw new CliError(`--vertex ${o.vertex} needs --min and/or --max`);
+  if (o.min !== undefined && o.max !== undefined && o.min > o.max) throw new CliError(`--min ${o.min} is greater than --max ${o.max}`);
+  return { kind: 'vertex', vertex: o.vertex, min: o.min, max: o.max };
+}
+
+/** The vertex id for `ref`, a vertex id or a vertex name of the job. */
+async function resolveVertex(c: RestClient, jobId: string, ref: string, known: string[]): Promise<string> {
+  if (known.includes(ref)) return ref;
+  const { vertices } = await c.job(jobId);
+  const named = vertices.filter((v) => v.name === ref);
+  if (named.length === 1) return named[0]!.id;
+  const list = vertices.map((v) => `${v.id} (${v.name})`).join(', ') || 'none yet';
+  throw new CliError(named.length > 1 ? `several vertices of job ${jobId} are named "${ref}"; use an id: ${list}` : `job ${jobId} has no vertex "${ref}"; its vertices: ${list}`);
+}
+
+/** Sends the request; returns its id and a description of what was asked. */
+async function request(c: RestClient, jobId: string, t: Target): Promise<[string, string]> {
+  if (t.kind === 'job') return [(await c.rescale(jobId, t.parallelism))['request-id'], `to parallelism ${t.parallelism}`];
+  const requirements = await c.resourceRequirements(jobId);
+  const id = await resolveVertex(c, jobId, t.vertex, Object.keys(requirements));
+  const current = requirements[id]!.parallelism;
+  const lowerBound = t.min ?? current.lowerBound;
+  const upperBound = t.max ?? current.upperBound;
+  if (lowerBound > upperBound) throw new CliError(`vertex ${id} would get lowerBound ${lowerBound} > upperBound ${upperBound}; give both --min and --max`);
+  const res = await c.setResourceRequirements(jobId, { ...requirements, [id]: { parallelism: { lowerBound, upperBound } } });
+  return [res['request-id'], `vertex ${id} to parallelism ${lowerBound}..${upperBound}`];
+}
+
+/** "k=v, k=v" with nested values as JSON. */
+export function formatResult(result: Record<string, unknown>): string {
+  const parts = Object.entries(result).map(([k, v]) => `${k}=${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`);
+  return parts.length ? parts.join(', ') : 'done';
+}
+
+/** Runs `ebbflow scale`; resolves with the exit status. */
+export async function scale(c: RestClient, jobId: string, parallelism: number | undefined, o: ScaleOptions): Promise<number> {
+  const [requestId, what] = await request(c, jobId, target(parallelism, o));
+  if (!o.wait) {
+    console.log(requestId);
+    return 0;
+  }
+  console.log(`rescaling job ${jobId} ${what} (request ${requestId}); waiting for the job to apply it…`);
+  let status: OperationStatus;
+  for (;;) {
+    status = await c.rescalingStatus(jobId, requestId);
+    if (status.status.id === 'COMPLETED') break;
+    await sleep(o.pollMs ?? 500);
+  }
+  const op = status.operation ?? {};
+  const failure = op['failure-cause'];
+  if (failure) {
+    console.error(`rescaling job ${jobId} failed: ${failure['stack-trace']}`);
+    return 1;
+  }
+  console.log(`rescaled job ${jobId}: ${formatResult(op)}`);
+  return 0;
+}
