@@ -14,6 +14,7 @@ import { clusterRoutes } from './routes/cluster.js';
 import { jarRoutes } from './routes/jars.js';
 import { jobRoutes } from './routes/jobs.js';
 import { rescalingRoutes } from './routes/rescaling.js';
+import { vertexRoutes } from './routes/vertices.js';
 
 const UI_FILES: Record<string, [string, string]> = {
   '/': ['index.html', 'text/html; charset=utf-8'],
@@ -43,6 +44,7 @@ export async function buildApp(d: Dispatcher): Promise<FastifyInstance> {
   jarRoutes(app, d);
   jobRoutes(app, d);
   rescalingRoutes(app, d);
+  vertexRoutes(app, d);
   clusterRoutes(app, d);
 
   app.get('/openapi.yaml', async (_req, reply) => {

@@ -43,6 +43,8 @@ export interface ScalerContext {
   requirementsChanged(req: ResourceRequirements): void;
   /** Release TaskManagers nobody needs any more. */
   releaseIdle(): void;
+  /** Writes vertices, subtasks and TaskManagers to the registry now (before a request reports COMPLETED). */
+  persistNow(): Promise<void>;
   resourceWaitMs: number;
   stabilizationMs: number;
 }
@@ -128,6 +130,7 @@ export class ElasticScaler {
     }
     this.adopt(wanted);
     ctx.releaseIdle();
+    await ctx.persistNow();
     return { ...result, requirements: wanted };
   }
 

@@ -5,7 +5,7 @@
  * checkpoints only once the rescale is done) and retires others.
  */
 import { randomBytes } from 'node:crypto';
-import type { ExecutionStateName, VertexInfo } from '../metadata/index.js';
+import type { ExecutionStateName, SubtaskInfo, VertexInfo } from '../metadata/index.js';
 import type { JobGraph } from '../runtime/job-graph.js';
 import type { JobScale } from './job-scale.js';
 
@@ -75,6 +75,13 @@ export class ExecutionGraph {
 
   allIn(...states: ExecutionStateName[]): boolean {
     return this.all().every((e) => states.includes(e.state));
+  }
+
+  /** Each vertex's subtasks and their current executions (not the ones a rescale is retiring). */
+  subtaskInfo(attempt: number): Record<string, SubtaskInfo[]> {
+    return Object.fromEntries(this.graph.vertices.map((v) => [v.id, this.ofVertex(v.id).filter((e) => !e.retiring).map((e) => ({
+      subtask: e.subtaskIndex, executionId: e.id, status: e.state, attempt, resourceId: e.resourceId ?? '', startTime: e.startTime, endTime: e.endTime,
+    }))]));
   }
 
   vertexInfo(now = Date.now()): VertexInfo[] {

@@ -195,6 +195,7 @@ export class JobMaster {
       deployContext: () => this.deployContext(),
       freeSlots: () => this.freeSlots(),
       changed: () => { this.scheduleVertexWrite(); this.refreshTaskManagerRecords(); },
+      resumeCheckpoints: () => { if (this.phase === 'RUNNING') this.coordinator.start(); },
       stepTimeoutMs: this.config.checkpointTimeoutMs,
     });
   }
@@ -209,6 +210,7 @@ export class JobMaster {
       restart: (cause) => void this.handleFailure(cause, null),
       requirementsChanged: (req) => void this.persist('record the resource requirements', () => this.registry.update(this.spec.jobId, { resourceRequirements: req })),
       releaseIdle: () => this.releaseIdle(),
+      persistNow: () => this.persistNow(),
       resourceWaitMs: this.resourceWaitMs,
       stabilizationMs: this.config.resourceStabilizationTimeoutMs,
     }, requirements);
@@ -354,7 +356,7 @@ export class JobMaster {
     clearTimeout(this.vertexWrite);
     clearTimeout(this.statsWrite);
     if (this.coordinator) await this.registry.putCheckpointStats(id, this.coordinator.stats.toJSON()).catch(() => {});
-    const fields = { vertices: this.graph.vertexInfo(), exceptions: this.exceptions.slice(-20) };
+    const fields = { vertices: this.graph.vertexInfo(), subtasks: this.graph.subtaskInfo(this.attempt), exceptions: this.exceptions.slice(-20) };
     if (outcome.state === 'FAILED') await this.persist('record FAILED', () => this.registry.transition(id, 'FAILED', { ...fields, failureCause: outcome.cause }));
     else await this.persist(`record ${outcome.state}`, () => this.registry.transition(id, outcome.state, fields));
     this.log.info({ state: outcome.state }, 'job ended');
@@ -483,11 +485,19 @@ export class JobMaster {
     };
   }
 
+  private async persistNow(): Promise<void> {
+    clearTimeout(this.vertexWrite);
+    this.vertexWrite = undefined;
+    await this.persist('record the vertices', () => this.registry.update(this.spec.jobId, {
+      vertices: this.graph.vertexInfo(), subtasks: this.graph.subtaskInfo(this.attempt), parallelism: slotsNeeded(this.scale), resourceRequirements: this.scaler.requirements,
+    }));
+  }
+
   private scheduleVertexWrite(): void {
     if (this.vertexWrite) return;
     this.vertexWrite = setTimeout(() => {
       this.vertexWrite = undefined;
-      void this.registry.update(this.spec.jobId, { vertices: this.graph.vertexInfo(), parallelism: slotsNeeded(this.scale) }).catch(() => {});
+      void this.registry.update(this.spec.jobId, { vertices: this.graph.vertexInfo(), subtasks: this.graph.subtaskInfo(this.attempt), parallelism: slotsNeeded(this.scale) }).catch(() => {});
     }, 100);
   }
 

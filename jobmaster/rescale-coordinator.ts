@@ -71,6 +71,8 @@ export interface RescaleContext {
   freeSlots(): Slot[];
   /** Executions or TaskManagers changed: persist what the REST API shows. */
   changed(): void;
+  /** Periodic checkpoints go on (if the job runs). */
+  resumeCheckpoints(): void;
   /** How long each step may take before the rescale is given up. */
   stepTimeoutMs: number;
 }
@@ -114,9 +116,19 @@ export class RescaleCoordinator {
     const before = ctx.scale();
     if (sameParallelism(before, target)) return this.result(t0, before, before, null, []);
     const graph = ctx.graph();
+    // Periodic checkpoints pause for the rescale; only its own checkpoints run.
+    ctx.coordinator.stop();
+    try {
+      return await this.inPlace(t0, graph, before, target);
+    } finally {
+      ctx.resumeCheckpoints();
+    }
+  }
+
+  private async inPlace(t0: number, graph: ExecutionGraph, before: JobScale, target: Map<string, number>): Promise<RescaleResult> {
+    const { ctx } = this;
     // Pre-flight: a checkpoint must succeed first (no point switching while checkpoints fail), and
     // it gives fresh per-key-group sizes so the lightest key groups are the ones that move.
-    ctx.coordinator.stop();
     await ctx.coordinator.idle();
     await ctx.coordinator.trigger(false).catch((err: Error) => {
       throw new Error(`the rescale needs a successful checkpoint first, and it failed: ${err.message}`, { cause: err });

@@ -48,6 +48,20 @@ export interface JobRecord {
   exceptions: JobException[];
   /** Per-vertex parallelism bounds in force, written by the job process ({} until it writes them). */
   resourceRequirements: ResourceRequirements;
+  /** Vertex id → its subtasks' current executions, written by the job process. */
+  subtasks: Record<string, SubtaskInfo[]>;
+}
+
+/** One subtask's current execution (Flink's SubtaskExecutionAttemptDetailsInfo, plus the execution id). */
+export interface SubtaskInfo {
+  subtask: number;
+  executionId: string;
+  status: string;
+  attempt: number;
+  /** The TaskManager it runs on ('' before it is scheduled). */
+  resourceId: string;
+  startTime: number;
+  endTime: number;
 }
 
 /** Vertex id → parallelism bounds (Flink FLIP-291 `JobResourceRequirementsBody`). */
@@ -151,6 +165,7 @@ function decode(h: Record<string, string>): JobRecord | undefined {
     savepointPath: h.savepointPath ?? '',
     exceptions: parseJson(h.exceptions, []),
     resourceRequirements: parseJson(h.resourceRequirements, {}),
+    subtasks: parseJson(h.subtasks, {}),
   };
 }
 
@@ -164,7 +179,7 @@ export class JobRegistry {
   private get indexKey(): string { return `${this.prefix}jobs`; }
 
   /** Creates the record; returns false if a job with this id already exists. */
-  async create(rec: Omit<JobRecord, 'timestamps' | 'lastModification' | 'endTime' | 'failureCause' | 'vertices' | 'pid' | 'exceptions' | 'resourceRequirements'>): Promise<boolean> {
+  async create(rec: Omit<JobRecord, 'timestamps' | 'lastModification' | 'endTime' | 'failureCause' | 'vertices' | 'pid' | 'exceptions' | 'resourceRequirements' | 'subtasks'>): Promise<boolean> {
     const created = await this.redis.hsetnx(this.key(rec.id), 'id', rec.id);
     if (!created) return false;
     await this.redis.multi()
