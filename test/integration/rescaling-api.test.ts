@@ -86,6 +86,10 @@ describe('PATCH /jobs/:jobid/rescaling', () => {
       const op = await d.redis.hgetall(`${d.keyPrefix}job:${id}:op:${trigger}`);
       expect(op).toMatchObject({ kind: 'rescale', status: 'IN_PROGRESS', parallelism: '3', requirements: '{}', result: '' });
     }
+    // Not planned yet (max parallelism 0 in the record): the limit is what planning will choose.
+    const { id } = await recordOnlyJob(d, 'INITIALIZING', [], 0);
+    expect((await patchRescaling(d.url, id, '?parallelism=3')).status).toBe(202);
+    await expectErrors('patch', PATCH, await patchRescaling(d.url, id, '?parallelism=129'), 400, /exceeds the job's max parallelism 128/);
   });
 
   it('runs on a real job: a request for the current parallelism completes', async () => {
