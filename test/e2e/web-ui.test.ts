@@ -26,7 +26,7 @@ const COUNT_WINDOWS = `export default function (env, args) {
 `;
 
 const streamFollower = (redisUrl: string, stream: string) => `export default function (env, args) {
-  env.fromRedisStreams({ url: ${JSON.stringify(redisUrl)}, streams: [${JSON.stringify(stream)}] }).sinkTo(env.fileSink(args[0]));
+  env.fromRedisStreams({ url: ${JSON.stringify(redisUrl)}, streams: [${JSON.stringify(stream)}, ${JSON.stringify(`${stream}:b`)}] }).sinkTo(env.fileSink(args[0]));
 }
 `;
 
