@@ -77,8 +77,8 @@ export class ElasticScaler {
   }
 
   /** Runs a request after the ones before it. */
-  apply(req: ScaleRequest): Promise<ScaleOutcome> {
-    const run = this.queue.then(() => this.run(req));
+  apply(req: ScaleRequest, progress: (phase: string) => void = () => {}): Promise<ScaleOutcome> {
+    const run = this.queue.then(() => this.run(req, progress));
     this.queue = run.catch(() => {});
     return run;
   }
@@ -96,8 +96,9 @@ export class ElasticScaler {
     return out;
   }
 
-  private async run(req: ScaleRequest): Promise<ScaleOutcome> {
+  private async run(req: ScaleRequest, progress: (phase: string) => void): Promise<ScaleOutcome> {
     const { ctx } = this;
+    if (!ctx.running()) progress('waiting for the job to run');
     await ctx.whenRunning(ctx.resourceWaitMs);
     const wanted = this.requested(req);
     const desired = desiredParallelism(ctx.plan, ctx.limits, wanted, ctx.scale());
@@ -106,6 +107,7 @@ export class ElasticScaler {
     if (sameParallelism(ctx.scale(), desired)) target = desired;
     else {
       ctx.rm().ensureSlots(slotsNeeded(desired));
+      if (ctx.slots() < slotsNeeded(desired)) progress(`waiting for ${slotsNeeded(desired)} slot(s) (${ctx.slots()} registered)`);
       try {
         target = await this.waitForSlots(desired, wanted, strict);
       } catch (err) {
@@ -116,7 +118,7 @@ export class ElasticScaler {
     }
     let result: RescaleResult;
     try {
-      result = await ctx.rescaler().rescale(target);
+      result = await ctx.rescaler().rescale(target, progress);
     } catch (err) {
       if (err instanceof RescaleFailedAfterSwitch) {
         // If the rescale checkpoint completed, the job resumes at the new scale: the request took effect.

@@ -141,7 +141,7 @@ export class JobMaster {
         },
         onError: (err) => this.fail(`resource manager error: ${err.message}`),
       });
-      this.ops = new OperationRunner(this.opsRedis, this.registry, id, (op) => this.runOperation(op), this.log);
+      this.ops = new OperationRunner(this.opsRedis, this.registry, id, (op, progress) => this.runOperation(op, progress), this.log);
       this.ops.start();
       this.startAttempt();
       outcome = await this.outcomePromise;
@@ -402,10 +402,10 @@ export class JobMaster {
     } else if (this.phase === 'WAITING_FOR_SLOTS') this.rm.ensureSlots(slotsNeeded(this.scaler.desired()));
   }
 
-  private async runOperation(op: OperationRecord): Promise<OperationOutcome> {
+  private async runOperation(op: OperationRecord, progress: (phase: string) => void): Promise<OperationOutcome> {
     if (op.kind === 'rescale') {
       const req: ScaleRequest = op.parallelism > 0 ? { parallelism: op.parallelism } : { requirements: op.requirements };
-      return { result: await this.scaler.apply(req) as unknown as Record<string, unknown> };
+      return { result: await this.scaler.apply(req, progress) as unknown as Record<string, unknown> };
     }
     if (this.phase !== 'RUNNING') throw new Error(`the job is not running (it is ${this.phase.toLowerCase().replace('_', ' ')}); try again when it runs`);
     // Stopping: no checkpoint may complete after the savepoint, or its output would be published twice.

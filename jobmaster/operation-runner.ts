@@ -23,7 +23,7 @@ export class OperationRunner {
     private readonly redis: Redis,
     private readonly registry: JobRegistry,
     private readonly jobId: string,
-    private readonly execute: (op: OperationRecord) => Promise<OperationOutcome>,
+    private readonly execute: (op: OperationRecord, progress: (phase: string) => void) => Promise<OperationOutcome>,
     private readonly log: Logger,
   ) {}
 
@@ -48,7 +48,11 @@ export class OperationRunner {
       const op = await this.registry.getOperation(this.jobId, popped[1]).catch(() => undefined);
       if (!op) continue;
       try {
-        const { location, result } = await this.execute(op);
+        const progress = (phase: string) => {
+          this.log.info({ operation: op.id, phase }, 'operation progress');
+          void this.registry.setOperationProgress(this.jobId, op.id, phase).catch(() => {});
+        };
+        const { location, result } = await this.execute(op, progress);
         await this.registry.completeOperation(this.jobId, op.id, { location, result });
       } catch (err) {
         await this.registry.completeOperation(this.jobId, op.id, { failureCause: describeError(err) }).catch(() => {});

@@ -110,7 +110,7 @@ export class RescaleCoordinator {
   }
 
   /** Rescales the running job in place to `target` (vertex id → parallelism); slots must be registered already. */
-  async rescale(target: Map<string, number>): Promise<RescaleResult> {
+  async rescale(target: Map<string, number>, progress: (phase: string) => void = () => {}): Promise<RescaleResult> {
     const t0 = Date.now();
     const { ctx } = this;
     const before = ctx.scale();
@@ -119,14 +119,15 @@ export class RescaleCoordinator {
     // Periodic checkpoints pause for the rescale; only its own checkpoints run.
     ctx.coordinator.stop();
     try {
-      return await this.inPlace(t0, graph, before, target);
+      return await this.inPlace(t0, graph, before, target, progress);
     } finally {
       ctx.resumeCheckpoints();
     }
   }
 
-  private async inPlace(t0: number, graph: ExecutionGraph, before: JobScale, target: Map<string, number>): Promise<RescaleResult> {
+  private async inPlace(t0: number, graph: ExecutionGraph, before: JobScale, target: Map<string, number>, progress: (phase: string) => void): Promise<RescaleResult> {
     const { ctx } = this;
+    progress('checkpointing before the rescale');
     // Pre-flight: a checkpoint must succeed first (no point switching while checkpoints fail), and
     // it gives fresh per-key-group sizes so the lightest key groups are the ones that move.
     await ctx.coordinator.idle();
@@ -143,15 +144,19 @@ export class RescaleCoordinator {
     try {
       this.planExecutions(a, graph, before);
       ctx.changed();
+      if (a.added.length) progress(`starting ${a.added.length} added subtask(s)`);
       await this.deployAdded(a, graph, reserved.dir);
+      progress(`checkpoint ${a.checkpointId}: preparing ${a.kept.length + a.retiring.length} subtask(s)`);
       for (const e of [...a.kept, ...a.retiring]) {
         ctx.pool.tms.get(e.resourceId!)?.rpc.send({ prepareRescale: rescaleDescriptor(ctx.plan, graph, ctx.pool.tms, next, e, a.checkpointId, reserved.dir) });
       }
       await this.until(a, 'every subtask to take the new configuration', () => [...a.kept, ...a.retiring].every((e) => a.prepared.has(e.id)));
       a.triggered = true;
+      progress(`checkpoint ${a.checkpointId}: switching to the new scale`);
       const participants = [...a.kept, ...a.retiring].map((e) => ({ executionId: e.id, vertexId: e.vertexId }));
       const sources = new Set(ctx.plan.vertices.filter((v) => v.isSource).map((v) => v.id));
       await ctx.coordinator.trigger(false, undefined, { reserved, participants: { all: participants, sources: participants.filter((p) => sources.has(p.vertexId)) } });
+      progress(`checkpoint ${a.checkpointId} complete: loading moved state`);
       await this.until(a, 'every subtask to switch and load the state it gained, and retired ones to end', () =>
         [...a.kept, ...a.added].every((e) => a.loaded.has(e.id)) && a.retiring.every((e) => e.state === 'FINISHED'));
     } catch (err) {

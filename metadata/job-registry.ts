@@ -92,9 +92,11 @@ export interface OperationRecord {
   requirements: ResourceRequirements;
   /** What the job process reported on success (rescale statistics); null until then or without one. */
   result: Record<string, unknown> | null;
+  /** While in progress: the step the job process is at, and since when (epoch ms); null before it started. */
+  progress: { phase: string; since: number } | null;
 }
 
-export type NewOperation = Omit<OperationRecord, 'status' | 'location' | 'failureCause' | 'createdAt' | 'parallelism' | 'requirements' | 'result'>
+export type NewOperation = Omit<OperationRecord, 'status' | 'location' | 'failureCause' | 'createdAt' | 'parallelism' | 'requirements' | 'result' | 'progress'>
   & Partial<Pick<OperationRecord, 'parallelism' | 'requirements'>>;
 
 export interface TaskManagerRecord {
@@ -251,7 +253,13 @@ export class JobRegistry {
       id: h.id, jobId: h.jobId ?? jobId, kind: (h.kind ?? 'savepoint') as OperationKind, status: (h.status ?? 'IN_PROGRESS') as OperationRecord['status'],
       targetDirectory: h.targetDirectory ?? '', cancelJob: h.cancelJob === '1', location: h.location ?? '', failureCause: h.failureCause ?? '', createdAt: Number(h.createdAt ?? 0),
       parallelism: Number(h.parallelism ?? 0), requirements: parseJson(h.requirements, {}), result: parseJson<Record<string, unknown> | null>(h.result, null),
+      progress: h.phase ? { phase: h.phase, since: Number(h.phaseSince ?? 0) } : null,
     };
+  }
+
+  /** The job process reports the step a running operation is at. */
+  async setOperationProgress(jobId: string, id: string, phase: string): Promise<void> {
+    await this.redis.hset(this.opKey(jobId, id), 'phase', phase, 'phaseSince', String(Date.now()));
   }
 
   async completeOperation(jobId: string, id: string, outcome: { location?: string; failureCause?: string; result?: Record<string, unknown> }): Promise<void> {

@@ -43,7 +43,7 @@ export function operationStatus(rec: JobRecord, op: OperationRecord, pending: st
   if (op.status === 'IN_PROGRESS') {
     // A job that ended before taking up the request will never answer it.
     if (isTerminal(rec.state)) return { status: { id: 'COMPLETED' }, operation: failure('JobEnded', `the job ended (${rec.state}) before ${pending}`) };
-    return { status: { id: 'IN_PROGRESS' }, operation: null };
+    return { status: { id: 'IN_PROGRESS' }, operation: null, ...(op.progress ? { progress: op.progress } : {}) };
   }
   return {
     status: { id: 'COMPLETED' },
