@@ -74,8 +74,12 @@ describe('in-place rescaling', () => {
           expect(after[vertex]!.find((x) => x.subtask === s.subtask), `subtask ${s.subtask} of ${vertex} ${from}→${to}`).toMatchObject({ executionId: s.executionId, pid: s.pid });
         }
       }
-      // TaskManagers left without subtasks exit.
-      await waitFor(`${to} TaskManager processes`, async () => ((await processesMatching(`ebbflow-taskmanager ${id}`)).length === to ? true : undefined), 10_000);
+      // TaskManagers left without subtasks exit within 2 s of the step, and leave GET /taskmanagers.
+      const completedAt = Date.now();
+      await waitFor(`${to} TaskManager processes`, async () => ((await processesMatching(`ebbflow-taskmanager ${id}`)).length === to ? true : undefined), 10_000, 20);
+      expect(Date.now() - completedAt).toBeLessThan(2000);
+      const listed = (await json(await fetch(`${d.url}/taskmanagers`))).taskmanagers.filter((t: { jobId: string }) => t.jobId === id);
+      expect(listed).toHaveLength(to);
       const job = await json(await fetch(`${d.url}/jobs/${id}`));
       await expectSpecResponse('get', '/jobs/{jobid}', 200, job);
       expect(job.state).toBe('RUNNING');

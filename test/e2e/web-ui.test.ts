@@ -195,6 +195,15 @@ describe('web form in chromium', () => {
     expect(await status.textContent()).toMatch(/^Rescaled to 2: /);
     expect((await api(`/jobs/${jobId}`)).state).toBe('RUNNING');
 
+    // A real rescale from the form: 2 → 1 in place; the released TaskManager leaves the list.
+    await input.fill('1');
+    await view.locator('[data-testid=rescale-button]').click();
+    await expect.poll(() => status.textContent(), { timeout: 30_000 }).toMatch(/^Rescaled to 1: /);
+    expect(await status.getAttribute('data-kind')).toBe('ok');
+    await expect.poll(() => vertexRows.locator('[data-testid=vertex-parallelism]').allTextContents(), { timeout: 10_000 }).toEqual(details.vertices.map(() => '1'));
+    await expect.poll(() => view.locator('[data-testid=taskmanager-row]').count(), { timeout: 10_000 }).toBe(1);
+    expect((await api(`/jobs/${jobId}`)).state).toBe('RUNNING');
+
     await input.fill(String(details.maxParallelism + 1));
     await view.locator('[data-testid=rescale-button]').click();
     await expect.poll(() => status.textContent()).toMatch(new RegExp(`^Rescale failed: 400 .*parallelism ${details.maxParallelism + 1} exceeds the job's max parallelism ${details.maxParallelism}`));
