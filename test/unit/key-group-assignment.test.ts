@@ -8,18 +8,9 @@ import {
   checkTable, contiguousTable, countMoves, expandRanges, keyGroupsOf, minimumMoves, rangesOf, rescaleTable,
 } from '../../state/key-group-assignment.js';
 import { keyGroupRangeForSubtask, operatorIndexForKeyGroup } from '../../state/key-groups.js';
+import { mulberry32 } from '../../examples/fraud-detection/generator.js';
 
-/** mulberry32: small seeded PRNG, uniform in [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 const randInt = (rnd: () => number, lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
 
 function counts(table: ArrayLike<number>, p: number): number[] {
