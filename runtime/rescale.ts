@@ -22,6 +22,7 @@
 import { readMetadata, readVertexState, type RestoredState } from './checkpoint/snapshot-io.js';
 import { partitionerFor, type Chain } from './chain-builder.js';
 import type { InputProcessor } from './input-processor.js';
+import { isCheckpointed } from './operators/operator.js';
 import type { JobPlan } from './plan.js';
 import type { RescaleSpec, SubtaskSpec } from './subtask-spec.js';
 
@@ -138,10 +139,8 @@ export class Rescaler {
       const keyed = restored.keyed.get(op.operatorId);
       if (keyed && op.restoreKeyedState) for (const [kg, v] of keyed) op.restoreKeyedState(kg, v);
     }
-    if (g.streams && chain.source?.loadStreams) {
-      const op = chain.checkpointed.find((o) => o === (chain.source as unknown));
-      await chain.source.loadStreams(op ? restored.operator.get(op.operatorId) ?? [] : []);
-    }
+    const source = chain.source;
+    if (g.streams && source?.loadStreams) await source.loadStreams(isCheckpointed(source) ? restored.operator.get(source.operatorId) ?? [] : []);
     const hold = this.input?.release() ?? { heldRecords: 0, maxHoldMs: 0 };
     this.gain = undefined;
     this.loaded = undefined;

@@ -16,7 +16,7 @@
  * by a scale-down, publishes what checkpoint n covers and ends.
  */
 import { serialize } from 'node:v8';
-import { rangesOf } from '../state/key-group-assignment.js';
+import { compressToRanges } from '../state/key-group-assignment.js';
 import type { KeyGroupRange } from '../state/key-groups.js';
 import { readMetadata, readVertexState, SubtaskState, writeSubtaskState, type KeyedStateBlob } from './checkpoint/snapshot-io.js';
 import { buildChain, channelId, type Chain } from './chain-builder.js';
@@ -52,6 +52,7 @@ export class Subtask {
   private commitChain: Promise<void> = Promise.resolve();
   private lastCompleted = 0;
   private readonly completionWaiters = new Set<() => void>();
+  private input: InputProcessor | undefined;
   readonly rescaler: Rescaler;
 
   constructor(private readonly plan: JobPlan, private spec: SubtaskSpec, private readonly services: SubtaskServices) {
@@ -145,7 +146,7 @@ export class Subtask {
       throw err;
     }
     const opBytes = serialize(operatorStates);
-    const owned: KeyGroupRange[] = this.ownedRanges();
+    const owned: KeyGroupRange[] = compressToRanges(this.spec.keyGroups ?? []);
     blobs.sort((a, b) => a.keyGroup - b.keyGroup || a.operatorId - b.operatorId);
     for (const w of chain.writers) w.barrier(id, dir);
     await this.flush(chain);
@@ -159,14 +160,6 @@ export class Subtask {
     // A rescale prepared for this barrier takes effect now: everything after it uses the new configuration.
     const next = this.rescaler.switchAt(id, chain, this.input);
     if (next) this.spec = next;
-  }
-
-  private ownedRanges(): KeyGroupRange[] {
-    const kgs = this.spec.keyGroups;
-    if (!kgs?.length) return [];
-    const table = new Uint16Array(this.spec.maxParallelism).fill(1);
-    for (const kg of kgs) table[kg] = 0;
-    return rangesOf(table, 0);
   }
 
   private async runSource(chain: Chain): Promise<void> {
@@ -197,8 +190,6 @@ export class Subtask {
       if (f) await f.call(t);
     }
   }
-
-  private input: InputProcessor | undefined;
 
   private async runInputs(chain: Chain): Promise<void> {
     const input = this.spec.inputs[0];

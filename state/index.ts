@@ -5,6 +5,6 @@ export {
 } from './key-groups.js';
 export type { Key, KeyGroupRange } from './key-groups.js';
 export {
-  contiguousTable, rescaleTable, minimumMoves, countMoves, keyGroupsOf, rangesOf, expandRanges, checkTable,
+  contiguousTable, rescaleTable, minimumMoves, countMoves, keyGroupsOf, rangesOf, compressToRanges, expandRanges, checkTable,
 } from './key-group-assignment.js';
 export type { KeyGroupTable } from './key-group-assignment.js';

@@ -183,9 +183,13 @@ export function keyGroupsOf(table: ArrayLike<number>, subtask: number): number[]
 
 /** Compact inclusive ranges [{start,end}] of the key groups owned by `subtask`, ascending. */
 export function rangesOf(table: ArrayLike<number>, subtask: number): KeyGroupRange[] {
+  return compressToRanges(keyGroupsOf(table, subtask));
+}
+
+/** Maximal inclusive ranges covering a sorted list of distinct key groups. */
+export function compressToRanges(sorted: readonly number[]): KeyGroupRange[] {
   const out: KeyGroupRange[] = [];
-  for (let kg = 0; kg < table.length; kg++) {
-    if (table[kg] !== subtask) continue;
+  for (const kg of sorted) {
     const last = out[out.length - 1];
     if (last && last.end === kg - 1) last.end = kg;
     else out.push({ start: kg, end: kg });
