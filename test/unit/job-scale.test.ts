@@ -13,7 +13,7 @@ import { buildJobGraph } from '../../runtime/job-graph.js';
 import type { JobPlan } from '../../runtime/plan.js';
 import { checkTable, countMoves, minimumMoves } from '../../state/key-group-assignment.js';
 
-const sink = (env: GraphBuilder) => env.fileSink('/dev/null');
+const sink = <T>(env: GraphBuilder) => env.fileSink<T>('/dev/null');
 
 /** source(streams) → forward → map → keyBy → window (+sink): three vertices. */
 function plan(streams: number, parallelism = 2, maxParallelism = 128): JobPlan {
