@@ -72,5 +72,6 @@ export class RestClient {
 
 export interface OperationStatus {
   status: { id: 'IN_PROGRESS' | 'COMPLETED' };
+  progress?: { phase: string; since: number };
   operation: (Record<string, unknown> & { 'failure-cause'?: { class: string; 'stack-trace': string } }) | null;
 }

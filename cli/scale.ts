@@ -66,6 +66,35 @@ export function formatResult(result: Record<string, unknown>): string {
   return parts.length ? parts.join(', ') : 'done';
 }
 
+const kib = (n: number) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : `${Math.round(n / 1024)} KiB`);
+
+interface RescaleStats {
+  noop: boolean; checkpointId: number | null; durationMs: number;
+  parallelism: { before: Record<string, number>; after: Record<string, number> };
+  keyGroups: { moved: number; minimum: number; total: number };
+  stateBytes: { moved: number; minimum: number; total: number };
+  streamsMoved: number; maxHoldMs: number; heldRecords: number;
+  subtasks: { kept: number; added: number; retired: number };
+}
+
+const isRescaleStats = (r: Record<string, unknown>): r is Record<string, unknown> & RescaleStats =>
+  typeof r.noop === 'boolean' && typeof r.parallelism === 'object' && typeof r.keyGroups === 'object';
+
+/** The job process's rescale statistics for people: what changed, what moved, how long it held records. */
+export function formatRescale(jobId: string, r: Record<string, unknown>, names: Map<string, string>): string {
+  if (!isRescaleStats(r)) return `rescaled job ${jobId}: ${formatResult(r)}`;
+  if (r.noop) return `job ${jobId} already runs at that parallelism; nothing changed`;
+  const lines = [`rescaled job ${jobId} in ${r.durationMs} ms at checkpoint ${r.checkpointId}:`];
+  for (const [id, after] of Object.entries(r.parallelism.after)) lines.push(`  ${names.get(id) ?? id}: ${r.parallelism.before[id]} → ${after}`);
+  const moved: string[] = [];
+  if (r.keyGroups.total) moved.push(`${r.keyGroups.moved} of ${r.keyGroups.total} key groups moved (minimum ${r.keyGroups.minimum}), ${kib(r.stateBytes.moved)} of ${kib(r.stateBytes.total)} state`);
+  if (r.streamsMoved) moved.push(`${r.streamsMoved} source stream(s) moved`);
+  if (moved.length) lines.push(`  ${moved.join(', ')}`);
+  if (r.heldRecords) lines.push(`  records of moved key groups held back at most ${r.maxHoldMs} ms (${r.heldRecords} records)`);
+  lines.push(`  subtasks: ${r.subtasks.kept} kept running, ${r.subtasks.added} added, ${r.subtasks.retired} retired`);
+  return lines.join('\n');
+}
+
 /** Runs `ebbflow scale`; resolves with the exit status. */
 export async function scale(c: RestClient, jobId: string, parallelism: number | undefined, o: ScaleOptions): Promise<number> {
   const [requestId, what] = await request(c, jobId, target(parallelism, o));
@@ -75,9 +104,12 @@ export async function scale(c: RestClient, jobId: string, parallelism: number | 
   }
   console.log(`rescaling job ${jobId} ${what} (request ${requestId}); waiting for the job to apply it…`);
   let status: OperationStatus;
+  let phase = '';
   for (;;) {
     status = await c.rescalingStatus(jobId, requestId);
     if (status.status.id === 'COMPLETED') break;
+    // Progress lines only for a person watching; scripts get the outcome alone.
+    if (process.stdout.isTTY && status.progress && status.progress.phase !== phase) console.log(`  … ${(phase = status.progress.phase)}`);
     await sleep(o.pollMs ?? 500);
   }
   const op = status.operation ?? {};
@@ -86,6 +118,7 @@ export async function scale(c: RestClient, jobId: string, parallelism: number | 
     console.error(`rescaling job ${jobId} failed: ${failure['stack-trace']}`);
     return 1;
   }
-  console.log(`rescaled job ${jobId}: ${formatResult(op)}`);
+  const names = new Map((await c.job(jobId).catch(() => ({ vertices: [] }))).vertices.map((v) => [v.id, v.name] as [string, string]));
+  console.log(formatRescale(jobId, op, names));
   return 0;
 }

@@ -57,6 +57,7 @@ node -e "
 jobid="$(node dist/cli/main.js submit dist/examples/fraud-detection.mjs --parallelism "$PARALLELISM" -- \
   --redis "$EBBFLOW_REDIS_URL" --input "$STREAMS" --output "$OUTPUT" --window-ms 10000 --threshold 10000 --max-out-of-orderness-ms 5000)"
 echo "demo: submitted fraud detection as job $jobid at parallelism $PARALLELISM ($EBBFLOW_URL/jobs/$jobid)" >&2
+echo "demo: rescale it while it runs, in place: node dist/cli/main.js scale $jobid 3   (or from the web form's job view)" >&2
 
 node dist/examples/fraud-detection/generator.js --redis "$EBBFLOW_REDIS_URL" --streams "$STREAMS" --count 0 --rate "$RATE" --seed 42 2>data/generator.log &
 pids+=($!)
