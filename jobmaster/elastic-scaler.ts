@@ -61,6 +61,8 @@ export type ScaleOutcome = RescaleResult & { requirements: ResourceRequirements 
 export class ElasticScaler {
   private queue: Promise<unknown> = Promise.resolve();
   private slotWaiters = new Set<() => void>();
+  /** Fails the slot wait of the request in progress, if one is waiting. */
+  private abortWaiting: ((err: Error) => void) | undefined;
   private scaleUpTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly ctx: ScalerContext, public requirements: ResourceRequirements) {}
@@ -165,11 +167,25 @@ export class ElasticScaler {
       const done = (err?: Error, target?: Map<string, number>) => {
         for (const t of timers) clearTimeout(t);
         this.slotWaiters.delete(check);
+        this.abortWaiting = undefined;
         if (err) reject(err); else resolve(target!);
       };
       this.slotWaiters.add(check);
+      this.abortWaiting = (err) => done(err);
       check();
     });
+  }
+
+  /**
+   * The request in progress can no longer be met as planned (the job is restarting, or a TaskManager
+   * it waits for or counts on is gone): if it waits for slots, it fails now with `cause` instead of
+   * when the wait times out (or with a vague message when a slot next registers). Returns whether
+   * a request was waiting.
+   */
+  abortWait(cause: string): boolean {
+    if (!this.abortWaiting) return false;
+    this.abortWaiting(new Error(cause));
+    return true;
   }
 
   /** Below its requirements and slots came back: scale up once the stabilization timeout passed. */

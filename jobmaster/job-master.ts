@@ -138,6 +138,8 @@ export class JobMaster {
         onWorkerTerminated: (rid, cause) => {
           if (this.pool.tms.has(rid)) this.pool.lose(rid, cause);
           else if (this.phase === 'WAITING_FOR_SLOTS') this.rm.ensureSlots(slotsNeeded(this.scaler.desired()));
+          // A TaskManager requested for a rescale died before it registered: that request fails now, naming it.
+          else if (this.phase === 'RUNNING' && this.scaler.abortWait(cause)) this.recordRolledBackLoss(cause, rid);
         },
         onError: (err) => this.fail(`resource manager error: ${err.message}`),
       });
@@ -308,6 +310,8 @@ export class JobMaster {
   private async handleFailure(cause: string, taskName: string | null): Promise<void> {
     if (this.phase === 'ENDING' || this.phase === 'RESTARTING') return;
     this.exceptions.push({ timestamp: Date.now(), cause, taskName, location: null });
+    // A scale request still waiting for slots fails now, with this cause (before the restart needs them).
+    this.scaler.abortWait(`the job is restarting: ${cause}`);
     this.rescaler.abort(`the job is restarting: ${cause}`);
     this.coordinator.stop();
     this.coordinator.abort(`the job is restarting: ${cause}`);
@@ -397,9 +401,24 @@ export class JobMaster {
     this.log.warn({ resourceId, cause }, 'TaskManager lost');
     if (lost.length && (this.phase === 'DEPLOYING' || this.phase === 'RUNNING')) {
       // Only subtasks a rescale was adding, before anything switched: that rescale fails, the job goes on.
-      if (this.rescaler.canRollBack() && lost.every((e) => e.added)) this.rescaler.abort(cause);
-      else void this.handleFailure(cause, resourceId);
+      if (this.rescaler.canRollBack() && lost.every((e) => e.added)) {
+        this.rescaler.abort(cause);
+        this.recordRolledBackLoss(cause, resourceId);
+      } else void this.handleFailure(cause, resourceId);
     } else if (this.phase === 'WAITING_FOR_SLOTS') this.rm.ensureSlots(slotsNeeded(this.scaler.desired()));
+    else if (this.phase === 'RUNNING' && (this.scaler.abortWait(cause) || this.rescaler.canRollBack())) {
+      // A TaskManager without running subtasks, lost while a rescale that counts on the slots it had
+      // has not switched yet (waiting for slots, or in its pre-flight checkpoint): that rescale fails
+      // now, naming it, rather than later with "no free slot" or after the resource wait timeout.
+      this.rescaler.abort(cause);
+      this.recordRolledBackLoss(cause, resourceId);
+    }
+  }
+
+  /** A TaskManager loss that only failed the rescale in progress (rolled back, no restart) still belongs in the exception history. */
+  private recordRolledBackLoss(cause: string, resourceId: string): void {
+    this.exceptions.push({ timestamp: Date.now(), cause: `${cause}\n(a rescale in progress was rolled back; the job was not restarted)`, taskName: resourceId, location: null });
+    void this.persist('record the exception history', () => this.registry.update(this.spec.jobId, { exceptions: this.exceptions.slice(-20) }));
   }
 
   private async runOperation(op: OperationRecord, progress: (phase: string) => void): Promise<OperationOutcome> {
