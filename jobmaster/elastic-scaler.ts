@@ -149,21 +149,28 @@ export class ElasticScaler {
     const needed = slotsNeeded(desired);
     const start = Date.now();
     return new Promise((resolve, reject) => {
+      // Set by the timers themselves: a timer may fire a millisecond before Date.now() shows its delay
+      // passed, and a check that only compared Date.now() would then wait for good.
+      let stabilized = false;
+      let timedOut = false;
       const check = () => {
         const slots = ctx.slots();
         if (!ctx.running()) return done(new Error('the job stopped running while the rescale waited for TaskManagers'));
         if (slots >= needed) return done(undefined, desired);
         const waited = Date.now() - start;
-        if (!strict && waited >= ctx.stabilizationMs) {
+        if (!strict && (stabilized || waited >= ctx.stabilizationMs)) {
           const fit = fitRequirements(ctx.plan, ctx.limits, req, slots, ctx.scale());
           if (fit) return done(undefined, fit);
         }
-        if (waited >= ctx.resourceWaitMs) {
+        if (timedOut || waited >= ctx.resourceWaitMs) {
           const rm = ctx.rm();
           return done(new Error(`could not get ${needed} slot(s) within ${ctx.resourceWaitMs} ms (jobmanager.adaptive-scheduler.resource-wait-timeout) from the ${rm.driverName} resource manager: ${slots} available, ${rm.pendingWorkers} TaskManager(s) requested and not started; the job keeps running at its current parallelism`));
         }
       };
-      const timers = [setTimeout(check, ctx.resourceWaitMs), ...(strict ? [] : [setTimeout(check, ctx.stabilizationMs)])];
+      const timers = [
+        setTimeout(() => { timedOut = true; check(); }, ctx.resourceWaitMs),
+        ...(strict ? [] : [setTimeout(() => { stabilized = true; check(); }, ctx.stabilizationMs)]),
+      ];
       const done = (err?: Error, target?: Map<string, number>) => {
         for (const t of timers) clearTimeout(t);
         this.slotWaiters.delete(check);

@@ -236,7 +236,7 @@ export class JobMaster {
     this.slotTimer = setTimeout(() => {
       if (this.phase === 'WAITING_FOR_SLOTS') this.fail(`could not get ${slotsNeeded(desired)} slot(s) within ${this.resourceWaitMs} ms from the ${this.rm.driverName} resource manager (${this.pool.slots().length} available)`);
     }, this.resourceWaitMs);
-    this.stabilizeTimer = setTimeout(() => this.tryDeploy(), this.config.resourceStabilizationTimeoutMs);
+    this.stabilizeTimer = setTimeout(() => this.tryDeploy(true), this.config.resourceStabilizationTimeoutMs);
     this.tryDeploy();
   }
 
@@ -244,12 +244,13 @@ export class JobMaster {
    * Deploys once the slots the requirements ask for registered — or, after the stabilization timeout,
    * with the slots there are if they meet the lower bounds. Slot i hosts subtask i of every vertex.
    */
-  private tryDeploy(): void {
+  private tryDeploy(stabilized = false): void {
     if (this.phase !== 'WAITING_FOR_SLOTS') return;
     const slots = this.pool.slots();
     const desired = this.scaler.desired();
     let target: Map<string, number> | undefined = slots.length >= slotsNeeded(desired) ? desired : undefined;
-    if (!target && Date.now() - this.waitingSince >= this.config.resourceStabilizationTimeoutMs) {
+    // `stabilized` comes from the stabilization timer, which may fire a millisecond before Date.now() shows the timeout passed.
+    if (!target && (stabilized || Date.now() - this.waitingSince >= this.config.resourceStabilizationTimeoutMs)) {
       target = fitRequirements(this.plan.graph, this.limits, this.scaler.requirements, slots.length, this.committed);
     }
     if (!target) return;
