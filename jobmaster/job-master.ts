@@ -345,6 +345,8 @@ export class JobMaster {
     this.ops?.stop();
     const id = this.spec.jobId;
     this.rescaler?.abort(`the job is ending (${outcome.state})`);
+    // A request waiting for slots says why it failed (not just "the job stopped running").
+    this.scaler?.abortWait(`the job is ending (${outcome.state})`);
     this.scaler?.stop();
     this.coordinator?.stop();
     this.coordinator?.abort(`the job is ending (${outcome.state})`);
