@@ -481,7 +481,10 @@ export class JobMaster {
   }
 
   private async transition(state: JobState): Promise<void> {
-    await this.persist(`record ${state}`, () => this.registry.transition(this.spec.jobId, state, { vertices: this.graph.vertexInfo(), parallelism: slotsNeeded(this.scale) }));
+    // Subtasks with the vertices: a restart at another parallelism must not show the new vertices beside the old attempt's subtasks.
+    await this.persist(`record ${state}`, () => this.registry.transition(this.spec.jobId, state, {
+      vertices: this.graph.vertexInfo(), subtasks: this.graph.subtaskInfo(this.attempt), parallelism: slotsNeeded(this.scale),
+    }));
   }
 
   /** Retries a registry write while Redis is away (up to a minute), so no state change is lost. */
