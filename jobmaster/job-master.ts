@@ -410,9 +410,10 @@ export class JobMaster {
       } else void this.handleFailure(cause, resourceId);
     } else if (this.phase === 'WAITING_FOR_SLOTS') this.rm.ensureSlots(slotsNeeded(this.scaler.desired()));
     else if (this.phase === 'RUNNING' && (this.scaler.abortWait(cause) || this.rescaler.canRollBack())) {
-      // A TaskManager without running subtasks, lost while a rescale that counts on the slots it had
-      // has not switched yet (waiting for slots, or in its pre-flight checkpoint): that rescale fails
-      // now, naming it, rather than later with "no free slot" or after the resource wait timeout.
+      // A TaskManager without running subtasks (typically the one just started for the rescale), lost
+      // while a rescale has not switched yet (waiting for slots, or in its pre-flight checkpoint): the
+      // rescale may have counted on its slots, so it fails now, naming it, rather than later with
+      // "no free slot" or after the resource wait timeout. Nothing ran there: no restart.
       this.rescaler.abort(cause);
       this.recordRolledBackLoss(cause, resourceId);
     }
