@@ -109,8 +109,10 @@ export function watchProgress(d: TestDispatcher, id: string, trigger: string) {
   let last: any;
   let stopped = false;
   const waiters = new Set<() => void>();
+  // Bounded, so a test that fails before `stop` does not leave it polling a closed dispatcher.
+  const deadline = Date.now() + 120_000;
   const loop = (async () => {
-    while (!stopped) {
+    while (!stopped && Date.now() < deadline) {
       try {
         last = await rescaleStatus(d, id, trigger);
         const phase: string | null = last.progress?.phase ?? null;
