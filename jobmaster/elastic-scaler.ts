@@ -61,6 +61,8 @@ export type ScaleOutcome = RescaleResult & { requirements: ResourceRequirements 
 export class ElasticScaler {
   private queue: Promise<unknown> = Promise.resolve();
   private slotWaiters = new Set<() => void>();
+  /** Fails the slot wait of the request in progress, if one is waiting. */
+  private abortWaiting: ((err: Error) => void) | undefined;
   private scaleUpTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly ctx: ScalerContext, public requirements: ResourceRequirements) {}
@@ -147,29 +149,50 @@ export class ElasticScaler {
     const needed = slotsNeeded(desired);
     const start = Date.now();
     return new Promise((resolve, reject) => {
+      // Set by the timers themselves: a timer may fire a millisecond before Date.now() shows its delay
+      // passed, and a check that only compared Date.now() would then wait for good.
+      let stabilized = false;
+      let timedOut = false;
       const check = () => {
         const slots = ctx.slots();
         if (!ctx.running()) return done(new Error('the job stopped running while the rescale waited for TaskManagers'));
         if (slots >= needed) return done(undefined, desired);
         const waited = Date.now() - start;
-        if (!strict && waited >= ctx.stabilizationMs) {
+        if (!strict && (stabilized || waited >= ctx.stabilizationMs)) {
           const fit = fitRequirements(ctx.plan, ctx.limits, req, slots, ctx.scale());
           if (fit) return done(undefined, fit);
         }
-        if (waited >= ctx.resourceWaitMs) {
+        if (timedOut || waited >= ctx.resourceWaitMs) {
           const rm = ctx.rm();
           return done(new Error(`could not get ${needed} slot(s) within ${ctx.resourceWaitMs} ms (jobmanager.adaptive-scheduler.resource-wait-timeout) from the ${rm.driverName} resource manager: ${slots} available, ${rm.pendingWorkers} TaskManager(s) requested and not started; the job keeps running at its current parallelism`));
         }
       };
-      const timers = [setTimeout(check, ctx.resourceWaitMs), ...(strict ? [] : [setTimeout(check, ctx.stabilizationMs)])];
+      const timers = [
+        setTimeout(() => { timedOut = true; check(); }, ctx.resourceWaitMs),
+        ...(strict ? [] : [setTimeout(() => { stabilized = true; check(); }, ctx.stabilizationMs)]),
+      ];
       const done = (err?: Error, target?: Map<string, number>) => {
         for (const t of timers) clearTimeout(t);
         this.slotWaiters.delete(check);
+        this.abortWaiting = undefined;
         if (err) reject(err); else resolve(target!);
       };
       this.slotWaiters.add(check);
+      this.abortWaiting = (err) => done(err);
       check();
     });
+  }
+
+  /**
+   * The request in progress can no longer be met as planned (the job is restarting, or a TaskManager
+   * it waits for or counts on is gone): if it waits for slots, it fails now with `cause` instead of
+   * when the wait times out (or with a vague message when a slot next registers). Returns whether
+   * a request was waiting.
+   */
+  abortWait(cause: string): boolean {
+    if (!this.abortWaiting) return false;
+    this.abortWaiting(new Error(cause));
+    return true;
   }
 
   /** Below its requirements and slots came back: scale up once the stabilization timeout passed. */

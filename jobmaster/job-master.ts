@@ -138,6 +138,8 @@ export class JobMaster {
         onWorkerTerminated: (rid, cause) => {
           if (this.pool.tms.has(rid)) this.pool.lose(rid, cause);
           else if (this.phase === 'WAITING_FOR_SLOTS') this.rm.ensureSlots(slotsNeeded(this.scaler.desired()));
+          // A TaskManager requested for a rescale died before it registered: that request fails now, naming it.
+          else if (this.phase === 'RUNNING' && this.scaler.abortWait(cause)) this.recordRolledBackLoss(cause, rid);
         },
         onError: (err) => this.fail(`resource manager error: ${err.message}`),
       });
@@ -234,7 +236,7 @@ export class JobMaster {
     this.slotTimer = setTimeout(() => {
       if (this.phase === 'WAITING_FOR_SLOTS') this.fail(`could not get ${slotsNeeded(desired)} slot(s) within ${this.resourceWaitMs} ms from the ${this.rm.driverName} resource manager (${this.pool.slots().length} available)`);
     }, this.resourceWaitMs);
-    this.stabilizeTimer = setTimeout(() => this.tryDeploy(), this.config.resourceStabilizationTimeoutMs);
+    this.stabilizeTimer = setTimeout(() => this.tryDeploy(true), this.config.resourceStabilizationTimeoutMs);
     this.tryDeploy();
   }
 
@@ -242,12 +244,13 @@ export class JobMaster {
    * Deploys once the slots the requirements ask for registered — or, after the stabilization timeout,
    * with the slots there are if they meet the lower bounds. Slot i hosts subtask i of every vertex.
    */
-  private tryDeploy(): void {
+  private tryDeploy(stabilized = false): void {
     if (this.phase !== 'WAITING_FOR_SLOTS') return;
     const slots = this.pool.slots();
     const desired = this.scaler.desired();
     let target: Map<string, number> | undefined = slots.length >= slotsNeeded(desired) ? desired : undefined;
-    if (!target && Date.now() - this.waitingSince >= this.config.resourceStabilizationTimeoutMs) {
+    // `stabilized` comes from the stabilization timer, which may fire a millisecond before Date.now() shows the timeout passed.
+    if (!target && (stabilized || Date.now() - this.waitingSince >= this.config.resourceStabilizationTimeoutMs)) {
       target = fitRequirements(this.plan.graph, this.limits, this.scaler.requirements, slots.length, this.committed);
     }
     if (!target) return;
@@ -308,6 +311,8 @@ export class JobMaster {
   private async handleFailure(cause: string, taskName: string | null): Promise<void> {
     if (this.phase === 'ENDING' || this.phase === 'RESTARTING') return;
     this.exceptions.push({ timestamp: Date.now(), cause, taskName, location: null });
+    // A scale request still waiting for slots fails now, with this cause (before the restart needs them).
+    this.scaler.abortWait(`the job is restarting: ${cause}`);
     this.rescaler.abort(`the job is restarting: ${cause}`);
     this.coordinator.stop();
     this.coordinator.abort(`the job is restarting: ${cause}`);
@@ -340,6 +345,8 @@ export class JobMaster {
     this.ops?.stop();
     const id = this.spec.jobId;
     this.rescaler?.abort(`the job is ending (${outcome.state})`);
+    // A request waiting for slots says why it failed (not just "the job stopped running").
+    this.scaler?.abortWait(`the job is ending (${outcome.state})`);
     this.scaler?.stop();
     this.coordinator?.stop();
     this.coordinator?.abort(`the job is ending (${outcome.state})`);
@@ -397,9 +404,25 @@ export class JobMaster {
     this.log.warn({ resourceId, cause }, 'TaskManager lost');
     if (lost.length && (this.phase === 'DEPLOYING' || this.phase === 'RUNNING')) {
       // Only subtasks a rescale was adding, before anything switched: that rescale fails, the job goes on.
-      if (this.rescaler.canRollBack() && lost.every((e) => e.added)) this.rescaler.abort(cause);
-      else void this.handleFailure(cause, resourceId);
+      if (this.rescaler.canRollBack() && lost.every((e) => e.added)) {
+        this.rescaler.abort(cause);
+        this.recordRolledBackLoss(cause, resourceId);
+      } else void this.handleFailure(cause, resourceId);
     } else if (this.phase === 'WAITING_FOR_SLOTS') this.rm.ensureSlots(slotsNeeded(this.scaler.desired()));
+    else if (this.phase === 'RUNNING' && (this.scaler.abortWait(cause) || this.rescaler.canRollBack())) {
+      // A TaskManager without running subtasks (typically the one just started for the rescale), lost
+      // while a rescale has not switched yet (waiting for slots, or in its pre-flight checkpoint): the
+      // rescale may have counted on its slots, so it fails now, naming it, rather than later with
+      // "no free slot" or after the resource wait timeout. Nothing ran there: no restart.
+      this.rescaler.abort(cause);
+      this.recordRolledBackLoss(cause, resourceId);
+    }
+  }
+
+  /** A TaskManager loss that only failed the rescale in progress (rolled back, no restart) still belongs in the exception history. */
+  private recordRolledBackLoss(cause: string, resourceId: string): void {
+    this.exceptions.push({ timestamp: Date.now(), cause: `${cause}\n(a rescale in progress was rolled back; the job was not restarted)`, taskName: resourceId, location: null });
+    void this.persist('record the exception history', () => this.registry.update(this.spec.jobId, { exceptions: this.exceptions.slice(-20) }));
   }
 
   private async runOperation(op: OperationRecord, progress: (phase: string) => void): Promise<OperationOutcome> {
@@ -459,7 +482,10 @@ export class JobMaster {
   }
 
   private async transition(state: JobState): Promise<void> {
-    await this.persist(`record ${state}`, () => this.registry.transition(this.spec.jobId, state, { vertices: this.graph.vertexInfo(), parallelism: slotsNeeded(this.scale) }));
+    // Subtasks with the vertices: a restart at another parallelism must not show the new vertices beside the old attempt's subtasks.
+    await this.persist(`record ${state}`, () => this.registry.transition(this.spec.jobId, state, {
+      vertices: this.graph.vertexInfo(), subtasks: this.graph.subtaskInfo(this.attempt), parallelism: slotsNeeded(this.scale),
+    }));
   }
 
   /** Retries a registry write while Redis is away (up to a minute), so no state change is lost. */

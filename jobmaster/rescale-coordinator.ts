@@ -96,13 +96,18 @@ const record = (s: JobScale) => Object.fromEntries([...s].map(([id, v]) => [id, 
 
 export class RescaleCoordinator {
   private active: Active | undefined;
+  /**
+   * A rescale in its pre-flight checkpoint (before `active` exists): an abort is kept here and
+   * thrown once that checkpoint settles, so a TaskManager lost meanwhile fails the rescale by name.
+   */
+  private starting: { error?: Error } | undefined;
 
   constructor(private readonly ctx: RescaleContext) {}
 
   get inProgress(): boolean { return this.active !== undefined; }
 
   /** A rescale is in progress and nothing has switched yet (its checkpoint was not triggered). */
-  canRollBack(): boolean { return this.active !== undefined && !this.active.triggered; }
+  canRollBack(): boolean { return this.starting !== undefined || (this.active !== undefined && !this.active.triggered); }
 
   /** The scale a rescale checkpoint resumes at, if `id` is one. */
   scaleFor(id: number): JobScale | undefined {
@@ -118,14 +123,18 @@ export class RescaleCoordinator {
     const graph = ctx.graph();
     // Periodic checkpoints pause for the rescale; only its own checkpoints run.
     ctx.coordinator.stop();
+    const starting = (this.starting = {});
     try {
-      return await this.inPlace(t0, graph, before, target, progress);
+      return await this.inPlace(t0, graph, before, target, progress, starting);
     } finally {
+      this.starting = undefined;
       ctx.resumeCheckpoints();
     }
   }
 
-  private async inPlace(t0: number, graph: ExecutionGraph, before: JobScale, target: Map<string, number>, progress: (phase: string) => void): Promise<RescaleResult> {
+  private async inPlace(
+    t0: number, graph: ExecutionGraph, before: JobScale, target: Map<string, number>, progress: (phase: string) => void, starting: { error?: Error },
+  ): Promise<RescaleResult> {
     const { ctx } = this;
     progress('checkpointing before the rescale');
     // Pre-flight: a checkpoint must succeed first (no point switching while checkpoints fail), and
@@ -134,6 +143,8 @@ export class RescaleCoordinator {
     await ctx.coordinator.trigger(false).catch((err: Error) => {
       throw new Error(`the rescale needs a successful checkpoint first, and it failed: ${err.message}`, { cause: err });
     });
+    if (starting.error) throw starting.error;
+    this.starting = undefined;
     const next = planScale(ctx.plan, ctx.limits, target, before, ctx.coordinator.stateSizes().perKeyGroup);
     const reserved = ctx.coordinator.reserve();
     const a: Active = {
@@ -252,8 +263,9 @@ export class RescaleCoordinator {
   /** An execution changed state (added ones start, retired ones end). */
   onExecutionState(): void { this.active?.poke(); }
 
-  /** The job is failing, restarting or ending: whatever the rescale waits for will not come. */
+  /** The job is failing, restarting or ending, or a TaskManager the rescale counts on was lost: whatever the rescale waits for will not come. */
   abort(cause: string): void {
+    if (this.starting) this.starting.error ??= new Error(cause);
     const a = this.active;
     if (!a) return;
     a.error ??= new Error(cause);
