@@ -83,6 +83,14 @@ export class CheckpointCoordinator {
     this.hooks.statsChanged();
   }
 
+  /** A restart restores from `latest()`: shown as the latest restore in the statistics. */
+  restoredOnFailover(): void {
+    const last = this.completed[this.completed.length - 1];
+    if (!last || last.path !== this.latestPath) return; // a savepoint the job started from: already recorded
+    this.stats.restored(last.id, last.path, false);
+    this.hooks.statsChanged();
+  }
+
   /** Where a restart restores from: the newest completed checkpoint or savepoint. */
   latest(): string | undefined { return this.latestPath; }
 

@@ -234,7 +234,9 @@ export class JobMaster {
     clearTimeout(this.slotTimer);
     clearTimeout(this.stabilizeTimer);
     this.slotTimer = setTimeout(() => {
-      if (this.phase === 'WAITING_FOR_SLOTS') this.fail(`could not get ${slotsNeeded(desired)} slot(s) within ${this.resourceWaitMs} ms from the ${this.rm.driverName} resource manager (${this.pool.slots().length} available)`);
+      // Out of time: run with what meets the lower bounds, if anything does, else give up.
+      this.tryDeploy(true);
+      if (this.phase === 'WAITING_FOR_SLOTS') this.fail(`could not get ${slotsNeeded(desired)} slot(s) within ${this.resourceWaitMs} ms from the ${this.rm.driverName} resource manager (${this.pool.slots().length} available, not enough for the lower bounds of the requirements)`);
     }, this.resourceWaitMs);
     this.stabilizeTimer = setTimeout(() => this.tryDeploy(true), this.config.resourceStabilizationTimeoutMs);
     this.tryDeploy();
@@ -261,7 +263,10 @@ export class JobMaster {
     assignSlots(this.graph, slots, slotsNeeded(this.scale));
     this.phase = 'DEPLOYING';
     const ctx = this.deployContext();
-    if (ctx.restorePath) this.log.info({ restorePath: ctx.restorePath, attempt: this.attempt }, 'restoring state');
+    if (ctx.restorePath) {
+      this.log.info({ restorePath: ctx.restorePath, attempt: this.attempt }, 'restoring state');
+      if (this.attempt > 0) this.coordinator.restoredOnFailover();
+    }
     for (const { tm, deploy } of deploymentDescriptors(this.plan.graph, this.graph, this.pool.tms, this.scale, ctx)) tm.rpc.send({ deploy });
     this.scheduleVertexWrite();
   }

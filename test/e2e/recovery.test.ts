@@ -60,6 +60,10 @@ describe('recovery from a killed TaskManager', () => {
     expect(after.map((p) => p.pid)).not.toContain(before[0]!.pid);
     const cps = await json(await fetch(`${d.url}/jobs/${id}/checkpoints`));
     await expectSpecResponse('get', '/jobs/{jobid}/checkpoints', 200, cps);
+    // The restart's restore is in the statistics, as Flink shows it.
+    expect(cps.counts.restored).toBeGreaterThanOrEqual(1);
+    expect(cps.latest.restored).toMatchObject({ is_savepoint: false });
+    expect(cps.latest.restored.external_path).toMatch(/chk-\d+$/);
 
     expect((await fetch(`${d.url}/jobs/${id}?mode=cancel`, { method: 'PATCH' })).status).toBe(202);
     await waitForState(d, id, 'CANCELED');
