@@ -38,6 +38,8 @@ import { TaskManagerPool, type RegisteredTaskManager } from './task-manager-pool
 type Outcome = { state: 'FINISHED' | 'CANCELED' } | { state: 'FAILED'; cause: string };
 type Phase = 'PLANNING' | 'WAITING_FOR_SLOTS' | 'DEPLOYING' | 'RUNNING' | 'RESTARTING' | 'ENDING';
 const ENDED = ['FINISHED', 'CANCELED', 'FAILED'];
+/** How long a subtask's closed data connection waits for the TaskManager loss that explains it. */
+const PEER_LOSS_GRACE_MS = 300;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -299,7 +301,12 @@ export class JobMaster {
     if (this.phase === 'ENDING' || this.phase === 'RESTARTING') return;
     if (state === 'FAILED') {
       const name = this.plan.graph.vertices.find((v) => v.id === e.vertexId)?.name ?? e.vertexId;
-      void this.handleFailure(`subtask ${e.subtaskIndex} of "${name}" failed: ${s.error || 'unknown error'}`, `${name} (${e.subtaskIndex + 1}/${this.graph.parallelismOf(e.vertexId)})`);
+      const fail = () => void this.handleFailure(`subtask ${e.subtaskIndex} of "${name}" failed: ${s.error || 'unknown error'}`, `${name} (${e.subtaskIndex + 1}/${this.graph.parallelismOf(e.vertexId)})`);
+      // A data connection that closed under a subtask usually means the TaskManager at its other end
+      // died, and its RPC connection's close may reach us a moment later: give that loss the chance to
+      // be the recorded cause (the restart is the same either way).
+      if (/data connection to \S+ was closed/.test(s.error ?? '')) setTimeout(() => { if (this.graph.executions.get(e.id) === e) fail(); }, PEER_LOSS_GRACE_MS);
+      else fail();
     } else if (state === 'RUNNING' && this.phase === 'DEPLOYING' && this.graph.allIn('RUNNING', 'FINISHED')) {
       this.phase = 'RUNNING';
       void this.transition('RUNNING');
