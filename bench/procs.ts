@@ -162,3 +162,24 @@ export async function localRedisPid(redisUrl: string): Promise<number | undefine
   }
   return undefined;
 }
+
+/** Whether a process is gone (no /proc entry, or a zombie waiting to be reaped). */
+export function processExited(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return true;
+  }
+}
+
+/** Polls every 20 ms until every pid has exited; pid → Date.now() at which it was first seen gone (absent on time-out). */
+export async function waitForExits(pids: number[], timeoutMs: number): Promise<Map<number, number>> {
+  const gone = new Map<number, number>();
+  const deadline = Date.now() + timeoutMs;
+  while (gone.size < pids.length && Date.now() < deadline) {
+    for (const pid of pids) if (!gone.has(pid) && processExited(pid)) gone.set(pid, Date.now());
+    if (gone.size < pids.length) await new Promise((r) => setTimeout(r, 20));
+  }
+  return gone;
+}
