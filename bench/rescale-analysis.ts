@@ -92,20 +92,19 @@ export function alertKeyGroup(a: { from: string; to: string }, maxParallelism: n
 export interface Gap { ms: number; from: number; to: number }
 
 /**
- * Longest time without an arrival around [from, to]: over the arrivals inside it, the last one before
- * it and the first one after it (a window's edge stands in for a missing neighbour).
+ * Longest time without an arrival in [from, to]: between consecutive arrivals inside it, from the last
+ * one before it (or `from`) to the first inside, and from the last inside to `to`.
  */
 export function longestGap(times: number[], from: number, to: number): Gap {
   let prev: number | undefined;
-  let best: Gap = { ms: 0, from, to: from };
   let i = 0;
   for (; i < times.length && times[i]! < from; i++) prev = times[i];
   prev ??= from;
-  for (; i < times.length; i++) {
+  let best: Gap = { ms: 0, from: prev, to: prev };
+  for (; i < times.length && times[i]! <= to; i++) {
     const t = times[i]!;
     if (t - prev > best.ms) best = { ms: t - prev, from: prev, to: t };
     prev = t;
-    if (t > to) return best;
   }
   if (to - prev > best.ms) best = { ms: to - prev, from: prev, to };
   return best;

@@ -196,6 +196,18 @@ export class AlertReader {
     return this.arrivals.length;
   }
 
+  /** Waits for the first alert read after `t` (Date.now() ms); returns its time, or undefined on time-out. */
+  async firstAfter(t: number, timeoutMs: number): Promise<number | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      this.check();
+      const a = this.arrivals.find((x) => x.t > t);
+      if (a) return a.t;
+      if (Date.now() > deadline) return undefined;
+      await sleep(20);
+    }
+  }
+
   async close(): Promise<void> {
     this.stopped = true;
     await this.done;

@@ -43,8 +43,8 @@ export const USAGE = `usage: node dist/bench/rescale.js [--quick] [--rate R] [--
        [--steady-seconds S] [--after-seconds S] [--checkpoint-interval-ms MS] [--keep-data] [--json PATH] [--redis URL]
 env: BENCH_RESCALE_RATE, BENCH_RESCALE_ACCOUNTS, BENCH_RESCALE_STATE_MB, BENCH_RESCALE_STEPS, BENCH_QUICK=1, EBBFLOW_REDIS_URL`;
 
-/** Bytes one open (from, to) pane takes in a checkpoint (v8-serialized key twice + accumulator), measured: ~105. */
-export const BYTES_PER_PANE = 105;
+/** Bytes one open (from, to) pane takes in a checkpoint (v8-serialized key twice + accumulator), measured: ~107. */
+export const BYTES_PER_PANE = 107;
 
 function int(name: string, v: string, min: number): number {
   const n = /^\d[\d_]*$/.test(v) ? Number(v.replace(/_/g, '')) : NaN;
@@ -93,8 +93,8 @@ export function parseRescaleOptions(argv: string[] = process.argv.slice(2), env:
   const stateRaw = pick(values['state-mb'], 'BENCH_RESCALE_STATE_MB') ?? (quick ? '8' : '50');
   const stateMb = Number(stateRaw);
   if (!(stateMb > 0)) throw new Error(`--state-mb must be a positive number, got "${stateRaw}"\n${USAGE}`);
-  // Open panes ≈ rate × (out-of-orderness + window/2) (nearly every pair is new): 20% above the target, whole seconds.
-  const derived = Math.max(5_000, Math.ceil((1.2 * stateMb * 1e6) / (rate * BYTES_PER_PANE) - windowMs / 2000) * 1000);
+  // Open panes ≈ rate × (out-of-orderness + window/2) (nearly every pair is new): a plateau 10% above the target, whole seconds.
+  const derived = Math.max(5_000, Math.ceil((1.1 * stateMb * 1e6) / (rate * BYTES_PER_PANE) - windowMs / 2000) * 1000);
   const maxOutOfOrdernessMs = values['ooo-ms'] !== undefined ? int('--ooo-ms', values['ooo-ms'], 2001) : derived;
   const steps = parseSteps(pick(values.steps, 'BENCH_RESCALE_STEPS') ?? '2:3,3:2,2:4,4:1');
   for (const [a, b] of steps) {

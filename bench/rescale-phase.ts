@@ -84,6 +84,9 @@ export async function runPhase(x: PhaseInput): Promise<PhaseResult> {
       await steady(c, o.steadySeconds * 1000, writer, reader);
       const s = method === 'in-place' ? await rescaleInPlace(c, from, to) : await stopAndResubmit(c, from, to);
       steps.push(s);
+      // The step's interval lasts until alerts flow again, and then `afterSeconds`.
+      s.tFirstAlertAfter = await reader.firstAfter(s.tDone, 120_000);
+      if (s.tFirstAlertAfter === undefined) throw new Error(`${method} ${from}→${to}: no alert within 120 s after the step was done`);
       await steady(c, o.afterSeconds * 1000, writer, reader);
       const op = s.operation;
       log(`${method} ${from}→${to}: done in ${((s.tDone - s.tRequest) / 1000).toFixed(2)} s` +

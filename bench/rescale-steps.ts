@@ -51,6 +51,8 @@ export interface StepRecord {
   /** Request sent / step done (rescale COMPLETED; resubmitted job RUNNING), Date.now() ms. */
   tRequest: number;
   tDone: number;
+  /** The first alert read after the step was done (set by the phase; the measured interval ends `afterSeconds` later). */
+  tFirstAlertAfter?: number;
   /** Progress phases as polled, ms after the request. */
   phases: Array<{ ms: number; phase: string }>;
   /** State size (state_size) of the latest completed checkpoint before the request. */

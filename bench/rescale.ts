@@ -106,7 +106,7 @@ async function main(): Promise<number> {
     }
     return 0;
   } catch (err) {
-    failed = true;
+    failed = !abort.signal.aborted;
     throw err;
   } finally {
     await cleanup();
