@@ -43,8 +43,10 @@ export function cpuSeconds(pid: number): number | undefined {
 
 export interface JobProcess { pid: number; role: 'jobmaster' | 'taskmanager'; args: string }
 
-/** The processes of a job, from `ps -eo pid=,args=` (their titles are `ebbflow-jobmaster <jobid>` / `ebbflow-taskmanager <jobid> <n>`). */
-export async function jobProcesses(jobId: string): Promise<JobProcess[]> {
+/** The processes of a job (or of several), from one `ps -eo pid=,args=` (their titles are `ebbflow-jobmaster <jobid>` / `ebbflow-taskmanager <jobid> <n>`). */
+export async function jobProcesses(jobId: string | string[]): Promise<JobProcess[]> {
+  const ids = typeof jobId === 'string' ? [jobId] : jobId;
+  if (ids.length === 0) return [];
   const { stdout } = await execFileAsync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
   const out: JobProcess[] = [];
   for (const raw of stdout.split('\n')) {
@@ -52,8 +54,8 @@ export async function jobProcesses(jobId: string): Promise<JobProcess[]> {
     const m = /^(\d+)\s+(.*)$/.exec(line);
     if (!m) continue;
     const args = m[2]!;
-    if (args.includes(`ebbflow-jobmaster ${jobId}`)) out.push({ pid: Number(m[1]), role: 'jobmaster', args });
-    else if (args.includes(`ebbflow-taskmanager ${jobId}`)) out.push({ pid: Number(m[1]), role: 'taskmanager', args });
+    if (ids.some((id) => args.includes(`ebbflow-jobmaster ${id}`))) out.push({ pid: Number(m[1]), role: 'jobmaster', args });
+    else if (ids.some((id) => args.includes(`ebbflow-taskmanager ${id}`))) out.push({ pid: Number(m[1]), role: 'taskmanager', args });
   }
   return out;
 }

@@ -28,6 +28,9 @@ export interface PhaseInput {
 
 export interface PhaseResult {
   method: Method;
+  /** Date.now() when the phase's job was submitted / when its output was checked. */
+  tStart: number;
+  tEnd: number;
   jobs: string[];
   warmup: { stateBytes: number; reached: boolean; seconds: number };
   steps: StepRecord[];
@@ -59,6 +62,7 @@ export async function runPhase(x: PhaseInput): Promise<PhaseResult> {
   const writer = new LiveWriter(o.redisUrl, streams, o.rate, { seed: o.seed, accounts: o.accounts, windowMs: o.windowMs, maxOutOfOrdernessMs: o.maxOutOfOrdernessMs, thresholdCents });
   const checkpoints = new CheckpointCollector();
   const firstJob = x.jobs.length;
+  const tStart = Date.now();
   let poller: NodeJS.Timeout | undefined;
   const c: PhaseContext = {
     api: x.api, jarId: x.jarId, dataDir: x.dataDir, args, flinkConfiguration, jobId: '', jobs: x.jobs, stepTimeoutMs: o.stepTimeoutMs, log, signal: x.signal,
@@ -112,7 +116,7 @@ export async function runPhase(x: PhaseInput): Promise<PhaseResult> {
     const exceptions = await jobExceptions(x.api, phaseJobs);
     await cancelJob(x.api, c.jobId).catch((err: Error) => log(`${method}: cancelling ${c.jobId}: ${err.message}`));
     return {
-      method, jobs: phaseJobs, warmup: warm, steps, arrivals: reader.arrivals, writer: w, expectedAlerts: expected.length, alerts: got.length, duplicates: dup,
+      method, tStart, tEnd: Date.now(), jobs: phaseJobs, warmup: warm, steps, arrivals: reader.arrivals, writer: w, expectedAlerts: expected.length, alerts: got.length, duplicates: dup,
       alertsOk: check.ok, alertsCheck: check.reason, checkpoints: checkpoints.summary(), checkpointLog: checkpoints.list(), exceptions,
     };
   } catch (err) {

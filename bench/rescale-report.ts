@@ -1,4 +1,5 @@
 /** The rescaling benchmark's rows (one per step and method), markdown table, target lines and notes. */
+import type { CpuShare, MachineSampler } from './machine.js';
 import { alertKeyGroup, arrivalStats, type ArrivalStats } from './rescale-analysis.js';
 import type { Method, RescaleOptions } from './rescale-options.js';
 import type { Arrival } from './rescale-load.js';
@@ -21,12 +22,14 @@ export interface RescaleRow {
   checkpointBytesBefore: number | null;
   taskManagers: { before: number; after: number; releasedExitedMs: number | null; releasedExitedAfterDoneMs: number | null };
   stepMs: number;
+  /** Cores busy during the step's interval and the normal window: the machine, this run's processes, Redis, the rest. */
+  cpu: { during: CpuShare; normal: CpuShare } | null;
   /** Alert arrivals from the normal-operation window to the end of the step's: [ms after the request, alerts, of them in key groups that moved, max latency ms], one per read. */
   arrivals: Array<[number, number, number, number]>;
   record: Omit<StepRecord, 'picture'> & { picture: null | { checkpointId: number; checkpointDir: string } };
 }
 
-export function rowsOf(phase: PhaseResult, o: RescaleOptions): RescaleRow[] {
+export function rowsOf(phase: PhaseResult, o: RescaleOptions, machine?: MachineSampler): RescaleRow[] {
   const K = phase.steps.find((s) => s.picture)?.picture?.maxParallelism ?? 128;
   const kgOf = new Map<Arrival, number>();
   for (const a of phase.arrivals) kgOf.set(a, alertKeyGroup(a.alert, K));
@@ -53,6 +56,7 @@ export function rowsOf(phase: PhaseResult, o: RescaleOptions): RescaleRow[] {
       checkpointBytesBefore: s.checkpointBytesBefore,
       taskManagers: { before: s.taskManagersBefore.length, after: s.taskManagersAfter.length, releasedExitedMs: s.releasedExitedMs, releasedExitedAfterDoneMs: s.releasedExitedAfterDoneMs },
       stepMs: s.tDone - s.tRequest,
+      cpu: machine ? { during: machine.share(from, end), normal: machine.share(from - o.steadySeconds * 1000, from) } : null,
       arrivals: batches(phase.arrivals, from - o.steadySeconds * 1000, end, from, ooo, (a) => moved.has(kgOf.get(a)!)),
       record: { ...s, picture: s.picture ? { checkpointId: s.picture.checkpointId, checkpointDir: s.picture.checkpointDir } : null },
     };
@@ -110,14 +114,11 @@ export function targets(rows: RescaleRow[]): Target[] {
     const s = sr.find((x) => x.step === r.step);
     return s ? s.during.gap.ms / r.during.gap.ms : NaN;
   });
-  // For information: the same ratio over what each gap adds to its own normal cadence.
-  const beyond = inPlace.map((r) => {
-    const s = sr.find((x) => x.step === r.step);
-    return s ? (s.during.gap.ms - s.normal.gap.ms) / Math.max(1, r.during.gap.ms - r.normal.gap.ms) : NaN;
-  });
+  // For information: what each gap adds to its own normal cadence.
+  const beyond = (r: RescaleRow | undefined) => (r ? `${r.during.gap.ms - r.normal.gap.ms >= 0 ? '+' : '−'}${sec(Math.abs(r.during.gap.ms - r.normal.gap.ms), 1)} s` : 'n/a');
   out.push({ name: 'at least 5× shorter gap than stop-and-resubmit', holds: sr.length ? all(gaps.map((g) => g >= 5)) : null,
     detail: sr.length ? `stop-and-resubmit gap / in-place gap per step: ${inPlace.map((r, i) => `${r.step} ${ok(gaps[i]) ? `${gaps[i]!.toFixed(1)}×` : 'n/a'}`).join(', ')}; ` +
-      `for information, over the part of each gap beyond its own normal operation's: ${inPlace.map((r, i) => `${r.step} ${ok(beyond[i]) ? `${beyond[i]!.toFixed(1)}×` : 'n/a'}`).join(', ')}` : 'not measured (no stop-and-resubmit run)' });
+      `for information, each gap beyond its own normal one (in place / stop-and-resubmit): ${inPlace.map((r) => `${r.step} ${beyond(r)} / ${beyond(sr.find((x) => x.step === r.step))}`).join(', ')}` : 'not measured (no stop-and-resubmit run)' });
   return out;
 }
 
@@ -125,12 +126,21 @@ export function targetLines(ts: Target[]): string {
   return ts.map((t) => `* Target "${t.name}": ${t.holds === null ? 'not measured' : t.holds ? 'MET' : 'MISSED'} — ${t.detail}.`).join('\n');
 }
 
-export function phaseLines(phases: PhaseResult[]): string {
+const cores = (c: CpuShare) => `${c.machine.toFixed(2)} (this run ${c.ours.toFixed(2)}, Redis ${c.redis.toFixed(2)}, other processes ${c.other.toFixed(2)})`;
+
+/** Busy cores per step: machine (other processes) during the step's interval. */
+export function cpuLine(rows: RescaleRow[]): string {
+  const per = rows.filter((r) => r.cpu).map((r) => `${r.step} ${r.method} ${r.cpu!.during.machine.toFixed(1)} (${r.cpu!.during.other.toFixed(1)})`);
+  return per.length ? `* Busy cores of the machine during each step's interval (of them, other processes than this run's and Redis): ${per.join(', ')}.` : '';
+}
+
+export function phaseLines(phases: PhaseResult[], machine?: MachineSampler): string {
   return phases.map((p) => {
+    const cpu = machine ? ` Busy cores on average: ${cores(machine.share(p.tStart, p.tEnd))}.` : '';
     const cp = p.checkpoints && p.checkpoints.count > 0 ? `checkpoints ${int(p.checkpoints.avgMs)} ms avg / ${int(p.checkpoints.maxMs)} ms max over ${p.checkpoints.count}, up to ${mb(p.checkpoints.maxStateBytes)} MB` : 'no checkpoint statistics';
     return `* ${p.method}: state ${mb(p.warmup.stateBytes)} MB before the first step (after ${p.warmup.seconds.toFixed(0)} s); wrote ${int(p.writer.written)} transactions at ${int(p.writer.rate)}/s; ` +
       `${int(p.alerts)} alerts, ${p.alertsOk ? 'identical to the reference' : `WRONG: ${p.alertsCheck}`}, ${p.duplicates} duplicate(s); ${cp}; ` +
-      `${p.exceptions.length ? `exceptions/restarts: ${p.exceptions.join('; ')}` : 'no restarts or exceptions'}.`;
+      `${p.exceptions.length ? `exceptions/restarts: ${p.exceptions.join('; ')}` : 'no restarts or exceptions'}.${cpu}`;
   }).join('\n');
 }
 

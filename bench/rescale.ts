@@ -19,11 +19,12 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { startDispatcher, type RunningDispatcher } from '../api/index.js';
 import { deleteByPrefix, newKeyPrefix } from './data.js';
-import { jobProcesses, processExited } from './procs.js';
+import { MachineSampler } from './machine.js';
+import { jobProcesses, localRedisPid, processExited } from './procs.js';
 import { writeJson } from './report.js';
 import { parseRescaleOptions } from './rescale-options.js';
 import { runPhase, type PhaseResult } from './rescale-phase.js';
-import { notes, phaseLines, renderTable, rowsOf, targetLines, targets, type RescaleRow } from './rescale-report.js';
+import { cpuLine, notes, phaseLines, renderTable, rowsOf, targetLines, targets, type RescaleRow } from './rescale-report.js';
 import { uploadJar } from './rest.js';
 
 const log = (s: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
@@ -34,13 +35,14 @@ async function main(): Promise<number> {
   const redis = new Redis(o.redisUrl, { maxRetriesPerRequest: 3 });
   redis.on('error', () => { /* surfaced by the failing command */ });
   let dispatcher: RunningDispatcher | undefined;
+  let machine: MachineSampler | undefined;
   const dataDir = mkdtempSync(join(tmpdir(), 'ebbflow-bench-rescale-'));
   const jobs: string[] = [];
   /** pids of every job process and TaskManager seen, to make sure none outlives the run. */
   const pids = new Set<number>();
   const watch = setInterval(() => {
-    for (const id of jobs) void jobProcesses(id).then((ps) => { for (const p of ps) pids.add(p.pid); }).catch(() => {});
-  }, 2000);
+    void jobProcesses(jobs).then((ps) => { for (const p of ps) pids.add(p.pid); }).catch(() => {});
+  }, 1000);
 
   const abort = new AbortController();
   let cleaning: Promise<void> | undefined;
@@ -48,7 +50,8 @@ async function main(): Promise<number> {
   const cleanup = () => (cleaning ??= (async () => {
     abort.abort(new Error('benchmark interrupted'));
     clearInterval(watch);
-    for (const id of jobs) for (const p of await jobProcesses(id).catch(() => [])) pids.add(p.pid);
+    machine?.stop();
+    for (const p of await jobProcesses(jobs).catch(() => [])) pids.add(p.pid);
     if (dispatcher) await dispatcher.close().catch((err: Error) => log(`closing the dispatcher: ${err.message}`));
     // The dispatcher cancels its jobs on close; whatever is left of them is stopped by pid.
     for (const pid of pids) if (!processExited(pid)) { log(`process ${pid} still running: SIGKILL`); try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
@@ -80,19 +83,22 @@ async function main(): Promise<number> {
     const jarId = await uploadJar(dispatcher.url, bundle);
     log(`dispatcher ${dispatcher.url}, data dir ${dataDir}, jar ${jarId}`);
 
+    machine = new MachineSampler(() => pids, await localRedisPid(o.redisUrl));
+    machine.start();
     const phases: PhaseResult[] = [];
     for (const method of o.methods) {
       phases.push(await runPhase({ method, api: dispatcher.url, jarId, dataDir, prefix, o, signal: abort.signal, log, jobs }));
     }
+    machine.stop();
     const rows: RescaleRow[] = [];
     for (const [from, to] of o.steps) {
       for (const p of phases) {
-        const r = rowsOf(p, o).find((x) => x.step === `${from}→${to}`);
+        const r = rowsOf(p, o, machine).find((x) => x.step === `${from}→${to}`);
         if (r) rows.push(r);
       }
     }
     const ts = targets(rows);
-    const text = [renderTable(rows), '', targetLines(ts), '', phaseLines(phases), '', notes(o, availableParallelism())].join('\n');
+    const text = [renderTable(rows), '', targetLines(ts), '', phaseLines(phases, machine), cpuLine(rows), '', notes(o, availableParallelism())].join('\n');
     process.stdout.write(`\n${text}\n`);
     writeJson(o.jsonOut, {
       date: new Date().toISOString(), node: process.version, cores: availableParallelism(), options: o, targets: ts, rows,
