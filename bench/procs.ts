@@ -43,8 +43,10 @@ export function cpuSeconds(pid: number): number | undefined {
 
 export interface JobProcess { pid: number; role: 'jobmaster' | 'taskmanager'; args: string }
 
-/** The processes of a job, from `ps -eo pid=,args=` (their titles are `ebbflow-jobmaster <jobid>` / `ebbflow-taskmanager <jobid> <n>`). */
-export async function jobProcesses(jobId: string): Promise<JobProcess[]> {
+/** The processes of a job (or of several), from one `ps -eo pid=,args=` (their titles are `ebbflow-jobmaster <jobid>` / `ebbflow-taskmanager <jobid> <n>`). */
+export async function jobProcesses(jobId: string | string[]): Promise<JobProcess[]> {
+  const ids = typeof jobId === 'string' ? [jobId] : jobId;
+  if (ids.length === 0) return [];
   const { stdout } = await execFileAsync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
   const out: JobProcess[] = [];
   for (const raw of stdout.split('\n')) {
@@ -52,8 +54,8 @@ export async function jobProcesses(jobId: string): Promise<JobProcess[]> {
     const m = /^(\d+)\s+(.*)$/.exec(line);
     if (!m) continue;
     const args = m[2]!;
-    if (args.includes(`ebbflow-jobmaster ${jobId}`)) out.push({ pid: Number(m[1]), role: 'jobmaster', args });
-    else if (args.includes(`ebbflow-taskmanager ${jobId}`)) out.push({ pid: Number(m[1]), role: 'taskmanager', args });
+    if (ids.some((id) => args.includes(`ebbflow-jobmaster ${id}`))) out.push({ pid: Number(m[1]), role: 'jobmaster', args });
+    else if (ids.some((id) => args.includes(`ebbflow-taskmanager ${id}`))) out.push({ pid: Number(m[1]), role: 'taskmanager', args });
   }
   return out;
 }
@@ -161,4 +163,25 @@ export async function localRedisPid(redisUrl: string): Promise<number | undefine
     // not Linux or no ps: no Redis CPU figure
   }
   return undefined;
+}
+
+/** Whether a process is gone (no /proc entry, or a zombie waiting to be reaped). */
+export function processExited(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return true;
+  }
+}
+
+/** Polls every 20 ms until every pid has exited; pid → Date.now() at which it was first seen gone (absent on time-out). */
+export async function waitForExits(pids: number[], timeoutMs: number): Promise<Map<number, number>> {
+  const gone = new Map<number, number>();
+  const deadline = Date.now() + timeoutMs;
+  while (gone.size < pids.length && Date.now() < deadline) {
+    for (const pid of pids) if (!gone.has(pid) && processExited(pid)) gone.set(pid, Date.now());
+    if (gone.size < pids.length) await new Promise((r) => setTimeout(r, 20));
+  }
+  return gone;
 }

@@ -15,12 +15,12 @@ export async function uploadJar(api: string, path: string): Promise<string> {
   return ((await res.json()) as { filename: string }).filename;
 }
 
-/** POST /jars/:id/run; returns the job id once the dispatcher answers (the job is planned). */
-export async function runJar(api: string, jarId: string, parallelism: number, programArgsList: string[], flinkConfiguration?: Record<string, string>): Promise<string> {
+/** POST /jars/:id/run (from a savepoint if `savepointPath`); returns the job id once the dispatcher answers (the job is planned). */
+export async function runJar(api: string, jarId: string, parallelism: number, programArgsList: string[], flinkConfiguration?: Record<string, string>, savepointPath?: string): Promise<string> {
   const res = await check(await fetch(`${api}/jars/${jarId}/run`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ parallelism, programArgsList, ...(flinkConfiguration ? { flinkConfiguration } : {}) }),
+    body: JSON.stringify({ parallelism, programArgsList, ...(flinkConfiguration ? { flinkConfiguration } : {}), ...(savepointPath ? { savepointPath } : {}) }),
   }), 'run');
   return ((await res.json()) as { jobid: string }).jobid;
 }
@@ -53,8 +53,8 @@ export async function cancelJob(api: string, jobId: string, timeoutMs = 60_000):
   await waitForState(api, jobId, 'CANCELED', timeoutMs);
 }
 
-export interface CheckpointRecord { id: number; status: string; end_to_end_duration: number; state_size?: number; is_savepoint?: boolean }
-export interface CheckpointStats { counts?: Record<string, number>; history?: CheckpointRecord[] }
+export interface CheckpointRecord { id: number; status: string; end_to_end_duration: number; state_size?: number; is_savepoint?: boolean; external_path?: string; latest_ack_timestamp?: number; trigger_timestamp?: number }
+export interface CheckpointStats { counts?: Record<string, number>; history?: CheckpointRecord[]; latest?: { completed?: CheckpointRecord | null } }
 
 /** GET /jobs/:id/checkpoints; undefined when the endpoint does not exist (404). */
 export async function getCheckpoints(api: string, jobId: string): Promise<CheckpointStats | undefined> {
@@ -86,6 +86,11 @@ export class CheckpointCollector {
     }
   }
 
+  /** Completed checkpoints seen, by id: [id, trigger time, end-to-end ms, state bytes]. */
+  list(): Array<[number, number, number, number]> {
+    return [...this.completed.values()].sort((a, b) => a.id - b.id).map((h) => [h.id, h.trigger_timestamp ?? 0, h.end_to_end_duration, h.state_size ?? 0]);
+  }
+
   summary(): CheckpointSummary | null {
     if (!this.available) return null;
     const done = [...this.completed.values()];
@@ -95,4 +100,44 @@ export class CheckpointCollector {
     const avg = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
     return { count: d.length, avgMs: avg(d), maxMs: Math.max(...d), failed: this.failed, avgStateBytes: avg(sizes), maxStateBytes: Math.max(...sizes) };
   }
+}
+
+/** Flink's AsynchronousOperationResult as the savepoint, stop and rescaling status routes answer it. */
+export interface OperationStatus {
+  status: { id: 'IN_PROGRESS' | 'COMPLETED' };
+  operation: (Record<string, unknown> & { location?: string; 'failure-cause'?: { class: string; 'stack-trace': string } }) | null;
+  progress?: { phase?: string; since?: number };
+}
+
+async function trigger(res: Response, what: string): Promise<string> {
+  await check(res, what);
+  return ((await res.json()) as { 'request-id': string })['request-id'];
+}
+
+/** PATCH /jobs/:id/rescaling?parallelism=N; returns the request id. */
+export async function requestRescale(api: string, jobId: string, parallelism: number): Promise<string> {
+  return trigger(await fetch(`${api}/jobs/${jobId}/rescaling?parallelism=${parallelism}`, { method: 'PATCH' }), 'rescaling');
+}
+
+/** GET /jobs/:id/rescaling/:trigger. */
+export async function rescaleStatus(api: string, jobId: string, triggerId: string): Promise<OperationStatus> {
+  return (await (await check(await fetch(`${api}/jobs/${jobId}/rescaling/${triggerId}`), 'rescaling status')).json()) as OperationStatus;
+}
+
+/** POST /jobs/:id/stop (stop with a savepoint); returns the request id. */
+export async function requestStop(api: string, jobId: string): Promise<string> {
+  return trigger(await fetch(`${api}/jobs/${jobId}/stop`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }), 'stop');
+}
+
+/** GET /jobs/:id/savepoints/:trigger. */
+export async function savepointStatus(api: string, jobId: string, triggerId: string): Promise<OperationStatus> {
+  return (await (await check(await fetch(`${api}/jobs/${jobId}/savepoints/${triggerId}`), 'savepoint status')).json()) as OperationStatus;
+}
+
+export interface TaskManagerInfo { id: string; jobId: string; pid: number }
+
+/** GET /taskmanagers, those of `jobId`. */
+export async function taskManagersOf(api: string, jobId: string): Promise<TaskManagerInfo[]> {
+  const body = (await (await check(await fetch(`${api}/taskmanagers`), 'taskmanagers')).json()) as { taskmanagers: TaskManagerInfo[] };
+  return body.taskmanagers.filter((t) => t.jobId === jobId);
 }

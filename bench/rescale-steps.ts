@@ -1,0 +1,200 @@
+/**
+ * One parallelism change of a running job, done in place (PATCH /jobs/:id/rescaling) or the old way
+ * (stop with a savepoint, resubmit from it at the new parallelism), with what the benchmark records
+ * about it: when it was asked for and done, the product's statistics, the key-group picture from
+ * checkpoint metadata, the TaskManagers before and after, and when released ones exited.
+ */
+import { join } from 'node:path';
+import { keyGroupPicture, minimumMove, movedKeyGroups, type KeyGroupPicture } from './rescale-analysis.js';
+import type { Method } from './rescale-options.js';
+import { waitForExits } from './procs.js';
+import {
+  getCheckpoints, getJob, requestRescale, requestStop, rescaleStatus, runJar, savepointStatus, taskManagersOf, waitForState, type OperationStatus,
+} from './rest.js';
+
+export interface PhaseContext {
+  api: string;
+  jarId: string;
+  dataDir: string;
+  args: string[];
+  flinkConfiguration: Record<string, string> | undefined;
+  /** The job running now (stop-and-resubmit replaces it at every step). */
+  jobId: string;
+  /** Every job the phase started. */
+  jobs: string[];
+  stepTimeoutMs: number;
+  log: (s: string) => void;
+  signal: AbortSignal;
+}
+
+/** The product's rescale statistics (GET /jobs/:id/rescaling/:trigger, operation). */
+export interface RescaleOperation {
+  noop: boolean;
+  checkpointId: number | null;
+  durationMs: number;
+  parallelism: { before: Record<string, number>; after: Record<string, number> };
+  keyGroups: { moved: number; minimum: number; total: number };
+  stateBytes: { moved: number; minimum: number; total: number };
+  streamsMoved: number;
+  maxHoldMs: number;
+  maxLoadMs: number;
+  heldRecords: number;
+  subtasks: { kept: number; added: number; retired: number };
+}
+
+export interface StepRecord {
+  method: Method;
+  from: number;
+  to: number;
+  jobBefore: string;
+  jobAfter: string;
+  /** Request sent / step done (rescale COMPLETED; resubmitted job RUNNING), Date.now() ms. */
+  tRequest: number;
+  tDone: number;
+  /** The first alert read after the step was done (set by the phase; the measured interval ends `afterSeconds` later). */
+  tFirstAlertAfter?: number;
+  /** Progress phases as polled, ms after the request. */
+  phases: Array<{ ms: number; phase: string }>;
+  /** State size (state_size) of the latest completed checkpoint before the request. */
+  checkpointBytesBefore: number | null;
+  operation: RescaleOperation | null;
+  /** Key-group owners and bytes per key group: the rescale checkpoint, or the savepoint. */
+  picture: KeyGroupPicture | null;
+  /** Key groups that changed owner (in place) or that were reloaded (all of them, stop-and-resubmit). */
+  moved: number[];
+  movedBytes: number | null;
+  minimum: { keyGroups: number; bytes: number } | null;
+  taskManagersBefore: number[];
+  taskManagersAfter: number[];
+  released: number[];
+  /** Until the last released TaskManager process exited: ms after the request and after done (null: none released; NaN: not within 60 s). */
+  releasedExitedMs: number | null;
+  releasedExitedAfterDoneMs: number | null;
+  /** Stop-and-resubmit: ms after the request at which the savepoint completed and the new job was planned. */
+  savepointMs?: number;
+  submittedMs?: number;
+  savepointPath?: string;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+async function latestCheckpointBytes(api: string, jobId: string): Promise<number | null> {
+  const s = await getCheckpoints(api, jobId).catch(() => undefined);
+  return s?.latest?.completed?.state_size ?? null;
+}
+
+/** Polls an operation every 50 ms until COMPLETED; throws its failure cause. */
+async function pollOperation(get: () => Promise<OperationStatus>, what: string, c: PhaseContext, t0: number, phases: StepRecord['phases'], onPhase?: (p: string) => void): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + c.stepTimeoutMs;
+  for (;;) {
+    c.signal.throwIfAborted();
+    const s = await get();
+    if (s.status.id === 'COMPLETED') {
+      const fail = s.operation?.['failure-cause'];
+      if (fail) throw new Error(`${what} failed: ${fail['stack-trace']}`);
+      return s.operation ?? {};
+    }
+    const phase = s.progress?.phase;
+    if (phase && phases[phases.length - 1]?.phase !== phase) {
+      phases.push({ ms: Date.now() - t0, phase });
+      onPhase?.(phase);
+    }
+    if (Date.now() > deadline) throw new Error(`${what} did not complete within ${c.stepTimeoutMs / 1000} s (last phase: ${phase ?? 'none'})`);
+    await sleep(50);
+  }
+}
+
+async function releasedExit(released: number[], tRequest: number, tDone: number): Promise<Pick<StepRecord, 'releasedExitedMs' | 'releasedExitedAfterDoneMs'>> {
+  if (released.length === 0) return { releasedExitedMs: null, releasedExitedAfterDoneMs: null };
+  const exits = await waitForExits(released, 60_000);
+  if (exits.size < released.length) return { releasedExitedMs: NaN, releasedExitedAfterDoneMs: NaN };
+  const last = Math.max(...exits.values());
+  return { releasedExitedMs: last - tRequest, releasedExitedAfterDoneMs: last - tDone };
+}
+
+/** PATCH /jobs/:id/rescaling?parallelism=to and follow it to COMPLETED. */
+export async function rescaleInPlace(c: PhaseContext, from: number, to: number): Promise<StepRecord> {
+  const jobId = c.jobId;
+  const checkpointBytesBefore = await latestCheckpointBytes(c.api, jobId);
+  const before = (await taskManagersOf(c.api, jobId)).map((t) => t.pid);
+  const phases: StepRecord['phases'] = [];
+  const tRequest = Date.now();
+  const trigger = await requestRescale(c.api, jobId, to);
+  // The rescale checkpoint's metadata is read as soon as it is complete: only the newest 3 are retained.
+  let picture: Promise<KeyGroupPicture | null> | undefined;
+  const read = (id: number) => keyGroupPicture(join(c.dataDir, 'checkpoints', jobId, `chk-${id}`)).catch((err: Error) => {
+    c.log(`in-place ${from}→${to}: could not read checkpoint ${id}'s metadata: ${err.message}`);
+    return null;
+  });
+  const op = (await pollOperation(() => rescaleStatus(c.api, jobId, trigger), `rescale ${from}→${to}`, c, tRequest, phases, (p) => {
+    const m = /^checkpoint (\d+) complete/.exec(p);
+    if (m && !picture) picture = read(Number(m[1]));
+  })) as unknown as RescaleOperation;
+  const tDone = Date.now();
+  if (!picture && op.checkpointId !== null) picture = read(op.checkpointId);
+  const pic = (await picture) ?? null;
+  const after = (await taskManagersOf(c.api, jobId)).map((t) => t.pid);
+  const released = before.filter((p) => !after.includes(p));
+  const moved = pic ? [...movedKeyGroups(pic.before, pic.after)].sort((a, b) => a - b) : [];
+  return {
+    method: 'in-place', from, to, jobBefore: jobId, jobAfter: jobId, tRequest, tDone, phases, checkpointBytesBefore, operation: op, picture: pic,
+    moved, movedBytes: pic ? moved.reduce((s, kg) => s + pic.sizes[kg]!, 0) : null, minimum: pic ? minimumMove(pic.before, to, pic.sizes) : null,
+    taskManagersBefore: before, taskManagersAfter: after, released, ...(await releasedExit(released, tRequest, tDone)),
+  };
+}
+
+/** POST /jobs/:id/stop, then POST /jars/:jarid/run from the savepoint at the new parallelism, until RUNNING. */
+export async function stopAndResubmit(c: PhaseContext, from: number, to: number): Promise<StepRecord> {
+  const jobId = c.jobId;
+  const checkpointBytesBefore = await latestCheckpointBytes(c.api, jobId);
+  const before = (await taskManagersOf(c.api, jobId)).map((t) => t.pid);
+  const phases: StepRecord['phases'] = [];
+  const tRequest = Date.now();
+  const trigger = await requestStop(c.api, jobId);
+  const op = await pollOperation(() => savepointStatus(c.api, jobId, trigger), `stop with savepoint of ${jobId}`, c, tRequest, phases);
+  const savepointMs = Date.now() - tRequest;
+  const location = op.location;
+  if (typeof location !== 'string' || !location) throw new Error(`stop of ${jobId} completed without a savepoint location: ${JSON.stringify(op)}`);
+  const next = await runJar(c.api, c.jarId, to, c.args, c.flinkConfiguration, location);
+  const submittedMs = Date.now() - tRequest;
+  c.jobs.push(next);
+  c.jobId = next;
+  await waitForState(c.api, next, 'RUNNING', c.stepTimeoutMs);
+  const tDone = Date.now();
+  const pic = await keyGroupPicture(location).catch((err: Error) => {
+    c.log(`stop-resubmit ${from}→${to}: could not read the savepoint's metadata: ${err.message}`);
+    return null;
+  });
+  const after = (await taskManagersOf(c.api, next)).map((t) => t.pid);
+  const old = await getJob(c.api, jobId);
+  if (old.state !== 'FINISHED') c.log(`stop-resubmit ${from}→${to}: the stopped job ${jobId} is ${old.state}, not FINISHED`);
+  // Every key group is loaded again, by new processes, from the savepoint.
+  const all = pic ? pic.sizes.map((_, kg) => kg) : [];
+  return {
+    method: 'stop-resubmit', from, to, jobBefore: jobId, jobAfter: next, tRequest, tDone, phases, checkpointBytesBefore, operation: null, picture: pic,
+    moved: all, movedBytes: pic ? pic.totalBytes : null, minimum: pic ? minimumMove(pic.before, to, pic.sizes) : null,
+    taskManagersBefore: before, taskManagersAfter: after, released: before, ...(await releasedExit(before, tRequest, tDone)),
+    savepointMs, submittedMs, savepointPath: location,
+  };
+}
+
+/** Waits until the latest completed checkpoint holds at least `bytes`; returns its state_size (or the last seen on time-out). */
+export async function warmUp(c: PhaseContext, bytes: number, timeoutMs: number, label: string): Promise<{ stateBytes: number; reached: boolean; seconds: number }> {
+  const t0 = Date.now();
+  let last = 0;
+  let lastLog = 0;
+  while (Date.now() - t0 < timeoutMs) {
+    c.signal.throwIfAborted();
+    const job = await getJob(c.api, c.jobId);
+    if (['FAILED', 'CANCELED', 'FINISHED'].includes(job.state)) throw new Error(`job ${c.jobId} ended ${job.state} while warming up${job['failure-cause'] ? `: ${job['failure-cause']}` : ''}`);
+    last = (await latestCheckpointBytes(c.api, c.jobId)) ?? 0;
+    if (last >= bytes) return { stateBytes: last, reached: true, seconds: (Date.now() - t0) / 1000 };
+    if (Date.now() - lastLog > 10_000) {
+      lastLog = Date.now();
+      c.log(`${label}: warming up, checkpoint state ${(last / 1e6).toFixed(1)} of ${(bytes / 1e6).toFixed(0)} MB`);
+    }
+    await sleep(1000);
+  }
+  c.log(`${label}: state reached only ${(last / 1e6).toFixed(1)} MB within ${timeoutMs / 1000} s; going on (raise --ooo-ms or --rate for more)`);
+  return { stateBytes: last, reached: false, seconds: (Date.now() - t0) / 1000 };
+}
