@@ -99,6 +99,11 @@ export class CheckpointCoordinator {
     return { perKeyGroup: this.keyGroupBytes, total: this.latestStateBytes };
   }
 
+  /** A checkpoint completed and none failed since. */
+  healthy(): boolean {
+    return this.completed.length > 0 && this.consecutiveFailures === 0;
+  }
+
   /** Takes the next checkpoint id and directory for a checkpoint the caller prepares before triggering it. */
   reserve(): { id: number; dir: string } {
     const id = this.nextId++;
@@ -111,12 +116,15 @@ export class CheckpointCoordinator {
     while (this.pending && Date.now() < deadline) await this.pending.settled;
   }
 
-  start(): void {
+  /** Periodic checkpoints; with `now`, the first one starts at once rather than an interval later. */
+  start(now = false): void {
     if (this.o.intervalMs <= 0 || this.timer) return;
-    this.timer = setInterval(() => {
+    const tick = () => {
       if (this.pending) return;
       this.trigger(false).catch(() => { /* recorded in the stats */ });
-    }, this.o.intervalMs);
+    };
+    this.timer = setInterval(tick, this.o.intervalMs);
+    if (now) tick();
   }
 
   stop(): void {

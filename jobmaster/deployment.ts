@@ -67,7 +67,8 @@ const vertexOf = (plan: JobGraph, id: string) => plan.vertices.find((v) => v.id 
 
 /** One DeployTask per execution in `which` (default: all), consumers first so their input gates exist early. */
 export function deploymentDescriptors(
-  plan: JobGraph, graph: ExecutionGraph, tms: Tms, scale: JobScale, ctx: DeploymentContext, which: Execution[] = graph.all(), loadAfterCheckpoint = 0,
+  plan: JobGraph, graph: ExecutionGraph, tms: Tms, scale: JobScale, ctx: DeploymentContext, which: Execution[] = graph.all(),
+  added?: { checkpointId: number; loadFrom: (e: Execution) => number[] },
 ): Array<{ tm: RegisteredTaskManager; deploy: ebbflow.rpc.DeployTask.$Properties }> {
   const order = new Map(plan.vertices.map((v, i) => [v.id, i]));
   return [...which].sort((a, b) => order.get(b.vertexId)! - order.get(a.vertexId)!).map((e) => {
@@ -78,7 +79,7 @@ export function deploymentDescriptors(
         jobId: ctx.jobId, executionId: e.id, vertexId: vertex.id, subtaskIndex: e.subtaskIndex, parallelism: scale.get(vertex.id)!.parallelism,
         maxParallelism: plan.maxParallelism, slotIndex: e.slotIndex, bundlePath: ctx.bundlePath, entryClass: ctx.entryClass,
         programArgs: ctx.programArgs, attempt: ctx.attempt, checkpointing: ctx.checkpointing, restorePath: ctx.restorePath,
-        planParallelism: ctx.planParallelism, loadAfterCheckpoint,
+        planParallelism: ctx.planParallelism, loadAfterCheckpoint: added?.checkpointId ?? 0, loadFrom: added?.loadFrom(e) ?? [],
         outputs: outputGates(plan, graph, tms, scale, vertex), inputs: inputGates(plan, scale, vertex), keyGroups: keyGroups(scale, vertex.id, e.subtaskIndex),
       },
     };
@@ -86,11 +87,14 @@ export function deploymentDescriptors(
 }
 
 /** The configuration execution `e` switches to at the rescale barrier `checkpointId`. */
-export function rescaleDescriptor(plan: JobGraph, graph: ExecutionGraph, tms: Tms, scale: JobScale, e: Execution, checkpointId: number, directory: string): ebbflow.rpc.PrepareRescale.$Properties {
+export function rescaleDescriptor(
+  plan: JobGraph, graph: ExecutionGraph, tms: Tms, scale: JobScale, e: Execution, checkpointId: number, directory: string, loadFrom: number[],
+): ebbflow.rpc.PrepareRescale.$Properties {
   const vertex = vertexOf(plan, e.vertexId);
   if (e.retiring) return { executionId: e.id, checkpointId, directory, retire: true };
   return {
     executionId: e.id, checkpointId, directory, retire: false, parallelism: scale.get(vertex.id)!.parallelism,
     keyGroups: keyGroups(scale, vertex.id, e.subtaskIndex), outputs: outputGates(plan, graph, tms, scale, vertex), inputs: inputGates(plan, scale, vertex),
+    loadFrom,
   };
 }

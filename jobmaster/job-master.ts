@@ -167,9 +167,10 @@ export class JobMaster {
       },
       {
         participants: () => {
-          if (this.phase !== 'RUNNING' || !this.graph.allIn('RUNNING')) return undefined;
+          const members = this.graph.participants();
+          if (this.phase !== 'RUNNING' || !members.every((e) => e.state === 'RUNNING')) return undefined;
           const sources = new Set(this.plan.graph.vertices.filter((v) => v.isSource).map((v) => v.id));
-          const all = this.graph.participants().map((e) => ({ executionId: e.id, vertexId: e.vertexId }));
+          const all = members.map((e) => ({ executionId: e.id, vertexId: e.vertexId }));
           return { all, sources: all.filter((t) => sources.has(t.vertexId)) };
         },
         trigger: (s, cid, dir, ts) => {
@@ -199,7 +200,7 @@ export class JobMaster {
       deployContext: () => this.deployContext(),
       freeSlots: () => this.freeSlots(),
       changed: () => { this.scheduleVertexWrite(); this.refreshTaskManagerRecords(); },
-      resumeCheckpoints: () => { if (this.phase === 'RUNNING') this.coordinator.start(); },
+      resumeCheckpoints: (now) => { if (this.phase === 'RUNNING') this.coordinator.start(now); },
       stepTimeoutMs: this.config.checkpointTimeoutMs,
     });
   }
@@ -278,6 +279,7 @@ export class JobMaster {
       case 'taskStatus': this.onTaskStatus(m.taskStatus!); return;
       case 'ackCheckpoint': {
         const a = m.ackCheckpoint!;
+        this.rescaler.onAck(a.executionId!, toNumber(a.checkpointId), a.subtaskState!);
         this.coordinator.acknowledge(a.executionId!, toNumber(a.checkpointId), a.subtaskState!, a.alignmentMs ?? 0);
         return;
       }

@@ -27,6 +27,8 @@ export interface VertexLimits {
   /** Vertices that must share a parallelism (forward edges): vertex → group id. */
   group: Map<string, number>;
   keyed: Set<string>;
+  /** Redis Streams source vertices: how many streams they read (stream j belongs to subtask j mod parallelism). */
+  streams: Map<string, number>;
 }
 
 export function vertexLimits(plan: JobPlan): VertexLimits {
@@ -40,10 +42,14 @@ export function vertexLimits(plan: JobPlan): VertexLimits {
   }
   const caps = new Map<string, number>();
   const fixed = new Set<string>();
+  const streams = new Map<string, number>();
   for (const v of graph.vertices) {
     const head = transformations[v.operators[0]!]!;
     let cap = graph.maxParallelism;
-    if (head.kind === 'source-redis') cap = Math.min(cap, Math.max(1, head.options.streams.length));
+    if (head.kind === 'source-redis') {
+      streams.set(v.id, head.options.streams.length);
+      cap = Math.min(cap, Math.max(1, head.options.streams.length));
+    }
     if (head.kind === 'source-elements') fixed.add(v.id);
     caps.set(v.id, cap);
   }
@@ -54,7 +60,7 @@ export function vertexLimits(plan: JobPlan): VertexLimits {
     if (members.some((w) => fixed.has(w.id))) fixed.add(v.id);
   }
   const keyed = new Set(graph.edges.filter((e) => e.partitioning === 'HASH').map((e) => e.target));
-  return { caps, fixed, group, keyed };
+  return { caps, fixed, group, keyed, streams };
 }
 
 /** Per-vertex parallelism for a job-wide parallelism `p`: every vertex that can take it, the others at their cap. */
@@ -98,6 +104,20 @@ export function scaleOfCheckpoint(meta: MetadataPlain, graph: JobGraph, limits: 
 export function sameParallelism(a: JobScale, b: Map<string, number>): boolean {
   for (const [id, v] of a) if (b.get(id) !== v.parallelism) return false;
   return true;
+}
+
+/**
+ * The old subtasks of vertex `vertexId` that hold what its subtask `index` gains going from `before`
+ * to `next`: the old owners of its new key groups, and of its new source streams.
+ */
+export function gainSources(limits: VertexLimits, before: JobScale, next: JobScale, vertexId: string, index: number): number[] {
+  const b = before.get(vertexId)!;
+  const n = next.get(vertexId)!;
+  const from = new Set<number>();
+  if (b.owners && n.owners) for (let kg = 0; kg < n.owners.length; kg++) if (n.owners[kg] === index && b.owners[kg] !== index) from.add(b.owners[kg]!);
+  const streams = limits.streams.get(vertexId) ?? 0;
+  if (b.parallelism !== n.parallelism) for (let j = 0; j < streams; j++) if (j % n.parallelism === index && j % b.parallelism !== index) from.add(j % b.parallelism);
+  return [...from].sort((x, y) => x - y);
 }
 
 /** Slots a scale needs: slot i hosts subtask i of every vertex (slot sharing). */

@@ -28,12 +28,12 @@
  */
 import type { Logger } from 'pino';
 import type { ebbflow } from '../proto/generated/rpc.js';
-import { countMoves, minimumMoves } from '../state/key-group-assignment.js';
+import { countMoves, minimumMoves, rescaleTable } from '../state/key-group-assignment.js';
 import type { JobGraph } from '../runtime/job-graph.js';
 import type { CheckpointCoordinator } from './checkpoint-coordinator.js';
 import { deploymentDescriptors, place, rescaleDescriptor, type DeploymentContext, type Slot } from './deployment.js';
 import type { Execution, ExecutionGraph } from './execution-graph.js';
-import { planScale, sameParallelism, type JobScale, type VertexLimits } from './job-scale.js';
+import { gainSources, planScale, sameParallelism, type JobScale, type VertexLimits } from './job-scale.js';
 import type { TaskManagerPool } from './task-manager-pool.js';
 
 export interface RescaleResult {
@@ -71,8 +71,8 @@ export interface RescaleContext {
   freeSlots(): Slot[];
   /** Executions or TaskManagers changed: persist what the REST API shows. */
   changed(): void;
-  /** Periodic checkpoints go on (if the job runs). */
-  resumeCheckpoints(): void;
+  /** Periodic checkpoints go on (if the job runs); with `now`, the first one starts at once. */
+  resumeCheckpoints(now?: boolean): void;
   /** How long each step may take before the rescale is given up. */
   stepTimeoutMs: number;
 }
@@ -90,6 +90,10 @@ interface Active {
   error: Error | undefined;
   poke: () => void;
   triggered: boolean;
+  /** Per vertex, the subtasks that gain something and the old subtasks they gain it from. */
+  gainers: Map<string, Array<{ e: Execution; from: Set<number> }>>;
+  /** Keyed state per key group as of the switch checkpoint. */
+  sizesAtSwitch: { perKeyGroup: Map<string, Float64Array>; total: number } | undefined;
 }
 
 const record = (s: JobScale) => Object.fromEntries([...s].map(([id, v]) => [id, v.parallelism]));
@@ -136,19 +140,22 @@ export class RescaleCoordinator {
     t0: number, graph: ExecutionGraph, before: JobScale, target: Map<string, number>, progress: (phase: string) => void, starting: { error?: Error },
   ): Promise<RescaleResult> {
     const { ctx } = this;
-    progress('checkpointing before the rescale');
-    // Pre-flight: a checkpoint must succeed first (no point switching while checkpoints fail), and
-    // it gives fresh per-key-group sizes so the lightest key groups are the ones that move.
     await ctx.coordinator.idle();
-    await ctx.coordinator.trigger(false).catch((err: Error) => {
-      throw new Error(`the rescale needs a successful checkpoint first, and it failed: ${err.message}`, { cause: err });
-    });
+    if (!ctx.coordinator.healthy()) {
+      // Pre-flight: no point switching while checkpoints fail. A successful one also gives the
+      // per-key-group sizes, so that the lightest key groups are the ones that move.
+      progress('checkpointing before the rescale');
+      await ctx.coordinator.trigger(false).catch((err: Error) => {
+        throw new Error(`the rescale needs a successful checkpoint first, and it failed: ${err.message}`, { cause: err });
+      });
+    }
     if (starting.error) throw starting.error;
     this.starting = undefined;
     const next = planScale(ctx.plan, ctx.limits, target, before, ctx.coordinator.stateSizes().perKeyGroup);
     const reserved = ctx.coordinator.reserve();
     const a: Active = {
       checkpointId: reserved.id, next, added: [], retiring: [], kept: [], prepared: new Set(), loaded: new Map(), error: undefined, poke: () => {}, triggered: false,
+      gainers: new Map(), sizesAtSwitch: undefined,
     };
     this.active = a;
     ctx.log.info({ checkpointId: a.checkpointId, before: record(before), after: record(next) }, 'rescaling in place');
@@ -159,7 +166,8 @@ export class RescaleCoordinator {
       await this.deployAdded(a, graph, reserved.dir);
       progress(`checkpoint ${a.checkpointId}: preparing ${a.kept.length + a.retiring.length} subtask(s)`);
       for (const e of [...a.kept, ...a.retiring]) {
-        ctx.pool.tms.get(e.resourceId!)?.rpc.send({ prepareRescale: rescaleDescriptor(ctx.plan, graph, ctx.pool.tms, next, e, a.checkpointId, reserved.dir) });
+        const d = rescaleDescriptor(ctx.plan, graph, ctx.pool.tms, next, e, a.checkpointId, reserved.dir, e.retiring ? [] : this.loadFrom(a, before, e));
+        ctx.pool.tms.get(e.resourceId!)?.rpc.send({ prepareRescale: d });
       }
       await this.until(a, 'every subtask to take the new configuration', () => [...a.kept, ...a.retiring].every((e) => a.prepared.has(e.id)));
       a.triggered = true;
@@ -167,6 +175,13 @@ export class RescaleCoordinator {
       const participants = [...a.kept, ...a.retiring].map((e) => ({ executionId: e.id, vertexId: e.vertexId }));
       const sources = new Set(ctx.plan.vertices.filter((v) => v.isSource).map((v) => v.id));
       await ctx.coordinator.trigger(false, undefined, { reserved, participants: { all: participants, sources: participants.filter((p) => sources.has(p.vertexId)) } });
+      // Checkpoint n holds the new scale: from now on the job checkpoints at it, starting at once
+      // (gainers still loading snapshot once their state is in), so output keeps being published.
+      a.sizesAtSwitch = ctx.coordinator.stateSizes();
+      for (const e of a.added) delete e.added;
+      for (const [id, v] of next) graph.setParallelism(id, v.parallelism);
+      ctx.adopt(next);
+      ctx.resumeCheckpoints(true);
       progress(`checkpoint ${a.checkpointId} complete: loading moved state`);
       await this.until(a, 'every subtask to switch and load the state it gained, and retired ones to end', () =>
         [...a.kept, ...a.added].every((e) => a.loaded.has(e.id)) && a.retiring.every((e) => e.state === 'FINISHED'));
@@ -177,9 +192,6 @@ export class RescaleCoordinator {
       throw a.triggered ? new RescaleFailedAfterSwitch(`rescale at checkpoint ${a.checkpointId} failed: ${cause}`, { cause: err }) : err;
     }
     for (const e of a.retiring) graph.remove(e.id);
-    for (const e of a.added) delete e.added;
-    for (const [id, v] of next) graph.setParallelism(id, v.parallelism);
-    ctx.adopt(next);
     this.active = undefined;
     ctx.changed();
     ctx.log.info({ checkpointId: a.checkpointId, ms: Date.now() - t0 }, 'rescaled in place');
@@ -215,7 +227,8 @@ export class RescaleCoordinator {
     if (a.added.length === 0) return;
     const ctx = this.ctx;
     const deploy = { ...ctx.deployContext(), restorePath: dir };
-    for (const { tm, deploy: d } of deploymentDescriptors(ctx.plan, graph, ctx.pool.tms, a.next, deploy, a.added, a.checkpointId)) tm.rpc.send({ deploy: d });
+    const added = { checkpointId: a.checkpointId, loadFrom: (e: Execution) => this.loadFrom(a, ctx.scale(), e) };
+    for (const { tm, deploy: d } of deploymentDescriptors(ctx.plan, graph, ctx.pool.tms, a.next, deploy, a.added, added)) tm.rpc.send({ deploy: d });
     await this.until(a, 'the added subtasks to start', () => a.added.every((e) => e.state === 'RUNNING'));
   }
 
@@ -243,6 +256,25 @@ export class RescaleCoordinator {
       };
       a.poke();
     });
+  }
+
+  /** The old subtasks `e` gains from; remembered so that their acknowledgements are forwarded to it. */
+  private loadFrom(a: Active, before: JobScale, e: Execution): number[] {
+    const from = gainSources(this.ctx.limits, before, a.next, e.vertexId, e.subtaskIndex);
+    if (from.length) a.gainers.set(e.vertexId, [...(a.gainers.get(e.vertexId) ?? []), { e, from: new Set(from) }]);
+    return from;
+  }
+
+  /** A participant acknowledged the rescale checkpoint: its state file is written; tell whoever gains from it. */
+  onAck(executionId: string, checkpointId: number, subtaskState: Uint8Array): void {
+    const a = this.active;
+    if (!a || a.checkpointId !== checkpointId) return;
+    const acked = this.ctx.graph().executions.get(executionId);
+    if (!acked) return;
+    for (const g of a.gainers.get(acked.vertexId) ?? []) {
+      if (!g.from.has(acked.subtaskIndex)) continue;
+      this.ctx.pool.tms.get(g.e.resourceId!)?.rpc.send({ rescaleStateReady: { executionId: g.e.id, checkpointId, subtaskState } });
+    }
   }
 
   onPrepared(executionId: string, error: string): void {
@@ -273,15 +305,22 @@ export class RescaleCoordinator {
   }
 
   private result(t0: number, before: JobScale, after: JobScale, a: Active | undefined | null, loads: LoadStats[]): RescaleResult {
-    let moved = 0, minimum = 0, total = 0;
+    let moved = 0, minimum = 0, total = 0, bytesMinimum = 0;
+    const sizes = a?.sizesAtSwitch;
     for (const [id, v] of after) {
       const b = before.get(id)!;
       if (!v.owners || !b.owners) continue;
       moved += countMoves(b.owners, v.owners);
       minimum += minimumMoves(b.owners, b.parallelism, v.parallelism);
       total += v.owners.length;
+      // The least a balanced result with the fewest moves can move, at the switch checkpoint's sizes.
+      const w = sizes?.perKeyGroup.get(id);
+      if (w) {
+        const ideal = rescaleTable(b.owners, b.parallelism, v.parallelism, w);
+        for (let kg = 0; kg < ideal.length; kg++) if (ideal[kg] !== b.owners[kg]) bytesMinimum += w[kg]!;
+      }
     }
-    const bytesTotal = a ? this.ctx.coordinator.stateSizes().total : 0;
+    const bytesTotal = sizes?.total ?? 0;
     const sum = (f: (l: LoadStats) => number) => loads.reduce((s, l) => s + f(l), 0);
     const max = (f: (l: LoadStats) => number) => loads.reduce((s, l) => Math.max(s, f(l)), 0);
     return {
@@ -290,7 +329,7 @@ export class RescaleCoordinator {
       durationMs: Date.now() - t0,
       parallelism: { before: record(before), after: record(after) },
       keyGroups: { moved, minimum, total },
-      stateBytes: { moved: sum((l) => Number(l.bytes ?? 0)), minimum: total ? Math.round((bytesTotal * minimum) / total) : 0, total: bytesTotal },
+      stateBytes: { moved: sum((l) => Number(l.bytes ?? 0)), minimum: bytesMinimum, total: bytesTotal },
       streamsMoved: sum((l) => l.streams ?? 0),
       maxHoldMs: max((l) => l.maxHoldMs ?? 0),
       maxLoadMs: max((l) => l.loadMs ?? 0),

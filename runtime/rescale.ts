@@ -12,14 +12,18 @@
  *    - a source stops reading the streams it lost and keeps gained ones
  *      pending (no reads, no watermark) until loaded;
  *    - a retiring subtask stops; it ends once checkpoint n completes.
- * 3. load: once checkpoint n completes, exactly the gained key groups are read
- *    from its files (and gained streams' positions from its metadata), put in
- *    place between two batches, the held records applied in arrival order,
- *    and the watermark released. The subtask reports what it loaded.
+ * 3. load: once every old subtask it gains from has acknowledged checkpoint n
+ *    (the JobMaster forwards their SubtaskStates: their files are written),
+ *    exactly the gained key groups are read from those files (and gained
+ *    streams' positions from their operator state), put in place between two
+ *    batches, the held records applied in arrival order, and the watermark
+ *    released — without waiting for the rest of the checkpoint. (Should a
+ *    forwarded state be missing, the load happens from `_metadata` once the
+ *    checkpoint completes.) The subtask reports what it loaded.
  *
  * A subtask added by the rescale runs step 3 for everything it owns.
  */
-import { readMetadata, readVertexState, type RestoredState } from './checkpoint/snapshot-io.js';
+import { decodeSubtaskState, readMetadata, readSubtaskStates, readVertexState, type RestoredState, type SubtaskStatePlain } from './checkpoint/snapshot-io.js';
 import { partitionerFor, type Chain } from './chain-builder.js';
 import type { InputProcessor } from './input-processor.js';
 import { isCheckpointed } from './operators/operator.js';
@@ -36,7 +40,16 @@ export interface RescaleStats {
   streams: number;
 }
 
-interface Gain { checkpointId: number; dir: string; keyGroups: ReadonlySet<number>; streams: number; completedAt: number }
+interface Gain {
+  checkpointId: number;
+  dir: string;
+  keyGroups: ReadonlySet<number>;
+  streams: number;
+  /** Old subtasks to load from, and the states of those that acknowledged so far. */
+  from: ReadonlySet<number>;
+  states: Map<number, SubtaskStatePlain>;
+  loadStart: number;
+}
 
 export class Rescaler {
   private prepared: RescaleSpec | undefined;
@@ -46,6 +59,8 @@ export class Rescaler {
   private input: InputProcessor | undefined;
   private wake: (() => void) | undefined;
   private loadedWaiters: Array<() => void> = [];
+  /** Forwarded states that arrived before this subtask reached the rescale barrier. */
+  private readonly early = new Map<number, SubtaskStatePlain[]>();
   private aborted = false;
   /** The rescale checkpoint at which this subtask was retired (0 = not retired). */
   retiredAt = 0;
@@ -73,7 +88,7 @@ export class Rescaler {
   startAsAdded(chain: Chain, lastCompleted: number): void {
     const streams = chain.source?.reassign?.(this.spec.subtaskIndex, this.spec.parallelism, true) ?? 0;
     const keyGroups = new Set(this.spec.keyGroups ?? []);
-    this.gained(this.spec.loadAfterCheckpoint, this.spec.restorePath, keyGroups, streams);
+    this.gained(this.spec.loadAfterCheckpoint, this.spec.restorePath, keyGroups, streams, this.spec.loadFrom);
     this.checkpointCompleted(lastCompleted);
   }
 
@@ -104,27 +119,51 @@ export class Rescaler {
     if (lost.size) for (const op of chain.checkpointed) op.dropKeyGroups?.(lost);
     if (input && r.inputs[0]) input.setProducers(r.inputs[0].producerCount);
     this.spec = { ...this.spec, parallelism: r.parallelism, keyGroups: r.keyGroups, outputs: r.outputs, inputs: r.inputs };
-    this.gained(id, r.directory, gained, streams);
+    this.gained(id, r.directory, gained, streams, r.loadFrom);
     return this.spec;
   }
 
-  private gained(checkpointId: number, dir: string, keyGroups: ReadonlySet<number>, streams: number): void {
+  private gained(checkpointId: number, dir: string, keyGroups: ReadonlySet<number>, streams: number, from: number[]): void {
     if (keyGroups.size === 0 && streams === 0) {
       this.services.rescaled({ checkpointId, keyGroups: 0, bytes: 0, loadMs: 0, maxHoldMs: 0, heldRecords: 0, streams: 0 });
       return;
     }
-    this.gain = { checkpointId, dir, keyGroups, streams, completedAt: 0 };
+    this.gain = { checkpointId, dir, keyGroups, streams, from: new Set(from), states: new Map(), loadStart: 0 };
     if (keyGroups.size) this.input?.hold(keyGroups);
+    for (const st of this.early.get(checkpointId) ?? []) this.gain.states.set(st.subtaskIndex, st);
+    this.early.clear();
+    this.maybeLoad();
   }
 
-  /** Checkpoint `id` completed: if it is the one holding what was gained, start reading it. */
+  /** An old subtask this one gains from acknowledged the rescale checkpoint (its file is written). */
+  stateReady(checkpointId: number, subtaskState: Uint8Array): void {
+    const st = decodeSubtaskState(subtaskState);
+    const g = this.gain;
+    if (g?.checkpointId === checkpointId) {
+      g.states.set(st.subtaskIndex, st);
+      this.maybeLoad();
+    } else if (!g) {
+      this.early.set(checkpointId, [...(this.early.get(checkpointId) ?? []), st]);
+    }
+  }
+
+  private maybeLoad(): void {
+    const g = this.gain;
+    if (!g || this.loading || g.from.size === 0 || ![...g.from].every((i) => g.states.has(i))) return;
+    this.load(g, () => readSubtaskStates(g.dir, [...g.states.values()], 0, g.keyGroups));
+  }
+
+  /** Checkpoint `id` completed: if it is the rescale checkpoint and the forwarded states did not all come, load from its metadata. */
   checkpointCompleted(id: number): void {
     const g = this.gain;
     if (!g || this.loading || id < g.checkpointId) return;
-    g.completedAt = Date.now();
+    this.load(g, async () => readVertexState(g.dir, await readMetadata(g.dir), this.spec.vertexId, g.keyGroups));
+  }
+
+  private load(g: Gain, read: () => Promise<RestoredState>): void {
+    g.loadStart = Date.now();
     this.loading = (async () => {
-      const meta = await readMetadata(g.dir);
-      this.loaded = await readVertexState(g.dir, meta, this.spec.vertexId, g.keyGroups);
+      this.loaded = await read();
       this.wake?.();
       for (const w of this.loadedWaiters.splice(0)) w();
     })().catch((err: Error) => this.fail(new Error(`loading the state gained at checkpoint ${g.checkpointId} from ${g.dir} failed: ${err.message}`, { cause: err })));
@@ -146,7 +185,7 @@ export class Rescaler {
     this.loaded = undefined;
     this.loading = undefined;
     this.services.rescaled({
-      checkpointId: g.checkpointId, keyGroups: restored.keyGroups, bytes: restored.bytes, loadMs: Date.now() - g.completedAt,
+      checkpointId: g.checkpointId, keyGroups: restored.keyGroups, bytes: restored.bytes, loadMs: Date.now() - g.loadStart,
       maxHoldMs: hold.maxHoldMs, heldRecords: hold.heldRecords, streams: g.streams,
     });
     for (const w of this.loadedWaiters.splice(0)) w();

@@ -32,6 +32,8 @@ export interface SubtaskSpec {
    * owned key groups and load them (and a source its streams) from `restorePath` once N completes.
    */
   loadAfterCheckpoint: number;
+  /** With `loadAfterCheckpoint`: the old subtasks of this vertex it loads from (see RescaleSpec.loadFrom). */
+  loadFrom: number[];
 }
 
 /** The configuration a running subtask switches to at a rescale barrier. */
@@ -45,4 +47,6 @@ export interface RescaleSpec {
   keyGroups: number[] | undefined;
   outputs: OutputSpec[];
   inputs: InputSpec[];
+  /** The old subtasks of this vertex holding what this subtask gains; it loads once they all acknowledged. */
+  loadFrom: number[];
 }

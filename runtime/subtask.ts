@@ -115,6 +115,11 @@ export class Subtask {
     this.rescaler.prepare(r);
   }
 
+  /** During a rescale: an old subtask this one gains from acknowledged the rescale checkpoint. */
+  rescaleStateReady(checkpointId: number, subtaskState: Uint8Array): void {
+    this.rescaler.stateReady(checkpointId, subtaskState);
+  }
+
   /** A checkpoint completed: sinks publish its output; state gained at that checkpoint can be loaded. */
   notifyCheckpointComplete(id: number): void {
     this.lastCompleted = Math.max(this.lastCompleted, id);

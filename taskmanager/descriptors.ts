@@ -26,6 +26,6 @@ export function decodeKeyGroups(ranges: ebbflow.rpc.IKeyGroupRange[] | null | un
 export function decodeRescale(p: ebbflow.rpc.IPrepareRescale): RescaleSpec {
   return {
     checkpointId: toNumber(p.checkpointId ?? 0), directory: p.directory ?? '', retire: p.retire ?? false, parallelism: p.parallelism ?? 0,
-    keyGroups: decodeKeyGroups(p.keyGroups), outputs: decodeOutputs(p.outputs), inputs: decodeInputs(p.inputs),
+    keyGroups: decodeKeyGroups(p.keyGroups), outputs: decodeOutputs(p.outputs), inputs: decodeInputs(p.inputs), loadFrom: p.loadFrom ?? [],
   };
 }

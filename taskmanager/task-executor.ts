@@ -96,6 +96,11 @@ export class TaskExecutor {
         this.rpc?.send({ rescalePrepared: { executionId: p.executionId, checkpointId: p.checkpointId, error } });
         return;
       }
+      case 'rescaleStateReady': {
+        const r = m.rescaleStateReady!;
+        this.tasks.get(r.executionId!)?.rescaleStateReady(toNumber(r.checkpointId), r.subtaskState!);
+        return;
+      }
       case 'checkpointComplete': {
         const id = toNumber(m.checkpointComplete!.checkpointId);
         for (const t of this.tasks.values()) t.notifyCheckpointComplete(id);
@@ -155,6 +160,7 @@ export class TaskExecutor {
         inputs: decodeInputs(d.inputs),
         keyGroups: decodeKeyGroups(d.keyGroups),
         loadAfterCheckpoint: toNumber(d.loadAfterCheckpoint ?? 0),
+        loadFrom: d.loadFrom ?? [],
       };
       task = new Subtask(plan, spec, {
         registry: this.registry,

@@ -46,7 +46,8 @@ export const ebbflow = $root.ebbflow = (() => {
              * @property {ebbflow.rpc.PrepareRescale.$Properties|null} [prepareRescale] Envelope prepareRescale
              * @property {ebbflow.rpc.RescalePrepared.$Properties|null} [rescalePrepared] Envelope rescalePrepared
              * @property {ebbflow.rpc.RescaleLoaded.$Properties|null} [rescaleLoaded] Envelope rescaleLoaded
-             * @property {"register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete"|"prepareRescale"|"rescalePrepared"|"rescaleLoaded"} [msg] Envelope msg
+             * @property {ebbflow.rpc.RescaleStateReady.$Properties|null} [rescaleStateReady] Envelope rescaleStateReady
+             * @property {"register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete"|"prepareRescale"|"rescalePrepared"|"rescaleLoaded"|"rescaleStateReady"} [msg] Envelope msg
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -75,9 +76,10 @@ export const ebbflow = $root.ebbflow = (() => {
              *   prepareRescale?: ebbflow.rpc.PrepareRescale.$Shape|null;
              *   rescalePrepared?: ebbflow.rpc.RescalePrepared.$Shape|null;
              *   rescaleLoaded?: ebbflow.rpc.RescaleLoaded.$Shape|null;
+             *   rescaleStateReady?: ebbflow.rpc.RescaleStateReady.$Shape|null;
              *   $unknowns?: Array.<Uint8Array>;
              * } & (
-             *   ({ msg?: undefined; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "register"; register: ebbflow.rpc.RegisterTaskManager.$Shape; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "registered"; register?: null; registered: ebbflow.rpc.RegistrationResponse.$Shape; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "heartbeat"; register?: null; registered?: null; heartbeat: ebbflow.rpc.Heartbeat.$Shape; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "deploy"; register?: null; registered?: null; heartbeat?: null; deploy: ebbflow.rpc.DeployTask.$Shape; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "cancel"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel: ebbflow.rpc.CancelTask.$Shape; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "taskStatus"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus: ebbflow.rpc.TaskStatusUpdate.$Shape; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "shutdown"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown: ebbflow.rpc.Shutdown.$Shape; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "triggerCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint: ebbflow.rpc.TriggerCheckpoint.$Shape; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "ackCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint: ebbflow.rpc.AcknowledgeCheckpoint.$Shape; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "declineCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint: ebbflow.rpc.DeclineCheckpoint.$Shape; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "checkpointComplete"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete: ebbflow.rpc.NotifyCheckpointComplete.$Shape; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "prepareRescale"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale: ebbflow.rpc.PrepareRescale.$Shape; rescalePrepared?: null; rescaleLoaded?: null }|{ msg?: "rescalePrepared"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared: ebbflow.rpc.RescalePrepared.$Shape; rescaleLoaded?: null }|{ msg?: "rescaleLoaded"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded: ebbflow.rpc.RescaleLoaded.$Shape })
+             *   ({ msg?: undefined; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null }|{ msg?: "register"; register: ebbflow.rpc.RegisterTaskManager.$Shape; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null }|{ msg?: "registered"; register?: null; registered: ebbflow.rpc.RegistrationResponse.$Shape; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null }|{ msg?: "heartbeat"; register?: null; registered?: null; heartbeat: ebbflow.rpc.Heartbeat.$Shape; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null }|{ msg?: "deploy"; register?: null; registered?: null; heartbeat?: null; deploy: ebbflow.rpc.DeployTask.$Shape; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null }|{ msg?: "cancel"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel: ebbflow.rpc.CancelTask.$Shape; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null }|{ msg?: "taskStatus"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus: ebbflow.rpc.TaskStatusUpdate.$Shape; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null }|{ msg?: "shutdown"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown: ebbflow.rpc.Shutdown.$Shape; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null }|{ msg?: "triggerCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint: ebbflow.rpc.TriggerCheckpoint.$Shape; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null }|{ msg?: "ackCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint: ebbflow.rpc.AcknowledgeCheckpoint.$Shape; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null }|{ msg?: "declineCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint: ebbflow.rpc.DeclineCheckpoint.$Shape; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null }|{ msg?: "checkpointComplete"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete: ebbflow.rpc.NotifyCheckpointComplete.$Shape; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null }|{ msg?: "prepareRescale"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale: ebbflow.rpc.PrepareRescale.$Shape; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null }|{ msg?: "rescalePrepared"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared: ebbflow.rpc.RescalePrepared.$Shape; rescaleLoaded?: null; rescaleStateReady?: null }|{ msg?: "rescaleLoaded"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded: ebbflow.rpc.RescaleLoaded.$Shape; rescaleStateReady?: null }|{ msg?: "rescaleStateReady"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady: ebbflow.rpc.RescaleStateReady.$Shape })
              * )} ebbflow.rpc.Envelope.$Shape
              */
 
@@ -208,17 +210,25 @@ export const ebbflow = $root.ebbflow = (() => {
              */
             Envelope.prototype.rescaleLoaded = null;
 
+            /**
+             * Envelope rescaleStateReady.
+             * @member {ebbflow.rpc.RescaleStateReady.$Properties|null|undefined} rescaleStateReady
+             * @memberof ebbflow.rpc.Envelope
+             * @instance
+             */
+            Envelope.prototype.rescaleStateReady = null;
+
             // OneOf field names bound to virtual getters and setters
             let $oneOfFields;
 
             /**
              * Envelope msg.
-             * @member {"register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete"|"prepareRescale"|"rescalePrepared"|"rescaleLoaded"|undefined} msg
+             * @member {"register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete"|"prepareRescale"|"rescalePrepared"|"rescaleLoaded"|"rescaleStateReady"|undefined} msg
              * @memberof ebbflow.rpc.Envelope
              * @instance
              */
             $Object.defineProperty(Envelope.prototype, "msg", {
-                get: $util.oneOfGetter($oneOfFields = ["register", "registered", "heartbeat", "deploy", "cancel", "taskStatus", "shutdown", "triggerCheckpoint", "ackCheckpoint", "declineCheckpoint", "checkpointComplete", "prepareRescale", "rescalePrepared", "rescaleLoaded"]),
+                get: $util.oneOfGetter($oneOfFields = ["register", "registered", "heartbeat", "deploy", "cancel", "taskStatus", "shutdown", "triggerCheckpoint", "ackCheckpoint", "declineCheckpoint", "checkpointComplete", "prepareRescale", "rescalePrepared", "rescaleLoaded", "rescaleStateReady"]),
                 set: $util.oneOfSetter($oneOfFields)
             });
 
@@ -282,6 +292,8 @@ export const ebbflow = $root.ebbflow = (() => {
                     $root.ebbflow.rpc.RescalePrepared.encode(message.rescalePrepared, writer.uint32(/* id 13, wireType 2 =*/106).fork(), _depth + 1).ldelim();
                 if (message.rescaleLoaded != null && $Object.hasOwnProperty.call(message, "rescaleLoaded"))
                     $root.ebbflow.rpc.RescaleLoaded.encode(message.rescaleLoaded, writer.uint32(/* id 14, wireType 2 =*/114).fork(), _depth + 1).ldelim();
+                if (message.rescaleStateReady != null && $Object.hasOwnProperty.call(message, "rescaleStateReady"))
+                    $root.ebbflow.rpc.RescaleStateReady.encode(message.rescaleStateReady, writer.uint32(/* id 15, wireType 2 =*/122).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -437,6 +449,13 @@ export const ebbflow = $root.ebbflow = (() => {
                             message.msg = "rescaleLoaded";
                             continue;
                         }
+                    case 15: {
+                            if (wireType !== 2)
+                                break;
+                            message.rescaleStateReady = $root.ebbflow.rpc.RescaleStateReady.decode(reader, reader.size(), $undefined, _depth + 1, message.rescaleStateReady);
+                            message.msg = "rescaleStateReady";
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -558,6 +577,11 @@ export const ebbflow = $root.ebbflow = (() => {
                         throw $TypeError(".ebbflow.rpc.Envelope.rescaleLoaded: object expected");
                     message.rescaleLoaded = $root.ebbflow.rpc.RescaleLoaded.fromObject(object.rescaleLoaded, _depth + 1);
                 }
+                if (object.rescaleStateReady != null) {
+                    if (!$util.isObject(object.rescaleStateReady))
+                        throw $TypeError(".ebbflow.rpc.Envelope.rescaleStateReady: object expected");
+                    message.rescaleStateReady = $root.ebbflow.rpc.RescaleStateReady.fromObject(object.rescaleStateReady, _depth + 1);
+                }
                 return message;
             };
 
@@ -647,6 +671,11 @@ export const ebbflow = $root.ebbflow = (() => {
                     object.rescaleLoaded = $root.ebbflow.rpc.RescaleLoaded.toObject(message.rescaleLoaded, options, _depth + 1);
                     if (options.oneofs)
                         object.msg = "rescaleLoaded";
+                }
+                if (message.rescaleStateReady != null && $Object.hasOwnProperty.call(message, "rescaleStateReady")) {
+                    object.rescaleStateReady = $root.ebbflow.rpc.RescaleStateReady.toObject(message.rescaleStateReady, options, _depth + 1);
+                    if (options.oneofs)
+                        object.msg = "rescaleStateReady";
                 }
                 return object;
             };
@@ -3054,6 +3083,7 @@ export const ebbflow = $root.ebbflow = (() => {
              * @property {string|null} [jobId] DeployTask jobId
              * @property {number|null} [planParallelism] DeployTask planParallelism
              * @property {number|Long|null} [loadAfterCheckpoint] DeployTask loadAfterCheckpoint
+             * @property {Array.<number>|null} [loadFrom] DeployTask loadFrom
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -3083,6 +3113,7 @@ export const ebbflow = $root.ebbflow = (() => {
                 this.outputs = [];
                 this.inputs = [];
                 this.keyGroups = [];
+                this.loadFrom = [];
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -3234,6 +3265,14 @@ export const ebbflow = $root.ebbflow = (() => {
             DeployTask.prototype.loadAfterCheckpoint = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
 
             /**
+             * DeployTask loadFrom.
+             * @member {Array.<number>} loadFrom
+             * @memberof ebbflow.rpc.DeployTask
+             * @instance
+             */
+            DeployTask.prototype.loadFrom = $util.emptyArray;
+
+            /**
              * Creates a new DeployTask instance using the specified properties.
              * @function create
              * @memberof ebbflow.rpc.DeployTask
@@ -3305,6 +3344,8 @@ export const ebbflow = $root.ebbflow = (() => {
                     writer.uint32(/* id 17, wireType 0 =*/136).uint32(message.planParallelism);
                 if (message.loadAfterCheckpoint != null && $Object.hasOwnProperty.call(message, "loadAfterCheckpoint") && (typeof message.loadAfterCheckpoint === "object" ? message.loadAfterCheckpoint.low || message.loadAfterCheckpoint.high : message.loadAfterCheckpoint !== 0))
                     writer.uint32(/* id 18, wireType 0 =*/144).uint64(message.loadAfterCheckpoint);
+                if (message.loadFrom != null && message.loadFrom.length)
+                    writer.uint32(/* id 19, wireType 2 =*/154).uint32s(message.loadFrom);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -3520,6 +3561,20 @@ export const ebbflow = $root.ebbflow = (() => {
                                 delete message.loadAfterCheckpoint;
                             continue;
                         }
+                    case 19: {
+                            if (wireType === 2) {
+                                if (!(message.loadFrom && message.loadFrom.length))
+                                    message.loadFrom = [];
+                                reader.uint32s(message.loadFrom);
+                                continue;
+                            }
+                            if (wireType !== 0)
+                                break;
+                            if (!(message.loadFrom && message.loadFrom.length))
+                                message.loadFrom = [];
+                            message.loadFrom.push(reader.uint32());
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -3657,6 +3712,13 @@ export const ebbflow = $root.ebbflow = (() => {
                             message.loadAfterCheckpoint = object.loadAfterCheckpoint;
                         else if (typeof object.loadAfterCheckpoint === "object")
                             message.loadAfterCheckpoint = new $util.LongBits(object.loadAfterCheckpoint.low >>> 0, object.loadAfterCheckpoint.high >>> 0).toNumber(true);
+                if (object.loadFrom) {
+                    if (!$Array.isArray(object.loadFrom))
+                        throw $TypeError(".ebbflow.rpc.DeployTask.loadFrom: array expected");
+                    message.loadFrom = $Array(object.loadFrom.length);
+                    for (let i = 0; i < object.loadFrom.length; ++i)
+                        message.loadFrom[i] = object.loadFrom[i] >>> 0;
+                }
                 return message;
             };
 
@@ -3682,6 +3744,7 @@ export const ebbflow = $root.ebbflow = (() => {
                     object.outputs = [];
                     object.inputs = [];
                     object.keyGroups = [];
+                    object.loadFrom = [];
                 }
                 if (options.defaults) {
                     object.executionId = "";
@@ -3756,6 +3819,11 @@ export const ebbflow = $root.ebbflow = (() => {
                         object.loadAfterCheckpoint = options.longs === $String ? $String(message.loadAfterCheckpoint) : message.loadAfterCheckpoint;
                     else
                         object.loadAfterCheckpoint = options.longs === $String ? $util.Long.prototype.toString.call(message.loadAfterCheckpoint) : options.longs === $Number ? new $util.LongBits(message.loadAfterCheckpoint.low >>> 0, message.loadAfterCheckpoint.high >>> 0).toNumber(true) : message.loadAfterCheckpoint;
+                if (message.loadFrom && message.loadFrom.length) {
+                    object.loadFrom = $Array(message.loadFrom.length);
+                    for (let j = 0; j < message.loadFrom.length; ++j)
+                        object.loadFrom[j] = message.loadFrom[j];
+                }
                 return object;
             };
 
@@ -3800,6 +3868,7 @@ export const ebbflow = $root.ebbflow = (() => {
              * @property {Array.<ebbflow.rpc.KeyGroupRange.$Properties>|null} [keyGroups] PrepareRescale keyGroups
              * @property {Array.<ebbflow.rpc.OutputGate.$Properties>|null} [outputs] PrepareRescale outputs
              * @property {Array.<ebbflow.rpc.InputGate.$Properties>|null} [inputs] PrepareRescale inputs
+             * @property {Array.<number>|null} [loadFrom] PrepareRescale loadFrom
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -3828,6 +3897,7 @@ export const ebbflow = $root.ebbflow = (() => {
                 this.keyGroups = [];
                 this.outputs = [];
                 this.inputs = [];
+                this.loadFrom = [];
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -3899,6 +3969,14 @@ export const ebbflow = $root.ebbflow = (() => {
             PrepareRescale.prototype.inputs = $util.emptyArray;
 
             /**
+             * PrepareRescale loadFrom.
+             * @member {Array.<number>} loadFrom
+             * @memberof ebbflow.rpc.PrepareRescale
+             * @instance
+             */
+            PrepareRescale.prototype.loadFrom = $util.emptyArray;
+
+            /**
              * Creates a new PrepareRescale instance using the specified properties.
              * @function create
              * @memberof ebbflow.rpc.PrepareRescale
@@ -3949,6 +4027,8 @@ export const ebbflow = $root.ebbflow = (() => {
                 if (message.inputs != null && message.inputs.length)
                     for (let i = 0; i < message.inputs.length; ++i)
                         $root.ebbflow.rpc.InputGate.encode(message.inputs[i], writer.uint32(/* id 8, wireType 2 =*/66).fork(), _depth + 1).ldelim();
+                if (message.loadFrom != null && message.loadFrom.length)
+                    writer.uint32(/* id 9, wireType 2 =*/74).uint32s(message.loadFrom);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -4075,6 +4155,20 @@ export const ebbflow = $root.ebbflow = (() => {
                             message.inputs.push($root.ebbflow.rpc.InputGate.decode(reader, reader.size(), $undefined, _depth + 1));
                             continue;
                         }
+                    case 9: {
+                            if (wireType === 2) {
+                                if (!(message.loadFrom && message.loadFrom.length))
+                                    message.loadFrom = [];
+                                reader.uint32s(message.loadFrom);
+                                continue;
+                            }
+                            if (wireType !== 0)
+                                break;
+                            if (!(message.loadFrom && message.loadFrom.length))
+                                message.loadFrom = [];
+                            message.loadFrom.push(reader.uint32());
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -4178,6 +4272,13 @@ export const ebbflow = $root.ebbflow = (() => {
                         message.inputs[i] = $root.ebbflow.rpc.InputGate.fromObject(object.inputs[i], _depth + 1);
                     }
                 }
+                if (object.loadFrom) {
+                    if (!$Array.isArray(object.loadFrom))
+                        throw $TypeError(".ebbflow.rpc.PrepareRescale.loadFrom: array expected");
+                    message.loadFrom = $Array(object.loadFrom.length);
+                    for (let i = 0; i < object.loadFrom.length; ++i)
+                        message.loadFrom[i] = object.loadFrom[i] >>> 0;
+                }
                 return message;
             };
 
@@ -4202,6 +4303,7 @@ export const ebbflow = $root.ebbflow = (() => {
                     object.keyGroups = [];
                     object.outputs = [];
                     object.inputs = [];
+                    object.loadFrom = [];
                 }
                 if (options.defaults) {
                     object.executionId = "";
@@ -4244,6 +4346,11 @@ export const ebbflow = $root.ebbflow = (() => {
                     for (let j = 0; j < message.inputs.length; ++j)
                         object.inputs[j] = $root.ebbflow.rpc.InputGate.toObject(message.inputs[j], options, _depth + 1);
                 }
+                if (message.loadFrom && message.loadFrom.length) {
+                    object.loadFrom = $Array(message.loadFrom.length);
+                    for (let j = 0; j < message.loadFrom.length; ++j)
+                        object.loadFrom[j] = message.loadFrom[j];
+                }
                 return object;
             };
 
@@ -4273,6 +4380,338 @@ export const ebbflow = $root.ebbflow = (() => {
             };
 
             return PrepareRescale;
+        })();
+
+        rpc.RescaleStateReady = (function() {
+
+            /**
+             * Properties of a RescaleStateReady.
+             * @typedef {Object} ebbflow.rpc.RescaleStateReady.$Properties
+             * @property {string|null} [executionId] RescaleStateReady executionId
+             * @property {number|Long|null} [checkpointId] RescaleStateReady checkpointId
+             * @property {Uint8Array|null} [subtaskState] RescaleStateReady subtaskState
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a RescaleStateReady.
+             * @memberof ebbflow.rpc
+             * @interface IRescaleStateReady
+             * @augments ebbflow.rpc.RescaleStateReady.$Properties
+             * @deprecated Use ebbflow.rpc.RescaleStateReady.$Properties instead.
+             */
+
+            /**
+             * Shape of a RescaleStateReady.
+             * @typedef {ebbflow.rpc.RescaleStateReady.$Properties} ebbflow.rpc.RescaleStateReady.$Shape
+             */
+
+            /**
+             * Constructs a new RescaleStateReady.
+             * @memberof ebbflow.rpc
+             * @classdesc Represents a RescaleStateReady.
+             * @constructor
+             * @param {ebbflow.rpc.RescaleStateReady.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const RescaleStateReady = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * RescaleStateReady executionId.
+             * @member {string} executionId
+             * @memberof ebbflow.rpc.RescaleStateReady
+             * @instance
+             */
+            RescaleStateReady.prototype.executionId = "";
+
+            /**
+             * RescaleStateReady checkpointId.
+             * @member {number|Long} checkpointId
+             * @memberof ebbflow.rpc.RescaleStateReady
+             * @instance
+             */
+            RescaleStateReady.prototype.checkpointId = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * RescaleStateReady subtaskState.
+             * @member {Uint8Array} subtaskState
+             * @memberof ebbflow.rpc.RescaleStateReady
+             * @instance
+             */
+            RescaleStateReady.prototype.subtaskState = $util.newBuffer([]);
+
+            /**
+             * Creates a new RescaleStateReady instance using the specified properties.
+             * @function create
+             * @memberof ebbflow.rpc.RescaleStateReady
+             * @static
+             * @param {ebbflow.rpc.RescaleStateReady.$Properties=} [properties] Properties to set
+             * @returns {ebbflow.rpc.RescaleStateReady} RescaleStateReady instance
+             * @type {{
+             *   (properties: ebbflow.rpc.RescaleStateReady.$Shape): ebbflow.rpc.RescaleStateReady & ebbflow.rpc.RescaleStateReady.$Shape;
+             *   (properties?: ebbflow.rpc.RescaleStateReady.$Properties): ebbflow.rpc.RescaleStateReady;
+             * }}
+             */
+            RescaleStateReady.create = function(properties) {
+                return new RescaleStateReady(properties);
+            };
+
+            /**
+             * Encodes the specified RescaleStateReady message. Does not implicitly {@link ebbflow.rpc.RescaleStateReady.verify|verify} messages.
+             * @function encode
+             * @memberof ebbflow.rpc.RescaleStateReady
+             * @static
+             * @param {ebbflow.rpc.RescaleStateReady.$Properties} message RescaleStateReady message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RescaleStateReady.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.executionId != null && $Object.hasOwnProperty.call(message, "executionId") && message.executionId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.executionId);
+                if (message.checkpointId != null && $Object.hasOwnProperty.call(message, "checkpointId") && (typeof message.checkpointId === "object" ? message.checkpointId.low || message.checkpointId.high : message.checkpointId !== 0))
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.checkpointId);
+                if (message.subtaskState != null && $Object.hasOwnProperty.call(message, "subtaskState") && message.subtaskState.length)
+                    writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.subtaskState);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified RescaleStateReady message, length delimited. Does not implicitly {@link ebbflow.rpc.RescaleStateReady.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof ebbflow.rpc.RescaleStateReady
+             * @static
+             * @param {ebbflow.rpc.RescaleStateReady.$Properties} message RescaleStateReady message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RescaleStateReady.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a RescaleStateReady message from the specified reader or buffer.
+             * @function decode
+             * @memberof ebbflow.rpc.RescaleStateReady
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {ebbflow.rpc.RescaleStateReady & ebbflow.rpc.RescaleStateReady.$Shape} RescaleStateReady
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RescaleStateReady.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.ebbflow.rpc.RescaleStateReady();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.executionId = value;
+                            else
+                                delete message.executionId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.checkpointId = value;
+                            else
+                                delete message.checkpointId;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.subtaskState = value;
+                            else
+                                delete message.subtaskState;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a RescaleStateReady message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof ebbflow.rpc.RescaleStateReady
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {ebbflow.rpc.RescaleStateReady & ebbflow.rpc.RescaleStateReady.$Shape} RescaleStateReady
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RescaleStateReady.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a RescaleStateReady message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof ebbflow.rpc.RescaleStateReady
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {ebbflow.rpc.RescaleStateReady} RescaleStateReady
+             */
+            RescaleStateReady.fromObject = function (object, _depth) {
+                if (object instanceof $root.ebbflow.rpc.RescaleStateReady)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".ebbflow.rpc.RescaleStateReady: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.ebbflow.rpc.RescaleStateReady();
+                if (object.executionId != null)
+                    if (typeof object.executionId !== "string" || object.executionId.length)
+                        message.executionId = $String(object.executionId);
+                if (object.checkpointId != null)
+                    if (typeof object.checkpointId === "object" ? object.checkpointId.low || object.checkpointId.high : $Number(object.checkpointId) !== 0)
+                        if ($util.Long)
+                            message.checkpointId = $util.Long.fromValue(object.checkpointId, true);
+                        else if (typeof object.checkpointId === "string")
+                            message.checkpointId = $parseInt(object.checkpointId, 10);
+                        else if (typeof object.checkpointId === "number")
+                            message.checkpointId = object.checkpointId;
+                        else if (typeof object.checkpointId === "object")
+                            message.checkpointId = new $util.LongBits(object.checkpointId.low >>> 0, object.checkpointId.high >>> 0).toNumber(true);
+                if (object.subtaskState != null)
+                    if (object.subtaskState.length)
+                        if (typeof object.subtaskState === "string")
+                            $util.base64.decode(object.subtaskState, message.subtaskState = $util.newBuffer($util.base64.length(object.subtaskState)), 0);
+                        else if (object.subtaskState.length >= 0)
+                            message.subtaskState = object.subtaskState;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a RescaleStateReady message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof ebbflow.rpc.RescaleStateReady
+             * @static
+             * @param {ebbflow.rpc.RescaleStateReady} message RescaleStateReady
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            RescaleStateReady.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.executionId = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.checkpointId = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.checkpointId = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if (options.bytes === $String)
+                        object.subtaskState = "";
+                    else {
+                        object.subtaskState = [];
+                        if (options.bytes !== $Array)
+                            object.subtaskState = $util.newBuffer(object.subtaskState);
+                    }
+                }
+                if (message.executionId != null && $Object.hasOwnProperty.call(message, "executionId"))
+                    object.executionId = message.executionId;
+                if (message.checkpointId != null && $Object.hasOwnProperty.call(message, "checkpointId"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.checkpointId = typeof message.checkpointId === "number" ? $BigInt(message.checkpointId) : $util.Long.fromBits(message.checkpointId.low >>> 0, message.checkpointId.high >>> 0, true).toBigInt();
+                    else if (typeof message.checkpointId === "number")
+                        object.checkpointId = options.longs === $String ? $String(message.checkpointId) : message.checkpointId;
+                    else
+                        object.checkpointId = options.longs === $String ? $util.Long.prototype.toString.call(message.checkpointId) : options.longs === $Number ? new $util.LongBits(message.checkpointId.low >>> 0, message.checkpointId.high >>> 0).toNumber(true) : message.checkpointId;
+                if (message.subtaskState != null && $Object.hasOwnProperty.call(message, "subtaskState"))
+                    object.subtaskState = options.bytes === $String ? $util.base64.encode(message.subtaskState, 0, message.subtaskState.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.subtaskState) : message.subtaskState;
+                return object;
+            };
+
+            /**
+             * Converts this RescaleStateReady to JSON.
+             * @function toJSON
+             * @memberof ebbflow.rpc.RescaleStateReady
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            RescaleStateReady.prototype.toJSON = function() {
+                return RescaleStateReady.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for RescaleStateReady
+             * @function getTypeUrl
+             * @memberof ebbflow.rpc.RescaleStateReady
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            RescaleStateReady.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/ebbflow.rpc.RescaleStateReady";
+            };
+
+            return RescaleStateReady;
         })();
 
         rpc.RescalePrepared = (function() {

@@ -83,16 +83,25 @@ export interface RestoredState {
  * the operator states of every old subtask.
  */
 export async function readVertexState(dir: string, meta: MetadataPlain, vertexId: string, keyGroups: ReadonlySet<number>): Promise<RestoredState> {
-  const out: RestoredState = { keyed: new Map(), operator: new Map(), keyGroups: 0, bytes: 0 };
   const vertex = meta.vertices.find((v) => v.vertexId === vertexId);
-  if (!vertex) return out;
+  return vertex ? readSubtaskStates(dir, vertex.subtasks, vertex.parallelism, keyGroups) : { keyed: new Map(), operator: new Map(), keyGroups: 0, bytes: 0 };
+}
+
+/** Decodes an encoded SubtaskState (as acknowledged, and as forwarded to rescale gainers). */
+export function decodeSubtaskState(bytes: Uint8Array): SubtaskStatePlain {
+  return SubtaskState.toObject(SubtaskState.decode(bytes), { longs: Number, defaults: true, arrays: true, bytes: Buffer }) as unknown as SubtaskStatePlain;
+}
+
+/** `keyGroups` and the operator states from the given subtasks' states (files in `dir`). */
+export async function readSubtaskStates(dir: string, subtasks: SubtaskStatePlain[], parallelism: number, keyGroups: ReadonlySet<number>): Promise<RestoredState> {
+  const out: RestoredState = { keyed: new Map(), operator: new Map(), keyGroups: 0, bytes: 0 };
   const found = new Set<number>();
-  for (const st of vertex.subtasks) {
+  for (const st of subtasks) {
     if (st.operatorState?.length) {
       const states = deserialize(Buffer.from(st.operatorState)) as Record<string, unknown>;
       for (const [op, state] of Object.entries(states)) {
         const list = out.operator.get(Number(op)) ?? [];
-        list.push({ subtaskIndex: st.subtaskIndex, parallelism: vertex.parallelism, state });
+        list.push({ subtaskIndex: st.subtaskIndex, parallelism, state });
         out.operator.set(Number(op), list);
       }
     }
