@@ -68,9 +68,12 @@ export class Rescaler {
   constructor(
     private readonly plan: JobPlan,
     private spec: SubtaskSpec,
-    private readonly services: { rescaled(s: RescaleStats): void },
+    private readonly services: { rescaled(s: RescaleStats): void; log?(msg: string, fields: Record<string, unknown>): void },
     private readonly fail: (err: Error) => void,
   ) {}
+
+  /** Whether `id` is the checkpoint of a rescale this subtask was prepared for. */
+  isRescaleBarrier(id: number): boolean { return this.prepared?.checkpointId === id; }
 
   prepare(r: RescaleSpec): void {
     if (this.gain) throw new Error(`the previous rescale (checkpoint ${this.gain.checkpointId}) has not finished loading`);
@@ -129,6 +132,7 @@ export class Rescaler {
       return;
     }
     this.gain = { checkpointId, dir, keyGroups, streams, from: new Set(from), states: new Map(), loadStart: 0 };
+    this.services.log?.('rescale: switched; holding gained key groups until their state is loaded', { checkpointId, keyGroups: keyGroups.size, streams, from });
     if (keyGroups.size) this.input?.hold(keyGroups);
     for (const st of this.early.get(checkpointId) ?? []) this.gain.states.set(st.subtaskIndex, st);
     this.early.clear();
@@ -162,8 +166,10 @@ export class Rescaler {
 
   private load(g: Gain, read: () => Promise<RestoredState>): void {
     g.loadStart = Date.now();
+    this.services.log?.('rescale: loading gained state', { checkpointId: g.checkpointId, from: [...g.states.keys()] });
     this.loading = (async () => {
       this.loaded = await read();
+      this.services.log?.('rescale: gained state read', { checkpointId: g.checkpointId, keyGroups: this.loaded.keyGroups, bytes: this.loaded.bytes, readMs: Date.now() - g.loadStart });
       this.wake?.();
       for (const w of this.loadedWaiters.splice(0)) w();
     })().catch((err: Error) => this.fail(new Error(`loading the state gained at checkpoint ${g.checkpointId} from ${g.dir} failed: ${err.message}`, { cause: err })));
@@ -181,6 +187,7 @@ export class Rescaler {
     const source = chain.source;
     if (g.streams && source?.loadStreams) await source.loadStreams(isCheckpointed(source) ? restored.operator.get(source.operatorId) ?? [] : []);
     const hold = this.input?.release() ?? { heldRecords: 0, maxHoldMs: 0 };
+    this.services.log?.('rescale: gained state in place', { checkpointId: g.checkpointId, loadMs: Date.now() - g.loadStart, ...hold });
     this.gain = undefined;
     this.loaded = undefined;
     this.loading = undefined;

@@ -40,6 +40,8 @@ export interface SubtaskServices {
   decline(checkpointId: number, reason: string): void;
   /** After a rescale barrier: switched, and everything gained is loaded. */
   rescaled(stats: RescaleStats): void;
+  /** Notable steps (rescale switch and loads, snapshot timings of a rescale checkpoint) for the TaskManager's log. */
+  log?(msg: string, fields: Record<string, unknown>): void;
 }
 
 export type SubtaskOutcome = 'FINISHED' | 'CANCELED';
@@ -156,6 +158,7 @@ export class Subtask {
     for (const w of chain.writers) w.barrier(id, dir);
     await this.flush(chain);
     const syncMs = Date.now() - t0;
+    if (this.rescaler.isRescaleBarrier(id)) this.services.log?.('rescale checkpoint: snapshot taken', { checkpointId: id, syncMs, keyGroups: blobs.length, bytes: blobs.reduce((n, b) => n + b.bytes.length, 0) });
     const file = `${this.spec.vertexId}-${this.spec.subtaskIndex}.state`;
     // The asynchronous part: processing goes on while the file is written.
     void writeSubtaskState(dir, file, this.spec.subtaskIndex, owned, blobs, opBytes).then(

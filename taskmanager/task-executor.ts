@@ -167,6 +167,7 @@ export class TaskExecutor {
         resourceId: this.opts.resourceId,
         acknowledge: (a) => this.rpc?.send({ ackCheckpoint: { executionId: id, checkpointId: a.checkpointId, subtaskState: a.subtaskState, alignmentMs: a.alignmentMs, syncMs: a.syncMs, asyncMs: a.asyncMs } }),
         decline: (checkpointId, reason) => this.rpc?.send({ declineCheckpoint: { executionId: id, checkpointId, reason } }),
+        log: (msg, fields) => this.opts.logger.info({ ...fields, executionId: id, vertexId: d.vertexId, subtask: d.subtaskIndex }, msg),
         rescaled: (r) => this.rpc?.send({
           rescaleLoaded: {
             executionId: id, checkpointId: r.checkpointId, keyGroups: r.keyGroups, bytes: r.bytes, loadMs: r.loadMs,

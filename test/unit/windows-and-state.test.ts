@@ -111,6 +111,45 @@ describe('sliding windows', () => {
   });
 });
 
+describe('window snapshots', () => {
+  const tumbling: WindowAssigner = { kind: 'tumbling-event-time', sizeMs: 10 };
+
+  it('round-trip keys of every type through the columnar format, and drop key groups on request', () => {
+    const out = new Collect();
+    const op = new WindowOperator(1, (r) => (r as { k: Key }).k, tumbling, count as AggregateFunction<unknown, unknown, unknown>, (key, w, n) => ({ key, end: w.end, n }), MAXP, out);
+    const keys: Key[] = ['a', 7, 7n, true, 'b'];
+    for (const k of keys) op.collect({ k }, 3);
+    op.collect({ k: 'a' }, 4);
+    const snap = snapshot(op);
+    // Only string keys: no separate key column.
+    const stringKg = assignToKeyGroup('a', MAXP);
+    expect((deserialize(snap.find(([kg]) => kg === stringKg)![1]) as unknown[][])[0]![2]).toBe(null);
+    const copyOut = new Collect();
+    const copy = new WindowOperator(1, (r) => (r as { k: Key }).k, tumbling, count as AggregateFunction<unknown, unknown, unknown>, (key, w, n) => ({ key, end: w.end, n }), MAXP, copyOut);
+    for (const [kg, v] of snap) copy.restoreKeyedState(kg, deserialize(v));
+    copy.watermark(10);
+    op.watermark(10);
+    expect(copyOut.records).toEqual(out.records);
+    expect(copyOut.records.map((r) => (r.v as { key: Key }).key)).toEqual(expect.arrayContaining(keys));
+
+    const other = new WindowOperator(1, (r) => (r as { k: Key }).k, tumbling, count as AggregateFunction<unknown, unknown, unknown>, (key, w, n) => ({ key, end: w.end, n }), MAXP, new Collect());
+    for (const [kg, v] of snap) other.restoreKeyedState(kg, deserialize(v));
+    expect(other.openPanes()).toBe(keys.length);
+    other.dropKeyGroups(new Set([stringKg]));
+    expect(other.openPanes()).toBe(keys.filter((k) => assignToKeyGroup(k, MAXP) !== stringKg).length);
+  });
+
+  it('restores snapshots in the row format earlier checkpoints used', () => {
+    const out = new Collect();
+    const op = new WindowOperator(1, (r) => (r as R).k, tumbling, count as AggregateFunction<unknown, unknown, unknown>, asWindowResult, MAXP, out);
+    const kg = assignToKeyGroup('x', MAXP);
+    op.restoreKeyedState(kg, deserialize(serialize([[10, [['x', 'x', 4]]]])));
+    op.collect({ k: 'x', ts: 5 }, 5);
+    op.watermark(10);
+    expect(out.records).toEqual([{ v: { key: 'x', start: 0, end: 10, n: 5 }, ts: 9 }]);
+  });
+});
+
 describe('tumbling windows (unchanged)', () => {
   it('fires each window once at its end, in (end, key) order, and drops late records', () => {
     const out = new Collect();
