@@ -290,6 +290,11 @@ export class JobMaster {
       }
       case 'rescalePrepared': this.rescaler.onPrepared(m.rescalePrepared!.executionId ?? '', m.rescalePrepared!.error ?? ''); return;
       case 'rescaleLoaded': this.rescaler.onLoaded(m.rescaleLoaded!); return;
+      case 'movedStateWritten': {
+        const w = m.movedStateWritten!;
+        this.rescaler.onAck(w.executionId!, toNumber(w.checkpointId), w.subtaskState!);
+        return;
+      }
       default:
     }
   }

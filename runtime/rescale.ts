@@ -72,6 +72,14 @@ export class Rescaler {
     private readonly fail: (err: Error) => void,
   ) {}
 
+  /** The key groups this subtask gives away at rescale barrier `id` (all it owns if it retires); undefined if none. */
+  losingAt(id: number): Set<number> | undefined {
+    const r = this.prepared;
+    if (!r || r.checkpointId !== id || !this.spec.keyGroups?.length) return undefined;
+    const after = new Set(r.retire ? [] : r.keyGroups ?? []);
+    return new Set(this.spec.keyGroups.filter((kg) => !after.has(kg)));
+  }
+
   /** Whether `id` is the checkpoint of a rescale this subtask was prepared for. */
   isRescaleBarrier(id: number): boolean { return this.prepared?.checkpointId === id; }
 

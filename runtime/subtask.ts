@@ -18,7 +18,7 @@
 import { serialize } from 'node:v8';
 import { compressToRanges } from '../state/key-group-assignment.js';
 import type { KeyGroupRange } from '../state/key-groups.js';
-import { readMetadata, readVertexState, SubtaskState, writeSubtaskState, type KeyedStateBlob } from './checkpoint/snapshot-io.js';
+import { readMetadata, readVertexState, StateFileWriter, SubtaskState, type KeyedStateBlob } from './checkpoint/snapshot-io.js';
 import { buildChain, channelId, type Chain } from './chain-builder.js';
 import { describeError } from './errors.js';
 import { InputProcessor } from './input-processor.js';
@@ -40,11 +40,18 @@ export interface SubtaskServices {
   decline(checkpointId: number, reason: string): void;
   /** After a rescale barrier: switched, and everything gained is loaded. */
   rescaled(stats: RescaleStats): void;
+  /** At a rescale barrier: the key groups this subtask gives away are written (an encoded SubtaskState indexing just them). */
+  movedStateWritten?(checkpointId: number, subtaskState: Uint8Array): void;
   /** Notable steps (rescale switch and loads, snapshot timings of a rescale checkpoint) for the TaskManager's log. */
   log?(msg: string, fields: Record<string, unknown>): void;
 }
 
 export type SubtaskOutcome = 'FINISHED' | 'CANCELED';
+
+/** Serializes keyed state values, sorted by key group then operator (the file's order). */
+function toBlobs(entries: Array<{ operatorId: number; keyGroup: number; value: unknown }>): KeyedStateBlob[] {
+  return entries.sort((a, b) => a.keyGroup - b.keyGroup || a.operatorId - b.operatorId).map((e) => ({ operatorId: e.operatorId, keyGroup: e.keyGroup, bytes: serialize(e.value) }));
+}
 
 export class Subtask {
   private cancelled = false;
@@ -139,35 +146,53 @@ export class Subtask {
     // State still being loaded after a rescale must be in place before it can be snapshotted.
     await this.rescaler.settle(chain);
     const t0 = Date.now();
-    const blobs: KeyedStateBlob[] = [];
-    const operatorStates: Record<number, unknown> = {};
+    const writer = new StateFileWriter(dir, `${this.spec.vertexId}-${this.spec.subtaskIndex}.state`, this.spec.subtaskIndex, compressToRanges(this.spec.keyGroups ?? []));
+    let blobs: KeyedStateBlob[];
+    let opBytes: Uint8Array;
     try {
+      const entries: Array<{ operatorId: number; keyGroup: number; value: unknown }> = [];
       for (const op of chain.checkpointed) {
-        if (op.snapshotKeyedState) {
-          for (const [kg, v] of op.snapshotKeyedState()) blobs.push({ operatorId: op.operatorId, keyGroup: kg, bytes: serialize(v) });
-        }
-        if (op.snapshotOperatorState) operatorStates[op.operatorId] = op.snapshotOperatorState(id);
+        if (op.snapshotKeyedState) for (const [kg, value] of op.snapshotKeyedState()) entries.push({ operatorId: op.operatorId, keyGroup: kg, value });
       }
+      // At a rescale barrier, the key groups this subtask gives away go first: written and reported
+      // before the rest is serialized, so that their gainers can start loading them.
+      const losing = this.rescaler.losingAt(id);
+      const rest = losing?.size ? entries.filter((e) => !losing.has(e.keyGroup)) : entries;
+      if (rest !== entries) await this.writeMovedFirst(id, dir, writer, toBlobs(entries.filter((e) => losing!.has(e.keyGroup))));
+      blobs = toBlobs(rest);
+      const operatorStates: Record<number, unknown> = {};
+      for (const op of chain.checkpointed) if (op.snapshotOperatorState) operatorStates[op.operatorId] = op.snapshotOperatorState(id);
+      opBytes = serialize(operatorStates);
     } catch (err) {
+      void writer.abort();
       this.services.decline(id, `snapshot of subtask ${this.spec.subtaskIndex} failed: ${describeError(err)}`);
       throw err;
     }
-    const opBytes = serialize(operatorStates);
-    const owned: KeyGroupRange[] = compressToRanges(this.spec.keyGroups ?? []);
-    blobs.sort((a, b) => a.keyGroup - b.keyGroup || a.operatorId - b.operatorId);
     for (const w of chain.writers) w.barrier(id, dir);
     await this.flush(chain);
     const syncMs = Date.now() - t0;
     if (this.rescaler.isRescaleBarrier(id)) this.services.log?.('rescale checkpoint: snapshot taken', { checkpointId: id, syncMs, keyGroups: blobs.length, bytes: blobs.reduce((n, b) => n + b.bytes.length, 0) });
-    const file = `${this.spec.vertexId}-${this.spec.subtaskIndex}.state`;
     // The asynchronous part: processing goes on while the file is written.
-    void writeSubtaskState(dir, file, this.spec.subtaskIndex, owned, blobs, opBytes).then(
+    void writer.append(blobs).then(() => writer.finish(opBytes)).then(
       (state) => this.services.acknowledge({ checkpointId: id, subtaskState: SubtaskState.encode(state).finish(), alignmentMs, syncMs, asyncMs: Date.now() - t0 - syncMs }),
-      (err: Error) => this.services.decline(id, `writing state of subtask ${this.spec.subtaskIndex} to ${dir} failed: ${err.message}`),
+      (err: Error) => {
+        void writer.abort();
+        this.services.decline(id, `writing state of subtask ${this.spec.subtaskIndex} to ${dir} failed: ${err.message}`);
+      },
     );
     // A rescale prepared for this barrier takes effect now: everything after it uses the new configuration.
     const next = this.rescaler.switchAt(id, chain, this.input);
     if (next) this.spec = next;
+  }
+
+  /** Writes the key groups moving away at rescale barrier `id` and reports them; a write error declines the checkpoint. */
+  private async writeMovedFirst(id: number, dir: string, writer: StateFileWriter, moved: KeyedStateBlob[]): Promise<void> {
+    try {
+      await writer.append(moved);
+      this.services.movedStateWritten?.(id, SubtaskState.encode(writer.written()).finish());
+    } catch (err) {
+      this.services.decline(id, `writing the moving state of subtask ${this.spec.subtaskIndex} to ${dir} failed: ${(err as Error).message}`);
+    }
   }
 
   private async runSource(chain: Chain): Promise<void> {

@@ -167,6 +167,7 @@ export class TaskExecutor {
         resourceId: this.opts.resourceId,
         acknowledge: (a) => this.rpc?.send({ ackCheckpoint: { executionId: id, checkpointId: a.checkpointId, subtaskState: a.subtaskState, alignmentMs: a.alignmentMs, syncMs: a.syncMs, asyncMs: a.asyncMs } }),
         decline: (checkpointId, reason) => this.rpc?.send({ declineCheckpoint: { executionId: id, checkpointId, reason } }),
+        movedStateWritten: (checkpointId, subtaskState) => this.rpc?.send({ movedStateWritten: { executionId: id, checkpointId, subtaskState } }),
         log: (msg, fields) => this.opts.logger.info({ ...fields, executionId: id, vertexId: d.vertexId, subtask: d.subtaskIndex }, msg),
         rescaled: (r) => this.rpc?.send({
           rescaleLoaded: {

@@ -47,7 +47,8 @@ export const ebbflow = $root.ebbflow = (() => {
              * @property {ebbflow.rpc.RescalePrepared.$Properties|null} [rescalePrepared] Envelope rescalePrepared
              * @property {ebbflow.rpc.RescaleLoaded.$Properties|null} [rescaleLoaded] Envelope rescaleLoaded
              * @property {ebbflow.rpc.RescaleStateReady.$Properties|null} [rescaleStateReady] Envelope rescaleStateReady
-             * @property {"register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete"|"prepareRescale"|"rescalePrepared"|"rescaleLoaded"|"rescaleStateReady"} [msg] Envelope msg
+             * @property {ebbflow.rpc.MovedStateWritten.$Properties|null} [movedStateWritten] Envelope movedStateWritten
+             * @property {"register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete"|"prepareRescale"|"rescalePrepared"|"rescaleLoaded"|"rescaleStateReady"|"movedStateWritten"} [msg] Envelope msg
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -77,9 +78,10 @@ export const ebbflow = $root.ebbflow = (() => {
              *   rescalePrepared?: ebbflow.rpc.RescalePrepared.$Shape|null;
              *   rescaleLoaded?: ebbflow.rpc.RescaleLoaded.$Shape|null;
              *   rescaleStateReady?: ebbflow.rpc.RescaleStateReady.$Shape|null;
+             *   movedStateWritten?: ebbflow.rpc.MovedStateWritten.$Shape|null;
              *   $unknowns?: Array.<Uint8Array>;
              * } & (
-             *   ({ msg?: undefined; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null }|{ msg?: "register"; register: ebbflow.rpc.RegisterTaskManager.$Shape; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null }|{ msg?: "registered"; register?: null; registered: ebbflow.rpc.RegistrationResponse.$Shape; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null }|{ msg?: "heartbeat"; register?: null; registered?: null; heartbeat: ebbflow.rpc.Heartbeat.$Shape; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null }|{ msg?: "deploy"; register?: null; registered?: null; heartbeat?: null; deploy: ebbflow.rpc.DeployTask.$Shape; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null }|{ msg?: "cancel"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel: ebbflow.rpc.CancelTask.$Shape; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null }|{ msg?: "taskStatus"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus: ebbflow.rpc.TaskStatusUpdate.$Shape; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null }|{ msg?: "shutdown"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown: ebbflow.rpc.Shutdown.$Shape; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null }|{ msg?: "triggerCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint: ebbflow.rpc.TriggerCheckpoint.$Shape; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null }|{ msg?: "ackCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint: ebbflow.rpc.AcknowledgeCheckpoint.$Shape; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null }|{ msg?: "declineCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint: ebbflow.rpc.DeclineCheckpoint.$Shape; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null }|{ msg?: "checkpointComplete"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete: ebbflow.rpc.NotifyCheckpointComplete.$Shape; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null }|{ msg?: "prepareRescale"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale: ebbflow.rpc.PrepareRescale.$Shape; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null }|{ msg?: "rescalePrepared"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared: ebbflow.rpc.RescalePrepared.$Shape; rescaleLoaded?: null; rescaleStateReady?: null }|{ msg?: "rescaleLoaded"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded: ebbflow.rpc.RescaleLoaded.$Shape; rescaleStateReady?: null }|{ msg?: "rescaleStateReady"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady: ebbflow.rpc.RescaleStateReady.$Shape })
+             *   ({ msg?: undefined; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "register"; register: ebbflow.rpc.RegisterTaskManager.$Shape; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "registered"; register?: null; registered: ebbflow.rpc.RegistrationResponse.$Shape; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "heartbeat"; register?: null; registered?: null; heartbeat: ebbflow.rpc.Heartbeat.$Shape; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "deploy"; register?: null; registered?: null; heartbeat?: null; deploy: ebbflow.rpc.DeployTask.$Shape; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "cancel"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel: ebbflow.rpc.CancelTask.$Shape; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "taskStatus"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus: ebbflow.rpc.TaskStatusUpdate.$Shape; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "shutdown"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown: ebbflow.rpc.Shutdown.$Shape; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "triggerCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint: ebbflow.rpc.TriggerCheckpoint.$Shape; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "ackCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint: ebbflow.rpc.AcknowledgeCheckpoint.$Shape; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "declineCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint: ebbflow.rpc.DeclineCheckpoint.$Shape; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "checkpointComplete"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete: ebbflow.rpc.NotifyCheckpointComplete.$Shape; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "prepareRescale"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale: ebbflow.rpc.PrepareRescale.$Shape; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "rescalePrepared"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared: ebbflow.rpc.RescalePrepared.$Shape; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "rescaleLoaded"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded: ebbflow.rpc.RescaleLoaded.$Shape; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "rescaleStateReady"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady: ebbflow.rpc.RescaleStateReady.$Shape; movedStateWritten?: null }|{ msg?: "movedStateWritten"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten: ebbflow.rpc.MovedStateWritten.$Shape })
              * )} ebbflow.rpc.Envelope.$Shape
              */
 
@@ -218,17 +220,25 @@ export const ebbflow = $root.ebbflow = (() => {
              */
             Envelope.prototype.rescaleStateReady = null;
 
+            /**
+             * Envelope movedStateWritten.
+             * @member {ebbflow.rpc.MovedStateWritten.$Properties|null|undefined} movedStateWritten
+             * @memberof ebbflow.rpc.Envelope
+             * @instance
+             */
+            Envelope.prototype.movedStateWritten = null;
+
             // OneOf field names bound to virtual getters and setters
             let $oneOfFields;
 
             /**
              * Envelope msg.
-             * @member {"register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete"|"prepareRescale"|"rescalePrepared"|"rescaleLoaded"|"rescaleStateReady"|undefined} msg
+             * @member {"register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete"|"prepareRescale"|"rescalePrepared"|"rescaleLoaded"|"rescaleStateReady"|"movedStateWritten"|undefined} msg
              * @memberof ebbflow.rpc.Envelope
              * @instance
              */
             $Object.defineProperty(Envelope.prototype, "msg", {
-                get: $util.oneOfGetter($oneOfFields = ["register", "registered", "heartbeat", "deploy", "cancel", "taskStatus", "shutdown", "triggerCheckpoint", "ackCheckpoint", "declineCheckpoint", "checkpointComplete", "prepareRescale", "rescalePrepared", "rescaleLoaded", "rescaleStateReady"]),
+                get: $util.oneOfGetter($oneOfFields = ["register", "registered", "heartbeat", "deploy", "cancel", "taskStatus", "shutdown", "triggerCheckpoint", "ackCheckpoint", "declineCheckpoint", "checkpointComplete", "prepareRescale", "rescalePrepared", "rescaleLoaded", "rescaleStateReady", "movedStateWritten"]),
                 set: $util.oneOfSetter($oneOfFields)
             });
 
@@ -294,6 +304,8 @@ export const ebbflow = $root.ebbflow = (() => {
                     $root.ebbflow.rpc.RescaleLoaded.encode(message.rescaleLoaded, writer.uint32(/* id 14, wireType 2 =*/114).fork(), _depth + 1).ldelim();
                 if (message.rescaleStateReady != null && $Object.hasOwnProperty.call(message, "rescaleStateReady"))
                     $root.ebbflow.rpc.RescaleStateReady.encode(message.rescaleStateReady, writer.uint32(/* id 15, wireType 2 =*/122).fork(), _depth + 1).ldelim();
+                if (message.movedStateWritten != null && $Object.hasOwnProperty.call(message, "movedStateWritten"))
+                    $root.ebbflow.rpc.MovedStateWritten.encode(message.movedStateWritten, writer.uint32(/* id 16, wireType 2 =*/130).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -456,6 +468,13 @@ export const ebbflow = $root.ebbflow = (() => {
                             message.msg = "rescaleStateReady";
                             continue;
                         }
+                    case 16: {
+                            if (wireType !== 2)
+                                break;
+                            message.movedStateWritten = $root.ebbflow.rpc.MovedStateWritten.decode(reader, reader.size(), $undefined, _depth + 1, message.movedStateWritten);
+                            message.msg = "movedStateWritten";
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -582,6 +601,11 @@ export const ebbflow = $root.ebbflow = (() => {
                         throw $TypeError(".ebbflow.rpc.Envelope.rescaleStateReady: object expected");
                     message.rescaleStateReady = $root.ebbflow.rpc.RescaleStateReady.fromObject(object.rescaleStateReady, _depth + 1);
                 }
+                if (object.movedStateWritten != null) {
+                    if (!$util.isObject(object.movedStateWritten))
+                        throw $TypeError(".ebbflow.rpc.Envelope.movedStateWritten: object expected");
+                    message.movedStateWritten = $root.ebbflow.rpc.MovedStateWritten.fromObject(object.movedStateWritten, _depth + 1);
+                }
                 return message;
             };
 
@@ -676,6 +700,11 @@ export const ebbflow = $root.ebbflow = (() => {
                     object.rescaleStateReady = $root.ebbflow.rpc.RescaleStateReady.toObject(message.rescaleStateReady, options, _depth + 1);
                     if (options.oneofs)
                         object.msg = "rescaleStateReady";
+                }
+                if (message.movedStateWritten != null && $Object.hasOwnProperty.call(message, "movedStateWritten")) {
+                    object.movedStateWritten = $root.ebbflow.rpc.MovedStateWritten.toObject(message.movedStateWritten, options, _depth + 1);
+                    if (options.oneofs)
+                        object.msg = "movedStateWritten";
                 }
                 return object;
             };
@@ -4712,6 +4741,338 @@ export const ebbflow = $root.ebbflow = (() => {
             };
 
             return RescaleStateReady;
+        })();
+
+        rpc.MovedStateWritten = (function() {
+
+            /**
+             * Properties of a MovedStateWritten.
+             * @typedef {Object} ebbflow.rpc.MovedStateWritten.$Properties
+             * @property {string|null} [executionId] MovedStateWritten executionId
+             * @property {number|Long|null} [checkpointId] MovedStateWritten checkpointId
+             * @property {Uint8Array|null} [subtaskState] MovedStateWritten subtaskState
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a MovedStateWritten.
+             * @memberof ebbflow.rpc
+             * @interface IMovedStateWritten
+             * @augments ebbflow.rpc.MovedStateWritten.$Properties
+             * @deprecated Use ebbflow.rpc.MovedStateWritten.$Properties instead.
+             */
+
+            /**
+             * Shape of a MovedStateWritten.
+             * @typedef {ebbflow.rpc.MovedStateWritten.$Properties} ebbflow.rpc.MovedStateWritten.$Shape
+             */
+
+            /**
+             * Constructs a new MovedStateWritten.
+             * @memberof ebbflow.rpc
+             * @classdesc Represents a MovedStateWritten.
+             * @constructor
+             * @param {ebbflow.rpc.MovedStateWritten.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const MovedStateWritten = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * MovedStateWritten executionId.
+             * @member {string} executionId
+             * @memberof ebbflow.rpc.MovedStateWritten
+             * @instance
+             */
+            MovedStateWritten.prototype.executionId = "";
+
+            /**
+             * MovedStateWritten checkpointId.
+             * @member {number|Long} checkpointId
+             * @memberof ebbflow.rpc.MovedStateWritten
+             * @instance
+             */
+            MovedStateWritten.prototype.checkpointId = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * MovedStateWritten subtaskState.
+             * @member {Uint8Array} subtaskState
+             * @memberof ebbflow.rpc.MovedStateWritten
+             * @instance
+             */
+            MovedStateWritten.prototype.subtaskState = $util.newBuffer([]);
+
+            /**
+             * Creates a new MovedStateWritten instance using the specified properties.
+             * @function create
+             * @memberof ebbflow.rpc.MovedStateWritten
+             * @static
+             * @param {ebbflow.rpc.MovedStateWritten.$Properties=} [properties] Properties to set
+             * @returns {ebbflow.rpc.MovedStateWritten} MovedStateWritten instance
+             * @type {{
+             *   (properties: ebbflow.rpc.MovedStateWritten.$Shape): ebbflow.rpc.MovedStateWritten & ebbflow.rpc.MovedStateWritten.$Shape;
+             *   (properties?: ebbflow.rpc.MovedStateWritten.$Properties): ebbflow.rpc.MovedStateWritten;
+             * }}
+             */
+            MovedStateWritten.create = function(properties) {
+                return new MovedStateWritten(properties);
+            };
+
+            /**
+             * Encodes the specified MovedStateWritten message. Does not implicitly {@link ebbflow.rpc.MovedStateWritten.verify|verify} messages.
+             * @function encode
+             * @memberof ebbflow.rpc.MovedStateWritten
+             * @static
+             * @param {ebbflow.rpc.MovedStateWritten.$Properties} message MovedStateWritten message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            MovedStateWritten.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.executionId != null && $Object.hasOwnProperty.call(message, "executionId") && message.executionId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.executionId);
+                if (message.checkpointId != null && $Object.hasOwnProperty.call(message, "checkpointId") && (typeof message.checkpointId === "object" ? message.checkpointId.low || message.checkpointId.high : message.checkpointId !== 0))
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.checkpointId);
+                if (message.subtaskState != null && $Object.hasOwnProperty.call(message, "subtaskState") && message.subtaskState.length)
+                    writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.subtaskState);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified MovedStateWritten message, length delimited. Does not implicitly {@link ebbflow.rpc.MovedStateWritten.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof ebbflow.rpc.MovedStateWritten
+             * @static
+             * @param {ebbflow.rpc.MovedStateWritten.$Properties} message MovedStateWritten message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            MovedStateWritten.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a MovedStateWritten message from the specified reader or buffer.
+             * @function decode
+             * @memberof ebbflow.rpc.MovedStateWritten
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {ebbflow.rpc.MovedStateWritten & ebbflow.rpc.MovedStateWritten.$Shape} MovedStateWritten
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            MovedStateWritten.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.ebbflow.rpc.MovedStateWritten();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.executionId = value;
+                            else
+                                delete message.executionId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.checkpointId = value;
+                            else
+                                delete message.checkpointId;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.subtaskState = value;
+                            else
+                                delete message.subtaskState;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a MovedStateWritten message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof ebbflow.rpc.MovedStateWritten
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {ebbflow.rpc.MovedStateWritten & ebbflow.rpc.MovedStateWritten.$Shape} MovedStateWritten
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            MovedStateWritten.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a MovedStateWritten message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof ebbflow.rpc.MovedStateWritten
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {ebbflow.rpc.MovedStateWritten} MovedStateWritten
+             */
+            MovedStateWritten.fromObject = function (object, _depth) {
+                if (object instanceof $root.ebbflow.rpc.MovedStateWritten)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".ebbflow.rpc.MovedStateWritten: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.ebbflow.rpc.MovedStateWritten();
+                if (object.executionId != null)
+                    if (typeof object.executionId !== "string" || object.executionId.length)
+                        message.executionId = $String(object.executionId);
+                if (object.checkpointId != null)
+                    if (typeof object.checkpointId === "object" ? object.checkpointId.low || object.checkpointId.high : $Number(object.checkpointId) !== 0)
+                        if ($util.Long)
+                            message.checkpointId = $util.Long.fromValue(object.checkpointId, true);
+                        else if (typeof object.checkpointId === "string")
+                            message.checkpointId = $parseInt(object.checkpointId, 10);
+                        else if (typeof object.checkpointId === "number")
+                            message.checkpointId = object.checkpointId;
+                        else if (typeof object.checkpointId === "object")
+                            message.checkpointId = new $util.LongBits(object.checkpointId.low >>> 0, object.checkpointId.high >>> 0).toNumber(true);
+                if (object.subtaskState != null)
+                    if (object.subtaskState.length)
+                        if (typeof object.subtaskState === "string")
+                            $util.base64.decode(object.subtaskState, message.subtaskState = $util.newBuffer($util.base64.length(object.subtaskState)), 0);
+                        else if (object.subtaskState.length >= 0)
+                            message.subtaskState = object.subtaskState;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a MovedStateWritten message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof ebbflow.rpc.MovedStateWritten
+             * @static
+             * @param {ebbflow.rpc.MovedStateWritten} message MovedStateWritten
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            MovedStateWritten.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.executionId = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.checkpointId = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.checkpointId = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if (options.bytes === $String)
+                        object.subtaskState = "";
+                    else {
+                        object.subtaskState = [];
+                        if (options.bytes !== $Array)
+                            object.subtaskState = $util.newBuffer(object.subtaskState);
+                    }
+                }
+                if (message.executionId != null && $Object.hasOwnProperty.call(message, "executionId"))
+                    object.executionId = message.executionId;
+                if (message.checkpointId != null && $Object.hasOwnProperty.call(message, "checkpointId"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.checkpointId = typeof message.checkpointId === "number" ? $BigInt(message.checkpointId) : $util.Long.fromBits(message.checkpointId.low >>> 0, message.checkpointId.high >>> 0, true).toBigInt();
+                    else if (typeof message.checkpointId === "number")
+                        object.checkpointId = options.longs === $String ? $String(message.checkpointId) : message.checkpointId;
+                    else
+                        object.checkpointId = options.longs === $String ? $util.Long.prototype.toString.call(message.checkpointId) : options.longs === $Number ? new $util.LongBits(message.checkpointId.low >>> 0, message.checkpointId.high >>> 0).toNumber(true) : message.checkpointId;
+                if (message.subtaskState != null && $Object.hasOwnProperty.call(message, "subtaskState"))
+                    object.subtaskState = options.bytes === $String ? $util.base64.encode(message.subtaskState, 0, message.subtaskState.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.subtaskState) : message.subtaskState;
+                return object;
+            };
+
+            /**
+             * Converts this MovedStateWritten to JSON.
+             * @function toJSON
+             * @memberof ebbflow.rpc.MovedStateWritten
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            MovedStateWritten.prototype.toJSON = function() {
+                return MovedStateWritten.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for MovedStateWritten
+             * @function getTypeUrl
+             * @memberof ebbflow.rpc.MovedStateWritten
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            MovedStateWritten.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/ebbflow.rpc.MovedStateWritten";
+            };
+
+            return MovedStateWritten;
         })();
 
         rpc.RescalePrepared = (function() {

@@ -5,7 +5,7 @@
  * coordinator writes `_metadata` (proto/snapshot.proto) last, via a temp file
  * and rename, so a directory without `_metadata` is never a checkpoint.
  */
-import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deserialize } from 'node:v8';
 import { ebbflow } from '../../proto/generated/snapshot.js';
@@ -19,20 +19,51 @@ export type SubtaskStateProps = ebbflow.snapshot.SubtaskState.$Properties;
 
 export interface KeyedStateBlob { operatorId: number; keyGroup: number; bytes: Uint8Array }
 
-/** Writes a subtask's keyed state file and returns its SubtaskState (without operator state). */
-export async function writeSubtaskState(dir: string, fileName: string, subtaskIndex: number, keyGroups: KeyGroupRange[], blobs: KeyedStateBlob[], operatorState: Uint8Array): Promise<SubtaskStateProps> {
-  await mkdir(dir, { recursive: true });
-  const index: ebbflow.snapshot.KeyGroupEntry.$Properties[] = [];
-  let offset = 0;
-  for (const b of blobs) {
-    index.push({ keyGroup: b.keyGroup, operatorId: b.operatorId, offset, length: b.bytes.length });
-    offset += b.bytes.length;
+/**
+ * A subtask's keyed state file, written in one or more parts (key groups back to back, each part
+ * appended with one vectored write, no copy into one big buffer). At a rescale barrier the key
+ * groups that move are the first part, so gainers can read them before the rest is written.
+ */
+export class StateFileWriter {
+  private fh: FileHandle | undefined;
+  private offset = 0;
+  private created = false;
+  private readonly index: ebbflow.snapshot.KeyGroupEntry.$Properties[] = [];
+
+  constructor(private readonly dir: string, private readonly fileName: string, private readonly subtaskIndex: number, private readonly keyGroups: KeyGroupRange[]) {}
+
+  async append(blobs: KeyedStateBlob[]): Promise<void> {
+    if (!blobs.length) return;
+    if (!this.fh) {
+      await mkdir(this.dir, { recursive: true });
+      this.fh = await open(join(this.dir, this.fileName), 'w');
+      this.created = true;
+    }
+    for (const b of blobs) {
+      this.index.push({ keyGroup: b.keyGroup, operatorId: b.operatorId, offset: this.offset, length: b.bytes.length });
+      this.offset += b.bytes.length;
+    }
+    // writev takes at most IOV_MAX buffers at once.
+    for (let i = 0; i < blobs.length; i += 1024) await this.fh.writev(blobs.slice(i, i + 1024).map((b) => b.bytes));
   }
-  if (blobs.length) await writeFile(join(dir, fileName), Buffer.concat(blobs.map((b) => b.bytes)));
-  return {
-    subtaskIndex, keyGroups, keyedStateFile: blobs.length ? fileName : '', keyGroupIndex: index,
-    operatorState, stateSize: offset + operatorState.length,
-  };
+
+  /** What is written so far, as a SubtaskState without operator state. */
+  written(): SubtaskStateProps {
+    return { subtaskIndex: this.subtaskIndex, keyGroups: this.keyGroups, keyedStateFile: this.created ? this.fileName : '', keyGroupIndex: [...this.index], stateSize: this.offset };
+  }
+
+  /** Closes the file; the SubtaskState with the operator state. */
+  async finish(operatorState: Uint8Array): Promise<SubtaskStateProps> {
+    await this.fh?.close();
+    this.fh = undefined;
+    return { ...this.written(), operatorState, stateSize: this.offset + operatorState.length };
+  }
+
+  /** Gives up (the checkpoint failed): closes the file. */
+  async abort(): Promise<void> {
+    await this.fh?.close().catch(() => {});
+    this.fh = undefined;
+  }
 }
 
 export async function writeMetadata(dir: string, meta: CheckpointMetadataProps): Promise<number> {

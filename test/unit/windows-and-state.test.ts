@@ -141,7 +141,7 @@ describe('window snapshots', () => {
 
   it('restores snapshots in the row format earlier checkpoints used', () => {
     const out = new Collect();
-    const op = new WindowOperator(1, (r) => (r as R).k, tumbling, count as AggregateFunction<unknown, unknown, unknown>, asWindowResult, MAXP, out);
+    const op = new WindowOperator(1, (r) => (r as R).k, tumbling, count as AggregateFunction<unknown, unknown, unknown>, asWindowResult as (k: unknown, w: TimeWindow, r: unknown) => unknown, MAXP, out);
     const kg = assignToKeyGroup('x', MAXP);
     op.restoreKeyedState(kg, deserialize(serialize([[10, [['x', 'x', 4]]]])));
     op.collect({ k: 'x', ts: 5 }, 5);
