@@ -43,8 +43,8 @@ export const USAGE = `usage: node dist/bench/rescale.js [--quick] [--rate R] [--
        [--steady-seconds S] [--after-seconds S] [--checkpoint-interval-ms MS] [--keep-data] [--json PATH] [--redis URL]
 env: BENCH_RESCALE_RATE, BENCH_RESCALE_ACCOUNTS, BENCH_RESCALE_STATE_MB, BENCH_RESCALE_STEPS, BENCH_QUICK=1, EBBFLOW_REDIS_URL`;
 
-/** Bytes one open (from, to) pane takes in a checkpoint (v8-serialized key twice + accumulator), measured: ~107. */
-export const BYTES_PER_PANE = 107;
+/** Bytes one open (from, to) pane takes in a checkpoint (columnar window snapshot: key once + accumulator), measured: ~78. */
+export const BYTES_PER_PANE = 78;
 
 function int(name: string, v: string, min: number): number {
   const n = /^\d[\d_]*$/.test(v) ? Number(v.replace(/_/g, '')) : NaN;
