@@ -139,6 +139,8 @@ export class JobMaster {
       await this.rm.start({
         onWorkerTerminated: (rid, cause) => {
           if (this.pool.tms.has(rid)) this.pool.lose(rid, cause);
+          // Its connection closed first and that loss was handled; the process exit is no second event.
+          else if (this.pool.registeredOnce(rid)) return;
           else if (this.phase === 'WAITING_FOR_SLOTS') this.rm.ensureSlots(slotsNeeded(this.scaler.desired()));
           // A TaskManager requested for a rescale died before it registered: that request fails now, naming it.
           else if (this.phase === 'RUNNING' && this.scaler.abortWait(cause)) this.recordRolledBackLoss(cause, rid);

@@ -31,6 +31,8 @@ export interface PoolEvents {
 
 export class TaskManagerPool {
   readonly tms = new Map<string, RegisteredTaskManager>();
+  /** Every TaskManager that registered at some point (a loss of one of them is reported once, by `lost`). */
+  private readonly everRegistered = new Set<string>();
   private server: Server | undefined;
   private monitor: NodeJS.Timeout | undefined;
 
@@ -66,6 +68,7 @@ export class TaskManagerPool {
         const now = Date.now();
         tm = { resourceId, rpc, slots: r.slots ?? 1, pid: r.pid ?? 0, dataHost: r.dataHost ?? '127.0.0.1', dataPort: r.dataPort ?? 0, lastHeartbeat: now, registeredAt: now };
         this.tms.set(resourceId, tm);
+        this.everRegistered.add(resourceId);
         rpc.send({ registered: { accepted: true, jobMasterId: this.o.jobMasterId, heartbeatIntervalMs: this.o.heartbeatIntervalMs } });
         this.o.logger.info({ resourceId, pid: tm.pid, slots: tm.slots }, 'TaskManager registered');
         this.events.registered(tm);
@@ -83,6 +86,9 @@ export class TaskManagerPool {
       if (tm && this.tms.get(tm.resourceId) === tm) this.lose(tm.resourceId, `lost the connection to TaskManager ${tm.resourceId} (pid ${tm.pid})`);
     });
   }
+
+  /** Whether this TaskManager registered at some point (it may be gone since). */
+  registeredOnce(resourceId: string): boolean { return this.everRegistered.has(resourceId); }
 
   /** Forgets a TaskManager and reports it lost. */
   lose(resourceId: string, cause: string): void {

@@ -90,7 +90,7 @@ describe('adaptive scaling', () => {
     const job = await jobState(d, id);
     expect(job.timestamps.RESTARTING).toBe(down.timestamps.RESTARTING);
     const entries = await exceptionEntries(d, id);
-    expect(entries.length).toBe(1);
+    expect(entries.length, JSON.stringify(entries.map((e) => e.stacktrace.slice(0, 300)))).toBe(1);
     expect(entries[0]!.stacktrace).toMatch(/TaskManager taskmanager-0000[12]/);
     expect(await requirements(id)).toEqual(bounds(vertices, 1, 2));
 
