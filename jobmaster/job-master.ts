@@ -314,7 +314,12 @@ export class JobMaster {
       // A data connection that closed under a subtask usually means the TaskManager at its other end
       // died, and its RPC connection's close may reach us a moment later: give that loss the chance to
       // be the recorded cause (the restart is the same either way).
-      if (/data connection to \S+ was closed/.test(s.error ?? '')) setTimeout(() => { if (this.graph.executions.get(e.id) === e) fail(); }, PEER_LOSS_GRACE_MS);
+      // The second, short timer is armed only when the first fired, so at least one poll phase runs
+      // between them: a busy event loop fires an overdue timer before the I/O (that close) that
+      // arrived while it was busy.
+      if (/data connection to \S+ was closed/.test(s.error ?? '')) {
+        setTimeout(() => setTimeout(() => { if (this.graph.executions.get(e.id) === e) fail(); }, 20), PEER_LOSS_GRACE_MS);
+      }
       else fail();
     } else if (state === 'RUNNING' && this.phase === 'DEPLOYING' && this.graph.allIn('RUNNING', 'FINISHED')) {
       this.phase = 'RUNNING';

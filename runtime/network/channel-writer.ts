@@ -51,7 +51,12 @@ export class RemoteChannelWriter implements ChannelWriter {
         this.creditWaiter = undefined;
         w?.();
       });
-      s.once('error', (err) => { this.closedError = err; reject(err); });
+      // Named like a close so the JobMaster can tell a peer's loss (ECONNRESET, EPIPE, ECONNREFUSED from
+      // a TaskManager that died) from a failure of the subtask's own.
+      s.once('error', (err) => {
+        this.closedError ??= new Error(`data connection to ${this.host}:${this.port} was closed (${err.message})`, { cause: err });
+        reject(this.closedError);
+      });
       s.once('close', () => {
         this.closedError ??= new Error(`data connection to ${this.host}:${this.port} was closed`);
         const w = this.creditWaiter;

@@ -90,7 +90,7 @@ describe('a TaskManager killed in the middle of a rescale', () => {
       const restarted = job.timestamps.RESTARTING > 0;
       console.log(`1a (${when}): killed ${added.resourceId} at "${phase}"; ${restarted ? 'restarted' : 'rolled back'}; phases ${JSON.stringify(watch.seen.map((x) => x.phase))}; cause: ${cause.split('\n')[0]}`);
       const entries = await exceptionEntries(d, id);
-      expect(entries.length).toBe(1);
+      expect(entries.length, JSON.stringify(entries.map((e) => e.stacktrace.slice(0, 400)))).toBe(1);
       expect(entries[0]!.stacktrace).toContain(added.resourceId);
       // Only a kill landing after the switch (never seen here) restarts the job; the checks below hold for both.
       if (!restarted) {
@@ -137,7 +137,7 @@ describe('a TaskManager killed in the middle of a rescale', () => {
     expect(/RescaleFailedAfterSwitch/.test(cause) ? [[2, 2], [3, 3]] : [[2, 2]]).toContainEqual(p);
     await explain(d, id, waitFor(`${p[0]} TaskManagers`, async () => ((await taskManagerPids(id)).length === p[0] ? true : undefined), 10_000));
     const entries = await exceptionEntries(d, id);
-    expect(entries.length).toBe(1);
+    expect(entries.length, JSON.stringify(entries.map((e) => e.stacktrace.slice(0, 400)))).toBe(1);
     expect(entries[0]!.stacktrace).toContain(victim.resourceId);
     await rest.finish();
     await expectReferenceAlerts(d, id, s);
@@ -168,10 +168,16 @@ describe('a TaskManager killed in the middle of a rescale', () => {
         await explain(d, id, waitFor(`${metadata} to exist`, () => (existsSync(metadata) ? true : undefined), 10_000, 1));
       }
       process.kill(victim.pid, 'SIGKILL');
-      const cause = failureOf(await completed(d, id, trigger));
+      const status = await completed(d, id, trigger);
       await watch.stop();
-      expect(cause).toMatch(/^RescaleFailedAfterSwitch: rescale at checkpoint \d+ failed: the job is restarting: /);
-      expect(cause).toContain(victim.resourceId);
+      // Once n is complete the gainers load within milliseconds here: the rescale may have finished
+      // (successfully) before the kill landed. Either way the restart below must resume at n's scale.
+      const finishedFirst = when === 'n complete' && status.status.id === 'COMPLETED' && !status.operation['failure-cause'];
+      if (!finishedFirst) {
+        const cause = failureOf(status);
+        expect(cause).toMatch(/^RescaleFailedAfterSwitch: rescale at checkpoint \d+ failed: the job is restarting: /);
+        expect(cause).toContain(victim.resourceId);
+      }
 
       const job = await explain(d, id, waitFor('the job to run again', async () => {
         const j = await jobState(d, id);
@@ -185,11 +191,11 @@ describe('a TaskManager killed in the middle of a rescale', () => {
         return status === 'COMPLETED' || status === 'FAILED' ? status : undefined;
       }, 5000));
       const p = await parallelisms(d, id);
-      console.log(`1b (${when}): killed ${victim.resourceId} at "${phase}"; checkpoint ${n} ${rescaleCheckpoint}; resumed at ${p[0]}`);
+      console.log(`1b (${when}): killed ${victim.resourceId} at "${phase}"${finishedFirst ? ' (the rescale had already finished)' : ''}; checkpoint ${n} ${rescaleCheckpoint}; resumed at ${p[0]}`);
       expect(p).toEqual(rescaleCheckpoint === 'COMPLETED' ? [3, 3] : [2, 2]);
       await explain(d, id, waitFor(`${p[0]} TaskManagers`, async () => ((await taskManagerPids(id)).length === p[0] ? true : undefined), 10_000));
       const entries = await exceptionEntries(d, id);
-      expect(entries.length).toBe(1);
+      expect(entries.length, JSON.stringify(entries.map((e) => e.stacktrace.slice(0, 400)))).toBe(1);
       expect(entries[0]!.stacktrace).toContain(victim.resourceId);
       await rest.finish();
       await expectReferenceAlerts(d, id, s);
