@@ -18,6 +18,7 @@
 import { serialize } from 'node:v8';
 import { compressToRanges } from '../state/key-group-assignment.js';
 import type { KeyGroupRange } from '../state/key-groups.js';
+import { PendingSnapshot, toBlobs, type KeyedSnapshotEntry } from './checkpoint/pending-snapshot.js';
 import { readMetadata, readVertexState, StateFileWriter, SubtaskState, type KeyedStateBlob } from './checkpoint/snapshot-io.js';
 import { buildChain, channelId, type Chain } from './chain-builder.js';
 import { describeError } from './errors.js';
@@ -48,10 +49,10 @@ export interface SubtaskServices {
 
 export type SubtaskOutcome = 'FINISHED' | 'CANCELED';
 
-/** Serializes keyed state values, sorted by key group then operator (the file's order). */
-function toBlobs(entries: Array<{ operatorId: number; keyGroup: number; value: unknown }>): KeyedStateBlob[] {
-  return entries.sort((a, b) => a.keyGroup - b.keyGroup || a.operatorId - b.operatorId).map((e) => ({ operatorId: e.operatorId, keyGroup: e.keyGroup, bytes: serialize(e.value) }));
-}
+/** A background slice of snapshot serialization: short, so records keep flowing between slices. */
+const SNAPSHOT_SLICE_MS = 4;
+/** After a batch, a slice runs if the last one is at least this old (the background ticks may be starved by a busy input). */
+const SNAPSHOT_STEP_EVERY_MS = 10;
 
 export class Subtask {
   private cancelled = false;
@@ -62,6 +63,10 @@ export class Subtask {
   private lastCompleted = 0;
   private readonly completionWaiters = new Set<() => void>();
   private input: InputProcessor | undefined;
+  /** The keyed state of the latest checkpoint, while not all of it is serialized. */
+  private snapshot: PendingSnapshot | undefined;
+  private snapshotTick: NodeJS.Immediate | undefined;
+  private lastSnapshotStep = 0;
   readonly rescaler: Rescaler;
 
   constructor(private readonly plan: JobPlan, private spec: SubtaskSpec, private readonly services: SubtaskServices) {
@@ -103,8 +108,43 @@ export class Subtask {
   }
 
   private async flush(chain: Chain): Promise<void> {
+    if (this.snapshot && performance.now() - this.lastSnapshotStep >= SNAPSHOT_STEP_EVERY_MS) this.snapshotStep();
     for (const t of chain.tails) await t.flush();
     if (this.failure) throw this.failure;
+  }
+
+  /** Serializes a slice of the pending snapshot; the guards come off once it is all serialized. */
+  private snapshotStep(): void {
+    const snap = this.snapshot;
+    if (!snap) return;
+    this.lastSnapshotStep = performance.now();
+    if (snap.step(SNAPSHOT_SLICE_MS)) return;
+    this.snapshotDone(snap);
+  }
+
+  private snapshotDone(snap: PendingSnapshot): void {
+    if (this.snapshot !== snap) return;
+    this.snapshot = undefined;
+    for (const op of this.chain?.checkpointed ?? []) if (op.snapshotGuard === snap.guard) op.snapshotGuard = undefined;
+  }
+
+  /** Background slices, one per event-loop turn, so I/O and batches run in between. */
+  private scheduleSnapshotTick(): void {
+    if (this.snapshotTick || !this.snapshot) return;
+    this.snapshotTick = setImmediate(() => {
+      this.snapshotTick = undefined;
+      if (this.cancelled) return;
+      this.snapshotStep();
+      this.scheduleSnapshotTick();
+    });
+  }
+
+  /** Everything of the pending snapshot serialized now (before the next one, at the end of input). */
+  private completeSnapshot(): void {
+    const snap = this.snapshot;
+    if (!snap) return;
+    snap.finishAll();
+    this.snapshotDone(snap);
   }
 
   private failWith(err: Error): void {
@@ -145,21 +185,29 @@ export class Subtask {
   private async checkpoint(chain: Chain, id: number, dir: string, alignmentMs: number): Promise<void> {
     // State still being loaded after a rescale must be in place before it can be snapshotted.
     await this.rescaler.settle(chain);
+    // The previous checkpoint's state must all be serialized before this one's is taken.
+    this.completeSnapshot();
     const t0 = Date.now();
     const writer = new StateFileWriter(dir, `${this.spec.vertexId}-${this.spec.subtaskIndex}.state`, this.spec.subtaskIndex, compressToRanges(this.spec.keyGroups ?? []));
-    let blobs: KeyedStateBlob[];
+    let snap: PendingSnapshot;
     let opBytes: Uint8Array;
+    let moved = 0;
     try {
-      const entries: Array<{ operatorId: number; keyGroup: number; value: unknown }> = [];
+      const entries: KeyedSnapshotEntry[] = [];
       for (const op of chain.checkpointed) {
         if (op.snapshotKeyedState) for (const [kg, value] of op.snapshotKeyedState()) entries.push({ operatorId: op.operatorId, keyGroup: kg, value });
       }
-      // At a rescale barrier, the key groups this subtask gives away go first: written and reported
-      // before the rest is serialized, so that their gainers can start loading them.
+      // At a rescale barrier, the key groups this subtask gives away go first: serialized, written
+      // and reported before the barrier goes on, so that their gainers can start loading them.
       const losing = this.rescaler.losingAt(id);
       const rest = losing?.size ? entries.filter((e) => !losing.has(e.keyGroup)) : entries;
-      if (rest !== entries) await this.writeMovedFirst(id, dir, writer, toBlobs(entries.filter((e) => losing!.has(e.keyGroup))));
-      blobs = toBlobs(rest);
+      if (rest !== entries) {
+        const blobs = toBlobs(entries.filter((e) => losing!.has(e.keyGroup)));
+        moved = blobs.length;
+        await this.writeMovedFirst(id, dir, writer, blobs);
+      }
+      // The rest is serialized copy-on-write: in the background, or just before a key group changes.
+      snap = new PendingSnapshot(id, rest);
       const operatorStates: Record<number, unknown> = {};
       for (const op of chain.checkpointed) if (op.snapshotOperatorState) operatorStates[op.operatorId] = op.snapshotOperatorState(id);
       opBytes = serialize(operatorStates);
@@ -168,18 +216,23 @@ export class Subtask {
       this.services.decline(id, `snapshot of subtask ${this.spec.subtaskIndex} failed: ${describeError(err)}`);
       throw err;
     }
+    if (snap.remaining) {
+      this.snapshot = snap;
+      for (const op of chain.checkpointed) if (op.snapshotKeyedState) op.snapshotGuard = snap.guard;
+    }
     for (const w of chain.writers) w.barrier(id, dir);
     await this.flush(chain);
     const syncMs = Date.now() - t0;
-    if (this.rescaler.isRescaleBarrier(id)) this.services.log?.('rescale checkpoint: snapshot taken', { checkpointId: id, syncMs, keyGroups: blobs.length, bytes: blobs.reduce((n, b) => n + b.bytes.length, 0) });
-    // The asynchronous part: processing goes on while the file is written.
-    void writer.append(blobs).then(() => writer.finish(opBytes)).then(
+    if (this.rescaler.isRescaleBarrier(id)) this.services.log?.('rescale checkpoint: snapshot taken', { checkpointId: id, syncMs, movedKeyGroups: moved, pendingKeyGroups: snap.remaining });
+    // The asynchronous part: processing goes on while the rest is serialized and the file written.
+    void snap.done.then((blobs) => writer.append(blobs)).then(() => writer.finish(opBytes)).then(
       (state) => this.services.acknowledge({ checkpointId: id, subtaskState: SubtaskState.encode(state).finish(), alignmentMs, syncMs, asyncMs: Date.now() - t0 - syncMs }),
       (err: Error) => {
         void writer.abort();
-        this.services.decline(id, `writing state of subtask ${this.spec.subtaskIndex} to ${dir} failed: ${err.message}`);
+        if (!this.cancelled) this.services.decline(id, `writing state of subtask ${this.spec.subtaskIndex} to ${dir} failed: ${err.message}`);
       },
     );
+    this.scheduleSnapshotTick();
     // A rescale prepared for this barrier takes effect now: everything after it uses the new configuration.
     const next = this.rescaler.switchAt(id, chain, this.input);
     if (next) this.spec = next;
@@ -216,6 +269,7 @@ export class Subtask {
 
   /** End of input: flush, and let exactly-once sinks publish the rest (nothing will be replayed). */
   private async finish(chain: Chain): Promise<void> {
+    this.completeSnapshot();
     await this.flush(chain);
     await this.commitChain;
     for (const t of chain.tails) {
@@ -262,6 +316,10 @@ export class Subtask {
 
   cancel(): void {
     this.cancelled = true;
+    this.snapshot?.abandon('the subtask was cancelled');
+    this.snapshot = undefined;
+    if (this.snapshotTick) clearImmediate(this.snapshotTick);
+    this.snapshotTick = undefined;
     this.chain?.source?.cancel();
     for (const w of this.chain?.writers ?? []) w.abort();
     this.releaseInputs();

@@ -17,6 +17,8 @@ import type { CheckpointedOperator } from './operator.js';
 export class KeyedProcessOperator implements Collector, CheckpointedOperator {
   private readonly store = new KeyedStateStore();
   private currentWatermark = -Infinity;
+  get snapshotGuard(): ((keyGroup: number) => void) | undefined { return this.store.guard; }
+  set snapshotGuard(g: ((keyGroup: number) => void) | undefined) { this.store.guard = g; }
   /** Event time of the record or timer being processed. */
   private currentTs: number | undefined;
   /** One context for all calls: it reads the operator's current key, time and watermark. */

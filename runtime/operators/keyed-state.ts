@@ -89,8 +89,12 @@ export class KeyedStateStore {
   private readonly handles = { value: new Map<string, ValueState<unknown>>(), map: new Map<string, MapState<MapKey, unknown>>(), list: new Map<string, ListState<unknown>>() };
   /** The key that state calls and timer registrations apply to; undefined outside a user call. */
   current: CurrentKey | undefined;
+  /** While a snapshot's key groups are being serialized: called before a key group's state or timers change. */
+  guard: ((keyGroup: number) => void) | undefined;
 
+  /** The user code that follows may change anything of this key's key group: it is guarded here. */
   setCurrentKey(key: Key, keyGroup: number): void {
+    this.guard?.(keyGroup);
     this.current = { keyGroup, ck: canonicalKey(key), key };
   }
 
@@ -226,6 +230,8 @@ export class KeyedStateStore {
       const top = this.heap.peek();
       if (!top || top.ts > watermark) return undefined;
       this.heap.pop();
+      // The timer's removal and the onTimer call that follows change its key group.
+      this.guard?.(top.keyGroup);
       const byKey = this.timers.get(top.keyGroup);
       const kt = byKey?.get(top.ck);
       if (!byKey || !kt?.timestamps.delete(top.ts)) continue; // deleted (or a duplicate of a re-registered timer)
@@ -236,7 +242,7 @@ export class KeyedStateStore {
     }
   }
 
-  /** One value per key group with state or timers. The subtask serializes it at once, so live references are fine. */
+  /** One value per key group with state or timers: live references, serialized later under the guard. */
   snapshot(): Map<number, KeyGroupSnapshot> {
     const out = new Map<number, KeyGroupSnapshot>();
     for (const kg of new Set([...this.state.keys(), ...this.timers.keys()])) {
@@ -247,6 +253,7 @@ export class KeyedStateStore {
 
   /** Merges a key group's snapshot (a restored subtask receives each of its key groups once). */
   restore(keyGroup: number, snap: KeyGroupSnapshot): void {
+    this.guard?.(keyGroup);
     if (snap.state.size) {
       let byKey = this.state.get(keyGroup);
       if (!byKey) this.state.set(keyGroup, (byKey = new Map()));
@@ -258,6 +265,7 @@ export class KeyedStateStore {
   /** Forgets key groups moved to another subtask; their heap entries become stale and are skipped. */
   drop(keyGroups: ReadonlySet<number>): void {
     for (const kg of keyGroups) {
+      this.guard?.(kg);
       this.state.delete(kg);
       const byKey = this.timers.get(kg);
       if (!byKey) continue;

@@ -1,14 +1,19 @@
 /**
  * What an operator may implement to take part in checkpoints. The subtask
  * calls the snapshot methods synchronously when a barrier passes its chain
- * (after alignment), serializes the returned values at once (so later changes
- * cannot leak in), and writes them asynchronously while processing goes on.
+ * (after alignment). Operator state is serialized at once. Keyed values may
+ * reference live state (or be functions that build the value from it): they
+ * are serialized later, key group by key group (checkpoint/pending-snapshot.ts),
+ * and an operator keeps them as of the barrier by calling `snapshotGuard(kg)`
+ * before any change to key group kg's state or timers while the guard is set.
  */
 export interface CheckpointedOperator {
   /** Transformation id; names the operator's state in snapshots. */
   readonly operatorId: number;
-  /** Keyed state by key group: kg → a structured-clone-able value. */
+  /** Keyed state by key group: kg → a structured-clone-able value, or a function returning one (called later, under the guard). */
   snapshotKeyedState?(): Map<number, unknown>;
+  /** Set by the subtask while a snapshot's keyed values are not all serialized; called before a key group changes. */
+  snapshotGuard?: ((keyGroup: number) => void) | undefined;
   restoreKeyedState?(keyGroup: number, state: unknown): void;
   /** In-place rescale: forget the state and timers of key groups this subtask no longer owns (after snapshotting them). */
   dropKeyGroups?(keyGroups: ReadonlySet<number>): void;

@@ -35,6 +35,7 @@ export class WindowOperator implements Collector, CheckpointedOperator {
   /** Pending window ends (a set kept sorted lazily at fire time). */
   private readonly pendingEnds = new Set<number>();
   private currentWatermark = -Infinity;
+  snapshotGuard: ((keyGroup: number) => void) | undefined;
   private readonly size: number;
   private readonly slide: number;
   lateRecordsDropped = 0;
@@ -63,6 +64,7 @@ export class WindowOperator implements Collector, CheckpointedOperator {
     const key = this.selector(v);
     const ck = canonicalKey(key);
     const kg = keyGroup ?? assignToKeyGroup(key, this.maxParallelism);
+    this.snapshotGuard?.(kg);
     let byEnd = this.state.get(kg);
     if (!byEnd) this.state.set(kg, (byEnd = new Map()));
     // From the latest window back; ends decrease, so stop at the first one already fired.
@@ -88,6 +90,7 @@ export class WindowOperator implements Collector, CheckpointedOperator {
       for (const [kg, byEnd] of this.state) {
         const panes = byEnd.get(end);
         if (!panes) continue;
+        this.snapshotGuard?.(kg);
         byEnd.delete(end);
         if (byEnd.size === 0) this.state.delete(kg);
         for (const e of panes) fired.push(e);
@@ -105,28 +108,18 @@ export class WindowOperator implements Collector, CheckpointedOperator {
 
   end(): void { this.out.end(); }
 
+  /** Per key group a function that builds its columns: called later, before the key group changes at the latest (the guard). */
   snapshotKeyedState(): Map<number, unknown> {
     const out = new Map<number, unknown>();
     for (const [kg, byEnd] of this.state) {
       if (byEnd.size === 0) continue;
-      const snap: KeyGroupSnapshot = [];
-      for (const [end, panes] of byEnd) {
-        const cks: string[] = [], keys: Key[] = [], accs: unknown[] = [];
-        let stringKeys = true;
-        for (const [ck, p] of panes) {
-          cks.push(ck);
-          keys.push(p.key);
-          accs.push(p.acc);
-          if (p.key !== ck) stringKeys = false;
-        }
-        snap.push([end, cks, stringKeys ? null : keys, accs]);
-      }
-      out.set(kg, snap);
+      out.set(kg, () => columns(byEnd));
     }
     return out;
   }
 
   restoreKeyedState(keyGroup: number, state: unknown): void {
+    this.snapshotGuard?.(keyGroup);
     let byEnd = this.state.get(keyGroup);
     if (!byEnd) this.state.set(keyGroup, (byEnd = new Map()));
     for (const entry of state as KeyGroupSnapshot | RowSnapshot) {
@@ -144,7 +137,10 @@ export class WindowOperator implements Collector, CheckpointedOperator {
 
   /** Pending ends that only dropped key groups had are skipped when they come due (nothing fires). */
   dropKeyGroups(keyGroups: ReadonlySet<number>): void {
-    for (const kg of keyGroups) this.state.delete(kg);
+    for (const kg of keyGroups) {
+      this.snapshotGuard?.(kg);
+      this.state.delete(kg);
+    }
   }
 
   /** Number of open (not yet fired) panes; exposed for metrics and tests. */
@@ -153,6 +149,22 @@ export class WindowOperator implements Collector, CheckpointedOperator {
     for (const byEnd of this.state.values()) for (const p of byEnd.values()) n += p.size;
     return n;
   }
+}
+
+function columns(byEnd: Map<number, Map<string, Pane>>): KeyGroupSnapshot {
+  const snap: KeyGroupSnapshot = [];
+  for (const [end, panes] of byEnd) {
+    const cks: string[] = [], keys: Key[] = [], accs: unknown[] = [];
+    let stringKeys = true;
+    for (const [ck, p] of panes) {
+      cks.push(ck);
+      keys.push(p.key);
+      accs.push(p.acc);
+      if (p.key !== ck) stringKeys = false;
+    }
+    snap.push([end, cks, stringKeys ? null : keys, accs]);
+  }
+  return snap;
 }
 
 /** The former name (tumbling only); the operator now takes either assigner. */

@@ -13,6 +13,7 @@ import { GraphBuilder } from '../../runtime/graph-builder.js';
 import { buildJobGraph } from '../../runtime/job-graph.js';
 import { KeyedProcessOperator } from '../../runtime/operators/keyed-process-operator.js';
 import { TumblingWindowOperator, WindowOperator } from '../../runtime/operators/window-operator.js';
+import { serializeSnapshotValue } from '../../runtime/checkpoint/pending-snapshot.js';
 
 type Event = { v: unknown; ts: number | undefined } | { wm: number };
 
@@ -29,7 +30,7 @@ class Collect implements Collector {
 const MAXP = 128;
 
 /** Serialized per key group, as a subtask writes it; each restore deserializes its own copy, as a restored subtask does. */
-const snapshot = (op: { snapshotKeyedState(): Map<number, unknown> }) => [...op.snapshotKeyedState()].map(([kg, v]) => [kg, serialize(v)] as const);
+const snapshot = (op: { snapshotKeyedState(): Map<number, unknown> }) => [...op.snapshotKeyedState()].map(([kg, v]) => [kg, serializeSnapshotValue(v)] as const);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Windows

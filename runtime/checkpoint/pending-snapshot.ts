@@ -1,0 +1,108 @@
+/**
+ * The keyed state of one checkpoint, serialized copy-on-write by key group.
+ *
+ * At the barrier each operator hands over, per key group, a value that may
+ * still reference its live state (or a function that builds the value from
+ * it). Nothing is copied then. Each key group is serialized either in the
+ * background, in short slices between batches, or — the first time an operator
+ * is about to change that key group — right before the change: operators call
+ * `guard(kg)` on every path that modifies a key group's state or timers. So
+ * the bytes are the state as of the barrier, while processing resumes right
+ * after the barrier instead of waiting for the whole state to be serialized.
+ */
+import { serialize } from 'node:v8';
+import type { KeyedStateBlob } from './snapshot-io.js';
+
+export interface KeyedSnapshotEntry { operatorId: number; keyGroup: number; value: unknown }
+
+/** Serializes a snapshot value; a function stands for the value it returns (built late, from state still as of the barrier). */
+export function serializeSnapshotValue(value: unknown): Uint8Array {
+  return serialize(typeof value === 'function' ? (value as () => unknown)() : value);
+}
+
+/** Serializes entries in the file's order: by key group, then operator. */
+export function toBlobs(entries: KeyedSnapshotEntry[]): KeyedStateBlob[] {
+  return entries
+    .sort((a, b) => a.keyGroup - b.keyGroup || a.operatorId - b.operatorId)
+    .map((e) => ({ operatorId: e.operatorId, keyGroup: e.keyGroup, bytes: serializeSnapshotValue(e.value) }));
+}
+
+export class PendingSnapshot {
+  private readonly pending = new Map<number, Array<{ operatorId: number; value: unknown }>>();
+  private readonly blobs: KeyedStateBlob[] = [];
+  private settled = false;
+  private resolve!: (blobs: KeyedStateBlob[]) => void;
+  private reject!: (err: Error) => void;
+  /** Every key group's blobs, in the file's order, once all are serialized. */
+  readonly done: Promise<KeyedStateBlob[]>;
+  /** Key groups serialized because an operator was about to change them (for the log). */
+  guarded = 0;
+
+  constructor(readonly checkpointId: number, entries: KeyedSnapshotEntry[]) {
+    this.done = new Promise<KeyedStateBlob[]>((res, rej) => { this.resolve = res; this.reject = rej; });
+    // A failure is reported through `done`; nobody waiting is not an unhandled rejection.
+    this.done.catch(() => {});
+    for (const e of entries) {
+      const list = this.pending.get(e.keyGroup);
+      if (list) list.push({ operatorId: e.operatorId, value: e.value });
+      else this.pending.set(e.keyGroup, [{ operatorId: e.operatorId, value: e.value }]);
+    }
+    this.settleIfDone();
+  }
+
+  /** Key groups not serialized yet. */
+  get remaining(): number { return this.pending.size; }
+
+  /** Called by operators before they change key group `kg`: serializes it first if it is still pending. */
+  readonly guard = (kg: number): void => {
+    if (!this.pending.has(kg)) return;
+    this.guarded++;
+    this.serializeKeyGroup(kg);
+    this.settleIfDone();
+  };
+
+  /** Serializes pending key groups for about `budgetMs`; true while some remain. */
+  step(budgetMs: number): boolean {
+    const until = performance.now() + budgetMs;
+    for (const kg of this.pending.keys()) {
+      this.serializeKeyGroup(kg);
+      if (performance.now() >= until) break;
+    }
+    this.settleIfDone();
+    return this.pending.size > 0;
+  }
+
+  /** Serializes everything still pending, now. */
+  finishAll(): void {
+    for (const kg of [...this.pending.keys()]) this.serializeKeyGroup(kg);
+    this.settleIfDone();
+  }
+
+  /** The checkpoint is given up (the subtask is cancelled): drops what is pending. */
+  abandon(reason: string): void {
+    this.pending.clear();
+    if (this.settled) return;
+    this.settled = true;
+    this.reject(new Error(reason));
+  }
+
+  private serializeKeyGroup(kg: number): void {
+    const list = this.pending.get(kg)!;
+    this.pending.delete(kg);
+    try {
+      for (const e of list) this.blobs.push({ operatorId: e.operatorId, keyGroup: kg, bytes: serializeSnapshotValue(e.value) });
+    } catch (err) {
+      this.pending.clear();
+      if (!this.settled) {
+        this.settled = true;
+        this.reject(new Error(`serializing key group ${kg}: ${(err as Error).message}`, { cause: err }));
+      }
+    }
+  }
+
+  private settleIfDone(): void {
+    if (this.settled || this.pending.size) return;
+    this.settled = true;
+    this.resolve(this.blobs.sort((a, b) => a.keyGroup - b.keyGroup || a.operatorId - b.operatorId));
+  }
+}
