@@ -6,8 +6,9 @@
  *
  * Checkpoints (aligned barriers): a source subtask injects barrier n between
  * two batches when the JobMaster triggers it; a subtask with inputs snapshots
- * once barrier n arrived on every channel. Snapshot values are serialized
- * synchronously; files are written asynchronously while processing goes on.
+ * once barrier n arrived on every channel. Operator state is serialized at the
+ * barrier; keyed state copy-on-write by key group (checkpoint/pending-snapshot.ts)
+ * while processing goes on; then the file is written and acknowledged.
  *
  * In-place rescale (rescale.ts): the JobMaster prepares the configuration to
  * switch to at barrier n. There, after snapshotting and passing the barrier on,
