@@ -14,12 +14,17 @@
  *   wait (parked, with their credit) until it switches. Every channel's
  *   watermark is forgotten at the switch; producers send theirs again right
  *   after the barrier. Records of key groups being loaded are held back in
- *   arrival order (`hold`), and so is the watermark, until their state is in
- *   place (`release`): no record is applied to missing state, and no timer or
- *   window of a moved key group fires early. Records of other key groups flow on.
+ *   arrival order (`hold`) until their state is in place (`release`): no record
+ *   is applied to missing state. Records of other key groups flow on, and so do
+ *   their windows and timers: a keyed head operator (KeyGroupHolder) fires
+ *   them with the watermark while the held ones wait, and on release the held
+ *   records are replayed with the watermark advances between them, so no timer
+ *   or window of a moved key group fires early or late. (With any other head
+ *   the watermark waits for the release.)
  */
 import { BARRIER, END, IDLE, RECORD, WATERMARK, type Collector, type RecordElement, type StreamElement } from './elements.js';
 import { WAKE_CHANNEL, type InputGate } from './network/input-gate.js';
+import { isKeyGroupHolder, type KeyGroupHolder } from './operators/operator.js';
 
 interface Parked { channel: number; elements: StreamElement[] }
 
@@ -47,7 +52,11 @@ export class InputProcessor {
   /** Batches of producers outside the current set (a configuration not switched to yet). */
   private foreign: Parked[] = [];
   private heldKeyGroups: ReadonlySet<number> | undefined;
-  private held: RecordElement[] = [];
+  /** Held records, and (with a head that holds key groups itself) the watermark advances in between. */
+  private held: Array<RecordElement | { wm: number }> = [];
+  private heldRecords = 0;
+  /** The head operator holds key groups itself: only their records (and theirs) wait, the watermark goes on. */
+  private perKeyGroup = false;
   private firstHeldAt = 0;
   private watermarkHeld = false;
 
@@ -97,7 +106,7 @@ export class InputProcessor {
     switch (el.t) {
       case RECORD:
         if (this.heldKeyGroups && el.kg !== undefined && this.heldKeyGroups.has(el.kg)) {
-          if (this.held.length === 0) this.firstHeldAt = Date.now();
+          if (this.heldRecords++ === 0) this.firstHeldAt = Date.now();
           this.held.push(el);
         } else {
           this.head.collect(el.v, el.ts, el.kg);
@@ -128,7 +137,11 @@ export class InputProcessor {
       active++;
       if (this.wms[c]! < min) min = this.wms[c]!;
     }
-    if (active > 0 && min > this.current) { this.current = min; this.head.watermark(min); }
+    if (active > 0 && min > this.current) {
+      this.current = min;
+      if (this.heldKeyGroups && this.perKeyGroup) this.held.push({ wm: min });
+      this.head.watermark(min);
+    }
   }
 
   /** Rescale switch: the producers are now channels 0..n-1, each with an unknown watermark. */
@@ -142,21 +155,33 @@ export class InputProcessor {
     this.replay.push(...now);
   }
 
-  /** Holds back records of `keyGroups`, and the watermark, until `release`. */
+  /**
+   * Holds back records of `keyGroups` until `release`. A head operator that can hold key groups
+   * itself (windows, process functions) goes on firing the others with the watermark; with any
+   * other head the watermark waits too.
+   */
   hold(keyGroups: ReadonlySet<number>): void {
     this.heldKeyGroups = keyGroups;
-    this.watermarkHeld = true;
+    this.perKeyGroup = isKeyGroupHolder(this.head);
+    if (isKeyGroupHolder(this.head)) this.head.holdKeyGroups(keyGroups);
+    else this.watermarkHeld = true;
   }
 
-  /** The held key groups' state is in place: apply their records in arrival order, then let the watermark go. */
+  /** The held key groups' state is in place: apply their records (and watermark advances) in arrival order, then let the watermark go. */
   release(): HoldStats {
     const held = this.held;
-    const stats = { heldRecords: held.length, maxHoldMs: held.length ? Date.now() - this.firstHeldAt : 0 };
+    const stats = { heldRecords: this.heldRecords, maxHoldMs: this.heldRecords ? Date.now() - this.firstHeldAt : 0 };
     this.held = [];
+    this.heldRecords = 0;
     this.heldKeyGroups = undefined;
-    this.watermarkHeld = false;
-    for (const el of held) this.head.collect(el.v, el.ts, el.kg);
-    this.advanceWatermark();
+    if (this.perKeyGroup) {
+      this.perKeyGroup = false;
+      (this.head as unknown as KeyGroupHolder).releaseKeyGroups(held);
+    } else {
+      this.watermarkHeld = false;
+      for (const el of held) if ('v' in el) this.head.collect(el.v, el.ts, el.kg);
+      this.advanceWatermark();
+    }
     return stats;
   }
 }

@@ -292,6 +292,8 @@ export class Subtask {
     this.rescaler.attachInput(this.input, () => gate.wake());
     const ended = await this.input.run();
     if (!ended || this.stopped()) return;
+    // Input ended while gained state was loading: its held records are applied before the end.
+    await this.rescaler.settle(chain);
     chain.head.end();
     await this.finish(chain);
   }

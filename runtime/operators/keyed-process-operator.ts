@@ -12,11 +12,16 @@ import type { KeyedContext, KeyedProcessFunction } from '../../sdk/types.js';
 import { assignToKeyGroup, type Key } from '../../state/key-groups.js';
 import type { Collector } from '../elements.js';
 import { KeyedStateStore, type KeyGroupSnapshot } from './keyed-state.js';
-import type { CheckpointedOperator } from './operator.js';
+import type { CheckpointedOperator, KeyGroupHolder } from './operator.js';
 
-export class KeyedProcessOperator implements Collector, CheckpointedOperator {
+export class KeyedProcessOperator implements Collector, CheckpointedOperator, KeyGroupHolder {
   private readonly store = new KeyedStateStore();
   private currentWatermark = -Infinity;
+  /** Key groups held back by a rescale, and the watermark they are at. */
+  private held: { kgs: ReadonlySet<number>; wm: number } | undefined;
+  /** While held records and timers are replayed: the watermark they see. */
+  private replayWm: number | undefined;
+  private emittedWatermark = -Infinity;
   get snapshotGuard(): ((keyGroup: number) => void) | undefined { return this.store.guard; }
   set snapshotGuard(g: ((keyGroup: number) => void) | undefined) { this.store.guard = g; }
   /** Event time of the record or timer being processed. */
@@ -36,7 +41,7 @@ export class KeyedProcessOperator implements Collector, CheckpointedOperator {
     this.ctx = {
       get key(): Key { return self.active().key; },
       get timestamp() { return self.currentTs; },
-      get currentWatermark() { return self.currentWatermark; },
+      get currentWatermark() { return self.replayWm ?? self.currentWatermark; },
       emit(value: unknown, timestamp?: number) {
         self.active();
         self.out.collect(value, timestamp ?? self.currentTs);
@@ -73,8 +78,33 @@ export class KeyedProcessOperator implements Collector, CheckpointedOperator {
     if (wm <= this.currentWatermark) return;
     // onTimer sees the watermark that fires it (as Flink's timer service does).
     this.currentWatermark = wm;
-    // Timers registered while firing (even at or before wm) fire in this same loop.
-    for (let t = this.store.pollTimer(wm); t; t = this.store.pollTimer(wm)) {
+    const h = this.held;
+    this.fireTimers(wm, h && ((kg) => !h.kgs.has(kg)));
+    this.emitWatermark(h ? Math.min(h.wm, wm) : wm);
+  }
+
+  holdKeyGroups(keyGroups: ReadonlySet<number>): void {
+    this.held = { kgs: keyGroups, wm: this.currentWatermark };
+  }
+
+  releaseKeyGroups(queue: ReadonlyArray<{ v: unknown; ts: number | undefined; kg?: number } | { wm: number }>): void {
+    const h = this.held;
+    this.held = undefined;
+    const mine = h && ((kg: number) => h.kgs.has(kg));
+    let wm = h?.wm ?? this.currentWatermark;
+    for (const el of queue) {
+      this.replayWm = 'wm' in el ? (wm = Math.max(wm, el.wm)) : wm;
+      if ('wm' in el) this.fireTimers(wm, mine);
+      else this.collect(el.v, el.ts, el.kg);
+    }
+    this.replayWm = undefined;
+    this.fireTimers(this.currentWatermark, mine);
+    this.emitWatermark(this.currentWatermark);
+  }
+
+  /** Fires due timers (of the key groups `which` accepts); timers registered while firing, if due, fire in the same loop. */
+  private fireTimers(wm: number, which?: (kg: number) => boolean): void {
+    for (let t = this.store.pollTimer(wm, which); t; t = this.store.pollTimer(wm, which)) {
       if (!this.fn.onTimer) continue; // no onTimer: timers simply expire
       this.store.current = t;
       this.currentTs = t.ts;
@@ -84,6 +114,12 @@ export class KeyedProcessOperator implements Collector, CheckpointedOperator {
         this.store.current = undefined;
       }
     }
+    this.store.unpark();
+  }
+
+  private emitWatermark(wm: number): void {
+    if (wm <= this.emittedWatermark) return;
+    this.emittedWatermark = wm;
     this.out.watermark(wm);
   }
 

@@ -89,6 +89,8 @@ export class KeyedStateStore {
   private readonly handles = { value: new Map<string, ValueState<unknown>>(), map: new Map<string, MapState<MapKey, unknown>>(), list: new Map<string, ListState<unknown>>() };
   /** The key that state calls and timer registrations apply to; undefined outside a user call. */
   current: CurrentKey | undefined;
+  /** Due timers that `pollTimer` passed over; `unpark` puts them back. */
+  private parked: DueTimer[] = [];
   /** While a snapshot's key groups are being serialized: called before a key group's state or timers change. */
   guard: ((keyGroup: number) => void) | undefined;
 
@@ -225,11 +227,13 @@ export class KeyedStateStore {
   }
 
   /** Removes and returns the next timer with ts ≤ watermark, in (ts, canonical key) order. */
-  pollTimer(watermark: number): DueTimer | undefined {
+  pollTimer(watermark: number, which?: (keyGroup: number) => boolean): DueTimer | undefined {
     for (;;) {
       const top = this.heap.peek();
       if (!top || top.ts > watermark) return undefined;
       this.heap.pop();
+      // A key group held back (a rescale is loading it): its timer waits, still registered.
+      if (which && !which(top.keyGroup)) { this.parked.push(top); continue; }
       // The timer's removal and the onTimer call that follows change its key group.
       this.guard?.(top.keyGroup);
       const byKey = this.timers.get(top.keyGroup);
@@ -240,6 +244,12 @@ export class KeyedStateStore {
       if (byKey.size === 0) this.timers.delete(top.keyGroup);
       return top;
     }
+  }
+
+  /** Puts the timers `pollTimer` passed over back in the heap. */
+  unpark(): void {
+    for (const t of this.parked) this.heap.push(t);
+    this.parked = [];
   }
 
   /** One value per key group with state or timers: live references, serialized later under the guard. */

@@ -27,6 +27,22 @@ export interface CheckpointedOperator {
   notifyCheckpointComplete?(checkpointId: number): Promise<void>;
 }
 
+/**
+ * A keyed operator at the head of a chain that lets key groups being loaded by a rescale lag behind
+ * the others (input-processor.ts holds their records): the other key groups' windows and timers go
+ * on firing with the watermark; the held ones catch up on release, with their records and the
+ * watermark advances they missed replayed in arrival order. The output watermark stays at the held
+ * key groups' watermark until then, so nothing emitted later is behind it.
+ */
+export interface KeyGroupHolder {
+  holdKeyGroups(keyGroups: ReadonlySet<number>): void;
+  releaseKeyGroups(held: ReadonlyArray<{ v: unknown; ts: number | undefined; kg?: number } | { wm: number }>): void;
+}
+
+export function isKeyGroupHolder(x: unknown): x is KeyGroupHolder {
+  return typeof (x as KeyGroupHolder | undefined)?.holdKeyGroups === 'function';
+}
+
 export function isCheckpointed(x: unknown): x is CheckpointedOperator {
   return typeof x === 'object' && x !== null && typeof (x as CheckpointedOperator).operatorId === 'number';
 }

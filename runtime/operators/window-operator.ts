@@ -15,7 +15,7 @@
 import type { AggregateFunction, WindowAssigner, WindowResultFunction } from '../../sdk/types.js';
 import { assignToKeyGroup, canonicalKey, type Key } from '../../state/key-groups.js';
 import type { Collector } from '../elements.js';
-import type { CheckpointedOperator } from './operator.js';
+import type { CheckpointedOperator, KeyGroupHolder } from './operator.js';
 
 interface Pane { key: Key; acc: unknown }
 
@@ -29,12 +29,17 @@ type KeyGroupSnapshot = Array<[number, string[], Key[] | null, unknown[]]>;
 /** The format checkpoints used before: [window end, [canonical key, key, accumulator][]][] (still restored). */
 type RowSnapshot = Array<[number, Array<[string, Key, unknown]>]>;
 
-export class WindowOperator implements Collector, CheckpointedOperator {
+export class WindowOperator implements Collector, CheckpointedOperator, KeyGroupHolder {
   /** keyGroup → windowEnd → canonical key → pane */
   private readonly state = new Map<number, Map<number, Map<string, Pane>>>();
   /** Pending window ends (a set kept sorted lazily at fire time). */
   private readonly pendingEnds = new Set<number>();
   private currentWatermark = -Infinity;
+  /** Key groups held back by a rescale, and the watermark they are at. */
+  private held: { kgs: ReadonlySet<number>; wm: number } | undefined;
+  /** While held records are replayed: the watermark they are judged by. */
+  private replayWm: number | undefined;
+  private emittedWatermark = -Infinity;
   snapshotGuard: ((keyGroup: number) => void) | undefined;
   private readonly size: number;
   private readonly slide: number;
@@ -59,8 +64,9 @@ export class WindowOperator implements Collector, CheckpointedOperator {
     }
     const { size, slide } = this;
     const lastStart = ts - (((ts % slide) + slide) % slide);
+    const wm = this.replayWm ?? this.currentWatermark;
     // The latest window ends last: if it has fired, every window of the record has.
-    if (lastStart + size <= this.currentWatermark) { this.lateRecordsDropped++; return; }
+    if (lastStart + size <= wm) { this.lateRecordsDropped++; return; }
     const key = this.selector(v);
     const ck = canonicalKey(key);
     const kg = keyGroup ?? assignToKeyGroup(key, this.maxParallelism);
@@ -70,7 +76,7 @@ export class WindowOperator implements Collector, CheckpointedOperator {
     // From the latest window back; ends decrease, so stop at the first one already fired.
     for (let start = lastStart; start > ts - size; start -= slide) {
       const end = start + size;
-      if (end <= this.currentWatermark) break;
+      if (end <= wm) break;
       let panes = byEnd.get(end);
       if (!panes) byEnd.set(end, (panes = new Map()));
       const pane = panes.get(ck);
@@ -83,18 +89,55 @@ export class WindowOperator implements Collector, CheckpointedOperator {
   watermark(wm: number): void {
     if (wm <= this.currentWatermark) return;
     this.currentWatermark = wm;
+    this.fire(wm, (kg) => !this.held?.kgs.has(kg));
+    this.emitWatermark(this.held ? Math.min(this.held.wm, wm) : wm);
+  }
+
+  holdKeyGroups(keyGroups: ReadonlySet<number>): void {
+    this.held = { kgs: keyGroups, wm: this.currentWatermark };
+  }
+
+  releaseKeyGroups(queue: ReadonlyArray<{ v: unknown; ts: number | undefined; kg?: number } | { wm: number }>): void {
+    const h = this.held;
+    this.held = undefined;
+    const mine = (kg: number) => h?.kgs.has(kg) ?? true;
+    let wm = h?.wm ?? this.currentWatermark;
+    for (const el of queue) {
+      if ('wm' in el) {
+        if (el.wm > wm) this.fire((wm = el.wm), mine);
+      } else {
+        this.replayWm = wm;
+        this.collect(el.v, el.ts, el.kg);
+        this.replayWm = undefined;
+      }
+    }
+    this.fire(this.currentWatermark, mine);
+    this.emitWatermark(this.currentWatermark);
+  }
+
+  private emitWatermark(wm: number): void {
+    if (wm <= this.emittedWatermark) return;
+    this.emittedWatermark = wm;
+    this.out.watermark(wm);
+  }
+
+  /** Fires the due windows of the key groups `which` accepts, by window end, then canonical key. */
+  private fire(wm: number, which: (kg: number) => boolean): void {
     const due = [...this.pendingEnds].filter((e) => e <= wm).sort((a, b) => a - b);
     for (const end of due) {
-      this.pendingEnds.delete(end);
+      let others = false;
       const fired: Array<[string, Pane]> = [];
       for (const [kg, byEnd] of this.state) {
         const panes = byEnd.get(end);
         if (!panes) continue;
+        if (!which(kg)) { others = true; continue; }
         this.snapshotGuard?.(kg);
         byEnd.delete(end);
         if (byEnd.size === 0) this.state.delete(kg);
         for (const e of panes) fired.push(e);
       }
+      // Key groups held back still have this window: it stays pending for them.
+      if (!others) this.pendingEnds.delete(end);
       fired.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
       const window = { start: end - this.size, end };
       for (const [, pane] of fired) {
@@ -103,7 +146,6 @@ export class WindowOperator implements Collector, CheckpointedOperator {
         this.out.collect(this.result ? this.result(pane.key, window, r) : r, end - 1);
       }
     }
-    this.out.watermark(wm);
   }
 
   end(): void { this.out.end(); }
