@@ -38,8 +38,13 @@ import { TaskManagerPool, type RegisteredTaskManager } from './task-manager-pool
 type Outcome = { state: 'FINISHED' | 'CANCELED' } | { state: 'FAILED'; cause: string };
 type Phase = 'PLANNING' | 'WAITING_FOR_SLOTS' | 'DEPLOYING' | 'RUNNING' | 'RESTARTING' | 'ENDING';
 const ENDED = ['FINISHED', 'CANCELED', 'FAILED'];
-/** How long a subtask's closed data connection waits for the TaskManager loss that explains it. */
-const PEER_LOSS_GRACE_MS = 300;
+/**
+ * How long a subtask's closed data connection waits for the TaskManager loss that explains it. The
+ * loss itself restarts the job at once; this only delays a restart for a peer that did not die (its
+ * own failure report usually came first anyway). A busy job process takes a few event-loop turns to
+ * see a dead TaskManager's connection close: 300 ms proved too short on a loaded machine.
+ */
+const PEER_LOSS_GRACE_MS = 1000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
