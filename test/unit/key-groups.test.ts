@@ -1,7 +1,8 @@
 /**
  * Key-group maths against golden vectors: murmur3 x86_32 (seed 0) reference
  * values, Flink's MathUtils.murmurHash(int) vectors, and Flink's range and
- * default max-parallelism formulas (shared/reference/flink-notes.md §2).
+ * default max-parallelism formulas (Flink's KeyGroupRangeAssignment, as written out in
+ * state/key-groups.ts and docs/architecture.md).
  */
 import murmur from 'murmurhash3js-revisited';
 import { describe, expect, it } from 'vitest';
