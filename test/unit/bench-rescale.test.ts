@@ -6,20 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import { minimumMove, longestGap } from '../../bench/rescale-analysis.js';
 import { StreamingReference } from '../../bench/rescale-load.js';
-import { endMarkers, generateTransactions } from '../../examples/fraud-detection/generator.js';
+import { endMarkers, generateTransactions, mulberry32 } from '../../examples/fraud-detection/generator.js';
 import { expectedAlerts } from '../../examples/fraud-detection/reference.js';
 import { contiguousTable, minimumMoves, rescaleTable } from '../../state/key-group-assignment.js';
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 /** Least bytes moved over every table of K entries in [0, p1) with ⌊K/p1⌋ or ⌈K/p1⌉ per subtask. */
 function bruteForceBytes(before: number[], p1: number, sizes: number[]): number {

@@ -5,22 +5,11 @@
  * buffers without bound.
  */
 import { describe, expect, it } from 'vitest';
+import { mulberry32 as rng } from '../../examples/fraud-detection/generator.js';
 import { encodeRecord, RecordIODecoder, RecordIOError } from '../../resourcemanager/mesos/recordio.js';
 
 const SUBSCRIBED = '{"type":"SUBSCRIBED","subscribed":{"framework_id":{"value":"f3a0e6c2-0d7f-4d5e-9a57-1c2b3d4e5f60-0000"},"heartbeat_interval_seconds":15.0}}';
 const HEARTBEAT = '{"type":"HEARTBEAT"}';
-
-/** A small deterministic PRNG, so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function decodeAll(chunks: Buffer[], encoding: BufferEncoding = 'utf8'): string[] {
   const d = new RecordIODecoder();
