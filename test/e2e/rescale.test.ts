@@ -8,10 +8,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { endMarkers, generateTransactions, writeTransactions, type Txn } from '../../examples/fraud-detection/generator.js';
+import { endMarkers, generateTransactions, writeTransactions } from '../../examples/fraud-detection/generator.js';
 import { expectedAlerts, sortAlerts } from '../../examples/fraud-detection/reference.js';
 import { deleteKeys, json, processesMatching, startTestDispatcher, waitFor, type TestDispatcher } from '../helpers/dispatcher.js';
 import { fraudArgs, OOO, readAlerts, runJar, uploadFraud, W, waitForCheckpoints, waitForState } from '../helpers/fraud.js';
+import { trickle } from '../helpers/faults.js';
 import { expectSpecResponse } from '../helpers/openapi.js';
 import { jobLogTails, rescale, subtaskIdentities } from '../helpers/rescale.js';
 
@@ -21,20 +22,6 @@ const tag = `ebbtest-rescale-${randomBytes(4).toString('hex')}`;
 
 beforeAll(async () => { d = await startTestDispatcher(); jar = await uploadFraud(d); });
 afterAll(async () => { await deleteKeys(d.redis, `${tag}*`); await d?.close(); });
-
-/** Writes `txns` in small chunks until stopped, so input keeps arriving while the job rescales. */
-function trickle(redis: TestDispatcher['redis'], txns: Txn[], chunk = 200, everyMs = 30) {
-  let i = 0;
-  let stopped = false;
-  const done = (async () => {
-    while (!stopped && i < txns.length) {
-      await writeTransactions(redis, txns.slice(i, i + chunk));
-      i += chunk;
-      await new Promise((r) => setTimeout(r, everyMs));
-    }
-  })();
-  return { stop: async () => { stopped = true; await done; }, written: () => Math.min(i, txns.length), finish: async () => { await done; } };
-}
 
 describe('in-place rescaling', () => {
   it('rescales the running fraud-detection job 2 → 3 → 1 → 2 with exactly the reference alerts, keeping surviving subtasks', async () => {
@@ -55,7 +42,7 @@ describe('in-place rescaling', () => {
     await waitForState(d, id, 'RUNNING');
     await waitForCheckpoints(d, id, 1);
 
-    const rest = trickle(d.redis, txns.slice(3000));
+    const rest = trickle(d.redis, txns.slice(3000), 200, 30);
     const steps: Array<[number, number]> = [[2, 3], [3, 1], [1, 2]];
     for (const [from, to] of steps) {
       const before = await subtaskIdentities(d, id);
