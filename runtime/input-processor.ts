@@ -55,8 +55,8 @@ export class InputProcessor {
   /** Held records, and (with a head that holds key groups itself) the watermark advances in between. */
   private held: Array<RecordElement | { wm: number }> = [];
   private heldRecords = 0;
-  /** The head operator holds key groups itself: only their records (and theirs) wait, the watermark goes on. */
-  private perKeyGroup = false;
+  /** Set while the head operator holds key groups itself: only their records wait, the watermark goes on. */
+  private holder: KeyGroupHolder | undefined;
   private firstHeldAt = 0;
   private watermarkHeld = false;
 
@@ -139,7 +139,7 @@ export class InputProcessor {
     }
     if (active > 0 && min > this.current) {
       this.current = min;
-      if (this.heldKeyGroups && this.perKeyGroup) this.held.push({ wm: min });
+      if (this.holder) this.held.push({ wm: min });
       this.head.watermark(min);
     }
   }
@@ -162,9 +162,12 @@ export class InputProcessor {
    */
   hold(keyGroups: ReadonlySet<number>): void {
     this.heldKeyGroups = keyGroups;
-    this.perKeyGroup = isKeyGroupHolder(this.head);
-    if (isKeyGroupHolder(this.head)) this.head.holdKeyGroups(keyGroups);
-    else this.watermarkHeld = true;
+    if (isKeyGroupHolder(this.head)) {
+      this.holder = this.head;
+      this.holder.holdKeyGroups(keyGroups);
+    } else {
+      this.watermarkHeld = true;
+    }
   }
 
   /** The held key groups' state is in place: apply their records (and watermark advances) in arrival order, then let the watermark go. */
@@ -174,9 +177,10 @@ export class InputProcessor {
     this.held = [];
     this.heldRecords = 0;
     this.heldKeyGroups = undefined;
-    if (this.perKeyGroup) {
-      this.perKeyGroup = false;
-      (this.head as unknown as KeyGroupHolder).releaseKeyGroups(held);
+    const holder = this.holder;
+    this.holder = undefined;
+    if (holder) {
+      holder.releaseKeyGroups(held);
     } else {
       this.watermarkHeld = false;
       for (const el of held) if ('v' in el) this.head.collect(el.v, el.ts, el.kg);

@@ -89,7 +89,7 @@ export class WindowOperator implements Collector, CheckpointedOperator, KeyGroup
   watermark(wm: number): void {
     if (wm <= this.currentWatermark) return;
     this.currentWatermark = wm;
-    this.fire(wm, (kg) => !this.held?.kgs.has(kg));
+    this.fire(wm, this.held?.kgs, false);
     this.emitWatermark(this.held ? Math.min(this.held.wm, wm) : wm);
   }
 
@@ -100,18 +100,17 @@ export class WindowOperator implements Collector, CheckpointedOperator, KeyGroup
   releaseKeyGroups(queue: ReadonlyArray<{ v: unknown; ts: number | undefined; kg?: number } | { wm: number }>): void {
     const h = this.held;
     this.held = undefined;
-    const mine = (kg: number) => h?.kgs.has(kg) ?? true;
     let wm = h?.wm ?? this.currentWatermark;
     for (const el of queue) {
       if ('wm' in el) {
-        if (el.wm > wm) this.fire((wm = el.wm), mine);
+        if (el.wm > wm) this.fire((wm = el.wm), h?.kgs, true);
       } else {
         this.replayWm = wm;
         this.collect(el.v, el.ts, el.kg);
         this.replayWm = undefined;
       }
     }
-    this.fire(this.currentWatermark, mine);
+    this.fire(this.currentWatermark, h?.kgs, true);
     this.emitWatermark(this.currentWatermark);
   }
 
@@ -121,8 +120,11 @@ export class WindowOperator implements Collector, CheckpointedOperator, KeyGroup
     this.out.watermark(wm);
   }
 
-  /** Fires the due windows of the key groups `which` accepts, by window end, then canonical key. */
-  private fire(wm: number, which: (kg: number) => boolean): void {
+  /**
+   * Fires due windows by window end, then canonical key: of every key group without `kgs`, else of
+   * the key groups in `kgs` (`inside`) or of those not in it.
+   */
+  private fire(wm: number, kgs: ReadonlySet<number> | undefined, inside: boolean): void {
     const due = [...this.pendingEnds].filter((e) => e <= wm).sort((a, b) => a - b);
     for (const end of due) {
       let others = false;
@@ -130,7 +132,7 @@ export class WindowOperator implements Collector, CheckpointedOperator, KeyGroup
       for (const [kg, byEnd] of this.state) {
         const panes = byEnd.get(end);
         if (!panes) continue;
-        if (!which(kg)) { others = true; continue; }
+        if (kgs && kgs.has(kg) !== inside) { others = true; continue; }
         this.snapshotGuard?.(kg);
         byEnd.delete(end);
         if (byEnd.size === 0) this.state.delete(kg);
