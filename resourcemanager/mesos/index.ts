@@ -1,2 +1,4 @@
-/** The Mesos v1 scheduler API driver (in progress): so far the RecordIO framing of its event stream. */
+/** The Mesos v1 scheduler API driver: wire codec, RecordIO framing, client, launch coordinator, task monitor. */
 export { DEFAULT_MAX_RECORD_BYTES, encodeRecord, RecordIODecoder, RecordIOError } from './recordio.js';
+export { CallType, EventType, checkJson, decodeMessage, encodeMessage, JSON_TYPE, MesosWireError, PROTOBUF_TYPE, type ContentType } from './codec.js';
+export type * from './types.js';
