@@ -56,7 +56,7 @@ describe('Mesos codec', () => {
 
   it('rejects what the master rejects: missing required fields, enum numbers, bad JSON', () => {
     const noAgent = structuredClone(accept);
-    delete (noAgent.accept!.operations![0].launch!.task_infos![0] as Partial<typeof noAgent>).agent_id;
+    delete (noAgent.accept!.operations![0].launch!.task_infos![0] as { agent_id?: unknown }).agent_id;
     expect(() => encodeMessage(CallType, noAgent, JSON_TYPE)).toThrow(/Missing required fields: accept.operations\[0\].launch.task_infos\[0\].agent_id/);
     expect(() => decodeMessage(CallType, Buffer.from('{"type":3}'), JSON_TYPE)).toThrow(/enum must be given by name/);
     expect(() => decodeMessage(CallType, Buffer.from('{"type":'), JSON_TYPE)).toThrow(/Failed to parse body into JSON/);
