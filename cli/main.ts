@@ -36,18 +36,30 @@ program.command('dispatcher')
   .option('--data-dir <dir>', 'bundles, logs and checkpoints (env EBBFLOW_DATA_DIR)', process.env.EBBFLOW_DATA_DIR ?? './data')
   .option('--key-prefix <prefix>', 'prefix of Redis keys (env EBBFLOW_KEY_PREFIX)', process.env.EBBFLOW_KEY_PREFIX ?? 'ebbflow:')
   .option('--max-upload-bytes <n>', 'largest accepted bundle (env EBBFLOW_MAX_UPLOAD_BYTES)', process.env.EBBFLOW_MAX_UPLOAD_BYTES ?? String(100 * 1024 * 1024))
-  .action(async (o: { host: string; port: string; redis: string; dataDir: string; keyPrefix: string; maxUploadBytes: string }) => {
+  .option('--resource-manager <kind>', 'where TaskManagers run: local or mesos (env EBBFLOW_RESOURCE_MANAGER)', process.env.EBBFLOW_RESOURCE_MANAGER ?? 'local')
+  .option('--mesos-master <url>', 'Mesos master(s), host:port or http://host:port, comma-separated (env EBBFLOW_MESOS_MASTER)', process.env.EBBFLOW_MESOS_MASTER)
+  .option('--mesos-content-type <type>', 'Mesos scheduler API encoding: protobuf or json (env EBBFLOW_MESOS_CONTENT_TYPE)', process.env.EBBFLOW_MESOS_CONTENT_TYPE ?? 'protobuf')
+  .option('-D, --conf <key=value>', 'configuration every job starts from, Flink key names (repeatable), e.g. -D mesos.resourcemanager.tasks.cpus=0.5', (kv: string, acc: Record<string, string>) => {
+    const i = kv.indexOf('=');
+    if (i <= 0) throw new Error(`--conf expects key=value, got ${kv}`);
+    return { ...acc, [kv.slice(0, i)]: kv.slice(i + 1) };
+  }, {} as Record<string, string>)
+  .action(async (o: { host: string; port: string; redis: string; dataDir: string; keyPrefix: string; maxUploadBytes: string; resourceManager: string; mesosMaster?: string; mesosContentType: string; conf: Record<string, string> }) => {
     const { startDispatcher } = await import('../api/server.js');
     const { token } = program.opts<{ token?: string }>();
     process.title = 'ebbflow-dispatcher';
     let running: Awaited<ReturnType<typeof startDispatcher>>;
     try {
-      running = await startDispatcher({ host: o.host, port: Number(o.port), redisUrl: o.redis, dataDir: o.dataDir, keyPrefix: o.keyPrefix, maxUploadBytes: Number(o.maxUploadBytes), token });
+      running = await startDispatcher({
+        host: o.host, port: Number(o.port), redisUrl: o.redis, dataDir: o.dataDir, keyPrefix: o.keyPrefix, maxUploadBytes: Number(o.maxUploadBytes), token,
+        resourceManager: o.resourceManager as 'local' | 'mesos', mesosMaster: o.mesosMaster, mesosContentType: o.mesosContentType as 'protobuf' | 'json', defaultConfiguration: o.conf,
+      });
     } catch (err) {
       console.error(`ebbflow dispatcher: ${(err as Error).message}`);
       process.exit(1);
     }
-    console.error(`ebbflow dispatcher listening on ${running.url} (Redis ${o.redis}, data in ${running.dispatcher.options.dataDir})`);
+    const rm = running.dispatcher.options.resourceManager === 'mesos' ? `Mesos at ${running.dispatcher.options.mesosMaster ?? o.conf['mesos.master']}` : 'local TaskManagers';
+    console.error(`ebbflow dispatcher listening on ${running.url} (Redis ${o.redis}, data in ${running.dispatcher.options.dataDir}, ${rm})`);
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) process.exit(1);

@@ -4,6 +4,7 @@
  */
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { compileJobConfig } from '../jobmaster/job-config.js';
 
 export interface DispatcherOptions {
   /** Address the REST API binds. @default '127.0.0.1' (env EBBFLOW_HOST) */
@@ -32,13 +33,24 @@ export interface DispatcherOptions {
    * @default 0 = unlimited (env EBBFLOW_LOCAL_MAX_TASKMANAGERS)
    */
   localMaxTaskManagers?: number;
+  /** Where jobs get TaskManagers: local child processes or Mesos tasks. @default 'local' (env EBBFLOW_RESOURCE_MANAGER) */
+  resourceManager?: 'local' | 'mesos';
+  /** Mesos master(s), `host:port` or `http://host:port`, comma-separated (env EBBFLOW_MESOS_MASTER). */
+  mesosMaster?: string;
+  /** Encoding of the Mesos scheduler API. @default 'protobuf' (env EBBFLOW_MESOS_CONTENT_TYPE) */
+  mesosContentType?: 'protobuf' | 'json';
+  /**
+   * Configuration every job starts from (Flink key names; a job's own flinkConfiguration wins), e.g. the
+   * `mesos.*` keys or `jobmanager.rpc.address`. @default {}
+   */
+  defaultConfiguration?: Record<string, unknown>;
   /** Cancel running jobs when the dispatcher shuts down gracefully. @default true */
   cancelJobsOnClose?: boolean;
   /** Log level for the dispatcher's pino logger. @default 'info' (env EBBFLOW_LOG_LEVEL); 'silent' in tests */
   logLevel?: string;
 }
 
-export type CompiledDispatcherOptions = Required<Omit<DispatcherOptions, 'token'>> & { token: string | undefined };
+export type CompiledDispatcherOptions = Required<Omit<DispatcherOptions, 'token' | 'mesosMaster'>> & { token: string | undefined; mesosMaster: string | undefined };
 
 const env = process.env;
 const num = (v: string | undefined): number | undefined => (v === undefined || v === '' ? undefined : Number(v));
@@ -60,12 +72,24 @@ export function compileDispatcherOptions(o: DispatcherOptions = {}): CompiledDis
     slotsPerTaskManager: o.slotsPerTaskManager ?? num(env.EBBFLOW_TASKMANAGER_SLOTS) ?? 1,
     taskManagerMemoryMb: o.taskManagerMemoryMb ?? 512,
     localMaxTaskManagers: o.localMaxTaskManagers ?? num(env.EBBFLOW_LOCAL_MAX_TASKMANAGERS) ?? 0,
+    resourceManager: o.resourceManager ?? (env.EBBFLOW_RESOURCE_MANAGER as 'local' | 'mesos' | undefined) ?? 'local',
+    mesosMaster: o.mesosMaster ?? (env.EBBFLOW_MESOS_MASTER || undefined),
+    mesosContentType: o.mesosContentType ?? (env.EBBFLOW_MESOS_CONTENT_TYPE as 'protobuf' | 'json' | undefined) ?? 'protobuf',
+    defaultConfiguration: o.defaultConfiguration ?? {},
     cancelJobsOnClose: o.cancelJobsOnClose ?? true,
     logLevel: o.logLevel ?? env.EBBFLOW_LOG_LEVEL ?? 'info',
   };
   if (!Number.isInteger(c.port) || c.port < 0 || c.port > 65535) throw new RangeError(`port must be 0..65535, got ${c.port}`);
   if (!Number.isInteger(c.maxUploadBytes) || c.maxUploadBytes < 1) throw new RangeError(`maxUploadBytes must be a positive integer, got ${c.maxUploadBytes}`);
   if (!Number.isInteger(c.localMaxTaskManagers) || c.localMaxTaskManagers < 0) throw new RangeError(`localMaxTaskManagers must be an integer ≥ 0 (0 = unlimited), got ${c.localMaxTaskManagers}`);
+  if (c.resourceManager !== 'local' && c.resourceManager !== 'mesos') throw new RangeError(`resourceManager must be local or mesos, got ${JSON.stringify(c.resourceManager)}`);
+  if (c.mesosContentType !== 'protobuf' && c.mesosContentType !== 'json') throw new RangeError(`mesosContentType must be protobuf or json, got ${JSON.stringify(c.mesosContentType)}`);
+  if (c.resourceManager === 'mesos' && !c.mesosMaster && !c.defaultConfiguration['mesos.master']) throw new Error('the mesos resource manager needs --mesos-master <host:port> (env EBBFLOW_MESOS_MASTER)');
+  try {
+    compileJobConfig(c.defaultConfiguration);
+  } catch (err) {
+    throw new Error(`default job configuration: ${(err as Error).message}`);
+  }
   if (!isLoopback(c.host) && !c.token) {
     throw new Error(`refusing to listen on ${c.host} without a token: uploading a bundle runs its code. Set EBBFLOW_TOKEN (or --token), or bind 127.0.0.1`);
   }

@@ -34,6 +34,7 @@ export class Dispatcher {
     this.supervisor = new JobSupervisor({
       registry: this.registry, redisUrl: o.redisUrl, keyPrefix: o.keyPrefix, dataDir: o.dataDir,
       slotsPerTaskManager: o.slotsPerTaskManager, taskManagerMemoryMb: o.taskManagerMemoryMb, localMaxTaskManagers: o.localMaxTaskManagers, logger: this.log,
+      resourceManager: o.resourceManager, mesosMaster: o.mesosMaster, mesosContentType: o.mesosContentType, defaultConfiguration: o.defaultConfiguration,
     });
     this.submissions = new SubmissionQueue(
       {

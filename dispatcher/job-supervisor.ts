@@ -22,6 +22,11 @@ export interface JobSupervisorOptions {
   slotsPerTaskManager: number;
   taskManagerMemoryMb: number;
   localMaxTaskManagers: number;
+  resourceManager: 'local' | 'mesos';
+  mesosMaster: string | undefined;
+  mesosContentType: 'protobuf' | 'json';
+  /** Configuration every job starts from; the job's own keys win. */
+  defaultConfiguration: Record<string, unknown>;
   logger: Logger;
 }
 
@@ -64,7 +69,8 @@ export class JobSupervisor {
       jobId: rec.id, bundlePath: rec.bundlePath, entryClass: rec.entryClass, programArgs: rec.programArgs, parallelism: rec.parallelism,
       defaultName: rec.name, redisUrl: this.o.redisUrl, keyPrefix: this.o.keyPrefix, dataDir: this.o.dataDir,
       slotsPerTaskManager: this.o.slotsPerTaskManager, taskManagerMemoryMb: this.o.taskManagerMemoryMb, localMaxTaskManagers: this.o.localMaxTaskManagers,
-      configuration: rec.configuration, savepointPath: rec.savepointPath || undefined,
+      configuration: { ...this.o.defaultConfiguration, ...rec.configuration }, savepointPath: rec.savepointPath || undefined,
+      resourceManager: this.o.resourceManager, mesosMaster: this.o.mesosMaster, mesosContentType: this.o.mesosContentType,
     };
     const log = openSync(logFile, 'a');
     // The argv names role and job so ps shows them even where the title cannot be longer than argv.

@@ -4,6 +4,8 @@
  * of milliseconds or a string like "500 ms", "2 s", "1 min". Unknown keys and
  * bad values are refused with a message naming the key.
  */
+import { ADDRESS_KEYS, MESOS_KEYS, validateResourceKeys } from '../resourcemanager/mesos/mesos-config.js';
+
 export type RestartStrategy =
   | { type: 'none' }
   | { type: 'fixed-delay'; attempts: number; delayMs: number }
@@ -99,12 +101,20 @@ const KEYS = [
   'resourcemanager.start-worker.retry-interval',
 ] as const;
 
+/** Keys of the resource provider and of the addresses (resourcemanager/mesos/mesos-config.ts reads them). */
+const RESOURCE_KEYS: readonly string[] = [...MESOS_KEYS, ...ADDRESS_KEYS];
+
 /** Validates a `flinkConfiguration` map and applies defaults. */
 export function compileJobConfig(raw: Record<string, unknown> | undefined): JobConfig {
   const c: Record<string, unknown> = raw ?? {};
   if (typeof c !== 'object' || Array.isArray(c)) throw new JobConfigError('flinkConfiguration must be an object of key → value');
   for (const k of Object.keys(c)) {
-    if (!(KEYS as readonly string[]).includes(k)) throw new JobConfigError(`unknown configuration key "${k}"; known keys: ${KEYS.join(', ')}`);
+    if (!(KEYS as readonly string[]).includes(k) && !RESOURCE_KEYS.includes(k)) throw new JobConfigError(`unknown configuration key "${k}"; known keys: ${[...KEYS, ...RESOURCE_KEYS].join(', ')}`);
+  }
+  try {
+    validateResourceKeys(c);
+  } catch (err) {
+    throw new JobConfigError((err as Error).message);
   }
   const d = DEFAULT_JOB_CONFIG;
   const get = <T>(k: (typeof KEYS)[number], parse: (key: string, v: unknown) => T, def: T): T => (c[k] === undefined ? def : parse(k, c[k]));

@@ -17,6 +17,7 @@ import type { JobException, JobRegistry, JobState, OperationRecord } from '../me
 import { EXECUTION_STATES } from '../metadata/index.js';
 import type { ebbflow } from '../proto/generated/rpc.js';
 import type { ResourceManager } from '../resourcemanager/index.js';
+import { parseAddressSettings } from '../resourcemanager/mesos/mesos-config.js';
 import { ExecutionState, toNumber } from '../rpc/index.js';
 import { readMetadata, type MetadataPlain } from '../runtime/checkpoint/snapshot-io.js';
 import { describeError } from '../runtime/errors.js';
@@ -133,7 +134,8 @@ export class JobMaster {
         lost: (rid, cause) => this.onTaskManagerLost(rid, cause),
       },
     );
-    const address = await this.pool.listen();
+    const addr = parseAddressSettings(this.spec.configuration);
+    const address = await this.pool.listen(addr.bindHost, addr.rpcAddress);
     this.rm = this.rmFactory(address, this.config.workerRetryIntervalMs);
     this.coordinator = this.createCoordinator();
     if (restore) this.coordinator.restoredFrom(restore.checkpointId, this.spec.savepointPath, restore.isSavepoint);
@@ -246,7 +248,7 @@ export class JobMaster {
     this.slotTimer = setTimeout(() => {
       // Out of time: run with what meets the lower bounds, if anything does, else give up.
       this.tryDeploy(true);
-      if (this.phase === 'WAITING_FOR_SLOTS') this.fail(`could not get ${slotsNeeded(desired)} slot(s) within ${this.resourceWaitMs} ms from the ${this.rm.driverName} resource manager (${this.pool.slots().length} available, not enough for the lower bounds of the requirements)`);
+      if (this.phase === 'WAITING_FOR_SLOTS') this.fail(`could not get ${slotsNeeded(desired)} slot(s) within ${this.resourceWaitMs} ms from the ${this.rm.driverName} resource manager (${this.pool.slots().length} available, not enough for the lower bounds of the requirements; workers: ${this.rm.describe()})`);
     }, this.resourceWaitMs);
     this.stabilizeTimer = setTimeout(() => this.tryDeploy(true), this.config.resourceStabilizationTimeoutMs);
     this.tryDeploy();

@@ -30,6 +30,10 @@ export interface JobSpec {
   configuration?: Record<string, unknown>;
   /** Savepoint (or retained checkpoint) directory to start from. */
   savepointPath?: string;
+  /** @default 'local' */
+  resourceManager?: 'local' | 'mesos';
+  mesosMaster?: string;
+  mesosContentType?: 'protobuf' | 'json';
 }
 
 export interface CompiledJobSpec {
@@ -48,6 +52,11 @@ export interface CompiledJobSpec {
   localMaxTaskManagers: number;
   config: JobConfig;
   savepointPath: string;
+  resourceManager: 'local' | 'mesos';
+  mesosMaster: string | undefined;
+  mesosContentType: 'protobuf' | 'json';
+  /** The raw configuration map (the resource provider reads its own keys from it). */
+  configuration: Record<string, unknown>;
 }
 
 export function compileJobSpec(s: JobSpec): CompiledJobSpec {
@@ -67,5 +76,9 @@ export function compileJobSpec(s: JobSpec): CompiledJobSpec {
     localMaxTaskManagers: s.localMaxTaskManagers ?? 0,
     config: compileJobConfig(s.configuration),
     savepointPath: s.savepointPath ?? '',
+    resourceManager: s.resourceManager ?? 'local',
+    mesosMaster: s.mesosMaster,
+    mesosContentType: s.mesosContentType ?? 'protobuf',
+    configuration: s.configuration ?? {},
   };
 }

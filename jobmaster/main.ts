@@ -2,17 +2,16 @@
 /**
  * Job process entry: one per job, started by the dispatcher's supervisor with
  * the job spec as JSON in EBBFLOW_JOB_SPEC. Hosts the JobMaster and the job's
- * ResourceManager (local driver). Shows as `ebbflow-jobmaster <jobid>` in ps.
+ * ResourceManager (local or Mesos driver). Shows as `ebbflow-jobmaster <jobid>` in ps.
  * Cancellation arrives as an IPC message {type:'cancel'} or SIGTERM.
  */
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { JobRegistry } from '../metadata/index.js';
-import { LocalProcessDriver, ResourceManager } from '../resourcemanager/index.js';
 import { describeError } from '../runtime/errors.js';
 import { JobMaster } from './job-master.js';
 import { compileJobSpec, type JobSpec } from './job-spec.js';
+import { createResourceProvider } from './resource-provider.js';
 
 const raw = process.env.EBBFLOW_JOB_SPEC;
 if (!raw) {
@@ -30,16 +29,15 @@ const registry = new JobRegistry(redis, spec.keyPrefix);
 // BLPOP blocks its connection: the operation queue gets one of its own.
 const opsRedis = new Redis(spec.redisUrl, { maxRetriesPerRequest: null });
 opsRedis.on('error', () => {});
-const jm = new JobMaster(
-  spec,
-  registry,
-  (address, retryIntervalMs) => new ResourceManager(
-    new LocalProcessDriver({ logDir: join(spec.dataDir, 'logs', spec.jobId), maxWorkers: spec.localMaxTaskManagers || undefined }),
-    { jobId: spec.jobId, jobMasterAddress: address, profile: { cpuCores: 1, memoryMb: spec.taskManagerMemoryMb, slots: spec.slotsPerTaskManager }, logger: log, retryIntervalMs },
-  ),
-  opsRedis,
-  log,
-);
+let provider: Awaited<ReturnType<typeof createResourceProvider>>;
+try {
+  provider = await createResourceProvider(spec, redis, log);
+} catch (err) {
+  log.fatal({ err }, 'cannot set up the resource manager');
+  await registry.transition(spec.jobId, 'FAILED', { failureCause: `cannot set up the ${spec.resourceManager} resource manager: ${describeError(err)}` }).catch(() => {});
+  process.exit(1);
+}
+const jm = new JobMaster(spec, registry, provider.factory, opsRedis, log);
 
 process.on('message', (m: unknown) => {
   if (m && typeof m === 'object' && (m as { type?: string }).type === 'cancel') jm.cancel();
@@ -58,5 +56,6 @@ try {
   log.fatal({ err }, 'job master crashed');
   await registry.transition(spec.jobId, 'FAILED', { failureCause: `job master crashed: ${describeError(err)}` }).catch(() => {});
 }
+await provider.close().catch(() => {});
 await redis.quit().catch(() => {});
 setTimeout(() => process.exit(code), 50);

@@ -41,15 +41,15 @@ export class TaskManagerPool {
     private readonly events: PoolEvents,
   ) {}
 
-  /** Listens on 127.0.0.1 (an ephemeral port) and returns "host:port". */
-  listen(): Promise<string> {
+  /** Listens on `bindHost` (an ephemeral port) and returns "advertiseHost:port", the address TaskManagers dial. */
+  listen(bindHost = '127.0.0.1', advertiseHost = bindHost): Promise<string> {
     return new Promise((resolve, reject) => {
       this.server = createServer((socket) => this.accept(new RpcConnection(socket)));
       this.server.once('error', reject);
-      this.server.listen(0, '127.0.0.1', () => {
+      this.server.listen(0, bindHost, () => {
         const a = this.server!.address() as AddressInfo;
         this.monitor = setInterval(() => this.checkHeartbeats(), this.o.heartbeatIntervalMs);
-        resolve(`${a.address}:${a.port}`);
+        resolve(`${advertiseHost.includes(':') ? `[${advertiseHost}]` : advertiseHost}:${a.port}`);
       });
     });
   }

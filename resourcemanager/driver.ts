@@ -1,7 +1,7 @@
 /**
  * The seam between a job's ResourceManager and its resource provider (Flink's
  * ResourceManagerDriver). The local driver starts TaskManagers as child
- * processes; a Mesos driver will accept offers and launch them as tasks. A
+ * processes; the Mesos driver accepts offers and launches them as tasks. A
  * driver only starts and stops workers and reports their loss; registration,
  * slots and heartbeats are the ResourceManager's business.
  */
@@ -25,6 +25,8 @@ export interface WorkerSpec {
 }
 
 export interface DriverEventHandler {
+  /** A requested worker's process is running (it has not registered with the JobMaster yet). */
+  onWorkerStarted?(resourceId: string): void;
   /** A worker stopped without being released (crash, kill, lost agent). */
   onWorkerTerminated(resourceId: string, cause: string): void;
   /** A driver-level failure (e.g. lost connection to the provider). */
@@ -43,4 +45,6 @@ export interface ResourceManagerDriver {
   releaseWorker(resourceId: string): Promise<void>;
   /** Stops every worker and frees the driver's resources. */
   terminate(): Promise<void>;
+  /** What the provider is doing about waiting requests, for error messages (e.g. why offers did not fit). */
+  describe?(): string;
 }

@@ -21,7 +21,7 @@ export interface ResourceManagerOptions {
   retryIntervalMs?: number;
 }
 
-type WorkerState = 'REQUESTED' | 'REGISTERED';
+type WorkerState = 'REQUESTED' | 'STARTING' | 'REGISTERED';
 
 export class ResourceManager {
   private readonly workers = new Map<string, WorkerState>();
@@ -34,6 +34,9 @@ export class ResourceManager {
 
   async start(handler: DriverEventHandler): Promise<void> {
     await this.driver.initialize({
+      onWorkerStarted: (id) => {
+        if (this.workers.get(id) === 'REQUESTED') this.workers.set(id, 'STARTING');
+      },
       onWorkerTerminated: (id, cause) => {
         if (!this.workers.delete(id)) return;
         handler.onWorkerTerminated(id, cause);
@@ -44,8 +47,16 @@ export class ResourceManager {
 
   get driverName(): string { return this.driver.name; }
 
-  /** Workers requested and not registered yet. */
-  get pendingWorkers(): number { return [...this.workers.values()].filter((s) => s === 'REQUESTED').length; }
+  /** Workers requested and not registered yet (waiting for the provider, or started). */
+  get pendingWorkers(): number { return [...this.workers.values()].filter((s) => s !== 'REGISTERED').length; }
+  /** Workers whose process runs but has not registered yet. */
+  get startingWorkers(): number { return [...this.workers.values()].filter((s) => s === 'STARTING').length; }
+
+  /** The provider's account of waiting requests (for error messages). */
+  describe(): string {
+    const counts = `${this.pendingWorkers} pending (${this.startingWorkers} started), ${this.registeredWorkers} registered`;
+    return this.driver.describe ? `${counts}; ${this.driver.describe()}` : counts;
+  }
   get registeredWorkers(): number { return [...this.workers.values()].filter((s) => s === 'REGISTERED').length; }
 
   /**
@@ -94,7 +105,7 @@ export class ResourceManager {
   async cancelPending(): Promise<void> {
     clearTimeout(this.deferred);
     this.deferred = undefined;
-    const pending = [...this.workers].filter(([, s]) => s === 'REQUESTED').map(([id]) => id);
+    const pending = [...this.workers].filter(([, s]) => s !== 'REGISTERED').map(([id]) => id);
     for (const id of pending) this.workers.delete(id);
     await Promise.all(pending.map((id) => this.driver.releaseWorker(id)));
   }

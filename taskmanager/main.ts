@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 /**
  * TaskManager process entry. Started by a ResourceManager driver (the local
- * driver forks it; the Mesos driver will launch it as a task) with:
- *   main.js --job-id <id> --resource-id <id> --job-master <host:port> [--slots N] [--data-host H]
+ * driver forks it; the Mesos driver launches it as a task, from the bundled
+ * runtime dist/artifacts/ebbflow-taskmanager.mjs fetched into the sandbox) with:
+ *   main.js --job-id <id> --resource-id <id> --job-master <host:port> [--slots N]
+ *           [--data-host H] [--data-bind-host B] [--data-port P] [--bundle-path F]
  * It shows as `ebbflow-taskmanager <jobid> <n>` in ps.
  */
+import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { pino } from 'pino';
 import { TaskExecutor } from './task-executor.js';
@@ -15,10 +18,13 @@ const program = new Command('ebbflow-taskmanager')
   .requiredOption('--job-master <host:port>')
   .option('--index <n>', 'ordinal of this TaskManager within the job', '0')
   .option('--slots <n>', 'task slots', '1')
-  .option('--data-host <host>', 'address for data connections', '127.0.0.1')
+  .option('--data-host <host>', 'address other TaskManagers use for data connections to this one', '127.0.0.1')
+  .option('--data-bind-host <host>', 'address the data server binds (default: --data-host)')
+  .option('--data-port <port>', 'port of the data server (0 = any free port)', '0')
+  .option('--bundle-path <path>', 'the job bundle on this host (default: the path the JobMaster sends)')
   .option('--job-master-timeout-ms <ms>', 'exit when the JobMaster is silent this long', '10000')
   .parse(process.argv);
-const o = program.opts<{ jobId: string; resourceId: string; jobMaster: string; index: string; slots: string; dataHost: string; jobMasterTimeoutMs: string }>();
+const o = program.opts<{ jobId: string; resourceId: string; jobMaster: string; index: string; slots: string; dataHost: string; dataBindHost?: string; dataPort: string; bundlePath?: string; jobMasterTimeoutMs: string }>();
 
 process.title = `ebbflow-taskmanager ${o.jobId} ${o.index}`;
 const logger = pino({ base: { role: 'taskmanager', jobId: o.jobId, resourceId: o.resourceId } });
@@ -30,6 +36,9 @@ const te = new TaskExecutor({
   jobMasterPort: Number(o.jobMaster.slice(sep + 1)),
   slots: Number(o.slots),
   dataHost: o.dataHost,
+  dataBindHost: o.dataBindHost ?? o.dataHost,
+  dataPort: Number(o.dataPort),
+  bundlePath: o.bundlePath ? resolve(o.bundlePath) : undefined,
   jobMasterTimeoutMs: Number(o.jobMasterTimeoutMs),
   logger,
 });

@@ -21,8 +21,14 @@ export interface TaskExecutorOptions {
   jobMasterHost: string;
   jobMasterPort: number;
   slots: number;
-  /** Address this TaskManager's data server binds and advertises. @default '127.0.0.1' */
+  /** Address this TaskManager's data server advertises. @default '127.0.0.1' */
   dataHost: string;
+  /** Address the data server binds. @default dataHost */
+  dataBindHost?: string;
+  /** Port of the data server (a Mesos `ports` resource). @default 0 = any free port */
+  dataPort?: number;
+  /** Where the job bundle is on this host, when not at the path the JobMaster sends (a Mesos sandbox). */
+  bundlePath?: string;
   /** Exit when nothing is heard from the JobMaster for this long. @default 10000 */
   jobMasterTimeoutMs: number;
   logger: Logger;
@@ -49,7 +55,7 @@ export class TaskExecutor {
   }
 
   async start(): Promise<void> {
-    const dataPort = await this.dataServer.listen(this.opts.dataHost);
+    const dataPort = await this.dataServer.listen(this.opts.dataBindHost ?? this.opts.dataHost, this.opts.dataPort ?? 0);
     const socket = connect({ host: this.opts.jobMasterHost, port: this.opts.jobMasterPort });
     await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
     const rpc = (this.rpc = new RpcConnection(socket));
@@ -131,10 +137,11 @@ export class TaskExecutor {
   private plan(d: ebbflow.rpc.DeployTask.$Properties): Promise<JobPlan> {
     // Planned with the job's submitted parallelism (what env.parallelism shows), whatever this vertex runs at.
     const parallelism = d.planParallelism || d.parallelism!;
-    const key = JSON.stringify([d.bundlePath, d.entryClass, d.programArgs, parallelism, d.maxParallelism]);
+    const bundlePath = this.opts.bundlePath ?? d.bundlePath!;
+    const key = JSON.stringify([bundlePath, d.entryClass, d.programArgs, parallelism, d.maxParallelism]);
     let p = this.plans.get(key);
     if (!p) {
-      p = planJob({ bundlePath: d.bundlePath!, entryClass: d.entryClass || undefined, programArgs: d.programArgs ?? [], parallelism, maxParallelism: d.maxParallelism! });
+      p = planJob({ bundlePath, entryClass: d.entryClass || undefined, programArgs: d.programArgs ?? [], parallelism, maxParallelism: d.maxParallelism! });
       this.plans.set(key, p);
     }
     return p;

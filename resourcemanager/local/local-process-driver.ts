@@ -64,6 +64,7 @@ export class LocalProcessDriver implements ResourceManagerDriver {
     const child = spawn(process.execPath, args, { stdio: ['ignore', log, log], env: process.env });
     closeSync(log);
     this.children.set(spec.resourceId, child);
+    child.once('spawn', () => this.handler?.onWorkerStarted?.(spec.resourceId));
     child.once('error', (err) => {
       if (child.pid !== undefined) return; // errors after a successful spawn end in 'exit'
       this.children.delete(spec.resourceId);

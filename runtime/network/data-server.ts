@@ -14,11 +14,11 @@ export class DataServer {
 
   constructor(private readonly registry: ChannelRegistry, private readonly onError: (err: Error) => void) {}
 
-  async listen(host: string): Promise<number> {
+  async listen(host: string, port = 0): Promise<number> {
     this.server = createServer((s) => this.accept(s));
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
-      this.server!.listen(0, host, () => resolve());
+      this.server!.listen(port, host, () => resolve());
     });
     const addr = this.server.address();
     if (!addr || typeof addr === 'string') throw new Error('data server has no TCP address');

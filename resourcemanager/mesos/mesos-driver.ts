@@ -1,0 +1,338 @@
+/**
+ * The Mesos ResourceManager driver: TaskManagers as Mesos tasks of one
+ * framework per job, through the v1 scheduler HTTP API. It plays the parts of
+ * Flink's Mesos resource manager: the connection monitor (SchedulerClient),
+ * the launch coordinator (offers → ACCEPT/DECLINE, SUPPRESS/REVIVE), the task
+ * monitor (every task state, acknowledgements, kills until terminal), the
+ * reconciliation coordinator (explicit, with backoff, after every SUBSCRIBED)
+ * and the worker store (goal states in Redis, written before acting).
+ *
+ * Nothing here blocks the JobMaster: requestWorker enqueues and returns; the
+ * task's fate arrives later as onWorkerStarted / onWorkerTerminated.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { DriverEventHandler, ResourceManagerDriver, WorkerSpec } from '../driver.js';
+import type { ContentType } from './codec.js';
+import { matchOffers, type Constraint, type Fitness, type TaskRequirements } from './launch-coordinator.js';
+import { SchedulerClient } from './scheduler-client.js';
+import { taskManagerTaskInfo, type TaskManagerLaunchOptions } from './task-info.js';
+import { TERMINAL_STATES, type Event, type Offer, type TaskState, type TaskStatus } from './types.js';
+import type { StoredWorker, WorkerStore } from './worker-store.js';
+
+export interface MesosDriverOptions {
+  jobId: string;
+  masters: string[];
+  contentType: ContentType;
+  framework: { name: string; role: string; user: string; principal?: string; secret?: string; failoverTimeoutSeconds: number };
+  need: TaskRequirements;
+  constraints: Constraint[];
+  fitness: Fitness;
+  launch: Omit<TaskManagerLaunchOptions, 'need'>;
+  /** Refuse filter on offers declined while requests wait (`mesos.resourcemanager.declined-offer-refuse-duration`). */
+  declineRefuseSeconds: number;
+  store: WorkerStore;
+  logger: Logger;
+  /** Client tuning (tests). */
+  heartbeatMisses?: number;
+  backoffInitialMs?: number;
+  backoffMaxMs?: number;
+  /** Resend KILL for a released task that is not gone yet. @default 5000 */
+  killRetryMs?: number;
+}
+
+interface Worker extends StoredWorker {
+  spec?: WorkerSpec;
+  state?: TaskState;
+}
+
+const IDLE_REFUSE_SECONDS = 120;
+
+export class MesosDriver implements ResourceManagerDriver {
+  readonly name = 'mesos';
+  private handler!: DriverEventHandler;
+  private client!: SchedulerClient;
+  private readonly workers = new Map<string, Worker>();
+  private readonly pending: string[] = [];
+  private suppressed = false;
+  private terminating = false;
+  private lastProblem = '';
+  private unfit: string[] = [];
+  private reconcileTimer: NodeJS.Timeout | undefined;
+  private killTimer: NodeJS.Timeout | undefined;
+  private readonly awaitingReconcile = new Set<string>();
+  private readonly goneWaiters = new Set<() => void>();
+  readonly stats = { launched: 0, declined: 0, killsSent: 0, reconciles: 0, acknowledged: 0 };
+
+  constructor(private readonly o: MesosDriverOptions) {}
+
+  async initialize(handler: DriverEventHandler): Promise<void> {
+    this.handler = handler;
+    const frameworkId = await this.o.store.frameworkId();
+    // New workers were only requests of the previous job process; the others are checked with Mesos.
+    for (const w of await this.o.store.workers()) {
+      if (w.goal === 'New') { await this.o.store.remove(w.resourceId); continue; }
+      const released: Worker = { ...w, goal: 'Released' };
+      this.workers.set(w.resourceId, released);
+      await this.o.store.put(released);
+    }
+    const f = this.o.framework;
+    this.client = new SchedulerClient({
+      masters: this.o.masters, contentType: this.o.contentType, frameworkId, principal: f.principal, secret: f.secret,
+      heartbeatMisses: this.o.heartbeatMisses, backoffInitialMs: this.o.backoffInitialMs, backoffMaxMs: this.o.backoffMaxMs, logger: this.o.logger,
+      frameworkInfo: {
+        user: f.user, name: f.name, failover_timeout: f.failoverTimeoutSeconds, checkpoint: true, ...(f.principal ? { principal: f.principal } : {}),
+        roles: [f.role], capabilities: [{ type: 'MULTI_ROLE' }, { type: 'PARTITION_AWARE' }, { type: 'TASK_KILLING_STATE' }],
+        labels: { labels: [{ key: 'ebbflow.job', value: this.o.jobId }] },
+      },
+    });
+    this.client.on('subscribed', (id) => void this.onSubscribed(id));
+    this.client.on('event', (ev) => void this.onEvent(ev).catch((err) => this.o.logger.error({ err }, 'handling a Mesos event failed')));
+    this.client.on('disconnected', (reason) => { this.lastProblem = reason; });
+    this.client.on('removed', (message) => this.onFrameworkRemoved(message));
+    this.client.on('failedOver', (message) => this.handler.onError(new Error(`another scheduler took over this job's Mesos framework (${message})`)));
+    this.killTimer = setInterval(() => this.resendKills(), this.o.killRetryMs ?? 5000);
+    this.client.start();
+  }
+
+  get frameworkId(): string | undefined { return this.client?.frameworkId; }
+  get schedulerClient(): SchedulerClient { return this.client; }
+
+  describe(): string {
+    const waiting = this.pending.length;
+    if (!this.client.connected) return `Mesos: not subscribed to ${this.o.masters.join(', ')}${this.lastProblem ? ` (${this.lastProblem})` : ''}`;
+    const unfit = this.unfit.length ? `; offers that did not fit: ${this.unfit.slice(0, 3).join('; ')}` : '';
+    return `Mesos: framework ${this.client.frameworkId}, ${waiting} TaskManager request(s) waiting for offers${unfit}`;
+  }
+
+  requestWorker(spec: WorkerSpec): void {
+    const w: Worker = { resourceId: spec.resourceId, taskId: `${spec.resourceId}-${randomBytes(3).toString('hex')}`, goal: 'New', spec };
+    this.workers.set(spec.resourceId, w);
+    void this.o.store.put(stored(w)).then(() => {
+      if (this.workers.get(spec.resourceId) !== w || w.goal !== 'New') return;
+      this.pending.push(spec.resourceId);
+      this.revive();
+    }, (err) => this.o.logger.error({ err, resourceId: spec.resourceId }, 'could not persist a worker request'));
+  }
+
+  private revive(): void {
+    if (!this.suppressed || !this.client.connected) return;
+    this.suppressed = false;
+    void this.client.call({ type: 'REVIVE', revive: { roles: [this.o.framework.role] } }).catch((err) => { this.suppressed = true; this.o.logger.warn({ err: err.message }, 'REVIVE failed'); });
+  }
+
+  private suppress(): void {
+    if (this.suppressed || !this.client.connected) return;
+    this.suppressed = true;
+    void this.client.call({ type: 'SUPPRESS', suppress: { roles: [this.o.framework.role] } }).catch((err) => { this.suppressed = false; this.o.logger.warn({ err: err.message }, 'SUPPRESS failed'); });
+  }
+
+  private async onSubscribed(frameworkId: string): Promise<void> {
+    await this.o.store.setFrameworkId(frameworkId).catch((err) => this.o.logger.error({ err }, 'could not persist the framework id'));
+    this.lastProblem = '';
+    // A new subscription starts unsuppressed; offers of the old one are gone.
+    this.suppressed = false;
+    if (!this.pending.length) this.suppress();
+    this.reconcile(0);
+  }
+
+  /** Explicit reconciliation of every task we believe launched, repeated with backoff until each has answered. */
+  private reconcile(round: number): void {
+    clearTimeout(this.reconcileTimer);
+    if (round === 0) {
+      this.awaitingReconcile.clear();
+      for (const w of this.workers.values()) if (w.goal !== 'New') this.awaitingReconcile.add(w.taskId);
+    }
+    if (!this.awaitingReconcile.size || !this.client.connected) return;
+    const tasks = [...this.workers.values()].filter((w) => this.awaitingReconcile.has(w.taskId))
+      .map((w) => ({ task_id: { value: w.taskId }, ...(w.agentId ? { agent_id: { value: w.agentId } } : {}) }));
+    this.stats.reconciles++;
+    void this.client.call({ type: 'RECONCILE', reconcile: { tasks } }).catch((err) => this.o.logger.warn({ err: err.message }, 'RECONCILE failed'));
+    const delay = Math.min(5000 * 2 ** round, 60_000) * (1 + Math.random() * 0.2);
+    this.reconcileTimer = setTimeout(() => this.reconcile(round + 1), delay);
+    this.reconcileTimer.unref();
+  }
+
+  private onFrameworkRemoved(message: string): void {
+    // Every task of the old framework is gone with it.
+    void this.o.store.setFrameworkId(undefined);
+    for (const w of [...this.workers.values()]) {
+      if (w.goal === 'New') continue;
+      this.finish(w, w.goal === 'Released' ? undefined : `the Mesos framework was removed (${message})`);
+    }
+  }
+
+  private async onEvent(ev: Event): Promise<void> {
+    switch (ev.type) {
+      case 'OFFERS': await this.onOffers(ev.offers.offers ?? []); return;
+      case 'UPDATE': await this.onUpdate(ev.update.status); return;
+      case 'RESCIND': return; // offers are used or declined as they arrive; none is held
+      case 'FAILURE': this.o.logger.warn({ failure: ev.failure }, 'Mesos reports an agent or executor failure'); return;
+      case 'INVERSE_OFFERS':
+        await this.client.call({ type: 'DECLINE_INVERSE_OFFERS', decline_inverse_offers: { inverse_offer_ids: (ev.inverse_offers.inverse_offers ?? []).map((x) => x.id) } }).catch(() => {});
+        return;
+      default: return;
+    }
+  }
+
+  private async onOffers(offers: Offer[]): Promise<void> {
+    const requests = this.pending.map((resourceId) => ({ resourceId }));
+    if (this.terminating || !requests.length) {
+      await this.decline(offers.map((x) => x.id.value), IDLE_REFUSE_SECONDS);
+      this.suppress();
+      return;
+    }
+    const running = new Map<string, number>();
+    for (const w of this.workers.values()) if (w.goal === 'Launched' && w.agentId) running.set(w.agentId, (running.get(w.agentId) ?? 0) + 1);
+    const m = matchOffers(offers, requests, this.o.need, this.o.constraints, this.o.fitness, running);
+    if (m.unfit.length && m.unfit.join('|') !== this.unfit.join('|')) this.o.logger.warn({ unfit: m.unfit }, 'Mesos offers did not fit a TaskManager; requests keep waiting');
+    this.unfit = m.unfit;
+    for (const launch of m.launches) {
+      const placed = launch.placements.map((p) => ({ w: this.workers.get(p.resourceId)!, port: p.port }));
+      for (const { w, port } of placed) {
+        this.pending.splice(this.pending.indexOf(w.resourceId), 1);
+        Object.assign(w, { goal: 'Launched', agentId: launch.agentId, hostname: launch.hostname, port, state: undefined });
+      }
+      const infos = placed.map(({ w, port }) => taskManagerTaskInfo(w.spec!, w.taskId, launch.agentId, launch.hostname, port, launch.offered, { ...this.o.launch, need: this.o.need }));
+      try {
+        await Promise.all(placed.map(({ w }) => this.o.store.put(stored(w))));
+        await this.client.call({ type: 'ACCEPT', accept: { offer_ids: launch.offerIds.map((value) => ({ value })), operations: [{ type: 'LAUNCH', launch: { task_infos: infos } }], filters: { refuse_seconds: this.o.declineRefuseSeconds } } });
+        this.stats.launched += infos.length;
+        this.o.logger.info({ agent: launch.hostname, tasks: infos.map((t) => t.task_id.value) }, 'launching TaskManagers on Mesos');
+      } catch (err) {
+        this.o.logger.warn({ err: (err as Error).message }, 'ACCEPT failed; the requests wait for new offers');
+        for (const { w } of placed) {
+          if (w.goal !== 'Launched') continue;
+          Object.assign(w, { goal: 'New', agentId: undefined, hostname: undefined, port: undefined });
+          this.pending.unshift(w.resourceId);
+          void this.o.store.put(stored(w)).catch(() => {});
+        }
+      }
+    }
+    await this.decline(m.declined, this.pending.length ? this.o.declineRefuseSeconds : IDLE_REFUSE_SECONDS);
+    if (!this.pending.length) this.suppress();
+  }
+
+  private async decline(offerIds: string[], refuseSeconds: number): Promise<void> {
+    if (!offerIds.length) return;
+    this.stats.declined += offerIds.length;
+    await this.client.call({ type: 'DECLINE', decline: { offer_ids: offerIds.map((value) => ({ value })), filters: { refuse_seconds: refuseSeconds } } })
+      .catch((err) => this.o.logger.warn({ err: err.message }, 'DECLINE failed (the offers return to Mesos with the subscription)'));
+  }
+
+  private byTask(taskId: string): Worker | undefined {
+    for (const w of this.workers.values()) if (w.taskId === taskId) return w;
+    return undefined;
+  }
+
+  /** The task monitor: every state, for tasks we know and tasks we do not. Acknowledges after handling. */
+  private async onUpdate(s: TaskStatus): Promise<void> {
+    const taskId = s.task_id.value;
+    this.awaitingReconcile.delete(taskId);
+    const w = this.byTask(taskId);
+    const live = !TERMINAL_STATES.has(s.state) && s.state !== 'TASK_UNREACHABLE' && s.state !== 'TASK_UNKNOWN';
+    if (!w) {
+      // A task of ours we no longer track (an earlier attempt, or one that came back): it must not run.
+      if (live) this.kill({ resourceId: '?', taskId, goal: 'Released', agentId: s.agent_id?.value });
+    } else {
+      w.state = s.state;
+      if (w.goal === 'Released') {
+        if (live) { if (s.state !== 'TASK_KILLING') this.kill(w); }
+        else this.finish(w, undefined);
+      } else if (live) {
+        if (s.state === 'TASK_RUNNING') this.handler.onWorkerStarted?.(w.resourceId);
+      } else {
+        // Unexpected end (or a partition): the JobMaster learns it lost a TaskManager; make sure it stays gone.
+        const cause = `TaskManager ${w.resourceId} (Mesos task ${taskId} on ${w.hostname ?? 'an agent'}) is ${s.state}${s.reason ? ` (${s.reason})` : ''}${s.message ? `: ${s.message}` : ''}`;
+        if (s.state === 'TASK_UNREACHABLE' || s.state === 'TASK_UNKNOWN') this.kill(w);
+        this.finish(w, cause);
+      }
+    }
+    if (s.uuid && s.agent_id) {
+      await this.client.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: s.agent_id, task_id: s.task_id, uuid: s.uuid } })
+        .then(() => { this.stats.acknowledged++; }, (err) => this.o.logger.warn({ err: err.message, taskId }, 'ACKNOWLEDGE failed; Mesos will resend the update'));
+    }
+  }
+
+  /** A worker is gone for good: forget it; report it when it was not released. */
+  private finish(w: Worker, unexpectedCause: string | undefined): void {
+    if (this.workers.get(w.resourceId) !== w) return;
+    this.workers.delete(w.resourceId);
+    const i = this.pending.indexOf(w.resourceId);
+    if (i >= 0) this.pending.splice(i, 1);
+    void this.o.store.remove(w.resourceId).catch(() => {});
+    for (const wake of this.goneWaiters) wake();
+    if (unexpectedCause) {
+      this.o.logger.warn({ resourceId: w.resourceId, cause: unexpectedCause }, 'TaskManager task ended');
+      this.handler.onWorkerTerminated(w.resourceId, unexpectedCause);
+    }
+  }
+
+  private kill(w: Pick<Worker, 'resourceId' | 'taskId' | 'agentId'> & { goal: string }): void {
+    if (!this.client.connected) return; // resent after reconciliation
+    this.stats.killsSent++;
+    void this.client.call({ type: 'KILL', kill: { task_id: { value: w.taskId }, ...(w.agentId ? { agent_id: { value: w.agentId } } : {}) } })
+      .catch((err) => this.o.logger.warn({ err: err.message, taskId: w.taskId }, 'KILL failed; it is resent'));
+  }
+
+  private resendKills(): void {
+    for (const w of this.workers.values()) if (w.goal === 'Released' && w.state !== undefined && w.state !== 'TASK_KILLING') this.kill(w);
+  }
+
+  async releaseWorker(resourceId: string): Promise<void> {
+    const w = this.workers.get(resourceId);
+    if (!w) return;
+    if (w.goal === 'New') { this.finish(w, undefined); this.maybeSuppress(); return; }
+    w.goal = 'Released';
+    await this.o.store.put(stored(w)).catch(() => {});
+    this.kill(w);
+    await this.waitGone([resourceId], 10_000);
+  }
+
+  private maybeSuppress(): void {
+    if (!this.pending.length) this.suppress();
+  }
+
+  private waitGone(ids: string[], timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (ids.every((id) => !this.workers.has(id))) { done(); }
+      };
+      const done = () => { clearTimeout(timer); this.goneWaiters.delete(check); resolve(); };
+      const timer = setTimeout(done, timeoutMs);
+      this.goneWaiters.add(check);
+      check();
+    });
+  }
+
+  /** The job is over: kill every task, wait for them, tear the framework down and forget it. */
+  async terminate(): Promise<void> {
+    this.terminating = true;
+    const launched: string[] = [];
+    for (const w of [...this.workers.values()]) {
+      if (w.goal === 'New') { this.finish(w, undefined); continue; }
+      w.goal = 'Released';
+      launched.push(w.resourceId);
+      await this.o.store.put(stored(w)).catch(() => {});
+      this.kill(w);
+    }
+    if (launched.length && this.client.connected) await this.waitGone(launched, 15_000);
+    clearInterval(this.killTimer);
+    clearTimeout(this.reconcileTimer);
+    if (this.client.connected) {
+      await this.client.call({ type: 'TEARDOWN' }).then(
+        () => this.o.logger.info({ frameworkId: this.client.frameworkId }, 'Mesos framework torn down'),
+        (err) => this.o.logger.warn({ err: err.message }, 'TEARDOWN failed; Mesos removes the framework after its failover timeout'),
+      );
+    } else if (this.client.frameworkId) {
+      this.o.logger.warn({ frameworkId: this.client.frameworkId }, 'not subscribed at job end: Mesos removes the framework after its failover timeout');
+    }
+    this.client.stop();
+    await this.o.store.clear().catch(() => {});
+  }
+}
+
+function stored(w: Worker): StoredWorker {
+  const { spec: _spec, state: _state, ...rest } = w;
+  return rest;
+}
