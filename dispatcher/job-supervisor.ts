@@ -7,6 +7,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { reapFramework } from '../resourcemanager/mesos/framework-reaper.js';
 import { distFile } from '../runtime/install-paths.js';
 import type { Logger } from 'pino';
 import type { JobRecord, JobRegistry } from '../metadata/index.js';
@@ -99,6 +100,13 @@ export class JobSupervisor {
         failureCause: `${how} before the job ended. Last log lines:\n${tail(logFile).split('\n').slice(-8).join('\n')}`,
       });
       if (applied) this.o.logger.error({ jobId }, `${how}; job marked FAILED`);
+      if (this.o.resourceManager === 'mesos') {
+        // The job is gone for good: its framework and any task left must go too.
+        await reapFramework({
+          redis: this.o.registry.redis, keyPrefix: this.o.keyPrefix, jobId, configuration: { ...this.o.defaultConfiguration, ...rec.configuration }, logger: this.o.logger,
+          defaults: { master: this.o.mesosMaster, contentType: this.o.mesosContentType, slots: this.o.slotsPerTaskManager, heapMb: this.o.taskManagerMemoryMb },
+        });
+      }
     } catch (err) {
       this.o.logger.error({ err, jobId }, 'could not record the end of a job process');
     }

@@ -172,7 +172,7 @@ function decode(h: Record<string, string>): JobRecord | undefined {
 }
 
 export class JobRegistry {
-  constructor(private readonly redis: Redis, readonly prefix: string) {
+  constructor(readonly redis: Redis, readonly prefix: string) {
     if (typeof (redis as { ebbflowTransition?: unknown }).ebbflowTransition !== 'function') redis.defineCommand('ebbflowTransition', { numberOfKeys: 1, lua: TRANSITION_LUA });
   }
 

@@ -44,7 +44,17 @@ export interface MesosDriverOptions {
 interface Worker extends StoredWorker {
   spec?: WorkerSpec;
   state?: TaskState;
+  /** Launches repeated after TASK_DROPPED. */
+  relaunches?: number;
+  /**
+   * The ACCEPT carrying this task was answered. Until then the master may not know the task yet
+   * (calls travel on separate connections, so a RECONCILE can overtake the ACCEPT), so it is not reconciled.
+   */
+  accepted?: boolean;
 }
+
+/** A TASK_DROPPED launch is retried this many times before it counts as a lost worker. */
+const MAX_RELAUNCHES = 3;
 
 const IDLE_REFUSE_SECONDS = 120;
 
@@ -53,6 +63,8 @@ export class MesosDriver implements ResourceManagerDriver {
   private handler!: DriverEventHandler;
   private client!: SchedulerClient;
   private readonly workers = new Map<string, Worker>();
+  /** Tasks of an earlier job process (by task id), being killed. */
+  private readonly orphans = new Map<string, Worker>();
   private readonly pending: string[] = [];
   private suppressed = false;
   private terminating = false;
@@ -62,19 +74,20 @@ export class MesosDriver implements ResourceManagerDriver {
   private killTimer: NodeJS.Timeout | undefined;
   private readonly awaitingReconcile = new Set<string>();
   private readonly goneWaiters = new Set<() => void>();
-  readonly stats = { launched: 0, declined: 0, killsSent: 0, reconciles: 0, acknowledged: 0 };
+  readonly stats = { launched: 0, relaunched: 0, declined: 0, killsSent: 0, reconciles: 0, acknowledged: 0 };
 
   constructor(private readonly o: MesosDriverOptions) {}
 
   async initialize(handler: DriverEventHandler): Promise<void> {
     this.handler = handler;
     const frameworkId = await this.o.store.frameworkId();
-    // New workers were only requests of the previous job process; the others are checked with Mesos.
+    // New workers were only requests of the previous job process. Its launched tasks cannot serve this
+    // one (their TaskManagers belonged to the old JobMaster): they are reconciled and killed.
     for (const w of await this.o.store.workers()) {
-      if (w.goal === 'New') { await this.o.store.remove(w.resourceId); continue; }
-      const released: Worker = { ...w, goal: 'Released' };
-      this.workers.set(w.resourceId, released);
-      await this.o.store.put(released);
+      if (w.goal === 'New') { await this.o.store.remove(w.taskId); continue; }
+      const orphan: Worker = { ...w, goal: 'Released' };
+      this.orphans.set(w.taskId, orphan);
+      await this.o.store.put(orphan);
     }
     const f = this.o.framework;
     this.client = new SchedulerClient({
@@ -111,28 +124,45 @@ export class MesosDriver implements ResourceManagerDriver {
     void this.o.store.put(stored(w)).then(() => {
       if (this.workers.get(spec.resourceId) !== w || w.goal !== 'New') return;
       this.pending.push(spec.resourceId);
-      this.revive();
+      this.syncOfferFlow();
     }, (err) => this.o.logger.error({ err, resourceId: spec.resourceId }, 'could not persist a worker request'));
   }
 
-  private revive(): void {
-    if (!this.suppressed || !this.client.connected) return;
-    this.suppressed = false;
-    void this.client.call({ type: 'REVIVE', revive: { roles: [this.o.framework.role] } }).catch((err) => { this.suppressed = true; this.o.logger.warn({ err: err.message }, 'REVIVE failed'); });
+  /**
+   * Offer-flow calls (ACCEPT, DECLINE, SUPPRESS, REVIVE) go out one at a time, in order: each rides its
+   * own HTTP connection, so two in flight could reach the master in either order (a SUPPRESS overtaking
+   * a REVIVE would leave the framework without offers while requests wait).
+   */
+  private flow: Promise<void> = Promise.resolve();
+
+  private inOrder(step: () => Promise<void>): Promise<void> {
+    const next = this.flow.then(step).catch((err) => this.o.logger.warn({ err: (err as Error).message }, 'a Mesos offer call failed'));
+    this.flow = next;
+    return next;
   }
 
-  private suppress(): void {
-    if (this.suppressed || !this.client.connected) return;
-    this.suppressed = true;
-    void this.client.call({ type: 'SUPPRESS', suppress: { roles: [this.o.framework.role] } }).catch((err) => { this.suppressed = false; this.o.logger.warn({ err: err.message }, 'SUPPRESS failed'); });
+  /** Brings SUPPRESS/REVIVE in line with whether requests wait (queued behind earlier offer calls). */
+  private syncOfferFlow(): void {
+    void this.inOrder(async () => {
+      if (!this.client.connected) return;
+      const want = this.pending.length > 0 && !this.terminating;
+      if (want && this.suppressed) {
+        this.suppressed = false;
+        await this.client.call({ type: 'REVIVE', revive: { roles: [this.o.framework.role] } }).catch((err) => { this.suppressed = true; throw err; });
+      } else if (!want && !this.suppressed) {
+        this.suppressed = true;
+        await this.client.call({ type: 'SUPPRESS', suppress: { roles: [this.o.framework.role] } }).catch((err) => { this.suppressed = false; throw err; });
+      }
+    });
   }
 
   private async onSubscribed(frameworkId: string): Promise<void> {
     await this.o.store.setFrameworkId(frameworkId).catch((err) => this.o.logger.error({ err }, 'could not persist the framework id'));
     this.lastProblem = '';
     // A new subscription starts unsuppressed; offers of the old one are gone.
+    this.flow = Promise.resolve();
     this.suppressed = false;
-    if (!this.pending.length) this.suppress();
+    this.syncOfferFlow();
     this.reconcile(0);
   }
 
@@ -141,10 +171,11 @@ export class MesosDriver implements ResourceManagerDriver {
     clearTimeout(this.reconcileTimer);
     if (round === 0) {
       this.awaitingReconcile.clear();
-      for (const w of this.workers.values()) if (w.goal !== 'New') this.awaitingReconcile.add(w.taskId);
+      for (const w of this.workers.values()) if (w.goal === 'Released' || (w.goal === 'Launched' && w.accepted)) this.awaitingReconcile.add(w.taskId);
+      for (const w of this.orphans.values()) this.awaitingReconcile.add(w.taskId);
     }
     if (!this.awaitingReconcile.size || !this.client.connected) return;
-    const tasks = [...this.workers.values()].filter((w) => this.awaitingReconcile.has(w.taskId))
+    const tasks = [...this.workers.values(), ...this.orphans.values()].filter((w) => this.awaitingReconcile.has(w.taskId))
       .map((w) => ({ task_id: { value: w.taskId }, ...(w.agentId ? { agent_id: { value: w.agentId } } : {}) }));
     this.stats.reconciles++;
     void this.client.call({ type: 'RECONCILE', reconcile: { tasks } }).catch((err) => this.o.logger.warn({ err: err.message }, 'RECONCILE failed'));
@@ -164,7 +195,7 @@ export class MesosDriver implements ResourceManagerDriver {
 
   private async onEvent(ev: Event): Promise<void> {
     switch (ev.type) {
-      case 'OFFERS': await this.onOffers(ev.offers.offers ?? []); return;
+      case 'OFFERS': { const offers = ev.offers.offers ?? []; await this.inOrder(() => this.onOffers(offers)); return; }
       case 'UPDATE': await this.onUpdate(ev.update.status); return;
       case 'RESCIND': return; // offers are used or declined as they arrive; none is held
       case 'FAILURE': this.o.logger.warn({ failure: ev.failure }, 'Mesos reports an agent or executor failure'); return;
@@ -179,7 +210,7 @@ export class MesosDriver implements ResourceManagerDriver {
     const requests = this.pending.map((resourceId) => ({ resourceId }));
     if (this.terminating || !requests.length) {
       await this.decline(offers.map((x) => x.id.value), IDLE_REFUSE_SECONDS);
-      this.suppress();
+      this.syncOfferFlow();
       return;
     }
     const running = new Map<string, number>();
@@ -191,12 +222,13 @@ export class MesosDriver implements ResourceManagerDriver {
       const placed = launch.placements.map((p) => ({ w: this.workers.get(p.resourceId)!, port: p.port }));
       for (const { w, port } of placed) {
         this.pending.splice(this.pending.indexOf(w.resourceId), 1);
-        Object.assign(w, { goal: 'Launched', agentId: launch.agentId, hostname: launch.hostname, port, state: undefined });
+        Object.assign(w, { goal: 'Launched', agentId: launch.agentId, hostname: launch.hostname, port, state: undefined, accepted: false });
       }
       const infos = placed.map(({ w, port }) => taskManagerTaskInfo(w.spec!, w.taskId, launch.agentId, launch.hostname, port, launch.offered, { ...this.o.launch, need: this.o.need }));
       try {
         await Promise.all(placed.map(({ w }) => this.o.store.put(stored(w))));
         await this.client.call({ type: 'ACCEPT', accept: { offer_ids: launch.offerIds.map((value) => ({ value })), operations: [{ type: 'LAUNCH', launch: { task_infos: infos } }], filters: { refuse_seconds: this.o.declineRefuseSeconds } } });
+        for (const { w } of placed) w.accepted = true;
         this.stats.launched += infos.length;
         this.o.logger.info({ agent: launch.hostname, tasks: infos.map((t) => t.task_id.value) }, 'launching TaskManagers on Mesos');
       } catch (err) {
@@ -210,7 +242,7 @@ export class MesosDriver implements ResourceManagerDriver {
       }
     }
     await this.decline(m.declined, this.pending.length ? this.o.declineRefuseSeconds : IDLE_REFUSE_SECONDS);
-    if (!this.pending.length) this.suppress();
+    this.syncOfferFlow();
   }
 
   private async decline(offerIds: string[], refuseSeconds: number): Promise<void> {
@@ -231,7 +263,16 @@ export class MesosDriver implements ResourceManagerDriver {
     this.awaitingReconcile.delete(taskId);
     const w = this.byTask(taskId);
     const live = !TERMINAL_STATES.has(s.state) && s.state !== 'TASK_UNREACHABLE' && s.state !== 'TASK_UNKNOWN';
-    if (!w) {
+    const orphan = this.orphans.get(taskId);
+    if (orphan) {
+      orphan.state = s.state;
+      if (live) { if (s.state !== 'TASK_KILLING') this.kill(orphan); }
+      else {
+        this.orphans.delete(taskId);
+        void this.o.store.remove(taskId).catch(() => {});
+        for (const wake of this.goneWaiters) wake();
+      }
+    } else if (!w) {
       // A task of ours we no longer track (an earlier attempt, or one that came back): it must not run.
       if (live) this.kill({ resourceId: '?', taskId, goal: 'Released', agentId: s.agent_id?.value });
     } else {
@@ -241,6 +282,13 @@ export class MesosDriver implements ResourceManagerDriver {
         else this.finish(w, undefined);
       } else if (live) {
         if (s.state === 'TASK_RUNNING') this.handler.onWorkerStarted?.(w.resourceId);
+      } else if (s.state === 'TASK_DROPPED' && w.spec && (w.relaunches ?? 0) < MAX_RELAUNCHES) {
+        // A transient launch failure (the offer became invalid, the agent went away): launch it again.
+        this.o.logger.warn({ resourceId: w.resourceId, taskId, message: s.message }, 'TaskManager task dropped at launch; relaunching');
+        Object.assign(w, { goal: 'New', taskId: `${w.resourceId}-${randomBytes(3).toString('hex')}`, agentId: undefined, hostname: undefined, port: undefined, state: undefined, relaunches: (w.relaunches ?? 0) + 1 });
+        this.stats.relaunched++;
+        await this.o.store.put(stored(w)).catch(() => {});
+        if (this.workers.get(w.resourceId) === w && w.goal === 'New') { this.pending.unshift(w.resourceId); this.syncOfferFlow(); }
       } else {
         // Unexpected end (or a partition): the JobMaster learns it lost a TaskManager; make sure it stays gone.
         const cause = `TaskManager ${w.resourceId} (Mesos task ${taskId} on ${w.hostname ?? 'an agent'}) is ${s.state}${s.reason ? ` (${s.reason})` : ''}${s.message ? `: ${s.message}` : ''}`;
@@ -260,7 +308,7 @@ export class MesosDriver implements ResourceManagerDriver {
     this.workers.delete(w.resourceId);
     const i = this.pending.indexOf(w.resourceId);
     if (i >= 0) this.pending.splice(i, 1);
-    void this.o.store.remove(w.resourceId).catch(() => {});
+    void this.o.store.remove(w.taskId).catch(() => {});
     for (const wake of this.goneWaiters) wake();
     if (unexpectedCause) {
       this.o.logger.warn({ resourceId: w.resourceId, cause: unexpectedCause }, 'TaskManager task ended');
@@ -276,33 +324,37 @@ export class MesosDriver implements ResourceManagerDriver {
   }
 
   private resendKills(): void {
-    for (const w of this.workers.values()) if (w.goal === 'Released' && w.state !== undefined && w.state !== 'TASK_KILLING') this.kill(w);
+    for (const w of [...this.workers.values(), ...this.orphans.values()]) if (w.goal === 'Released' && w.state !== undefined && w.state !== 'TASK_KILLING') this.kill(w);
   }
 
   async releaseWorker(resourceId: string): Promise<void> {
     const w = this.workers.get(resourceId);
     if (!w) return;
-    if (w.goal === 'New') { this.finish(w, undefined); this.maybeSuppress(); return; }
+    if (w.goal === 'New') { this.finish(w, undefined); this.syncOfferFlow(); return; }
     w.goal = 'Released';
     await this.o.store.put(stored(w)).catch(() => {});
     this.kill(w);
     await this.waitGone([resourceId], 10_000);
   }
 
-  private maybeSuppress(): void {
-    if (!this.pending.length) this.suppress();
-  }
-
-  private waitGone(ids: string[], timeoutMs: number): Promise<void> {
+  private waitGone(ids: string[], timeoutMs: number, orphans = false): Promise<void> {
     return new Promise((resolve) => {
       const check = () => {
-        if (ids.every((id) => !this.workers.has(id))) { done(); }
+        if (ids.every((id) => !this.workers.has(id)) && (!orphans || !this.orphans.size)) { done(); }
       };
       const done = () => { clearTimeout(timer); this.goneWaiters.delete(check); resolve(); };
       const timer = setTimeout(done, timeoutMs);
       this.goneWaiters.add(check);
       check();
     });
+  }
+
+  /** Stops talking to Mesos without touching any task, as a dying job process would (tests). */
+  abandon(): void {
+    this.terminating = true;
+    clearInterval(this.killTimer);
+    clearTimeout(this.reconcileTimer);
+    this.client.stop();
   }
 
   /** The job is over: kill every task, wait for them, tear the framework down and forget it. */
@@ -316,7 +368,8 @@ export class MesosDriver implements ResourceManagerDriver {
       await this.o.store.put(stored(w)).catch(() => {});
       this.kill(w);
     }
-    if (launched.length && this.client.connected) await this.waitGone(launched, 15_000);
+    for (const o of this.orphans.values()) this.kill(o);
+    if ((launched.length || this.orphans.size) && this.client.connected) await this.waitGone(launched, 15_000, true);
     clearInterval(this.killTimer);
     clearTimeout(this.reconcileTimer);
     if (this.client.connected) {
@@ -333,6 +386,6 @@ export class MesosDriver implements ResourceManagerDriver {
 }
 
 function stored(w: Worker): StoredWorker {
-  const { spec: _spec, state: _state, ...rest } = w;
+  const { spec: _spec, state: _state, relaunches: _r, accepted: _a, ...rest } = w;
   return rest;
 }

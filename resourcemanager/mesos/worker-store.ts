@@ -7,7 +7,8 @@
  * with the stored framework id and reconciles the Launched and Released tasks.
  *
  * Keys: `<prefix>mesos:<jobId>:framework-id` (string) and
- * `<prefix>mesos:<jobId>:workers` (hash resourceId → JSON worker).
+ * `<prefix>mesos:<jobId>:workers` (hash Mesos task id → JSON worker; a restarted job process
+ * reuses resource ids, never task ids).
  */
 import type { Redis } from 'ioredis';
 
@@ -28,7 +29,7 @@ export interface WorkerStore {
   setFrameworkId(id: string | undefined): Promise<void>;
   workers(): Promise<StoredWorker[]>;
   put(w: StoredWorker): Promise<void>;
-  remove(resourceId: string): Promise<void>;
+  remove(taskId: string): Promise<void>;
   /** Deletes everything (the job is gone for good and its framework torn down). */
   clear(): Promise<void>;
 }
@@ -57,11 +58,11 @@ export class RedisWorkerStore implements WorkerStore {
   }
 
   async put(w: StoredWorker): Promise<void> {
-    await this.redis.hset(this.workersKey, w.resourceId, JSON.stringify(w));
+    await this.redis.hset(this.workersKey, w.taskId, JSON.stringify(w));
   }
 
-  async remove(resourceId: string): Promise<void> {
-    await this.redis.hdel(this.workersKey, resourceId);
+  async remove(taskId: string): Promise<void> {
+    await this.redis.hdel(this.workersKey, taskId);
   }
 
   async clear(): Promise<void> {
@@ -76,7 +77,7 @@ export class MemoryWorkerStore implements WorkerStore {
   async frameworkId() { return this.fid; }
   async setFrameworkId(id: string | undefined) { this.fid = id; }
   async workers() { return [...this.map.values()].map((w) => ({ ...w })); }
-  async put(w: StoredWorker) { this.map.set(w.resourceId, { ...w }); }
+  async put(w: StoredWorker) { this.map.set(w.taskId, { ...w }); }
   async remove(id: string) { this.map.delete(id); }
   async clear() { this.fid = undefined; this.map.clear(); }
 }

@@ -38,6 +38,9 @@ export interface TestMasterOptions {
   leader?: string;
 }
 
+/** Called right after offers went out (tests rescind or withdraw them before the scheduler answers). */
+export type AfterOffers = (frameworkId: string, offerIds: string[]) => void;
+
 const PAYLOAD: Partial<Record<string, keyof Call>> = {
   SUBSCRIBE: 'subscribe', ACCEPT: 'accept', DECLINE: 'decline', KILL: 'kill', SHUTDOWN: 'shutdown', ACKNOWLEDGE: 'acknowledge',
   RECONCILE: 'reconcile', MESSAGE: 'message', REQUEST: 'request', ACCEPT_INVERSE_OFFERS: 'accept_inverse_offers',
@@ -57,6 +60,7 @@ export class TestMesosMaster {
   private nextAgent = 0;
   url = '';
   leader: string | undefined;
+  afterOffers: AfterOffers | undefined;
   readonly counters: Record<string, number> = { subscribes: 0, launches: 0, kills: 0, offers: 0, accepts: 0, declines: 0, rescinds: 0, revives: 0, suppresses: 0, acknowledgements: 0, reconciles: 0, teardowns: 0, redirects: 0, updatesSent: 0 };
   /** Requests a real master would reject, and tasks it would refuse, that a correct scheduler never sends. */
   readonly violations: string[] = [];
@@ -74,6 +78,7 @@ export class TestMesosMaster {
       violation: (t) => this.violations.push(t),
       race: (t) => this.races.push(t),
       launchTask: (f, task, agent) => { this.counters.launches++; agent.launch(f.id, task.info); },
+      afterOffers: (fid, ids) => this.afterOffers?.(fid, ids),
     });
     for (const spec of opts.agents ?? [{}]) this.addAgent(spec);
   }

@@ -22,6 +22,8 @@ export interface OfferHost {
   violation(text: string): void;
   race(text: string): void;
   launchTask(f: FrameworkRecord, task: TaskRecord, agent: SimAgent): void;
+  /** Test hook, called right after an OFFERS event went out. */
+  afterOffers?(frameworkId: string, offerIds: string[]): void;
   counters: Record<string, number>;
 }
 
@@ -72,6 +74,7 @@ export class Offers {
       if (made.length) {
         this.host.counters.offers += made.length;
         this.host.sendEvent(f, { type: 'OFFERS', offers: { offers: made } });
+        this.host.afterOffers?.(f.id, made.map((o) => o.id.value));
       }
     }
   }

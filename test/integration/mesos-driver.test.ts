@@ -1,0 +1,107 @@
+/**
+ * The Mesos driver on its own against the test master: requests never block, a launch whose offer
+ * was withdrawn (TASK_DROPPED) is relaunched, and a driver that takes over from a dead one (a
+ * restarted job process) re-subscribes with the stored framework id, reconciles the tasks the old
+ * one launched, kills them, and ends up with exactly the TaskManagers it asked for.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DriverEventHandler, WorkerSpec } from '../../resourcemanager/driver.js';
+import { PROTOBUF_TYPE, JSON_TYPE } from '../../resourcemanager/mesos/codec.js';
+import { MesosDriver } from '../../resourcemanager/mesos/mesos-driver.js';
+import { MemoryWorkerStore, type WorkerStore } from '../../resourcemanager/mesos/worker-store.js';
+import { TestMesosMaster } from '../mesos-master/master.js';
+import { waitFor } from '../helpers/dispatcher.js';
+
+const log = pino({ level: 'silent' });
+let dir: string;
+let master: TestMesosMaster;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ebbflow-mesos-driver-'));
+  master = new TestMesosMaster({ sandboxRoot: dir, allocationIntervalMs: 50, heartbeatIntervalSeconds: 1, updateRetryMs: 500, agents: [{}, {}] });
+  await master.start();
+});
+afterEach(async () => {
+  await master.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A driver whose "TaskManager" is `sleep`: the test is about tasks, not about a job. */
+function driver(store: WorkerStore, contentType = PROTOBUF_TYPE): MesosDriver {
+  return new MesosDriver({
+    jobId: 'j1', masters: [master.url], contentType, framework: { name: 'ebbflow j1', role: '*', user: '', failoverTimeoutSeconds: 60 },
+    need: { cpus: 0.5, memMb: 64, diskMb: 0 }, constraints: [], fitness: 'binpack', declineRefuseSeconds: 0.2, store, logger: log,
+    backoffInitialMs: 50, backoffMaxMs: 200, killRetryMs: 300,
+    launch: {
+      taskManagerCmd: 'sleep 60 ;#', extraUris: [], dataBindHost: '0.0.0.0', killGraceMs: 500, bundleInSandbox: 'b.mjs',
+      runtime: { name: 'rt.mjs', extract: false, uri: `${master.url}/master/state` }, bundle: { name: 'b.mjs', extract: false, uri: `${master.url}/master/state` },
+    },
+  });
+}
+
+const spec = (n: number): WorkerSpec => ({ resourceId: `taskmanager-0000${n}`, index: n, jobId: 'j1', jobMasterAddress: '127.0.0.1:1', profile: { cpuCores: 1, memoryMb: 64, slots: 1 } });
+
+function handler() {
+  const started = new Set<string>();
+  const terminated: string[] = [];
+  const h: DriverEventHandler = { onWorkerStarted: (id) => started.add(id), onWorkerTerminated: (id, cause) => terminated.push(`${id}: ${cause}`), onError: (err) => terminated.push(`error: ${err.message}`) };
+  return { h, started, terminated };
+}
+
+describe('Mesos driver', () => {
+  it.each([PROTOBUF_TYPE, JSON_TYPE])('relaunches a task dropped because its offer was withdrawn (%s)', async (ct) => {
+    let withdraw = 1;
+    master.afterOffers = (fid) => { if (withdraw-- > 0) master.invalidateOffers(fid); };
+    const d = driver(new MemoryWorkerStore(), ct);
+    const { h, started, terminated } = handler();
+    await d.initialize(h);
+    d.requestWorker(spec(1));
+    d.requestWorker(spec(2));
+    await waitFor('two running tasks', () => (started.size === 2 ? true : undefined), 15_000);
+    expect(terminated).toEqual([]);
+    expect(d.stats.relaunched).toBeGreaterThanOrEqual(1);
+    expect(master.races.some((r) => r.includes('ACCEPT of withdrawn offer'))).toBe(true);
+    expect(master.liveTasks()).toHaveLength(2);
+    await d.releaseWorker('taskmanager-00001');
+    expect(master.liveTasks()).toHaveLength(1);
+    await d.terminate();
+    expect(master.liveTasks()).toHaveLength(0);
+    expect(master.framework()).toBeUndefined();
+    expect(master.violations).toEqual([]);
+  });
+
+  it('a driver taking over from a dead one reconciles, kills the old tasks and never doubles TaskManagers', async () => {
+    const store = new MemoryWorkerStore();
+    const a = driver(store);
+    const ha = handler();
+    await a.initialize(ha.h);
+    a.requestWorker(spec(1));
+    a.requestWorker(spec(2));
+    await waitFor('two running tasks', () => (ha.started.size === 2 ? true : undefined), 15_000);
+    const oldTasks = master.liveTasks().map((t) => t.info.task_id.value).sort();
+    const fid = a.frameworkId;
+    a.abandon(); // the job process dies; its tasks keep running
+
+    const b = driver(store);
+    const hb = handler();
+    await b.initialize(hb.h);
+    b.requestWorker(spec(1));
+    b.requestWorker(spec(2));
+    await waitFor('the new driver to run two tasks and the old ones to be gone', () => {
+      const live = master.liveTasks().map((t) => t.info.task_id.value);
+      return hb.started.size === 2 && live.length === 2 && !live.some((t) => oldTasks.includes(t)) ? true : undefined;
+    }, 20_000);
+    expect(b.frameworkId).toBe(fid);
+    expect(b.stats.reconciles).toBeGreaterThan(0);
+    expect(master.counters.subscribes).toBe(2);
+    expect(hb.terminated).toEqual([]);
+    await b.terminate();
+    expect(master.taskPids()).toEqual([]);
+    expect(await store.frameworkId()).toBeUndefined();
+    expect(master.violations).toEqual([]);
+  });
+});
