@@ -28,7 +28,7 @@ export async function createResourceProvider(spec: CompiledJobSpec, redis: Redis
     new ResourceManager(driver, { jobId: spec.jobId, jobMasterAddress: address, profile, logger: log, retryIntervalMs });
   if (spec.resourceManager !== 'mesos') {
     const driver = new LocalProcessDriver({
-      logDir: join(spec.dataDir, 'logs', spec.jobId), maxWorkers: spec.localMaxTaskManagers || undefined, dataHost: addr.taskManagerBindHost,
+      logDir: join(spec.dataDir, 'logs', spec.jobId), maxWorkers: spec.localMaxTaskManagers || undefined, dataBindHost: addr.taskManagerBindHost,
     });
     return { factory: wrap(driver), close: async () => {} };
   }

@@ -13,8 +13,10 @@ import type { DriverEventHandler, ResourceManagerDriver, WorkerSpec } from '../d
 
 export interface LocalProcessDriverOptions {
   logDir: string;
-  /** Where TaskManagers bind their data servers. @default '127.0.0.1' */
+  /** Where TaskManagers' data servers are reached. @default '127.0.0.1' */
   dataHost?: string;
+  /** Where TaskManagers bind their data servers (`taskmanager.bind-host`). @default dataHost */
+  dataBindHost?: string;
   /** Grace period between SIGTERM and SIGKILL when stopping. @default 5000 */
   stopTimeoutMs?: number;
   /** Heap cap per TaskManager process, passed as --max-old-space-size. @default profile.memoryMb */
@@ -60,6 +62,7 @@ export class LocalProcessDriver implements ResourceManagerDriver {
       '--job-master', spec.jobMasterAddress,
       '--slots', String(spec.profile.slots),
       '--data-host', this.opts.dataHost ?? '127.0.0.1',
+      ...(this.opts.dataBindHost ? ['--data-bind-host', this.opts.dataBindHost] : []),
     ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', log, log], env: process.env });
     closeSync(log);
