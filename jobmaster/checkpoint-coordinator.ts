@@ -6,7 +6,7 @@
  * `retained` checkpoints and deletes older ones. Savepoints go through the same
  * path into their own directory and are never deleted.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { storageFor } from '../runtime/checkpoint/checkpoint-storage.js';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { SubtaskState, writeMetadata, type SubtaskStateProps } from '../runtime/checkpoint/snapshot-io.js';
@@ -157,7 +157,7 @@ export class CheckpointCoordinator {
       };
     });
     try {
-      await mkdir(dir, { recursive: true });
+      await storageFor(dir).ensureDir(dir);
     } catch (err) {
       this.fail(id, `cannot create checkpoint directory ${dir}: ${(err as Error).message}`);
       return done;
@@ -189,7 +189,7 @@ export class CheckpointCoordinator {
     this.pending = undefined;
     this.stats.failed(p.id, reason);
     p.reject(new Error(reason));
-    void rm(p.dir, { recursive: true, force: true });
+    void storageFor(p.dir).removeDir(p.dir).catch(() => {});
     this.hooks.statsChanged();
   }
 
@@ -201,7 +201,7 @@ export class CheckpointCoordinator {
     this.stats.failed(id, reason);
     this.o.logger.warn({ checkpointId: id, reason }, 'checkpoint failed');
     p.reject(new Error(reason));
-    void rm(p.dir, { recursive: true, force: true }).catch(() => {});
+    void storageFor(p.dir).removeDir(p.dir).catch(() => {});
     this.hooks.statsChanged();
     if (!p.isSavepoint && ++this.consecutiveFailures > this.o.tolerableFailures) {
       this.hooks.onFailureLimit(`${this.consecutiveFailures} consecutive checkpoints failed (tolerable: ${this.o.tolerableFailures}); last: ${reason}`);
@@ -257,7 +257,7 @@ export class CheckpointCoordinator {
       while (this.completed.length > this.o.retained) {
         const old = this.completed.shift()!;
         this.stats.discarded(old.id);
-        await rm(old.path, { recursive: true, force: true }).catch(() => {});
+        await storageFor(old.path).removeDir(old.path).catch(() => {});
       }
     }
     this.hooks.statsChanged();

@@ -5,6 +5,7 @@
  * bad values are refused with a message naming the key.
  */
 import { ADDRESS_KEYS, MESOS_KEYS, validateResourceKeys } from '../resourcemanager/mesos/mesos-config.js';
+import { localPath, storageFor } from '../runtime/checkpoint/checkpoint-storage.js';
 
 export type RestartStrategy =
   | { type: 'none' }
@@ -91,6 +92,17 @@ function parseNumber(key: string, v: unknown, min: number): number {
   return n;
 }
 
+/** A checkpoint or savepoint directory: a path or `file://` URL (given as a local path); other schemes are refused. */
+function parseStorageDir(key: string, v: unknown): string {
+  if (typeof v !== 'string' || !v.trim()) throw new JobConfigError(`${key} must be a directory path, got ${JSON.stringify(v)}`);
+  try {
+    storageFor(v);
+  } catch (err) {
+    throw new JobConfigError(`${key}: ${(err as Error).message}`);
+  }
+  return localPath(v);
+}
+
 const KEYS = [
   'execution.checkpointing.interval', 'execution.checkpointing.timeout', 'state.checkpoints.num-retained',
   'execution.checkpointing.tolerable-failed-checkpoints', 'state.checkpoints.dir', 'state.savepoints.dir', 'restart-strategy.type',
@@ -145,8 +157,8 @@ export function compileJobConfig(raw: Record<string, unknown> | undefined): JobC
     checkpointTimeoutMs: get('execution.checkpointing.timeout', parseDuration, d.checkpointTimeoutMs),
     checkpointsRetained: get('state.checkpoints.num-retained', (k, v) => parseInt(k, v, 1), d.checkpointsRetained),
     tolerableCheckpointFailures: get('execution.checkpointing.tolerable-failed-checkpoints', (k, v) => parseInt(k, v, 0), d.tolerableCheckpointFailures),
-    checkpointDir: get('state.checkpoints.dir', (_k, v) => String(v), d.checkpointDir),
-    savepointDir: get('state.savepoints.dir', (_k, v) => String(v), d.savepointDir),
+    checkpointDir: get('state.checkpoints.dir', parseStorageDir, d.checkpointDir),
+    savepointDir: get('state.savepoints.dir', parseStorageDir, d.savepointDir),
     restartStrategy,
     maxParallelism: get('pipeline.max-parallelism', (k, v) => parseInt(k, v, 1), d.maxParallelism),
     heartbeatTimeoutMs: get('heartbeat.timeout', parseDuration, d.heartbeatTimeoutMs),

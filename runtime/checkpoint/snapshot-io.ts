@@ -3,10 +3,11 @@
  * (`<vertexId>-<subtask>.state`: the serialized key groups back to back) and
  * reports, in its SubtaskState, where each key group's bytes are. The
  * coordinator writes `_metadata` (proto/snapshot.proto) last, via a temp file
- * and rename, so a directory without `_metadata` is never a checkpoint.
+ * and rename, so a directory without `_metadata` is never a checkpoint. All
+ * file access goes through the CheckpointStorage of the path.
  */
-import { mkdir, open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { storageFor, type StorageWriter } from './checkpoint-storage.js';
 import { deserialize } from 'node:v8';
 import { ebbflow } from '../../proto/generated/snapshot.js';
 import type { KeyGroupRange } from '../../state/key-groups.js';
@@ -25,7 +26,7 @@ export interface KeyedStateBlob { operatorId: number; keyGroup: number; bytes: U
  * groups that move are the first part, so gainers can read them before the rest is written.
  */
 export class StateFileWriter {
-  private fh: FileHandle | undefined;
+  private fh: StorageWriter | undefined;
   private offset = 0;
   private created = false;
   private readonly index: ebbflow.snapshot.KeyGroupEntry.$Properties[] = [];
@@ -35,16 +36,14 @@ export class StateFileWriter {
   async append(blobs: KeyedStateBlob[]): Promise<void> {
     if (!blobs.length) return;
     if (!this.fh) {
-      await mkdir(this.dir, { recursive: true });
-      this.fh = await open(join(this.dir, this.fileName), 'w');
+      this.fh = await storageFor(this.dir).create(join(this.dir, this.fileName));
       this.created = true;
     }
     for (const b of blobs) {
       this.index.push({ keyGroup: b.keyGroup, operatorId: b.operatorId, offset: this.offset, length: b.bytes.length });
       this.offset += b.bytes.length;
     }
-    // writev takes at most IOV_MAX buffers at once.
-    for (let i = 0; i < blobs.length; i += 1024) await this.fh.writev(blobs.slice(i, i + 1024).map((b) => b.bytes));
+    await this.fh.writev(blobs.map((b) => b.bytes));
   }
 
   /** What is written so far, as a SubtaskState without operator state. */
@@ -68,9 +67,7 @@ export class StateFileWriter {
 
 export async function writeMetadata(dir: string, meta: CheckpointMetadataProps): Promise<number> {
   const bytes = CheckpointMetadata.encode(meta).finish();
-  const tmp = join(dir, `${METADATA_FILE}.tmp`);
-  await writeFile(tmp, bytes);
-  await rename(tmp, join(dir, METADATA_FILE));
+  await storageFor(dir).writeAtomically(join(dir, METADATA_FILE), bytes);
   return bytes.length;
 }
 
@@ -84,7 +81,7 @@ export interface MetadataPlain { formatVersion: number; jobId: string; checkpoin
 export async function readMetadata(dir: string): Promise<MetadataPlain> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(join(dir, METADATA_FILE));
+    bytes = await storageFor(dir).readAll(join(dir, METADATA_FILE));
   } catch (err) {
     throw new Error(`no checkpoint or savepoint at ${dir}: cannot read ${METADATA_FILE} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
@@ -138,7 +135,7 @@ export async function readSubtaskStates(dir: string, subtasks: SubtaskStatePlain
     }
     const wanted = st.keyGroupIndex.filter((e) => keyGroups.has(e.keyGroup)).sort((a, b) => Number(a.offset) - Number(b.offset));
     if (!wanted.length || !st.keyedStateFile) continue;
-    const fh = await open(join(dir, st.keyedStateFile), 'r');
+    const fh = await storageFor(dir).openRead(join(dir, st.keyedStateFile));
     try {
       for (let i = 0; i < wanted.length;) {
         // Coalesce entries that sit back to back in the file into one read.
@@ -147,7 +144,7 @@ export async function readSubtaskStates(dir: string, subtasks: SubtaskStatePlain
         while (j < wanted.length && Number(wanted[j]!.offset) === end) end += wanted[j++]!.length;
         const start = Number(wanted[i]!.offset);
         const buf = Buffer.allocUnsafe(end - start);
-        const { bytesRead } = await fh.read(buf, 0, buf.length, start);
+        const bytesRead = await fh.read(buf, start);
         if (bytesRead !== buf.length) throw new Error(`${join(dir, st.keyedStateFile)} is truncated (wanted ${buf.length} bytes at ${start}, got ${bytesRead})`);
         for (; i < j; i++) {
           const e = wanted[i]!;

@@ -1,0 +1,84 @@
+/**
+ * Where checkpoint and savepoint files live. Every read and write of the
+ * per-key-group layout (`<dir>/<vertex>-<subtask>.state`, `<dir>/_metadata`)
+ * goes through this interface, so a storage that is not a mounted directory
+ * (an object store) only has to implement it. Today there is one
+ * implementation: a filesystem directory, which for TaskManagers on other hosts
+ * (Mesos) must be a directory every host mounts at the same path.
+ */
+import { mkdir, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+/** An append-only file being written. */
+export interface StorageWriter {
+  writev(chunks: Uint8Array[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A file opened for positioned reads. */
+export interface StorageReader {
+  read(into: Buffer, position: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface CheckpointStorage {
+  /** Makes a checkpoint directory (and its parents) exist. */
+  ensureDir(dir: string): Promise<void>;
+  create(path: string): Promise<StorageWriter>;
+  openRead(path: string): Promise<StorageReader>;
+  readAll(path: string): Promise<Buffer>;
+  /** Writes a whole file so that readers see either nothing or all of it. */
+  writeAtomically(path: string, bytes: Uint8Array): Promise<void>;
+  /** Removes a checkpoint directory and everything in it; no error when it is gone. */
+  removeDir(dir: string): Promise<void>;
+}
+
+class FileWriter implements StorageWriter {
+  constructor(private readonly fh: FileHandle) {}
+  async writev(chunks: Uint8Array[]): Promise<void> {
+    // writev takes at most IOV_MAX buffers at once.
+    for (let i = 0; i < chunks.length; i += 1024) await this.fh.writev(chunks.slice(i, i + 1024));
+  }
+  close(): Promise<void> { return this.fh.close(); }
+}
+
+class FileReader implements StorageReader {
+  constructor(private readonly fh: FileHandle) {}
+  async read(into: Buffer, position: number): Promise<number> {
+    return (await this.fh.read(into, 0, into.length, position)).bytesRead;
+  }
+  close(): Promise<void> { return this.fh.close(); }
+}
+
+export class FileSystemStorage implements CheckpointStorage {
+  async ensureDir(dir: string): Promise<void> { await mkdir(dir, { recursive: true }); }
+  async create(path: string): Promise<StorageWriter> {
+    await mkdir(dirname(path), { recursive: true });
+    return new FileWriter(await open(path, 'w'));
+  }
+  async openRead(path: string): Promise<StorageReader> { return new FileReader(await open(path, 'r')); }
+  readAll(path: string): Promise<Buffer> { return readFile(path); }
+  async writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
+    const tmp = `${path}.tmp`;
+    await writeFile(tmp, bytes);
+    await rename(tmp, path);
+  }
+  removeDir(dir: string): Promise<void> { return rm(dir, { recursive: true, force: true }); }
+}
+
+const filesystem = new FileSystemStorage();
+
+/**
+ * The storage a checkpoint path lives in: a plain path or `file://` URL is the filesystem; any
+ * other scheme is refused with a clear message (no object-store implementation yet).
+ */
+export function storageFor(path: string): CheckpointStorage {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(path)?.[1]?.toLowerCase();
+  if (!scheme || scheme === 'file') return filesystem;
+  throw new Error(`no checkpoint storage for ${scheme}:// paths (${path}); use a directory every host mounts`);
+}
+
+/** A `file://` URL as a local path; other paths unchanged. */
+export function localPath(path: string): string {
+  return path.startsWith('file://') ? new URL(path).pathname : path;
+}
