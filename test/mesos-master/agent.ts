@@ -20,6 +20,11 @@ export interface AgentSpec {
   /** @default cpus 4, mem 4096, disk 10000, ports 31000-31099 */
   resources?: Res;
   attributes?: Attribute[];
+  /**
+   * Runs every task through this command (e.g. `['ip', 'netns', 'exec', 'ns1']`), to stand for an agent
+   * on another host: its tasks then live in another network namespace.
+   */
+  commandPrefix?: string[];
 }
 
 export type AgentUpdate = (taskId: string, state: TaskState, extra?: { reason?: string; message?: string; pid?: number }) => void;
@@ -37,6 +42,7 @@ export class SimAgent {
   readonly hostname: string;
   readonly total: Res;
   readonly attributes: Attribute[];
+  private readonly prefix: string[];
   active = true;
   private readonly tasks = new Map<string, RunningTask>();
   private runs = 0;
@@ -45,6 +51,7 @@ export class SimAgent {
     this.hostname = spec.hostname ?? '127.0.0.1';
     this.total = spec.resources ?? { scalars: { cpus: 4, mem: 4096, disk: 10000 }, ranges: { ports: [[31000, 31099]] } };
     this.attributes = spec.attributes ?? [];
+    this.prefix = spec.commandPrefix ?? [];
   }
 
   /** pids of the task processes running on this agent. */
@@ -88,9 +95,9 @@ export class SimAgent {
     const out = openSync(join(sandbox, 'stdout'), 'a');
     const errOut = openSync(join(sandbox, 'stderr'), 'a');
     const shell = command.shell ?? true;
-    const proc = shell
-      ? spawn('/bin/sh', ['-c', command.value ?? ''], { cwd: sandbox, env, stdio: ['ignore', out, errOut], detached: true })
-      : spawn(command.value ?? '', (command.arguments ?? []).slice(1), { cwd: sandbox, env, stdio: ['ignore', out, errOut], detached: true, argv0: command.arguments?.[0] });
+    const argv = shell ? ['/bin/sh', '-c', command.value ?? ''] : [command.value ?? '', ...(command.arguments ?? []).slice(1)];
+    const [file, ...args] = [...this.prefix, ...argv];
+    const proc = spawn(file!, args, { cwd: sandbox, env, stdio: ['ignore', out, errOut], detached: true });
     closeSync(out);
     closeSync(errOut);
     rt.proc = proc;

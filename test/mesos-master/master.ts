@@ -441,6 +441,11 @@ export class TestMesosMaster {
     return [...this.fw.values()].flatMap((f) => [...f.tasks.values()].filter((t) => !t.terminal && !TERMINAL_STATES.has(t.state)));
   }
 
+  /** Every task ever launched, of live and removed frameworks. */
+  allTasks(): TaskRecord[] {
+    return [...this.fw.values(), ...this.removedFrameworks].flatMap((f) => [...f.tasks.values()]);
+  }
+
   /** pids of task processes still running on any agent. */
   taskPids(): number[] {
     return this.agents.flatMap((a) => a.pids());
