@@ -3,7 +3,8 @@
  * the test master: a non-leading master that redirects and offers withdrawn before the ACCEPT
  * arrives (the launch is dropped and retried), an agent lost under a running job (its TaskManager is
  * replaced on the other agent), offers too small for a TaskManager and a master that does not answer
- * (the job waits, then fails naming why, leaving nothing behind), and a job process killed with
+ * (the job waits, then fails naming why, leaving nothing behind), a cancel while the job waits for
+ * offers (immediate), and a job process killed with
  * SIGKILL (the dispatcher tears its framework down and no task survives).
  */
 import { randomBytes } from 'node:crypto';
@@ -111,6 +112,21 @@ describe('Mesos faults', () => {
     await waitFor('the framework to be torn down', () => (m.counters.teardowns === 1 && !m.framework() ? true : undefined), 10_000);
     expect(await mesosKeys(id)).toEqual([]);
     expect(m.violations).toEqual([]);
+  });
+
+  it('cancels a job that is waiting for offers at once, and tears its framework down', async () => {
+    const m = await newMaster([agent(0.25, [31060, 31069])]);
+    const s = scenario(`${tag}-f`, 10, 100);
+    const run = await runJar(d, jar, { parallelism: 1, programArgsList: fraudArgs(d.redisUrl, s.streams, s.output), flinkConfiguration: { ...BASE, 'mesos.master': m.url } });
+    expect(run.status).toBe(200);
+    const id: string = run.body.jobid;
+    await waitFor('offers declined while the request waits', () => (m.counters.declines > 0 ? true : undefined), 10_000);
+    const asked = Date.now();
+    await cancelJob(d, id);
+    expect(Date.now() - asked).toBeLessThan(10_000);
+    await waitFor('the framework to be torn down', () => (m.counters.teardowns === 1 && !m.framework() ? true : undefined), 10_000);
+    expect(m.counters.launches).toBe(0);
+    expect(await mesosKeys(id)).toEqual([]);
   });
 
   it('fails with a clear cause when the master does not answer, leaving nothing behind', async () => {

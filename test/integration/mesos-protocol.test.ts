@@ -149,6 +149,46 @@ describe.each([JSON_TYPE, PROTOBUF_TYPE] as ContentType[])('scheduler client ove
   });
 });
 
+describe('subscription lifecycle', () => {
+  it('reconnects when heartbeats stop, with the same framework id', async () => {
+    const client = new SchedulerClient({ masters: [master.url], contentType: PROTOBUF_TYPE, logger: log, heartbeatMisses: 2, backoffInitialMs: 50, frameworkInfo: { user: '', name: 'silent', failover_timeout: 30 } });
+    const subs: string[] = [];
+    client.on('subscribed', (id) => subs.push(id));
+    client.start();
+    try {
+      await until('subscription', () => subs.length === 1, 5000);
+      const started = Date.now();
+      expect(master.silence(subs[0])).toBe(true);
+      await until('re-subscription after missed heartbeats', () => subs.length === 2, 10_000);
+      // 2 missed intervals of 1 s, not earlier
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
+      expect(subs[1]).toBe(subs[0]);
+      await client.call({ type: 'TEARDOWN' });
+    } finally {
+      client.stop();
+    }
+  });
+
+  it('removes a framework whose failover timeout passed; its id is refused for good', async () => {
+    const a = new SchedulerClient({ masters: [master.url], contentType: JSON_TYPE, logger: log, frameworkInfo: { user: '', name: 'short-lived', failover_timeout: 0.2 } });
+    const id = await new Promise<string>((resolve) => { a.once('subscribed', resolve); a.start(); });
+    a.stop();
+    await until('the failover timeout to remove the framework', () => !master.framework(id), 5000);
+    const b = new SchedulerClient({ masters: [master.url], contentType: JSON_TYPE, logger: log, frameworkId: id, backoffInitialMs: 50, frameworkInfo: { user: '', name: 'short-lived' } });
+    const removed = new Promise<string>((resolve) => b.once('removed', resolve));
+    const fresh = new Promise<string>((resolve) => b.once('subscribed', resolve));
+    b.start();
+    try {
+      expect(await removed).toBe('Framework has been removed');
+      const newId = await fresh;
+      expect(newId).not.toBe(id);
+      await b.call({ type: 'TEARDOWN' });
+    } finally {
+      b.stop();
+    }
+  });
+});
+
 describe('redirects', () => {
   it('follows a 307 from a non-leading master to the leader', async () => {
     const follower = new TestMesosMaster({ sandboxRoot: join(dir, 'follower'), agents: [] , leader: new URL(master.url).host });

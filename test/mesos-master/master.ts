@@ -390,6 +390,18 @@ export class TestMesosMaster {
     return true;
   }
 
+  /** Stops sending heartbeats (and everything else) on a framework's stream while keeping it open: a silent partition. */
+  silence(frameworkId?: string): boolean {
+    const f = this.framework(frameworkId);
+    if (!f?.stream) return false;
+    clearInterval(f.heartbeat);
+    const stream = f.stream;
+    f.stream = undefined; // events are dropped; calls get 403 until the framework subscribes again
+    f.streamId = undefined;
+    stream.on('close', () => { if (!f.stream) this.detach(f, true); });
+    return true;
+  }
+
   /** Withdraws a framework's outstanding offers without telling it (an ACCEPT of them then fails). */
   invalidateOffers(frameworkId?: string): number {
     const f = this.framework(frameworkId);
