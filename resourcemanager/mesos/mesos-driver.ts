@@ -15,9 +15,11 @@ import type { Logger } from 'pino';
 import type { DriverEventHandler, ResourceManagerDriver, WorkerSpec } from '../driver.js';
 import type { ContentType } from './codec.js';
 import { matchOffers, type Constraint, type Fitness, type TaskRequirements } from './launch-coordinator.js';
+import { OfferFlow } from './offer-flow.js';
 import { SchedulerClient } from './scheduler-client.js';
 import { taskManagerTaskInfo, type TaskManagerLaunchOptions } from './task-info.js';
-import { TERMINAL_STATES, type Event, type Offer, type TaskState, type TaskStatus } from './types.js';
+import { taskAction } from './task-monitor.js';
+import type { Event, Offer, TaskState, TaskStatus } from './types.js';
 import type { StoredWorker, WorkerStore } from './worker-store.js';
 
 export interface MesosDriverOptions {
@@ -66,7 +68,7 @@ export class MesosDriver implements ResourceManagerDriver {
   /** Tasks of an earlier job process (by task id), being killed. */
   private readonly orphans = new Map<string, Worker>();
   private readonly pending: string[] = [];
-  private suppressed = false;
+  private flow!: OfferFlow;
   private terminating = false;
   private lastProblem = '';
   private unfit: string[] = [];
@@ -74,7 +76,7 @@ export class MesosDriver implements ResourceManagerDriver {
   private killTimer: NodeJS.Timeout | undefined;
   private readonly awaitingReconcile = new Set<string>();
   private readonly goneWaiters = new Set<() => void>();
-  readonly stats = { launched: 0, relaunched: 0, declined: 0, killsSent: 0, reconciles: 0, acknowledged: 0 };
+  readonly stats = { launched: 0, relaunched: 0, killsSent: 0, reconciles: 0, acknowledged: 0 };
 
   constructor(private readonly o: MesosDriverOptions) {}
 
@@ -104,6 +106,7 @@ export class MesosDriver implements ResourceManagerDriver {
     this.client.on('disconnected', (reason) => { this.lastProblem = reason; });
     this.client.on('removed', (message) => this.onFrameworkRemoved(message));
     this.client.on('failedOver', (message) => this.handler.onError(new Error(`another scheduler took over this job's Mesos framework (${message})`)));
+    this.flow = new OfferFlow(this.client, this.o.framework.role, this.o.logger);
     this.killTimer = setInterval(() => this.resendKills(), this.o.killRetryMs ?? 5000);
     this.client.start();
   }
@@ -128,40 +131,15 @@ export class MesosDriver implements ResourceManagerDriver {
     }, (err) => this.o.logger.error({ err, resourceId: spec.resourceId }, 'could not persist a worker request'));
   }
 
-  /**
-   * Offer-flow calls (ACCEPT, DECLINE, SUPPRESS, REVIVE) go out one at a time, in order: each rides its
-   * own HTTP connection, so two in flight could reach the master in either order (a SUPPRESS overtaking
-   * a REVIVE would leave the framework without offers while requests wait).
-   */
-  private flow: Promise<void> = Promise.resolve();
-
-  private inOrder(step: () => Promise<void>): Promise<void> {
-    const next = this.flow.then(step).catch((err) => this.o.logger.warn({ err: (err as Error).message }, 'a Mesos offer call failed'));
-    this.flow = next;
-    return next;
-  }
-
-  /** Brings SUPPRESS/REVIVE in line with whether requests wait (queued behind earlier offer calls). */
   private syncOfferFlow(): void {
-    void this.inOrder(async () => {
-      if (!this.client.connected) return;
-      const want = this.pending.length > 0 && !this.terminating;
-      if (want && this.suppressed) {
-        this.suppressed = false;
-        await this.client.call({ type: 'REVIVE', revive: { roles: [this.o.framework.role] } }).catch((err) => { this.suppressed = true; throw err; });
-      } else if (!want && !this.suppressed) {
-        this.suppressed = true;
-        await this.client.call({ type: 'SUPPRESS', suppress: { roles: [this.o.framework.role] } }).catch((err) => { this.suppressed = false; throw err; });
-      }
-    });
+    this.flow.sync(() => this.pending.length > 0 && !this.terminating);
   }
 
   private async onSubscribed(frameworkId: string): Promise<void> {
     await this.o.store.setFrameworkId(frameworkId).catch((err) => this.o.logger.error({ err }, 'could not persist the framework id'));
     this.lastProblem = '';
     // A new subscription starts unsuppressed; offers of the old one are gone.
-    this.flow = Promise.resolve();
-    this.suppressed = false;
+    this.flow.resubscribed();
     this.syncOfferFlow();
     this.reconcile(0);
   }
@@ -195,7 +173,7 @@ export class MesosDriver implements ResourceManagerDriver {
 
   private async onEvent(ev: Event): Promise<void> {
     switch (ev.type) {
-      case 'OFFERS': { const offers = ev.offers.offers ?? []; await this.inOrder(() => this.onOffers(offers)); return; }
+      case 'OFFERS': { const offers = ev.offers.offers ?? []; await this.flow.inOrder(() => this.onOffers(offers)); return; }
       case 'UPDATE': await this.onUpdate(ev.update.status); return;
       case 'RESCIND': return; // offers are used or declined as they arrive; none is held
       case 'FAILURE': this.o.logger.warn({ failure: ev.failure }, 'Mesos reports an agent or executor failure'); return;
@@ -209,7 +187,7 @@ export class MesosDriver implements ResourceManagerDriver {
   private async onOffers(offers: Offer[]): Promise<void> {
     const requests = this.pending.map((resourceId) => ({ resourceId }));
     if (this.terminating || !requests.length) {
-      await this.decline(offers.map((x) => x.id.value), IDLE_REFUSE_SECONDS);
+      await this.flow.decline(offers.map((x) => x.id.value), IDLE_REFUSE_SECONDS);
       this.syncOfferFlow();
       return;
     }
@@ -241,15 +219,8 @@ export class MesosDriver implements ResourceManagerDriver {
         }
       }
     }
-    await this.decline(m.declined, this.pending.length ? this.o.declineRefuseSeconds : IDLE_REFUSE_SECONDS);
+    await this.flow.decline(m.declined, this.pending.length ? this.o.declineRefuseSeconds : IDLE_REFUSE_SECONDS);
     this.syncOfferFlow();
-  }
-
-  private async decline(offerIds: string[], refuseSeconds: number): Promise<void> {
-    if (!offerIds.length) return;
-    this.stats.declined += offerIds.length;
-    await this.client.call({ type: 'DECLINE', decline: { offer_ids: offerIds.map((value) => ({ value })), filters: { refuse_seconds: refuseSeconds } } })
-      .catch((err) => this.o.logger.warn({ err: err.message }, 'DECLINE failed (the offers return to Mesos with the subscription)'));
   }
 
   private byTask(taskId: string): Worker | undefined {
@@ -261,45 +232,44 @@ export class MesosDriver implements ResourceManagerDriver {
   private async onUpdate(s: TaskStatus): Promise<void> {
     const taskId = s.task_id.value;
     this.awaitingReconcile.delete(taskId);
-    const w = this.byTask(taskId);
-    const live = !TERMINAL_STATES.has(s.state) && s.state !== 'TASK_UNREACHABLE' && s.state !== 'TASK_UNKNOWN';
     const orphan = this.orphans.get(taskId);
-    if (orphan) {
-      orphan.state = s.state;
-      if (live) { if (s.state !== 'TASK_KILLING') this.kill(orphan); }
-      else {
-        this.orphans.delete(taskId);
-        void this.o.store.remove(taskId).catch(() => {});
-        for (const wake of this.goneWaiters) wake();
-      }
-    } else if (!w) {
-      // A task of ours we no longer track (an earlier attempt, or one that came back): it must not run.
-      if (live) this.kill({ resourceId: '?', taskId, goal: 'Released', agentId: s.agent_id?.value });
-    } else {
-      w.state = s.state;
-      if (w.goal === 'Released') {
-        if (live) { if (s.state !== 'TASK_KILLING') this.kill(w); }
-        else this.finish(w, undefined);
-      } else if (live) {
-        if (s.state === 'TASK_RUNNING') this.handler.onWorkerStarted?.(w.resourceId);
-      } else if (s.state === 'TASK_DROPPED' && w.spec && (w.relaunches ?? 0) < MAX_RELAUNCHES) {
-        // A transient launch failure (the offer became invalid, the agent went away): launch it again.
-        this.o.logger.warn({ resourceId: w.resourceId, taskId, message: s.message }, 'TaskManager task dropped at launch; relaunching');
-        Object.assign(w, { goal: 'New', taskId: `${w.resourceId}-${randomBytes(3).toString('hex')}`, agentId: undefined, hostname: undefined, port: undefined, state: undefined, relaunches: (w.relaunches ?? 0) + 1 });
-        this.stats.relaunched++;
-        await this.o.store.put(stored(w)).catch(() => {});
-        if (this.workers.get(w.resourceId) === w && w.goal === 'New') { this.pending.unshift(w.resourceId); this.syncOfferFlow(); }
-      } else {
-        // Unexpected end (or a partition): the JobMaster learns it lost a TaskManager; make sure it stays gone.
-        const cause = `TaskManager ${w.resourceId} (Mesos task ${taskId} on ${w.hostname ?? 'an agent'}) is ${s.state}${s.reason ? ` (${s.reason})` : ''}${s.message ? `: ${s.message}` : ''}`;
-        if (s.state === 'TASK_UNREACHABLE' || s.state === 'TASK_UNKNOWN') this.kill(w);
-        this.finish(w, cause);
+    const w = orphan ?? this.byTask(taskId);
+    if (w) w.state = s.state;
+    const action = taskAction(orphan ? 'Released' : w?.goal, s.state, !!w?.spec && (w.relaunches ?? 0) < MAX_RELAUNCHES);
+    switch (action) {
+      case 'progress': break;
+      case 'started': this.handler.onWorkerStarted?.(w!.resourceId); break;
+      // An earlier attempt, a task that came back, or one we released: it must not run.
+      case 'kill': this.kill(w ?? { taskId, agentId: s.agent_id?.value }); break;
+      case 'forget':
+        if (orphan) {
+          this.orphans.delete(taskId);
+          void this.o.store.remove(taskId).catch(() => {});
+          for (const wake of this.goneWaiters) wake();
+        } else this.finish(w!, undefined);
+        break;
+      case 'relaunch': await this.relaunch(w!, s.message); break;
+      case 'lost': case 'lost-and-kill': {
+        // The JobMaster learns it lost a TaskManager (its failover follows); the task must stay gone.
+        const cause = `TaskManager ${w!.resourceId} (Mesos task ${taskId} on ${w!.hostname ?? 'an agent'}) is ${s.state}${s.reason ? ` (${s.reason})` : ''}${s.message ? `: ${s.message}` : ''}`;
+        if (action === 'lost-and-kill') this.kill(w!);
+        this.finish(w!, cause);
+        break;
       }
     }
     if (s.uuid && s.agent_id) {
       await this.client.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: s.agent_id, task_id: s.task_id, uuid: s.uuid } })
         .then(() => { this.stats.acknowledged++; }, (err) => this.o.logger.warn({ err: err.message, taskId }, 'ACKNOWLEDGE failed; Mesos will resend the update'));
     }
+  }
+
+  /** A transient launch failure (the offer became invalid, the agent went away): launch the worker again under a new task id. */
+  private async relaunch(w: Worker, message: string | undefined): Promise<void> {
+    this.o.logger.warn({ resourceId: w.resourceId, taskId: w.taskId, message }, 'TaskManager task dropped at launch; relaunching');
+    Object.assign(w, { goal: 'New', taskId: `${w.resourceId}-${randomBytes(3).toString('hex')}`, agentId: undefined, hostname: undefined, port: undefined, state: undefined, relaunches: (w.relaunches ?? 0) + 1 });
+    this.stats.relaunched++;
+    await this.o.store.put(stored(w)).catch(() => {});
+    if (this.workers.get(w.resourceId) === w && w.goal === 'New') { this.pending.unshift(w.resourceId); this.syncOfferFlow(); }
   }
 
   /** A worker is gone for good: forget it; report it when it was not released. */
@@ -316,7 +286,7 @@ export class MesosDriver implements ResourceManagerDriver {
     }
   }
 
-  private kill(w: Pick<Worker, 'resourceId' | 'taskId' | 'agentId'> & { goal: string }): void {
+  private kill(w: Pick<Worker, 'taskId' | 'agentId'>): void {
     if (!this.client.connected) return; // resent after reconciliation
     this.stats.killsSent++;
     void this.client.call({ type: 'KILL', kill: { task_id: { value: w.taskId }, ...(w.agentId ? { agent_id: { value: w.agentId } } : {}) } })
