@@ -8,12 +8,13 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, startTestDispatcher, upload, type TestDispatcher } from '../helpers/dispatcher.js';
 import { runJar, waitForState } from '../helpers/fraud.js';
+import { readWindowSums } from '../helpers/window-sums.js';
 import { jobLogTails } from '../helpers/rescale.js';
 import { TestMesosMaster } from '../mesos-master/master.js';
 
@@ -97,13 +98,7 @@ describe('a TaskManager in another network namespace', () => {
       const key = `k${i % 7}|${Math.floor((i * 3) / 1000) * 1000}`;
       expected.set(key, (expected.get(key) ?? 0) + i);
     }
-    const got = new Map<string, number>();
-    for (const line of readFileSync(out, 'utf8').trim().split('\n')) {
-      const r = JSON.parse(line) as { k: string; start: number; sum: number };
-      expect(got.has(`${r.k}|${r.start}`)).toBe(false);
-      got.set(`${r.k}|${r.start}`, r.sum);
-    }
-    expect(got).toEqual(expected);
+    expect(readWindowSums(out)).toEqual(expected);
     expect(master.violations).toEqual([]);
   });
 });

@@ -3,11 +3,11 @@
  * vertex's subtasks, forward feeds subtask i from subtask i; both carry
  * watermarks and end-of-stream so event-time windows downstream still fire.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, startTestDispatcher, upload, type TestDispatcher } from '../helpers/dispatcher.js';
 import { runJar, waitForState } from '../helpers/fraud.js';
+import { readWindowSums } from '../helpers/window-sums.js';
 
 let d: TestDispatcher;
 beforeAll(async () => { d = await startTestDispatcher(); });
@@ -42,12 +42,6 @@ describe('rebalance and forward edges', () => {
       const key = `k${i % 5}|${Math.floor((i * 5) / 1000) * 1000}`;
       expected.set(key, (expected.get(key) ?? 0) + i * 2);
     }
-    const got = new Map<string, number>();
-    for (const line of readFileSync(out, 'utf8').trim().split('\n')) {
-      const r = JSON.parse(line) as { k: string; start: number; sum: number };
-      expect(got.has(`${r.k}|${r.start}`)).toBe(false);
-      got.set(`${r.k}|${r.start}`, r.sum);
-    }
-    expect(got).toEqual(expected);
+    expect(readWindowSums(out)).toEqual(expected);
   });
 });
