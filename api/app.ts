@@ -3,6 +3,7 @@
  * described in openapi.yaml, which a test keeps exact in both directions.
  */
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import multipart from '@fastify/multipart';
 import { fastify, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -10,6 +11,7 @@ import type { Dispatcher } from '../dispatcher/index.js';
 import { PROJECT_ROOT } from '../runtime/install-paths.js';
 import { installAuth } from './auth.js';
 import { installErrorHandling } from './errors.js';
+import { installRequestGuard } from './request-guard.js';
 import { clusterRoutes } from './routes/cluster.js';
 import { jarRoutes } from './routes/jars.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -24,7 +26,17 @@ const UI_FILES: Record<string, [string, string]> = {
 
 export async function buildApp(d: Dispatcher): Promise<FastifyInstance> {
   // Request logs are info level; the api logger starts at warn so a busy UI does not flood the log.
-  const app = fastify({ loggerInstance: d.log.child({ component: 'api' }, { level: d.log.level === 'silent' ? 'silent' : 'warn' }) as FastifyBaseLogger, bodyLimit: 1024 * 1024 }) as unknown as FastifyInstance;
+  const app = fastify({
+    loggerInstance: d.log.child({ component: 'api' }, { level: d.log.level === 'silent' ? 'silent' : 'warn' }) as FastifyBaseLogger,
+    bodyLimit: 1024 * 1024,
+    // A client that trickles its headers or body is cut off (Node checks every
+    // connectionsCheckingInterval, 30 s by default, hence our own server); idle keep-alive connections close.
+    serverFactory: (handler) => {
+      const server = createServer({ requestTimeout: d.options.requestTimeoutMs, headersTimeout: Math.min(30_000, d.options.requestTimeoutMs), connectionsCheckingInterval: 1000, keepAliveTimeout: 5000 }, handler);
+      server.timeout = d.options.requestTimeoutMs;
+      return server;
+    },
+  }) as unknown as FastifyInstance;
   // Every registered route, as "METHOD /path/{param}"; the contract test compares it with openapi.yaml.
   const routes: string[] = [];
   app.decorate('ebbflowRoutes', routes);
@@ -32,8 +44,9 @@ export async function buildApp(d: Dispatcher): Promise<FastifyInstance> {
     for (const m of [r.method].flat()) if (m !== 'HEAD') routes.push(`${m} ${r.url.replace(/:([A-Za-z_]+)/g, '{$1}')}`);
   });
   installErrorHandling(app, d.options.redisUrl);
+  installRequestGuard(app, d.options.host, d.options.allowedHosts);
   installAuth(app, d.options.token);
-  await app.register(multipart, { limits: { fileSize: d.options.maxUploadBytes + 1, files: 1, fields: 10 } });
+  await app.register(multipart, { limits: { fileSize: d.options.maxUploadBytes + 1, files: 2, fields: 10 } });
   // PATCH/DELETE without a body but with a JSON content type must not fail parsing.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = String(body);

@@ -10,10 +10,12 @@ const OPEN = new Set(['/', '/ui/app.js', '/ui/style.css']);
 
 export function installAuth(app: FastifyInstance, token: string | undefined): void {
   if (!token) return;
-  const expected = Buffer.from(`Bearer ${token}`);
+  const expected = Buffer.from(token);
   app.addHook('onRequest', async (req, reply) => {
     if ((req.method === 'GET' || req.method === 'HEAD') && OPEN.has(req.url.split('?')[0]!)) return;
-    const got = Buffer.from(req.headers.authorization ?? '');
+    // The scheme is case-insensitive (RFC 9110); the token is compared in constant time.
+    const m = /^bearer +(.*)$/i.exec(req.headers.authorization ?? '');
+    const got = Buffer.from(m?.[1] ?? '');
     if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
       return reply.code(401).send({ errors: ['Missing or wrong bearer token: send "Authorization: Bearer <EBBFLOW_TOKEN>"'] });
     }

@@ -42,11 +42,15 @@ export function installErrorHandling(app: FastifyInstance, redisUrl: string): vo
       return reply.code(503).send({ errors: [`Redis is unreachable at ${redisUrl}: ${err.message}. Start Redis (or fix EBBFLOW_REDIS_URL) and retry.`] });
     }
     const status = err.statusCode ?? 500;
-    if (status >= 500) req.log.error({ err }, 'request failed');
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || err.code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') {
       return reply.code(415).send({ errors: [err.message] });
     }
     if (err.code === 'FST_ERR_VALIDATION') return reply.code(400).send({ errors: [err.message] });
+    // busboy's complaints about a malformed multipart body (no boundary, cut off, bad part headers).
+    if (status >= 500 && /multipart|boundary|unexpected end of form|malformed part header/i.test(err.message)) {
+      return reply.code(400).send({ errors: [`Malformed multipart upload: ${err.message}`] });
+    }
+    if (status >= 500) req.log.error({ err }, 'request failed');
     return reply.code(status).send({ errors: [status >= 500 ? `Internal server error: ${err.message}` : err.message] });
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ errors: [`Not found: ${req.method} ${req.url}`] }));

@@ -36,6 +36,7 @@ program.command('dispatcher')
   .option('--data-dir <dir>', 'bundles, logs and checkpoints (env EBBFLOW_DATA_DIR)', process.env.EBBFLOW_DATA_DIR ?? './data')
   .option('--key-prefix <prefix>', 'prefix of Redis keys (env EBBFLOW_KEY_PREFIX)', process.env.EBBFLOW_KEY_PREFIX ?? 'ebbflow:')
   .option('--max-upload-bytes <n>', 'largest accepted bundle (env EBBFLOW_MAX_UPLOAD_BYTES)', process.env.EBBFLOW_MAX_UPLOAD_BYTES ?? String(100 * 1024 * 1024))
+  .option('--allowed-hosts <names>', 'more host names the API answers to, comma-separated (env EBBFLOW_ALLOWED_HOSTS)', process.env.EBBFLOW_ALLOWED_HOSTS)
   .option('--resource-manager <kind>', 'where TaskManagers run: local or mesos (env EBBFLOW_RESOURCE_MANAGER)', process.env.EBBFLOW_RESOURCE_MANAGER ?? 'local')
   .option('--mesos-master <url>', 'Mesos master(s), host:port or http://host:port, comma-separated (env EBBFLOW_MESOS_MASTER)', process.env.EBBFLOW_MESOS_MASTER)
   .option('--mesos-content-type <type>', 'Mesos scheduler API encoding: protobuf or json (env EBBFLOW_MESOS_CONTENT_TYPE)', process.env.EBBFLOW_MESOS_CONTENT_TYPE ?? 'protobuf')
@@ -44,7 +45,7 @@ program.command('dispatcher')
     if (i <= 0) throw new Error(`--conf expects key=value, got ${kv}`);
     return { ...acc, [kv.slice(0, i)]: kv.slice(i + 1) };
   }, {} as Record<string, string>)
-  .action(async (o: { host: string; port: string; redis: string; dataDir: string; keyPrefix: string; maxUploadBytes: string; resourceManager: string; mesosMaster?: string; mesosContentType: string; conf: Record<string, string> }) => {
+  .action(async (o: { host: string; port: string; redis: string; dataDir: string; keyPrefix: string; maxUploadBytes: string; resourceManager: string; mesosMaster?: string; mesosContentType: string; conf: Record<string, string>; allowedHosts?: string }) => {
     const { startDispatcher } = await import('../api/server.js');
     const { token } = program.opts<{ token?: string }>();
     process.title = 'ebbflow-dispatcher';
@@ -52,6 +53,7 @@ program.command('dispatcher')
     try {
       running = await startDispatcher({
         host: o.host, port: Number(o.port), redisUrl: o.redis, dataDir: o.dataDir, keyPrefix: o.keyPrefix, maxUploadBytes: Number(o.maxUploadBytes), token,
+        allowedHosts: o.allowedHosts ? o.allowedHosts.split(',').map((h) => h.trim()).filter(Boolean) : undefined,
         resourceManager: o.resourceManager as 'local' | 'mesos', mesosMaster: o.mesosMaster, mesosContentType: o.mesosContentType as 'protobuf' | 'json', defaultConfiguration: o.conf,
       });
     } catch (err) {

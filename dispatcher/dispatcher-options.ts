@@ -44,6 +44,15 @@ export interface DispatcherOptions {
    * `mesos.*` keys or `jobmanager.rpc.address`. @default {}
    */
   defaultConfiguration?: Record<string, unknown>;
+  /**
+   * Host names (besides the bind address, localhost, 127.0.0.1 and [::1]) the REST API answers to; other
+   * `Host` headers get 403, which defeats DNS rebinding. @default [] (env EBBFLOW_ALLOWED_HOSTS, comma-separated)
+   */
+  allowedHosts?: string[];
+  /** Uploads accepted at once; more get 503. @default 4 (env EBBFLOW_MAX_CONCURRENT_UPLOADS) */
+  maxConcurrentUploads?: number;
+  /** A request (headers and body) must arrive within this time. @default 300000 (env EBBFLOW_REQUEST_TIMEOUT_MS) */
+  requestTimeoutMs?: number;
   /** Cancel running jobs when the dispatcher shuts down gracefully. @default true */
   cancelJobsOnClose?: boolean;
   /** Log level for the dispatcher's pino logger. @default 'info' (env EBBFLOW_LOG_LEVEL); 'silent' in tests */
@@ -76,12 +85,17 @@ export function compileDispatcherOptions(o: DispatcherOptions = {}): CompiledDis
     mesosMaster: o.mesosMaster ?? (env.EBBFLOW_MESOS_MASTER || undefined),
     mesosContentType: o.mesosContentType ?? (env.EBBFLOW_MESOS_CONTENT_TYPE as 'protobuf' | 'json' | undefined) ?? 'protobuf',
     defaultConfiguration: o.defaultConfiguration ?? {},
+    allowedHosts: o.allowedHosts ?? (env.EBBFLOW_ALLOWED_HOSTS ? env.EBBFLOW_ALLOWED_HOSTS.split(',').map((h) => h.trim()).filter(Boolean) : []),
+    maxConcurrentUploads: o.maxConcurrentUploads ?? num(env.EBBFLOW_MAX_CONCURRENT_UPLOADS) ?? 4,
+    requestTimeoutMs: o.requestTimeoutMs ?? num(env.EBBFLOW_REQUEST_TIMEOUT_MS) ?? 300_000,
     cancelJobsOnClose: o.cancelJobsOnClose ?? true,
     logLevel: o.logLevel ?? env.EBBFLOW_LOG_LEVEL ?? 'info',
   };
   if (!Number.isInteger(c.port) || c.port < 0 || c.port > 65535) throw new RangeError(`port must be 0..65535, got ${c.port}`);
   if (!Number.isInteger(c.maxUploadBytes) || c.maxUploadBytes < 1) throw new RangeError(`maxUploadBytes must be a positive integer, got ${c.maxUploadBytes}`);
   if (!Number.isInteger(c.localMaxTaskManagers) || c.localMaxTaskManagers < 0) throw new RangeError(`localMaxTaskManagers must be an integer ≥ 0 (0 = unlimited), got ${c.localMaxTaskManagers}`);
+  if (!Number.isInteger(c.maxConcurrentUploads) || c.maxConcurrentUploads < 1) throw new RangeError(`maxConcurrentUploads must be a positive integer, got ${c.maxConcurrentUploads}`);
+  if (!Number.isInteger(c.requestTimeoutMs) || c.requestTimeoutMs < 1000) throw new RangeError(`requestTimeoutMs must be an integer ≥ 1000, got ${c.requestTimeoutMs}`);
   if (c.resourceManager !== 'local' && c.resourceManager !== 'mesos') throw new RangeError(`resourceManager must be local or mesos, got ${JSON.stringify(c.resourceManager)}`);
   if (c.mesosContentType !== 'protobuf' && c.mesosContentType !== 'json') throw new RangeError(`mesosContentType must be protobuf or json, got ${JSON.stringify(c.mesosContentType)}`);
   if (c.resourceManager === 'mesos' && !c.mesosMaster && !c.defaultConfiguration['mesos.master']) throw new Error('the mesos resource manager needs --mesos-master <host:port> (env EBBFLOW_MESOS_MASTER)');

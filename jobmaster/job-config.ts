@@ -70,31 +70,49 @@ export class JobConfigError extends Error {
 
 const UNITS: Record<string, number> = { ms: 1, milli: 1, millis: 1, s: 1000, sec: 1000, second: 1000, seconds: 1000, min: 60000, m: 60000, minute: 60000, minutes: 60000, h: 3600000, hour: 3600000, hours: 3600000 };
 
+/** Node's timers hold at most 2^31 − 1 ms (about 24.8 days); longer delays fire at once. */
+export const MAX_DURATION_MS = 2_147_483_647;
+
 export function parseDuration(key: string, v: unknown): number {
-  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v;
-  if (typeof v === 'string') {
+  let ms: number | undefined;
+  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) ms = Math.round(v);
+  else if (typeof v === 'string') {
     const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(v);
     const unit = m?.[2]?.toLowerCase() || 'ms';
-    if (m && UNITS[unit] !== undefined) return Math.round(Number(m[1]) * UNITS[unit]!);
+    if (m && UNITS[unit] !== undefined) ms = Math.round(Number(m[1]) * UNITS[unit]!);
   }
-  throw new JobConfigError(`${key} must be a duration (milliseconds, or e.g. "500 ms", "2 s"), got ${JSON.stringify(v)}`);
+  if (ms === undefined) throw new JobConfigError(`${key} must be a duration (milliseconds, or e.g. "500 ms", "2 s"), got ${short(v)}`);
+  if (ms > MAX_DURATION_MS) throw new JobConfigError(`${key} must be at most ${MAX_DURATION_MS} ms (about 24.8 days), got ${short(v)}`);
+  return ms;
 }
 
-function parseInt(key: string, v: unknown, min: number): number {
+function atLeast(key: string, ms: number, min: number): number {
+  if (ms < min) throw new JobConfigError(`${key} must be at least ${min} ms, got ${ms}`);
+  return ms;
+}
+
+/** A value for an error message, cut short (values may be huge or deeply nested). */
+function short(v: unknown): string {
+  let text: string;
+  try { text = JSON.stringify(v) ?? String(v); } catch { text = typeof v; }
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function parseInt(key: string, v: unknown, min: number, max = 1_000_000): number {
   const n = typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < min) throw new JobConfigError(`${key} must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) throw new JobConfigError(`${key} must be an integer from ${min} to ${max}, got ${short(v)}`);
   return n;
 }
 
-function parseNumber(key: string, v: unknown, min: number): number {
+function parseNumber(key: string, v: unknown, min: number, max = 1000): number {
   const n = typeof v === 'string' ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isFinite(n) || n < min) throw new JobConfigError(`${key} must be a number ≥ ${min}, got ${JSON.stringify(v)}`);
+  if (typeof n !== 'number' || !Number.isFinite(n) || n < min || n > max) throw new JobConfigError(`${key} must be a number from ${min} to ${max}, got ${short(v)}`);
   return n;
 }
 
 /** A checkpoint or savepoint directory: a path or `file://` URL (given as a local path); other schemes are refused. */
 function parseStorageDir(key: string, v: unknown): string {
-  if (typeof v !== 'string' || !v.trim()) throw new JobConfigError(`${key} must be a directory path, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'string' || !v.trim()) throw new JobConfigError(`${key} must be a directory path, got ${short(v)}`);
   try {
     storageFor(v);
   } catch (err) {
@@ -132,7 +150,7 @@ export function compileJobConfig(raw: Record<string, unknown> | undefined): JobC
   const get = <T>(k: (typeof KEYS)[number], parse: (key: string, v: unknown) => T, def: T): T => (c[k] === undefined ? def : parse(k, c[k]));
   const type = get('restart-strategy.type', (k, v) => {
     const s = String(v).toLowerCase().replace('fixeddelay', 'fixed-delay').replace('exponentialdelay', 'exponential-delay');
-    if (!['none', 'disable', 'off', 'fixed-delay', 'exponential-delay'].includes(s)) throw new JobConfigError(`${k} must be none, fixed-delay or exponential-delay, got ${JSON.stringify(v)}`);
+    if (!['none', 'disable', 'off', 'fixed-delay', 'exponential-delay'].includes(s)) throw new JobConfigError(`${k} must be none, fixed-delay or exponential-delay, got ${short(v)}`);
     return ['disable', 'off'].includes(s) ? 'none' : s;
   }, d.restartStrategy.type);
   let restartStrategy: RestartStrategy;
@@ -152,17 +170,19 @@ export function compileJobConfig(raw: Record<string, unknown> | undefined): JobC
       delayMs: get('restart-strategy.fixed-delay.delay', parseDuration, 1000),
     };
   }
+  const checkpointIntervalMs = get('execution.checkpointing.interval', parseDuration, d.checkpointIntervalMs);
+  if (checkpointIntervalMs > 0 && checkpointIntervalMs < 10) throw new JobConfigError(`execution.checkpointing.interval must be 0 (off) or at least 10 ms, got ${checkpointIntervalMs}`);
   return {
-    checkpointIntervalMs: get('execution.checkpointing.interval', parseDuration, d.checkpointIntervalMs),
+    checkpointIntervalMs,
     checkpointTimeoutMs: get('execution.checkpointing.timeout', parseDuration, d.checkpointTimeoutMs),
     checkpointsRetained: get('state.checkpoints.num-retained', (k, v) => parseInt(k, v, 1), d.checkpointsRetained),
     tolerableCheckpointFailures: get('execution.checkpointing.tolerable-failed-checkpoints', (k, v) => parseInt(k, v, 0), d.tolerableCheckpointFailures),
     checkpointDir: get('state.checkpoints.dir', parseStorageDir, d.checkpointDir),
     savepointDir: get('state.savepoints.dir', parseStorageDir, d.savepointDir),
     restartStrategy,
-    maxParallelism: get('pipeline.max-parallelism', (k, v) => parseInt(k, v, 1), d.maxParallelism),
-    heartbeatTimeoutMs: get('heartbeat.timeout', parseDuration, d.heartbeatTimeoutMs),
-    heartbeatIntervalMs: get('heartbeat.interval', parseDuration, d.heartbeatIntervalMs),
+    maxParallelism: get('pipeline.max-parallelism', (k, v) => parseInt(k, v, 1, 32768), d.maxParallelism),
+    heartbeatTimeoutMs: get('heartbeat.timeout', (k, v) => atLeast(k, parseDuration(k, v), 100), d.heartbeatTimeoutMs),
+    heartbeatIntervalMs: get('heartbeat.interval', (k, v) => atLeast(k, parseDuration(k, v), 10), d.heartbeatIntervalMs),
     resourceWaitTimeoutMs: get('jobmanager.adaptive-scheduler.resource-wait-timeout', parseDuration, d.resourceWaitTimeoutMs),
     resourceStabilizationTimeoutMs: get('jobmanager.adaptive-scheduler.resource-stabilization-timeout', parseDuration, d.resourceStabilizationTimeoutMs),
     workerRetryIntervalMs: get('resourcemanager.start-worker.retry-interval', parseDuration, d.workerRetryIntervalMs),

@@ -3,7 +3,7 @@
  * the stored file's base name is the jar id.
  */
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type {} from '@fastify/multipart';
 import { BundleRejectedError, type Dispatcher } from '../../dispatcher/index.js';
 import type { JobRecord } from '../../metadata/index.js';
@@ -116,31 +116,56 @@ async function waitUntilAccepted(d: Dispatcher, jobId: string, timeoutMs: number
   }
 }
 
-export function jarRoutes(app: FastifyInstance, d: Dispatcher): void {
-  app.post('/jars/upload', async (req) => {
-    if (!req.isMultipart()) throw new HttpError(415, 'Upload a bundle as multipart/form-data with the file in the field "jarfile"');
-    // One byte over the limit reaches the store, which then refuses the upload with 413 and removes
-    // its temp file (busboy alone truncates silently at the limit).
-    const part = await req.file({ limits: { fileSize: d.options.maxUploadBytes + 1, files: 1 }, throwFileSizeLimit: true });
-    if (!part) throw badRequest('The multipart request holds no file: send the bundle in the field "jarfile"');
-    if (part.fieldname !== 'jarfile') {
-      part.file.resume();
-      throw badRequest(`The bundle must be sent in the multipart field "jarfile", not "${part.fieldname}"`);
+const tooLarge = (d: Dispatcher) => new HttpError(413, `The bundle is larger than the limit of ${d.options.maxUploadBytes} bytes (EBBFLOW_MAX_UPLOAD_BYTES)`);
+
+/** Stores the one file of a multipart upload (field `jarfile`); a second file or another field name is refused. */
+async function receiveBundle(req: FastifyRequest, d: Dispatcher): Promise<{ filename: string; status: string }> {
+  // One byte over the limit reaches the store, which then refuses the upload with 413 and removes
+  // its temp file (busboy alone truncates silently at the limit).
+  let stored: { id: string } | undefined;
+  try {
+    for await (const part of req.parts({ limits: { fileSize: d.options.maxUploadBytes + 1, files: 2 } })) {
+      if (part.type !== 'file') continue;
+      if (stored) {
+        part.file.resume();
+        throw badRequest('The upload holds more than one file: send exactly one bundle in the field "jarfile"');
+      }
+      if (part.fieldname !== 'jarfile') {
+        part.file.resume();
+        throw badRequest(`The bundle must be sent in the multipart field "jarfile", not "${part.fieldname}"`);
+      }
+      stored = await d.bundles.save(part.filename, part.file);
+      if (part.file.truncated) throw tooLarge(d);
     }
+  } catch (err) {
+    if (stored) await d.bundles.delete(stored.id).catch(() => {});
+    if (err instanceof BundleRejectedError) throw new HttpError(err.statusCode, err.message);
+    const e = err as { code?: string; message: string };
+    if (e.code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge(d);
+    throw err;
+  }
+  if (!stored) throw badRequest('The multipart request holds no file: send the bundle in the field "jarfile"');
+  return { filename: stored.id, status: 'success' };
+}
+
+export function jarRoutes(app: FastifyInstance, d: Dispatcher): void {
+  let uploading = 0;
+  app.post('/jars/upload', async (req, reply) => {
+    if (!req.isMultipart()) throw new HttpError(415, 'Upload a bundle as multipart/form-data with the file in the field "jarfile"');
+    if (uploading >= d.options.maxConcurrentUploads) {
+      reply.header('Retry-After', '5');
+      throw new HttpError(503, `${uploading} uploads are in progress (the limit, EBBFLOW_MAX_CONCURRENT_UPLOADS); retry shortly`);
+    }
+    // The slot is free when the answer is sent or the client goes away, whichever comes first.
+    uploading++;
+    let freed = false;
+    const free = () => { if (!freed) { freed = true; uploading--; } };
+    reply.raw.once('close', free);
+    req.raw.once('close', () => { if (req.raw.destroyed && !reply.sent) free(); });
     try {
-      const stored = await d.bundles.save(part.filename, part.file);
-      if (part.file.truncated) {
-        await d.bundles.delete(stored.id);
-        throw new HttpError(413, `The bundle is larger than the limit of ${d.options.maxUploadBytes} bytes (EBBFLOW_MAX_UPLOAD_BYTES)`);
-      }
-      return { filename: stored.id, status: 'success' };
-    } catch (err) {
-      if (err instanceof BundleRejectedError) throw new HttpError(err.statusCode, err.message);
-      const e = err as { code?: string; statusCode?: number; message: string };
-      if (e.code === 'FST_REQ_FILE_TOO_LARGE' || part.file.truncated) {
-        throw new HttpError(413, `The bundle is larger than the limit of ${d.options.maxUploadBytes} bytes (EBBFLOW_MAX_UPLOAD_BYTES)`);
-      }
-      throw err;
+      return await receiveBundle(req, d);
+    } finally {
+      free();
     }
   });
 
@@ -160,6 +185,9 @@ export function jarRoutes(app: FastifyInstance, d: Dispatcher): void {
   app.post<{ Params: { jarid: string }; Body: RunBody | undefined; Querystring: Record<string, string | undefined> }>('/jars/:jarid/run', async (req) => {
     const jar = await d.bundles.get(req.params.jarid);
     if (!jar) throw notFound(`Jar "${req.params.jarid}" does not exist`);
+    const type = req.headers['content-type'];
+    if (req.body !== undefined && type !== undefined && !/^application\/json\b/i.test(type)) throw new HttpError(415, `The run request body must be JSON (Content-Type: application/json), not ${type}`);
+    if (req.body !== undefined && req.body !== null && (typeof req.body !== 'object' || Array.isArray(req.body))) throw badRequest('The run request body must be a JSON object');
     const run = parseRunRequest(req.body ?? {}, req.query);
     if (run.savepointPath) run.savepointPath = await checkSavepoint(run.savepointPath, run.parallelism, run.configuration);
     const now = Date.now();

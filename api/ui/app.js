@@ -56,7 +56,8 @@ class ApiError extends Error {
 
 /** Calls the API; resolves to the parsed JSON body or rejects with the server's `errors` text. */
 async function api(method, path, body) {
-  const headers = {};
+  // Marks the call as the web form's own (the dispatcher refuses state changes from other pages).
+  const headers = { 'X-Ebbflow-Request': '1' };
   const t = token();
   if (t) headers.Authorization = `Bearer ${t}`;
   let payload;

@@ -1,0 +1,150 @@
+/**
+ * A hostile or careless client against the REST API: foreign Host headers (DNS rebinding) and
+ * cross-site state changes are refused, the web form's pages carry CSP/frame/nosniff headers, a body
+ * trickled byte by byte is cut off, uploads beyond the concurrency limit get 503, malformed
+ * multipart and non-object or non-JSON run bodies get 400/415, configuration values out of range
+ * (timer overflow, objects, deep nesting) get 400 naming the key, a second file in one upload is
+ * refused, and the bearer scheme is case-insensitive.
+ */
+import { connect } from 'node:net';
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { json, startTestDispatcher, upload, waitFor, type TestDispatcher } from '../helpers/dispatcher.js';
+
+let d: TestDispatcher;
+let jar: string;
+const MODULE = 'export default function (env) { env.fromElements([1]).sinkTo(env.fileSink("/dev/null")); }';
+
+beforeAll(async () => {
+  d = await startTestDispatcher({ requestTimeoutMs: 2000, maxConcurrentUploads: 1 });
+  jar = (await json(await upload(d.url, 'ok.mjs', MODULE))).filename;
+});
+afterAll(async () => { await d?.close(); });
+
+/** A raw HTTP/1.1 exchange, so Host and Origin can be anything. */
+function raw(method: string, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  const u = new URL(d.url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: u.hostname, port: u.port, method, path, headers, setHost: false }, (res) => {
+      let text = '';
+      res.on('data', (c) => { text += c; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const run = (body: string | undefined, type?: string) => raw('POST', `/jars/${jar}/run`, { Host: new URL(d.url).host, ...(type ? { 'Content-Type': type } : {}) }, body);
+
+describe('request guard', () => {
+  it('refuses a foreign Host (DNS rebinding) and cross-site state changes; lets the CLI and the web form through', async () => {
+    const host = new URL(d.url).host;
+    expect((await raw('GET', '/overview', { Host: 'attacker.example:8081' })).status).toBe(403);
+    expect((await raw('GET', '/overview', { Host: host })).status).toBe(200);
+    expect((await raw('GET', '/overview', { Host: `localhost:${new URL(d.url).port}` })).status).toBe(200);
+    // A page on another origin posting to the dispatcher (a simple request: no preflight).
+    const foreign = await raw('DELETE', `/jars/${jar}`, { Host: host, Origin: 'http://attacker.example' });
+    expect(foreign.status).toBe(403);
+    expect(JSON.parse(foreign.body).errors[0]).toMatch(/Cross-origin request from http:\/\/attacker.example refused/);
+    // Same origin but without the web form's header: not the web form.
+    expect((await raw('DELETE', `/jars/${jar}`, { Host: host, Origin: d.url })).status).toBe(403);
+    // GETs from any origin only read.
+    expect((await raw('GET', '/jars', { Host: host, Origin: 'http://attacker.example' })).status).toBe(200);
+    const page = await raw('GET', '/', { Host: host });
+    expect(page.headers['x-frame-options']).toBe('DENY');
+    expect(String(page.headers['content-security-policy'])).toMatch(/frame-ancestors 'none'/);
+    expect(page.headers['x-content-type-options']).toBe('nosniff');
+    expect(await d.dispatcher.bundles.get(jar)).toBeTruthy();
+  });
+});
+
+describe('slow and concurrent clients', () => {
+  it('cuts off a body trickled one byte at a time', async () => {
+    const u = new URL(d.url);
+    const started = Date.now();
+    const closed = await new Promise<number>((resolve) => {
+      const s = connect(Number(u.port), u.hostname, () => {
+        s.write(`POST /jars/${jar}/run HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`);
+        const t = setInterval(() => s.write(' '), 500);
+        s.on('close', () => { clearInterval(t); resolve(Date.now() - started); });
+        s.on('error', () => {});
+      });
+    });
+    expect(closed).toBeLessThan(8000);
+  });
+
+  it('answers 503 to an upload beyond the concurrency limit while another is in progress', async () => {
+    const u = new URL(d.url);
+    const boundary = 'xBOUNDARYx';
+    const s = connect(Number(u.port), u.hostname);
+    await new Promise<void>((r) => s.once('connect', () => r()));
+    s.on('error', () => {});
+    // An upload that has started but not finished.
+    s.write(`POST /jars/upload HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: 100000\r\n\r\n--${boundary}\r\nContent-Disposition: form-data; name="jarfile"; filename="slow.mjs"\r\n\r\nexport default`);
+    await new Promise((r) => setTimeout(r, 200)); // let the server take up the first upload
+    const second = await upload(d.url, 'fast.mjs', MODULE);
+    expect(second.status).toBe(503);
+    expect((await json(second)).errors[0]).toMatch(/uploads are in progress/);
+    // The client goes away: its slot frees.
+    s.destroy();
+    await waitFor('an upload to be taken again', async () => ((await upload(d.url, 'fast.mjs', MODULE)).status === 200 ? true : undefined), 5000);
+  });
+});
+
+describe('bad request bodies', () => {
+  it('answers malformed multipart with 400 and a second file with 400', async () => {
+    const host = new URL(d.url).host;
+    const noBoundary = await raw('POST', '/jars/upload', { Host: host, 'Content-Type': 'multipart/form-data' }, 'garbage');
+    expect(noBoundary.status).toBe(400);
+    const cut = await raw('POST', '/jars/upload', { Host: host, 'Content-Type': 'multipart/form-data; boundary=b' }, '--b\r\nContent-Disposition: form-data; name="jarfile"; filename="x.mjs"\r\n\r\nexport');
+    expect(cut.status).toBe(400);
+    expect(JSON.parse(cut.body)).toHaveProperty('errors');
+    const form = new FormData();
+    form.append('jarfile', new Blob([MODULE]), 'a.mjs');
+    form.append('jarfile', new Blob([MODULE]), 'b.mjs');
+    const before = (await json(await fetch(`${d.url}/jars`))).files.length;
+    const two = await fetch(`${d.url}/jars/upload`, { method: 'POST', body: form });
+    expect(two.status).toBe(400);
+    expect((await json(two)).errors[0]).toMatch(/more than one file/);
+    expect((await json(await fetch(`${d.url}/jars`))).files.length).toBe(before);
+  });
+
+  it('answers a run body that is not a JSON object with 400, and one that is not JSON with 415', async () => {
+    expect((await run('[1,2]', 'application/json')).status).toBe(400);
+    expect((await run('"x"', 'application/json')).status).toBe(400);
+    expect((await run('parallelism=2', 'text/plain')).status).toBe(415);
+  });
+
+  it('refuses configuration values out of range, of the wrong type, or nested, naming the key', async () => {
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ 'execution.checkpointing.interval': 3e9 }, /execution.checkpointing.interval must be at most 2147483647 ms/],
+      [{ 'execution.checkpointing.interval': 1 }, /0 \(off\) or at least 10 ms/],
+      [{ 'state.checkpoints.dir': { a: 1 } }, /state.checkpoints.dir must be a directory path/],
+      [{ 'heartbeat.timeout': [1] }, /heartbeat.timeout must be a duration/],
+      [{ 'restart-strategy.fixed-delay.attempts': 1e12 }, /restart-strategy.fixed-delay.attempts must be an integer from 0 to 1000000/],
+    ];
+    let deep: unknown = 1;
+    for (let i = 0; i < 2000; i++) deep = { a: deep };
+    cases.push([{ 'state.savepoints.dir': deep }, /state.savepoints.dir must be a directory path/]);
+    for (const [conf, message] of cases) {
+      const res = await run(JSON.stringify({ flinkConfiguration: conf }), 'application/json');
+      expect(res.status, res.body.slice(0, 200)).toBe(400);
+      expect(JSON.parse(res.body).errors.join(' ')).toMatch(message);
+    }
+  });
+});
+
+describe('bearer token', () => {
+  it('accepts the scheme in any case', async () => {
+    const t = await startTestDispatcher({ token: 's3cret' });
+    try {
+      expect((await fetch(`${t.url}/overview`, { headers: { Authorization: 'bearer s3cret' } })).status).toBe(200);
+      expect((await fetch(`${t.url}/overview`, { headers: { Authorization: 'BEARER s3cret' } })).status).toBe(200);
+      expect((await fetch(`${t.url}/overview`, { headers: { Authorization: 'Bearer wrong' } })).status).toBe(401);
+      expect((await fetch(`${t.url}/overview`)).status).toBe(401);
+    } finally {
+      await t.close();
+    }
+  });
+});
