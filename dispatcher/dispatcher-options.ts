@@ -3,6 +3,7 @@
  * environment variable; `compileDispatcherOptions` applies both.
  */
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { compileJobConfig } from '../jobmaster/job-config.js';
 
@@ -53,6 +54,17 @@ export interface DispatcherOptions {
   maxConcurrentUploads?: number;
   /** A request (headers and body) must arrive within this time. @default 300000 (env EBBFLOW_REQUEST_TIMEOUT_MS) */
   requestTimeoutMs?: number;
+  /** A job still planning (running the user's job function) after this long fails. @default 30000 (env EBBFLOW_PLANNING_TIMEOUT_MS) */
+  planningTimeoutMs?: number;
+  /** A cancelled job process still alive after this long gets SIGTERM, then SIGKILL 5 s later. @default 10000 (env EBBFLOW_CANCEL_GRACE_MS) */
+  cancelGraceMs?: number;
+  /**
+   * TaskManagers one job may have (parallelism ÷ slots per TaskManager, at submission and rescale; the
+   * ResourceManager never asks for more). @default max(8, 4 × CPU cores) (env EBBFLOW_MAX_TASKMANAGERS_PER_JOB)
+   */
+  maxTaskManagersPerJob?: number;
+  /** Arguments of one job, in bytes (UTF-8, all together); more get 400. @default 262144 */
+  maxProgramArgsBytes?: number;
   /** Cancel running jobs when the dispatcher shuts down gracefully. @default true */
   cancelJobsOnClose?: boolean;
   /** Log level for the dispatcher's pino logger. @default 'info' (env EBBFLOW_LOG_LEVEL); 'silent' in tests */
@@ -88,12 +100,17 @@ export function compileDispatcherOptions(o: DispatcherOptions = {}): CompiledDis
     allowedHosts: o.allowedHosts ?? (env.EBBFLOW_ALLOWED_HOSTS ? env.EBBFLOW_ALLOWED_HOSTS.split(',').map((h) => h.trim()).filter(Boolean) : []),
     maxConcurrentUploads: o.maxConcurrentUploads ?? num(env.EBBFLOW_MAX_CONCURRENT_UPLOADS) ?? 4,
     requestTimeoutMs: o.requestTimeoutMs ?? num(env.EBBFLOW_REQUEST_TIMEOUT_MS) ?? 300_000,
+    planningTimeoutMs: o.planningTimeoutMs ?? num(env.EBBFLOW_PLANNING_TIMEOUT_MS) ?? 30_000,
+    cancelGraceMs: o.cancelGraceMs ?? num(env.EBBFLOW_CANCEL_GRACE_MS) ?? 10_000,
+    maxProgramArgsBytes: o.maxProgramArgsBytes ?? 256 * 1024,
+    maxTaskManagersPerJob: o.maxTaskManagersPerJob ?? num(env.EBBFLOW_MAX_TASKMANAGERS_PER_JOB) ?? Math.max(8, 4 * availableParallelism()),
     cancelJobsOnClose: o.cancelJobsOnClose ?? true,
     logLevel: o.logLevel ?? env.EBBFLOW_LOG_LEVEL ?? 'info',
   };
   if (!Number.isInteger(c.port) || c.port < 0 || c.port > 65535) throw new RangeError(`port must be 0..65535, got ${c.port}`);
   if (!Number.isInteger(c.maxUploadBytes) || c.maxUploadBytes < 1) throw new RangeError(`maxUploadBytes must be a positive integer, got ${c.maxUploadBytes}`);
   if (!Number.isInteger(c.localMaxTaskManagers) || c.localMaxTaskManagers < 0) throw new RangeError(`localMaxTaskManagers must be an integer ≥ 0 (0 = unlimited), got ${c.localMaxTaskManagers}`);
+  if (!Number.isInteger(c.maxTaskManagersPerJob) || c.maxTaskManagersPerJob < 1) throw new RangeError(`maxTaskManagersPerJob must be a positive integer, got ${c.maxTaskManagersPerJob}`);
   if (!Number.isInteger(c.maxConcurrentUploads) || c.maxConcurrentUploads < 1) throw new RangeError(`maxConcurrentUploads must be a positive integer, got ${c.maxConcurrentUploads}`);
   if (!Number.isInteger(c.requestTimeoutMs) || c.requestTimeoutMs < 1000) throw new RangeError(`requestTimeoutMs must be an integer ≥ 1000, got ${c.requestTimeoutMs}`);
   if (c.resourceManager !== 'local' && c.resourceManager !== 'mesos') throw new RangeError(`resourceManager must be local or mesos, got ${JSON.stringify(c.resourceManager)}`);

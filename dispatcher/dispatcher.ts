@@ -35,6 +35,7 @@ export class Dispatcher {
       registry: this.registry, redisUrl: o.redisUrl, keyPrefix: o.keyPrefix, dataDir: o.dataDir,
       slotsPerTaskManager: o.slotsPerTaskManager, taskManagerMemoryMb: o.taskManagerMemoryMb, localMaxTaskManagers: o.localMaxTaskManagers, logger: this.log,
       resourceManager: o.resourceManager, mesosMaster: o.mesosMaster, mesosContentType: o.mesosContentType, defaultConfiguration: o.defaultConfiguration,
+      planningTimeoutMs: o.planningTimeoutMs, cancelGraceMs: o.cancelGraceMs, maxTaskManagersPerJob: o.maxTaskManagersPerJob,
     });
     this.submissions = new SubmissionQueue(
       {

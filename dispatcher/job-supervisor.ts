@@ -5,7 +5,7 @@
  * Jobs left by an earlier dispatcher are watched by pid.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { reapFramework } from '../resourcemanager/mesos/framework-reaper.js';
 import { distFile } from '../runtime/install-paths.js';
@@ -28,6 +28,12 @@ export interface JobSupervisorOptions {
   mesosContentType: 'protobuf' | 'json';
   /** Configuration every job starts from; the job's own keys win. */
   defaultConfiguration: Record<string, unknown>;
+  /** TaskManagers one job may have. @default 0 = unlimited */
+  maxTaskManagersPerJob?: number;
+  /** A job still INITIALIZING (planning: user code) after this long is killed and FAILED. @default 30000 */
+  planningTimeoutMs?: number;
+  /** After a cancel, SIGTERM a job process still alive after this long, then SIGKILL 5 s later. @default 10000 */
+  cancelGraceMs?: number;
   logger: Logger;
 }
 
@@ -70,13 +76,17 @@ export class JobSupervisor {
       jobId: rec.id, bundlePath: rec.bundlePath, entryClass: rec.entryClass, programArgs: rec.programArgs, parallelism: rec.parallelism,
       defaultName: rec.name, redisUrl: this.o.redisUrl, keyPrefix: this.o.keyPrefix, dataDir: this.o.dataDir,
       slotsPerTaskManager: this.o.slotsPerTaskManager, taskManagerMemoryMb: this.o.taskManagerMemoryMb, localMaxTaskManagers: this.o.localMaxTaskManagers,
+      maxTaskManagers: this.o.maxTaskManagersPerJob ?? 0,
       configuration: { ...this.o.defaultConfiguration, ...rec.configuration }, savepointPath: rec.savepointPath || undefined,
       resourceManager: this.o.resourceManager, mesosMaster: this.o.mesosMaster, mesosContentType: this.o.mesosContentType,
     };
+    // The spec goes in a file (arguments can be large; an environment variable would hit E2BIG).
+    const specFile = join(dir, 'job-spec.json');
+    writeFileSync(specFile, JSON.stringify(spec), { mode: 0o600 });
     const log = openSync(logFile, 'a');
     // The argv names role and job so ps shows them even where the title cannot be longer than argv.
     const child = fork(JOBMASTER_MAIN, ['ebbflow-jobmaster', rec.id], {
-      env: { ...process.env, EBBFLOW_JOB_SPEC: JSON.stringify(spec) },
+      env: { ...process.env, EBBFLOW_JOB_SPEC_FILE: specFile },
       stdio: ['ignore', log, log, 'ipc'],
       execArgv: [],
     });
@@ -85,20 +95,38 @@ export class JobSupervisor {
     this.children.set(rec.id, child);
     this.o.logger.info({ jobId: rec.id, pid: child.pid }, 'job process started');
     await this.o.registry.update(rec.id, { pid: child.pid ?? 0 });
+    const planning = setTimeout(() => void this.checkPlanned(rec.id, child), this.o.planningTimeoutMs ?? 30_000);
+    planning.unref();
     child.once('exit', (code, signal) => {
+      clearTimeout(planning);
       this.children.delete(rec.id);
       const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
       void this.onExit(rec.id, `job process (pid ${child.pid}) ${how}`, logFile);
     });
   }
 
+  /** Planning runs the user's job function: one that loops or waits forever must not hold the job. */
+  private async checkPlanned(jobId: string, child: ChildProcess): Promise<void> {
+    const rec = await this.o.registry.get(jobId).catch(() => undefined);
+    if (!rec || rec.state !== 'INITIALIZING' || child.exitCode !== null || child.signalCode !== null) return;
+    const ms = this.o.planningTimeoutMs ?? 30_000;
+    this.o.logger.error({ jobId }, `planning did not finish within ${ms} ms; killing the job process`);
+    await this.o.registry.transition(jobId, 'FAILED', {
+      failureCause: `planning the job did not finish within ${ms} ms (EBBFLOW_PLANNING_TIMEOUT_MS): the job function must build the dataflow and return, not loop or wait`,
+    }).catch(() => {});
+    child.kill('SIGKILL');
+  }
+
   private async onExit(jobId: string, how: string, logFile: string): Promise<void> {
     try {
       const rec = await this.o.registry.get(jobId);
       if (!rec) return;
-      const applied = await this.o.registry.transition(jobId, 'FAILED', {
-        failureCause: `${how} before the job ended. Last log lines:\n${tail(logFile).split('\n').slice(-8).join('\n')}`,
-      });
+      // A cancelled job whose process had to be killed is still cancelled.
+      const applied = rec.state === 'CANCELLING'
+        ? await this.o.registry.transition(jobId, 'CANCELED', { failureCause: `${how} while cancelling` })
+        : await this.o.registry.transition(jobId, 'FAILED', {
+          failureCause: `${how} before the job ended. Last log lines:\n${tail(logFile).split('\n').slice(-8).join('\n')}`,
+        });
       if (applied) this.o.logger.error({ jobId }, `${how}; job marked FAILED`);
       if (this.o.resourceManager === 'mesos') {
         // The job is gone for good: its framework and any task left must go too.
@@ -112,9 +140,23 @@ export class JobSupervisor {
     }
   }
 
-  /** Asks the job's process to cancel; false when no process of this job is known. */
+  /**
+   * Asks the job's process to cancel; false when no process of this job is known. A process that
+   * does not exit within the grace period (user code blocking its event loop) gets SIGTERM, then SIGKILL.
+   */
   cancel(jobId: string): boolean {
     const child = this.children.get(jobId);
+    if (child) {
+      const grace = this.o.cancelGraceMs ?? 10_000;
+      const escalate = setTimeout(() => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        this.o.logger.warn({ jobId, pid: child.pid }, `the job process did not stop within ${grace} ms of the cancel; SIGTERM, then SIGKILL`);
+        child.kill('SIGTERM');
+        setTimeout(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); }, 5000).unref();
+      }, grace);
+      escalate.unref();
+      child.once('exit', () => clearTimeout(escalate));
+    }
     if (child?.connected) { child.send({ type: 'cancel' }); return true; }
     if (child) return child.kill('SIGTERM');
     const pid = this.orphans.get(jobId);

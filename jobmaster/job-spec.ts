@@ -1,5 +1,5 @@
 /**
- * What the dispatcher hands a job process (as JSON in EBBFLOW_JOB_SPEC).
+ * What the dispatcher hands a job process (as JSON in the file named by EBBFLOW_JOB_SPEC_FILE).
  * Job-level settings come as Flink-style `configuration` (see job-config.ts).
  */
 import { compileJobConfig, type JobConfig } from './job-config.js';
@@ -26,6 +26,8 @@ export interface JobSpec {
   slotRequestTimeoutMs?: number;
   /** TaskManager processes the local driver runs at once for this job. @default 0 = unlimited */
   localMaxTaskManagers?: number;
+  /** The ResourceManager never has more TaskManagers requested or running. @default 0 = unlimited */
+  maxTaskManagers?: number;
   /** Flink-style configuration map (`flinkConfiguration` of the run request). */
   configuration?: Record<string, unknown>;
   /** Savepoint (or retained checkpoint) directory to start from. */
@@ -50,6 +52,7 @@ export interface CompiledJobSpec {
   taskManagerMemoryMb: number;
   slotRequestTimeoutMs: number;
   localMaxTaskManagers: number;
+  maxTaskManagers: number;
   config: JobConfig;
   savepointPath: string;
   resourceManager: 'local' | 'mesos';
@@ -74,6 +77,7 @@ export function compileJobSpec(s: JobSpec): CompiledJobSpec {
     taskManagerMemoryMb: s.taskManagerMemoryMb ?? 512,
     slotRequestTimeoutMs: s.slotRequestTimeoutMs ?? 60000,
     localMaxTaskManagers: s.localMaxTaskManagers ?? 0,
+    maxTaskManagers: s.maxTaskManagers ?? 0,
     config: compileJobConfig(s.configuration),
     savepointPath: s.savepointPath ?? '',
     resourceManager: s.resourceManager ?? 'local',

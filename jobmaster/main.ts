@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /**
  * Job process entry: one per job, started by the dispatcher's supervisor with
- * the job spec as JSON in EBBFLOW_JOB_SPEC. Hosts the JobMaster and the job's
+ * the job spec as JSON in the file named by EBBFLOW_JOB_SPEC_FILE. Hosts the JobMaster and the job's
  * ResourceManager (local or Mesos driver). Shows as `ebbflow-jobmaster <jobid>` in ps.
  * Cancellation arrives as an IPC message {type:'cancel'} or SIGTERM.
  */
+import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { JobRegistry } from '../metadata/index.js';
@@ -13,9 +14,10 @@ import { JobMaster } from './job-master.js';
 import { compileJobSpec, type JobSpec } from './job-spec.js';
 import { createResourceProvider } from './resource-provider.js';
 
-const raw = process.env.EBBFLOW_JOB_SPEC;
+const specFile = process.env.EBBFLOW_JOB_SPEC_FILE;
+const raw = specFile ? readFileSync(specFile, 'utf8') : process.env.EBBFLOW_JOB_SPEC;
 if (!raw) {
-  console.error('ebbflow-jobmaster: EBBFLOW_JOB_SPEC is not set (this process is started by the dispatcher)');
+  console.error('ebbflow-jobmaster: EBBFLOW_JOB_SPEC_FILE is not set (this process is started by the dispatcher)');
   process.exit(2);
 }
 const spec = compileJobSpec(JSON.parse(raw) as JobSpec);

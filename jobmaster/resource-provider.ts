@@ -25,7 +25,7 @@ export async function createResourceProvider(spec: CompiledJobSpec, redis: Redis
   const profile = { cpuCores: 1, memoryMb: spec.taskManagerMemoryMb, slots: spec.slotsPerTaskManager };
   const addr = parseAddressSettings(spec.configuration);
   const wrap = (driver: ResourceManagerDriver): ResourceManagerFactory => (address, retryIntervalMs) =>
-    new ResourceManager(driver, { jobId: spec.jobId, jobMasterAddress: address, profile, logger: log, retryIntervalMs });
+    new ResourceManager(driver, { jobId: spec.jobId, jobMasterAddress: address, profile, logger: log, retryIntervalMs, maxWorkers: spec.maxTaskManagers || undefined });
   if (spec.resourceManager !== 'mesos') {
     const driver = new LocalProcessDriver({
       logDir: join(spec.dataDir, 'logs', spec.jobId), maxWorkers: spec.localMaxTaskManagers || undefined, dataBindHost: addr.taskManagerBindHost,

@@ -14,6 +14,8 @@ export interface ResourceManagerOptions {
   jobMasterAddress: string;
   profile: ResourceProfile;
   logger: Logger;
+  /** Never more workers requested or registered than this (a safety net under the API's checks). @default unlimited */
+  maxWorkers?: number;
   /**
    * After a worker is lost, wait this long before requesting new ones
    * (Flink's `resourcemanager.start-worker.retry-interval`). @default 0
@@ -71,7 +73,10 @@ export class ResourceManager {
       this.deferred ??= setTimeout(() => { this.deferred = undefined; this.ensureSlots(this.demand); }, wait);
       return;
     }
-    const needed = Math.ceil(slots / this.opts.profile.slots) - this.workers.size;
+    const wanted = Math.ceil(slots / this.opts.profile.slots);
+    const cap = this.opts.maxWorkers || Infinity;
+    if (wanted > cap) this.opts.logger.warn({ wanted, cap }, 'more TaskManagers wanted than the job may have; asking for the limit');
+    const needed = Math.min(wanted, cap) - this.workers.size;
     for (let i = 0; i < needed; i++) {
       const index = this.nextIndex++;
       const resourceId = `taskmanager-${String(index).padStart(5, '0')}`;

@@ -22,9 +22,10 @@ const program = new Command('ebbflow-taskmanager')
   .option('--data-bind-host <host>', 'address the data server binds (default: --data-host)')
   .option('--data-port <port>', 'port of the data server (0 = any free port)', '0')
   .option('--bundle-path <path>', 'the job bundle on this host (default: the path the JobMaster sends)')
+  .option('--parent-pid <pid>', 'exit when this process (the job process that started us) is gone')
   .option('--job-master-timeout-ms <ms>', 'exit when the JobMaster is silent this long', '10000')
   .parse(process.argv);
-const o = program.opts<{ jobId: string; resourceId: string; jobMaster: string; index: string; slots: string; dataHost: string; dataBindHost?: string; dataPort: string; bundlePath?: string; jobMasterTimeoutMs: string }>();
+const o = program.opts<{ jobId: string; resourceId: string; jobMaster: string; index: string; slots: string; dataHost: string; dataBindHost?: string; dataPort: string; bundlePath?: string; parentPid?: string; jobMasterTimeoutMs: string }>();
 
 process.title = `ebbflow-taskmanager ${o.jobId} ${o.index}`;
 const logger = pino({ base: { role: 'taskmanager', jobId: o.jobId, resourceId: o.resourceId } });
@@ -44,6 +45,15 @@ const te = new TaskExecutor({
 });
 // A failed background write (Redis away for a moment) must not take the process down.
 process.on('unhandledRejection', (err) => logger.warn({ err }, 'unhandled rejection'));
+// Started by a local job process: die with it, even if the JobMaster connection never came up.
+if (o.parentPid) {
+  const parent = Number(o.parentPid);
+  setInterval(() => {
+    if (process.ppid === parent) return;
+    logger.error({ parent }, 'the job process that started this TaskManager is gone; exiting');
+    process.exit(1);
+  }, 500).unref();
+}
 process.on('SIGTERM', () => void te.stop(0));
 process.on('SIGINT', () => void te.stop(0));
 try {

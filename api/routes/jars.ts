@@ -12,6 +12,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { compileJobConfig, JobConfigError } from '../../jobmaster/job-config.js';
 import { METADATA_FILE, readMetadata } from '../../runtime/checkpoint/snapshot-io.js';
 import { badRequest, conflict, HttpError, notFound } from '../errors.js';
+import { checkTaskManagerLimit } from './rescale-requests.js';
 
 const JOB_ID = /^[0-9a-f]{32}$/;
 
@@ -189,6 +190,9 @@ export function jarRoutes(app: FastifyInstance, d: Dispatcher): void {
     if (req.body !== undefined && type !== undefined && !/^application\/json\b/i.test(type)) throw new HttpError(415, `The run request body must be JSON (Content-Type: application/json), not ${type}`);
     if (req.body !== undefined && req.body !== null && (typeof req.body !== 'object' || Array.isArray(req.body))) throw badRequest('The run request body must be a JSON object');
     const run = parseRunRequest(req.body ?? {}, req.query);
+    checkTaskManagerLimit(run.parallelism, d.options.slotsPerTaskManager, d.options.maxTaskManagersPerJob);
+    const argBytes = run.args.reduce((n, a) => n + Buffer.byteLength(a) + 1, 0);
+    if (argBytes > d.options.maxProgramArgsBytes) throw badRequest(`the program arguments take ${argBytes} bytes; at most ${d.options.maxProgramArgsBytes} are accepted`);
     if (run.savepointPath) run.savepointPath = await checkSavepoint(run.savepointPath, run.parallelism, run.configuration);
     const now = Date.now();
     const created = await d.registry.create({
@@ -202,8 +206,11 @@ export function jarRoutes(app: FastifyInstance, d: Dispatcher): void {
       return { jobid: run.jobId };
     }
     await d.submissions.submit(run.jobId);
-    const rec = await waitUntilAccepted(d, run.jobId, d.options.runTimeoutMs);
+    // Planning ends within its timeout (the supervisor fails it then), so the answer is never 200 for a job still planning.
+    const rec = await waitUntilAccepted(d, run.jobId, Math.max(d.options.runTimeoutMs, d.options.planningTimeoutMs + 5000));
     if (rec?.state === 'FAILED') throw badRequest(`Job ${run.jobId} failed to start: ${rec.failureCause}`);
+    if (rec?.state === 'CANCELED' || rec?.state === 'CANCELLING') throw conflict(`Job ${run.jobId} was cancelled before it started`);
+    if (!rec || rec.state === 'INITIALIZING') throw new HttpError(503, `Job ${run.jobId} was not accepted within ${d.options.planningTimeoutMs + 5000} ms; see GET /jobs/${run.jobId}`);
     return { jobid: run.jobId };
   });
 }

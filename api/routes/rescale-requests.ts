@@ -27,14 +27,21 @@ function jobMaxParallelism(rec: JobRecord): number | undefined {
   return rec.savepointPath ? undefined : defaultMaxParallelism(rec.parallelism);
 }
 
+/** Parallelism `n` needs ⌈n ÷ slots⌉ TaskManagers; more than the per-job limit is refused. */
+export function checkTaskManagerLimit(n: number, slots: number, max: number): void {
+  const tms = Math.ceil(n / slots);
+  if (tms > max) throw badRequest(`parallelism ${n} needs ${tms} TaskManagers (${slots} slot(s) each); a job may have at most ${max} (EBBFLOW_MAX_TASKMANAGERS_PER_JOB), so parallelism ${max * slots} at most`);
+}
+
 /** The `parallelism` query parameter of PATCH /jobs/:jobid/rescaling. */
-export function parseRescaleParallelism(raw: unknown, rec: JobRecord): number {
+export function parseRescaleParallelism(raw: unknown, rec: JobRecord, taskManagerLimit?: { max: number; slots: number }): number {
   if (raw === undefined || raw === '') throw badRequest('the query parameter "parallelism" is missing: PATCH /jobs/<jobid>/rescaling?parallelism=<n>');
   if (typeof raw !== 'string' || !/^[+-]?\d+$/.test(raw.trim())) throw badRequest(`parallelism must be an integer, got ${JSON.stringify(raw)}`);
   const n = Number(raw);
   if (n < 1) throw badRequest(`parallelism must be at least 1, got ${n}`);
   const limit = jobMaxParallelism(rec) ?? UPPER_BOUND_MAX_PARALLELISM;
   if (n > limit) throw badRequest(`parallelism ${n} exceeds the job's max parallelism ${limit} (its number of key groups)`);
+  if (taskManagerLimit) checkTaskManagerLimit(n, taskManagerLimit.slots, taskManagerLimit.max);
   return n;
 }
 

@@ -15,7 +15,7 @@ export function rescalingRoutes(app: FastifyInstance, d: Dispatcher): void {
   app.patch<JobParams & { Querystring: { parallelism?: unknown } }>('/jobs/:jobid/rescaling', async (req, reply) => {
     const rec = await getJob(d, req.params.jobid);
     checkRescalable(rec);
-    const parallelism = parseRescaleParallelism(req.query.parallelism, rec);
+    const parallelism = parseRescaleParallelism(req.query.parallelism, rec, { max: d.options.maxTaskManagersPerJob, slots: d.options.slotsPerTaskManager });
     const id = await recordOperation(d, { jobId: rec.id, kind: 'rescale', targetDirectory: '', cancelJob: false, parallelism });
     return reply.code(202).send({ 'request-id': id });
   });

@@ -63,6 +63,7 @@ export class LocalProcessDriver implements ResourceManagerDriver {
       '--slots', String(spec.profile.slots),
       '--data-host', this.opts.dataHost ?? '127.0.0.1',
       ...(this.opts.dataBindHost ? ['--data-bind-host', this.opts.dataBindHost] : []),
+      '--parent-pid', String(process.pid),
     ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', log, log], env: process.env });
     closeSync(log);

@@ -9,7 +9,7 @@
 import { connect } from 'node:net';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json, startTestDispatcher, upload, waitFor, type TestDispatcher } from '../helpers/dispatcher.js';
+import { json, processesMatching, startTestDispatcher, upload, waitFor, type TestDispatcher } from '../helpers/dispatcher.js';
 
 let d: TestDispatcher;
 let jar: string;
@@ -146,5 +146,67 @@ describe('bearer token', () => {
     } finally {
       await t.close();
     }
+  });
+});
+
+describe('stuck jobs, limits and large arguments', () => {
+  const LOOP = 'export default function () { for (;;) {} }';
+  const WAIT = 'export default async function () { await new Promise(() => {}); }';
+
+  it('fails a job whose planning never ends, kills its process, and never answers 200', async () => {
+    const t = await startTestDispatcher({ planningTimeoutMs: 2000 });
+    try {
+      for (const src of [LOOP, WAIT]) {
+        const jar = (await json(await upload(t.url, 'stuck.mjs', src))).filename;
+        const res = await fetch(`${t.url}/jars/${jar}/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+        const body = await json(res);
+        expect(res.status).toBe(400);
+        expect(body.errors[0]).toMatch(/planning the job did not finish within 2000 ms/);
+        const id = /Job ([0-9a-f]{32})/.exec(body.errors[0])![1]!;
+        expect((await json(await fetch(`${t.url}/jobs/${id}`))).state).toBe('FAILED');
+        await waitFor('the job process to be gone', async () => ((await processesMatching(`ebbflow-jobmaster ${id}`)).length === 0 ? true : undefined), 5000);
+      }
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('cancels a job whose job function blocks its event loop: SIGTERM, then SIGKILL, and the job is CANCELED', async () => {
+    const t = await startTestDispatcher({ planningTimeoutMs: 60_000, cancelGraceMs: 500 });
+    try {
+      const jar = (await json(await upload(t.url, 'loop.mjs', LOOP))).filename;
+      const runRes = fetch(`${t.url}/jars/${jar}/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jobId: 'ab'.repeat(16) }) });
+      const id = 'ab'.repeat(16);
+      await waitFor('the job process to plan', async () => ((await processesMatching(`ebbflow-jobmaster ${id}`)).length === 1 ? true : undefined), 10_000);
+      expect((await fetch(`${t.url}/jobs/${id}?mode=cancel`, { method: 'PATCH' })).status).toBe(202);
+      await waitFor('CANCELED', async () => ((await json(await fetch(`${t.url}/jobs/${id}`))).state === 'CANCELED' ? true : undefined), 15_000);
+      expect((await processesMatching(`ebbflow-jobmaster ${id}`))).toEqual([]);
+      expect((await runRes).status).toBe(409);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('refuses more TaskManagers than a job may have, at submission and at rescale', async () => {
+    const t = await startTestDispatcher({ maxTaskManagersPerJob: 3 });
+    try {
+      const jar = (await json(await upload(t.url, 'ok.mjs', MODULE))).filename;
+      const res = await fetch(`${t.url}/jars/${jar}/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ parallelism: 4 }) });
+      expect(res.status).toBe(400);
+      expect((await json(res)).errors[0]).toMatch(/parallelism 4 needs 4 TaskManagers .* at most 3 \(EBBFLOW_MAX_TASKMANAGERS_PER_JOB\)/);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('passes large program arguments through a file and refuses oversized ones with 400', async () => {
+    const echo = (await json(await upload(d.url, 'args.mjs', 'export default function (env, args) { env.fromElements([args.join("").length]).sinkTo(env.fileSink(args[0])); }'))).filename;
+    const out = `${d.dataDir}/args-${Date.now()}.jsonl`;
+    const big = [out, 'x'.repeat(200_000)];
+    const ok = await fetch(`${d.url}/jars/${echo}/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ programArgsList: big }) });
+    expect(ok.status, JSON.stringify(await ok.clone().json())).toBe(200);
+    const tooBig = await fetch(`${d.url}/jars/${echo}/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ programArgsList: [out, 'x'.repeat(300_000)] }) });
+    expect(tooBig.status).toBe(400);
+    expect((await json(tooBig)).errors[0]).toMatch(/program arguments take 300\d+ bytes; at most 262144/);
   });
 });
