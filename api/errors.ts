@@ -30,7 +30,7 @@ export function isRedisUnavailable(err: unknown): boolean {
   if (e.name === 'MaxRetriesPerRequestError') return true;
   if (e.code === 'ECONNREFUSED' || e.code === 'ECONNRESET' || e.code === 'ETIMEDOUT') return true;
   const m = e.message ?? '';
-  return /Stream isn't writeable|Connection is closed|enableOfflineQueue|connect ECONNREFUSED|Reached the max retries/i.test(m);
+  return /Stream isn't writeable|Connection is closed|enableOfflineQueue|connect ECONNREFUSED|Reached the max retries|Command timed out/i.test(m);
 }
 
 export function installErrorHandling(app: FastifyInstance, redisUrl: string): void {

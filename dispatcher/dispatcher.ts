@@ -27,7 +27,8 @@ export class Dispatcher {
     this.options = compileDispatcherOptions(opts);
     const o = this.options;
     this.log = logger ?? pino({ level: o.logLevel, base: { role: 'dispatcher' } });
-    this.redis = new Redis(o.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, connectTimeout: 2000 });
+    // commandTimeout: a Redis that hangs (stopped, partitioned) fails requests with 503 instead of holding them.
+    this.redis = new Redis(o.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, connectTimeout: 2000, commandTimeout: 3000 });
     this.redis.on('error', (err) => this.log.debug({ err: err.message }, 'redis connection problem'));
     this.registry = new JobRegistry(this.redis, o.keyPrefix);
     this.bundles = new BundleStore({ dir: join(o.dataDir, 'jars'), maxBytes: o.maxUploadBytes });
@@ -39,7 +40,7 @@ export class Dispatcher {
     });
     this.submissions = new SubmissionQueue(
       {
-        producer: new Redis(o.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 }).on('error', () => {}),
+        producer: new Redis(o.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, commandTimeout: 3000 }).on('error', () => {}),
         worker: new Redis(o.redisUrl, { maxRetriesPerRequest: null }).on('error', () => {}),
       },
       `${o.keyPrefix}bull`, this.registry, this.supervisor, this.log,

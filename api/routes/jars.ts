@@ -10,7 +10,7 @@ import type { JobRecord } from '../../metadata/index.js';
 import { UPPER_BOUND_MAX_PARALLELISM } from '../../state/key-groups.js';
 import { basename, dirname, resolve } from 'node:path';
 import { compileJobConfig, JobConfigError } from '../../jobmaster/job-config.js';
-import { METADATA_FILE, readMetadata } from '../../runtime/checkpoint/snapshot-io.js';
+import { MAX_METADATA_BYTES, METADATA_FILE, readMetadata } from '../../runtime/checkpoint/snapshot-io.js';
 import { badRequest, conflict, HttpError, notFound } from '../errors.js';
 import { checkTaskManagerLimit } from './rescale-requests.js';
 
@@ -94,8 +94,9 @@ async function checkSavepoint(path: string, parallelism: number, configuration: 
   let meta;
   try {
     meta = await readMetadata(dir);
-  } catch (err) {
-    throw badRequest(`savepointPath: ${(err as Error).message}`);
+  } catch {
+    // One answer whatever the reason, so the API does not tell which paths exist on the server.
+    throw badRequest(`savepointPath: no readable savepoint or retained checkpoint at ${path} (a directory holding a valid ${METADATA_FILE} of at most ${MAX_METADATA_BYTES} bytes)`);
   }
   if (parallelism > meta.maxParallelism) {
     throw badRequest(`parallelism ${parallelism} exceeds the savepoint's max parallelism ${meta.maxParallelism} (its number of key groups, fixed for the job's life)`);

@@ -77,11 +77,20 @@ export interface SubtaskStatePlain { subtaskIndex: number; keyGroups: KeyGroupRa
 export interface VertexStatePlain { vertexId: string; name: string; parallelism: number; subtasks: SubtaskStatePlain[]; keyGroupOwners: number[] }
 export interface MetadataPlain { formatVersion: number; jobId: string; checkpointId: number; timestamp: number; isSavepoint: boolean; maxParallelism: number; vertices: VertexStatePlain[]; jobName: string }
 
-/** Reads `<dir>/_metadata`; throws a clear error when missing or corrupt. */
+/**
+ * Metadata is small (an index, not state): a few KB per vertex and subtask. A larger file is not
+ * ours, and reading it whole could exhaust memory.
+ */
+export const MAX_METADATA_BYTES = 16 * 1024 * 1024;
+
+/** Reads `<dir>/_metadata`; throws a clear error when missing, too large or corrupt. */
 export async function readMetadata(dir: string): Promise<MetadataPlain> {
   let bytes: Buffer;
+  const storage = storageFor(dir);
   try {
-    bytes = await storageFor(dir).readAll(join(dir, METADATA_FILE));
+    const size = await storage.size(join(dir, METADATA_FILE));
+    if (size > MAX_METADATA_BYTES) throw Object.assign(new Error(`it is ${size} bytes, more than the ${MAX_METADATA_BYTES} a metadata file may have`), { code: 'TOO_LARGE' });
+    bytes = await storage.readAll(join(dir, METADATA_FILE));
   } catch (err) {
     throw new Error(`no checkpoint or savepoint at ${dir}: cannot read ${METADATA_FILE} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
