@@ -6,7 +6,9 @@
  * BundleRejectedError (HTTP 400). Nothing here imports or runs the bundle's code.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
+import { Transform } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { dirname, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
@@ -159,13 +161,122 @@ function tarEntryReason(entry: tar.ReadEntry, dest: string): string | undefined 
   return undefined;
 }
 
+/**
+ * Counts the bytes that come out of the decompressor and fails past `max`: this bounds the work on
+ * what an archive expands to, whatever its entries declare (zeros after the end marker included).
+ */
+function expansionGuard(max: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length;
+      if (seen > max) return done(new BundleRejectedError(`archive expands to more than ${max} bytes`));
+      done(null, chunk);
+    },
+  });
+}
+
+/**
+ * Passes a tar stream through up to its end marker (two zero header blocks) and no further: what
+ * follows the marker (a gigabyte of zeros, say) is neither parsed nor decompressed. Walks the
+ * headers itself: each gives the size of the data that follows, rounded up to 512-byte blocks.
+ */
+function tarEndGuard(onEnd: () => void): Transform {
+  let pos = 0; // bytes of the stream seen so far
+  let nextHeader = 0; // where the next header block starts
+  let zeros = 0; // consecutive zero header blocks
+  let header = Buffer.alloc(0);
+  let ended = false;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      if (ended) return done();
+      let off = 0;
+      const out: Buffer[] = [];
+      while (off < chunk.length) {
+        if (pos < nextHeader) {
+          const n = Math.min(nextHeader - pos, chunk.length - off);
+          out.push(chunk.subarray(off, off + n));
+          off += n;
+          pos += n;
+          continue;
+        }
+        const need = 512 - header.length;
+        const take = chunk.subarray(off, off + need);
+        header = Buffer.concat([header, take]);
+        off += take.length;
+        pos += take.length;
+        if (header.length < 512) break;
+        out.push(header);
+        if (header.every((b) => b === 0)) {
+          zeros++;
+          nextHeader = pos;
+          if (zeros === 2) {
+            ended = true;
+            header = Buffer.alloc(0);
+            this.push(Buffer.concat(out));
+            this.push(null);
+            onEnd();
+            return done();
+          }
+        } else {
+          zeros = 0;
+          const field = header.subarray(124, 136);
+          // Base-256 sizes (first byte 0x80) mean more than 8 GB: far past any limit.
+          const size = field[0]! & 0x80 ? Number.MAX_SAFE_INTEGER : parseInt(field.toString('ascii').replace(/\0.*$/s, '').trim() || '0', 8);
+          if (!Number.isFinite(size)) return done(new BundleRejectedError('not a valid tar archive: bad entry size'));
+          nextHeader = pos + Math.ceil(size / 512) * 512;
+        }
+        header = Buffer.alloc(0);
+      }
+      done(null, Buffer.concat(out));
+    },
+  });
+}
+
+/** A gzip stream starts with 1f 8b; a plain tar does not. */
+async function isGzip(file: string): Promise<boolean> {
+  const fh = await open(file, 'r');
+  try {
+    const b = Buffer.alloc(2);
+    await fh.read(b, 0, 2, 0);
+    return b[0] === 0x1f && b[1] === 0x8b;
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * The archive's tar bytes, decompressed when gzipped, bounded by what it may expand to, and cut at
+ * the tar end marker. `onError` hears of any failure on the way.
+ */
+async function guardedTarStream(file: string, limits: ExtractLimits, onError: (err: Error) => void): Promise<{ stream: Transform; raw: ReturnType<typeof createReadStream> }> {
+  const gzip = await isGzip(file);
+  const raw = createReadStream(file);
+  // Headers and padding come on top of the entries' sizes: up to 1 KB an entry.
+  const guard = expansionGuard(limits.maxTotalBytes + limits.maxEntries * 1024);
+  const gunzip = gzip ? createGunzip() : undefined;
+  // Past the end marker nothing is read: the file stream stops, so nothing more is decompressed.
+  const end = tarEndGuard(() => raw.destroy());
+  const stream = (gunzip ? raw.pipe(gunzip).pipe(guard) : raw.pipe(guard)).pipe(end);
+  guard.on('error', onError);
+  end.on('error', onError);
+  gunzip?.on('error', onError);
+  raw.on('error', (err) => { if (!raw.destroyed) onError(err); });
+  return { stream, raw };
+}
+
 /** Lists every entry of the tarball and rejects the first unsafe one, before anything is extracted. */
 async function scanTar(file: string, dest: string, limits: ExtractLimits): Promise<void> {
+  let failed: Error | undefined;
+  let rejectScan: ((err: Error) => void) | undefined;
+  const { stream: input, raw } = await guardedTarStream(file, limits, (err) => { failed ??= err; rejectScan?.(err); });
   await new Promise<void>((resolvePromise, reject) => {
     let rejection: BundleRejectedError | undefined;
     let count = 0;
     let total = 0;
-    const input = createReadStream(file);
+    const stop = (err: Error) => { raw.destroy(); reject(rejection ?? (err instanceof BundleRejectedError ? err : new BundleRejectedError(`not a valid tar.gz archive: ${message(err)}`, 400, { cause: err }))); };
+    rejectScan = stop;
+    if (failed) return stop(failed);
     const parser = tar.t({
       strict: true,
       onReadEntry: (entry: tar.ReadEntry) => {
@@ -176,14 +287,13 @@ async function scanTar(file: string, dest: string, limits: ExtractLimits): Promi
         total += entry.size;
         rejection = reason ? new BundleRejectedError(`tar entry "${entry.path}" rejected: ${reason}`) : limitCheck(count, total, limits);
         if (rejection) {
-          input.destroy();
+          raw.destroy();
           parser.abort(new Error(rejection.message));
         }
       },
     });
-    parser.on('error', (err: Error) => reject(rejection ?? new BundleRejectedError(`not a valid tar.gz archive: ${message(err)}`, 400, { cause: err })));
+    parser.on('error', stop);
     parser.on('end', () => (rejection ? reject(rejection) : resolvePromise()));
-    input.on('error', (err) => reject(rejection ?? err));
     input.pipe(parser);
   });
 }
@@ -192,18 +302,22 @@ async function scanTar(file: string, dest: string, limits: ExtractLimits): Promi
 export async function extractTarGz(file: string, dest: string, limits: ExtractLimits): Promise<void> {
   await scanTar(file, dest, limits);
   try {
-    await tar.x({
-      file,
-      cwd: dest,
-      strict: true,
-      preserveOwner: false,
-      preservePaths: false,
-      filter: (_path, entry) => {
-        if (!(entry instanceof tar.ReadEntry) || tarEntryReason(entry, dest)) return false;
-        // Keep everything readable and removable by us whatever modes the archive carries.
-        entry.mode = (entry.mode ?? 0) | (entry.type === 'Directory' ? 0o700 : 0o600);
-        return true;
-      },
+    await new Promise<void>((resolvePromise, reject) => {
+      const unpack = tar.x({
+        cwd: dest,
+        strict: true,
+        preserveOwner: false,
+        preservePaths: false,
+        filter: (_path, entry) => {
+          if (!(entry instanceof tar.ReadEntry) || tarEntryReason(entry, dest)) return false;
+          // Keep everything readable and removable by us whatever modes the archive carries.
+          entry.mode = (entry.mode ?? 0) | (entry.type === 'Directory' ? 0o700 : 0o600);
+          return true;
+        },
+      });
+      unpack.on('error', reject);
+      unpack.on('close', () => resolvePromise());
+      void guardedTarStream(file, limits, reject).then(({ stream }) => stream.pipe(unpack), reject);
     });
   } catch (err) {
     throw classify(err, 'cannot extract tar.gz archive');

@@ -13,7 +13,8 @@ import { lstat, mkdir, open, readFile, readdir, rename, rm, writeFile } from 'no
 import { join, relative, resolve, sep } from 'node:path';
 import { resolveEntryModule } from '../runtime/bundle-loader.js';
 import { BundleLoadError } from '../runtime/errors.js';
-import { BundleRejectedError, extractArchive, MAX_ARCHIVE_ENTRIES, type ArchiveFormat } from './archive.js';
+import { BundleRejectedError, MAX_ARCHIVE_ENTRIES, type ArchiveFormat } from './archive.js';
+import { extractArchiveIsolated } from './archive-isolation.js';
 
 export { BundleRejectedError, extractArchive, extractTarGz, extractZip, MAX_ARCHIVE_ENTRIES, unsafeEntryReason } from './archive.js';
 export type { ArchiveFormat, ExtractLimits } from './archive.js';
@@ -126,7 +127,8 @@ export class BundleStore {
       let entry: string | undefined;
       if (cls.kind === 'archive') {
         await mkdir(tmpDirD);
-        await extractArchive(cls.format!, tmpFile, tmpDirD, { maxTotalBytes: 4 * this.maxBytes, maxEntries: MAX_ARCHIVE_ENTRIES });
+        // Off the event loop, bounded in time and memory: a hostile archive cannot stall the API.
+        await extractArchiveIsolated(cls.format!, tmpFile, tmpDirD, { maxTotalBytes: 4 * this.maxBytes, maxEntries: MAX_ARCHIVE_ENTRIES });
         entry = await this.checkManifest(tmpDirD);
       }
       const uploaded = (this.lastUploaded = Math.max(Date.now(), this.lastUploaded + 1)); // strictly newer: stable list order

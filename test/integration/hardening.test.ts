@@ -210,3 +210,76 @@ describe('stuck jobs, limits and large arguments', () => {
     expect((await json(tooBig)).errors[0]).toMatch(/program arguments take 300\d+ bytes; at most 262144/);
   });
 });
+
+describe('hostile archives', () => {
+  /** gzip of `parts` (buffers, or a number of MB of zeros) at level 1. */
+  async function gzipOf(parts: Array<Buffer | number>): Promise<Buffer> {
+    const { createGzip } = await import('node:zlib');
+    const gz = createGzip({ level: 1 });
+    const chunks: Buffer[] = [];
+    gz.on('data', (c: Buffer) => chunks.push(c));
+    const finished = new Promise((r) => gz.on('end', r));
+    const zeros = Buffer.alloc(1024 * 1024);
+    for (const p of parts) {
+      if (Buffer.isBuffer(p)) gz.write(p);
+      else for (let i = 0; i < p; i++) if (!gz.write(zeros)) await new Promise((r) => gz.once('drain', r));
+    }
+    gz.end();
+    await finished;
+    return Buffer.concat(chunks);
+  }
+
+  /** A tar (uncompressed) of ebbflow.json + job.mjs, plus `extra` files of the given sizes in MB of zeros. */
+  async function tarOf(dir: string, extra: Record<string, number> = {}): Promise<Buffer> {
+    const tar = await import('tar');
+    const { mkdirSync, writeFileSync, readFileSync, truncateSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    mkdirSync(join(dir, 'b'), { recursive: true });
+    writeFileSync(join(dir, 'b', 'ebbflow.json'), '{"entry":"job.mjs"}');
+    writeFileSync(join(dir, 'b', 'job.mjs'), MODULE);
+    for (const [name, mb] of Object.entries(extra)) { writeFileSync(join(dir, 'b', name), ''); truncateSync(join(dir, 'b', name), mb * 1024 * 1024); }
+    await tar.c({ file: join(dir, 'plain.tar'), cwd: join(dir, 'b') }, ['ebbflow.json', 'job.mjs', ...Object.keys(extra)]);
+    return readFileSync(join(dir, 'plain.tar'));
+  }
+
+  /** Uploads while probing GET /overview every 10 ms; the API must answer each within 100 ms. */
+  async function uploadWhileProbing(t: TestDispatcher, name: string, body: Buffer): Promise<Response> {
+    const uploading = upload(t.url, name, body);
+    let settled = false;
+    void uploading.finally(() => { settled = true; });
+    const latencies: number[] = [];
+    while (!settled) {
+      const t0 = Date.now();
+      expect((await fetch(`${t.url}/overview`)).status).toBe(200);
+      latencies.push(Date.now() - t0);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(Math.max(0, ...latencies)).toBeLessThan(100);
+    return uploading;
+  }
+
+  it('reads a .tgz only up to its tar end marker (200 MB of zeros after it cost nothing) and refuses one whose entries expand too far, keeping the API responsive', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'ebbflow-bomb-'));
+    const small = await startTestDispatcher({ maxUploadBytes: 4 * 1024 * 1024 });
+    try {
+      const trailing = await gzipOf([await tarOf(join(dir, 'a')), 200]);
+      expect(trailing.length).toBeLessThan(2 * 1024 * 1024);
+      const t0 = Date.now();
+      const ok = await uploadWhileProbing(small, 'trailing.tgz', trailing);
+      expect(ok.status).toBe(200);
+      expect(Date.now() - t0).toBeLessThan(5000);
+
+      const inflated = await gzipOf([await tarOf(join(dir, 'b'), { 'zeros.bin': 64 })]);
+      const bad = await uploadWhileProbing(small, 'inflated.tgz', inflated);
+      expect(bad.status).toBe(400);
+      expect((await json(bad)).errors[0]).toMatch(/expands to more than/);
+      expect((await json(await fetch(`${small.url}/jars`))).files).toHaveLength(1);
+    } finally {
+      await small.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
