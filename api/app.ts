@@ -27,6 +27,12 @@ const UI_FILES: Record<string, [string, string]> = {
 export async function buildApp(d: Dispatcher): Promise<FastifyInstance> {
   // Request logs are info level; the api logger starts at warn so a busy UI does not flood the log.
   const app = fastify({
+    // Errors the router raises before any hook (a bad URL, a path parameter over 100 characters) get the same {"errors"} shape.
+    frameworkErrors: (err, _req, reply) => {
+      const status = (err as { statusCode?: number }).statusCode ?? 400;
+      const r = reply as unknown as { code(n: number): { send(body: unknown): unknown } };
+      void r.code(status).send({ errors: [err.message.length > 200 ? `${err.message.slice(0, 200)}…` : err.message] });
+    },
     loggerInstance: d.log.child({ component: 'api' }, { level: d.log.level === 'silent' ? 'silent' : 'warn' }) as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
     // A client that trickles its headers or body is cut off (Node checks every
