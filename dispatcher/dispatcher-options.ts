@@ -54,6 +54,11 @@ export interface DispatcherOptions {
   maxConcurrentUploads?: number;
   /** A request (headers and body) must arrive within this time. @default 300000 (env EBBFLOW_REQUEST_TIMEOUT_MS) */
   requestTimeoutMs?: number;
+  /**
+   * A job process that dies while its job runs is started again this many times at most (backoff 1 s, 2 s,
+   * 4 s, …), restoring from the latest completed checkpoint; then the job fails. @default 3 (env EBBFLOW_JOB_PROCESS_RESTARTS)
+   */
+  jobProcessRestarts?: number;
   /** A job still planning (running the user's job function) after this long fails. @default 30000 (env EBBFLOW_PLANNING_TIMEOUT_MS) */
   planningTimeoutMs?: number;
   /** A cancelled job process still alive after this long gets SIGTERM, then SIGKILL 5 s later. @default 10000 (env EBBFLOW_CANCEL_GRACE_MS) */
@@ -100,6 +105,7 @@ export function compileDispatcherOptions(o: DispatcherOptions = {}): CompiledDis
     allowedHosts: o.allowedHosts ?? (env.EBBFLOW_ALLOWED_HOSTS ? env.EBBFLOW_ALLOWED_HOSTS.split(',').map((h) => h.trim()).filter(Boolean) : []),
     maxConcurrentUploads: o.maxConcurrentUploads ?? num(env.EBBFLOW_MAX_CONCURRENT_UPLOADS) ?? 4,
     requestTimeoutMs: o.requestTimeoutMs ?? num(env.EBBFLOW_REQUEST_TIMEOUT_MS) ?? 300_000,
+    jobProcessRestarts: o.jobProcessRestarts ?? num(env.EBBFLOW_JOB_PROCESS_RESTARTS) ?? 3,
     planningTimeoutMs: o.planningTimeoutMs ?? num(env.EBBFLOW_PLANNING_TIMEOUT_MS) ?? 30_000,
     cancelGraceMs: o.cancelGraceMs ?? num(env.EBBFLOW_CANCEL_GRACE_MS) ?? 10_000,
     maxProgramArgsBytes: o.maxProgramArgsBytes ?? 256 * 1024,

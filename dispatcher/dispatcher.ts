@@ -37,6 +37,7 @@ export class Dispatcher {
       slotsPerTaskManager: o.slotsPerTaskManager, taskManagerMemoryMb: o.taskManagerMemoryMb, localMaxTaskManagers: o.localMaxTaskManagers, logger: this.log,
       resourceManager: o.resourceManager, mesosMaster: o.mesosMaster, mesosContentType: o.mesosContentType, defaultConfiguration: o.defaultConfiguration,
       planningTimeoutMs: o.planningTimeoutMs, cancelGraceMs: o.cancelGraceMs, maxTaskManagersPerJob: o.maxTaskManagersPerJob,
+      jobProcessRestarts: o.jobProcessRestarts,
     });
     this.submissions = new SubmissionQueue(
       {

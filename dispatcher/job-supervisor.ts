@@ -28,6 +28,8 @@ export interface JobSupervisorOptions {
   mesosContentType: 'protobuf' | 'json';
   /** Configuration every job starts from; the job's own keys win. */
   defaultConfiguration: Record<string, unknown>;
+  /** Restarts of a job process that died while its job ran (then the job fails). @default 3 */
+  jobProcessRestarts?: number;
   /** TaskManagers one job may have. @default 0 = unlimited */
   maxTaskManagersPerJob?: number;
   /** A job still INITIALIZING (planning: user code) after this long is killed and FAILED. @default 30000 */
@@ -66,8 +68,11 @@ export class JobSupervisor {
 
   isRunning(jobId: string): boolean { return this.children.has(jobId) || this.orphans.has(jobId); }
 
-  /** Spawns the job process; resolves once the OS started it. */
-  async start(rec: JobRecord): Promise<void> {
+  private readonly restarts = new Map<string, number>();
+  private closing = false;
+
+  /** Spawns the job process; resolves once the OS started it. `recoveryAttempt` > 0 restores a job whose process died. */
+  async start(rec: JobRecord, recoveryAttempt = 0): Promise<void> {
     if (this.children.has(rec.id)) return;
     const dir = this.logDir(rec.id);
     mkdirSync(dir, { recursive: true });
@@ -79,6 +84,7 @@ export class JobSupervisor {
       maxTaskManagers: this.o.maxTaskManagersPerJob ?? 0,
       configuration: { ...this.o.defaultConfiguration, ...rec.configuration }, savepointPath: rec.savepointPath || undefined,
       resourceManager: this.o.resourceManager, mesosMaster: this.o.mesosMaster, mesosContentType: this.o.mesosContentType,
+      recoveryAttempt,
     };
     // The spec goes in a file (arguments can be large; an environment variable would hit E2BIG).
     const specFile = join(dir, 'job-spec.json');
@@ -121,6 +127,7 @@ export class JobSupervisor {
     try {
       const rec = await this.o.registry.get(jobId);
       if (!rec) return;
+      if (await this.maybeRestart(rec, how)) return;
       // A cancelled job whose process had to be killed is still cancelled.
       const applied = rec.state === 'CANCELLING'
         ? await this.o.registry.transition(jobId, 'CANCELED', { failureCause: `${how} while cancelling` })
@@ -138,6 +145,32 @@ export class JobSupervisor {
     } catch (err) {
       this.o.logger.error({ err, jobId }, 'could not record the end of a job process');
     }
+  }
+
+  /**
+   * A job process that died while its job ran (not planning, not cancelling, not ended) is started
+   * again, at most `jobProcessRestarts` times with backoff (1 s, 2 s, 4 s, …); the new JobMaster
+   * restores from the newest completed checkpoint. Each restart is in the job's exception history.
+   */
+  private async maybeRestart(rec: JobRecord, how: string): Promise<boolean> {
+    const max = this.o.jobProcessRestarts ?? 3;
+    const attempt = (this.restarts.get(rec.id) ?? 0) + 1;
+    if (this.closing || !['CREATED', 'RUNNING', 'RESTARTING'].includes(rec.state) || attempt > max) return false;
+    this.restarts.set(rec.id, attempt);
+    const delay = 1000 * 2 ** (attempt - 1);
+    const cause = `${how}; starting a new job process in ${delay} ms (restart ${attempt} of ${max}), restoring from the latest completed checkpoint`;
+    this.o.logger.error({ jobId: rec.id }, cause);
+    const exceptions = [...(rec.exceptions ?? []), { timestamp: Date.now(), cause, taskName: null, location: null }].slice(-20);
+    await this.o.registry.transition(rec.id, 'RESTARTING', { exceptions });
+    await new Promise((r) => setTimeout(r, delay));
+    const now = await this.o.registry.get(rec.id);
+    if (!now || this.closing) return true;
+    if (now.state === 'CANCELLING') { await this.o.registry.transition(rec.id, 'CANCELED'); return true; }
+    if (now.state !== 'RESTARTING') return true;
+    await this.start(now, attempt).catch(async (err: Error) => {
+      await this.o.registry.transition(rec.id, 'FAILED', { failureCause: `${how}; a new job process could not be started: ${err.message}` });
+    });
+    return true;
   }
 
   /**
@@ -185,6 +218,7 @@ export class JobSupervisor {
 
   /** Cancels every running job process and waits (bounded) for them to exit. */
   async close(cancelJobs: boolean, timeoutMs = 15000): Promise<void> {
+    this.closing = true;
     clearInterval(this.orphanTimer);
     if (!cancelJobs) {
       for (const c of this.children.values()) { c.disconnect?.(); c.unref(); }

@@ -19,7 +19,7 @@ import type { ebbflow } from '../proto/generated/rpc.js';
 import type { ResourceManager } from '../resourcemanager/index.js';
 import { parseAddressSettings } from '../resourcemanager/mesos/mesos-config.js';
 import { ExecutionState, toNumber } from '../rpc/index.js';
-import { readMetadata, type MetadataPlain } from '../runtime/checkpoint/snapshot-io.js';
+import { latestCompletedCheckpoint, readMetadata, type MetadataPlain } from '../runtime/checkpoint/snapshot-io.js';
 import { describeError } from '../runtime/errors.js';
 import { planJob, type JobPlan } from '../runtime/plan.js';
 import { CheckpointCoordinator } from './checkpoint-coordinator.js';
@@ -87,15 +87,25 @@ export class JobMaster {
   ) {}
 
   private get config() { return this.spec.config; }
+  private checkpointBaseDir(): string { return join(this.config.checkpointDir ?? join(this.spec.dataDir, 'checkpoints'), this.spec.jobId); }
   private get resourceWaitMs(): number { return this.config.resourceWaitTimeoutMs ?? this.spec.slotRequestTimeoutMs; }
 
   /** Runs the job to a terminal state; resolves with the process exit code. */
   async run(): Promise<number> {
     const id = this.spec.jobId;
     let restore: MetadataPlain | undefined;
+    let restorePath = this.spec.savepointPath;
+    if (this.spec.recoveryAttempt > 0) {
+      // A new job process for a job whose process died: carry on from the newest completed checkpoint
+      // on disk (a checkpoint is complete once its _metadata exists), else from where the job started.
+      const prior = await this.registry.get(id).catch(() => undefined);
+      if (prior?.exceptions?.length) this.exceptions.push(...prior.exceptions);
+      restorePath = (await latestCompletedCheckpoint(this.checkpointBaseDir())) ?? restorePath;
+      this.log.info({ attempt: this.spec.recoveryAttempt, restorePath }, 'recovering the job in a new job process');
+    }
     try {
-      if (this.spec.savepointPath) {
-        restore = await readMetadata(this.spec.savepointPath);
+      if (restorePath) {
+        restore = await readMetadata(restorePath);
         this.config.maxParallelism ??= restore.maxParallelism;
       }
       this.plan = await planJob({
@@ -138,7 +148,7 @@ export class JobMaster {
     const address = await this.pool.listen(addr.bindHost, addr.rpcAddress);
     this.rm = this.rmFactory(address, this.config.workerRetryIntervalMs);
     this.coordinator = this.createCoordinator();
-    if (restore) this.coordinator.restoredFrom(restore.checkpointId, this.spec.savepointPath, restore.isSavepoint);
+    if (restore) this.coordinator.restoredFrom(restore.checkpointId, restorePath, restore.isSavepoint);
     this.rescaler = this.createRescaler();
     this.scaler = this.createScaler(requirements);
     let outcome: Outcome;
@@ -155,6 +165,9 @@ export class JobMaster {
         onError: (err) => this.fail(`resource manager error: ${err.message}`),
       });
       this.ops = new OperationRunner(this.opsRedis, this.registry, id, (op, progress) => this.runOperation(op, progress), this.log);
+      if (this.spec.recoveryAttempt > 0) {
+        await this.ops.failAbandoned(`JobProcessLost: the job process running this operation died; a new job process restored the job from ${restorePath || 'its start'}. Request it again if it is still wanted.`).catch(() => 0);
+      }
       this.ops.start();
       this.startAttempt();
       outcome = await this.outcomePromise;
@@ -169,7 +182,7 @@ export class JobMaster {
     return new CheckpointCoordinator(
       {
         jobId: this.spec.jobId, graph: this.plan.graph, logger: this.log,
-        baseDir: join(cfg.checkpointDir ?? join(this.spec.dataDir, 'checkpoints'), this.spec.jobId),
+        baseDir: this.checkpointBaseDir(),
         savepointDir: cfg.savepointDir ?? join(this.spec.dataDir, 'savepoints'),
         intervalMs: cfg.checkpointIntervalMs > 0 ? cfg.checkpointIntervalMs : 0, timeoutMs: cfg.checkpointTimeoutMs, retained: cfg.checkpointsRetained,
         tolerableFailures: cfg.tolerableCheckpointFailures,

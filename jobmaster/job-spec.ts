@@ -32,6 +32,8 @@ export interface JobSpec {
   configuration?: Record<string, unknown>;
   /** Savepoint (or retained checkpoint) directory to start from. */
   savepointPath?: string;
+  /** 0 for the first job process of a job; n for the n-th restart after a job process died. */
+  recoveryAttempt?: number;
   /** @default 'local' */
   resourceManager?: 'local' | 'mesos';
   mesosMaster?: string;
@@ -55,6 +57,7 @@ export interface CompiledJobSpec {
   maxTaskManagers: number;
   config: JobConfig;
   savepointPath: string;
+  recoveryAttempt: number;
   resourceManager: 'local' | 'mesos';
   mesosMaster: string | undefined;
   mesosContentType: 'protobuf' | 'json';
@@ -80,6 +83,7 @@ export function compileJobSpec(s: JobSpec): CompiledJobSpec {
     maxTaskManagers: s.maxTaskManagers ?? 0,
     config: compileJobConfig(s.configuration),
     savepointPath: s.savepointPath ?? '',
+    recoveryAttempt: s.recoveryAttempt ?? 0,
     resourceManager: s.resourceManager ?? 'local',
     mesosMaster: s.mesosMaster,
     mesosContentType: s.mesosContentType ?? 'protobuf',

@@ -47,6 +47,7 @@ export class OperationRunner {
       if (!popped || !this.running) continue;
       const op = await this.registry.getOperation(this.jobId, popped[1]).catch(() => undefined);
       if (!op) continue;
+      await this.registry.markOperationTaken(this.jobId, op.id).catch(() => {});
       try {
         const progress = (phase: string) => {
           this.log.info({ operation: op.id, phase }, 'operation progress');
@@ -58,6 +59,20 @@ export class OperationRunner {
         await this.registry.completeOperation(this.jobId, op.id, { failureCause: describeError(err) }).catch(() => {});
       }
     }
+  }
+
+  /**
+   * Operations an earlier job process of this job took up and never finished (it died): they fail
+   * with `cause`, so pollers get an answer; the caller may retry them.
+   */
+  async failAbandoned(cause: string): Promise<number> {
+    let n = 0;
+    for (const op of await this.registry.takenOperations(this.jobId)) {
+      if (op.status !== 'IN_PROGRESS') continue;
+      await this.registry.completeOperation(this.jobId, op.id, { failureCause: cause });
+      n++;
+    }
+    return n;
   }
 
   stop(): void {

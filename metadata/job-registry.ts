@@ -257,6 +257,27 @@ export class JobRegistry {
     };
   }
 
+  /** A job process took the operation up (so a successor knows it was abandoned if it dies). */
+  async markOperationTaken(jobId: string, id: string): Promise<void> {
+    await this.redis.hset(this.opKey(jobId, id), 'takenAt', String(Date.now()));
+  }
+
+  /** Operations of the job that a job process took up. */
+  async takenOperations(jobId: string): Promise<OperationRecord[]> {
+    const out: OperationRecord[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', this.opKey(jobId, '*'), 'COUNT', 200);
+      cursor = next;
+      for (const key of keys) {
+        if (!(await this.redis.hexists(key, 'takenAt'))) continue;
+        const op = await this.getOperation(jobId, key.slice(this.opKey(jobId, '').length));
+        if (op) out.push(op);
+      }
+    } while (cursor !== '0');
+    return out;
+  }
+
   /** The job process reports the step a running operation is at. */
   async setOperationProgress(jobId: string, id: string, phase: string): Promise<void> {
     await this.redis.hset(this.opKey(jobId, id), 'phase', phase, 'phaseSince', String(Date.now()));

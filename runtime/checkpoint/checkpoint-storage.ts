@@ -6,7 +6,7 @@
  * implementation: a filesystem directory, which for TaskManagers on other hosts
  * (Mesos) must be a directory every host mounts at the same path.
  */
-import { mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /** An append-only file being written. */
@@ -29,6 +29,8 @@ export interface CheckpointStorage {
   readAll(path: string): Promise<Buffer>;
   /** Size of a file in bytes. */
   size(path: string): Promise<number>;
+  /** Names in a directory. */
+  list(dir: string): Promise<string[]>;
   /** Writes a whole file so that readers see either nothing or all of it. */
   writeAtomically(path: string, bytes: Uint8Array): Promise<void>;
   /** Removes a checkpoint directory and everything in it; no error when it is gone. */
@@ -61,6 +63,7 @@ export class FileSystemStorage implements CheckpointStorage {
   async openRead(path: string): Promise<StorageReader> { return new FileReader(await open(path, 'r')); }
   readAll(path: string): Promise<Buffer> { return readFile(path); }
   async size(path: string): Promise<number> { return (await stat(path)).size; }
+  list(dir: string): Promise<string[]> { return readdir(dir); }
   async writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
     const tmp = `${path}.tmp`;
     await writeFile(tmp, bytes);

@@ -172,3 +172,15 @@ export async function readSubtaskStates(dir: string, subtasks: SubtaskStatePlain
   out.keyGroups = found.size;
   return out;
 }
+
+/** The newest `chk-<n>` under `baseDir` that holds a `_metadata` (a completed checkpoint), or undefined. */
+export async function latestCompletedCheckpoint(baseDir: string): Promise<string | undefined> {
+  const storage = storageFor(baseDir);
+  const ids = (await storage.list(baseDir).catch(() => [] as string[]))
+    .map((name) => /^chk-(\d+)$/.exec(name)?.[1]).filter((n): n is string => n !== undefined).map(Number).sort((a, b) => b - a);
+  for (const n of ids) {
+    const dir = join(baseDir, `chk-${n}`);
+    if (await storage.size(join(dir, METADATA_FILE)).then(() => true, () => false)) return dir;
+  }
+  return undefined;
+}

@@ -4,8 +4,9 @@
  * arrives (the launch is dropped and retried), an agent lost under a running job (its TaskManager is
  * replaced on the other agent), offers too small for a TaskManager and a master that does not answer
  * (the job waits, then fails naming why, leaving nothing behind), a cancel while the job waits for
- * offers (immediate), and a job process killed with
- * SIGKILL (the dispatcher tears its framework down and no task survives).
+ * offers (immediate), and a job process killed with SIGKILL (a new job process re-subscribes with
+ * the same framework id, reconciles and kills the old tasks; with no restart left, the dispatcher
+ * tears the framework down and no task survives).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -143,19 +144,50 @@ describe('Mesos faults', () => {
     expect(await mesosKeys(id)).toEqual([]);
   });
 
-  it('tears down the framework of a job process killed with SIGKILL; no task survives', async () => {
-    const m = await newMaster([agent(2, [31050, 31059])]);
-    const s = scenario(`${tag}-e`, 9, 2000);
+  it('restarts a job process killed with SIGKILL: same framework, old tasks reconciled and killed, no duplicate TaskManagers', async () => {
+    const m = await newMaster([agent(2, [31070, 31079])]);
+    const s = scenario(`${tag}-g`, 11, 2000);
     await writeTransactions(d.redis, s.txns);
     const id = await startFraudJob(d, jar, s, 2, { ...BASE, 'mesos.master': m.url });
     const fid = m.framework()!.id;
+    const oldTasks = m.liveTasks().map((t) => t.info.task_id.value);
     const [jm] = await processesMatching(`ebbflow-jobmaster ${id}`);
     process.kill(jm!.pid, 'SIGKILL');
-    await waitForState(d, id, 'FAILED', 15_000);
-    await waitFor('the framework to be torn down', () => (!m.framework(fid) && m.taskPids().length === 0 ? true : undefined), 20_000);
-    expect(m.state().completed_frameworks).toContain(fid);
-    expect(await processesMatching(`ebbflow-taskmanager ${id}`)).toEqual([]);
-    expect(await mesosKeys(id)).toEqual([]);
+    await explain(d, id, waitFor('the job running again on two new tasks of the same framework', async () => {
+      const live = m.liveTasks().map((t) => t.info.task_id.value);
+      const [now] = await processesMatching(`ebbflow-jobmaster ${id}`);
+      return now && now.pid !== jm!.pid && (await (await fetch(`${d.url}/jobs/${id}`)).json() as any).state === 'RUNNING'
+        && live.length === 2 && !live.some((t) => oldTasks.includes(t)) ? true : undefined;
+    }, 40_000));
+    expect(m.framework()!.id).toBe(fid);
+    expect(m.counters.subscribes).toBe(2);
+    // The old tasks are gone: their TaskManagers left with their JobMaster, or the new driver killed them.
+    expect(m.allTasks().filter((t) => oldTasks.includes(t.info.task_id.value)).every((t) => ['TASK_FAILED', 'TASK_FINISHED', 'TASK_KILLED'].includes(t.state))).toBe(true);
+    expect(m.taskPids()).toHaveLength(2);
     expect(m.violations).toEqual([]);
+    await cancelJob(d, id);
+    await waitFor('the framework to be torn down', () => (!m.framework(fid) && m.taskPids().length === 0 ? true : undefined), 20_000);
+  });
+
+  it('tears down the framework of a job process killed with SIGKILL when no restart is left; no task survives', async () => {
+    const m = await newMaster([agent(2, [31050, 31059])]);
+    const t = await startTestDispatcher({ resourceManager: 'mesos', mesosMaster: m.url, redisUrl: d.redisUrl, jobProcessRestarts: 0 });
+    try {
+      const tjar = await uploadFraud(t);
+      const s = scenario(`${tag}-e`, 9, 2000);
+      await writeTransactions(t.redis, s.txns);
+      const id = await startFraudJob(t, tjar, s, 2, { ...BASE });
+      const fid = m.framework()!.id;
+      const [jm] = await processesMatching(`ebbflow-jobmaster ${id}`);
+      process.kill(jm!.pid, 'SIGKILL');
+      await waitForState(t, id, 'FAILED', 15_000);
+      await waitFor('the framework to be torn down', () => (!m.framework(fid) && m.taskPids().length === 0 ? true : undefined), 20_000);
+      expect(m.state().completed_frameworks).toContain(fid);
+      expect(await processesMatching(`ebbflow-taskmanager ${id}`)).toEqual([]);
+      expect(await t.redis.keys(`${t.keyPrefix}mesos:${id}:*`)).toEqual([]);
+      expect(m.violations).toEqual([]);
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -10,6 +10,7 @@ import { endMarkers, generateTransactions, writeTransactions } from '../../examp
 import { expectedAlerts, sortAlerts } from '../../examples/fraud-detection/reference.js';
 import { deleteKeys, json, processesMatching, startTestDispatcher, waitFor, type TestDispatcher } from '../helpers/dispatcher.js';
 import { fraudArgs, OOO, readAlerts, runJar, uploadFraud, W, waitForCheckpoints, waitForState } from '../helpers/fraud.js';
+import { cancelJob, expectReferenceAlerts, explain, scenario, startFraudJob } from '../helpers/faults.js';
 import { expectSpecResponse } from '../helpers/openapi.js';
 
 let d: TestDispatcher;
@@ -99,5 +100,30 @@ describe('recovery from a killed TaskManager', () => {
     expect(sortAlerts(await readAlerts(d.redis, output))).toEqual(expected);
     await fetch(`${d.url}/jobs/${id}?mode=cancel`, { method: 'PATCH' });
     await waitForState(d, id, 'CANCELED');
+  });
+});
+
+describe('recovery from a killed job process', () => {
+  it('starts a new job process that restores from the latest checkpoint; the alerts stay exactly the reference', async () => {
+    const s = scenario(`${tag}-jp`, 17, 12_000);
+    const half = Math.floor(s.txns.length / 2);
+    await writeTransactions(d.redis, s.txns.slice(0, half));
+    const id = await startFraudJob(d, jar, s, 2, { 'execution.checkpointing.interval': 200, 'restart-strategy.fixed-delay.delay': '100 ms' }, 2);
+    const [jm] = await processesMatching(`ebbflow-jobmaster ${id}`);
+    const oldTms = (await processesMatching(`ebbflow-taskmanager ${id}`)).map((p) => p.pid);
+    process.kill(jm!.pid, 'SIGKILL');
+    // The rest arrives while the job process is replaced.
+    await writeTransactions(d.redis, s.txns.slice(half));
+    await explain(d, id, waitFor('the job running in a new job process', async () => {
+      const [now] = await processesMatching(`ebbflow-jobmaster ${id}`);
+      return now && now.pid !== jm!.pid && (await json(await fetch(`${d.url}/jobs/${id}`))).state === 'RUNNING' ? true : undefined;
+    }, 30_000));
+    await expectReferenceAlerts(d, id, s);
+    const tms = (await processesMatching(`ebbflow-taskmanager ${id}`)).map((p) => p.pid);
+    expect(tms).toHaveLength(2);
+    expect(tms.some((p) => oldTms.includes(p))).toBe(false);
+    const checkpoints = await json(await fetch(`${d.url}/jobs/${id}/checkpoints`));
+    expect(checkpoints.latest.restored).toBeTruthy();
+    await cancelJob(d, id);
   });
 });

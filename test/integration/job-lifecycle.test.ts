@@ -62,14 +62,41 @@ describe('job lifecycle', () => {
     expect(s['end-time']).toBeGreaterThanOrEqual(s['start-time']);
   });
 
-  it('marks the job FAILED with a cause when its job process is killed, and its TaskManagers exit', async () => {
+  it('starts a killed job process again: the job carries on with new TaskManagers, none of the old left', async () => {
     const id = await startRunning(2);
     const [jm] = await processesMatching(`ebbflow-jobmaster ${id}`);
-    expect(jm).toBeDefined();
+    const oldTms = (await processesMatching(`ebbflow-taskmanager ${id}`)).map((p) => p.pid);
+    expect(oldTms).toHaveLength(2);
     process.kill(jm!.pid, 'SIGKILL');
-    const s = await waitFor('FAILED', async () => { const j = await state(id); return j.state === 'FAILED' ? j : undefined; });
-    expect(s['failure-cause']).toMatch(/job process \(pid \d+\) was killed by SIGKILL/);
-    await waitFor('TaskManagers to exit', async () => ((await processesMatching(`ebbflow-taskmanager ${id}`)).length === 0 ? true : undefined), 15_000);
+    await waitFor('a new job process running the job', async () => {
+      const [now] = await processesMatching(`ebbflow-jobmaster ${id}`);
+      const tms = (await processesMatching(`ebbflow-taskmanager ${id}`)).map((p) => p.pid);
+      return now && now.pid !== jm!.pid && (await state(id)).state === 'RUNNING' && tms.length === 2 && !tms.some((p) => oldTms.includes(p)) ? true : undefined;
+    }, 30_000);
+    const ex = await json(await fetch(`${d.url}/jobs/${id}/exceptions`));
+    await expectSpecResponse('get', '/jobs/{jobid}/exceptions', 200, ex);
+    expect(ex.exceptionHistory.entries.map((e: { stacktrace: string }) => e.stacktrace).join('\n')).toMatch(/job process \(pid \d+\) was killed by SIGKILL; starting a new job process .* \(restart 1 of 3\)/);
+    expect((await fetch(`${d.url}/jobs/${id}?mode=cancel`, { method: 'PATCH' })).status).toBe(202);
+    await waitFor('CANCELED', async () => ((await state(id)).state === 'CANCELED' ? true : undefined));
+  });
+
+  it('marks the job FAILED with a cause when its job process is killed and no restart is left, and its TaskManagers exit', async () => {
+    const t = await startTestDispatcher({ redisUrl: d.redisUrl, jobProcessRestarts: 0 });
+    try {
+      const endless = (await json(await upload(t.url, 'endless.mjs', `export default function (env) {
+        env.fromRedisStreams({ url: ${JSON.stringify(d.redisUrl)}, streams: [${JSON.stringify(stream)}] }).sinkTo(env.fileSink('/dev/null'));
+      }`))).filename;
+      const run = await json(await fetch(`${t.url}/jars/${endless}/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }));
+      const id: string = run.jobid;
+      await waitFor('RUNNING', async () => ((await json(await fetch(`${t.url}/jobs/${id}`))).state === 'RUNNING' ? true : undefined));
+      const [jm] = await processesMatching(`ebbflow-jobmaster ${id}`);
+      process.kill(jm!.pid, 'SIGKILL');
+      const s = await waitFor('FAILED', async () => { const j = await json(await fetch(`${t.url}/jobs/${id}`)); return j.state === 'FAILED' ? j : undefined; });
+      expect(s['failure-cause']).toMatch(/job process \(pid \d+\) was killed by SIGKILL/);
+      await waitFor('TaskManagers to exit', async () => ((await processesMatching(`ebbflow-taskmanager ${id}`)).length === 0 ? true : undefined), 15_000);
+    } finally {
+      await t.close();
+    }
   });
 
   it('with restarts disabled, fails the job when a TaskManager is killed, and stops the rest', async () => {
