@@ -33,6 +33,16 @@ export async function buildApp(d: Dispatcher): Promise<FastifyInstance> {
       const r = reply as unknown as { code(n: number): { send(body: unknown): unknown } };
       void r.code(status).send({ errors: [err.message.length > 200 ? `${err.message.slice(0, 200)}…` : err.message] });
     },
+    // Errors Node's HTTP parser raises (headers too large, a request timed out, garbage) in the same shape.
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket: import('node:stream').Duplex) => {
+      if (err.code === 'ECONNRESET' || socket.destroyed) return;
+      const [status, text, message] = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout', 'The request did not arrive in time']
+        : err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large', 'The request headers are larger than 16 KB']
+          : [400, 'Bad Request', 'The request is not valid HTTP'];
+      const body = JSON.stringify({ errors: [message] });
+      if (socket.writable) socket.write(`HTTP/1.1 ${status} ${text}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`);
+      socket.destroy(err);
+    },
     loggerInstance: d.log.child({ component: 'api' }, { level: d.log.level === 'silent' ? 'silent' : 'warn' }) as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
     // A client that trickles its headers or body is cut off (Node checks every

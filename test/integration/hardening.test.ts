@@ -135,6 +135,25 @@ describe('bad request bodies', () => {
   });
 });
 
+describe('errors from the HTTP layer', () => {
+  it('answers oversized headers with 431 and garbage with 400, both as {"errors"}', async () => {
+    const u = new URL(d.url);
+    const exchange = (bytes: string) => new Promise<string>((resolve) => {
+      const s = connect(Number(u.port), u.hostname, () => s.write(bytes));
+      let text = '';
+      s.on('data', (c) => { text += c; });
+      s.on('close', () => resolve(text));
+      s.on('error', () => {});
+    });
+    const big = await exchange(`GET /overview HTTP/1.1\r\nHost: ${u.host}\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(big).toMatch(/^HTTP\/1.1 431/);
+    expect(JSON.parse(big.split('\r\n\r\n')[1]!).errors[0]).toMatch(/headers are larger/);
+    const garbage = await exchange('NOT HTTP AT ALL\r\n\r\n');
+    expect(garbage).toMatch(/^HTTP\/1.1 400/);
+    expect(JSON.parse(garbage.split('\r\n\r\n')[1]!)).toHaveProperty('errors');
+  });
+});
+
 describe('bearer token', () => {
   it('accepts the scheme in any case', async () => {
     const t = await startTestDispatcher({ token: 's3cret' });
