@@ -68,6 +68,11 @@ export interface DispatcherOptions {
    * ResourceManager never asks for more). @default max(8, 4 × CPU cores) (env EBBFLOW_MAX_TASKMANAGERS_PER_JOB)
    */
   maxTaskManagersPerJob?: number;
+  /**
+   * TaskManagers all running jobs together may have (their parallelism ÷ slots); a run that would go
+   * past it gets 400. @default max(16, 8 × CPU cores) (env EBBFLOW_MAX_TASKMANAGERS)
+   */
+  maxTaskManagers?: number;
   /** Arguments of one job, in bytes (UTF-8, all together); more get 400. @default 262144 */
   maxProgramArgsBytes?: number;
   /** Cancel running jobs when the dispatcher shuts down gracefully. @default true */
@@ -109,6 +114,7 @@ export function compileDispatcherOptions(o: DispatcherOptions = {}): CompiledDis
     planningTimeoutMs: o.planningTimeoutMs ?? num(env.EBBFLOW_PLANNING_TIMEOUT_MS) ?? 30_000,
     cancelGraceMs: o.cancelGraceMs ?? num(env.EBBFLOW_CANCEL_GRACE_MS) ?? 10_000,
     maxProgramArgsBytes: o.maxProgramArgsBytes ?? 256 * 1024,
+    maxTaskManagers: o.maxTaskManagers ?? num(env.EBBFLOW_MAX_TASKMANAGERS) ?? Math.max(16, 8 * availableParallelism()),
     maxTaskManagersPerJob: o.maxTaskManagersPerJob ?? num(env.EBBFLOW_MAX_TASKMANAGERS_PER_JOB) ?? Math.max(8, 4 * availableParallelism()),
     cancelJobsOnClose: o.cancelJobsOnClose ?? true,
     logLevel: o.logLevel ?? env.EBBFLOW_LOG_LEVEL ?? 'info',

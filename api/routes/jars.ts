@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type {} from '@fastify/multipart';
 import { BundleRejectedError, type Dispatcher } from '../../dispatcher/index.js';
-import type { JobRecord } from '../../metadata/index.js';
+import { isTerminal, type JobRecord } from '../../metadata/index.js';
 import { UPPER_BOUND_MAX_PARALLELISM } from '../../state/key-groups.js';
 import { basename, dirname, resolve } from 'node:path';
 import { compileJobConfig, JobConfigError } from '../../jobmaster/job-config.js';
@@ -150,6 +150,17 @@ async function receiveBundle(req: FastifyRequest, d: Dispatcher): Promise<{ file
   return { filename: stored.id, status: 'success' };
 }
 
+/** The TaskManagers of every job not ended, plus the new one's, must stay within the dispatcher's limit. */
+async function checkDispatcherLimit(d: Dispatcher, parallelism: number, jobId: string): Promise<void> {
+  const slots = d.options.slotsPerTaskManager;
+  const running = (await d.registry.list()).filter((j) => !isTerminal(j.state) && j.id !== jobId);
+  const used = running.reduce((n, j) => n + Math.ceil(Math.max(j.parallelism, ...(j.vertices ?? []).map((v) => v.parallelism)) / slots), 0);
+  const wanted = Math.ceil(parallelism / slots);
+  if (used + wanted > d.options.maxTaskManagers) {
+    throw badRequest(`the dispatcher's jobs have ${used} TaskManagers and this one needs ${wanted}; together at most ${d.options.maxTaskManagers} (EBBFLOW_MAX_TASKMANAGERS)`);
+  }
+}
+
 export function jarRoutes(app: FastifyInstance, d: Dispatcher): void {
   let uploading = 0;
   app.post('/jars/upload', async (req, reply) => {
@@ -192,6 +203,7 @@ export function jarRoutes(app: FastifyInstance, d: Dispatcher): void {
     if (req.body !== undefined && req.body !== null && (typeof req.body !== 'object' || Array.isArray(req.body))) throw badRequest('The run request body must be a JSON object');
     const run = parseRunRequest(req.body ?? {}, req.query);
     checkTaskManagerLimit(run.parallelism, d.options.slotsPerTaskManager, d.options.maxTaskManagersPerJob);
+    await checkDispatcherLimit(d, run.parallelism, run.jobId);
     const argBytes = run.args.reduce((n, a) => n + Buffer.byteLength(a) + 1, 0);
     if (argBytes > d.options.maxProgramArgsBytes) throw badRequest(`the program arguments take ${argBytes} bytes; at most ${d.options.maxProgramArgsBytes} are accepted`);
     if (run.savepointPath) run.savepointPath = await checkSavepoint(run.savepointPath, run.parallelism, run.configuration);

@@ -218,6 +218,30 @@ describe('stuck jobs, limits and large arguments', () => {
     }
   });
 
+  it('refuses a run that would take the dispatcher past its TaskManager limit, until a job ends', async () => {
+    const t = await startTestDispatcher({ redisUrl: d.redisUrl, maxTaskManagers: 2 });
+    try {
+      const stream = `ebbtest-limit-${Date.now()}`;
+      const endless = (await json(await upload(t.url, 'endless.mjs', `export default function (env) {
+        env.fromRedisStreams({ url: ${JSON.stringify(d.redisUrl)}, streams: [${JSON.stringify(stream)}, ${JSON.stringify(`${stream}:b`)}] }).sinkTo(env.fileSink('/dev/null'));
+      }`))).filename;
+      const run = (p: number) => fetch(`${t.url}/jars/${endless}/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ parallelism: p }) });
+      const first = await run(2);
+      expect(first.status).toBe(200);
+      const id = (await json(first)).jobid;
+      const second = await run(1);
+      expect(second.status).toBe(400);
+      expect((await json(second)).errors[0]).toMatch(/have 2 TaskManagers and this one needs 1; together at most 2 \(EBBFLOW_MAX_TASKMANAGERS\)/);
+      expect((await fetch(`${t.url}/jobs/${id}?mode=cancel`, { method: 'PATCH' })).status).toBe(202);
+      await waitFor('CANCELED', async () => ((await json(await fetch(`${t.url}/jobs/${id}`))).state === 'CANCELED' ? true : undefined));
+      const third = await run(1);
+      expect(third.status).toBe(200);
+      await fetch(`${t.url}/jobs/${(await json(third)).jobid}?mode=cancel`, { method: 'PATCH' });
+    } finally {
+      await t.close();
+    }
+  });
+
   it('passes large program arguments through a file and refuses oversized ones with 400', async () => {
     const echo = (await json(await upload(d.url, 'args.mjs', 'export default function (env, args) { env.fromElements([args.join("").length]).sinkTo(env.fileSink(args[0])); }'))).filename;
     const out = `${d.dataDir}/args-${Date.now()}.jsonl`;
