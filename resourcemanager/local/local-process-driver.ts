@@ -23,6 +23,9 @@ export interface LocalProcessDriverOptions {
   maxOldSpaceMb?: number;
   /** TaskManager processes that may run at once for this job; more requests wait. @default unlimited */
   maxWorkers?: number;
+  /** Processes started per batch; the next batch starts `batchIntervalMs` later (no start storm). @default 8 / 250 */
+  batchSize?: number;
+  batchIntervalMs?: number;
 }
 
 const TASKMANAGER_MAIN = distFile('taskmanager/main.js');
@@ -47,8 +50,25 @@ export class LocalProcessDriver implements ResourceManagerDriver {
     this.startQueued();
   }
 
+  private batchTimer: NodeJS.Timeout | undefined;
+  private windowStart = 0;
+  private startedInWindow = 0;
+
+  /** Starts queued workers: at most `batchSize` per `batchIntervalMs` window, within the capacity. */
   private startQueued(): void {
-    while (!this.terminated && this.queue.length && this.children.size < (this.opts.maxWorkers ?? Infinity)) this.launch(this.queue.shift()!);
+    if (this.batchTimer) return; // this window is full; the timer starts the next
+    const size = this.opts.batchSize ?? 8;
+    const interval = this.opts.batchIntervalMs ?? 250;
+    while (!this.terminated && this.queue.length && this.children.size < (this.opts.maxWorkers ?? Infinity)) {
+      const now = Date.now();
+      if (now - this.windowStart >= interval) { this.windowStart = now; this.startedInWindow = 0; }
+      if (this.startedInWindow >= size) {
+        this.batchTimer = setTimeout(() => { this.batchTimer = undefined; this.startQueued(); }, this.windowStart + interval - now);
+        return;
+      }
+      this.startedInWindow++;
+      this.launch(this.queue.shift()!);
+    }
   }
 
   private launch(spec: WorkerSpec): void {
@@ -103,6 +123,7 @@ export class LocalProcessDriver implements ResourceManagerDriver {
 
   async terminate(): Promise<void> {
     this.terminated = true;
+    clearTimeout(this.batchTimer);
     this.queue.length = 0;
     for (const id of this.children.keys()) this.released.add(id);
     await Promise.all([...this.children.values()].map((c) => this.stopChild(c)));

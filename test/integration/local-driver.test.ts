@@ -1,0 +1,35 @@
+/**
+ * The local driver starts TaskManager processes in bounded batches (no start storm when a job asks
+ * for many at once) and stops all of them on terminate. The TaskManagers here have no JobMaster to
+ * join (they exit on their own); the test is about how many start when.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { LocalProcessDriver } from '../../resourcemanager/local/local-process-driver.js';
+import { waitFor } from '../helpers/dispatcher.js';
+
+describe('local driver', () => {
+  it('starts TaskManagers in batches', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ebbflow-local-driver-'));
+    const driver = new LocalProcessDriver({ logDir: dir, batchSize: 4, batchIntervalMs: 400 });
+    const started: number[] = [];
+    const t0 = Date.now();
+    await driver.initialize({ onWorkerStarted: () => started.push(Date.now() - t0), onWorkerTerminated: () => {}, onError: () => {} });
+    try {
+      for (let i = 1; i <= 10; i++) {
+        driver.requestWorker({ resourceId: `taskmanager-${i}`, index: i, jobId: 'j'.repeat(32), jobMasterAddress: '127.0.0.1:1', profile: { cpuCores: 1, memoryMb: 64, slots: 1 } });
+      }
+      await waitFor('all ten started', () => (started.length === 10 ? true : undefined), 15_000);
+      // 4 at once, 4 more after ~400 ms, the last 2 after ~800 ms
+      const early = started.filter((ms) => ms < 300).length;
+      expect(early).toBe(4);
+      expect(started.filter((ms) => ms >= 350).length).toBe(6);
+      expect(Math.max(...started)).toBeGreaterThanOrEqual(750);
+    } finally {
+      await driver.terminate();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
