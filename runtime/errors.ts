@@ -1,4 +1,7 @@
 /** Errors of the runtime, each with a stable code. */
+import { join } from 'node:path';
+import { PROJECT_ROOT } from './install-paths.js';
+
 export class EbbflowError extends Error {
   readonly code: string = 'EBBFLOW_ERROR';
   constructor(message: string, options?: ErrorOptions) {
@@ -18,10 +21,25 @@ export class BundleLoadError extends EbbflowError {
   override readonly code = 'EBBFLOW_BUNDLE_LOAD';
 }
 
-/** Formats an unknown thrown value as "Name: message\nstack". */
+/** Where ebbflow's own code runs from (its build and its dependencies): frames there are internals. */
+const ROOT = PROJECT_ROOT;
+const INTERNAL = [join(ROOT, 'dist'), join(ROOT, 'node_modules'), join(ROOT, 'runtime'), join(ROOT, 'jobmaster'), join(ROOT, 'taskmanager')];
+
+/**
+ * Keeps the stack frames of the user's code and drops ebbflow's own and Node's: a failure shows where
+ * the job failed without revealing the server's install paths.
+ */
+function userFrames(stack: string): string {
+  const lines = stack.split('\n');
+  const head = lines.filter((l) => !/^\s+at /.test(l));
+  const frames = lines.filter((l) => /^\s+at /.test(l) && !INTERNAL.some((p) => l.includes(p)) && !/\(node:|at node:|node:internal|ebbflow-taskmanager\.mjs/.test(l));
+  return [...head, ...frames].join('\n');
+}
+
+/** Formats an unknown thrown value as "Name: message\nstack" (the user's frames only). */
 export function describeError(err: unknown): string {
   // Our own errors explain themselves; their stack is about ebbflow internals, not the user's code.
   if (err instanceof EbbflowError) return `${err.name}: ${err.message}`;
-  if (err instanceof Error) return err.stack && err.stack.includes(err.message) ? err.stack : `${err.name}: ${err.message}\n${err.stack ?? ''}`;
+  if (err instanceof Error) return userFrames(err.stack && err.stack.includes(err.message) ? err.stack : `${err.name}: ${err.message}\n${err.stack ?? ''}`);
   return `non-Error thrown: ${String(err)}`;
 }
