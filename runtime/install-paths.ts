@@ -6,12 +6,17 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/**
+ * The installation's root. A TaskManager bundled into one module and fetched into a Mesos sandbox
+ * has no installation around it: there the module's own directory stands in (nothing else is looked up).
+ */
 function findRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
+  const start = dirname(fileURLToPath(import.meta.url));
+  let dir = start;
   for (;;) {
     if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'openapi.yaml'))) return dir;
     const up = dirname(dir);
-    if (up === dir) throw new Error('cannot find the ebbflow installation (package.json beside openapi.yaml)');
+    if (up === dir) return start;
     dir = up;
   }
 }

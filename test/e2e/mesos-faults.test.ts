@@ -54,6 +54,8 @@ afterAll(async () => {
 });
 
 async function mesosKeys(id: string): Promise<string[]> {
+  // The driver deletes its stored state right after TEARDOWN is answered, a moment after the master forgot the framework.
+  await waitFor(`no stored Mesos state of ${id}`, async () => ((await d.redis.keys(`${d.keyPrefix}mesos:${id}:*`)).length === 0 ? true : undefined), 5000).catch(() => {});
   return d.redis.keys(`${d.keyPrefix}mesos:${id}:*`);
 }
 
@@ -184,7 +186,8 @@ describe('Mesos faults', () => {
       await waitFor('the framework to be torn down', () => (!m.framework(fid) && m.taskPids().length === 0 ? true : undefined), 20_000);
       expect(m.state().completed_frameworks).toContain(fid);
       expect(await processesMatching(`ebbflow-taskmanager ${id}`)).toEqual([]);
-      expect(await t.redis.keys(`${t.keyPrefix}mesos:${id}:*`)).toEqual([]);
+      // The dispatcher forgets the framework right after its TEARDOWN was answered.
+      await waitFor('the stored Mesos state to be deleted', async () => ((await t.redis.keys(`${t.keyPrefix}mesos:${id}:*`)).length === 0 ? true : undefined), 5000);
       expect(m.violations).toEqual([]);
     } finally {
       await t.close();
