@@ -1,5 +1,5 @@
 /**
- * Fraud-detection job (the project's reference workload, see DESIGN.md).
+ * Fraud-detection job (the project's reference workload; its input is what generator.ts writes, its output what reference.ts computes).
  *
  * Reads transfers `{from, to, amount, ts}` from one or more Redis streams, sums
  * the amount per (from, to) pair over event-time tumbling windows, and writes an

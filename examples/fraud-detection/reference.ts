@@ -3,7 +3,7 @@
  * must be for a given input, computed directly with plain loops and BigInt
  * arithmetic (deliberately sharing no code with job.ts).
  *
- * Semantics modelled (DESIGN.md, "Fraud-detection example"):
+ * Semantics modelled (the job's contract, over the records generator.ts writes):
  * - window of a record: [s, s+W) with s = floor(ts / W) * W;
  * - global watermark = min over ALL listed streams of (max ts seen on that
  *   stream − maxOutOfOrderness); a stream with no entries holds it at −∞;
