@@ -41,6 +41,11 @@ export interface MesosDriverOptions {
   backoffMaxMs?: number;
   /** Resend KILL for a released task that is not gone yet. @default 5000 */
   killRetryMs?: number;
+  /**
+   * Implicit reconciliation (every task Mesos runs for the framework) after each SUBSCRIBED and then
+   * this often; tasks the driver does not know are killed. @default 900000 (15 min)
+   */
+  implicitReconcileMs?: number;
 }
 
 interface Worker extends StoredWorker {
@@ -73,6 +78,7 @@ export class MesosDriver implements ResourceManagerDriver {
   private lastProblem = '';
   private unfit: string[] = [];
   private reconcileTimer: NodeJS.Timeout | undefined;
+  private implicitTimer: NodeJS.Timeout | undefined;
   private killTimer: NodeJS.Timeout | undefined;
   private readonly awaitingReconcile = new Set<string>();
   private readonly goneWaiters = new Set<() => void>();
@@ -142,6 +148,19 @@ export class MesosDriver implements ResourceManagerDriver {
     this.flow.resubscribed();
     this.syncOfferFlow();
     this.reconcile(0);
+    this.reconcileImplicitly();
+  }
+
+  /** Asks Mesos for every task it runs for this framework; the answers for tasks we do not know kill them. */
+  private reconcileImplicitly(): void {
+    clearTimeout(this.implicitTimer);
+    if (this.terminating) return;
+    if (this.client.connected) {
+      this.stats.reconciles++;
+      void this.client.call({ type: 'RECONCILE', reconcile: { tasks: [] } }).catch((err) => this.o.logger.warn({ err: err.message }, 'implicit RECONCILE failed'));
+    }
+    this.implicitTimer = setTimeout(() => this.reconcileImplicitly(), this.o.implicitReconcileMs ?? 900_000);
+    this.implicitTimer.unref();
   }
 
   /** Explicit reconciliation of every task we believe launched, repeated with backoff until each has answered. */
@@ -324,6 +343,7 @@ export class MesosDriver implements ResourceManagerDriver {
     this.terminating = true;
     clearInterval(this.killTimer);
     clearTimeout(this.reconcileTimer);
+    clearTimeout(this.implicitTimer);
     this.client.stop();
   }
 
@@ -342,6 +362,7 @@ export class MesosDriver implements ResourceManagerDriver {
     if ((launched.length || this.orphans.size) && this.client.connected) await this.waitGone(launched, 15_000, true);
     clearInterval(this.killTimer);
     clearTimeout(this.reconcileTimer);
+    clearTimeout(this.implicitTimer);
     if (this.client.connected) {
       await this.client.call({ type: 'TEARDOWN' }).then(
         () => this.o.logger.info({ frameworkId: this.client.frameworkId }, 'Mesos framework torn down'),

@@ -104,4 +104,25 @@ describe('Mesos driver', () => {
     expect(await store.frameworkId()).toBeUndefined();
     expect(master.violations).toEqual([]);
   });
+
+  it('kills the tasks Mesos still runs for the framework that the driver does not know (implicit reconciliation)', async () => {
+    const a = driver(new MemoryWorkerStore());
+    const ha = handler();
+    await a.initialize(ha.h);
+    a.requestWorker(spec(1));
+    a.requestWorker(spec(2));
+    await waitFor('two running tasks', () => (ha.started.size === 2 ? true : undefined), 15_000);
+    const fid = a.frameworkId!;
+    a.abandon();
+    // The worker records are lost; only the framework id is left.
+    const lost = new MemoryWorkerStore();
+    await lost.setFrameworkId(fid);
+    const b = driver(lost);
+    await b.initialize(handler().h);
+    await waitFor('the unknown tasks to be killed', () => (master.liveTasks().length === 0 && master.taskPids().length === 0 ? true : undefined), 15_000);
+    expect(b.frameworkId).toBe(fid);
+    expect(master.counters.kills).toBeGreaterThanOrEqual(2);
+    await b.terminate();
+    expect(master.violations).toEqual([]);
+  });
 });
