@@ -46,6 +46,8 @@ export interface MesosDriverOptions {
    * this often; tasks the driver does not know are killed. @default 900000 (15 min)
    */
   implicitReconcileMs?: number;
+  /** A launched task with no status update after this long is reconciled (its launch may be lost). @default 30000 */
+  stagingTimeoutMs?: number;
 }
 
 interface Worker extends StoredWorker {
@@ -225,7 +227,7 @@ export class MesosDriver implements ResourceManagerDriver {
       try {
         await Promise.all(placed.map(({ w }) => this.o.store.put(stored(w))));
         await this.client.call({ type: 'ACCEPT', accept: { offer_ids: launch.offerIds.map((value) => ({ value })), operations: [{ type: 'LAUNCH', launch: { task_infos: infos } }], filters: { refuse_seconds: this.o.declineRefuseSeconds } } });
-        for (const { w } of placed) w.accepted = true;
+        for (const { w } of placed) { w.accepted = true; this.watchStaging(w); }
         this.stats.launched += infos.length;
         this.o.logger.info({ agent: launch.hostname, tasks: infos.map((t) => t.task_id.value) }, 'launching TaskManagers on Mesos');
       } catch (err) {
@@ -240,6 +242,19 @@ export class MesosDriver implements ResourceManagerDriver {
     }
     await this.flow.decline(m.declined, this.pending.length ? this.o.declineRefuseSeconds : IDLE_REFUSE_SECONDS);
     this.syncOfferFlow();
+  }
+
+  /** Flink's launch timeout: a task that stays silent after its ACCEPT is reconciled; Mesos answers for it. */
+  private watchStaging(w: Worker): void {
+    const taskId = w.taskId;
+    setTimeout(() => {
+      if (this.terminating || this.workers.get(w.resourceId) !== w || w.taskId !== taskId || w.goal !== 'Launched') return;
+      if (w.state !== undefined && w.state !== 'TASK_STAGING') return;
+      this.o.logger.warn({ taskId }, 'no status update for a launched TaskManager task; reconciling it');
+      this.stats.reconciles++;
+      void this.client.call({ type: 'RECONCILE', reconcile: { tasks: [{ task_id: { value: taskId }, ...(w.agentId ? { agent_id: { value: w.agentId } } : {}) }] } })
+        .catch((err) => this.o.logger.warn({ err: err.message }, 'RECONCILE failed'));
+    }, this.o.stagingTimeoutMs ?? 30_000).unref();
   }
 
   private byTask(taskId: string): Worker | undefined {

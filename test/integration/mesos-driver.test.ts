@@ -35,7 +35,7 @@ function driver(store: WorkerStore, contentType = PROTOBUF_TYPE): MesosDriver {
   return new MesosDriver({
     jobId: 'j1', masters: [master.url], contentType, framework: { name: 'ebbflow j1', role: '*', user: '', failoverTimeoutSeconds: 60 },
     need: { cpus: 0.5, memMb: 64, diskMb: 0 }, constraints: [], fitness: 'binpack', declineRefuseSeconds: 0.2, store, logger: log,
-    backoffInitialMs: 50, backoffMaxMs: 200, killRetryMs: 300,
+    backoffInitialMs: 50, backoffMaxMs: 200, killRetryMs: 300, stagingTimeoutMs: 500,
     launch: {
       taskManagerCmd: 'sleep 60 ;#', extraUris: [], dataBindHost: '0.0.0.0', killGraceMs: 500, bundleInSandbox: 'b.mjs',
       runtime: { name: 'rt.mjs', extract: false, uri: `${master.url}/master/state` }, bundle: { name: 'b.mjs', extract: false, uri: `${master.url}/master/state` },
@@ -123,6 +123,21 @@ describe('Mesos driver', () => {
     expect(b.frameworkId).toBe(fid);
     expect(master.counters.kills).toBeGreaterThanOrEqual(2);
     await b.terminate();
+    expect(master.violations).toEqual([]);
+  });
+
+  it('reconciles a launched task that stays silent (its launch was lost) and reports the TaskManager lost', async () => {
+    master.loseLaunches(1);
+    const d = driver(new MemoryWorkerStore());
+    const { h, started, terminated } = handler();
+    await d.initialize(h);
+    d.requestWorker(spec(1));
+    await waitFor('the lost launch to be reported', () => (terminated.length === 1 ? true : undefined), 10_000);
+    expect(terminated[0]).toMatch(/taskmanager-00001: .* is TASK_GONE \(REASON_RECONCILIATION\)/);
+    // The JobMaster asks again; this launch goes through.
+    d.requestWorker(spec(2));
+    await waitFor('a running task', () => (started.has('taskmanager-00002') ? true : undefined), 15_000);
+    await d.terminate();
     expect(master.violations).toEqual([]);
   });
 });

@@ -56,6 +56,7 @@ export class MasterCore {
   url = '';
   leader: string | undefined;
   afterOffers: AfterOffers | undefined;
+  protected launchesToLose = 0;
   readonly counters: Record<string, number> = { subscribes: 0, launches: 0, kills: 0, offers: 0, accepts: 0, declines: 0, rescinds: 0, revives: 0, suppresses: 0, acknowledgements: 0, reconciles: 0, teardowns: 0, redirects: 0, updatesSent: 0 };
   /** Requests a real master would reject, and tasks it would refuse, that a correct scheduler never sends. */
   readonly violations: string[] = [];
@@ -72,7 +73,11 @@ export class MasterCore {
       sendStatus: (f, st) => this.send(f, { type: 'UPDATE', update: { status: st } }),
       violation: (t) => this.violations.push(t),
       race: (t) => this.races.push(t),
-      launchTask: (f, task, agent) => { this.counters.launches++; agent.launch(f.id, task.info); },
+      launchTask: (f, task, agent) => {
+        if (this.launchesToLose > 0) { this.launchesToLose--; f.tasks.delete(task.info.task_id.value); return; }
+        this.counters.launches++;
+        agent.launch(f.id, task.info);
+      },
       afterOffers: (fid, ids) => this.afterOffers?.(fid, ids),
     });
     for (const spec of opts.agents ?? [{}]) this.addAgent(spec);

@@ -71,6 +71,11 @@ export class TestMesosMaster extends MasterCore {
     }
   }
 
+  /** Loses the next `n` launches: the ACCEPT is taken, the task never exists (a launch message lost on the way). */
+  loseLaunches(n: number): void {
+    this.launchesToLose = n;
+  }
+
   /** The process of a task dies on its own. */
   crashTask(taskId: string): boolean {
     for (const f of this.fw.values()) {
