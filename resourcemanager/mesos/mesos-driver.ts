@@ -16,6 +16,7 @@ import type { DriverEventHandler, ResourceManagerDriver, WorkerSpec } from '../d
 import type { ContentType } from './codec.js';
 import { matchOffers, type Constraint, type Fitness, type TaskRequirements } from './launch-coordinator.js';
 import { OfferFlow } from './offer-flow.js';
+import { Reconciler } from './reconciler.js';
 import { SchedulerClient } from './scheduler-client.js';
 import { taskManagerTaskInfo, type TaskManagerLaunchOptions } from './task-info.js';
 import { taskAction } from './task-monitor.js';
@@ -79,12 +80,12 @@ export class MesosDriver implements ResourceManagerDriver {
   private terminating = false;
   private lastProblem = '';
   private unfit: string[] = [];
-  private reconcileTimer: NodeJS.Timeout | undefined;
-  private implicitTimer: NodeJS.Timeout | undefined;
+  private reconciler!: Reconciler;
   private killTimer: NodeJS.Timeout | undefined;
-  private readonly awaitingReconcile = new Set<string>();
   private readonly goneWaiters = new Set<() => void>();
-  readonly stats = { launched: 0, relaunched: 0, killsSent: 0, reconciles: 0, acknowledged: 0 };
+  readonly stats = { launched: 0, relaunched: 0, killsSent: 0, acknowledged: 0 };
+  /** RECONCILE calls sent (explicit, implicit, staging). */
+  get reconcileCalls(): number { return this.reconciler?.sent ?? 0; }
 
   constructor(private readonly o: MesosDriverOptions) {}
 
@@ -115,6 +116,7 @@ export class MesosDriver implements ResourceManagerDriver {
     this.client.on('removed', (message) => this.onFrameworkRemoved(message));
     this.client.on('failedOver', (message) => this.handler.onError(new Error(`another scheduler took over this job's Mesos framework (${message})`)));
     this.flow = new OfferFlow(this.client, this.o.framework.role, this.o.logger);
+    this.reconciler = new Reconciler(this.client, this.o.logger, this.o.implicitReconcileMs ?? 900_000);
     this.killTimer = setInterval(() => this.resendKills(), this.o.killRetryMs ?? 5000);
     this.client.start();
   }
@@ -149,38 +151,8 @@ export class MesosDriver implements ResourceManagerDriver {
     // A new subscription starts unsuppressed; offers of the old one are gone.
     this.flow.resubscribed();
     this.syncOfferFlow();
-    this.reconcile(0);
-    this.reconcileImplicitly();
-  }
-
-  /** Asks Mesos for every task it runs for this framework; the answers for tasks we do not know kill them. */
-  private reconcileImplicitly(): void {
-    clearTimeout(this.implicitTimer);
-    if (this.terminating) return;
-    if (this.client.connected) {
-      this.stats.reconciles++;
-      void this.client.call({ type: 'RECONCILE', reconcile: { tasks: [] } }).catch((err) => this.o.logger.warn({ err: err.message }, 'implicit RECONCILE failed'));
-    }
-    this.implicitTimer = setTimeout(() => this.reconcileImplicitly(), this.o.implicitReconcileMs ?? 900_000);
-    this.implicitTimer.unref();
-  }
-
-  /** Explicit reconciliation of every task we believe launched, repeated with backoff until each has answered. */
-  private reconcile(round: number): void {
-    clearTimeout(this.reconcileTimer);
-    if (round === 0) {
-      this.awaitingReconcile.clear();
-      for (const w of this.workers.values()) if (w.goal === 'Released' || (w.goal === 'Launched' && w.accepted)) this.awaitingReconcile.add(w.taskId);
-      for (const w of this.orphans.values()) this.awaitingReconcile.add(w.taskId);
-    }
-    if (!this.awaitingReconcile.size || !this.client.connected) return;
-    const tasks = [...this.workers.values(), ...this.orphans.values()].filter((w) => this.awaitingReconcile.has(w.taskId))
-      .map((w) => ({ task_id: { value: w.taskId }, ...(w.agentId ? { agent_id: { value: w.agentId } } : {}) }));
-    this.stats.reconciles++;
-    void this.client.call({ type: 'RECONCILE', reconcile: { tasks } }).catch((err) => this.o.logger.warn({ err: err.message }, 'RECONCILE failed'));
-    const delay = Math.min(5000 * 2 ** round, 60_000) * (1 + Math.random() * 0.2);
-    this.reconcileTimer = setTimeout(() => this.reconcile(round + 1), delay);
-    this.reconcileTimer.unref();
+    const tasks = [...this.workers.values()].filter((w) => w.goal === 'Released' || (w.goal === 'Launched' && w.accepted));
+    this.reconciler.subscribed([...tasks, ...this.orphans.values()].map((w) => ({ taskId: w.taskId, agentId: w.agentId })));
   }
 
   private onFrameworkRemoved(message: string): void {
@@ -251,9 +223,7 @@ export class MesosDriver implements ResourceManagerDriver {
       if (this.terminating || this.workers.get(w.resourceId) !== w || w.taskId !== taskId || w.goal !== 'Launched') return;
       if (w.state !== undefined && w.state !== 'TASK_STAGING') return;
       this.o.logger.warn({ taskId }, 'no status update for a launched TaskManager task; reconciling it');
-      this.stats.reconciles++;
-      void this.client.call({ type: 'RECONCILE', reconcile: { tasks: [{ task_id: { value: taskId }, ...(w.agentId ? { agent_id: { value: w.agentId } } : {}) }] } })
-        .catch((err) => this.o.logger.warn({ err: err.message }, 'RECONCILE failed'));
+      this.reconciler.one({ taskId, agentId: w.agentId });
     }, this.o.stagingTimeoutMs ?? 30_000).unref();
   }
 
@@ -265,7 +235,7 @@ export class MesosDriver implements ResourceManagerDriver {
   /** The task monitor: every state, for tasks we know and tasks we do not. Acknowledges after handling. */
   private async onUpdate(s: TaskStatus): Promise<void> {
     const taskId = s.task_id.value;
-    this.awaitingReconcile.delete(taskId);
+    this.reconciler.answered(taskId);
     const orphan = this.orphans.get(taskId);
     const w = orphan ?? this.byTask(taskId);
     if (w) w.state = s.state;
@@ -357,8 +327,7 @@ export class MesosDriver implements ResourceManagerDriver {
   abandon(): void {
     this.terminating = true;
     clearInterval(this.killTimer);
-    clearTimeout(this.reconcileTimer);
-    clearTimeout(this.implicitTimer);
+    this.reconciler.stop();
     this.client.stop();
   }
 
@@ -376,8 +345,7 @@ export class MesosDriver implements ResourceManagerDriver {
     for (const o of this.orphans.values()) this.kill(o);
     if ((launched.length || this.orphans.size) && this.client.connected) await this.waitGone(launched, 15_000, true);
     clearInterval(this.killTimer);
-    clearTimeout(this.reconcileTimer);
-    clearTimeout(this.implicitTimer);
+    this.reconciler.stop();
     if (this.client.connected) {
       await this.client.call({ type: 'TEARDOWN' }).then(
         () => this.o.logger.info({ frameworkId: this.client.frameworkId }, 'Mesos framework torn down'),

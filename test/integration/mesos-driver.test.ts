@@ -96,7 +96,7 @@ describe('Mesos driver', () => {
       return hb.started.size === 2 && live.length === 2 && !live.some((t) => oldTasks.includes(t)) ? true : undefined;
     }, 20_000);
     expect(b.frameworkId).toBe(fid);
-    expect(b.stats.reconciles).toBeGreaterThan(0);
+    expect(b.reconcileCalls).toBeGreaterThan(0);
     expect(master.counters.subscribes).toBe(2);
     expect(hb.terminated).toEqual([]);
     await b.terminate();
