@@ -249,8 +249,7 @@ async function isGzip(file: string): Promise<boolean> {
  * The archive's tar bytes, decompressed when gzipped, bounded by what it may expand to, and cut at
  * the tar end marker. `onError` hears of any failure on the way.
  */
-async function guardedTarStream(file: string, limits: ExtractLimits, onError: (err: Error) => void): Promise<{ stream: Transform; raw: ReturnType<typeof createReadStream> }> {
-  const gzip = await isGzip(file);
+function guardedTarStream(file: string, gzip: boolean, limits: ExtractLimits, onError: (err: Error) => void): { stream: Transform; raw: ReturnType<typeof createReadStream> } {
   const raw = createReadStream(file);
   // Headers and padding come on top of the entries' sizes: up to 1 KB an entry.
   const guard = expansionGuard(limits.maxTotalBytes + limits.maxEntries * 1024);
@@ -261,22 +260,18 @@ async function guardedTarStream(file: string, limits: ExtractLimits, onError: (e
   guard.on('error', onError);
   end.on('error', onError);
   gunzip?.on('error', onError);
-  raw.on('error', (err) => { if (!raw.destroyed) onError(err); });
+  raw.on('error', onError);
   return { stream, raw };
 }
 
 /** Lists every entry of the tarball and rejects the first unsafe one, before anything is extracted. */
-async function scanTar(file: string, dest: string, limits: ExtractLimits): Promise<void> {
-  let failed: Error | undefined;
-  let rejectScan: ((err: Error) => void) | undefined;
-  const { stream: input, raw } = await guardedTarStream(file, limits, (err) => { failed ??= err; rejectScan?.(err); });
+async function scanTar(file: string, gzip: boolean, dest: string, limits: ExtractLimits): Promise<void> {
   await new Promise<void>((resolvePromise, reject) => {
     let rejection: BundleRejectedError | undefined;
     let count = 0;
     let total = 0;
     const stop = (err: Error) => { raw.destroy(); reject(rejection ?? (err instanceof BundleRejectedError ? err : new BundleRejectedError(`not a valid tar.gz archive: ${message(err)}`, 400, { cause: err }))); };
-    rejectScan = stop;
-    if (failed) return stop(failed);
+    const { stream: input, raw } = guardedTarStream(file, gzip, limits, stop);
     const parser = tar.t({
       strict: true,
       onReadEntry: (entry: tar.ReadEntry) => {
@@ -300,7 +295,8 @@ async function scanTar(file: string, dest: string, limits: ExtractLimits): Promi
 
 /** Extracts a .tgz/.tar.gz (plain tar is accepted too) into the existing, empty directory `dest`. */
 export async function extractTarGz(file: string, dest: string, limits: ExtractLimits): Promise<void> {
-  await scanTar(file, dest, limits);
+  const gzip = await isGzip(file);
+  await scanTar(file, gzip, dest, limits);
   try {
     await new Promise<void>((resolvePromise, reject) => {
       const unpack = tar.x({
@@ -317,7 +313,7 @@ export async function extractTarGz(file: string, dest: string, limits: ExtractLi
       });
       unpack.on('error', reject);
       unpack.on('close', () => resolvePromise());
-      void guardedTarStream(file, limits, reject).then(({ stream }) => stream.pipe(unpack), reject);
+      guardedTarStream(file, gzip, limits, reject).stream.pipe(unpack);
     });
   } catch (err) {
     throw classify(err, 'cannot extract tar.gz archive');
