@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { LocalProcessDriver, ResourceManager, type ResourceManagerDriver } from '../resourcemanager/index.js';
 import { ArtifactServer } from '../resourcemanager/mesos/artifact-server.js';
-import { parseAddressSettings, parseMesosSettings } from '../resourcemanager/mesos/mesos-config.js';
+import { jobFrameworkInfo, parseAddressSettings, parseMesosSettings } from '../resourcemanager/mesos/mesos-config.js';
 import { MesosDriver } from '../resourcemanager/mesos/mesos-driver.js';
 import { RedisWorkerStore } from '../resourcemanager/mesos/worker-store.js';
 import { distFile } from '../runtime/install-paths.js';
@@ -38,7 +38,7 @@ export async function createResourceProvider(spec: CompiledJobSpec, redis: Redis
   log.info({ runtime: artifacts.runtime.uri.replace(/\/[^/]+\/([^/]+)$/, '/<token>/$1'), masters: m.masters }, 'Mesos resource manager: artifact server started');
   const driver = new MesosDriver({
     jobId: spec.jobId, masters: m.masters, contentType: m.contentType,
-    framework: { name: `${m.frameworkName} ${spec.jobId}`, role: m.role, user: m.user, principal: m.principal, secret: m.secret, failoverTimeoutSeconds: m.failoverTimeoutSeconds },
+    framework: jobFrameworkInfo(m, spec.jobId), secret: m.secret,
     need: { cpus: m.cpus, memMb: m.memMb, diskMb: m.diskMb }, constraints: m.constraints, fitness: m.fitness,
     launch: {
       taskManagerCmd: m.taskManagerCmd, bootstrapCmd: m.bootstrapCmd, containerImage: m.containerImage, extraUris: m.uris,

@@ -7,7 +7,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { parseMesosSettings, type MesosDefaults } from './mesos-config.js';
+import { jobFrameworkInfo, parseMesosSettings, type MesosDefaults } from './mesos-config.js';
 import { SchedulerClient } from './scheduler-client.js';
 import { RedisWorkerStore } from './worker-store.js';
 
@@ -31,7 +31,7 @@ export async function reapFramework(o: ReapOptions): Promise<boolean> {
   const client = new SchedulerClient({
     masters: m.masters, contentType: m.contentType, frameworkId, principal: m.principal, secret: m.secret, logger: o.logger,
     backoffInitialMs: 200, backoffMaxMs: 2000,
-    frameworkInfo: { user: m.user, name: `${m.frameworkName} ${o.jobId}`, failover_timeout: m.failoverTimeoutSeconds, checkpoint: true, roles: [m.role], ...(m.principal ? { principal: m.principal } : {}), capabilities: [{ type: 'MULTI_ROLE' }, { type: 'PARTITION_AWARE' }] },
+    frameworkInfo: jobFrameworkInfo(m, o.jobId),
   });
   const gone = await new Promise<boolean>((resolve) => {
     const timer = setTimeout(() => resolve(false), o.timeoutMs ?? 15_000);

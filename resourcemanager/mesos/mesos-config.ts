@@ -5,6 +5,7 @@
  * the job process and TaskManagers reachable from other hosts.
  */
 import type { ContentType } from './codec.js';
+import type { FrameworkInfo } from './types.js';
 import { parseConstraints, type Constraint, type Fitness } from './launch-coordinator.js';
 
 export const MESOS_KEYS = [
@@ -141,4 +142,17 @@ export function validateResourceKeys(conf: Record<string, unknown>): void {
   const has = Object.keys(conf).some((k) => (MESOS_KEYS as readonly string[]).includes(k));
   if (has) parseMesosSettings(conf, { master: 'validation.invalid:5050', slots: 1, heapMb: 512 });
   parseAddressSettings(conf);
+}
+
+/**
+ * The FrameworkInfo of a job's framework: the same for its job processes and for the dispatcher
+ * tearing it down (a re-subscription must not change the principal, and should keep the rest).
+ */
+export function jobFrameworkInfo(m: MesosSettings, jobId: string): FrameworkInfo {
+  return {
+    user: m.user, name: `${m.frameworkName} ${jobId}`, failover_timeout: m.failoverTimeoutSeconds, checkpoint: true,
+    ...(m.principal ? { principal: m.principal } : {}), roles: [m.role],
+    capabilities: [{ type: 'MULTI_ROLE' }, { type: 'PARTITION_AWARE' }, { type: 'TASK_KILLING_STATE' }],
+    labels: { labels: [{ key: 'ebbflow.job', value: jobId }] },
+  };
 }

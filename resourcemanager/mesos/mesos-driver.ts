@@ -20,14 +20,17 @@ import { Reconciler } from './reconciler.js';
 import { SchedulerClient } from './scheduler-client.js';
 import { taskManagerTaskInfo, type TaskManagerLaunchOptions } from './task-info.js';
 import { taskAction } from './task-monitor.js';
-import type { Event, Offer, TaskState, TaskStatus } from './types.js';
+import type { Event, FrameworkInfo, Offer, TaskState, TaskStatus } from './types.js';
 import type { StoredWorker, WorkerStore } from './worker-store.js';
 
 export interface MesosDriverOptions {
   jobId: string;
   masters: string[];
   contentType: ContentType;
-  framework: { name: string; role: string; user: string; principal?: string; secret?: string; failoverTimeoutSeconds: number };
+  /** The framework to subscribe as (jobFrameworkInfo); its first role is the one offers come for. */
+  framework: FrameworkInfo;
+  /** HTTP Basic secret of `framework.principal`. */
+  secret?: string;
   need: TaskRequirements;
   constraints: Constraint[];
   fitness: Fitness;
@@ -100,22 +103,17 @@ export class MesosDriver implements ResourceManagerDriver {
       this.orphans.set(w.taskId, orphan);
       await this.o.store.put(orphan);
     }
-    const f = this.o.framework;
     this.client = new SchedulerClient({
-      masters: this.o.masters, contentType: this.o.contentType, frameworkId, principal: f.principal, secret: f.secret,
+      masters: this.o.masters, contentType: this.o.contentType, frameworkId, principal: this.o.framework.principal, secret: this.o.secret,
       heartbeatMisses: this.o.heartbeatMisses, backoffInitialMs: this.o.backoffInitialMs, backoffMaxMs: this.o.backoffMaxMs, logger: this.o.logger,
-      frameworkInfo: {
-        user: f.user, name: f.name, failover_timeout: f.failoverTimeoutSeconds, checkpoint: true, ...(f.principal ? { principal: f.principal } : {}),
-        roles: [f.role], capabilities: [{ type: 'MULTI_ROLE' }, { type: 'PARTITION_AWARE' }, { type: 'TASK_KILLING_STATE' }],
-        labels: { labels: [{ key: 'ebbflow.job', value: this.o.jobId }] },
-      },
+      frameworkInfo: this.o.framework,
     });
     this.client.on('subscribed', (id) => void this.onSubscribed(id));
     this.client.on('event', (ev) => void this.onEvent(ev).catch((err) => this.o.logger.error({ err }, 'handling a Mesos event failed')));
     this.client.on('disconnected', (reason) => { this.lastProblem = reason; });
     this.client.on('removed', (message) => this.onFrameworkRemoved(message));
     this.client.on('failedOver', (message) => this.handler.onError(new Error(`another scheduler took over this job's Mesos framework (${message})`)));
-    this.flow = new OfferFlow(this.client, this.o.framework.role, this.o.logger);
+    this.flow = new OfferFlow(this.client, this.o.framework.roles?.[0] ?? '*', this.o.logger);
     this.reconciler = new Reconciler(this.client, this.o.logger, this.o.implicitReconcileMs ?? 900_000);
     this.killTimer = setInterval(() => this.resendKills(), this.o.killRetryMs ?? 5000);
     this.client.start();

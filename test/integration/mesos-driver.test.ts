@@ -33,7 +33,7 @@ afterEach(async () => {
 /** A driver whose "TaskManager" is `sleep`: the test is about tasks, not about a job. */
 function driver(store: WorkerStore, contentType = PROTOBUF_TYPE): MesosDriver {
   return new MesosDriver({
-    jobId: 'j1', masters: [master.url], contentType, framework: { name: 'ebbflow j1', role: '*', user: '', failoverTimeoutSeconds: 60 },
+    jobId: 'j1', masters: [master.url], contentType, framework: { user: '', name: 'ebbflow j1', failover_timeout: 60, checkpoint: true, roles: ['*'], capabilities: [{ type: 'MULTI_ROLE' }, { type: 'PARTITION_AWARE' }, { type: 'TASK_KILLING_STATE' }] },
     need: { cpus: 0.5, memMb: 64, diskMb: 0 }, constraints: [], fitness: 'binpack', declineRefuseSeconds: 0.2, store, logger: log,
     backoffInitialMs: 50, backoffMaxMs: 200, killRetryMs: 300, stagingTimeoutMs: 500,
     launch: {
