@@ -12,16 +12,13 @@ import type { KeyedContext, KeyedProcessFunction } from '../../sdk/types.js';
 import { assignToKeyGroup, type Key } from '../../state/key-groups.js';
 import type { Collector } from '../elements.js';
 import { KeyedStateStore, type KeyGroupSnapshot } from './keyed-state.js';
-import type { CheckpointedOperator, KeyGroupHolder } from './operator.js';
+import { KeyGroupHold, type CheckpointedOperator, type HeldElement, type KeyGroupHolder } from './operator.js';
 
 export class KeyedProcessOperator implements Collector, CheckpointedOperator, KeyGroupHolder {
   private readonly store = new KeyedStateStore();
   private currentWatermark = -Infinity;
-  /** Key groups held back by a rescale, and the watermark they are at. */
-  private held: { kgs: ReadonlySet<number>; wm: number } | undefined;
-  /** While held records and timers are replayed: the watermark they see. */
-  private replayWm: number | undefined;
-  private emittedWatermark = -Infinity;
+  /** Key groups held back by a rescale, and the output watermark. */
+  private readonly hold: KeyGroupHold;
   get snapshotGuard(): ((keyGroup: number) => void) | undefined { return this.store.guard; }
   set snapshotGuard(g: ((keyGroup: number) => void) | undefined) { this.store.guard = g; }
   /** Event time of the record or timer being processed. */
@@ -36,12 +33,13 @@ export class KeyedProcessOperator implements Collector, CheckpointedOperator, Ke
     private readonly maxParallelism: number,
     private readonly out: Collector,
   ) {
+    this.hold = new KeyGroupHold(out);
     const self = this;
     const store = this.store;
     this.ctx = {
       get key(): Key { return self.active().key; },
       get timestamp() { return self.currentTs; },
-      get currentWatermark() { return self.replayWm ?? self.currentWatermark; },
+      get currentWatermark() { return self.hold.replayWm ?? self.currentWatermark; },
       emit(value: unknown, timestamp?: number) {
         self.active();
         self.out.collect(value, timestamp ?? self.currentTs);
@@ -78,28 +76,21 @@ export class KeyedProcessOperator implements Collector, CheckpointedOperator, Ke
     if (wm <= this.currentWatermark) return;
     // onTimer sees the watermark that fires it (as Flink's timer service does).
     this.currentWatermark = wm;
-    const h = this.held;
-    this.fireTimers(wm, h && ((kg) => !h.kgs.has(kg)));
-    this.emitWatermark(h ? Math.min(h.wm, wm) : wm);
+    const held = this.hold.keyGroups;
+    this.fireTimers(wm, held && ((kg) => !held.has(kg)));
+    this.hold.emit(wm);
   }
 
   holdKeyGroups(keyGroups: ReadonlySet<number>): void {
-    this.held = { kgs: keyGroups, wm: this.currentWatermark };
+    this.hold.hold(keyGroups, this.currentWatermark);
   }
 
-  releaseKeyGroups(queue: ReadonlyArray<{ v: unknown; ts: number | undefined; kg?: number } | { wm: number }>): void {
-    const h = this.held;
-    this.held = undefined;
-    const mine = h && ((kg: number) => h.kgs.has(kg));
-    let wm = h?.wm ?? this.currentWatermark;
-    for (const el of queue) {
-      this.replayWm = 'wm' in el ? (wm = Math.max(wm, el.wm)) : wm;
-      if ('wm' in el) this.fireTimers(wm, mine);
-      else this.collect(el.v, el.ts, el.kg);
-    }
-    this.replayWm = undefined;
+  releaseKeyGroups(queue: ReadonlyArray<HeldElement>): void {
+    const held = this.hold.keyGroups;
+    const mine = held && ((kg: number) => held.has(kg));
+    this.hold.release(queue, this.currentWatermark, (el) => this.collect(el.v, el.ts, el.kg), (wm) => this.fireTimers(wm, mine));
     this.fireTimers(this.currentWatermark, mine);
-    this.emitWatermark(this.currentWatermark);
+    this.hold.emit(this.currentWatermark);
   }
 
   /** Fires due timers (of the key groups `which` accepts); timers registered while firing, if due, fire in the same loop. */
@@ -115,12 +106,6 @@ export class KeyedProcessOperator implements Collector, CheckpointedOperator, Ke
       }
     }
     this.store.unpark();
-  }
-
-  private emitWatermark(wm: number): void {
-    if (wm <= this.emittedWatermark) return;
-    this.emittedWatermark = wm;
-    this.out.watermark(wm);
   }
 
   end(): void { this.out.end(); }

@@ -7,6 +7,8 @@
  * and an operator keeps them as of the barrier by calling `snapshotGuard(kg)`
  * before any change to key group kg's state or timers while the guard is set.
  */
+import type { Collector } from '../elements.js';
+
 export interface CheckpointedOperator {
   /** Transformation id; names the operator's state in snapshots. */
   readonly operatorId: number;
@@ -36,7 +38,57 @@ export interface CheckpointedOperator {
  */
 export interface KeyGroupHolder {
   holdKeyGroups(keyGroups: ReadonlySet<number>): void;
-  releaseKeyGroups(held: ReadonlyArray<{ v: unknown; ts: number | undefined; kg?: number } | { wm: number }>): void;
+  releaseKeyGroups(held: ReadonlyArray<HeldElement>): void;
+}
+
+/** A held record, or a watermark advance that came between held records. */
+export type HeldElement = { v: unknown; ts: number | undefined; kg?: number } | { wm: number };
+
+/**
+ * What a KeyGroupHolder keeps while key groups are held: which ones and the watermark they are at,
+ * the watermark replayed records and timers see, and the output watermark, which never passes the
+ * held key groups' watermark and never goes back.
+ */
+export class KeyGroupHold {
+  private held: { kgs: ReadonlySet<number>; wm: number } | undefined;
+  private emitted = -Infinity;
+  /** While held elements are replayed: the watermark they are at. */
+  replayWm: number | undefined;
+
+  constructor(private readonly out: Collector) {}
+
+  /** The key groups held back, if any. */
+  get keyGroups(): ReadonlySet<number> | undefined { return this.held?.kgs; }
+
+  hold(keyGroups: ReadonlySet<number>, watermark: number): void {
+    this.held = { kgs: keyGroups, wm: watermark };
+  }
+
+  /** Forwards `wm` downstream, held back to the held key groups' watermark while they are held. */
+  emit(wm: number): void {
+    const w = this.held ? Math.min(this.held.wm, wm) : wm;
+    if (w <= this.emitted) return;
+    this.emitted = w;
+    this.out.watermark(w);
+  }
+
+  /**
+   * Ends the hold and replays `queue` in arrival order: each record through `record`, each watermark
+   * advance through `advance`, with `replayWm` at the held key groups' watermark so far.
+   */
+  release(queue: ReadonlyArray<HeldElement>, current: number, record: (el: { v: unknown; ts: number | undefined; kg?: number }) => void, advance: (wm: number) => void): void {
+    const h = this.held;
+    this.held = undefined;
+    let wm = h?.wm ?? current;
+    try {
+      for (const el of queue) {
+        if (!('wm' in el)) { this.replayWm = wm; record(el); }
+        else if (el.wm > wm) { this.replayWm = wm = el.wm; advance(wm); }
+      }
+    } finally {
+      this.replayWm = undefined;
+    }
+  }
 }
 
 export function isKeyGroupHolder(x: unknown): x is KeyGroupHolder {

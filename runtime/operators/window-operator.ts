@@ -15,7 +15,7 @@
 import type { AggregateFunction, WindowAssigner, WindowResultFunction } from '../../sdk/types.js';
 import { assignToKeyGroup, canonicalKey, type Key } from '../../state/key-groups.js';
 import type { Collector } from '../elements.js';
-import type { CheckpointedOperator, KeyGroupHolder } from './operator.js';
+import { KeyGroupHold, type CheckpointedOperator, type HeldElement, type KeyGroupHolder } from './operator.js';
 
 interface Pane { key: Key; acc: unknown }
 
@@ -35,11 +35,8 @@ export class WindowOperator implements Collector, CheckpointedOperator, KeyGroup
   /** Pending window ends (a set kept sorted lazily at fire time). */
   private readonly pendingEnds = new Set<number>();
   private currentWatermark = -Infinity;
-  /** Key groups held back by a rescale, and the watermark they are at. */
-  private held: { kgs: ReadonlySet<number>; wm: number } | undefined;
-  /** While held records are replayed: the watermark they are judged by. */
-  private replayWm: number | undefined;
-  private emittedWatermark = -Infinity;
+  /** Key groups held back by a rescale, and the output watermark. */
+  private readonly hold: KeyGroupHold;
   snapshotGuard: ((keyGroup: number) => void) | undefined;
   private readonly size: number;
   private readonly slide: number;
@@ -54,6 +51,7 @@ export class WindowOperator implements Collector, CheckpointedOperator, KeyGroup
     private readonly maxParallelism: number,
     private readonly out: Collector,
   ) {
+    this.hold = new KeyGroupHold(out);
     this.size = assigner.sizeMs;
     this.slide = assigner.kind === 'sliding-event-time' ? assigner.slideMs : assigner.sizeMs;
   }
@@ -64,7 +62,7 @@ export class WindowOperator implements Collector, CheckpointedOperator, KeyGroup
     }
     const { size, slide } = this;
     const lastStart = ts - (((ts % slide) + slide) % slide);
-    const wm = this.replayWm ?? this.currentWatermark;
+    const wm = this.hold.replayWm ?? this.currentWatermark;
     // The latest window ends last: if it has fired, every window of the record has.
     if (lastStart + size <= wm) { this.lateRecordsDropped++; return; }
     const key = this.selector(v);
@@ -89,35 +87,19 @@ export class WindowOperator implements Collector, CheckpointedOperator, KeyGroup
   watermark(wm: number): void {
     if (wm <= this.currentWatermark) return;
     this.currentWatermark = wm;
-    this.fire(wm, this.held?.kgs, false);
-    this.emitWatermark(this.held ? Math.min(this.held.wm, wm) : wm);
+    this.fire(wm, this.hold.keyGroups, false);
+    this.hold.emit(wm);
   }
 
   holdKeyGroups(keyGroups: ReadonlySet<number>): void {
-    this.held = { kgs: keyGroups, wm: this.currentWatermark };
+    this.hold.hold(keyGroups, this.currentWatermark);
   }
 
-  releaseKeyGroups(queue: ReadonlyArray<{ v: unknown; ts: number | undefined; kg?: number } | { wm: number }>): void {
-    const h = this.held;
-    this.held = undefined;
-    let wm = h?.wm ?? this.currentWatermark;
-    for (const el of queue) {
-      if ('wm' in el) {
-        if (el.wm > wm) this.fire((wm = el.wm), h?.kgs, true);
-      } else {
-        this.replayWm = wm;
-        this.collect(el.v, el.ts, el.kg);
-        this.replayWm = undefined;
-      }
-    }
-    this.fire(this.currentWatermark, h?.kgs, true);
-    this.emitWatermark(this.currentWatermark);
-  }
-
-  private emitWatermark(wm: number): void {
-    if (wm <= this.emittedWatermark) return;
-    this.emittedWatermark = wm;
-    this.out.watermark(wm);
+  releaseKeyGroups(queue: ReadonlyArray<HeldElement>): void {
+    const held = this.hold.keyGroups;
+    this.hold.release(queue, this.currentWatermark, (el) => this.collect(el.v, el.ts, el.kg), (wm) => this.fire(wm, held, true));
+    this.fire(this.currentWatermark, held, true);
+    this.hold.emit(this.currentWatermark);
   }
 
   /**
