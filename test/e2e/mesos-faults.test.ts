@@ -10,12 +10,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { writeTransactions } from '../../examples/fraud-detection/generator.js';
-import { deleteKeys, processesMatching, startTestDispatcher, waitFor, type TestDispatcher } from '../helpers/dispatcher.js';
+import { deleteKeys, freePort, processesMatching, startTestDispatcher, waitFor, type TestDispatcher } from '../helpers/dispatcher.js';
 import { cancelJob, explain, scenario, startFraudJob } from '../helpers/faults.js';
 import { fraudArgs, runJar, uploadFraud, waitForCheckpoints, waitForState } from '../helpers/fraud.js';
 import type { AgentSpec } from '../mesos-master/agent.js';
@@ -133,7 +132,7 @@ describe('Mesos faults', () => {
   });
 
   it('fails with a clear cause when the master does not answer, leaving nothing behind', async () => {
-    const closed = await new Promise<number>((resolve) => { const srv = createServer(); srv.listen(0, '127.0.0.1', () => { const p = (srv.address() as { port: number }).port; srv.close(() => resolve(p)); }); });
+    const closed = await freePort();
     const s = scenario(`${tag}-d`, 8, 100);
     const run = await runJar(d, jar, { parallelism: 1, programArgsList: fraudArgs(d.redisUrl, s.streams, s.output), flinkConfiguration: { ...BASE, 'mesos.master': `127.0.0.1:${closed}`, 'jobmanager.adaptive-scheduler.resource-wait-timeout': '2 s' } });
     expect(run.status).toBe(200);

@@ -7,14 +7,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endMarkers, generateTransactions, writeTransactions } from '../../examples/fraud-detection/generator.js';
 import { expectedAlerts, sortAlerts } from '../../examples/fraud-detection/reference.js';
-import { json, startTestDispatcher, waitFor, type TestDispatcher } from '../helpers/dispatcher.js';
+import { freePort, json, startTestDispatcher, waitFor, type TestDispatcher } from '../helpers/dispatcher.js';
 import { fraudArgs, OOO, readAlerts, runJar, uploadFraud, W, waitForCheckpoints, waitForState } from '../helpers/fraud.js';
 
 let port: number;
@@ -23,7 +22,6 @@ let server: ChildProcess | undefined;
 let d: TestDispatcher;
 let redis: Redis;
 
-const freePort = () => new Promise<number>((resolve) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); }); });
 
 async function startRedis(): Promise<void> {
   server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], { stdio: 'ignore' });

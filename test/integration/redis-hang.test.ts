@@ -4,17 +4,16 @@
  * the API answers normally by itself. Uses a private redis-server, never the shared one.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json, startTestDispatcher, waitFor, type TestDispatcher } from '../helpers/dispatcher.js';
+import { freePort, json, startTestDispatcher, waitFor, type TestDispatcher } from '../helpers/dispatcher.js';
 
 let server: ChildProcess;
 let d: TestDispatcher;
 let stopped = false;
 
 beforeAll(async () => {
-  const port = await new Promise<number>((resolve) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); }); });
+  const port = await freePort();
   server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   await waitFor('redis up', async () => {
     const r = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
