@@ -169,12 +169,11 @@ export function jarRoutes(app: FastifyInstance, d: Dispatcher): void {
       reply.header('Retry-After', '5');
       throw new HttpError(503, `${uploading} uploads are in progress (the limit, EBBFLOW_MAX_CONCURRENT_UPLOADS); retry shortly`);
     }
-    // The slot is free when the answer is sent or the client goes away, whichever comes first.
+    // The slot is free when the handler is done or the connection closes (a client gone mid-upload), whichever comes first.
     uploading++;
     let freed = false;
     const free = () => { if (!freed) { freed = true; uploading--; } };
     reply.raw.once('close', free);
-    req.raw.once('close', () => { if (req.raw.destroyed && !reply.sent) free(); });
     try {
       return await receiveBundle(req, d);
     } finally {
@@ -220,10 +219,11 @@ export function jarRoutes(app: FastifyInstance, d: Dispatcher): void {
     }
     await d.submissions.submit(run.jobId);
     // Planning ends within its timeout (the supervisor fails it then), so the answer is never 200 for a job still planning.
-    const rec = await waitUntilAccepted(d, run.jobId, Math.max(d.options.runTimeoutMs, d.options.planningTimeoutMs + 5000));
+    const waitMs = Math.max(d.options.runTimeoutMs, d.options.planningTimeoutMs + 5000);
+    const rec = await waitUntilAccepted(d, run.jobId, waitMs);
     if (rec?.state === 'FAILED') throw badRequest(`Job ${run.jobId} failed to start: ${rec.failureCause}`);
     if (rec?.state === 'CANCELED' || rec?.state === 'CANCELLING') throw conflict(`Job ${run.jobId} was cancelled before it started`);
-    if (!rec || rec.state === 'INITIALIZING') throw new HttpError(503, `Job ${run.jobId} was not accepted within ${d.options.planningTimeoutMs + 5000} ms; see GET /jobs/${run.jobId}`);
+    if (!rec || rec.state === 'INITIALIZING') throw new HttpError(503, `Job ${run.jobId} was not accepted within ${waitMs} ms; see GET /jobs/${run.jobId}`);
     return { jobid: run.jobId };
   });
 }
