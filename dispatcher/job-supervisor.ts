@@ -134,17 +134,20 @@ export class JobSupervisor {
         : await this.o.registry.transition(jobId, 'FAILED', {
           failureCause: `${how} before the job ended. Last log lines:\n${tail(logFile).split('\n').slice(-8).join('\n')}`,
         });
-      if (applied) this.o.logger.error({ jobId }, `${how}; job marked FAILED`);
-      if (this.o.resourceManager === 'mesos') {
-        // The job is gone for good: its framework and any task left must go too.
-        await reapFramework({
-          redis: this.o.registry.redis, keyPrefix: this.o.keyPrefix, jobId, configuration: { ...this.o.defaultConfiguration, ...rec.configuration }, logger: this.o.logger,
-          defaults: { master: this.o.mesosMaster, contentType: this.o.mesosContentType, slots: this.o.slotsPerTaskManager, heapMb: this.o.taskManagerMemoryMb },
-        });
-      }
+      if (applied) this.o.logger.error({ jobId }, `${how}; job marked ${rec.state === 'CANCELLING' ? 'CANCELED' : 'FAILED'}`);
+      await this.reap(rec);
     } catch (err) {
       this.o.logger.error({ err, jobId }, 'could not record the end of a job process');
     }
+  }
+
+  /** The job is gone for good: on Mesos its framework, and any task left, must go too. */
+  private async reap(rec: JobRecord): Promise<void> {
+    if (this.o.resourceManager !== 'mesos') return;
+    await reapFramework({
+      redis: this.o.registry.redis, keyPrefix: this.o.keyPrefix, jobId: rec.id, configuration: { ...this.o.defaultConfiguration, ...rec.configuration }, logger: this.o.logger,
+      defaults: { master: this.o.mesosMaster, contentType: this.o.mesosContentType, slots: this.o.slotsPerTaskManager, heapMb: this.o.taskManagerMemoryMb },
+    });
   }
 
   /**
@@ -165,7 +168,11 @@ export class JobSupervisor {
     await new Promise((r) => setTimeout(r, delay));
     const now = await this.o.registry.get(rec.id);
     if (!now || this.closing) return true;
-    if (now.state === 'CANCELLING') { await this.o.registry.transition(rec.id, 'CANCELED'); return true; }
+    if (now.state === 'CANCELLING') {
+      await this.o.registry.transition(rec.id, 'CANCELED');
+      await this.reap(now);
+      return true;
+    }
     if (now.state !== 'RESTARTING') return true;
     await this.start(now, attempt).catch(async (err: Error) => {
       await this.o.registry.transition(rec.id, 'FAILED', { failureCause: `${how}; a new job process could not be started: ${err.message}` });
