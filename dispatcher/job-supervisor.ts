@@ -7,11 +7,11 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { reapFramework } from '../resourcemanager/mesos/framework-reaper.js';
 import { distFile } from '../runtime/install-paths.js';
 import type { Logger } from 'pino';
 import type { JobRecord, JobRegistry } from '../metadata/index.js';
 import type { JobSpec } from '../jobmaster/job-spec.js';
+import { cleanupAfterDeadJobProcess } from './provider-cleanup.js';
 
 const JOBMASTER_MAIN = distFile('jobmaster/main.js');
 
@@ -23,7 +23,7 @@ export interface JobSupervisorOptions {
   slotsPerTaskManager: number;
   taskManagerMemoryMb: number;
   localMaxTaskManagers: number;
-  resourceManager: 'local' | 'mesos';
+  resourceManager: string;
   mesosMaster: string | undefined;
   mesosContentType: 'protobuf' | 'json';
   /** Configuration every job starts from; the job's own keys win. */
@@ -143,11 +143,7 @@ export class JobSupervisor {
 
   /** The job is gone for good: on Mesos its framework, and any task left, must go too. */
   private async reap(rec: JobRecord): Promise<void> {
-    if (this.o.resourceManager !== 'mesos') return;
-    await reapFramework({
-      redis: this.o.registry.redis, keyPrefix: this.o.keyPrefix, jobId: rec.id, configuration: { ...this.o.defaultConfiguration, ...rec.configuration }, logger: this.o.logger,
-      defaults: { master: this.o.mesosMaster, contentType: this.o.mesosContentType, slots: this.o.slotsPerTaskManager, heapMb: this.o.taskManagerMemoryMb },
-    });
+    await cleanupAfterDeadJobProcess(this.o, rec);
   }
 
   /**

@@ -17,7 +17,7 @@ import type { JobException, JobRegistry, JobState, OperationRecord } from '../me
 import { EXECUTION_STATES } from '../metadata/index.js';
 import type { ebbflow } from '../proto/generated/rpc.js';
 import type { ResourceManager } from '../resourcemanager/index.js';
-import { parseAddressSettings } from '../resourcemanager/mesos/mesos-config.js';
+import { parseAddressSettings } from '../config/index.js';
 import { ExecutionState, toNumber } from '../rpc/index.js';
 import { latestCompletedCheckpoint, readMetadata, type MetadataPlain } from '../runtime/checkpoint/snapshot-io.js';
 import { describeError } from '../runtime/errors.js';

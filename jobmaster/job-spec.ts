@@ -35,7 +35,7 @@ export interface JobSpec {
   /** 0 for the first job process of a job; n for the n-th restart after a job process died. */
   recoveryAttempt?: number;
   /** @default 'local' */
-  resourceManager?: 'local' | 'mesos';
+  resourceManager?: string;
   mesosMaster?: string;
   mesosContentType?: 'protobuf' | 'json';
 }
@@ -58,7 +58,7 @@ export interface CompiledJobSpec {
   config: JobConfig;
   savepointPath: string;
   recoveryAttempt: number;
-  resourceManager: 'local' | 'mesos';
+  resourceManager: string;
   mesosMaster: string | undefined;
   mesosContentType: 'protobuf' | 'json';
   /** The raw configuration map (the resource provider reads its own keys from it). */

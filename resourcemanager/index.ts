@@ -1,6 +1,8 @@
-/** ResourceManager and its drivers (local child processes; Mesos later). */
+/** ResourceManager, the driver seam, and the resource providers (local child processes, Mesos) with their registry. */
 export { ResourceManager } from './resource-manager.js';
 export type { ResourceManagerOptions } from './resource-manager.js';
 export type { ResourceManagerDriver, DriverEventHandler, ResourceProfile, WorkerSpec } from './driver.js';
 export { LocalProcessDriver } from './local/local-process-driver.js';
 export type { LocalProcessDriverOptions } from './local/local-process-driver.js';
+export type { ResourceProvider, ProviderDriver, ProviderDriverContext, ProviderJobSettings } from './provider.js';
+export { RESOURCE_PROVIDERS, resourceProvider } from './providers.js';

@@ -1,0 +1,115 @@
+/**
+ * The dispatcher's options (and the CLI client's): property name, environment
+ * variable, command-line flag with its help text, type, default, range, doc.
+ * dispatcher/dispatcher-options.ts compiles them, cli/main.ts builds its flags
+ * from them, and the README's dispatcher table is generated from here. The
+ * order is the README's and `ebbflow dispatcher --help`'s.
+ */
+import { availableParallelism } from 'node:os';
+import { MAX_DURATION_MS } from './read-option.js';
+import { opt } from './option.js';
+
+const scope = 'dispatcher';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const DISPATCHER_OPTIONS = {
+  host: opt.string({
+    key: 'host', scope, env: 'EBBFLOW_HOST', cli: { flags: '--host <host>', help: 'bind address (env EBBFLOW_HOST)' },
+    default: '127.0.0.1', doc: 'bind address; anything but loopback requires a token',
+  }),
+  port: opt.int({
+    key: 'port', scope, env: 'EBBFLOW_PORT', cli: { flags: '--port <port>', help: 'port (env EBBFLOW_PORT)' },
+    default: 8081, min: 0, max: 65535, doc: 'REST port',
+  }),
+  redisUrl: opt.string({
+    key: 'redisUrl', scope, env: 'EBBFLOW_REDIS_URL', cli: { flags: '--redis <url>', help: 'Redis URL (env EBBFLOW_REDIS_URL)' },
+    default: 'redis://127.0.0.1:6379', doc: 'job registry, submission queue, demo streams',
+  }),
+  dataDir: opt.string({
+    key: 'dataDir', scope, env: 'EBBFLOW_DATA_DIR', cli: { flags: '--data-dir <dir>', help: 'bundles, logs and checkpoints (env EBBFLOW_DATA_DIR)' },
+    default: './data', doc: 'bundles (`jars/`) and logs (`logs/<jobid>/`)',
+  }),
+  keyPrefix: opt.string({
+    key: 'keyPrefix', scope, env: 'EBBFLOW_KEY_PREFIX', cli: { flags: '--key-prefix <prefix>', help: 'prefix of Redis keys (env EBBFLOW_KEY_PREFIX)' },
+    default: 'ebbflow:', doc: 'prefix of every Redis key ebbflow writes',
+  }),
+  maxUploadBytes: opt.int({
+    key: 'maxUploadBytes', scope, env: 'EBBFLOW_MAX_UPLOAD_BYTES', cli: { flags: '--max-upload-bytes <n>', help: 'largest accepted bundle (env EBBFLOW_MAX_UPLOAD_BYTES)' },
+    default: 100 * 1024 * 1024, min: 1, doc: 'larger uploads get 413',
+  }),
+  token: opt.string({
+    key: 'token', scope, env: 'EBBFLOW_TOKEN', cli: { flags: '--token <token>', help: 'bearer token (env EBBFLOW_TOKEN)', global: true },
+    doc: 'clients send `Authorization: Bearer <token>`',
+  }),
+  slotsPerTaskManager: opt.int({ key: 'slotsPerTaskManager', scope, env: 'EBBFLOW_TASKMANAGER_SLOTS', default: 1, min: 1, max: 1024, doc: 'slots per TaskManager' }),
+  localMaxTaskManagers: opt.int({
+    key: 'localMaxTaskManagers', scope, env: 'EBBFLOW_LOCAL_MAX_TASKMANAGERS', default: 0, min: 0, max: 1_000_000, defaultDoc: '`0` (unlimited)',
+    doc: 'the local resource provider\'s capacity: TaskManager processes one job may run at once; further requests wait',
+  }),
+  allowedHosts: opt.list({
+    key: 'allowedHosts', scope, env: 'EBBFLOW_ALLOWED_HOSTS',
+    cli: { flags: '--allowed-hosts <names>', help: 'more host names the API answers to, comma-separated (env EBBFLOW_ALLOWED_HOSTS)' },
+    default: () => [], defaultDoc: 'none', doc: 'more host names the API answers to (comma-separated); any other `Host` gets 403 (DNS rebinding)',
+  }),
+  maxConcurrentUploads: opt.int({
+    key: 'maxConcurrentUploads', scope, env: 'EBBFLOW_MAX_CONCURRENT_UPLOADS', default: 4, min: 1, max: 10_000, doc: 'uploads taken at once; more get 503 with `Retry-After`',
+  }),
+  requestTimeoutMs: opt.duration({
+    key: 'requestTimeoutMs', scope, env: 'EBBFLOW_REQUEST_TIMEOUT_MS', default: 300_000, min: 1000, max: MAX_DURATION_MS,
+    defaultDoc: '`300000`', doc: 'a request (headers and body) must arrive within this time; headers within 30 s',
+  }),
+  maxTaskManagers: opt.int({
+    key: 'maxTaskManagers', scope, env: 'EBBFLOW_MAX_TASKMANAGERS', default: () => Math.max(16, 8 * availableParallelism()), min: 1, max: 1_000_000,
+    defaultDoc: 'max(16, 8 × CPU cores)', doc: 'TaskManagers all running jobs together may have; a run past it gets 400',
+  }),
+  maxTaskManagersPerJob: opt.int({
+    key: 'maxTaskManagersPerJob', scope, env: 'EBBFLOW_MAX_TASKMANAGERS_PER_JOB', default: () => Math.max(8, 4 * availableParallelism()), min: 1, max: 1_000_000,
+    defaultDoc: 'max(8, 4 × CPU cores)', doc: 'TaskManagers one job may have (parallelism ÷ slots); larger runs and rescales get 400',
+  }),
+  jobProcessRestarts: opt.int({
+    key: 'jobProcessRestarts', scope, env: 'EBBFLOW_JOB_PROCESS_RESTARTS', default: 3, min: 0, max: 1000,
+    doc: 'a job process that dies while its job runs is started again this often (backoff 1 s, 2 s, 4 s); the new one restores from the newest completed checkpoint, recorded in `/exceptions`; then the job fails',
+  }),
+  planningTimeoutMs: opt.duration({
+    key: 'planningTimeoutMs', scope, env: 'EBBFLOW_PLANNING_TIMEOUT_MS', default: 30_000, min: 1, max: MAX_DURATION_MS,
+    defaultDoc: '`30000`', doc: 'a job whose job function has not built its dataflow by then fails, and its process is killed',
+  }),
+  cancelGraceMs: opt.duration({
+    key: 'cancelGraceMs', scope, env: 'EBBFLOW_CANCEL_GRACE_MS', default: 10_000, min: 0, max: MAX_DURATION_MS,
+    defaultDoc: '`10000`', doc: 'a cancelled job process still alive after this gets SIGTERM, then SIGKILL 5 s later; the job ends CANCELED',
+  }),
+  resourceManager: opt.string({
+    key: 'resourceManager', scope, env: 'EBBFLOW_RESOURCE_MANAGER',
+    cli: { flags: '--resource-manager <kind>', help: 'where TaskManagers run: local or mesos (env EBBFLOW_RESOURCE_MANAGER)' },
+    default: 'local', doc: '`local` (TaskManagers are child processes of the job process) or `mesos` (Mesos tasks)',
+  }),
+  mesosMaster: opt.string({
+    key: 'mesosMaster', scope, env: 'EBBFLOW_MESOS_MASTER', configKey: 'mesos.master',
+    cli: { flags: '--mesos-master <url>', help: 'Mesos master(s), host:port or http://host:port, comma-separated (env EBBFLOW_MESOS_MASTER)' },
+    doc: 'Mesos master(s), `host:port` or `http://host:port`, comma-separated; needed for `mesos`',
+  }),
+  mesosContentType: opt.enum(['protobuf', 'json'] as const, {
+    key: 'mesosContentType', scope, env: 'EBBFLOW_MESOS_CONTENT_TYPE', configKey: 'mesos.scheduler.content-type',
+    cli: { flags: '--mesos-content-type <type>', help: 'Mesos scheduler API encoding: protobuf or json (env EBBFLOW_MESOS_CONTENT_TYPE)' },
+    default: 'protobuf', doc: 'encoding of the Mesos scheduler API: `protobuf` or `json`',
+  }),
+  defaultConfiguration: opt.map({
+    key: 'defaultConfiguration', scope, cliDoc: '-D key=value',
+    cli: { flags: '-D, --conf <key=value>', help: 'configuration every job starts from, Flink key names (repeatable), e.g. -D mesos.resourcemanager.tasks.cpus=0.5' },
+    default: () => ({}), defaultDoc: 'none', doc: 'configuration every job starts from, Flink key names (repeatable); a job\'s `flinkConfiguration` wins',
+  }),
+  logLevel: opt.enum(LOG_LEVELS, { key: 'logLevel', scope, env: 'EBBFLOW_LOG_LEVEL', default: 'info', doc: 'level of the dispatcher\'s log (pino)' }),
+  runTimeoutMs: opt.duration({ key: 'runTimeoutMs', scope, default: 30_000, min: 1, max: MAX_DURATION_MS, doc: 'how long POST /jars/:id/run waits for the job process to accept the job' }),
+  taskManagerMemoryMb: opt.int({ key: 'taskManagerMemoryMb', scope, default: 512, min: 32, max: 1 << 20, doc: 'heap cap per TaskManager in MB' }),
+  maxProgramArgsBytes: opt.int({ key: 'maxProgramArgsBytes', scope, default: 256 * 1024, min: 0, max: 1 << 30, doc: 'arguments of one job, in bytes (UTF-8, all together); more get 400' }),
+  cancelJobsOnClose: opt.bool({ key: 'cancelJobsOnClose', scope, default: true, doc: 'cancel running jobs when the dispatcher shuts down gracefully' }),
+};
+
+/** Options of the CLI's client commands (submit, jobs, cancel, scale). */
+export const CLIENT_OPTIONS = {
+  url: opt.string({
+    key: 'url', scope: 'client', env: 'EBBFLOW_URL', cli: { flags: '--url <url>', help: 'dispatcher REST URL for client commands', global: true },
+    default: 'http://127.0.0.1:8081', doc: 'the dispatcher the client commands talk to',
+  }),
+};

@@ -1,0 +1,72 @@
+/**
+ * The per-job keys (a run request's `flinkConfiguration`, with Flink's names):
+ * checkpoints, restarts, heartbeats, scheduling. jobmaster/job-config.ts reads
+ * them into a JobConfig; the README's per-job table is generated from here.
+ */
+import { MAX_DURATION_MS } from './read-option.js';
+import { opt } from './option.js';
+
+const scope = 'job';
+
+/** `restart-strategy.type` values, with Flink's other spellings. */
+export const RESTART_STRATEGIES = ['none', 'fixed-delay', 'exponential-delay'] as const;
+
+/** Every per-job key, by what it sets. */
+export const JOB_OPTIONS = {
+  checkpointInterval: opt.duration({
+    key: 'execution.checkpointing.interval', scope, default: 1000, max: MAX_DURATION_MS,
+    check: (ms) => (ms > 0 && ms < 10 ? 'must be 0 (off) or at least 10 ms' : undefined),
+    defaultDoc: '`1000` ms', doc: 'how often a checkpoint starts; `0` disables checkpoints and exactly-once output',
+  }),
+  checkpointTimeout: opt.duration({ key: 'execution.checkpointing.timeout', scope, default: 60000, max: MAX_DURATION_MS, doc: 'a checkpoint not complete by then fails' }),
+  tolerableCheckpointFailures: opt.int({
+    key: 'execution.checkpointing.tolerable-failed-checkpoints', scope, default: 10, min: 0, max: 1_000_000,
+    doc: 'consecutive failed checkpoints tolerated before the job fails',
+  }),
+  checkpointsRetained: opt.int({ key: 'state.checkpoints.num-retained', scope, default: 3, min: 1, max: 1_000_000, doc: 'completed checkpoints kept' }),
+  checkpointDir: opt.string({
+    key: 'state.checkpoints.dir', scope, expected: 'a directory path', check: (v) => (v.trim() ? undefined : 'must be a directory path'),
+    defaultDoc: '`<data-dir>/checkpoints`', doc: 'checkpoints go to `<dir>/<jobid>/chk-<n>` (a path or `file://` URL)',
+  }),
+  savepointDir: opt.string({
+    key: 'state.savepoints.dir', scope, expected: 'a directory path', check: (v) => (v.trim() ? undefined : 'must be a directory path'),
+    defaultDoc: '`<data-dir>/savepoints`', doc: 'where savepoints go (a path or `file://` URL)',
+  }),
+  restartStrategy: opt.enum(RESTART_STRATEGIES, {
+    key: 'restart-strategy.type', scope, default: 'fixed-delay',
+    aliases: { disable: 'none', off: 'none', fixeddelay: 'fixed-delay', exponentialdelay: 'exponential-delay' },
+    doc: 'what a failure does: restart after a fixed delay, with an exponential backoff, or fail the job',
+  }),
+  fixedDelayAttempts: opt.int({ key: 'restart-strategy.fixed-delay.attempts', scope, default: 5, min: 0, max: 1_000_000, doc: 'restarts before the job fails' }),
+  fixedDelay: opt.duration({ key: 'restart-strategy.fixed-delay.delay', scope, default: 1000, max: MAX_DURATION_MS, defaultDoc: '`1 s`', doc: 'wait before each restart' }),
+  exponentialAttempts: opt.int({ key: 'restart-strategy.exponential-delay.attempts', scope, default: 10, min: 0, max: 1_000_000, doc: 'restarts before the job fails' }),
+  exponentialInitialBackoff: opt.duration({
+    key: 'restart-strategy.exponential-delay.initial-backoff', scope, default: 1000, max: MAX_DURATION_MS, defaultDoc: '`1 s`', doc: 'wait before the first restart',
+  }),
+  exponentialMaxBackoff: opt.duration({
+    key: 'restart-strategy.exponential-delay.max-backoff', scope, default: 60000, max: MAX_DURATION_MS, defaultDoc: '`60 s`', doc: 'the longest wait',
+  }),
+  exponentialMultiplier: opt.number({
+    key: 'restart-strategy.exponential-delay.backoff-multiplier', scope, default: 2, min: 1, max: 1000, doc: 'each wait is the previous one times this',
+  }),
+  maxParallelism: opt.int({
+    key: 'pipeline.max-parallelism', scope, min: 1, max: 32768,
+    defaultDoc: '`max(128, roundUpPow2(1.5 × parallelism))`', doc: 'key groups: the most subtasks a keyed vertex can ever run (fixed for the job\'s life)',
+  }),
+  heartbeatInterval: opt.duration({ key: 'heartbeat.interval', scope, default: 1000, min: 10, max: MAX_DURATION_MS, defaultDoc: '`1000` ms', doc: 'how often TaskManagers send heartbeats' }),
+  heartbeatTimeout: opt.duration({
+    key: 'heartbeat.timeout', scope, default: 5000, min: 100, max: MAX_DURATION_MS, defaultDoc: '`5000` ms', doc: 'a TaskManager silent this long is lost (and killed)',
+  }),
+  resourceWaitTimeout: opt.duration({
+    key: 'jobmanager.adaptive-scheduler.resource-wait-timeout', scope, max: MAX_DURATION_MS,
+    defaultDoc: '`60 s`', doc: 'how long a start, restart or rescale waits for the TaskManagers it needs before failing',
+  }),
+  resourceStabilizationTimeout: opt.duration({
+    key: 'jobmanager.adaptive-scheduler.resource-stabilization-timeout', scope, default: 10000, max: MAX_DURATION_MS, defaultDoc: '`10 s`',
+    doc: 'with fewer slots than asked for but enough for the lower bounds, wait this long for more before running with what there is (and before scaling back up)',
+  }),
+  workerRetryInterval: opt.duration({
+    key: 'resourcemanager.start-worker.retry-interval', scope, default: 0, max: MAX_DURATION_MS, defaultDoc: '`0`',
+    doc: 'after a TaskManager is lost, wait this long before requesting a replacement',
+  }),
+};

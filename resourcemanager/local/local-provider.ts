@@ -1,0 +1,25 @@
+/**
+ * The local resource provider: TaskManagers are child processes of the job
+ * process (LocalProcessDriver). It has no keys of its own; its capacity is the
+ * dispatcher's EBBFLOW_LOCAL_MAX_TASKMANAGERS.
+ */
+import { join } from 'node:path';
+import { parseAddressSettings } from '../../config/index.js';
+import type { ResourceProvider } from '../provider.js';
+import { LocalProcessDriver } from './local-process-driver.js';
+
+export const localProvider: ResourceProvider = {
+  name: 'local',
+  options: [],
+  validate: () => {},
+  checkRunnable: () => {},
+  async createDriver(ctx) {
+    const driver = new LocalProcessDriver({
+      logDir: join(ctx.dataDir, 'logs', ctx.jobId), maxWorkers: ctx.localCapacity || undefined,
+      dataBindHost: parseAddressSettings(ctx.configuration).taskManagerBindHost,
+    });
+    return { driver, close: async () => {} };
+  },
+  // Local TaskManagers of a dead job process exit on their own: they watch their parent's pid and their JobMaster connection.
+  cleanupAfterDeadJobProcess: async () => {},
+};
