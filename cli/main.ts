@@ -9,7 +9,9 @@
  *   ebbflow scale <jobid> --vertex <id|name> --min <n> --max <n> [--no-wait]   one vertex's bounds
  * Client commands talk to the REST API at --url (env EBBFLOW_URL, default http://127.0.0.1:8081).
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { CLIENT_OPTIONS, DISPATCHER_OPTIONS, readOption, type OptionDecl } from '../config/index.js';
+import type { DispatcherOptions } from '../dispatcher/index.js';
 import { RestClient, RestError } from './rest-client.js';
 import { CliError, scale } from './scale.js';
 
@@ -18,61 +20,80 @@ const positiveInt = (v: string): number => {
   return Number(v);
 };
 
+/** `-D key=value`, repeatable: collects a map. */
+const keyValue = (kv: string, acc: Record<string, string>) => {
+  const i = kv.indexOf('=');
+  if (i <= 0) throw new Error(`--conf expects key=value, got ${kv}`);
+  return { ...acc, [kv.slice(0, i)]: kv.slice(i + 1) };
+};
+
+/** A flag built from its declaration; its default (as the help shows it) is the env var's value, else the declared default. */
+function flag(d: OptionDecl): Option {
+  const o = new Option(d.cli!.flags, d.cli!.help);
+  if (d.type === 'map') return o.argParser(keyValue).default({});
+  const fromEnv = d.env ? process.env[d.env] : undefined;
+  const def = fromEnv ?? (typeof d.default === 'string' || typeof d.default === 'number' ? String(d.default) : undefined);
+  return def === undefined ? o : o.default(def);
+}
+
+/**
+ * The flags' values, parsed and range-checked by their declarations: an error names the flag, or the env var when the
+ * value came from it. Unset (and empty) values are left to compileDispatcherOptions (env var, then default).
+ */
+function flagValues(cmd: Command, table: Record<string, OptionDecl>, values: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, d] of Object.entries(table)) {
+    if (!d.cli) continue;
+    const attribute = new Option(d.cli.flags).attributeName();
+    const raw = values[attribute];
+    if (raw === undefined || raw === '') continue;
+    const long = d.cli.flags.split(/[ ,]+/).find((f) => f.startsWith('--'))!;
+    const label = cmd.getOptionValueSource(attribute) === 'cli' || !d.env || !process.env[d.env] ? long : d.env;
+    out[name] = readOption(d, raw, label);
+  }
+  return out;
+}
+
+const globals = { url: CLIENT_OPTIONS.url, token: DISPATCHER_OPTIONS.token };
 const program = new Command('ebbflow')
-  .description('ebbflow: an elastic stream-job platform (dispatcher, per-job JobMaster + ResourceManager, TaskManagers)')
-  .option('--url <url>', 'dispatcher REST URL for client commands', process.env.EBBFLOW_URL ?? 'http://127.0.0.1:8081')
-  .option('--token <token>', 'bearer token (env EBBFLOW_TOKEN)', process.env.EBBFLOW_TOKEN);
+  .description('ebbflow: an elastic stream-job platform (dispatcher, per-job JobMaster + ResourceManager, TaskManagers)');
+for (const d of Object.values(globals)) program.addOption(flag(d));
 
 const client = () => {
   const o = program.opts<{ url: string; token?: string }>();
   return new RestClient(o.url, o.token);
 };
 
-program.command('dispatcher')
-  .description('run the dispatcher (REST API, web form, job supervision)')
-  .option('--host <host>', 'bind address (env EBBFLOW_HOST)', process.env.EBBFLOW_HOST ?? '127.0.0.1')
-  .option('--port <port>', 'port (env EBBFLOW_PORT)', process.env.EBBFLOW_PORT ?? '8081')
-  .option('--redis <url>', 'Redis URL (env EBBFLOW_REDIS_URL)', process.env.EBBFLOW_REDIS_URL ?? 'redis://127.0.0.1:6379')
-  .option('--data-dir <dir>', 'bundles, logs and checkpoints (env EBBFLOW_DATA_DIR)', process.env.EBBFLOW_DATA_DIR ?? './data')
-  .option('--key-prefix <prefix>', 'prefix of Redis keys (env EBBFLOW_KEY_PREFIX)', process.env.EBBFLOW_KEY_PREFIX ?? 'ebbflow:')
-  .option('--max-upload-bytes <n>', 'largest accepted bundle (env EBBFLOW_MAX_UPLOAD_BYTES)', process.env.EBBFLOW_MAX_UPLOAD_BYTES ?? String(100 * 1024 * 1024))
-  .option('--allowed-hosts <names>', 'more host names the API answers to, comma-separated (env EBBFLOW_ALLOWED_HOSTS)', process.env.EBBFLOW_ALLOWED_HOSTS)
-  .option('--resource-manager <kind>', 'where TaskManagers run: local or mesos (env EBBFLOW_RESOURCE_MANAGER)', process.env.EBBFLOW_RESOURCE_MANAGER ?? 'local')
-  .option('--mesos-master <url>', 'Mesos master(s), host:port or http://host:port, comma-separated (env EBBFLOW_MESOS_MASTER)', process.env.EBBFLOW_MESOS_MASTER)
-  .option('--mesos-content-type <type>', 'Mesos scheduler API encoding: protobuf or json (env EBBFLOW_MESOS_CONTENT_TYPE)', process.env.EBBFLOW_MESOS_CONTENT_TYPE ?? 'protobuf')
-  .option('-D, --conf <key=value>', 'configuration every job starts from, Flink key names (repeatable), e.g. -D mesos.resourcemanager.tasks.cpus=0.5', (kv: string, acc: Record<string, string>) => {
-    const i = kv.indexOf('=');
-    if (i <= 0) throw new Error(`--conf expects key=value, got ${kv}`);
-    return { ...acc, [kv.slice(0, i)]: kv.slice(i + 1) };
-  }, {} as Record<string, string>)
-  .action(async (o: { host: string; port: string; redis: string; dataDir: string; keyPrefix: string; maxUploadBytes: string; resourceManager: string; mesosMaster?: string; mesosContentType: string; conf: Record<string, string>; allowedHosts?: string }) => {
-    const { startDispatcher } = await import('../api/server.js');
-    const { token } = program.opts<{ token?: string }>();
-    process.title = 'ebbflow-dispatcher';
-    let running: Awaited<ReturnType<typeof startDispatcher>>;
-    try {
-      running = await startDispatcher({
-        host: o.host, port: Number(o.port), redisUrl: o.redis, dataDir: o.dataDir, keyPrefix: o.keyPrefix, maxUploadBytes: Number(o.maxUploadBytes), token,
-        allowedHosts: o.allowedHosts ? o.allowedHosts.split(',').map((h) => h.trim()).filter(Boolean) : undefined,
-        resourceManager: o.resourceManager as 'local' | 'mesos', mesosMaster: o.mesosMaster, mesosContentType: o.mesosContentType as 'protobuf' | 'json', defaultConfiguration: o.conf,
-      });
-    } catch (err) {
-      console.error(`ebbflow dispatcher: ${(err as Error).message}`);
-      process.exit(1);
-    }
-    const rm = running.dispatcher.options.resourceManager === 'mesos' ? `Mesos at ${running.dispatcher.options.mesosMaster ?? o.conf['mesos.master']}` : 'local TaskManagers';
-    console.error(`ebbflow dispatcher listening on ${running.url} (Redis ${o.redis}, data in ${running.dispatcher.options.dataDir}, ${rm})`);
-    let stopping = false;
-    const stop = async (signal: string) => {
-      if (stopping) process.exit(1);
-      stopping = true;
-      console.error(`ebbflow dispatcher: ${signal}, cancelling jobs and shutting down`);
-      await running.close();
-      process.exit(0);
-    };
-    process.on('SIGINT', () => void stop('SIGINT'));
-    process.on('SIGTERM', () => void stop('SIGTERM'));
-  });
+const dispatcherCommand = program.command('dispatcher')
+  .description('run the dispatcher (REST API, web form, job supervision)');
+for (const d of Object.values(DISPATCHER_OPTIONS)) if (d.cli && !d.cli.global) dispatcherCommand.addOption(flag(d));
+dispatcherCommand.action(async (o: Record<string, unknown>) => {
+  const { startDispatcher } = await import('../api/server.js');
+  process.title = 'ebbflow-dispatcher';
+  let running: Awaited<ReturnType<typeof startDispatcher>>;
+  try {
+    const token = flagValues(program, { token: globals.token }, program.opts());
+    const options = { ...token, ...flagValues(dispatcherCommand, DISPATCHER_OPTIONS, o) } as DispatcherOptions;
+    running = await startDispatcher(options);
+  } catch (err) {
+    console.error(`ebbflow dispatcher: ${(err as Error).message}`);
+    process.exit(1);
+  }
+  const opts = running.dispatcher.options;
+  const rm = opts.resourceManager === 'mesos' ? `Mesos at ${opts.mesosMaster ?? opts.defaultConfiguration['mesos.master']}`
+    : opts.resourceManager === 'local' ? 'local TaskManagers' : `the ${opts.resourceManager} resource provider`;
+  console.error(`ebbflow dispatcher listening on ${running.url} (Redis ${opts.redisUrl}, data in ${opts.dataDir}, ${rm})`);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    console.error(`ebbflow dispatcher: ${signal}, cancelling jobs and shutting down`);
+    await running.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+});
 
 program.command('submit')
   .description('upload a bundle and run it')

@@ -33,7 +33,7 @@ export function compileDispatcherOptions(o: DispatcherOptions = {}, env: NodeJS.
   c.dataDir = resolve(c.dataDir);
   // An empty token is no token.
   c.token ||= undefined;
-  const provider = resourceProvider(c.resourceManager, o.resourceManager !== undefined ? 'resourceManager' : 'EBBFLOW_RESOURCE_MANAGER (--resource-manager)');
+  const provider = resourceProvider(c.resourceManager);
   // Unlike a run request's keys, an unknown -D key is refused: whoever starts the dispatcher typed it.
   const known = knownConfigurationKeys();
   const unknown = Object.keys(c.defaultConfiguration).find((k) => !known.includes(k));

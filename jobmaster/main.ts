@@ -11,6 +11,7 @@ import { pino } from 'pino';
 import { JobRegistry } from '../metadata/index.js';
 import { describeError } from '../runtime/errors.js';
 import { JobMaster } from './job-master.js';
+import { configurationWarnings } from './job-config.js';
 import { compileJobSpec, type JobSpec } from './job-spec.js';
 import { createResourceProvider } from './resource-provider.js';
 
@@ -23,6 +24,7 @@ if (!raw) {
 const spec = compileJobSpec(JSON.parse(raw) as JobSpec);
 process.title = `ebbflow-jobmaster ${spec.jobId}`;
 const log = pino({ base: { role: 'jobmaster', jobId: spec.jobId } });
+for (const warning of configurationWarnings(spec.configuration)) log.warn(warning);
 
 const redis = new Redis(spec.redisUrl, { maxRetriesPerRequest: 20 });
 redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection problem'));

@@ -9,7 +9,7 @@ import { BundleRejectedError, type Dispatcher } from '../../dispatcher/index.js'
 import { isTerminal, type JobRecord } from '../../metadata/index.js';
 import { UPPER_BOUND_MAX_PARALLELISM } from '../../state/key-groups.js';
 import { basename, dirname, resolve } from 'node:path';
-import { compileJobConfig, JobConfigError } from '../../jobmaster/job-config.js';
+import { compileJobConfig, configurationWarnings, JobConfigError } from '../../jobmaster/job-config.js';
 import { MAX_METADATA_BYTES, METADATA_FILE, readMetadata } from '../../runtime/checkpoint/snapshot-io.js';
 import { badRequest, conflict, HttpError, notFound } from '../errors.js';
 import { checkTaskManagerLimit } from './rescale-requests.js';
@@ -76,10 +76,13 @@ function parseRunRequest(body: RunBody, query: Record<string, string | undefined
     }
     configuration = b.flinkConfiguration as Record<string, unknown>;
   }
+  // Keys ebbflow does not know (Flink users pass Flink's) are ignored, and the response says so.
+  const warnings = configurationWarnings(configuration);
   const savepointPath = b.savepointPath ?? query.savepointPath;
   if (savepointPath !== undefined && savepointPath !== null && (typeof savepointPath !== 'string' || savepointPath === '')) throw badRequest('savepointPath must be a non-empty string');
   return {
     configuration,
+    warnings,
     savepointPath: (savepointPath as string | undefined) ?? '',
     entryClass: (b.entryClass as string | undefined) ?? '',
     args,
@@ -117,6 +120,9 @@ async function waitUntilAccepted(d: Dispatcher, jobId: string, timeoutMs: number
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** The run response: the job id, and `warnings` (unknown configuration keys) when there are any. */
+const runResponse = (jobid: string, warnings: string[]) => (warnings.length ? { jobid, warnings } : { jobid });
 
 const tooLarge = (d: Dispatcher) => new HttpError(413, `The bundle is larger than the limit of ${d.options.maxUploadBytes} bytes (EBBFLOW_MAX_UPLOAD_BYTES)`);
 
@@ -215,7 +221,7 @@ export function jarRoutes(app: FastifyInstance, d: Dispatcher): void {
     if (!created) {
       const existing = await d.registry.get(run.jobId);
       if (existing?.jarId !== jar.id) throw conflict(`Job ${run.jobId} already exists (from another jar)`);
-      return { jobid: run.jobId };
+      return runResponse(run.jobId, run.warnings);
     }
     await d.submissions.submit(run.jobId);
     // Planning ends within its timeout (the supervisor fails it then), so the answer is never 200 for a job still planning.
@@ -224,6 +230,6 @@ export function jarRoutes(app: FastifyInstance, d: Dispatcher): void {
     if (rec?.state === 'FAILED') throw badRequest(`Job ${run.jobId} failed to start: ${rec.failureCause}`);
     if (rec?.state === 'CANCELED' || rec?.state === 'CANCELLING') throw conflict(`Job ${run.jobId} was cancelled before it started`);
     if (!rec || rec.state === 'INITIALIZING') throw new HttpError(503, `Job ${run.jobId} was not accepted within ${waitMs} ms; see GET /jobs/${run.jobId}`);
-    return { jobid: run.jobId };
+    return runResponse(run.jobId, run.warnings);
   });
 }
