@@ -36,7 +36,7 @@ export const DISPATCHER_OPTIONS = {
   }),
   maxUploadBytes: opt.int({
     key: 'maxUploadBytes', scope, env: 'EBBFLOW_MAX_UPLOAD_BYTES', cli: { flags: '--max-upload-bytes <n>', help: 'largest accepted bundle (env EBBFLOW_MAX_UPLOAD_BYTES)' },
-    default: 100 * 1024 * 1024, min: 1, doc: 'larger uploads get 413',
+    default: 100 * 1024 * 1024, min: 1, max: 2 ** 40, doc: 'larger uploads get 413',
   }),
   token: opt.string({
     key: 'token', scope, env: 'EBBFLOW_TOKEN', cli: { flags: '--token <token>', help: 'bearer token (env EBBFLOW_TOKEN)', global: true },

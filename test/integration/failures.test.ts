@@ -5,6 +5,8 @@
  * FAILED past the tolerable limit).
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, processesMatching, startTestDispatcher, upload, waitFor, type TestDispatcher } from '../helpers/dispatcher.js';
 import { runJar, waitForState } from '../helpers/fraud.js';
@@ -65,10 +67,9 @@ describe('failures inside a job', () => {
     expect(history.RUNNING).toBeGreaterThan(0);
   });
 
-  it('refuses unknown or malformed configuration keys (400)', async () => {
+  it('refuses malformed values of known configuration keys (400)', async () => {
     const jar = (await json(await upload(d.url, 'x.mjs', 'export default (env) => { env.fromElements([1]).sinkTo(env.fileSink("/dev/null")); }'))).filename;
     for (const [cfg, msg] of [
-      [{ 'no.such.key': 1 }, /unknown configuration key "no.such.key"/],
       [{ 'execution.checkpointing.interval': 'soon' }, /execution.checkpointing.interval must be a duration/],
       [{ 'restart-strategy.type': 'sometimes' }, /restart-strategy.type must be/],
     ] as const) {
@@ -76,5 +77,24 @@ describe('failures inside a job', () => {
       expect(res.status).toBe(400);
       expect(res.body.errors[0]).toMatch(msg);
     }
+  });
+
+  it('runs a job with keys it does not know, naming them with the closest known key in the response and the job log', async () => {
+    const jar = (await json(await upload(d.url, 'y.mjs', 'export default (env) => { env.fromElements([1]).sinkTo(env.fileSink("/dev/null")); }'))).filename;
+    const res = await runJar(d, jar, { flinkConfiguration: { 'no.such.key': 1, 'heartbeat.timout': '2 s', 'heartbeat.interval': 500 } });
+    expect(res.status).toBe(200);
+    expect(res.body.warnings).toEqual([
+      'unknown configuration key "no.such.key" ignored',
+      'unknown configuration key "heartbeat.timout" ignored; did you mean "heartbeat.timeout"?',
+    ]);
+    await expectSpecResponse('post', '/jars/{jarid}/run', 200, res.body);
+    const log = join(d.dataDir, 'logs', res.body.jobid, 'jobmaster.log');
+    await waitFor('the warnings in the job log', () => {
+      const text = existsSync(log) ? readFileSync(log, 'utf8') : '';
+      return text.includes('did you mean \\"heartbeat.timeout\\"') && text.includes('\\"no.such.key\\" ignored') ? true : undefined;
+    });
+    // A run without unknown keys answers exactly as before.
+    const plain = await runJar(d, jar, { flinkConfiguration: { 'heartbeat.interval': 500 } });
+    expect(plain.body).toEqual({ jobid: plain.body.jobid });
   });
 });
