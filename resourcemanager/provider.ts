@@ -53,7 +53,7 @@ export interface ResourceProvider {
   readonly options: readonly OptionDecl[];
   /**
    * Checks the values of its keys in a configuration map (throws a ConfigError naming the key). Runs at
-   * submission, whatever provider the dispatcher uses, so a settings it needs only to run may be missing.
+   * submission, whatever provider the dispatcher uses, so a setting needed only to run (e.g. a master) may be missing.
    */
   validate(configuration: Record<string, unknown>): void;
   /** Checks at dispatcher start that the dispatcher-wide configuration lets jobs run (e.g. a master is named). */

@@ -2,3 +2,5 @@
 export { DEFAULT_MAX_RECORD_BYTES, encodeRecord, RecordIODecoder, RecordIOError } from './recordio.js';
 export { CallType, EventType, checkJson, decodeMessage, encodeMessage, JSON_TYPE, MesosWireError, PROTOBUF_TYPE, type ContentType } from './codec.js';
 export type * from './types.js';
+export { mesosProvider } from './mesos-provider.js';
+export { MESOS_OPTIONS } from './mesos-options.js';
