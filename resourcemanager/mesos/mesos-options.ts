@@ -59,3 +59,11 @@ export const MESOS_OPTIONS = {
   }),
   artifactServerPort: opt.int({ key: 'mesos.resourcemanager.artifactserver.port', scope, default: 0, min: 0, max: 65535, defaultDoc: '`0` (any)', doc: 'port of the job\'s artifact server' }),
 };
+
+/** Tuning read from the environment of the job process, not a configuration key. */
+export const MESOS_TUNING = {
+  backoff: opt.duration({
+    key: 'mesosBackoffMs', scope, env: 'EBBFLOW_MESOS_BACKOFF_MS', min: 1, max: 60_000, hidden: true,
+    doc: 'first reconnect backoff of the scheduler client (the longest is 8×), for tests and the demo; unset: 1 s to 15 s',
+  }),
+};

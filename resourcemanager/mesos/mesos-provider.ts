@@ -3,14 +3,14 @@
  * job with the artifact server that hands TaskManagers the runtime and the
  * bundle, and the framework TEARDOWN after a job process died for good.
  */
-import { parseAddressSettings } from '../../config/index.js';
+import { compileOption, parseAddressSettings } from '../../config/index.js';
 import { distFile } from '../../runtime/install-paths.js';
 import type { ProviderJobSettings, ResourceProvider } from '../provider.js';
 import { ArtifactServer } from './artifact-server.js';
 import { reapFramework } from './framework-reaper.js';
 import { jobFrameworkInfo, parseMesosSettings, validateMesosKeys, type MesosDefaults } from './mesos-config.js';
 import { MesosDriver } from './mesos-driver.js';
-import { MESOS_OPTIONS } from './mesos-options.js';
+import { MESOS_OPTIONS, MESOS_TUNING } from './mesos-options.js';
 import { RedisWorkerStore } from './worker-store.js';
 
 const defaults = (s: ProviderJobSettings): MesosDefaults => ({ slots: s.slotsPerTaskManager, heapMb: s.taskManagerMemoryMb });
@@ -55,6 +55,6 @@ export const mesosProvider: ResourceProvider = {
 
 /** Faster reconnects for tests and the demo (EBBFLOW_MESOS_BACKOFF_MS); production keeps the 1 s–15 s backoff. */
 function testTuning(): { backoffInitialMs?: number; backoffMaxMs?: number } {
-  const v = Number(process.env.EBBFLOW_MESOS_BACKOFF_MS);
-  return Number.isFinite(v) && v > 0 ? { backoffInitialMs: v, backoffMaxMs: v * 8 } : {};
+  const v = compileOption(MESOS_TUNING.backoff, undefined);
+  return v ? { backoffInitialMs: v, backoffMaxMs: v * 8 } : {};
 }
