@@ -3,14 +3,16 @@
  * the job still holds there (on Mesos: TEARDOWN of its framework, which kills
  * every task left). Runs in the dispatcher; it starts no user code.
  */
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { configKeyDefaults, DISPATCHER_OPTIONS } from '../config/index.js';
-import type { JobRecord, JobRegistry } from '../metadata/index.js';
+import type { JobRecord } from '../metadata/index.js';
 import { resourceProvider } from '../resourcemanager/index.js';
 
 /** The supervisor's settings the cleanup needs (its options, by DispatcherOptions names). */
 export interface ProviderCleanupSettings {
-  registry: JobRegistry;
+  /** The registry's Redis connection; without one (a test's in-memory registry) there is nothing to clean up with. */
+  registry: { readonly redis?: Redis };
   keyPrefix: string;
   resourceManager: string;
   slotsPerTaskManager: number;
@@ -22,8 +24,10 @@ export interface ProviderCleanupSettings {
 
 /** Asks the job's provider to clean up after its dead job process. */
 export async function cleanupAfterDeadJobProcess(o: ProviderCleanupSettings, rec: JobRecord): Promise<void> {
+  const redis = o.registry.redis;
+  if (!redis) return;
   await resourceProvider(o.resourceManager).cleanupAfterDeadJobProcess({
-    jobId: rec.id, redis: o.registry.redis, keyPrefix: o.keyPrefix, logger: o.logger,
+    jobId: rec.id, redis, keyPrefix: o.keyPrefix, logger: o.logger,
     slotsPerTaskManager: o.slotsPerTaskManager, taskManagerMemoryMb: o.taskManagerMemoryMb,
     // Flags that default a key (--mesos-master → mesos.master) are among the settings, by their option names.
     configuration: { ...configKeyDefaults(DISPATCHER_OPTIONS, o as unknown as Record<string, unknown>), ...o.defaultConfiguration, ...rec.configuration },
