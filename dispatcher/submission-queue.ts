@@ -6,7 +6,7 @@
  */
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import type { Logger } from 'pino';
-import type { JobRegistry } from '../metadata/index.js';
+import { retryRegistryCall, type JobRegistry } from '../metadata/index.js';
 import type { JobSupervisor } from './job-supervisor.js';
 
 export const SUBMISSION_QUEUE = 'submissions';
@@ -29,7 +29,8 @@ export class SubmissionQueue {
       prefix,
       defaultJobOptions: { attempts: 3, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000 } },
     });
-    this.queue.on('error', () => { /* surfaced per request as 503 */ });
+    // Connection problems: a request that meets one answers 503 (api/errors.ts); here only for debugging.
+    this.queue.on('error', (err) => this.log.debug({ err: err.message }, 'submission queue: Redis connection problem'));
   }
 
   async submit(jobId: string): Promise<void> {
@@ -61,17 +62,23 @@ export class SubmissionQueue {
       if (!job) return;
       this.log.error({ jobId: job.data.jobId, err: err.message }, 'submission failed');
       if (job.attemptsMade >= (job.opts.attempts ?? 1)) {
-        void this.registry.transition(job.data.jobId, 'FAILED', { failureCause: `could not start the job process: ${err.message}` }).catch(() => {});
+        const jobId = job.data.jobId;
+        // Retried while Redis is away; a write given up is logged with the job's key by retryRegistryCall.
+        void retryRegistryCall(() => this.registry.transition(jobId, 'FAILED', { failureCause: `could not start the job process: ${err.message}` }), {
+          what: 'mark the job FAILED (its process could not be started)', key: this.registry.jobKey(jobId), logger: this.log,
+        });
       }
     });
   }
 
   /** Closes worker and queue; bounded, because BullMQ waits for Redis while it is unreachable. */
   async close(timeoutMs = 3000): Promise<void> {
-    const bounded = (p: Promise<unknown> | undefined) =>
-      Promise.race([p?.catch(() => {}), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
-    await bounded(this.worker?.close());
-    await bounded(this.queue.close());
+    const bounded = (what: string, p: Promise<unknown> | undefined) => Promise.race([
+      p?.catch((err: Error) => this.log.warn({ err: err.message }, `could not close the submission ${what} cleanly; closing anyway`)),
+      new Promise((r) => setTimeout(r, timeoutMs).unref()),
+    ]);
+    await bounded('worker', this.worker?.close());
+    await bounded('queue', this.queue.close());
     for (const c of [this.connection.producer, this.connection.worker]) (c as { disconnect?: () => void }).disconnect?.();
   }
 }

@@ -176,7 +176,9 @@ export class JobRegistry {
     if (typeof (redis as { ebbflowTransition?: unknown }).ebbflowTransition !== 'function') redis.defineCommand('ebbflowTransition', { numberOfKeys: 1, lua: TRANSITION_LUA });
   }
 
-  private key(id: string): string { return `${this.prefix}job:${id}`; }
+  /** The Redis key of the job's record (named in logs when a write to it is lost). */
+  jobKey(id: string): string { return `${this.prefix}job:${id}`; }
+  private key(id: string): string { return this.jobKey(id); }
   private tmKey(id: string): string { return `${this.prefix}job:${id}:taskmanagers`; }
   private get indexKey(): string { return `${this.prefix}jobs`; }
 
