@@ -139,6 +139,7 @@ function encode(fields: Partial<JobRecord>): string[] {
   return out;
 }
 
+// A field that is not valid JSON (hand-edited, or from an older version) reads as its default rather than hiding the whole record.
 const parseJson = <T>(s: string | undefined, d: T): T => { try { return s ? (JSON.parse(s) as T) : d; } catch { return d; } };
 
 function decode(h: Record<string, string>): JobRecord | undefined {
