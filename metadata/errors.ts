@@ -8,7 +8,8 @@ import { EbbflowError } from '../runtime/errors.js';
 export class RegistryUnavailableError extends EbbflowError {
   override readonly code = 'EBBFLOW_REGISTRY_UNAVAILABLE';
   constructor(readonly what: string, readonly key: string, retriedMs: number, cause: unknown) {
-    super(`could not ${what} (${key}) in Redis for ${retriedMs} ms: ${cause instanceof Error ? cause.message : String(cause)}. `
+    const reason = (cause instanceof Error ? cause.message : String(cause)).replace(/\.$/, '');
+    super(`could not ${what} (${key}) in Redis for ${retriedMs} ms: ${reason}. `
       + 'Start Redis (or fix EBBFLOW_REDIS_URL); the record keeps its previous value', { cause });
   }
 }
