@@ -18,6 +18,8 @@ export class TestingJobProcess implements JobProcess {
   readonly signals: NodeJS.Signals[] = [];
   /** Signals this process survives (user code blocking the event loop ignores SIGTERM's handler). */
   readonly ignoring = new Set<NodeJS.Signals>();
+  /** How the process answers an IPC message (the test's stand-in for the JobMaster); none by default. */
+  answer: ((message: { type: 'cancel' }, proc: TestingJobProcess) => void) | undefined;
   private readonly listeners: ((exit: JobProcessExit) => void)[] = [];
 
   constructor(readonly pid: number, readonly spec: JobSpec) {}
@@ -25,6 +27,7 @@ export class TestingJobProcess implements JobProcess {
   send(message: { type: 'cancel' }): void {
     if (!this.connected) throw new Error('channel closed');
     this.messages.push(message);
+    this.answer?.(message, this);
   }
 
   kill(signal: NodeJS.Signals): boolean {
