@@ -129,8 +129,16 @@ export class JobSupervisor {
     proc.kill('SIGKILL');
   }
 
-  /** A job process ended (or was found gone): start it again, or record how the job ended. */
+  /** A job process ended (or was found gone): start it again, or record how the job ended. Never rejects. */
   private async onExit(jobId: string, how: string): Promise<void> {
+    try {
+      await this.recordExit(jobId, how);
+    } catch (err) {
+      this.o.logger.error({ err, jobId }, `${how}; could not record the end of the job process`);
+    }
+  }
+
+  private async recordExit(jobId: string, how: string): Promise<void> {
     const read = await this.retry(jobId, 'read the job record after its process ended', () => this.o.registry.get(jobId));
     if (!read.ok || !read.value) return;
     const rec = read.value;
