@@ -171,7 +171,7 @@ export class JobSupervisor {
     const cause = `${how}; starting a new job process in ${delay} ms (restart ${attempt} of ${max}), restoring from the latest completed checkpoint`;
     this.o.logger.error({ jobId: rec.id }, cause);
     const exceptions = [...(rec.exceptions ?? []), { timestamp: Date.now(), cause, taskName: null, location: null }].slice(-20);
-    // Lost (logged): the restart goes on; the new job process records its own progress.
+    // Lost (logged): the restart goes on all the same; the new job process records its own progress.
     await this.retry(rec.id, 'record the restart (RESTARTING, exception history)', () => this.o.registry.transition(rec.id, 'RESTARTING', { exceptions }));
     await new Promise((r) => setTimeout(r, delay));
     const read = await this.retry(rec.id, 'read the job record before restarting its process', () => this.o.registry.get(rec.id));
@@ -182,7 +182,8 @@ export class JobSupervisor {
       await this.cleanup(now);
       return 'restarted';
     }
-    if (now.state !== 'RESTARTING') return 'restarted';
+    // RESTARTING, or still RUNNING/CREATED when that write was lost (a dead process writes nothing more).
+    if (!RESTARTABLE.includes(now.state)) return 'restarted';
     try {
       await this.start(now, attempt);
     } catch (err) {

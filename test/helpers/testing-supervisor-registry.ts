@@ -18,8 +18,8 @@ export function jobRecord(fields: Partial<JobRecord> & { id: string }): JobRecor
 
 export class TestingSupervisorRegistry implements SupervisorRegistry {
   private readonly jobs = new Map<string, JobRecord>();
-  /** While true every call rejects, as ioredis does with Redis away. */
-  down = false;
+  /** While true every call rejects, as ioredis does with Redis away; a list makes only those calls fail. */
+  down: boolean | ('get' | 'transition' | 'update')[] = false;
   /** Calls that failed because the registry was down. */
   failedCalls = 0;
 
@@ -39,12 +39,12 @@ export class TestingSupervisorRegistry implements SupervisorRegistry {
   jobKey(id: string): string { return `test:job:${id}`; }
 
   async get(id: string): Promise<JobRecord | undefined> {
-    this.check();
+    this.check('get');
     return this.peek(id);
   }
 
   async transition(id: string, state: JobState, fields: Partial<JobRecord> = {}): Promise<boolean> {
-    this.check();
+    this.check('transition');
     const rec = this.jobs.get(id);
     if (!rec || isTerminal(rec.state)) return false;
     const now = Date.now();
@@ -55,14 +55,14 @@ export class TestingSupervisorRegistry implements SupervisorRegistry {
   }
 
   async update(id: string, fields: Partial<Omit<JobRecord, 'state'>>): Promise<void> {
-    this.check();
+    this.check('update');
     const rec = this.jobs.get(id);
     // Redis HSET creates the hash; a record without its id decodes as missing, as here.
     if (rec) Object.assign(rec, withoutUndefined(fields));
   }
 
-  private check(): void {
-    if (!this.down) return;
+  private check(call: 'get' | 'transition' | 'update'): void {
+    if (this.down === false || (Array.isArray(this.down) && !this.down.includes(call))) return;
     this.failedCalls++;
     throw new Error('Connection is closed.');
   }

@@ -109,6 +109,20 @@ describe('registry writes: retried, or logged with the key they lost', () => {
     expect(h.registry.peek('j1')!.state).toBe('RUNNING');
   });
 
+  it('restarts the job process even when the restart could not be recorded', async () => {
+    const h = supervisorHarness({ registryRetryMs: 500 });
+    const proc = await h.startJob('j1', { state: 'RUNNING' });
+    h.registry.down = ['transition'];
+    proc.exit(1);
+    await h.advance(600); // the RESTARTING write is given up (after 300 ms), the 1 s backoff runs
+    h.registry.down = false;
+    await h.advance(1000);
+    expect(h.registry.peek('j1')).toMatchObject({ state: 'RUNNING', exceptions: [] });
+    expect(h.log.atLeast(50).some((e) => e.key === 'test:job:j1' && /record the restart/.test(e.msg))).toBe(true);
+    expect(h.launcher.launches).toHaveLength(2);
+    expect(h.launcher.latest('j1').spec.recoveryAttempt).toBe(1);
+  });
+
   it('keeps the job process when its pid cannot be recorded, and says so', async () => {
     const h = supervisorHarness({ registryRetryMs: 1000 });
     h.registry.put({ id: 'j1' });
