@@ -72,6 +72,16 @@ export function sanitizeBundleName(baseName: string, ext: string): string {
   return safe;
 }
 
+/**
+ * Removes what a failed upload left. The upload's own error is what the client sees; a path that
+ * cannot be removed (permissions, a busy file) is reported as a process warning naming it.
+ */
+async function removeLeftovers(paths: string[]): Promise<void> {
+  await Promise.all(paths.map((p) => rm(p, { recursive: true, force: true }).catch((err: Error) => {
+    process.emitWarning(`could not remove ${p} after a failed upload: ${err.message}; remove it by hand`, { code: 'EBBFLOW_UPLOAD_LEFTOVER' });
+  })));
+}
+
 function isSidecar(v: unknown): v is Sidecar {
   const s = v as Sidecar;
   return (
@@ -141,8 +151,7 @@ export class BundleStore {
       await rename(tmpSidecar, `${finalFile}.json`);
       return this.toStored(id, sidecar);
     } catch (err) {
-      await Promise.all([tmpFile, tmpDirD, `${tmpBase}.json`].map((p) => rm(p, { recursive: true, force: true }).catch(() => {})));
-      if (placed) await Promise.all([finalFile, finalDir].map((p) => rm(p, { recursive: true, force: true }).catch(() => {})));
+      await removeLeftovers([tmpFile, tmpDirD, `${tmpBase}.json`, ...(placed ? [finalFile, finalDir] : [])]);
       throw err;
     }
   }

@@ -5,4 +5,8 @@ export type { DispatcherOptions, CompiledDispatcherOptions } from './dispatcher-
 export { BundleStore, BundleRejectedError } from './bundle-store.js';
 export type { StoredBundle } from './bundle-store.js';
 export { JobSupervisor } from './job-supervisor.js';
+export type { JobSupervisorOptions, SupervisorRegistry, JobCleanup } from './job-supervisor.js';
+export { ForkJobProcessLauncher } from './job-process-launcher.js';
+export type { JobProcess, JobProcessExit, JobProcessLauncher } from './job-process-launcher.js';
+export { PlanningTimeoutError, JobProcessStartError, JobProcessLostError, JobProcessRestartError } from './supervisor-errors.js';
 export { SubmissionQueue } from './submission-queue.js';

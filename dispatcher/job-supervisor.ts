@@ -1,22 +1,31 @@
 /**
  * Starts and watches job processes (one OS process per job: JobMaster +
- * ResourceManager). If a job process dies before its job reached a terminal
- * state, the job is marked FAILED with the exit status and the tail of its log.
- * Jobs left by an earlier dispatcher are watched by pid.
+ * ResourceManager): the planning timeout, cancel escalation (IPC, SIGTERM,
+ * SIGKILL), restarts of a job process that died while its job ran, and the end
+ * of a job whose process is gone (FAILED with the exit status and the tail of
+ * its log). Jobs left by an earlier dispatcher are watched by pid. Processes are
+ * reached through a `JobProcessLauncher` and the registry through the narrow
+ * `SupervisorRegistry`, so tests run it without processes or Redis.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { distFile } from '../runtime/install-paths.js';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { JobRecord, JobRegistry } from '../metadata/index.js';
+import { retryRegistryCall, type JobRecord, type JobRegistry, type JobState, type RetryOutcome } from '../metadata/index.js';
 import type { JobSpec } from '../jobmaster/job-spec.js';
+import { ForkJobProcessLauncher, jobLogDir, type JobProcess, type JobProcessExit, type JobProcessLauncher } from './job-process-launcher.js';
 import { cleanupAfterDeadJobProcess } from './provider-cleanup.js';
+import { JobProcessLostError, JobProcessRestartError, PlanningTimeoutError } from './supervisor-errors.js';
 
-const JOBMASTER_MAIN = distFile('jobmaster/main.js');
+/** The registry calls the supervisor makes; `JobRegistry` has them, tests pass an in-memory fake. */
+export type SupervisorRegistry = Pick<JobRegistry, 'get' | 'transition' | 'update' | 'jobKey'> & {
+  /** Only for the Mesos framework teardown of a job gone for good (see `reap`). */
+  readonly redis?: Redis;
+};
+
+/** Cleans up what a job gone for good left behind (on Mesos: its framework and tasks). */
+export type JobCleanup = (rec: JobRecord) => Promise<void>;
 
 export interface JobSupervisorOptions {
-  registry: JobRegistry;
+  registry: SupervisorRegistry;
   redisUrl: string;
   keyPrefix: string;
   dataDir: string;
@@ -36,203 +45,239 @@ export interface JobSupervisorOptions {
   planningTimeoutMs?: number;
   /** After a cancel, SIGTERM a job process still alive after this long, then SIGKILL 5 s later. @default 10000 */
   cancelGraceMs?: number;
+  /** How long a failing registry call is retried before what it would write is logged as lost. @default 60000 */
+  registryRetryMs?: number;
+  /** Starts job processes. @default ForkJobProcessLauncher (child_process.fork of dist/jobmaster/main.js) */
+  launcher?: JobProcessLauncher;
+  /** Called once a job whose process is gone has ended for good. @default the Mesos framework teardown (`reap`) */
+  cleanupJob?: JobCleanup;
   logger: Logger;
 }
 
-function tail(file: string, bytes = 2000): string {
-  try {
-    const size = statSync(file).size;
-    const fd = openSync(file, 'r');
-    const buf = Buffer.alloc(Math.min(bytes, size));
-    readSync(fd, buf, 0, buf.length, size - buf.length);
-    closeSync(fd);
-    return buf.toString('utf8');
-  } catch {
-    return '';
-  }
-}
+/** States in which a job process that dies is started again (not planning, not cancelling, not ended). */
+const RESTARTABLE: readonly JobState[] = ['CREATED', 'RUNNING', 'RESTARTING'];
+/** A process that ignored SIGTERM this long after the cancel grace gets SIGKILL. */
+const SIGKILL_AFTER_MS = 5000;
+/** How often processes adopted from an earlier dispatcher are checked. */
+const ORPHAN_CHECK_MS = 1000;
 
-export function isAlive(pid: number): boolean {
-  if (!pid) return false;
-  try { process.kill(pid, 0); return true; } catch { return false; }
-}
+type RestartOutcome = 'restarted' | 'exhausted' | 'not-restartable';
+
+const describeExit = ({ code, signal }: JobProcessExit) => (signal ? `was killed by ${signal}` : `exited with code ${code}`);
+const lastLines = (log: string, n = 8) => log.split('\n').slice(-n).join('\n');
 
 export class JobSupervisor {
-  private readonly children = new Map<string, ChildProcess>();
+  private readonly children = new Map<string, JobProcess>();
+  /** Job id → pid of a process adopted from an earlier dispatcher. */
   private readonly orphans = new Map<string, number>();
+  private readonly restarts = new Map<string, number>();
+  private readonly launcher: JobProcessLauncher;
   private orphanTimer: NodeJS.Timeout | undefined;
+  private closing = false;
+  /** Closed without cancelling: the processes still running belong to the next dispatcher. */
+  private detached = false;
 
-  constructor(private readonly o: JobSupervisorOptions) {}
+  constructor(private readonly o: JobSupervisorOptions) {
+    this.launcher = o.launcher ?? new ForkJobProcessLauncher(o.dataDir, o.logger);
+  }
 
-  logDir(jobId: string): string { return join(this.o.dataDir, 'logs', jobId); }
+  /** Where the job's process log and spec file are. */
+  logDir(jobId: string): string { return jobLogDir(this.o.dataDir, jobId); }
 
   isRunning(jobId: string): boolean { return this.children.has(jobId) || this.orphans.has(jobId); }
-
-  private readonly restarts = new Map<string, number>();
-  private closing = false;
 
   /** Spawns the job process; resolves once the OS started it. `recoveryAttempt` > 0 restores a job whose process died. */
   async start(rec: JobRecord, recoveryAttempt = 0): Promise<void> {
     if (this.children.has(rec.id)) return;
-    const dir = this.logDir(rec.id);
-    mkdirSync(dir, { recursive: true });
-    const logFile = join(dir, 'jobmaster.log');
-    const spec: JobSpec = {
-      jobId: rec.id, bundlePath: rec.bundlePath, entryClass: rec.entryClass, programArgs: rec.programArgs, parallelism: rec.parallelism,
-      defaultName: rec.name, redisUrl: this.o.redisUrl, keyPrefix: this.o.keyPrefix, dataDir: this.o.dataDir,
-      slotsPerTaskManager: this.o.slotsPerTaskManager, taskManagerMemoryMb: this.o.taskManagerMemoryMb, localMaxTaskManagers: this.o.localMaxTaskManagers,
-      maxTaskManagers: this.o.maxTaskManagersPerJob ?? 0,
-      configuration: { ...this.o.defaultConfiguration, ...rec.configuration }, savepointPath: rec.savepointPath || undefined,
-      resourceManager: this.o.resourceManager, mesosMaster: this.o.mesosMaster, mesosContentType: this.o.mesosContentType,
-      recoveryAttempt,
-    };
-    // The spec goes in a file (arguments can be large; an environment variable would hit E2BIG).
-    const specFile = join(dir, 'job-spec.json');
-    writeFileSync(specFile, JSON.stringify(spec), { mode: 0o600 });
-    const log = openSync(logFile, 'a');
-    // The argv names role and job so ps shows them even where the title cannot be longer than argv.
-    const child = fork(JOBMASTER_MAIN, ['ebbflow-jobmaster', rec.id], {
-      env: { ...process.env, EBBFLOW_JOB_SPEC_FILE: specFile },
-      stdio: ['ignore', log, log, 'ipc'],
-      execArgv: [],
-    });
-    closeSync(log);
-    await new Promise<void>((resolve, reject) => { child.once('spawn', resolve); child.once('error', reject); });
-    this.children.set(rec.id, child);
-    this.o.logger.info({ jobId: rec.id, pid: child.pid }, 'job process started');
-    await this.o.registry.update(rec.id, { pid: child.pid ?? 0 });
-    const planning = setTimeout(() => void this.checkPlanned(rec.id, child), this.o.planningTimeoutMs ?? 30_000);
+    const proc = await this.launcher.launch(this.specOf(rec, recoveryAttempt));
+    this.children.set(rec.id, proc);
+    this.o.logger.info({ jobId: rec.id, pid: proc.pid }, 'job process started');
+    const planning = setTimeout(() => void this.checkPlanned(rec.id, proc), this.o.planningTimeoutMs ?? 30_000);
     planning.unref();
-    child.once('exit', (code, signal) => {
+    proc.onExit((exit) => {
       clearTimeout(planning);
       this.children.delete(rec.id);
-      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-      void this.onExit(rec.id, `job process (pid ${child.pid}) ${how}`, logFile);
+      const how = `job process (pid ${proc.pid}) ${describeExit(exit)}`;
+      if (this.detached) { this.o.logger.info({ jobId: rec.id }, `${how} after this dispatcher closed; the next dispatcher records it`); return; }
+      void this.onExit(rec.id, how);
     });
+    // The pid lets a later dispatcher adopt the process and keeps a repeated submission from starting a second one.
+    await this.retry(rec.id, 'record the job process pid', () => this.o.registry.update(rec.id, { pid: proc.pid }));
+  }
+
+  private specOf(rec: JobRecord, recoveryAttempt: number): JobSpec {
+    const o = this.o;
+    return {
+      jobId: rec.id, bundlePath: rec.bundlePath, entryClass: rec.entryClass, programArgs: rec.programArgs, parallelism: rec.parallelism,
+      defaultName: rec.name, redisUrl: o.redisUrl, keyPrefix: o.keyPrefix, dataDir: o.dataDir,
+      slotsPerTaskManager: o.slotsPerTaskManager, taskManagerMemoryMb: o.taskManagerMemoryMb, localMaxTaskManagers: o.localMaxTaskManagers,
+      maxTaskManagers: o.maxTaskManagersPerJob ?? 0,
+      configuration: { ...o.defaultConfiguration, ...rec.configuration }, savepointPath: rec.savepointPath || undefined,
+      resourceManager: o.resourceManager, mesosMaster: o.mesosMaster, mesosContentType: o.mesosContentType,
+      recoveryAttempt,
+    };
   }
 
   /** Planning runs the user's job function: one that loops or waits forever must not hold the job. */
-  private async checkPlanned(jobId: string, child: ChildProcess): Promise<void> {
-    const rec = await this.o.registry.get(jobId).catch(() => undefined);
-    if (!rec || rec.state !== 'INITIALIZING' || child.exitCode !== null || child.signalCode !== null) return;
-    const ms = this.o.planningTimeoutMs ?? 30_000;
-    this.o.logger.error({ jobId }, `planning did not finish within ${ms} ms; killing the job process`);
-    await this.o.registry.transition(jobId, 'FAILED', {
-      failureCause: `planning the job did not finish within ${ms} ms (EBBFLOW_PLANNING_TIMEOUT_MS): the job function must build the dataflow and return, not loop or wait`,
-    }).catch(() => {});
-    child.kill('SIGKILL');
+  private async checkPlanned(jobId: string, proc: JobProcess): Promise<void> {
+    const read = await this.retry(jobId, 'read the job record for the planning timeout', () => this.o.registry.get(jobId));
+    if (!read.ok || !read.value || read.value.state !== 'INITIALIZING' || proc.exited) return;
+    const err = new PlanningTimeoutError(this.o.planningTimeoutMs ?? 30_000);
+    this.o.logger.error({ jobId, code: err.code }, `planning did not finish within ${err.timeoutMs} ms; killing the job process`);
+    // FAILED first: the exit that follows the kill must find the job ended, not report a crash.
+    await this.retry(jobId, 'mark the job FAILED (planning timeout)', () => this.o.registry.transition(jobId, 'FAILED', { failureCause: err.message }));
+    proc.kill('SIGKILL');
   }
 
-  private async onExit(jobId: string, how: string, logFile: string): Promise<void> {
+  /** A job process ended (or was found gone): start it again, or record how the job ended. Never rejects. */
+  private async onExit(jobId: string, how: string): Promise<void> {
     try {
-      const rec = await this.o.registry.get(jobId);
-      if (!rec) return;
-      if (await this.maybeRestart(rec, how)) return;
-      // A cancelled job whose process had to be killed is still cancelled.
-      const applied = rec.state === 'CANCELLING'
-        ? await this.o.registry.transition(jobId, 'CANCELED', { failureCause: `${how} while cancelling` })
-        : await this.o.registry.transition(jobId, 'FAILED', {
-          failureCause: `${how} before the job ended. Last log lines:\n${tail(logFile).split('\n').slice(-8).join('\n')}`,
-        });
-      if (applied) this.o.logger.error({ jobId }, `${how}; job marked ${rec.state === 'CANCELLING' ? 'CANCELED' : 'FAILED'}`);
-      await this.reap(rec);
+      await this.recordExit(jobId, how);
     } catch (err) {
-      this.o.logger.error({ err, jobId }, 'could not record the end of a job process');
+      this.o.logger.error({ err, jobId }, `${how}; could not record the end of the job process`);
     }
   }
 
-  /** The job is gone for good: on Mesos its framework, and any task left, must go too. */
-  private async reap(rec: JobRecord): Promise<void> {
-    await cleanupAfterDeadJobProcess(this.o, rec);
+  private async recordExit(jobId: string, how: string): Promise<void> {
+    const read = await this.retry(jobId, 'read the job record after its process ended', () => this.o.registry.get(jobId));
+    if (!read.ok || !read.value) return;
+    const rec = read.value;
+    const restart = await this.maybeRestart(rec, how);
+    if (restart === 'restarted') return;
+    // A cancelled job whose process had to be killed is still cancelled.
+    const final = rec.state === 'CANCELLING' ? 'CANCELED' : 'FAILED';
+    const failureCause = final === 'CANCELED'
+      ? `${how} while cancelling`
+      : new JobProcessLostError(how, lastLines(this.launcher.logTail(jobId)), restart === 'exhausted' ? { max: this.maxRestarts } : undefined).message;
+    const applied = await this.retry(jobId, `mark the job ${final}`, () => this.o.registry.transition(jobId, final, { failureCause }));
+    if (applied.ok && applied.value) this.o.logger.error({ jobId }, `${how}; job marked ${final}`);
+    await this.cleanup(rec);
   }
+
+  private get maxRestarts(): number { return this.o.jobProcessRestarts ?? 3; }
 
   /**
    * A job process that died while its job ran (not planning, not cancelling, not ended) is started
    * again, at most `jobProcessRestarts` times with backoff (1 s, 2 s, 4 s, …); the new JobMaster
    * restores from the newest completed checkpoint. Each restart is in the job's exception history.
    */
-  private async maybeRestart(rec: JobRecord, how: string): Promise<boolean> {
-    const max = this.o.jobProcessRestarts ?? 3;
+  private async maybeRestart(rec: JobRecord, how: string): Promise<RestartOutcome> {
+    const max = this.maxRestarts;
     const attempt = (this.restarts.get(rec.id) ?? 0) + 1;
-    if (this.closing || !['CREATED', 'RUNNING', 'RESTARTING'].includes(rec.state) || attempt > max) return false;
+    if (this.closing || !RESTARTABLE.includes(rec.state)) return 'not-restartable';
+    if (attempt > max) return 'exhausted';
     this.restarts.set(rec.id, attempt);
     const delay = 1000 * 2 ** (attempt - 1);
     const cause = `${how}; starting a new job process in ${delay} ms (restart ${attempt} of ${max}), restoring from the latest completed checkpoint`;
     this.o.logger.error({ jobId: rec.id }, cause);
     const exceptions = [...(rec.exceptions ?? []), { timestamp: Date.now(), cause, taskName: null, location: null }].slice(-20);
-    await this.o.registry.transition(rec.id, 'RESTARTING', { exceptions });
+    // Lost (logged): the restart goes on all the same; the new job process records its own progress.
+    await this.retry(rec.id, 'record the restart (RESTARTING, exception history)', () => this.o.registry.transition(rec.id, 'RESTARTING', { exceptions }));
     await new Promise((r) => setTimeout(r, delay));
-    const now = await this.o.registry.get(rec.id);
-    if (!now || this.closing) return true;
+    const read = await this.retry(rec.id, 'read the job record before restarting its process', () => this.o.registry.get(rec.id));
+    if (!read.ok || !read.value || this.closing) return 'restarted';
+    const now = read.value;
     if (now.state === 'CANCELLING') {
-      await this.o.registry.transition(rec.id, 'CANCELED');
-      await this.reap(now);
-      return true;
+      await this.retry(rec.id, 'mark the job CANCELED', () => this.o.registry.transition(rec.id, 'CANCELED'));
+      await this.cleanup(now);
+      return 'restarted';
     }
-    if (now.state !== 'RESTARTING') return true;
-    await this.start(now, attempt).catch(async (err: Error) => {
-      await this.o.registry.transition(rec.id, 'FAILED', { failureCause: `${how}; a new job process could not be started: ${err.message}` });
-    });
-    return true;
+    // RESTARTING, or still RUNNING/CREATED when that write was lost (a dead process writes nothing more).
+    if (!RESTARTABLE.includes(now.state)) return 'restarted';
+    try {
+      await this.start(now, attempt);
+    } catch (err) {
+      const failure = new JobProcessRestartError(how, err);
+      this.o.logger.error({ jobId: rec.id, err }, failure.message);
+      await this.retry(rec.id, 'mark the job FAILED', () => this.o.registry.transition(rec.id, 'FAILED', { failureCause: failure.message }));
+    }
+    return 'restarted';
   }
 
   /**
    * Asks the job's process to cancel; false when no process of this job is known. A process that
-   * does not exit within the grace period (user code blocking its event loop) gets SIGTERM, then SIGKILL.
+   * does not exit within the grace period (user code blocking its event loop) gets SIGTERM, then
+   * SIGKILL. A process adopted from an earlier dispatcher (no IPC channel) gets SIGTERM.
    */
   cancel(jobId: string): boolean {
-    const child = this.children.get(jobId);
-    if (child) {
-      const grace = this.o.cancelGraceMs ?? 10_000;
-      const escalate = setTimeout(() => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        this.o.logger.warn({ jobId, pid: child.pid }, `the job process did not stop within ${grace} ms of the cancel; SIGTERM, then SIGKILL`);
-        child.kill('SIGTERM');
-        setTimeout(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); }, 5000).unref();
-      }, grace);
-      escalate.unref();
-      child.once('exit', () => clearTimeout(escalate));
+    const proc = this.children.get(jobId);
+    if (proc) {
+      this.escalateCancel(jobId, proc);
+      if (proc.connected) { proc.send({ type: 'cancel' }); return true; }
+      return proc.kill('SIGTERM');
     }
-    if (child?.connected) { child.send({ type: 'cancel' }); return true; }
-    if (child) return child.kill('SIGTERM');
     const pid = this.orphans.get(jobId);
-    if (pid && isAlive(pid)) { process.kill(pid, 'SIGTERM'); return true; }
+    if (pid && this.launcher.isAlive(pid)) return this.launcher.signal(pid, 'SIGTERM');
     return false;
   }
 
-  /** Adopts non-terminal jobs from an earlier dispatcher: alive ones are watched, dead ones fail. */
+  private escalateCancel(jobId: string, proc: JobProcess): void {
+    const grace = this.o.cancelGraceMs ?? 10_000;
+    const escalate = setTimeout(() => {
+      if (proc.exited) return;
+      this.o.logger.warn({ jobId, pid: proc.pid }, `the job process did not stop within ${grace} ms of the cancel (EBBFLOW_CANCEL_GRACE_MS); SIGTERM, then SIGKILL`);
+      proc.kill('SIGTERM');
+      setTimeout(() => { if (!proc.exited) proc.kill('SIGKILL'); }, SIGKILL_AFTER_MS).unref();
+    }, grace);
+    escalate.unref();
+    proc.onExit(() => clearTimeout(escalate));
+  }
+
+  /** Adopts non-terminal jobs from an earlier dispatcher: alive ones are watched, dead ones are restarted or end. */
   async adopt(jobs: JobRecord[]): Promise<void> {
     for (const j of jobs) {
       if (this.children.has(j.id)) continue;
-      if (j.pid && isAlive(j.pid)) this.orphans.set(j.id, j.pid);
-      else if (j.state !== 'INITIALIZING' || j.pid) {
-        await this.onExit(j.id, `job process (pid ${j.pid || 'unknown'}) is gone (found on dispatcher start)`, join(this.logDir(j.id), 'jobmaster.log'));
-      }
+      if (j.pid && this.launcher.isAlive(j.pid)) this.orphans.set(j.id, j.pid);
+      // INITIALIZING without a pid: still queued, the submission worker starts it.
+      else if (j.state !== 'INITIALIZING' || j.pid) await this.onExit(j.id, `job process (pid ${j.pid || 'unknown'}) is gone (found on dispatcher start)`);
     }
     this.orphanTimer ??= setInterval(() => {
       for (const [id, pid] of this.orphans) {
-        if (isAlive(pid)) continue;
+        if (this.launcher.isAlive(pid)) continue;
         this.orphans.delete(id);
-        void this.onExit(id, `job process (pid ${pid}) exited`, join(this.logDir(id), 'jobmaster.log'));
+        void this.onExit(id, `job process (pid ${pid}) exited`);
       }
-    }, 1000);
+    }, ORPHAN_CHECK_MS);
     this.orphanTimer.unref();
   }
 
-  /** Cancels every running job process and waits (bounded) for them to exit. */
+  /** Cancels every running job process and waits (bounded) for them to exit; or, without `cancelJobs`, leaves them running. */
   async close(cancelJobs: boolean, timeoutMs = 15000): Promise<void> {
     this.closing = true;
     clearInterval(this.orphanTimer);
     if (!cancelJobs) {
-      for (const c of this.children.values()) { c.disconnect?.(); c.unref(); }
+      this.detached = true;
+      for (const c of this.children.values()) c.detach();
       return;
     }
     const exits = [...this.children.values()].map((c) => new Promise<void>((resolve) => {
-      if (c.exitCode !== null || c.signalCode !== null) return resolve();
+      if (c.exited) return resolve();
       const t = setTimeout(() => { c.kill('SIGKILL'); }, timeoutMs);
-      c.once('exit', () => { clearTimeout(t); resolve(); });
+      c.onExit(() => { clearTimeout(t); resolve(); });
     }));
     for (const id of this.children.keys()) this.cancel(id);
     await Promise.all(exits);
+  }
+
+  /** The write policy: retried while Redis is away; once given up, logged with the key (closing: one attempt). */
+  private retry<T>(jobId: string, what: string, call: () => Promise<T>): Promise<RetryOutcome<T>> {
+    return retryRegistryCall(call, {
+      what, key: this.o.registry.jobKey(jobId), logger: this.o.logger, deadlineMs: this.o.registryRetryMs, abandon: () => this.closing,
+    });
+  }
+
+  /** The job is gone for good: clean up what its resource provider left. A failure is logged, never thrown. */
+  private async cleanup(rec: JobRecord): Promise<void> {
+    try {
+      await (this.o.cleanupJob ?? ((r: JobRecord) => this.reap(r)))(rec);
+    } catch (err) {
+      this.o.logger.error({ err, jobId: rec.id }, 'could not clean up after the job (on Mesos: tear its framework down); its tasks may run until the framework failover timeout');
+    }
+  }
+
+  // ---- The one call into resourcemanager/ (the default `cleanupJob`). ----
+  /** The resource provider cleans up after the dead job process (on Mesos: its framework, and any task left, must go). */
+  private async reap(rec: JobRecord): Promise<void> {
+    await cleanupAfterDeadJobProcess(this.o, rec);
   }
 }

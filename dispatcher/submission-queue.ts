@@ -6,7 +6,7 @@
  */
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import type { Logger } from 'pino';
-import type { JobRegistry } from '../metadata/index.js';
+import { retryRegistryCall, type JobRegistry } from '../metadata/index.js';
 import type { JobSupervisor } from './job-supervisor.js';
 
 export const SUBMISSION_QUEUE = 'submissions';
@@ -29,7 +29,8 @@ export class SubmissionQueue {
       prefix,
       defaultJobOptions: { attempts: 3, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000 } },
     });
-    this.queue.on('error', () => { /* surfaced per request as 503 */ });
+    // Connection problems: a request that meets one answers 503 (api/errors.ts); here only for debugging.
+    this.queue.on('error', (err) => this.log.debug({ err: err.message }, 'submission queue: Redis connection problem'));
   }
 
   async submit(jobId: string): Promise<void> {
@@ -42,36 +43,58 @@ export class SubmissionQueue {
   }
 
   startWorker(): void {
-    this.worker = new Worker<SubmissionData>(SUBMISSION_QUEUE, async (job) => {
-      const rec = await this.registry.get(job.data.jobId);
-      if (!rec) {
-        this.log.warn({ jobId: job.data.jobId }, 'submission for an unknown job; dropped');
-        return;
-      }
-      if (rec.state === 'CANCELLING') {
-        await this.registry.transition(rec.id, 'CANCELED');
-        return;
-      }
-      // At-least-once delivery: a job already handed to a process is not started again.
-      if (rec.state !== 'INITIALIZING' || this.supervisor.isRunning(rec.id) || rec.pid) return;
-      await this.supervisor.start(rec);
-    }, { connection: this.connection.worker, prefix: this.prefix, concurrency: 4 });
+    const deps: SubmissionDeps = { registry: this.registry, supervisor: this.supervisor, log: this.log };
+    this.worker = new Worker<SubmissionData>(SUBMISSION_QUEUE, (job) => takeSubmission(job.data.jobId, deps),
+      { connection: this.connection.worker, prefix: this.prefix, concurrency: 4 });
     this.worker.on('error', (err) => this.log.warn({ err: err.message }, 'submission worker error'));
     this.worker.on('failed', (job, err) => {
       if (!job) return;
       this.log.error({ jobId: job.data.jobId, err: err.message }, 'submission failed');
-      if (job.attemptsMade >= (job.opts.attempts ?? 1)) {
-        void this.registry.transition(job.data.jobId, 'FAILED', { failureCause: `could not start the job process: ${err.message}` }).catch(() => {});
-      }
+      if (job.attemptsMade >= (job.opts.attempts ?? 1)) void failSubmission(job.data.jobId, err, deps);
     });
   }
 
   /** Closes worker and queue; bounded, because BullMQ waits for Redis while it is unreachable. */
   async close(timeoutMs = 3000): Promise<void> {
-    const bounded = (p: Promise<unknown> | undefined) =>
-      Promise.race([p?.catch(() => {}), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
-    await bounded(this.worker?.close());
-    await bounded(this.queue.close());
+    const bounded = (what: string, p: Promise<unknown> | undefined) => Promise.race([
+      p?.catch((err: Error) => this.log.warn({ err: err.message }, `could not close the submission ${what} cleanly; closing anyway`)),
+      new Promise((r) => setTimeout(r, timeoutMs).unref()),
+    ]);
+    await bounded('worker', this.worker?.close());
+    await bounded('queue', this.queue.close());
     for (const c of [this.connection.producer, this.connection.worker]) (c as { disconnect?: () => void }).disconnect?.();
   }
+}
+
+/** What handling a submission needs. */
+export interface SubmissionDeps {
+  registry: Pick<JobRegistry, 'get' | 'transition' | 'jobKey'>;
+  supervisor: Pick<JobSupervisor, 'isRunning' | 'start'>;
+  log: Logger;
+}
+
+/**
+ * The worker's body: hands a submitted job to the supervisor. A job cancelled while queued ends
+ * CANCELED; one already handed to a process is not started again (BullMQ delivers at least once).
+ * Throws (a Redis error, a failed fork) to have BullMQ try again.
+ */
+export async function takeSubmission(jobId: string, d: SubmissionDeps): Promise<void> {
+  const rec = await d.registry.get(jobId);
+  if (!rec) {
+    d.log.warn({ jobId }, 'submission for an unknown job; dropped');
+    return;
+  }
+  if (rec.state === 'CANCELLING') {
+    await d.registry.transition(rec.id, 'CANCELED');
+    return;
+  }
+  if (rec.state !== 'INITIALIZING' || d.supervisor.isRunning(rec.id) || rec.pid) return;
+  await d.supervisor.start(rec);
+}
+
+/** The last attempt at a submission failed: the job is FAILED with the reason (retried, or logged with its key). */
+export async function failSubmission(jobId: string, err: Error, d: SubmissionDeps): Promise<void> {
+  await retryRegistryCall(() => d.registry.transition(jobId, 'FAILED', { failureCause: `could not start the job process: ${err.message}` }), {
+    what: 'mark the job FAILED (its process could not be started)', key: d.registry.jobKey(jobId), logger: d.log,
+  });
 }

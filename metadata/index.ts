@@ -3,3 +3,6 @@ export { JobRegistry } from './job-registry.js';
 export type { JobRecord, TaskManagerRecord, VertexInfo, JobException, OperationRecord, OperationKind, NewOperation, ResourceRequirements, SubtaskInfo } from './job-registry.js';
 export { JOB_STATES, TERMINAL_STATES, EXECUTION_STATES, isTerminal } from './job-status.js';
 export type { JobState, ExecutionStateName } from './job-status.js';
+export { RegistryUnavailableError } from './errors.js';
+export { retryRegistryCall } from './registry-retry.js';
+export type { RetryOptions, RetryOutcome } from './registry-retry.js';

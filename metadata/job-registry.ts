@@ -139,6 +139,7 @@ function encode(fields: Partial<JobRecord>): string[] {
   return out;
 }
 
+// A field that is not valid JSON (hand-edited, or from an older version) reads as its default rather than hiding the whole record.
 const parseJson = <T>(s: string | undefined, d: T): T => { try { return s ? (JSON.parse(s) as T) : d; } catch { return d; } };
 
 function decode(h: Record<string, string>): JobRecord | undefined {
@@ -176,7 +177,9 @@ export class JobRegistry {
     if (typeof (redis as { ebbflowTransition?: unknown }).ebbflowTransition !== 'function') redis.defineCommand('ebbflowTransition', { numberOfKeys: 1, lua: TRANSITION_LUA });
   }
 
-  private key(id: string): string { return `${this.prefix}job:${id}`; }
+  /** The Redis key of the job's record (named in logs when a write to it is lost). */
+  jobKey(id: string): string { return `${this.prefix}job:${id}`; }
+  private key(id: string): string { return this.jobKey(id); }
   private tmKey(id: string): string { return `${this.prefix}job:${id}:taskmanagers`; }
   private get indexKey(): string { return `${this.prefix}jobs`; }
 

@@ -1,0 +1,128 @@
+/**
+ * The seam between the JobSupervisor and the operating system: starting a job process (spec file,
+ * log file, `child_process.fork`), signalling it, and watching processes left by an earlier
+ * dispatcher, known only by their pid. `ForkJobProcessLauncher` is the real one; tests use a fake.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { JobSpec } from '../jobmaster/job-spec.js';
+import { distFile } from '../runtime/install-paths.js';
+import { JobProcessStartError } from './supervisor-errors.js';
+
+/** How a job process ended: an exit code, or the signal that killed it. */
+export interface JobProcessExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** A job process this dispatcher started. */
+export interface JobProcess {
+  readonly pid: number;
+  /** Whether the IPC channel is open, so a message can be sent. */
+  readonly connected: boolean;
+  /** Whether the process has exited. */
+  readonly exited: boolean;
+  /** Sends an IPC message (the job process understands `{ type: 'cancel' }`). */
+  send(message: { type: 'cancel' }): void;
+  /** Sends a signal; false when the process could not be signalled. */
+  kill(signal: NodeJS.Signals): boolean;
+  /** Calls `listener` once, when the process exits (several listeners may wait). */
+  onExit(listener: (exit: JobProcessExit) => void): void;
+  /** Lets the dispatcher exit without this process: closes the IPC channel, stops holding the event loop. */
+  detach(): void;
+}
+
+/** Starts job processes and reaches processes known only by their pid. */
+export interface JobProcessLauncher {
+  /** Starts the job process for `spec`; resolves once the OS started it, rejects with `JobProcessStartError`. */
+  launch(spec: JobSpec): Promise<JobProcess>;
+  /** The end of the job's process log ('' when there is none). */
+  logTail(jobId: string): string;
+  /** Whether a process known only by its pid (adopted from an earlier dispatcher) is alive. */
+  isAlive(pid: number): boolean;
+  /** Signals a process known only by its pid; false when there is none. */
+  signal(pid: number, signal: NodeJS.Signals): boolean;
+}
+
+const JOBMASTER_MAIN = distFile('jobmaster/main.js');
+
+/** Where a job's process log and spec file live. */
+export function jobLogDir(dataDir: string, jobId: string): string { return join(dataDir, 'logs', jobId); }
+
+/** The last `bytes` of a file, '' when it cannot be read. */
+function tail(file: string, bytes = 2000): string {
+  try {
+    const size = statSync(file).size;
+    const fd = openSync(file, 'r');
+    const buf = Buffer.alloc(Math.min(bytes, size));
+    readSync(fd, buf, 0, buf.length, size - buf.length);
+    closeSync(fd);
+    return buf.toString('utf8');
+  } catch {
+    return ''; // no log yet (the process never started): the cause names the exit status alone
+  }
+}
+
+/** Wraps a forked child process. */
+class ForkedJobProcess implements JobProcess {
+  constructor(private readonly child: ChildProcess, private readonly logger: Logger) {}
+  get pid(): number { return this.child.pid ?? 0; }
+  get connected(): boolean { return this.child.connected; }
+  get exited(): boolean { return this.child.exitCode !== null || this.child.signalCode !== null; }
+  send(message: { type: 'cancel' }): void {
+    // With a callback a closed channel is reported here instead of as an 'error' event nobody handles.
+    this.child.send(message, (err) => {
+      if (err) this.logger.warn({ pid: this.pid, err: err.message }, `could not send ${message.type} to the job process`);
+    });
+  }
+  kill(signal: NodeJS.Signals): boolean { return this.child.kill(signal); }
+  onExit(listener: (exit: JobProcessExit) => void): void {
+    this.child.once('exit', (code, signal) => listener({ code, signal }));
+  }
+  detach(): void {
+    if (this.child.connected) this.child.disconnect();
+    this.child.unref();
+  }
+}
+
+/** The real launcher: `child_process.fork` of `dist/jobmaster/main.js`, logs under `<dataDir>/logs/<jobId>/`. */
+export class ForkJobProcessLauncher implements JobProcessLauncher {
+  constructor(private readonly dataDir: string, private readonly logger: Logger) {}
+
+  async launch(spec: JobSpec): Promise<JobProcess> {
+    const dir = jobLogDir(this.dataDir, spec.jobId);
+    mkdirSync(dir, { recursive: true });
+    // The spec goes in a file (arguments can be large; an environment variable would hit E2BIG).
+    const specFile = join(dir, 'job-spec.json');
+    writeFileSync(specFile, JSON.stringify(spec), { mode: 0o600 });
+    const log = openSync(join(dir, 'jobmaster.log'), 'a');
+    // The argv names role and job so ps shows them even where the title cannot be longer than argv.
+    const child = fork(JOBMASTER_MAIN, ['ebbflow-jobmaster', spec.jobId], {
+      env: { ...process.env, EBBFLOW_JOB_SPEC_FILE: specFile },
+      stdio: ['ignore', log, log, 'ipc'],
+      execArgv: [],
+    });
+    closeSync(log);
+    try {
+      await new Promise<void>((resolve, reject) => { child.once('spawn', resolve); child.once('error', reject); });
+    } catch (err) {
+      throw new JobProcessStartError(spec.jobId, err);
+    }
+    // Later errors (a failed kill or send) must not become an unhandled 'error' event in the dispatcher.
+    child.on('error', (err) => this.logger.warn({ jobId: spec.jobId, pid: child.pid, err: err.message }, 'job process error'));
+    return new ForkedJobProcess(child, this.logger);
+  }
+
+  logTail(jobId: string): string { return tail(join(jobLogDir(this.dataDir, jobId), 'jobmaster.log')); }
+
+  isAlive(pid: number): boolean {
+    if (!pid) return false;
+    try { process.kill(pid, 0); return true; } catch { return false; } // ESRCH: no such process
+  }
+
+  signal(pid: number, signal: NodeJS.Signals): boolean {
+    try { process.kill(pid, signal); return true; } catch { return false; } // gone in between
+  }
+}
