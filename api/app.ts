@@ -15,17 +15,12 @@ import { installAuth } from './auth.js';
 import { installErrorHandling } from './errors.js';
 import { installRequestGuard } from './request-guard.js';
 import { installRequestValidation } from './request-schemas.js';
+import { UI_ASSETS } from './ui-files.js';
 import { clusterRoutes } from './routes/cluster.js';
 import { jarRoutes } from './routes/jars.js';
 import { jobRoutes } from './routes/jobs.js';
 import { rescalingRoutes } from './routes/rescaling.js';
 import { vertexRoutes } from './routes/vertices.js';
-
-const UI_FILES: Record<string, [string, string]> = {
-  '/': ['index.html', 'text/html; charset=utf-8'],
-  '/ui/app.js': ['app.js', 'text/javascript; charset=utf-8'],
-  '/ui/style.css': ['style.css', 'text/css; charset=utf-8'],
-};
 
 /** How the REST layer itself behaves (the dispatcher's options that concern HTTP). */
 export interface ApiOptions {
@@ -97,11 +92,15 @@ export async function buildApp(gw: DispatcherGateway, o: ApiOptions): Promise<Fa
     reply.type('application/yaml; charset=utf-8');
     return readFile(join(PROJECT_ROOT, 'openapi.yaml'), 'utf8');
   });
-  for (const [path, [file, type]] of Object.entries(UI_FILES)) {
-    app.get(path, async (_req, reply) => {
-      reply.type(type);
-      return readFile(join(PROJECT_ROOT, 'api', 'ui', file), 'utf8');
-    });
-  }
+  app.get('/', async (_req, reply) => {
+    reply.type('text/html; charset=utf-8');
+    return readFile(join(PROJECT_ROOT, 'api', 'ui', 'index.html'), 'utf8');
+  });
+  app.get<{ Params: { file: string } }>('/ui/:file', async (req, reply) => {
+    const type = Object.hasOwn(UI_ASSETS, req.params.file) ? UI_ASSETS[req.params.file] : undefined;
+    if (!type) return reply.code(404).send({ errors: [`Not found: ${req.method} ${req.url}`] });
+    reply.type(type);
+    return readFile(join(PROJECT_ROOT, 'api', 'ui', req.params.file), 'utf8');
+  });
   return app;
 }

@@ -9,6 +9,29 @@ export interface RouteSchema {
 
 /** Every route with parameters or a JSON body, keyed "METHOD /path/{param}" as in openapi.yaml. */
 export const ROUTE_SCHEMAS: Record<string, RouteSchema> = {
+  "GET /ui/{file}": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "file": {
+          "type": "string",
+          "enum": [
+            "app.js",
+            "api.js",
+            "dom.js",
+            "upload.js",
+            "job-list.js",
+            "job-detail.js",
+            "rescale.js",
+            "style.css"
+          ]
+        }
+      },
+      "required": [
+        "file"
+      ]
+    }
+  },
   "DELETE /jars/{jarid}": {
     "params": {
       "type": "object",

@@ -162,6 +162,11 @@ export type JobDetailsInfo = {
   savepointPath: string | null;
 };
 
+/** GET /ui/{file}: path parameters. */
+export interface WebFormAssetParams {
+  file: "app.js" | "api.js" | "dom.js" | "upload.js" | "job-list.js" | "job-detail.js" | "rescale.js" | "style.css";
+}
+
 /** POST /jars/upload: the 200 answer. */
 export type UploadJarResponse = {
   /** The jar id (the stored file's base name) */
