@@ -8,7 +8,7 @@
  */
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -162,23 +162,31 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchema> = ${JSON.stringify(route
 `;
 }
 
-const outputs = {
-  'rest/generated/rest-schemas.ts': schemasModule(),
-  'rest/generated/rest-types.ts': typesModule(),
-};
-const check = process.argv.includes('--check');
-let stale = [];
-for (const [file, text] of Object.entries(outputs)) {
-  const path = join(root, file);
-  let current;
-  try { current = readFileSync(path, 'utf8'); } catch { current = undefined; }
-  if (current === text) continue;
-  if (check) { stale.push(file); continue; }
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, text);
-  console.log(`wrote ${file}`);
+/** The generated files (path relative to the project root → text), from openapi.yaml as it is now. */
+export function generatedFiles() {
+  return {
+    'rest/generated/rest-schemas.ts': schemasModule(),
+    'rest/generated/rest-types.ts': typesModule(),
+  };
 }
-if (stale.length) {
-  console.error(`${stale.join(', ')} ${stale.length > 1 ? 'are' : 'is'} out of date with openapi.yaml: run npm run gen:openapi and commit the result`);
-  process.exit(1);
+
+function main() {
+  const check = process.argv.includes('--check');
+  const stale = [];
+  for (const [file, text] of Object.entries(generatedFiles())) {
+    const path = join(root, file);
+    let current;
+    try { current = readFileSync(path, 'utf8'); } catch { current = undefined; }
+    if (current === text) continue;
+    if (check) { stale.push(file); continue; }
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text);
+    console.log(`wrote ${file}`);
+  }
+  if (stale.length) {
+    console.error(`${stale.join(', ')} ${stale.length > 1 ? 'are' : 'is'} out of date with openapi.yaml: run npm run gen:openapi and commit the result`);
+    process.exit(1);
+  }
 }
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();
