@@ -25,7 +25,7 @@ export interface SubmissionDeps {
 }
 
 function checkParallelism(v: number | string | undefined): number {
-  if (v === undefined || (typeof v === 'string' && v.trim() === '')) return 1;
+  if (v === undefined || v === '') return 1;
   const n = typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > UPPER_BOUND_MAX_PARALLELISM) {
     throw new InvalidRequest(`parallelism must be a positive integer (1..${UPPER_BOUND_MAX_PARALLELISM}), got ${JSON.stringify(v)}`);

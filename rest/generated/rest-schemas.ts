@@ -65,7 +65,7 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchema> = {
         },
         "parallelism": {
           "type": "string",
-          "pattern": "^\\s*\\d*\\s*$",
+          "pattern": "^(\\s*\\d+\\s*)?$",
           "title": "a string of digits"
         },
         "programArg": {
@@ -111,7 +111,7 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchema> = {
                   },
                   {
                     "type": "string",
-                    "pattern": "^\\s*\\d*\\s*$",
+                    "pattern": "^(\\s*\\d+\\s*)?$",
                     "title": "a string of digits"
                   },
                   {
