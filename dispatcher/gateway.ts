@@ -15,8 +15,8 @@ import type { SubmissionQueue } from './submission-queue.js';
 export interface GatewayParts {
   registry: JobRegistry;
   bundles: BundleStore;
-  supervisor: JobSupervisor;
-  submissions: SubmissionQueue;
+  supervisor: Pick<JobSupervisor, 'isRunning' | 'cancel'>;
+  submissions: Pick<SubmissionQueue, 'submit' | 'withdraw'>;
   options: CompiledDispatcherOptions;
   log: Logger;
 }

@@ -12,8 +12,8 @@ export const HEX_ID = /^[0-9a-f]{32}$/;
 export class JobService {
   constructor(
     private readonly registry: JobRegistry,
-    private readonly supervisor: JobSupervisor,
-    private readonly submissions: SubmissionQueue,
+    private readonly supervisor: Pick<JobSupervisor, 'isRunning' | 'cancel'>,
+    private readonly submissions: Pick<SubmissionQueue, 'withdraw'>,
     private readonly log: Logger,
   ) {}
 

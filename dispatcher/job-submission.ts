@@ -20,7 +20,7 @@ import type { SubmissionQueue } from './submission-queue.js';
 export interface SubmissionDeps {
   registry: JobRegistry;
   bundles: BundleStore;
-  submissions: SubmissionQueue;
+  submissions: Pick<SubmissionQueue, 'submit'>;
   options: CompiledDispatcherOptions;
 }
 
