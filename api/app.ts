@@ -1,30 +1,41 @@
 /**
  * The dispatcher's REST API and web form (fastify). Every route here is
- * described in openapi.yaml, which a test keeps exact in both directions.
+ * described in openapi.yaml, which a test keeps exact in both directions; the
+ * routes validate their requests with the schemas generated from it, and call
+ * the dispatcher through its DispatcherGateway.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import multipart from '@fastify/multipart';
 import { fastify, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Dispatcher } from '../dispatcher/index.js';
-import { PROJECT_ROOT } from '../runtime/install-paths.js';
+import type { Logger } from 'pino';
+import { PROJECT_ROOT, type DispatcherGateway } from '../dispatcher/index.js';
 import { installAuth } from './auth.js';
 import { installErrorHandling } from './errors.js';
 import { installRequestGuard } from './request-guard.js';
+import { installRequestValidation } from './request-schemas.js';
+import { UI_ASSETS } from './ui-files.js';
 import { clusterRoutes } from './routes/cluster.js';
 import { jarRoutes } from './routes/jars.js';
 import { jobRoutes } from './routes/jobs.js';
 import { rescalingRoutes } from './routes/rescaling.js';
 import { vertexRoutes } from './routes/vertices.js';
 
-const UI_FILES: Record<string, [string, string]> = {
-  '/': ['index.html', 'text/html; charset=utf-8'],
-  '/ui/app.js': ['app.js', 'text/javascript; charset=utf-8'],
-  '/ui/style.css': ['style.css', 'text/css; charset=utf-8'],
-};
+/** How the REST layer itself behaves (the dispatcher's options that concern HTTP). */
+export interface ApiOptions {
+  /** The bind address: a Host naming it is one of ours. */
+  host: string;
+  allowedHosts: string[];
+  /** Bearer token every route but the web form's files needs; none: no check. */
+  token?: string;
+  requestTimeoutMs: number;
+  /** Named in the 503 answer while Redis is unreachable. */
+  redisUrl: string;
+  log: Logger;
+}
 
-export async function buildApp(d: Dispatcher): Promise<FastifyInstance> {
+export async function buildApp(gw: DispatcherGateway, o: ApiOptions): Promise<FastifyInstance> {
   // Request logs are info level; the api logger starts at warn so a busy UI does not flood the log.
   const app = fastify({
     // Errors the router raises before any hook (a bad URL, a path parameter over 100 characters) get the same {"errors"} shape.
@@ -43,13 +54,13 @@ export async function buildApp(d: Dispatcher): Promise<FastifyInstance> {
       if (socket.writable) socket.write(`HTTP/1.1 ${status} ${text}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`);
       socket.destroy(err);
     },
-    loggerInstance: d.log.child({ component: 'api' }, { level: d.log.level === 'silent' ? 'silent' : 'warn' }) as FastifyBaseLogger,
+    loggerInstance: o.log.child({ component: 'api' }, { level: o.log.level === 'silent' ? 'silent' : 'warn' }) as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
     // A client that trickles its headers or body is cut off (Node checks every
     // connectionsCheckingInterval, 30 s by default, hence our own server); idle keep-alive connections close.
     serverFactory: (handler) => {
-      const server = createServer({ requestTimeout: d.options.requestTimeoutMs, headersTimeout: Math.min(30_000, d.options.requestTimeoutMs), connectionsCheckingInterval: 1000, keepAliveTimeout: 5000 }, handler);
-      server.timeout = d.options.requestTimeoutMs;
+      const server = createServer({ requestTimeout: o.requestTimeoutMs, headersTimeout: Math.min(30_000, o.requestTimeoutMs), connectionsCheckingInterval: 1000, keepAliveTimeout: 5000 }, handler);
+      server.timeout = o.requestTimeoutMs;
       return server;
     },
   }) as unknown as FastifyInstance;
@@ -59,10 +70,11 @@ export async function buildApp(d: Dispatcher): Promise<FastifyInstance> {
   app.addHook('onRoute', (r) => {
     for (const m of [r.method].flat()) if (m !== 'HEAD') routes.push(`${m} ${r.url.replace(/:([A-Za-z_]+)/g, '{$1}')}`);
   });
-  installErrorHandling(app, d.options.redisUrl);
-  installRequestGuard(app, d.options.host, d.options.allowedHosts);
-  installAuth(app, d.options.token);
-  await app.register(multipart, { limits: { fileSize: d.options.maxUploadBytes + 1, files: 2, fields: 10 } });
+  installErrorHandling(app, o.redisUrl);
+  installRequestGuard(app, o.host, o.allowedHosts);
+  installAuth(app, o.token);
+  installRequestValidation(app);
+  await app.register(multipart, { limits: { fileSize: gw.uploadLimits.maxBytes + 1, files: 2, fields: 10 } });
   // PATCH/DELETE without a body but with a JSON content type must not fail parsing.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = String(body);
@@ -70,21 +82,25 @@ export async function buildApp(d: Dispatcher): Promise<FastifyInstance> {
     try { done(null, JSON.parse(text)); } catch (err) { (err as { statusCode?: number }).statusCode = 400; done(err as Error, undefined); }
   });
 
-  jarRoutes(app, d);
-  jobRoutes(app, d);
-  rescalingRoutes(app, d);
-  vertexRoutes(app, d);
-  clusterRoutes(app, d);
+  jarRoutes(app, gw);
+  jobRoutes(app, gw);
+  rescalingRoutes(app, gw);
+  vertexRoutes(app, gw);
+  clusterRoutes(app, gw);
 
   app.get('/openapi.yaml', async (_req, reply) => {
     reply.type('application/yaml; charset=utf-8');
     return readFile(join(PROJECT_ROOT, 'openapi.yaml'), 'utf8');
   });
-  for (const [path, [file, type]] of Object.entries(UI_FILES)) {
-    app.get(path, async (_req, reply) => {
-      reply.type(type);
-      return readFile(join(PROJECT_ROOT, 'api', 'ui', file), 'utf8');
-    });
-  }
+  app.get('/', async (_req, reply) => {
+    reply.type('text/html; charset=utf-8');
+    return readFile(join(PROJECT_ROOT, 'api', 'ui', 'index.html'), 'utf8');
+  });
+  app.get<{ Params: { file: string } }>('/ui/:file', async (req, reply) => {
+    const type = Object.hasOwn(UI_ASSETS, req.params.file) ? UI_ASSETS[req.params.file] : undefined;
+    if (!type) return reply.code(404).send({ errors: [`Not found: ${req.method} ${req.url}`] });
+    reply.type(type);
+    return readFile(join(PROJECT_ROOT, 'api', 'ui', req.params.file), 'utf8');
+  });
   return app;
 }

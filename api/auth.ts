@@ -5,14 +5,13 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-
-const OPEN = new Set(['/', '/ui/app.js', '/ui/style.css']);
+import { UI_PATHS } from './ui-files.js';
 
 export function installAuth(app: FastifyInstance, token: string | undefined): void {
   if (!token) return;
   const expected = Buffer.from(token);
   app.addHook('onRequest', async (req, reply) => {
-    if ((req.method === 'GET' || req.method === 'HEAD') && OPEN.has(req.url.split('?')[0]!)) return;
+    if ((req.method === 'GET' || req.method === 'HEAD') && UI_PATHS.has(req.url.split('?')[0]!)) return;
     // The scheme is case-insensitive (RFC 9110); the token is compared in constant time.
     const m = /^bearer +(.*)$/i.exec(req.headers.authorization ?? '');
     const got = Buffer.from(m?.[1] ?? '');

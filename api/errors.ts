@@ -1,10 +1,14 @@
 /**
  * Maps errors to Flink's error body `{"errors": [...]}` with a fitting status:
- * 400 bad input, 404 unknown id, 409 wrong state, 413 too large, 415 wrong
- * type, 503 when Redis is unreachable, 500 otherwise.
+ * the dispatcher's errors with their status (400 bad input, 404 unknown id,
+ * 409 wrong state, 413 too large, 503 busy), a request the schema refuses 400,
+ * 415 wrong type, 503 when Redis is unreachable, 500 otherwise.
  */
+import type { ErrorObject } from 'ajv';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type {} from '@fastify/multipart';
+import { DispatcherError, Unavailable } from '../dispatcher/index.js';
+import { validationMessages } from './request-schemas.js';
 
 export class HttpError extends Error {
   /** One entry per problem: the `errors` array of the response. */
@@ -20,8 +24,6 @@ export class HttpError extends Error {
 
 /** A 400; pass several messages to report every problem of a request at once. */
 export const badRequest = (m: string | string[]) => new HttpError(400, m);
-export const notFound = (m: string) => new HttpError(404, m);
-export const conflict = (m: string) => new HttpError(409, m);
 
 /** ioredis errors that mean "Redis is not there right now". */
 export function isRedisUnavailable(err: unknown): boolean {
@@ -38,6 +40,10 @@ export function installErrorHandling(app: FastifyInstance, redisUrl: string): vo
     // A refused upload may leave request bytes unread; the socket must not be reused for another request.
     if (req.isMultipart?.()) reply.header('connection', 'close');
     if (err instanceof HttpError) return reply.code(err.statusCode).send({ errors: err.messages });
+    if (err instanceof DispatcherError) {
+      if (err instanceof Unavailable && err.retryAfterSeconds !== undefined) reply.header('Retry-After', String(err.retryAfterSeconds));
+      return reply.code(err.status).send({ errors: err.messages });
+    }
     if (isRedisUnavailable(err)) {
       return reply.code(503).send({ errors: [`Redis is unreachable at ${redisUrl}: ${err.message}. Start Redis (or fix EBBFLOW_REDIS_URL) and retry.`] });
     }
@@ -45,7 +51,11 @@ export function installErrorHandling(app: FastifyInstance, redisUrl: string): vo
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || err.code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') {
       return reply.code(415).send({ errors: [err.message] });
     }
-    if (err.code === 'FST_ERR_VALIDATION') return reply.code(400).send({ errors: [err.message] });
+    if (err.code === 'FST_ERR_VALIDATION') {
+      const found = (err as { validation?: ErrorObject[] }).validation;
+      const messages = found?.length ? validationMessages(found, err.validationContext ?? 'body', req.method, req.routeOptions.url ?? req.url) : [err.message];
+      return reply.code(400).send({ errors: messages });
+    }
     // busboy's complaints about a malformed multipart body (no boundary, cut off, bad part headers).
     if (status >= 500 && /multipart|boundary|unexpected end of form|malformed part header/i.test(err.message)) {
       return reply.code(400).send({ errors: [`Malformed multipart upload: ${err.message}`] });

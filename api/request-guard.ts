@@ -13,10 +13,10 @@
  *   pages also a strict Content-Security-Policy and `X-Frame-Options: DENY`.
  */
 import type { FastifyInstance } from 'fastify';
+import { UI_PATHS } from './ui-files.js';
 
 export const REQUEST_HEADER = 'x-ebbflow-request';
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-const UI_PATHS = new Set(['/', '/ui/app.js', '/ui/style.css']);
 
 function hostName(hostHeader: string): string {
   const h = hostHeader.trim().toLowerCase();

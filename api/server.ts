@@ -14,8 +14,8 @@ export interface RunningDispatcher {
 export async function startDispatcher(opts: DispatcherOptions = {}): Promise<RunningDispatcher> {
   const dispatcher = new Dispatcher(opts);
   await dispatcher.start();
-  const app = await buildApp(dispatcher);
-  const { host, port } = dispatcher.options;
+  const { host, port, allowedHosts, token, requestTimeoutMs, redisUrl } = dispatcher.options;
+  const app = await buildApp(dispatcher.gateway, { host, allowedHosts, token, requestTimeoutMs, redisUrl, log: dispatcher.log });
   await app.listen({ host, port });
   const addr = app.server.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;

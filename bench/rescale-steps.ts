@@ -11,6 +11,7 @@ import { waitForExits } from './procs.js';
 import {
   getCheckpoints, getJob, requestRescale, requestStop, rescaleStatus, runJar, savepointStatus, taskManagersOf, waitForState, type OperationStatus,
 } from './rest.js';
+import type { RescaleResult } from '../rest/index.js';
 
 export interface PhaseContext {
   api: string;
@@ -27,20 +28,8 @@ export interface PhaseContext {
   signal: AbortSignal;
 }
 
-/** The product's rescale statistics (GET /jobs/:id/rescaling/:trigger, operation). */
-export interface RescaleOperation {
-  noop: boolean;
-  checkpointId: number | null;
-  durationMs: number;
-  parallelism: { before: Record<string, number>; after: Record<string, number> };
-  keyGroups: { moved: number; minimum: number; total: number };
-  stateBytes: { moved: number; minimum: number; total: number };
-  streamsMoved: number;
-  maxHoldMs: number;
-  maxLoadMs: number;
-  heldRecords: number;
-  subtasks: { kept: number; added: number; retired: number };
-}
+/** The product's rescale statistics (GET /jobs/:id/rescaling/:trigger, operation): openapi.yaml's RescaleResult. */
+export type RescaleOperation = RescaleResult;
 
 export interface StepRecord {
   method: Method;

@@ -5,6 +5,7 @@
  * process has applied it or failed to.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { RescaleResult } from '../rest/index.js';
 import type { OperationStatus, RestClient } from './rest-client.js';
 
 /** A usage mistake: printed without a stack, exit status 1. */
@@ -68,16 +69,7 @@ export function formatResult(result: Record<string, unknown>): string {
 
 const kib = (n: number) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : `${Math.round(n / 1024)} KiB`);
 
-interface RescaleStats {
-  noop: boolean; checkpointId: number | null; durationMs: number;
-  parallelism: { before: Record<string, number>; after: Record<string, number> };
-  keyGroups: { moved: number; minimum: number; total: number };
-  stateBytes: { moved: number; minimum: number; total: number };
-  streamsMoved: number; maxHoldMs: number; heldRecords: number;
-  subtasks: { kept: number; added: number; retired: number };
-}
-
-const isRescaleStats = (r: Record<string, unknown>): r is Record<string, unknown> & RescaleStats =>
+const isRescaleStats = (r: Record<string, unknown>): r is Record<string, unknown> & RescaleResult =>
   typeof r.noop === 'boolean' && typeof r.parallelism === 'object' && typeof r.keyGroups === 'object';
 
 /** The job process's rescale statistics for people: what changed, what moved, how long it held records. */

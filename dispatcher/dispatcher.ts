@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { JobRegistry, isTerminal } from '../metadata/index.js';
 import { BundleStore } from './bundle-store.js';
 import { compileDispatcherOptions, type CompiledDispatcherOptions, type DispatcherOptions } from './dispatcher-options.js';
+import type { DispatcherGateway } from './dispatcher-gateway.js';
+import { createGateway } from './gateway.js';
 import { JobSupervisor } from './job-supervisor.js';
 import { SubmissionQueue } from './submission-queue.js';
 
@@ -22,6 +24,8 @@ export class Dispatcher {
   readonly supervisor: JobSupervisor;
   readonly submissions: SubmissionQueue;
   readonly startedAt = Date.now();
+  /** The use cases the REST API calls. */
+  readonly gateway: DispatcherGateway;
 
   constructor(opts: DispatcherOptions = {}, logger?: Logger) {
     this.options = compileDispatcherOptions(opts);
@@ -46,6 +50,7 @@ export class Dispatcher {
       },
       `${o.keyPrefix}bull`, this.registry, this.supervisor, this.log,
     );
+    this.gateway = createGateway(this);
   }
 
   /** Prepares storage, connects to Redis (tolerating its absence), adopts earlier jobs, starts the worker. */

@@ -36,20 +36,8 @@ import type { Execution, ExecutionGraph } from './execution-graph.js';
 import { gainSources, planScale, sameParallelism, type JobScale, type VertexLimits } from './job-scale.js';
 import type { TaskManagerPool } from './task-manager-pool.js';
 
-export interface RescaleResult {
-  noop: boolean;
-  checkpointId: number | null;
-  durationMs: number;
-  parallelism: { before: Record<string, number>; after: Record<string, number> };
-  keyGroups: { moved: number; minimum: number; total: number };
-  stateBytes: { moved: number; minimum: number; total: number };
-  streamsMoved: number;
-  /** Longest time a record of a moved key group was held back, and the longest load. */
-  maxHoldMs: number;
-  maxLoadMs: number;
-  heldRecords: number;
-  subtasks: { kept: number; added: number; retired: number };
-}
+/** What an in-place rescale did: the RescaleResult of openapi.yaml (a rescale operation's `result`). */
+export type RescaleResult = import('../rest/index.js').RescaleResult;
 
 /** A failure after which the job must restart from its latest completed checkpoint. */
 export class RescaleFailedAfterSwitch extends Error {

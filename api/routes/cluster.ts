@@ -1,20 +1,15 @@
 /** /overview, /taskmanagers, /config: cluster-wide views in Flink's shapes. */
 import { cpus, freemem, totalmem } from 'node:os';
 import type { FastifyInstance } from 'fastify';
-import type { Dispatcher } from '../../dispatcher/index.js';
-import { isTerminal, type TaskManagerRecord } from '../../metadata/index.js';
+import type { DispatcherGateway } from '../../dispatcher/index.js';
+import { isTerminal } from '../../metadata/index.js';
+import type { ClusterOverviewResponse, DashboardConfigResponse, ListTaskManagersResponse } from '../../rest/index.js';
 import { VERSION } from '../version.js';
 
-async function allTaskManagers(d: Dispatcher): Promise<TaskManagerRecord[]> {
-  const jobs = (await d.registry.list()).filter((j) => !isTerminal(j.state));
-  const lists = await Promise.all(jobs.map((j) => d.registry.taskManagers(j.id)));
-  return lists.flat();
-}
-
-export function clusterRoutes(app: FastifyInstance, d: Dispatcher): void {
-  app.get('/overview', async () => {
-    const jobs = await d.registry.list();
-    const tms = await allTaskManagers(d);
+export function clusterRoutes(app: FastifyInstance, gw: DispatcherGateway): void {
+  app.get('/overview', async (): Promise<ClusterOverviewResponse> => {
+    const jobs = await gw.listJobs();
+    const tms = await gw.taskManagers();
     const count = (s: string) => jobs.filter((j) => j.state === s).length;
     return {
       taskmanagers: tms.length,
@@ -29,18 +24,18 @@ export function clusterRoutes(app: FastifyInstance, d: Dispatcher): void {
     };
   });
 
-  app.get('/taskmanagers', async () => {
+  app.get('/taskmanagers', async (): Promise<ListTaskManagersResponse> => {
     const now = Date.now();
     const hardware = { cpuCores: cpus().length, physicalMemory: totalmem(), freeMemory: freemem(), managedMemory: 0 };
     return {
-      taskmanagers: (await allTaskManagers(d)).map((t) => ({
+      taskmanagers: (await gw.taskManagers()).map((t) => ({
         id: t.id, jobId: t.jobId, pid: t.pid, path: `${t.host}:${t.dataPort} (pid ${t.pid})`, dataPort: t.dataPort, jmxPort: -1,
         timeSinceLastHeartbeat: now - t.lastHeartbeat, slotsNumber: t.slotsNumber, freeSlots: t.freeSlots, hardware,
       })),
     };
   });
 
-  app.get('/config', async () => ({
+  app.get('/config', async (): Promise<DashboardConfigResponse> => ({
     'refresh-interval': 3000,
     'timezone-name': Intl.DateTimeFormat().resolvedOptions().timeZone,
     'timezone-offset': -new Date().getTimezoneOffset() * 60 * 1000,

@@ -5,33 +5,32 @@
  * subtasks kept running across an in-place rescale.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Dispatcher } from '../../dispatcher/index.js';
-import { notFound } from '../errors.js';
-import { getJob } from './operations.js';
+import type { DispatcherGateway, VertexView } from '../../dispatcher/index.js';
+import type { ExecutionState, GetJobVertexResponse } from '../../rest/index.js';
+import { routeSchema } from '../request-schemas.js';
 
 const NO_METRICS = {
   'read-bytes': 0, 'read-bytes-complete': false, 'write-bytes': 0, 'write-bytes-complete': false,
   'read-records': 0, 'read-records-complete': false, 'write-records': 0, 'write-records-complete': false,
 };
 
-export function vertexRoutes(app: FastifyInstance, d: Dispatcher): void {
-  app.get<{ Params: { jobid: string; vertexid: string } }>('/jobs/:jobid/vertices/:vertexid', async (req) => {
-    const rec = await getJob(d, req.params.jobid);
-    const v = rec.vertices.find((x) => x.id === req.params.vertexid);
-    if (!v) throw notFound(`Job ${rec.id} has no vertex ${req.params.vertexid}`);
-    const tms = new Map((await d.registry.taskManagers(rec.id)).map((t) => [t.id, t]));
-    const now = Date.now();
-    return {
-      id: v.id, name: v.name, parallelism: v.parallelism, maxParallelism: v.maxParallelism, now,
-      subtasks: (rec.subtasks[v.id] ?? []).map((s) => {
-        const tm = tms.get(s.resourceId);
-        return {
-          subtask: s.subtask, status: s.status, attempt: s.attempt, host: tm ? `${tm.host}:${tm.dataPort}` : '(unassigned)',
-          'start-time': s.startTime, 'end-time': s.endTime, duration: s.startTime < 0 ? -1 : (s.endTime >= 0 ? s.endTime : now) - s.startTime,
-          metrics: NO_METRICS, 'taskmanager-id': s.resourceId || '(unassigned)',
-          'execution-id': s.executionId, pid: tm?.pid ?? 0,
-        };
-      }),
-    };
-  });
+function vertexDetails({ job, vertex: v, taskManagers }: VertexView, now = Date.now()): GetJobVertexResponse {
+  const tms = new Map(taskManagers.map((t) => [t.id, t]));
+  return {
+    id: v.id, name: v.name, parallelism: v.parallelism, maxParallelism: v.maxParallelism, now,
+    subtasks: (job.subtasks[v.id] ?? []).map((s) => {
+      const tm = tms.get(s.resourceId);
+      return {
+        subtask: s.subtask, status: s.status as ExecutionState, attempt: s.attempt, host: tm ? `${tm.host}:${tm.dataPort}` : '(unassigned)',
+        'start-time': s.startTime, 'end-time': s.endTime, duration: s.startTime < 0 ? -1 : (s.endTime >= 0 ? s.endTime : now) - s.startTime,
+        metrics: NO_METRICS, 'taskmanager-id': s.resourceId || '(unassigned)',
+        'execution-id': s.executionId, pid: tm?.pid ?? 0,
+      };
+    }),
+  };
+}
+
+export function vertexRoutes(app: FastifyInstance, gw: DispatcherGateway): void {
+  app.get<{ Params: { jobid: string; vertexid: string } }>('/jobs/:jobid/vertices/:vertexid', { schema: routeSchema('GET /jobs/{jobid}/vertices/{vertexid}') },
+    async (req) => vertexDetails(await gw.vertex(req.params.jobid, req.params.vertexid)));
 }

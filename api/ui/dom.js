@@ -1,0 +1,56 @@
+// The web form's DOM helpers: element lookup and creation, the message line, time formatting.
+// Server data is only ever put into the page through textContent / value, never as HTML.
+
+export const TERMINAL = new Set(['CANCELED', 'FINISHED', 'FAILED']);
+
+export const $ = (id) => document.getElementById(id);
+
+/** Creates an element with optional attributes and text. */
+export function el(tag, attrs = {}, text) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'className') e.className = v;
+    else e.setAttribute(k, v === true ? '' : String(v));
+  }
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+let messageSource = '';
+
+/** Shows one message; kind is 'ok', 'error' or 'info'. `source` lets the poller clear only its own errors. */
+export function showMessage(text, kind = 'info', source = 'user') {
+  const m = $('message');
+  m.textContent = text;
+  m.dataset.kind = kind;
+  m.className = `message ${kind}`;
+  m.hidden = false;
+  messageSource = source;
+}
+
+export function clearMessage(source) {
+  if (source && source !== messageSource) return;
+  const m = $('message');
+  m.hidden = true;
+  m.textContent = '';
+  messageSource = '';
+}
+
+export function formatTime(ms) {
+  if (typeof ms !== 'number' || ms <= 0) return '–';
+  return new Date(ms).toLocaleString();
+}
+
+export function formatDuration(ms) {
+  if (typeof ms !== 'number' || ms < 0) return '–';
+  if (ms < 1000) return `${ms} ms`;
+  let s = Math.floor(ms / 1000);
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
+  if (h) return `${h}h ${m}m ${s}s`;
+  if (m) return `${m}m ${s}s`;
+  return `${(ms / 1000).toFixed(1)} s`;
+}

@@ -1,0 +1,69 @@
+/** Job records in Flink's REST shapes: JobDetails, JobDetailsInfo, the exception history, checkpoint statistics. */
+import { EXECUTION_STATES, JOB_STATES, type JobRecord } from '../../metadata/index.js';
+import type { GetCheckpointStatisticsResponse, GetJobExceptionsResponse, GetJobResponse, JobDetails } from '../../rest/index.js';
+
+function taskCounts(rec: JobRecord): Record<string, number> {
+  const counts: Record<string, number> = Object.fromEntries(EXECUTION_STATES.map((s) => [s.toLowerCase(), 0]));
+  let total = 0;
+  for (const v of rec.vertices) {
+    for (const [s, n] of Object.entries(v.tasks)) counts[s.toLowerCase()] = (counts[s.toLowerCase()] ?? 0) + n;
+    total += v.parallelism;
+  }
+  return { ...counts, total };
+}
+
+function duration(rec: JobRecord, now: number): number {
+  return (rec.endTime > 0 ? rec.endTime : now) - rec.startTime;
+}
+
+/** One entry of /jobs/overview. */
+export function jobOverview(rec: JobRecord, now = Date.now()): JobDetails {
+  return {
+    jid: rec.id, name: rec.name, state: rec.state, 'start-time': rec.startTime, 'end-time': rec.endTime,
+    duration: duration(rec, now), 'last-modification': rec.lastModification, tasks: taskCounts(rec),
+  };
+}
+
+/** GET /jobs/:jobid. */
+export function jobDetails(rec: JobRecord, now = Date.now()): GetJobResponse {
+  const statusCounts: Record<string, number> = Object.fromEntries(EXECUTION_STATES.map((s) => [s, 0]));
+  for (const v of rec.vertices) for (const [s, n] of Object.entries(v.tasks)) statusCounts[s] = (statusCounts[s] ?? 0) + n;
+  const timestamps: Record<string, number> = Object.fromEntries(JOB_STATES.map((s) => [s, rec.timestamps[s] ?? 0]));
+  return {
+    jid: rec.id, name: rec.name, isStoppable: rec.state === 'RUNNING', state: rec.state, 'start-time': rec.startTime, 'end-time': rec.endTime,
+    duration: duration(rec, now), maxParallelism: rec.maxParallelism, now, timestamps, vertices: rec.vertices as GetJobResponse['vertices'], 'status-counts': statusCounts,
+    plan: { jid: rec.id, name: rec.name, nodes: rec.vertices.map((v) => ({ id: v.id, description: v.name, parallelism: v.parallelism })) },
+    // ebbflow additions: how the job was submitted and why it failed.
+    parallelism: rec.parallelism, jarId: rec.jarId, entryClass: rec.entryClass, programArgs: rec.programArgs,
+    flinkConfiguration: rec.configuration, savepointPath: rec.savepointPath || null,
+    'failure-cause': rec.failureCause || null,
+  };
+}
+
+/** GET /jobs/:jobid/exceptions: the history newest first; the root exception of a FAILED job. */
+export function jobExceptions(rec: JobRecord): GetJobExceptionsResponse {
+  const history = [...rec.exceptions];
+  // A job that failed before it ran (bad bundle) has only its failure cause.
+  if (rec.state === 'FAILED' && rec.failureCause && !history.some((e) => e.cause === rec.failureCause)) {
+    history.push({ timestamp: rec.timestamps.FAILED ?? rec.endTime, cause: rec.failureCause, taskName: null, location: null });
+  }
+  const entries = history.reverse().map((e) => ({
+    exceptionName: e.cause.split(/[:\n]/)[0]!.slice(0, 200), stacktrace: e.cause, timestamp: e.timestamp, taskName: e.taskName, location: e.location, concurrentExceptions: [],
+  }));
+  const root = rec.state === 'FAILED' ? entries[0] : undefined;
+  return {
+    'root-exception': root?.stacktrace ?? null,
+    timestamp: root?.timestamp ?? null,
+    'all-exceptions': [],
+    truncated: false,
+    exceptionHistory: { entries, truncated: false },
+  };
+}
+
+/** GET /jobs/:jobid/checkpoints: what the job process recorded, or empty statistics. */
+export function checkpointStatistics(recorded: unknown): GetCheckpointStatisticsResponse {
+  return (recorded as GetCheckpointStatisticsResponse | undefined) ?? {
+    counts: { restored: 0, total: 0, in_progress: 0, completed: 0, failed: 0 },
+    summary: {}, latest: { completed: null, savepoint: null, failed: null, restored: null }, history: [],
+  };
+}

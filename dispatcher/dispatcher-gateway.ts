@@ -1,0 +1,107 @@
+/**
+ * The dispatcher's use cases behind one interface (Flink's DispatcherGateway): what the REST
+ * routes, tests and a second dispatcher call. Requests come parsed from HTTP but unchecked against
+ * the jobs; answers are the records the REST layer maps to Flink's shapes. Refusals are the
+ * errors of ./errors.ts.
+ */
+import type { JobRecord, OperationRecord, ResourceRequirements, TaskManagerRecord, VertexInfo } from '../metadata/index.js';
+import type { StoredBundle } from './bundle-store.js';
+
+/** A run request: the body's fields and Flink's query parameters, merged by the route. */
+export interface SubmitJobRequest {
+  entryClass?: string;
+  programArgs: string[];
+  /** A positive integer, or a string of digits (empty: 1); absent: 1. */
+  parallelism?: number | string;
+  /** 32 lowercase hex characters; absent: a new id. */
+  jobId?: string;
+  savepointPath?: string;
+  /** Flink configuration keys → values, checked against the configuration table. */
+  configuration?: Record<string, unknown>;
+}
+
+/** A savepoint or stop-with-savepoint request. */
+export interface SavepointRequest {
+  targetDirectory?: string;
+  /** Savepoint only: cancel the job once the savepoint is taken. */
+  cancelJob?: boolean;
+  /** Repeating a trigger id is one operation. */
+  triggerId?: string;
+}
+
+/** A structural problem the request schema found in a body, at `path` (property names from the root). */
+export interface ShapeProblem {
+  path: string[];
+  /** What is wrong, without the subject, e.g. `must be an integer, got "1"`. */
+  problem: string;
+}
+
+/** An operation and the job it belongs to (the status answer depends on both). */
+export interface OperationView {
+  job: JobRecord;
+  operation: OperationRecord;
+}
+
+/** A vertex with the TaskManagers of its job. */
+export interface VertexView {
+  job: JobRecord;
+  vertex: VertexInfo;
+  taskManagers: TaskManagerRecord[];
+}
+
+/** Limits the upload route applies while receiving a bundle. */
+export interface UploadLimits {
+  maxBytes: number;
+  maxConcurrent: number;
+}
+
+export interface DispatcherGateway {
+  readonly uploadLimits: UploadLimits;
+
+  listJars(): Promise<StoredBundle[]>;
+  /**
+   * Takes an upload slot (refused with Unavailable when all are taken); call the returned
+   * function once the upload is done or abandoned (calling it again does nothing).
+   */
+  reserveUpload(): () => void;
+  /** Stores one uploaded bundle (checked and unpacked; refused with BundleRejected). */
+  storeJar(fileName: string, content: NodeJS.ReadableStream): Promise<StoredBundle>;
+  /** Removes a stored bundle; false if there was none. */
+  discardJar(jarId: string): Promise<boolean>;
+  /** Deletes a bundle (JarNotFound if there is none). */
+  deleteJar(jarId: string): Promise<void>;
+
+  /**
+   * Checks the request, records the job and waits until its job process planned it; answers the job id,
+   * and warnings about configuration keys ebbflow does not know (ignored).
+   */
+  submitJob(jarId: string, request: SubmitJobRequest): Promise<{ jobId: string; warnings?: string[] }>;
+  /** Starts cancelling a job (JobNotInState when it already ended). */
+  cancelJob(jobId: string): Promise<void>;
+  getJob(jobId: string): Promise<JobRecord>;
+  listJobs(): Promise<JobRecord[]>;
+  /** The job's checkpoint statistics as its job process recorded them, if any. */
+  checkpointStats(jobId: string): Promise<unknown | undefined>;
+  vertex(jobId: string, vertexId: string): Promise<VertexView>;
+  /** The TaskManagers of every job that has not ended. */
+  taskManagers(): Promise<TaskManagerRecord[]>;
+
+  /** Records a savepoint request for the job process; answers the trigger id. */
+  triggerSavepoint(jobId: string, request: SavepointRequest): Promise<string>;
+  /** Records a stop-with-savepoint request; answers the trigger id. */
+  stopWithSavepoint(jobId: string, request: SavepointRequest): Promise<string>;
+  /** A savepoint or stop operation of the job. */
+  savepointStatus(jobId: string, triggerId: string): Promise<OperationView>;
+  /** Records a rescale of every vertex to `parallelism` (already ≥ 1); answers the trigger id. */
+  rescale(jobId: string, parallelism: number): Promise<string>;
+  /** A rescale operation of the job. */
+  rescaleStatus(jobId: string, triggerId: string): Promise<OperationView>;
+  /** The requirements in force, derived from the vertices where the job process recorded none. */
+  resourceRequirements(jobId: string): Promise<ResourceRequirements>;
+  /**
+   * Records a rescale to these per-vertex bounds; answers the trigger id. `shapeProblems` are what
+   * the request schema found wrong in `body`: they are reported together with the bounds the job's
+   * vertices do not allow, every problem at once.
+   */
+  setResourceRequirements(jobId: string, body: unknown, shapeProblems: ShapeProblem[]): Promise<string>;
+}

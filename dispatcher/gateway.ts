@@ -1,0 +1,51 @@
+/** The DispatcherGateway of one dispatcher, composed of its jar, job, submission and operation use cases. */
+import type { Logger } from 'pino';
+import type { JobRegistry } from '../metadata/index.js';
+import type { BundleStore } from './bundle-store.js';
+import type { CompiledDispatcherOptions } from './dispatcher-options.js';
+import type { DispatcherGateway } from './dispatcher-gateway.js';
+import { JarService } from './jar-service.js';
+import { submitJob } from './job-submission.js';
+import { JobService } from './job-service.js';
+import type { JobSupervisor } from './job-supervisor.js';
+import { OperationService } from './operation-service.js';
+import type { SubmissionQueue } from './submission-queue.js';
+
+/** What the use cases run on. */
+export interface GatewayParts {
+  registry: JobRegistry;
+  bundles: BundleStore;
+  supervisor: Pick<JobSupervisor, 'isRunning' | 'cancel'>;
+  submissions: Pick<SubmissionQueue, 'submit' | 'withdraw'>;
+  options: CompiledDispatcherOptions;
+  log: Logger;
+}
+
+export function createGateway(p: GatewayParts): DispatcherGateway {
+  const o = p.options;
+  const jars = new JarService(p.bundles, { maxBytes: o.maxUploadBytes, maxConcurrent: o.maxConcurrentUploads });
+  const jobs = new JobService(p.registry, p.supervisor, p.submissions, p.log);
+  const ops = new OperationService(p.registry, jobs, { max: o.maxTaskManagersPerJob, slots: o.slotsPerTaskManager });
+  return {
+    uploadLimits: jars.uploadLimits,
+    listJars: () => jars.listJars(),
+    reserveUpload: () => jars.reserveUpload(),
+    storeJar: (name, content) => jars.storeJar(name, content),
+    discardJar: (id) => jars.discardJar(id),
+    deleteJar: (id) => jars.deleteJar(id),
+    submitJob: (jarId, req) => submitJob(p, jarId, req),
+    cancelJob: (id) => jobs.cancelJob(id),
+    getJob: (id) => jobs.getJob(id),
+    listJobs: () => jobs.listJobs(),
+    checkpointStats: (id) => jobs.checkpointStats(id),
+    vertex: (id, vertexId) => jobs.vertex(id, vertexId),
+    taskManagers: () => jobs.taskManagers(),
+    triggerSavepoint: (id, req) => ops.triggerSavepoint(id, req),
+    stopWithSavepoint: (id, req) => ops.stopWithSavepoint(id, req),
+    savepointStatus: (id, trigger) => ops.savepointStatus(id, trigger),
+    rescale: (id, n) => ops.rescale(id, n),
+    rescaleStatus: (id, trigger) => ops.rescaleStatus(id, trigger),
+    resourceRequirements: (id) => ops.resourceRequirements(id),
+    setResourceRequirements: (id, body, problems) => ops.setResourceRequirements(id, body, problems),
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * Submitting a job: the run request's checks (parallelism, configuration, program arguments,
+ * savepoint, TaskManager limits), the job record in state INITIALIZING, the queued submission, and
+ * the wait until the job process has planned the job (or failed to).
+ */
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, resolve } from 'node:path';
+import { compileJobConfig, configurationWarnings, JobConfigError } from '../jobmaster/job-config.js';
+import { isTerminal, type JobRecord, type JobRegistry } from '../metadata/index.js';
+import { MAX_METADATA_BYTES, METADATA_FILE, readMetadata } from '../runtime/checkpoint/snapshot-io.js';
+import { UPPER_BOUND_MAX_PARALLELISM } from '../state/key-groups.js';
+import type { BundleStore } from './bundle-store.js';
+import type { CompiledDispatcherOptions } from './dispatcher-options.js';
+import type { SubmitJobRequest } from './dispatcher-gateway.js';
+import { IdConflict, InvalidRequest, JarNotFound, JobNotInState, Unavailable } from './errors.js';
+import { checkTaskManagerLimit } from './rescale-checks.js';
+import type { SubmissionQueue } from './submission-queue.js';
+
+/** What submitting needs of the dispatcher. */
+export interface SubmissionDeps {
+  registry: JobRegistry;
+  bundles: BundleStore;
+  submissions: Pick<SubmissionQueue, 'submit'>;
+  options: CompiledDispatcherOptions;
+}
+
+function checkParallelism(v: number | string | undefined): number {
+  if (v === undefined || v === '') return 1;
+  const n = typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > UPPER_BOUND_MAX_PARALLELISM) {
+    throw new InvalidRequest(`parallelism must be a positive integer (1..${UPPER_BOUND_MAX_PARALLELISM}), got ${JSON.stringify(v)}`);
+  }
+  return n;
+}
+
+function checkConfiguration(configuration: Record<string, unknown> | undefined): Record<string, unknown> {
+  if (!configuration) return {};
+  try {
+    compileJobConfig(configuration);
+  } catch (err) {
+    if (err instanceof JobConfigError) throw new InvalidRequest(`flinkConfiguration: ${err.message}`);
+    throw err;
+  }
+  return configuration;
+}
+
+/** Validates a savepoint before anything starts: it must exist, be readable and fit the parallelism. */
+async function checkSavepoint(path: string, parallelism: number, configuration: Record<string, unknown>): Promise<string> {
+  const dir = resolve(basename(path) === METADATA_FILE ? dirname(path) : path);
+  let meta;
+  try {
+    meta = await readMetadata(dir);
+  } catch {
+    // One answer whatever the reason, so the API does not tell which paths exist on the server.
+    throw new InvalidRequest(`savepointPath: no readable savepoint or retained checkpoint at ${path} (a directory holding a valid ${METADATA_FILE} of at most ${MAX_METADATA_BYTES} bytes)`);
+  }
+  if (parallelism > meta.maxParallelism) {
+    throw new InvalidRequest(`parallelism ${parallelism} exceeds the savepoint's max parallelism ${meta.maxParallelism} (its number of key groups, fixed for the job's life)`);
+  }
+  const maxP = configuration['pipeline.max-parallelism'];
+  if (maxP !== undefined && Number(maxP) !== meta.maxParallelism) {
+    throw new InvalidRequest(`pipeline.max-parallelism ${maxP} differs from the savepoint's ${meta.maxParallelism}; key groups cannot change`);
+  }
+  return dir;
+}
+
+/** The TaskManagers of every job not ended, plus the new one's, must stay within the dispatcher's limit. */
+async function checkDispatcherLimit(d: SubmissionDeps, parallelism: number, jobId: string): Promise<void> {
+  const slots = d.options.slotsPerTaskManager;
+  const running = (await d.registry.list()).filter((j) => !isTerminal(j.state) && j.id !== jobId);
+  const used = running.reduce((n, j) => n + Math.ceil(Math.max(j.parallelism, ...(j.vertices ?? []).map((v) => v.parallelism)) / slots), 0);
+  const wanted = Math.ceil(parallelism / slots);
+  if (used + wanted > d.options.maxTaskManagers) {
+    throw new InvalidRequest(`the dispatcher's jobs have ${used} TaskManagers and this one needs ${wanted}; together at most ${d.options.maxTaskManagers} (EBBFLOW_MAX_TASKMANAGERS)`);
+  }
+}
+
+async function waitUntilAccepted(registry: JobRegistry, jobId: string, timeoutMs: number): Promise<JobRecord | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const rec = await registry.get(jobId);
+    if (rec && rec.state !== 'INITIALIZING') return rec;
+    if (Date.now() >= deadline) return rec;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Checks the request, records and queues the job, and waits until the job process planned it. Answers
+ * the job id and a warning per configuration key ebbflow does not know (ignored; the job's log lists them too).
+ */
+export async function submitJob(d: SubmissionDeps, jarId: string, req: SubmitJobRequest): Promise<{ jobId: string; warnings: string[] }> {
+  const jar = await d.bundles.get(jarId);
+  if (!jar) throw new JarNotFound(jarId);
+  const configuration = checkConfiguration(req.configuration);
+  const warnings = configurationWarnings(configuration);
+  const parallelism = checkParallelism(req.parallelism);
+  const jobId = req.jobId ?? randomBytes(16).toString('hex');
+  checkTaskManagerLimit(parallelism, d.options.slotsPerTaskManager, d.options.maxTaskManagersPerJob);
+  await checkDispatcherLimit(d, parallelism, jobId);
+  const argBytes = req.programArgs.reduce((n, a) => n + Buffer.byteLength(a) + 1, 0);
+  if (argBytes > d.options.maxProgramArgsBytes) throw new InvalidRequest(`the program arguments take ${argBytes} bytes; at most ${d.options.maxProgramArgsBytes} are accepted`);
+  const savepointPath = req.savepointPath ? await checkSavepoint(req.savepointPath, parallelism, configuration) : '';
+  const now = Date.now();
+  const created = await d.registry.create({
+    id: jobId, name: jar.name, state: 'INITIALIZING', jarId: jar.id, bundlePath: jar.bundlePath, entryClass: req.entryClass ?? '',
+    programArgs: req.programArgs, parallelism, maxParallelism: 0, submitTime: now, startTime: now, configuration, savepointPath,
+  });
+  if (!created) {
+    const existing = await d.registry.get(jobId);
+    if (existing?.jarId !== jar.id) throw new IdConflict(`Job ${jobId} already exists (from another jar)`);
+    return { jobId, warnings };
+  }
+  await d.submissions.submit(jobId);
+  // Planning ends within its timeout (the supervisor fails it then), so the answer is never a success for a job still planning.
+  const waitMs = Math.max(d.options.runTimeoutMs, d.options.planningTimeoutMs + 5000);
+  const rec = await waitUntilAccepted(d.registry, jobId, waitMs);
+  if (rec?.state === 'FAILED') throw new InvalidRequest(`Job ${jobId} failed to start: ${rec.failureCause}`);
+  if (rec?.state === 'CANCELED' || rec?.state === 'CANCELLING') throw new JobNotInState(`Job ${jobId} was cancelled before it started`);
+  if (!rec || rec.state === 'INITIALIZING') throw new Unavailable(`Job ${jobId} was not accepted within ${waitMs} ms; see GET /jobs/${jobId}`);
+  return { jobId, warnings };
+}

@@ -1,0 +1,433 @@
+// Generated from openapi.yaml by scripts/gen-openapi.mjs (npm run gen:openapi). Do not edit.
+
+/** Validation schemas of a route's parts, as fastify takes them (the body per content type). */
+export interface RouteSchema {
+  params?: Record<string, unknown>;
+  querystring?: Record<string, unknown>;
+  body?: { content: Record<string, { schema: Record<string, unknown> }> };
+}
+
+/** Every route with parameters or a JSON body, keyed "METHOD /path/{param}" as in openapi.yaml. */
+export const ROUTE_SCHEMAS: Record<string, RouteSchema> = {
+  "GET /ui/{file}": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "file": {
+          "type": "string",
+          "enum": [
+            "app.js",
+            "api.js",
+            "dom.js",
+            "upload.js",
+            "job-list.js",
+            "job-detail.js",
+            "rescale.js",
+            "style.css"
+          ]
+        }
+      },
+      "required": [
+        "file"
+      ]
+    }
+  },
+  "DELETE /jars/{jarid}": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jarid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jarid"
+      ]
+    }
+  },
+  "POST /jars/{jarid}/run": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jarid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jarid"
+      ]
+    },
+    "querystring": {
+      "type": "object",
+      "properties": {
+        "entry-class": {
+          "type": "string"
+        },
+        "parallelism": {
+          "type": "string",
+          "pattern": "^(\\s*\\d+\\s*)?$",
+          "title": "a string of digits"
+        },
+        "programArg": {
+          "type": "string"
+        },
+        "program-args": {
+          "type": "string"
+        },
+        "savepointPath": {
+          "type": "string",
+          "minLength": 1
+        }
+      }
+    },
+    "body": {
+      "content": {
+        "application/json": {
+          "schema": {
+            "type": "object",
+            "properties": {
+              "entryClass": {
+                "type": "string",
+                "nullable": true
+              },
+              "programArgsList": {
+                "type": "array",
+                "nullable": true,
+                "items": {
+                  "type": "string"
+                }
+              },
+              "programArgs": {
+                "type": "string",
+                "nullable": true
+              },
+              "parallelism": {
+                "anyOf": [
+                  {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 32768,
+                    "title": "an integer from 1 to 32768"
+                  },
+                  {
+                    "type": "string",
+                    "pattern": "^(\\s*\\d+\\s*)?$",
+                    "title": "a string of digits"
+                  },
+                  {
+                    "type": "string",
+                    "nullable": true,
+                    "enum": [
+                      null
+                    ],
+                    "title": "null"
+                  }
+                ]
+              },
+              "jobId": {
+                "type": "string",
+                "nullable": true,
+                "pattern": "^[0-9a-f]{32}$",
+                "title": "32 lowercase hexadecimal characters"
+              },
+              "savepointPath": {
+                "type": "string",
+                "nullable": true,
+                "minLength": 1
+              },
+              "allowNonRestoredState": {
+                "type": "boolean",
+                "nullable": true
+              },
+              "flinkConfiguration": {
+                "type": "object",
+                "nullable": true,
+                "additionalProperties": {}
+              }
+            },
+            "nullable": true
+          }
+        }
+      }
+    }
+  },
+  "GET /jobs/{jobid}": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid"
+      ]
+    }
+  },
+  "PATCH /jobs/{jobid}": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid"
+      ]
+    },
+    "querystring": {
+      "type": "object",
+      "properties": {
+        "mode": {
+          "type": "string",
+          "enum": [
+            "cancel"
+          ]
+        }
+      }
+    }
+  },
+  "GET /jobs/{jobid}/vertices/{vertexid}": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        },
+        "vertexid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid",
+        "vertexid"
+      ]
+    }
+  },
+  "GET /jobs/{jobid}/exceptions": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid"
+      ]
+    }
+  },
+  "GET /jobs/{jobid}/checkpoints": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid"
+      ]
+    }
+  },
+  "POST /jobs/{jobid}/savepoints": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid"
+      ]
+    },
+    "body": {
+      "content": {
+        "application/json": {
+          "schema": {
+            "type": "object",
+            "properties": {
+              "target-directory": {
+                "type": "string",
+                "nullable": true
+              },
+              "cancel-job": {
+                "type": "boolean",
+                "nullable": true
+              },
+              "triggerId": {
+                "type": "string",
+                "nullable": true,
+                "pattern": "^[0-9a-f]{32}$",
+                "title": "32 lowercase hexadecimal characters"
+              }
+            },
+            "nullable": true
+          }
+        }
+      }
+    }
+  },
+  "GET /jobs/{jobid}/savepoints/{triggerid}": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        },
+        "triggerid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid",
+        "triggerid"
+      ]
+    }
+  },
+  "POST /jobs/{jobid}/stop": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid"
+      ]
+    },
+    "body": {
+      "content": {
+        "application/json": {
+          "schema": {
+            "type": "object",
+            "properties": {
+              "targetDirectory": {
+                "type": "string",
+                "nullable": true
+              },
+              "drain": {
+                "type": "boolean",
+                "nullable": true
+              },
+              "triggerId": {
+                "type": "string",
+                "nullable": true,
+                "pattern": "^[0-9a-f]{32}$",
+                "title": "32 lowercase hexadecimal characters"
+              }
+            },
+            "nullable": true
+          }
+        }
+      }
+    }
+  },
+  "PATCH /jobs/{jobid}/rescaling": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid"
+      ]
+    },
+    "querystring": {
+      "type": "object",
+      "properties": {
+        "parallelism": {
+          "type": "integer",
+          "minimum": 1
+        }
+      },
+      "required": [
+        "parallelism"
+      ]
+    }
+  },
+  "GET /jobs/{jobid}/rescaling/{triggerid}": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        },
+        "triggerid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid",
+        "triggerid"
+      ]
+    }
+  },
+  "GET /jobs/{jobid}/resource-requirements": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid"
+      ]
+    }
+  },
+  "PUT /jobs/{jobid}/resource-requirements": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid"
+      ]
+    },
+    "body": {
+      "content": {
+        "application/json": {
+          "schema": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "object",
+              "required": [
+                "parallelism"
+              ],
+              "additionalProperties": false,
+              "properties": {
+                "parallelism": {
+                  "type": "object",
+                  "required": [
+                    "lowerBound",
+                    "upperBound"
+                  ],
+                  "additionalProperties": false,
+                  "properties": {
+                    "lowerBound": {
+                      "type": "integer",
+                      "minimum": 1
+                    },
+                    "upperBound": {
+                      "type": "integer",
+                      "minimum": 1
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+};

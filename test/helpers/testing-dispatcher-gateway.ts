@@ -1,0 +1,129 @@
+/**
+ * An in-memory DispatcherGateway for route tests: no Redis, no processes. Jobs and jars are plain
+ * records the test puts in; every call is recorded; `fail` makes the next call of a method throw,
+ * so a test can check how the REST layer answers each of the dispatcher's errors.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { pino } from 'pino';
+import { buildApp } from '../../api/index.js';
+import {
+  JarNotFound, JobNotFound, NotFound, type DispatcherGateway, type OperationView, type SavepointRequest, type ShapeProblem, type SubmitJobRequest, type VertexView,
+} from '../../dispatcher/index.js';
+import type { StoredBundle } from '../../dispatcher/index.js';
+import type { JobRecord, OperationRecord, ResourceRequirements, TaskManagerRecord } from '../../metadata/index.js';
+import type { FastifyInstance } from 'fastify';
+
+/** One recorded call: the method and its arguments. */
+export interface GatewayCall { method: string; args: unknown[] }
+
+export class TestingDispatcherGateway implements DispatcherGateway {
+  readonly uploadLimits = { maxBytes: 1024 * 1024, maxConcurrent: 2 };
+  readonly calls: GatewayCall[] = [];
+  readonly jobs = new Map<string, JobRecord>();
+  readonly jars = new Map<string, StoredBundle>();
+  readonly operations = new Map<string, OperationRecord>();
+  readonly taskManagerRecords: TaskManagerRecord[] = [];
+  private readonly failures = new Map<string, Error>();
+
+  /** The next call of `method` throws `err`. */
+  fail(method: keyof DispatcherGateway, err: Error): void {
+    this.failures.set(method, err);
+  }
+
+  /** The calls of one method, in order. */
+  callsOf(method: keyof DispatcherGateway): unknown[][] {
+    return this.calls.filter((c) => c.method === method).map((c) => c.args);
+  }
+
+  /** A job record in `state` with default fields, stored and returned. */
+  addJob(fields: Partial<JobRecord> = {}): JobRecord {
+    const now = Date.now();
+    const rec: JobRecord = {
+      id: randomBytes(16).toString('hex'), name: 'test-job', state: 'RUNNING', jarId: 'jar', bundlePath: '/nonexistent', entryClass: '', programArgs: [],
+      parallelism: 1, maxParallelism: 128, submitTime: now, startTime: now, endTime: -1, lastModification: now, configuration: {}, savepointPath: '',
+      timestamps: {}, failureCause: '', vertices: [], pid: 0, exceptions: [], resourceRequirements: {}, subtasks: {},
+      ...fields,
+    } as JobRecord;
+    this.jobs.set(rec.id, rec);
+    return rec;
+  }
+
+  private call(method: string, ...args: unknown[]): void {
+    this.calls.push({ method, args });
+    const err = this.failures.get(method);
+    if (err) {
+      this.failures.delete(method);
+      throw err;
+    }
+  }
+
+  private job(jobId: string): JobRecord {
+    const rec = this.jobs.get(jobId);
+    if (!rec) throw new JobNotFound(jobId);
+    return rec;
+  }
+
+  private newOperation(jobId: string, kind: OperationRecord['kind'], id = randomBytes(16).toString('hex')): string {
+    this.operations.set(id, {
+      id, jobId, kind, status: 'IN_PROGRESS', targetDirectory: '', cancelJob: false, location: '', failureCause: '', createdAt: Date.now(),
+      parallelism: 0, requirements: {}, result: null, progress: null,
+    } as OperationRecord);
+    return id;
+  }
+
+  private operation(jobId: string, triggerId: string, kinds: string[]): OperationView {
+    const job = this.job(jobId);
+    const operation = this.operations.get(triggerId);
+    if (!operation || operation.jobId !== jobId || !kinds.includes(operation.kind)) throw new NotFound(`No operation ${triggerId} for job ${jobId}`);
+    return { job, operation };
+  }
+
+  async listJars(): Promise<StoredBundle[]> { this.call('listJars'); return [...this.jars.values()]; }
+  reserveUpload(): () => void { this.call('reserveUpload'); return () => {}; }
+  async storeJar(fileName: string, content: NodeJS.ReadableStream): Promise<StoredBundle> {
+    this.call('storeJar', fileName);
+    for await (const _chunk of content as Readable) { /* drain */ }
+    const jar: StoredBundle = { id: `${randomBytes(16).toString('hex')}_${fileName}`, name: fileName, uploaded: Date.now(), size: 0, kind: 'module', bundlePath: '/nonexistent', entry: undefined };
+    this.jars.set(jar.id, jar);
+    return jar;
+  }
+  async discardJar(jarId: string): Promise<boolean> { this.call('discardJar', jarId); return this.jars.delete(jarId); }
+  async deleteJar(jarId: string): Promise<void> { this.call('deleteJar', jarId); if (!this.jars.delete(jarId)) throw new JarNotFound(jarId); }
+
+  async submitJob(jarId: string, request: SubmitJobRequest): Promise<{ jobId: string }> {
+    this.call('submitJob', jarId, request);
+    if (!this.jars.has(jarId)) throw new JarNotFound(jarId);
+    return { jobId: this.addJob({ jarId, ...(request.jobId ? { id: request.jobId } : {}) }).id };
+  }
+  async cancelJob(jobId: string): Promise<void> { this.call('cancelJob', jobId); this.job(jobId).state = 'CANCELLING'; }
+  async getJob(jobId: string): Promise<JobRecord> { this.call('getJob', jobId); return this.job(jobId); }
+  async listJobs(): Promise<JobRecord[]> { this.call('listJobs'); return [...this.jobs.values()]; }
+  async checkpointStats(jobId: string): Promise<unknown> { this.call('checkpointStats', jobId); this.job(jobId); return undefined; }
+  async vertex(jobId: string, vertexId: string): Promise<VertexView> {
+    this.call('vertex', jobId, vertexId);
+    const job = this.job(jobId);
+    const vertex = job.vertices.find((v) => v.id === vertexId);
+    if (!vertex) throw new NotFound(`Job ${jobId} has no vertex ${vertexId}`);
+    return { job, vertex, taskManagers: this.taskManagerRecords.filter((t) => t.jobId === jobId) };
+  }
+  async taskManagers(): Promise<TaskManagerRecord[]> { this.call('taskManagers'); return this.taskManagerRecords; }
+
+  async triggerSavepoint(jobId: string, request: SavepointRequest): Promise<string> { this.call('triggerSavepoint', jobId, request); this.job(jobId); return this.newOperation(jobId, 'savepoint', request.triggerId); }
+  async stopWithSavepoint(jobId: string, request: SavepointRequest): Promise<string> { this.call('stopWithSavepoint', jobId, request); this.job(jobId); return this.newOperation(jobId, 'stop', request.triggerId); }
+  async savepointStatus(jobId: string, triggerId: string): Promise<OperationView> { this.call('savepointStatus', jobId, triggerId); return this.operation(jobId, triggerId, ['savepoint', 'stop']); }
+  async rescale(jobId: string, parallelism: number): Promise<string> { this.call('rescale', jobId, parallelism); this.job(jobId); return this.newOperation(jobId, 'rescale'); }
+  async rescaleStatus(jobId: string, triggerId: string): Promise<OperationView> { this.call('rescaleStatus', jobId, triggerId); return this.operation(jobId, triggerId, ['rescale']); }
+  async resourceRequirements(jobId: string): Promise<ResourceRequirements> { this.call('resourceRequirements', jobId); return this.job(jobId).resourceRequirements; }
+  async setResourceRequirements(jobId: string, body: unknown, shapeProblems: ShapeProblem[]): Promise<string> {
+    this.call('setResourceRequirements', jobId, body, shapeProblems);
+    this.job(jobId);
+    return this.newOperation(jobId, 'rescale');
+  }
+}
+
+/** The REST app on a testing gateway, for `app.inject` (nothing listens). */
+export async function buildTestingApp(gw = new TestingDispatcherGateway()): Promise<{ app: FastifyInstance; gw: TestingDispatcherGateway }> {
+  const app = await buildApp(gw, { host: '127.0.0.1', allowedHosts: [], requestTimeoutMs: 10_000, redisUrl: 'redis://testing', log: pino({ level: 'silent' }) });
+  return { app, gw };
+}
