@@ -5,7 +5,7 @@
  * digits, like Flink's Integer.parseInt; an enum in any case); bodies are not coerced at all.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import type { FastifyInstance, FastifySchema } from 'fastify';
+import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
 import type { ShapeProblem } from '../dispatcher/index.js';
 import { ROUTE_SCHEMAS } from '../rest/index.js';
 
@@ -16,6 +16,15 @@ export function routeSchema(route: string): FastifySchema {
   const s = ROUTE_SCHEMAS[route];
   if (!s) throw new Error(`openapi.yaml has no parameters or JSON body for ${route}`);
   return s as FastifySchema;
+}
+
+/**
+ * The schema's refusal of a request of a route compiled with `attachValidation` (undefined when it
+ * passed). Such routes hand it to the gateway, which throws it after looking up the job or jar, so
+ * an unknown id still answers 404 (and an unrescalable job 409) before a bad field answers 400.
+ */
+export function schemaRefusal(req: FastifyRequest): Error | undefined {
+  return req.validationError ?? undefined;
 }
 
 /** Converts one query or path value to its schema's type, leaving it as it is when it does not fit (the schema then says so). */

@@ -55,6 +55,14 @@ export interface UploadLimits {
   maxConcurrent: number;
 }
 
+/**
+ * A problem the REST layer found in the request itself (its schema, its content type), passed to
+ * the use case instead of answered at once: the use case throws it after the lookups the API has
+ * always answered first (an unknown jar or job: 404; for a rescale, a job that cannot be rescaled:
+ * 409), so the status a client sees does not depend on which layer checks what.
+ */
+export type RequestRefusal = Error | undefined;
+
 export interface DispatcherGateway {
   readonly uploadLimits: UploadLimits;
 
@@ -75,7 +83,7 @@ export interface DispatcherGateway {
    * Checks the request, records the job and waits until its job process planned it; answers the job id,
    * and warnings about configuration keys ebbflow does not know (ignored).
    */
-  submitJob(jarId: string, request: SubmitJobRequest): Promise<{ jobId: string; warnings?: string[] }>;
+  submitJob(jarId: string, request: SubmitJobRequest, refusal?: RequestRefusal): Promise<{ jobId: string; warnings?: string[] }>;
   /** Starts cancelling a job (JobNotInState when it already ended). */
   cancelJob(jobId: string): Promise<void>;
   getJob(jobId: string): Promise<JobRecord>;
@@ -87,13 +95,13 @@ export interface DispatcherGateway {
   taskManagers(): Promise<TaskManagerRecord[]>;
 
   /** Records a savepoint request for the job process; answers the trigger id. */
-  triggerSavepoint(jobId: string, request: SavepointRequest): Promise<string>;
+  triggerSavepoint(jobId: string, request: SavepointRequest, refusal?: RequestRefusal): Promise<string>;
   /** Records a stop-with-savepoint request; answers the trigger id. */
-  stopWithSavepoint(jobId: string, request: SavepointRequest): Promise<string>;
+  stopWithSavepoint(jobId: string, request: SavepointRequest, refusal?: RequestRefusal): Promise<string>;
   /** A savepoint or stop operation of the job. */
   savepointStatus(jobId: string, triggerId: string): Promise<OperationView>;
-  /** Records a rescale of every vertex to `parallelism` (already ≥ 1); answers the trigger id. */
-  rescale(jobId: string, parallelism: number): Promise<string>;
+  /** Records a rescale of every vertex to `parallelism` (already ≥ 1 unless refused); answers the trigger id. */
+  rescale(jobId: string, parallelism: number, refusal?: RequestRefusal): Promise<string>;
   /** A rescale operation of the job. */
   rescaleStatus(jobId: string, triggerId: string): Promise<OperationView>;
   /** The requirements in force, derived from the vertices where the job process recorded none. */

@@ -10,7 +10,7 @@ export { ForkJobProcessLauncher } from './job-process-launcher.js';
 export type { JobProcess, JobProcessExit, JobProcessLauncher } from './job-process-launcher.js';
 export { PlanningTimeoutError, JobProcessStartError, JobProcessLostError, JobProcessRestartError } from './supervisor-errors.js';
 export { SubmissionQueue } from './submission-queue.js';
-export type { DispatcherGateway, SubmitJobRequest, SavepointRequest, ShapeProblem, OperationView, VertexView, UploadLimits } from './dispatcher-gateway.js';
+export type { DispatcherGateway, SubmitJobRequest, SavepointRequest, ShapeProblem, RequestRefusal, OperationView, VertexView, UploadLimits } from './dispatcher-gateway.js';
 export * from './errors.js';
 // The install root (package.json, openapi.yaml, the web form's files), for the REST layer.
 export { PROJECT_ROOT } from '../runtime/install-paths.js';

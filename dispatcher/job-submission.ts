@@ -11,7 +11,7 @@ import { MAX_METADATA_BYTES, METADATA_FILE, readMetadata } from '../runtime/chec
 import { UPPER_BOUND_MAX_PARALLELISM } from '../state/key-groups.js';
 import type { BundleStore } from './bundle-store.js';
 import type { CompiledDispatcherOptions } from './dispatcher-options.js';
-import type { SubmitJobRequest } from './dispatcher-gateway.js';
+import type { RequestRefusal, SubmitJobRequest } from './dispatcher-gateway.js';
 import { IdConflict, InvalidRequest, JarNotFound, JobNotInState, Unavailable } from './errors.js';
 import { checkTaskManagerLimit } from './rescale-checks.js';
 import type { SubmissionQueue } from './submission-queue.js';
@@ -89,9 +89,10 @@ async function waitUntilAccepted(registry: JobRegistry, jobId: string, timeoutMs
  * Checks the request, records and queues the job, and waits until the job process planned it. Answers
  * the job id and a warning per configuration key ebbflow does not know (ignored; the job's log lists them too).
  */
-export async function submitJob(d: SubmissionDeps, jarId: string, req: SubmitJobRequest): Promise<{ jobId: string; warnings: string[] }> {
+export async function submitJob(d: SubmissionDeps, jarId: string, req: SubmitJobRequest, refusal?: RequestRefusal): Promise<{ jobId: string; warnings: string[] }> {
   const jar = await d.bundles.get(jarId);
   if (!jar) throw new JarNotFound(jarId);
+  if (refusal) throw refusal;
   const configuration = checkConfiguration(req.configuration);
   const warnings = configurationWarnings(configuration);
   const parallelism = checkParallelism(req.parallelism);

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { JobRegistry, NewOperation, OperationKind, ResourceRequirements } from '../metadata/index.js';
-import type { OperationView, SavepointRequest, ShapeProblem } from './dispatcher-gateway.js';
+import type { OperationView, RequestRefusal, SavepointRequest, ShapeProblem } from './dispatcher-gateway.js';
 import { IdConflict, JobNotInState, NotFound } from './errors.js';
 import { HEX_ID, type JobService } from './job-service.js';
 import { checkRescalable, checkRequirements, checkRescaleParallelism, currentRequirements } from './rescale-checks.js';
@@ -17,21 +17,22 @@ export class OperationService {
     private readonly taskManagerLimit: { max: number; slots: number },
   ) {}
 
-  triggerSavepoint(jobId: string, req: SavepointRequest): Promise<string> {
-    return this.startSavepoint(jobId, 'savepoint', req);
+  triggerSavepoint(jobId: string, req: SavepointRequest, refusal?: RequestRefusal): Promise<string> {
+    return this.startSavepoint(jobId, 'savepoint', req, refusal);
   }
 
-  stopWithSavepoint(jobId: string, req: SavepointRequest): Promise<string> {
-    return this.startSavepoint(jobId, 'stop', { ...req, cancelJob: false });
+  stopWithSavepoint(jobId: string, req: SavepointRequest, refusal?: RequestRefusal): Promise<string> {
+    return this.startSavepoint(jobId, 'stop', { ...req, cancelJob: false }, refusal);
   }
 
   savepointStatus(jobId: string, triggerId: string): Promise<OperationView> {
     return this.operation(jobId, triggerId, ['savepoint', 'stop'], 'savepoint');
   }
 
-  async rescale(jobId: string, parallelism: number): Promise<string> {
+  async rescale(jobId: string, parallelism: number, refusal?: RequestRefusal): Promise<string> {
     const rec = await this.jobs.getJob(jobId);
     checkRescalable(rec);
+    if (refusal) throw refusal;
     checkRescaleParallelism(parallelism, rec, this.taskManagerLimit);
     return this.record({ jobId: rec.id, kind: 'rescale', targetDirectory: '', cancelJob: false, parallelism });
   }
@@ -51,8 +52,9 @@ export class OperationService {
     return this.record({ jobId: rec.id, kind: 'rescale', targetDirectory: '', cancelJob: false, requirements });
   }
 
-  private async startSavepoint(jobId: string, kind: OperationKind, req: SavepointRequest): Promise<string> {
+  private async startSavepoint(jobId: string, kind: OperationKind, req: SavepointRequest, refusal: RequestRefusal): Promise<string> {
     const rec = await this.jobs.getJob(jobId);
+    if (refusal) throw refusal;
     const earlier = req.triggerId ? await this.registry.getOperation(rec.id, req.triggerId) : undefined;
     if (earlier?.kind === 'rescale') throw new IdConflict(`triggerId ${earlier.id} is already the id of a rescaling request of job ${rec.id}`);
     if (earlier) return earlier.id; // the same trigger twice is one operation

@@ -7,7 +7,7 @@ import type {} from '@fastify/multipart';
 import { BundleRejected, type DispatcherGateway, type SubmitJobRequest } from '../../dispatcher/index.js';
 import type { ListJarsResponse, RunJarQuery, RunJarRequest, UploadJarResponse } from '../../rest/index.js';
 import { badRequest, HttpError } from '../errors.js';
-import { routeSchema } from '../request-schemas.js';
+import { routeSchema, schemaRefusal } from '../request-schemas.js';
 
 /** Splits Flink's single-string `programArgs` on whitespace, honouring simple quotes. */
 function splitArgs(s: string): string[] {
@@ -83,10 +83,15 @@ export function jarRoutes(app: FastifyInstance, gw: DispatcherGateway): void {
     return {};
   });
 
-  app.post<{ Params: { jarid: string }; Body: RunJarRequest | null | undefined; Querystring: RunJarQuery }>('/jars/:jarid/run', { schema: routeSchema('POST /jars/{jarid}/run') }, async (req) => {
+  // A body of the wrong type (415) or shape (400) is answered after the 404 of an unknown jar, as it always
+  // was: the gateway throws the refusal once it found the jar.
+  app.post<{ Params: { jarid: string }; Body: RunJarRequest | null | undefined; Querystring: RunJarQuery }>('/jars/:jarid/run', { schema: routeSchema('POST /jars/{jarid}/run'), attachValidation: true }, async (req) => {
     const type = req.headers['content-type'];
-    if (req.body != null && type !== undefined && !/^application\/json\b/i.test(type)) throw new HttpError(415, `The run request body must be JSON (Content-Type: application/json), not ${type}`);
-    const { jobId, warnings } = await gw.submitJob(req.params.jarid, runRequest(req.body ?? {}, req.query));
+    const refusal = req.body != null && type !== undefined && !/^application\/json\b/i.test(type)
+      ? new HttpError(415, `The run request body must be JSON (Content-Type: application/json), not ${type}`)
+      : schemaRefusal(req);
+    const request = refusal ? { programArgs: [] } : runRequest(req.body ?? {}, req.query);
+    const { jobId, warnings } = await gw.submitJob(req.params.jarid, request, refusal);
     // `warnings` only when there are some: keys ebbflow does not know, ignored.
     return warnings?.length ? { jobid: jobId, warnings } : { jobid: jobId };
   });

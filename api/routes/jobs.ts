@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { DispatcherGateway } from '../../dispatcher/index.js';
 import type { CancelJobQuery, StopWithSavepointRequest, TriggerSavepointRequest } from '../../rest/index.js';
-import { routeSchema } from '../request-schemas.js';
+import { routeSchema, schemaRefusal } from '../request-schemas.js';
 import { checkpointStatistics, jobDetails, jobExceptions, jobOverview } from '../views/job-views.js';
 import { savepointStatus } from '../views/operation-views.js';
 
@@ -22,15 +22,18 @@ export function jobRoutes(app: FastifyInstance, gw: DispatcherGateway): void {
 
   app.get<JobParams>('/jobs/:jobid/checkpoints', { schema: routeSchema('GET /jobs/{jobid}/checkpoints') }, async (req) => checkpointStatistics(await gw.checkpointStats(req.params.jobid)));
 
-  app.post<JobParams & { Body: TriggerSavepointRequest | null }>('/jobs/:jobid/savepoints', { schema: routeSchema('POST /jobs/{jobid}/savepoints') }, async (req, reply) => {
-    const b = req.body ?? {};
-    const id = await gw.triggerSavepoint(req.params.jobid, { targetDirectory: b['target-directory'] ?? undefined, cancelJob: b['cancel-job'] ?? undefined, triggerId: b.triggerId ?? undefined });
+  // A bad body is answered after the 404 of an unknown job (as it always was): the gateway throws the schema's refusal.
+  app.post<JobParams & { Body: TriggerSavepointRequest | null }>('/jobs/:jobid/savepoints', { schema: routeSchema('POST /jobs/{jobid}/savepoints'), attachValidation: true }, async (req, reply) => {
+    const refusal = schemaRefusal(req);
+    const b = (refusal ? undefined : req.body) ?? {};
+    const id = await gw.triggerSavepoint(req.params.jobid, { targetDirectory: b['target-directory'] ?? undefined, cancelJob: b['cancel-job'] ?? undefined, triggerId: b.triggerId ?? undefined }, refusal);
     return reply.code(202).send({ 'request-id': id });
   });
 
-  app.post<JobParams & { Body: StopWithSavepointRequest | null }>('/jobs/:jobid/stop', { schema: routeSchema('POST /jobs/{jobid}/stop') }, async (req, reply) => {
-    const b = req.body ?? {};
-    const id = await gw.stopWithSavepoint(req.params.jobid, { targetDirectory: b.targetDirectory ?? undefined, triggerId: b.triggerId ?? undefined });
+  app.post<JobParams & { Body: StopWithSavepointRequest | null }>('/jobs/:jobid/stop', { schema: routeSchema('POST /jobs/{jobid}/stop'), attachValidation: true }, async (req, reply) => {
+    const refusal = schemaRefusal(req);
+    const b = (refusal ? undefined : req.body) ?? {};
+    const id = await gw.stopWithSavepoint(req.params.jobid, { targetDirectory: b.targetDirectory ?? undefined, triggerId: b.triggerId ?? undefined }, refusal);
     return reply.code(202).send({ 'request-id': id });
   });
 

@@ -7,14 +7,15 @@ import type { ErrorObject } from 'ajv';
 import type { FastifyInstance } from 'fastify';
 import type { DispatcherGateway } from '../../dispatcher/index.js';
 import type { TriggerRescalingQuery } from '../../rest/index.js';
-import { routeSchema, shapeProblems } from '../request-schemas.js';
+import { routeSchema, schemaRefusal, shapeProblems } from '../request-schemas.js';
 import { rescaleStatus } from '../views/operation-views.js';
 
 type JobParams = { Params: { jobid: string } };
 
 export function rescalingRoutes(app: FastifyInstance, gw: DispatcherGateway): void {
-  app.patch<JobParams & { Querystring: TriggerRescalingQuery }>('/jobs/:jobid/rescaling', { schema: routeSchema('PATCH /jobs/{jobid}/rescaling') }, async (req, reply) => {
-    const id = await gw.rescale(req.params.jobid, req.query.parallelism);
+  // A bad parallelism is answered after the 404 and 409 (as it always was): the gateway throws the schema's refusal.
+  app.patch<JobParams & { Querystring: TriggerRescalingQuery }>('/jobs/:jobid/rescaling', { schema: routeSchema('PATCH /jobs/{jobid}/rescaling'), attachValidation: true }, async (req, reply) => {
+    const id = await gw.rescale(req.params.jobid, req.query.parallelism, schemaRefusal(req));
     return reply.code(202).send({ 'request-id': id });
   });
 

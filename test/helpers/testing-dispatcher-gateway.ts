@@ -1,14 +1,16 @@
 /**
  * An in-memory DispatcherGateway for route tests: no Redis, no processes. Jobs and jars are plain
- * records the test puts in; every call is recorded; `fail` makes the next call of a method throw,
- * so a test can check how the REST layer answers each of the dispatcher's errors.
+ * records the test puts in; every call is recorded, except one the route hands a request refusal
+ * (thrown, like the real use cases, after the jar or job lookup: see `refused`); `fail` makes the
+ * next call of a method throw, so a test can check how the REST layer answers each of the
+ * dispatcher's errors.
  */
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { pino } from 'pino';
 import { buildApp } from '../../api/index.js';
 import {
-  JarNotFound, JobNotFound, NotFound, type DispatcherGateway, type OperationView, type SavepointRequest, type ShapeProblem, type SubmitJobRequest, type VertexView,
+  JarNotFound, JobNotFound, NotFound, type DispatcherGateway, type OperationView, type RequestRefusal, type SavepointRequest, type ShapeProblem, type SubmitJobRequest, type VertexView,
 } from '../../dispatcher/index.js';
 import type { StoredBundle } from '../../dispatcher/index.js';
 import type { JobRecord, OperationRecord, ResourceRequirements, TaskManagerRecord } from '../../metadata/index.js';
@@ -20,6 +22,8 @@ export interface GatewayCall { method: string; args: unknown[] }
 export class TestingDispatcherGateway implements DispatcherGateway {
   readonly uploadLimits = { maxBytes: 1024 * 1024, maxConcurrent: 2 };
   readonly calls: GatewayCall[] = [];
+  /** Methods called with a request refusal (thrown after the lookup; not in `calls`). */
+  readonly refused: string[] = [];
   readonly jobs = new Map<string, JobRecord>();
   readonly jars = new Map<string, StoredBundle>();
   readonly operations = new Map<string, OperationRecord>();
@@ -58,6 +62,13 @@ export class TestingDispatcherGateway implements DispatcherGateway {
     }
   }
 
+  /** Like the use cases: the refusal is thrown once the jar or job was found. */
+  private refuse(method: string, refusal: RequestRefusal): void {
+    if (!refusal) return;
+    this.refused.push(method);
+    throw refusal;
+  }
+
   private job(jobId: string): JobRecord {
     const rec = this.jobs.get(jobId);
     if (!rec) throw new JobNotFound(jobId);
@@ -91,9 +102,10 @@ export class TestingDispatcherGateway implements DispatcherGateway {
   async discardJar(jarId: string): Promise<boolean> { this.call('discardJar', jarId); return this.jars.delete(jarId); }
   async deleteJar(jarId: string): Promise<void> { this.call('deleteJar', jarId); if (!this.jars.delete(jarId)) throw new JarNotFound(jarId); }
 
-  async submitJob(jarId: string, request: SubmitJobRequest): Promise<{ jobId: string }> {
-    this.call('submitJob', jarId, request);
+  async submitJob(jarId: string, request: SubmitJobRequest, refusal?: RequestRefusal): Promise<{ jobId: string }> {
     if (!this.jars.has(jarId)) throw new JarNotFound(jarId);
+    this.refuse('submitJob', refusal);
+    this.call('submitJob', jarId, request);
     return { jobId: this.addJob({ jarId, ...(request.jobId ? { id: request.jobId } : {}) }).id };
   }
   async cancelJob(jobId: string): Promise<void> { this.call('cancelJob', jobId); this.job(jobId).state = 'CANCELLING'; }
@@ -109,10 +121,25 @@ export class TestingDispatcherGateway implements DispatcherGateway {
   }
   async taskManagers(): Promise<TaskManagerRecord[]> { this.call('taskManagers'); return this.taskManagerRecords; }
 
-  async triggerSavepoint(jobId: string, request: SavepointRequest): Promise<string> { this.call('triggerSavepoint', jobId, request); this.job(jobId); return this.newOperation(jobId, 'savepoint', request.triggerId); }
-  async stopWithSavepoint(jobId: string, request: SavepointRequest): Promise<string> { this.call('stopWithSavepoint', jobId, request); this.job(jobId); return this.newOperation(jobId, 'stop', request.triggerId); }
+  async triggerSavepoint(jobId: string, request: SavepointRequest, refusal?: RequestRefusal): Promise<string> {
+    this.job(jobId);
+    this.refuse('triggerSavepoint', refusal);
+    this.call('triggerSavepoint', jobId, request);
+    return this.newOperation(jobId, 'savepoint', request.triggerId);
+  }
+  async stopWithSavepoint(jobId: string, request: SavepointRequest, refusal?: RequestRefusal): Promise<string> {
+    this.job(jobId);
+    this.refuse('stopWithSavepoint', refusal);
+    this.call('stopWithSavepoint', jobId, request);
+    return this.newOperation(jobId, 'stop', request.triggerId);
+  }
   async savepointStatus(jobId: string, triggerId: string): Promise<OperationView> { this.call('savepointStatus', jobId, triggerId); return this.operation(jobId, triggerId, ['savepoint', 'stop']); }
-  async rescale(jobId: string, parallelism: number): Promise<string> { this.call('rescale', jobId, parallelism); this.job(jobId); return this.newOperation(jobId, 'rescale'); }
+  async rescale(jobId: string, parallelism: number, refusal?: RequestRefusal): Promise<string> {
+    this.job(jobId);
+    this.refuse('rescale', refusal);
+    this.call('rescale', jobId, parallelism);
+    return this.newOperation(jobId, 'rescale');
+  }
   async rescaleStatus(jobId: string, triggerId: string): Promise<OperationView> { this.call('rescaleStatus', jobId, triggerId); return this.operation(jobId, triggerId, ['rescale']); }
   async resourceRequirements(jobId: string): Promise<ResourceRequirements> { this.call('resourceRequirements', jobId); return this.job(jobId).resourceRequirements; }
   async setResourceRequirements(jobId: string, body: unknown, shapeProblems: ShapeProblem[]): Promise<string> {

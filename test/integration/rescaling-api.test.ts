@@ -73,6 +73,10 @@ describe('PATCH /jobs/:jobid/rescaling', () => {
       const { id } = await recordOnlyJob(d, state, [vertex('Source', 1, 128)]);
       await expectErrors('patch', PATCH, await patchRescaling(d.url, id, '?parallelism=1'), 409, new RegExp(`is ${state};`));
     }
+    // The job is looked at before the parameter, as it always was: 404 and 409 win over a bad parallelism.
+    await expectErrors('patch', PATCH, await patchRescaling(d.url, hexId(), '?parallelism=abc'), 404, /does not exist/);
+    await expectErrors('patch', PATCH, await patchRescaling(d.url, hexId(), ''), 404, /does not exist/);
+    await expectErrors('patch', PATCH, await patchRescaling(d.url, finished, '?parallelism=0'), 409, /FINISHED; only a job/);
   });
 
   it('accepts a request for every rescalable state, records it in Redis and queues it for the job process', async () => {

@@ -1,6 +1,7 @@
 /**
  * The REST routes on an in-memory gateway (no Redis, no processes): requests that break
- * openapi.yaml's schemas get 400 `{"errors"}` naming the field and never reach the gateway; valid
+ * openapi.yaml's schemas get 400 `{"errors"}` naming the field (after the 404 of an unknown job or
+ * jar, which the gateway answers first) and never reach a use case's work; valid
  * ones reach it parsed (Flink's nulls and extra fields accepted, query values coerced strictly);
  * the gateway's errors become their statuses. Also: the generated schemas are fresh.
  */
@@ -82,6 +83,34 @@ describe('request validation from openapi.yaml', () => {
     expect((await send('POST', `/jobs/${job.id}/stop`, { drain: 'no' })).body.errors).toEqual(['drain must be a boolean or null, got "no"']);
     expect(gw.callsOf('triggerSavepoint')).toEqual([[job.id, { targetDirectory: undefined, cancelJob: false, triggerId: undefined }]]);
     expect(gw.callsOf('stopWithSavepoint')).toEqual([]);
+  });
+
+  it('answers an unknown job or jar with 404 before a bad parameter or body with 400 (the order the API always had)', async () => {
+    const nobody = 'f'.repeat(32);
+    const cases: Array<[string, string, unknown, string]> = [
+      ['PATCH', `/jobs/${nobody}/rescaling?parallelism=abc`, undefined, `Job ${nobody} does not exist`],
+      ['PATCH', `/jobs/${nobody}/rescaling`, undefined, `Job ${nobody} does not exist`],
+      ['POST', `/jobs/${nobody}/savepoints`, { 'target-directory': 5 }, `Job ${nobody} does not exist`],
+      ['POST', `/jobs/${nobody}/stop`, [1], `Job ${nobody} does not exist`],
+      ['POST', '/jars/nojar/run', { parallelism: 0 }, 'Jar "nojar" does not exist'],
+    ];
+    for (const [method, url, body, message] of cases) {
+      const a = await send(method, url, body);
+      expect(a.status, url).toBe(404);
+      expect(a.body.errors, url).toEqual([message]);
+    }
+    const notJson = await app.inject({ method: 'POST', url: '/jars/nojar/run', payload: 'x', headers: { 'content-type': 'text/plain' } });
+    expect(notJson.statusCode).toBe(404);
+    expect(gw.refused).toEqual([]);
+
+    const job = gw.addJob();
+    const jar = 'a'.repeat(32) + '_job.mjs';
+    gw.jars.set(jar, { id: jar, name: 'job.mjs', uploaded: 0, size: 0, kind: 'module', bundlePath: '/x', entry: undefined });
+    expect((await send('PATCH', `/jobs/${job.id}/rescaling?parallelism=abc`)).status).toBe(400);
+    expect((await send('POST', `/jobs/${job.id}/stop`, [1])).body.errors).toEqual(['the request body must be an object or null, got [1]']);
+    expect((await app.inject({ method: 'POST', url: `/jars/${jar}/run`, payload: 'x', headers: { 'content-type': 'text/plain' } })).statusCode).toBe(415);
+    expect(gw.refused).toEqual(['rescale', 'stopWithSavepoint', 'submitJob']);
+    expect(gw.calls.filter((c) => ['rescale', 'stopWithSavepoint', 'submitJob'].includes(c.method))).toEqual([]);
   });
 
   it('hands the shape problems of a resource-requirements body to the gateway, which reports them with the bounds', async () => {
