@@ -130,9 +130,14 @@ export function shapeProblems(errors: ErrorObject[]): Array<ShapeProblem & { key
 
 /** Messages for a refused request part, naming each field (and, for a missing query parameter, the usage). */
 export function validationMessages(errors: ErrorObject[], part: string, method: string, url: string): string[] {
+  // The usage's placeholder: <n> for a number, as the messages have always said.
+  const placeholder = (name: string) => {
+    const type = errors.find((e) => e.keyword === 'required' && e.params.missingProperty === name)?.parentSchema?.properties?.[name]?.type;
+    return type === 'integer' || type === 'number' ? '<n>' : '<value>';
+  };
   return shapeProblems(errors).map(({ keyword, path, problem }) => {
     if (part === 'querystring' && keyword === 'required' && path.length === 1) {
-      return `the query parameter "${path[0]}" is missing: ${method} ${url.replace(/:(\w+)/g, '<$1>')}?${path[0]}=<value>`;
+      return `the query parameter "${path[0]}" is missing: ${method} ${url.replace(/:(\w+)/g, '<$1>')}?${path[0]}=${placeholder(path[0]!)}`;
     }
     const subject = path.length ? path.join('.') : part === 'body' ? 'the request body' : `the ${part}`;
     return `${subject} ${problem}`;
