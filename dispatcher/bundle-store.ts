@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { lstat, mkdir, open, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
+import { defaultOf, DISPATCHER_OPTIONS } from '../config/index.js';
 import { resolveEntryModule } from '../runtime/bundle-loader.js';
 import { BundleLoadError } from '../runtime/errors.js';
 import { BundleRejectedError, MAX_ARCHIVE_ENTRIES, type ArchiveFormat } from './archive.js';
@@ -22,7 +23,7 @@ export type { ArchiveFormat, ExtractLimits } from './archive.js';
 export interface BundleStoreOptions {
   /** Directory holding the bundles, e.g. `<dataDir>/jars`. */
   dir: string;
-  /** Largest accepted upload in bytes (default 100 MB); archives may expand to 4× this. */
+  /** Largest accepted upload in bytes (default: the maxUploadBytes option's); archives may expand to 4× this. */
   maxBytes?: number;
 }
 
@@ -41,7 +42,6 @@ export interface StoredBundle {
   entry: string | undefined;
 }
 
-export const DEFAULT_MAX_BUNDLE_BYTES = 100 * 1024 * 1024;
 export const BUNDLE_ID_PATTERN = /^[0-9a-f]{32}_[A-Za-z0-9._-]+$/;
 export const ACCEPTED_EXTENSIONS = ['.js', '.mjs', '.zip', '.jar', '.tgz', '.tar.gz'] as const;
 
@@ -98,7 +98,7 @@ export class BundleStore {
 
   constructor(opts: BundleStoreOptions) {
     this.dir = resolve(opts.dir);
-    this.maxBytes = opts.maxBytes !== undefined && opts.maxBytes > 0 ? opts.maxBytes : DEFAULT_MAX_BUNDLE_BYTES;
+    this.maxBytes = opts.maxBytes !== undefined && opts.maxBytes > 0 ? opts.maxBytes : defaultOf(DISPATCHER_OPTIONS.maxUploadBytes)!;
     this.tmpDir = join(this.dir, TMP);
   }
 
