@@ -10,6 +10,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { retryRegistryCall, type JobRecord, type JobRegistry, type JobState, type RetryOutcome } from '../metadata/index.js';
+import { defaultOf, DISPATCHER_OPTIONS } from '../config/index.js';
 import type { JobSpec } from '../jobmaster/job-spec.js';
 import { ForkJobProcessLauncher, jobLogDir, type JobProcess, type JobProcessExit, type JobProcessLauncher } from './job-process-launcher.js';
 import { cleanupAfterDeadJobProcess } from './provider-cleanup.js';
@@ -37,13 +38,13 @@ export interface JobSupervisorOptions {
   mesosContentType: 'protobuf' | 'json';
   /** Configuration every job starts from; the job's own keys win. */
   defaultConfiguration: Record<string, unknown>;
-  /** Restarts of a job process that died while its job ran (then the job fails). @default 3 */
+  /** Restarts of a job process that died while its job ran (then the job fails). @default the jobProcessRestarts option's */
   jobProcessRestarts?: number;
   /** TaskManagers one job may have. @default 0 = unlimited */
   maxTaskManagersPerJob?: number;
-  /** A job still INITIALIZING (planning: user code) after this long is killed and FAILED. @default 30000 */
+  /** A job still INITIALIZING (planning: user code) after this long is killed and FAILED. @default the planningTimeoutMs option's */
   planningTimeoutMs?: number;
-  /** After a cancel, SIGTERM a job process still alive after this long, then SIGKILL 5 s later. @default 10000 */
+  /** After a cancel, SIGTERM a job process still alive after this long, then SIGKILL 5 s later. @default the cancelGraceMs option's */
   cancelGraceMs?: number;
   /** How long a failing registry call is retried before what it would write is logged as lost. @default 60000 */
   registryRetryMs?: number;
@@ -92,7 +93,7 @@ export class JobSupervisor {
     const proc = await this.launcher.launch(this.specOf(rec, recoveryAttempt));
     this.children.set(rec.id, proc);
     this.o.logger.info({ jobId: rec.id, pid: proc.pid }, 'job process started');
-    const planning = setTimeout(() => void this.checkPlanned(rec.id, proc), this.o.planningTimeoutMs ?? 30_000);
+    const planning = setTimeout(() => void this.checkPlanned(rec.id, proc), this.planningTimeoutMs);
     planning.unref();
     proc.onExit((exit) => {
       clearTimeout(planning);
@@ -122,7 +123,7 @@ export class JobSupervisor {
   private async checkPlanned(jobId: string, proc: JobProcess): Promise<void> {
     const read = await this.retry(jobId, 'read the job record for the planning timeout', () => this.o.registry.get(jobId));
     if (!read.ok || !read.value || read.value.state !== 'INITIALIZING' || proc.exited) return;
-    const err = new PlanningTimeoutError(this.o.planningTimeoutMs ?? 30_000);
+    const err = new PlanningTimeoutError(this.planningTimeoutMs);
     this.o.logger.error({ jobId, code: err.code }, `planning did not finish within ${err.timeoutMs} ms; killing the job process`);
     // FAILED first: the exit that follows the kill must find the job ended, not report a crash.
     await this.retry(jobId, 'mark the job FAILED (planning timeout)', () => this.o.registry.transition(jobId, 'FAILED', { failureCause: err.message }));
@@ -154,7 +155,8 @@ export class JobSupervisor {
     await this.cleanup(rec);
   }
 
-  private get maxRestarts(): number { return this.o.jobProcessRestarts ?? 3; }
+  private get maxRestarts(): number { return this.o.jobProcessRestarts ?? defaultOf(DISPATCHER_OPTIONS.jobProcessRestarts)!; }
+  private get planningTimeoutMs(): number { return this.o.planningTimeoutMs ?? defaultOf(DISPATCHER_OPTIONS.planningTimeoutMs)!; }
 
   /**
    * A job process that died while its job ran (not planning, not cancelling, not ended) is started
@@ -212,7 +214,7 @@ export class JobSupervisor {
   }
 
   private escalateCancel(jobId: string, proc: JobProcess): void {
-    const grace = this.o.cancelGraceMs ?? 10_000;
+    const grace = this.o.cancelGraceMs ?? defaultOf(DISPATCHER_OPTIONS.cancelGraceMs)!;
     const escalate = setTimeout(() => {
       if (proc.exited) return;
       this.o.logger.warn({ jobId, pid: proc.pid }, `the job process did not stop within ${grace} ms of the cancel (EBBFLOW_CANCEL_GRACE_MS); SIGTERM, then SIGKILL`);
