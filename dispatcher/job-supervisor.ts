@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { retryRegistryCall, type JobRecord, type JobRegistry, type JobState, type RetryOutcome } from '../metadata/index.js';
 import { defaultOf, DISPATCHER_OPTIONS } from '../config/index.js';
 import type { JobSpec } from '../jobmaster/job-spec.js';
+import type { CompiledDispatcherOptions } from './dispatcher-options.js';
 import { ForkJobProcessLauncher, jobLogDir, type JobProcess, type JobProcessExit, type JobProcessLauncher } from './job-process-launcher.js';
 import { cleanupAfterDeadJobProcess } from './provider-cleanup.js';
 import { JobProcessLostError, JobProcessRestartError, PlanningTimeoutError } from './supervisor-errors.js';
@@ -25,19 +26,12 @@ export type SupervisorRegistry = Pick<JobRegistry, 'get' | 'transition' | 'updat
 /** Cleans up what a job gone for good left behind (on Mesos: its framework and tasks). */
 export type JobCleanup = (rec: JobRecord) => Promise<void>;
 
-export interface JobSupervisorOptions {
+/** The dispatcher's options a job process is started with (config/dispatcher-options-table.ts says what each is). */
+type JobProcessSettings = Pick<CompiledDispatcherOptions,
+  'redisUrl' | 'keyPrefix' | 'dataDir' | 'slotsPerTaskManager' | 'taskManagerMemoryMb' | 'localMaxTaskManagers' | 'resourceManager' | 'mesosMaster' | 'mesosContentType' | 'defaultConfiguration'>;
+
+export interface JobSupervisorOptions extends JobProcessSettings {
   registry: SupervisorRegistry;
-  redisUrl: string;
-  keyPrefix: string;
-  dataDir: string;
-  slotsPerTaskManager: number;
-  taskManagerMemoryMb: number;
-  localMaxTaskManagers: number;
-  resourceManager: string;
-  mesosMaster: string | undefined;
-  mesosContentType: 'protobuf' | 'json';
-  /** Configuration every job starts from; the job's own keys win. */
-  defaultConfiguration: Record<string, unknown>;
   /** Restarts of a job process that died while its job ran (then the job fails). @default the jobProcessRestarts option's */
   jobProcessRestarts?: number;
   /** TaskManagers one job may have. @default 0 = unlimited */

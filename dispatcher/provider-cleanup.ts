@@ -8,17 +8,12 @@ import type { Logger } from 'pino';
 import { configKeyDefaults, DISPATCHER_OPTIONS } from '../config/index.js';
 import type { JobRecord } from '../metadata/index.js';
 import { resourceProvider } from '../resourcemanager/index.js';
+import type { CompiledDispatcherOptions } from './dispatcher-options.js';
 
 /** The supervisor's settings the cleanup needs (its options, by DispatcherOptions names). */
-export interface ProviderCleanupSettings {
+export interface ProviderCleanupSettings extends Pick<CompiledDispatcherOptions, 'keyPrefix' | 'resourceManager' | 'slotsPerTaskManager' | 'taskManagerMemoryMb' | 'defaultConfiguration'> {
   /** The registry's Redis connection; without one (a test's in-memory registry) there is nothing to clean up with. */
   registry: { readonly redis?: Redis };
-  keyPrefix: string;
-  resourceManager: string;
-  slotsPerTaskManager: number;
-  taskManagerMemoryMb: number;
-  /** Configuration every job starts from; the job's own keys win. */
-  defaultConfiguration: Record<string, unknown>;
   logger: Logger;
 }
 
