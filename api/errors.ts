@@ -7,6 +7,7 @@
 import type { ErrorObject } from 'ajv';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type {} from '@fastify/multipart';
+import { DISPATCHER_OPTIONS } from '../config/index.js';
 import { DispatcherError, Unavailable } from '../dispatcher/index.js';
 import { validationMessages } from './request-schemas.js';
 
@@ -45,7 +46,7 @@ export function installErrorHandling(app: FastifyInstance, redisUrl: string): vo
       return reply.code(err.status).send({ errors: err.messages });
     }
     if (isRedisUnavailable(err)) {
-      return reply.code(503).send({ errors: [`Redis is unreachable at ${redisUrl}: ${err.message}. Start Redis (or fix EBBFLOW_REDIS_URL) and retry.`] });
+      return reply.code(503).send({ errors: [`Redis is unreachable at ${redisUrl}: ${err.message}. Start Redis (or fix ${DISPATCHER_OPTIONS.redisUrl.env}) and retry.`] });
     }
     const status = err.statusCode ?? 500;
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || err.code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') {

@@ -13,6 +13,7 @@
  *   pages also a strict Content-Security-Policy and `X-Frame-Options: DENY`.
  */
 import type { FastifyInstance } from 'fastify';
+import { DISPATCHER_OPTIONS } from '../config/index.js';
 import { UI_PATHS } from './ui-files.js';
 
 export const REQUEST_HEADER = 'x-ebbflow-request';
@@ -37,7 +38,7 @@ export function installRequestGuard(app: FastifyInstance, bindHost: string, allo
     const name = host ? hostName(host) : '';
     const ipLiteral = /^\d{1,3}(\.\d{1,3}){3}$/.test(name) || name.startsWith('[');
     if (!host || !(allowed.has(name) || (anyIp && ipLiteral))) {
-      return reply.code(403).send({ errors: [`Host "${host ?? ''}" is not one of this dispatcher's names; add it with --allowed-hosts (EBBFLOW_ALLOWED_HOSTS)`] });
+      return reply.code(403).send({ errors: [`Host "${host ?? ''}" is not one of this dispatcher's names; add it with --allowed-hosts (${DISPATCHER_OPTIONS.allowedHosts.env})`] });
     }
     const origin = req.headers.origin;
     if (origin !== undefined && UNSAFE.has(req.method)) {

@@ -1,4 +1,5 @@
 /** Use cases on stored bundles: list, store one upload (within the concurrent-upload limit), delete. */
+import { DISPATCHER_OPTIONS } from '../config/index.js';
 import type { BundleStore, StoredBundle } from './bundle-store.js';
 import { BundleRejectedError } from './archive.js';
 import type { UploadLimits } from './dispatcher-gateway.js';
@@ -15,7 +16,7 @@ export class JarService {
 
   reserveUpload(): () => void {
     if (this.uploading >= this.uploadLimits.maxConcurrent) {
-      throw new Unavailable(`${this.uploading} uploads are in progress (the limit, EBBFLOW_MAX_CONCURRENT_UPLOADS); retry shortly`, 5);
+      throw new Unavailable(`${this.uploading} uploads are in progress (the limit, ${DISPATCHER_OPTIONS.maxConcurrentUploads.env}); retry shortly`, 5);
     }
     this.uploading++;
     let freed = false;

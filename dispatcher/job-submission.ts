@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, resolve } from 'node:path';
+import { DISPATCHER_OPTIONS } from '../config/index.js';
 import { compileJobConfig, configurationWarnings, JobConfigError } from '../jobmaster/job-config.js';
 import { isTerminal, type JobRecord, type JobRegistry } from '../metadata/index.js';
 import { MAX_METADATA_BYTES, METADATA_FILE, readMetadata } from '../runtime/checkpoint/snapshot-io.js';
@@ -71,7 +72,7 @@ async function checkDispatcherLimit(d: SubmissionDeps, parallelism: number, jobI
   const used = running.reduce((n, j) => n + Math.ceil(Math.max(j.parallelism, ...(j.vertices ?? []).map((v) => v.parallelism)) / slots), 0);
   const wanted = Math.ceil(parallelism / slots);
   if (used + wanted > d.options.maxTaskManagers) {
-    throw new InvalidRequest(`the dispatcher's jobs have ${used} TaskManagers and this one needs ${wanted}; together at most ${d.options.maxTaskManagers} (EBBFLOW_MAX_TASKMANAGERS)`);
+    throw new InvalidRequest(`the dispatcher's jobs have ${used} TaskManagers and this one needs ${wanted}; together at most ${d.options.maxTaskManagers} (${DISPATCHER_OPTIONS.maxTaskManagers.env})`);
   }
 }
 

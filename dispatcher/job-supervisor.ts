@@ -211,7 +211,7 @@ export class JobSupervisor {
     const grace = this.o.cancelGraceMs ?? defaultOf(DISPATCHER_OPTIONS.cancelGraceMs)!;
     const escalate = setTimeout(() => {
       if (proc.exited) return;
-      this.o.logger.warn({ jobId, pid: proc.pid }, `the job process did not stop within ${grace} ms of the cancel (EBBFLOW_CANCEL_GRACE_MS); SIGTERM, then SIGKILL`);
+      this.o.logger.warn({ jobId, pid: proc.pid }, `the job process did not stop within ${grace} ms of the cancel (${DISPATCHER_OPTIONS.cancelGraceMs.env}); SIGTERM, then SIGKILL`);
       proc.kill('SIGTERM');
       setTimeout(() => { if (!proc.exited) proc.kill('SIGKILL'); }, SIGKILL_AFTER_MS).unref();
     }, grace);

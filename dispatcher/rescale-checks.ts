@@ -4,6 +4,7 @@
  * request (Flink FLIP-291), and the requirements in force. The request schema (openapi.yaml) has
  * already checked the shapes; these are the checks that need the job.
  */
+import { DISPATCHER_OPTIONS } from '../config/index.js';
 import { compileJobConfig } from '../jobmaster/job-config.js';
 import type { JobRecord, JobState, ResourceRequirements } from '../metadata/index.js';
 import { defaultMaxParallelism, UPPER_BOUND_MAX_PARALLELISM } from '../state/key-groups.js';
@@ -31,7 +32,7 @@ function jobMaxParallelism(rec: JobRecord): number | undefined {
 /** Parallelism `n` needs ⌈n ÷ slots⌉ TaskManagers; more than the per-job limit is refused. */
 export function checkTaskManagerLimit(n: number, slots: number, max: number): void {
   const tms = Math.ceil(n / slots);
-  if (tms > max) throw new InvalidRequest(`parallelism ${n} needs ${tms} TaskManagers (${slots} slot(s) each); a job may have at most ${max} (EBBFLOW_MAX_TASKMANAGERS_PER_JOB), so parallelism ${max * slots} at most`);
+  if (tms > max) throw new InvalidRequest(`parallelism ${n} needs ${tms} TaskManagers (${slots} slot(s) each); a job may have at most ${max} (${DISPATCHER_OPTIONS.maxTaskManagersPerJob.env}), so parallelism ${max * slots} at most`);
 }
 
 /** A rescale to `n` (≥ 1) must fit the job's key groups and the per-job TaskManager limit. */

@@ -2,13 +2,14 @@
  * Errors of the job supervisor, each with a stable code. Their messages are what a job's
  * `failure-cause` shows, so each names the setting that changes the outcome.
  */
+import { DISPATCHER_OPTIONS } from '../config/index.js';
 import { EbbflowError } from '../runtime/errors.js';
 
 /** The job function did not return within the planning timeout (it loops or waits). */
 export class PlanningTimeoutError extends EbbflowError {
   override readonly code = 'EBBFLOW_PLANNING_TIMEOUT';
   constructor(readonly timeoutMs: number) {
-    super(`planning the job did not finish within ${timeoutMs} ms (EBBFLOW_PLANNING_TIMEOUT_MS): the job function must build the dataflow and return, not loop or wait`);
+    super(`planning the job did not finish within ${timeoutMs} ms (${DISPATCHER_OPTIONS.planningTimeoutMs.env}): the job function must build the dataflow and return, not loop or wait`);
   }
 }
 
@@ -29,7 +30,7 @@ export class JobProcessLostError extends EbbflowError {
   override readonly code = 'EBBFLOW_JOB_PROCESS_LOST';
   constructor(readonly how: string, logTail: string, restartsExhausted?: { max: number }) {
     const restarts = restartsExhausted
-      ? ` (no restart left: EBBFLOW_JOB_PROCESS_RESTARTS allows ${restartsExhausted.max})`
+      ? ` (no restart left: ${DISPATCHER_OPTIONS.jobProcessRestarts.env} allows ${restartsExhausted.max})`
       : '';
     super(`${how} before the job ended${restarts}. Last log lines:\n${logTail}`);
   }

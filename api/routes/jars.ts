@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type {} from '@fastify/multipart';
+import { DISPATCHER_OPTIONS } from '../../config/index.js';
 import { BundleRejected, type DispatcherGateway, type SubmitJobRequest } from '../../dispatcher/index.js';
 import type { ListJarsResponse, RunJarQuery, RunJarRequest, UploadJarResponse } from '../../rest/index.js';
 import { badRequest, HttpError } from '../errors.js';
@@ -30,7 +31,7 @@ function runRequest(body: RunJarRequest, query: RunJarQuery): SubmitJobRequest {
   };
 }
 
-const tooLarge = (gw: DispatcherGateway) => new BundleRejected(`The bundle is larger than the limit of ${gw.uploadLimits.maxBytes} bytes (EBBFLOW_MAX_UPLOAD_BYTES)`, 413);
+const tooLarge = (gw: DispatcherGateway) => new BundleRejected(`The bundle is larger than the limit of ${gw.uploadLimits.maxBytes} bytes (${DISPATCHER_OPTIONS.maxUploadBytes.env})`, 413);
 
 /** Stores the one file of a multipart upload (field `jarfile`); a second file or another field name is refused. */
 async function receiveBundle(req: FastifyRequest, gw: DispatcherGateway): Promise<UploadJarResponse> {
