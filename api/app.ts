@@ -16,11 +16,7 @@ import { installErrorHandling } from './errors.js';
 import { installRequestGuard } from './request-guard.js';
 import { installRequestValidation } from './request-schemas.js';
 import { UI_ASSETS } from './ui-files.js';
-import { clusterRoutes } from './routes/cluster.js';
-import { jarRoutes } from './routes/jars.js';
-import { jobRoutes } from './routes/jobs.js';
-import { rescalingRoutes } from './routes/rescaling.js';
-import { vertexRoutes } from './routes/vertices.js';
+import { clusterRoutes, jarRoutes, jobRoutes, rescalingRoutes, vertexRoutes } from './routes/index.js';
 
 /** How the REST layer itself behaves (the dispatcher's options that concern HTTP). */
 export interface ApiOptions {

@@ -3,8 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { DispatcherGateway } from '../../dispatcher/index.js';
 import type { CancelJobQuery, StopWithSavepointRequest, TriggerSavepointRequest } from '../../rest/index.js';
 import { routeSchema, schemaRefusal } from '../request-schemas.js';
-import { checkpointStatistics, jobDetails, jobExceptions, jobOverview } from '../views/job-views.js';
-import { savepointStatus } from '../views/operation-views.js';
+import { checkpointStatistics, jobDetails, jobExceptions, jobOverview, savepointStatus } from '../views/index.js';
 
 type JobParams = { Params: { jobid: string } };
 

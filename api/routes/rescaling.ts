@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { DispatcherGateway } from '../../dispatcher/index.js';
 import type { TriggerRescalingQuery } from '../../rest/index.js';
 import { routeSchema, schemaRefusal, shapeProblems } from '../request-schemas.js';
-import { rescaleStatus } from '../views/operation-views.js';
+import { rescaleStatus } from '../views/index.js';
 
 type JobParams = { Params: { jobid: string } };
 
