@@ -3,6 +3,7 @@
  * checkpoints, restarts, heartbeats, scheduling. jobmaster/job-config.ts reads
  * them into a JobConfig; the README's per-job table is generated from here.
  */
+import { UPPER_BOUND_MAX_PARALLELISM } from '../state/key-groups.js';
 import { MAX_DURATION_MS } from './read-option.js';
 import { opt } from './option.js';
 
@@ -50,7 +51,7 @@ export const JOB_OPTIONS = {
     key: 'restart-strategy.exponential-delay.backoff-multiplier', scope, default: 2, min: 1, max: 1000, doc: 'each wait is the previous one times this',
   }),
   maxParallelism: opt.int({
-    key: 'pipeline.max-parallelism', scope, min: 1, max: 32768,
+    key: 'pipeline.max-parallelism', scope, min: 1, max: UPPER_BOUND_MAX_PARALLELISM,
     defaultDoc: '`max(128, roundUpPow2(1.5 × parallelism))`', doc: 'key groups: the most subtasks a keyed vertex can ever run (fixed for the job\'s life)',
   }),
   heartbeatInterval: opt.duration({ key: 'heartbeat.interval', scope, default: 1000, min: 10, max: MAX_DURATION_MS, defaultDoc: '`1000` ms', doc: 'how often TaskManagers send heartbeats' }),

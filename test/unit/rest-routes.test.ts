@@ -12,6 +12,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IdConflict, InvalidRequest, JobNotInState, Unavailable } from '../../dispatcher/index.js';
 import { buildTestingApp, type TestingDispatcherGateway } from '../helpers/testing-dispatcher-gateway.js';
 import { generatedFiles } from '../../scripts/gen-openapi.mjs';
+import { JOB_OPTIONS } from '../../config/index.js';
+import { ROUTE_SCHEMAS } from '../../rest/index.js';
+import { UPPER_BOUND_MAX_PARALLELISM } from '../../state/key-groups.js';
 
 let app: FastifyInstance;
 let gw: TestingDispatcherGateway;
@@ -150,5 +153,12 @@ describe('rest/generated', () => {
     for (const [file, text] of Object.entries(generatedFiles() as Record<string, string>)) {
       expect(readFileSync(join(import.meta.dirname, '../..', file), 'utf8'), `${file} is stale: run npm run gen:openapi`).toBe(text);
     }
+  });
+
+  it('bounds a run request\'s parallelism as the key groups and pipeline.max-parallelism do (openapi.yaml cannot import the constant)', () => {
+    const body = ROUTE_SCHEMAS['POST /jars/{jarid}/run']!.body!.content['application/json']!.schema as { properties: { parallelism: { anyOf: Array<{ type?: string; maximum?: number }> } } };
+    const integer = body.properties.parallelism.anyOf.find((s) => s.type === 'integer');
+    expect(integer?.maximum).toBe(UPPER_BOUND_MAX_PARALLELISM);
+    expect(JOB_OPTIONS.maxParallelism.max).toBe(UPPER_BOUND_MAX_PARALLELISM);
   });
 });
