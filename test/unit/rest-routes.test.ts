@@ -14,6 +14,7 @@ import { buildTestingApp, type TestingDispatcherGateway } from '../helpers/testi
 import { generatedFiles } from '../../scripts/gen-openapi.mjs';
 import { JOB_OPTIONS } from '../../config/index.js';
 import { ROUTE_SCHEMAS } from '../../rest/index.js';
+import { UI_ASSETS } from '../../api/ui-files.js';
 import { UPPER_BOUND_MAX_PARALLELISM } from '../../state/key-groups.js';
 
 let app: FastifyInstance;
@@ -160,5 +161,13 @@ describe('rest/generated', () => {
     const integer = body.properties.parallelism.anyOf.find((s) => s.type === 'integer');
     expect(integer?.maximum).toBe(UPPER_BOUND_MAX_PARALLELISM);
     expect(JOB_OPTIONS.maxParallelism.max).toBe(UPPER_BOUND_MAX_PARALLELISM);
+  });
+
+  it('lists the web form\'s files as api/ui-files.ts serves them, and 404s any other', async () => {
+    const params = ROUTE_SCHEMAS['GET /ui/{file}']!.params as { properties: { file: { enum: string[] } } };
+    expect([...params.properties.file.enum].sort()).toEqual(Object.keys(UI_ASSETS).sort());
+    const other = await app.inject({ method: 'GET', url: '/ui/other.js' });
+    expect(other.statusCode).toBe(404);
+    expect(JSON.parse(other.body)).toEqual({ errors: ['Not found: GET /ui/other.js'] });
   });
 });
