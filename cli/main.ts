@@ -12,8 +12,9 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { CLIENT_OPTIONS, DISPATCHER_OPTIONS, readOption, type OptionDecl } from '../config/index.js';
 import type { DispatcherOptions } from '../dispatcher/index.js';
-import { RestClient, RestError } from './rest-client.js';
-import { CliError, scale } from './scale.js';
+import { CliError, RestError } from './errors.js';
+import { RestClient } from './rest-client.js';
+import { scale } from './scale.js';
 
 const positiveInt = (v: string): number => {
   if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('must be a positive integer');
