@@ -11,52 +11,18 @@
  * task's fate arrives later as onWorkerStarted / onWorkerTerminated.
  */
 import { randomBytes } from 'node:crypto';
-import type { Logger } from 'pino';
 import type { DriverEventHandler, ResourceManagerDriver, WorkerSpec } from '../driver.js';
-import type { ContentType } from './codec.js';
 import { MesosFrameworkFailedOverError } from './errors.js';
-import { matchOffers, type Constraint, type Fitness, type TaskRequirements } from './launch-coordinator.js';
+import { matchOffers } from './launch-coordinator.js';
+import type { MesosDriverOptions } from './mesos-driver-options.js';
 import { OfferFlow } from './offer-flow.js';
 import { Reconciler } from './reconciler.js';
 import { SchedulerClient } from './scheduler-client.js';
-import { taskManagerTaskInfo, type TaskManagerLaunchOptions } from './task-info.js';
+import { taskManagerTaskInfo } from './task-info.js';
 import { taskAction } from './task-monitor.js';
-import type { Event, FrameworkInfo, Offer, TaskState, TaskStatus } from './types.js';
-import type { StoredWorker, WorkerStore } from './worker-store.js';
+import type { Event, Offer, TaskState, TaskStatus } from './types.js';
+import type { StoredWorker } from './worker-store.js';
 import { WorkerStoreWrites } from './worker-store-writes.js';
-
-export interface MesosDriverOptions {
-  jobId: string;
-  masters: string[];
-  contentType: ContentType;
-  /** The framework to subscribe as (jobFrameworkInfo); its first role is the one offers come for. */
-  framework: FrameworkInfo;
-  /** HTTP Basic secret of `framework.principal`. */
-  secret?: string;
-  need: TaskRequirements;
-  constraints: Constraint[];
-  fitness: Fitness;
-  launch: Omit<TaskManagerLaunchOptions, 'need'>;
-  /** Refuse filter on offers declined while requests wait (`mesos.resourcemanager.declined-offer-refuse-duration`). */
-  declineRefuseSeconds: number;
-  store: WorkerStore;
-  logger: Logger;
-  /** Client tuning (tests). */
-  heartbeatMisses?: number;
-  backoffInitialMs?: number;
-  backoffMaxMs?: number;
-  /** Resend KILL for a released task that is not gone yet. @default 5000 */
-  killRetryMs?: number;
-  /**
-   * Implicit reconciliation (every task Mesos runs for the framework) after each SUBSCRIBED and then
-   * this often; tasks the driver does not know are killed. @default 900000 (15 min)
-   */
-  implicitReconcileMs?: number;
-  /** A launched task with no status update after this long is reconciled (its launch may be lost). @default 30000 */
-  stagingTimeoutMs?: number;
-  /** How long a failed worker-store write is retried before it is logged as lost. @default 30000 */
-  storeWriteDeadlineMs?: number;
-}
 
 interface Worker extends StoredWorker {
   spec?: WorkerSpec;
