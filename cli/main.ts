@@ -24,7 +24,7 @@ const positiveInt = (v: string): number => {
 /** `-D key=value`, repeatable: collects a map. */
 const keyValue = (kv: string, acc: Record<string, string>) => {
   const i = kv.indexOf('=');
-  if (i <= 0) throw new Error(`--conf expects key=value, got ${kv}`);
+  if (i <= 0) throw new CliError(`--conf expects key=value, got ${kv}`);
   return { ...acc, [kv.slice(0, i)]: kv.slice(i + 1) };
 };
 
