@@ -330,10 +330,10 @@ export class MesosDriver implements ResourceManagerDriver {
     if (this.client.connected) {
       await this.client.call({ type: 'TEARDOWN' }).then(
         () => this.o.logger.info({ frameworkId: this.client.frameworkId }, 'Mesos framework torn down'),
-        (err) => this.o.logger.warn({ err: err.message }, 'TEARDOWN failed; Mesos removes the framework after its failover timeout'),
+        (err) => this.o.logger.warn({ err: err.message }, 'TEARDOWN failed; Mesos removes the framework after its failover timeout (mesos.failover-timeout)'),
       );
     } else if (this.client.frameworkId) {
-      this.o.logger.warn({ frameworkId: this.client.frameworkId }, 'not subscribed at job end: Mesos removes the framework after its failover timeout');
+      this.o.logger.warn({ frameworkId: this.client.frameworkId }, 'not subscribed at job end: Mesos removes the framework after its failover timeout (mesos.failover-timeout)');
     }
     this.client.stop();
     await this.writes.clear();
