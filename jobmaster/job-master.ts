@@ -18,7 +18,7 @@ import { EXECUTION_STATES } from '../metadata/index.js';
 import type { ebbflow } from '../proto/generated/rpc.js';
 import type { ResourceManager } from '../resourcemanager/index.js';
 import { parseAddressSettings } from '../resourcemanager/mesos/mesos-config.js';
-import { ExecutionState, toNumber } from '../rpc/index.js';
+import { ExecutionState, toNumber, type SendResult, type TaskManagerMessage } from '../rpc/index.js';
 import { latestCompletedCheckpoint, readMetadata, type MetadataPlain } from '../runtime/checkpoint/snapshot-io.js';
 import { describeError } from '../runtime/errors.js';
 import { planJob, type JobPlan } from '../runtime/plan.js';
@@ -34,6 +34,7 @@ import {
 import type { CompiledJobSpec } from './job-spec.js';
 import { OperationRunner, type OperationOutcome } from './operation-runner.js';
 import { RescaleCoordinator } from './rescale-coordinator.js';
+import { RpcTaskManagerEndpoint } from './task-manager-endpoint.js';
 import { TaskManagerPool, type RegisteredTaskManager } from './task-manager-pool.js';
 
 type Outcome = { state: 'FINISHED' | 'CANCELED' } | { state: 'FAILED'; cause: string };
@@ -63,6 +64,7 @@ export class JobMaster {
   private restarts = 0;
   private readonly exceptions: JobException[] = [];
   private pool!: TaskManagerPool;
+  private endpoint: RpcTaskManagerEndpoint | undefined;
   private rm!: ResourceManager;
   private coordinator!: CheckpointCoordinator;
   private rescaler!: RescaleCoordinator;
@@ -145,7 +147,9 @@ export class JobMaster {
       },
     );
     const addr = parseAddressSettings(this.spec.configuration);
-    const address = await this.pool.listen(addr.bindHost, addr.rpcAddress);
+    this.endpoint = new RpcTaskManagerEndpoint(addr.bindHost, addr.rpcAddress, this.log);
+    const address = await this.endpoint.listen(this.pool);
+    this.pool.start();
     this.rm = this.rmFactory(address, this.config.workerRetryIntervalMs);
     this.coordinator = this.createCoordinator();
     if (restore) this.coordinator.restoredFrom(restore.checkpointId, restorePath, restore.isSavepoint);
@@ -196,12 +200,13 @@ export class JobMaster {
           return { all, sources: all.filter((t) => sources.has(t.vertexId)) };
         },
         trigger: (s, cid, dir, ts) => {
-          const e = this.graph.executions.get(s.executionId);
-          this.pool.tms.get(e?.resourceId ?? '')?.rpc.send({ triggerCheckpoint: { executionId: s.executionId, checkpointId: cid, timestamp: ts, directory: dir } });
+          const rid = this.graph.executions.get(s.executionId)?.resourceId;
+          // Never acknowledged: the checkpoint fails by its timeout, or is aborted by that TaskManager's loss.
+          this.undelivered(this.pool.gateway(rid).triggerCheckpoint({ executionId: s.executionId, checkpointId: cid, timestamp: ts, directory: dir }), rid, `trigger checkpoint ${cid}`);
         },
         notifyComplete: (cid) => {
           this.committed = this.scaleFor(cid);
-          this.pool.broadcast({ checkpointComplete: { checkpointId: cid } });
+          for (const rid of this.pool.broadcast((gw) => gw.notifyCheckpointComplete(cid))) this.undelivered('gone', rid, `notify checkpoint ${cid} complete`);
         },
         onFailureLimit: (cause) => this.fail(cause),
         statsChanged: () => this.scheduleStatsWrite(),
@@ -292,28 +297,31 @@ export class JobMaster {
       this.log.info({ restorePath: ctx.restorePath, attempt: this.attempt }, 'restoring state');
       if (this.attempt > 0) this.coordinator.restoredOnFailover();
     }
-    for (const { tm, deploy } of deploymentDescriptors(this.plan.graph, this.graph, this.pool.tms, this.scale, ctx)) tm.rpc.send({ deploy });
+    for (const { tm, deploy } of deploymentDescriptors(this.plan.graph, this.graph, this.pool.tms, this.scale, ctx)) {
+      // Its loss fails the attempt (a lost TaskManager) as soon as the pool reports it.
+      this.undelivered(tm.gateway.deploy(deploy), tm.resourceId, `deploy ${deploy.executionId}`);
+    }
     this.scheduleVertexWrite();
   }
 
-  private onMessage(tm: RegisteredTaskManager, m: ebbflow.rpc.Envelope): void {
+  private onMessage(tm: RegisteredTaskManager, m: TaskManagerMessage): void {
     switch (m.msg) {
-      case 'taskStatus': this.onTaskStatus(m.taskStatus!); return;
+      case 'taskStatus': this.onTaskStatus(m.taskStatus); return;
       case 'ackCheckpoint': {
-        const a = m.ackCheckpoint!;
+        const a = m.ackCheckpoint;
         this.rescaler.onAck(a.executionId!, toNumber(a.checkpointId), a.subtaskState!);
         this.coordinator.acknowledge(a.executionId!, toNumber(a.checkpointId), a.subtaskState!, a.alignmentMs ?? 0);
         return;
       }
       case 'declineCheckpoint': {
-        const d = m.declineCheckpoint!;
+        const d = m.declineCheckpoint;
         this.coordinator.decline(d.executionId!, toNumber(d.checkpointId), d.reason ?? `declined by ${tm.resourceId}`);
         return;
       }
-      case 'rescalePrepared': this.rescaler.onPrepared(m.rescalePrepared!.executionId ?? '', m.rescalePrepared!.error ?? ''); return;
-      case 'rescaleLoaded': this.rescaler.onLoaded(m.rescaleLoaded!); return;
+      case 'rescalePrepared': this.rescaler.onPrepared(m.rescalePrepared.executionId ?? '', m.rescalePrepared.error ?? ''); return;
+      case 'rescaleLoaded': this.rescaler.onLoaded(m.rescaleLoaded); return;
       case 'movedStateWritten': {
-        const w = m.movedStateWritten!;
+        const w = m.movedStateWritten;
         this.rescaler.onAck(w.executionId!, toNumber(w.checkpointId), w.subtaskState!);
         return;
       }
@@ -402,9 +410,11 @@ export class JobMaster {
       this.exceptions.push({ timestamp: Date.now(), cause: outcome.cause, taskName: null, location: null });
     }
     if (outcome.state !== 'FINISHED' && this.graph) await this.cancelExecutions();
-    this.pool?.broadcast({ shutdown: { reason: `job ${outcome.state}` } });
+    // A TaskManager gone by now needs no telling: the driver stops every worker next.
+    this.pool?.broadcast((gw) => gw.release(`job ${outcome.state}`));
     await this.rm?.stopAll();
     this.pool?.close();
+    this.endpoint?.close();
     await this.persist('clear the TaskManager records', () => this.registry.clearTaskManagers(id));
     clearTimeout(this.vertexWrite);
     clearTimeout(this.statsWrite);
@@ -421,10 +431,10 @@ export class JobMaster {
     const graph = this.graph;
     for (const e of graph.all()) {
       if (ENDED.includes(e.state)) continue;
-      const tm = e.resourceId ? this.pool.tms.get(e.resourceId) : undefined;
-      if (tm && (e.state === 'RUNNING' || e.state === 'DEPLOYING' || e.state === 'SCHEDULED')) {
+      const live = e.state === 'RUNNING' || e.state === 'DEPLOYING' || e.state === 'SCHEDULED';
+      // On a TaskManager that is gone there is nothing left to cancel.
+      if (live && this.pool.gateway(e.resourceId).cancel(e.id) === 'sent') {
         graph.setState(e.id, 'CANCELING');
-        tm.rpc.send({ cancel: { executionId: e.id } });
       } else {
         graph.setState(e.id, 'CANCELED');
       }
@@ -517,7 +527,8 @@ export class JobMaster {
       if (busy.has(tm.resourceId) || slots - tm.slots < keep) continue;
       slots -= tm.slots;
       this.log.info({ resourceId: tm.resourceId }, 'releasing an idle TaskManager');
-      this.pool.release(tm.resourceId, 'released: the job no longer needs it');
+      // Gone already: the driver's release below stops it all the same.
+      if (this.pool.release(tm.resourceId, 'released: the job no longer needs it') === 'gone') this.log.info({ resourceId: tm.resourceId }, 'the idle TaskManager was already gone');
       void this.rm.release(tm.resourceId).catch(() => {});
       void this.registry.removeTaskManager(this.spec.jobId, tm.resourceId).catch(() => {});
     }
@@ -546,6 +557,11 @@ export class JobMaster {
         await sleep(delay);
       }
     }
+  }
+
+  /** A command that did not reach its TaskManager: it is gone, and the pool reports (or reported) it lost. */
+  private undelivered(result: SendResult, resourceId: string | undefined, what: string): void {
+    if (result === 'gone') this.log.warn({ resourceId, what }, 'TaskManager gone: command not delivered (handled as a lost TaskManager)');
   }
 
   private tmRecord(tm: RegisteredTaskManager) {

@@ -28,6 +28,7 @@
  */
 import type { Logger } from 'pino';
 import type { ebbflow } from '../proto/generated/rpc.js';
+import type { SendResult } from '../rpc/index.js';
 import { countMoves, minimumMoves, rescaleTable } from '../state/key-group-assignment.js';
 import type { JobGraph } from '../runtime/job-graph.js';
 import type { CheckpointCoordinator } from './checkpoint-coordinator.js';
@@ -167,7 +168,8 @@ export class RescaleCoordinator {
       progress(`checkpoint ${a.checkpointId}: preparing ${a.kept.length + a.retiring.length} subtask(s)`);
       for (const e of [...a.kept, ...a.retiring]) {
         const d = rescaleDescriptor(ctx.plan, graph, ctx.pool.tms, next, e, a.checkpointId, reserved.dir, e.retiring ? [] : this.loadFrom(a, before, e));
-        ctx.pool.tms.get(e.resourceId!)?.rpc.send({ prepareRescale: d });
+        // Never prepared: the rescale fails by its step timeout, or is aborted by that TaskManager's loss.
+        this.undelivered(ctx.pool.gateway(e.resourceId).prepareRescale(d), e, 'prepare the rescale');
       }
       await this.until(a, 'every subtask to take the new configuration', () => [...a.kept, ...a.retiring].every((e) => a.prepared.has(e.id)));
       a.triggered = true;
@@ -228,14 +230,17 @@ export class RescaleCoordinator {
     const ctx = this.ctx;
     const deploy = { ...ctx.deployContext(), restorePath: dir };
     const added = { checkpointId: a.checkpointId, loadFrom: (e: Execution) => this.loadFrom(a, ctx.scale(), e) };
-    for (const { tm, deploy: d } of deploymentDescriptors(ctx.plan, graph, ctx.pool.tms, a.next, deploy, a.added, added)) tm.rpc.send({ deploy: d });
+    for (const { tm, deploy: d } of deploymentDescriptors(ctx.plan, graph, ctx.pool.tms, a.next, deploy, a.added, added)) {
+      this.undelivered(tm.gateway.deploy(d), graph.executions.get(d.executionId!)!, 'deploy an added subtask');
+    }
     await this.until(a, 'the added subtasks to start', () => a.added.every((e) => e.state === 'RUNNING'));
   }
 
   /** Nothing switched yet: cancel what was added and forget the plan. */
   private rollBack(a: Active, graph: ExecutionGraph): void {
     for (const e of a.added) {
-      this.ctx.pool.tms.get(e.resourceId!)?.rpc.send({ cancel: { executionId: e.id } });
+      // An added subtask on a TaskManager that is gone needs no cancelling.
+      if (this.ctx.pool.gateway(e.resourceId).cancel(e.id) === 'gone') this.ctx.log.info({ executionId: e.id, resourceId: e.resourceId }, 'rollback: the added subtask\'s TaskManager is gone');
       graph.remove(e.id);
     }
     for (const e of a.retiring) delete e.retiring;
@@ -258,6 +263,11 @@ export class RescaleCoordinator {
     });
   }
 
+  /** A command for `e` that did not reach its TaskManager: it is gone, and its loss aborts the rescale or restarts the job. */
+  private undelivered(result: SendResult, e: Execution, what: string): void {
+    if (result === 'gone') this.ctx.log.warn({ executionId: e.id, resourceId: e.resourceId, what }, 'TaskManager gone: rescale command not delivered');
+  }
+
   /** The old subtasks `e` gains from; remembered so that their acknowledgements are forwarded to it. */
   private loadFrom(a: Active, before: JobScale, e: Execution): number[] {
     const from = gainSources(this.ctx.limits, before, a.next, e.vertexId, e.subtaskIndex);
@@ -273,7 +283,8 @@ export class RescaleCoordinator {
     if (!acked) return;
     for (const g of a.gainers.get(acked.vertexId) ?? []) {
       if (!g.from.has(acked.subtaskIndex)) continue;
-      this.ctx.pool.tms.get(g.e.resourceId!)?.rpc.send({ rescaleStateReady: { executionId: g.e.id, checkpointId, subtaskState } });
+      // A gainer that never hears it fails the rescale by the step timeout or its TaskManager's loss.
+      this.undelivered(this.ctx.pool.gateway(g.e.resourceId).rescaleStateReady({ executionId: g.e.id, checkpointId, subtaskState }), g.e, 'forward moved state');
     }
   }
 
