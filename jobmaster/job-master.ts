@@ -9,19 +9,16 @@
  * rescale requests arrive through the job's operation queue in Redis. Every
  * state change is written to the job registry.
  */
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { JobException, JobRegistry, JobState, OperationRecord } from '../metadata/index.js';
+import type { JobException, JobState, OperationRecord } from '../metadata/index.js';
 import { EXECUTION_STATES } from '../metadata/index.js';
 import type { ebbflow } from '../proto/generated/rpc.js';
 import type { ResourceManager } from '../resourcemanager/index.js';
-import { parseAddressSettings } from '../resourcemanager/mesos/mesos-config.js';
-import { ExecutionState, toNumber, type SendResult, type TaskManagerMessage } from '../rpc/index.js';
+import { ExecutionState, newJobMasterId, reportedExecution, toNumber, type SendResult, type TaskManagerMessage } from '../rpc/index.js';
 import { latestCompletedCheckpoint, readMetadata, type MetadataPlain } from '../runtime/checkpoint/snapshot-io.js';
 import { describeError } from '../runtime/errors.js';
-import { planJob, type JobPlan } from '../runtime/plan.js';
+import type { JobPlan } from '../runtime/plan.js';
 import { CheckpointCoordinator } from './checkpoint-coordinator.js';
 import { assignSlots, deploymentDescriptors, type Slot } from './deployment.js';
 import { ElasticScaler, type ScaleRequest } from './elastic-scaler.js';
@@ -32,9 +29,9 @@ import {
   type JobScale, type ResourceRequirements, type VertexLimits,
 } from './job-scale.js';
 import type { CompiledJobSpec } from './job-spec.js';
-import { OperationRunner, type OperationOutcome } from './operation-runner.js';
+import type { JobMasterServices, JobStatusStore, OperationQueue } from './job-master-services.js';
+import type { OperationOutcome } from './operation-runner.js';
 import { RescaleCoordinator } from './rescale-coordinator.js';
-import { RpcTaskManagerEndpoint } from './task-manager-endpoint.js';
 import { TaskManagerPool, type RegisteredTaskManager } from './task-manager-pool.js';
 
 type Outcome = { state: 'FINISHED' | 'CANCELED' } | { state: 'FAILED'; cause: string };
@@ -51,7 +48,7 @@ const PEER_LOSS_GRACE_MS = 1000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class JobMaster {
-  private readonly jobMasterId = randomBytes(16).toString('hex');
+  private readonly jobMasterId = newJobMasterId();
   private plan!: JobPlan;
   private graph!: ExecutionGraph;
   private limits!: VertexLimits;
@@ -64,12 +61,11 @@ export class JobMaster {
   private restarts = 0;
   private readonly exceptions: JobException[] = [];
   private pool!: TaskManagerPool;
-  private endpoint: RpcTaskManagerEndpoint | undefined;
   private rm!: ResourceManager;
   private coordinator!: CheckpointCoordinator;
   private rescaler!: RescaleCoordinator;
   private scaler!: ElasticScaler;
-  private ops: OperationRunner | undefined;
+  private ops: OperationQueue | undefined;
   private slotTimer: NodeJS.Timeout | undefined;
   private stabilizeTimer: NodeJS.Timeout | undefined;
   private waitingSince = 0;
@@ -80,13 +76,11 @@ export class JobMaster {
   private statsWrite: NodeJS.Timeout | undefined;
   private readonly runningWaiters = new Set<() => void>();
 
-  constructor(
-    private readonly spec: CompiledJobSpec,
-    private readonly registry: JobRegistry,
-    private readonly rmFactory: (jobMasterAddress: string, retryIntervalMs: number) => ResourceManager,
-    private readonly opsRedis: Redis,
-    private readonly log: Logger,
-  ) {}
+  private readonly registry: JobStatusStore;
+
+  constructor(private readonly spec: CompiledJobSpec, private readonly services: JobMasterServices, private readonly log: Logger) {
+    this.registry = services.registry;
+  }
 
   private get config() { return this.spec.config; }
   private checkpointBaseDir(): string { return join(this.config.checkpointDir ?? join(this.spec.dataDir, 'checkpoints'), this.spec.jobId); }
@@ -110,7 +104,7 @@ export class JobMaster {
         restore = await readMetadata(restorePath);
         this.config.maxParallelism ??= restore.maxParallelism;
       }
-      this.plan = await planJob({
+      this.plan = await this.services.planJob({
         bundlePath: this.spec.bundlePath, entryClass: this.spec.entryClass, programArgs: this.spec.programArgs,
         parallelism: this.spec.parallelism, maxParallelism: this.config.maxParallelism, defaultName: this.spec.defaultName,
       });
@@ -146,11 +140,9 @@ export class JobMaster {
         lost: (rid, cause) => this.onTaskManagerLost(rid, cause),
       },
     );
-    const addr = parseAddressSettings(this.spec.configuration);
-    this.endpoint = new RpcTaskManagerEndpoint(addr.bindHost, addr.rpcAddress, this.log);
-    const address = await this.endpoint.listen(this.pool);
+    const address = await this.services.taskManagers.listen(this.pool);
     this.pool.start();
-    this.rm = this.rmFactory(address, this.config.workerRetryIntervalMs);
+    this.rm = this.services.resourceManager(address, this.config.workerRetryIntervalMs);
     this.coordinator = this.createCoordinator();
     if (restore) this.coordinator.restoredFrom(restore.checkpointId, restorePath, restore.isSavepoint);
     this.rescaler = this.createRescaler();
@@ -168,7 +160,7 @@ export class JobMaster {
         },
         onError: (err) => this.fail(`resource manager error: ${err.message}`),
       });
-      this.ops = new OperationRunner(this.opsRedis, this.registry, id, (op, progress) => this.runOperation(op, progress), this.log);
+      this.ops = this.services.operations((op, progress) => this.runOperation(op, progress));
       if (this.spec.recoveryAttempt > 0) {
         await this.ops.failAbandoned(`JobProcessLost: the job process running this operation died; a new job process restored the job from ${restorePath || 'its start'}. Request it again if it is still wanted.`).catch(() => 0);
       }
@@ -305,6 +297,14 @@ export class JobMaster {
   }
 
   private onMessage(tm: RegisteredTaskManager, m: TaskManagerMessage): void {
+    // Fencing: only executions of the current attempt (a restart builds a new graph, a rescale's
+    // rollback removes what it added), hosted on the TaskManager that reports them.
+    const executionId = reportedExecution(m);
+    const e = this.graph.executions.get(executionId);
+    if (!e || e.resourceId !== tm.resourceId) {
+      this.log.debug({ resourceId: tm.resourceId, executionId, msg: m.msg, hostedOn: e?.resourceId }, 'ignored a report of an execution that is not current or not hosted on that TaskManager');
+      return;
+    }
     switch (m.msg) {
       case 'taskStatus': this.onTaskStatus(m.taskStatus); return;
       case 'ackCheckpoint': {
@@ -414,7 +414,7 @@ export class JobMaster {
     this.pool?.broadcast((gw) => gw.release(`job ${outcome.state}`));
     await this.rm?.stopAll();
     this.pool?.close();
-    this.endpoint?.close();
+    this.services.taskManagers.close();
     await this.persist('clear the TaskManager records', () => this.registry.clearTaskManagers(id));
     clearTimeout(this.vertexWrite);
     clearTimeout(this.statsWrite);

@@ -10,9 +10,13 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { JobRegistry } from '../metadata/index.js';
 import { describeError } from '../runtime/errors.js';
+import { parseAddressSettings } from '../resourcemanager/mesos/mesos-config.js';
+import { planJob } from '../runtime/plan.js';
 import { JobMaster } from './job-master.js';
 import { compileJobSpec, type JobSpec } from './job-spec.js';
+import { OperationRunner } from './operation-runner.js';
 import { createResourceProvider } from './resource-provider.js';
+import { RpcTaskManagerEndpoint } from './task-manager-endpoint.js';
 
 const specFile = process.env.EBBFLOW_JOB_SPEC_FILE;
 const raw = specFile ? readFileSync(specFile, 'utf8') : process.env.EBBFLOW_JOB_SPEC;
@@ -39,7 +43,14 @@ try {
   await registry.transition(spec.jobId, 'FAILED', { failureCause: `cannot set up the ${spec.resourceManager} resource manager: ${describeError(err)}` }).catch(() => {});
   process.exit(1);
 }
-const jm = new JobMaster(spec, registry, provider.factory, opsRedis, log);
+const addr = parseAddressSettings(spec.configuration);
+const jm = new JobMaster(spec, {
+  registry,
+  resourceManager: provider.factory,
+  taskManagers: new RpcTaskManagerEndpoint(addr.bindHost, addr.rpcAddress, log),
+  operations: (execute) => new OperationRunner(opsRedis, registry, spec.jobId, execute, log),
+  planJob,
+}, log);
 
 process.on('message', (m: unknown) => {
   if (m && typeof m === 'object' && (m as { type?: string }).type === 'cancel') jm.cancel();

@@ -1,12 +1,13 @@
 /**
  * Where TaskManagers reach a JobMaster. `RpcTaskManagerEndpoint` listens on
  * TCP (the job process): a connection's first `Envelope` is the registration,
- * then heartbeats and reports, each handed to the TaskManagerPool. Tests
+ * then heartbeats and reports, each handed to the TaskManagerPool if it carries
+ * the registration's fencing token (dropped and logged otherwise). Tests
  * register in-memory TaskManagers through their own endpoint instead.
  */
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import type { Logger } from 'pino';
-import { RpcConnection, RpcTaskExecutorGateway, taskManagerMessage } from '../rpc/index.js';
+import { RpcConnection, RpcTaskExecutorGateway, taskManagerMessage, taskManagerToken } from '../rpc/index.js';
 import type { RegisteredTaskManager, TaskManagerPool } from './task-manager-pool.js';
 
 /** Accepts TaskManagers for a pool. */
@@ -41,7 +42,7 @@ export class RpcTaskManagerEndpoint implements TaskManagerEndpoint {
       if (m.msg === 'register') {
         const r = m.register!;
         const resourceId = r.resourceId ?? '';
-        const gateway = new RpcTaskExecutorGateway(resourceId, rpc);
+        const gateway = new RpcTaskExecutorGateway(resourceId, rpc, pool.jobMasterId);
         tm = pool.register(
           { resourceId, jobId: r.jobId ?? '', slots: r.slots ?? 1, pid: r.pid ?? 0, dataHost: r.dataHost ?? '127.0.0.1', dataPort: r.dataPort ?? 0 },
           gateway,
@@ -52,6 +53,11 @@ export class RpcTaskManagerEndpoint implements TaskManagerEndpoint {
         );
         if (!tm) rpc.close();
       } else if (tm) {
+        const expected = taskManagerToken(tm.resourceId, tm.registrationId);
+        if (m.fencingToken !== expected) {
+          this.log?.warn({ resourceId: tm.resourceId, msg: m.msg, token: m.fencingToken, expected }, 'dropped a TaskManager message with a stale fencing token');
+          return;
+        }
         if (m.msg === 'heartbeat') pool.heartbeatFrom(tm);
         else {
           const report = taskManagerMessage(m);

@@ -6,7 +6,9 @@
  * (connection closed, heartbeat timeout) is reported once per TaskManager.
  */
 import type { Logger } from 'pino';
-import { GoneTaskExecutorGateway, type SendResult, type TaskExecutorGateway, type TaskManagerMessage } from '../rpc/index.js';
+import {
+  GoneTaskExecutorGateway, newRegistrationId, type JobMasterId, type SendResult, type TaskExecutorGateway, type TaskManagerMessage,
+} from '../rpc/index.js';
 
 /** What a TaskManager says about itself when it registers. */
 export interface TaskManagerRegistration {
@@ -27,11 +29,13 @@ export interface RegisteredTaskManager {
   dataPort: number;
   lastHeartbeat: number;
   registeredAt: number;
+  /** This registration's id: with the resource id, the fencing token of the TaskManager's reports. */
+  registrationId: string;
 }
 
 /** The pool's answer to a registration, sent to the TaskManager before anything else. */
 export type RegistrationAnswer =
-  | { accepted: true; jobMasterId: string; heartbeatIntervalMs: number }
+  | { accepted: true; jobMasterId: JobMasterId; registrationId: string; heartbeatIntervalMs: number }
   | { accepted: false; reason: string };
 
 export interface PoolEvents {
@@ -44,7 +48,7 @@ export interface PoolEvents {
 }
 
 export interface PoolOptions {
-  jobMasterId: string;
+  jobMasterId: JobMasterId;
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
   logger: Logger;
@@ -58,7 +62,7 @@ export class TaskManagerPool {
 
   constructor(private readonly o: PoolOptions, private readonly events: PoolEvents) {}
 
-  get jobMasterId(): string { return this.o.jobMasterId; }
+  get jobMasterId(): JobMasterId { return this.o.jobMasterId; }
 
   /** Starts checking heartbeats. */
   start(): void {
@@ -77,11 +81,11 @@ export class TaskManagerPool {
     const now = Date.now();
     const tm: RegisteredTaskManager = {
       resourceId: r.resourceId, gateway, slots: r.slots, pid: r.pid, dataHost: r.dataHost, dataPort: r.dataPort,
-      lastHeartbeat: now, registeredAt: now,
+      lastHeartbeat: now, registeredAt: now, registrationId: newRegistrationId(),
     };
     this.tms.set(r.resourceId, tm);
     this.everRegistered.add(r.resourceId);
-    respond({ accepted: true, jobMasterId: this.o.jobMasterId, heartbeatIntervalMs: this.o.heartbeatIntervalMs });
+    respond({ accepted: true, jobMasterId: this.o.jobMasterId, registrationId: tm.registrationId, heartbeatIntervalMs: this.o.heartbeatIntervalMs });
     this.o.logger.info({ resourceId: tm.resourceId, pid: tm.pid, slots: tm.slots }, 'TaskManager registered');
     this.events.registered(tm);
     return tm;

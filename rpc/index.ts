@@ -2,7 +2,9 @@
 export { RpcConnection, Envelope, ExecutionState, Partitioning, toNumber } from './rpc-connection.js';
 export type { EnvelopeProps } from './rpc-connection.js';
 export type { SendResult } from './send-result.js';
+export { newJobMasterId, newRegistrationId, taskManagerToken } from './fencing.js';
+export type { JobMasterId } from './fencing.js';
 export { RpcTaskExecutorGateway, GoneTaskExecutorGateway } from './task-executor-gateway.js';
 export type { TaskExecutorGateway } from './task-executor-gateway.js';
-export { RpcJobMasterGateway, EnvelopeJobMasterGateway, taskManagerMessage } from './job-master-gateway.js';
+export { RpcJobMasterGateway, EnvelopeJobMasterGateway, reportedExecution, taskManagerMessage } from './job-master-gateway.js';
 export type { JobMasterGateway, TaskManagerMessage, TaskManagerMessageKind } from './job-master-gateway.js';

@@ -42,6 +42,11 @@ export function taskManagerMessage(m: ebbflow.rpc.Envelope): TaskManagerMessage 
   return body ? ({ msg: m.msg, [m.msg]: body } as TaskManagerMessage) : undefined;
 }
 
+/** The execution a report is about (every report names one). */
+export function reportedExecution(m: TaskManagerMessage): string {
+  return (m as unknown as Record<string, { executionId?: string | null }>)[m.msg]?.executionId ?? '';
+}
+
 /** Every JobMasterGateway method as one envelope handed to `post`. */
 export abstract class EnvelopeJobMasterGateway implements JobMasterGateway {
   registerTaskManager(registration: Props<'register'>): SendResult { return this.post({ register: registration }); }
@@ -56,11 +61,19 @@ export abstract class EnvelopeJobMasterGateway implements JobMasterGateway {
   protected abstract post(msg: EnvelopeProps): SendResult;
 }
 
-/** A JobMasterGateway over the TaskManager's RPC connection to its JobMaster. */
+/**
+ * A JobMasterGateway over the TaskManager's RPC connection to its JobMaster. Once registered, every
+ * report carries the registration's token (`fence`).
+ */
 export class RpcJobMasterGateway extends EnvelopeJobMasterGateway {
+  private token = '';
+
   constructor(private readonly rpc: RpcConnection) { super(); }
 
+  /** Reports from now on carry `token` (rpc/fencing.ts `taskManagerToken`). */
+  fence(token: string): void { this.token = token; }
+
   protected post(msg: EnvelopeProps): SendResult {
-    return this.rpc.send(msg) ? 'sent' : 'gone';
+    return this.rpc.send(this.token ? { ...msg, fencingToken: this.token } : msg) ? 'sent' : 'gone';
   }
 }

@@ -8,6 +8,7 @@
 import Long from 'long';
 import type { ebbflow } from '../proto/generated/rpc.js';
 import type { EnvelopeProps, RpcConnection } from './rpc-connection.js';
+import type { JobMasterId } from './fencing.js';
 import type { SendResult } from './send-result.js';
 
 /** Commands from the JobMaster to one TaskManager. */
@@ -33,9 +34,9 @@ export interface TaskExecutorGateway {
   disconnect(): void;
 }
 
-/** A TaskExecutorGateway over the TaskManager's RPC connection. */
+/** A TaskExecutorGateway over the TaskManager's RPC connection; every envelope carries the JobMaster's id. */
 export class RpcTaskExecutorGateway implements TaskExecutorGateway {
-  constructor(readonly resourceId: string, private readonly rpc: RpcConnection) {}
+  constructor(readonly resourceId: string, private readonly rpc: RpcConnection, private readonly jobMasterId: JobMasterId) {}
 
   deploy(task: ebbflow.rpc.DeployTask.$Properties): SendResult { return this.send({ deploy: task }); }
   cancel(executionId: string): SendResult { return this.send({ cancel: { executionId } }); }
@@ -51,7 +52,7 @@ export class RpcTaskExecutorGateway implements TaskExecutorGateway {
   respondToRegistration(response: ebbflow.rpc.RegistrationResponse.$Properties): SendResult { return this.send({ registered: response }); }
 
   protected send(msg: EnvelopeProps): SendResult {
-    return this.rpc.send(msg) ? 'sent' : 'gone';
+    return this.rpc.send({ ...msg, fencingToken: this.jobMasterId }) ? 'sent' : 'gone';
   }
 }
 

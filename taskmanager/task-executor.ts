@@ -5,7 +5,7 @@
  */
 import { connect } from 'node:net';
 import type { Logger } from 'pino';
-import { ExecutionState, RpcConnection, RpcJobMasterGateway, toNumber, type SendResult } from '../rpc/index.js';
+import { ExecutionState, RpcConnection, RpcJobMasterGateway, taskManagerToken, toNumber, type SendResult } from '../rpc/index.js';
 import type { ebbflow } from '../proto/generated/rpc.js';
 import { describeError } from '../runtime/errors.js';
 import { ChannelRegistry } from '../runtime/network/channel-registry.js';
@@ -36,6 +36,8 @@ export interface TaskExecutorOptions {
 export class TaskExecutor {
   private rpc: RpcConnection | undefined;
   private jobMaster: RpcJobMasterGateway | undefined;
+  /** The id of the JobMaster this TaskManager registered with: commands carrying another are dropped. */
+  private jobMasterId = '';
   private readonly registry = new ChannelRegistry();
   private readonly dataServer: DataServer;
   private readonly tasks = new Map<string, Subtask>();
@@ -68,7 +70,15 @@ export class TaskExecutor {
     this.reported(jobMaster.registerTaskManager({ resourceId: this.opts.resourceId, jobId: this.opts.jobId, slots: this.opts.slots, pid: process.pid, dataHost: this.opts.dataHost, dataPort }), 'register');
   }
 
+  /** Whether `m` comes from the JobMaster this TaskManager registered with (the registration answer itself, before that). */
+  private fenced(m: ebbflow.rpc.Envelope): boolean {
+    if (m.msg === 'registered' ? !this.jobMasterId : (this.jobMasterId !== '' && m.fencingToken === this.jobMasterId)) return true;
+    this.opts.logger.warn({ msg: m.msg, token: m.fencingToken, expected: this.jobMasterId || '(not registered yet)' }, 'dropped a JobMaster message with a stale fencing token');
+    return false;
+  }
+
   private onMessage(m: ebbflow.rpc.Envelope): void {
+    if (!this.fenced(m)) return;
     this.lastHeard = Date.now();
     switch (m.msg) {
       case 'registered': {
@@ -78,6 +88,8 @@ export class TaskExecutor {
           void this.stop(1);
           return;
         }
+        this.jobMasterId = r.jobMasterId ?? '';
+        this.jobMaster!.fence(taskManagerToken(this.opts.resourceId, r.registrationId ?? ''));
         const every = r.heartbeatIntervalMs || 1000;
         this.heartbeatTimer = setInterval(() => this.heartbeat(), every);
         this.opts.logger.info('registered with the JobMaster');
