@@ -14,6 +14,9 @@ import type { JobGraph } from '../runtime/job-graph.js';
 import { CheckpointStats } from './checkpoint-stats.js';
 import type { JobScale } from './job-scale.js';
 
+/** A rejection the caller of `trigger()` receives: nothing to do here. */
+const handledByCaller = (): void => {};
+
 export interface CheckpointTarget { executionId: string; vertexId: string }
 
 export interface CoordinatorHooks {
@@ -156,6 +159,9 @@ export class CheckpointCoordinator {
         reject: (e) => { settle(); reject(e); },
       };
     });
+    // The caller gets `done` only after the directory exists; a failure or abort meanwhile would
+    // otherwise be reported as an unhandled rejection before the caller could handle it.
+    done.catch(handledByCaller);
     try {
       await storageFor(dir).ensureDir(dir);
     } catch (err) {
