@@ -34,13 +34,14 @@ const registry = new JobRegistry(redis, spec.keyPrefix);
 
 // BLPOP blocks its connection: the operation queue gets one of its own.
 const opsRedis = new Redis(spec.redisUrl, { maxRetriesPerRequest: null });
-opsRedis.on('error', () => {});
+opsRedis.on('error', (err) => log.debug({ err: err.message }, 'operation queue connection problem'));
 let provider: Awaited<ReturnType<typeof createResourceProvider>>;
 try {
   provider = await createResourceProvider(spec, redis, log);
 } catch (err) {
   log.fatal({ err }, 'cannot set up the resource manager');
-  await registry.transition(spec.jobId, 'FAILED', { failureCause: `cannot set up the ${spec.resourceManager} resource manager: ${describeError(err)}` }).catch(() => {});
+  await registry.transition(spec.jobId, 'FAILED', { failureCause: `cannot set up the ${spec.resourceManager} resource manager: ${describeError(err)}` })
+    .catch((e: Error) => log.error({ err: e.message, record: `job ${spec.jobId}` }, 'could not record FAILED'));
   process.exit(1);
 }
 const addr = parseAddressSettings(spec.configuration);
@@ -67,8 +68,9 @@ try {
   code = await jm.run();
 } catch (err) {
   log.fatal({ err }, 'job master crashed');
-  await registry.transition(spec.jobId, 'FAILED', { failureCause: `job master crashed: ${describeError(err)}` }).catch(() => {});
+  await registry.transition(spec.jobId, 'FAILED', { failureCause: `job master crashed: ${describeError(err)}` })
+    .catch((e: Error) => log.error({ err: e.message, record: `job ${spec.jobId}` }, 'could not record FAILED'));
 }
-await provider.close().catch(() => {});
-await redis.quit().catch(() => {});
+await provider.close().catch((err: Error) => log.warn({ err: err.message }, 'closing the resource provider failed'));
+await redis.quit().catch((err: Error) => log.warn({ err: err.message }, 'closing the Redis connection failed'));
 setTimeout(() => process.exit(code), 50);

@@ -230,7 +230,7 @@ export class TaskExecutor {
     // Let cancelled subtasks finish what they owe (e.g. publishing a completed checkpoint's output).
     await Promise.race([Promise.all(this.running.values()), new Promise((r) => setTimeout(r, 5000).unref())]);
     this.registry.closeAll();
-    await this.dataServer.close().catch(() => {});
+    await this.dataServer.close().catch((err: Error) => this.opts.logger.warn({ err: err.message }, 'closing the data server failed'));
     this.rpc?.close();
     this.finish(code);
   }
