@@ -17,9 +17,10 @@ import { ExecutionState, newJobMasterId, reportedExecution, toNumber, type TaskM
 import { latestCompletedCheckpoint, readMetadata, type MetadataPlain } from '../runtime/checkpoint/snapshot-io.js';
 import { describeError } from '../runtime/errors.js';
 import type { JobPlan } from '../runtime/plan.js';
-import { CheckpointCoordinator } from './checkpoint-coordinator.js';
+import type { CheckpointCoordinator } from './checkpoint-coordinator.js';
 import { ElasticScaler, type ScaleRequest } from './elastic-scaler.js';
 import { FailoverHandler } from './failover-handler.js';
+import { createJobCheckpointCoordinator } from './job-checkpoints.js';
 import type { JobMasterServices, OperationQueue } from './job-master-services.js';
 import { JobRuntime, type Outcome } from './job-runtime.js';
 import { defaultRequirements, planScale, scaleOfCheckpoint, uniformParallelism, vertexLimits } from './job-scale.js';
@@ -144,7 +145,7 @@ export class JobMaster {
     const address = await this.services.taskManagers.listen(pool);
     pool.start();
     const rm = this.services.resourceManager(address, config.workerRetryIntervalMs);
-    const coordinator = this.createCoordinator(runtime, pool);
+    const coordinator = createJobCheckpointCoordinator({ runtime, pool, writer, baseDir: this.checkpointBaseDir(), fail: (cause) => this.fail(cause) });
     const slots = new SlotScheduler({ runtime, pool, rm, coordinator, writer, fail: (cause) => this.fail(cause) });
     const rescaler = new RescaleCoordinator({
       runtime, pool, coordinator, freeSlots: () => slots.freeSlots(),
@@ -162,45 +163,6 @@ export class JobMaster {
       releaseIdle: () => slots.releaseIdle(),
     });
     return { runtime, pool, rm, coordinator, slots, rescaler, failover, scaler };
-  }
-
-  private createCoordinator(runtime: JobRuntime, pool: TaskManagerPool): CheckpointCoordinator {
-    const cfg = this.config;
-    const coordinator: CheckpointCoordinator = new CheckpointCoordinator(
-      {
-        jobId: this.spec.jobId, graph: runtime.plan.graph, logger: this.log,
-        baseDir: this.checkpointBaseDir(),
-        savepointDir: cfg.savepointDir ?? join(this.spec.dataDir, 'savepoints'),
-        intervalMs: cfg.checkpointIntervalMs > 0 ? cfg.checkpointIntervalMs : 0, timeoutMs: cfg.checkpointTimeoutMs, retained: cfg.checkpointsRetained,
-        tolerableFailures: cfg.tolerableCheckpointFailures,
-      },
-      {
-        participants: () => {
-          const members = runtime.graph.participants();
-          if (runtime.phase !== 'RUNNING' || !members.every((e) => e.state === 'RUNNING')) return undefined;
-          const sources = new Set(runtime.plan.graph.vertices.filter((v) => v.isSource).map((v) => v.id));
-          const all = members.map((e) => ({ executionId: e.id, vertexId: e.vertexId }));
-          return { all, sources: all.filter((t) => sources.has(t.vertexId)) };
-        },
-        trigger: (s, cid, dir, ts) => {
-          const rid = runtime.graph.executions.get(s.executionId)?.resourceId;
-          // Never acknowledged: the checkpoint fails by its timeout, or is aborted by that TaskManager's loss.
-          if (pool.gateway(rid).triggerCheckpoint({ executionId: s.executionId, checkpointId: cid, timestamp: ts, directory: dir }) === 'gone') {
-            this.log.warn({ resourceId: rid, checkpointId: cid }, 'TaskManager gone: checkpoint trigger not delivered (handled as a lost TaskManager)');
-          }
-        },
-        notifyComplete: (cid) => {
-          runtime.committed = runtime.scaleFor(cid);
-          for (const rid of pool.broadcast((gw) => gw.notifyCheckpointComplete(cid))) {
-            this.log.warn({ resourceId: rid, checkpointId: cid }, 'TaskManager gone: checkpoint completion not delivered (handled as a lost TaskManager)');
-          }
-        },
-        onFailureLimit: (cause) => this.fail(cause),
-        statsChanged: () => this.writer.scheduleStatsWrite(() => coordinator.stats.toJSON()),
-        scaleFor: (cid) => runtime.scaleFor(cid),
-      },
-    );
-    return coordinator;
   }
 
   private onRegistered(tm: RegisteredTaskManager): void {
