@@ -21,7 +21,8 @@ import { RescaleFailedAfterSwitch } from './errors.js';
 import type { JobRuntime } from './job-runtime.js';
 import { desiredParallelism, fitRequirements, sameParallelism, slotsNeeded, type ResourceRequirements } from './job-scale.js';
 import type { JobStatusWriter } from './job-status-writer.js';
-import type { RescaleCoordinator, RescaleResult } from './rescale-coordinator.js';
+import type { RescaleCoordinator } from './rescale-coordinator.js';
+import type { RescaleResult } from './rescale-statistics.js';
 import type { TaskManagerPool } from './task-manager-pool.js';
 
 /**

@@ -26,19 +26,15 @@
  * that the job restarts from its latest completed checkpoint — n, at the new
  * scale, if it completed — which is the stop-the-world fallback.
  */
-import type { ebbflow } from '../proto/generated/rpc.js';
 import type { SendResult } from '../rpc/index.js';
-import { countMoves, minimumMoves, rescaleTable } from '../state/key-group-assignment.js';
 import type { CheckpointCoordinator } from './checkpoint-coordinator.js';
 import { deploymentDescriptors, place, rescaleDescriptor, type Slot } from './deployment.js';
 import type { Execution, ExecutionGraph } from './execution-graph.js';
 import { RescaleFailedAfterSwitch } from './errors.js';
 import type { JobRuntime } from './job-runtime.js';
 import { gainSources, planScale, sameParallelism, type JobScale } from './job-scale.js';
+import { parallelismRecord as record, rescaleResult, type LoadStats, type RescaleResult, type SwitchedRescale } from './rescale-statistics.js';
 import type { TaskManagerPool } from './task-manager-pool.js';
-
-/** What an in-place rescale did: the RescaleResult of openapi.yaml (a rescale operation's `result`). */
-export type RescaleResult = import('../rest/index.js').RescaleResult;
 
 export { RescaleFailedAfterSwitch };
 
@@ -57,10 +53,8 @@ export interface RescaleContext {
   changed(): void;
 }
 
-type LoadStats = ebbflow.rpc.RescaleLoaded.$Properties;
-
-interface Active {
-  checkpointId: number;
+/** The rescale in progress; what rescale-statistics.ts reports comes from here (checkpoint id, roles, sizes at the switch). */
+interface Active extends SwitchedRescale {
   next: JobScale;
   added: Execution[];
   retiring: Execution[];
@@ -72,11 +66,7 @@ interface Active {
   triggered: boolean;
   /** Per vertex, the subtasks that gain something and the old subtasks they gain it from. */
   gainers: Map<string, Array<{ e: Execution; from: Set<number> }>>;
-  /** Keyed state per key group as of the switch checkpoint. */
-  sizesAtSwitch: { perKeyGroup: Map<string, Float64Array>; total: number } | undefined;
 }
-
-const record = (s: JobScale) => Object.fromEntries([...s].map(([id, v]) => [id, v.parallelism]));
 
 export class RescaleCoordinator {
   private current: Active | undefined;
@@ -113,7 +103,7 @@ export class RescaleCoordinator {
     const t0 = Date.now();
     const { ctx } = this;
     const before = this.rt.scale;
-    if (sameParallelism(before, target)) return this.result(t0, before, before, null, []);
+    if (sameParallelism(before, target)) return rescaleResult(t0, before, before, null, []);
     const graph = this.rt.graph;
     // Periodic checkpoints pause for the rescale; only its own checkpoints run.
     ctx.coordinator.stop();
@@ -186,7 +176,7 @@ export class RescaleCoordinator {
     this.active = undefined;
     ctx.changed();
     this.rt.log.info({ checkpointId: a.checkpointId, ms: Date.now() - t0 }, 'rescaled in place');
-    return this.result(t0, before, next, a, [...a.loaded.values()]);
+    return rescaleResult(t0, before, next, a, [...a.loaded.values()]);
   }
 
   private planExecutions(a: Active, graph: ExecutionGraph, before: JobScale): void {
@@ -302,39 +292,5 @@ export class RescaleCoordinator {
     if (!a) return;
     a.error ??= new Error(cause);
     a.poke();
-  }
-
-  private result(t0: number, before: JobScale, after: JobScale, a: Active | undefined | null, loads: LoadStats[]): RescaleResult {
-    let moved = 0, minimum = 0, total = 0, bytesMinimum = 0;
-    const sizes = a?.sizesAtSwitch;
-    for (const [id, v] of after) {
-      const b = before.get(id)!;
-      if (!v.owners || !b.owners) continue;
-      moved += countMoves(b.owners, v.owners);
-      minimum += minimumMoves(b.owners, b.parallelism, v.parallelism);
-      total += v.owners.length;
-      // The least a balanced result with the fewest moves can move, at the switch checkpoint's sizes.
-      const w = sizes?.perKeyGroup.get(id);
-      if (w) {
-        const ideal = rescaleTable(b.owners, b.parallelism, v.parallelism, w);
-        for (let kg = 0; kg < ideal.length; kg++) if (ideal[kg] !== b.owners[kg]) bytesMinimum += w[kg]!;
-      }
-    }
-    const bytesTotal = sizes?.total ?? 0;
-    const sum = (f: (l: LoadStats) => number) => loads.reduce((s, l) => s + f(l), 0);
-    const max = (f: (l: LoadStats) => number) => loads.reduce((s, l) => Math.max(s, f(l)), 0);
-    return {
-      noop: !a,
-      checkpointId: a?.checkpointId ?? null,
-      durationMs: Date.now() - t0,
-      parallelism: { before: record(before), after: record(after) },
-      keyGroups: { moved, minimum, total },
-      stateBytes: { moved: sum((l) => Number(l.bytes ?? 0)), minimum: bytesMinimum, total: bytesTotal },
-      streamsMoved: sum((l) => l.streams ?? 0),
-      maxHoldMs: max((l) => l.maxHoldMs ?? 0),
-      maxLoadMs: max((l) => l.loadMs ?? 0),
-      heldRecords: sum((l) => l.heldRecords ?? 0),
-      subtasks: { kept: a?.kept.length ?? 0, added: a?.added.length ?? 0, retired: a?.retiring.length ?? 0 },
-    };
   }
 }
