@@ -1,18 +1,19 @@
 /**
  * Every component's errors carry a stable code: each class exported by an `errors.ts` is an
  * EbbflowError whose `code` looks like EBBFLOW_SOMETHING, and no two classes share one (a code
- * names one kind of problem, so logs and clients can rely on it).
+ * names one kind of problem, so logs and clients can rely on it). A new component's errors.ts
+ * joins MODULES below.
  */
 import { describe, expect, it } from 'vitest';
 import * as cliErrors from '../../cli/errors.js';
 import * as configErrors from '../../config/errors.js';
 import * as dispatcherErrors from '../../dispatcher/errors.js';
 import * as supervisorErrors from '../../dispatcher/supervisor-errors.js';
+import * as jobMasterErrors from '../../jobmaster/errors.js';
 import * as metadataErrors from '../../metadata/errors.js';
 import * as resourceManagerErrors from '../../resourcemanager/errors.js';
 import * as mesosErrors from '../../resourcemanager/mesos/errors.js';
 import * as runtimeErrors from '../../runtime/errors.js';
-// jobmaster/errors.ts joins this list once it exists: import it here and add it to MODULES.
 
 const { EbbflowError } = runtimeErrors;
 type ErrorClass = new (...args: never[]) => Error;
@@ -22,6 +23,7 @@ const MODULES: Record<string, Record<string, unknown>> = {
   'config/errors.ts': configErrors,
   'dispatcher/errors.ts': dispatcherErrors,
   'dispatcher/supervisor-errors.ts': supervisorErrors,
+  'jobmaster/errors.ts': jobMasterErrors,
   'metadata/errors.ts': metadataErrors,
   'resourcemanager/errors.ts': resourceManagerErrors,
   'resourcemanager/mesos/errors.ts': mesosErrors,
