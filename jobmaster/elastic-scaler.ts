@@ -16,7 +16,7 @@
  *   and no replacement came in time) scales back up once slots return and the
  *   stabilization timeout passed.
  */
-import type { ResourceManager } from '../resourcemanager/index.js';
+import { ResourceWaitTimeoutError, type ResourceManager } from '../resourcemanager/index.js';
 import { RescaleFailedAfterSwitch } from './errors.js';
 import type { JobRuntime } from './job-runtime.js';
 import { desiredParallelism, fitRequirements, sameParallelism, slotsNeeded, type ResourceRequirements } from './job-scale.js';
@@ -157,7 +157,7 @@ export class ElasticScaler {
         }
         if (timedOut || waited >= rt.resourceWaitMs) {
           const rm = ctx.rm;
-          return done(new Error(`could not get ${needed} slot(s) within ${rt.resourceWaitMs} ms (jobmanager.adaptive-scheduler.resource-wait-timeout) from the ${rm.driverName} resource manager: ${slots} available, ${rm.pendingWorkers} TaskManager(s) requested and not started; the job keeps running at its current parallelism`));
+          return done(new ResourceWaitTimeoutError(needed, rt.resourceWaitMs, rm.driverName, `: ${slots} available, ${rm.pendingWorkers} TaskManager(s) requested and not started; the job keeps running at its current parallelism`));
         }
       };
       const timers = [

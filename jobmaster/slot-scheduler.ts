@@ -5,7 +5,7 @@
  * subtask i of every vertex into slot i (slot sharing). Also the free slots a
  * rescale places added subtasks in, and releasing TaskManagers nobody needs.
  */
-import type { ResourceManager } from '../resourcemanager/index.js';
+import { ResourceWaitTimeoutError, type ResourceManager } from '../resourcemanager/index.js';
 import type { CheckpointCoordinator } from './checkpoint-coordinator.js';
 import { assignSlots, deploymentDescriptors, type Slot } from './deployment.js';
 import { ExecutionGraph } from './execution-graph.js';
@@ -43,7 +43,7 @@ export class SlotScheduler {
     this.slotTimer = setTimeout(() => {
       // Out of time: run with what meets the lower bounds, if anything does, else give up.
       this.tryDeploy(true);
-      if (runtime.phase === 'WAITING_FOR_SLOTS') this.o.fail(`could not get ${slotsNeeded(desired)} slot(s) within ${runtime.resourceWaitMs} ms from the ${rm.driverName} resource manager (${pool.slots().length} available, not enough for the lower bounds of the requirements; workers: ${rm.describe()})`);
+      if (runtime.phase === 'WAITING_FOR_SLOTS') this.o.fail(new ResourceWaitTimeoutError(slotsNeeded(desired), runtime.resourceWaitMs, rm.driverName, ` (${pool.slots().length} available, not enough for the lower bounds of the requirements; workers: ${rm.describe()})`).message);
     }, runtime.resourceWaitMs);
     this.stabilizeTimer = setTimeout(() => this.tryDeploy(true), runtime.config.resourceStabilizationTimeoutMs);
     this.tryDeploy();
