@@ -9,9 +9,9 @@ import { keyGroupPicture, minimumMove, movedKeyGroups, type KeyGroupPicture } fr
 import type { Method } from './rescale-options.js';
 import { waitForExits } from './procs.js';
 import {
-  getCheckpoints, getJob, requestRescale, requestStop, rescaleStatus, runJar, savepointStatus, taskManagersOf, waitForState, type OperationStatus,
+  getCheckpoints, getJob, latestCompletedBytes, requestRescale, requestStop, rescaleStatus, runJar, savepointStatus, taskManagersOf, waitForState, type OperationStatus,
 } from './rest.js';
-import type { RescaleResult } from '../rest/index.js';
+import type { GetRescalingStatusResponse, OperationFailure, RescaleResult } from '../rest/index.js';
 
 export interface PhaseContext {
   api: string;
@@ -68,8 +68,7 @@ export interface StepRecord {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function latestCheckpointBytes(api: string, jobId: string): Promise<number | null> {
-  const s = await getCheckpoints(api, jobId).catch(() => undefined);
-  return s?.latest?.completed?.state_size ?? null;
+  return latestCompletedBytes(await getCheckpoints(api, jobId).catch(() => undefined));
 }
 
 /** Polls an operation every 50 ms until COMPLETED; throws its failure cause. */
@@ -79,11 +78,13 @@ async function pollOperation(get: () => Promise<OperationStatus>, what: string, 
     c.signal.throwIfAborted();
     const s = await get();
     if (s.status.id === 'COMPLETED') {
-      const fail = s.operation?.['failure-cause'];
+      // Both routes answer a failed operation with Flink's `failure-cause` (openapi.yaml: OperationFailure).
+      const fail = (s.operation as Partial<OperationFailure> | null)?.['failure-cause'];
       if (fail) throw new Error(`${what} failed: ${fail['stack-trace']}`);
       return s.operation ?? {};
     }
-    const phase = s.progress?.phase;
+    // ebbflow's `progress` while IN_PROGRESS (openapi.yaml documents it on the rescaling route; a stop's may carry it too).
+    const phase = (s as Pick<GetRescalingStatusResponse, 'progress'>).progress?.phase;
     if (phase && phases[phases.length - 1]?.phase !== phase) {
       phases.push({ ms: Date.now() - t0, phase });
       onPhase?.(phase);

@@ -1,6 +1,10 @@
-/** The few dispatcher REST calls the benchmark makes (Flink's shapes). */
+/** The few dispatcher REST calls the benchmark makes (Flink's shapes; the bodies are openapi.yaml's generated types). */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
+import type {
+  CheckpointStatistics, GetCheckpointStatisticsResponse, GetJobResponse, GetRescalingStatusResponse, GetSavepointStatusResponse,
+  ListTaskManagersResponse, RunJarRequest, RunJarResponse, TriggerRescalingResponse, UploadJarResponse,
+} from '../rest/index.js';
 
 async function check(res: Response, what: string): Promise<Response> {
   if (!res.ok) throw new Error(`${what}: HTTP ${res.status} ${await res.text()}`);
@@ -12,7 +16,7 @@ export async function uploadJar(api: string, path: string): Promise<string> {
   const form = new FormData();
   form.append('jarfile', new Blob([await readFile(path)]), basename(path));
   const res = await check(await fetch(`${api}/jars/upload`, { method: 'POST', body: form }), 'upload');
-  return ((await res.json()) as { filename: string }).filename;
+  return ((await res.json()) as UploadJarResponse).filename;
 }
 
 /** POST /jars/:id/run (from a savepoint if `savepointPath`); returns the job id once the dispatcher answers (the job is planned). */
@@ -20,22 +24,21 @@ export async function runJar(api: string, jarId: string, parallelism: number, pr
   const res = await check(await fetch(`${api}/jars/${jarId}/run`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ parallelism, programArgsList, ...(flinkConfiguration ? { flinkConfiguration } : {}), ...(savepointPath ? { savepointPath } : {}) }),
+    body: JSON.stringify({ parallelism, programArgsList, ...(flinkConfiguration ? { flinkConfiguration } : {}), ...(savepointPath ? { savepointPath } : {}) } satisfies RunJarRequest),
   }), 'run');
-  return ((await res.json()) as { jobid: string }).jobid;
+  return ((await res.json()) as RunJarResponse).jobid;
 }
 
-export interface JobInfo { state: string; timestamps: Record<string, number>; 'failure-cause': string | null }
-
-export async function getJob(api: string, jobId: string): Promise<JobInfo> {
+/** GET /jobs/:id. */
+export async function getJob(api: string, jobId: string): Promise<GetJobResponse> {
   const res = await check(await fetch(`${api}/jobs/${jobId}`), 'job details');
-  return (await res.json()) as JobInfo;
+  return (await res.json()) as GetJobResponse;
 }
 
 const FINAL = new Set(['FAILED', 'CANCELED', 'FINISHED']);
 
 /** Polls until the job is in `state`; throws if it ends in another final state or on time-out. */
-export async function waitForState(api: string, jobId: string, state: string, timeoutMs: number): Promise<JobInfo> {
+export async function waitForState(api: string, jobId: string, state: string, timeoutMs: number): Promise<GetJobResponse> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const job = await getJob(api, jobId);
@@ -53,22 +56,24 @@ export async function cancelJob(api: string, jobId: string, timeoutMs = 60_000):
   await waitForState(api, jobId, 'CANCELED', timeoutMs);
 }
 
-export interface CheckpointRecord { id: number; status: string; end_to_end_duration: number; state_size?: number; is_savepoint?: boolean; external_path?: string; latest_ack_timestamp?: number; trigger_timestamp?: number }
-export interface CheckpointStats { counts?: Record<string, number>; history?: CheckpointRecord[]; latest?: { completed?: CheckpointRecord | null } }
-
 /** GET /jobs/:id/checkpoints; undefined when the endpoint does not exist (404). */
-export async function getCheckpoints(api: string, jobId: string): Promise<CheckpointStats | undefined> {
+export async function getCheckpoints(api: string, jobId: string): Promise<GetCheckpointStatisticsResponse | undefined> {
   const res = await fetch(`${api}/jobs/${jobId}/checkpoints`);
   if (res.status === 404) return undefined;
   await check(res, 'checkpoints');
-  return (await res.json()) as CheckpointStats;
+  return (await res.json()) as GetCheckpointStatisticsResponse;
+}
+
+/** The latest completed checkpoint's `state_size` (openapi.yaml: `latest.completed` is a CheckpointStatistics entry, or null). */
+export function latestCompletedBytes(stats: GetCheckpointStatisticsResponse | undefined): number | null {
+  return (stats?.latest?.completed as CheckpointStatistics | null | undefined)?.state_size ?? null;
 }
 
 export interface CheckpointSummary { count: number; avgMs: number; maxMs: number; failed: number; avgStateBytes: number; maxStateBytes: number }
 
 /** Collects completed checkpoints over the run (the history holds only the newest few). */
 export class CheckpointCollector {
-  private readonly completed = new Map<number, CheckpointRecord>();
+  private readonly completed = new Map<number, CheckpointStatistics>();
   available = false;
   failed = 0;
 
@@ -103,15 +108,12 @@ export class CheckpointCollector {
 }
 
 /** Flink's AsynchronousOperationResult as the savepoint, stop and rescaling status routes answer it. */
-export interface OperationStatus {
-  status: { id: 'IN_PROGRESS' | 'COMPLETED' };
-  operation: (Record<string, unknown> & { location?: string; 'failure-cause'?: { class: string; 'stack-trace': string } }) | null;
-  progress?: { phase?: string; since?: number };
-}
+export type OperationStatus = GetRescalingStatusResponse | GetSavepointStatusResponse;
 
 async function trigger(res: Response, what: string): Promise<string> {
   await check(res, what);
-  return ((await res.json()) as { 'request-id': string })['request-id'];
+  // The rescaling and stop routes answer the same Trigger response (openapi.yaml: components/responses/Trigger).
+  return ((await res.json()) as TriggerRescalingResponse)['request-id'];
 }
 
 /** PATCH /jobs/:id/rescaling?parallelism=N; returns the request id. */
@@ -120,8 +122,8 @@ export async function requestRescale(api: string, jobId: string, parallelism: nu
 }
 
 /** GET /jobs/:id/rescaling/:trigger. */
-export async function rescaleStatus(api: string, jobId: string, triggerId: string): Promise<OperationStatus> {
-  return (await (await check(await fetch(`${api}/jobs/${jobId}/rescaling/${triggerId}`), 'rescaling status')).json()) as OperationStatus;
+export async function rescaleStatus(api: string, jobId: string, triggerId: string): Promise<GetRescalingStatusResponse> {
+  return (await (await check(await fetch(`${api}/jobs/${jobId}/rescaling/${triggerId}`), 'rescaling status')).json()) as GetRescalingStatusResponse;
 }
 
 /** POST /jobs/:id/stop (stop with a savepoint); returns the request id. */
@@ -130,14 +132,15 @@ export async function requestStop(api: string, jobId: string): Promise<string> {
 }
 
 /** GET /jobs/:id/savepoints/:trigger. */
-export async function savepointStatus(api: string, jobId: string, triggerId: string): Promise<OperationStatus> {
-  return (await (await check(await fetch(`${api}/jobs/${jobId}/savepoints/${triggerId}`), 'savepoint status')).json()) as OperationStatus;
+export async function savepointStatus(api: string, jobId: string, triggerId: string): Promise<GetSavepointStatusResponse> {
+  return (await (await check(await fetch(`${api}/jobs/${jobId}/savepoints/${triggerId}`), 'savepoint status')).json()) as GetSavepointStatusResponse;
 }
 
-export interface TaskManagerInfo { id: string; jobId: string; pid: number }
+/** A TaskManager as GET /taskmanagers lists it. */
+export type TaskManagerInfo = ListTaskManagersResponse['taskmanagers'][number];
 
 /** GET /taskmanagers, those of `jobId`. */
 export async function taskManagersOf(api: string, jobId: string): Promise<TaskManagerInfo[]> {
-  const body = (await (await check(await fetch(`${api}/taskmanagers`), 'taskmanagers')).json()) as { taskmanagers: TaskManagerInfo[] };
+  const body = (await (await check(await fetch(`${api}/taskmanagers`), 'taskmanagers')).json()) as ListTaskManagersResponse;
   return body.taskmanagers.filter((t) => t.jobId === jobId);
 }

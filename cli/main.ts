@@ -12,8 +12,9 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { CLIENT_OPTIONS, DISPATCHER_OPTIONS, readOption, type OptionDecl } from '../config/index.js';
 import type { DispatcherOptions } from '../dispatcher/index.js';
-import { RestClient, RestError } from './rest-client.js';
-import { CliError, scale } from './scale.js';
+import { CliError, RestError } from './errors.js';
+import { RestClient } from './rest-client.js';
+import { scale } from './scale.js';
 
 const positiveInt = (v: string): number => {
   if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('must be a positive integer');
@@ -23,7 +24,7 @@ const positiveInt = (v: string): number => {
 /** `-D key=value`, repeatable: collects a map. */
 const keyValue = (kv: string, acc: Record<string, string>) => {
   const i = kv.indexOf('=');
-  if (i <= 0) throw new Error(`--conf expects key=value, got ${kv}`);
+  if (i <= 0) throw new CliError(`--conf expects key=value, got ${kv}`);
   return { ...acc, [kv.slice(0, i)]: kv.slice(i + 1) };
 };
 

@@ -2,10 +2,7 @@
 import type { ResourceRequirements } from '../metadata/index.js';
 import { openAsBlob } from 'node:fs';
 import { basename } from 'node:path';
-
-export class RestError extends Error {
-  constructor(readonly status: number, message: string) { super(message); this.name = 'RestError'; }
-}
+import { DispatcherUnreachableError, RestError } from './errors.js';
 
 export class RestClient {
   constructor(readonly baseUrl: string, private readonly token?: string) {}
@@ -20,7 +17,7 @@ export class RestClient {
     try {
       res = await fetch(new URL(path, this.baseUrl), { method, headers, body: payload });
     } catch (err) {
-      throw new RestError(0, `cannot reach the dispatcher at ${this.baseUrl}: ${(err as Error).cause ?? (err as Error).message}. Is it running (ebbflow dispatcher)?`);
+      throw new DispatcherUnreachableError(this.baseUrl, err);
     }
     const text = await res.text();
     const json = text ? (JSON.parse(text) as unknown) : {};

@@ -6,12 +6,9 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RescaleResult } from '../rest/index.js';
+import { CliError } from './errors.js';
 import type { OperationStatus, RestClient } from './rest-client.js';
 
-/** A usage mistake: printed without a stack, exit status 1. */
-export class CliError extends Error {
-  override readonly name = 'CliError';
-}
 
 export interface ScaleOptions {
   vertex?: string;
@@ -110,7 +107,9 @@ export async function scale(c: RestClient, jobId: string, parallelism: number | 
     console.error(`rescaling job ${jobId} failed: ${failure['stack-trace']}`);
     return 1;
   }
-  const names = new Map((await c.job(jobId).catch(() => ({ vertices: [] }))).vertices.map((v) => [v.id, v.name] as [string, string]));
+  // Vertex names only label the statistics: when the job cannot be read now, the ids label them.
+  const unnamed = (): { vertices: Array<{ id: string; name: string }> } => ({ vertices: [] });
+  const names = new Map((await c.job(jobId).catch(unnamed)).vertices.map((v) => [v.id, v.name] as [string, string]));
   console.log(formatRescale(jobId, op, names));
   return 0;
 }

@@ -45,8 +45,11 @@ export class Dispatcher {
     });
     this.submissions = new SubmissionQueue(
       {
-        producer: new Redis(o.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, commandTimeout: 3000 }).on('error', () => {}),
-        worker: new Redis(o.redisUrl, { maxRetriesPerRequest: null }).on('error', () => {}),
+        // Connection errors are reported by the commands that fail (503s, the worker's retries); logged for debugging only.
+        producer: new Redis(o.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, commandTimeout: 3000 })
+          .on('error', (err) => this.log.debug({ err: err.message, connection: 'submission queue (producer)' }, 'redis connection problem')),
+        worker: new Redis(o.redisUrl, { maxRetriesPerRequest: null })
+          .on('error', (err) => this.log.debug({ err: err.message, connection: 'submission queue (worker)' }, 'redis connection problem')),
       },
       `${o.keyPrefix}bull`, this.registry, this.supervisor, this.log,
     );

@@ -14,6 +14,11 @@ import type { JobGraph } from '../runtime/job-graph.js';
 import { CheckpointStats } from './checkpoint-stats.js';
 import type { JobScale } from './job-scale.js';
 
+/** A rejection the caller of `trigger()` receives: nothing to do here. */
+const handledByCaller = (): void => {};
+/** A periodic checkpoint that failed: its cause is in the statistics (and logged by `fail`). */
+const recordedInStats = (): void => {};
+
 export interface CheckpointTarget { executionId: string; vertexId: string }
 
 export interface CoordinatorHooks {
@@ -121,7 +126,7 @@ export class CheckpointCoordinator {
     if (this.o.intervalMs <= 0 || this.timer) return;
     const tick = () => {
       if (this.pending) return;
-      this.trigger(false).catch(() => { /* recorded in the stats */ });
+      this.trigger(false).catch(recordedInStats);
     };
     this.timer = setInterval(tick, this.o.intervalMs);
     if (now) tick();
@@ -156,6 +161,9 @@ export class CheckpointCoordinator {
         reject: (e) => { settle(); reject(e); },
       };
     });
+    // The caller gets `done` only after the directory exists; a failure or abort meanwhile would
+    // otherwise be reported as an unhandled rejection before the caller could handle it.
+    done.catch(handledByCaller);
     try {
       await storageFor(dir).ensureDir(dir);
     } catch (err) {
@@ -189,8 +197,13 @@ export class CheckpointCoordinator {
     this.pending = undefined;
     this.stats.failed(p.id, reason);
     p.reject(new Error(reason));
-    void storageFor(p.dir).removeDir(p.dir).catch(() => {});
+    void this.removeDir(p.dir, 'an aborted checkpoint');
     this.hooks.statsChanged();
+  }
+
+  /** Deletes a checkpoint directory in the background; one that stays is logged (it takes disk space, nothing reads it). */
+  private removeDir(dir: string, what: string): Promise<void> {
+    return storageFor(dir).removeDir(dir).catch((err: Error) => this.o.logger.warn({ dir, err: err.message }, `could not delete ${what}`));
   }
 
   private fail(id: number, reason: string): void {
@@ -201,7 +214,7 @@ export class CheckpointCoordinator {
     this.stats.failed(id, reason);
     this.o.logger.warn({ checkpointId: id, reason }, 'checkpoint failed');
     p.reject(new Error(reason));
-    void storageFor(p.dir).removeDir(p.dir).catch(() => {});
+    void this.removeDir(p.dir, 'a failed checkpoint');
     this.hooks.statsChanged();
     if (!p.isSavepoint && ++this.consecutiveFailures > this.o.tolerableFailures) {
       this.hooks.onFailureLimit(`${this.consecutiveFailures} consecutive checkpoints failed (tolerable: ${this.o.tolerableFailures}); last: ${reason}`);
@@ -257,7 +270,7 @@ export class CheckpointCoordinator {
       while (this.completed.length > this.o.retained) {
         const old = this.completed.shift()!;
         this.stats.discarded(old.id);
-        await storageFor(old.path).removeDir(old.path).catch(() => {});
+        await this.removeDir(old.path, 'a checkpoint no longer retained');
       }
     }
     this.hooks.statsChanged();

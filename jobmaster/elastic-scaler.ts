@@ -16,37 +16,30 @@
  *   and no replacement came in time) scales back up once slots return and the
  *   stabilization timeout passed.
  */
-import type { Logger } from 'pino';
-import type { ResourceManager } from '../resourcemanager/index.js';
-import type { JobGraph } from '../runtime/job-graph.js';
-import {
-  desiredParallelism, fitRequirements, sameParallelism, slotsNeeded, type JobScale, type ResourceRequirements, type VertexLimits,
-} from './job-scale.js';
-import { RescaleFailedAfterSwitch, type RescaleCoordinator, type RescaleResult } from './rescale-coordinator.js';
+import { ResourceWaitTimeoutError, type ResourceManager } from '../resourcemanager/index.js';
+import { RescaleFailedAfterSwitch } from './errors.js';
+import type { JobRuntime } from './job-runtime.js';
+import { desiredParallelism, fitRequirements, sameParallelism, slotsNeeded, type ResourceRequirements } from './job-scale.js';
+import type { JobStatusWriter } from './job-status-writer.js';
+import type { RescaleCoordinator } from './rescale-coordinator.js';
+import type { RescaleResult } from './rescale-statistics.js';
+import type { TaskManagerPool } from './task-manager-pool.js';
 
+/**
+ * What the scaler works on: the job's runtime state (plan, limits, scale, committed scale,
+ * requirements, phase), the ResourceManager, the rescale coordinator, the slots, and the writer that
+ * records requirements and vertices.
+ */
 export interface ScalerContext {
-  plan: JobGraph;
-  limits: VertexLimits;
-  log: Logger;
-  rm(): ResourceManager;
-  rescaler(): RescaleCoordinator;
-  scale(): JobScale;
-  /** The scale of the latest completed checkpoint (after a failed rescale: where the restart resumes). */
-  committed(): JobScale;
-  slots(): number;
-  running(): boolean;
-  /** Resolves when the job runs (or rejects after `ms`). */
-  whenRunning(ms: number): Promise<void>;
+  runtime: JobRuntime;
+  rm: ResourceManager;
+  rescaler: RescaleCoordinator;
+  pool: TaskManagerPool;
+  writer: JobStatusWriter;
   /** The job must restart from its latest completed checkpoint. */
   restart(cause: string): void;
-  /** Requirements changed: persist them. */
-  requirementsChanged(req: ResourceRequirements): void;
   /** Release TaskManagers nobody needs any more. */
   releaseIdle(): void;
-  /** Writes vertices, subtasks and TaskManagers to the registry now (before a request reports COMPLETED). */
-  persistNow(): Promise<void>;
-  resourceWaitMs: number;
-  stabilizationMs: number;
 }
 
 export interface ScaleRequest {
@@ -65,12 +58,11 @@ export class ElasticScaler {
   private abortWaiting: ((err: Error) => void) | undefined;
   private scaleUpTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly ctx: ScalerContext, public requirements: ResourceRequirements) {}
+  constructor(private readonly ctx: ScalerContext) {}
 
-  /** Per-vertex parallelism the requirements ask for, given unlimited slots. */
-  desired(): Map<string, number> {
-    return desiredParallelism(this.ctx.plan, this.ctx.limits, this.requirements, this.ctx.scale());
-  }
+  private get rt(): JobRuntime { return this.ctx.runtime; }
+  private get slots(): number { return this.ctx.pool.slots().length; }
+  private get stabilizationMs(): number { return this.rt.config.resourceStabilizationTimeoutMs; }
 
   /** New slots registered (or the job state changed): wake whoever waits for slots. */
   slotsChanged(): void {
@@ -81,14 +73,15 @@ export class ElasticScaler {
   /** Runs a request after the ones before it. */
   apply(req: ScaleRequest, progress: (phase: string) => void = () => {}): Promise<ScaleOutcome> {
     const run = this.queue.then(() => this.run(req, progress));
-    this.queue = run.catch(() => {});
+    // The caller gets the failure; the queue only orders requests, so the next one runs either way.
+    this.queue = run.then(() => undefined, () => undefined);
     return run;
   }
 
   private requested(req: ScaleRequest): ResourceRequirements {
-    const { plan, limits } = this.ctx;
-    const out: ResourceRequirements = structuredClone(this.requirements);
-    for (const v of plan.vertices) {
+    const { limits } = this.rt;
+    const out: ResourceRequirements = structuredClone(this.rt.requirements);
+    for (const v of this.rt.plan.graph.vertices) {
       if (req.parallelism !== undefined && !limits.fixed.has(v.id)) {
         out[v.id] = { parallelism: { lowerBound: 1, upperBound: Math.min(req.parallelism, limits.caps.get(v.id)!) } };
       } else if (req.requirements?.[v.id]) {
@@ -99,53 +92,53 @@ export class ElasticScaler {
   }
 
   private async run(req: ScaleRequest, progress: (phase: string) => void): Promise<ScaleOutcome> {
-    const { ctx } = this;
-    if (!ctx.running()) progress('waiting for the job to run');
-    await ctx.whenRunning(ctx.resourceWaitMs);
+    const { ctx, rt } = this;
+    if (!rt.running) progress('waiting for the job to run');
+    await rt.whenRunning(rt.resourceWaitMs);
     const wanted = this.requested(req);
-    const desired = desiredParallelism(ctx.plan, ctx.limits, wanted, ctx.scale());
+    const desired = desiredParallelism(rt.plan.graph, rt.limits, wanted, rt.scale);
     const strict = req.parallelism !== undefined;
     let target: Map<string, number>;
-    if (sameParallelism(ctx.scale(), desired)) target = desired;
+    if (sameParallelism(rt.scale, desired)) target = desired;
     else {
-      ctx.rm().ensureSlots(slotsNeeded(desired));
-      if (ctx.slots() < slotsNeeded(desired)) progress(`waiting for ${slotsNeeded(desired)} slot(s) (${ctx.slots()} registered)`);
+      ctx.rm.ensureSlots(slotsNeeded(desired));
+      if (this.slots < slotsNeeded(desired)) progress(`waiting for ${slotsNeeded(desired)} slot(s) (${this.slots} registered)`);
       try {
         target = await this.waitForSlots(desired, wanted, strict);
       } catch (err) {
-        await ctx.rm().cancelPending();
+        await ctx.rm.cancelPending();
         ctx.releaseIdle();
         throw err;
       }
     }
     let result: RescaleResult;
     try {
-      result = await ctx.rescaler().rescale(target, progress);
+      result = await ctx.rescaler.rescale(target, progress);
     } catch (err) {
       if (err instanceof RescaleFailedAfterSwitch) {
         // If the rescale checkpoint completed, the job resumes at the new scale: the request took effect.
-        if (sameParallelism(ctx.committed(), target)) this.adopt(wanted);
+        if (sameParallelism(rt.committed, target)) this.adopt(wanted);
         ctx.restart(err.message);
       } else {
-        await ctx.rm().cancelPending();
+        await ctx.rm.cancelPending();
         ctx.releaseIdle();
       }
       throw err;
     }
     this.adopt(wanted);
     ctx.releaseIdle();
-    await ctx.persistNow();
+    await ctx.writer.persistNow();
     return { ...result, requirements: wanted };
   }
 
   private adopt(req: ResourceRequirements): void {
-    this.requirements = req;
-    this.ctx.requirementsChanged(req);
+    this.rt.requirements = req;
+    void this.ctx.writer.requirementsChanged(req);
   }
 
   /** Waits until the slots for `desired` registered (or, unless strict, enough for the lower bounds after stabilizing). */
   private waitForSlots(desired: Map<string, number>, req: ResourceRequirements, strict: boolean): Promise<Map<string, number>> {
-    const { ctx } = this;
+    const { ctx, rt } = this;
     const needed = slotsNeeded(desired);
     const start = Date.now();
     return new Promise((resolve, reject) => {
@@ -154,22 +147,22 @@ export class ElasticScaler {
       let stabilized = false;
       let timedOut = false;
       const check = () => {
-        const slots = ctx.slots();
-        if (!ctx.running()) return done(new Error('the job stopped running while the rescale waited for TaskManagers'));
+        const slots = this.slots;
+        if (!rt.running) return done(new Error('the job stopped running while the rescale waited for TaskManagers'));
         if (slots >= needed) return done(undefined, desired);
         const waited = Date.now() - start;
-        if (!strict && (stabilized || waited >= ctx.stabilizationMs)) {
-          const fit = fitRequirements(ctx.plan, ctx.limits, req, slots, ctx.scale());
+        if (!strict && (stabilized || waited >= this.stabilizationMs)) {
+          const fit = fitRequirements(rt.plan.graph, rt.limits, req, slots, rt.scale);
           if (fit) return done(undefined, fit);
         }
-        if (timedOut || waited >= ctx.resourceWaitMs) {
-          const rm = ctx.rm();
-          return done(new Error(`could not get ${needed} slot(s) within ${ctx.resourceWaitMs} ms (jobmanager.adaptive-scheduler.resource-wait-timeout) from the ${rm.driverName} resource manager: ${slots} available, ${rm.pendingWorkers} TaskManager(s) requested and not started; the job keeps running at its current parallelism`));
+        if (timedOut || waited >= rt.resourceWaitMs) {
+          const rm = ctx.rm;
+          return done(new ResourceWaitTimeoutError(needed, rt.resourceWaitMs, rm.driverName, `: ${slots} available, ${rm.pendingWorkers} TaskManager(s) requested and not started; the job keeps running at its current parallelism`));
         }
       };
       const timers = [
-        setTimeout(() => { timedOut = true; check(); }, ctx.resourceWaitMs),
-        ...(strict ? [] : [setTimeout(() => { stabilized = true; check(); }, ctx.stabilizationMs)]),
+        setTimeout(() => { timedOut = true; check(); }, rt.resourceWaitMs),
+        ...(strict ? [] : [setTimeout(() => { stabilized = true; check(); }, this.stabilizationMs)]),
       ];
       const done = (err?: Error, target?: Map<string, number>) => {
         for (const t of timers) clearTimeout(t);
@@ -197,25 +190,25 @@ export class ElasticScaler {
 
   /** Below its requirements and slots came back: scale up once the stabilization timeout passed. */
   private maybeScaleUp(): void {
-    const { ctx } = this;
-    if (this.scaleUpTimer || !ctx.running() || ctx.rescaler().inProgress) return;
-    const desired = this.desired();
-    const current = ctx.scale();
+    const { ctx, rt } = this;
+    if (this.scaleUpTimer || !rt.running || ctx.rescaler.inProgress) return;
+    const desired = rt.desired();
+    const current = rt.scale;
     if ([...desired].every(([id, p]) => current.get(id)!.parallelism >= p)) return;
-    if (ctx.slots() <= slotsNeeded(current)) return;
+    if (this.slots <= slotsNeeded(current)) return;
     this.scaleUpTimer = setTimeout(() => {
       this.scaleUpTimer = undefined;
       this.queue = this.queue.then(async () => {
-        if (!ctx.running() || ctx.rescaler().inProgress) return;
-        const fit = fitRequirements(ctx.plan, ctx.limits, this.requirements, ctx.slots(), ctx.scale());
-        if (!fit || sameParallelism(ctx.scale(), fit) || [...fit].some(([id, p]) => p < ctx.scale().get(id)!.parallelism)) return;
-        ctx.log.info({ slots: ctx.slots() }, 'slots returned: scaling back up');
-        await ctx.rescaler().rescale(fit).catch((err: Error) => {
-          ctx.log.warn({ err: err.message }, 'scaling back up failed');
+        if (!rt.running || ctx.rescaler.inProgress) return;
+        const fit = fitRequirements(rt.plan.graph, rt.limits, rt.requirements, this.slots, rt.scale);
+        if (!fit || sameParallelism(rt.scale, fit) || [...fit].some(([id, p]) => p < rt.scale.get(id)!.parallelism)) return;
+        rt.log.info({ slots: this.slots }, 'slots returned: scaling back up');
+        await ctx.rescaler.rescale(fit).catch((err: Error) => {
+          rt.log.warn({ err: err.message }, 'scaling back up failed');
           if (err instanceof RescaleFailedAfterSwitch) ctx.restart(err.message);
         });
-      }).catch(() => {});
-    }, ctx.stabilizationMs);
+      }).catch((err: Error) => rt.log.warn({ err: err.message }, 'scaling back up failed'));
+    }, this.stabilizationMs);
   }
 
   stop(): void {

@@ -8,12 +8,16 @@
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
+import { parseAddressSettings } from '../config/index.js';
 import { JobRegistry } from '../metadata/index.js';
 import { describeError } from '../runtime/errors.js';
+import { planJob } from '../runtime/plan.js';
 import { JobMaster } from './job-master.js';
 import { configurationWarnings } from './job-config.js';
 import { compileJobSpec, type JobSpec } from './job-spec.js';
+import { OperationRunner } from './operation-runner.js';
 import { createResourceProvider } from './resource-provider.js';
+import { RpcTaskManagerEndpoint } from './task-manager-endpoint.js';
 
 const specFile = process.env.EBBFLOW_JOB_SPEC_FILE;
 const raw = specFile ? readFileSync(specFile, 'utf8') : process.env.EBBFLOW_JOB_SPEC;
@@ -32,16 +36,24 @@ const registry = new JobRegistry(redis, spec.keyPrefix);
 
 // BLPOP blocks its connection: the operation queue gets one of its own.
 const opsRedis = new Redis(spec.redisUrl, { maxRetriesPerRequest: null });
-opsRedis.on('error', () => {});
+opsRedis.on('error', (err) => log.debug({ err: err.message }, 'operation queue connection problem'));
 let provider: Awaited<ReturnType<typeof createResourceProvider>>;
 try {
   provider = await createResourceProvider(spec, redis, log);
 } catch (err) {
   log.fatal({ err }, 'cannot set up the resource manager');
-  await registry.transition(spec.jobId, 'FAILED', { failureCause: `cannot set up the ${spec.resourceManager} resource manager: ${describeError(err)}` }).catch(() => {});
+  await registry.transition(spec.jobId, 'FAILED', { failureCause: `cannot set up the ${spec.resourceManager} resource manager: ${describeError(err)}` })
+    .catch((e: Error) => log.error({ err: e.message, record: `job ${spec.jobId}` }, 'could not record FAILED'));
   process.exit(1);
 }
-const jm = new JobMaster(spec, registry, provider.factory, opsRedis, log);
+const addr = parseAddressSettings(spec.configuration);
+const jm = new JobMaster(spec, {
+  registry,
+  resourceManager: provider.factory,
+  taskManagers: new RpcTaskManagerEndpoint(addr.bindHost, addr.rpcAddress, log),
+  operations: (execute) => new OperationRunner(opsRedis, registry, spec.jobId, execute, log),
+  planJob,
+}, log);
 
 process.on('message', (m: unknown) => {
   if (m && typeof m === 'object' && (m as { type?: string }).type === 'cancel') jm.cancel();
@@ -58,8 +70,9 @@ try {
   code = await jm.run();
 } catch (err) {
   log.fatal({ err }, 'job master crashed');
-  await registry.transition(spec.jobId, 'FAILED', { failureCause: `job master crashed: ${describeError(err)}` }).catch(() => {});
+  await registry.transition(spec.jobId, 'FAILED', { failureCause: `job master crashed: ${describeError(err)}` })
+    .catch((e: Error) => log.error({ err: e.message, record: `job ${spec.jobId}` }, 'could not record FAILED'));
 }
-await provider.close().catch(() => {});
-await redis.quit().catch(() => {});
+await provider.close().catch((err: Error) => log.warn({ err: err.message }, 'closing the resource provider failed'));
+await redis.quit().catch((err: Error) => log.warn({ err: err.message }, 'closing the Redis connection failed'));
 setTimeout(() => process.exit(code), 50);

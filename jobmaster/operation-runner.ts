@@ -45,18 +45,27 @@ export class OperationRunner {
         continue;
       }
       if (!popped || !this.running) continue;
-      const op = await this.registry.getOperation(this.jobId, popped[1]).catch(() => undefined);
+      const op = await this.registry.getOperation(this.jobId, popped[1]).catch((err: Error) => {
+        this.log.error({ err: err.message, operation: popped[1] }, 'could not read a queued operation; it stays IN_PROGRESS');
+        return undefined;
+      });
       if (!op) continue;
-      await this.registry.markOperationTaken(this.jobId, op.id).catch(() => {});
+      await this.registry.markOperationTaken(this.jobId, op.id).catch((err: Error) => {
+        this.log.warn({ err: err.message, operation: op.id }, 'could not mark the operation taken (a later job process would not fail it if this one dies)');
+      });
       try {
         const progress = (phase: string) => {
           this.log.info({ operation: op.id, phase }, 'operation progress');
-          void this.registry.setOperationProgress(this.jobId, op.id, phase).catch(() => {});
+          this.registry.setOperationProgress(this.jobId, op.id, phase).catch((err: Error) => {
+            this.log.warn({ err: err.message, operation: op.id, phase }, 'could not record the operation\'s progress');
+          });
         };
         const { location, result } = await this.execute(op, progress);
         await this.registry.completeOperation(this.jobId, op.id, { location, result });
       } catch (err) {
-        await this.registry.completeOperation(this.jobId, op.id, { failureCause: describeError(err) }).catch(() => {});
+        await this.registry.completeOperation(this.jobId, op.id, { failureCause: describeError(err) }).catch((e: Error) => {
+          this.log.error({ err: e.message, operation: op.id, failureCause: describeError(err) }, 'could not record the operation\'s failure; it stays IN_PROGRESS');
+        });
       }
     }
   }

@@ -26,49 +26,35 @@
  * that the job restarts from its latest completed checkpoint — n, at the new
  * scale, if it completed — which is the stop-the-world fallback.
  */
-import type { Logger } from 'pino';
-import type { ebbflow } from '../proto/generated/rpc.js';
-import { countMoves, minimumMoves, rescaleTable } from '../state/key-group-assignment.js';
-import type { JobGraph } from '../runtime/job-graph.js';
+import type { SendResult } from '../rpc/index.js';
 import type { CheckpointCoordinator } from './checkpoint-coordinator.js';
-import { deploymentDescriptors, place, rescaleDescriptor, type DeploymentContext, type Slot } from './deployment.js';
+import { deploymentDescriptors, place, rescaleDescriptor, type Slot } from './deployment.js';
 import type { Execution, ExecutionGraph } from './execution-graph.js';
-import { gainSources, planScale, sameParallelism, type JobScale, type VertexLimits } from './job-scale.js';
+import { RescaleFailedAfterSwitch } from './errors.js';
+import type { JobRuntime } from './job-runtime.js';
+import { gainSources, planScale, sameParallelism, type JobScale } from './job-scale.js';
+import { parallelismRecord as record, rescaleResult, type LoadStats, type RescaleResult, type SwitchedRescale } from './rescale-statistics.js';
 import type { TaskManagerPool } from './task-manager-pool.js';
 
-/** What an in-place rescale did: the RescaleResult of openapi.yaml (a rescale operation's `result`). */
-export type RescaleResult = import('../rest/index.js').RescaleResult;
+export { RescaleFailedAfterSwitch };
 
-/** A failure after which the job must restart from its latest completed checkpoint. */
-export class RescaleFailedAfterSwitch extends Error {
-  override readonly name = 'RescaleFailedAfterSwitch';
-}
-
+/**
+ * What a rescale works on: the job's runtime state (plan, limits, graph, scale; the rescale in
+ * progress is recorded there as `switching`), the TaskManagers and the checkpoint coordinator.
+ * Each step may take the checkpoint timeout before the rescale is given up.
+ */
 export interface RescaleContext {
-  plan: JobGraph;
-  limits: VertexLimits;
-  log: Logger;
+  runtime: JobRuntime;
   pool: TaskManagerPool;
   coordinator: CheckpointCoordinator;
-  graph(): ExecutionGraph;
-  scale(): JobScale;
-  /** The rescale succeeded: this is the running scale now. */
-  adopt(scale: JobScale): void;
-  deployContext(): DeploymentContext;
   /** Slots free for new subtasks, in the order to use them. */
   freeSlots(): Slot[];
   /** Executions or TaskManagers changed: persist what the REST API shows. */
   changed(): void;
-  /** Periodic checkpoints go on (if the job runs); with `now`, the first one starts at once. */
-  resumeCheckpoints(now?: boolean): void;
-  /** How long each step may take before the rescale is given up. */
-  stepTimeoutMs: number;
 }
 
-type LoadStats = ebbflow.rpc.RescaleLoaded.$Properties;
-
-interface Active {
-  checkpointId: number;
+/** The rescale in progress; what rescale-statistics.ts reports comes from here (checkpoint id, roles, sizes at the switch). */
+interface Active extends SwitchedRescale {
   next: JobScale;
   added: Execution[];
   retiring: Execution[];
@@ -80,14 +66,10 @@ interface Active {
   triggered: boolean;
   /** Per vertex, the subtasks that gain something and the old subtasks they gain it from. */
   gainers: Map<string, Array<{ e: Execution; from: Set<number> }>>;
-  /** Keyed state per key group as of the switch checkpoint. */
-  sizesAtSwitch: { perKeyGroup: Map<string, Float64Array>; total: number } | undefined;
 }
 
-const record = (s: JobScale) => Object.fromEntries([...s].map(([id, v]) => [id, v.parallelism]));
-
 export class RescaleCoordinator {
-  private active: Active | undefined;
+  private current: Active | undefined;
   /**
    * A rescale in its pre-flight checkpoint (before `active` exists): an abort is kept here and
    * thrown once that checkpoint settles, so a TaskManager lost meanwhile fails the rescale by name.
@@ -96,23 +78,33 @@ export class RescaleCoordinator {
 
   constructor(private readonly ctx: RescaleContext) {}
 
+  /** The rescale past its pre-flight checkpoint, also shown in the job's runtime state. */
+  private get active(): Active | undefined { return this.current; }
+  private set active(a: Active | undefined) {
+    this.current = a;
+    this.ctx.runtime.switching = a && { checkpointId: a.checkpointId, next: a.next };
+  }
+
+  private get rt(): JobRuntime { return this.ctx.runtime; }
+  private get stepTimeoutMs(): number { return this.rt.config.checkpointTimeoutMs; }
+
+  /** Periodic checkpoints go on (if the job runs); with `now`, the first one starts at once. */
+  private resumeCheckpoints(now = false): void {
+    if (this.rt.running) this.ctx.coordinator.start(now);
+  }
+
   get inProgress(): boolean { return this.active !== undefined; }
 
   /** A rescale is in progress and nothing has switched yet (its checkpoint was not triggered). */
   canRollBack(): boolean { return this.starting !== undefined || (this.active !== undefined && !this.active.triggered); }
 
-  /** The scale a rescale checkpoint resumes at, if `id` is one. */
-  scaleFor(id: number): JobScale | undefined {
-    return this.active?.checkpointId === id ? this.active.next : undefined;
-  }
-
   /** Rescales the running job in place to `target` (vertex id → parallelism); slots must be registered already. */
   async rescale(target: Map<string, number>, progress: (phase: string) => void = () => {}): Promise<RescaleResult> {
     const t0 = Date.now();
     const { ctx } = this;
-    const before = ctx.scale();
-    if (sameParallelism(before, target)) return this.result(t0, before, before, null, []);
-    const graph = ctx.graph();
+    const before = this.rt.scale;
+    if (sameParallelism(before, target)) return rescaleResult(t0, before, before, null, []);
+    const graph = this.rt.graph;
     // Periodic checkpoints pause for the rescale; only its own checkpoints run.
     ctx.coordinator.stop();
     const starting = (this.starting = {});
@@ -120,7 +112,7 @@ export class RescaleCoordinator {
       return await this.inPlace(t0, graph, before, target, progress, starting);
     } finally {
       this.starting = undefined;
-      ctx.resumeCheckpoints();
+      this.resumeCheckpoints();
     }
   }
 
@@ -139,14 +131,14 @@ export class RescaleCoordinator {
     }
     if (starting.error) throw starting.error;
     this.starting = undefined;
-    const next = planScale(ctx.plan, ctx.limits, target, before, ctx.coordinator.stateSizes().perKeyGroup);
+    const next = planScale(this.rt.plan.graph, this.rt.limits, target, before, ctx.coordinator.stateSizes().perKeyGroup);
     const reserved = ctx.coordinator.reserve();
     const a: Active = {
       checkpointId: reserved.id, next, added: [], retiring: [], kept: [], prepared: new Set(), loaded: new Map(), error: undefined, poke: () => {}, triggered: false,
       gainers: new Map(), sizesAtSwitch: undefined,
     };
     this.active = a;
-    ctx.log.info({ checkpointId: a.checkpointId, before: record(before), after: record(next) }, 'rescaling in place');
+    this.rt.log.info({ checkpointId: a.checkpointId, before: record(before), after: record(next) }, 'rescaling in place');
     try {
       this.planExecutions(a, graph, before);
       ctx.changed();
@@ -154,22 +146,23 @@ export class RescaleCoordinator {
       await this.deployAdded(a, graph, reserved.dir);
       progress(`checkpoint ${a.checkpointId}: preparing ${a.kept.length + a.retiring.length} subtask(s)`);
       for (const e of [...a.kept, ...a.retiring]) {
-        const d = rescaleDescriptor(ctx.plan, graph, ctx.pool.tms, next, e, a.checkpointId, reserved.dir, e.retiring ? [] : this.loadFrom(a, before, e));
-        ctx.pool.tms.get(e.resourceId!)?.rpc.send({ prepareRescale: d });
+        const d = rescaleDescriptor(this.rt.plan.graph, graph, ctx.pool.tms, next, e, a.checkpointId, reserved.dir, e.retiring ? [] : this.loadFrom(a, before, e));
+        // Never prepared: the rescale fails by its step timeout, or is aborted by that TaskManager's loss.
+        this.undelivered(ctx.pool.gateway(e.resourceId).prepareRescale(d), e, 'prepare the rescale');
       }
       await this.until(a, 'every subtask to take the new configuration', () => [...a.kept, ...a.retiring].every((e) => a.prepared.has(e.id)));
       a.triggered = true;
       progress(`checkpoint ${a.checkpointId}: switching to the new scale`);
       const participants = [...a.kept, ...a.retiring].map((e) => ({ executionId: e.id, vertexId: e.vertexId }));
-      const sources = new Set(ctx.plan.vertices.filter((v) => v.isSource).map((v) => v.id));
+      const sources = new Set(this.rt.plan.graph.vertices.filter((v) => v.isSource).map((v) => v.id));
       await ctx.coordinator.trigger(false, undefined, { reserved, participants: { all: participants, sources: participants.filter((p) => sources.has(p.vertexId)) } });
       // Checkpoint n holds the new scale: from now on the job checkpoints at it, starting at once
       // (gainers still loading snapshot once their state is in), so output keeps being published.
       a.sizesAtSwitch = ctx.coordinator.stateSizes();
       for (const e of a.added) delete e.added;
       for (const [id, v] of next) graph.setParallelism(id, v.parallelism);
-      ctx.adopt(next);
-      ctx.resumeCheckpoints(true);
+      this.rt.scale = next;
+      this.resumeCheckpoints(true);
       progress(`checkpoint ${a.checkpointId} complete: loading moved state`);
       await this.until(a, 'every subtask to switch and load the state it gained, and retired ones to end', () =>
         [...a.kept, ...a.added].every((e) => a.loaded.has(e.id)) && a.retiring.every((e) => e.state === 'FINISHED'));
@@ -182,15 +175,15 @@ export class RescaleCoordinator {
     for (const e of a.retiring) graph.remove(e.id);
     this.active = undefined;
     ctx.changed();
-    ctx.log.info({ checkpointId: a.checkpointId, ms: Date.now() - t0 }, 'rescaled in place');
-    return this.result(t0, before, next, a, [...a.loaded.values()]);
+    this.rt.log.info({ checkpointId: a.checkpointId, ms: Date.now() - t0 }, 'rescaled in place');
+    return rescaleResult(t0, before, next, a, [...a.loaded.values()]);
   }
 
   private planExecutions(a: Active, graph: ExecutionGraph, before: JobScale): void {
     const free = this.ctx.freeSlots();
     const slotOf = new Map<number, Slot>();
     for (const e of graph.all()) if (e.resourceId) slotOf.set(e.subtaskIndex, { resourceId: e.resourceId, slot: e.slotIndex ?? 0 });
-    for (const v of this.ctx.plan.vertices) {
+    for (const v of this.rt.plan.graph.vertices) {
       const p0 = before.get(v.id)!.parallelism;
       const p1 = a.next.get(v.id)!.parallelism;
       for (const e of graph.ofVertex(v.id)) {
@@ -214,16 +207,19 @@ export class RescaleCoordinator {
   private async deployAdded(a: Active, graph: ExecutionGraph, dir: string): Promise<void> {
     if (a.added.length === 0) return;
     const ctx = this.ctx;
-    const deploy = { ...ctx.deployContext(), restorePath: dir };
-    const added = { checkpointId: a.checkpointId, loadFrom: (e: Execution) => this.loadFrom(a, ctx.scale(), e) };
-    for (const { tm, deploy: d } of deploymentDescriptors(ctx.plan, graph, ctx.pool.tms, a.next, deploy, a.added, added)) tm.rpc.send({ deploy: d });
+    const deploy = this.rt.deployContext(dir);
+    const added = { checkpointId: a.checkpointId, loadFrom: (e: Execution) => this.loadFrom(a, this.rt.scale, e) };
+    for (const { tm, deploy: d } of deploymentDescriptors(this.rt.plan.graph, graph, ctx.pool.tms, a.next, deploy, a.added, added)) {
+      this.undelivered(tm.gateway.deploy(d), graph.executions.get(d.executionId!)!, 'deploy an added subtask');
+    }
     await this.until(a, 'the added subtasks to start', () => a.added.every((e) => e.state === 'RUNNING'));
   }
 
   /** Nothing switched yet: cancel what was added and forget the plan. */
   private rollBack(a: Active, graph: ExecutionGraph): void {
     for (const e of a.added) {
-      this.ctx.pool.tms.get(e.resourceId!)?.rpc.send({ cancel: { executionId: e.id } });
+      // An added subtask on a TaskManager that is gone needs no cancelling.
+      if (this.ctx.pool.gateway(e.resourceId).cancel(e.id) === 'gone') this.rt.log.info({ executionId: e.id, resourceId: e.resourceId }, 'rollback: the added subtask\'s TaskManager is gone');
       graph.remove(e.id);
     }
     for (const e of a.retiring) delete e.retiring;
@@ -232,7 +228,7 @@ export class RescaleCoordinator {
 
   private until(a: Active, what: string, done: () => boolean): Promise<void> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => settle(new Error(`timed out after ${this.ctx.stepTimeoutMs} ms waiting for ${what}`)), this.ctx.stepTimeoutMs);
+      const timer = setTimeout(() => settle(new Error(`timed out after ${this.stepTimeoutMs} ms waiting for ${what}`)), this.stepTimeoutMs);
       const settle = (err?: Error) => {
         clearTimeout(timer);
         a.poke = () => {};
@@ -246,9 +242,14 @@ export class RescaleCoordinator {
     });
   }
 
+  /** A command for `e` that did not reach its TaskManager: it is gone, and its loss aborts the rescale or restarts the job. */
+  private undelivered(result: SendResult, e: Execution, what: string): void {
+    if (result === 'gone') this.rt.log.warn({ executionId: e.id, resourceId: e.resourceId, what }, 'TaskManager gone: rescale command not delivered');
+  }
+
   /** The old subtasks `e` gains from; remembered so that their acknowledgements are forwarded to it. */
   private loadFrom(a: Active, before: JobScale, e: Execution): number[] {
-    const from = gainSources(this.ctx.limits, before, a.next, e.vertexId, e.subtaskIndex);
+    const from = gainSources(this.rt.limits, before, a.next, e.vertexId, e.subtaskIndex);
     if (from.length) a.gainers.set(e.vertexId, [...(a.gainers.get(e.vertexId) ?? []), { e, from: new Set(from) }]);
     return from;
   }
@@ -257,11 +258,12 @@ export class RescaleCoordinator {
   onAck(executionId: string, checkpointId: number, subtaskState: Uint8Array): void {
     const a = this.active;
     if (!a || a.checkpointId !== checkpointId) return;
-    const acked = this.ctx.graph().executions.get(executionId);
+    const acked = this.rt.graph.executions.get(executionId);
     if (!acked) return;
     for (const g of a.gainers.get(acked.vertexId) ?? []) {
       if (!g.from.has(acked.subtaskIndex)) continue;
-      this.ctx.pool.tms.get(g.e.resourceId!)?.rpc.send({ rescaleStateReady: { executionId: g.e.id, checkpointId, subtaskState } });
+      // A gainer that never hears it fails the rescale by the step timeout or its TaskManager's loss.
+      this.undelivered(this.ctx.pool.gateway(g.e.resourceId).rescaleStateReady({ executionId: g.e.id, checkpointId, subtaskState }), g.e, 'forward moved state');
     }
   }
 
@@ -290,39 +292,5 @@ export class RescaleCoordinator {
     if (!a) return;
     a.error ??= new Error(cause);
     a.poke();
-  }
-
-  private result(t0: number, before: JobScale, after: JobScale, a: Active | undefined | null, loads: LoadStats[]): RescaleResult {
-    let moved = 0, minimum = 0, total = 0, bytesMinimum = 0;
-    const sizes = a?.sizesAtSwitch;
-    for (const [id, v] of after) {
-      const b = before.get(id)!;
-      if (!v.owners || !b.owners) continue;
-      moved += countMoves(b.owners, v.owners);
-      minimum += minimumMoves(b.owners, b.parallelism, v.parallelism);
-      total += v.owners.length;
-      // The least a balanced result with the fewest moves can move, at the switch checkpoint's sizes.
-      const w = sizes?.perKeyGroup.get(id);
-      if (w) {
-        const ideal = rescaleTable(b.owners, b.parallelism, v.parallelism, w);
-        for (let kg = 0; kg < ideal.length; kg++) if (ideal[kg] !== b.owners[kg]) bytesMinimum += w[kg]!;
-      }
-    }
-    const bytesTotal = sizes?.total ?? 0;
-    const sum = (f: (l: LoadStats) => number) => loads.reduce((s, l) => s + f(l), 0);
-    const max = (f: (l: LoadStats) => number) => loads.reduce((s, l) => Math.max(s, f(l)), 0);
-    return {
-      noop: !a,
-      checkpointId: a?.checkpointId ?? null,
-      durationMs: Date.now() - t0,
-      parallelism: { before: record(before), after: record(after) },
-      keyGroups: { moved, minimum, total },
-      stateBytes: { moved: sum((l) => Number(l.bytes ?? 0)), minimum: bytesMinimum, total: bytesTotal },
-      streamsMoved: sum((l) => l.streams ?? 0),
-      maxHoldMs: max((l) => l.maxHoldMs ?? 0),
-      maxLoadMs: max((l) => l.loadMs ?? 0),
-      heldRecords: sum((l) => l.heldRecords ?? 0),
-      subtasks: { kept: a?.kept.length ?? 0, added: a?.added.length ?? 0, retired: a?.retiring.length ?? 0 },
-    };
   }
 }

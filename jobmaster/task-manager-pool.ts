@@ -1,110 +1,141 @@
 /**
- * The TaskManagers registered with a JobMaster: their RPC connections, slots,
- * data addresses and heartbeats. Loss (connection closed, heartbeat timeout)
- * is reported once per TaskManager.
+ * The TaskManagers registered with a JobMaster: their gateways, slots, data
+ * addresses and heartbeats. TaskManagers arrive through an endpoint
+ * (task-manager-endpoint.ts: TCP in a job process, in memory in tests) that
+ * hands registrations, heartbeats, reports and disconnects to this pool. Loss
+ * (connection closed, heartbeat timeout) is reported once per TaskManager.
  */
-import { createServer, type AddressInfo, type Server } from 'node:net';
-import Long from 'long';
 import type { Logger } from 'pino';
-import type { ebbflow } from '../proto/generated/rpc.js';
-import { RpcConnection } from '../rpc/index.js';
+import {
+  GoneTaskExecutorGateway, newRegistrationId, type JobMasterId, type SendResult, type TaskExecutorGateway, type TaskManagerMessage,
+} from '../rpc/index.js';
+
+/** What a TaskManager says about itself when it registers. */
+export interface TaskManagerRegistration {
+  resourceId: string;
+  jobId: string;
+  slots: number;
+  pid: number;
+  dataHost: string;
+  dataPort: number;
+}
 
 export interface RegisteredTaskManager {
   resourceId: string;
-  rpc: RpcConnection;
+  gateway: TaskExecutorGateway;
   slots: number;
   pid: number;
   dataHost: string;
   dataPort: number;
   lastHeartbeat: number;
   registeredAt: number;
+  /** This registration's id: with the resource id, the fencing token of the TaskManager's reports. */
+  registrationId: string;
 }
+
+/** The pool's answer to a registration, sent to the TaskManager before anything else. */
+export type RegistrationAnswer =
+  | { accepted: true; jobMasterId: JobMasterId; registrationId: string; heartbeatIntervalMs: number }
+  | { accepted: false; reason: string };
 
 export interface PoolEvents {
   /** Return false to refuse (unknown worker, job ending). */
   accept(resourceId: string, jobId: string): boolean;
   registered(tm: RegisteredTaskManager): void;
   heartbeat(tm: RegisteredTaskManager): void;
-  message(tm: RegisteredTaskManager, m: ebbflow.rpc.Envelope): void;
+  message(tm: RegisteredTaskManager, m: TaskManagerMessage): void;
   lost(resourceId: string, cause: string): void;
+}
+
+export interface PoolOptions {
+  jobMasterId: JobMasterId;
+  heartbeatIntervalMs: number;
+  heartbeatTimeoutMs: number;
+  logger: Logger;
 }
 
 export class TaskManagerPool {
   readonly tms = new Map<string, RegisteredTaskManager>();
   /** Every TaskManager that registered at some point (a loss of one of them is reported once, by `lost`). */
   private readonly everRegistered = new Set<string>();
-  private server: Server | undefined;
   private monitor: NodeJS.Timeout | undefined;
 
-  constructor(
-    private readonly o: { jobMasterId: string; heartbeatIntervalMs: number; heartbeatTimeoutMs: number; logger: Logger },
-    private readonly events: PoolEvents,
-  ) {}
+  constructor(private readonly o: PoolOptions, private readonly events: PoolEvents) {}
 
-  /** Listens on `bindHost` (an ephemeral port) and returns "advertiseHost:port", the address TaskManagers dial. */
-  listen(bindHost = '127.0.0.1', advertiseHost = bindHost): Promise<string> {
-    return new Promise((resolve, reject) => {
-      this.server = createServer((socket) => this.accept(new RpcConnection(socket)));
-      this.server.once('error', reject);
-      this.server.listen(0, bindHost, () => {
-        const a = this.server!.address() as AddressInfo;
-        this.monitor = setInterval(() => this.checkHeartbeats(), this.o.heartbeatIntervalMs);
-        resolve(`${advertiseHost.includes(':') ? `[${advertiseHost}]` : advertiseHost}:${a.port}`);
-      });
-    });
+  get jobMasterId(): JobMasterId { return this.o.jobMasterId; }
+
+  /** Starts checking heartbeats. */
+  start(): void {
+    this.monitor ??= setInterval(() => this.checkHeartbeats(), this.o.heartbeatIntervalMs);
   }
 
-  private accept(rpc: RpcConnection): void {
-    let tm: RegisteredTaskManager | undefined;
-    rpc.on('message', (m) => {
-      if (m.msg === 'register') {
-        const r = m.register!;
-        const resourceId = r.resourceId ?? '';
-        if (!this.events.accept(resourceId, r.jobId ?? '')) {
-          rpc.send({ registered: { accepted: false, reason: `TaskManager ${resourceId} is not expected by this JobMaster` } });
-          rpc.close();
-          return;
-        }
-        const now = Date.now();
-        tm = { resourceId, rpc, slots: r.slots ?? 1, pid: r.pid ?? 0, dataHost: r.dataHost ?? '127.0.0.1', dataPort: r.dataPort ?? 0, lastHeartbeat: now, registeredAt: now };
-        this.tms.set(resourceId, tm);
-        this.everRegistered.add(resourceId);
-        rpc.send({ registered: { accepted: true, jobMasterId: this.o.jobMasterId, heartbeatIntervalMs: this.o.heartbeatIntervalMs } });
-        this.o.logger.info({ resourceId, pid: tm.pid, slots: tm.slots }, 'TaskManager registered');
-        this.events.registered(tm);
-      } else if (tm && this.tms.get(tm.resourceId) === tm) {
-        if (m.msg === 'heartbeat') {
-          tm.lastHeartbeat = Date.now();
-          rpc.send({ heartbeat: { timestamp: Long.fromNumber(Date.now()) } });
-          this.events.heartbeat(tm);
-        } else {
-          this.events.message(tm, m);
-        }
-      }
-    });
-    rpc.on('close', () => {
-      if (tm && this.tms.get(tm.resourceId) === tm) this.lose(tm.resourceId, `lost the connection to TaskManager ${tm.resourceId} (pid ${tm.pid})`);
-    });
+  /**
+   * A TaskManager registers over `gateway`. `respond` delivers the answer, before any command the
+   * registration leads to. Returns the registered TaskManager, or undefined when refused.
+   */
+  register(r: TaskManagerRegistration, gateway: TaskExecutorGateway, respond: (answer: RegistrationAnswer) => void): RegisteredTaskManager | undefined {
+    if (!this.events.accept(r.resourceId, r.jobId)) {
+      respond({ accepted: false, reason: `TaskManager ${r.resourceId} is not expected by this JobMaster` });
+      return undefined;
+    }
+    const now = Date.now();
+    const tm: RegisteredTaskManager = {
+      resourceId: r.resourceId, gateway, slots: r.slots, pid: r.pid, dataHost: r.dataHost, dataPort: r.dataPort,
+      lastHeartbeat: now, registeredAt: now, registrationId: newRegistrationId(),
+    };
+    this.tms.set(r.resourceId, tm);
+    this.everRegistered.add(r.resourceId);
+    respond({ accepted: true, jobMasterId: this.o.jobMasterId, registrationId: tm.registrationId, heartbeatIntervalMs: this.o.heartbeatIntervalMs });
+    this.o.logger.info({ resourceId: tm.resourceId, pid: tm.pid, slots: tm.slots }, 'TaskManager registered');
+    this.events.registered(tm);
+    return tm;
+  }
+
+  /** Whether `tm` is the current registration of its resource id (not one replaced or lost since). */
+  isCurrent(tm: RegisteredTaskManager): boolean { return this.tms.get(tm.resourceId) === tm; }
+
+  /** A heartbeat from `tm`: answered, and its record refreshed. */
+  heartbeatFrom(tm: RegisteredTaskManager): void {
+    if (!this.isCurrent(tm)) return;
+    tm.lastHeartbeat = Date.now();
+    // A gone TaskManager's close is reported by its endpoint; nothing more to do here.
+    if (tm.gateway.heartbeat(Date.now()) === 'gone') return;
+    this.events.heartbeat(tm);
+  }
+
+  /** A report from `tm`, routed to the JobMaster if `tm` is still registered. */
+  deliver(tm: RegisteredTaskManager, m: TaskManagerMessage): void {
+    if (this.isCurrent(tm)) this.events.message(tm, m);
+  }
+
+  /** `tm`'s connection closed. */
+  disconnected(tm: RegisteredTaskManager): void {
+    if (this.isCurrent(tm)) this.lose(tm.resourceId, `lost the connection to TaskManager ${tm.resourceId} (pid ${tm.pid})`);
   }
 
   /** Whether this TaskManager registered at some point (it may be gone since). */
   registeredOnce(resourceId: string): boolean { return this.everRegistered.has(resourceId); }
+
+  /** The gateway of a registered TaskManager, or one whose every send reports `gone`. */
+  gateway(resourceId: string | undefined): TaskExecutorGateway {
+    return this.tms.get(resourceId ?? '')?.gateway ?? new GoneTaskExecutorGateway(resourceId ?? '');
+  }
 
   /** Forgets a TaskManager and reports it lost. */
   lose(resourceId: string, cause: string): void {
     const tm = this.tms.get(resourceId);
     if (!tm) return;
     this.tms.delete(resourceId);
-    tm.rpc.destroy();
+    tm.gateway.disconnect();
     this.events.lost(resourceId, cause);
   }
 
   /** Lets a TaskManager go on purpose (not a loss): tells it to shut down and forgets it. */
-  release(resourceId: string, reason: string): void {
+  release(resourceId: string, reason: string): SendResult {
     const tm = this.tms.get(resourceId);
-    if (!tm) return;
+    if (!tm) return 'gone';
     this.tms.delete(resourceId);
-    tm.rpc.send({ shutdown: { reason } });
+    return tm.gateway.release(reason);
   }
 
   private checkHeartbeats(): void {
@@ -126,12 +157,12 @@ export class TaskManagerPool {
     return out;
   }
 
-  broadcast(msg: Parameters<RpcConnection['send']>[0]): void {
-    for (const tm of this.tms.values()) tm.rpc.send(msg);
+  /** Sends to every registered TaskManager; returns the resource ids of those that were gone. */
+  broadcast(send: (gateway: TaskExecutorGateway) => SendResult): string[] {
+    return [...this.tms.values()].filter((tm) => send(tm.gateway) === 'gone').map((tm) => tm.resourceId);
   }
 
   close(): void {
     clearInterval(this.monitor);
-    this.server?.close();
   }
 }

@@ -6,3 +6,4 @@ export { LocalProcessDriver } from './local/local-process-driver.js';
 export type { LocalProcessDriverOptions } from './local/local-process-driver.js';
 export type { ResourceProvider, ProviderDriver, ProviderDriverContext, ProviderJobSettings } from './provider.js';
 export { RESOURCE_PROVIDERS, resourceProvider } from './providers.js';
+export { ResourceWaitTimeoutError, WorkerStartError } from './errors.js';

@@ -75,7 +75,7 @@ export class ResourceManager {
     }
     const wanted = Math.ceil(slots / this.opts.profile.slots);
     const cap = this.opts.maxWorkers || Infinity;
-    if (wanted > cap) this.opts.logger.warn({ wanted, cap }, 'more TaskManagers wanted than the job may have; asking for the limit');
+    if (wanted > cap) this.opts.logger.warn({ wanted, cap }, 'more TaskManagers wanted than the job may have (EBBFLOW_MAX_TASKMANAGERS_PER_JOB); asking for the limit');
     const needed = Math.min(wanted, cap) - this.workers.size;
     for (let i = 0; i < needed; i++) {
       const index = this.nextIndex++;

@@ -1,3 +1,10 @@
-/** Internal RPC between job processes and TaskManagers (messages in proto/rpc.proto). */
+/** Internal RPC between job processes and TaskManagers (messages in proto/rpc.proto) and the gateways over it. */
 export { RpcConnection, Envelope, ExecutionState, Partitioning, toNumber } from './rpc-connection.js';
 export type { EnvelopeProps } from './rpc-connection.js';
+export type { SendResult } from './send-result.js';
+export { newJobMasterId, newRegistrationId, taskManagerToken } from './fencing.js';
+export type { JobMasterId } from './fencing.js';
+export { RpcTaskExecutorGateway, GoneTaskExecutorGateway } from './task-executor-gateway.js';
+export type { TaskExecutorGateway } from './task-executor-gateway.js';
+export { RpcJobMasterGateway, EnvelopeJobMasterGateway, reportedExecution, taskManagerMessage } from './job-master-gateway.js';
+export type { JobMasterGateway, TaskManagerMessage, TaskManagerMessageKind } from './job-master-gateway.js';

@@ -65,11 +65,19 @@ export class RpcConnection extends EventEmitter<RpcConnectionEvents> {
     }
   }
 
+  /** Whether the connection can still carry messages. */
+  get open(): boolean { return !this.socket.destroyed && this.socket.writable; }
+
+  /**
+   * Writes one message; false when the connection is closed (the message is dropped). A full
+   * socket buffer is not a failure: the bytes are queued as with any socket write.
+   */
   send(msg: EnvelopeProps): boolean {
-    if (this.socket.destroyed) return false;
+    if (!this.open) return false;
     const w = protobuf.Writer.create();
     Envelope.encodeDelimited(msg, w);
-    return this.socket.write(w.finish());
+    this.socket.write(w.finish());
+    return true;
   }
 
   close(): void {

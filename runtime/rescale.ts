@@ -25,6 +25,7 @@
  */
 import { decodeSubtaskState, readMetadata, readSubtaskStates, readVertexState, type RestoredState, type SubtaskStatePlain } from './checkpoint/snapshot-io.js';
 import { partitionerFor, type Chain } from './chain-builder.js';
+import { cleanupFailed } from './cleanup.js';
 import type { InputProcessor } from './input-processor.js';
 import { isCheckpointed } from './operators/operator.js';
 import type { JobPlan } from './plan.js';
@@ -120,8 +121,10 @@ export class Rescaler {
       if (!writer || !channels) throw new Error(`rescale names output edge ${out.edgeId}, which subtask ${this.spec.subtaskIndex} does not have`);
       const { writers, dropped } = channels.configure(out);
       writer.reconfigure(writers, partitionerFor(this.plan, out, this.spec.maxParallelism), streams > 0);
-      // Their barrier went out with the last flush; nothing follows it on these channels.
-      for (const d of dropped) void d.close().catch(() => {});
+      // Their barrier went out with the last flush; nothing follows it on these channels. A close
+      // that fails (the consumer already gone) loses nothing, so it is only logged.
+      const log = this.services.log?.bind(this.services);
+      for (const d of dropped) void d.close().catch(cleanupFailed(`closing a channel of edge ${out.edgeId} dropped by the rescale at checkpoint ${id}`, log, { subtask: this.spec.subtaskIndex }));
     }
     const before = new Set(this.spec.keyGroups ?? []);
     const after = new Set(r.keyGroups ?? []);

@@ -22,6 +22,7 @@ import type { KeyGroupRange } from '../state/key-groups.js';
 import { PendingSnapshot, toBlobs, type KeyedSnapshotEntry } from './checkpoint/pending-snapshot.js';
 import { readMetadata, readVertexState, StateFileWriter, SubtaskState, type KeyedStateBlob } from './checkpoint/snapshot-io.js';
 import { buildChain, channelId, type Chain } from './chain-builder.js';
+import { cleanupFailed, type CleanupLog } from './cleanup.js';
 import { describeError } from './errors.js';
 import { InputProcessor } from './input-processor.js';
 import type { JobPlan } from './plan.js';
@@ -87,11 +88,16 @@ export class Subtask {
       if (this.failure) throw this.failure;
       return this.cancelled ? 'CANCELED' : 'FINISHED';
     } finally {
-      for (const t of chain.tails) await t.close().catch(() => {});
-      await chain.source?.close().catch(() => {});
+      // Best effort: the subtask's outcome (or its failure) is what is reported, not a failed close.
+      for (const t of chain.tails) await t.close().catch(cleanupFailed('closing an operator at the end of the subtask', this.cleanupLog, this.logFields()));
+      await chain.source?.close().catch(cleanupFailed('closing the source at the end of the subtask', this.cleanupLog, this.logFields()));
       this.releaseInputs();
     }
   }
+
+  /** Cleanup failures go to the TaskManager's log. */
+  private get cleanupLog(): CleanupLog | undefined { return this.services.log?.bind(this.services); }
+  private logFields(): Record<string, unknown> { return { vertexId: this.spec.vertexId, subtask: this.spec.subtaskIndex }; }
 
   private releaseInputs(): void {
     for (const i of this.spec.inputs) this.services.registry.release(channelId(i.edgeId, this.spec.attempt), this.spec.subtaskIndex);
@@ -213,7 +219,8 @@ export class Subtask {
       for (const op of chain.checkpointed) if (op.snapshotOperatorState) operatorStates[op.operatorId] = op.snapshotOperatorState(id);
       opBytes = serialize(operatorStates);
     } catch (err) {
-      void writer.abort();
+      // The decline below is what matters; an unclosed file of a failed checkpoint is only logged.
+      void writer.abort().catch(cleanupFailed(`closing the state file of failed checkpoint ${id}`, this.cleanupLog, this.logFields()));
       this.services.decline(id, `snapshot of subtask ${this.spec.subtaskIndex} failed: ${describeError(err)}`);
       throw err;
     }
@@ -229,7 +236,7 @@ export class Subtask {
     void snap.done.then((blobs) => writer.append(blobs)).then(() => writer.finish(opBytes)).then(
       (state) => this.services.acknowledge({ checkpointId: id, subtaskState: SubtaskState.encode(state).finish(), alignmentMs, syncMs, asyncMs: Date.now() - t0 - syncMs }),
       (err: Error) => {
-        void writer.abort();
+        void writer.abort().catch(cleanupFailed(`closing the state file of failed checkpoint ${id}`, this.cleanupLog, this.logFields()));
         if (!this.cancelled) this.services.decline(id, `writing state of subtask ${this.spec.subtaskIndex} to ${dir} failed: ${err.message}`);
       },
     );

@@ -4,9 +4,8 @@
  * input gates to remote producers through a data server.
  */
 import { connect } from 'node:net';
-import Long from 'long';
 import type { Logger } from 'pino';
-import { ExecutionState, RpcConnection, toNumber, type EnvelopeProps } from '../rpc/index.js';
+import { ExecutionState, RpcConnection, RpcJobMasterGateway, taskManagerToken, toNumber, type SendResult } from '../rpc/index.js';
 import type { ebbflow } from '../proto/generated/rpc.js';
 import { describeError } from '../runtime/errors.js';
 import { ChannelRegistry } from '../runtime/network/channel-registry.js';
@@ -36,6 +35,9 @@ export interface TaskExecutorOptions {
 
 export class TaskExecutor {
   private rpc: RpcConnection | undefined;
+  private jobMaster: RpcJobMasterGateway | undefined;
+  /** The id of the JobMaster this TaskManager registered with: commands carrying another are dropped. */
+  private jobMasterId = '';
   private readonly registry = new ChannelRegistry();
   private readonly dataServer: DataServer;
   private readonly tasks = new Map<string, Subtask>();
@@ -59,15 +61,24 @@ export class TaskExecutor {
     const socket = connect({ host: this.opts.jobMasterHost, port: this.opts.jobMasterPort });
     await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
     const rpc = (this.rpc = new RpcConnection(socket));
+    const jobMaster = (this.jobMaster = new RpcJobMasterGateway(rpc));
     rpc.on('message', (m) => this.onMessage(m));
     rpc.on('close', (err) => {
       if (!this.stopping) this.opts.logger.error({ err: err?.message }, 'lost the connection to the JobMaster; stopping');
       void this.stop(this.stopping ? 0 : 1);
     });
-    rpc.send({ register: { resourceId: this.opts.resourceId, jobId: this.opts.jobId, slots: this.opts.slots, pid: process.pid, dataHost: this.opts.dataHost, dataPort } });
+    this.reported(jobMaster.registerTaskManager({ resourceId: this.opts.resourceId, jobId: this.opts.jobId, slots: this.opts.slots, pid: process.pid, dataHost: this.opts.dataHost, dataPort }), 'register');
+  }
+
+  /** Whether `m` comes from the JobMaster this TaskManager registered with (the registration answer itself, before that). */
+  private fenced(m: ebbflow.rpc.Envelope): boolean {
+    if (m.msg === 'registered' ? !this.jobMasterId : (this.jobMasterId !== '' && m.fencingToken === this.jobMasterId)) return true;
+    this.opts.logger.warn({ msg: m.msg, token: m.fencingToken, expected: this.jobMasterId || '(not registered yet)' }, 'dropped a JobMaster message with a stale fencing token');
+    return false;
   }
 
   private onMessage(m: ebbflow.rpc.Envelope): void {
+    if (!this.fenced(m)) return;
     this.lastHeard = Date.now();
     switch (m.msg) {
       case 'registered': {
@@ -77,6 +88,8 @@ export class TaskExecutor {
           void this.stop(1);
           return;
         }
+        this.jobMasterId = r.jobMasterId ?? '';
+        this.jobMaster!.fence(taskManagerToken(this.opts.resourceId, r.registrationId ?? ''));
         const every = r.heartbeatIntervalMs || 1000;
         this.heartbeatTimer = setInterval(() => this.heartbeat(), every);
         this.opts.logger.info('registered with the JobMaster');
@@ -89,7 +102,7 @@ export class TaskExecutor {
         const t = m.triggerCheckpoint!;
         const task = this.tasks.get(t.executionId!);
         if (task) task.triggerCheckpoint(toNumber(t.checkpointId), t.directory!);
-        else this.rpc?.send({ declineCheckpoint: { executionId: t.executionId, checkpointId: t.checkpointId, reason: 'the subtask is not running' } });
+        else this.reported(this.jobMaster!.declineCheckpoint({ executionId: t.executionId, checkpointId: t.checkpointId, reason: 'the subtask is not running' }), 'decline a checkpoint');
         return;
       }
       case 'prepareRescale': {
@@ -99,7 +112,7 @@ export class TaskExecutor {
         if (task) {
           try { task.prepareRescale(decodeRescale(p)); } catch (err) { error = describeError(err); }
         }
-        this.rpc?.send({ rescalePrepared: { executionId: p.executionId, checkpointId: p.checkpointId, error } });
+        this.reported(this.jobMaster!.rescalePrepared({ executionId: p.executionId, checkpointId: p.checkpointId, error }), 'report a prepared rescale');
         return;
       }
       case 'rescaleStateReady': {
@@ -126,12 +139,19 @@ export class TaskExecutor {
       void this.stop(1);
       return;
     }
-    this.rpc?.send({ heartbeat: { timestamp: Long.fromNumber(Date.now()), runningTasks: this.tasks.size } });
+    this.reported(this.jobMaster?.heartbeat(this.tasks.size) ?? 'gone', 'heartbeat');
   }
 
   private report(executionId: string, state: number, error = ''): void {
-    const msg: EnvelopeProps = { taskStatus: { executionId, state, error } };
-    this.rpc?.send(msg);
+    this.reported(this.jobMaster?.updateTaskExecutionState({ executionId, state, error }) ?? 'gone', 'report an execution state');
+  }
+
+  /**
+   * A report the JobMaster connection no longer takes: that connection closed, and its close
+   * handler stops this TaskManager (a JobMaster that lost us redeploys elsewhere).
+   */
+  private reported(result: SendResult, what: string): void {
+    if (result === 'gone' && !this.stopping) this.opts.logger.warn({ what }, 'the JobMaster connection is closed: report not delivered');
   }
 
   private plan(d: ebbflow.rpc.DeployTask.$Properties): Promise<JobPlan> {
@@ -172,16 +192,14 @@ export class TaskExecutor {
       task = new Subtask(plan, spec, {
         registry: this.registry,
         resourceId: this.opts.resourceId,
-        acknowledge: (a) => this.rpc?.send({ ackCheckpoint: { executionId: id, checkpointId: a.checkpointId, subtaskState: a.subtaskState, alignmentMs: a.alignmentMs, syncMs: a.syncMs, asyncMs: a.asyncMs } }),
-        decline: (checkpointId, reason) => this.rpc?.send({ declineCheckpoint: { executionId: id, checkpointId, reason } }),
-        movedStateWritten: (checkpointId, subtaskState) => this.rpc?.send({ movedStateWritten: { executionId: id, checkpointId, subtaskState } }),
+        acknowledge: (a) => this.reported(this.jobMaster!.acknowledgeCheckpoint({ executionId: id, checkpointId: a.checkpointId, subtaskState: a.subtaskState, alignmentMs: a.alignmentMs, syncMs: a.syncMs, asyncMs: a.asyncMs }), 'acknowledge a checkpoint'),
+        decline: (checkpointId, reason) => this.reported(this.jobMaster!.declineCheckpoint({ executionId: id, checkpointId, reason }), 'decline a checkpoint'),
+        movedStateWritten: (checkpointId, subtaskState) => this.reported(this.jobMaster!.movedStateWritten({ executionId: id, checkpointId, subtaskState }), 'report moved state'),
         log: (msg, fields) => this.opts.logger.info({ ...fields, executionId: id, vertexId: d.vertexId, subtask: d.subtaskIndex }, msg),
-        rescaled: (r) => this.rpc?.send({
-          rescaleLoaded: {
-            executionId: id, checkpointId: r.checkpointId, keyGroups: r.keyGroups, bytes: r.bytes, loadMs: r.loadMs,
-            maxHoldMs: r.maxHoldMs, heldRecords: r.heldRecords, streams: r.streams,
-          },
-        }),
+        rescaled: (r) => this.reported(this.jobMaster!.rescaleLoaded({
+          executionId: id, checkpointId: r.checkpointId, keyGroups: r.keyGroups, bytes: r.bytes, loadMs: r.loadMs,
+          maxHoldMs: r.maxHoldMs, heldRecords: r.heldRecords, streams: r.streams,
+        }), 'report a loaded rescale'),
       });
     } catch (err) {
       this.report(id, ExecutionState.FAILED, describeError(err));
@@ -212,7 +230,7 @@ export class TaskExecutor {
     // Let cancelled subtasks finish what they owe (e.g. publishing a completed checkpoint's output).
     await Promise.race([Promise.all(this.running.values()), new Promise((r) => setTimeout(r, 5000).unref())]);
     this.registry.closeAll();
-    await this.dataServer.close().catch(() => {});
+    await this.dataServer.close().catch((err: Error) => this.opts.logger.warn({ err: err.message }, 'closing the data server failed'));
     this.rpc?.close();
     this.finish(code);
   }

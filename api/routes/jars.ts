@@ -53,7 +53,9 @@ async function receiveBundle(req: FastifyRequest, gw: DispatcherGateway): Promis
       if (part.file.truncated) throw tooLarge(gw);
     }
   } catch (err) {
-    if (stored) await gw.discardJar(stored.id).catch(() => {});
+    // Best effort: the client must see why the upload was refused, not why its cleanup failed.
+    const jarId = stored?.id;
+    if (jarId) await gw.discardJar(jarId).catch((e: unknown) => req.log.warn({ err: (e as Error).message, jarId }, 'could not remove a refused upload from the bundle store'));
     if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge(gw);
     throw err;
   }

@@ -48,6 +48,7 @@ export const ebbflow = $root.ebbflow = (() => {
              * @property {ebbflow.rpc.RescaleLoaded.$Properties|null} [rescaleLoaded] Envelope rescaleLoaded
              * @property {ebbflow.rpc.RescaleStateReady.$Properties|null} [rescaleStateReady] Envelope rescaleStateReady
              * @property {ebbflow.rpc.MovedStateWritten.$Properties|null} [movedStateWritten] Envelope movedStateWritten
+             * @property {string|null} [fencingToken] Envelope fencingToken
              * @property {"register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete"|"prepareRescale"|"rescalePrepared"|"rescaleLoaded"|"rescaleStateReady"|"movedStateWritten"} [msg] Envelope msg
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
@@ -79,6 +80,7 @@ export const ebbflow = $root.ebbflow = (() => {
              *   rescaleLoaded?: ebbflow.rpc.RescaleLoaded.$Shape|null;
              *   rescaleStateReady?: ebbflow.rpc.RescaleStateReady.$Shape|null;
              *   movedStateWritten?: ebbflow.rpc.MovedStateWritten.$Shape|null;
+             *   fencingToken?: string|null;
              *   $unknowns?: Array.<Uint8Array>;
              * } & (
              *   ({ msg?: undefined; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "register"; register: ebbflow.rpc.RegisterTaskManager.$Shape; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "registered"; register?: null; registered: ebbflow.rpc.RegistrationResponse.$Shape; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "heartbeat"; register?: null; registered?: null; heartbeat: ebbflow.rpc.Heartbeat.$Shape; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "deploy"; register?: null; registered?: null; heartbeat?: null; deploy: ebbflow.rpc.DeployTask.$Shape; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "cancel"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel: ebbflow.rpc.CancelTask.$Shape; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "taskStatus"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus: ebbflow.rpc.TaskStatusUpdate.$Shape; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "shutdown"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown: ebbflow.rpc.Shutdown.$Shape; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "triggerCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint: ebbflow.rpc.TriggerCheckpoint.$Shape; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "ackCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint: ebbflow.rpc.AcknowledgeCheckpoint.$Shape; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "declineCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint: ebbflow.rpc.DeclineCheckpoint.$Shape; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "checkpointComplete"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete: ebbflow.rpc.NotifyCheckpointComplete.$Shape; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "prepareRescale"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale: ebbflow.rpc.PrepareRescale.$Shape; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "rescalePrepared"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared: ebbflow.rpc.RescalePrepared.$Shape; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "rescaleLoaded"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded: ebbflow.rpc.RescaleLoaded.$Shape; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "rescaleStateReady"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady: ebbflow.rpc.RescaleStateReady.$Shape; movedStateWritten?: null }|{ msg?: "movedStateWritten"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten: ebbflow.rpc.MovedStateWritten.$Shape })
@@ -228,6 +230,14 @@ export const ebbflow = $root.ebbflow = (() => {
              */
             Envelope.prototype.movedStateWritten = null;
 
+            /**
+             * Envelope fencingToken.
+             * @member {string} fencingToken
+             * @memberof ebbflow.rpc.Envelope
+             * @instance
+             */
+            Envelope.prototype.fencingToken = "";
+
             // OneOf field names bound to virtual getters and setters
             let $oneOfFields;
 
@@ -306,6 +316,8 @@ export const ebbflow = $root.ebbflow = (() => {
                     $root.ebbflow.rpc.RescaleStateReady.encode(message.rescaleStateReady, writer.uint32(/* id 15, wireType 2 =*/122).fork(), _depth + 1).ldelim();
                 if (message.movedStateWritten != null && $Object.hasOwnProperty.call(message, "movedStateWritten"))
                     $root.ebbflow.rpc.MovedStateWritten.encode(message.movedStateWritten, writer.uint32(/* id 16, wireType 2 =*/130).fork(), _depth + 1).ldelim();
+                if (message.fencingToken != null && $Object.hasOwnProperty.call(message, "fencingToken") && message.fencingToken !== "")
+                    writer.uint32(/* id 100, wireType 2 =*/802).string(message.fencingToken);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -343,7 +355,7 @@ export const ebbflow = $root.ebbflow = (() => {
                     _depth = 0;
                 if (_depth > $Reader.recursionLimit)
                     throw $Error("max depth exceeded");
-                let end, message;
+                let end, message, value;
                 if (length === $undefined)
                     end = reader.len;
                 else {
@@ -473,6 +485,15 @@ export const ebbflow = $root.ebbflow = (() => {
                                 break;
                             message.movedStateWritten = $root.ebbflow.rpc.MovedStateWritten.decode(reader, reader.size(), $undefined, _depth + 1, message.movedStateWritten);
                             message.msg = "movedStateWritten";
+                            continue;
+                        }
+                    case 100: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.fencingToken = value;
+                            else
+                                delete message.fencingToken;
                             continue;
                         }
                     }
@@ -606,6 +627,9 @@ export const ebbflow = $root.ebbflow = (() => {
                         throw $TypeError(".ebbflow.rpc.Envelope.movedStateWritten: object expected");
                     message.movedStateWritten = $root.ebbflow.rpc.MovedStateWritten.fromObject(object.movedStateWritten, _depth + 1);
                 }
+                if (object.fencingToken != null)
+                    if (typeof object.fencingToken !== "string" || object.fencingToken.length)
+                        message.fencingToken = $String(object.fencingToken);
                 return message;
             };
 
@@ -626,6 +650,8 @@ export const ebbflow = $root.ebbflow = (() => {
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
                 let object = {};
+                if (options.defaults)
+                    object.fencingToken = "";
                 if (message.register != null && $Object.hasOwnProperty.call(message, "register")) {
                     object.register = $root.ebbflow.rpc.RegisterTaskManager.toObject(message.register, options, _depth + 1);
                     if (options.oneofs)
@@ -706,6 +732,8 @@ export const ebbflow = $root.ebbflow = (() => {
                     if (options.oneofs)
                         object.msg = "movedStateWritten";
                 }
+                if (message.fencingToken != null && $Object.hasOwnProperty.call(message, "fencingToken"))
+                    object.fencingToken = message.fencingToken;
                 return object;
             };
 
@@ -1131,6 +1159,7 @@ export const ebbflow = $root.ebbflow = (() => {
              * @property {string|null} [jobMasterId] RegistrationResponse jobMasterId
              * @property {string|null} [reason] RegistrationResponse reason
              * @property {number|null} [heartbeatIntervalMs] RegistrationResponse heartbeatIntervalMs
+             * @property {string|null} [registrationId] RegistrationResponse registrationId
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -1195,6 +1224,14 @@ export const ebbflow = $root.ebbflow = (() => {
             RegistrationResponse.prototype.heartbeatIntervalMs = 0;
 
             /**
+             * RegistrationResponse registrationId.
+             * @member {string} registrationId
+             * @memberof ebbflow.rpc.RegistrationResponse
+             * @instance
+             */
+            RegistrationResponse.prototype.registrationId = "";
+
+            /**
              * Creates a new RegistrationResponse instance using the specified properties.
              * @function create
              * @memberof ebbflow.rpc.RegistrationResponse
@@ -1234,6 +1271,8 @@ export const ebbflow = $root.ebbflow = (() => {
                     writer.uint32(/* id 3, wireType 2 =*/26).string(message.reason);
                 if (message.heartbeatIntervalMs != null && $Object.hasOwnProperty.call(message, "heartbeatIntervalMs") && message.heartbeatIntervalMs !== 0)
                     writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.heartbeatIntervalMs);
+                if (message.registrationId != null && $Object.hasOwnProperty.call(message, "registrationId") && message.registrationId !== "")
+                    writer.uint32(/* id 5, wireType 2 =*/42).string(message.registrationId);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -1327,6 +1366,15 @@ export const ebbflow = $root.ebbflow = (() => {
                                 delete message.heartbeatIntervalMs;
                             continue;
                         }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.registrationId = value;
+                            else
+                                delete message.registrationId;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -1390,6 +1438,9 @@ export const ebbflow = $root.ebbflow = (() => {
                 if (object.heartbeatIntervalMs != null)
                     if ($Number(object.heartbeatIntervalMs) !== 0)
                         message.heartbeatIntervalMs = object.heartbeatIntervalMs >>> 0;
+                if (object.registrationId != null)
+                    if (typeof object.registrationId !== "string" || object.registrationId.length)
+                        message.registrationId = $String(object.registrationId);
                 return message;
             };
 
@@ -1415,6 +1466,7 @@ export const ebbflow = $root.ebbflow = (() => {
                     object.jobMasterId = "";
                     object.reason = "";
                     object.heartbeatIntervalMs = 0;
+                    object.registrationId = "";
                 }
                 if (message.accepted != null && $Object.hasOwnProperty.call(message, "accepted"))
                     object.accepted = message.accepted;
@@ -1424,6 +1476,8 @@ export const ebbflow = $root.ebbflow = (() => {
                     object.reason = message.reason;
                 if (message.heartbeatIntervalMs != null && $Object.hasOwnProperty.call(message, "heartbeatIntervalMs"))
                     object.heartbeatIntervalMs = message.heartbeatIntervalMs;
+                if (message.registrationId != null && $Object.hasOwnProperty.call(message, "registrationId"))
+                    object.registrationId = message.registrationId;
                 return object;
             };
 

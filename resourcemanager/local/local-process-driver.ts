@@ -10,6 +10,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { distFile } from '../../runtime/install-paths.js';
 import type { DriverEventHandler, ResourceManagerDriver, WorkerSpec } from '../driver.js';
+import { WorkerStartError } from '../errors.js';
 
 export interface LocalProcessDriverOptions {
   logDir: string;
@@ -92,7 +93,7 @@ export class LocalProcessDriver implements ResourceManagerDriver {
     child.once('error', (err) => {
       if (child.pid !== undefined) return; // errors after a successful spawn end in 'exit'
       this.children.delete(spec.resourceId);
-      this.handler?.onWorkerTerminated(spec.resourceId, `TaskManager ${spec.resourceId} could not be started: ${err.message}`);
+      this.handler?.onWorkerTerminated(spec.resourceId, new WorkerStartError(spec.resourceId, err).message);
       this.startQueued();
     });
     child.once('exit', (code, signal) => {
@@ -127,6 +128,14 @@ export class LocalProcessDriver implements ResourceManagerDriver {
     this.queue.length = 0;
     for (const id of this.children.keys()) this.released.add(id);
     await Promise.all([...this.children.values()].map((c) => this.stopChild(c)));
+  }
+
+  /** Why requests wait, for error messages: the capacity (EBBFLOW_LOCAL_MAX_TASKMANAGERS) is in use. */
+  describe(): string {
+    if (!this.queue.length) return `local: ${this.children.size} TaskManager process(es) running`;
+    const cap = this.opts.maxWorkers;
+    const full = cap !== undefined && this.children.size >= cap;
+    return `local: ${this.queue.length} TaskManager request(s) waiting${full ? ` for capacity: ${this.children.size} of EBBFLOW_LOCAL_MAX_TASKMANAGERS=${cap} running` : ' to be started'}`;
   }
 
   /** pids of the running TaskManagers (for tests and the REST API). */

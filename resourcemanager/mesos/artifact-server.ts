@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { basename, dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import * as tar from 'tar';
+import { MesosRuntimeMissingError } from './errors.js';
 
 export interface Artifact {
   /** Name in the URL and in the sandbox (the fetcher's output_file). */
@@ -42,7 +43,7 @@ export class ArtifactServer {
   constructor(private readonly opts: ArtifactServerOptions) {}
 
   async start(): Promise<void> {
-    if (!existsSync(this.opts.runtimeFile)) throw new Error(`the TaskManager runtime ${this.opts.runtimeFile} is missing: run npm run build`);
+    if (!existsSync(this.opts.runtimeFile)) throw new MesosRuntimeMissingError(this.opts.runtimeFile);
     const dir = statSync(this.opts.bundlePath).isDirectory();
     const bundleName = dir ? 'bundle.tgz' : basename(this.opts.bundlePath);
     this.server = createServer((req, res) => {

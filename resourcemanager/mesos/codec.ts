@@ -13,6 +13,7 @@
  */
 import protobuf from 'protobufjs';
 import root from '../../proto/generated/mesos.js';
+import { MesosWireError } from './errors.js';
 
 export type ContentType = 'application/json' | 'application/x-protobuf';
 export const JSON_TYPE: ContentType = 'application/json';
@@ -20,11 +21,6 @@ export const PROTOBUF_TYPE: ContentType = 'application/x-protobuf';
 
 export const CallType = root.lookupType('mesos.v1.scheduler.Call');
 export const EventType = root.lookupType('mesos.v1.scheduler.Event');
-
-/** A message that does not parse or lacks a required field (a master answers 400). */
-export class MesosWireError extends Error {
-  override name = 'MesosWireError';
-}
 
 const TO_OBJECT: protobuf.IConversionOptions = { enums: String, bytes: String, longs: Number, arrays: false, objects: false, defaults: false };
 

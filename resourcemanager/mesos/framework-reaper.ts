@@ -48,7 +48,7 @@ export async function reapFramework(o: ReapOptions): Promise<boolean> {
     await store.clear();
     o.logger.info({ jobId: o.jobId, frameworkId }, 'Mesos framework of a dead job process torn down');
   } else {
-    o.logger.warn({ jobId: o.jobId, frameworkId }, 'could not tear down the Mesos framework of a dead job process; Mesos removes it after its failover timeout');
+    o.logger.warn({ jobId: o.jobId, frameworkId }, 'could not tear down the Mesos framework of a dead job process; Mesos removes it after its failover timeout (mesos.failover-timeout)');
   }
   return gone;
 }

@@ -4,6 +4,8 @@
  * (protocol-relative) from real masters and as a bare `host:port` in old docs.
  */
 import { request, type IncomingMessage } from 'node:http';
+import { ConfigError } from '../../config/index.js';
+import { MesosTimeoutError } from './errors.js';
 
 export interface PostResult {
   status: number;
@@ -23,7 +25,7 @@ export function resolveRedirect(location: string, from: URL): URL {
 export function schedulerEndpoint(master: string): URL {
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(master) ? master : `http://${master}`;
   const u = new URL(withScheme);
-  if (u.protocol !== 'http:') throw new Error(`unsupported Mesos master URL ${master}: only http:// is supported (zk:// discovery is not)`);
+  if (u.protocol !== 'http:') throw new ConfigError('EBBFLOW_CONFIG_INVALID', 'mesos.master', `unsupported Mesos master URL ${master} in mesos.master: only http:// is supported (zk:// discovery is not)`);
   if (u.pathname === '/' || u.pathname === '') u.pathname = '/api/v1/scheduler';
   return u;
 }
@@ -37,7 +39,7 @@ export function post(url: URL, body: Buffer, headers: Record<string, string>, ti
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
       res.on('error', reject);
     });
-    req.on('timeout', () => req.destroy(new Error(`no answer from ${url.host} within ${timeoutMs} ms`)));
+    req.on('timeout', () => req.destroy(new MesosTimeoutError(`no answer from ${url.host} within ${timeoutMs} ms`)));
     req.on('error', reject);
     req.end(body);
   });

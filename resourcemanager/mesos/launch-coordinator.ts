@@ -14,6 +14,7 @@
  * - All offers of one agent go into one ACCEPT with every launch placed there;
  *   offers of agents that got nothing are declined.
  */
+import { MesosConstraintError } from './errors.js';
 import type { Attribute, Offer, Resource } from './types.js';
 
 export interface TaskRequirements {
@@ -104,7 +105,7 @@ export function parseConstraints(text: string | undefined): Constraint[] {
   if (!text?.trim()) return [];
   return text.split(',').map((part) => {
     const i = part.indexOf(':');
-    if (i <= 0 || i === part.length - 1) throw new Error(`bad hard constraint "${part}": expected key:value`);
+    if (i <= 0 || i === part.length - 1) throw new MesosConstraintError(part);
     const name = part.slice(0, i).trim();
     const value = part.slice(i + 1).trim();
     return name === 'hostname' ? { kind: 'hostname' as const, value } : { kind: 'attribute' as const, name, value };

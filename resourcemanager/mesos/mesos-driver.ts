@@ -11,48 +11,18 @@
  * task's fate arrives later as onWorkerStarted / onWorkerTerminated.
  */
 import { randomBytes } from 'node:crypto';
-import type { Logger } from 'pino';
 import type { DriverEventHandler, ResourceManagerDriver, WorkerSpec } from '../driver.js';
-import type { ContentType } from './codec.js';
-import { matchOffers, type Constraint, type Fitness, type TaskRequirements } from './launch-coordinator.js';
+import { MesosFrameworkFailedOverError } from './errors.js';
+import { matchOffers } from './launch-coordinator.js';
+import type { MesosDriverOptions } from './mesos-driver-options.js';
 import { OfferFlow } from './offer-flow.js';
 import { Reconciler } from './reconciler.js';
 import { SchedulerClient } from './scheduler-client.js';
-import { taskManagerTaskInfo, type TaskManagerLaunchOptions } from './task-info.js';
+import { taskManagerTaskInfo } from './task-info.js';
 import { taskAction } from './task-monitor.js';
-import type { Event, FrameworkInfo, Offer, TaskState, TaskStatus } from './types.js';
-import type { StoredWorker, WorkerStore } from './worker-store.js';
-
-export interface MesosDriverOptions {
-  jobId: string;
-  masters: string[];
-  contentType: ContentType;
-  /** The framework to subscribe as (jobFrameworkInfo); its first role is the one offers come for. */
-  framework: FrameworkInfo;
-  /** HTTP Basic secret of `framework.principal`. */
-  secret?: string;
-  need: TaskRequirements;
-  constraints: Constraint[];
-  fitness: Fitness;
-  launch: Omit<TaskManagerLaunchOptions, 'need'>;
-  /** Refuse filter on offers declined while requests wait (`mesos.resourcemanager.declined-offer-refuse-duration`). */
-  declineRefuseSeconds: number;
-  store: WorkerStore;
-  logger: Logger;
-  /** Client tuning (tests). */
-  heartbeatMisses?: number;
-  backoffInitialMs?: number;
-  backoffMaxMs?: number;
-  /** Resend KILL for a released task that is not gone yet. @default 5000 */
-  killRetryMs?: number;
-  /**
-   * Implicit reconciliation (every task Mesos runs for the framework) after each SUBSCRIBED and then
-   * this often; tasks the driver does not know are killed. @default 900000 (15 min)
-   */
-  implicitReconcileMs?: number;
-  /** A launched task with no status update after this long is reconciled (its launch may be lost). @default 30000 */
-  stagingTimeoutMs?: number;
-}
+import type { Event, Offer, TaskState, TaskStatus } from './types.js';
+import type { StoredWorker } from './worker-store.js';
+import { WorkerStoreWrites } from './worker-store-writes.js';
 
 interface Worker extends StoredWorker {
   spec?: WorkerSpec;
@@ -90,7 +60,12 @@ export class MesosDriver implements ResourceManagerDriver {
   /** RECONCILE calls sent (explicit, implicit, staging). */
   get reconcileCalls(): number { return this.reconciler?.sent ?? 0; }
 
-  constructor(private readonly o: MesosDriverOptions) {}
+  /** Every store write after initialize: retried, or logged with the key it lost. */
+  private readonly writes: WorkerStoreWrites;
+
+  constructor(private readonly o: MesosDriverOptions) {
+    this.writes = new WorkerStoreWrites(o.store, o.logger, o.storeWriteDeadlineMs);
+  }
 
   async initialize(handler: DriverEventHandler): Promise<void> {
     this.handler = handler;
@@ -112,7 +87,7 @@ export class MesosDriver implements ResourceManagerDriver {
     this.client.on('event', (ev) => void this.onEvent(ev).catch((err) => this.o.logger.error({ err }, 'handling a Mesos event failed')));
     this.client.on('disconnected', (reason) => { this.lastProblem = reason; });
     this.client.on('removed', (message) => this.onFrameworkRemoved(message));
-    this.client.on('failedOver', (message) => this.handler.onError(new Error(`another scheduler took over this job's Mesos framework (${message})`)));
+    this.client.on('failedOver', (message) => this.handler.onError(new MesosFrameworkFailedOverError(message)));
     this.flow = new OfferFlow(this.client, this.o.framework.roles?.[0] ?? '*', this.o.logger);
     this.reconciler = new Reconciler(this.client, this.o.logger, this.o.implicitReconcileMs ?? 900_000);
     this.killTimer = setInterval(() => this.resendKills(), this.o.killRetryMs ?? 5000);
@@ -124,19 +99,22 @@ export class MesosDriver implements ResourceManagerDriver {
 
   describe(): string {
     const waiting = this.pending.length;
-    if (!this.client.connected) return `Mesos: not subscribed to ${this.o.masters.join(', ')}${this.lastProblem ? ` (${this.lastProblem})` : ''}`;
-    const unfit = this.unfit.length ? `; offers that did not fit: ${this.unfit.slice(0, 3).join('; ')}` : '';
+    if (!this.client.connected) return `Mesos: not subscribed to ${this.o.masters.join(', ')}${this.lastProblem ? ` (${this.lastProblem})` : ''}; check mesos.master`;
+    const unfit = this.unfit.length
+      ? `; offers that did not fit: ${this.unfit.slice(0, 3).join('; ')} (a TaskManager's size is mesos.resourcemanager.tasks.cpus, .mem and .disk; where it may run, mesos.constraints.hard.hostattribute)`
+      : '';
     return `Mesos: framework ${this.client.frameworkId}, ${waiting} TaskManager request(s) waiting for offers${unfit}`;
   }
 
   requestWorker(spec: WorkerSpec): void {
     const w: Worker = { resourceId: spec.resourceId, taskId: `${spec.resourceId}-${randomBytes(3).toString('hex')}`, goal: 'New', spec };
     this.workers.set(spec.resourceId, w);
-    void this.o.store.put(stored(w)).then(() => {
-      if (this.workers.get(spec.resourceId) !== w || w.goal !== 'New') return;
+    // Written before acting: a request whose record is lost (logged with its key) is not launched.
+    void this.writes.put(stored(w)).then((written) => {
+      if (!written || this.workers.get(spec.resourceId) !== w || w.goal !== 'New') return;
       this.pending.push(spec.resourceId);
       this.syncOfferFlow();
-    }, (err) => this.o.logger.error({ err, resourceId: spec.resourceId }, 'could not persist a worker request'));
+    });
   }
 
   private syncOfferFlow(): void {
@@ -144,7 +122,7 @@ export class MesosDriver implements ResourceManagerDriver {
   }
 
   private async onSubscribed(frameworkId: string): Promise<void> {
-    await this.o.store.setFrameworkId(frameworkId).catch((err) => this.o.logger.error({ err }, 'could not persist the framework id'));
+    await this.writes.setFrameworkId(frameworkId);
     this.lastProblem = '';
     // A new subscription starts unsuppressed; offers of the old one are gone.
     this.flow.resubscribed();
@@ -155,7 +133,7 @@ export class MesosDriver implements ResourceManagerDriver {
 
   private onFrameworkRemoved(message: string): void {
     // Every task of the old framework is gone with it.
-    void this.o.store.setFrameworkId(undefined);
+    void this.writes.setFrameworkId(undefined);
     for (const w of [...this.workers.values()]) {
       if (w.goal === 'New') continue;
       this.finish(w, w.goal === 'Released' ? undefined : `the Mesos framework was removed (${message})`);
@@ -169,7 +147,9 @@ export class MesosDriver implements ResourceManagerDriver {
       case 'RESCIND': return; // offers are used or declined as they arrive; none is held
       case 'FAILURE': this.o.logger.warn({ failure: ev.failure }, 'Mesos reports an agent or executor failure'); return;
       case 'INVERSE_OFFERS':
-        await this.client.call({ type: 'DECLINE_INVERSE_OFFERS', decline_inverse_offers: { inverse_offer_ids: (ev.inverse_offers.inverse_offers ?? []).map((x) => x.id) } }).catch(() => {});
+        await this.client.call({ type: 'DECLINE_INVERSE_OFFERS', decline_inverse_offers: { inverse_offer_ids: (ev.inverse_offers.inverse_offers ?? []).map((x) => x.id) } })
+          // Nothing is lost: an inverse offer not declined stays outstanding and the master sends it again.
+          .catch((err) => this.o.logger.warn({ err: err.message }, 'DECLINE_INVERSE_OFFERS failed; the master offers them again'));
         return;
       default: return;
     }
@@ -195,7 +175,8 @@ export class MesosDriver implements ResourceManagerDriver {
       }
       const infos = placed.map(({ w, port }) => taskManagerTaskInfo(w.spec!, w.taskId, launch.agentId, launch.hostname, port, launch.offered, { ...this.o.launch, need: this.o.need }));
       try {
-        await Promise.all(placed.map(({ w }) => this.o.store.put(stored(w))));
+        const written = await Promise.all(placed.map(({ w }) => this.writes.put(stored(w))));
+        if (!written.every(Boolean)) throw new Error('the launched goal state of a task could not be recorded in Redis (logged above with its key)');
         await this.client.call({ type: 'ACCEPT', accept: { offer_ids: launch.offerIds.map((value) => ({ value })), operations: [{ type: 'LAUNCH', launch: { task_infos: infos } }], filters: { refuse_seconds: this.o.declineRefuseSeconds } } });
         for (const { w } of placed) { w.accepted = true; this.watchStaging(w); }
         this.stats.launched += infos.length;
@@ -206,7 +187,7 @@ export class MesosDriver implements ResourceManagerDriver {
           if (w.goal !== 'Launched') continue;
           Object.assign(w, { goal: 'New', agentId: undefined, hostname: undefined, port: undefined });
           this.pending.unshift(w.resourceId);
-          void this.o.store.put(stored(w)).catch(() => {});
+          void this.writes.put(stored(w));
         }
       }
     }
@@ -246,7 +227,7 @@ export class MesosDriver implements ResourceManagerDriver {
       case 'forget':
         if (orphan) {
           this.orphans.delete(taskId);
-          void this.o.store.remove(taskId).catch(() => {});
+          void this.writes.remove(taskId);
           for (const wake of this.goneWaiters) wake();
         } else this.finish(w!, undefined);
         break;
@@ -270,7 +251,7 @@ export class MesosDriver implements ResourceManagerDriver {
     this.o.logger.warn({ resourceId: w.resourceId, taskId: w.taskId, message }, 'TaskManager task dropped at launch; relaunching');
     Object.assign(w, { goal: 'New', taskId: `${w.resourceId}-${randomBytes(3).toString('hex')}`, agentId: undefined, hostname: undefined, port: undefined, state: undefined, relaunches: (w.relaunches ?? 0) + 1 });
     this.stats.relaunched++;
-    await this.o.store.put(stored(w)).catch(() => {});
+    await this.writes.put(stored(w));
     if (this.workers.get(w.resourceId) === w && w.goal === 'New') { this.pending.unshift(w.resourceId); this.syncOfferFlow(); }
   }
 
@@ -280,7 +261,7 @@ export class MesosDriver implements ResourceManagerDriver {
     this.workers.delete(w.resourceId);
     const i = this.pending.indexOf(w.resourceId);
     if (i >= 0) this.pending.splice(i, 1);
-    void this.o.store.remove(w.taskId).catch(() => {});
+    void this.writes.remove(w.taskId);
     for (const wake of this.goneWaiters) wake();
     if (unexpectedCause) {
       this.o.logger.warn({ resourceId: w.resourceId, cause: unexpectedCause }, 'TaskManager task ended');
@@ -304,7 +285,7 @@ export class MesosDriver implements ResourceManagerDriver {
     if (!w) return;
     if (w.goal === 'New') { this.finish(w, undefined); this.syncOfferFlow(); return; }
     w.goal = 'Released';
-    await this.o.store.put(stored(w)).catch(() => {});
+    await this.writes.put(stored(w));
     this.kill(w);
     await this.waitGone([resourceId], 10_000);
   }
@@ -332,14 +313,16 @@ export class MesosDriver implements ResourceManagerDriver {
   /** The job is over: kill every task, wait for them, tear the framework down and forget it. */
   async terminate(): Promise<void> {
     this.terminating = true;
-    const launched: string[] = [];
+    const released: Worker[] = [];
     for (const w of [...this.workers.values()]) {
       if (w.goal === 'New') { this.finish(w, undefined); continue; }
       w.goal = 'Released';
-      launched.push(w.resourceId);
-      await this.o.store.put(stored(w)).catch(() => {});
-      this.kill(w);
+      released.push(w);
     }
+    // Written before acting, all at once: a Redis outage delays the job's end by one write deadline, not one per task.
+    await Promise.all(released.map((w) => this.writes.put(stored(w))));
+    for (const w of released) this.kill(w);
+    const launched = released.map((w) => w.resourceId);
     for (const o of this.orphans.values()) this.kill(o);
     if ((launched.length || this.orphans.size) && this.client.connected) await this.waitGone(launched, 15_000, true);
     clearInterval(this.killTimer);
@@ -347,13 +330,13 @@ export class MesosDriver implements ResourceManagerDriver {
     if (this.client.connected) {
       await this.client.call({ type: 'TEARDOWN' }).then(
         () => this.o.logger.info({ frameworkId: this.client.frameworkId }, 'Mesos framework torn down'),
-        (err) => this.o.logger.warn({ err: err.message }, 'TEARDOWN failed; Mesos removes the framework after its failover timeout'),
+        (err) => this.o.logger.warn({ err: err.message }, 'TEARDOWN failed; Mesos removes the framework after its failover timeout (mesos.failover-timeout)'),
       );
     } else if (this.client.frameworkId) {
-      this.o.logger.warn({ frameworkId: this.client.frameworkId }, 'not subscribed at job end: Mesos removes the framework after its failover timeout');
+      this.o.logger.warn({ frameworkId: this.client.frameworkId }, 'not subscribed at job end: Mesos removes the framework after its failover timeout (mesos.failover-timeout)');
     }
     this.client.stop();
-    await this.o.store.clear().catch(() => {});
+    await this.writes.clear();
   }
 }
 

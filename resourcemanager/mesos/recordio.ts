@@ -12,19 +12,13 @@
  * reconnects. A zero-length record (which Mesos never sends) decodes as an
  * empty record.
  */
+import { RecordIOError } from './errors.js';
 
 /** Records above this many bytes are refused (a corrupt or hostile stream must not make us buffer without bound). */
 export const DEFAULT_MAX_RECORD_BYTES = 64 * 1024 * 1024;
 /** More size digits than this cannot be a valid size under any limit we accept. */
 const MAX_SIZE_DIGITS = 20;
 const LF = 0x0a;
-
-export class RecordIOError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RecordIOError';
-  }
-}
 
 export class RecordIODecoder {
   private chunks: Buffer[] = [];

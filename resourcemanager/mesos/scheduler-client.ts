@@ -19,7 +19,9 @@
 import { EventEmitter } from 'node:events';
 import { request, type ClientRequest } from 'node:http';
 import type { Logger } from 'pino';
+import { ConfigError } from '../../config/index.js';
 import { CallType, decodeMessage, encodeMessage, EventType, JSON_TYPE, type ContentType } from './codec.js';
+import { MesosCallError, MesosNotSubscribedError, MesosTimeoutError } from './errors.js';
 import { post, resolveRedirect, schedulerEndpoint } from './http-post.js';
 import { RecordIODecoder } from './recordio.js';
 import type { Call, Event, FrameworkInfo } from './types.js';
@@ -54,14 +56,6 @@ export interface SchedulerClientEvents {
   failedOver: [message: string];
 }
 
-/** A call the master refused or that could not be delivered. */
-export class MesosCallError extends Error {
-  constructor(message: string, readonly status?: number) {
-    super(message);
-    this.name = 'MesosCallError';
-  }
-}
-
 export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
   private readonly masters: URL[];
   private leader: URL;
@@ -79,7 +73,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
 
   constructor(private readonly opts: SchedulerClientOptions) {
     super();
-    if (!opts.masters.length) throw new Error('no Mesos master configured');
+    if (!opts.masters.length) throw new ConfigError('EBBFLOW_CONFIG_MISSING', 'mesos.master', 'no Mesos master configured: set mesos.master (or --mesos-master, env EBBFLOW_MESOS_MASTER)');
     this.masters = opts.masters.map(schedulerEndpoint);
     this.leader = this.masters[0];
     this.frameworkId = opts.frameworkId;
@@ -195,7 +189,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
     this.watchdog = setTimeout(() => {
       if (this.current !== req) return;
       this.opts.logger.warn({ silentMs: ms }, 'no heartbeat from the Mesos master; reconnecting');
-      req.destroy(new Error(`no event or heartbeat for ${ms} ms`));
+      req.destroy(new MesosTimeoutError(`no event or heartbeat for ${ms} ms`));
     }, ms);
     this.watchdog.unref();
   }
@@ -274,7 +268,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
     let lastError: MesosCallError | undefined;
     for (let i = 0; i < attempts; i++) {
       const streamId = this.streamId;
-      if (!streamId || !this.frameworkId) throw new MesosCallError(`${call.type} not sent: not subscribed to Mesos${lastError ? ` (${lastError.message})` : ''}`);
+      if (!streamId || !this.frameworkId) throw new MesosNotSubscribedError(`${call.type} not sent: not subscribed to Mesos${lastError ? ` (${lastError.message})` : ''}`);
       const body = encodeMessage(CallType, { ...call, framework_id: { value: this.frameworkId } }, this.opts.contentType);
       let url = this.leader;
       try {

@@ -25,6 +25,8 @@ export interface StoredWorker {
 }
 
 export interface WorkerStore {
+  /** Where the records live, for logs: the framework id's key and the workers' hash. */
+  readonly keys: { frameworkId: string; workers: string };
   frameworkId(): Promise<string | undefined>;
   setFrameworkId(id: string | undefined): Promise<void>;
   workers(): Promise<StoredWorker[]>;
@@ -35,12 +37,14 @@ export interface WorkerStore {
 }
 
 export class RedisWorkerStore implements WorkerStore {
+  readonly keys: { frameworkId: string; workers: string };
   private readonly fwKey: string;
   private readonly workersKey: string;
 
   constructor(private readonly redis: Redis, prefix: string, jobId: string) {
     this.fwKey = `${prefix}mesos:${jobId}:framework-id`;
     this.workersKey = `${prefix}mesos:${jobId}:workers`;
+    this.keys = { frameworkId: this.fwKey, workers: this.workersKey };
   }
 
   async frameworkId(): Promise<string | undefined> {
@@ -72,6 +76,7 @@ export class RedisWorkerStore implements WorkerStore {
 
 /** An in-memory store (unit tests, and a job without Redis persistence). */
 export class MemoryWorkerStore implements WorkerStore {
+  readonly keys = { frameworkId: '(memory) framework-id', workers: '(memory) workers' };
   private fid: string | undefined;
   private readonly map = new Map<string, StoredWorker>();
   async frameworkId() { return this.fid; }

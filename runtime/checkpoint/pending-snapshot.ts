@@ -30,24 +30,33 @@ export function toBlobs(entries: KeyedSnapshotEntry[]): KeyedStateBlob[] {
 export class PendingSnapshot {
   private readonly pending = new Map<number, Array<{ operatorId: number; value: unknown }>>();
   private readonly blobs: KeyedStateBlob[] = [];
-  private settled = false;
-  private resolve!: (blobs: KeyedStateBlob[]) => void;
-  private reject!: (err: Error) => void;
-  /** Every key group's blobs, in the file's order, once all are serialized. */
-  readonly done: Promise<KeyedStateBlob[]>;
+  /** Set once: every blob, or why the snapshot failed. */
+  private outcome: { blobs: KeyedStateBlob[] } | { error: Error } | undefined;
+  private readonly waiters: Array<{ resolve: (blobs: KeyedStateBlob[]) => void; reject: (err: Error) => void }> = [];
   /** Key groups serialized because an operator was about to change them (for the log). */
   guarded = 0;
 
   constructor(readonly checkpointId: number, entries: KeyedSnapshotEntry[]) {
-    this.done = new Promise<KeyedStateBlob[]>((res, rej) => { this.resolve = res; this.reject = rej; });
-    // A failure is reported through `done`; nobody waiting is not an unhandled rejection.
-    this.done.catch(() => {});
     for (const e of entries) {
       const list = this.pending.get(e.keyGroup);
       if (list) list.push({ operatorId: e.operatorId, value: e.value });
       else this.pending.set(e.keyGroup, [{ operatorId: e.operatorId, value: e.value }]);
     }
     this.settleIfDone();
+  }
+
+  /**
+   * Every key group's blobs, in the file's order, once all are serialized; rejects with why they
+   * cannot be. Each read is a new promise, made when asked for: a failure reaches whoever waits for
+   * it, and a snapshot nobody waits for (the subtask stopped first) leaves no rejection unhandled.
+   */
+  get done(): Promise<KeyedStateBlob[]> {
+    return new Promise((resolve, reject) => {
+      const o = this.outcome;
+      if (!o) this.waiters.push({ resolve, reject });
+      else if ('error' in o) reject(o.error);
+      else resolve(o.blobs);
+    });
   }
 
   /** Key groups not serialized yet. */
@@ -81,9 +90,7 @@ export class PendingSnapshot {
   /** The checkpoint is given up (the subtask is cancelled): drops what is pending. */
   abandon(reason: string): void {
     this.pending.clear();
-    if (this.settled) return;
-    this.settled = true;
-    this.reject(new Error(reason));
+    this.settle({ error: new Error(reason) });
   }
 
   private serializeKeyGroup(kg: number): void {
@@ -93,16 +100,22 @@ export class PendingSnapshot {
       for (const e of list) this.blobs.push({ operatorId: e.operatorId, keyGroup: kg, bytes: serializeSnapshotValue(e.value) });
     } catch (err) {
       this.pending.clear();
-      if (!this.settled) {
-        this.settled = true;
-        this.reject(new Error(`serializing key group ${kg}: ${(err as Error).message}`, { cause: err }));
-      }
+      this.settle({ error: new Error(`serializing key group ${kg}: ${(err as Error).message}`, { cause: err }) });
     }
   }
 
   private settleIfDone(): void {
-    if (this.settled || this.pending.size) return;
-    this.settled = true;
-    this.resolve(this.blobs.sort((a, b) => a.keyGroup - b.keyGroup || a.operatorId - b.operatorId));
+    if (this.outcome || this.pending.size) return;
+    this.settle({ blobs: this.blobs.sort((a, b) => a.keyGroup - b.keyGroup || a.operatorId - b.operatorId) });
+  }
+
+  /** The first outcome stands; every waiter gets it. */
+  private settle(outcome: { blobs: KeyedStateBlob[] } | { error: Error }): void {
+    if (this.outcome) return;
+    this.outcome = outcome;
+    for (const w of this.waiters.splice(0)) {
+      if ('error' in outcome) w.reject(outcome.error);
+      else w.resolve(outcome.blobs);
+    }
   }
 }

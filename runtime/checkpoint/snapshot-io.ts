@@ -58,10 +58,11 @@ export class StateFileWriter {
     return { ...this.written(), operatorState, stateSize: this.offset + operatorState.length };
   }
 
-  /** Gives up (the checkpoint failed): closes the file. */
+  /** Gives up (the checkpoint failed): closes the file; rejects if closing fails (the caller logs it). */
   async abort(): Promise<void> {
-    await this.fh?.close().catch(() => {});
+    const fh = this.fh;
     this.fh = undefined;
+    await fh?.close();
   }
 }
 

@@ -142,7 +142,9 @@ export class RedisStreamSink implements Collector, Flushable, CheckpointedOperat
   }
 
   async close(): Promise<void> {
-    await this.commits.catch(() => {});
+    // Appends in flight finish first. Their failure is not lost: it rejected the call that enqueued
+    // them (a checkpoint completion, a restore, the end of input), which reported it.
+    await Promise.allSettled([this.commits]);
     this.redis.disconnect();
   }
 }

@@ -108,6 +108,8 @@ describe('Mesos faults', () => {
     const job = await waitForState(d, id, 'FAILED', 30_000);
     const ex = await (await fetch(`${d.url}/jobs/${id}/exceptions`)).json() as any;
     expect(ex['root-exception'] ?? ex.exceptionHistory.entries[0].stacktrace).toMatch(/offers cpus 0.25.*a TaskManager needs cpus 0.5/);
+    // The cause names the keys that size a TaskManager.
+    expect(ex['root-exception'] ?? ex.exceptionHistory.entries[0].stacktrace).toMatch(/mesos\.resourcemanager\.tasks\.cpus/);
     expect(job.state).toBe('FAILED');
     expect(m.counters.launches).toBe(0);
     expect(m.counters.declines).toBeGreaterThan(0);
@@ -139,7 +141,7 @@ describe('Mesos faults', () => {
     const id: string = run.body.jobid;
     await waitForState(d, id, 'FAILED', 30_000);
     const ex = await (await fetch(`${d.url}/jobs/${id}/exceptions`)).json() as any;
-    expect(ex['root-exception'] ?? ex.exceptionHistory.entries[0].stacktrace).toMatch(new RegExp(`not subscribed to 127.0.0.1:${closed}.*ECONNREFUSED`));
+    expect(ex['root-exception'] ?? ex.exceptionHistory.entries[0].stacktrace).toMatch(new RegExp(`not subscribed to 127.0.0.1:${closed}.*ECONNREFUSED.*check mesos\\.master`));
     await waitFor('the job process to exit', async () => ((await processesMatching(`ebbflow-jobmaster ${id}`)).length === 0 ? true : undefined), 10_000);
     expect(await processesMatching(`ebbflow-taskmanager ${id}`)).toEqual([]);
     expect(await mesosKeys(id)).toEqual([]);

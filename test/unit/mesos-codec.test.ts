@@ -4,7 +4,8 @@
  * decoding enforces what the master enforces (required fields anywhere in the tree, enums by name).
  */
 import { describe, expect, it } from 'vitest';
-import { CallType, EventType, decodeMessage, encodeMessage, JSON_TYPE, MesosWireError, PROTOBUF_TYPE } from '../../resourcemanager/mesos/codec.js';
+import { CallType, EventType, decodeMessage, encodeMessage, JSON_TYPE, PROTOBUF_TYPE } from '../../resourcemanager/mesos/codec.js';
+import { MesosWireError } from '../../resourcemanager/mesos/errors.js';
 import type { Call, Event } from '../../resourcemanager/mesos/types.js';
 
 const accept: Call = {

@@ -125,4 +125,25 @@ describe('copy-on-write snapshots', () => {
     await expect(other.done).rejects.toThrow('cancelled');
     expect(new PendingSnapshot(3, []).remaining).toBe(0);
   });
+
+  it('a failure reaches every waiter, also one that asks after it; a snapshot nobody waits for rejects nothing', async () => {
+    const op = windowOp(new Collect());
+    keys.forEach((k, i) => op.collect({ k, ts: i }, i));
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const snap = new PendingSnapshot(4, entriesOf(op));
+      const early = snap.done;
+      snap.abandon('cancelled');
+      await expect(early).rejects.toThrow('cancelled');
+      await expect(snap.done).rejects.toThrow('cancelled');
+      new PendingSnapshot(5, entriesOf(op)).abandon('nobody waits');
+      // Unhandled rejections are reported after the microtask queue drains: give it a macrotask turn.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
 });

@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { mulberry32 as rng } from '../../examples/fraud-detection/generator.js';
-import { encodeRecord, RecordIODecoder, RecordIOError } from '../../resourcemanager/mesos/recordio.js';
+import { RecordIOError } from '../../resourcemanager/mesos/errors.js';
+import { encodeRecord, RecordIODecoder } from '../../resourcemanager/mesos/recordio.js';
 
 const SUBSCRIBED = '{"type":"SUBSCRIBED","subscribed":{"framework_id":{"value":"f3a0e6c2-0d7f-4d5e-9a57-1c2b3d4e5f60-0000"},"heartbeat_interval_seconds":15.0}}';
 const HEARTBEAT = '{"type":"HEARTBEAT"}';

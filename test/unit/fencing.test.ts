@@ -1,0 +1,91 @@
+/**
+ * Fencing over real RpcConnections on loopback sockets (no child process): a TaskManager drops
+ * commands that carry another JobMaster id than the one it registered with, and the JobMaster's
+ * endpoint drops reports that carry another registration token than the TaskManager's current one.
+ */
+import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TaskManagerPool } from '../../jobmaster/task-manager-pool.js';
+import { RpcTaskManagerEndpoint } from '../../jobmaster/task-manager-endpoint.js';
+import type { ebbflow } from '../../proto/generated/rpc.js';
+import { ExecutionState, newJobMasterId, RpcConnection, RpcJobMasterGateway, taskManagerToken, type TaskManagerMessage } from '../../rpc/index.js';
+import { TaskExecutor } from '../../taskmanager/task-executor.js';
+import { captureLog } from '../helpers/log-capture.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+const cleanup: Array<() => unknown> = [];
+afterEach(async () => { for (const c of cleanup.splice(0).reverse()) await c(); });
+
+describe('fencing', () => {
+  it('a TaskManager drops commands carrying another JobMaster id, and its reports carry its registration token', async () => {
+    // A stand-in JobMaster: accepts one connection and answers the registration as JobMaster "jm-current".
+    const received: ebbflow.rpc.Envelope[] = [];
+    let jm: RpcConnection | undefined;
+    const server: Server = createServer((socket: Socket) => {
+      jm = new RpcConnection(socket);
+      jm.on('message', (m) => {
+        received.push(m);
+        if (m.msg === 'register') {
+          jm!.send({ registered: { accepted: true, jobMasterId: 'jm-current', registrationId: 'reg-1', heartbeatIntervalMs: 60_000 }, fencingToken: 'jm-current' });
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanup.push(() => new Promise((r) => server.close(r)));
+    const log = captureLog();
+    const tm = new TaskExecutor({
+      jobId: 'job-1', resourceId: 'tm-1', jobMasterHost: '127.0.0.1', jobMasterPort: (server.address() as AddressInfo).port,
+      slots: 1, dataHost: '127.0.0.1', jobMasterTimeoutMs: 60_000, logger: log.logger,
+    });
+    await tm.start();
+    cleanup.push(() => tm.stop(0));
+    await waitFor('the registration answer to arrive', () => log.matching('registered with the JobMaster').length > 0);
+
+    // A command of an earlier JobMaster first, then the same command from the current one. The TaskManager
+    // declines a trigger for a subtask it does not run: the decline shows which of them it acted on.
+    jm!.send({ triggerCheckpoint: { executionId: 'from-stale-jm', checkpointId: 7 }, fencingToken: 'jm-earlier' });
+    jm!.send({ triggerCheckpoint: { executionId: 'from-current-jm', checkpointId: 7 } , fencingToken: 'jm-current' });
+    const decline = await waitFor('a decline', () => received.find((m) => m.msg === 'declineCheckpoint'));
+    expect(decline.declineCheckpoint!.executionId).toBe('from-current-jm');
+    expect(decline.fencingToken).toBe(taskManagerToken('tm-1', 'reg-1'));
+    expect(received.filter((m) => m.msg === 'declineCheckpoint').map((m) => m.declineCheckpoint!.executionId)).toEqual(['from-current-jm']);
+    const dropped = log.matching('stale fencing token');
+    expect(dropped).toHaveLength(1);
+    expect(dropped[0]).toMatchObject({ token: 'jm-earlier', expected: 'jm-current', msg: expect.any(String) });
+  });
+
+  it('the JobMaster drops reports carrying another registration token than the TaskManager\'s current one', async () => {
+    const log = captureLog();
+    const delivered: TaskManagerMessage[] = [];
+    const pool = new TaskManagerPool(
+      { jobMasterId: newJobMasterId(), heartbeatIntervalMs: 60_000, heartbeatTimeoutMs: 60_000, logger: log.logger },
+      { accept: () => true, registered: () => {}, heartbeat: () => {}, message: (_tm, m) => { delivered.push(m); }, lost: () => {} },
+    );
+    const endpoint = new RpcTaskManagerEndpoint('127.0.0.1', '127.0.0.1', log.logger);
+    const address = await endpoint.listen(pool);
+    cleanup.push(() => { endpoint.close(); pool.close(); });
+    const socket = connect({ host: '127.0.0.1', port: Number(address.split(':')[1]) });
+    await new Promise<void>((r) => socket.once('connect', r));
+    const rpc = new RpcConnection(socket);
+    cleanup.push(() => rpc.destroy());
+    const answers: ebbflow.rpc.Envelope[] = [];
+    rpc.on('message', (m) => answers.push(m));
+    const jobMaster = new RpcJobMasterGateway(rpc);
+    expect(jobMaster.registerTaskManager({ resourceId: 'tm-1', jobId: 'job-1', slots: 1, pid: 1, dataHost: '127.0.0.1', dataPort: 1 })).toBe('sent');
+    const answer = await waitFor('the registration answer', () => answers.find((m) => m.msg === 'registered'));
+    expect(answer.registered!.accepted).toBe(true);
+    expect(answer.fencingToken).toBe(pool.jobMasterId);
+    expect(answer.registered!.jobMasterId).toBe(pool.jobMasterId);
+    const registrationId = answer.registered!.registrationId!;
+    expect(registrationId).not.toBe('');
+
+    // A report of an earlier registration of the same TaskManager, one without a token, then a current one.
+    rpc.send({ taskStatus: { executionId: 'stale-registration', state: ExecutionState.RUNNING }, fencingToken: taskManagerToken('tm-1', 'an-earlier-registration') });
+    rpc.send({ taskStatus: { executionId: 'no-token', state: ExecutionState.RUNNING } });
+    jobMaster.fence(taskManagerToken('tm-1', registrationId));
+    jobMaster.updateTaskExecutionState({ executionId: 'current', state: ExecutionState.RUNNING });
+    await waitFor('the current report', () => delivered.length > 0);
+    expect(delivered.map((m) => m.msg === 'taskStatus' && m.taskStatus.executionId)).toEqual(['current']);
+    expect(log.matching('stale fencing token').map((l) => l.token)).toEqual([taskManagerToken('tm-1', 'an-earlier-registration'), '']);
+  });
+});

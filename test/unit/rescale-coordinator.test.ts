@@ -1,0 +1,105 @@
+/**
+ * The in-place rescale procedure without processes (testing TaskManagers answer like real ones
+ * unless a test makes them fail): a failure before the switch is rolled back with no restart, a
+ * failure after it restarts the job from the rescale checkpoint at the new scale, a TaskManager lost
+ * while its subtasks load state restarts the job the same way, and a second request waits for the first.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { TestingCluster, type FakeExecution } from '../helpers/testing-cluster.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+let cluster: TestingCluster | undefined;
+afterEach(async () => { await cluster?.stop(); cluster = undefined; });
+
+const running = (c: TestingCluster) => [...c.executions.values()].filter((e) => e.state === 'RUNNING');
+const rescale = (c: TestingCluster, parallelism: number) => c.ops.submit({ kind: 'rescale', parallelism });
+
+describe('rescale coordinator', () => {
+  it('rescales 2 → 3 in place: added subtasks deployed, the others prepared, nothing restarted', async () => {
+    cluster = await TestingCluster.start();
+    const c = cluster;
+    const kept = running(c);
+    const { result } = await rescale(c, 3).done as { result: { parallelism: { after: Record<string, number> }; subtasks: Record<string, number>; checkpointId: number } };
+    const [src, win] = c.vertices;
+    expect(result.parallelism.after).toEqual({ [src]: 3, [win]: 3 });
+    expect(result.subtasks).toEqual({ kept: 4, added: 2, retired: 0 });
+    expect(c.parallelism()).toEqual([3, 3]);
+    expect(kept.every((e) => e.state === 'RUNNING' && e.prepared?.checkpointId === result.checkpointId)).toBe(true);
+    expect(c.registry.count('RESTARTING')).toBe(0);
+    expect(c.registry.job.resourceRequirements![win]!.parallelism.upperBound).toBe(3);
+  });
+
+  it('a failure before the switch is rolled back: added subtasks cancelled, the job goes on at its scale, no restart', async () => {
+    cluster = await TestingCluster.start();
+    const c = cluster;
+    const win = c.vertices[1];
+    c.answers.prepare = (e) => (e.vertexId === win && e.subtaskIndex === 0 ? 'Error: cannot take the new configuration' : '');
+    const op = rescale(c, 3);
+    await expect(op.done).rejects.toThrow('a subtask could not take the new configuration: Error: cannot take the new configuration');
+    const added = [...c.executions.values()].filter((e) => e.loadAfter > 0);
+    expect(added).toHaveLength(2);
+    const tm3 = c.tm('taskmanager-00003').gateway;
+    expect(tm3.sent('cancel').sort()).toEqual(added.map((e) => e.id).sort());
+    expect(c.parallelism()).toEqual([2, 2]);
+    expect(c.registry.count('RESTARTING')).toBe(0);
+    expect(c.registry.job.state).toBe('RUNNING');
+    // The TaskManager started for the request is released again (not a failure).
+    await waitFor('the idle TaskManager to be released', () => tm3.sent('release').length === 1 && c.driver.released.includes('taskmanager-00003'));
+    expect(c.registry.job.resourceRequirements![win]!.parallelism.upperBound).toBe(2);
+  });
+
+  it('a failure after the switch restarts the job from the rescale checkpoint, at the new scale', async () => {
+    cluster = await TestingCluster.start({ configuration: { 'execution.checkpointing.timeout': '400 ms' } });
+    const c = cluster;
+    const win = c.vertices[1];
+    // The added window subtask never reports its state loaded.
+    c.answers.load = (e, id) => !(e.loadAfter === id && e.vertexId === win);
+    const op = rescale(c, 3);
+    const err = await op.done.then(() => undefined, (e: Error) => e);
+    expect(err?.message).toMatch(/^rescale at checkpoint (\d+) failed: timed out after 400 ms waiting for every subtask to switch and load the state it gained, and retired ones to end$/);
+    const n = Number(/checkpoint (\d+)/.exec(err!.message)![1]);
+    await c.waitForState('RUNNING', 2);
+    expect(c.registry.states).toEqual(['CREATED', 'RUNNING', 'RESTARTING', 'RUNNING']);
+    const restarted = running(c);
+    expect(restarted.map((e) => [e.attempt, e.restorePath.replace(/.*\//, "")])).toEqual(restarted.map(() => [1, `chk-${n}`]));
+    expect(c.parallelism()).toEqual([3, 3]);
+    // Checkpoint n completed, so the request took effect: the requirements follow the scale the job resumed at.
+    expect(c.registry.job.resourceRequirements![win]!.parallelism.upperBound).toBe(3);
+  });
+
+  it('a TaskManager lost while its added subtasks load restarts the job from the rescale checkpoint', async () => {
+    cluster = await TestingCluster.start();
+    const c = cluster;
+    let loading: FakeExecution[] = [];
+    c.answers.load = (e, id) => { if (e.loadAfter === id) { loading.push(e); return false; } return true; };
+    const op = rescale(c, 3);
+    await waitFor('the added subtasks to be loading', () => loading.length === 2);
+    const n = loading[0]!.loadAfter;
+    expect(new Set(loading.map((e) => e.resourceId))).toEqual(new Set(['taskmanager-00003']));
+    c.kill('taskmanager-00003');
+    await expect(op.done).rejects.toThrow(`rescale at checkpoint ${n} failed: the job is restarting: lost the connection to TaskManager taskmanager-00003 (pid 4242)`);
+    loading = [];
+    await c.waitForState('RUNNING', 2);
+    expect(c.driver.requested.at(-1)!.resourceId).toBe('taskmanager-00004');
+    expect(running(c).every((e) => e.restorePath.endsWith(`chk-${n}`))).toBe(true);
+    expect(c.parallelism()).toEqual([3, 3]);
+    expect(c.registry.job.exceptions!.at(-1)).toMatchObject({ taskName: 'taskmanager-00003' });
+  });
+
+  it('a second request waits until the first is done, then runs', async () => {
+    cluster = await TestingCluster.start();
+    const c = cluster;
+    const prepared: Array<{ checkpointId: number; firstDone: boolean }> = [];
+    const first = rescale(c, 3);
+    const second = rescale(c, 4);
+    c.answers.prepare = (e) => { prepared.push({ checkpointId: e.prepared!.checkpointId, firstDone: first.settled !== undefined }); return ''; };
+    const a = (await first.done).result as { checkpointId: number };
+    const b = (await second.done).result as { checkpointId: number; parallelism: { before: Record<string, number> } };
+    expect(b.checkpointId).toBeGreaterThan(a.checkpointId);
+    expect(Object.values(b.parallelism.before)).toEqual([3, 3]);
+    expect(prepared.filter((p) => p.checkpointId === a.checkpointId).every((p) => !p.firstDone)).toBe(true);
+    expect(prepared.filter((p) => p.checkpointId === b.checkpointId).every((p) => p.firstDone)).toBe(true);
+    expect(prepared.filter((p) => p.checkpointId === b.checkpointId)).toHaveLength(6);
+    expect(c.parallelism()).toEqual([4, 4]);
+  });
+});
