@@ -12,6 +12,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { CLIENT_OPTIONS, DISPATCHER_OPTIONS, readOption, type OptionDecl } from '../config/index.js';
 import type { DispatcherOptions } from '../dispatcher/index.js';
+import { withProviderDispatcherOptions } from '../resourcemanager/index.js';
 import { CliError, RestError } from './errors.js';
 import { RestClient } from './rest-client.js';
 import { scale } from './scale.js';
@@ -67,14 +68,16 @@ const client = () => {
 
 const dispatcherCommand = program.command('dispatcher')
   .description('run the dispatcher (REST API, web form, job supervision)');
-for (const d of Object.values(DISPATCHER_OPTIONS)) if (d.cli && !d.cli.global) dispatcherCommand.addOption(flag(d));
+/** The dispatcher's options with the resource providers' (e.g. --mesos-master), in --help's order. */
+const dispatcherOptions = withProviderDispatcherOptions(DISPATCHER_OPTIONS);
+for (const d of Object.values(dispatcherOptions)) if (d.cli && !d.cli.global) dispatcherCommand.addOption(flag(d));
 dispatcherCommand.action(async (o: Record<string, unknown>) => {
   const { startDispatcher } = await import('../api/server.js');
   process.title = 'ebbflow-dispatcher';
   let running: Awaited<ReturnType<typeof startDispatcher>>;
   try {
     const token = flagValues(program, { token: globals.token }, program.opts());
-    const options = { ...token, ...flagValues(dispatcherCommand, DISPATCHER_OPTIONS, o) } as DispatcherOptions;
+    const options = { ...token, ...flagValues(dispatcherCommand, dispatcherOptions, o) } as DispatcherOptions;
     running = await startDispatcher(options);
   } catch (err) {
     console.error(`ebbflow dispatcher: ${(err as Error).message}`);

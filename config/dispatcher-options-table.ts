@@ -3,7 +3,10 @@
  * variable, command-line flag with its help text, type, default, range, doc.
  * dispatcher/dispatcher-options.ts compiles them, cli/main.ts builds its flags
  * from them, and the README's dispatcher table is generated from here. The
- * order is the README's and `ebbflow dispatcher --help`'s.
+ * order is the README's and `ebbflow dispatcher --help`'s. Each resource
+ * provider declares its own dispatcher options (flags that give its keys a
+ * dispatcher-wide default); the dispatcher lists them after `resourceManager`
+ * (resourcemanager/providers.ts).
  */
 import { availableParallelism } from 'node:os';
 import { MAX_DURATION_MS } from './read-option.js';
@@ -83,16 +86,6 @@ export const DISPATCHER_OPTIONS = {
     key: 'resourceManager', scope, env: 'EBBFLOW_RESOURCE_MANAGER',
     cli: { flags: '--resource-manager <kind>', help: 'where TaskManagers run: local or mesos (env EBBFLOW_RESOURCE_MANAGER)' },
     default: 'local', doc: '`local` (TaskManagers are child processes of the job process) or `mesos` (Mesos tasks)',
-  }),
-  mesosMaster: opt.string({
-    key: 'mesosMaster', scope, env: 'EBBFLOW_MESOS_MASTER', configKey: 'mesos.master',
-    cli: { flags: '--mesos-master <url>', help: 'Mesos master(s), host:port or http://host:port, comma-separated (env EBBFLOW_MESOS_MASTER)' },
-    doc: 'Mesos master(s), `host:port` or `http://host:port`, comma-separated; needed for `mesos`',
-  }),
-  mesosContentType: opt.enum(['protobuf', 'json'] as const, {
-    key: 'mesosContentType', scope, env: 'EBBFLOW_MESOS_CONTENT_TYPE', configKey: 'mesos.scheduler.content-type',
-    cli: { flags: '--mesos-content-type <type>', help: 'Mesos scheduler API encoding: protobuf or json (env EBBFLOW_MESOS_CONTENT_TYPE)' },
-    default: 'protobuf', doc: 'encoding of the Mesos scheduler API: `protobuf` or `json`',
   }),
   defaultConfiguration: opt.map({
     key: 'defaultConfiguration', scope, cliDoc: '-D key=value',

@@ -1,6 +1,8 @@
 /**
  * Dispatcher configuration: the options are declared in
- * config/dispatcher-options-table.ts (env var, flag, type, default, range);
+ * config/dispatcher-options-table.ts (env var, flag, type, default, range),
+ * with each resource provider's dispatcher options (flags that give its keys a
+ * dispatcher-wide default) collected from the provider registry;
  * `compileDispatcherOptions` takes each from the caller, else its environment
  * variable, else its default, and range-checks every one. A bad value fails at
  * startup with a ConfigError naming the option or env var and what it must be.
@@ -11,25 +13,41 @@ import {
   closestKey, compileOptions, ConfigError, configKeyDefaults, DISPATCHER_OPTIONS, type GivenOptions,
 } from '../config/index.js';
 import { compileJobConfig, knownConfigurationKeys } from '../jobmaster/job-config.js';
-import { resourceProvider } from '../resourcemanager/index.js';
+import { resourceProvider, withProviderDispatcherOptions } from '../resourcemanager/index.js';
 
-/** Every option is optional; see config/dispatcher-options-table.ts for env vars, defaults and meaning. */
-export type DispatcherOptions = GivenOptions<typeof DISPATCHER_OPTIONS>;
+/**
+ * The dispatcher's options with every registered provider's dispatcher options (e.g. a master
+ * flag), in the order of `ebbflow dispatcher --help`.
+ */
+export const DISPATCHER_OPTION_TABLE = withProviderDispatcherOptions(DISPATCHER_OPTIONS);
 
-type Compiled = { [K in keyof typeof DISPATCHER_OPTIONS]-?: NonNullable<DispatcherOptions[K]> };
-export type CompiledDispatcherOptions = Omit<Compiled, 'token' | 'mesosMaster'> & { token: string | undefined; mesosMaster: string | undefined };
+/**
+ * Every option is optional; see config/dispatcher-options-table.ts for env vars, defaults and meaning.
+ * The providers' dispatcher options are given under their property names too (e.g. `mesosMaster`).
+ */
+export type DispatcherOptions = GivenOptions<typeof DISPATCHER_OPTIONS> & { readonly [providerOption: string]: unknown };
+
+type Compiled = { [K in keyof typeof DISPATCHER_OPTIONS]-?: NonNullable<GivenOptions<typeof DISPATCHER_OPTIONS>[K]> };
+export type CompiledDispatcherOptions = Omit<Compiled, 'token'> & {
+  token: string | undefined;
+  /** The keys the providers' dispatcher options give a default to, with their values (`mesos.master` ← `--mesos-master`). */
+  providerDefaults: Record<string, unknown>;
+  /** The providers' dispatcher options, by property name. */
+  readonly [providerOption: string]: unknown;
+};
 
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 }
 
-/** The dispatcher-wide configuration every job starts from: flags that default a key (--mesos-master), then `-D`. */
-export function dispatcherConfiguration(c: CompiledDispatcherOptions): Record<string, unknown> {
-  return { ...configKeyDefaults(DISPATCHER_OPTIONS, c), ...c.defaultConfiguration };
+/** The dispatcher-wide configuration every job starts from: provider flags that default a key, then `-D`. */
+export function dispatcherConfiguration(c: Pick<CompiledDispatcherOptions, 'providerDefaults' | 'defaultConfiguration'>): Record<string, unknown> {
+  return { ...c.providerDefaults, ...c.defaultConfiguration };
 }
 
 export function compileDispatcherOptions(o: DispatcherOptions = {}, env: NodeJS.ProcessEnv = process.env): CompiledDispatcherOptions {
-  const c = compileOptions(DISPATCHER_OPTIONS, o, env) as CompiledDispatcherOptions;
+  const c = compileOptions(DISPATCHER_OPTION_TABLE, o, env) as Record<string, unknown> as CompiledDispatcherOptions;
+  c.providerDefaults = configKeyDefaults(DISPATCHER_OPTION_TABLE, c);
   c.dataDir = resolve(c.dataDir);
   // An empty token is no token.
   c.token ||= undefined;

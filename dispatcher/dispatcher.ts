@@ -39,7 +39,7 @@ export class Dispatcher {
     this.supervisor = new JobSupervisor({
       registry: this.registry, redisUrl: o.redisUrl, keyPrefix: o.keyPrefix, dataDir: o.dataDir,
       slotsPerTaskManager: o.slotsPerTaskManager, taskManagerMemoryMb: o.taskManagerMemoryMb, localMaxTaskManagers: o.localMaxTaskManagers, logger: this.log,
-      resourceManager: o.resourceManager, mesosMaster: o.mesosMaster, mesosContentType: o.mesosContentType, defaultConfiguration: o.defaultConfiguration,
+      resourceManager: o.resourceManager, providerDefaults: o.providerDefaults, defaultConfiguration: o.defaultConfiguration,
       planningTimeoutMs: o.planningTimeoutMs, cancelGraceMs: o.cancelGraceMs, maxTaskManagersPerJob: o.maxTaskManagersPerJob,
       jobProcessRestarts: o.jobProcessRestarts,
     });

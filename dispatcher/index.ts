@@ -1,6 +1,6 @@
 /** Dispatcher: bundle store, job registry, submission queue, job-process supervision, and the use cases behind DispatcherGateway. */
 export { Dispatcher } from './dispatcher.js';
-export { compileDispatcherOptions, isLoopback } from './dispatcher-options.js';
+export { compileDispatcherOptions, dispatcherConfiguration, DISPATCHER_OPTION_TABLE, isLoopback } from './dispatcher-options.js';
 export type { DispatcherOptions, CompiledDispatcherOptions } from './dispatcher-options.js';
 export { BundleStore, BundleRejectedError } from './bundle-store.js';
 export type { StoredBundle } from './bundle-store.js';

@@ -28,7 +28,7 @@ export type JobCleanup = (rec: JobRecord) => Promise<void>;
 
 /** The dispatcher's options a job process is started with (config/dispatcher-options-table.ts says what each is). */
 type JobProcessSettings = Pick<CompiledDispatcherOptions,
-  'redisUrl' | 'keyPrefix' | 'dataDir' | 'slotsPerTaskManager' | 'taskManagerMemoryMb' | 'localMaxTaskManagers' | 'resourceManager' | 'mesosMaster' | 'mesosContentType' | 'defaultConfiguration'>;
+  'redisUrl' | 'keyPrefix' | 'dataDir' | 'slotsPerTaskManager' | 'taskManagerMemoryMb' | 'localMaxTaskManagers' | 'resourceManager' | 'providerDefaults' | 'defaultConfiguration'>;
 
 export interface JobSupervisorOptions extends JobProcessSettings {
   registry: SupervisorRegistry;
@@ -108,7 +108,7 @@ export class JobSupervisor {
       slotsPerTaskManager: o.slotsPerTaskManager, taskManagerMemoryMb: o.taskManagerMemoryMb, localMaxTaskManagers: o.localMaxTaskManagers,
       maxTaskManagers: o.maxTaskManagersPerJob ?? 0,
       configuration: { ...o.defaultConfiguration, ...rec.configuration }, savepointPath: rec.savepointPath || undefined,
-      resourceManager: o.resourceManager, mesosMaster: o.mesosMaster, mesosContentType: o.mesosContentType,
+      resourceManager: o.resourceManager, providerDefaults: o.providerDefaults,
       recoveryAttempt,
     };
   }

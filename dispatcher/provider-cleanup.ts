@@ -5,13 +5,12 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { configKeyDefaults, DISPATCHER_OPTIONS } from '../config/index.js';
 import type { JobRecord } from '../metadata/index.js';
 import { resourceProvider } from '../resourcemanager/index.js';
 import type { CompiledDispatcherOptions } from './dispatcher-options.js';
 
 /** The supervisor's settings the cleanup needs (its options, by DispatcherOptions names). */
-export interface ProviderCleanupSettings extends Pick<CompiledDispatcherOptions, 'keyPrefix' | 'resourceManager' | 'slotsPerTaskManager' | 'taskManagerMemoryMb' | 'defaultConfiguration'> {
+export interface ProviderCleanupSettings extends Pick<CompiledDispatcherOptions, 'keyPrefix' | 'resourceManager' | 'slotsPerTaskManager' | 'taskManagerMemoryMb' | 'providerDefaults' | 'defaultConfiguration'> {
   /** The registry's Redis connection; without one (a test's in-memory registry) there is nothing to clean up with. */
   registry: { readonly redis?: Redis };
   logger: Logger;
@@ -24,7 +23,7 @@ export async function cleanupAfterDeadJobProcess(o: ProviderCleanupSettings, rec
   await resourceProvider(o.resourceManager).cleanupAfterDeadJobProcess({
     jobId: rec.id, redis, keyPrefix: o.keyPrefix, logger: o.logger,
     slotsPerTaskManager: o.slotsPerTaskManager, taskManagerMemoryMb: o.taskManagerMemoryMb,
-    // Flags that default a key (--mesos-master → mesos.master) are among the settings, by their option names.
-    configuration: { ...configKeyDefaults(DISPATCHER_OPTIONS, o as unknown as Record<string, unknown>), ...o.defaultConfiguration, ...rec.configuration },
+    // Provider flags that default a key, then -D, then the job's own keys.
+    configuration: { ...o.providerDefaults, ...o.defaultConfiguration, ...rec.configuration },
   });
 }

@@ -7,7 +7,7 @@
  * ebbflow does not know are ignored with a warning naming the closest known key.
  */
 import { ADDRESS_OPTIONS, ConfigError, JOB_OPTIONS as O, parseAddressSettings, readKey, unknownKeyWarning } from '../config/index.js';
-import { RESOURCE_PROVIDERS } from '../resourcemanager/index.js';
+import { providerKeyOptions, RESOURCE_PROVIDERS, type ResourceProvider } from '../resourcemanager/index.js';
 import { localPath, storageFor } from '../runtime/checkpoint/checkpoint-storage.js';
 
 /** A configuration error (the same class as every ConfigError; the run request answers it with 400). */
@@ -54,15 +54,15 @@ export interface JobConfig {
   workerRetryIntervalMs: number;
 }
 
-/** Every key a job's configuration may hold: the job keys, the address keys and each registered provider's keys. */
-export function knownConfigurationKeys(): string[] {
-  return [...Object.values(O), ...Object.values(ADDRESS_OPTIONS), ...RESOURCE_PROVIDERS.flatMap((p) => p.options)].map((d) => d.key);
+/** Every key a job's configuration may hold: the job keys, the address keys and each provider's keys (the registered ones by default). */
+export function knownConfigurationKeys(providers: readonly ResourceProvider[] = RESOURCE_PROVIDERS): string[] {
+  return [...Object.values(O), ...Object.values(ADDRESS_OPTIONS), ...providerKeyOptions(providers)].map((d) => d.key);
 }
 
 /** Warnings about the keys of a configuration map ebbflow does not know (they are ignored), each with the closest known key. */
-export function configurationWarnings(raw: Record<string, unknown> | undefined): string[] {
+export function configurationWarnings(raw: Record<string, unknown> | undefined, providers: readonly ResourceProvider[] = RESOURCE_PROVIDERS): string[] {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return [];
-  const known = knownConfigurationKeys();
+  const known = knownConfigurationKeys(providers);
   return Object.keys(raw).filter((k) => !known.includes(k)).map((k) => unknownKeyWarning(k, known));
 }
 
@@ -97,11 +97,11 @@ function restartStrategy(c: Record<string, unknown>): RestartStrategy {
  * keys of every registered resource provider are checked (a bad value throws a ConfigError naming
  * the key); unknown keys are ignored (see configurationWarnings).
  */
-export function compileJobConfig(raw: Record<string, unknown> | undefined): JobConfig {
+export function compileJobConfig(raw: Record<string, unknown> | undefined, providers: readonly ResourceProvider[] = RESOURCE_PROVIDERS): JobConfig {
   const c: Record<string, unknown> = raw ?? {};
   if (typeof c !== 'object' || Array.isArray(c)) throw new ConfigError('EBBFLOW_CONFIG_TYPE', 'flinkConfiguration', 'flinkConfiguration must be an object of key → value');
   parseAddressSettings(c);
-  for (const p of RESOURCE_PROVIDERS) p.validate(c);
+  for (const p of providers) p.validate(c);
   return {
     checkpointIntervalMs: readKey(c, O.checkpointInterval)!,
     checkpointTimeoutMs: readKey(c, O.checkpointTimeout)!,

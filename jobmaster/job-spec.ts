@@ -2,6 +2,7 @@
  * What the dispatcher hands a job process (as JSON in the file named by EBBFLOW_JOB_SPEC_FILE).
  * Job-level settings come as Flink-style `configuration` (see job-config.ts).
  */
+import { defaultOf, DISPATCHER_OPTIONS } from '../config/index.js';
 import { compileJobConfig, type JobConfig } from './job-config.js';
 
 export interface JobSpec {
@@ -36,8 +37,11 @@ export interface JobSpec {
   recoveryAttempt?: number;
   /** @default 'local' */
   resourceManager?: string;
-  mesosMaster?: string;
-  mesosContentType?: 'protobuf' | 'json';
+  /**
+   * Dispatcher-wide defaults of provider keys given by the dispatcher's provider flags
+   * (`mesos.master` ← `--mesos-master`); `-D` and the job's keys, in `configuration`, win over them.
+   */
+  providerDefaults?: Record<string, unknown>;
 }
 
 export interface CompiledJobSpec {
@@ -59,8 +63,7 @@ export interface CompiledJobSpec {
   savepointPath: string;
   recoveryAttempt: number;
   resourceManager: string;
-  mesosMaster: string | undefined;
-  mesosContentType: 'protobuf' | 'json';
+  providerDefaults: Record<string, unknown>;
   /** The raw configuration map (the resource provider reads its own keys from it). */
   configuration: Record<string, unknown>;
 }
@@ -74,10 +77,10 @@ export function compileJobSpec(s: JobSpec): CompiledJobSpec {
     parallelism: s.parallelism,
     defaultName: s.defaultName,
     redisUrl: s.redisUrl,
-    keyPrefix: s.keyPrefix ?? 'ebbflow:',
+    keyPrefix: s.keyPrefix ?? defaultOf(DISPATCHER_OPTIONS.keyPrefix)!,
     dataDir: s.dataDir,
-    slotsPerTaskManager: s.slotsPerTaskManager ?? 1,
-    taskManagerMemoryMb: s.taskManagerMemoryMb ?? 512,
+    slotsPerTaskManager: s.slotsPerTaskManager ?? defaultOf(DISPATCHER_OPTIONS.slotsPerTaskManager)!,
+    taskManagerMemoryMb: s.taskManagerMemoryMb ?? defaultOf(DISPATCHER_OPTIONS.taskManagerMemoryMb)!,
     slotRequestTimeoutMs: s.slotRequestTimeoutMs ?? 60000,
     localMaxTaskManagers: s.localMaxTaskManagers ?? 0,
     maxTaskManagers: s.maxTaskManagers ?? 0,
@@ -85,8 +88,7 @@ export function compileJobSpec(s: JobSpec): CompiledJobSpec {
     savepointPath: s.savepointPath ?? '',
     recoveryAttempt: s.recoveryAttempt ?? 0,
     resourceManager: s.resourceManager ?? 'local',
-    mesosMaster: s.mesosMaster,
-    mesosContentType: s.mesosContentType ?? 'protobuf',
+    providerDefaults: s.providerDefaults ?? {},
     configuration: s.configuration ?? {},
   };
 }

@@ -4,7 +4,6 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { configKeyDefaults, DISPATCHER_OPTIONS } from '../config/index.js';
 import { ResourceManager, resourceProvider } from '../resourcemanager/index.js';
 import type { CompiledJobSpec } from './job-spec.js';
 
@@ -19,8 +18,8 @@ export async function createResourceProvider(spec: CompiledJobSpec, redis: Redis
   const { driver, close } = await resourceProvider(spec.resourceManager).createDriver({
     jobId: spec.jobId, redis, logger: log, keyPrefix: spec.keyPrefix, dataDir: spec.dataDir, bundlePath: spec.bundlePath,
     slotsPerTaskManager: spec.slotsPerTaskManager, taskManagerMemoryMb: spec.taskManagerMemoryMb, localCapacity: spec.localMaxTaskManagers,
-    // Dispatcher flags that default a key (--mesos-master → mesos.master) travel in the spec under their option names.
-    configuration: { ...configKeyDefaults(DISPATCHER_OPTIONS, { ...spec }), ...spec.configuration },
+    // Provider flags of the dispatcher that default a key lose to -D and the job's keys (both in spec.configuration).
+    configuration: { ...spec.providerDefaults, ...spec.configuration },
   });
   const profile = { cpuCores: 1, memoryMb: spec.taskManagerMemoryMb, slots: spec.slotsPerTaskManager };
   return {

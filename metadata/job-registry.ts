@@ -7,6 +7,7 @@
  * undo the dispatcher's FAILED, and vice versa).
  */
 import type { Redis, Result } from 'ioredis';
+import type { ResourceRequirements } from '../rest/index.js';
 import { isTerminal, TERMINAL_STATES, type JobState } from './job-status.js';
 
 export interface VertexInfo {
@@ -64,8 +65,8 @@ export interface SubtaskInfo {
   endTime: number;
 }
 
-/** Vertex id → parallelism bounds (Flink FLIP-291 `JobResourceRequirementsBody`). */
-export type ResourceRequirements = Record<string, { parallelism: { lowerBound: number; upperBound: number } }>;
+/** Vertex id → parallelism bounds (Flink FLIP-291 `JobResourceRequirementsBody`): the REST type, from openapi.yaml. */
+export type { ResourceRequirements };
 
 export interface JobException {
   timestamp: number;

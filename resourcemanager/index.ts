@@ -2,8 +2,8 @@
 export { ResourceManager } from './resource-manager.js';
 export type { ResourceManagerOptions } from './resource-manager.js';
 export type { ResourceManagerDriver, DriverEventHandler, ResourceProfile, WorkerSpec } from './driver.js';
-export { LocalProcessDriver } from './local/local-process-driver.js';
-export type { LocalProcessDriverOptions } from './local/local-process-driver.js';
+export { LocalProcessDriver } from './local/index.js';
+export type { LocalProcessDriverOptions } from './local/index.js';
 export type { ResourceProvider, ProviderDriver, ProviderDriverContext, ProviderJobSettings } from './provider.js';
-export { RESOURCE_PROVIDERS, resourceProvider } from './providers.js';
+export { RESOURCE_PROVIDERS, resourceProvider, providerKeyOptions, withProviderDispatcherOptions } from './providers.js';
 export { ResourceWaitTimeoutError, WorkerStartError } from './errors.js';

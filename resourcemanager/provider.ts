@@ -15,8 +15,8 @@ import type { ResourceManagerDriver } from './driver.js';
 export interface ProviderJobSettings {
   jobId: string;
   /**
-   * The job's configuration map: dispatcher-wide defaults (flags such as --mesos-master given as
-   * defaults of their keys, then `-D`) under the job's own keys.
+   * The job's configuration map: dispatcher-wide defaults (provider flags given as defaults of their
+   * keys, then `-D`) under the job's own keys.
    */
   configuration: Record<string, unknown>;
   /** Slots per TaskManager. */
@@ -46,11 +46,18 @@ export interface ProviderDriver {
   close(): Promise<void>;
 }
 
+/** A resource provider; register one in providers.ts. */
 export interface ResourceProvider {
   /** The name `--resource-manager` / EBBFLOW_RESOURCE_MANAGER selects it by. */
   readonly name: string;
   /** The configuration keys it reads (shown in the docs; keys of every registered provider are known keys). */
   readonly options: readonly OptionDecl[];
+  /**
+   * Dispatcher options (flag, env var) that give some of its keys a dispatcher-wide default, by property
+   * name; each names its key in `configKey`. The dispatcher's flags, `--help` and the README's dispatcher
+   * table include them; a job's key and `-D` win over them.
+   */
+  readonly dispatcherOptions?: Readonly<Record<string, OptionDecl>>;
   /**
    * Checks the values of its keys in a configuration map (throws a ConfigError naming the key). Runs at
    * submission, whatever provider the dispatcher uses, so a setting needed only to run (e.g. a master) may be missing.

@@ -1,7 +1,7 @@
 /**
  * The REST API's contract, generated from openapi.yaml (`npm run gen:openapi`): fastify validation
  * schemas per route and the TypeScript types of request and response bodies. A bottom layer: api/,
- * dispatcher/, jobmaster/ and bench/ may import it; it imports nothing of ebbflow.
+ * dispatcher/, jobmaster/, metadata/ and bench/ may import it; it imports nothing of ebbflow.
  */
 export { ROUTE_SCHEMAS } from './generated/rest-schemas.js';
 export type { RouteSchema } from './generated/rest-schemas.js';

@@ -8,6 +8,7 @@ import { parseAddressSettings } from '../../config/index.js';
 import type { ResourceProvider } from '../provider.js';
 import { LocalProcessDriver } from './local-process-driver.js';
 
+/** Runs TaskManagers as child processes of the job process. */
 export const localProvider: ResourceProvider = {
   name: 'local',
   options: [],

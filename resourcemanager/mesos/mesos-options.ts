@@ -3,7 +3,7 @@
  * per job in `flinkConfiguration` or for every job with the dispatcher's
  * `-D key=value`. The README's Mesos table is generated from here.
  */
-import { opt } from '../../config/index.js';
+import { MAX_DURATION_MS, opt } from '../../config/index.js';
 
 const scope = 'mesos';
 
@@ -54,10 +54,29 @@ export const MESOS_OPTIONS = {
     key: 'mesos.resourcemanager.tasks.container.image.name', scope, doc: 'run tasks in this Docker image under the Mesos containerizer',
   }),
   declineRefuseDuration: opt.duration({
-    key: 'mesos.resourcemanager.declined-offer-refuse-duration', scope, default: 5000, defaultDoc: '`5 s`',
+    key: 'mesos.resourcemanager.declined-offer-refuse-duration', scope, default: 5000, min: 0, max: MAX_DURATION_MS, defaultDoc: '`5 s`',
     doc: 'refuse filter on offers declined while requests wait (with nothing to launch: 120 s, and SUPPRESS)',
   }),
   artifactServerPort: opt.int({ key: 'mesos.resourcemanager.artifactserver.port', scope, default: 0, min: 0, max: 65535, defaultDoc: '`0` (any)', doc: 'port of the job\'s artifact server' }),
+};
+
+/**
+ * The dispatcher's flags and env vars that give two of the keys above a dispatcher-wide default
+ * (`--mesos-master` → `mesos.master`); a job's key and `-D` win over them. The dispatcher collects
+ * them from the provider registry: `ebbflow dispatcher --help` and the README's dispatcher table
+ * list them after `--resource-manager`.
+ */
+export const MESOS_DISPATCHER_OPTIONS = {
+  mesosMaster: opt.string({
+    key: 'mesosMaster', scope: 'dispatcher', env: 'EBBFLOW_MESOS_MASTER', configKey: MESOS_OPTIONS.master.key,
+    cli: { flags: '--mesos-master <url>', help: 'Mesos master(s), host:port or http://host:port, comma-separated (env EBBFLOW_MESOS_MASTER)' },
+    doc: 'Mesos master(s), `host:port` or `http://host:port`, comma-separated; needed for `mesos`',
+  }),
+  mesosContentType: opt.enum(['protobuf', 'json'] as const, {
+    key: 'mesosContentType', scope: 'dispatcher', env: 'EBBFLOW_MESOS_CONTENT_TYPE', configKey: MESOS_OPTIONS.contentType.key,
+    cli: { flags: '--mesos-content-type <type>', help: 'Mesos scheduler API encoding: protobuf or json (env EBBFLOW_MESOS_CONTENT_TYPE)' },
+    default: 'protobuf', doc: 'encoding of the Mesos scheduler API: `protobuf` or `json`',
+  }),
 };
 
 /** Tuning read from the environment of the job process, not a configuration key. */

@@ -10,14 +10,16 @@ import { ArtifactServer } from './artifact-server.js';
 import { reapFramework } from './framework-reaper.js';
 import { jobFrameworkInfo, parseMesosSettings, validateMesosKeys, type MesosDefaults } from './mesos-config.js';
 import { MesosDriver } from './mesos-driver.js';
-import { MESOS_OPTIONS, MESOS_TUNING } from './mesos-options.js';
+import { MESOS_DISPATCHER_OPTIONS, MESOS_OPTIONS, MESOS_TUNING } from './mesos-options.js';
 import { RedisWorkerStore } from './worker-store.js';
 
 const defaults = (s: ProviderJobSettings): MesosDefaults => ({ slots: s.slotsPerTaskManager, heapMb: s.taskManagerMemoryMb });
 
+/** Runs TaskManagers as Mesos tasks of a framework per job. */
 export const mesosProvider: ResourceProvider = {
   name: 'mesos',
   options: Object.values(MESOS_OPTIONS),
+  dispatcherOptions: MESOS_DISPATCHER_OPTIONS,
   validate: validateMesosKeys,
   checkRunnable(configuration) {
     validateMesosKeys(configuration);

@@ -19,7 +19,7 @@ export function supervisorHarness(options: Partial<JobSupervisorOptions> = {}) {
     registry, launcher, logger: log.logger,
     cleanupJob: async (rec: JobRecord) => { cleaned.push(rec.id); },
     redisUrl: 'redis://127.0.0.1:1', keyPrefix: 'test:', dataDir: '/nonexistent', slotsPerTaskManager: 1, taskManagerMemoryMb: 256,
-    localMaxTaskManagers: 4, resourceManager: 'local', mesosMaster: undefined, mesosContentType: 'protobuf', defaultConfiguration: {},
+    localMaxTaskManagers: 4, resourceManager: 'local', providerDefaults: {}, defaultConfiguration: {},
     planningTimeoutMs: 2000, cancelGraceMs: 500,
     ...options,
   });

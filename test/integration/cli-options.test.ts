@@ -1,11 +1,11 @@
 /**
  * `ebbflow dispatcher` (dist/cli/main.js) refuses bad option values at startup, before it touches
  * Redis: the message names the flag or the environment variable the value came from and what it
- * must be, and the exit status is 1. Its flags are the table's, with their help texts.
+ * must be, and the exit status is 1. Its flags are the table's (with the resource providers'), with their help texts.
  */
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { DISPATCHER_OPTIONS } from '../../config/index.js';
+import { DISPATCHER_OPTION_TABLE } from '../../dispatcher/index.js';
 
 const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
 
@@ -43,7 +43,7 @@ describe('ebbflow dispatcher options', () => {
     const { stdout, code } = await cli(['dispatcher', '--help']);
     expect(code).toBe(0);
     const help = stdout.replace(/\s+/g, ' ');
-    for (const d of Object.values(DISPATCHER_OPTIONS)) {
+    for (const d of Object.values(DISPATCHER_OPTION_TABLE)) {
       if (!d.cli || d.cli.global) continue;
       expect(help).toContain(`${d.cli.flags} ${d.cli.help}`);
     }

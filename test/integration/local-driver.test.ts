@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LocalProcessDriver } from '../../resourcemanager/local/local-process-driver.js';
+import { LocalProcessDriver } from '../../resourcemanager/local/index.js';
 import { waitFor } from '../helpers/dispatcher.js';
 
 describe('local driver', () => {

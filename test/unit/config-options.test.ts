@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   closestKey, compileOptions, ConfigError, DISPATCHER_OPTIONS, JOB_OPTIONS, MAX_DURATION_MS, opt, parseDuration, readOption, unknownKeyWarning,
 } from '../../config/index.js';
+import { DISPATCHER_OPTION_TABLE } from '../../dispatcher/dispatcher-options.js';
 import { compileJobConfig, configurationWarnings, knownConfigurationKeys } from '../../jobmaster/job-config.js';
 
 /** The ConfigError `fn` throws. */
@@ -83,7 +84,8 @@ describe('compiling the dispatcher options from the table', () => {
       ['EBBFLOW_LOG_LEVEL', 'loud', /^EBBFLOW_LOG_LEVEL must be fatal, error, warn, info, debug, trace or silent/],
     ];
     for (const [name, value, message] of cases) {
-      const e = configError(() => compileOptions(DISPATCHER_OPTIONS, {}, { [name]: value }));
+      // The table with the providers' dispatcher options (EBBFLOW_MESOS_CONTENT_TYPE).
+      const e = configError(() => compileOptions(DISPATCHER_OPTION_TABLE, {}, { [name]: value }));
       expect(e.message).toMatch(message);
       expect(e.setting).toBe(name);
     }
@@ -92,7 +94,7 @@ describe('compiling the dispatcher options from the table', () => {
   });
 
   it('declares every numeric dispatcher option with a range', () => {
-    for (const d of Object.values(DISPATCHER_OPTIONS)) {
+    for (const d of Object.values(DISPATCHER_OPTION_TABLE)) {
       if (d.type === 'int' || d.type === 'number' || d.type === 'duration') {
         expect(d.max, d.key).toBeDefined();
         expect(d.min, d.key).toBeDefined();
