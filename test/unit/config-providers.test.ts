@@ -1,13 +1,16 @@
 /**
  * The resource-provider registry: each provider validates its own keys, an unknown provider name is a
  * clear error, the dispatcher checks at startup that its provider can run jobs, and the Mesos provider
- * reads its keys (with --mesos-master as the default of mesos.master).
+ * reads its keys (with --mesos-master as the default of mesos.master). A third provider (test-only) is
+ * picked up by every collecting function (known keys, validation, dispatcher flags, README tables)
+ * with no edit but its registration.
  */
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../config/index.js';
-import { compileDispatcherOptions, dispatcherConfiguration } from '../../dispatcher/dispatcher-options.js';
-import { compileJobConfig, knownConfigurationKeys } from '../../jobmaster/job-config.js';
-import { RESOURCE_PROVIDERS, resourceProvider } from '../../resourcemanager/index.js';
+import { configDocBlocks, configDocFiles } from '../../cli/config-docs.js';
+import { compileOptions, ConfigError, configKeyDefaults, DISPATCHER_OPTIONS, opt, readKey } from '../../config/index.js';
+import { compileDispatcherOptions, DISPATCHER_OPTION_TABLE, dispatcherConfiguration } from '../../dispatcher/dispatcher-options.js';
+import { compileJobConfig, configurationWarnings, knownConfigurationKeys } from '../../jobmaster/job-config.js';
+import { RESOURCE_PROVIDERS, resourceProvider, withProviderDispatcherOptions, type ResourceProvider } from '../../resourcemanager/index.js';
 import { parseMesosSettings } from '../../resourcemanager/mesos/mesos-config.js';
 
 describe('the provider registry', () => {
@@ -55,5 +58,67 @@ describe('the provider registry', () => {
     expect(() => compileDispatcherOptions({ defaultConfiguration: { 'heartbeat.timout': '1 s' } }, {}))
       .toThrow('default job configuration (-D): unknown configuration key "heartbeat.timout"; did you mean "heartbeat.timeout"?');
     expect(() => compileDispatcherOptions({ host: '0.0.0.0' }, {})).toThrow(/without a token/);
+  });
+});
+
+/** A provider that exists only in this test: one key of its own, and a flag that gives it a dispatcher-wide default. */
+const kube = {
+  name: 'kube',
+  options: [opt.string({
+    key: 'kube.namespace', scope: 'kube', default: 'default', doc: 'namespace of the TaskManager pods',
+    check: (v) => (/^[a-z0-9-]+$/.test(v) ? undefined : 'must be a Kubernetes namespace name'),
+  })],
+  dispatcherOptions: {
+    kubeNamespace: opt.string({
+      key: 'kubeNamespace', scope: 'dispatcher', env: 'EBBFLOW_KUBE_NAMESPACE', configKey: 'kube.namespace',
+      cli: { flags: '--kube-namespace <ns>', help: 'namespace of the TaskManager pods (env EBBFLOW_KUBE_NAMESPACE)' },
+      doc: 'namespace of the TaskManager pods',
+    }),
+  },
+  validate(c) { readKey(c, kube.options[0]!); },
+  checkRunnable: () => {},
+  createDriver: () => Promise.reject(new Error('not in a unit test')),
+  cleanupAfterDeadJobProcess: async () => {},
+} satisfies ResourceProvider;
+
+describe('registering a further provider', () => {
+  const providers = [...RESOURCE_PROVIDERS, kube];
+
+  it('makes its name selectable and its keys known and validated', () => {
+    expect(resourceProvider('kube', undefined, providers)).toBe(kube);
+    expect(() => resourceProvider('yarn', undefined, providers)).toThrow(/must name a resource provider: local or mesos or kube, got "yarn"/);
+    expect(knownConfigurationKeys(providers)).toContain('kube.namespace');
+    expect(knownConfigurationKeys()).not.toContain('kube.namespace');
+    expect(configurationWarnings({ 'kube.namespace': 'jobs' }, providers)).toEqual([]);
+    expect(() => compileJobConfig({ 'kube.namespace': 'Bad_NS' }, providers)).toThrow(/must be a Kubernetes namespace name/);
+    expect(() => compileJobConfig({ 'kube.namespace': 'Bad_NS' })).not.toThrow();
+  });
+
+  it('adds its flags to the dispatcher options after --resource-manager, giving its key a default that -D overrides', () => {
+    const table = withProviderDispatcherOptions(DISPATCHER_OPTIONS, providers);
+    const names = Object.keys(table);
+    expect(names.slice(names.indexOf('resourceManager'), names.indexOf('resourceManager') + 4))
+      .toEqual(['resourceManager', 'mesosMaster', 'mesosContentType', 'kubeNamespace']);
+    const c = compileOptions(table, {}, { EBBFLOW_KUBE_NAMESPACE: 'jobs' });
+    const defaults = configKeyDefaults(table, c);
+    expect(defaults).toMatchObject({ 'kube.namespace': 'jobs', 'mesos.scheduler.content-type': 'protobuf' });
+    expect(dispatcherConfiguration({ providerDefaults: defaults, defaultConfiguration: { 'kube.namespace': 'other' } })['kube.namespace']).toBe('other');
+  });
+
+  it('gets its README table and its row in the dispatcher table', () => {
+    expect(configDocFiles(providers)).toEqual({ 'README.md': ['job', 'dispatcher', 'mesos', 'kube'] });
+    const blocks = configDocBlocks(providers);
+    expect(blocks.kube).toContain('| `kube.namespace` (`--kube-namespace`, `EBBFLOW_KUBE_NAMESPACE`) | `default` | namespace of the TaskManager pods |');
+    expect(blocks.dispatcher).toContain('| `--kube-namespace` | `EBBFLOW_KUBE_NAMESPACE` | none | namespace of the TaskManager pods |');
+    expect(configDocBlocks().kube).toBeUndefined();
+  });
+
+  it('keeps the registered providers\' flags where the dispatcher always had them', () => {
+    const names = Object.keys(DISPATCHER_OPTION_TABLE);
+    expect(names.slice(names.indexOf('resourceManager'), names.indexOf('defaultConfiguration')))
+      .toEqual(['resourceManager', 'mesosMaster', 'mesosContentType']);
+    const c = compileDispatcherOptions({}, { EBBFLOW_MESOS_MASTER: 'm:5050', EBBFLOW_RESOURCE_MANAGER: 'mesos' });
+    expect(c.providerDefaults).toEqual({ 'mesos.master': 'm:5050', 'mesos.scheduler.content-type': 'protobuf' });
+    expect(dispatcherConfiguration({ ...c, defaultConfiguration: { 'mesos.master': 'd:5050' } })['mesos.master']).toBe('d:5050');
   });
 });
