@@ -2,6 +2,11 @@
  * Checkpoint statistics in the shape of Flink's `GET /jobs/:jobid/checkpoints`
  * (CheckpointingStatistics): counts, summary, latest, history.
  */
+/**
+ * One checkpoint as this module records it. Not rest's generated `CheckpointStatistics`: that type
+ * (openapi.yaml's response shape) has `alignment_buffered`, `processed_data` and `persisted_data`
+ * optional and allows further keys, while every record here carries all three and no others.
+ */
 export interface CheckpointRecord {
   className: 'completed' | 'failed' | 'in_progress';
   id: number;
