@@ -14,12 +14,19 @@ export interface ResourceProvider {
   close(): Promise<void>;
 }
 
+/**
+ * The configuration map the job's provider reads: the dispatcher's provider flags that default a key
+ * (`--mesos-master` → `mesos.master`) lose to `-D` and to the job's own keys (both in spec.configuration).
+ */
+export function providerConfiguration(spec: Pick<CompiledJobSpec, 'providerDefaults' | 'configuration'>): Record<string, unknown> {
+  return { ...spec.providerDefaults, ...spec.configuration };
+}
+
 export async function createResourceProvider(spec: CompiledJobSpec, redis: Redis, log: Logger): Promise<ResourceProvider> {
   const { driver, close } = await resourceProvider(spec.resourceManager).createDriver({
     jobId: spec.jobId, redis, logger: log, keyPrefix: spec.keyPrefix, dataDir: spec.dataDir, bundlePath: spec.bundlePath,
     slotsPerTaskManager: spec.slotsPerTaskManager, taskManagerMemoryMb: spec.taskManagerMemoryMb, localCapacity: spec.localMaxTaskManagers,
-    // Provider flags of the dispatcher that default a key lose to -D and the job's keys (both in spec.configuration).
-    configuration: { ...spec.providerDefaults, ...spec.configuration },
+    configuration: providerConfiguration(spec),
   });
   const profile = { cpuCores: 1, memoryMb: spec.taskManagerMemoryMb, slots: spec.slotsPerTaskManager };
   return {

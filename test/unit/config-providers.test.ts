@@ -5,13 +5,16 @@
  * picked up by every collecting function (known keys, validation, dispatcher flags, README tables)
  * with no edit but its registration.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { configDocBlocks, configDocFiles } from '../../cli/config-docs.js';
 import { compileOptions, ConfigError, configKeyDefaults, DISPATCHER_OPTIONS, opt, readKey } from '../../config/index.js';
 import { compileDispatcherOptions, DISPATCHER_OPTION_TABLE, dispatcherConfiguration } from '../../dispatcher/dispatcher-options.js';
 import { compileJobConfig, configurationWarnings, knownConfigurationKeys } from '../../jobmaster/job-config.js';
+import { compileJobSpec } from '../../jobmaster/job-spec.js';
+import { providerConfiguration } from '../../jobmaster/resource-provider.js';
 import { RESOURCE_PROVIDERS, resourceProvider, withProviderDispatcherOptions, type ResourceProvider } from '../../resourcemanager/index.js';
 import { parseMesosSettings } from '../../resourcemanager/mesos/mesos-config.js';
+import { supervisorHarness } from '../helpers/supervisor-harness.js';
 
 describe('the provider registry', () => {
   it('holds local and mesos, and refuses an unknown name naming the flag and env var', () => {
@@ -120,5 +123,20 @@ describe('registering a further provider', () => {
     const c = compileDispatcherOptions({}, { EBBFLOW_MESOS_MASTER: 'm:5050', EBBFLOW_RESOURCE_MANAGER: 'mesos' });
     expect(c.providerDefaults).toEqual({ 'mesos.master': 'm:5050', 'mesos.scheduler.content-type': 'protobuf' });
     expect(dispatcherConfiguration({ ...c, defaultConfiguration: { 'mesos.master': 'd:5050' } })['mesos.master']).toBe('d:5050');
+  });
+});
+
+describe('dispatcher-wide provider defaults', () => {
+  afterEach(() => { vi.useRealTimers(); });
+
+  it('travel in the job spec and lose to -D, which loses to the job\'s own keys', async () => {
+    vi.useFakeTimers();
+    const o = compileDispatcherOptions({ resourceManager: 'mesos' }, { EBBFLOW_MESOS_MASTER: 'flag:5050' });
+    const h = supervisorHarness({ resourceManager: o.resourceManager, providerDefaults: o.providerDefaults, defaultConfiguration: { 'mesos.scheduler.content-type': 'json' } });
+    const plain = compileJobSpec((await h.startJob('j1')).spec);
+    expect(plain.resourceManager).toBe('mesos');
+    expect(providerConfiguration(plain)).toMatchObject({ 'mesos.master': 'flag:5050', 'mesos.scheduler.content-type': 'json' });
+    const own = compileJobSpec((await h.startJob('j2', { configuration: { 'mesos.master': 'job:5050' } })).spec);
+    expect(providerConfiguration(own)).toMatchObject({ 'mesos.master': 'job:5050', 'mesos.scheduler.content-type': 'json' });
   });
 });
