@@ -12,6 +12,7 @@ import { fastify, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { PROJECT_ROOT, type DispatcherGateway } from '../dispatcher/index.js';
 import { installAuth } from './auth.js';
+import { installBodyRateLimit, type MinBodyRate } from './body-rate.js';
 import { installErrorHandling } from './errors.js';
 import { installRequestGuard } from './request-guard.js';
 import { installRequestValidation } from './request-schemas.js';
@@ -26,6 +27,8 @@ export interface ApiOptions {
   /** Bearer token every route but the web form's files needs; none: no check. */
   token?: string;
   requestTimeoutMs: number;
+  /** A request body slower than this gets 408 (slow clients must not hold upload slots); none: no minimum. */
+  minBodyRate?: MinBodyRate;
   /** Named in the 503 answer while Redis is unreachable. */
   redisUrl: string;
   log: Logger;
@@ -69,6 +72,7 @@ export async function buildApp(gw: DispatcherGateway, o: ApiOptions): Promise<Fa
   installErrorHandling(app, o.redisUrl);
   installRequestGuard(app, o.host, o.allowedHosts);
   installAuth(app, o.token);
+  if (o.minBodyRate) installBodyRateLimit(app, o.minBodyRate);
   installRequestValidation(app);
   await app.register(multipart, { limits: { fileSize: gw.uploadLimits.maxBytes + 1, files: 2, fields: 10 } });
   // PATCH/DELETE without a body but with a JSON content type must not fail parsing.

@@ -51,6 +51,18 @@ function coerceParameters(schema: Schema, data: unknown): void {
   }
 }
 
+/** Findings for query parameters given more than once where the schema wants one value (keyword `repeated`). */
+function repeatedParameters(schema: Schema, data: unknown): ErrorObject[] {
+  if (typeof data !== 'object' || data === null) return [];
+  const values = data as Record<string, unknown>;
+  return Object.entries<Schema>(schema.properties ?? {})
+    .filter(([name, s]) => Array.isArray(values[name]) && s.type !== 'array')
+    .map(([name, s]) => ({
+      keyword: 'repeated', instancePath: `/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`, schemaPath: `#/properties/${name}`,
+      params: { count: (values[name] as unknown[]).length }, message: 'must be given once', data: values[name], parentSchema: s,
+    }));
+}
+
 /** Compiles the route schemas: every problem at once, Ajv's details kept for the messages. */
 export function installRequestValidation(app: FastifyInstance): void {
   const ajv = new Ajv({ strict: false, allErrors: true, verbose: true, coerceTypes: false, useDefaults: false, removeAdditional: false });
@@ -58,6 +70,12 @@ export function installRequestValidation(app: FastifyInstance): void {
     const validate = ajv.compile(schema as Schema);
     if (httpPart !== 'querystring' && httpPart !== 'params') return validate;
     const fn = (data: unknown) => {
+      // `?mode=cancel&mode=x` arrives as an array: refuse it by name before the type checks, which would say it twice and less clearly.
+      const repeated = repeatedParameters(schema as Schema, data);
+      if (repeated.length) {
+        fn.errors = repeated;
+        return false;
+      }
       coerceParameters(schema as Schema, data);
       const ok = validate(data);
       fn.errors = validate.errors;
@@ -117,6 +135,7 @@ export function shapeProblems(errors: ErrorObject[]): Array<ShapeProblem & { key
       case 'minimum': case 'exclusiveMinimum': out.push({ keyword: e.keyword, path, problem: `must be at least ${p.limit}, got ${show(e.data)}` }); break;
       case 'maximum': case 'exclusiveMaximum': out.push({ keyword: e.keyword, path, problem: `must be at most ${p.limit}, got ${show(e.data)}` }); break;
       case 'enum': out.push({ keyword: e.keyword, path, problem: `must be one of ${(p.allowedValues as unknown[]).map((v) => show(v)).join(', ')}, got ${show(e.data)}` }); break;
+      case 'repeated': out.push({ keyword: e.keyword, path, problem: `must be given once, got ${p.count} values ${show(e.data)}` }); break;
       case 'minLength': out.push({ keyword: e.keyword, path, problem: p.limit === 1 ? 'must not be empty' : `must have at least ${p.limit} characters` }); break;
       case 'type': case 'pattern': case 'anyOf': case 'oneOf':
         out.push({ keyword: e.keyword, path, problem: `must be ${describe(e.parentSchema as Schema)}, got ${show(e.data)}` });
@@ -139,6 +158,7 @@ export function validationMessages(errors: ErrorObject[], part: string, method: 
     if (part === 'querystring' && keyword === 'required' && path.length === 1) {
       return `the query parameter "${path[0]}" is missing: ${method} ${url.replace(/:(\w+)/g, '<$1>')}?${path[0]}=${placeholder(path[0]!)}`;
     }
+    if (part === 'querystring' && keyword === 'repeated') return `the query parameter "${path[0]}" ${problem}`;
     const subject = path.length ? path.join('.') : part === 'body' ? 'the request body' : `the ${part}`;
     return `${subject} ${problem}`;
   });

@@ -14,8 +14,9 @@ export interface RunningDispatcher {
 export async function startDispatcher(opts: DispatcherOptions = {}): Promise<RunningDispatcher> {
   const dispatcher = new Dispatcher(opts);
   await dispatcher.start();
-  const { host, port, allowedHosts, token, requestTimeoutMs, redisUrl } = dispatcher.options;
-  const app = await buildApp(dispatcher.gateway, { host, allowedHosts, token, requestTimeoutMs, redisUrl, log: dispatcher.log });
+  const { host, port, allowedHosts, token, requestTimeoutMs, redisUrl, minBodyRateBytesPerS, minBodyRateWindowMs } = dispatcher.options;
+  const minBodyRate = { bytesPerS: minBodyRateBytesPerS, windowMs: minBodyRateWindowMs };
+  const app = await buildApp(dispatcher.gateway, { host, allowedHosts, token, requestTimeoutMs, minBodyRate, redisUrl, log: dispatcher.log });
   await app.listen({ host, port });
   const addr = app.server.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;

@@ -14,6 +14,9 @@ import { opt } from './option.js';
 
 const scope = 'dispatcher';
 
+/** The shortest token (ignoring surrounding whitespace) the dispatcher takes when it binds beyond loopback. */
+export const MIN_REMOTE_TOKEN_LENGTH = 16;
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const DISPATCHER_OPTIONS = {
@@ -43,7 +46,7 @@ export const DISPATCHER_OPTIONS = {
   }),
   token: opt.string({
     key: 'token', scope, env: 'EBBFLOW_TOKEN', cli: { flags: '--token <token>', help: 'bearer token (env EBBFLOW_TOKEN)', global: true },
-    doc: 'clients send `Authorization: Bearer <token>`',
+    doc: `clients send \`Authorization: Bearer <token>\`; required beyond loopback, then at least ${MIN_REMOTE_TOKEN_LENGTH} characters (not counting surrounding whitespace); never whitespace only`,
   }),
   slotsPerTaskManager: opt.int({ key: 'slotsPerTaskManager', scope, env: 'EBBFLOW_TASKMANAGER_SLOTS', default: 1, min: 1, max: 1024, doc: 'slots per TaskManager' }),
   localMaxTaskManagers: opt.int({
@@ -61,6 +64,14 @@ export const DISPATCHER_OPTIONS = {
   requestTimeoutMs: opt.duration({
     key: 'requestTimeoutMs', scope, env: 'EBBFLOW_REQUEST_TIMEOUT_MS', default: 300_000, min: 1000, max: MAX_DURATION_MS,
     defaultDoc: '`300000`', doc: 'a request (headers and body) must arrive within this time; headers within 30 s',
+  }),
+  minBodyRateBytesPerS: opt.int({
+    key: 'minBodyRateBytesPerS', scope, env: 'EBBFLOW_MIN_BODY_RATE_BYTES_PER_S', default: 1024, min: 0, max: 1 << 30, defaultDoc: '`1024` (`0`: no minimum)',
+    doc: 'a request body that arrives slower than this over a window gets 408 and its upload slot is freed (slow clients cannot hold the upload slots)',
+  }),
+  minBodyRateWindowMs: opt.duration({
+    key: 'minBodyRateWindowMs', scope, env: 'EBBFLOW_MIN_BODY_RATE_WINDOW_MS', default: 30_000, min: 100, max: MAX_DURATION_MS,
+    defaultDoc: '`30000`', doc: 'the window the minimum body rate is measured over: bytes of the last window ÷ its length',
   }),
   maxTaskManagers: opt.int({
     key: 'maxTaskManagers', scope, env: 'EBBFLOW_MAX_TASKMANAGERS', default: () => Math.max(16, 8 * availableParallelism()), min: 1, max: 1_000_000,

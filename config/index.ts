@@ -10,5 +10,5 @@ export { closestKey, editDistance, unknownKeyWarning } from './closest-key.js';
 export { JOB_OPTIONS, RESTART_STRATEGIES } from './job-options.js';
 export { ADDRESS_OPTIONS, parseAddressSettings } from './address-options.js';
 export type { AddressSettings } from './address-options.js';
-export { DISPATCHER_OPTIONS, CLIENT_OPTIONS, LOG_LEVELS } from './dispatcher-options-table.js';
+export { DISPATCHER_OPTIONS, CLIENT_OPTIONS, LOG_LEVELS, MIN_REMOTE_TOKEN_LENGTH } from './dispatcher-options-table.js';
 export { renderKeyTable, renderDispatcherTable, defaultText, updateBlocks } from './docs.js';

@@ -10,7 +10,7 @@
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import {
-  closestKey, compileOptions, ConfigError, configKeyDefaults, DISPATCHER_OPTIONS, type GivenOptions,
+  closestKey, compileOptions, ConfigError, configKeyDefaults, DISPATCHER_OPTIONS, MIN_REMOTE_TOKEN_LENGTH, type GivenOptions,
 } from '../config/index.js';
 import { compileJobConfig, knownConfigurationKeys } from '../jobmaster/job-config.js';
 import { resourceProvider, withProviderDispatcherOptions } from '../resourcemanager/index.js';
@@ -66,9 +66,30 @@ export function compileDispatcherOptions(o: DispatcherOptions = {}, env: NodeJS.
     throw new ConfigError(err.code, err.setting, `default job configuration: ${err.message}`, { cause: err });
   }
   provider.checkRunnable(dispatcherConfiguration(c));
-  if (!isLoopback(c.host) && !c.token) {
-    throw new ConfigError('EBBFLOW_CONFIG_MISSING', 'EBBFLOW_TOKEN',
-      `refusing to listen on ${c.host} without a token: uploading a bundle runs its code. Set EBBFLOW_TOKEN (or --token), or bind 127.0.0.1`);
-  }
+  checkToken(c.host, c.token);
   return c;
+}
+
+/**
+ * The token rules: a token that is set must not be whitespace only; beyond loopback one is
+ * required, of at least MIN_REMOTE_TOKEN_LENGTH characters without its surrounding whitespace
+ * (uploading a bundle runs its code, so the token is all that stands between the network and a
+ * shell). The messages never quote the token.
+ */
+export function checkToken(host: string, token: string | undefined): void {
+  const setting = DISPATCHER_OPTIONS.token.env!;
+  const fix = `Set ${setting} (or --token)`;
+  const length = token?.trim().length ?? 0;
+  if (token !== undefined && length === 0) {
+    throw new ConfigError('EBBFLOW_CONFIG_INVALID', setting, `${setting} (--token) is whitespace only: a token that is set must be meaningful. ${fix} to at least ${MIN_REMOTE_TOKEN_LENGTH} characters, or leave it unset`);
+  }
+  if (isLoopback(host)) return;
+  if (token === undefined) {
+    throw new ConfigError('EBBFLOW_CONFIG_MISSING', setting,
+      `refusing to listen on ${host} without a token: uploading a bundle runs its code. ${fix} to at least ${MIN_REMOTE_TOKEN_LENGTH} characters, or bind 127.0.0.1`);
+  }
+  if (length < MIN_REMOTE_TOKEN_LENGTH) {
+    throw new ConfigError('EBBFLOW_CONFIG_RANGE', setting,
+      `refusing to listen on ${host} with a token of ${length} character(s): beyond loopback ${setting} (--token) must have at least ${MIN_REMOTE_TOKEN_LENGTH} (not counting surrounding whitespace), as uploading a bundle runs its code. ${fix} to a longer one (e.g. \`openssl rand -hex 16\`), or bind 127.0.0.1`);
+  }
 }
