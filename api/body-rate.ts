@@ -46,7 +46,9 @@ export function installBodyRateLimit(app: FastifyInstance, rate: MinBodyRate): v
       if (req.raw.complete || reply.sent || socket.destroyed) return stop();
       const got = socket.bytesRead - before;
       before = socket.bytesRead;
-      if (got >= minBytes) return;
+      // The reader is behind (busboy or the disk are slower than the client): the server, not the client, is slow.
+      const backpressure = req.raw.readableFlowing === false || req.raw.readableLength >= req.raw.readableHighWaterMark;
+      if (got >= minBytes || backpressure) return;
       stop();
       const perS = Math.floor(got / (rate.windowMs / 1000));
       refuse(req, reply, new HttpError(408, `request body arrived at ${perS} bytes/s, below the minimum of ${rate.bytesPerS} bytes/s (${DISPATCHER_OPTIONS.minBodyRateBytesPerS.env})`));
