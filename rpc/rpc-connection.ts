@@ -70,7 +70,7 @@ export class RpcConnection extends EventEmitter<RpcConnectionEvents> {
       let msg: ebbflow.rpc.Envelope;
       try {
         const head = readVarint(this.queue);
-        if (head && head[0] > this.maxFrameBytes) throw new FrameTooLargeError(head[0], this.maxFrameBytes, RPC_FRAME_SETTING);
+        if (head && head[0] > this.maxFrameBytes) throw new FrameTooLargeError(head[0], this.maxFrameBytes, RPC_FRAME_SETTING, 'RPC message');
         if (!head || this.queue.length < head[1] + head[0]) return;
         this.queue.skip(head[1]);
         const body = this.queue.take(head[0]);

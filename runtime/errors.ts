@@ -50,8 +50,9 @@ export function describeError(err: unknown): string {
  */
 export class FrameTooLargeError extends EbbflowError {
   override readonly code = 'EBBFLOW_FRAME_TOO_LARGE';
-  constructor(readonly declared: number, readonly limit: number, setting: string) {
-    super(`a peer sent a frame of ${declared} bytes, over the limit of ${limit} bytes (raise it with the job setting ${setting})`);
+  /** `setting`: the job setting that raises the limit; '' for a fixed bound (`what` then says what the frame should have been). */
+  constructor(readonly declared: number, readonly limit: number, setting: string, what = 'frame') {
+    super(`a peer sent a ${what} of ${declared} bytes, over the limit of ${limit} bytes${setting ? ` (raise it with the job setting ${setting})` : ''}`);
   }
 }
 

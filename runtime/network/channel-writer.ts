@@ -46,7 +46,7 @@ export class RemoteChannelWriter implements ChannelWriter {
         resolve(s);
       });
       // Credit frames are 4 bytes; anything else from the consumer's side closes this channel (a send then fails), never the process.
-      const decoder = new FrameDecoder(4);
+      const decoder = new FrameDecoder(4, '', 'credit frame');
       s.on('data', (chunk: Buffer) => {
         try {
           for (const f of decoder.push(chunk)) {

@@ -12,7 +12,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { FrameDecodeError } from '../errors.js';
 import type { ChannelRegistry } from './channel-registry.js';
-import { DEFAULT_NETWORK_MAX_FRAME_BYTES, decodeBatch, encodeCredit, FrameDecoder, MAX_HEADER_FRAME_BYTES, parseChannelHeader, type ChannelHeader } from './frames.js';
+import { DEFAULT_NETWORK_MAX_FRAME_BYTES, decodeBatch, encodeCredit, FrameDecoder, MAX_HEADER_FRAME_BYTES, NETWORK_FRAME_SETTING, parseChannelHeader, type ChannelHeader } from './frames.js';
 
 export interface DataServerOptions {
   /** Largest data frame (one batch) accepted, in bytes. @default 64 MiB */
@@ -49,7 +49,7 @@ export class DataServer {
     socket.setNoDelay(true);
     const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     // The header is a few fields of JSON: bound it tightly until it is read.
-    const decoder = new FrameDecoder(Math.min(MAX_HEADER_FRAME_BYTES, this.maxFrameBytes));
+    const decoder = new FrameDecoder(Math.min(MAX_HEADER_FRAME_BYTES, this.maxFrameBytes), '', 'channel header');
     const dataLimit = this.maxFrameBytes;
     let header: ChannelHeader | undefined;
     let capacity = 0;
@@ -59,10 +59,14 @@ export class DataServer {
     socket.on('data', (chunk: Buffer) => {
       if (socket.destroyed) return;
       try {
-        for (const frame of decoder.push(chunk)) {
+        decoder.feed(chunk);
+        // One frame at a time: the header's tight bound must not apply to the batches that follow it in the same chunk.
+        for (let frame = decoder.next(); frame; frame = decoder.next()) {
           if (!header) {
             header = parseChannelHeader(frame);
             decoder.maxFrameBytes = dataLimit;
+            decoder.setting = NETWORK_FRAME_SETTING;
+            decoder.what = 'data frame';
             // A channel nobody has asked for yet gets its gate now: a producer may connect before its consumer is deployed.
             const gate = this.registry.gate(header.edgeId, header.consumer);
             capacity = gate.capacity;

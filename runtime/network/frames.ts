@@ -90,28 +90,43 @@ export class FrameDecoder {
   private readonly queue = new ByteQueue();
   private failed: Error | undefined;
 
-  constructor(public maxFrameBytes = DEFAULT_NETWORK_MAX_FRAME_BYTES, private readonly setting = NETWORK_FRAME_SETTING) {}
+  /**
+   * `setting` names the job setting that raises `maxFrameBytes` in the error, or is '' for a fixed
+   * bound, and `what` is what a frame is (both can change, e.g. once a connection's header is read).
+   */
+  constructor(public maxFrameBytes = DEFAULT_NETWORK_MAX_FRAME_BYTES, public setting = NETWORK_FRAME_SETTING, public what = 'data frame') {}
 
   /** Bytes copied to reassemble frames split across chunks (at most the bytes fed: linear). */
   get copiedBytes(): number { return this.queue.copiedBytes; }
   /** Bytes received but not yet part of a returned frame. */
   get buffered(): number { return this.queue.length; }
 
+  /** Queues `chunk` and returns every frame now complete. */
   push(chunk: Buffer): Buffer[] {
+    this.feed(chunk);
+    const out: Buffer[] = [];
+    for (let f = this.next(); f; f = this.next()) out.push(f);
+    return out;
+  }
+
+  /** Queues `chunk`; take frames with `next()` (so a limit changed between frames applies to the next one). */
+  feed(chunk: Buffer): void {
     if (this.failed) throw this.failed;
     this.queue.push(chunk);
-    const out: Buffer[] = [];
-    while (this.queue.length >= 4) {
-      const q = this.queue;
-      const len = ((q.byteAt(0) << 24) >>> 0) + (q.byteAt(1) << 16) + (q.byteAt(2) << 8) + q.byteAt(3);
-      if (len > this.maxFrameBytes) {
-        this.queue.clear();
-        throw (this.failed = new FrameTooLargeError(len, this.maxFrameBytes, this.setting));
-      }
-      if (q.length < 4 + len) break;
-      q.skip(4);
-      out.push(q.take(len));
+  }
+
+  /** The next complete frame, or undefined until more bytes arrive; throws FrameTooLargeError on a length over the limit. */
+  next(): Buffer | undefined {
+    if (this.failed) throw this.failed;
+    const q = this.queue;
+    if (q.length < 4) return undefined;
+    const len = ((q.byteAt(0) << 24) >>> 0) + (q.byteAt(1) << 16) + (q.byteAt(2) << 8) + q.byteAt(3);
+    if (len > this.maxFrameBytes) {
+      q.clear();
+      throw (this.failed = new FrameTooLargeError(len, this.maxFrameBytes, this.setting, this.what));
     }
-    return out;
+    if (q.length < 4 + len) return undefined;
+    q.skip(4);
+    return q.take(len);
   }
 }

@@ -8,7 +8,7 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
 import { serialize } from 'node:v8';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RpcConnection } from '../../rpc/index.js';
-import { RECORD } from '../../runtime/elements.js';
+import { RECORD, type StreamElement } from '../../runtime/elements.js';
 import { FrameDecodeError, FrameTooLargeError } from '../../runtime/errors.js';
 import { ChannelRegistry } from '../../runtime/network/channel-registry.js';
 import { RemoteChannelWriter } from '../../runtime/network/channel-writer.js';
@@ -62,6 +62,8 @@ describe('DataServer fed garbage', () => {
       expect(server.rejectedConnections, what).toBe(before + 1);
       expect(rejected.at(-1), what).toBeInstanceOf(kind);
     }
+    expect(rejected[0]!.message).toBe('a peer sent a channel header of 1952999795 bytes, over the limit of 4096 bytes');
+    expect(rejected.at(-1)!.message).toContain('ebbflow.network.max-frame-size');
     // None of it reached a gate.
     const gate = registry.gate('e#0', 0);
     expect(failures).toEqual([]);
@@ -71,6 +73,23 @@ describe('DataServer fed garbage', () => {
     await writer.send([{ t: RECORD, v: 'ok', ts: 1 }]);
     const got = await gate.next();
     expect(got).toEqual({ channel: 1, batch: [{ t: RECORD, v: 'ok', ts: 1 }] });
+  });
+
+  it('accepts a header and a batch larger than the header bound in one write', async () => {
+    const registry = new ChannelRegistry();
+    const rejected: Error[] = [];
+    const server = new DataServer(registry, () => {}, { onRejected: (err) => rejected.push(err) });
+    const port = await server.listen('127.0.0.1');
+    cleanup.push(() => server.close());
+    const big: StreamElement[] = [{ t: RECORD, v: 'y'.repeat(100_000), ts: 1 }];
+    const s = connect({ host: '127.0.0.1', port });
+    cleanup.push(() => s.destroy());
+    s.on('error', () => {});
+    s.on('data', () => {});
+    await new Promise<void>((resolve) => s.once('connect', () => resolve()));
+    s.write(Buffer.concat([header({ edgeId: 'g#0', consumer: 0, producer: 0 }), encodeBatch(big)]));
+    expect(await registry.gate('g#0', 0).next()).toEqual({ channel: 0, batch: big });
+    expect(rejected).toEqual([]);
   });
 
   it('closes a producer that sends batches far beyond its credits', async () => {
