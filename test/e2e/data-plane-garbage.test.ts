@@ -1,8 +1,10 @@
 /**
  * A running fraud-detection job whose TaskManagers' data ports are sent garbage six times over
- * (more than the restart strategy's five attempts): each bad connection is closed, no TaskManager
- * dies, the job stays RUNNING without a restart, and the alerts equal the reference.
+ * (more than the restart strategy's five attempts), and whose JobMaster's RPC port is sent an
+ * oversized length and an over-long varint: each bad connection is closed, no TaskManager dies,
+ * the job stays RUNNING without a restart, and the alerts equal the reference.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,6 +57,17 @@ describe('garbage on the data plane of a running job', () => {
         await sendGarbage('127.0.0.1', tm.dataPort, Buffer.from('this is not json\n'));
         await sendGarbage('127.0.0.1', tm.dataPort, encodeFrame(Buffer.from('this is not json\n')));
       }
+    }
+
+    // The job process's listening TCP ports (`ss` names the owning pid): its TaskManager endpoint.
+    const [jm] = await processesMatching(`ebbflow-jobmaster ${id}`);
+    const rpcPorts = execFileSync('ss', ['-ltnpH'], { encoding: 'utf8' }).split('\n')
+      .filter((l) => l.includes(`pid=${jm!.pid},`)).map((l) => Number(/:(\d+)\s/.exec(l.split(/\s+/)[3] + ' ')![1]));
+    expect(rpcPorts).toHaveLength(1);
+    for (let round = 0; round < 6; round++) {
+      // 2^34 declared, then 30 MB: refused at the length, not buffered.
+      await sendGarbage('127.0.0.1', rpcPorts[0]!, Buffer.concat([Buffer.from([0x80, 0x80, 0x80, 0x80, 0x40]), Buffer.alloc(30 * 1024 * 1024, 1)]));
+      await sendGarbage('127.0.0.1', rpcPorts[0]!, Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff]));
     }
 
     await waitFor(`${expected.length} alerts`, async () => ((await d.redis.xlen(output)) >= expected.length ? true : undefined), 60_000);
