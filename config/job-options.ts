@@ -1,6 +1,6 @@
 /**
  * The per-job keys (a run request's `flinkConfiguration`, with Flink's names):
- * checkpoints, restarts, heartbeats, scheduling. jobmaster/job-config.ts reads
+ * checkpoints, restarts, heartbeats, scheduling, frame limits. jobmaster/job-config.ts reads
  * them into a JobConfig; the README's per-job table is generated from here.
  */
 import { UPPER_BOUND_MAX_PARALLELISM } from '../state/key-groups.js';
@@ -57,6 +57,14 @@ export const JOB_OPTIONS = {
   heartbeatInterval: opt.duration({ key: 'heartbeat.interval', scope, default: 1000, min: 10, max: MAX_DURATION_MS, defaultDoc: '`1000` ms', doc: 'how often TaskManagers send heartbeats' }),
   heartbeatTimeout: opt.duration({
     key: 'heartbeat.timeout', scope, default: 5000, min: 100, max: MAX_DURATION_MS, defaultDoc: '`5000` ms', doc: 'a TaskManager silent this long is lost (and killed)',
+  }),
+  rpcMaxFrameSize: opt.int({
+    key: 'ebbflow.rpc.max-frame-size', scope, default: 16 * 1024 * 1024, min: 1024, max: 2 ** 31 - 1, defaultDoc: '`16777216` (16 MiB)',
+    doc: 'largest JobMaster ↔ TaskManager message, in bytes; a peer declaring a longer one is disconnected',
+  }),
+  networkMaxFrameSize: opt.int({
+    key: 'ebbflow.network.max-frame-size', scope, default: 64 * 1024 * 1024, min: 1024, max: 2 ** 31 - 1, defaultDoc: '`67108864` (64 MiB)',
+    doc: 'largest batch of records between TaskManagers, in bytes; a peer declaring a longer one is disconnected',
   }),
   resourceWaitTimeout: opt.duration({
     key: 'jobmanager.adaptive-scheduler.resource-wait-timeout', scope, max: MAX_DURATION_MS,

@@ -39,6 +39,10 @@ export interface JobConfig {
   heartbeatTimeoutMs: number;
   /** `heartbeat.interval` @default 1000 */
   heartbeatIntervalMs: number;
+  /** `ebbflow.rpc.max-frame-size`: largest JobMaster ↔ TaskManager message, in bytes. @default 16 MiB */
+  rpcMaxFrameBytes: number;
+  /** `ebbflow.network.max-frame-size`: largest data frame between TaskManagers, in bytes. @default 64 MiB */
+  networkMaxFrameBytes: number;
   /**
    * `jobmanager.adaptive-scheduler.resource-wait-timeout`: how long a start, restart or rescale waits for
    * the TaskManagers it needs before it fails. @default the dispatcher's slot request timeout (60 s)
@@ -113,6 +117,8 @@ export function compileJobConfig(raw: Record<string, unknown> | undefined, provi
     maxParallelism: readKey(c, O.maxParallelism),
     heartbeatTimeoutMs: readKey(c, O.heartbeatTimeout)!,
     heartbeatIntervalMs: readKey(c, O.heartbeatInterval)!,
+    rpcMaxFrameBytes: readKey(c, O.rpcMaxFrameSize)!,
+    networkMaxFrameBytes: readKey(c, O.networkMaxFrameSize)!,
     resourceWaitTimeoutMs: readKey(c, O.resourceWaitTimeout),
     resourceStabilizationTimeoutMs: readKey(c, O.resourceStabilizationTimeout)!,
     workerRetryIntervalMs: readKey(c, O.workerRetryInterval)!,

@@ -133,7 +133,8 @@ export class JobMaster {
   private async assemble(runtime: JobRuntime, earlier: JobException[]): Promise<JobParts> {
     const { writer, config } = this;
     const pool = new TaskManagerPool(
-      { jobMasterId: this.jobMasterId, heartbeatIntervalMs: config.heartbeatIntervalMs, heartbeatTimeoutMs: config.heartbeatTimeoutMs, logger: this.log },
+      { jobMasterId: this.jobMasterId, heartbeatIntervalMs: config.heartbeatIntervalMs, heartbeatTimeoutMs: config.heartbeatTimeoutMs,
+        rpcMaxFrameBytes: config.rpcMaxFrameBytes, networkMaxFrameBytes: config.networkMaxFrameBytes, logger: this.log },
       {
         accept: (rid, jobId) => jobId === this.spec.jobId && runtime.phase !== 'ENDING' && (this.parts?.rm.registered(rid) ?? false),
         registered: (tm) => this.onRegistered(tm),

@@ -26,7 +26,7 @@ export class RpcTaskManagerEndpoint implements TaskManagerEndpoint {
 
   listen(pool: TaskManagerPool): Promise<string> {
     return new Promise((resolve, reject) => {
-      const server = (this.server = createServer((socket) => this.accept(pool, new RpcConnection(socket))));
+      const server = (this.server = createServer((socket) => this.accept(pool, new RpcConnection(socket, { maxFrameBytes: pool.rpcMaxFrameBytes }))));
       server.once('error', reject);
       server.listen(0, this.bindHost, () => {
         const a = server.address() as AddressInfo;
@@ -65,7 +65,11 @@ export class RpcTaskManagerEndpoint implements TaskManagerEndpoint {
         }
       }
     });
-    rpc.on('close', () => { if (tm) pool.disconnected(tm); });
+    rpc.on('close', (err) => {
+      // A peer that sent an oversized or undecodable message is disconnected; the job process goes on.
+      if (err && !tm) this.log?.warn({ err: err.message }, 'closed an RPC connection that sent an invalid message before registering');
+      if (tm) pool.disconnected(tm);
+    });
   }
 
   close(): void {

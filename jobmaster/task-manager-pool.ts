@@ -35,7 +35,7 @@ export interface RegisteredTaskManager {
 
 /** The pool's answer to a registration, sent to the TaskManager before anything else. */
 export type RegistrationAnswer =
-  | { accepted: true; jobMasterId: JobMasterId; registrationId: string; heartbeatIntervalMs: number }
+  | { accepted: true; jobMasterId: JobMasterId; registrationId: string; heartbeatIntervalMs: number; rpcMaxFrameBytes?: number; networkMaxFrameBytes?: number }
   | { accepted: false; reason: string };
 
 export interface PoolEvents {
@@ -51,6 +51,10 @@ export interface PoolOptions {
   jobMasterId: JobMasterId;
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
+  /** Largest RPC message, both ways (the endpoint's connections and, through the registration answer, the TaskManagers'). @default 16 MiB */
+  rpcMaxFrameBytes?: number;
+  /** Largest data frame the TaskManagers' data servers accept, sent in the registration answer. @default 64 MiB */
+  networkMaxFrameBytes?: number;
   logger: Logger;
 }
 
@@ -63,6 +67,8 @@ export class TaskManagerPool {
   constructor(private readonly o: PoolOptions, private readonly events: PoolEvents) {}
 
   get jobMasterId(): JobMasterId { return this.o.jobMasterId; }
+  /** Largest RPC message accepted from a TaskManager; undefined: the default. */
+  get rpcMaxFrameBytes(): number | undefined { return this.o.rpcMaxFrameBytes; }
 
   /** Starts checking heartbeats. */
   start(): void {
@@ -85,7 +91,7 @@ export class TaskManagerPool {
     };
     this.tms.set(r.resourceId, tm);
     this.everRegistered.add(r.resourceId);
-    respond({ accepted: true, jobMasterId: this.o.jobMasterId, registrationId: tm.registrationId, heartbeatIntervalMs: this.o.heartbeatIntervalMs });
+    respond({ accepted: true, jobMasterId: this.o.jobMasterId, registrationId: tm.registrationId, heartbeatIntervalMs: this.o.heartbeatIntervalMs, rpcMaxFrameBytes: this.o.rpcMaxFrameBytes, networkMaxFrameBytes: this.o.networkMaxFrameBytes });
     this.o.logger.info({ resourceId: tm.resourceId, pid: tm.pid, slots: tm.slots }, 'TaskManager registered');
     this.events.registered(tm);
     return tm;

@@ -1,6 +1,6 @@
 /** Internal RPC between job processes and TaskManagers (messages in proto/rpc.proto) and the gateways over it. */
-export { RpcConnection, Envelope, ExecutionState, Partitioning, toNumber } from './rpc-connection.js';
-export type { EnvelopeProps } from './rpc-connection.js';
+export { RpcConnection, Envelope, ExecutionState, Partitioning, toNumber, DEFAULT_RPC_MAX_FRAME_BYTES, RPC_FRAME_SETTING } from './rpc-connection.js';
+export type { EnvelopeProps, RpcConnectionOptions } from './rpc-connection.js';
 export type { SendResult } from './send-result.js';
 export { newJobMasterId, newRegistrationId, taskManagerToken } from './fencing.js';
 export type { JobMasterId } from './fencing.js';

@@ -43,3 +43,20 @@ export function describeError(err: unknown): string {
   if (err instanceof Error) return userFrames(err.stack && err.stack.includes(err.message) ? err.stack : `${err.name}: ${err.message}\n${err.stack ?? ''}`);
   return `non-Error thrown: ${String(err)}`;
 }
+
+/**
+ * A peer declared a frame longer than the limit: refused before its body is read, and the
+ * connection closed. The message names the setting that raises the limit.
+ */
+export class FrameTooLargeError extends EbbflowError {
+  override readonly code = 'EBBFLOW_FRAME_TOO_LARGE';
+  /** `setting`: the job setting that raises the limit; '' for a fixed bound (`what` then says what the frame should have been). */
+  constructor(readonly declared: number, readonly limit: number, setting: string, what = 'frame') {
+    super(`a peer sent a ${what} of ${declared} bytes, over the limit of ${limit} bytes${setting ? ` (raise it with the job setting ${setting})` : ''}`);
+  }
+}
+
+/** Bytes from a peer that are not a valid frame or message (bad length prefix, header, batch or envelope): that connection is closed. */
+export class FrameDecodeError extends EbbflowError {
+  override readonly code = 'EBBFLOW_FRAME_INVALID';
+}

@@ -52,7 +52,10 @@ export class TaskExecutor {
   private finish!: (code: number) => void;
 
   constructor(private readonly opts: TaskExecutorOptions) {
-    this.dataServer = new DataServer(this.registry, (err) => opts.logger.error({ err }, 'data channel failed'));
+    this.dataServer = new DataServer(this.registry, (err) => opts.logger.error({ err }, 'data channel failed'), {
+      // A peer that sent garbage loses its connection; this TaskManager and its other channels go on.
+      onRejected: (err, remote) => opts.logger.warn({ err: err.message, remote, rejected: this.dataServer.rejectedConnections }, 'closed a data connection that sent an invalid frame'),
+    });
     this.done = new Promise((resolve) => { this.finish = resolve; });
   }
 
@@ -90,6 +93,9 @@ export class TaskExecutor {
         }
         this.jobMasterId = r.jobMasterId ?? '';
         this.jobMaster!.fence(taskManagerToken(this.opts.resourceId, r.registrationId ?? ''));
+        // The job's frame limits (ebbflow.rpc.max-frame-size, ebbflow.network.max-frame-size); until now the defaults held.
+        if (r.rpcMaxFrameBytes) this.rpc!.maxFrameBytes = r.rpcMaxFrameBytes;
+        if (r.networkMaxFrameBytes) this.dataServer.maxFrameBytes = r.networkMaxFrameBytes;
         const every = r.heartbeatIntervalMs || 1000;
         this.heartbeatTimer = setInterval(() => this.heartbeat(), every);
         this.opts.logger.info('registered with the JobMaster');

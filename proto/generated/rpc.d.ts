@@ -415,6 +415,12 @@ export namespace ebbflow {
             /** RegistrationResponse registrationId. */
             registrationId: string;
 
+            /** RegistrationResponse rpcMaxFrameBytes. */
+            rpcMaxFrameBytes: number;
+
+            /** RegistrationResponse networkMaxFrameBytes. */
+            networkMaxFrameBytes: number;
+
             /**
              * Creates a new RegistrationResponse instance using the specified properties.
              * @param [properties] Properties to set
@@ -506,6 +512,12 @@ export namespace ebbflow {
 
                 /** RegistrationResponse registrationId */
                 registrationId?: (string|null);
+
+                /** RegistrationResponse rpcMaxFrameBytes */
+                rpcMaxFrameBytes?: (number|null);
+
+                /** RegistrationResponse networkMaxFrameBytes */
+                networkMaxFrameBytes?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

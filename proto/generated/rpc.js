@@ -1160,6 +1160,8 @@ export const ebbflow = $root.ebbflow = (() => {
              * @property {string|null} [reason] RegistrationResponse reason
              * @property {number|null} [heartbeatIntervalMs] RegistrationResponse heartbeatIntervalMs
              * @property {string|null} [registrationId] RegistrationResponse registrationId
+             * @property {number|null} [rpcMaxFrameBytes] RegistrationResponse rpcMaxFrameBytes
+             * @property {number|null} [networkMaxFrameBytes] RegistrationResponse networkMaxFrameBytes
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -1232,6 +1234,22 @@ export const ebbflow = $root.ebbflow = (() => {
             RegistrationResponse.prototype.registrationId = "";
 
             /**
+             * RegistrationResponse rpcMaxFrameBytes.
+             * @member {number} rpcMaxFrameBytes
+             * @memberof ebbflow.rpc.RegistrationResponse
+             * @instance
+             */
+            RegistrationResponse.prototype.rpcMaxFrameBytes = 0;
+
+            /**
+             * RegistrationResponse networkMaxFrameBytes.
+             * @member {number} networkMaxFrameBytes
+             * @memberof ebbflow.rpc.RegistrationResponse
+             * @instance
+             */
+            RegistrationResponse.prototype.networkMaxFrameBytes = 0;
+
+            /**
              * Creates a new RegistrationResponse instance using the specified properties.
              * @function create
              * @memberof ebbflow.rpc.RegistrationResponse
@@ -1273,6 +1291,10 @@ export const ebbflow = $root.ebbflow = (() => {
                     writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.heartbeatIntervalMs);
                 if (message.registrationId != null && $Object.hasOwnProperty.call(message, "registrationId") && message.registrationId !== "")
                     writer.uint32(/* id 5, wireType 2 =*/42).string(message.registrationId);
+                if (message.rpcMaxFrameBytes != null && $Object.hasOwnProperty.call(message, "rpcMaxFrameBytes") && message.rpcMaxFrameBytes !== 0)
+                    writer.uint32(/* id 6, wireType 0 =*/48).uint32(message.rpcMaxFrameBytes);
+                if (message.networkMaxFrameBytes != null && $Object.hasOwnProperty.call(message, "networkMaxFrameBytes") && message.networkMaxFrameBytes !== 0)
+                    writer.uint32(/* id 7, wireType 0 =*/56).uint32(message.networkMaxFrameBytes);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -1375,6 +1397,24 @@ export const ebbflow = $root.ebbflow = (() => {
                                 delete message.registrationId;
                             continue;
                         }
+                    case 6: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.rpcMaxFrameBytes = value;
+                            else
+                                delete message.rpcMaxFrameBytes;
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.networkMaxFrameBytes = value;
+                            else
+                                delete message.networkMaxFrameBytes;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -1441,6 +1481,12 @@ export const ebbflow = $root.ebbflow = (() => {
                 if (object.registrationId != null)
                     if (typeof object.registrationId !== "string" || object.registrationId.length)
                         message.registrationId = $String(object.registrationId);
+                if (object.rpcMaxFrameBytes != null)
+                    if ($Number(object.rpcMaxFrameBytes) !== 0)
+                        message.rpcMaxFrameBytes = object.rpcMaxFrameBytes >>> 0;
+                if (object.networkMaxFrameBytes != null)
+                    if ($Number(object.networkMaxFrameBytes) !== 0)
+                        message.networkMaxFrameBytes = object.networkMaxFrameBytes >>> 0;
                 return message;
             };
 
@@ -1467,6 +1513,8 @@ export const ebbflow = $root.ebbflow = (() => {
                     object.reason = "";
                     object.heartbeatIntervalMs = 0;
                     object.registrationId = "";
+                    object.rpcMaxFrameBytes = 0;
+                    object.networkMaxFrameBytes = 0;
                 }
                 if (message.accepted != null && $Object.hasOwnProperty.call(message, "accepted"))
                     object.accepted = message.accepted;
@@ -1478,6 +1526,10 @@ export const ebbflow = $root.ebbflow = (() => {
                     object.heartbeatIntervalMs = message.heartbeatIntervalMs;
                 if (message.registrationId != null && $Object.hasOwnProperty.call(message, "registrationId"))
                     object.registrationId = message.registrationId;
+                if (message.rpcMaxFrameBytes != null && $Object.hasOwnProperty.call(message, "rpcMaxFrameBytes"))
+                    object.rpcMaxFrameBytes = message.rpcMaxFrameBytes;
+                if (message.networkMaxFrameBytes != null && $Object.hasOwnProperty.call(message, "networkMaxFrameBytes"))
+                    object.networkMaxFrameBytes = message.networkMaxFrameBytes;
                 return object;
             };
 

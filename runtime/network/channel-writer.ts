@@ -6,6 +6,7 @@
 import { connect, type Socket } from 'node:net';
 
 import type { StreamElement } from '../elements.js';
+import { FrameDecodeError } from '../errors.js';
 import type { ChannelRegistry } from './channel-registry.js';
 import { encodeBatch, encodeFrame, FrameDecoder, type ChannelHeader } from './frames.js';
 
@@ -44,9 +45,18 @@ export class RemoteChannelWriter implements ChannelWriter {
         this.socket = s;
         resolve(s);
       });
-      const decoder = new FrameDecoder();
+      // Credit frames are 4 bytes; anything else from the consumer's side closes this channel (a send then fails), never the process.
+      const decoder = new FrameDecoder(4, '', 'credit frame');
       s.on('data', (chunk: Buffer) => {
-        for (const f of decoder.push(chunk)) this.credits += f.readUInt32BE(0);
+        try {
+          for (const f of decoder.push(chunk)) {
+            if (f.length !== 4) throw new FrameDecodeError(`a credit frame has 4 bytes, not ${f.length}`);
+            this.credits += f.readUInt32BE(0);
+          }
+        } catch (err) {
+          this.closedError ??= new Error(`data connection to ${this.host}:${this.port} was closed (${(err as Error).message})`, { cause: err });
+          s.destroy();
+        }
         const w = this.creditWaiter;
         this.creditWaiter = undefined;
         w?.();

@@ -12,9 +12,21 @@
  * buffering without bound.
  */
 import { deserialize, serialize } from 'node:v8';
+import { UPPER_BOUND_MAX_PARALLELISM } from '../../state/key-groups.js';
 import type { StreamElement } from '../elements.js';
+import { FrameDecodeError, FrameTooLargeError } from '../errors.js';
+import { ByteQueue } from './byte-queue.js';
 
 export interface ChannelHeader { edgeId: string; consumer: number; producer: number }
+
+/** The job setting that bounds a data frame (a batch). */
+export const NETWORK_FRAME_SETTING = 'ebbflow.network.max-frame-size';
+/** Default bound of one data frame: 64 MiB. */
+export const DEFAULT_NETWORK_MAX_FRAME_BYTES = 64 * 1024 * 1024;
+/** Bound of a header frame: a JSON object of three short fields. */
+export const MAX_HEADER_FRAME_BYTES = 4096;
+/** Longest edge id a header may name. */
+const MAX_EDGE_ID_LENGTH = 512;
 
 export function encodeFrame(payload: Uint8Array): Buffer {
   const head = Buffer.allocUnsafe(4);
@@ -30,21 +42,91 @@ export function encodeCredit(n: number): Buffer {
 }
 
 export const encodeBatch = (batch: StreamElement[]): Buffer => encodeFrame(serialize(batch));
-export const decodeBatch = (payload: Buffer): StreamElement[] => deserialize(payload) as StreamElement[];
 
-/** Splits a byte stream into frames; feed it chunks, get whole payloads. */
+/**
+ * A batch from a peer: must deserialize to an array of stream elements (objects with a numeric
+ * tag `t`); anything else is a FrameDecodeError, never an exception of the deserializer or a
+ * malformed element reaching an operator.
+ */
+export function decodeBatch(payload: Buffer): StreamElement[] {
+  let value: unknown;
+  try {
+    value = deserialize(payload);
+  } catch (err) {
+    throw new FrameDecodeError(`undecodable data batch: ${(err as Error).message}`);
+  }
+  if (!Array.isArray(value)) throw new FrameDecodeError('a data batch must be an array of stream elements');
+  for (const e of value) {
+    if (typeof e !== 'object' || e === null || typeof (e as { t?: unknown }).t !== 'number') throw new FrameDecodeError('a data batch holds something that is not a stream element');
+  }
+  return value as StreamElement[];
+}
+
+const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v < UPPER_BOUND_MAX_PARALLELISM;
+
+/** The header frame a producer opens its connection with; a FrameDecodeError when it is not valid JSON of the right shape. */
+export function parseChannelHeader(payload: Buffer): ChannelHeader {
+  let value: unknown;
+  try {
+    value = JSON.parse(payload.toString('utf8'));
+  } catch {
+    throw new FrameDecodeError('the first frame of a data connection must be a JSON channel header');
+  }
+  const h = value as Partial<ChannelHeader> | null;
+  // An edge id is `<edge>#<attempt>` (channelId in channel-registry.ts).
+  if (typeof h !== 'object' || h === null || typeof h.edgeId !== 'string' || h.edgeId.length > MAX_EDGE_ID_LENGTH || !/^.+#\d+$/.test(h.edgeId)) {
+    throw new FrameDecodeError('a channel header needs an edgeId of the form <edge>#<attempt>');
+  }
+  if (!isIndex(h.consumer) || !isIndex(h.producer)) throw new FrameDecodeError(`a channel header needs consumer and producer subtask indexes (integers from 0 to ${UPPER_BOUND_MAX_PARALLELISM - 1})`);
+  return { edgeId: h.edgeId, consumer: h.consumer, producer: h.producer };
+}
+
+/**
+ * Splits a byte stream into frames; feed it chunks, get whole payloads. A declared length over
+ * `maxFrameBytes` throws FrameTooLargeError before any of the body is buffered; after an error the
+ * decoder is spent (every later push throws it again) and the connection should be closed.
+ */
 export class FrameDecoder {
-  private buf: Buffer = Buffer.alloc(0);
+  private readonly queue = new ByteQueue();
+  private failed: Error | undefined;
 
+  /**
+   * `setting` names the job setting that raises `maxFrameBytes` in the error, or is '' for a fixed
+   * bound, and `what` is what a frame is (both can change, e.g. once a connection's header is read).
+   */
+  constructor(public maxFrameBytes = DEFAULT_NETWORK_MAX_FRAME_BYTES, public setting = NETWORK_FRAME_SETTING, public what = 'data frame') {}
+
+  /** Bytes copied to reassemble frames split across chunks (at most the bytes fed: linear). */
+  get copiedBytes(): number { return this.queue.copiedBytes; }
+  /** Bytes received but not yet part of a returned frame. */
+  get buffered(): number { return this.queue.length; }
+
+  /** Queues `chunk` and returns every frame now complete. */
   push(chunk: Buffer): Buffer[] {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    this.feed(chunk);
     const out: Buffer[] = [];
-    while (this.buf.length >= 4) {
-      const len = this.buf.readUInt32BE(0);
-      if (this.buf.length < 4 + len) break;
-      out.push(this.buf.subarray(4, 4 + len));
-      this.buf = this.buf.subarray(4 + len);
-    }
+    for (let f = this.next(); f; f = this.next()) out.push(f);
     return out;
+  }
+
+  /** Queues `chunk`; take frames with `next()` (so a limit changed between frames applies to the next one). */
+  feed(chunk: Buffer): void {
+    if (this.failed) throw this.failed;
+    this.queue.push(chunk);
+  }
+
+  /** The next complete frame, or undefined until more bytes arrive; throws FrameTooLargeError on a length over the limit. */
+  next(): Buffer | undefined {
+    if (this.failed) throw this.failed;
+    const q = this.queue;
+    if (q.length < 4) return undefined;
+    const len = ((q.byteAt(0) << 24) >>> 0) + (q.byteAt(1) << 16) + (q.byteAt(2) << 8) + q.byteAt(3);
+    if (len > this.maxFrameBytes) {
+      q.clear();
+      throw (this.failed = new FrameTooLargeError(len, this.maxFrameBytes, this.setting, this.what));
+    }
+    if (q.length < 4 + len) return undefined;
+    q.skip(4);
+    return q.take(len);
   }
 }
