@@ -10,7 +10,7 @@
  * Client commands talk to the REST API at --url (env EBBFLOW_URL, default http://127.0.0.1:8081).
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { CLIENT_OPTIONS, DISPATCHER_OPTIONS, readOption, type OptionDecl } from '../config/index.js';
+import { CLIENT_OPTIONS, DISPATCHER_OPTIONS, maskUrl, readOption, type OptionDecl } from '../config/index.js';
 import type { DispatcherOptions } from '../dispatcher/index.js';
 import { withProviderDispatcherOptions } from '../resourcemanager/index.js';
 import { CliError, RestError } from './errors.js';
@@ -86,7 +86,8 @@ dispatcherCommand.action(async (o: Record<string, unknown>) => {
   const opts = running.dispatcher.options;
   const rm = opts.resourceManager === 'mesos' ? `Mesos at ${opts.mesosMaster ?? opts.defaultConfiguration['mesos.master']}`
     : opts.resourceManager === 'local' ? 'local TaskManagers' : `the ${opts.resourceManager} resource provider`;
-  console.error(`ebbflow dispatcher listening on ${running.url} (Redis ${opts.redisUrl}, data in ${opts.dataDir}, ${rm})`);
+  // maskUrl: the Redis URL and the Mesos master may carry a password in their user-info.
+  console.error(maskUrl(`ebbflow dispatcher listening on ${running.url} (Redis ${opts.redisUrl}, data in ${opts.dataDir}, ${rm})`));
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) process.exit(1);
