@@ -80,7 +80,7 @@ dispatcherCommand.action(async (o: Record<string, unknown>) => {
     const options = { ...token, ...flagValues(dispatcherCommand, dispatcherOptions, o) } as DispatcherOptions;
     running = await startDispatcher(options);
   } catch (err) {
-    console.error(`ebbflow dispatcher: ${(err as Error).message}`);
+    console.error(maskUrl(`ebbflow dispatcher: ${(err as Error).message}`));
     process.exit(1);
   }
   const opts = running.dispatcher.options;
@@ -145,6 +145,6 @@ program.command('scale')
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  console.error(`ebbflow: ${err instanceof RestError || err instanceof CliError ? err.message : (err as Error).stack}`);
+  console.error(maskUrl(`ebbflow: ${err instanceof RestError || err instanceof CliError ? err.message : (err as Error).stack}`));
   process.exit(1);
 }
