@@ -102,5 +102,8 @@ describe('maskingLogOptions', () => {
     const entry = JSON.parse(lines[0]!) as { msg: string; configuration: Record<string, string> };
     expect(entry.msg).toBe(`Redis at redis://:${MASK}@127.0.0.1:1 is not reachable`);
     expect(entry.configuration['mesos.resourcemanager.framework.secret']).toBe(MASK);
+    // Child loggers (the REST app's `component: api`) inherit the masking.
+    log.child({ component: 'api' }).error({ url: '/jars/x/run?token=tok-123456' }, 'request failed');
+    expect(lines[1]).not.toMatch(/tok-123456/);
   });
 });
