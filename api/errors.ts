@@ -2,12 +2,13 @@
  * Maps errors to Flink's error body `{"errors": [...]}` with a fitting status:
  * the dispatcher's errors with their status (400 bad input, 404 unknown id,
  * 409 wrong state, 413 too large, 503 busy), a request the schema refuses 400,
- * 415 wrong type, 503 when Redis is unreachable, 500 otherwise.
+ * 415 wrong type, 503 when Redis is unreachable, 500 otherwise. URL user-info in an answer (the
+ * Redis URL's password) reads as `******`.
  */
 import type { ErrorObject } from 'ajv';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type {} from '@fastify/multipart';
-import { DISPATCHER_OPTIONS } from '../config/index.js';
+import { DISPATCHER_OPTIONS, maskUrl } from '../config/index.js';
 import { DispatcherError, Unavailable } from '../dispatcher/index.js';
 import { validationMessages } from './request-schemas.js';
 
@@ -37,16 +38,17 @@ export function isRedisUnavailable(err: unknown): boolean {
 }
 
 export function installErrorHandling(app: FastifyInstance, redisUrl: string): void {
+  const shownRedisUrl = maskUrl(redisUrl);
   app.setErrorHandler((err: FastifyError & { statusCode?: number }, req, reply) => {
     // A refused upload may leave request bytes unread; the socket must not be reused for another request.
     if (req.isMultipart?.()) reply.header('connection', 'close');
-    if (err instanceof HttpError) return reply.code(err.statusCode).send({ errors: err.messages });
+    if (err instanceof HttpError) return reply.code(err.statusCode).send({ errors: err.messages.map(maskUrl) });
     if (err instanceof DispatcherError) {
       if (err instanceof Unavailable && err.retryAfterSeconds !== undefined) reply.header('Retry-After', String(err.retryAfterSeconds));
-      return reply.code(err.status).send({ errors: err.messages });
+      return reply.code(err.status).send({ errors: err.messages.map(maskUrl) });
     }
     if (isRedisUnavailable(err)) {
-      return reply.code(503).send({ errors: [`Redis is unreachable at ${redisUrl}: ${err.message}. Start Redis (or fix ${DISPATCHER_OPTIONS.redisUrl.env}) and retry.`] });
+      return reply.code(503).send({ errors: [`Redis is unreachable at ${shownRedisUrl}: ${maskUrl(err.message)}. Start Redis (or fix ${DISPATCHER_OPTIONS.redisUrl.env}) and retry.`] });
     }
     const status = err.statusCode ?? 500;
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || err.code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') {
@@ -62,7 +64,7 @@ export function installErrorHandling(app: FastifyInstance, redisUrl: string): vo
       return reply.code(400).send({ errors: [`Malformed multipart upload: ${err.message}`] });
     }
     if (status >= 500) req.log.error({ err }, 'request failed');
-    return reply.code(status).send({ errors: [status >= 500 ? `Internal server error: ${err.message}` : err.message] });
+    return reply.code(status).send({ errors: [maskUrl(status >= 500 ? `Internal server error: ${err.message}` : err.message)] });
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ errors: [`Not found: ${req.method} ${req.url}`] }));
 }

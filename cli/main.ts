@@ -10,7 +10,7 @@
  * Client commands talk to the REST API at --url (env EBBFLOW_URL, default http://127.0.0.1:8081).
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { CLIENT_OPTIONS, DISPATCHER_OPTIONS, readOption, type OptionDecl } from '../config/index.js';
+import { CLIENT_OPTIONS, DISPATCHER_OPTIONS, maskUrl, readOption, type OptionDecl } from '../config/index.js';
 import type { DispatcherOptions } from '../dispatcher/index.js';
 import { withProviderDispatcherOptions } from '../resourcemanager/index.js';
 import { CliError, RestError } from './errors.js';
@@ -80,13 +80,14 @@ dispatcherCommand.action(async (o: Record<string, unknown>) => {
     const options = { ...token, ...flagValues(dispatcherCommand, dispatcherOptions, o) } as DispatcherOptions;
     running = await startDispatcher(options);
   } catch (err) {
-    console.error(`ebbflow dispatcher: ${(err as Error).message}`);
+    console.error(maskUrl(`ebbflow dispatcher: ${(err as Error).message}`));
     process.exit(1);
   }
   const opts = running.dispatcher.options;
   const rm = opts.resourceManager === 'mesos' ? `Mesos at ${opts.mesosMaster ?? opts.defaultConfiguration['mesos.master']}`
     : opts.resourceManager === 'local' ? 'local TaskManagers' : `the ${opts.resourceManager} resource provider`;
-  console.error(`ebbflow dispatcher listening on ${running.url} (Redis ${opts.redisUrl}, data in ${opts.dataDir}, ${rm})`);
+  // maskUrl: the Redis URL and the Mesos master may carry a password in their user-info.
+  console.error(maskUrl(`ebbflow dispatcher listening on ${running.url} (Redis ${opts.redisUrl}, data in ${opts.dataDir}, ${rm})`));
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) process.exit(1);
@@ -144,6 +145,6 @@ program.command('scale')
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  console.error(`ebbflow: ${err instanceof RestError || err instanceof CliError ? err.message : (err as Error).stack}`);
+  console.error(maskUrl(`ebbflow: ${err instanceof RestError || err instanceof CliError ? err.message : (err as Error).stack}`));
   process.exit(1);
 }

@@ -6,6 +6,7 @@
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { join } from 'node:path';
+import { maskingLogOptions, maskUrl, secretsOf } from '../config/index.js';
 import { JobRegistry, isTerminal } from '../metadata/index.js';
 import { BundleStore } from './bundle-store.js';
 import { compileDispatcherOptions, type CompiledDispatcherOptions, type DispatcherOptions } from './dispatcher-options.js';
@@ -30,7 +31,9 @@ export class Dispatcher {
   constructor(opts: DispatcherOptions = {}, logger?: Logger) {
     this.options = compileDispatcherOptions(opts);
     const o = this.options;
-    this.log = logger ?? pino({ level: o.logLevel, base: { role: 'dispatcher' } });
+    // Every line is masked: the Redis password, the REST token and secret provider defaults never reach the log.
+    const known = [...secretsOf({ ...o.defaultConfiguration, ...o.providerDefaults, redisUrl: o.redisUrl }), ...(o.token ? [o.token] : [])];
+    this.log = logger ?? pino({ level: o.logLevel, base: { role: 'dispatcher' }, ...maskingLogOptions(known) });
     // commandTimeout: a Redis that hangs (stopped, partitioned) fails requests with 503 instead of holding them.
     this.redis = new Redis(o.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, connectTimeout: 2000, commandTimeout: 3000 });
     this.redis.on('error', (err) => this.log.debug({ err: err.message }, 'redis connection problem'));
@@ -64,7 +67,7 @@ export class Dispatcher {
       const jobs = await this.registry.list();
       await this.supervisor.adopt(jobs.filter((j) => !isTerminal(j.state)));
     } catch (err) {
-      this.log.warn({ err: (err as Error).message }, `Redis at ${this.options.redisUrl} is not reachable yet; the API answers 503 until it is`);
+      this.log.warn({ err: (err as Error).message }, `Redis at ${maskUrl(this.options.redisUrl)} is not reachable yet; the API answers 503 until it is`);
     }
     this.submissions.startWorker();
   }

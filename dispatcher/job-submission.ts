@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, resolve } from 'node:path';
-import { DISPATCHER_OPTIONS } from '../config/index.js';
+import { DISPATCHER_OPTIONS, maskText, secretsOf } from '../config/index.js';
 import { compileJobConfig, configurationWarnings, JobConfigError } from '../jobmaster/job-config.js';
 import { isTerminal, type JobRecord, type JobRegistry } from '../metadata/index.js';
 import { MAX_METADATA_BYTES, METADATA_FILE, readMetadata } from '../runtime/checkpoint/snapshot-io.js';
@@ -117,7 +117,8 @@ export async function submitJob(d: SubmissionDeps, jarId: string, req: SubmitJob
   // Planning ends within its timeout (the supervisor fails it then), so the answer is never a success for a job still planning.
   const waitMs = Math.max(d.options.runTimeoutMs, d.options.planningTimeoutMs + 5000);
   const rec = await waitUntilAccepted(d.registry, jobId, waitMs);
-  if (rec?.state === 'FAILED') throw new InvalidRequest(`Job ${jobId} failed to start: ${rec.failureCause}`);
+  // The cause may repeat the job's secret arguments or settings (a job function that prints them): masked.
+  if (rec?.state === 'FAILED') throw new InvalidRequest(`Job ${jobId} failed to start: ${maskText(rec.failureCause, secretsOf(rec.configuration, rec.programArgs))}`);
   if (rec?.state === 'CANCELED' || rec?.state === 'CANCELLING') throw new JobNotInState(`Job ${jobId} was cancelled before it started`);
   if (!rec || rec.state === 'INITIALIZING') throw new Unavailable(`Job ${jobId} was not accepted within ${waitMs} ms; see GET /jobs/${jobId}`);
   return { jobId, warnings };

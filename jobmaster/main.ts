@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { parseAddressSettings } from '../config/index.js';
+import { maskingLogOptions, parseAddressSettings, secretsOf } from '../config/index.js';
 import { JobRegistry } from '../metadata/index.js';
 import { describeError } from '../runtime/errors.js';
 import { planJob } from '../runtime/plan.js';
@@ -27,7 +27,8 @@ if (!raw) {
 }
 const spec = compileJobSpec(JSON.parse(raw) as JobSpec);
 process.title = `ebbflow-jobmaster ${spec.jobId}`;
-const log = pino({ base: { role: 'jobmaster', jobId: spec.jobId } });
+// The job's secret settings and arguments, and the Redis password, read as ****** in every line.
+const log = pino({ base: { role: 'jobmaster', jobId: spec.jobId }, ...maskingLogOptions(secretsOf({ ...spec.configuration, redisUrl: spec.redisUrl }, spec.programArgs)) });
 for (const warning of configurationWarnings(spec.configuration)) log.warn(warning);
 
 const redis = new Redis(spec.redisUrl, { maxRetriesPerRequest: 20 });

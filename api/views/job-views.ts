@@ -1,4 +1,10 @@
-/** Job records in Flink's REST shapes: JobDetails, JobDetailsInfo, the exception history, checkpoint statistics. */
+/**
+ * Job records in Flink's REST shapes: JobDetails, JobDetailsInfo, the exception history, checkpoint
+ * statistics. Secrets are masked here, on the way out (Flink's sensitive keys, program arguments,
+ * URL user-info, and the job's secret values wherever a failure cause repeats them); the record in
+ * Redis keeps the real values for the job process.
+ */
+import { maskConfiguration, maskDeep, maskProgramArgs, maskText, maskUrl, secretsOf } from '../../config/index.js';
 import { EXECUTION_STATES, JOB_STATES, type JobRecord } from '../../metadata/index.js';
 import type { GetCheckpointStatisticsResponse, GetJobExceptionsResponse, GetJobResponse, JobDetails } from '../../rest/index.js';
 
@@ -34,10 +40,15 @@ export function jobDetails(rec: JobRecord, now = Date.now()): GetJobResponse {
     duration: duration(rec, now), maxParallelism: rec.maxParallelism, now, timestamps, vertices: rec.vertices as GetJobResponse['vertices'], 'status-counts': statusCounts,
     plan: { jid: rec.id, name: rec.name, nodes: rec.vertices.map((v) => ({ id: v.id, description: v.name, parallelism: v.parallelism })) },
     // ebbflow additions: how the job was submitted and why it failed.
-    parallelism: rec.parallelism, jarId: rec.jarId, entryClass: rec.entryClass, programArgs: rec.programArgs,
-    flinkConfiguration: rec.configuration, savepointPath: rec.savepointPath || null,
-    'failure-cause': rec.failureCause || null,
+    parallelism: rec.parallelism, jarId: rec.jarId, entryClass: rec.entryClass, programArgs: maskProgramArgs(rec.programArgs),
+    flinkConfiguration: maskConfiguration(rec.configuration), savepointPath: rec.savepointPath ? maskUrl(rec.savepointPath) : null,
+    'failure-cause': rec.failureCause ? maskText(rec.failureCause, jobSecrets(rec)) : null,
   };
+}
+
+/** The secret values a job was submitted with, to mask where its failure causes repeat them. */
+export function jobSecrets(rec: Pick<JobRecord, 'configuration' | 'programArgs'>): string[] {
+  return secretsOf(rec.configuration, rec.programArgs);
 }
 
 /** GET /jobs/:jobid/exceptions: the history newest first; the root exception of a FAILED job. */
@@ -47,9 +58,11 @@ export function jobExceptions(rec: JobRecord): GetJobExceptionsResponse {
   if (rec.state === 'FAILED' && rec.failureCause && !history.some((e) => e.cause === rec.failureCause)) {
     history.push({ timestamp: rec.timestamps.FAILED ?? rec.endTime, cause: rec.failureCause, taskName: null, location: null });
   }
-  const entries = history.reverse().map((e) => ({
-    exceptionName: e.cause.split(/[:\n]/)[0]!.slice(0, 200), stacktrace: e.cause, timestamp: e.timestamp, taskName: e.taskName, location: e.location, concurrentExceptions: [],
-  }));
+  const secrets = jobSecrets(rec);
+  const entries = history.reverse().map((e) => {
+    const cause = maskText(e.cause, secrets);
+    return { exceptionName: cause.split(/[:\n]/)[0]!.slice(0, 200), stacktrace: cause, timestamp: e.timestamp, taskName: e.taskName, location: e.location, concurrentExceptions: [] };
+  });
   const root = rec.state === 'FAILED' ? entries[0] : undefined;
   return {
     'root-exception': root?.stacktrace ?? null,
@@ -62,7 +75,9 @@ export function jobExceptions(rec: JobRecord): GetJobExceptionsResponse {
 
 /** GET /jobs/:jobid/checkpoints: what the job process recorded, or empty statistics. */
 export function checkpointStatistics(recorded: unknown): GetCheckpointStatisticsResponse {
-  return (recorded as GetCheckpointStatisticsResponse | undefined) ?? {
+  // Paths may be URLs with user-info (s3://key:secret@bucket/…).
+  if (recorded) return maskDeep(recorded as GetCheckpointStatisticsResponse);
+  return {
     counts: { restored: 0, total: 0, in_progress: 0, completed: 0, failed: 0 },
     summary: {}, latest: { completed: null, savepoint: null, failed: null, restored: null }, history: [],
   };

@@ -45,6 +45,7 @@ export type RescaleResult = {
 export type FailureCause = {
   /** The error's class, or JobEnded */
   class: string;
+  /** The cause; secrets it repeats (sensitive values, URL user-info) read as "******" */
   "stack-trace": string;
   /** Always null */
   "serialized-throwable": string | null;
@@ -88,6 +89,7 @@ export type CheckpointStatistics = {
 };
 
 export type Errors = {
+  /** One message per problem; URL user-info (the Redis URL's password) reads as "******" */
   errors: Array<string>;
 };
 
@@ -152,13 +154,13 @@ export type JobDetailsInfo = {
   jarId: string;
   /** Export called ('' = default) (ebbflow) */
   entryClass: string;
-  /** (ebbflow) */
+  /** The arguments given at submission (ebbflow). */
   programArgs: Array<string>;
-  /** Why the job FAILED (ebbflow) */
+  /** Why the job FAILED (ebbflow); secrets it repeats (sensitive values, URL user-info) read as "******" */
   "failure-cause": string | null;
-  /** The configuration given at submission (ebbflow) */
+  /** The configuration given at submission (ebbflow). */
   flinkConfiguration: Record<string, unknown>;
-  /** The savepoint the job started from (ebbflow) */
+  /** The savepoint the job started from (ebbflow); URL user-info reads as "******" */
   savepointPath: string | null;
 };
 
@@ -317,6 +319,7 @@ export type GetJobExceptionsResponse = {
   exceptionHistory: {
     entries: Array<{
       exceptionName: string;
+      /** The cause; secrets it repeats (sensitive values, URL user-info) read as "******" */
       stacktrace: string;
       timestamp: number;
       taskName?: string | null;
