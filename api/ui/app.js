@@ -2,7 +2,7 @@
 // dom.js and api.js (helpers), upload.js (bundles), job-list.js (jobs), job-detail.js (one job's
 // view) and rescale.js (its rescale control). This module starts the page and polls.
 import { api } from './api.js';
-import { $, clearMessage, showMessage } from './dom.js';
+import { $, clearMessage, refreshFailed } from './dom.js';
 import { closeJobView, openJobView, refreshJobView, shownJob } from './job-detail.js';
 import { onOpenJob, refreshJobs } from './job-list.js';
 import { rescale } from './rescale.js';
@@ -39,7 +39,7 @@ async function poll() {
     await Promise.all([refreshJobs(), refreshOverview(), refreshJars(), refreshJobView()]);
     clearMessage('poll');
   } catch (err) {
-    showMessage(`Refresh failed: ${err.message}`, 'error', 'poll');
+    refreshFailed(err);
   } finally {
     polling = false;
     if (pollAgain) {

@@ -29,6 +29,14 @@ export function showMessage(text, kind = 'info', source = 'user') {
   messageSource = source;
 }
 
+/**
+ * A refresh of the page's data failed: shown like the poller's own failure (source 'poll'), so the
+ * next successful poll clears it.
+ */
+export function refreshFailed(err) {
+  showMessage(`Refresh failed: ${err.message}`, 'error', 'poll');
+}
+
 export function clearMessage(source) {
   if (source && source !== messageSource) return;
   const m = $('message');

@@ -1,6 +1,6 @@
 // The web form's job list: one row per job with its state, failure cause and cancel button.
 import { api } from './api.js';
-import { $, el, formatDuration, formatTime, showMessage, TERMINAL } from './dom.js';
+import { $, el, formatDuration, formatTime, refreshFailed, showMessage, TERMINAL } from './dom.js';
 
 /** The job whose row is highlighted (the one in the job view), or null. */
 let highlighted = null;
@@ -22,6 +22,8 @@ export function highlightJob(jid) {
 const jobRows = new Map();
 /** Failure causes fetched from GET /jobs/:id (one request per failed job). */
 const failureCauses = new Map();
+/** Jobs whose failure cause could not be read: asked again on the next refresh. */
+const causeRetries = new Set();
 
 function makeJobRow(job) {
   const row = el('tr', { 'data-testid': 'job-row', 'data-job-id': job.jid });
@@ -66,12 +68,14 @@ function updateJobRow(r, job) {
 
 async function fetchFailureCause(jid) {
   failureCauses.set(jid, ''); // in flight: do not ask again
+  causeRetries.delete(jid);
   try {
     const details = await api('GET', `/jobs/${encodeURIComponent(jid)}`);
     failureCauses.set(jid, details['failure-cause'] ? String(details['failure-cause']) : '(no failure cause recorded)');
   } catch (err) {
-    failureCauses.delete(jid); // retry on the next refresh
-    throw err;
+    // Shown in the job's row, and asked again on the next refresh.
+    failureCauses.set(jid, `(could not read the failure cause: ${err.message}; retrying)`);
+    causeRetries.add(jid);
   }
 }
 
@@ -83,8 +87,8 @@ export async function refreshJobs() {
   const data = await api('GET', '/jobs/overview');
   const jobs = Array.isArray(data.jobs) ? [...data.jobs] : [];
   jobs.sort((a, b) => (b['start-time'] ?? 0) - (a['start-time'] ?? 0));
-  const missingCauses = jobs.filter((j) => j.state === 'FAILED' && !failureCauses.has(j.jid));
-  await Promise.all(missingCauses.map((j) => fetchFailureCause(j.jid).catch(() => {})));
+  const missingCauses = jobs.filter((j) => j.state === 'FAILED' && (!failureCauses.has(j.jid) || causeRetries.has(j.jid)));
+  await Promise.all(missingCauses.map((j) => fetchFailureCause(j.jid)));
   if (seq < jobsShown) return; // a newer answer is already on the page
   jobsShown = seq;
   const body = $('jobs-body');
@@ -118,5 +122,5 @@ async function cancelJob(jid, button) {
     showMessage(`Cancel failed: ${err.message}`, 'error');
     button.disabled = false;
   }
-  await refreshJobs().catch(() => {});
+  await refreshJobs().catch(refreshFailed);
 }

@@ -1,6 +1,6 @@
 // The web form's rescale control: PATCH /jobs/:id/rescaling, then the request's progress and outcome in place.
 import { api } from './api.js';
-import { $ } from './dom.js';
+import { $, refreshFailed } from './dom.js';
 
 /** Bumped by every rescale request and by switching jobs, so an older request's polling stops writing. */
 let rescaleRun = 0;
@@ -63,7 +63,7 @@ export async function rescale(jid, refresh) {
       setRescaleStatus(`Rescaling to ${n}… (request ${trigger})`, 'info', 'IN_PROGRESS');
       await sleep(500);
     }
-    await refresh().catch(() => {});
+    await refresh().catch(refreshFailed);
   } catch (err) {
     if (run === rescaleRun) setRescaleStatus(`Rescale failed: ${err.message}`, 'error');
   } finally {

@@ -1,6 +1,6 @@
 // The web form's bundle views: the upload form, and the bundle list with run and delete.
 import { api } from './api.js';
-import { $, el, formatTime, showMessage } from './dom.js';
+import { $, el, formatTime, refreshFailed, showMessage } from './dom.js';
 import { refreshJobs } from './job-list.js';
 
 /**
@@ -116,7 +116,7 @@ async function runJar(jar, { par, args, entry, run }) {
   try {
     const res = await api('POST', `/jars/${encodeURIComponent(jar.id)}/run`, body);
     showMessage(`Started job ${res.jobid} from ${jar.name}.`, 'ok');
-    await refreshJobs().catch(() => {});
+    await refreshJobs().catch(refreshFailed);
   } catch (err) {
     showMessage(`Run failed: ${err.message}`, 'error');
   } finally {
