@@ -2,31 +2,13 @@
  * Checkpoint statistics in the shape of Flink's `GET /jobs/:jobid/checkpoints`
  * (CheckpointingStatistics): counts, summary, latest, history.
  */
+import type { CheckpointStatistics } from '../rest/index.js';
+
 /**
- * One checkpoint as this module records it. Not rest's generated `CheckpointStatistics`: that type
- * (openapi.yaml's response shape) has `alignment_buffered`, `processed_data` and `persisted_data`
- * optional and allows further keys, while every record here carries all three and no others.
+ * One checkpoint as this module records it: openapi.yaml's `CheckpointStatistics` (the generated
+ * type), with the three fields the spec leaves optional always set.
  */
-export interface CheckpointRecord {
-  className: 'completed' | 'failed' | 'in_progress';
-  id: number;
-  status: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
-  is_savepoint: boolean;
-  checkpoint_type: 'CHECKPOINT' | 'SAVEPOINT';
-  trigger_timestamp: number;
-  latest_ack_timestamp: number;
-  state_size: number;
-  end_to_end_duration: number;
-  alignment_buffered: number;
-  processed_data: number;
-  persisted_data: number;
-  num_subtasks: number;
-  num_acknowledged_subtasks: number;
-  external_path?: string;
-  discarded?: boolean;
-  failure_timestamp?: number;
-  failure_message?: string;
-}
+export type CheckpointRecord = CheckpointStatistics & { alignment_buffered: number; processed_data: number; persisted_data: number };
 
 interface Summary { min: number; max: number; avg: number; p50: number; p90: number; p95: number; p99: number; p999: number }
 
