@@ -9,20 +9,12 @@ import protobuf from 'protobufjs/minimal.js';
 import { describe, expect, it } from 'vitest';
 import { Envelope, RpcConnection, type EnvelopeProps } from '../../rpc/index.js';
 import { EbbflowError, FrameDecodeError, FrameTooLargeError } from '../../runtime/errors.js';
+import { mulberry32 } from '../../examples/fraud-detection/generator.js';
 import { encodeFrame, FrameDecoder } from '../../runtime/network/frames.js';
 import { TestingSocket } from '../helpers/testing-socket.js';
 
-/** mulberry32: a small seeded generator, so a failing case can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator (the example's mulberry32), so a failing case can be replayed. */
+const rng = mulberry32;
 const int = (r: () => number, n: number): number => Math.floor(r() * n);
 function bytes(r: () => number, n: number): Buffer {
   const b = Buffer.allocUnsafe(n);
