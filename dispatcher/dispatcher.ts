@@ -7,8 +7,9 @@ import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { join } from 'node:path';
 import { maskingLogOptions, maskUrl, secretsOf } from '../config/index.js';
-import { JobRegistry, isTerminal } from '../metadata/index.js';
+import { CapacityReservations, JobRegistry, isTerminal } from '../metadata/index.js';
 import { BundleStore } from './bundle-store.js';
+import { CapacityService } from './capacity.js';
 import { compileDispatcherOptions, type CompiledDispatcherOptions, type DispatcherOptions } from './dispatcher-options.js';
 import type { DispatcherGateway } from './dispatcher-gateway.js';
 import { createGateway } from './gateway.js';
@@ -24,6 +25,8 @@ export class Dispatcher {
   readonly bundles: BundleStore;
   readonly supervisor: JobSupervisor;
   readonly submissions: SubmissionQueue;
+  /** TaskManagers reserved per job against the per-job and dispatcher-wide limits. */
+  readonly capacity: CapacityService;
   readonly startedAt = Date.now();
   /** The use cases the REST API calls. */
   readonly gateway: DispatcherGateway;
@@ -38,6 +41,7 @@ export class Dispatcher {
     this.redis = new Redis(o.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, connectTimeout: 2000, commandTimeout: 3000 });
     this.redis.on('error', (err) => this.log.debug({ err: err.message }, 'redis connection problem'));
     this.registry = new JobRegistry(this.redis, o.keyPrefix);
+    this.capacity = new CapacityService(new CapacityReservations(this.redis, o.keyPrefix), o);
     this.bundles = new BundleStore({ dir: join(o.dataDir, 'jars'), maxBytes: o.maxUploadBytes });
     this.supervisor = new JobSupervisor({
       registry: this.registry, redisUrl: o.redisUrl, keyPrefix: o.keyPrefix, dataDir: o.dataDir,
@@ -65,6 +69,8 @@ export class Dispatcher {
     try {
       await this.redis.connect();
       const jobs = await this.registry.list();
+      // Before the API serves: no run is between its reservation and its record yet.
+      await this.capacity.reconcile(jobs, this.log);
       await this.supervisor.adopt(jobs.filter((j) => !isTerminal(j.state)));
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, `Redis at ${maskUrl(this.options.redisUrl)} is not reachable yet; the API answers 503 until it is`);
