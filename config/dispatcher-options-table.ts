@@ -75,11 +75,11 @@ export const DISPATCHER_OPTIONS = {
   }),
   maxTaskManagers: opt.int({
     key: 'maxTaskManagers', scope, env: 'EBBFLOW_MAX_TASKMANAGERS', default: () => Math.max(16, 8 * availableParallelism()), min: 1, max: 1_000_000,
-    defaultDoc: 'max(16, 8 × CPU cores)', doc: 'TaskManagers all running jobs together may have; a run past it gets 400',
+    defaultDoc: 'max(16, 8 × CPU cores)', doc: 'TaskManagers all jobs not ended together may have, reserved per job atomically in Redis (`<prefix>capacity:taskmanagers`) and released when the job ends; a run, rescale or resource-requirements lower bound past it gets 400',
   }),
   maxTaskManagersPerJob: opt.int({
     key: 'maxTaskManagersPerJob', scope, env: 'EBBFLOW_MAX_TASKMANAGERS_PER_JOB', default: () => Math.max(8, 4 * availableParallelism()), min: 1, max: 1_000_000,
-    defaultDoc: 'max(8, 4 × CPU cores)', doc: 'TaskManagers one job may have (parallelism ÷ slots); larger runs and rescales get 400',
+    defaultDoc: 'max(8, 4 × CPU cores)', doc: 'TaskManagers one job may have (parallelism ÷ slots); larger runs, rescales and resource-requirements lower bounds get 400',
   }),
   jobProcessRestarts: opt.int({
     key: 'jobProcessRestarts', scope, env: 'EBBFLOW_JOB_PROCESS_RESTARTS', default: 3, min: 0, max: 1000,
