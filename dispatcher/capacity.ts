@@ -59,7 +59,8 @@ export class CapacityService {
     const r = await this.store.reserve(rec.id, { wanted, mode: 'replace', perJob, total });
     if (r.kind === 'ended') throw new JobNotInState(`Job ${rec.id} ended; it can no longer be rescaled`);
     if (r.kind === 'refused') {
-      throw new CapacityExceeded(`parallelism ${n} needs ${wanted} TaskManagers and the dispatcher's other jobs have ${r.others}; together at most ${total} (${TOTAL}), so this job can have at most ${Math.max(0, total - r.others)} (parallelism ${Math.max(0, total - r.others) * this.limits.slotsPerTaskManager})`);
+      const most = Math.max(0, Math.min(perJob, total - r.others));
+      throw new CapacityExceeded(`parallelism ${n} needs ${wanted} TaskManagers and the dispatcher's other jobs have ${r.others}; together at most ${total} (${TOTAL}), so this job can have at most ${most} (parallelism ${most * this.limits.slotsPerTaskManager})`);
     }
   }
 
