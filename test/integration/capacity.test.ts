@@ -5,10 +5,15 @@
  * the limit; a rescale past what the other jobs leave is refused and one within it runs; a
  * resource-requirements lower bound that cannot be met answers 400 naming the bound and the limit,
  * with nothing queued or started; a cancelled or finished job releases its reservation so that a
- * new job can run. The steps run in order on one dispatcher.
+ * new job can run; a dispatcher that starts drops what ended or unknown jobs left reserved. The
+ * steps run in order on one dispatcher.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDispatcher } from '../../api/index.js';
 import { json, processesMatching, startTestDispatcher, upload, waitFor, type TestDispatcher } from '../helpers/dispatcher.js';
 import { runJar, waitForState } from '../helpers/fraud.js';
 import { expectSpecResponse } from '../helpers/openapi.js';
@@ -135,6 +140,24 @@ describe('TaskManager capacity (EBBFLOW_MAX_TASKMANAGERS=3)', () => {
     await waitForState(d, run.body.jobid, 'FINISHED');
     expect(await reservations()).toEqual({ [a]: 2 });
     await cancel(a);
+    expect(await reservations()).toEqual({});
+  });
+
+  it('a dispatcher that starts drops the reservations of ended and unknown jobs (left by a crash) and keeps the others', async () => {
+    const ended = (await json(await fetch(`${d.url}/jobs`))).jobs[0].id as string;
+    const unknown = randomBytes(16).toString('hex');
+    const live = await runJar(d, endless, { parallelism: 1 });
+    expect(live.status, JSON.stringify(live.body)).toBe(200);
+    await d.redis.hset(`${d.keyPrefix}capacity:taskmanagers`, ended, '2', unknown, '1');
+    const dataDir = mkdtempSync(join(tmpdir(), 'ebbflow-test-'));
+    const next = await startDispatcher({ host: '127.0.0.1', port: 0, redisUrl: d.redisUrl, keyPrefix: d.keyPrefix, dataDir, logLevel: 'silent', cancelJobsOnClose: false });
+    try {
+      expect(await reservations()).toEqual({ [live.body.jobid]: 1 });
+    } finally {
+      await next.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    await cancel(live.body.jobid);
     expect(await reservations()).toEqual({});
   });
 });
