@@ -134,7 +134,8 @@ export class JobMaster {
     const { writer, config } = this;
     const pool = new TaskManagerPool(
       { jobMasterId: this.jobMasterId, heartbeatIntervalMs: config.heartbeatIntervalMs, heartbeatTimeoutMs: config.heartbeatTimeoutMs,
-        rpcMaxFrameBytes: config.rpcMaxFrameBytes, networkMaxFrameBytes: config.networkMaxFrameBytes, logger: this.log },
+        rpcMaxFrameBytes: config.rpcMaxFrameBytes, networkMaxFrameBytes: config.networkMaxFrameBytes,
+        storageTimeoutMs: config.storageTimeoutMs, logger: this.log },
       {
         accept: (rid, jobId) => jobId === this.spec.jobId && runtime.phase !== 'ENDING' && (this.parts?.rm.registered(rid) ?? false),
         registered: (tm) => this.onRegistered(tm),
