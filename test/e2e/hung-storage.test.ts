@@ -1,10 +1,11 @@
 /**
  * A hung storage call cannot wedge a job (issue 14, defect 5). The fraud-detection job runs; a
- * savepoint goes to a directory where writing `_metadata` never returns (a FIFO at the exact file
- * name, as a dead NFS mount would hang the open). With `ebbflow.storage.timeout` at 2 s the
- * savepoint ends FAILED with EBBFLOW_STORAGE_TIMEOUT's cause in the REST answer; the job keeps
- * running, a savepoint to a good directory then COMPLETES, a rescale completes, the alerts equal
- * the independent computation, and the job process logged no unhandled rejection.
+ * savepoint goes to a directory where writing `_metadata` never returns in the JobMaster (a FIFO at
+ * the exact file name, as a dead NFS mount would hang the open), another to one where the
+ * TaskManagers' state files hang. With `ebbflow.storage.timeout` at 2 s each savepoint ends FAILED
+ * with EBBFLOW_STORAGE_TIMEOUT's cause in the REST answer; the job keeps running, a savepoint to a
+ * good directory then COMPLETES, a rescale completes, the alerts equal the independent
+ * computation, and neither the job process nor a TaskManager logged an unhandled rejection.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, watch, type FSWatcher } from 'node:fs';
@@ -21,13 +22,13 @@ import { jobLogTails, rescale } from '../helpers/rescale.js';
 let d: TestDispatcher;
 let jar: string;
 let hangs: HungStorage | undefined;
-let watcher: FSWatcher | undefined;
+const watchers: FSWatcher[] = [];
 const tag = `ebbtest-hung-${randomBytes(4).toString('hex')}`;
 const STORAGE_TIMEOUT_MS = 2000;
 
 beforeAll(async () => { d = await startTestDispatcher(); jar = await uploadFraud(d); });
 afterAll(async () => {
-  watcher?.close();
+  for (const w of watchers) w.close();
   // Never leave a process blocked on a FIFO (the job's is cancelled by close() in any case).
   await hangs?.release();
   await deleteKeys(d.redis, `${tag}*`);
@@ -49,6 +50,22 @@ async function savepointResult(jobId: string, triggerId: string, timeoutMs: numb
   }, timeoutMs).catch(async (err: Error) => { throw new Error(`${err.message}${await jobLogTails(d, jobId)}`); });
   await expectSpecResponse('get', '/jobs/{jobid}/savepoints/{triggerid}', 200, body);
   return body.operation;
+}
+
+/**
+ * The name of a savepoint's directory is not known in advance: the moment one appears in `target`,
+ * its `files` become FIFOs (before the processes open them: that takes a round of RPCs and barriers).
+ * Returns the savepoint directory once seen.
+ */
+function hangWhenCreated(hangs: HungStorage, target: string, files: string[]): () => string | undefined {
+  const links = files.map(() => hangs.prepare());
+  let seen: string | undefined;
+  watchers.push(watch(target, (_event, name) => {
+    if (seen || !name?.startsWith('savepoint-')) return;
+    seen = join(target, name);
+    files.forEach((f, i) => links[i]!(join(seen!, f)));
+  }));
+  return () => seen;
 }
 
 /** Lines of every log of the job (job process and TaskManagers) that report an unhandled rejection. */
@@ -81,25 +98,31 @@ describe('a hung storage call', () => {
     await waitForState(d, id, 'RUNNING');
     await waitForCheckpoints(d, id, 1);
 
-    // The savepoint's directory has a name nobody can know in advance: the moment it appears, its
-    // `_metadata.tmp` (the file the JobMaster opens once every subtask acknowledged) becomes a FIFO.
     hangs = new HungStorage(join(d.dataDir, 'fifos'));
-    const hangAt = hangs.prepare();
-    let hungPath: string | undefined;
-    watcher = watch(hungDir, (_event, name) => {
-      if (hungPath || !name?.startsWith('savepoint-')) return;
-      hungPath = join(hungDir, name, '_metadata.tmp');
-      hangAt(hungPath);
-    });
-    const t0 = Date.now();
+    // 1. The JobMaster's write of `_metadata` (via `_metadata.tmp`, once every subtask acknowledged) hangs.
+    const metadataHung = hangWhenCreated(hangs, hungDir, ['_metadata.tmp']);
+    let t0 = Date.now();
     const failed = await savepointResult(id, await savepoint(id, hungDir), 30_000);
-    const tookMs = Date.now() - t0;
-    expect(hungPath, 'the savepoint directory appeared and its _metadata.tmp was made a FIFO').toBeDefined();
+    let tookMs = Date.now() - t0;
+    expect(metadataHung(), 'the savepoint directory appeared and its _metadata.tmp was made a FIFO').toBeDefined();
     expect(failed.location).toBeUndefined();
     expect(failed['failure-cause'], JSON.stringify(failed)).toBeDefined();
-    const cause: string = failed['failure-cause']['stack-trace'];
-    expect(cause).toContain(`StorageTimeoutError: checkpoint storage did not answer within ${STORAGE_TIMEOUT_MS} ms: write ${join(hungPath!, '..', '_metadata')}`);
+    expect(failed['failure-cause']['stack-trace']).toContain(`StorageTimeoutError: checkpoint storage did not answer within ${STORAGE_TIMEOUT_MS} ms: write ${join(metadataHung()!, '_metadata')}`);
     // Within the storage deadline plus the time to take the savepoint, not the checkpoint timeout (60 s).
+    expect(tookMs).toBeLessThan(STORAGE_TIMEOUT_MS + 15_000);
+    expect((await json(await fetch(`${d.url}/jobs/${id}`))).state).toBe('RUNNING');
+
+    // 2. The TaskManagers' writes of the window vertex's keyed state hang (the job's deadline reached them at registration).
+    const windowVertex: string = (await json(await fetch(`${d.url}/jobs/${id}`))).vertices[1].id;
+    const stateHungDir = join(base, 'hung-state');
+    mkdirSync(stateHungDir);
+    const stateHung = hangWhenCreated(hangs, stateHungDir, [`${windowVertex}-0.state`, `${windowVertex}-1.state`]);
+    t0 = Date.now();
+    const declined = await savepointResult(id, await savepoint(id, stateHungDir), 30_000);
+    tookMs = Date.now() - t0;
+    expect(stateHung()).toBeDefined();
+    expect(declined['failure-cause'], JSON.stringify(declined)).toBeDefined();
+    expect(declined['failure-cause']['stack-trace']).toMatch(new RegExp(`writing state of subtask [01] to ${stateHung()} failed: checkpoint storage did not answer within ${STORAGE_TIMEOUT_MS} ms: create ${stateHung()}/${windowVertex}-[01]\\.state`));
     expect(tookMs).toBeLessThan(STORAGE_TIMEOUT_MS + 15_000);
     expect((await json(await fetch(`${d.url}/jobs/${id}`))).state).toBe('RUNNING');
 
@@ -118,7 +141,7 @@ describe('a hung storage call', () => {
     await waitFor(`${expected.length} alerts`, async () => ((await d.redis.xlen(output)) >= expected.length ? true : undefined), 60_000)
       .catch(async (err: Error) => { throw new Error(`${err.message}; ${await d.redis.xlen(output)} arrived${await jobLogTails(d, id)}`); });
     const stats = await json(await fetch(`${d.url}/jobs/${id}/checkpoints`));
-    expect(stats.counts.failed).toBeGreaterThanOrEqual(1);
+    expect(stats.counts.failed).toBeGreaterThanOrEqual(2);
     // Checkpoints go on completing after the failed savepoint.
     await waitForCheckpoints(d, id, stats.counts.completed + 2);
     expect(sortAlerts(await readAlerts(d.redis, output))).toEqual(expected);
@@ -126,8 +149,8 @@ describe('a hung storage call', () => {
     expect(job.state).toBe('RUNNING');
     expect(job.timestamps.RESTARTING).toBe(0);
 
-    // The hung call returns once the FIFO is read (its late result is dropped without a stir).
-    watcher.close();
+    // The hung calls return once the FIFOs are opened (their late results are dropped without a stir).
+    for (const w of watchers.splice(0)) w.close();
     await hangs.release();
     expect((await fetch(`${d.url}/jobs/${id}?mode=cancel`, { method: 'PATCH' })).status).toBe(202);
     await waitForState(d, id, 'CANCELED');
