@@ -2,7 +2,7 @@
  * A hung storage call cannot wedge a job (issue 14, defect 5). The fraud-detection job runs; a
  * savepoint goes to a directory where writing `_metadata` never returns in the JobMaster (a FIFO at
  * the exact file name, as a dead NFS mount would hang the open), another to one where the
- * TaskManagers' state files hang. With `ebbflow.storage.timeout` at 2 s each savepoint ends FAILED
+ * TaskManagers' state files hang, a stop-with-savepoint like the first. With `ebbflow.storage.timeout` at 2 s each savepoint ends FAILED
  * with EBBFLOW_STORAGE_TIMEOUT's cause in the REST answer; the job keeps running, a savepoint to a
  * good directory then COMPLETES, a rescale completes, the alerts equal the independent
  * computation, and neither the job process nor a TaskManager logged an unhandled rejection.
@@ -135,6 +135,16 @@ describe('a hung storage call', () => {
     expect(tookMs).toBeLessThan(STORAGE_TIMEOUT_MS + 15_000);
     expect((await json(await fetch(`${d.url}/jobs/${id}`))).state).toBe('RUNNING');
 
+    // 3. A stop-with-savepoint that hangs fails the same way, and the job goes on running (and checkpointing).
+    const stopHungDir = join(base, 'hung-stop');
+    mkdirSync(stopHungDir);
+    const stopHung = hangWhenCreated(hangs, stopHungDir, ['_metadata.tmp']);
+    const stop = await fetch(`${d.url}/jobs/${id}/stop`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ targetDirectory: stopHungDir }) });
+    expect(stop.status).toBe(202);
+    const stopFailed = await savepointResult(id, (await json(stop))['request-id'], 30_000);
+    expect(stopFailed['failure-cause']?.['stack-trace'], JSON.stringify(stopFailed)).toContain(`did not answer within ${STORAGE_TIMEOUT_MS} ms: write ${join(stopHung(), '_metadata')}`);
+    expect((await json(await fetch(`${d.url}/jobs/${id}`))).state).toBe('RUNNING');
+
     // The queue moved on: a savepoint to a good directory completes, with the FIFO still hanging.
     const good = await savepointResult(id, await savepoint(id, goodDir), 30_000);
     expect(good['failure-cause'], JSON.stringify(good)).toBeUndefined();
@@ -150,7 +160,7 @@ describe('a hung storage call', () => {
     await waitFor(`${expected.length} alerts`, async () => ((await d.redis.xlen(output)) >= expected.length ? true : undefined), 60_000)
       .catch(async (err: Error) => { throw new Error(`${err.message}; ${await d.redis.xlen(output)} arrived${await jobLogTails(d, id)}`); });
     const stats = await json(await fetch(`${d.url}/jobs/${id}/checkpoints`));
-    expect(stats.counts.failed).toBeGreaterThanOrEqual(2);
+    expect(stats.counts.failed).toBeGreaterThanOrEqual(3);
     // Checkpoints go on completing after the failed savepoint.
     await waitForCheckpoints(d, id, stats.counts.completed + 2);
     expect(sortAlerts(await readAlerts(d.redis, output))).toEqual(expected);
