@@ -8,6 +8,7 @@ import { closeSync, mkdirSync, openSync, readSync, statSync, writeFileSync } fro
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { JobSpec } from '../jobmaster/job-spec.js';
+import { JOB_PROCESS_THREADPOOL_SIZE } from '../runtime/checkpoint/storage-deadline.js';
 import { distFile } from '../runtime/install-paths.js';
 import { JobProcessStartError } from './supervisor-errors.js';
 
@@ -100,7 +101,9 @@ export class ForkJobProcessLauncher implements JobProcessLauncher {
     const log = openSync(join(dir, 'jobmaster.log'), 'a');
     // The argv names role and job so ps shows them even where the title cannot be longer than argv.
     const child = fork(JOBMASTER_MAIN, ['ebbflow-jobmaster', spec.jobId], {
-      env: { ...process.env, EBBFLOW_JOB_SPEC_FILE: specFile },
+      // A storage call on a hung mount holds a libuv thread until it returns (storage-deadline.ts):
+      // the job process (and the TaskManagers it starts, which inherit this) get more than the 4 default.
+      env: { ...process.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? String(JOB_PROCESS_THREADPOOL_SIZE), EBBFLOW_JOB_SPEC_FILE: specFile },
       stdio: ['ignore', log, log, 'ipc'],
       execArgv: [],
     });

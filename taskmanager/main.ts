@@ -10,6 +10,7 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { pino } from 'pino';
+import { UNHANDLED_REJECTION_MESSAGE } from '../runtime/errors.js';
 import { TaskExecutor } from './task-executor.js';
 
 const program = new Command('ebbflow-taskmanager')
@@ -43,8 +44,8 @@ const te = new TaskExecutor({
   jobMasterTimeoutMs: Number(o.jobMasterTimeoutMs),
   logger,
 });
-// A failed background write (Redis away for a moment) must not take the process down.
-process.on('unhandledRejection', (err) => logger.warn({ err }, 'unhandled rejection'));
+// A rejection nobody handles is a bug: reported loudly (a fixed message tests look for), not fatal.
+process.on('unhandledRejection', (err) => logger.error({ err }, UNHANDLED_REJECTION_MESSAGE));
 // Started by a local job process: die with it, even if the JobMaster connection never came up.
 if (o.parentPid) {
   const parent = Number(o.parentPid);

@@ -7,6 +7,7 @@ import { connect } from 'node:net';
 import type { Logger } from 'pino';
 import { ExecutionState, RpcConnection, RpcJobMasterGateway, taskManagerToken, toNumber, type SendResult } from '../rpc/index.js';
 import type { ebbflow } from '../proto/generated/rpc.js';
+import { setStorageTimeout } from '../runtime/checkpoint/storage-deadline.js';
 import { describeError } from '../runtime/errors.js';
 import { ChannelRegistry } from '../runtime/network/channel-registry.js';
 import { DataServer } from '../runtime/network/data-server.js';
@@ -96,6 +97,8 @@ export class TaskExecutor {
         // The job's frame limits (ebbflow.rpc.max-frame-size, ebbflow.network.max-frame-size); until now the defaults held.
         if (r.rpcMaxFrameBytes) this.rpc!.maxFrameBytes = r.rpcMaxFrameBytes;
         if (r.networkMaxFrameBytes) this.dataServer.maxFrameBytes = r.networkMaxFrameBytes;
+        // Before any task deploys: its restore reads and snapshot writes have the job's storage deadline.
+        if (r.storageTimeoutMs) setStorageTimeout(r.storageTimeoutMs);
         const every = r.heartbeatIntervalMs || 1000;
         this.heartbeatTimer = setInterval(() => this.heartbeat(), every);
         this.opts.logger.info('registered with the JobMaster');

@@ -8,6 +8,7 @@
  */
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { withDeadline } from './storage-deadline.js';
 
 /** An append-only file being written. */
 export interface StorageWriter {
@@ -72,7 +73,39 @@ export class FileSystemStorage implements CheckpointStorage {
   removeDir(dir: string): Promise<void> { return rm(dir, { recursive: true, force: true }); }
 }
 
-const filesystem = new FileSystemStorage();
+/** Closes a file that opened after its caller gave up on it; a failure to close changes nothing for anyone. */
+const closeLate = (f: { close(): Promise<void> }): void => { f.close().catch(() => undefined); };
+
+class DeadlineWriter implements StorageWriter {
+  constructor(private readonly inner: StorageWriter, private readonly path: string) {}
+  writev(chunks: Uint8Array[]): Promise<void> { return withDeadline(() => this.inner.writev(chunks), 'write', this.path); }
+  close(): Promise<void> { return withDeadline(() => this.inner.close(), 'close', this.path); }
+}
+
+class DeadlineReader implements StorageReader {
+  constructor(private readonly inner: StorageReader, private readonly path: string) {}
+  read(into: Buffer, position: number): Promise<number> { return withDeadline(() => this.inner.read(into, position), 'read', this.path); }
+  close(): Promise<void> { return withDeadline(() => this.inner.close(), 'close', this.path); }
+}
+
+/** Any storage with a deadline on every call (and on every call of the files it opens). */
+export class DeadlineStorage implements CheckpointStorage {
+  constructor(private readonly inner: CheckpointStorage) {}
+  ensureDir(dir: string): Promise<void> { return withDeadline(() => this.inner.ensureDir(dir), 'mkdir', dir); }
+  async create(path: string): Promise<StorageWriter> {
+    return new DeadlineWriter(await withDeadline(() => this.inner.create(path), 'create', path, closeLate), path);
+  }
+  async openRead(path: string): Promise<StorageReader> {
+    return new DeadlineReader(await withDeadline(() => this.inner.openRead(path), 'open', path, closeLate), path);
+  }
+  readAll(path: string): Promise<Buffer> { return withDeadline(() => this.inner.readAll(path), 'read', path); }
+  size(path: string): Promise<number> { return withDeadline(() => this.inner.size(path), 'stat', path); }
+  list(dir: string): Promise<string[]> { return withDeadline(() => this.inner.list(dir), 'list', dir); }
+  writeAtomically(path: string, bytes: Uint8Array): Promise<void> { return withDeadline(() => this.inner.writeAtomically(path, bytes), 'write', path); }
+  removeDir(dir: string): Promise<void> { return withDeadline(() => this.inner.removeDir(dir), 'remove', dir); }
+}
+
+const filesystem = new DeadlineStorage(new FileSystemStorage());
 
 /**
  * The storage a checkpoint path lives in: a plain path or `file://` URL is the filesystem; any
