@@ -5,6 +5,8 @@
  *   <id>.d/       archives only: the extracted bundle, which is what a job process loads
  *   <id>.json     sidecar {name, uploaded, size, kind, entry}, written last; only ids with one exist
  *   .tmp/         uploads in progress; emptied by init()
+ * Directories are made 0700 and files 0600 (a bundle is code and may carry credentials; other
+ * users of the host have no business reading it).
  * The store validates archives (safe names, manifest and entry present) but never imports or
  * runs the bundle's code.
  */
@@ -107,7 +109,7 @@ export class BundleStore {
    * sidecar. Call once at startup, before any save().
    */
   async init(): Promise<void> {
-    await mkdir(this.tmpDir, { recursive: true });
+    await mkdir(this.tmpDir, { recursive: true, mode: 0o700 });
     for (const name of await readdir(this.tmpDir)) await rm(join(this.tmpDir, name), { recursive: true, force: true });
     const names = new Set(await readdir(this.dir));
     for (const name of names) {
@@ -125,7 +127,7 @@ export class BundleStore {
       throw new BundleRejectedError(`unsupported bundle file "${baseName}": accepted extensions are ${ACCEPTED_EXTENSIONS.join(', ')}`);
     }
     const id = `${randomUUID().replace(/-/g, '')}_${sanitizeBundleName(baseName, cls.ext)}`;
-    await mkdir(this.tmpDir, { recursive: true });
+    await mkdir(this.tmpDir, { recursive: true, mode: 0o700 });
     const tmpBase = join(this.tmpDir, randomUUID());
     const tmpFile = tmpBase;
     const tmpDirD = `${tmpBase}.d`;
@@ -136,7 +138,7 @@ export class BundleStore {
       const size = await this.receive(data, tmpFile);
       let entry: string | undefined;
       if (cls.kind === 'archive') {
-        await mkdir(tmpDirD);
+        await mkdir(tmpDirD, { mode: 0o700 });
         // Off the event loop, bounded in time and memory: a hostile archive cannot stall the API.
         await extractArchiveIsolated(cls.format!, tmpFile, tmpDirD, { maxTotalBytes: 4 * this.maxBytes, maxEntries: MAX_ARCHIVE_ENTRIES });
         entry = await this.checkManifest(tmpDirD);
@@ -147,7 +149,7 @@ export class BundleStore {
       await rename(tmpFile, finalFile);
       const sidecar: Sidecar = { name: baseName, uploaded, size, kind: cls.kind, entry: entry ?? null };
       const tmpSidecar = `${tmpBase}.json`;
-      await writeFile(tmpSidecar, JSON.stringify(sidecar), { flag: 'wx' });
+      await writeFile(tmpSidecar, JSON.stringify(sidecar), { flag: 'wx', mode: 0o600 });
       await rename(tmpSidecar, `${finalFile}.json`);
       return this.toStored(id, sidecar);
     } catch (err) {
@@ -214,7 +216,7 @@ export class BundleStore {
 
   /** Streams the upload into `target`, counting bytes; 413 above maxBytes, 400 when empty. */
   private async receive(data: NodeJS.ReadableStream | AsyncIterable<Uint8Array>, target: string): Promise<number> {
-    const fh = await open(target, 'wx', 0o644);
+    const fh = await open(target, 'wx', 0o600);
     let size = 0;
     try {
       for await (const chunk of data as AsyncIterable<Uint8Array | string>) {

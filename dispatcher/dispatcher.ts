@@ -5,6 +5,7 @@
  */
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { maskingLogOptions, maskUrl, secretsOf } from '../config/index.js';
 import { JobRegistry, isTerminal } from '../metadata/index.js';
@@ -61,6 +62,9 @@ export class Dispatcher {
 
   /** Prepares storage, connects to Redis (tolerating its absence), adopts earlier jobs, starts the worker. */
   async start(): Promise<void> {
+    // Bundles, logs, job specs and (by default) checkpoints live here: private to the dispatcher's
+    // user. An existing directory keeps its mode (the operator chose it); what ebbflow creates in it is 0700.
+    await mkdir(this.options.dataDir, { recursive: true, mode: 0o700 });
     await this.bundles.init();
     try {
       await this.redis.connect();
