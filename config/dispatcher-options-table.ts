@@ -73,6 +73,12 @@ export const DISPATCHER_OPTIONS = {
     key: 'minBodyRateWindowMs', scope, env: 'EBBFLOW_MIN_BODY_RATE_WINDOW_MS', default: 30_000, min: 100, max: MAX_DURATION_MS,
     defaultDoc: '`30000`', doc: 'the window the minimum body rate is measured over: bytes of the last window ÷ its length',
   }),
+  savepointAllowedDirs: opt.list({
+    key: 'savepointAllowedDirs', scope, env: 'EBBFLOW_SAVEPOINT_ALLOWED_DIRS',
+    cli: { flags: '--savepoint-allowed-dirs <dirs>', help: 'more directories savepoints and checkpoints may be written under, comma-separated (env EBBFLOW_SAVEPOINT_ALLOWED_DIRS)' },
+    default: () => [], defaultDoc: 'none (the data directory and the `-D` `state.checkpoints.dir`/`state.savepoints.dir` are always allowed)',
+    doc: 'Flink\'s `state.savepoints.allowed-dirs`: more directories (comma-separated) a savepoint\'s `target-directory` and a job\'s `state.checkpoints.dir`/`state.savepoints.dir` may lie under; anything else gets 400 (`..` and symbolic links are resolved first)',
+  }),
   maxTaskManagers: opt.int({
     key: 'maxTaskManagers', scope, env: 'EBBFLOW_MAX_TASKMANAGERS', default: () => Math.max(16, 8 * availableParallelism()), min: 1, max: 1_000_000,
     defaultDoc: 'max(16, 8 × CPU cores)', doc: 'TaskManagers all running jobs together may have; a run past it gets 400',

@@ -8,6 +8,7 @@ import type { JobRegistry, NewOperation, OperationKind, ResourceRequirements } f
 import type { OperationView, RequestRefusal, SavepointRequest, ShapeProblem } from './dispatcher-gateway.js';
 import { IdConflict, JobNotInState, NotFound } from './errors.js';
 import { HEX_ID, type JobService } from './job-service.js';
+import { checkStateTarget } from './storage-targets.js';
 import { checkRescalable, checkRequirements, checkRescaleParallelism, currentRequirements } from './rescale-checks.js';
 
 export class OperationService {
@@ -15,6 +16,8 @@ export class OperationService {
     private readonly registry: JobRegistry,
     private readonly jobs: JobService,
     private readonly taskManagerLimit: { max: number; slots: number },
+    /** Directories a savepoint's target directory must lie under (storage-targets.ts). */
+    private readonly allowedStateDirs: readonly string[],
   ) {}
 
   triggerSavepoint(jobId: string, req: SavepointRequest, refusal?: RequestRefusal): Promise<string> {
@@ -59,6 +62,7 @@ export class OperationService {
     if (earlier?.kind === 'rescale') throw new IdConflict(`triggerId ${earlier.id} is already the id of a rescaling request of job ${rec.id}`);
     if (earlier) return earlier.id; // the same trigger twice is one operation
     if (rec.state !== 'RUNNING') throw new JobNotInState(`Job ${rec.id} is ${rec.state}; savepoints need a RUNNING job`);
+    if (req.targetDirectory) await checkStateTarget('targetDirectory', req.targetDirectory, this.allowedStateDirs);
     return this.record({ id: req.triggerId, jobId: rec.id, kind, targetDirectory: req.targetDirectory ?? '', cancelJob: req.cancelJob === true });
   }
 

@@ -6,7 +6,8 @@
  * After a checkpoint and a savepoint, every directory ebbflow made is 0700 and every file 0600.
  */
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKeys, json, processesMatching, startTestDispatcher, waitFor, type TestDispatcher } from '../helpers/dispatcher.js';
@@ -30,6 +31,9 @@ const bundle = (redisUrl: string, stream: string) => `export default function (e
 `;
 
 let d: TestDispatcher;
+/** Outside the data directory: one allowed by EBBFLOW_SAVEPOINT_ALLOWED_DIRS, one not. */
+const extraAllowed = mkdtempSync(join(tmpdir(), 'ebbflow-allowed-'));
+const outside = mkdtempSync(join(tmpdir(), 'ebbflow-outside-'));
 const saved: Record<string, string | undefined> = {};
 
 async function api(path: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
@@ -68,11 +72,13 @@ beforeAll(async () => {
   process.env[MARKER] = 'visible-to-the-dispatcher-only';
   const base = (await import('vitest')).inject('redisUrl');
   // The test Redis has no password: ioredis then sends none and goes on, so the URL may carry one.
-  d = await startTestDispatcher({ token: TOKEN, redisUrl: base.replace('://', `://:${REDIS_PASSWORD}@`) });
+  d = await startTestDispatcher({ token: TOKEN, redisUrl: base.replace('://', `://:${REDIS_PASSWORD}@`), savepointAllowedDirs: [extraAllowed] });
 });
 afterAll(async () => {
   for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; }
   if (d) { await deleteKeys(d.redis, `${tag}*`); await d.close(); }
+  rmSync(extraAllowed, { recursive: true, force: true });
+  rmSync(outside, { recursive: true, force: true });
 });
 
 describe('isolation by default', () => {
@@ -132,5 +138,48 @@ describe('isolation by default', () => {
     expect(written.some((w) => w.path.endsWith('_metadata') && w.path.startsWith(location))).toBe(true);
     const wrong = written.filter((w) => w.mode !== (w.dir ? 0o700 : 0o600)).map((w) => `${w.path} ${w.mode.toString(8)}`);
     expect(wrong).toEqual([]);
+  }, 120_000);
+
+  it('refuses savepoint targets and checkpoint/savepoint directories outside the allowed directories with 400', async () => {
+    const jar = await uploadBundle('follow2.mjs', bundle(d.redisUrl, `${tag}-in2`));
+    const runWith = (conf: Record<string, unknown>) => api(`/jars/${jar}/run`, {
+      method: 'POST', body: JSON.stringify({ programArgsList: [join(d.dataDir, 'out2.txt'), '--password', ARG_SECRET], flinkConfiguration: conf }),
+    });
+    // A symbolic link inside the data directory that points outside it, and `..` out of it.
+    symlinkSync(outside, join(d.dataDir, 'link-out'));
+    const refusedDirs = [outside, `file://${outside}/x`, join(d.dataDir, '..', 'escape'), join(d.dataDir, 'link-out', 'chk')];
+    const jobsBefore = (await api('/jobs')).body.jobs.length;
+    for (const key of ['state.checkpoints.dir', 'state.savepoints.dir']) {
+      for (const dir of refusedDirs) {
+        const r = await runWith({ [key]: dir });
+        expect(r.status, `${key}=${dir}: ${JSON.stringify(r.body)}`).toBe(400);
+        expect(r.body.errors[0]).toContain(`flinkConfiguration["${key}"] ${dir} is`);
+        expect(r.body.errors[0]).toContain('EBBFLOW_SAVEPOINT_ALLOWED_DIRS');
+      }
+    }
+    expect((await api('/jobs')).body.jobs.length).toBe(jobsBefore);
+
+    // Under the data directory (not yet existing) and under an allowed extra directory: accepted.
+    const run = await runWith({ 'state.checkpoints.dir': join(extraAllowed, 'chk'), 'state.savepoints.dir': join(d.dataDir, 'not-yet', 'sp') });
+    expect(run.status, JSON.stringify(run.body)).toBe(200);
+    const jobId: string = run.body.jobid;
+    await waitFor('RUNNING', async () => ((await api(`/jobs/${jobId}`)).body.state === 'RUNNING' ? true : undefined));
+    for (const dir of [...refusedDirs, 's3://bucket/x']) {
+      const sp = await api(`/jobs/${jobId}/savepoints`, { method: 'POST', body: JSON.stringify({ 'target-directory': dir }) });
+      expect(sp.status, `${dir}: ${JSON.stringify(sp.body)}`).toBe(400);
+      expect(sp.body.errors[0]).toContain(`targetDirectory ${dir} is`);
+      const stop = await api(`/jobs/${jobId}/stop`, { method: 'POST', body: JSON.stringify({ targetDirectory: dir }) });
+      expect(stop.status, `${dir}: ${JSON.stringify(stop.body)}`).toBe(400);
+    }
+    expect(readdirSync(outside)).toEqual([]);
+    mkdirSync(join(extraAllowed, 'sps'));
+    const ok = await api(`/jobs/${jobId}/stop`, { method: 'POST', body: JSON.stringify({ targetDirectory: join(extraAllowed, 'sps') }) });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(202);
+    const location: string = await waitFor('the savepoint', async () => {
+      const s = await api(`/jobs/${jobId}/savepoints/${ok.body['request-id']}`);
+      return s.body.status.id === 'COMPLETED' ? s.body.operation.location : undefined;
+    });
+    expect(location.startsWith(join(extraAllowed, 'sps'))).toBe(true);
+    await waitFor('FINISHED', async () => ((await api(`/jobs/${jobId}`)).body.state === 'FINISHED' ? true : undefined));
   }, 120_000);
 });
