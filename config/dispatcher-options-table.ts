@@ -79,6 +79,16 @@ export const DISPATCHER_OPTIONS = {
     default: () => [], defaultDoc: 'none (the data directory and the `-D` `state.checkpoints.dir`/`state.savepoints.dir` are always allowed)',
     doc: 'Flink\'s `state.savepoints.allowed-dirs`: more directories (comma-separated) a savepoint\'s `target-directory` and a job\'s `state.checkpoints.dir`/`state.savepoints.dir` may lie under; anything else gets 400 (`..` and symbolic links are resolved first)',
   }),
+  jobstoreExpirationTime: opt.int({
+    key: 'jobstoreExpirationTime', scope, env: 'EBBFLOW_JOBSTORE_EXPIRATION_TIME', cli: { flags: '--jobstore-expiration-time <s>', help: 'seconds a finished job is kept (env EBBFLOW_JOBSTORE_EXPIRATION_TIME)' },
+    default: 3600, min: 1, max: 10 * 365 * 24 * 3600, defaultDoc: '`3600` (1 h)',
+    doc: 'Flink\'s `jobstore.expiration-time`, in seconds: a finished, cancelled or failed job (its record, operations and logs) is removed this long after it ended; running jobs are never removed; checkpoints and savepoints stay',
+  }),
+  jobstoreMaxCapacity: opt.int({
+    key: 'jobstoreMaxCapacity', scope, env: 'EBBFLOW_JOBSTORE_MAX_CAPACITY', cli: { flags: '--jobstore-max-capacity <n>', help: 'ended jobs kept at most (env EBBFLOW_JOBSTORE_MAX_CAPACITY)' },
+    default: 1000, min: 0, max: 1_000_000,
+    doc: 'Flink\'s `jobstore.max-capacity`: ended jobs kept at most; beyond it the ones that ended first are removed (Flink\'s default is unbounded)',
+  }),
   maxTaskManagers: opt.int({
     key: 'maxTaskManagers', scope, env: 'EBBFLOW_MAX_TASKMANAGERS', default: () => Math.max(16, 8 * availableParallelism()), min: 1, max: 1_000_000,
     defaultDoc: 'max(16, 8 × CPU cores)', doc: 'TaskManagers all running jobs together may have; a run past it gets 400',

@@ -13,6 +13,8 @@ import { BundleStore } from './bundle-store.js';
 import { compileDispatcherOptions, type CompiledDispatcherOptions, type DispatcherOptions } from './dispatcher-options.js';
 import type { DispatcherGateway } from './dispatcher-gateway.js';
 import { createGateway } from './gateway.js';
+import { jobLogDir } from './job-process-launcher.js';
+import { JobRetention } from './job-retention.js';
 import { JobSupervisor } from './job-supervisor.js';
 import { SubmissionQueue } from './submission-queue.js';
 
@@ -25,6 +27,8 @@ export class Dispatcher {
   readonly bundles: BundleStore;
   readonly supervisor: JobSupervisor;
   readonly submissions: SubmissionQueue;
+  /** Removes ended jobs after jobstore.expiration-time and beyond jobstore.max-capacity. */
+  readonly retention: JobRetention;
   readonly startedAt = Date.now();
   /** The use cases the REST API calls. */
   readonly gateway: DispatcherGateway;
@@ -57,6 +61,10 @@ export class Dispatcher {
       },
       `${o.keyPrefix}bull`, this.registry, this.supervisor, this.log,
     );
+    this.retention = new JobRetention(this.registry, {
+      expirationMs: o.jobstoreExpirationTime * 1000, maxCapacity: o.jobstoreMaxCapacity, logDir: (id) => jobLogDir(o.dataDir, id),
+      isRunning: (id) => this.supervisor.isRunning(id), logger: this.log,
+    });
     this.gateway = createGateway(this);
   }
 
@@ -74,9 +82,11 @@ export class Dispatcher {
       this.log.warn({ err: (err as Error).message }, `Redis at ${maskUrl(this.options.redisUrl)} is not reachable yet; the API answers 503 until it is`);
     }
     this.submissions.startWorker();
+    this.retention.start();
   }
 
   async close(): Promise<void> {
+    await this.retention.stop();
     await this.submissions.close();
     await this.supervisor.close(this.options.cancelJobsOnClose);
     this.redis.disconnect();
