@@ -44,6 +44,16 @@ export const DISPATCHER_OPTIONS = {
     key: 'maxUploadBytes', scope, env: 'EBBFLOW_MAX_UPLOAD_BYTES', cli: { flags: '--max-upload-bytes <n>', help: 'largest accepted bundle (env EBBFLOW_MAX_UPLOAD_BYTES)' },
     default: 100 * 1024 * 1024, min: 1, max: 2 ** 40, doc: 'larger uploads get 413',
   }),
+  maxJars: opt.int({
+    key: 'maxJars', scope, env: 'EBBFLOW_MAX_JARS', cli: { flags: '--max-jars <n>', help: 'bundles stored at most (env EBBFLOW_MAX_JARS)' },
+    default: 500, min: 0, max: 1_000_000, defaultDoc: '`500` (`0`: no limit)',
+    doc: 'bundles the dispatcher stores at most (uploads in progress count); one more upload gets 507 until one is deleted',
+  }),
+  maxJarBytesTotal: opt.int({
+    key: 'maxJarBytesTotal', scope, env: 'EBBFLOW_MAX_JAR_BYTES_TOTAL', cli: { flags: '--max-jar-bytes-total <n>', help: 'uploaded bytes of all stored bundles together (env EBBFLOW_MAX_JAR_BYTES_TOTAL)' },
+    default: 10 * 1024 ** 3, min: 0, max: 2 ** 50, defaultDoc: '`10737418240` (10 GiB; `0`: no limit)',
+    doc: 'the uploaded sizes of all stored bundles together, uploads in progress included (an archive\'s extracted copy, at most 4× its size, is not counted); an upload that would pass it gets 507',
+  }),
   token: opt.string({
     key: 'token', scope, env: 'EBBFLOW_TOKEN', cli: { flags: '--token <token>', help: 'bearer token (env EBBFLOW_TOKEN)', global: true },
     doc: `clients send \`Authorization: Bearer <token>\`; required beyond loopback, then at least ${MIN_REMOTE_TOKEN_LENGTH} characters (not counting surrounding whitespace); never whitespace only`,

@@ -27,6 +27,10 @@ export interface BundleStoreOptions {
   dir: string;
   /** Largest accepted upload in bytes (default: the maxUploadBytes option's); archives may expand to 4× this. */
   maxBytes?: number;
+  /** Bundles stored at most, uploads in progress included (507 beyond). @default unlimited */
+  maxCount?: number;
+  /** Uploaded bytes of all bundles together, uploads in progress included (507 beyond). @default unlimited */
+  maxTotalBytes?: number;
 }
 
 export interface StoredBundle {
@@ -95,13 +99,18 @@ function isSidecar(v: unknown): v is Sidecar {
 export class BundleStore {
   readonly dir: string;
   readonly maxBytes: number;
+  /** 0: no limit. */
+  readonly quota: { maxCount: number; maxTotalBytes: number };
   private readonly tmpDir: string;
   private lastUploaded = 0;
+  /** Bytes received so far by each upload in progress (they count against the quota). */
+  private readonly inFlight = new Map<symbol, number>();
 
   constructor(opts: BundleStoreOptions) {
     this.dir = resolve(opts.dir);
     this.maxBytes = opts.maxBytes !== undefined && opts.maxBytes > 0 ? opts.maxBytes : defaultOf(DISPATCHER_OPTIONS.maxUploadBytes)!;
     this.tmpDir = join(this.dir, TMP);
+    this.quota = { maxCount: opts.maxCount ?? 0, maxTotalBytes: opts.maxTotalBytes ?? 0 };
   }
 
   /**
@@ -127,6 +136,18 @@ export class BundleStore {
       throw new BundleRejectedError(`unsupported bundle file "${baseName}": accepted extensions are ${ACCEPTED_EXTENSIONS.join(', ')}`);
     }
     const id = `${randomUUID().replace(/-/g, '')}_${sanitizeBundleName(baseName, cls.ext)}`;
+    const upload = Symbol(id);
+    this.inFlight.set(upload, 0); // before the first await: concurrent uploads see each other
+    try {
+      return await this.saveCounted(upload, id, baseName, cls, data);
+    } finally {
+      this.inFlight.delete(upload);
+    }
+  }
+
+  private async saveCounted(upload: symbol, id: string, baseName: string, cls: NonNullable<ReturnType<typeof classifyBundleName>>,
+    data: NodeJS.ReadableStream | AsyncIterable<Uint8Array>): Promise<StoredBundle> {
+    const quota = await this.quotaCheck(upload);
     await mkdir(this.tmpDir, { recursive: true, mode: 0o700 });
     const tmpBase = join(this.tmpDir, randomUUID());
     const tmpFile = tmpBase;
@@ -135,7 +156,7 @@ export class BundleStore {
     const finalDir = `${finalFile}.d`;
     let placed = false;
     try {
-      const size = await this.receive(data, tmpFile);
+      const size = await this.receive(data, tmpFile, (n) => quota(n));
       let entry: string | undefined;
       if (cls.kind === 'archive') {
         await mkdir(tmpDirD, { mode: 0o700 });
@@ -214,8 +235,31 @@ export class BundleStore {
     };
   }
 
-  /** Streams the upload into `target`, counting bytes; 413 above maxBytes, 400 when empty. */
-  private async receive(data: NodeJS.ReadableStream | AsyncIterable<Uint8Array>, target: string): Promise<number> {
+  /**
+   * The quota (count and total bytes of the stored bundles plus the uploads in progress): refuses with
+   * 507 at once when the count is reached; answers a check to call with the bytes received so far.
+   */
+  private async quotaCheck(upload: symbol): Promise<(received: number) => void> {
+    const { maxCount, maxTotalBytes } = this.quota;
+    if (!maxCount && !maxTotalBytes) return () => {};
+    const stored = await this.list();
+    const free = 'delete bundles that are no longer needed (DELETE /jars/:jarid)';
+    if (maxCount && stored.length + this.inFlight.size > maxCount) {
+      throw new BundleRejectedError(`the bundle store is full: ${stored.length} bundles stored${this.inFlight.size > 1 ? ` and ${this.inFlight.size - 1} more being uploaded` : ''}, at most ${maxCount} (${DISPATCHER_OPTIONS.maxJars.env}); ${free}`, 507);
+    }
+    const storedBytes = stored.reduce((n, b) => n + b.size, 0);
+    return (received) => {
+      this.inFlight.set(upload, received);
+      if (!maxTotalBytes) return;
+      const total = storedBytes + [...this.inFlight.values()].reduce((n, b) => n + b, 0);
+      if (total > maxTotalBytes) {
+        throw new BundleRejectedError(`the bundle store is full: this upload would bring the stored bundles to more than ${maxTotalBytes} bytes (${DISPATCHER_OPTIONS.maxJarBytesTotal.env}; ${storedBytes} stored); ${free}`, 507);
+      }
+    };
+  }
+
+  /** Streams the upload into `target`, counting bytes; 413 above maxBytes, 400 when empty; `onBytes` may refuse (quota). */
+  private async receive(data: NodeJS.ReadableStream | AsyncIterable<Uint8Array>, target: string, onBytes: (received: number) => void): Promise<number> {
     const fh = await open(target, 'wx', 0o600);
     let size = 0;
     try {
@@ -223,6 +267,7 @@ export class BundleStore {
         const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
         size += buf.byteLength;
         if (size > this.maxBytes) throw new BundleRejectedError(`bundle is larger than the limit of ${this.maxBytes} bytes`, 413);
+        onBytes(size);
         await fh.write(buf);
       }
     } finally {
