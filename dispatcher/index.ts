@@ -10,6 +10,9 @@ export { ForkJobProcessLauncher } from './job-process-launcher.js';
 export type { JobProcess, JobProcessExit, JobProcessLauncher } from './job-process-launcher.js';
 export { PlanningTimeoutError, JobProcessStartError, JobProcessLostError, JobProcessRestartError } from './supervisor-errors.js';
 export { SubmissionQueue } from './submission-queue.js';
+export { JobRetention, jobsToRemove } from './job-retention.js';
+export type { JobRetentionOptions } from './job-retention.js';
+export { allowedStateDirs, checkStateTarget } from './storage-targets.js';
 export type { DispatcherGateway, SubmitJobRequest, SavepointRequest, ShapeProblem, RequestRefusal, OperationView, VertexView, UploadLimits } from './dispatcher-gateway.js';
 export { DispatcherError, InvalidRequest, NotFound, JobNotFound, JarNotFound, JobNotInState, IdConflict, BundleRejected, Unavailable } from './errors.js';
 // The install root (package.json, openapi.yaml, the web form's files), for the REST layer.
