@@ -10,6 +10,7 @@ import { submitJob } from './job-submission.js';
 import { JobService } from './job-service.js';
 import type { JobSupervisor } from './job-supervisor.js';
 import { OperationService } from './operation-service.js';
+import { allowedStateDirs } from './storage-targets.js';
 import type { SubmissionQueue } from './submission-queue.js';
 
 /** What the use cases run on. */
@@ -27,7 +28,7 @@ export function createGateway(p: GatewayParts): DispatcherGateway {
   const o = p.options;
   const jars = new JarService(p.bundles, { maxBytes: o.maxUploadBytes, maxConcurrent: o.maxConcurrentUploads });
   const jobs = new JobService(p.registry, p.supervisor, p.submissions, p.log);
-  const ops = new OperationService(p.registry, jobs, { max: o.maxTaskManagersPerJob, slots: o.slotsPerTaskManager }, p.capacity);
+  const ops = new OperationService(p.registry, jobs, { max: o.maxTaskManagersPerJob, slots: o.slotsPerTaskManager }, p.capacity, allowedStateDirs(o));
   return {
     uploadLimits: jars.uploadLimits,
     listJars: () => jars.listJars(),

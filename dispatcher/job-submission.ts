@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, resolve } from 'node:path';
-import { maskText, secretsOf } from '../config/index.js';
+import { DISPATCHER_OPTIONS, JOB_OPTIONS, maskText, secretsOf } from '../config/index.js';
 import { compileJobConfig, configurationWarnings, JobConfigError } from '../jobmaster/job-config.js';
 import type { JobRecord, JobRegistry } from '../metadata/index.js';
 import { MAX_METADATA_BYTES, METADATA_FILE, readMetadata } from '../runtime/checkpoint/snapshot-io.js';
@@ -16,6 +16,7 @@ import type { CompiledDispatcherOptions } from './dispatcher-options.js';
 import type { RequestRefusal, SubmitJobRequest } from './dispatcher-gateway.js';
 import { IdConflict, InvalidRequest, JarNotFound, JobNotInState, Unavailable } from './errors.js';
 import { checkTaskManagerLimit } from './rescale-checks.js';
+import { allowedStateDirs, checkStateTarget } from './storage-targets.js';
 import type { SubmissionQueue } from './submission-queue.js';
 
 /** What submitting needs of the dispatcher. */
@@ -45,6 +46,15 @@ function checkConfiguration(configuration: Record<string, unknown> | undefined):
     throw err;
   }
   return configuration;
+}
+
+/** A job's own checkpoint and savepoint directories must lie under the allowed ones (storage-targets.ts). */
+async function checkStateDirs(d: SubmissionDeps, configuration: Record<string, unknown>): Promise<void> {
+  const allowed = allowedStateDirs(d.options);
+  for (const key of [JOB_OPTIONS.checkpointDir.key, JOB_OPTIONS.savepointDir.key]) {
+    const dir = configuration[key];
+    if (typeof dir === 'string') await checkStateTarget(`flinkConfiguration["${key}"]`, dir, allowed);
+  }
 }
 
 /** Validates a savepoint before anything starts: it must exist, be readable and fit the parallelism. */
@@ -86,6 +96,7 @@ export async function submitJob(d: SubmissionDeps, jarId: string, req: SubmitJob
   if (!jar) throw new JarNotFound(jarId);
   if (refusal) throw refusal;
   const configuration = checkConfiguration(req.configuration);
+  await checkStateDirs(d, configuration);
   const warnings = configurationWarnings(configuration);
   const parallelism = checkParallelism(req.parallelism);
   const jobId = req.jobId ?? randomBytes(16).toString('hex');

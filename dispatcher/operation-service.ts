@@ -9,6 +9,7 @@ import type { OperationView, RequestRefusal, SavepointRequest, ShapeProblem } fr
 import type { CapacityService } from './capacity.js';
 import { IdConflict, JobNotInState, NotFound } from './errors.js';
 import { HEX_ID, type JobService } from './job-service.js';
+import { checkStateTarget } from './storage-targets.js';
 import { checkRescalable, checkRequirements, checkRescaleParallelism, currentRequirements } from './rescale-checks.js';
 
 export class OperationService {
@@ -17,6 +18,8 @@ export class OperationService {
     private readonly jobs: JobService,
     private readonly taskManagerLimit: { max: number; slots: number },
     private readonly capacity: Pick<CapacityService, 'reserveForRescale' | 'reserveForRequirements'>,
+    /** Directories a savepoint's target directory must lie under (storage-targets.ts). */
+    private readonly allowedStateDirs: readonly string[],
   ) {}
 
   triggerSavepoint(jobId: string, req: SavepointRequest, refusal?: RequestRefusal): Promise<string> {
@@ -63,6 +66,7 @@ export class OperationService {
     if (earlier?.kind === 'rescale') throw new IdConflict(`triggerId ${earlier.id} is already the id of a rescaling request of job ${rec.id}`);
     if (earlier) return earlier.id; // the same trigger twice is one operation
     if (rec.state !== 'RUNNING') throw new JobNotInState(`Job ${rec.id} is ${rec.state}; savepoints need a RUNNING job`);
+    if (req.targetDirectory) await checkStateTarget('targetDirectory', req.targetDirectory, this.allowedStateDirs);
     return this.record({ id: req.triggerId, jobId: rec.id, kind, targetDirectory: req.targetDirectory ?? '', cancelJob: req.cancelJob === true });
   }
 

@@ -134,8 +134,25 @@ for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 return 1
 `;
 
+// KEYS[1] job hash, KEYS[2] the index, KEYS[3..] the job's other fixed keys. ARGV[1] job id, ARGV[2]
+// terminal states (comma list). Removes an ended job (or a record already gone) in one step, so that a
+// job that is still running is never removed; returns 1 when removed, 0 when the job has not ended.
+const REMOVE_LUA = `
+local cur = redis.call('HGET', KEYS[1], 'state')
+if cur then
+  local ended = false
+  for s in string.gmatch(ARGV[2], '[^,]+') do if s == cur then ended = true end end
+  if not ended then return 0 end
+end
+redis.call('DEL', unpack(KEYS, 3))
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 1
+`;
+
 declare module 'ioredis' {
   interface RedisCommander<Context> {
+    ebbflowRemoveJob(numKeys: number, ...keysAndArgs: string[]): Result<number, Context>;
     ebbflowTransition(key: string, reservationsKey: string, state: string, now: string, terminal: string, ...fields: string[]): Result<number, Context>;
   }
 }
@@ -185,6 +202,7 @@ function decode(h: Record<string, string>): JobRecord | undefined {
 export class JobRegistry {
   constructor(readonly redis: Redis, readonly prefix: string) {
     if (typeof (redis as { ebbflowTransition?: unknown }).ebbflowTransition !== 'function') redis.defineCommand('ebbflowTransition', { numberOfKeys: 2, lua: TRANSITION_LUA });
+    if (typeof (redis as { ebbflowRemoveJob?: unknown }).ebbflowRemoveJob !== 'function') redis.defineCommand('ebbflowRemoveJob', { lua: REMOVE_LUA });
   }
 
   /** The Redis key of the job's record (named in logs when a write to it is lost). */
@@ -215,6 +233,22 @@ export class JobRegistry {
     for (const id of ids) p.hgetall(this.key(id));
     const res = (await p.exec()) ?? [];
     return res.map(([, h]) => decode(h as Record<string, string>)).filter((r): r is JobRecord => !!r);
+  }
+
+  /**
+   * Removes an ended job's record, operations, TaskManager list and checkpoint statistics (retention,
+   * Flink's jobstore.expiration-time); false, and nothing removed, when the job has not ended.
+   */
+  async remove(id: string): Promise<boolean> {
+    const keys = [this.key(id), this.indexKey, this.tmKey(id), `${this.prefix}job:${id}:checkpoints`, this.opsQueueKey(id)];
+    if ((await this.redis.ebbflowRemoveJob(keys.length, ...keys, id, TERMINAL_STATES.join(','))) !== 1) return false;
+    let cursor = '0';
+    do {
+      const [next, found] = await this.redis.scan(cursor, 'MATCH', this.opKey(id, '*'), 'COUNT', 200);
+      cursor = next;
+      if (found.length) await this.redis.del(...found);
+    } while (cursor !== '0');
+    return true;
   }
 
   /** Moves a job to `state` unless it is already terminal; returns whether it applied. */

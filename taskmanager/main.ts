@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { pino } from 'pino';
 import { UNHANDLED_REJECTION_MESSAGE } from '../runtime/errors.js';
+import { growingMaskingLogOptions } from '../config/log-masking.js';
 import { TaskExecutor } from './task-executor.js';
 
 const program = new Command('ebbflow-taskmanager')
@@ -29,7 +30,9 @@ const program = new Command('ebbflow-taskmanager')
 const o = program.opts<{ jobId: string; resourceId: string; jobMaster: string; index: string; slots: string; dataHost: string; dataBindHost?: string; dataPort: string; bundlePath?: string; parentPid?: string; jobMasterTimeoutMs: string }>();
 
 process.title = `ebbflow-taskmanager ${o.jobId} ${o.index}`;
-const logger = pino({ base: { role: 'taskmanager', jobId: o.jobId, resourceId: o.resourceId } });
+// Masked like the job process's log; the job's secret program arguments are added at the first deployment.
+const masking = growingMaskingLogOptions();
+const logger = pino({ base: { role: 'taskmanager', jobId: o.jobId, resourceId: o.resourceId }, ...masking.options });
 const sep = o.jobMaster.lastIndexOf(':');
 const te = new TaskExecutor({
   jobId: o.jobId,
@@ -43,6 +46,7 @@ const te = new TaskExecutor({
   bundlePath: o.bundlePath ? resolve(o.bundlePath) : undefined,
   jobMasterTimeoutMs: Number(o.jobMasterTimeoutMs),
   logger,
+  learnSecrets: masking.add,
 });
 // A rejection nobody handles is a bug: reported loudly (a fixed message tests look for), not fatal.
 process.on('unhandledRejection', (err) => logger.error({ err }, UNHANDLED_REJECTION_MESSAGE));

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { ExecutionState, RpcConnection, RpcJobMasterGateway, taskManagerToken, toNumber, type SendResult } from '../rpc/index.js';
 import type { ebbflow } from '../proto/generated/rpc.js';
 import { setStorageTimeout } from '../runtime/checkpoint/storage-deadline.js';
+import { secretsOf } from '../config/secrets.js';
 import { describeError } from '../runtime/errors.js';
 import { ChannelRegistry } from '../runtime/network/channel-registry.js';
 import { DataServer } from '../runtime/network/data-server.js';
@@ -32,6 +33,8 @@ export interface TaskExecutorOptions {
   /** Exit when nothing is heard from the JobMaster for this long. @default 10000 */
   jobMasterTimeoutMs: number;
   logger: Logger;
+  /** Told the secrets of each deployment's program arguments before its code runs, so the log masks them. */
+  learnSecrets?: (secrets: string[]) => void;
 }
 
 export class TaskExecutor {
@@ -178,6 +181,7 @@ export class TaskExecutor {
 
   private async deploy(d: ebbflow.rpc.DeployTask.$Properties): Promise<void> {
     const id = d.executionId!;
+    this.opts.learnSecrets?.(secretsOf({}, d.programArgs ?? []));
     this.report(id, ExecutionState.DEPLOYING);
     let task: Subtask;
     try {

@@ -10,6 +10,13 @@ import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileH
 import { dirname } from 'node:path';
 import { withDeadline } from './storage-deadline.js';
 
+/**
+ * Checkpoints and savepoints hold a job's state (its records, keys, stream positions): directories
+ * 0700 and files 0600 from the moment they exist, whatever the umask (which can only remove bits).
+ */
+export const PRIVATE_DIR_MODE = 0o700;
+export const PRIVATE_FILE_MODE = 0o600;
+
 /** An append-only file being written. */
 export interface StorageWriter {
   writev(chunks: Uint8Array[]): Promise<void>;
@@ -56,10 +63,10 @@ class FileReader implements StorageReader {
 }
 
 export class FileSystemStorage implements CheckpointStorage {
-  async ensureDir(dir: string): Promise<void> { await mkdir(dir, { recursive: true }); }
+  async ensureDir(dir: string): Promise<void> { await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE }); }
   async create(path: string): Promise<StorageWriter> {
-    await mkdir(dirname(path), { recursive: true });
-    return new FileWriter(await open(path, 'w'));
+    await mkdir(dirname(path), { recursive: true, mode: PRIVATE_DIR_MODE });
+    return new FileWriter(await open(path, 'w', PRIVATE_FILE_MODE));
   }
   async openRead(path: string): Promise<StorageReader> { return new FileReader(await open(path, 'r')); }
   readAll(path: string): Promise<Buffer> { return readFile(path); }
@@ -67,7 +74,7 @@ export class FileSystemStorage implements CheckpointStorage {
   list(dir: string): Promise<string[]> { return readdir(dir); }
   async writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
     const tmp = `${path}.tmp`;
-    await writeFile(tmp, bytes);
+    await writeFile(tmp, bytes, { mode: PRIVATE_FILE_MODE });
     await rename(tmp, path);
   }
   removeDir(dir: string): Promise<void> { return rm(dir, { recursive: true, force: true }); }
