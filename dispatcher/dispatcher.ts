@@ -7,11 +7,12 @@ import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { join } from 'node:path';
 import { maskingLogOptions, maskUrl, secretsOf } from '../config/index.js';
-import { JobRegistry, isTerminal } from '../metadata/index.js';
+import { JobRegistry } from '../metadata/index.js';
 import { BundleStore } from './bundle-store.js';
 import { compileDispatcherOptions, type CompiledDispatcherOptions, type DispatcherOptions } from './dispatcher-options.js';
 import type { DispatcherGateway } from './dispatcher-gateway.js';
 import { createGateway } from './gateway.js';
+import { JobRecovery } from './job-recovery.js';
 import { JobSupervisor } from './job-supervisor.js';
 import { SubmissionQueue } from './submission-queue.js';
 
@@ -24,6 +25,8 @@ export class Dispatcher {
   readonly bundles: BundleStore;
   readonly supervisor: JobSupervisor;
   readonly submissions: SubmissionQueue;
+  /** Adoption of running jobs and the sweep of submissions never queued, whenever Redis becomes reachable. */
+  readonly recovery: JobRecovery;
   readonly startedAt = Date.now();
   /** The use cases the REST API calls. */
   readonly gateway: DispatcherGateway;
@@ -56,23 +59,31 @@ export class Dispatcher {
       },
       `${o.keyPrefix}bull`, this.registry, this.supervisor, this.log,
     );
+    this.recovery = new JobRecovery({ registry: this.registry, supervisor: this.supervisor, submissions: this.submissions, log: this.log });
     this.gateway = createGateway(this);
   }
 
-  /** Prepares storage, connects to Redis (tolerating its absence), adopts earlier jobs, starts the worker. */
+  /**
+   * Prepares storage, connects to Redis (tolerating its absence), adopts earlier jobs and queues the
+   * submissions never queued (again whenever Redis becomes reachable), starts the worker.
+   */
   async start(): Promise<void> {
     await this.bundles.init();
+    let connected = false;
     try {
       await this.redis.connect();
-      const jobs = await this.registry.list();
-      await this.supervisor.adopt(jobs.filter((j) => !isTerminal(j.state)));
+      connected = true;
     } catch (err) {
-      this.log.warn({ err: (err as Error).message }, `Redis at ${maskUrl(this.options.redisUrl)} is not reachable yet; the API answers 503 until it is`);
+      this.log.warn({ err: (err as Error).message }, `Redis at ${maskUrl(this.options.redisUrl)} is not reachable yet; the API answers 503 until it is, and the jobs are adopted then`);
     }
+    // ioredis reconnects by itself; each time it is ready again (after start without Redis, or an outage) the recovery runs again.
+    this.redis.on('ready', () => void this.recovery.run());
+    if (connected) await this.recovery.run();
     this.submissions.startWorker();
   }
 
   async close(): Promise<void> {
+    this.recovery.close();
     await this.submissions.close();
     await this.supervisor.close(this.options.cancelJobsOnClose);
     this.redis.disconnect();

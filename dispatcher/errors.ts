@@ -49,6 +49,14 @@ export class IdConflict extends JobNotInState {
   override readonly code = 'EBBFLOW_ID_CONFLICT';
 }
 
+/** A bundle that a job not yet ended uses cannot be deleted (409): its next restart would load it. */
+export class JarInUse extends JobNotInState {
+  override readonly code = 'EBBFLOW_JAR_IN_USE';
+  constructor(readonly jarId: string, readonly jobIds: string[]) {
+    super(`Jar "${jarId}" is used by ${jobIds.length === 1 ? 'job' : 'jobs'} ${jobIds.join(', ')}, which ${jobIds.length === 1 ? 'has' : 'have'} not ended (a restart loads the bundle again); cancel ${jobIds.length === 1 ? 'it' : 'them'} or wait until ${jobIds.length === 1 ? 'it ends' : 'they end'}, then delete the jar`);
+  }
+}
+
 /** An upload over the size limit (413), or a bundle the store refused with its own status. */
 export class BundleRejected extends DispatcherError {
   override readonly code = 'EBBFLOW_BUNDLE_REJECTED';

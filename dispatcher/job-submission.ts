@@ -111,9 +111,13 @@ export async function submitJob(d: SubmissionDeps, jarId: string, req: SubmitJob
   if (!created) {
     const existing = await d.registry.get(jobId);
     if (existing?.jarId !== jar.id) throw new IdConflict(`Job ${jobId} already exists (from another jar)`);
-    return { jobId, warnings };
+    if (existing.state !== 'INITIALIZING') return { jobId, warnings };
+    // A retry: the first request may have died between recording the job and queuing it (queue it
+    // now; queuing is idempotent), or still be waiting; either way this one answers as it would.
+    if (!existing.queuedAt && !existing.pid) await d.submissions.submit(jobId);
+  } else {
+    await d.submissions.submit(jobId);
   }
-  await d.submissions.submit(jobId);
   // Planning ends within its timeout (the supervisor fails it then), so the answer is never a success for a job still planning.
   const waitMs = Math.max(d.options.runTimeoutMs, d.options.planningTimeoutMs + 5000);
   const rec = await waitUntilAccepted(d.registry, jobId, waitMs);
