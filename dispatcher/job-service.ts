@@ -13,7 +13,7 @@ export class JobService {
   constructor(
     private readonly registry: JobRegistry,
     private readonly supervisor: Pick<JobSupervisor, 'isRunning' | 'cancel'>,
-    private readonly submissions: Pick<SubmissionQueue, 'withdraw' | 'submit'>,
+    private readonly submissions: Pick<SubmissionQueue, 'withdraw'>,
     private readonly log: Logger,
   ) {}
 
@@ -40,9 +40,7 @@ export class JobService {
     }
     await this.registry.transition(rec.id, 'CANCELLING');
     if (!this.supervisor.cancel(rec.id) && !rec.pid) {
-      // Still queued (the worker will see CANCELLING and not start it) or already gone. One recorded
-      // but never queued (its dispatcher died in between) is queued now, so that the worker ends it CANCELED.
-      if (rec.state === 'INITIALIZING' && !rec.queuedAt) await this.submissions.submit(rec.id);
+      // Still queued (the worker will see CANCELLING and not start it) or already gone.
       this.log.info({ jobId: rec.id }, 'cancel recorded for a job without a process');
     }
   }

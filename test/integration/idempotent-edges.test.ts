@@ -2,16 +2,19 @@
  * Work neither lost nor doubled at the edges: a job recorded but never queued (its dispatcher died,
  * or Redis failed, between the two steps) runs once a dispatcher starts, or when the run request is
  * retried with the same jobId; ten concurrent savepoint requests with one triggerId take one
- * savepoint; a bundle that a running job uses cannot be deleted, so the job's next failover still
+ * savepoint (and the job process runs an operation id it is given twice once); a bundle that a running job uses cannot be deleted, so the job's next failover still
  * finds it.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDispatcher } from '../../api/index.js';
 import { BundleStore } from '../../dispatcher/index.js';
+import { OperationRunner } from '../../jobmaster/operation-runner.js';
 import { JobRegistry } from '../../metadata/index.js';
 import { deleteKeys, json, processesMatching, startTestDispatcher, upload, waitFor, type TestDispatcher } from '../helpers/dispatcher.js';
 
@@ -109,6 +112,8 @@ describe('savepoint requests with the same triggerId', () => {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ 'target-directory': target, triggerId }),
     }).then(async (r) => ({ status: r.status, body: await json(r) }));
     const triggerId = hexId();
+    // Ten connections open first, so that the ten requests reach the dispatcher together.
+    await Promise.all(Array.from({ length: 10 }, () => fetch(`${d.url}/jobs/${id}`).then((r) => r.arrayBuffer())));
     const answers = await Promise.all(Array.from({ length: 10 }, () => trigger(triggerId)));
     expect(answers.map((a) => a.status)).toEqual(Array(10).fill(202));
     expect(new Set(answers.map((a) => a.body['request-id']))).toEqual(new Set([triggerId]));
@@ -126,6 +131,32 @@ describe('savepoint requests with the same triggerId', () => {
     const dirs = readdirSync(target).filter((n) => n.startsWith('savepoint-'));
     expect(dirs, dirs.join(', ')).toHaveLength(2);
     await cancel(id);
+  });
+});
+
+describe('the job process\'s operation queue', () => {
+  it('runs an operation id queued twice once', async () => {
+    const keyPrefix = `ebbtest-edges-ops-${randomBytes(4).toString('hex')}:`;
+    const registry = new JobRegistry(d.redis, keyPrefix);
+    const jobId = hexId();
+    const runs: string[] = [];
+    const runner = new OperationRunner(new Redis(d.redisUrl), registry, jobId, async (op) => { runs.push(op.id); return { location: `/savepoints/${runs.length}` }; }, pino({ level: 'silent' }));
+    try {
+      const first = hexId();
+      expect(await registry.createOperation({ id: first, jobId, kind: 'savepoint', targetDirectory: '', cancelJob: false })).toBe(true);
+      expect(await registry.createOperation({ id: first, jobId, kind: 'savepoint', targetDirectory: '', cancelJob: false })).toBe(false);
+      await d.redis.rpush(registry.opsQueueKey(jobId), first); // queued again all the same (as a dispatcher before this fix did)
+      const second = hexId();
+      await registry.createOperation({ id: second, jobId, kind: 'savepoint', targetDirectory: '', cancelJob: false });
+      runner.start();
+      // Taken in order: once the second completed, both copies of the first were taken.
+      await waitFor('the second operation completed', async () => ((await registry.getOperation(jobId, second))?.status === 'COMPLETED' ? true : undefined));
+      expect(runs).toEqual([first, second]);
+      expect(await registry.getOperation(jobId, first)).toMatchObject({ status: 'COMPLETED', location: '/savepoints/1' });
+    } finally {
+      runner.stop();
+      await deleteKeys(d.redis, `${keyPrefix}*`);
+    }
   });
 });
 
