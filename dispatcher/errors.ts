@@ -52,8 +52,13 @@ export class IdConflict extends JobNotInState {
 /** A bundle that a job not yet ended uses cannot be deleted (409): its next restart would load it. */
 export class JarInUse extends JobNotInState {
   override readonly code = 'EBBFLOW_JAR_IN_USE';
-  constructor(readonly jarId: string, readonly jobIds: string[]) {
-    super(`Jar "${jarId}" is used by ${jobIds.length === 1 ? 'job' : 'jobs'} ${jobIds.join(', ')}, which ${jobIds.length === 1 ? 'has' : 'have'} not ended (a restart loads the bundle again); cancel ${jobIds.length === 1 ? 'it' : 'them'} or wait until ${jobIds.length === 1 ? 'it ends' : 'they end'}, then delete the jar`);
+  readonly jobIds: string[];
+  constructor(readonly jarId: string, jobIds: string | readonly string[]) {
+    const ids = [jobIds].flat();
+    const one = ids.length === 1;
+    super(`Jar "${jarId}" is used by ${one ? 'job' : 'jobs'} ${ids.join(', ')}, which ${one ? 'has' : 'have'} not ended (a restart loads the bundle again); `
+      + `cancel ${one ? 'it' : 'them'} or wait until ${one ? 'it ends' : 'they end'}, then delete the jar`);
+    this.jobIds = ids;
   }
 }
 
