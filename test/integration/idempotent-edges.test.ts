@@ -92,6 +92,30 @@ describe('a job recorded but never queued', () => {
     await cancel(id);
   });
 
+  it('after Redis failed between recording and queuing it, the 503 names it and a retry with its jobId runs it', async () => {
+    const t = await startTestDispatcher({ redisUrl: d.redisUrl });
+    try {
+      const own = (await json(await upload(t.url, 'endless.mjs', endless(`${stream}:blip`)))).filename;
+      const queue = t.dispatcher.submissions.queue;
+      const add = queue.add.bind(queue);
+      // The record is written; the enqueue meets Redis going away.
+      queue.add = async () => { queue.add = add; throw new Error('Connection is closed.'); };
+      const first = await fetch(`${t.url}/jars/${own}/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(first.status).toBe(503);
+      const message: string = (await json(first)).errors[0];
+      const id = message.match(/^Job ([0-9a-f]{32}) is recorded but could not be queued yet/)?.[1];
+      expect(id, message).toBeDefined();
+      expect(message).toContain(`Retry with "jobId": "${id}"`);
+      expect(await state(id!, t.url)).toBe('INITIALIZING');
+      const retry = await fetch(`${t.url}/jars/${own}/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jobId: id }) });
+      expect(retry.status).toBe(200);
+      await waitForState(id!, 'RUNNING', t.url);
+      await cancel(id!, t.url);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('ends CANCELED when cancelled', async () => {
     const id = await strandedRecord();
     expect((await fetch(`${d.url}/jobs/${id}?mode=cancel`, { method: 'PATCH' })).status).toBe(202);
