@@ -8,7 +8,7 @@ import { pino, type Logger } from 'pino';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { maskingLogOptions, maskUrl, secretsOf } from '../config/index.js';
-import { CapacityReservations, JobRegistry, isTerminal } from '../metadata/index.js';
+import { CapacityReservations, JobRegistry } from '../metadata/index.js';
 import { BundleStore } from './bundle-store.js';
 import { CapacityService } from './capacity.js';
 import { compileDispatcherOptions, type CompiledDispatcherOptions, type DispatcherOptions } from './dispatcher-options.js';
@@ -16,6 +16,7 @@ import type { DispatcherGateway } from './dispatcher-gateway.js';
 import { createGateway } from './gateway.js';
 import { jobLogDir } from './job-process-launcher.js';
 import { JobRetention } from './job-retention.js';
+import { JobRecovery } from './job-recovery.js';
 import { JobSupervisor } from './job-supervisor.js';
 import { SubmissionQueue } from './submission-queue.js';
 
@@ -32,6 +33,8 @@ export class Dispatcher {
   readonly capacity: CapacityService;
   /** Removes ended jobs after jobstore.expiration-time and beyond jobstore.max-capacity. */
   readonly retention: JobRetention;
+  /** Adoption of running jobs and the sweep of submissions never queued, whenever Redis becomes reachable. */
+  readonly recovery: JobRecovery;
   readonly startedAt = Date.now();
   /** The use cases the REST API calls. */
   readonly gateway: DispatcherGateway;
@@ -69,29 +72,38 @@ export class Dispatcher {
       expirationMs: o.jobstoreExpirationTime * 1000, maxCapacity: o.jobstoreMaxCapacity, logDir: (id) => jobLogDir(o.dataDir, id),
       isRunning: (id) => this.supervisor.isRunning(id), logger: this.log,
     });
+    this.recovery = new JobRecovery({ registry: this.registry, supervisor: this.supervisor, submissions: this.submissions, log: this.log });
     this.gateway = createGateway(this);
   }
 
-  /** Prepares storage, connects to Redis (tolerating its absence), adopts earlier jobs, starts the worker. */
+  /**
+   * Prepares storage, connects to Redis (tolerating its absence), adopts earlier jobs and queues the
+   * submissions never queued (again whenever Redis becomes reachable), starts the worker.
+   */
   async start(): Promise<void> {
     // Bundles, logs, job specs and (by default) checkpoints live here: private to the dispatcher's
     // user. An existing directory keeps its mode (the operator chose it); what ebbflow creates in it is 0700.
     await mkdir(this.options.dataDir, { recursive: true, mode: 0o700 });
     await this.bundles.init();
+    let connected = false;
     try {
       await this.redis.connect();
-      const jobs = await this.registry.list();
-      // Before the API serves: no run is between its reservation and its record yet.
-      await this.capacity.reconcile(jobs, this.log);
-      await this.supervisor.adopt(jobs.filter((j) => !isTerminal(j.state)));
+      connected = true;
+      // Before the API serves: no run is between its reservation and its record yet, so reservations of
+      // jobs that ended or are unknown can be dropped (a crash never leaks capacity for good).
+      await this.capacity.reconcile(await this.registry.list(), this.log);
     } catch (err) {
-      this.log.warn({ err: (err as Error).message }, `Redis at ${maskUrl(this.options.redisUrl)} is not reachable yet; the API answers 503 until it is`);
+      this.log.warn({ err: (err as Error).message }, `Redis at ${maskUrl(this.options.redisUrl)} is not reachable yet; the API answers 503 until it is, and the jobs are adopted then`);
     }
+    // ioredis reconnects by itself; each time it is ready again (after start without Redis, or an outage) the recovery runs again.
+    this.redis.on('ready', () => void this.recovery.run());
+    if (connected) await this.recovery.run();
     this.submissions.startWorker();
     this.retention.start();
   }
 
   async close(): Promise<void> {
+    this.recovery.close();
     await this.retention.stop();
     await this.submissions.close();
     await this.supervisor.close(this.options.cancelJobsOnClose);

@@ -54,6 +54,19 @@ export class IdConflict extends JobNotInState {
   override readonly code = 'EBBFLOW_ID_CONFLICT';
 }
 
+/** A bundle that a job not yet ended uses cannot be deleted (409): its next restart would load it. */
+export class JarInUse extends JobNotInState {
+  override readonly code = 'EBBFLOW_JAR_IN_USE';
+  readonly jobIds: string[];
+  constructor(readonly jarId: string, jobIds: string | readonly string[]) {
+    const ids = [jobIds].flat();
+    const one = ids.length === 1;
+    super(`Jar "${jarId}" is used by ${one ? 'job' : 'jobs'} ${ids.join(', ')}, which ${one ? 'has' : 'have'} not ended (a restart loads the bundle again); `
+      + `cancel ${one ? 'it' : 'them'} or wait until ${one ? 'it ends' : 'they end'}, then delete the jar`);
+    this.jobIds = ids;
+  }
+}
+
 /** An upload over the size limit (413), or a bundle the store refused with its own status. */
 export class BundleRejected extends DispatcherError {
   override readonly code = 'EBBFLOW_BUNDLE_REJECTED';

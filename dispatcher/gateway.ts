@@ -26,7 +26,7 @@ export interface GatewayParts {
 
 export function createGateway(p: GatewayParts): DispatcherGateway {
   const o = p.options;
-  const jars = new JarService(p.bundles, { maxBytes: o.maxUploadBytes, maxConcurrent: o.maxConcurrentUploads });
+  const jars = new JarService(p.bundles, { maxBytes: o.maxUploadBytes, maxConcurrent: o.maxConcurrentUploads }, p.registry);
   const jobs = new JobService(p.registry, p.supervisor, p.submissions, p.log);
   const ops = new OperationService(p.registry, jobs, { max: o.maxTaskManagersPerJob, slots: o.slotsPerTaskManager }, p.capacity, allowedStateDirs(o));
   return {

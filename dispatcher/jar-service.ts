@@ -1,14 +1,15 @@
-/** Use cases on stored bundles: list, store one upload (within the concurrent-upload limit), delete. */
+/** Use cases on stored bundles: list, store one upload (within the concurrent-upload limit), delete one no job uses. */
 import { DISPATCHER_OPTIONS } from '../config/index.js';
+import { isTerminal, type JobRegistry } from '../metadata/index.js';
 import type { BundleStore, StoredBundle } from './bundle-store.js';
 import { BundleRejectedError } from './archive.js';
 import type { UploadLimits } from './dispatcher-gateway.js';
-import { BundleRejected, JarNotFound, Unavailable } from './errors.js';
+import { BundleRejected, JarInUse, JarNotFound, Unavailable } from './errors.js';
 
 export class JarService {
   private uploading = 0;
 
-  constructor(private readonly bundles: BundleStore, readonly uploadLimits: UploadLimits) {}
+  constructor(private readonly bundles: BundleStore, readonly uploadLimits: UploadLimits, private readonly registry: Pick<JobRegistry, 'list'>) {}
 
   listJars(): Promise<StoredBundle[]> {
     return this.bundles.list();
@@ -36,7 +37,15 @@ export class JarService {
     return this.bundles.delete(jarId);
   }
 
+  /**
+   * Deletes the bundle unless a job that has not ended uses it (409 naming the jobs): its job process
+   * and TaskManagers load the bundle again on every restart. A run request racing the delete makes it
+   * 409 when its job is recorded first; otherwise its job finds the bundle gone and fails to start.
+   */
   async deleteJar(jarId: string): Promise<void> {
+    if (!(await this.bundles.get(jarId))) throw new JarNotFound(jarId);
+    const users = (await this.registry.list()).filter((j) => j.jarId === jarId && !isTerminal(j.state));
+    if (users.length) throw new JarInUse(jarId, users.map((j) => j.id));
     if (!(await this.bundles.delete(jarId))) throw new JarNotFound(jarId);
   }
 }

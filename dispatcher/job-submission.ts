@@ -88,6 +88,20 @@ async function waitUntilAccepted(registry: JobRegistry, jobId: string, timeoutMs
 }
 
 /**
+ * Queues a recorded job. When that fails (Redis going away between the two steps) the 503 names the
+ * job: it starts once Redis is reachable again (the dispatcher's sweep), and a retry with its jobId
+ * waits for it, where one without would make a second job.
+ */
+async function queueRecorded(d: SubmissionDeps, jobId: string): Promise<void> {
+  try {
+    await d.submissions.submit(jobId);
+  } catch (err) {
+    throw new Unavailable(`Job ${jobId} is recorded but could not be queued yet (${(err as Error).message}); it starts once Redis is reachable again. `
+      + `Retry with "jobId": "${jobId}" to wait for it (without it, the retry would be a second job)`);
+  }
+}
+
+/**
  * Checks the request, records and queues the job, and waits until the job process planned it. Answers
  * the job id and a warning per configuration key ebbflow does not know (ignored; the job's log lists them too).
  */
@@ -113,9 +127,13 @@ export async function submitJob(d: SubmissionDeps, jarId: string, req: SubmitJob
   if (!created) {
     const existing = await d.registry.get(jobId);
     if (existing?.jarId !== jar.id) throw new IdConflict(`Job ${jobId} already exists (from another jar)`);
-    return { jobId, warnings };
+    if (existing.state !== 'INITIALIZING') return { jobId, warnings };
+    // A retry: the first request may have died between recording the job and queuing it (queue it
+    // now; queuing is idempotent), or still be waiting; either way this one answers as it would.
+    if (!existing.queuedAt && !existing.pid) await queueRecorded(d, jobId);
+  } else {
+    await queueRecorded(d, jobId);
   }
-  await d.submissions.submit(jobId);
   // Planning ends within its timeout (the supervisor fails it then), so the answer is never a success for a job still planning.
   const waitMs = Math.max(d.options.runTimeoutMs, d.options.planningTimeoutMs + 5000);
   const rec = await waitUntilAccepted(d.registry, jobId, waitMs);

@@ -66,6 +66,8 @@ export class JobSupervisor {
   /** Job id → pid of a process adopted from an earlier dispatcher. */
   private readonly orphans = new Map<string, number>();
   private readonly restarts = new Map<string, number>();
+  /** Jobs whose process ended and whose end (or restart) is being handled: adopting again leaves them alone. */
+  private readonly ending = new Set<string>();
   private readonly launcher: JobProcessLauncher;
   private orphanTimer: NodeJS.Timeout | undefined;
   private closing = false;
@@ -126,10 +128,13 @@ export class JobSupervisor {
 
   /** A job process ended (or was found gone): start it again, or record how the job ended. Never rejects. */
   private async onExit(jobId: string, how: string): Promise<void> {
+    this.ending.add(jobId);
     try {
       await this.recordExit(jobId, how);
     } catch (err) {
       this.o.logger.error({ err, jobId }, `${how}; could not record the end of the job process`);
+    } finally {
+      this.ending.delete(jobId);
     }
   }
 
@@ -219,12 +224,17 @@ export class JobSupervisor {
     proc.onExit(() => clearTimeout(escalate));
   }
 
-  /** Adopts non-terminal jobs from an earlier dispatcher: alive ones are watched, dead ones are restarted or end. */
+  /**
+   * Adopts non-terminal jobs from an earlier dispatcher: alive ones are watched, dead ones are restarted
+   * or end. Runs on start and again whenever Redis becomes reachable: jobs already watched here, or
+   * whose end is being handled, are left as they are.
+   */
   async adopt(jobs: JobRecord[]): Promise<void> {
     for (const j of jobs) {
-      if (this.children.has(j.id)) continue;
+      if (this.closing) return;
+      if (this.children.has(j.id) || this.orphans.has(j.id) || this.ending.has(j.id)) continue;
       if (j.pid && this.launcher.isAlive(j.pid)) this.orphans.set(j.id, j.pid);
-      // INITIALIZING without a pid: still queued, the submission worker starts it.
+      // INITIALIZING without a pid: still queued, the submission worker starts it (or never queued: the dispatcher's sweep queues it).
       else if (j.state !== 'INITIALIZING' || j.pid) await this.onExit(j.id, `job process (pid ${j.pid || 'unknown'}) is gone (found on dispatcher start)`);
     }
     this.orphanTimer ??= setInterval(() => {

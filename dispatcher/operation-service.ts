@@ -40,7 +40,7 @@ export class OperationService {
     if (refusal) throw refusal;
     checkRescaleParallelism(parallelism, rec, this.taskManagerLimit);
     await this.capacity.reserveForRescale(rec, parallelism);
-    return this.record({ jobId: rec.id, kind: 'rescale', targetDirectory: '', cancelJob: false, parallelism });
+    return (await this.record({ jobId: rec.id, kind: 'rescale', targetDirectory: '', cancelJob: false, parallelism }))!; // a fresh random id is never taken
   }
 
   rescaleStatus(jobId: string, triggerId: string): Promise<OperationView> {
@@ -56,25 +56,35 @@ export class OperationService {
     checkRescalable(rec);
     // The lower bounds must fit the TaskManager limits (else 400); upper bounds beyond what is reserved are lowered to it.
     const requirements = await this.capacity.reserveForRequirements(rec, checkRequirements(body, rec, shapeProblems));
-    return this.record({ jobId: rec.id, kind: 'rescale', targetDirectory: '', cancelJob: false, requirements });
+    return (await this.record({ jobId: rec.id, kind: 'rescale', targetDirectory: '', cancelJob: false, requirements }))!;
   }
 
   private async startSavepoint(jobId: string, kind: OperationKind, req: SavepointRequest, refusal: RequestRefusal): Promise<string> {
     const rec = await this.jobs.getJob(jobId);
     if (refusal) throw refusal;
-    const earlier = req.triggerId ? await this.registry.getOperation(rec.id, req.triggerId) : undefined;
-    if (earlier?.kind === 'rescale') throw new IdConflict(`triggerId ${earlier.id} is already the id of a rescaling request of job ${rec.id}`);
-    if (earlier) return earlier.id; // the same trigger twice is one operation
+    const earlier = req.triggerId ? await this.sameTrigger(rec.id, req.triggerId) : undefined;
+    if (earlier) return earlier;
     if (rec.state !== 'RUNNING') throw new JobNotInState(`Job ${rec.id} is ${rec.state}; savepoints need a RUNNING job`);
     if (req.targetDirectory) await checkStateTarget('targetDirectory', req.targetDirectory, this.allowedStateDirs);
-    return this.record({ id: req.triggerId, jobId: rec.id, kind, targetDirectory: req.targetDirectory ?? '', cancelJob: req.cancelJob === true });
+    const id = await this.record({ id: req.triggerId, jobId: rec.id, kind, targetDirectory: req.targetDirectory ?? '', cancelJob: req.cancelJob === true });
+    // Another request with this triggerId claimed it between the look-up above and here: one operation, its id.
+    return id ?? (await this.sameTrigger(rec.id, req.triggerId!))!;
   }
 
-  /** Records the operation and queues it for the job process; returns its trigger id. */
-  private async record(op: Omit<NewOperation, 'id'> & { id?: string }): Promise<string> {
+  /** The id of the job's savepoint operation `triggerId` (the same trigger twice is one operation); 409 for a rescaling one. */
+  private async sameTrigger(jobId: string, triggerId: string): Promise<string | undefined> {
+    const earlier = await this.registry.getOperation(jobId, triggerId);
+    if (earlier?.kind === 'rescale') throw new IdConflict(`triggerId ${earlier.id} is already the id of a rescaling request of job ${jobId}`);
+    return earlier?.id;
+  }
+
+  /**
+   * Records the operation and queues it for the job process, claiming its id atomically; returns the
+   * id, or undefined when an operation with this id exists already (nothing was recorded).
+   */
+  private async record(op: Omit<NewOperation, 'id'> & { id?: string }): Promise<string | undefined> {
     const id = op.id ?? randomBytes(16).toString('hex');
-    await this.registry.createOperation({ ...op, id });
-    return id;
+    return (await this.registry.createOperation({ ...op, id })) ? id : undefined;
   }
 
   /** The operation `triggerId` of the job if it is one of `kinds`; NotFound otherwise (also for another route's trigger). */

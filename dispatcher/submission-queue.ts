@@ -6,7 +6,7 @@
  */
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import type { Logger } from 'pino';
-import { retryRegistryCall, type JobRegistry } from '../metadata/index.js';
+import { retryRegistryCall, type JobRecord, type JobRegistry } from '../metadata/index.js';
 import type { JobSupervisor } from './job-supervisor.js';
 
 export const SUBMISSION_QUEUE = 'submissions';
@@ -33,8 +33,28 @@ export class SubmissionQueue {
     this.queue.on('error', (err) => this.log.debug({ err: err.message }, 'submission queue: Redis connection problem'));
   }
 
+  /**
+   * Queues the job's submission and then marks its record queued. Idempotent (the BullMQ job id is
+   * the ebbflow job id), so a retried or re-swept submission is still one: a crash between the two
+   * steps only leaves the mark missing, and the next sweep or a retried run request sets it.
+   */
   async submit(jobId: string): Promise<void> {
     await this.queue.add('submit', { jobId }, { jobId });
+    await this.registry.markQueued(jobId);
+  }
+
+  /**
+   * Queues the jobs recorded but never queued (an earlier dispatcher died, or Redis failed, between
+   * the two steps): INITIALIZING, not marked queued, no job process. Run on dispatcher start and
+   * whenever Redis becomes reachable again; returns the ids it queued.
+   */
+  async requeueStranded(jobs: JobRecord[]): Promise<string[]> {
+    const stranded = jobs.filter((j) => j.state === 'INITIALIZING' && !j.queuedAt && !j.pid && !this.supervisor.isRunning(j.id));
+    for (const j of stranded) {
+      await this.submit(j.id);
+      this.log.warn({ jobId: j.id }, 'job was recorded but never queued (its dispatcher died or Redis failed in between); queued now');
+    }
+    return stranded.map((j) => j.id);
   }
 
   /** Drops a submission that has not been taken yet; true if it was removed. */

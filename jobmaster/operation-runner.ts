@@ -50,9 +50,16 @@ export class OperationRunner {
         return undefined;
       });
       if (!op) continue;
-      await this.registry.markOperationTaken(this.jobId, op.id).catch((err: Error) => {
+      // Claimed once: an id queued twice, or already taken by an earlier job process of this job
+      // (which failAbandoned answers), is not run again.
+      const claimed = await this.registry.claimOperation(this.jobId, op.id).catch((err: Error) => {
         this.log.warn({ err: err.message, operation: op.id }, 'could not mark the operation taken (a later job process would not fail it if this one dies)');
+        return true;
       });
+      if (!claimed || op.status !== 'IN_PROGRESS') {
+        this.log.warn({ operation: op.id }, 'operation already taken up; not run again');
+        continue;
+      }
       try {
         const progress = (phase: string) => {
           this.log.info({ operation: op.id, phase }, 'operation progress');

@@ -6,10 +6,11 @@
  * job out of a terminal state (a late report from a dying job process cannot
  * undo the dispatcher's FAILED, and vice versa).
  */
-import type { Redis, Result } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { ResourceRequirements } from '../rest/index.js';
 import { reservationsKey } from './capacity-reservations.js';
 import { isTerminal, TERMINAL_STATES, type JobState } from './job-status.js';
+import { REGISTRY_SCRIPTS } from './registry-scripts.js';
 
 export interface VertexInfo {
   id: string;
@@ -52,6 +53,12 @@ export interface JobRecord {
   resourceRequirements: ResourceRequirements;
   /** Vertex id → its subtasks' current executions, written by the job process. */
   subtasks: Record<string, SubtaskInfo[]>;
+  /**
+   * When its submission was put on the submission queue (epoch ms); 0 while it has not been (the
+   * dispatcher died, or Redis failed, between recording the job and queuing it). The dispatcher's
+   * sweep re-queues an INITIALIZING record without it.
+   */
+  queuedAt: number;
 }
 
 /** One subtask's current execution (Flink's SubtaskExecutionAttemptDetailsInfo, plus the execution id). */
@@ -113,49 +120,6 @@ export interface TaskManagerRecord {
   registeredAt: number;
 }
 
-// KEYS[1] job hash, KEYS[2] the TaskManager reservations hash (capacity-reservations.ts). ARGV[1] new state,
-// ARGV[2] now (ms), ARGV[3] terminal states (comma list), ARGV[4..] extra field/value pairs. Returns 1
-// when applied, 0 when the job is missing or already terminal. A terminal state releases the job's
-// reservation in the same step, whoever records it (dispatcher or job process).
-const TRANSITION_LUA = `
-local cur = redis.call('HGET', KEYS[1], 'state')
-if not cur then return 0 end
-for s in string.gmatch(ARGV[3], '[^,]+') do if s == cur then return 0 end end
-redis.call('HSET', KEYS[1], 'state', ARGV[1], 'lastModification', ARGV[2])
-redis.call('HSETNX', KEYS[1], 'ts:' .. ARGV[1], ARGV[2])
-for s in string.gmatch(ARGV[3], '[^,]+') do
-  if s == ARGV[1] then
-    redis.call('HSET', KEYS[1], 'endTime', ARGV[2])
-    local id = redis.call('HGET', KEYS[1], 'id')
-    if id then redis.call('HDEL', KEYS[2], id) end
-  end
-end
-for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-return 1
-`;
-
-// KEYS[1] job hash, KEYS[2] the index, KEYS[3..] the job's other fixed keys. ARGV[1] job id, ARGV[2]
-// terminal states (comma list). Removes an ended job (or a record already gone) in one step, so that a
-// job that is still running is never removed; returns 1 when removed, 0 when the job has not ended.
-const REMOVE_LUA = `
-local cur = redis.call('HGET', KEYS[1], 'state')
-if cur then
-  local ended = false
-  for s in string.gmatch(ARGV[2], '[^,]+') do if s == cur then ended = true end end
-  if not ended then return 0 end
-end
-redis.call('DEL', unpack(KEYS, 3))
-redis.call('DEL', KEYS[1])
-redis.call('ZREM', KEYS[2], ARGV[1])
-return 1
-`;
-
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    ebbflowRemoveJob(numKeys: number, ...keysAndArgs: string[]): Result<number, Context>;
-    ebbflowTransition(key: string, reservationsKey: string, state: string, now: string, terminal: string, ...fields: string[]): Result<number, Context>;
-  }
-}
 
 function encode(fields: Partial<JobRecord>): string[] {
   const out: string[] = [];
@@ -196,30 +160,33 @@ function decode(h: Record<string, string>): JobRecord | undefined {
     exceptions: parseJson(h.exceptions, []),
     resourceRequirements: parseJson(h.resourceRequirements, {}),
     subtasks: parseJson(h.subtasks, {}),
+    queuedAt: Number(h.queuedAt ?? 0),
   };
 }
 
 export class JobRegistry {
   constructor(readonly redis: Redis, readonly prefix: string) {
-    if (typeof (redis as { ebbflowTransition?: unknown }).ebbflowTransition !== 'function') redis.defineCommand('ebbflowTransition', { numberOfKeys: 2, lua: TRANSITION_LUA });
-    if (typeof (redis as { ebbflowRemoveJob?: unknown }).ebbflowRemoveJob !== 'function') redis.defineCommand('ebbflowRemoveJob', { lua: REMOVE_LUA });
+    for (const [name, script] of Object.entries(REGISTRY_SCRIPTS)) {
+      if (typeof (redis as unknown as Record<string, unknown>)[name] !== 'function') redis.defineCommand(name, script);
+    }
   }
 
   /** The Redis key of the job's record (named in logs when a write to it is lost). */
   jobKey(id: string): string { return `${this.prefix}job:${id}`; }
   private key(id: string): string { return this.jobKey(id); }
   private tmKey(id: string): string { return `${this.prefix}job:${id}:taskmanagers`; }
-  private get indexKey(): string { return `${this.prefix}jobs`; }
+  /** The sorted set of job ids by submission time (named in logs when reading it fails). */
+  get indexKey(): string { return `${this.prefix}jobs`; }
 
-  /** Creates the record; returns false if a job with this id already exists. */
-  async create(rec: Omit<JobRecord, 'timestamps' | 'lastModification' | 'endTime' | 'failureCause' | 'vertices' | 'pid' | 'exceptions' | 'resourceRequirements' | 'subtasks'>): Promise<boolean> {
-    const created = await this.redis.hsetnx(this.key(rec.id), 'id', rec.id);
-    if (!created) return false;
-    await this.redis.multi()
-      .hset(this.key(rec.id), ...encode({ ...rec, endTime: -1, lastModification: rec.submitTime, failureCause: '', vertices: [], pid: 0 }), `ts:${rec.state}`, String(rec.submitTime))
-      .zadd(this.indexKey, rec.submitTime, rec.id)
-      .exec();
-    return true;
+  /** Creates the record (not yet queued), in one step; returns false if a job with this id already exists. */
+  async create(rec: Omit<JobRecord, 'timestamps' | 'lastModification' | 'endTime' | 'failureCause' | 'vertices' | 'pid' | 'exceptions' | 'resourceRequirements' | 'subtasks' | 'queuedAt'>): Promise<boolean> {
+    const fields = [...encode({ ...rec, endTime: -1, lastModification: rec.submitTime, failureCause: '', vertices: [], pid: 0, queuedAt: 0 }), `ts:${rec.state}`, String(rec.submitTime)];
+    return (await this.redis.ebbflowCreateJob(this.key(rec.id), this.indexKey, rec.id, String(rec.submitTime), ...fields)) === 1;
+  }
+
+  /** Records that the job's submission is on the submission queue (after the enqueue: a crash between leaves it to the sweep). */
+  async markQueued(id: string): Promise<void> {
+    await this.redis.ebbflowSetIfExists(this.key(id), 'queuedAt', String(Date.now()));
   }
 
   async get(id: string): Promise<JobRecord | undefined> {
@@ -284,13 +251,15 @@ export class JobRegistry {
   /** The list a job process pops operation ids from (its command channel). */
   opsQueueKey(jobId: string): string { return `${this.prefix}job:${jobId}:ops`; }
 
-  async createOperation(op: NewOperation): Promise<void> {
-    await this.redis.multi()
-      .hset(this.opKey(op.jobId, op.id), 'id', op.id, 'jobId', op.jobId, 'kind', op.kind, 'status', 'IN_PROGRESS', 'targetDirectory', op.targetDirectory,
-        'cancelJob', op.cancelJob ? '1' : '0', 'location', '', 'failureCause', '', 'createdAt', String(Date.now()),
-        'parallelism', String(op.parallelism ?? 0), 'requirements', JSON.stringify(op.requirements ?? {}), 'result', '')
-      .rpush(this.opsQueueKey(op.jobId), op.id)
-      .exec();
+  /**
+   * Records the operation and queues it for the job process, in one step; false (nothing written)
+   * when the job already has an operation with this id, so a trigger id is claimed exactly once.
+   */
+  async createOperation(op: NewOperation): Promise<boolean> {
+    const fields = ['id', op.id, 'jobId', op.jobId, 'kind', op.kind, 'status', 'IN_PROGRESS', 'targetDirectory', op.targetDirectory,
+      'cancelJob', op.cancelJob ? '1' : '0', 'location', '', 'failureCause', '', 'createdAt', String(Date.now()),
+      'parallelism', String(op.parallelism ?? 0), 'requirements', JSON.stringify(op.requirements ?? {}), 'result', ''];
+    return (await this.redis.ebbflowCreateOperation(this.opKey(op.jobId, op.id), this.opsQueueKey(op.jobId), op.id, ...fields)) === 1;
   }
 
   async getOperation(jobId: string, id: string): Promise<OperationRecord | undefined> {
@@ -304,9 +273,12 @@ export class JobRegistry {
     };
   }
 
-  /** A job process took the operation up (so a successor knows it was abandoned if it dies). */
-  async markOperationTaken(jobId: string, id: string): Promise<void> {
-    await this.redis.hset(this.opKey(jobId, id), 'takenAt', String(Date.now()));
+  /**
+   * A job process takes the operation up (so a successor knows it was abandoned if it dies). True
+   * only for the first taker: an id queued twice, or taken by an earlier job process, is run once.
+   */
+  async claimOperation(jobId: string, id: string): Promise<boolean> {
+    return (await this.redis.hsetnx(this.opKey(jobId, id), 'takenAt', String(Date.now()))) === 1;
   }
 
   /** Operations of the job that a job process took up. */

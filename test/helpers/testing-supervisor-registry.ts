@@ -11,7 +11,7 @@ export function jobRecord(fields: Partial<JobRecord> & { id: string }): JobRecor
   return {
     name: `job ${fields.id}`, state: 'INITIALIZING', jarId: 'jar', bundlePath: '/bundles/jar', entryClass: '', programArgs: [], parallelism: 1,
     maxParallelism: 128, submitTime: 0, startTime: 0, endTime: -1, lastModification: 0, timestamps: {}, failureCause: '', vertices: [], pid: 0,
-    configuration: {}, savepointPath: '', exceptions: [], resourceRequirements: {}, subtasks: {},
+    configuration: {}, savepointPath: '', exceptions: [], resourceRequirements: {}, subtasks: {}, queuedAt: 0,
     ...fields,
   };
 }

@@ -61,6 +61,26 @@ describe('adopting the jobs of an earlier dispatcher', () => {
   });
 });
 
+describe('adopting again, whenever Redis becomes reachable', () => {
+  it('leaves alone a job whose process this dispatcher is restarting, and one it already watches', async () => {
+    const h = supervisorHarness();
+    const proc = await h.startJob('j1', { state: 'RUNNING' });
+    const orphan = h.registry.put({ id: 'j2', state: 'RUNNING', pid: 4242 });
+    h.launcher.alivePids.add(4242);
+    await h.supervisor.adopt([orphan]);
+    proc.exit(1);
+    await h.settle(); // RESTARTING, the 1 s backoff runs
+    // Redis came back: the records still name the dead process's pid and the orphan.
+    const adopting = h.supervisor.adopt([h.registry.peek('j1')!, h.registry.peek('j2')!]);
+    await h.advance(10_000);
+    await adopting;
+    expect(h.launcher.launchesOf('j1')).toHaveLength(2); // one restart, not a second one for the same exit
+    expect(h.registry.peek('j1')!.exceptions).toHaveLength(1);
+    expect(h.launcher.launchesOf('j2')).toHaveLength(0);
+    expect(h.supervisor.isRunning('j2')).toBe(true);
+  });
+});
+
 describe('the cleanup hook for a job gone for good', () => {
   it('is called once when the job ends, never for a restart; a failing one is logged', async () => {
     const h = supervisorHarness({ jobProcessRestarts: 1, cleanupJob: async () => { throw new Error('mesos master unreachable'); } });

@@ -16,7 +16,7 @@ const SINK = 'b'.repeat(32);
 const job = (fields: Partial<JobRecord> = {}): JobRecord => ({
   id: 'c'.repeat(32), name: 'j', state: 'RUNNING', jarId: 'x', bundlePath: '/x', entryClass: '', programArgs: [], parallelism: 2, maxParallelism: 128,
   submitTime: 0, startTime: 0, endTime: -1, lastModification: 0, timestamps: {}, failureCause: '', pid: 0, configuration: {}, savepointPath: '',
-  exceptions: [], resourceRequirements: {}, subtasks: {}, vertices: [vertex(SRC, 'Source', 1, 4), vertex(SINK, 'Sink', 2, 128)], ...fields,
+  exceptions: [], resourceRequirements: {}, subtasks: {}, queuedAt: 0, vertices: [vertex(SRC, 'Source', 1, 4), vertex(SINK, 'Sink', 2, 128)], ...fields,
 });
 
 function refusal(f: () => unknown): string[] {
