@@ -9,11 +9,13 @@ import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { maskingLogOptions, parseAddressSettings, secretsOf } from '../config/index.js';
+import { WorkerSecrets } from '../rpc/index.js';
 import { JobRegistry } from '../metadata/index.js';
 import { describeError } from '../runtime/errors.js';
 import { planJob } from '../runtime/plan.js';
 import { JobMaster } from './job-master.js';
 import { configurationWarnings } from './job-config.js';
+import { readJobSecret } from './job-secret.js';
 import { compileJobSpec, type JobSpec } from './job-spec.js';
 import { OperationRunner } from './operation-runner.js';
 import { createResourceProvider } from './resource-provider.js';
@@ -26,6 +28,9 @@ if (!raw) {
   process.exit(2);
 }
 const spec = compileJobSpec(JSON.parse(raw) as JobSpec);
+// What this job's TaskManagers prove: the job's data secret (from the dispatcher) and one registration secret each.
+const jobSecret = readJobSecret();
+const workerSecrets = new WorkerSecrets();
 process.title = `ebbflow-jobmaster ${spec.jobId}`;
 // The job's secret settings and arguments, and the Redis password, read as ****** in every line.
 const log = pino({ base: { role: 'jobmaster', jobId: spec.jobId }, ...maskingLogOptions(secretsOf({ ...spec.configuration, redisUrl: spec.redisUrl }, spec.programArgs)) });
@@ -40,7 +45,7 @@ const opsRedis = new Redis(spec.redisUrl, { maxRetriesPerRequest: null });
 opsRedis.on('error', (err) => log.debug({ err: err.message }, 'operation queue connection problem'));
 let provider: Awaited<ReturnType<typeof createResourceProvider>>;
 try {
-  provider = await createResourceProvider(spec, redis, log);
+  provider = await createResourceProvider(spec, redis, log, workerSecrets);
 } catch (err) {
   log.fatal({ err }, 'cannot set up the resource manager');
   await registry.transition(spec.jobId, 'FAILED', { failureCause: `cannot set up the ${spec.resourceManager} resource manager: ${describeError(err)}` })
@@ -51,7 +56,7 @@ const addr = parseAddressSettings(spec.configuration);
 const jm = new JobMaster(spec, {
   registry,
   resourceManager: provider.factory,
-  taskManagers: new RpcTaskManagerEndpoint(addr.bindHost, addr.rpcAddress, log),
+  taskManagers: new RpcTaskManagerEndpoint(addr.bindHost, addr.rpcAddress, log, { workerSecrets, dataSecret: jobSecret }),
   operations: (execute) => new OperationRunner(opsRedis, registry, spec.jobId, execute, log),
   planJob,
 }, log);

@@ -22,6 +22,11 @@ export interface WorkerSpec {
   /** host:port of the JobMaster's RPC endpoint the TaskManager registers with. */
   jobMasterAddress: string;
   profile: ResourceProfile;
+  /**
+   * The registration secret the JobMaster issued for this worker (hex): the driver hands it to this
+   * TaskManager only (local: its stdin pipe; Mesos: the task environment), never on a command line.
+   */
+  secret: string;
 }
 
 export interface DriverEventHandler {

@@ -5,12 +5,14 @@
  * runtime dist/artifacts/ebbflow-taskmanager.mjs fetched into the sandbox) with:
  *   main.js --job-id <id> --resource-id <id> --job-master <host:port> [--slots N]
  *           [--data-host H] [--data-bind-host B] [--data-port P] [--bundle-path F]
- * It shows as `ebbflow-taskmanager <jobid> <n>` in ps.
+ * It shows as `ebbflow-taskmanager <jobid> <n>` in ps. Its registration secret comes on stdin or in
+ * EBBFLOW_WORKER_SECRET (worker-secret.ts), never in argv.
  */
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { pino } from 'pino';
 import { TaskExecutor } from './task-executor.js';
+import { readLaunchSecrets } from './worker-secret.js';
 
 const program = new Command('ebbflow-taskmanager')
   .requiredOption('--job-id <id>')
@@ -30,6 +32,13 @@ const o = program.opts<{ jobId: string; resourceId: string; jobMaster: string; i
 process.title = `ebbflow-taskmanager ${o.jobId} ${o.index}`;
 const logger = pino({ base: { role: 'taskmanager', jobId: o.jobId, resourceId: o.resourceId } });
 const sep = o.jobMaster.lastIndexOf(':');
+let secrets: Awaited<ReturnType<typeof readLaunchSecrets>>;
+try {
+  secrets = await readLaunchSecrets();
+} catch (err) {
+  logger.fatal({ err: (err as Error).message }, 'TaskManager failed to start');
+  process.exit(1);
+}
 const te = new TaskExecutor({
   jobId: o.jobId,
   resourceId: o.resourceId,
@@ -41,6 +50,7 @@ const te = new TaskExecutor({
   dataPort: Number(o.dataPort),
   bundlePath: o.bundlePath ? resolve(o.bundlePath) : undefined,
   jobMasterTimeoutMs: Number(o.jobMasterTimeoutMs),
+  workerSecret: secrets.workerSecret,
   logger,
 });
 // A failed background write (Redis away for a moment) must not take the process down.

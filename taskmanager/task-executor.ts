@@ -10,6 +10,8 @@ import type { ebbflow } from '../proto/generated/rpc.js';
 import { describeError } from '../runtime/errors.js';
 import { ChannelRegistry } from '../runtime/network/channel-registry.js';
 import { DataServer } from '../runtime/network/data-server.js';
+import { offerHandshake } from '../runtime/network/handshake.js';
+import { HandshakeError } from '../runtime/errors.js';
 import { planJob, type JobPlan } from '../runtime/plan.js';
 import { Subtask, type SubtaskSpec } from '../runtime/subtask.js';
 import { decodeInputs, decodeKeyGroups, decodeOutputs, decodeRescale } from './descriptors.js';
@@ -30,6 +32,10 @@ export interface TaskExecutorOptions {
   bundlePath?: string;
   /** Exit when nothing is heard from the JobMaster for this long. @default 10000 */
   jobMasterTimeoutMs: number;
+  /** The registration secret the JobMaster issued for this TaskManager (proven in the RPC handshake). */
+  workerSecret: Buffer;
+  /** Time a connection has to complete a handshake. @default 10 s */
+  handshakeTimeoutMs?: number;
   logger: Logger;
 }
 
@@ -40,6 +46,9 @@ export class TaskExecutor {
   private jobMasterId = '';
   private readonly registry = new ChannelRegistry();
   private readonly dataServer: DataServer;
+  /** The job's data-plane secret, known once the JobMaster answered the registration. */
+  private readonly dataSecret: Promise<Buffer>;
+  private setDataSecret!: (secret: Buffer) => void;
   private readonly tasks = new Map<string, Subtask>();
   /** Settles when the subtask's run() has returned (its sinks flushed and closed). */
   private readonly running = new Map<string, Promise<unknown>>();
@@ -52,9 +61,16 @@ export class TaskExecutor {
   private finish!: (code: number) => void;
 
   constructor(private readonly opts: TaskExecutorOptions) {
+    this.dataSecret = new Promise((resolve) => { this.setDataSecret = resolve; });
     this.dataServer = new DataServer(this.registry, (err) => opts.logger.error({ err }, 'data channel failed'), {
-      // A peer that sent garbage loses its connection; this TaskManager and its other channels go on.
-      onRejected: (err, remote) => opts.logger.warn({ err: err.message, remote, rejected: this.dataServer.rejectedConnections }, 'closed a data connection that sent an invalid frame'),
+      // A peer that sent garbage or failed the handshake loses its connection; this TaskManager and its other channels go on.
+      onRejected: (err, remote) => {
+        if (err instanceof HandshakeError) opts.logger.warn({ err: err.message, remote, rejectedHandshakes: this.dataServer.rejectedHandshakes }, 'closed a data connection that failed the handshake');
+        else opts.logger.warn({ err: err.message, remote, rejected: this.dataServer.rejectedConnections }, 'closed a data connection that sent an invalid frame');
+      },
+      // Producers are only told of this TaskManager once it registered: until then a connection waits (within the handshake timeout).
+      secret: () => this.dataSecret,
+      handshakeTimeoutMs: opts.handshakeTimeoutMs,
     });
     this.done = new Promise((resolve) => { this.finish = resolve; });
   }
@@ -63,6 +79,8 @@ export class TaskExecutor {
     const dataPort = await this.dataServer.listen(this.opts.dataBindHost ?? this.opts.dataHost, this.opts.dataPort ?? 0);
     const socket = connect({ host: this.opts.jobMasterHost, port: this.opts.jobMasterPort });
     await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
+    // Proves this TaskManager's worker secret and checks that the JobMaster knows it, before any Envelope either way.
+    await offerHandshake(socket, 'rpc', { identity: this.opts.resourceId, secret: this.opts.workerSecret }, { timeoutMs: this.opts.handshakeTimeoutMs });
     const rpc = (this.rpc = new RpcConnection(socket));
     const jobMaster = (this.jobMaster = new RpcJobMasterGateway(rpc));
     rpc.on('message', (m) => this.onMessage(m));
@@ -96,6 +114,14 @@ export class TaskExecutor {
         // The job's frame limits (ebbflow.rpc.max-frame-size, ebbflow.network.max-frame-size); until now the defaults held.
         if (r.rpcMaxFrameBytes) this.rpc!.maxFrameBytes = r.rpcMaxFrameBytes;
         if (r.networkMaxFrameBytes) this.dataServer.maxFrameBytes = r.networkMaxFrameBytes;
+        if (!r.dataSecret?.length) {
+          this.opts.logger.error('the JobMaster sent no data-plane secret; stopping');
+          void this.stop(1);
+          return;
+        }
+        const dataSecret = Buffer.from(r.dataSecret);
+        this.setDataSecret(dataSecret);
+        this.registry.credentials = { secret: dataSecret, identity: this.opts.resourceId };
         const every = r.heartbeatIntervalMs || 1000;
         this.heartbeatTimer = setInterval(() => this.heartbeat(), every);
         this.opts.logger.info('registered with the JobMaster');

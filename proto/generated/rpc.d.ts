@@ -421,6 +421,9 @@ export namespace ebbflow {
             /** RegistrationResponse networkMaxFrameBytes. */
             networkMaxFrameBytes: number;
 
+            /** RegistrationResponse dataSecret. */
+            dataSecret: Uint8Array;
+
             /**
              * Creates a new RegistrationResponse instance using the specified properties.
              * @param [properties] Properties to set
@@ -518,6 +521,9 @@ export namespace ebbflow {
 
                 /** RegistrationResponse networkMaxFrameBytes */
                 networkMaxFrameBytes?: (number|null);
+
+                /** RegistrationResponse dataSecret */
+                dataSecret?: (Uint8Array|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

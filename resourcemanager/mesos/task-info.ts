@@ -1,5 +1,6 @@
 /** Builds the Mesos TaskInfo that runs one TaskManager from fetched artifacts. */
 import type { WorkerSpec } from '../driver.js';
+import { WORKER_SECRET_ENV } from '../launch-secrets.js';
 import type { Artifact } from './artifact-server.js';
 import { takeResources, type TaskRequirements } from './launch-coordinator.js';
 import type { Resource, TaskInfo } from './types.js';
@@ -50,6 +51,9 @@ export function taskManagerTaskInfo(spec: WorkerSpec, taskId: string, agentId: s
         { name: 'EBBFLOW_JOB_ID', value: spec.jobId },
         { name: 'EBBFLOW_RESOURCE_ID', value: spec.resourceId },
         { name: 'EBBFLOW_DATA_PORT', value: String(port) },
+        // Mesos has no private channel to a task: its environment is readable in the master's and agent's
+        // state endpoints by whoever may read them (docs/security.md). It serves this one registration only.
+        { name: WORKER_SECRET_ENV, value: spec.secret },
       ] },
     },
     ...(o.containerImage ? { container: { type: 'MESOS' as const, mesos: { image: { type: 'DOCKER' as const, docker: { name: o.containerImage } } } } } : {}),
