@@ -124,7 +124,12 @@ class HandshakeReader {
     this.detach();
     // A late error of the destroyed socket must not become an unhandled 'error' event.
     this.socket.on('error', () => {});
-    this.socket.destroy();
+    // A reset, not a FIN: the peer learns at once that it was refused, even one that never reads what we sent.
+    try {
+      this.socket.resetAndDestroy();
+    } catch {
+      this.socket.destroy(); // a TLS socket has no TCP handle of its own to reset
+    }
     const w = this.waiter;
     this.waiter = undefined;
     w?.reject(err);
