@@ -20,6 +20,7 @@ import { compileJobSpec, type JobSpec } from './job-spec.js';
 import { OperationRunner } from './operation-runner.js';
 import { createResourceProvider } from './resource-provider.js';
 import { RpcTaskManagerEndpoint } from './task-manager-endpoint.js';
+import { loadInternalTls, type InternalTls } from '../runtime/network/tls.js';
 
 const specFile = process.env.EBBFLOW_JOB_SPEC_FILE;
 const raw = specFile ? readFileSync(specFile, 'utf8') : process.env.EBBFLOW_JOB_SPEC;
@@ -53,10 +54,20 @@ try {
   process.exit(1);
 }
 const addr = parseAddressSettings(spec.configuration);
+let tls: InternalTls | undefined;
+try {
+  tls = spec.config.internalSsl ? loadInternalTls(spec.config.internalSsl) : undefined;
+} catch (err) {
+  log.fatal({ err: (err as Error).message }, 'cannot set up internal SSL');
+  await registry.transition(spec.jobId, 'FAILED', { failureCause: `cannot set up internal SSL: ${describeError(err)}` })
+    .catch((e: Error) => log.error({ err: e.message, record: `job ${spec.jobId}` }, 'could not record FAILED'));
+  await provider.close().catch(() => {});
+  process.exit(1);
+}
 const jm = new JobMaster(spec, {
   registry,
   resourceManager: provider.factory,
-  taskManagers: new RpcTaskManagerEndpoint(addr.bindHost, addr.rpcAddress, log, { workerSecrets, dataSecret: jobSecret }),
+  taskManagers: new RpcTaskManagerEndpoint(addr.bindHost, addr.rpcAddress, log, { workerSecrets, dataSecret: jobSecret, tls }),
   operations: (execute) => new OperationRunner(opsRedis, registry, spec.jobId, execute, log),
   planJob,
 }, log);

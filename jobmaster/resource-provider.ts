@@ -33,7 +33,7 @@ export async function createResourceProvider(spec: CompiledJobSpec, redis: Redis
   const profile = { cpuCores: 1, memoryMb: spec.taskManagerMemoryMb, slots: spec.slotsPerTaskManager };
   return {
     factory: (address, retryIntervalMs) => new ResourceManager(driver, {
-      jobId: spec.jobId, jobMasterAddress: address, profile, logger: log, retryIntervalMs, maxWorkers: spec.maxTaskManagers || undefined, secrets,
+      jobId: spec.jobId, jobMasterAddress: address, profile, logger: log, retryIntervalMs, maxWorkers: spec.maxTaskManagers || undefined, secrets, ssl: spec.config.internalSsl,
     }),
     close,
   };

@@ -7,10 +7,11 @@
  * the registration's fencing token (dropped and logged otherwise). Tests
  * register in-memory TaskManagers through their own endpoint instead.
  */
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { RpcConnection, RpcTaskExecutorGateway, taskManagerMessage, taskManagerToken, type WorkerSecrets } from '../rpc/index.js';
 import { acceptHandshake } from '../runtime/network/handshake.js';
+import { createChannelServer, type InternalTls } from '../runtime/network/tls.js';
 import type { RegisteredTaskManager, TaskManagerPool } from './task-manager-pool.js';
 
 /** Accepts TaskManagers for a pool. */
@@ -28,6 +29,8 @@ export interface EndpointSecurity {
   dataSecret: Buffer;
   /** Time a connection has to complete the handshake. @default 10 s */
   handshakeTimeoutMs?: number;
+  /** Mutual TLS (`security.ssl.internal.*`) around the handshake. */
+  tls?: InternalTls;
 }
 
 /** The TCP endpoint of a job process. */
@@ -41,7 +44,10 @@ export class RpcTaskManagerEndpoint implements TaskManagerEndpoint {
 
   listen(pool: TaskManagerPool): Promise<string> {
     return new Promise((resolve, reject) => {
-      const server = (this.server = createServer((socket) => this.authenticate(pool, socket)));
+      const server = (this.server = createChannelServer(this.security.tls, (socket) => this.authenticate(pool, socket), (err, remote) => {
+        this.rejectedHandshakes++;
+        this.log?.warn({ remote, err: err.message, rejectedHandshakes: this.rejectedHandshakes }, 'closed an RPC connection that failed the TLS handshake');
+      }));
       server.once('error', reject);
       server.listen(0, this.bindHost, () => {
         const a = server.address() as AddressInfo;

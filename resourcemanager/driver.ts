@@ -6,6 +6,8 @@
  * slots and heartbeats are the ResourceManager's business.
  */
 
+import type { InternalSslSettings } from '../runtime/network/tls.js';
+
 /** What one TaskManager needs. */
 export interface ResourceProfile {
   cpuCores: number;
@@ -27,6 +29,8 @@ export interface WorkerSpec {
    * TaskManager only (local: its stdin pipe; Mesos: the task environment), never on a command line.
    */
   secret: string;
+  /** `security.ssl.internal.*`: the paths go on the command line, the key password along with the secret. */
+  ssl?: InternalSslSettings;
 }
 
 export interface DriverEventHandler {

@@ -8,6 +8,7 @@
  */
 import type { Logger } from 'pino';
 import { WorkerSecrets } from '../rpc/worker-secrets.js';
+import type { InternalSslSettings } from '../runtime/network/tls.js';
 import type { DriverEventHandler, ResourceManagerDriver, ResourceProfile } from './driver.js';
 
 export interface ResourceManagerOptions {
@@ -24,6 +25,8 @@ export interface ResourceManagerOptions {
   retryIntervalMs?: number;
   /** Where the secrets issued to requested workers are kept for the JobMaster's endpoint. @default a table of its own */
   secrets?: WorkerSecrets;
+  /** `security.ssl.internal.*`, handed to every TaskManager requested. */
+  ssl?: InternalSslSettings;
 }
 
 type WorkerState = 'REQUESTED' | 'STARTING' | 'REGISTERED';
@@ -90,7 +93,7 @@ export class ResourceManager {
       this.workers.set(resourceId, 'REQUESTED');
       this.opts.logger.info({ resourceId, profile: this.opts.profile }, 'requesting a TaskManager');
       const secret = this.secrets.issue(resourceId).toString('hex');
-      this.driver.requestWorker({ resourceId, index, jobId: this.opts.jobId, jobMasterAddress: this.opts.jobMasterAddress, profile: this.opts.profile, secret });
+      this.driver.requestWorker({ resourceId, index, jobId: this.opts.jobId, jobMasterAddress: this.opts.jobMasterAddress, profile: this.opts.profile, secret, ...(this.opts.ssl ? { ssl: this.opts.ssl } : {}) });
     }
   }
 

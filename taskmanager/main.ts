@@ -13,6 +13,7 @@ import { Command } from 'commander';
 import { pino } from 'pino';
 import { TaskExecutor } from './task-executor.js';
 import { readLaunchSecrets } from './worker-secret.js';
+import { loadInternalTls, type InternalTls } from '../runtime/network/tls.js';
 
 const program = new Command('ebbflow-taskmanager')
   .requiredOption('--job-id <id>')
@@ -26,15 +27,22 @@ const program = new Command('ebbflow-taskmanager')
   .option('--bundle-path <path>', 'the job bundle on this host (default: the path the JobMaster sends)')
   .option('--parent-pid <pid>', 'exit when this process (the job process that started us) is gone')
   .option('--job-master-timeout-ms <ms>', 'exit when the JobMaster is silent this long', '10000')
+  .option('--ssl-keystore <file>', 'PEM key and certificate for mutual TLS on internal channels (security.ssl.internal.keystore)')
+  .option('--ssl-truststore <file>', 'PEM CA certificates peers must chain to (security.ssl.internal.truststore)')
   .parse(process.argv);
-const o = program.opts<{ jobId: string; resourceId: string; jobMaster: string; index: string; slots: string; dataHost: string; dataBindHost?: string; dataPort: string; bundlePath?: string; parentPid?: string; jobMasterTimeoutMs: string }>();
+const o = program.opts<{ jobId: string; resourceId: string; jobMaster: string; index: string; slots: string; dataHost: string; dataBindHost?: string; dataPort: string; bundlePath?: string; parentPid?: string; jobMasterTimeoutMs: string; sslKeystore?: string; sslTruststore?: string }>();
 
 process.title = `ebbflow-taskmanager ${o.jobId} ${o.index}`;
 const logger = pino({ base: { role: 'taskmanager', jobId: o.jobId, resourceId: o.resourceId } });
 const sep = o.jobMaster.lastIndexOf(':');
 let secrets: Awaited<ReturnType<typeof readLaunchSecrets>>;
+let tls: InternalTls | undefined;
 try {
   secrets = await readLaunchSecrets();
+  if (o.sslKeystore || o.sslTruststore) {
+    if (!o.sslKeystore || !o.sslTruststore) throw new Error('--ssl-keystore and --ssl-truststore go together');
+    tls = loadInternalTls({ keystore: o.sslKeystore, truststore: o.sslTruststore, keyPassword: secrets.keyPassword });
+  }
 } catch (err) {
   logger.fatal({ err: (err as Error).message }, 'TaskManager failed to start');
   process.exit(1);
@@ -51,6 +59,7 @@ const te = new TaskExecutor({
   bundlePath: o.bundlePath ? resolve(o.bundlePath) : undefined,
   jobMasterTimeoutMs: Number(o.jobMasterTimeoutMs),
   workerSecret: secrets.workerSecret,
+  tls,
   logger,
 });
 // A failed background write (Redis away for a moment) must not take the process down.

@@ -3,7 +3,6 @@
  * subtasks deployed into its slots, and reports their states. It serves its
  * input gates to remote producers through a data server.
  */
-import { connect } from 'node:net';
 import type { Logger } from 'pino';
 import { ExecutionState, RpcConnection, RpcJobMasterGateway, taskManagerToken, toNumber, type SendResult } from '../rpc/index.js';
 import type { ebbflow } from '../proto/generated/rpc.js';
@@ -11,6 +10,7 @@ import { describeError } from '../runtime/errors.js';
 import { ChannelRegistry } from '../runtime/network/channel-registry.js';
 import { DataServer } from '../runtime/network/data-server.js';
 import { offerHandshake } from '../runtime/network/handshake.js';
+import { connectChannel, type InternalTls } from '../runtime/network/tls.js';
 import { HandshakeError } from '../runtime/errors.js';
 import { planJob, type JobPlan } from '../runtime/plan.js';
 import { Subtask, type SubtaskSpec } from '../runtime/subtask.js';
@@ -36,6 +36,8 @@ export interface TaskExecutorOptions {
   workerSecret: Buffer;
   /** Time a connection has to complete a handshake. @default 10 s */
   handshakeTimeoutMs?: number;
+  /** Mutual TLS on the RPC and data connections (`security.ssl.internal.*`). */
+  tls?: InternalTls;
   logger: Logger;
 }
 
@@ -71,14 +73,17 @@ export class TaskExecutor {
       // Producers are only told of this TaskManager once it registered: until then a connection waits (within the handshake timeout).
       secret: () => this.dataSecret,
       handshakeTimeoutMs: opts.handshakeTimeoutMs,
+      tls: opts.tls,
     });
     this.done = new Promise((resolve) => { this.finish = resolve; });
   }
 
   async start(): Promise<void> {
     const dataPort = await this.dataServer.listen(this.opts.dataBindHost ?? this.opts.dataHost, this.opts.dataPort ?? 0);
-    const socket = connect({ host: this.opts.jobMasterHost, port: this.opts.jobMasterPort });
-    await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
+    let ready!: () => void;
+    const connected = new Promise<void>((resolve) => { ready = resolve; });
+    const socket = connectChannel(this.opts.jobMasterHost, this.opts.jobMasterPort, this.opts.tls, () => ready());
+    await new Promise<void>((resolve, reject) => { void connected.then(resolve); socket.once('error', reject); });
     // Proves this TaskManager's worker secret and checks that the JobMaster knows it, before any Envelope either way.
     await offerHandshake(socket, 'rpc', { identity: this.opts.resourceId, secret: this.opts.workerSecret }, { timeoutMs: this.opts.handshakeTimeoutMs });
     const rpc = (this.rpc = new RpcConnection(socket));
@@ -121,7 +126,7 @@ export class TaskExecutor {
         }
         const dataSecret = Buffer.from(r.dataSecret);
         this.setDataSecret(dataSecret);
-        this.registry.credentials = { secret: dataSecret, identity: this.opts.resourceId };
+        this.registry.credentials = { secret: dataSecret, identity: this.opts.resourceId, tls: this.opts.tls };
         const every = r.heartbeatIntervalMs || 1000;
         this.heartbeatTimer = setInterval(() => this.heartbeat(), every);
         this.opts.logger.info('registered with the JobMaster');

@@ -3,7 +3,7 @@
  * from `EBBFLOW_WORKER_SECRET` (Mesos; then removed from this process's environment, so user code
  * running in subtasks does not see it), else one JSON line on stdin (local driver), read to its end.
  */
-import { WORKER_SECRET_ENV, type LaunchSecrets } from '../resourcemanager/launch-secrets.js';
+import { SSL_KEY_PASSWORD_ENV, WORKER_SECRET_ENV, type LaunchSecrets } from '../resourcemanager/launch-secrets.js';
 
 /** Longest stdin the secrets may take: a JSON line of a few fields. */
 const MAX_STDIN_BYTES = 16 * 1024;
@@ -24,11 +24,13 @@ const fromHex = (hex: string | undefined, where: string): Buffer => {
   return Buffer.from(hex, 'hex');
 };
 
-export async function readLaunchSecrets(): Promise<{ workerSecret: Buffer }> {
+export async function readLaunchSecrets(): Promise<{ workerSecret: Buffer; keyPassword?: string }> {
   const env = process.env[WORKER_SECRET_ENV];
   if (env !== undefined) {
+    const keyPassword = process.env[SSL_KEY_PASSWORD_ENV];
     delete process.env[WORKER_SECRET_ENV];
-    return { workerSecret: fromHex(env, WORKER_SECRET_ENV) };
+    delete process.env[SSL_KEY_PASSWORD_ENV];
+    return { workerSecret: fromHex(env, WORKER_SECRET_ENV), ...(keyPassword ? { keyPassword } : {}) };
   }
   let parsed: Partial<LaunchSecrets>;
   try {
@@ -36,5 +38,5 @@ export async function readLaunchSecrets(): Promise<{ workerSecret: Buffer }> {
   } catch (err) {
     throw new Error(`no launch secrets on stdin (${(err as Error).message}); this process is started by a job's ResourceManager`);
   }
-  return { workerSecret: fromHex(parsed.workerSecret, 'stdin') };
+  return { workerSecret: fromHex(parsed.workerSecret, 'stdin'), ...(typeof parsed.keyPassword === 'string' ? { keyPassword: parsed.keyPassword } : {}) };
 }

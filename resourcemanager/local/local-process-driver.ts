@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { distFile } from '../../runtime/install-paths.js';
 import type { DriverEventHandler, ResourceManagerDriver, WorkerSpec } from '../driver.js';
 import { WorkerStartError } from '../errors.js';
-import { launchSecrets } from '../launch-secrets.js';
+import { launchSecrets, sslFlags } from '../launch-secrets.js';
 
 export interface LocalProcessDriverOptions {
   logDir: string;
@@ -90,6 +90,7 @@ export class LocalProcessDriver implements ResourceManagerDriver {
       '--data-host', this.opts.dataHost ?? '127.0.0.1',
       ...(this.opts.dataBindHost ? ['--data-bind-host', this.opts.dataBindHost] : []),
       '--parent-pid', String(process.pid),
+      ...sslFlags(spec),
     ];
     const child = spawn(process.execPath, args, { stdio: ['pipe', log, log], env: process.env });
     closeSync(log);

@@ -3,13 +3,14 @@
  * Local consumers are reached through the shared ChannelRegistry; remote ones
  * over a TCP connection to their TaskManager's data server.
  */
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 
 import type { StreamElement } from '../elements.js';
 import { FrameDecodeError } from '../errors.js';
 import type { ChannelRegistry } from './channel-registry.js';
 import { encodeBatch, encodeFrame, FrameDecoder, type ChannelHeader } from './frames.js';
 import { offerHandshake, type ChannelCredentials } from './handshake.js';
+import { connectChannel } from './tls.js';
 
 export interface ChannelWriter {
   send(batch: StreamElement[]): Promise<void>;
@@ -42,7 +43,7 @@ export class RemoteChannelWriter implements ChannelWriter {
   private open(): Promise<Socket> {
     if (this.socket) return Promise.resolve(this.socket);
     this.connecting ??= new Promise<Socket>((resolve, reject) => {
-      const s = connect({ host: this.host, port: this.port }, () => {
+      const s = connectChannel(this.host, this.port, this.credentials?.tls, () => {
         s.setNoDelay(true);
         this.handshaking = !!this.credentials;
         const authenticated = this.credentials ? offerHandshake(s, 'data', this.credentials) : Promise.resolve();

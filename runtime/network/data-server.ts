@@ -13,10 +13,11 @@
  * job's data secret; one that fails it is closed before its channel header is read
  * (counted in `rejectedHandshakes`, reported through `onRejected` with a HandshakeError).
  */
-import { createServer, type Server, type Socket } from 'node:net';
-import { FrameDecodeError } from '../errors.js';
+import type { Server, Socket } from 'node:net';
+import { FrameDecodeError, HandshakeError } from '../errors.js';
 import type { ChannelRegistry } from './channel-registry.js';
 import { acceptHandshake } from './handshake.js';
+import { createChannelServer, type InternalTls } from './tls.js';
 import { DEFAULT_NETWORK_MAX_FRAME_BYTES, decodeBatch, encodeCredit, FrameDecoder, MAX_HEADER_FRAME_BYTES, NETWORK_FRAME_SETTING, parseChannelHeader, type ChannelHeader } from './frames.js';
 
 export interface DataServerOptions {
@@ -28,6 +29,8 @@ export interface DataServerOptions {
   secret?: () => Buffer | undefined | Promise<Buffer | undefined>;
   /** Time a connection has to complete the handshake. @default 10 s */
   handshakeTimeoutMs?: number;
+  /** Mutual TLS (`security.ssl.internal.*`): a client TLS refuses counts as a failed handshake. */
+  tls?: InternalTls;
 }
 
 export class DataServer {
@@ -45,7 +48,10 @@ export class DataServer {
   }
 
   async listen(host: string, port = 0): Promise<number> {
-    this.server = createServer((s) => this.authenticate(s));
+    this.server = createChannelServer(this.opts.tls, (s) => this.authenticate(s), (err, remote) => {
+      this.rejectedHandshakes++;
+      this.report(new HandshakeError(`the TLS handshake failed: ${err.message}`), remote);
+    });
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(port, host, () => resolve());
@@ -70,11 +76,7 @@ export class DataServer {
       },
       (err: Error) => {
         this.rejectedHandshakes++;
-        try {
-          this.opts.onRejected?.(err, remote);
-        } catch {
-          // A failing report must not turn a rejected connection into a crash.
-        }
+        this.report(err, remote);
       },
     );
   }
@@ -131,6 +133,10 @@ export class DataServer {
   private reject(socket: Socket, err: Error, remote: string): void {
     this.rejectedConnections++;
     socket.destroy();
+    this.report(err, remote);
+  }
+
+  private report(err: Error, remote: string): void {
     try {
       this.opts.onRejected?.(err, remote);
     } catch {

@@ -19,6 +19,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { HandshakeError } from '../errors.js';
+import type { InternalTls } from './tls.js';
 
 /** Which kind of channel: part of every MAC, so an answer for one kind never passes on the other. */
 export type HandshakeChannel = 'rpc' | 'data';
@@ -47,6 +48,8 @@ export interface HandshakeOptions {
 export interface ChannelCredentials {
   secret: Buffer;
   identity: string;
+  /** Mutual TLS around the channel (`security.ssl.internal.*`); unset: plain TCP. */
+  tls?: InternalTls;
 }
 
 /** A 32-byte secret from random bytes (the dispatcher's job secret, the JobMaster's worker secrets). */
