@@ -62,7 +62,14 @@ function clientOptions(t: InternalTls): ConnectionOptions {
 export function createChannelServer(tls: InternalTls | undefined, onConnection: (socket: Socket) => void, onTlsError: (err: Error, remote: string) => void): Server {
   if (!tls) return netCreateServer(onConnection);
   const server = tlsCreateServer(serverOptions(tls), onConnection);
-  server.on('tlsClientError', (err, socket) => onTlsError(err, `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`));
+  // A refused client's TLS socket may be closed before the error is reported (its address gone): the
+  // address is taken when the TCP connection arrives. `_parent` is the TCP socket a server's TLS socket wraps.
+  const remotes = new WeakMap<Socket, string>();
+  server.on('connection', (raw: Socket) => remotes.set(raw, `${raw.remoteAddress ?? '?'}:${raw.remotePort ?? '?'}`));
+  server.on('tlsClientError', (err, socket) => {
+    const raw = (socket as unknown as { _parent?: Socket })._parent;
+    onTlsError(err, (raw && remotes.get(raw)) ?? `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`);
+  });
   return server;
 }
 
