@@ -62,7 +62,10 @@ export class RpcTaskManagerEndpoint implements TaskManagerEndpoint {
     const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     const { workerSecrets, handshakeTimeoutMs } = this.security;
     acceptHandshake(socket, 'rpc', (id) => workerSecrets.get(id), { timeoutMs: handshakeTimeoutMs }).then(
-      (resourceId) => this.accept(pool, new RpcConnection(socket, { maxFrameBytes: pool.rpcMaxFrameBytes }), resourceId),
+      (resourceId) => {
+        this.accept(pool, new RpcConnection(socket, { maxFrameBytes: pool.rpcMaxFrameBytes }), resourceId);
+        socket.resume(); // the handshake left it paused, with what followed pushed back
+      },
       (err: Error) => {
         this.rejectedHandshakes++;
         this.log?.warn({ remote, err: err.message, rejectedHandshakes: this.rejectedHandshakes }, 'closed an RPC connection that failed the handshake');

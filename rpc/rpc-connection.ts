@@ -58,8 +58,6 @@ export class RpcConnection extends EventEmitter<RpcConnectionEvents> {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => { this.closedWith = err; });
     socket.on('close', () => this.emit('close', this.closedWith));
-    // The handshake leaves the socket paused, with what followed it pushed back.
-    socket.resume();
   }
 
   /** Bytes copied to reassemble messages split across chunks (at most the bytes received: linear). */

@@ -93,6 +93,7 @@ export class TaskExecutor {
       if (!this.stopping) this.opts.logger.error({ err: err?.message }, 'lost the connection to the JobMaster; stopping');
       void this.stop(this.stopping ? 0 : 1);
     });
+    socket.resume(); // the handshake left it paused
     this.reported(jobMaster.registerTaskManager({ resourceId: this.opts.resourceId, jobId: this.opts.jobId, slots: this.opts.slots, pid: process.pid, dataHost: this.opts.dataHost, dataPort }), 'register');
   }
 

@@ -25,6 +25,7 @@ describe('fencing', () => {
     const workerSecret = newSecret();
     const server: Server = createServer((socket: Socket) => void acceptHandshake(socket, 'rpc', (id) => (id === 'tm-1' ? workerSecret : undefined)).then(() => {
       jm = new RpcConnection(socket);
+      socket.resume();
       jm.on('message', (m) => {
         received.push(m);
         if (m.msg === 'register') {
@@ -72,6 +73,7 @@ describe('fencing', () => {
     await new Promise<void>((r) => socket.once('connect', r));
     await offerHandshake(socket, 'rpc', { identity: 'tm-1', secret: workerSecret });
     const rpc = new RpcConnection(socket);
+    socket.resume();
     cleanup.push(() => rpc.destroy());
     const answers: ebbflow.rpc.Envelope[] = [];
     rpc.on('message', (m) => answers.push(m));
