@@ -52,6 +52,11 @@ export class DataServer {
       this.rejectedHandshakes++;
       this.report(new HandshakeError(`the TLS handshake failed: ${err.message}`), remote);
     });
+    // Every TCP connection, also one still in its TLS handshake, is closed with the server.
+    this.server.on('connection', (raw: Socket) => {
+      this.sockets.add(raw);
+      raw.on('close', () => this.sockets.delete(raw));
+    });
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(port, host, () => resolve());

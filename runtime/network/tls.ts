@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { connect as netConnect, createServer as netCreateServer, type Server, type Socket } from 'node:net';
 import { connect as tlsConnect, createServer as tlsCreateServer, type ConnectionOptions, type TlsOptions } from 'node:tls';
+import { HANDSHAKE_TIMEOUT_MS } from './handshake.js';
 
 /** The `security.ssl.internal.*` settings: paths (the same on every host) and the key's passphrase. */
 export interface InternalSslSettings {
@@ -47,7 +48,8 @@ export function loadInternalTls(s: InternalSslSettings): InternalTls {
 const COMMON = { minVersion: 'TLSv1.2' } as const;
 
 function serverOptions(t: InternalTls): TlsOptions {
-  return { ...COMMON, key: t.key, cert: t.cert, ca: t.ca, passphrase: t.passphrase, requestCert: true, rejectUnauthorized: true };
+  // A client that never completes TLS is dropped as soon as one that never answers the HMAC challenge (not Node's 120 s).
+  return { ...COMMON, key: t.key, cert: t.cert, ca: t.ca, passphrase: t.passphrase, requestCert: true, rejectUnauthorized: true, handshakeTimeout: HANDSHAKE_TIMEOUT_MS };
 }
 
 function clientOptions(t: InternalTls): ConnectionOptions {
