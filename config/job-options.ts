@@ -86,4 +86,20 @@ export const JOB_OPTIONS = {
     key: 'resourcemanager.start-worker.retry-interval', scope, default: 0, max: MAX_DURATION_MS, defaultDoc: '`0`',
     doc: 'after a TaskManager is lost, wait this long before requesting a replacement',
   }),
+  // Flink's internal SSL keys; Node reads PEM, so the "stores" are PEM files (docs/security.md).
+  internalSslEnabled: opt.bool({
+    key: 'security.ssl.internal.enabled', scope, default: false,
+    doc: 'mutual TLS on the JobMaster ↔ TaskManager RPC and the TaskManagers\' data connections (the HMAC handshake runs inside it)',
+  }),
+  internalSslKeystore: opt.string({
+    key: 'security.ssl.internal.keystore', scope, expected: 'a PEM file path', check: (v) => (v.trim() ? undefined : 'must be a PEM file path'),
+    doc: 'PEM file with the private key and certificate every job process and TaskManager presents (the same path on every host)',
+  }),
+  internalSslTruststore: opt.string({
+    key: 'security.ssl.internal.truststore', scope, expected: 'a PEM file path', check: (v) => (v.trim() ? undefined : 'must be a PEM file path'),
+    doc: 'PEM file of the CA certificates a peer\'s certificate must chain to (use a CA for this purpose only)',
+  }),
+  internalSslKeyPassword: opt.string({
+    key: 'security.ssl.internal.key-password', scope, doc: 'passphrase of an encrypted private key in the keystore (masked in answers and logs)',
+  }),
 };

@@ -4,9 +4,11 @@
  * dispatcher, known only by their pid. `ForkJobProcessLauncher` is the real one; tests use a fake.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { JOB_SECRET_FILE_ENV } from '../jobmaster/job-secret.js';
 import type { JobSpec } from '../jobmaster/job-spec.js';
 import { JOB_PROCESS_THREADPOOL_SIZE } from '../runtime/checkpoint/storage-deadline.js';
 import { childEnv } from '../runtime/child-env.js';
@@ -99,12 +101,21 @@ export class ForkJobProcessLauncher implements JobProcessLauncher {
     // The spec goes in a file (arguments can be large; an environment variable would hit E2BIG).
     const specFile = join(dir, 'job-spec.json');
     writeFileSync(specFile, JSON.stringify(spec), { mode: 0o600 });
+    // The job's secret (what its TaskManagers' data connections prove), new for every launch: a recovered
+    // job process starts new TaskManagers (the old ones die with their JobMaster's connection). Beside the
+    // spec, 0600, named by path only; the job process reads it and deletes the file.
+    const secretFile = join(dir, 'job-secret');
+    writeFileSync(secretFile, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'w' });
     const log = openSync(join(dir, 'jobmaster.log'), 'a', 0o600);
     // The argv names role and job so ps shows them even where the title cannot be longer than argv.
     const child = fork(JOBMASTER_MAIN, ['ebbflow-jobmaster', spec.jobId], {
       // A storage call on a hung mount holds a libuv thread until it returns (storage-deadline.ts):
       // the job process (and the TaskManagers it starts, which inherit this) get more than the 4 default.
-      env: childEnv({ UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? String(JOB_PROCESS_THREADPOOL_SIZE), EBBFLOW_JOB_SPEC_FILE: specFile }),
+      env: childEnv({
+        UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? String(JOB_PROCESS_THREADPOOL_SIZE),
+        EBBFLOW_JOB_SPEC_FILE: specFile,
+        [JOB_SECRET_FILE_ENV]: secretFile,
+      }),
       stdio: ['ignore', log, log, 'ipc'],
       execArgv: [],
     });

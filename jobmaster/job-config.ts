@@ -9,6 +9,7 @@
 import { ADDRESS_OPTIONS, ConfigError, JOB_OPTIONS as O, parseAddressSettings, readKey, unknownKeyWarning } from '../config/index.js';
 import { providerKeyOptions, RESOURCE_PROVIDERS, type ResourceProvider } from '../resourcemanager/index.js';
 import { localPath, storageFor } from '../runtime/checkpoint/checkpoint-storage.js';
+import type { InternalSslSettings } from '../runtime/network/tls.js';
 
 /** A configuration error (the same class as every ConfigError; the run request answers it with 400). */
 export { ConfigError as JobConfigError } from '../config/index.js';
@@ -58,6 +59,8 @@ export interface JobConfig {
   resourceStabilizationTimeoutMs: number;
   /** `resourcemanager.start-worker.retry-interval`: after a TaskManager is lost, wait before requesting another. @default 0 */
   workerRetryIntervalMs: number;
+  /** `security.ssl.internal.*`: mutual TLS on the internal channels; undefined when off. @default off */
+  internalSsl: InternalSslSettings | undefined;
 }
 
 /** Every key a job's configuration may hold: the job keys, the address keys and each provider's keys (the registered ones by default). */
@@ -82,6 +85,17 @@ function storageDir(c: Record<string, unknown>, d: typeof O.checkpointDir): stri
     throw new ConfigError('EBBFLOW_CONFIG_INVALID', d.key, `${d.key}: ${(err as Error).message}`);
   }
   return localPath(dir);
+}
+
+/** `security.ssl.internal.*`: with `enabled`, the keystore and truststore are required. */
+function internalSsl(c: Record<string, unknown>): InternalSslSettings | undefined {
+  if (!readKey(c, O.internalSslEnabled)) return undefined;
+  const keystore = readKey(c, O.internalSslKeystore);
+  const truststore = readKey(c, O.internalSslTruststore);
+  for (const [d, v] of [[O.internalSslKeystore, keystore], [O.internalSslTruststore, truststore]] as const) {
+    if (v === undefined) throw new ConfigError('EBBFLOW_CONFIG_MISSING', d.key, `${d.key} is required when ${O.internalSslEnabled.key} is true`);
+  }
+  return { keystore: keystore!, truststore: truststore!, keyPassword: readKey(c, O.internalSslKeyPassword) };
 }
 
 function restartStrategy(c: Record<string, unknown>): RestartStrategy {
@@ -125,6 +139,7 @@ export function compileJobConfig(raw: Record<string, unknown> | undefined, provi
     resourceWaitTimeoutMs: readKey(c, O.resourceWaitTimeout),
     resourceStabilizationTimeoutMs: readKey(c, O.resourceStabilizationTimeout)!,
     workerRetryIntervalMs: readKey(c, O.workerRetryInterval)!,
+    internalSsl: internalSsl(c),
   };
 }
 

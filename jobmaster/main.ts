@@ -9,16 +9,19 @@ import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { maskingLogOptions, parseAddressSettings, secretsOf } from '../config/index.js';
+import { WorkerSecrets } from '../rpc/index.js';
 import { JobRegistry } from '../metadata/index.js';
 import { setStorageTimeout } from '../runtime/checkpoint/storage-deadline.js';
 import { describeError, UNHANDLED_REJECTION_MESSAGE } from '../runtime/errors.js';
 import { planJob } from '../runtime/plan.js';
 import { JobMaster } from './job-master.js';
 import { configurationWarnings } from './job-config.js';
+import { readJobSecret } from './job-secret.js';
 import { compileJobSpec, type JobSpec } from './job-spec.js';
 import { OperationRunner } from './operation-runner.js';
 import { createResourceProvider } from './resource-provider.js';
 import { RpcTaskManagerEndpoint } from './task-manager-endpoint.js';
+import { loadInternalTls, type InternalTls } from '../runtime/network/tls.js';
 
 const specFile = process.env.EBBFLOW_JOB_SPEC_FILE;
 const raw = specFile ? readFileSync(specFile, 'utf8') : process.env.EBBFLOW_JOB_SPEC;
@@ -27,6 +30,9 @@ if (!raw) {
   process.exit(2);
 }
 const spec = compileJobSpec(JSON.parse(raw) as JobSpec);
+// What this job's TaskManagers prove: the job's data secret (from the dispatcher) and one registration secret each.
+const jobSecret = readJobSecret();
+const workerSecrets = new WorkerSecrets();
 process.title = `ebbflow-jobmaster ${spec.jobId}`;
 setStorageTimeout(spec.config.storageTimeoutMs);
 // The job's secret settings and arguments, and the Redis password, read as ****** in every line.
@@ -42,7 +48,7 @@ const opsRedis = new Redis(spec.redisUrl, { maxRetriesPerRequest: null });
 opsRedis.on('error', (err) => log.debug({ err: err.message }, 'operation queue connection problem'));
 let provider: Awaited<ReturnType<typeof createResourceProvider>>;
 try {
-  provider = await createResourceProvider(spec, redis, log);
+  provider = await createResourceProvider(spec, redis, log, workerSecrets);
 } catch (err) {
   log.fatal({ err }, 'cannot set up the resource manager');
   await registry.transition(spec.jobId, 'FAILED', { failureCause: `cannot set up the ${spec.resourceManager} resource manager: ${describeError(err)}` })
@@ -50,10 +56,20 @@ try {
   process.exit(1);
 }
 const addr = parseAddressSettings(spec.configuration);
+let tls: InternalTls | undefined;
+try {
+  tls = spec.config.internalSsl ? loadInternalTls(spec.config.internalSsl) : undefined;
+} catch (err) {
+  log.fatal({ err: (err as Error).message }, 'cannot set up internal SSL');
+  await registry.transition(spec.jobId, 'FAILED', { failureCause: `cannot set up internal SSL: ${describeError(err)}` })
+    .catch((e: Error) => log.error({ err: e.message, record: `job ${spec.jobId}` }, 'could not record FAILED'));
+  await provider.close().catch(() => {});
+  process.exit(1);
+}
 const jm = new JobMaster(spec, {
   registry,
   resourceManager: provider.factory,
-  taskManagers: new RpcTaskManagerEndpoint(addr.bindHost, addr.rpcAddress, log),
+  taskManagers: new RpcTaskManagerEndpoint(addr.bindHost, addr.rpcAddress, log, { workerSecrets, dataSecret: jobSecret, tls }),
   operations: (execute) => new OperationRunner(opsRedis, registry, spec.jobId, execute, log),
   planJob,
 }, log);

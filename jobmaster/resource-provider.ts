@@ -5,6 +5,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ResourceManager, resourceProvider } from '../resourcemanager/index.js';
+import type { WorkerSecrets } from '../rpc/index.js';
 import type { CompiledJobSpec } from './job-spec.js';
 
 export type ResourceManagerFactory = (jobMasterAddress: string, retryIntervalMs: number) => ResourceManager;
@@ -22,7 +23,8 @@ export function providerConfiguration(spec: Pick<CompiledJobSpec, 'providerDefau
   return { ...spec.providerDefaults, ...spec.configuration };
 }
 
-export async function createResourceProvider(spec: CompiledJobSpec, redis: Redis, log: Logger): Promise<ResourceProvider> {
+/** `secrets`: where the ResourceManager keeps the registration secrets it issues (the TaskManager endpoint checks them). */
+export async function createResourceProvider(spec: CompiledJobSpec, redis: Redis, log: Logger, secrets: WorkerSecrets): Promise<ResourceProvider> {
   const { driver, close } = await resourceProvider(spec.resourceManager).createDriver({
     jobId: spec.jobId, redis, logger: log, keyPrefix: spec.keyPrefix, dataDir: spec.dataDir, bundlePath: spec.bundlePath,
     slotsPerTaskManager: spec.slotsPerTaskManager, taskManagerMemoryMb: spec.taskManagerMemoryMb, localCapacity: spec.localMaxTaskManagers,
@@ -31,7 +33,7 @@ export async function createResourceProvider(spec: CompiledJobSpec, redis: Redis
   const profile = { cpuCores: 1, memoryMb: spec.taskManagerMemoryMb, slots: spec.slotsPerTaskManager };
   return {
     factory: (address, retryIntervalMs) => new ResourceManager(driver, {
-      jobId: spec.jobId, jobMasterAddress: address, profile, logger: log, retryIntervalMs, maxWorkers: spec.maxTaskManagers || undefined,
+      jobId: spec.jobId, jobMasterAddress: address, profile, logger: log, retryIntervalMs, maxWorkers: spec.maxTaskManagers || undefined, secrets, ssl: spec.config.internalSsl,
     }),
     close,
   };

@@ -1,13 +1,17 @@
 /**
  * Where TaskManagers reach a JobMaster. `RpcTaskManagerEndpoint` listens on
- * TCP (the job process): a connection's first `Envelope` is the registration,
+ * TCP (the job process): a connection first passes the handshake
+ * (runtime/network/handshake.ts) with the worker secret issued for the resource
+ * id it names, else it is closed before any Envelope is read; its first `Envelope` is the registration,
  * then heartbeats and reports, each handed to the TaskManagerPool if it carries
  * the registration's fencing token (dropped and logged otherwise). Tests
  * register in-memory TaskManagers through their own endpoint instead.
  */
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { RpcConnection, RpcTaskExecutorGateway, taskManagerMessage, taskManagerToken } from '../rpc/index.js';
+import { RpcConnection, RpcTaskExecutorGateway, taskManagerMessage, taskManagerToken, type WorkerSecrets } from '../rpc/index.js';
+import { acceptHandshake } from '../runtime/network/handshake.js';
+import { createChannelServer, type InternalTls } from '../runtime/network/tls.js';
 import type { RegisteredTaskManager, TaskManagerPool } from './task-manager-pool.js';
 
 /** Accepts TaskManagers for a pool. */
@@ -17,16 +21,33 @@ export interface TaskManagerEndpoint {
   close(): void;
 }
 
+/** What a TaskManager connection must prove, and what a registered one is told. */
+export interface EndpointSecurity {
+  /** The registration secrets the ResourceManager issued, by resource id. */
+  workerSecrets: WorkerSecrets;
+  /** The job's data-plane secret, sent in the registration answer. */
+  dataSecret: Buffer;
+  /** Time a connection has to complete the handshake. @default 10 s */
+  handshakeTimeoutMs?: number;
+  /** Mutual TLS (`security.ssl.internal.*`) around the handshake. */
+  tls?: InternalTls;
+}
+
 /** The TCP endpoint of a job process. */
 export class RpcTaskManagerEndpoint implements TaskManagerEndpoint {
   private server: Server | undefined;
+  /** Connections closed because they failed the handshake. */
+  rejectedHandshakes = 0;
 
   /** Binds `bindHost` (an ephemeral port) and advertises `advertiseHost`. */
-  constructor(private readonly bindHost = '127.0.0.1', private readonly advertiseHost = bindHost, private readonly log?: Logger) {}
+  constructor(private readonly bindHost: string, private readonly advertiseHost: string, private readonly log: Logger | undefined, private readonly security: EndpointSecurity) {}
 
   listen(pool: TaskManagerPool): Promise<string> {
     return new Promise((resolve, reject) => {
-      const server = (this.server = createServer((socket) => this.accept(pool, new RpcConnection(socket, { maxFrameBytes: pool.rpcMaxFrameBytes }))));
+      const server = (this.server = createChannelServer(this.security.tls, (socket) => this.authenticate(pool, socket), (err, remote) => {
+        this.rejectedHandshakes++;
+        this.log?.warn({ remote, err: err.message, rejectedHandshakes: this.rejectedHandshakes }, 'closed an RPC connection that failed the TLS handshake');
+      }));
       server.once('error', reject);
       server.listen(0, this.bindHost, () => {
         const a = server.address() as AddressInfo;
@@ -36,19 +57,42 @@ export class RpcTaskManagerEndpoint implements TaskManagerEndpoint {
     });
   }
 
-  private accept(pool: TaskManagerPool, rpc: RpcConnection): void {
+  /** The handshake, before anything of the connection is parsed as an Envelope; then `accept`. */
+  private authenticate(pool: TaskManagerPool, socket: Socket): void {
+    const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    const { workerSecrets, handshakeTimeoutMs } = this.security;
+    acceptHandshake(socket, 'rpc', (id) => workerSecrets.get(id), { timeoutMs: handshakeTimeoutMs }).then(
+      (resourceId) => {
+        this.accept(pool, new RpcConnection(socket, { maxFrameBytes: pool.rpcMaxFrameBytes }), resourceId);
+        socket.resume(); // the handshake left it paused, with what followed pushed back
+      },
+      (err: Error) => {
+        this.rejectedHandshakes++;
+        this.log?.warn({ remote, err: err.message, rejectedHandshakes: this.rejectedHandshakes }, 'closed an RPC connection that failed the handshake');
+      },
+    );
+  }
+
+  private accept(pool: TaskManagerPool, rpc: RpcConnection, authenticatedAs: string): void {
     let tm: RegisteredTaskManager | undefined;
     rpc.on('message', (m) => {
       if (m.msg === 'register') {
         const r = m.register!;
         const resourceId = r.resourceId ?? '';
+        // A TaskManager proved the secret of one resource id: it registers as that one only.
+        if (resourceId !== authenticatedAs) {
+          this.log?.warn({ resourceId, authenticatedAs }, 'closed an RPC connection that registered under another resource id than it proved');
+          rpc.destroy();
+          return;
+        }
         const gateway = new RpcTaskExecutorGateway(resourceId, rpc, pool.jobMasterId);
         tm = pool.register(
           { resourceId, jobId: r.jobId ?? '', slots: r.slots ?? 1, pid: r.pid ?? 0, dataHost: r.dataHost ?? '127.0.0.1', dataPort: r.dataPort ?? 0 },
           gateway,
           (answer) => {
             // A TaskManager that closed while registering is noticed by its connection's close.
-            if (gateway.respondToRegistration(answer) === 'gone') this.log?.warn({ resourceId }, 'TaskManager gone before its registration was answered');
+            const response = answer.accepted ? { ...answer, dataSecret: this.security.dataSecret } : answer;
+            if (gateway.respondToRegistration(response) === 'gone') this.log?.warn({ resourceId }, 'TaskManager gone before its registration was answered');
           },
         );
         if (!tm) rpc.close();

@@ -6,6 +6,8 @@
  * slots and heartbeats are the ResourceManager's business.
  */
 
+import type { InternalSslSettings } from '../runtime/network/tls.js';
+
 /** What one TaskManager needs. */
 export interface ResourceProfile {
   cpuCores: number;
@@ -22,6 +24,13 @@ export interface WorkerSpec {
   /** host:port of the JobMaster's RPC endpoint the TaskManager registers with. */
   jobMasterAddress: string;
   profile: ResourceProfile;
+  /**
+   * The registration secret the JobMaster issued for this worker (hex): the driver hands it to this
+   * TaskManager only (local: its stdin pipe; Mesos: the task environment), never on a command line.
+   */
+  secret: string;
+  /** `security.ssl.internal.*`: the paths go on the command line, the key password along with the secret. */
+  ssl?: InternalSslSettings;
 }
 
 export interface DriverEventHandler {

@@ -7,3 +7,5 @@ export type { LocalProcessDriverOptions } from './local/index.js';
 export type { ResourceProvider, ProviderDriver, ProviderDriverContext, ProviderJobSettings } from './provider.js';
 export { RESOURCE_PROVIDERS, resourceProvider, providerKeyOptions, withProviderDispatcherOptions } from './providers.js';
 export { ResourceWaitTimeoutError, WorkerStartError } from './errors.js';
+export { launchSecrets, sslFlags, SSL_KEY_PASSWORD_ENV, WORKER_SECRET_ENV } from './launch-secrets.js';
+export type { LaunchSecrets } from './launch-secrets.js';

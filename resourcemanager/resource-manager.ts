@@ -7,6 +7,8 @@
  * start: the JobMaster learns of new slots when TaskManagers register.
  */
 import type { Logger } from 'pino';
+import { WorkerSecrets } from '../rpc/worker-secrets.js';
+import type { InternalSslSettings } from '../runtime/network/tls.js';
 import type { DriverEventHandler, ResourceManagerDriver, ResourceProfile } from './driver.js';
 
 export interface ResourceManagerOptions {
@@ -21,6 +23,10 @@ export interface ResourceManagerOptions {
    * (Flink's `resourcemanager.start-worker.retry-interval`). @default 0
    */
   retryIntervalMs?: number;
+  /** Where the secrets issued to requested workers are kept for the JobMaster's endpoint. @default a table of its own */
+  secrets?: WorkerSecrets;
+  /** `security.ssl.internal.*`, handed to every TaskManager requested. */
+  ssl?: InternalSslSettings;
 }
 
 type WorkerState = 'REQUESTED' | 'STARTING' | 'REGISTERED';
@@ -31,8 +37,11 @@ export class ResourceManager {
   private holdUntil = 0;
   private deferred: NodeJS.Timeout | undefined;
   private demand = 0;
+  private readonly secrets: WorkerSecrets;
 
-  constructor(private readonly driver: ResourceManagerDriver, private readonly opts: ResourceManagerOptions) {}
+  constructor(private readonly driver: ResourceManagerDriver, private readonly opts: ResourceManagerOptions) {
+    this.secrets = opts.secrets ?? new WorkerSecrets();
+  }
 
   async start(handler: DriverEventHandler): Promise<void> {
     await this.driver.initialize({
@@ -41,6 +50,7 @@ export class ResourceManager {
       },
       onWorkerTerminated: (id, cause) => {
         if (!this.workers.delete(id)) return;
+        this.secrets.revoke(id);
         handler.onWorkerTerminated(id, cause);
       },
       onError: (err) => handler.onError(err),
@@ -82,7 +92,8 @@ export class ResourceManager {
       const resourceId = `taskmanager-${String(index).padStart(5, '0')}`;
       this.workers.set(resourceId, 'REQUESTED');
       this.opts.logger.info({ resourceId, profile: this.opts.profile }, 'requesting a TaskManager');
-      this.driver.requestWorker({ resourceId, index, jobId: this.opts.jobId, jobMasterAddress: this.opts.jobMasterAddress, profile: this.opts.profile });
+      const secret = this.secrets.issue(resourceId).toString('hex');
+      this.driver.requestWorker({ resourceId, index, jobId: this.opts.jobId, jobMasterAddress: this.opts.jobMasterAddress, profile: this.opts.profile, secret, ...(this.opts.ssl ? { ssl: this.opts.ssl } : {}) });
     }
   }
 
@@ -96,6 +107,7 @@ export class ResourceManager {
   /** A worker the JobMaster gave up on (lost connection, missed heartbeats): forget it and make sure it is gone. */
   async workerLost(resourceId: string): Promise<void> {
     this.workers.delete(resourceId);
+    this.secrets.revoke(resourceId);
     if (this.opts.retryIntervalMs) this.holdUntil = Date.now() + this.opts.retryIntervalMs;
     await this.driver.releaseWorker(resourceId);
   }
@@ -103,6 +115,7 @@ export class ResourceManager {
   /** Stops a worker the job no longer needs; not a failure. */
   async release(resourceId: string): Promise<void> {
     this.workers.delete(resourceId);
+    this.secrets.revoke(resourceId);
     await this.driver.releaseWorker(resourceId);
   }
 
@@ -111,13 +124,14 @@ export class ResourceManager {
     clearTimeout(this.deferred);
     this.deferred = undefined;
     const pending = [...this.workers].filter(([, s]) => s !== 'REGISTERED').map(([id]) => id);
-    for (const id of pending) this.workers.delete(id);
+    for (const id of pending) { this.workers.delete(id); this.secrets.revoke(id); }
     await Promise.all(pending.map((id) => this.driver.releaseWorker(id)));
   }
 
   async stopAll(): Promise<void> {
     clearTimeout(this.deferred);
     this.workers.clear();
+    this.secrets.clear();
     await this.driver.terminate();
   }
 }

@@ -8,3 +8,4 @@ export { RpcTaskExecutorGateway, GoneTaskExecutorGateway } from './task-executor
 export type { TaskExecutorGateway } from './task-executor-gateway.js';
 export { RpcJobMasterGateway, EnvelopeJobMasterGateway, reportedExecution, taskManagerMessage } from './job-master-gateway.js';
 export type { JobMasterGateway, TaskManagerMessage, TaskManagerMessageKind } from './job-master-gateway.js';
+export { WorkerSecrets } from './worker-secrets.js';

@@ -90,3 +90,12 @@ export class StorageHungError extends EbbflowError {
     super(`${hung} earlier checkpoint storage calls never returned (the oldest: ${oldest}); no new storage call starts until they do`);
   }
 }
+
+/**
+ * A peer of an internal channel (RPC or data) did not prove it holds the channel's secret: a wrong
+ * or missing MAC, an unknown identity, a malformed or oversized handshake frame, or no answer in
+ * time. The connection is closed before any frame of the channel's protocol is read.
+ */
+export class HandshakeError extends EbbflowError {
+  override readonly code = 'EBBFLOW_HANDSHAKE_FAILED';
+}

@@ -5,7 +5,8 @@
  * runtime dist/artifacts/ebbflow-taskmanager.mjs fetched into the sandbox) with:
  *   main.js --job-id <id> --resource-id <id> --job-master <host:port> [--slots N]
  *           [--data-host H] [--data-bind-host B] [--data-port P] [--bundle-path F]
- * It shows as `ebbflow-taskmanager <jobid> <n>` in ps.
+ * It shows as `ebbflow-taskmanager <jobid> <n>` in ps. Its registration secret comes on stdin or in
+ * EBBFLOW_WORKER_SECRET (worker-secret.ts), never in argv.
  */
 import { resolve } from 'node:path';
 import { Command } from 'commander';
@@ -13,6 +14,8 @@ import { pino } from 'pino';
 import { UNHANDLED_REJECTION_MESSAGE } from '../runtime/errors.js';
 import { growingMaskingLogOptions } from '../config/log-masking.js';
 import { TaskExecutor } from './task-executor.js';
+import { readLaunchSecrets } from './worker-secret.js';
+import { loadInternalTls, type InternalTls } from '../runtime/network/tls.js';
 
 const program = new Command('ebbflow-taskmanager')
   .requiredOption('--job-id <id>')
@@ -26,14 +29,28 @@ const program = new Command('ebbflow-taskmanager')
   .option('--bundle-path <path>', 'the job bundle on this host (default: the path the JobMaster sends)')
   .option('--parent-pid <pid>', 'exit when this process (the job process that started us) is gone')
   .option('--job-master-timeout-ms <ms>', 'exit when the JobMaster is silent this long', '10000')
+  .option('--ssl-keystore <file>', 'PEM key and certificate for mutual TLS on internal channels (security.ssl.internal.keystore)')
+  .option('--ssl-truststore <file>', 'PEM CA certificates peers must chain to (security.ssl.internal.truststore)')
   .parse(process.argv);
-const o = program.opts<{ jobId: string; resourceId: string; jobMaster: string; index: string; slots: string; dataHost: string; dataBindHost?: string; dataPort: string; bundlePath?: string; parentPid?: string; jobMasterTimeoutMs: string }>();
+const o = program.opts<{ jobId: string; resourceId: string; jobMaster: string; index: string; slots: string; dataHost: string; dataBindHost?: string; dataPort: string; bundlePath?: string; parentPid?: string; jobMasterTimeoutMs: string; sslKeystore?: string; sslTruststore?: string }>();
 
 process.title = `ebbflow-taskmanager ${o.jobId} ${o.index}`;
 // Masked like the job process's log; the job's secret program arguments are added at the first deployment.
 const masking = growingMaskingLogOptions();
 const logger = pino({ base: { role: 'taskmanager', jobId: o.jobId, resourceId: o.resourceId }, ...masking.options });
 const sep = o.jobMaster.lastIndexOf(':');
+let secrets: Awaited<ReturnType<typeof readLaunchSecrets>>;
+let tls: InternalTls | undefined;
+try {
+  secrets = await readLaunchSecrets();
+  if (o.sslKeystore || o.sslTruststore) {
+    if (!o.sslKeystore || !o.sslTruststore) throw new Error('--ssl-keystore and --ssl-truststore go together');
+    tls = loadInternalTls({ keystore: o.sslKeystore, truststore: o.sslTruststore, keyPassword: secrets.keyPassword });
+  }
+} catch (err) {
+  logger.fatal({ err: (err as Error).message }, 'TaskManager failed to start');
+  process.exit(1);
+}
 const te = new TaskExecutor({
   jobId: o.jobId,
   resourceId: o.resourceId,
@@ -45,6 +62,8 @@ const te = new TaskExecutor({
   dataPort: Number(o.dataPort),
   bundlePath: o.bundlePath ? resolve(o.bundlePath) : undefined,
   jobMasterTimeoutMs: Number(o.jobMasterTimeoutMs),
+  workerSecret: secrets.workerSecret,
+  tls,
   logger,
   learnSecrets: masking.add,
 });

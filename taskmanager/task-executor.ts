@@ -3,7 +3,6 @@
  * subtasks deployed into its slots, and reports their states. It serves its
  * input gates to remote producers through a data server.
  */
-import { connect } from 'node:net';
 import type { Logger } from 'pino';
 import { ExecutionState, RpcConnection, RpcJobMasterGateway, taskManagerToken, toNumber, type SendResult } from '../rpc/index.js';
 import type { ebbflow } from '../proto/generated/rpc.js';
@@ -12,6 +11,9 @@ import { secretsOf } from '../config/secrets.js';
 import { describeError } from '../runtime/errors.js';
 import { ChannelRegistry } from '../runtime/network/channel-registry.js';
 import { DataServer } from '../runtime/network/data-server.js';
+import { offerHandshake } from '../runtime/network/handshake.js';
+import { connectChannel, type InternalTls } from '../runtime/network/tls.js';
+import { HandshakeError } from '../runtime/errors.js';
 import { planJob, type JobPlan } from '../runtime/plan.js';
 import { Subtask, type SubtaskSpec } from '../runtime/subtask.js';
 import { decodeInputs, decodeKeyGroups, decodeOutputs, decodeRescale } from './descriptors.js';
@@ -32,6 +34,12 @@ export interface TaskExecutorOptions {
   bundlePath?: string;
   /** Exit when nothing is heard from the JobMaster for this long. @default 10000 */
   jobMasterTimeoutMs: number;
+  /** The registration secret the JobMaster issued for this TaskManager (proven in the RPC handshake). */
+  workerSecret: Buffer;
+  /** Time a connection has to complete a handshake. @default 10 s */
+  handshakeTimeoutMs?: number;
+  /** Mutual TLS on the RPC and data connections (`security.ssl.internal.*`). */
+  tls?: InternalTls;
   logger: Logger;
   /** Told the secrets of each deployment's program arguments before its code runs, so the log masks them. */
   learnSecrets?: (secrets: string[]) => void;
@@ -44,6 +52,9 @@ export class TaskExecutor {
   private jobMasterId = '';
   private readonly registry = new ChannelRegistry();
   private readonly dataServer: DataServer;
+  /** The job's data-plane secret, known once the JobMaster answered the registration. */
+  private readonly dataSecret: Promise<Buffer>;
+  private setDataSecret!: (secret: Buffer) => void;
   private readonly tasks = new Map<string, Subtask>();
   /** Settles when the subtask's run() has returned (its sinks flushed and closed). */
   private readonly running = new Map<string, Promise<unknown>>();
@@ -56,17 +67,29 @@ export class TaskExecutor {
   private finish!: (code: number) => void;
 
   constructor(private readonly opts: TaskExecutorOptions) {
+    this.dataSecret = new Promise((resolve) => { this.setDataSecret = resolve; });
     this.dataServer = new DataServer(this.registry, (err) => opts.logger.error({ err }, 'data channel failed'), {
-      // A peer that sent garbage loses its connection; this TaskManager and its other channels go on.
-      onRejected: (err, remote) => opts.logger.warn({ err: err.message, remote, rejected: this.dataServer.rejectedConnections }, 'closed a data connection that sent an invalid frame'),
+      // A peer that sent garbage or failed the handshake loses its connection; this TaskManager and its other channels go on.
+      onRejected: (err, remote) => {
+        if (err instanceof HandshakeError) opts.logger.warn({ err: err.message, remote, rejectedHandshakes: this.dataServer.rejectedHandshakes }, 'closed a data connection that failed the handshake');
+        else opts.logger.warn({ err: err.message, remote, rejected: this.dataServer.rejectedConnections }, 'closed a data connection that sent an invalid frame');
+      },
+      // Producers are only told of this TaskManager once it registered: until then a connection waits (within the handshake timeout).
+      secret: () => this.dataSecret,
+      handshakeTimeoutMs: opts.handshakeTimeoutMs,
+      tls: opts.tls,
     });
     this.done = new Promise((resolve) => { this.finish = resolve; });
   }
 
   async start(): Promise<void> {
     const dataPort = await this.dataServer.listen(this.opts.dataBindHost ?? this.opts.dataHost, this.opts.dataPort ?? 0);
-    const socket = connect({ host: this.opts.jobMasterHost, port: this.opts.jobMasterPort });
-    await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
+    let ready!: () => void;
+    const connected = new Promise<void>((resolve) => { ready = resolve; });
+    const socket = connectChannel(this.opts.jobMasterHost, this.opts.jobMasterPort, this.opts.tls, () => ready());
+    await new Promise<void>((resolve, reject) => { void connected.then(resolve); socket.once('error', reject); });
+    // Proves this TaskManager's worker secret and checks that the JobMaster knows it, before any Envelope either way.
+    await offerHandshake(socket, 'rpc', { identity: this.opts.resourceId, secret: this.opts.workerSecret }, { timeoutMs: this.opts.handshakeTimeoutMs });
     const rpc = (this.rpc = new RpcConnection(socket));
     const jobMaster = (this.jobMaster = new RpcJobMasterGateway(rpc));
     rpc.on('message', (m) => this.onMessage(m));
@@ -74,6 +97,7 @@ export class TaskExecutor {
       if (!this.stopping) this.opts.logger.error({ err: err?.message }, 'lost the connection to the JobMaster; stopping');
       void this.stop(this.stopping ? 0 : 1);
     });
+    socket.resume(); // the handshake left it paused
     this.reported(jobMaster.registerTaskManager({ resourceId: this.opts.resourceId, jobId: this.opts.jobId, slots: this.opts.slots, pid: process.pid, dataHost: this.opts.dataHost, dataPort }), 'register');
   }
 
@@ -102,6 +126,14 @@ export class TaskExecutor {
         if (r.networkMaxFrameBytes) this.dataServer.maxFrameBytes = r.networkMaxFrameBytes;
         // Before any task deploys: its restore reads and snapshot writes have the job's storage deadline.
         if (r.storageTimeoutMs) setStorageTimeout(r.storageTimeoutMs);
+        if (!r.dataSecret?.length) {
+          this.opts.logger.error('the JobMaster sent no data-plane secret; stopping');
+          void this.stop(1);
+          return;
+        }
+        const dataSecret = Buffer.from(r.dataSecret);
+        this.setDataSecret(dataSecret);
+        this.registry.credentials = { secret: dataSecret, identity: this.opts.resourceId, tls: this.opts.tls };
         const every = r.heartbeatIntervalMs || 1000;
         this.heartbeatTimer = setInterval(() => this.heartbeat(), every);
         this.opts.logger.info('registered with the JobMaster');

@@ -424,6 +424,9 @@ export namespace ebbflow {
             /** RegistrationResponse storageTimeoutMs. */
             storageTimeoutMs: number;
 
+            /** RegistrationResponse dataSecret. */
+            dataSecret: Uint8Array;
+
             /**
              * Creates a new RegistrationResponse instance using the specified properties.
              * @param [properties] Properties to set
@@ -524,6 +527,9 @@ export namespace ebbflow {
 
                 /** RegistrationResponse storageTimeoutMs */
                 storageTimeoutMs?: (number|null);
+
+                /** RegistrationResponse dataSecret */
+                dataSecret?: (Uint8Array|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

@@ -4,7 +4,7 @@ import $protobuf from "protobufjs/minimal.js";
 
 // Common aliases
 const $Reader = $protobuf.Reader, $Writer = $protobuf.Writer, $util = $protobuf.util;
-const $Object = $util.global.Object, $undefined = $util.global.undefined, $Error = $util.global.Error, $RangeError = $util.global.RangeError, $TypeError = $util.global.TypeError, $String = $util.global.String, $Number = $util.global.Number, $Boolean = $util.global.Boolean, $parseInt = $util.global.parseInt, $BigInt = $util.global.BigInt, $Array = $util.global.Array;
+const $Object = $util.global.Object, $undefined = $util.global.undefined, $Error = $util.global.Error, $RangeError = $util.global.RangeError, $TypeError = $util.global.TypeError, $String = $util.global.String, $Number = $util.global.Number, $Boolean = $util.global.Boolean, $Array = $util.global.Array, $parseInt = $util.global.parseInt, $BigInt = $util.global.BigInt;
 
 // Exported root namespace
 const $root = $protobuf.roots["ebbflow_rpc"] || ($protobuf.roots["ebbflow_rpc"] = {});
@@ -1163,6 +1163,7 @@ export const ebbflow = $root.ebbflow = (() => {
              * @property {number|null} [rpcMaxFrameBytes] RegistrationResponse rpcMaxFrameBytes
              * @property {number|null} [networkMaxFrameBytes] RegistrationResponse networkMaxFrameBytes
              * @property {number|null} [storageTimeoutMs] RegistrationResponse storageTimeoutMs
+             * @property {Uint8Array|null} [dataSecret] RegistrationResponse dataSecret
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -1259,6 +1260,14 @@ export const ebbflow = $root.ebbflow = (() => {
             RegistrationResponse.prototype.storageTimeoutMs = 0;
 
             /**
+             * RegistrationResponse dataSecret.
+             * @member {Uint8Array} dataSecret
+             * @memberof ebbflow.rpc.RegistrationResponse
+             * @instance
+             */
+            RegistrationResponse.prototype.dataSecret = $util.newBuffer([]);
+
+            /**
              * Creates a new RegistrationResponse instance using the specified properties.
              * @function create
              * @memberof ebbflow.rpc.RegistrationResponse
@@ -1306,6 +1315,8 @@ export const ebbflow = $root.ebbflow = (() => {
                     writer.uint32(/* id 7, wireType 0 =*/56).uint32(message.networkMaxFrameBytes);
                 if (message.storageTimeoutMs != null && $Object.hasOwnProperty.call(message, "storageTimeoutMs") && message.storageTimeoutMs !== 0)
                     writer.uint32(/* id 8, wireType 0 =*/64).uint32(message.storageTimeoutMs);
+                if (message.dataSecret != null && $Object.hasOwnProperty.call(message, "dataSecret") && message.dataSecret.length)
+                    writer.uint32(/* id 9, wireType 2 =*/74).bytes(message.dataSecret);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -1435,6 +1446,15 @@ export const ebbflow = $root.ebbflow = (() => {
                                 delete message.storageTimeoutMs;
                             continue;
                         }
+                    case 9: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.dataSecret = value;
+                            else
+                                delete message.dataSecret;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -1510,6 +1530,12 @@ export const ebbflow = $root.ebbflow = (() => {
                 if (object.storageTimeoutMs != null)
                     if ($Number(object.storageTimeoutMs) !== 0)
                         message.storageTimeoutMs = object.storageTimeoutMs >>> 0;
+                if (object.dataSecret != null)
+                    if (object.dataSecret.length)
+                        if (typeof object.dataSecret === "string")
+                            $util.base64.decode(object.dataSecret, message.dataSecret = $util.newBuffer($util.base64.length(object.dataSecret)), 0);
+                        else if (object.dataSecret.length >= 0)
+                            message.dataSecret = object.dataSecret;
                 return message;
             };
 
@@ -1539,6 +1565,13 @@ export const ebbflow = $root.ebbflow = (() => {
                     object.rpcMaxFrameBytes = 0;
                     object.networkMaxFrameBytes = 0;
                     object.storageTimeoutMs = 0;
+                    if (options.bytes === $String)
+                        object.dataSecret = "";
+                    else {
+                        object.dataSecret = [];
+                        if (options.bytes !== $Array)
+                            object.dataSecret = $util.newBuffer(object.dataSecret);
+                    }
                 }
                 if (message.accepted != null && $Object.hasOwnProperty.call(message, "accepted"))
                     object.accepted = message.accepted;
@@ -1556,6 +1589,8 @@ export const ebbflow = $root.ebbflow = (() => {
                     object.networkMaxFrameBytes = message.networkMaxFrameBytes;
                 if (message.storageTimeoutMs != null && $Object.hasOwnProperty.call(message, "storageTimeoutMs"))
                     object.storageTimeoutMs = message.storageTimeoutMs;
+                if (message.dataSecret != null && $Object.hasOwnProperty.call(message, "dataSecret"))
+                    object.dataSecret = options.bytes === $String ? $util.base64.encode(message.dataSecret, 0, message.dataSecret.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.dataSecret) : message.dataSecret;
                 return object;
             };
 

@@ -4,6 +4,10 @@
  * `<logDir>/<resourceId>.log`. With `maxWorkers`, at most that many run at
  * once for the job; further requests wait in order until one exits (the
  * machine's capacity as a resource provider sees it).
+ *
+ * A TaskManager's registration secret is written to its stdin pipe (read once at
+ * start, taskmanager/launch-secrets.ts), so it is in neither its argv (ps) nor
+ * its environment (/proc/<pid>/environ).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
@@ -12,6 +16,7 @@ import { childEnv } from '../../runtime/child-env.js';
 import { distFile } from '../../runtime/install-paths.js';
 import type { DriverEventHandler, ResourceManagerDriver, WorkerSpec } from '../driver.js';
 import { WorkerStartError } from '../errors.js';
+import { launchSecrets, sslFlags } from '../launch-secrets.js';
 
 export interface LocalProcessDriverOptions {
   logDir: string;
@@ -86,9 +91,13 @@ export class LocalProcessDriver implements ResourceManagerDriver {
       '--data-host', this.opts.dataHost ?? '127.0.0.1',
       ...(this.opts.dataBindHost ? ['--data-bind-host', this.opts.dataBindHost] : []),
       '--parent-pid', String(process.pid),
+      ...sslFlags(spec),
     ];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', log, log], env: childEnv() });
+    const child = spawn(process.execPath, args, { stdio: ['pipe', log, log], env: childEnv() });
     closeSync(log);
+    // A child that died at once closes its end: the write fails with EPIPE, and its exit is reported below.
+    child.stdin?.on('error', () => {});
+    child.stdin?.end(`${JSON.stringify(launchSecrets(spec))}\n`);
     this.children.set(spec.resourceId, child);
     child.once('spawn', () => this.handler?.onWorkerStarted?.(spec.resourceId));
     child.once('error', (err) => {

@@ -1,6 +1,7 @@
 /** Builds the Mesos TaskInfo that runs one TaskManager from fetched artifacts. */
 import { JOB_PROCESS_THREADPOOL_SIZE } from '../../runtime/checkpoint/storage-deadline.js';
 import type { WorkerSpec } from '../driver.js';
+import { SSL_KEY_PASSWORD_ENV, sslFlags, WORKER_SECRET_ENV } from '../launch-secrets.js';
 import type { Artifact } from './artifact-server.js';
 import { takeResources, type TaskRequirements } from './launch-coordinator.js';
 import type { Resource, TaskInfo } from './types.js';
@@ -31,7 +32,7 @@ export function taskManagerTaskInfo(spec: WorkerSpec, taskId: string, agentId: s
     '--job-id', spec.jobId, '--resource-id', spec.resourceId, '--index', String(spec.index),
     '--job-master', spec.jobMasterAddress, '--slots', String(spec.profile.slots),
     '--data-host', hostname, '--data-bind-host', o.dataBindHost, '--data-port', String(port),
-    '--bundle-path', o.bundleInSandbox,
+    '--bundle-path', o.bundleInSandbox, ...sslFlags(spec),
   ].map(quote).join(' ');
   const run = `exec ${o.taskManagerCmd} ${args}`;
   return {
@@ -53,6 +54,10 @@ export function taskManagerTaskInfo(spec: WorkerSpec, taskId: string, agentId: s
         { name: 'EBBFLOW_DATA_PORT', value: String(port) },
         // Storage calls on a hung mount each hold a libuv thread until they return (storage-deadline.ts).
         { name: 'UV_THREADPOOL_SIZE', value: process.env.UV_THREADPOOL_SIZE ?? String(JOB_PROCESS_THREADPOOL_SIZE) },
+        // Mesos has no private channel to a task: its environment is readable in the master's and agent's
+        // state endpoints by whoever may read them (docs/security.md). It serves this one registration only.
+        { name: WORKER_SECRET_ENV, value: spec.secret },
+        ...(spec.ssl?.keyPassword ? [{ name: SSL_KEY_PASSWORD_ENV, value: spec.ssl.keyPassword }] : []),
       ] },
     },
     ...(o.containerImage ? { container: { type: 'MESOS' as const, mesos: { image: { type: 'DOCKER' as const, docker: { name: o.containerImage } } } } } : {}),

@@ -3,6 +3,7 @@
  * index). Producers in the same process write to the gate directly; the data
  * server delivers remote producers' batches to the same gate.
  */
+import type { ChannelCredentials } from './handshake.js';
 import { InputGate } from './input-gate.js';
 
 /** The channel id of an edge within one execution attempt, so a restarted attempt never sees old data. */
@@ -10,6 +11,8 @@ export const channelId = (edgeId: string, attempt: number): string => `${edgeId}
 
 export class ChannelRegistry {
   private readonly gates = new Map<string, InputGate>();
+  /** What this TaskManager's producers prove to remote data servers (the job's data secret); unset: no handshake (tests). */
+  credentials: ChannelCredentials | undefined;
 
   static key(edgeId: string, consumerIndex: number): string {
     return `${edgeId}/${consumerIndex}`;

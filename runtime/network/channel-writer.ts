@@ -3,12 +3,14 @@
  * Local consumers are reached through the shared ChannelRegistry; remote ones
  * over a TCP connection to their TaskManager's data server.
  */
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 
 import type { StreamElement } from '../elements.js';
 import { FrameDecodeError } from '../errors.js';
 import type { ChannelRegistry } from './channel-registry.js';
 import { encodeBatch, encodeFrame, FrameDecoder, type ChannelHeader } from './frames.js';
+import { offerHandshake, type ChannelCredentials } from './handshake.js';
+import { connectChannel } from './tls.js';
 
 export interface ChannelWriter {
   send(batch: StreamElement[]): Promise<void>;
@@ -33,19 +35,51 @@ export class RemoteChannelWriter implements ChannelWriter {
   private credits = 0;
   private creditWaiter: (() => void) | undefined;
   private closedError: Error | undefined;
+  private handshaking = false;
 
-  constructor(private readonly host: string, private readonly port: number, private readonly header: ChannelHeader) {}
+  /** `credentials`: the job's data secret, proven in a handshake before the header is sent; unset: no handshake. */
+  constructor(private readonly host: string, private readonly port: number, private readonly header: ChannelHeader, private readonly credentials?: ChannelCredentials) {}
 
   private open(): Promise<Socket> {
     if (this.socket) return Promise.resolve(this.socket);
     this.connecting ??= new Promise<Socket>((resolve, reject) => {
-      const s = connect({ host: this.host, port: this.port }, () => {
+      const s = connectChannel(this.host, this.port, this.credentials?.tls, () => {
         s.setNoDelay(true);
-        s.write(encodeFrame(Buffer.from(JSON.stringify(this.header), 'utf8')));
-        this.socket = s;
-        resolve(s);
+        this.handshaking = !!this.credentials;
+        const authenticated = this.credentials ? offerHandshake(s, 'data', this.credentials) : Promise.resolve();
+        authenticated.then(() => {
+          this.handshaking = false;
+          this.readCredits(s);
+          s.resume();
+          s.write(encodeFrame(Buffer.from(JSON.stringify(this.header), 'utf8')));
+          this.socket = s;
+          resolve(s);
+        }, (err: Error) => {
+          this.handshaking = false;
+          this.closedError ??= new Error(`data connection to ${this.host}:${this.port} was closed (${err.message})`, { cause: err });
+          reject(this.closedError);
+        });
       });
-      // Credit frames are 4 bytes; anything else from the consumer's side closes this channel (a send then fails), never the process.
+      // Named like a close so the JobMaster can tell a peer's loss (ECONNRESET, EPIPE, ECONNREFUSED from
+      // a TaskManager that died) from a failure of the subtask's own.
+      s.once('error', (err) => {
+        this.closedError ??= new Error(`data connection to ${this.host}:${this.port} was closed (${err.message})`, { cause: err });
+        reject(this.closedError);
+      });
+      s.once('close', () => {
+        // A close during the handshake is reported with the handshake's cause.
+        if (!this.handshaking) this.closedError ??= new Error(`data connection to ${this.host}:${this.port} was closed`);
+        const w = this.creditWaiter;
+        this.creditWaiter = undefined;
+        w?.();
+      });
+    });
+    return this.connecting;
+  }
+
+  /** Credit frames from the consumer's side (after the handshake). */
+  private readCredits(s: Socket): void {
+    // Credit frames are 4 bytes; anything else from the consumer's side closes this channel (a send then fails), never the process.
       const decoder = new FrameDecoder(4, '', 'credit frame');
       s.on('data', (chunk: Buffer) => {
         try {
@@ -61,20 +95,6 @@ export class RemoteChannelWriter implements ChannelWriter {
         this.creditWaiter = undefined;
         w?.();
       });
-      // Named like a close so the JobMaster can tell a peer's loss (ECONNRESET, EPIPE, ECONNREFUSED from
-      // a TaskManager that died) from a failure of the subtask's own.
-      s.once('error', (err) => {
-        this.closedError ??= new Error(`data connection to ${this.host}:${this.port} was closed (${err.message})`, { cause: err });
-        reject(this.closedError);
-      });
-      s.once('close', () => {
-        this.closedError ??= new Error(`data connection to ${this.host}:${this.port} was closed`);
-        const w = this.creditWaiter;
-        this.creditWaiter = undefined;
-        w?.();
-      });
-    });
-    return this.connecting;
   }
 
   async send(batch: StreamElement[]): Promise<void> {

@@ -8,10 +8,16 @@
  * that is not a valid channel header, a batch that does not decode to stream
  * elements, or batches beyond the granted credits close that connection only
  * (counted in `rejectedConnections` and reported through `onRejected`).
+ *
+ * With a `secret`, a connection first passes the handshake (handshake.ts) with the
+ * job's data secret; one that fails it is closed before its channel header is read
+ * (counted in `rejectedHandshakes`, reported through `onRejected` with a HandshakeError).
  */
-import { createServer, type Server, type Socket } from 'node:net';
-import { FrameDecodeError } from '../errors.js';
+import type { Server, Socket } from 'node:net';
+import { FrameDecodeError, HandshakeError } from '../errors.js';
 import type { ChannelRegistry } from './channel-registry.js';
+import { acceptHandshake } from './handshake.js';
+import { createChannelServer, type InternalTls } from './tls.js';
 import { DEFAULT_NETWORK_MAX_FRAME_BYTES, decodeBatch, encodeCredit, FrameDecoder, MAX_HEADER_FRAME_BYTES, NETWORK_FRAME_SETTING, parseChannelHeader, type ChannelHeader } from './frames.js';
 
 export interface DataServerOptions {
@@ -19,6 +25,12 @@ export interface DataServerOptions {
   maxFrameBytes?: number;
   /** A connection was closed because of what its peer sent. */
   onRejected?: (err: Error, remote: string) => void;
+  /** The job's data secret every connection must prove (it may arrive later: a connection waits for it). Unset: no handshake. */
+  secret?: () => Buffer | undefined | Promise<Buffer | undefined>;
+  /** Time a connection has to complete the handshake. @default 10 s */
+  handshakeTimeoutMs?: number;
+  /** Mutual TLS (`security.ssl.internal.*`): a client TLS refuses counts as a failed handshake. */
+  tls?: InternalTls;
 }
 
 export class DataServer {
@@ -28,13 +40,23 @@ export class DataServer {
   maxFrameBytes: number;
   /** Connections closed because their peer sent something invalid. */
   rejectedConnections = 0;
+  /** Connections closed because they failed the handshake. */
+  rejectedHandshakes = 0;
 
   constructor(private readonly registry: ChannelRegistry, private readonly onError: (err: Error) => void, private readonly opts: DataServerOptions = {}) {
     this.maxFrameBytes = opts.maxFrameBytes ?? DEFAULT_NETWORK_MAX_FRAME_BYTES;
   }
 
   async listen(host: string, port = 0): Promise<number> {
-    this.server = createServer((s) => this.accept(s));
+    this.server = createChannelServer(this.opts.tls, (s) => this.authenticate(s), (err, remote) => {
+      this.rejectedHandshakes++;
+      this.report(new HandshakeError(`the TLS handshake failed: ${err.message}`), remote);
+    });
+    // Every TCP connection, also one still in its TLS handshake, is closed with the server.
+    this.server.on('connection', (raw: Socket) => {
+      this.sockets.add(raw);
+      raw.on('close', () => this.sockets.delete(raw));
+    });
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(port, host, () => resolve());
@@ -42,6 +64,26 @@ export class DataServer {
     const addr = this.server.address();
     if (!addr || typeof addr === 'string') throw new Error('data server has no TCP address');
     return addr.port;
+  }
+
+  /** The handshake, before the channel header is read; then `accept` on the authenticated socket. */
+  private authenticate(socket: Socket): void {
+    const secret = this.opts.secret;
+    if (!secret) { this.accept(socket); return; }
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    // Every producer of the job proves the same secret: the identity it names is for logs only.
+    acceptHandshake(socket, 'data', () => secret(), { timeoutMs: this.opts.handshakeTimeoutMs }).then(
+      () => {
+        this.accept(socket);
+        socket.resume();
+      },
+      (err: Error) => {
+        this.rejectedHandshakes++;
+        this.report(err, remote);
+      },
+    );
   }
 
   private accept(socket: Socket): void {
@@ -96,6 +138,10 @@ export class DataServer {
   private reject(socket: Socket, err: Error, remote: string): void {
     this.rejectedConnections++;
     socket.destroy();
+    this.report(err, remote);
+  }
+
+  private report(err: Error, remote: string): void {
     try {
       this.opts.onRejected?.(err, remote);
     } catch {

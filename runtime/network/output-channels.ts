@@ -53,6 +53,6 @@ export class OutputChannels {
   private create(out: OutputSpec, c: SubtaskLocation, forward: boolean): ChannelWriter {
     // A forward edge connects subtask i to subtask i only, as that consumer's single channel 0.
     const header = { edgeId: channelId(out.edgeId, this.ctx.attempt), consumer: c.subtaskIndex, producer: forward ? 0 : this.ctx.subtaskIndex };
-    return c.resourceId === this.ctx.resourceId ? new LocalChannelWriter(this.ctx.registry, header) : new RemoteChannelWriter(c.dataHost, c.dataPort, header);
+    return c.resourceId === this.ctx.resourceId ? new LocalChannelWriter(this.ctx.registry, header) : new RemoteChannelWriter(c.dataHost, c.dataPort, header, this.ctx.registry.credentials);
   }
 }

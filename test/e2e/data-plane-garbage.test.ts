@@ -29,6 +29,8 @@ function sendGarbage(host: string, port: number, bytes: Buffer): Promise<void> {
     const s = connect({ host, port }, () => s.write(bytes));
     const timer = setTimeout(() => { s.destroy(); reject(new Error(`${host}:${port} kept a garbage connection open`)); }, 10_000);
     s.on('error', () => {});
+    // Read (and drop) what the server sends, its handshake challenge: a close is only seen by a reading client.
+    s.resume();
     s.on('close', () => { clearTimeout(timer); resolve(); });
   });
 }

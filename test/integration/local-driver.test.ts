@@ -19,7 +19,7 @@ describe('local driver', () => {
     await driver.initialize({ onWorkerStarted: () => started.push(Date.now() - t0), onWorkerTerminated: () => {}, onError: () => {} });
     try {
       for (let i = 1; i <= 10; i++) {
-        driver.requestWorker({ resourceId: `taskmanager-${i}`, index: i, jobId: 'j'.repeat(32), jobMasterAddress: '127.0.0.1:1', profile: { cpuCores: 1, memoryMb: 64, slots: 1 } });
+        driver.requestWorker({ resourceId: `taskmanager-${i}`, index: i, jobId: 'j'.repeat(32), jobMasterAddress: '127.0.0.1:1', profile: { cpuCores: 1, memoryMb: 64, slots: 1 }, secret: 'ab'.repeat(32) });
       }
       await waitFor('all ten started', () => (started.length === 10 ? true : undefined), 15_000);
       // 4 at once, 4 more after ~400 ms, the last 2 after ~800 ms

@@ -43,7 +43,7 @@ function driver(store: WorkerStore, contentType = PROTOBUF_TYPE): MesosDriver {
   });
 }
 
-const spec = (n: number): WorkerSpec => ({ resourceId: `taskmanager-0000${n}`, index: n, jobId: 'j1', jobMasterAddress: '127.0.0.1:1', profile: { cpuCores: 1, memoryMb: 64, slots: 1 } });
+const spec = (n: number): WorkerSpec => ({ resourceId: `taskmanager-0000${n}`, index: n, jobId: 'j1', jobMasterAddress: '127.0.0.1:1', profile: { cpuCores: 1, memoryMb: 64, slots: 1 }, secret: 'ab'.repeat(32) });
 
 function handler() {
   const started = new Set<string>();

@@ -8,7 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TaskManagerPool } from '../../jobmaster/task-manager-pool.js';
 import { RpcTaskManagerEndpoint } from '../../jobmaster/task-manager-endpoint.js';
 import type { ebbflow } from '../../proto/generated/rpc.js';
-import { ExecutionState, newJobMasterId, RpcConnection, RpcJobMasterGateway, taskManagerToken, type TaskManagerMessage } from '../../rpc/index.js';
+import { ExecutionState, newJobMasterId, RpcConnection, RpcJobMasterGateway, taskManagerToken, WorkerSecrets, type TaskManagerMessage } from '../../rpc/index.js';
+import { acceptHandshake, newSecret, offerHandshake } from '../../runtime/network/handshake.js';
 import { TaskExecutor } from '../../taskmanager/task-executor.js';
 import { captureLog } from '../helpers/log-capture.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -21,21 +22,23 @@ describe('fencing', () => {
     // A stand-in JobMaster: accepts one connection and answers the registration as JobMaster "jm-current".
     const received: ebbflow.rpc.Envelope[] = [];
     let jm: RpcConnection | undefined;
-    const server: Server = createServer((socket: Socket) => {
+    const workerSecret = newSecret();
+    const server: Server = createServer((socket: Socket) => void acceptHandshake(socket, 'rpc', (id) => (id === 'tm-1' ? workerSecret : undefined)).then(() => {
       jm = new RpcConnection(socket);
+      socket.resume();
       jm.on('message', (m) => {
         received.push(m);
         if (m.msg === 'register') {
-          jm!.send({ registered: { accepted: true, jobMasterId: 'jm-current', registrationId: 'reg-1', heartbeatIntervalMs: 60_000 }, fencingToken: 'jm-current' });
+          jm!.send({ registered: { accepted: true, jobMasterId: 'jm-current', registrationId: 'reg-1', heartbeatIntervalMs: 60_000, dataSecret: newSecret() }, fencingToken: 'jm-current' });
         }
       });
-    });
+    }));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     cleanup.push(() => new Promise((r) => server.close(r)));
     const log = captureLog();
     const tm = new TaskExecutor({
       jobId: 'job-1', resourceId: 'tm-1', jobMasterHost: '127.0.0.1', jobMasterPort: (server.address() as AddressInfo).port,
-      slots: 1, dataHost: '127.0.0.1', jobMasterTimeoutMs: 60_000, logger: log.logger,
+      slots: 1, dataHost: '127.0.0.1', jobMasterTimeoutMs: 60_000, workerSecret, logger: log.logger,
     });
     await tm.start();
     cleanup.push(() => tm.stop(0));
@@ -61,12 +64,16 @@ describe('fencing', () => {
       { jobMasterId: newJobMasterId(), heartbeatIntervalMs: 60_000, heartbeatTimeoutMs: 60_000, logger: log.logger },
       { accept: () => true, registered: () => {}, heartbeat: () => {}, message: (_tm, m) => { delivered.push(m); }, lost: () => {} },
     );
-    const endpoint = new RpcTaskManagerEndpoint('127.0.0.1', '127.0.0.1', log.logger);
+    const workerSecrets = new WorkerSecrets();
+    const workerSecret = workerSecrets.issue('tm-1');
+    const endpoint = new RpcTaskManagerEndpoint('127.0.0.1', '127.0.0.1', log.logger, { workerSecrets, dataSecret: newSecret() });
     const address = await endpoint.listen(pool);
     cleanup.push(() => { endpoint.close(); pool.close(); });
     const socket = connect({ host: '127.0.0.1', port: Number(address.split(':')[1]) });
     await new Promise<void>((r) => socket.once('connect', r));
+    await offerHandshake(socket, 'rpc', { identity: 'tm-1', secret: workerSecret });
     const rpc = new RpcConnection(socket);
+    socket.resume();
     cleanup.push(() => rpc.destroy());
     const answers: ebbflow.rpc.Envelope[] = [];
     rpc.on('message', (m) => answers.push(m));

@@ -13,7 +13,7 @@ const dirs: string[] = [];
 afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
 
 const spec = (index: number) => ({
-  resourceId: `taskmanager-0000${index}`, index, jobId: 'j1', jobMasterAddress: '127.0.0.1:1', profile: { cpuCores: 1, memoryMb: 64, slots: 1 },
+  resourceId: `taskmanager-0000${index}`, index, jobId: 'j1', jobMasterAddress: '127.0.0.1:1', profile: { cpuCores: 1, memoryMb: 64, slots: 1 }, secret: 'ab'.repeat(32),
 });
 
 describe('LocalProcessDriver.describe', () => {
