@@ -60,3 +60,11 @@ export class FrameTooLargeError extends EbbflowError {
 export class FrameDecodeError extends EbbflowError {
   override readonly code = 'EBBFLOW_FRAME_INVALID';
 }
+
+/**
+ * A record reached a keyed subtask for a key group it does not own (a producer routed by another
+ * key-group table, or a forged record): the subtask fails with this cause instead of applying it.
+ */
+export class KeyGroupNotOwnedError extends EbbflowError {
+  override readonly code = 'EBBFLOW_KEY_GROUP_NOT_OWNED';
+}

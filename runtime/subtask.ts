@@ -296,6 +296,7 @@ export class Subtask {
       flush: () => this.flush(chain),
       stopped: () => this.stopped(),
     });
+    this.input.setKeyGroups(this.spec.keyGroups, this.spec.maxParallelism);
     this.rescaler.attachInput(this.input, () => gate.wake());
     const ended = await this.input.run();
     if (!ended || this.stopped()) return;
