@@ -46,7 +46,7 @@ function outputGates(plan: JobGraph, graph: ExecutionGraph, tms: Tms, scale: Job
     consumers: graph.ofVertex(ed.target).filter((x) => !x.retiring).map((x) => {
       const tm = tms.get(x.resourceId!);
       if (!tm) throw new Error(`subtask ${x.subtaskIndex} of vertex ${ed.target} has no TaskManager`);
-      return { subtaskIndex: x.subtaskIndex, resourceId: tm.resourceId, dataHost: tm.dataHost, dataPort: tm.dataPort };
+      return { subtaskIndex: x.subtaskIndex, resourceId: tm.resourceId, dataHost: tm.dataHost, dataPort: tm.dataPort, executionId: x.id };
     }),
     keyGroupOwners: ed.partitioning === 'HASH' ? Array.from(scale.get(ed.target)!.owners!) : [],
   }));

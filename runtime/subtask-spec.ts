@@ -1,5 +1,6 @@
 /** What a TaskManager needs to run one subtask (decoded from a DeployTask). */
-export interface SubtaskLocation { subtaskIndex: number; resourceId: string; dataHost: string; dataPort: number }
+/** A consumer subtask: where it runs and which execution of it (named in the producers' channel headers). */
+export interface SubtaskLocation { subtaskIndex: number; resourceId: string; dataHost: string; dataPort: number; executionId: string }
 export interface OutputSpec {
   edgeId: string;
   targetVertexId: string;

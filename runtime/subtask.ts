@@ -78,6 +78,7 @@ export class Subtask {
   /** Runs until the input ends (FINISHED), it is retired by a rescale (FINISHED) or `cancel` is called (CANCELED); rejects on failure. */
   async run(): Promise<SubtaskOutcome> {
     const chain = (this.chain = buildChain(this.plan, this.spec, this.services.registry, this.services.resourceId));
+    this.claimInputs();
     try {
       if (this.spec.loadAfterCheckpoint > 0) this.rescaler.startAsAdded(chain, this.lastCompleted);
       else if (this.spec.restorePath) await this.restore(chain);
@@ -99,8 +100,16 @@ export class Subtask {
   private get cleanupLog(): CleanupLog | undefined { return this.services.log?.bind(this.services); }
   private logFields(): Record<string, unknown> { return { vertexId: this.spec.vertexId, subtask: this.spec.subtaskIndex }; }
 
+  /** This subtask's input gates are claimed: remote producers of this attempt, naming this execution, are accepted (network/channel-registry.ts). */
+  private claimInputs(): void {
+    const { spec } = this;
+    for (const i of spec.inputs) {
+      this.services.registry.claim(channelId(i.edgeId, spec.attempt), spec.subtaskIndex, { executionId: spec.executionId, producers: i.producerCount, maxProducers: spec.maxParallelism });
+    }
+  }
+
   private releaseInputs(): void {
-    for (const i of this.spec.inputs) this.services.registry.release(channelId(i.edgeId, this.spec.attempt), this.spec.subtaskIndex);
+    for (const i of this.spec.inputs) this.services.registry.release(channelId(i.edgeId, this.spec.attempt), this.spec.subtaskIndex, this.spec.executionId);
   }
 
   private async restore(chain: Chain): Promise<void> {
@@ -169,6 +178,8 @@ export class Subtask {
   prepareRescale(r: RescaleSpec): void {
     if (this.cancelled) throw new Error('the subtask is being cancelled');
     this.rescaler.prepare(r);
+    // The producers added by the rescale may connect before the switch: their batches wait in the input processor until then.
+    for (const i of r.inputs) this.services.registry.prepare(channelId(i.edgeId, this.spec.attempt), this.spec.subtaskIndex, i.producerCount);
   }
 
   /** During a rescale: an old subtask this one gains from acknowledged the rescale checkpoint. */
@@ -243,7 +254,10 @@ export class Subtask {
     this.scheduleSnapshotTick();
     // A rescale prepared for this barrier takes effect now: everything after it uses the new configuration.
     const next = this.rescaler.switchAt(id, chain, this.input);
-    if (next) this.spec = next;
+    if (next) {
+      this.spec = next;
+      this.claimInputs();
+    }
   }
 
   /** Writes the key groups moving away at rescale barrier `id` and reports them; a write error declines the checkpoint. */

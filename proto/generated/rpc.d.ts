@@ -674,6 +674,9 @@ export namespace ebbflow {
             /** SubtaskLocation dataPort. */
             dataPort: number;
 
+            /** SubtaskLocation executionId. */
+            executionId: string;
+
             /**
              * Creates a new SubtaskLocation instance using the specified properties.
              * @param [properties] Properties to set
@@ -762,6 +765,9 @@ export namespace ebbflow {
 
                 /** SubtaskLocation dataPort */
                 dataPort?: (number|null);
+
+                /** SubtaskLocation executionId */
+                executionId?: (string|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

@@ -1867,6 +1867,7 @@ export const ebbflow = $root.ebbflow = (() => {
              * @property {string|null} [resourceId] SubtaskLocation resourceId
              * @property {string|null} [dataHost] SubtaskLocation dataHost
              * @property {number|null} [dataPort] SubtaskLocation dataPort
+             * @property {string|null} [executionId] SubtaskLocation executionId
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -1931,6 +1932,14 @@ export const ebbflow = $root.ebbflow = (() => {
             SubtaskLocation.prototype.dataPort = 0;
 
             /**
+             * SubtaskLocation executionId.
+             * @member {string} executionId
+             * @memberof ebbflow.rpc.SubtaskLocation
+             * @instance
+             */
+            SubtaskLocation.prototype.executionId = "";
+
+            /**
              * Creates a new SubtaskLocation instance using the specified properties.
              * @function create
              * @memberof ebbflow.rpc.SubtaskLocation
@@ -1970,6 +1979,8 @@ export const ebbflow = $root.ebbflow = (() => {
                     writer.uint32(/* id 3, wireType 2 =*/26).string(message.dataHost);
                 if (message.dataPort != null && $Object.hasOwnProperty.call(message, "dataPort") && message.dataPort !== 0)
                     writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.dataPort);
+                if (message.executionId != null && $Object.hasOwnProperty.call(message, "executionId") && message.executionId !== "")
+                    writer.uint32(/* id 5, wireType 2 =*/42).string(message.executionId);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -2063,6 +2074,15 @@ export const ebbflow = $root.ebbflow = (() => {
                                 delete message.dataPort;
                             continue;
                         }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.executionId = value;
+                            else
+                                delete message.executionId;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -2126,6 +2146,9 @@ export const ebbflow = $root.ebbflow = (() => {
                 if (object.dataPort != null)
                     if ($Number(object.dataPort) !== 0)
                         message.dataPort = object.dataPort >>> 0;
+                if (object.executionId != null)
+                    if (typeof object.executionId !== "string" || object.executionId.length)
+                        message.executionId = $String(object.executionId);
                 return message;
             };
 
@@ -2151,6 +2174,7 @@ export const ebbflow = $root.ebbflow = (() => {
                     object.resourceId = "";
                     object.dataHost = "";
                     object.dataPort = 0;
+                    object.executionId = "";
                 }
                 if (message.subtaskIndex != null && $Object.hasOwnProperty.call(message, "subtaskIndex"))
                     object.subtaskIndex = message.subtaskIndex;
@@ -2160,6 +2184,8 @@ export const ebbflow = $root.ebbflow = (() => {
                     object.dataHost = message.dataHost;
                 if (message.dataPort != null && $Object.hasOwnProperty.call(message, "dataPort"))
                     object.dataPort = message.dataPort;
+                if (message.executionId != null && $Object.hasOwnProperty.call(message, "executionId"))
+                    object.executionId = message.executionId;
                 return object;
             };
 
