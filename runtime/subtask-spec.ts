@@ -9,8 +9,11 @@ export interface OutputSpec {
   /** HASH edges: key group → consumer subtask index (the consumers' key-group table). */
   owners?: Uint16Array | undefined;
 }
-/** `producerCount` producers feed the edge, on channels 0..producerCount-1 (one channel for FORWARD). */
-export interface InputSpec { edgeId: string; sourceVertexId: string; producerCount: number }
+/**
+ * `producerCount` producers feed the edge, on channels 0..producerCount-1 (one channel for FORWARD);
+ * `producerResources[i]` is the TaskManager producer i runs on ('' or absent: not known).
+ */
+export interface InputSpec { edgeId: string; sourceVertexId: string; producerCount: number; producerResources?: string[] }
 
 export interface SubtaskSpec {
   jobId: string;

@@ -28,7 +28,7 @@ import { InputProcessor } from './input-processor.js';
 import type { JobPlan } from './plan.js';
 import type { ChannelRegistry } from './network/channel-registry.js';
 import { Rescaler, type RescaleStats } from './rescale.js';
-import type { RescaleSpec, SubtaskSpec } from './subtask-spec.js';
+import type { InputSpec, RescaleSpec, SubtaskSpec } from './subtask-spec.js';
 
 export type { SubtaskSpec, SubtaskLocation, OutputSpec, InputSpec, RescaleSpec } from './subtask-spec.js';
 export type { RescaleStats } from './rescale.js';
@@ -104,8 +104,15 @@ export class Subtask {
   private claimInputs(): void {
     const { spec } = this;
     for (const i of spec.inputs) {
-      this.services.registry.claim(channelId(i.edgeId, spec.attempt), spec.subtaskIndex, { executionId: spec.executionId, producers: i.producerCount, maxProducers: spec.maxParallelism });
+      this.services.registry.claim(channelId(i.edgeId, spec.attempt), spec.subtaskIndex, {
+        executionId: spec.executionId, producers: i.producerCount, maxProducers: spec.maxParallelism, localProducers: new Set(this.localProducers(i)),
+      });
     }
+  }
+
+  /** The producer indexes of input `i` that run on this TaskManager. */
+  private localProducers(i: InputSpec): number[] {
+    return (i.producerResources ?? []).flatMap((r, index) => (r === this.services.resourceId ? [index] : []));
   }
 
   private releaseInputs(): void {
@@ -179,7 +186,7 @@ export class Subtask {
     if (this.cancelled) throw new Error('the subtask is being cancelled');
     this.rescaler.prepare(r);
     // The producers added by the rescale may connect before the switch: their batches wait in the input processor until then.
-    for (const i of r.inputs) this.services.registry.prepare(channelId(i.edgeId, this.spec.attempt), this.spec.subtaskIndex, i.producerCount);
+    for (const i of r.inputs) this.services.registry.prepare(channelId(i.edgeId, this.spec.attempt), this.spec.subtaskIndex, i.producerCount, this.localProducers(i));
   }
 
   /** During a rescale: an old subtask this one gains from acknowledged the rescale checkpoint. */

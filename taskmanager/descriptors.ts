@@ -15,7 +15,7 @@ export function decodeOutputs(outputs: ebbflow.rpc.IOutputGate[] | null | undefi
 }
 
 export function decodeInputs(inputs: ebbflow.rpc.IInputGate[] | null | undefined): InputSpec[] {
-  return (inputs ?? []).map((i) => ({ edgeId: i.edgeId!, sourceVertexId: i.sourceVertexId!, producerCount: i.producerCount! }));
+  return (inputs ?? []).map((i) => ({ edgeId: i.edgeId!, sourceVertexId: i.sourceVertexId!, producerCount: i.producerCount!, producerResources: i.producerResourceIds ?? [] }));
 }
 
 /** Owned key groups, or undefined for a vertex without keyed state (no ranges sent). */

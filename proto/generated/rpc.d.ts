@@ -952,6 +952,9 @@ export namespace ebbflow {
             /** InputGate producerCount. */
             producerCount: number;
 
+            /** InputGate producerResourceIds. */
+            producerResourceIds: string[];
+
             /**
              * Creates a new InputGate instance using the specified properties.
              * @param [properties] Properties to set
@@ -1037,6 +1040,9 @@ export namespace ebbflow {
 
                 /** InputGate producerCount */
                 producerCount?: (number|null);
+
+                /** InputGate producerResourceIds */
+                producerResourceIds?: (string[]|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

@@ -2641,6 +2641,7 @@ export const ebbflow = $root.ebbflow = (() => {
              * @property {string|null} [edgeId] InputGate edgeId
              * @property {string|null} [sourceVertexId] InputGate sourceVertexId
              * @property {number|null} [producerCount] InputGate producerCount
+             * @property {Array.<string>|null} [producerResourceIds] InputGate producerResourceIds
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -2666,6 +2667,7 @@ export const ebbflow = $root.ebbflow = (() => {
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
             const InputGate = function (properties) {
+                this.producerResourceIds = [];
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -2695,6 +2697,14 @@ export const ebbflow = $root.ebbflow = (() => {
              * @instance
              */
             InputGate.prototype.producerCount = 0;
+
+            /**
+             * InputGate producerResourceIds.
+             * @member {Array.<string>} producerResourceIds
+             * @memberof ebbflow.rpc.InputGate
+             * @instance
+             */
+            InputGate.prototype.producerResourceIds = $util.emptyArray;
 
             /**
              * Creates a new InputGate instance using the specified properties.
@@ -2734,6 +2744,9 @@ export const ebbflow = $root.ebbflow = (() => {
                     writer.uint32(/* id 2, wireType 2 =*/18).string(message.sourceVertexId);
                 if (message.producerCount != null && $Object.hasOwnProperty.call(message, "producerCount") && message.producerCount !== 0)
                     writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.producerCount);
+                if (message.producerResourceIds != null && message.producerResourceIds.length)
+                    for (let i = 0; i < message.producerResourceIds.length; ++i)
+                        writer.uint32(/* id 4, wireType 2 =*/34).string(message.producerResourceIds[i]);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -2818,6 +2831,14 @@ export const ebbflow = $root.ebbflow = (() => {
                                 delete message.producerCount;
                             continue;
                         }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.producerResourceIds && message.producerResourceIds.length))
+                                message.producerResourceIds = [];
+                            message.producerResourceIds.push(reader.stringVerify());
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -2878,6 +2899,13 @@ export const ebbflow = $root.ebbflow = (() => {
                 if (object.producerCount != null)
                     if ($Number(object.producerCount) !== 0)
                         message.producerCount = object.producerCount >>> 0;
+                if (object.producerResourceIds) {
+                    if (!$Array.isArray(object.producerResourceIds))
+                        throw $TypeError(".ebbflow.rpc.InputGate.producerResourceIds: array expected");
+                    message.producerResourceIds = $Array(object.producerResourceIds.length);
+                    for (let i = 0; i < object.producerResourceIds.length; ++i)
+                        message.producerResourceIds[i] = $String(object.producerResourceIds[i]);
+                }
                 return message;
             };
 
@@ -2898,6 +2926,8 @@ export const ebbflow = $root.ebbflow = (() => {
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
                 let object = {};
+                if (options.arrays || options.defaults)
+                    object.producerResourceIds = [];
                 if (options.defaults) {
                     object.edgeId = "";
                     object.sourceVertexId = "";
@@ -2909,6 +2939,11 @@ export const ebbflow = $root.ebbflow = (() => {
                     object.sourceVertexId = message.sourceVertexId;
                 if (message.producerCount != null && $Object.hasOwnProperty.call(message, "producerCount"))
                     object.producerCount = message.producerCount;
+                if (message.producerResourceIds && message.producerResourceIds.length) {
+                    object.producerResourceIds = $Array(message.producerResourceIds.length);
+                    for (let j = 0; j < message.producerResourceIds.length; ++j)
+                        object.producerResourceIds[j] = message.producerResourceIds[j];
+                }
                 return object;
             };
 

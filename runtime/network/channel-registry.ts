@@ -9,8 +9,9 @@
  * prepared, how many will after the switch). A channel header is accepted only
  * when it names a claimed gate, the consumer execution that claimed it and a
  * producer index the consumer expects; one of an attempt older than one this
- * TaskManager runs, of an edge the job does not have, or naming another
- * consumer execution is refused; one that may still become valid (its consumer
+ * TaskManager runs, of an edge the job does not have, naming another
+ * consumer execution, or a producer that runs on this TaskManager (it writes
+ * in memory) is refused; one that may still become valid (its consumer
  * not deployed yet, a producer a prepared rescale has not announced yet) waits.
  */
 import { InputGate } from './input-gate.js';
@@ -35,6 +36,8 @@ export interface ChannelClaim {
   preparedProducers: number;
   /** No producer index reaches this (the job's max parallelism). */
   maxProducers: number;
+  /** Producers on this TaskManager (now, or after a prepared rescale): they write in memory, never over a connection. */
+  localProducers: ReadonlySet<number>;
 }
 
 /** The registry's answer to a channel header. */
@@ -62,17 +65,21 @@ export class ChannelRegistry {
   }
 
   /** A consumer subtask deployed here expects producers on this gate (or, again, after a rescale switch). */
-  claim(edgeId: string, consumerIndex: number, claim: Omit<ChannelClaim, 'preparedProducers'> & { preparedProducers?: number }): void {
+  claim(edgeId: string, consumerIndex: number, claim: Omit<ChannelClaim, 'preparedProducers' | 'localProducers'> & { localProducers?: ReadonlySet<number> }): void {
     this.noteAttempt(parseChannelId(edgeId).attempt);
-    this.claims.set(ChannelRegistry.key(edgeId, consumerIndex), { preparedProducers: 0, ...claim });
+    this.claims.set(ChannelRegistry.key(edgeId, consumerIndex), { preparedProducers: 0, localProducers: new Set(), ...claim });
     this.changed();
   }
 
-  /** A rescale is prepared for the claiming consumer: after its switch `producers` producers feed the gate. */
-  prepare(edgeId: string, consumerIndex: number, producers: number): void {
+  /**
+   * A rescale is prepared for the claiming consumer: after its switch `producers` producers feed the
+   * gate, those in `localProducers` on this TaskManager.
+   */
+  prepare(edgeId: string, consumerIndex: number, producers: number, localProducers: Iterable<number> = []): void {
     const c = this.claims.get(ChannelRegistry.key(edgeId, consumerIndex));
     if (!c) return;
     c.preparedProducers = producers;
+    c.localProducers = new Set([...c.localProducers, ...localProducers]);
     this.changed();
   }
 
@@ -109,6 +116,7 @@ export class ChannelRegistry {
       return { refuse: `${channel}: it names consumer execution ${h.consumerExecution || '(none)'}, but the consumer deployed here is execution ${c.executionId}` };
     }
     if (h.producer >= c.maxProducers) return { refuse: `${channel}: producer ${h.producer} is outside the edge (at most ${c.maxProducers} producers)` };
+    if (c.localProducers.has(h.producer)) return { refuse: `${channel}: producer ${h.producer} runs on this TaskManager (its channel is in memory, never a connection)` };
     const expected = Math.max(c.producers, c.preparedProducers);
     if (h.producer >= expected) return { wait: `${channel}: producer ${h.producer} is outside the edge's ${expected} producer(s)` };
     return { accept: this.gate(h.edgeId, h.consumer) };

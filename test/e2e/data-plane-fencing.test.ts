@@ -1,7 +1,8 @@
 /**
  * A running fraud-detection job whose TaskManagers' data ports receive well-formed channel headers
  * that name no channel served to the sender: an edge the job does not have, a producer beyond the
- * edge, another consumer execution, a producer that is connected already and — after a TaskManager
+ * edge, another consumer execution, a producer that is connected already, a producer that runs on
+ * the consumer's own TaskManager and — after a TaskManager
  * was killed and the job restarted — the earlier attempt. Each is refused with its reason (sent back
  * in a refusal frame, logged by the TaskManager), nothing reaches a gate, and the alerts equal the
  * reference exactly.
@@ -58,7 +59,7 @@ async function consumersOf(jobId: string, vertexId: string): Promise<Consumer[]>
 }
 
 describe('fencing on the data plane of a running job', () => {
-  it('refuses headers of unknown edges, out-of-range producers, other executions, connected producers and stale attempts; alerts stay exact', async () => {
+  it('refuses headers of unknown edges, out-of-range producers, other executions, connected or local producers and stale attempts; alerts stay exact', async () => {
     const jar = await uploadFraud(d);
     const streams = [0, 1, 2, 3].map((i) => `${prefix}-in-${i}`);
     const output = `${prefix}-alerts`;
@@ -96,6 +97,9 @@ describe('fencing on the data plane of a running job', () => {
       const other = { ...header, consumerExecution: 'f'.repeat(32) };
       expect(await refusalOf(c.port, other)).toBe(`${channel(other)}: it names consumer execution ${'f'.repeat(32)}, but the consumer deployed here is execution ${c.executionId}`);
       expect(await refusalOf(c.port, header)).toBe(`${channel(header)}: that producer is connected already`);
+      // Slot sharing: the producer with the consumer's own index runs on its TaskManager and writes in memory.
+      const local = { ...header, producer: c.subtask };
+      expect(await refusalOf(c.port, local)).toBe(`${channel(local)}: producer ${c.subtask} runs on this TaskManager (its channel is in memory, never a connection)`);
     }
 
     // A TaskManager dies: the job restarts (attempt 1). Attempt 0's channels are stale on the TaskManager that stayed.

@@ -1,7 +1,7 @@
 /**
  * Which data connections a TaskManager's data server accepts (runtime/network/channel-registry.ts
  * `admit`), over real sockets on 127.0.0.1: only a channel a deployed consumer claimed, naming that
- * consumer's execution, of the current attempt, from a producer the consumer expects, once. Headers
+ * consumer's execution, of the current attempt, from a remote producer the consumer expects, once. Headers
  * that may still become valid (consumer not deployed yet, a producer a prepared rescale announces)
  * wait without credits, bounded in number and time, and are accepted once they match.
  */
@@ -55,7 +55,7 @@ describe('data channel admission', () => {
     const { registry, server: s, port, refused } = await server();
     registry.knowEdges([EDGE]);
     registry.noteAttempt(2);
-    registry.claim(`${EDGE}#2`, 1, { executionId: 'exec-c1', producers: 3, maxProducers: 128 });
+    registry.claim(`${EDGE}#2`, 1, { executionId: 'exec-c1', producers: 3, maxProducers: 128, localProducers: new Set([1]) });
     const good = { edgeId: `${EDGE}#2`, consumer: 1, producer: 0, consumerExecution: 'exec-c1' };
 
     expect(await refusedWith(await open(port, { ...good, edgeId: 'edge-nobody-has#2' }))).toBe('channel edge-nobody-has#2 (consumer 1, producer 0): the job has no edge edge-nobody-has');
@@ -63,8 +63,10 @@ describe('data channel admission', () => {
     expect(await refusedWith(await open(port, { ...good, consumerExecution: 'exec-earlier' }))).toBe(
       `channel ${EDGE}#2 (consumer 1, producer 0): it names consumer execution exec-earlier, but the consumer deployed here is execution exec-c1`);
     expect(await refusedWith(await open(port, { ...good, producer: 128 }))).toBe(`channel ${EDGE}#2 (consumer 1, producer 128): producer 128 is outside the edge (at most 128 producers)`);
-    expect(s.refusedConnections).toBe(4);
-    expect(refused.map((r) => r.header.edgeId)).toEqual(['edge-nobody-has#2', `${EDGE}#1`, `${EDGE}#2`, `${EDGE}#2`]);
+    expect(await refusedWith(await open(port, { ...good, producer: 1 }))).toBe(
+      `channel ${EDGE}#2 (consumer 1, producer 1): producer 1 runs on this TaskManager (its channel is in memory, never a connection)`);
+    expect(s.refusedConnections).toBe(5);
+    expect(refused.map((r) => r.header.edgeId)).toEqual(['edge-nobody-has#2', `${EDGE}#1`, `${EDGE}#2`, `${EDGE}#2`, `${EDGE}#2`]);
 
     // The right header is accepted (credits), and a second connection for the same producer is refused.
     const accepted = await open(port, good);
