@@ -101,6 +101,9 @@ export class DataServer {
       if (this.connected.has(key)) { refuse(`channel ${h.edgeId} (consumer ${h.consumer}, producer ${h.producer}): that producer is connected already`); return; }
       this.connected.add((connectedKey = key));
       gate = g;
+      decoder.maxFrameBytes = dataLimit;
+      decoder.setting = NETWORK_FRAME_SETTING;
+      decoder.what = 'data frame';
       g.onCredit(h.producer, (n) => { if (!socket.destroyed) socket.write(encodeCredit(n)); });
       socket.write(encodeCredit(g.capacity));
     };
@@ -124,9 +127,9 @@ export class DataServer {
         for (let frame = decoder.next(); frame; frame = decoder.next()) {
           if (!header) {
             header = parseChannelHeader(frame);
-            decoder.maxFrameBytes = dataLimit;
-            decoder.setting = NETWORK_FRAME_SETTING;
-            decoder.what = 'data frame';
+            // Nothing may follow the header before the first credit: a waiting peer cannot make us buffer.
+            decoder.maxFrameBytes = 0;
+            decoder.what = 'premature data frame';
             const a = this.registry.admit(header);
             if ('accept' in a) attach(a.accept);
             else if ('refuse' in a) refuse(a.refuse);

@@ -41,10 +41,13 @@ async function open(port: number, header: Partial<ChannelHeader>): Promise<Peer>
 async function server(opts: { claimTimeoutMs?: number; maxWaitingConnections?: number } = {}) {
   const registry = new ChannelRegistry();
   const refused: Array<{ reason: string; header: ChannelHeader }> = [];
-  const s = new DataServer(registry, (err) => { throw err; }, { ...opts, onRefused: (reason, header) => refused.push({ reason, header }) });
+  const rejected: Error[] = [];
+  const s = new DataServer(registry, (err) => { throw err; }, {
+    ...opts, onRefused: (reason, header) => refused.push({ reason, header }), onRejected: (err) => rejected.push(err),
+  });
   const port = await s.listen('127.0.0.1');
   cleanup.push(() => s.close());
-  return { registry, server: s, port, refused };
+  return { registry, server: s, port, refused, rejected };
 }
 
 const refusedWith = async (p: Peer) => { await waitFor('the connection to be refused and closed', () => p.closed); return p.refusal; };
@@ -129,11 +132,12 @@ describe('data channel admission', () => {
       /^data connection to 127\.0\.0\.1:\d+ was refused by the consumer's TaskManager: channel edge-a#0 \(consumer 0, producer 0\): attempt 0 is stale \(this TaskManager runs attempt 1\)$/);
   });
 
-  it('a batch sent before the channel was accepted closes the connection', async () => {
-    const { server: s, port } = await server();
+  it('a batch sent before the channel was accepted closes the connection (nothing is buffered for a waiting header)', async () => {
+    const { server: s, port, rejected } = await server();
     const p = await open(port, { edgeId: 'x#0', consumer: 0, producer: 0, consumerExecution: 'e' });
     p.socket.write(encodeBatch([{ t: RECORD, v: 1, ts: 1 }]));
     await waitFor('closed', () => p.closed);
     expect(s.rejectedConnections).toBe(1);
+    expect(rejected[0]?.message).toMatch(/^a peer sent a premature data frame of \d+ bytes, over the limit of 0 bytes$/);
   });
 });
