@@ -44,6 +44,16 @@ export const DISPATCHER_OPTIONS = {
     key: 'maxUploadBytes', scope, env: 'EBBFLOW_MAX_UPLOAD_BYTES', cli: { flags: '--max-upload-bytes <n>', help: 'largest accepted bundle (env EBBFLOW_MAX_UPLOAD_BYTES)' },
     default: 100 * 1024 * 1024, min: 1, max: 2 ** 40, doc: 'larger uploads get 413',
   }),
+  maxJars: opt.int({
+    key: 'maxJars', scope, env: 'EBBFLOW_MAX_JARS', cli: { flags: '--max-jars <n>', help: 'bundles stored at most (env EBBFLOW_MAX_JARS)' },
+    default: 500, min: 0, max: 1_000_000, defaultDoc: '`500` (`0`: no limit)',
+    doc: 'bundles the dispatcher stores at most (uploads in progress count); one more upload gets 507 until one is deleted',
+  }),
+  maxJarBytesTotal: opt.int({
+    key: 'maxJarBytesTotal', scope, env: 'EBBFLOW_MAX_JAR_BYTES_TOTAL', cli: { flags: '--max-jar-bytes-total <n>', help: 'uploaded bytes of all stored bundles together (env EBBFLOW_MAX_JAR_BYTES_TOTAL)' },
+    default: 10 * 1024 ** 3, min: 0, max: 2 ** 50, defaultDoc: '`10737418240` (10 GiB; `0`: no limit)',
+    doc: 'the uploaded sizes of all stored bundles together, uploads in progress included (an archive\'s extracted copy, at most 4× its size, is not counted); an upload that would pass it gets 507',
+  }),
   token: opt.string({
     key: 'token', scope, env: 'EBBFLOW_TOKEN', cli: { flags: '--token <token>', help: 'bearer token (env EBBFLOW_TOKEN)', global: true },
     doc: `clients send \`Authorization: Bearer <token>\`; required beyond loopback, then at least ${MIN_REMOTE_TOKEN_LENGTH} characters (not counting surrounding whitespace); never whitespace only`,
@@ -73,13 +83,29 @@ export const DISPATCHER_OPTIONS = {
     key: 'minBodyRateWindowMs', scope, env: 'EBBFLOW_MIN_BODY_RATE_WINDOW_MS', default: 30_000, min: 100, max: MAX_DURATION_MS,
     defaultDoc: '`30000`', doc: 'the window the minimum body rate is measured over: bytes of the last window ÷ its length',
   }),
+  savepointAllowedDirs: opt.list({
+    key: 'savepointAllowedDirs', scope, env: 'EBBFLOW_SAVEPOINT_ALLOWED_DIRS',
+    cli: { flags: '--savepoint-allowed-dirs <dirs>', help: 'more directories savepoints and checkpoints may be written under, comma-separated (env EBBFLOW_SAVEPOINT_ALLOWED_DIRS)' },
+    default: () => [], defaultDoc: 'none (the data directory and the `-D` `state.checkpoints.dir`/`state.savepoints.dir` are always allowed)',
+    doc: 'Flink\'s `state.savepoints.allowed-dirs`: more directories (comma-separated) a savepoint\'s `target-directory` and a job\'s `state.checkpoints.dir`/`state.savepoints.dir` may lie under; anything else gets 400 (`..` and symbolic links are resolved first)',
+  }),
+  jobstoreExpirationTime: opt.int({
+    key: 'jobstoreExpirationTime', scope, env: 'EBBFLOW_JOBSTORE_EXPIRATION_TIME', cli: { flags: '--jobstore-expiration-time <s>', help: 'seconds a finished job is kept (env EBBFLOW_JOBSTORE_EXPIRATION_TIME)' },
+    default: 3600, min: 1, max: 10 * 365 * 24 * 3600, defaultDoc: '`3600` (1 h)',
+    doc: 'Flink\'s `jobstore.expiration-time`, in seconds: a finished, cancelled or failed job (its record, operations and logs) is removed this long after it ended; running jobs are never removed; checkpoints and savepoints stay',
+  }),
+  jobstoreMaxCapacity: opt.int({
+    key: 'jobstoreMaxCapacity', scope, env: 'EBBFLOW_JOBSTORE_MAX_CAPACITY', cli: { flags: '--jobstore-max-capacity <n>', help: 'ended jobs kept at most (env EBBFLOW_JOBSTORE_MAX_CAPACITY)' },
+    default: 1000, min: 0, max: 1_000_000,
+    doc: 'Flink\'s `jobstore.max-capacity`: ended jobs kept at most; beyond it the ones that ended first are removed (Flink\'s default is unbounded)',
+  }),
   maxTaskManagers: opt.int({
     key: 'maxTaskManagers', scope, env: 'EBBFLOW_MAX_TASKMANAGERS', default: () => Math.max(16, 8 * availableParallelism()), min: 1, max: 1_000_000,
-    defaultDoc: 'max(16, 8 × CPU cores)', doc: 'TaskManagers all running jobs together may have; a run past it gets 400',
+    defaultDoc: 'max(16, 8 × CPU cores)', doc: 'TaskManagers all jobs not ended together may have, reserved per job atomically in Redis (`<prefix>capacity:taskmanagers`) and released when the job ends; a run, rescale or resource-requirements lower bound past it gets 400',
   }),
   maxTaskManagersPerJob: opt.int({
     key: 'maxTaskManagersPerJob', scope, env: 'EBBFLOW_MAX_TASKMANAGERS_PER_JOB', default: () => Math.max(8, 4 * availableParallelism()), min: 1, max: 1_000_000,
-    defaultDoc: 'max(8, 4 × CPU cores)', doc: 'TaskManagers one job may have (parallelism ÷ slots); larger runs and rescales get 400',
+    defaultDoc: 'max(8, 4 × CPU cores)', doc: 'TaskManagers one job may have (parallelism ÷ slots); larger runs, rescales and resource-requirements lower bounds get 400',
   }),
   jobProcessRestarts: opt.int({
     key: 'jobProcessRestarts', scope, env: 'EBBFLOW_JOB_PROCESS_RESTARTS', default: 3, min: 0, max: 1000,

@@ -13,4 +13,4 @@ export type { AddressSettings } from './address-options.js';
 export { DISPATCHER_OPTIONS, CLIENT_OPTIONS, LOG_LEVELS, MIN_REMOTE_TOKEN_LENGTH } from './dispatcher-options-table.js';
 export { renderKeyTable, renderDispatcherTable, defaultText, updateBlocks } from './docs.js';
 export { MASK, SENSITIVE_KEY_FRAGMENTS, isSensitiveKey, maskConfiguration, maskUrl, maskProgramArgs, maskText, maskDeep, secretsOf } from './secrets.js';
-export { maskingLogOptions } from './log-masking.js';
+export { growingMaskingLogOptions, maskingLogOptions } from './log-masking.js';

@@ -4,6 +4,7 @@
  * them into a JobConfig; the README's per-job table is generated from here.
  */
 import { UPPER_BOUND_MAX_PARALLELISM } from '../state/key-groups.js';
+import { DEFAULT_STORAGE_TIMEOUT_MS } from '../runtime/checkpoint/storage-deadline.js';
 import { MAX_DURATION_MS } from './read-option.js';
 import { opt } from './option.js';
 
@@ -19,7 +20,14 @@ export const JOB_OPTIONS = {
     check: (ms) => (ms > 0 && ms < 10 ? 'must be 0 (off) or at least 10 ms' : undefined),
     defaultDoc: '`1000` ms', doc: 'how often a checkpoint starts; `0` disables checkpoints and exactly-once output',
   }),
-  checkpointTimeout: opt.duration({ key: 'execution.checkpointing.timeout', scope, default: 60000, max: MAX_DURATION_MS, doc: 'a checkpoint not complete by then fails' }),
+  checkpointTimeout: opt.duration({
+    key: 'execution.checkpointing.timeout', scope, default: 60000, max: MAX_DURATION_MS,
+    doc: 'a checkpoint or savepoint not complete by then (its `_metadata` written) fails; a savepoint waits at most this long for the checkpoint in progress',
+  }),
+  storageTimeout: opt.duration({
+    key: 'ebbflow.storage.timeout', scope, default: DEFAULT_STORAGE_TIMEOUT_MS, min: 100, max: MAX_DURATION_MS, defaultDoc: '`60 s`',
+    doc: 'deadline of each checkpoint storage call (mkdir, open, write, read, list, delete) of the JobMaster and TaskManagers; one past it fails its checkpoint, savepoint, rescale or restore with `EBBFLOW_STORAGE_TIMEOUT`',
+  }),
   tolerableCheckpointFailures: opt.int({
     key: 'execution.checkpointing.tolerable-failed-checkpoints', scope, default: 10, min: 0, max: 1_000_000,
     doc: 'consecutive failed checkpoints tolerated before the job fails',

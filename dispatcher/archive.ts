@@ -121,11 +121,11 @@ export async function extractZip(file: string, dest: string, limits: ExtractLimi
           if (over) throw over;
           const target = resolve(dest, name);
           if (name.endsWith('/') || type === S_IFDIR) {
-            await mkdir(target, { recursive: true });
+            await mkdir(target, { recursive: true, mode: 0o700 });
             return;
           }
           if (target === resolve(dest)) throw new BundleRejectedError(`zip entry "${name}" has no file name`);
-          await mkdir(dirname(target), { recursive: true });
+          await mkdir(dirname(target), { recursive: true, mode: 0o700 });
           let stream;
           try {
             stream = await zip.openReadStreamPromise(entry);
@@ -133,7 +133,7 @@ export async function extractZip(file: string, dest: string, limits: ExtractLimi
             throw new BundleRejectedError(`cannot read zip entry "${name}": ${message(err)}`, 400, { cause: err });
           }
           // 'wx' never follows or overwrites an existing path (duplicate entries fail here).
-          await pipeline(stream, createWriteStream(target, { flags: 'wx', mode: 0o644 }));
+          await pipeline(stream, createWriteStream(target, { flags: 'wx', mode: 0o600 }));
         };
         handle().then(
           () => {
@@ -304,10 +304,12 @@ export async function extractTarGz(file: string, dest: string, limits: ExtractLi
         strict: true,
         preserveOwner: false,
         preservePaths: false,
+        dmode: 0o700, // directories the archive only implies
+        fmode: 0o600,
         filter: (_path, entry) => {
           if (!(entry instanceof tar.ReadEntry) || tarEntryReason(entry, dest)) return false;
-          // Keep everything readable and removable by us whatever modes the archive carries.
-          entry.mode = (entry.mode ?? 0) | (entry.type === 'Directory' ? 0o700 : 0o600);
+          // Keep everything readable and removable by us, and private to us, whatever modes the archive carries.
+          entry.mode = ((entry.mode ?? 0) & 0o700) | (entry.type === 'Directory' ? 0o700 : 0o600);
           return true;
         },
       });

@@ -5,6 +5,8 @@
  *   <id>.d/       archives only: the extracted bundle, which is what a job process loads
  *   <id>.json     sidecar {name, uploaded, size, kind, entry}, written last; only ids with one exist
  *   .tmp/         uploads in progress; emptied by init()
+ * Directories are made 0700 and files 0600 (a bundle is code and may carry credentials; other
+ * users of the host have no business reading it).
  * The store validates archives (safe names, manifest and entry present) but never imports or
  * runs the bundle's code.
  */
@@ -25,6 +27,10 @@ export interface BundleStoreOptions {
   dir: string;
   /** Largest accepted upload in bytes (default: the maxUploadBytes option's); archives may expand to 4× this. */
   maxBytes?: number;
+  /** Bundles stored at most, uploads in progress included (507 beyond). @default unlimited */
+  maxCount?: number;
+  /** Uploaded bytes of all bundles together, uploads in progress included (507 beyond). @default unlimited */
+  maxTotalBytes?: number;
 }
 
 export interface StoredBundle {
@@ -93,13 +99,18 @@ function isSidecar(v: unknown): v is Sidecar {
 export class BundleStore {
   readonly dir: string;
   readonly maxBytes: number;
+  /** 0: no limit. */
+  readonly quota: { maxCount: number; maxTotalBytes: number };
   private readonly tmpDir: string;
   private lastUploaded = 0;
+  /** Bytes received so far by each upload in progress (they count against the quota). */
+  private readonly inFlight = new Map<symbol, number>();
 
   constructor(opts: BundleStoreOptions) {
     this.dir = resolve(opts.dir);
     this.maxBytes = opts.maxBytes !== undefined && opts.maxBytes > 0 ? opts.maxBytes : defaultOf(DISPATCHER_OPTIONS.maxUploadBytes)!;
     this.tmpDir = join(this.dir, TMP);
+    this.quota = { maxCount: opts.maxCount ?? 0, maxTotalBytes: opts.maxTotalBytes ?? 0 };
   }
 
   /**
@@ -107,7 +118,7 @@ export class BundleStore {
    * sidecar. Call once at startup, before any save().
    */
   async init(): Promise<void> {
-    await mkdir(this.tmpDir, { recursive: true });
+    await mkdir(this.tmpDir, { recursive: true, mode: 0o700 });
     for (const name of await readdir(this.tmpDir)) await rm(join(this.tmpDir, name), { recursive: true, force: true });
     const names = new Set(await readdir(this.dir));
     for (const name of names) {
@@ -125,7 +136,19 @@ export class BundleStore {
       throw new BundleRejectedError(`unsupported bundle file "${baseName}": accepted extensions are ${ACCEPTED_EXTENSIONS.join(', ')}`);
     }
     const id = `${randomUUID().replace(/-/g, '')}_${sanitizeBundleName(baseName, cls.ext)}`;
-    await mkdir(this.tmpDir, { recursive: true });
+    const upload = Symbol(id);
+    this.inFlight.set(upload, 0); // before the first await: concurrent uploads see each other
+    try {
+      return await this.saveCounted(upload, id, baseName, cls, data);
+    } finally {
+      this.inFlight.delete(upload);
+    }
+  }
+
+  private async saveCounted(upload: symbol, id: string, baseName: string, cls: NonNullable<ReturnType<typeof classifyBundleName>>,
+    data: NodeJS.ReadableStream | AsyncIterable<Uint8Array>): Promise<StoredBundle> {
+    const quota = await this.quotaCheck(upload);
+    await mkdir(this.tmpDir, { recursive: true, mode: 0o700 });
     const tmpBase = join(this.tmpDir, randomUUID());
     const tmpFile = tmpBase;
     const tmpDirD = `${tmpBase}.d`;
@@ -133,10 +156,10 @@ export class BundleStore {
     const finalDir = `${finalFile}.d`;
     let placed = false;
     try {
-      const size = await this.receive(data, tmpFile);
+      const size = await this.receive(data, tmpFile, (n) => quota(n));
       let entry: string | undefined;
       if (cls.kind === 'archive') {
-        await mkdir(tmpDirD);
+        await mkdir(tmpDirD, { mode: 0o700 });
         // Off the event loop, bounded in time and memory: a hostile archive cannot stall the API.
         await extractArchiveIsolated(cls.format!, tmpFile, tmpDirD, { maxTotalBytes: 4 * this.maxBytes, maxEntries: MAX_ARCHIVE_ENTRIES });
         entry = await this.checkManifest(tmpDirD);
@@ -147,7 +170,7 @@ export class BundleStore {
       await rename(tmpFile, finalFile);
       const sidecar: Sidecar = { name: baseName, uploaded, size, kind: cls.kind, entry: entry ?? null };
       const tmpSidecar = `${tmpBase}.json`;
-      await writeFile(tmpSidecar, JSON.stringify(sidecar), { flag: 'wx' });
+      await writeFile(tmpSidecar, JSON.stringify(sidecar), { flag: 'wx', mode: 0o600 });
       await rename(tmpSidecar, `${finalFile}.json`);
       return this.toStored(id, sidecar);
     } catch (err) {
@@ -212,15 +235,39 @@ export class BundleStore {
     };
   }
 
-  /** Streams the upload into `target`, counting bytes; 413 above maxBytes, 400 when empty. */
-  private async receive(data: NodeJS.ReadableStream | AsyncIterable<Uint8Array>, target: string): Promise<number> {
-    const fh = await open(target, 'wx', 0o644);
+  /**
+   * The quota (count and total bytes of the stored bundles plus the uploads in progress): refuses with
+   * 507 at once when the count is reached; answers a check to call with the bytes received so far.
+   */
+  private async quotaCheck(upload: symbol): Promise<(received: number) => void> {
+    const { maxCount, maxTotalBytes } = this.quota;
+    if (!maxCount && !maxTotalBytes) return () => {};
+    const stored = await this.list();
+    const free = 'delete bundles that are no longer needed (DELETE /jars/:jarid)';
+    if (maxCount && stored.length + this.inFlight.size > maxCount) {
+      throw new BundleRejectedError(`the bundle store is full: ${stored.length} bundles stored${this.inFlight.size > 1 ? ` and ${this.inFlight.size - 1} more being uploaded` : ''}, at most ${maxCount} (${DISPATCHER_OPTIONS.maxJars.env}); ${free}`, 507);
+    }
+    const storedBytes = stored.reduce((n, b) => n + b.size, 0);
+    return (received) => {
+      this.inFlight.set(upload, received);
+      if (!maxTotalBytes) return;
+      const total = storedBytes + [...this.inFlight.values()].reduce((n, b) => n + b, 0);
+      if (total > maxTotalBytes) {
+        throw new BundleRejectedError(`the bundle store is full: this upload would bring the stored bundles to more than ${maxTotalBytes} bytes (${DISPATCHER_OPTIONS.maxJarBytesTotal.env}; ${storedBytes} stored); ${free}`, 507);
+      }
+    };
+  }
+
+  /** Streams the upload into `target`, counting bytes; 413 above maxBytes, 400 when empty; `onBytes` may refuse (quota). */
+  private async receive(data: NodeJS.ReadableStream | AsyncIterable<Uint8Array>, target: string, onBytes: (received: number) => void): Promise<number> {
+    const fh = await open(target, 'wx', 0o600);
     let size = 0;
     try {
       for await (const chunk of data as AsyncIterable<Uint8Array | string>) {
         const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
         size += buf.byteLength;
         if (size > this.maxBytes) throw new BundleRejectedError(`bundle is larger than the limit of ${this.maxBytes} bytes`, 413);
+        onBytes(size);
         await fh.write(buf);
       }
     } finally {

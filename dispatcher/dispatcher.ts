@@ -5,13 +5,17 @@
  */
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { maskingLogOptions, maskUrl, secretsOf } from '../config/index.js';
-import { JobRegistry, isTerminal } from '../metadata/index.js';
+import { CapacityReservations, JobRegistry, isTerminal } from '../metadata/index.js';
 import { BundleStore } from './bundle-store.js';
+import { CapacityService } from './capacity.js';
 import { compileDispatcherOptions, type CompiledDispatcherOptions, type DispatcherOptions } from './dispatcher-options.js';
 import type { DispatcherGateway } from './dispatcher-gateway.js';
 import { createGateway } from './gateway.js';
+import { jobLogDir } from './job-process-launcher.js';
+import { JobRetention } from './job-retention.js';
 import { JobSupervisor } from './job-supervisor.js';
 import { SubmissionQueue } from './submission-queue.js';
 
@@ -24,6 +28,10 @@ export class Dispatcher {
   readonly bundles: BundleStore;
   readonly supervisor: JobSupervisor;
   readonly submissions: SubmissionQueue;
+  /** TaskManagers reserved per job against the per-job and dispatcher-wide limits. */
+  readonly capacity: CapacityService;
+  /** Removes ended jobs after jobstore.expiration-time and beyond jobstore.max-capacity. */
+  readonly retention: JobRetention;
   readonly startedAt = Date.now();
   /** The use cases the REST API calls. */
   readonly gateway: DispatcherGateway;
@@ -38,7 +46,8 @@ export class Dispatcher {
     this.redis = new Redis(o.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, connectTimeout: 2000, commandTimeout: 3000 });
     this.redis.on('error', (err) => this.log.debug({ err: err.message }, 'redis connection problem'));
     this.registry = new JobRegistry(this.redis, o.keyPrefix);
-    this.bundles = new BundleStore({ dir: join(o.dataDir, 'jars'), maxBytes: o.maxUploadBytes });
+    this.capacity = new CapacityService(new CapacityReservations(this.redis, o.keyPrefix), o);
+    this.bundles = new BundleStore({ dir: join(o.dataDir, 'jars'), maxBytes: o.maxUploadBytes, maxCount: o.maxJars, maxTotalBytes: o.maxJarBytesTotal });
     this.supervisor = new JobSupervisor({
       registry: this.registry, redisUrl: o.redisUrl, keyPrefix: o.keyPrefix, dataDir: o.dataDir,
       slotsPerTaskManager: o.slotsPerTaskManager, taskManagerMemoryMb: o.taskManagerMemoryMb, localMaxTaskManagers: o.localMaxTaskManagers, logger: this.log,
@@ -56,23 +65,34 @@ export class Dispatcher {
       },
       `${o.keyPrefix}bull`, this.registry, this.supervisor, this.log,
     );
+    this.retention = new JobRetention(this.registry, {
+      expirationMs: o.jobstoreExpirationTime * 1000, maxCapacity: o.jobstoreMaxCapacity, logDir: (id) => jobLogDir(o.dataDir, id),
+      isRunning: (id) => this.supervisor.isRunning(id), logger: this.log,
+    });
     this.gateway = createGateway(this);
   }
 
   /** Prepares storage, connects to Redis (tolerating its absence), adopts earlier jobs, starts the worker. */
   async start(): Promise<void> {
+    // Bundles, logs, job specs and (by default) checkpoints live here: private to the dispatcher's
+    // user. An existing directory keeps its mode (the operator chose it); what ebbflow creates in it is 0700.
+    await mkdir(this.options.dataDir, { recursive: true, mode: 0o700 });
     await this.bundles.init();
     try {
       await this.redis.connect();
       const jobs = await this.registry.list();
+      // Before the API serves: no run is between its reservation and its record yet.
+      await this.capacity.reconcile(jobs, this.log);
       await this.supervisor.adopt(jobs.filter((j) => !isTerminal(j.state)));
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, `Redis at ${maskUrl(this.options.redisUrl)} is not reachable yet; the API answers 503 until it is`);
     }
     this.submissions.startWorker();
+    this.retention.start();
   }
 
   async close(): Promise<void> {
+    await this.retention.stop();
     await this.submissions.close();
     await this.supervisor.close(this.options.cancelJobsOnClose);
     this.redis.disconnect();

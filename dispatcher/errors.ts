@@ -19,8 +19,13 @@ export abstract class DispatcherError extends EbbflowError {
 
 /** Bad input (400): a value out of range, a limit exceeded, an unreadable savepoint, a bundle that does not load. */
 export class InvalidRequest extends DispatcherError {
-  override readonly code = 'EBBFLOW_INVALID_REQUEST';
+  override readonly code: string = 'EBBFLOW_INVALID_REQUEST';
   readonly status = 400;
+}
+
+/** A run, rescale or resource-requirements lower bound past a TaskManager limit (400); nothing was started or recorded. */
+export class CapacityExceeded extends InvalidRequest {
+  override readonly code = 'EBBFLOW_CAPACITY_EXCEEDED';
 }
 
 /** No such job, jar, vertex or operation (404). */

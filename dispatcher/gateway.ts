@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { JobRegistry } from '../metadata/index.js';
 import type { BundleStore } from './bundle-store.js';
+import type { CapacityService } from './capacity.js';
 import type { CompiledDispatcherOptions } from './dispatcher-options.js';
 import type { DispatcherGateway } from './dispatcher-gateway.js';
 import { JarService } from './jar-service.js';
@@ -9,6 +10,7 @@ import { submitJob } from './job-submission.js';
 import { JobService } from './job-service.js';
 import type { JobSupervisor } from './job-supervisor.js';
 import { OperationService } from './operation-service.js';
+import { allowedStateDirs } from './storage-targets.js';
 import type { SubmissionQueue } from './submission-queue.js';
 
 /** What the use cases run on. */
@@ -18,6 +20,7 @@ export interface GatewayParts {
   supervisor: Pick<JobSupervisor, 'isRunning' | 'cancel'>;
   submissions: Pick<SubmissionQueue, 'submit' | 'withdraw'>;
   options: CompiledDispatcherOptions;
+  capacity: CapacityService;
   log: Logger;
 }
 
@@ -25,7 +28,7 @@ export function createGateway(p: GatewayParts): DispatcherGateway {
   const o = p.options;
   const jars = new JarService(p.bundles, { maxBytes: o.maxUploadBytes, maxConcurrent: o.maxConcurrentUploads });
   const jobs = new JobService(p.registry, p.supervisor, p.submissions, p.log);
-  const ops = new OperationService(p.registry, jobs, { max: o.maxTaskManagersPerJob, slots: o.slotsPerTaskManager });
+  const ops = new OperationService(p.registry, jobs, { max: o.maxTaskManagersPerJob, slots: o.slotsPerTaskManager }, p.capacity, allowedStateDirs(o));
   return {
     uploadLimits: jars.uploadLimits,
     listJars: () => jars.listJars(),

@@ -10,7 +10,12 @@ export { ForkJobProcessLauncher } from './job-process-launcher.js';
 export type { JobProcess, JobProcessExit, JobProcessLauncher } from './job-process-launcher.js';
 export { PlanningTimeoutError, JobProcessStartError, JobProcessLostError, JobProcessRestartError } from './supervisor-errors.js';
 export { SubmissionQueue } from './submission-queue.js';
+export { CapacityService } from './capacity.js';
+export type { CapacityLimits } from './capacity.js';
+export { JobRetention, jobsToRemove } from './job-retention.js';
+export type { JobRetentionOptions } from './job-retention.js';
+export { allowedStateDirs, checkStateTarget } from './storage-targets.js';
 export type { DispatcherGateway, SubmitJobRequest, SavepointRequest, ShapeProblem, RequestRefusal, OperationView, VertexView, UploadLimits } from './dispatcher-gateway.js';
-export { DispatcherError, InvalidRequest, NotFound, JobNotFound, JarNotFound, JobNotInState, IdConflict, BundleRejected, Unavailable } from './errors.js';
+export { DispatcherError, InvalidRequest, CapacityExceeded, NotFound, JobNotFound, JarNotFound, JobNotInState, IdConflict, BundleRejected, Unavailable } from './errors.js';
 // The install root (package.json, openapi.yaml, the web form's files), for the REST layer.
 export { PROJECT_ROOT } from '../runtime/install-paths.js';

@@ -8,6 +8,8 @@ import { closeSync, mkdirSync, openSync, readSync, statSync, writeFileSync } fro
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { JobSpec } from '../jobmaster/job-spec.js';
+import { JOB_PROCESS_THREADPOOL_SIZE } from '../runtime/checkpoint/storage-deadline.js';
+import { childEnv } from '../runtime/child-env.js';
 import { distFile } from '../runtime/install-paths.js';
 import { JobProcessStartError } from './supervisor-errors.js';
 
@@ -93,14 +95,16 @@ export class ForkJobProcessLauncher implements JobProcessLauncher {
 
   async launch(spec: JobSpec): Promise<JobProcess> {
     const dir = jobLogDir(this.dataDir, spec.jobId);
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 }); // logs/ and logs/<jobid>/: private to the dispatcher's user
     // The spec goes in a file (arguments can be large; an environment variable would hit E2BIG).
     const specFile = join(dir, 'job-spec.json');
     writeFileSync(specFile, JSON.stringify(spec), { mode: 0o600 });
-    const log = openSync(join(dir, 'jobmaster.log'), 'a');
+    const log = openSync(join(dir, 'jobmaster.log'), 'a', 0o600);
     // The argv names role and job so ps shows them even where the title cannot be longer than argv.
     const child = fork(JOBMASTER_MAIN, ['ebbflow-jobmaster', spec.jobId], {
-      env: { ...process.env, EBBFLOW_JOB_SPEC_FILE: specFile },
+      // A storage call on a hung mount holds a libuv thread until it returns (storage-deadline.ts):
+      // the job process (and the TaskManagers it starts, which inherit this) get more than the 4 default.
+      env: childEnv({ UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? String(JOB_PROCESS_THREADPOOL_SIZE), EBBFLOW_JOB_SPEC_FILE: specFile }),
       stdio: ['ignore', log, log, 'ipc'],
       execArgv: [],
     });

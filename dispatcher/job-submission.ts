@@ -5,16 +5,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, resolve } from 'node:path';
-import { DISPATCHER_OPTIONS, maskText, secretsOf } from '../config/index.js';
+import { DISPATCHER_OPTIONS, JOB_OPTIONS, maskText, secretsOf } from '../config/index.js';
 import { compileJobConfig, configurationWarnings, JobConfigError } from '../jobmaster/job-config.js';
-import { isTerminal, type JobRecord, type JobRegistry } from '../metadata/index.js';
+import type { JobRecord, JobRegistry } from '../metadata/index.js';
 import { MAX_METADATA_BYTES, METADATA_FILE, readMetadata } from '../runtime/checkpoint/snapshot-io.js';
 import { UPPER_BOUND_MAX_PARALLELISM } from '../state/key-groups.js';
 import type { BundleStore } from './bundle-store.js';
+import type { CapacityService } from './capacity.js';
 import type { CompiledDispatcherOptions } from './dispatcher-options.js';
 import type { RequestRefusal, SubmitJobRequest } from './dispatcher-gateway.js';
 import { IdConflict, InvalidRequest, JarNotFound, JobNotInState, Unavailable } from './errors.js';
 import { checkTaskManagerLimit } from './rescale-checks.js';
+import { allowedStateDirs, checkStateTarget } from './storage-targets.js';
 import type { SubmissionQueue } from './submission-queue.js';
 
 /** What submitting needs of the dispatcher. */
@@ -23,6 +25,7 @@ export interface SubmissionDeps {
   bundles: BundleStore;
   submissions: Pick<SubmissionQueue, 'submit'>;
   options: CompiledDispatcherOptions;
+  capacity: Pick<CapacityService, 'reserveForRun'>;
 }
 
 function checkParallelism(v: number | string | undefined): number {
@@ -45,6 +48,15 @@ function checkConfiguration(configuration: Record<string, unknown> | undefined):
   return configuration;
 }
 
+/** A job's own checkpoint and savepoint directories must lie under the allowed ones (storage-targets.ts). */
+async function checkStateDirs(d: SubmissionDeps, configuration: Record<string, unknown>): Promise<void> {
+  const allowed = allowedStateDirs(d.options);
+  for (const key of [JOB_OPTIONS.checkpointDir.key, JOB_OPTIONS.savepointDir.key]) {
+    const dir = configuration[key];
+    if (typeof dir === 'string') await checkStateTarget(`flinkConfiguration["${key}"]`, dir, allowed);
+  }
+}
+
 /** Validates a savepoint before anything starts: it must exist, be readable and fit the parallelism. */
 async function checkSavepoint(path: string, parallelism: number, configuration: Record<string, unknown>): Promise<string> {
   const dir = resolve(basename(path) === METADATA_FILE ? dirname(path) : path);
@@ -63,17 +75,6 @@ async function checkSavepoint(path: string, parallelism: number, configuration: 
     throw new InvalidRequest(`pipeline.max-parallelism ${maxP} differs from the savepoint's ${meta.maxParallelism}; key groups cannot change`);
   }
   return dir;
-}
-
-/** The TaskManagers of every job not ended, plus the new one's, must stay within the dispatcher's limit. */
-async function checkDispatcherLimit(d: SubmissionDeps, parallelism: number, jobId: string): Promise<void> {
-  const slots = d.options.slotsPerTaskManager;
-  const running = (await d.registry.list()).filter((j) => !isTerminal(j.state) && j.id !== jobId);
-  const used = running.reduce((n, j) => n + Math.ceil(Math.max(j.parallelism, ...(j.vertices ?? []).map((v) => v.parallelism)) / slots), 0);
-  const wanted = Math.ceil(parallelism / slots);
-  if (used + wanted > d.options.maxTaskManagers) {
-    throw new InvalidRequest(`the dispatcher's jobs have ${used} TaskManagers and this one needs ${wanted}; together at most ${d.options.maxTaskManagers} (${DISPATCHER_OPTIONS.maxTaskManagers.env})`);
-  }
 }
 
 async function waitUntilAccepted(registry: JobRegistry, jobId: string, timeoutMs: number): Promise<JobRecord | undefined> {
@@ -95,19 +96,20 @@ export async function submitJob(d: SubmissionDeps, jarId: string, req: SubmitJob
   if (!jar) throw new JarNotFound(jarId);
   if (refusal) throw refusal;
   const configuration = checkConfiguration(req.configuration);
+  await checkStateDirs(d, configuration);
   const warnings = configurationWarnings(configuration);
   const parallelism = checkParallelism(req.parallelism);
   const jobId = req.jobId ?? randomBytes(16).toString('hex');
   checkTaskManagerLimit(parallelism, d.options.slotsPerTaskManager, d.options.maxTaskManagersPerJob);
-  await checkDispatcherLimit(d, parallelism, jobId);
   const argBytes = req.programArgs.reduce((n, a) => n + Buffer.byteLength(a) + 1, 0);
   if (argBytes > d.options.maxProgramArgsBytes) throw new InvalidRequest(`the program arguments take ${argBytes} bytes; at most ${d.options.maxProgramArgsBytes} are accepted`);
   const savepointPath = req.savepointPath ? await checkSavepoint(req.savepointPath, parallelism, configuration) : '';
   const now = Date.now();
-  const created = await d.registry.create({
+  // Last of the checks: the TaskManagers are reserved atomically (or the run refused with 400), released if the record is not created.
+  const created = await d.capacity.reserveForRun(jobId, parallelism, () => d.registry.create({
     id: jobId, name: jar.name, state: 'INITIALIZING', jarId: jar.id, bundlePath: jar.bundlePath, entryClass: req.entryClass ?? '',
     programArgs: req.programArgs, parallelism, maxParallelism: 0, submitTime: now, startTime: now, configuration, savepointPath,
-  });
+  }));
   if (!created) {
     const existing = await d.registry.get(jobId);
     if (existing?.jarId !== jar.id) throw new IdConflict(`Job ${jobId} already exists (from another jar)`);

@@ -6,8 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import type { JobRegistry, NewOperation, OperationKind, ResourceRequirements } from '../metadata/index.js';
 import type { OperationView, RequestRefusal, SavepointRequest, ShapeProblem } from './dispatcher-gateway.js';
+import type { CapacityService } from './capacity.js';
 import { IdConflict, JobNotInState, NotFound } from './errors.js';
 import { HEX_ID, type JobService } from './job-service.js';
+import { checkStateTarget } from './storage-targets.js';
 import { checkRescalable, checkRequirements, checkRescaleParallelism, currentRequirements } from './rescale-checks.js';
 
 export class OperationService {
@@ -15,6 +17,9 @@ export class OperationService {
     private readonly registry: JobRegistry,
     private readonly jobs: JobService,
     private readonly taskManagerLimit: { max: number; slots: number },
+    private readonly capacity: Pick<CapacityService, 'reserveForRescale' | 'reserveForRequirements'>,
+    /** Directories a savepoint's target directory must lie under (storage-targets.ts). */
+    private readonly allowedStateDirs: readonly string[],
   ) {}
 
   triggerSavepoint(jobId: string, req: SavepointRequest, refusal?: RequestRefusal): Promise<string> {
@@ -34,6 +39,7 @@ export class OperationService {
     checkRescalable(rec);
     if (refusal) throw refusal;
     checkRescaleParallelism(parallelism, rec, this.taskManagerLimit);
+    await this.capacity.reserveForRescale(rec, parallelism);
     return this.record({ jobId: rec.id, kind: 'rescale', targetDirectory: '', cancelJob: false, parallelism });
   }
 
@@ -48,7 +54,8 @@ export class OperationService {
   async setResourceRequirements(jobId: string, body: unknown, shapeProblems: ShapeProblem[]): Promise<string> {
     const rec = await this.jobs.getJob(jobId);
     checkRescalable(rec);
-    const requirements = checkRequirements(body, rec, shapeProblems);
+    // The lower bounds must fit the TaskManager limits (else 400); upper bounds beyond what is reserved are lowered to it.
+    const requirements = await this.capacity.reserveForRequirements(rec, checkRequirements(body, rec, shapeProblems));
     return this.record({ jobId: rec.id, kind: 'rescale', targetDirectory: '', cancelJob: false, requirements });
   }
 
@@ -59,6 +66,7 @@ export class OperationService {
     if (earlier?.kind === 'rescale') throw new IdConflict(`triggerId ${earlier.id} is already the id of a rescaling request of job ${rec.id}`);
     if (earlier) return earlier.id; // the same trigger twice is one operation
     if (rec.state !== 'RUNNING') throw new JobNotInState(`Job ${rec.id} is ${rec.state}; savepoints need a RUNNING job`);
+    if (req.targetDirectory) await checkStateTarget('targetDirectory', req.targetDirectory, this.allowedStateDirs);
     return this.record({ id: req.triggerId, jobId: rec.id, kind, targetDirectory: req.targetDirectory ?? '', cancelJob: req.cancelJob === true });
   }
 

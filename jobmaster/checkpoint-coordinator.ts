@@ -4,12 +4,16 @@
  * every subtask's acknowledgement, then writes `_metadata` last and tells the
  * TaskManagers the checkpoint is complete (sinks publish). Keeps the newest
  * `retained` checkpoints and deletes older ones. Savepoints go through the same
- * path into their own directory and are never deleted.
+ * path into their own directory and are never deleted. Every storage call has a
+ * deadline (ebbflow.storage.timeout) and the checkpoint timeout runs until
+ * `_metadata` is written, so a hung storage fails a checkpoint or savepoint
+ * rather than leaving it in progress for good.
  */
 import { storageFor } from '../runtime/checkpoint/checkpoint-storage.js';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { SubtaskState, writeMetadata, type SubtaskStateProps } from '../runtime/checkpoint/snapshot-io.js';
+import { describeError } from '../runtime/errors.js';
 import type { JobGraph } from '../runtime/job-graph.js';
 import { CheckpointStats } from './checkpoint-stats.js';
 import type { JobScale } from './job-scale.js';
@@ -167,7 +171,7 @@ export class CheckpointCoordinator {
     try {
       await storageFor(dir).ensureDir(dir);
     } catch (err) {
-      this.fail(id, `cannot create checkpoint directory ${dir}: ${(err as Error).message}`);
+      this.fail(id, `cannot create checkpoint directory ${dir}: ${describeError(err)}`);
       return done;
     }
     if ((this.pending as Pending | undefined)?.id !== id) return done;
@@ -182,7 +186,9 @@ export class CheckpointCoordinator {
     const state = SubtaskState.toObject(SubtaskState.decode(stateBytes), { longs: Number, defaults: true, arrays: true, bytes: Buffer }) as SubtaskStateProps;
     p.acks.set(executionId, state);
     this.stats.acknowledged(id, Number(state.stateSize ?? 0), alignmentMs);
-    if (p.acks.size === p.expected.size) void this.complete(p);
+    if (p.acks.size === p.expected.size) {
+      this.complete(p).catch((err: unknown) => this.fail(id, `completing checkpoint ${id} failed: ${describeError(err)}`));
+    }
   }
 
   decline(executionId: string, id: number, reason: string): void {
@@ -240,7 +246,7 @@ export class CheckpointCoordinator {
   }
 
   private async complete(p: Pending): Promise<void> {
-    clearTimeout(p.timer);
+    // The checkpoint timeout stays armed while `_metadata` is written (as Flink's covers finalization).
     const scale = this.hooks.scaleFor(p.id);
     const vertices = this.o.graph.vertices.map((v) => ({
       vertexId: v.id, name: v.name, parallelism: scale.get(v.id)?.parallelism ?? v.parallelism,
@@ -254,10 +260,15 @@ export class CheckpointCoordinator {
         maxParallelism: this.o.graph.maxParallelism, vertices, jobName: this.o.graph.name,
       });
     } catch (err) {
-      this.fail(p.id, `writing ${p.dir}/_metadata failed: ${(err as Error).message}`);
+      this.fail(p.id, `writing ${p.dir}/_metadata failed: ${describeError(err)}`);
       return;
     }
-    if (this.pending !== p) return;
+    if (this.pending !== p) {
+      // Expired or aborted while `_metadata` was written: it must not look like a completed checkpoint.
+      void this.removeDir(p.dir, 'a checkpoint that expired while its metadata was written');
+      return;
+    }
+    clearTimeout(p.timer);
     this.pending = undefined;
     this.consecutiveFailures = 0;
     this.latestPath = p.dir;

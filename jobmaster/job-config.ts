@@ -23,6 +23,8 @@ export interface JobConfig {
   checkpointIntervalMs: number;
   /** `execution.checkpointing.timeout` @default 60000 */
   checkpointTimeoutMs: number;
+  /** `ebbflow.storage.timeout`: deadline of each checkpoint storage call. @default 60000 */
+  storageTimeoutMs: number;
   /** `state.checkpoints.num-retained` @default 3 */
   checkpointsRetained: number;
   /** `execution.checkpointing.tolerable-failed-checkpoints`: consecutive failures tolerated before the job fails. @default 10 */
@@ -109,6 +111,7 @@ export function compileJobConfig(raw: Record<string, unknown> | undefined, provi
   return {
     checkpointIntervalMs: readKey(c, O.checkpointInterval)!,
     checkpointTimeoutMs: readKey(c, O.checkpointTimeout)!,
+    storageTimeoutMs: readKey(c, O.storageTimeout)!,
     checkpointsRetained: readKey(c, O.checkpointsRetained)!,
     tolerableCheckpointFailures: readKey(c, O.tolerableCheckpointFailures)!,
     checkpointDir: storageDir(c, O.checkpointDir),

@@ -73,11 +73,14 @@ export class JobMaster {
         return undefined;
       });
       if (prior?.exceptions?.length) earlier.push(...prior.exceptions);
-      restorePath = (await latestCompletedCheckpoint(this.checkpointBaseDir())) ?? restorePath;
-      log.info({ attempt: spec.recoveryAttempt, restorePath }, 'recovering the job in a new job process');
     }
     let plan: JobPlan;
     try {
+      if (spec.recoveryAttempt > 0) {
+        // A storage that does not answer fails the job (with its cause) rather than restoring an older state.
+        restorePath = (await latestCompletedCheckpoint(this.checkpointBaseDir())) ?? restorePath;
+        log.info({ attempt: spec.recoveryAttempt, restorePath }, 'recovering the job in a new job process');
+      }
       if (restorePath) {
         restore = await readMetadata(restorePath);
         this.config.maxParallelism ??= restore.maxParallelism;
@@ -134,7 +137,8 @@ export class JobMaster {
     const { writer, config } = this;
     const pool = new TaskManagerPool(
       { jobMasterId: this.jobMasterId, heartbeatIntervalMs: config.heartbeatIntervalMs, heartbeatTimeoutMs: config.heartbeatTimeoutMs,
-        rpcMaxFrameBytes: config.rpcMaxFrameBytes, networkMaxFrameBytes: config.networkMaxFrameBytes, logger: this.log },
+        rpcMaxFrameBytes: config.rpcMaxFrameBytes, networkMaxFrameBytes: config.networkMaxFrameBytes,
+        storageTimeoutMs: config.storageTimeoutMs, logger: this.log },
       {
         accept: (rid, jobId) => jobId === this.spec.jobId && runtime.phase !== 'ENDING' && (this.parts?.rm.registered(rid) ?? false),
         registered: (tm) => this.onRegistered(tm),

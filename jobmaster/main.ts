@@ -10,7 +10,8 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { maskingLogOptions, parseAddressSettings, secretsOf } from '../config/index.js';
 import { JobRegistry } from '../metadata/index.js';
-import { describeError } from '../runtime/errors.js';
+import { setStorageTimeout } from '../runtime/checkpoint/storage-deadline.js';
+import { describeError, UNHANDLED_REJECTION_MESSAGE } from '../runtime/errors.js';
 import { planJob } from '../runtime/plan.js';
 import { JobMaster } from './job-master.js';
 import { configurationWarnings } from './job-config.js';
@@ -27,6 +28,7 @@ if (!raw) {
 }
 const spec = compileJobSpec(JSON.parse(raw) as JobSpec);
 process.title = `ebbflow-jobmaster ${spec.jobId}`;
+setStorageTimeout(spec.config.storageTimeoutMs);
 // The job's secret settings and arguments, and the Redis password, read as ****** in every line.
 const log = pino({ base: { role: 'jobmaster', jobId: spec.jobId }, ...maskingLogOptions(secretsOf({ ...spec.configuration, redisUrl: spec.redisUrl }, spec.programArgs)) });
 for (const warning of configurationWarnings(spec.configuration)) log.warn(warning);
@@ -59,8 +61,9 @@ const jm = new JobMaster(spec, {
 process.on('message', (m: unknown) => {
   if (m && typeof m === 'object' && (m as { type?: string }).type === 'cancel') jm.cancel();
 });
-// A failed background write (Redis away for a moment) must not take the process down.
-process.on('unhandledRejection', (err) => log.warn({ err }, 'unhandled rejection'));
+// A rejection nobody handles is a bug (a promise nobody awaits, or a failure that goes unreported):
+// reported loudly, with a fixed message tests look for, without taking the job down.
+process.on('unhandledRejection', (err) => log.error({ err }, UNHANDLED_REJECTION_MESSAGE));
 process.on('SIGTERM', () => jm.cancel());
 process.on('SIGINT', () => jm.cancel());
 // The dispatcher going away must not take the job down (HA takes over later).

@@ -35,7 +35,7 @@ export interface RegisteredTaskManager {
 
 /** The pool's answer to a registration, sent to the TaskManager before anything else. */
 export type RegistrationAnswer =
-  | { accepted: true; jobMasterId: JobMasterId; registrationId: string; heartbeatIntervalMs: number; rpcMaxFrameBytes?: number; networkMaxFrameBytes?: number }
+  | { accepted: true; jobMasterId: JobMasterId; registrationId: string; heartbeatIntervalMs: number; rpcMaxFrameBytes?: number; networkMaxFrameBytes?: number; storageTimeoutMs?: number }
   | { accepted: false; reason: string };
 
 export interface PoolEvents {
@@ -55,6 +55,8 @@ export interface PoolOptions {
   rpcMaxFrameBytes?: number;
   /** Largest data frame the TaskManagers' data servers accept, sent in the registration answer. @default 64 MiB */
   networkMaxFrameBytes?: number;
+  /** The job's `ebbflow.storage.timeout`, sent to TaskManagers when they register. */
+  storageTimeoutMs?: number;
   logger: Logger;
 }
 
@@ -101,7 +103,7 @@ export class TaskManagerPool {
     };
     this.tms.set(r.resourceId, tm);
     this.everRegistered.add(r.resourceId);
-    respond({ accepted: true, jobMasterId: this.o.jobMasterId, registrationId: tm.registrationId, heartbeatIntervalMs: this.o.heartbeatIntervalMs, rpcMaxFrameBytes: this.o.rpcMaxFrameBytes, networkMaxFrameBytes: this.o.networkMaxFrameBytes });
+    respond({ accepted: true, jobMasterId: this.o.jobMasterId, registrationId: tm.registrationId, heartbeatIntervalMs: this.o.heartbeatIntervalMs, rpcMaxFrameBytes: this.o.rpcMaxFrameBytes, networkMaxFrameBytes: this.o.networkMaxFrameBytes, storageTimeoutMs: this.o.storageTimeoutMs });
     this.o.logger.info({ resourceId: tm.resourceId, pid: tm.pid, slots: tm.slots }, 'TaskManager registered');
     this.events.registered(tm);
     return tm;

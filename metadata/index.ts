@@ -6,3 +6,5 @@ export type { JobState, ExecutionStateName } from './job-status.js';
 export { RegistryUnavailableError } from './errors.js';
 export { retryRegistryCall } from './registry-retry.js';
 export type { RetryOptions, RetryOutcome } from './registry-retry.js';
+export { CapacityReservations, reservationsKey } from './capacity-reservations.js';
+export type { ReserveOutcome, ReserveRequest } from './capacity-reservations.js';

@@ -8,6 +8,7 @@
  */
 import type { Redis, Result } from 'ioredis';
 import type { ResourceRequirements } from '../rest/index.js';
+import { reservationsKey } from './capacity-reservations.js';
 import { isTerminal, TERMINAL_STATES, type JobState } from './job-status.js';
 
 export interface VertexInfo {
@@ -112,22 +113,47 @@ export interface TaskManagerRecord {
   registeredAt: number;
 }
 
-// KEYS[1] job hash. ARGV[1] new state, ARGV[2] now (ms), ARGV[3] terminal states (comma list),
-// ARGV[4..] extra field/value pairs. Returns 1 when applied, 0 when the job is missing or already terminal.
+// KEYS[1] job hash, KEYS[2] the TaskManager reservations hash (capacity-reservations.ts). ARGV[1] new state,
+// ARGV[2] now (ms), ARGV[3] terminal states (comma list), ARGV[4..] extra field/value pairs. Returns 1
+// when applied, 0 when the job is missing or already terminal. A terminal state releases the job's
+// reservation in the same step, whoever records it (dispatcher or job process).
 const TRANSITION_LUA = `
 local cur = redis.call('HGET', KEYS[1], 'state')
 if not cur then return 0 end
 for s in string.gmatch(ARGV[3], '[^,]+') do if s == cur then return 0 end end
 redis.call('HSET', KEYS[1], 'state', ARGV[1], 'lastModification', ARGV[2])
 redis.call('HSETNX', KEYS[1], 'ts:' .. ARGV[1], ARGV[2])
-for s in string.gmatch(ARGV[3], '[^,]+') do if s == ARGV[1] then redis.call('HSET', KEYS[1], 'endTime', ARGV[2]) end end
+for s in string.gmatch(ARGV[3], '[^,]+') do
+  if s == ARGV[1] then
+    redis.call('HSET', KEYS[1], 'endTime', ARGV[2])
+    local id = redis.call('HGET', KEYS[1], 'id')
+    if id then redis.call('HDEL', KEYS[2], id) end
+  end
+end
 for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+return 1
+`;
+
+// KEYS[1] job hash, KEYS[2] the index, KEYS[3..] the job's other fixed keys. ARGV[1] job id, ARGV[2]
+// terminal states (comma list). Removes an ended job (or a record already gone) in one step, so that a
+// job that is still running is never removed; returns 1 when removed, 0 when the job has not ended.
+const REMOVE_LUA = `
+local cur = redis.call('HGET', KEYS[1], 'state')
+if cur then
+  local ended = false
+  for s in string.gmatch(ARGV[2], '[^,]+') do if s == cur then ended = true end end
+  if not ended then return 0 end
+end
+redis.call('DEL', unpack(KEYS, 3))
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
 return 1
 `;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    ebbflowTransition(key: string, state: string, now: string, terminal: string, ...fields: string[]): Result<number, Context>;
+    ebbflowRemoveJob(numKeys: number, ...keysAndArgs: string[]): Result<number, Context>;
+    ebbflowTransition(key: string, reservationsKey: string, state: string, now: string, terminal: string, ...fields: string[]): Result<number, Context>;
   }
 }
 
@@ -175,7 +201,8 @@ function decode(h: Record<string, string>): JobRecord | undefined {
 
 export class JobRegistry {
   constructor(readonly redis: Redis, readonly prefix: string) {
-    if (typeof (redis as { ebbflowTransition?: unknown }).ebbflowTransition !== 'function') redis.defineCommand('ebbflowTransition', { numberOfKeys: 1, lua: TRANSITION_LUA });
+    if (typeof (redis as { ebbflowTransition?: unknown }).ebbflowTransition !== 'function') redis.defineCommand('ebbflowTransition', { numberOfKeys: 2, lua: TRANSITION_LUA });
+    if (typeof (redis as { ebbflowRemoveJob?: unknown }).ebbflowRemoveJob !== 'function') redis.defineCommand('ebbflowRemoveJob', { lua: REMOVE_LUA });
   }
 
   /** The Redis key of the job's record (named in logs when a write to it is lost). */
@@ -208,9 +235,25 @@ export class JobRegistry {
     return res.map(([, h]) => decode(h as Record<string, string>)).filter((r): r is JobRecord => !!r);
   }
 
+  /**
+   * Removes an ended job's record, operations, TaskManager list and checkpoint statistics (retention,
+   * Flink's jobstore.expiration-time); false, and nothing removed, when the job has not ended.
+   */
+  async remove(id: string): Promise<boolean> {
+    const keys = [this.key(id), this.indexKey, this.tmKey(id), `${this.prefix}job:${id}:checkpoints`, this.opsQueueKey(id)];
+    if ((await this.redis.ebbflowRemoveJob(keys.length, ...keys, id, TERMINAL_STATES.join(','))) !== 1) return false;
+    let cursor = '0';
+    do {
+      const [next, found] = await this.redis.scan(cursor, 'MATCH', this.opKey(id, '*'), 'COUNT', 200);
+      cursor = next;
+      if (found.length) await this.redis.del(...found);
+    } while (cursor !== '0');
+    return true;
+  }
+
   /** Moves a job to `state` unless it is already terminal; returns whether it applied. */
   async transition(id: string, state: JobState, fields: Partial<JobRecord> = {}): Promise<boolean> {
-    const r = await this.redis.ebbflowTransition(this.key(id), state, String(Date.now()), TERMINAL_STATES.join(','), ...encode(fields));
+    const r = await this.redis.ebbflowTransition(this.key(id), reservationsKey(this.prefix), state, String(Date.now()), TERMINAL_STATES.join(','), ...encode(fields));
     return r === 1;
   }
 

@@ -2,6 +2,12 @@
 import { join } from 'node:path';
 import { PROJECT_ROOT } from './install-paths.js';
 
+/**
+ * What job processes and TaskManagers log (at error) for a promise rejection nobody handled: a bug
+ * to fix, never expected; tests scan job logs for it.
+ */
+export const UNHANDLED_REJECTION_MESSAGE = 'EBBFLOW_UNHANDLED_REJECTION: a promise rejection nobody handled (a bug; please report it)';
+
 export class EbbflowError extends Error {
   readonly code: string = 'EBBFLOW_ERROR';
   constructor(message: string, options?: ErrorOptions) {
@@ -67,4 +73,28 @@ export class FrameDecodeError extends EbbflowError {
  */
 export class KeyGroupNotOwnedError extends EbbflowError {
   override readonly code = 'EBBFLOW_KEY_GROUP_NOT_OWNED';
+}
+
+/**
+ * A checkpoint storage call (mkdir, open, write, read, list, remove) did not return within
+ * `ebbflow.storage.timeout`: a hung or very slow mount. The call is abandoned (the operation or
+ * checkpoint that made it fails); the thread it occupies is freed only when the call returns.
+ */
+export class StorageTimeoutError extends EbbflowError {
+  override readonly code = 'EBBFLOW_STORAGE_TIMEOUT';
+  constructor(readonly operation: string, readonly path: string, readonly timeoutMs: number) {
+    super(`checkpoint storage did not answer within ${timeoutMs} ms: ${operation} ${path} (a hung or very slow mount?); raise the job setting ebbflow.storage.timeout if the storage is only slow`);
+  }
+}
+
+/**
+ * Too many earlier storage calls of this process passed their deadline and still have not
+ * returned: each holds one of Node's I/O threads, so no new storage call is started until some
+ * return (the process keeps threads for its other work: DNS, sockets, logs).
+ */
+export class StorageHungError extends EbbflowError {
+  override readonly code = 'EBBFLOW_STORAGE_HUNG';
+  constructor(readonly hung: number, readonly oldest: string) {
+    super(`${hung} earlier checkpoint storage calls never returned (the oldest: ${oldest}); no new storage call starts until they do`);
+  }
 }

@@ -10,6 +10,8 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { pino } from 'pino';
+import { UNHANDLED_REJECTION_MESSAGE } from '../runtime/errors.js';
+import { growingMaskingLogOptions } from '../config/log-masking.js';
 import { TaskExecutor } from './task-executor.js';
 
 const program = new Command('ebbflow-taskmanager')
@@ -28,7 +30,9 @@ const program = new Command('ebbflow-taskmanager')
 const o = program.opts<{ jobId: string; resourceId: string; jobMaster: string; index: string; slots: string; dataHost: string; dataBindHost?: string; dataPort: string; bundlePath?: string; parentPid?: string; jobMasterTimeoutMs: string }>();
 
 process.title = `ebbflow-taskmanager ${o.jobId} ${o.index}`;
-const logger = pino({ base: { role: 'taskmanager', jobId: o.jobId, resourceId: o.resourceId } });
+// Masked like the job process's log; the job's secret program arguments are added at the first deployment.
+const masking = growingMaskingLogOptions();
+const logger = pino({ base: { role: 'taskmanager', jobId: o.jobId, resourceId: o.resourceId }, ...masking.options });
 const sep = o.jobMaster.lastIndexOf(':');
 const te = new TaskExecutor({
   jobId: o.jobId,
@@ -42,9 +46,10 @@ const te = new TaskExecutor({
   bundlePath: o.bundlePath ? resolve(o.bundlePath) : undefined,
   jobMasterTimeoutMs: Number(o.jobMasterTimeoutMs),
   logger,
+  learnSecrets: masking.add,
 });
-// A failed background write (Redis away for a moment) must not take the process down.
-process.on('unhandledRejection', (err) => logger.warn({ err }, 'unhandled rejection'));
+// A rejection nobody handles is a bug: reported loudly (a fixed message tests look for), not fatal.
+process.on('unhandledRejection', (err) => logger.error({ err }, UNHANDLED_REJECTION_MESSAGE));
 // Started by a local job process: die with it, even if the JobMaster connection never came up.
 if (o.parentPid) {
   const parent = Number(o.parentPid);

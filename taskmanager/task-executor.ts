@@ -7,6 +7,8 @@ import { connect } from 'node:net';
 import type { Logger } from 'pino';
 import { ExecutionState, RpcConnection, RpcJobMasterGateway, taskManagerToken, toNumber, type SendResult } from '../rpc/index.js';
 import type { ebbflow } from '../proto/generated/rpc.js';
+import { setStorageTimeout } from '../runtime/checkpoint/storage-deadline.js';
+import { secretsOf } from '../config/secrets.js';
 import { describeError } from '../runtime/errors.js';
 import { ChannelRegistry } from '../runtime/network/channel-registry.js';
 import { DataServer } from '../runtime/network/data-server.js';
@@ -31,6 +33,8 @@ export interface TaskExecutorOptions {
   /** Exit when nothing is heard from the JobMaster for this long. @default 10000 */
   jobMasterTimeoutMs: number;
   logger: Logger;
+  /** Told the secrets of each deployment's program arguments before its code runs, so the log masks them. */
+  learnSecrets?: (secrets: string[]) => void;
 }
 
 export class TaskExecutor {
@@ -98,6 +102,8 @@ export class TaskExecutor {
         // The job's frame limits (ebbflow.rpc.max-frame-size, ebbflow.network.max-frame-size); until now the defaults held.
         if (r.rpcMaxFrameBytes) this.rpc!.maxFrameBytes = r.rpcMaxFrameBytes;
         if (r.networkMaxFrameBytes) this.dataServer.maxFrameBytes = r.networkMaxFrameBytes;
+        // Before any task deploys: its restore reads and snapshot writes have the job's storage deadline.
+        if (r.storageTimeoutMs) setStorageTimeout(r.storageTimeoutMs);
         const every = r.heartbeatIntervalMs || 1000;
         this.heartbeatTimer = setInterval(() => this.heartbeat(), every);
         this.opts.logger.info('registered with the JobMaster');
@@ -181,6 +187,7 @@ export class TaskExecutor {
     const id = d.executionId!;
     // Data connections of earlier attempts are refused from now on.
     this.registry.noteAttempt(d.attempt ?? 0);
+    this.opts.learnSecrets?.(secretsOf({}, d.programArgs ?? []));
     this.report(id, ExecutionState.DEPLOYING);
     let task: Subtask;
     try {

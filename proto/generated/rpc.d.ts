@@ -421,6 +421,9 @@ export namespace ebbflow {
             /** RegistrationResponse networkMaxFrameBytes. */
             networkMaxFrameBytes: number;
 
+            /** RegistrationResponse storageTimeoutMs. */
+            storageTimeoutMs: number;
+
             /**
              * Creates a new RegistrationResponse instance using the specified properties.
              * @param [properties] Properties to set
@@ -518,6 +521,9 @@ export namespace ebbflow {
 
                 /** RegistrationResponse networkMaxFrameBytes */
                 networkMaxFrameBytes?: (number|null);
+
+                /** RegistrationResponse storageTimeoutMs */
+                storageTimeoutMs?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

@@ -1162,6 +1162,7 @@ export const ebbflow = $root.ebbflow = (() => {
              * @property {string|null} [registrationId] RegistrationResponse registrationId
              * @property {number|null} [rpcMaxFrameBytes] RegistrationResponse rpcMaxFrameBytes
              * @property {number|null} [networkMaxFrameBytes] RegistrationResponse networkMaxFrameBytes
+             * @property {number|null} [storageTimeoutMs] RegistrationResponse storageTimeoutMs
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -1250,6 +1251,14 @@ export const ebbflow = $root.ebbflow = (() => {
             RegistrationResponse.prototype.networkMaxFrameBytes = 0;
 
             /**
+             * RegistrationResponse storageTimeoutMs.
+             * @member {number} storageTimeoutMs
+             * @memberof ebbflow.rpc.RegistrationResponse
+             * @instance
+             */
+            RegistrationResponse.prototype.storageTimeoutMs = 0;
+
+            /**
              * Creates a new RegistrationResponse instance using the specified properties.
              * @function create
              * @memberof ebbflow.rpc.RegistrationResponse
@@ -1295,6 +1304,8 @@ export const ebbflow = $root.ebbflow = (() => {
                     writer.uint32(/* id 6, wireType 0 =*/48).uint32(message.rpcMaxFrameBytes);
                 if (message.networkMaxFrameBytes != null && $Object.hasOwnProperty.call(message, "networkMaxFrameBytes") && message.networkMaxFrameBytes !== 0)
                     writer.uint32(/* id 7, wireType 0 =*/56).uint32(message.networkMaxFrameBytes);
+                if (message.storageTimeoutMs != null && $Object.hasOwnProperty.call(message, "storageTimeoutMs") && message.storageTimeoutMs !== 0)
+                    writer.uint32(/* id 8, wireType 0 =*/64).uint32(message.storageTimeoutMs);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -1415,6 +1426,15 @@ export const ebbflow = $root.ebbflow = (() => {
                                 delete message.networkMaxFrameBytes;
                             continue;
                         }
+                    case 8: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.storageTimeoutMs = value;
+                            else
+                                delete message.storageTimeoutMs;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -1487,6 +1507,9 @@ export const ebbflow = $root.ebbflow = (() => {
                 if (object.networkMaxFrameBytes != null)
                     if ($Number(object.networkMaxFrameBytes) !== 0)
                         message.networkMaxFrameBytes = object.networkMaxFrameBytes >>> 0;
+                if (object.storageTimeoutMs != null)
+                    if ($Number(object.storageTimeoutMs) !== 0)
+                        message.storageTimeoutMs = object.storageTimeoutMs >>> 0;
                 return message;
             };
 
@@ -1515,6 +1538,7 @@ export const ebbflow = $root.ebbflow = (() => {
                     object.registrationId = "";
                     object.rpcMaxFrameBytes = 0;
                     object.networkMaxFrameBytes = 0;
+                    object.storageTimeoutMs = 0;
                 }
                 if (message.accepted != null && $Object.hasOwnProperty.call(message, "accepted"))
                     object.accepted = message.accepted;
@@ -1530,6 +1554,8 @@ export const ebbflow = $root.ebbflow = (() => {
                     object.rpcMaxFrameBytes = message.rpcMaxFrameBytes;
                 if (message.networkMaxFrameBytes != null && $Object.hasOwnProperty.call(message, "networkMaxFrameBytes"))
                     object.networkMaxFrameBytes = message.networkMaxFrameBytes;
+                if (message.storageTimeoutMs != null && $Object.hasOwnProperty.call(message, "storageTimeoutMs"))
+                    object.storageTimeoutMs = message.storageTimeoutMs;
                 return object;
             };
 

@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
+import { childEnv } from '../../runtime/child-env.js';
 import { distFile } from '../../runtime/install-paths.js';
 import type { DriverEventHandler, ResourceManagerDriver, WorkerSpec } from '../driver.js';
 import { WorkerStartError } from '../errors.js';
@@ -43,7 +44,7 @@ export class LocalProcessDriver implements ResourceManagerDriver {
 
   async initialize(handler: DriverEventHandler): Promise<void> {
     this.handler = handler;
-    mkdirSync(this.opts.logDir, { recursive: true });
+    mkdirSync(this.opts.logDir, { recursive: true, mode: 0o700 });
   }
 
   requestWorker(spec: WorkerSpec): void {
@@ -73,7 +74,7 @@ export class LocalProcessDriver implements ResourceManagerDriver {
   }
 
   private launch(spec: WorkerSpec): void {
-    const log = openSync(join(this.opts.logDir, `${spec.resourceId}.log`), 'a');
+    const log = openSync(join(this.opts.logDir, `${spec.resourceId}.log`), 'a', 0o600);
     const args = [
       `--max-old-space-size=${this.opts.maxOldSpaceMb ?? spec.profile.memoryMb}`,
       TASKMANAGER_MAIN,
@@ -86,7 +87,7 @@ export class LocalProcessDriver implements ResourceManagerDriver {
       ...(this.opts.dataBindHost ? ['--data-bind-host', this.opts.dataBindHost] : []),
       '--parent-pid', String(process.pid),
     ];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', log, log], env: process.env });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', log, log], env: childEnv() });
     closeSync(log);
     this.children.set(spec.resourceId, child);
     child.once('spawn', () => this.handler?.onWorkerStarted?.(spec.resourceId));

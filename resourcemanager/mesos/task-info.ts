@@ -1,4 +1,5 @@
 /** Builds the Mesos TaskInfo that runs one TaskManager from fetched artifacts. */
+import { JOB_PROCESS_THREADPOOL_SIZE } from '../../runtime/checkpoint/storage-deadline.js';
 import type { WorkerSpec } from '../driver.js';
 import type { Artifact } from './artifact-server.js';
 import { takeResources, type TaskRequirements } from './launch-coordinator.js';
@@ -50,6 +51,8 @@ export function taskManagerTaskInfo(spec: WorkerSpec, taskId: string, agentId: s
         { name: 'EBBFLOW_JOB_ID', value: spec.jobId },
         { name: 'EBBFLOW_RESOURCE_ID', value: spec.resourceId },
         { name: 'EBBFLOW_DATA_PORT', value: String(port) },
+        // Storage calls on a hung mount each hold a libuv thread until they return (storage-deadline.ts).
+        { name: 'UV_THREADPOOL_SIZE', value: process.env.UV_THREADPOOL_SIZE ?? String(JOB_PROCESS_THREADPOOL_SIZE) },
       ] },
     },
     ...(o.containerImage ? { container: { type: 'MESOS' as const, mesos: { image: { type: 'DOCKER' as const, docker: { name: o.containerImage } } } } } : {}),

@@ -377,7 +377,7 @@ export interface TriggerSavepointParams {
 
 /** POST /jobs/{jobid}/savepoints: request body. */
 export type TriggerSavepointRequest = {
-  /** Parent directory of the savepoint (default: state.savepoints.dir) */
+  /** Parent directory of the savepoint (default: state.savepoints.dir); must lie under an allowed directory (the data directory, the -D state.checkpoints.dir/state.savepoints.dir, EBBFLOW_SAVEPOINT_ALLOWED */
   "target-directory"?: string | null;
   "cancel-job"?: boolean | null;
   triggerId?: NullableId;
@@ -416,6 +416,7 @@ export interface StopWithSavepointParams {
 
 /** POST /jobs/{jobid}/stop: request body. */
 export type StopWithSavepointRequest = {
+  /** As target-directory of POST /jobs/{jobid}/savepoints: under an allowed directory, else 400 */
   targetDirectory?: string | null;
   /** Accepted for Flink compatibility */
   drain?: boolean | null;

@@ -8,6 +8,14 @@
  */
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { withDeadline } from './storage-deadline.js';
+
+/**
+ * Checkpoints and savepoints hold a job's state (its records, keys, stream positions): directories
+ * 0700 and files 0600 from the moment they exist, whatever the umask (which can only remove bits).
+ */
+export const PRIVATE_DIR_MODE = 0o700;
+export const PRIVATE_FILE_MODE = 0o600;
 
 /** An append-only file being written. */
 export interface StorageWriter {
@@ -55,10 +63,10 @@ class FileReader implements StorageReader {
 }
 
 export class FileSystemStorage implements CheckpointStorage {
-  async ensureDir(dir: string): Promise<void> { await mkdir(dir, { recursive: true }); }
+  async ensureDir(dir: string): Promise<void> { await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE }); }
   async create(path: string): Promise<StorageWriter> {
-    await mkdir(dirname(path), { recursive: true });
-    return new FileWriter(await open(path, 'w'));
+    await mkdir(dirname(path), { recursive: true, mode: PRIVATE_DIR_MODE });
+    return new FileWriter(await open(path, 'w', PRIVATE_FILE_MODE));
   }
   async openRead(path: string): Promise<StorageReader> { return new FileReader(await open(path, 'r')); }
   readAll(path: string): Promise<Buffer> { return readFile(path); }
@@ -66,13 +74,45 @@ export class FileSystemStorage implements CheckpointStorage {
   list(dir: string): Promise<string[]> { return readdir(dir); }
   async writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
     const tmp = `${path}.tmp`;
-    await writeFile(tmp, bytes);
+    await writeFile(tmp, bytes, { mode: PRIVATE_FILE_MODE });
     await rename(tmp, path);
   }
   removeDir(dir: string): Promise<void> { return rm(dir, { recursive: true, force: true }); }
 }
 
-const filesystem = new FileSystemStorage();
+/** Closes a file that opened after its caller gave up on it; a failure to close changes nothing for anyone. */
+const closeLate = (f: { close(): Promise<void> }): void => { f.close().catch(() => undefined); };
+
+class DeadlineWriter implements StorageWriter {
+  constructor(private readonly inner: StorageWriter, private readonly path: string) {}
+  writev(chunks: Uint8Array[]): Promise<void> { return withDeadline(() => this.inner.writev(chunks), 'write', this.path); }
+  close(): Promise<void> { return withDeadline(() => this.inner.close(), 'close', this.path); }
+}
+
+class DeadlineReader implements StorageReader {
+  constructor(private readonly inner: StorageReader, private readonly path: string) {}
+  read(into: Buffer, position: number): Promise<number> { return withDeadline(() => this.inner.read(into, position), 'read', this.path); }
+  close(): Promise<void> { return withDeadline(() => this.inner.close(), 'close', this.path); }
+}
+
+/** Any storage with a deadline on every call (and on every call of the files it opens). */
+export class DeadlineStorage implements CheckpointStorage {
+  constructor(private readonly inner: CheckpointStorage) {}
+  ensureDir(dir: string): Promise<void> { return withDeadline(() => this.inner.ensureDir(dir), 'mkdir', dir); }
+  async create(path: string): Promise<StorageWriter> {
+    return new DeadlineWriter(await withDeadline(() => this.inner.create(path), 'create', path, closeLate), path);
+  }
+  async openRead(path: string): Promise<StorageReader> {
+    return new DeadlineReader(await withDeadline(() => this.inner.openRead(path), 'open', path, closeLate), path);
+  }
+  readAll(path: string): Promise<Buffer> { return withDeadline(() => this.inner.readAll(path), 'read', path); }
+  size(path: string): Promise<number> { return withDeadline(() => this.inner.size(path), 'stat', path); }
+  list(dir: string): Promise<string[]> { return withDeadline(() => this.inner.list(dir), 'list', dir); }
+  writeAtomically(path: string, bytes: Uint8Array): Promise<void> { return withDeadline(() => this.inner.writeAtomically(path, bytes), 'write', path); }
+  removeDir(dir: string): Promise<void> { return withDeadline(() => this.inner.removeDir(dir), 'remove', dir); }
+}
+
+const filesystem = new DeadlineStorage(new FileSystemStorage());
 
 /**
  * The storage a checkpoint path lives in: a plain path or `file://` URL is the filesystem; any

@@ -174,14 +174,23 @@ export async function readSubtaskStates(dir: string, subtasks: SubtaskStatePlain
   return out;
 }
 
-/** The newest `chk-<n>` under `baseDir` that holds a `_metadata` (a completed checkpoint), or undefined. */
+/** ENOENT or ENOTDIR mean "not there"; any other error (a storage timeout) must not be taken for it. */
+function absentAs<T>(value: T): (err: NodeJS.ErrnoException) => T {
+  return (err) => { if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return value; throw err; };
+}
+
+/**
+ * The newest `chk-<n>` under `baseDir` that holds a `_metadata` (a completed checkpoint), or
+ * undefined. Only a missing directory or file counts as "none": a storage that fails or times out
+ * rejects, so that a recovery never silently restores an older checkpoint (or none) than the newest.
+ */
 export async function latestCompletedCheckpoint(baseDir: string): Promise<string | undefined> {
   const storage = storageFor(baseDir);
-  const ids = (await storage.list(baseDir).catch(() => [] as string[]))
+  const ids = (await storage.list(baseDir).catch(absentAs([] as string[])))
     .map((name) => /^chk-(\d+)$/.exec(name)?.[1]).filter((n): n is string => n !== undefined).map(Number).sort((a, b) => b - a);
   for (const n of ids) {
     const dir = join(baseDir, `chk-${n}`);
-    if (await storage.size(join(dir, METADATA_FILE)).then(() => true, () => false)) return dir;
+    if (await storage.size(join(dir, METADATA_FILE)).then(() => true, absentAs(false))) return dir;
   }
   return undefined;
 }

@@ -29,7 +29,8 @@ const tag = `ebbtest-faults-${randomBytes(4).toString('hex')}`;
 const FAST = { 'execution.checkpointing.interval': 200, 'restart-strategy.fixed-delay.delay': '100 ms' };
 
 // At most 3 TaskManager processes per job: enough for every test here, and the limit test 5 runs into.
-beforeAll(async () => { d = await startTestDispatcher({ localMaxTaskManagers: 3 }); jar = await uploadFraud(d); });
+// /dev/null is allowed (EBBFLOW_SAVEPOINT_ALLOWED_DIRS): one test checkpoints into /dev/null/… on purpose.
+beforeAll(async () => { d = await startTestDispatcher({ localMaxTaskManagers: 3, savepointAllowedDirs: ['/dev/null'] }); jar = await uploadFraud(d); });
 afterAll(async () => { await deleteKeys(d.redis, `${tag}*`); await d?.close(); });
 
 /**

@@ -15,7 +15,8 @@ import { expectSpecResponse } from '../helpers/openapi.js';
 let d: TestDispatcher;
 const stream = `ebbtest-failures-${randomBytes(4).toString('hex')}`;
 
-beforeAll(async () => { d = await startTestDispatcher(); });
+// /dev/null is allowed (EBBFLOW_SAVEPOINT_ALLOWED_DIRS) so that a test can name a checkpoint directory that cannot be made.
+beforeAll(async () => { d = await startTestDispatcher({ savepointAllowedDirs: ['/dev/null'] }); });
 afterAll(async () => { await d?.redis.del(stream); await d?.close(); });
 
 describe('failures inside a job', () => {

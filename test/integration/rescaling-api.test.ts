@@ -38,7 +38,8 @@ async function expectErrors(method: string, path: string, a: { status: number; b
 }
 
 beforeAll(async () => {
-  d = await startTestDispatcher();
+  // Rescales of record-only jobs (which never end) reserve TaskManagers; the limits are capacity.test.ts's subject, not this file's.
+  d = await startTestDispatcher({ maxTaskManagers: 1000 });
   endlessJar = (await json(await upload(d.url, 'endless.mjs', endless(d.redisUrl)))).filename;
   const boundedJar = (await json(await upload(d.url, 'bounded.mjs', BOUNDED))).filename;
   running = (await runJar(d, endlessJar, { parallelism: 1 })).body.jobid;

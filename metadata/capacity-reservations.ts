@@ -1,0 +1,117 @@
+/**
+ * TaskManagers reserved per job, in Redis: one hash `<prefix>capacity:taskmanagers`, job id → the
+ * number of TaskManagers the job may have. A run, a rescale and a resource-requirements change
+ * reserve in one Lua script that reads every job's reservation and writes the job's own, so two
+ * concurrent requests can never both fit under the dispatcher-wide limit when only one does (a
+ * check followed by a separate write could). The job registry's state transition deletes the
+ * job's field when the job reaches a terminal state (same script as the state change), and
+ * `reconcile` drops the fields of jobs that ended or are unknown (a crash between two steps).
+ */
+import type { Redis, Result } from 'ioredis';
+import { TERMINAL_STATES } from './job-status.js';
+
+/** The hash of reservations under a key prefix (the job registry deletes a job's field when it ends). */
+export const reservationsKey = (prefix: string): string => `${prefix}capacity:taskmanagers`;
+
+// KEYS[1] reservations hash, KEYS[2] the job's record. ARGV[1] job id, ARGV[2] TaskManagers wanted,
+// ARGV[3] the fewest acceptable, ARGV[4] per-job limit, ARGV[5] dispatcher-wide limit,
+// ARGV[6] mode: 'run' (a job whose record may not exist yet; an existing reservation is kept) or
+// 'replace' (a job that must exist and not have ended; its reservation is replaced),
+// ARGV[7] terminal states (comma list).
+// Returns {status, reserved, others}: status 1 reserved, 2 kept the existing one, 0 refused (reserved = the job's own), 3 the job ended or is gone.
+const RESERVE_LUA = `
+local own = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+if ARGV[6] == 'run' and own > 0 then return {2, own, 0} end
+if ARGV[6] == 'replace' then
+  local state = redis.call('HGET', KEYS[2], 'state')
+  if not state then return {3, own, 0} end
+  for s in string.gmatch(ARGV[7], '[^,]+') do if s == state then return {3, own, 0} end end
+end
+local total = 0
+for _, v in ipairs(redis.call('HVALS', KEYS[1])) do total = total + tonumber(v) end
+local others = total - own
+local grant = math.min(tonumber(ARGV[2]), tonumber(ARGV[4]), tonumber(ARGV[5]) - others)
+if grant < tonumber(ARGV[3]) then return {0, own, others} end
+redis.call('HSET', KEYS[1], ARGV[1], grant)
+return {1, grant, others}
+`;
+
+// KEYS[1] reservations hash. ARGV[1] key prefix of job records, ARGV[2] terminal states (comma list).
+// Drops the reservation of every job whose record is missing or terminal; returns their ids.
+const RECONCILE_LUA = `
+local dropped = {}
+for _, id in ipairs(redis.call('HKEYS', KEYS[1])) do
+  local state = redis.call('HGET', ARGV[1] .. 'job:' .. id, 'state')
+  local drop = not state
+  if state then for s in string.gmatch(ARGV[2], '[^,]+') do if s == state then drop = true end end end
+  if drop then redis.call('HDEL', KEYS[1], id); dropped[#dropped + 1] = id end
+end
+return dropped
+`;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    ebbflowReserve(key: string, jobKey: string, jobId: string, wanted: string, least: string, perJob: string, total: string, mode: string, terminal: string): Result<[number, number, number], Context>;
+    ebbflowReconcileReservations(key: string, prefix: string, terminal: string): Result<string[], Context>;
+  }
+}
+
+export interface ReserveRequest {
+  /** TaskManagers the job would like. */
+  wanted: number;
+  /** The fewest it can do with (a lower bound); the reservation is refused below it. @default wanted */
+  least?: number;
+  /** 'run': a new job (an existing reservation is kept); 'replace': a rescale of a job that has not ended. */
+  mode: 'run' | 'replace';
+  /** TaskManagers one job may have. */
+  perJob: number;
+  /** TaskManagers all jobs together may have. */
+  total: number;
+}
+
+export type ReserveOutcome =
+  | { kind: 'reserved'; reserved: number; others: number }
+  | { kind: 'kept'; reserved: number }
+  | { kind: 'refused'; own: number; others: number }
+  | { kind: 'ended' };
+
+export class CapacityReservations {
+  readonly key: string;
+
+  constructor(readonly redis: Redis, readonly prefix: string) {
+    this.key = reservationsKey(prefix);
+    const r = redis as { ebbflowReserve?: unknown; ebbflowReconcileReservations?: unknown };
+    if (typeof r.ebbflowReserve !== 'function') redis.defineCommand('ebbflowReserve', { numberOfKeys: 2, lua: RESERVE_LUA });
+    if (typeof r.ebbflowReconcileReservations !== 'function') redis.defineCommand('ebbflowReconcileReservations', { numberOfKeys: 1, lua: RECONCILE_LUA });
+  }
+
+  /** Reserves (or, for a rescale, replaces) the job's TaskManagers in one step against both limits. */
+  async reserve(jobId: string, r: ReserveRequest): Promise<ReserveOutcome> {
+    const [status, n, others] = await this.redis.ebbflowReserve(this.key, `${this.prefix}job:${jobId}`, jobId,
+      String(r.wanted), String(r.least ?? r.wanted), String(r.perJob), String(r.total), r.mode, TERMINAL_STATES.join(','));
+    if (status === 1) return { kind: 'reserved', reserved: n, others };
+    if (status === 2) return { kind: 'kept', reserved: n };
+    if (status === 3) return { kind: 'ended' };
+    return { kind: 'refused', own: n, others };
+  }
+
+  async release(jobId: string): Promise<void> {
+    await this.redis.hdel(this.key, jobId);
+  }
+
+  /** Job id → TaskManagers reserved. */
+  async all(): Promise<Record<string, number>> {
+    const h = await this.redis.hgetall(this.key);
+    return Object.fromEntries(Object.entries(h).map(([id, n]) => [id, Number(n)]));
+  }
+
+  /** Reserves `n` for a job that has none (a job from before reservations existed); never refused. */
+  async ensure(jobId: string, n: number): Promise<void> {
+    await this.redis.hsetnx(this.key, jobId, String(n));
+  }
+
+  /** Drops the reservations of jobs that ended or whose record is gone; returns their ids. */
+  reconcile(): Promise<string[]> {
+    return this.redis.ebbflowReconcileReservations(this.key, this.prefix, TERMINAL_STATES.join(','));
+  }
+}
