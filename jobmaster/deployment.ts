@@ -46,16 +46,24 @@ function outputGates(plan: JobGraph, graph: ExecutionGraph, tms: Tms, scale: Job
     consumers: graph.ofVertex(ed.target).filter((x) => !x.retiring).map((x) => {
       const tm = tms.get(x.resourceId!);
       if (!tm) throw new Error(`subtask ${x.subtaskIndex} of vertex ${ed.target} has no TaskManager`);
-      return { subtaskIndex: x.subtaskIndex, resourceId: tm.resourceId, dataHost: tm.dataHost, dataPort: tm.dataPort };
+      return { subtaskIndex: x.subtaskIndex, resourceId: tm.resourceId, dataHost: tm.dataHost, dataPort: tm.dataPort, executionId: x.id };
     }),
     keyGroupOwners: ed.partitioning === 'HASH' ? Array.from(scale.get(ed.target)!.owners!) : [],
   }));
 }
 
-function inputGates(plan: JobGraph, scale: JobScale, vertex: JobVertex): ebbflow.rpc.InputGate.$Properties[] {
-  return plan.edges.filter((ed) => ed.target === vertex.id).map((ed) => ({
-    edgeId: ed.id, sourceVertexId: ed.source, producerCount: ed.partitioning === 'FORWARD' ? 1 : scale.get(ed.source)!.parallelism,
-  }));
+/** The input edges of execution `e` at `scale`: producer count and where each producer runs (the ones a rescale retires are not producers after it). */
+function inputGates(plan: JobGraph, graph: ExecutionGraph, scale: JobScale, vertex: JobVertex, e: Execution): ebbflow.rpc.InputGate.$Properties[] {
+  return plan.edges.filter((ed) => ed.target === vertex.id).map((ed) => {
+    const forward = ed.partitioning === 'FORWARD';
+    const producerCount = forward ? 1 : scale.get(ed.source)!.parallelism;
+    const producers = graph.ofVertex(ed.source).filter((x) => !x.retiring);
+    const at = (index: number) => producers.find((x) => x.subtaskIndex === index)?.resourceId ?? '';
+    return {
+      edgeId: ed.id, sourceVertexId: ed.source, producerCount,
+      producerResourceIds: forward ? [at(e.subtaskIndex)] : Array.from({ length: producerCount }, (_, i) => at(i)),
+    };
+  });
 }
 
 function keyGroups(scale: JobScale, vertexId: string, index: number) {
@@ -80,7 +88,7 @@ export function deploymentDescriptors(
         maxParallelism: plan.maxParallelism, slotIndex: e.slotIndex, bundlePath: ctx.bundlePath, entryClass: ctx.entryClass,
         programArgs: ctx.programArgs, attempt: ctx.attempt, checkpointing: ctx.checkpointing, restorePath: ctx.restorePath,
         planParallelism: ctx.planParallelism, loadAfterCheckpoint: added?.checkpointId ?? 0, loadFrom: added?.loadFrom(e) ?? [],
-        outputs: outputGates(plan, graph, tms, scale, vertex), inputs: inputGates(plan, scale, vertex), keyGroups: keyGroups(scale, vertex.id, e.subtaskIndex),
+        outputs: outputGates(plan, graph, tms, scale, vertex), inputs: inputGates(plan, graph, scale, vertex, e), keyGroups: keyGroups(scale, vertex.id, e.subtaskIndex),
       },
     };
   });
@@ -94,7 +102,7 @@ export function rescaleDescriptor(
   if (e.retiring) return { executionId: e.id, checkpointId, directory, retire: true };
   return {
     executionId: e.id, checkpointId, directory, retire: false, parallelism: scale.get(vertex.id)!.parallelism,
-    keyGroups: keyGroups(scale, vertex.id, e.subtaskIndex), outputs: outputGates(plan, graph, tms, scale, vertex), inputs: inputGates(plan, scale, vertex),
+    keyGroups: keyGroups(scale, vertex.id, e.subtaskIndex), outputs: outputGates(plan, graph, tms, scale, vertex), inputs: inputGates(plan, graph, scale, vertex, e),
     loadFrom,
   };
 }

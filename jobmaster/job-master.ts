@@ -185,8 +185,14 @@ export class JobMaster {
     // rollback removes what it added), hosted on the TaskManager that reports them.
     const executionId = reportedExecution(m);
     const e = runtime.graph.executions.get(executionId);
-    if (!e || e.resourceId !== tm.resourceId) {
-      this.log.debug({ resourceId: tm.resourceId, executionId, msg: m.msg, hostedOn: e?.resourceId }, 'ignored a report of an execution that is not current or not hosted on that TaskManager');
+    if (!e) {
+      // Late reports of an earlier attempt's executions are normal after a restart or a rollback.
+      this.log.debug({ resourceId: tm.resourceId, executionId, msg: m.msg }, 'ignored a report of an execution that is not current');
+      return;
+    }
+    if (e.resourceId !== tm.resourceId) {
+      // A TaskManager never reports another's execution: a confused or forged peer, never acted on.
+      this.log.warn({ resourceId: tm.resourceId, executionId, msg: m.msg, hostedOn: e.resourceId }, 'ignored a report of an execution not hosted on the reporting TaskManager');
       return;
     }
     switch (m.msg) {

@@ -4,7 +4,9 @@
  * (runtime/network/handshake.ts) with the worker secret issued for the resource
  * id it names, else it is closed before any Envelope is read; its first `Envelope` is the registration,
  * then heartbeats and reports, each handed to the TaskManagerPool if it carries
- * the registration's fencing token (dropped and logged otherwise). Tests
+ * the registration's fencing token (dropped and logged otherwise). A refused
+ * registration (e.g. a second one for a registered, connected id) closes its
+ * connection; the registered TaskManager is not touched. Tests
  * register in-memory TaskManagers through their own endpoint instead.
  */
 import type { AddressInfo, Server, Socket } from 'node:net';
@@ -77,6 +79,11 @@ export class RpcTaskManagerEndpoint implements TaskManagerEndpoint {
     let tm: RegisteredTaskManager | undefined;
     rpc.on('message', (m) => {
       if (m.msg === 'register') {
+        if (tm) {
+          // This connection registered already: a second registration on it changes nothing.
+          this.log?.warn({ resourceId: tm.resourceId, claimed: m.register?.resourceId }, 'ignored a second registration on a registered TaskManager connection');
+          return;
+        }
         const r = m.register!;
         const resourceId = r.resourceId ?? '';
         // A TaskManager proved the secret of one resource id: it registers as that one only.
@@ -95,6 +102,7 @@ export class RpcTaskManagerEndpoint implements TaskManagerEndpoint {
             if (gateway.respondToRegistration(response) === 'gone') this.log?.warn({ resourceId }, 'TaskManager gone before its registration was answered');
           },
         );
+        // Refused (not expected, or the id is registered and connected): this connection closes, the registered one stays.
         if (!tm) rpc.close();
       } else if (tm) {
         const expected = taskManagerToken(tm.resourceId, tm.registrationId);

@@ -82,6 +82,16 @@ export class TaskManagerPool {
    * registration leads to. Returns the registered TaskManager, or undefined when refused.
    */
   register(r: TaskManagerRegistration, gateway: TaskExecutorGateway, respond: (answer: RegistrationAnswer) => void): RegisteredTaskManager | undefined {
+    const current = this.tms.get(r.resourceId);
+    if (current) {
+      // Fencing: a registered TaskManager keeps its id while it is connected (a real one never
+      // registers twice; one that lost its connection is forgotten first, see `lose`). A second
+      // registration is an impostor or a confused peer: refused, and the registered one stays.
+      this.o.logger.warn({ resourceId: r.resourceId, pid: r.pid, registeredPid: current.pid, registeredAt: current.registeredAt },
+        'refused a second registration of a registered TaskManager');
+      respond({ accepted: false, reason: `TaskManager ${r.resourceId} is already registered with this JobMaster` });
+      return undefined;
+    }
     if (!this.events.accept(r.resourceId, r.jobId)) {
       respond({ accepted: false, reason: `TaskManager ${r.resourceId} is not expected by this JobMaster` });
       return undefined;

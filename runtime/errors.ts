@@ -68,6 +68,14 @@ export class FrameDecodeError extends EbbflowError {
 }
 
 /**
+ * A record reached a keyed subtask for a key group it does not own (a producer routed by another
+ * key-group table, or a forged record): the subtask fails with this cause instead of applying it.
+ */
+export class KeyGroupNotOwnedError extends EbbflowError {
+  override readonly code = 'EBBFLOW_KEY_GROUP_NOT_OWNED';
+}
+
+/**
  * A checkpoint storage call (mkdir, open, write, read, list, remove) did not return within
  * `ebbflow.storage.timeout`: a hung or very slow mount. The call is abandoned (the operation or
  * checkpoint that made it fails); the thread it occupies is freed only when the call returns.

@@ -21,8 +21,13 @@
  *   records are replayed with the watermark advances between them, so no timer
  *   or window of a moved key group fires early or late. (With any other head
  *   the watermark waits for the release.)
+ * - Ownership: a keyed subtask (`setKeyGroups`) takes only records of the key
+ *   groups it owns in the current configuration; any other record (routed by
+ *   another table, or forged) fails the subtask with KeyGroupNotOwnedError
+ *   before it reaches keyed state. One array lookup per record.
  */
 import { BARRIER, END, IDLE, RECORD, WATERMARK, type Collector, type RecordElement, type StreamElement } from './elements.js';
+import { KeyGroupNotOwnedError } from './errors.js';
 import { WAKE_CHANNEL, type InputGate } from './network/input-gate.js';
 import { isKeyGroupHolder, type KeyGroupHolder } from './operators/operator.js';
 
@@ -59,6 +64,9 @@ export class InputProcessor {
   private holder: KeyGroupHolder | undefined;
   private firstHeldAt = 0;
   private watermarkHeld = false;
+  /** Keyed subtasks: owned[kg] === 1 for each key group owned now; undefined for a vertex without keyed state. */
+  private owned: Uint8Array | undefined;
+  private ownedDescription = '';
 
   constructor(private readonly gate: InputGate, producerCount: number, private readonly head: Collector, private readonly hooks: InputHooks) {
     this.n = producerCount;
@@ -105,6 +113,7 @@ export class InputProcessor {
   private element(ch: number, el: StreamElement): void {
     switch (el.t) {
       case RECORD:
+        if (this.owned && (el.kg === undefined || this.owned[el.kg] !== 1)) this.notOwned(ch, el.kg);
         if (this.heldKeyGroups && el.kg !== undefined && this.heldKeyGroups.has(el.kg)) {
           if (this.heldRecords++ === 0) this.firstHeldAt = Date.now();
           this.held.push(el);
@@ -119,6 +128,23 @@ export class InputProcessor {
         this.aligning ??= { id: el.id, dir: el.dir, start: Date.now(), arrived: new Set() };
         this.aligning.arrived.add(ch);
     }
+  }
+
+  private notOwned(ch: number, kg: unknown): never {
+    const which = kg === undefined ? 'without a key group' : `for key group ${typeof kg === 'number' ? kg : JSON.stringify(kg)}`;
+    throw new KeyGroupNotOwnedError(`a record ${which} arrived from producer ${ch}, but this subtask owns key groups ${this.ownedDescription}: it was not applied`);
+  }
+
+  /**
+   * The key groups this subtask owns from now on (at deployment, and at a rescale switch); undefined
+   * for a vertex without keyed state (no check).
+   */
+  setKeyGroups(keyGroups: readonly number[] | undefined, maxParallelism: number): void {
+    if (!keyGroups) { this.owned = undefined; return; }
+    const owned = new Uint8Array(maxParallelism);
+    for (const kg of keyGroups) owned[kg] = 1;
+    this.owned = owned;
+    this.ownedDescription = describeRanges(keyGroups);
   }
 
   private alignedEverywhere(): boolean {
@@ -188,4 +214,18 @@ export class InputProcessor {
     }
     return stats;
   }
+}
+
+/** "0-31, 64-95" for a sorted list of key groups (for error messages). */
+function describeRanges(keyGroups: readonly number[]): string {
+  if (keyGroups.length === 0) return '(none)';
+  const parts: string[] = [];
+  let start = keyGroups[0]!;
+  let prev = start;
+  for (const kg of [...keyGroups.slice(1), NaN]) {
+    if (kg === prev + 1) { prev = kg; continue; }
+    parts.push(start === prev ? String(start) : `${start}-${prev}`);
+    start = prev = kg;
+  }
+  return parts.join(', ');
 }

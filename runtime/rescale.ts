@@ -132,6 +132,8 @@ export class Rescaler {
     const gained = new Set([...after].filter((kg) => !before.has(kg)));
     if (lost.size) for (const op of chain.checkpointed) op.dropKeyGroups?.(lost);
     if (input && r.inputs[0]) input.setProducers(r.inputs[0].producerCount);
+    // Records after this barrier are routed by the new key-group table.
+    input?.setKeyGroups(r.keyGroups, this.spec.maxParallelism);
     this.spec = { ...this.spec, parallelism: r.parallelism, keyGroups: r.keyGroups, outputs: r.outputs, inputs: r.inputs };
     this.gained(id, r.directory, gained, streams, r.loadFrom);
     return this.spec;

@@ -1,5 +1,6 @@
 /** What a TaskManager needs to run one subtask (decoded from a DeployTask). */
-export interface SubtaskLocation { subtaskIndex: number; resourceId: string; dataHost: string; dataPort: number }
+/** A consumer subtask: where it runs and which execution of it (named in the producers' channel headers). */
+export interface SubtaskLocation { subtaskIndex: number; resourceId: string; dataHost: string; dataPort: number; executionId: string }
 export interface OutputSpec {
   edgeId: string;
   targetVertexId: string;
@@ -8,8 +9,11 @@ export interface OutputSpec {
   /** HASH edges: key group → consumer subtask index (the consumers' key-group table). */
   owners?: Uint16Array | undefined;
 }
-/** `producerCount` producers feed the edge, on channels 0..producerCount-1 (one channel for FORWARD). */
-export interface InputSpec { edgeId: string; sourceVertexId: string; producerCount: number }
+/**
+ * `producerCount` producers feed the edge, on channels 0..producerCount-1 (one channel for FORWARD);
+ * `producerResources[i]` is the TaskManager producer i runs on ('' or absent: not known).
+ */
+export interface InputSpec { edgeId: string; sourceVertexId: string; producerCount: number; producerResources?: string[] }
 
 export interface SubtaskSpec {
   jobId: string;

@@ -28,7 +28,7 @@ import { InputProcessor } from './input-processor.js';
 import type { JobPlan } from './plan.js';
 import type { ChannelRegistry } from './network/channel-registry.js';
 import { Rescaler, type RescaleStats } from './rescale.js';
-import type { RescaleSpec, SubtaskSpec } from './subtask-spec.js';
+import type { InputSpec, RescaleSpec, SubtaskSpec } from './subtask-spec.js';
 
 export type { SubtaskSpec, SubtaskLocation, OutputSpec, InputSpec, RescaleSpec } from './subtask-spec.js';
 export type { RescaleStats } from './rescale.js';
@@ -78,6 +78,7 @@ export class Subtask {
   /** Runs until the input ends (FINISHED), it is retired by a rescale (FINISHED) or `cancel` is called (CANCELED); rejects on failure. */
   async run(): Promise<SubtaskOutcome> {
     const chain = (this.chain = buildChain(this.plan, this.spec, this.services.registry, this.services.resourceId));
+    this.claimInputs();
     try {
       if (this.spec.loadAfterCheckpoint > 0) this.rescaler.startAsAdded(chain, this.lastCompleted);
       else if (this.spec.restorePath) await this.restore(chain);
@@ -99,8 +100,23 @@ export class Subtask {
   private get cleanupLog(): CleanupLog | undefined { return this.services.log?.bind(this.services); }
   private logFields(): Record<string, unknown> { return { vertexId: this.spec.vertexId, subtask: this.spec.subtaskIndex }; }
 
+  /** This subtask's input gates are claimed: remote producers of this attempt, naming this execution, are accepted (network/channel-registry.ts). */
+  private claimInputs(): void {
+    const { spec } = this;
+    for (const i of spec.inputs) {
+      this.services.registry.claim(channelId(i.edgeId, spec.attempt), spec.subtaskIndex, {
+        executionId: spec.executionId, producers: i.producerCount, maxProducers: spec.maxParallelism, localProducers: new Set(this.localProducers(i)),
+      });
+    }
+  }
+
+  /** The producer indexes of input `i` that run on this TaskManager. */
+  private localProducers(i: InputSpec): number[] {
+    return (i.producerResources ?? []).flatMap((r, index) => (r === this.services.resourceId ? [index] : []));
+  }
+
   private releaseInputs(): void {
-    for (const i of this.spec.inputs) this.services.registry.release(channelId(i.edgeId, this.spec.attempt), this.spec.subtaskIndex);
+    for (const i of this.spec.inputs) this.services.registry.release(channelId(i.edgeId, this.spec.attempt), this.spec.subtaskIndex, this.spec.executionId);
   }
 
   private async restore(chain: Chain): Promise<void> {
@@ -169,6 +185,8 @@ export class Subtask {
   prepareRescale(r: RescaleSpec): void {
     if (this.cancelled) throw new Error('the subtask is being cancelled');
     this.rescaler.prepare(r);
+    // The producers added by the rescale may connect before the switch: their batches wait in the input processor until then.
+    for (const i of r.inputs) this.services.registry.prepare(channelId(i.edgeId, this.spec.attempt), this.spec.subtaskIndex, i.producerCount, this.localProducers(i));
   }
 
   /** During a rescale: an old subtask this one gains from acknowledged the rescale checkpoint. */
@@ -243,7 +261,10 @@ export class Subtask {
     this.scheduleSnapshotTick();
     // A rescale prepared for this barrier takes effect now: everything after it uses the new configuration.
     const next = this.rescaler.switchAt(id, chain, this.input);
-    if (next) this.spec = next;
+    if (next) {
+      this.spec = next;
+      this.claimInputs();
+    }
   }
 
   /** Writes the key groups moving away at rescale barrier `id` and reports them; a write error declines the checkpoint. */
@@ -296,6 +317,7 @@ export class Subtask {
       flush: () => this.flush(chain),
       stopped: () => this.stopped(),
     });
+    this.input.setKeyGroups(this.spec.keyGroups, this.spec.maxParallelism);
     this.rescaler.attachInput(this.input, () => gate.wake());
     const ended = await this.input.run();
     if (!ended || this.stopped()) return;

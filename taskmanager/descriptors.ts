@@ -9,13 +9,13 @@ const PARTITIONING = ['FORWARD', 'HASH', 'REBALANCE'] as const;
 export function decodeOutputs(outputs: ebbflow.rpc.IOutputGate[] | null | undefined): OutputSpec[] {
   return (outputs ?? []).map((o) => ({
     edgeId: o.edgeId!, targetVertexId: o.targetVertexId!, partitioning: PARTITIONING[o.partitioning ?? 0] ?? 'FORWARD',
-    consumers: (o.consumers ?? []).map((c) => ({ subtaskIndex: c.subtaskIndex ?? 0, resourceId: c.resourceId!, dataHost: c.dataHost!, dataPort: c.dataPort! })),
+    consumers: (o.consumers ?? []).map((c) => ({ subtaskIndex: c.subtaskIndex ?? 0, resourceId: c.resourceId!, dataHost: c.dataHost!, dataPort: c.dataPort!, executionId: c.executionId ?? '' })),
     owners: o.keyGroupOwners?.length ? Uint16Array.from(o.keyGroupOwners) : undefined,
   }));
 }
 
 export function decodeInputs(inputs: ebbflow.rpc.IInputGate[] | null | undefined): InputSpec[] {
-  return (inputs ?? []).map((i) => ({ edgeId: i.edgeId!, sourceVertexId: i.sourceVertexId!, producerCount: i.producerCount! }));
+  return (inputs ?? []).map((i) => ({ edgeId: i.edgeId!, sourceVertexId: i.sourceVertexId!, producerCount: i.producerCount!, producerResources: i.producerResourceIds ?? [] }));
 }
 
 /** Owned key groups, or undefined for a vertex without keyed state (no ranges sent). */

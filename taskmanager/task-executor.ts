@@ -78,6 +78,8 @@ export class TaskExecutor {
       secret: () => this.dataSecret,
       handshakeTimeoutMs: opts.handshakeTimeoutMs,
       tls: opts.tls,
+      // A header naming no channel this TaskManager serves to it (unknown edge, stale attempt, another consumer execution, a producer the consumer does not expect).
+      onRefused: (reason, header, remote) => opts.logger.warn({ reason, header, remote, refused: this.dataServer.refusedConnections }, 'refused a data connection'),
     });
     this.done = new Promise((resolve) => { this.finish = resolve; });
   }
@@ -206,6 +208,8 @@ export class TaskExecutor {
     let p = this.plans.get(key);
     if (!p) {
       p = planJob({ bundlePath, entryClass: d.entryClass || undefined, programArgs: d.programArgs ?? [], parallelism, maxParallelism: d.maxParallelism! });
+      // Data connections naming an edge the job does not have are refused from now on.
+      p.then((plan) => this.registry.knowEdges(plan.graph.edges.map((e) => e.id)), () => {});
       this.plans.set(key, p);
     }
     return p;
@@ -213,6 +217,8 @@ export class TaskExecutor {
 
   private async deploy(d: ebbflow.rpc.DeployTask.$Properties): Promise<void> {
     const id = d.executionId!;
+    // Data connections of earlier attempts are refused from now on.
+    this.registry.noteAttempt(d.attempt ?? 0);
     this.opts.learnSecrets?.(secretsOf({}, d.programArgs ?? []));
     this.report(id, ExecutionState.DEPLOYING);
     let task: Subtask;

@@ -686,6 +686,9 @@ export namespace ebbflow {
             /** SubtaskLocation dataPort. */
             dataPort: number;
 
+            /** SubtaskLocation executionId. */
+            executionId: string;
+
             /**
              * Creates a new SubtaskLocation instance using the specified properties.
              * @param [properties] Properties to set
@@ -774,6 +777,9 @@ export namespace ebbflow {
 
                 /** SubtaskLocation dataPort */
                 dataPort?: (number|null);
+
+                /** SubtaskLocation executionId */
+                executionId?: (string|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -958,6 +964,9 @@ export namespace ebbflow {
             /** InputGate producerCount. */
             producerCount: number;
 
+            /** InputGate producerResourceIds. */
+            producerResourceIds: string[];
+
             /**
              * Creates a new InputGate instance using the specified properties.
              * @param [properties] Properties to set
@@ -1043,6 +1052,9 @@ export namespace ebbflow {
 
                 /** InputGate producerCount */
                 producerCount?: (number|null);
+
+                /** InputGate producerResourceIds */
+                producerResourceIds?: (string[]|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

@@ -1928,6 +1928,7 @@ export const ebbflow = $root.ebbflow = (() => {
              * @property {string|null} [resourceId] SubtaskLocation resourceId
              * @property {string|null} [dataHost] SubtaskLocation dataHost
              * @property {number|null} [dataPort] SubtaskLocation dataPort
+             * @property {string|null} [executionId] SubtaskLocation executionId
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -1992,6 +1993,14 @@ export const ebbflow = $root.ebbflow = (() => {
             SubtaskLocation.prototype.dataPort = 0;
 
             /**
+             * SubtaskLocation executionId.
+             * @member {string} executionId
+             * @memberof ebbflow.rpc.SubtaskLocation
+             * @instance
+             */
+            SubtaskLocation.prototype.executionId = "";
+
+            /**
              * Creates a new SubtaskLocation instance using the specified properties.
              * @function create
              * @memberof ebbflow.rpc.SubtaskLocation
@@ -2031,6 +2040,8 @@ export const ebbflow = $root.ebbflow = (() => {
                     writer.uint32(/* id 3, wireType 2 =*/26).string(message.dataHost);
                 if (message.dataPort != null && $Object.hasOwnProperty.call(message, "dataPort") && message.dataPort !== 0)
                     writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.dataPort);
+                if (message.executionId != null && $Object.hasOwnProperty.call(message, "executionId") && message.executionId !== "")
+                    writer.uint32(/* id 5, wireType 2 =*/42).string(message.executionId);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -2124,6 +2135,15 @@ export const ebbflow = $root.ebbflow = (() => {
                                 delete message.dataPort;
                             continue;
                         }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.executionId = value;
+                            else
+                                delete message.executionId;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -2187,6 +2207,9 @@ export const ebbflow = $root.ebbflow = (() => {
                 if (object.dataPort != null)
                     if ($Number(object.dataPort) !== 0)
                         message.dataPort = object.dataPort >>> 0;
+                if (object.executionId != null)
+                    if (typeof object.executionId !== "string" || object.executionId.length)
+                        message.executionId = $String(object.executionId);
                 return message;
             };
 
@@ -2212,6 +2235,7 @@ export const ebbflow = $root.ebbflow = (() => {
                     object.resourceId = "";
                     object.dataHost = "";
                     object.dataPort = 0;
+                    object.executionId = "";
                 }
                 if (message.subtaskIndex != null && $Object.hasOwnProperty.call(message, "subtaskIndex"))
                     object.subtaskIndex = message.subtaskIndex;
@@ -2221,6 +2245,8 @@ export const ebbflow = $root.ebbflow = (() => {
                     object.dataHost = message.dataHost;
                 if (message.dataPort != null && $Object.hasOwnProperty.call(message, "dataPort"))
                     object.dataPort = message.dataPort;
+                if (message.executionId != null && $Object.hasOwnProperty.call(message, "executionId"))
+                    object.executionId = message.executionId;
                 return object;
             };
 
@@ -2676,6 +2702,7 @@ export const ebbflow = $root.ebbflow = (() => {
              * @property {string|null} [edgeId] InputGate edgeId
              * @property {string|null} [sourceVertexId] InputGate sourceVertexId
              * @property {number|null} [producerCount] InputGate producerCount
+             * @property {Array.<string>|null} [producerResourceIds] InputGate producerResourceIds
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -2701,6 +2728,7 @@ export const ebbflow = $root.ebbflow = (() => {
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
             const InputGate = function (properties) {
+                this.producerResourceIds = [];
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -2730,6 +2758,14 @@ export const ebbflow = $root.ebbflow = (() => {
              * @instance
              */
             InputGate.prototype.producerCount = 0;
+
+            /**
+             * InputGate producerResourceIds.
+             * @member {Array.<string>} producerResourceIds
+             * @memberof ebbflow.rpc.InputGate
+             * @instance
+             */
+            InputGate.prototype.producerResourceIds = $util.emptyArray;
 
             /**
              * Creates a new InputGate instance using the specified properties.
@@ -2769,6 +2805,9 @@ export const ebbflow = $root.ebbflow = (() => {
                     writer.uint32(/* id 2, wireType 2 =*/18).string(message.sourceVertexId);
                 if (message.producerCount != null && $Object.hasOwnProperty.call(message, "producerCount") && message.producerCount !== 0)
                     writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.producerCount);
+                if (message.producerResourceIds != null && message.producerResourceIds.length)
+                    for (let i = 0; i < message.producerResourceIds.length; ++i)
+                        writer.uint32(/* id 4, wireType 2 =*/34).string(message.producerResourceIds[i]);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -2853,6 +2892,14 @@ export const ebbflow = $root.ebbflow = (() => {
                                 delete message.producerCount;
                             continue;
                         }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.producerResourceIds && message.producerResourceIds.length))
+                                message.producerResourceIds = [];
+                            message.producerResourceIds.push(reader.stringVerify());
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -2913,6 +2960,13 @@ export const ebbflow = $root.ebbflow = (() => {
                 if (object.producerCount != null)
                     if ($Number(object.producerCount) !== 0)
                         message.producerCount = object.producerCount >>> 0;
+                if (object.producerResourceIds) {
+                    if (!$Array.isArray(object.producerResourceIds))
+                        throw $TypeError(".ebbflow.rpc.InputGate.producerResourceIds: array expected");
+                    message.producerResourceIds = $Array(object.producerResourceIds.length);
+                    for (let i = 0; i < object.producerResourceIds.length; ++i)
+                        message.producerResourceIds[i] = $String(object.producerResourceIds[i]);
+                }
                 return message;
             };
 
@@ -2933,6 +2987,8 @@ export const ebbflow = $root.ebbflow = (() => {
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
                 let object = {};
+                if (options.arrays || options.defaults)
+                    object.producerResourceIds = [];
                 if (options.defaults) {
                     object.edgeId = "";
                     object.sourceVertexId = "";
@@ -2944,6 +3000,11 @@ export const ebbflow = $root.ebbflow = (() => {
                     object.sourceVertexId = message.sourceVertexId;
                 if (message.producerCount != null && $Object.hasOwnProperty.call(message, "producerCount"))
                     object.producerCount = message.producerCount;
+                if (message.producerResourceIds && message.producerResourceIds.length) {
+                    object.producerResourceIds = $Array(message.producerResourceIds.length);
+                    for (let j = 0; j < message.producerResourceIds.length; ++j)
+                        object.producerResourceIds[j] = message.producerResourceIds[j];
+                }
                 return object;
             };
 

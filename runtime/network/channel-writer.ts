@@ -6,9 +6,8 @@
 import type { Socket } from 'node:net';
 
 import type { StreamElement } from '../elements.js';
-import { FrameDecodeError } from '../errors.js';
 import type { ChannelRegistry } from './channel-registry.js';
-import { encodeBatch, encodeFrame, FrameDecoder, type ChannelHeader } from './frames.js';
+import { decodeRefusal, encodeBatch, encodeFrame, FrameDecoder, MAX_REFUSAL_FRAME_BYTES, type ChannelHeader } from './frames.js';
 import { offerHandshake, type ChannelCredentials } from './handshake.js';
 import { connectChannel } from './tls.js';
 
@@ -79,22 +78,27 @@ export class RemoteChannelWriter implements ChannelWriter {
 
   /** Credit frames from the consumer's side (after the handshake). */
   private readCredits(s: Socket): void {
-    // Credit frames are 4 bytes; anything else from the consumer's side closes this channel (a send then fails), never the process.
-      const decoder = new FrameDecoder(4, '', 'credit frame');
-      s.on('data', (chunk: Buffer) => {
-        try {
-          for (const f of decoder.push(chunk)) {
-            if (f.length !== 4) throw new FrameDecodeError(`a credit frame has 4 bytes, not ${f.length}`);
-            this.credits += f.readUInt32BE(0);
+    // Credit frames are 4 bytes, a refusal says why the channel was refused; anything else from the
+    // consumer's side closes this channel (a send then fails), never the process.
+    const decoder = new FrameDecoder(MAX_REFUSAL_FRAME_BYTES, '', 'credit or refusal frame');
+    s.on('data', (chunk: Buffer) => {
+      try {
+        for (const f of decoder.push(chunk)) {
+          if (f.length !== 4) {
+            this.closedError ??= new Error(`data connection to ${this.host}:${this.port} was refused by the consumer's TaskManager: ${decodeRefusal(f)}`);
+            s.destroy();
+            break;
           }
-        } catch (err) {
-          this.closedError ??= new Error(`data connection to ${this.host}:${this.port} was closed (${(err as Error).message})`, { cause: err });
-          s.destroy();
+          this.credits += f.readUInt32BE(0);
         }
-        const w = this.creditWaiter;
-        this.creditWaiter = undefined;
-        w?.();
-      });
+      } catch (err) {
+        this.closedError ??= new Error(`data connection to ${this.host}:${this.port} was closed (${(err as Error).message})`, { cause: err });
+        s.destroy();
+      }
+      const w = this.creditWaiter;
+      this.creditWaiter = undefined;
+      w?.();
+    });
   }
 
   async send(batch: StreamElement[]): Promise<void> {

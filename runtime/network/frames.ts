@@ -9,7 +9,8 @@
  * with credit frames (a 4-byte big-endian count), first the gate's capacity,
  * then one per batch the consumer has processed. A producer sends a batch only
  * while it holds a credit, so a slow consumer stops its producers instead of
- * buffering without bound.
+ * buffering without bound. A channel the consumer's side does not accept gets
+ * one refusal frame (longer than 4 bytes: the reason, in UTF-8) and is closed.
  */
 import { deserialize, serialize } from 'node:v8';
 import { UPPER_BOUND_MAX_PARALLELISM } from '../../state/key-groups.js';
@@ -17,16 +18,24 @@ import type { StreamElement } from '../elements.js';
 import { FrameDecodeError, FrameTooLargeError } from '../errors.js';
 import { ByteQueue } from './byte-queue.js';
 
-export interface ChannelHeader { edgeId: string; consumer: number; producer: number }
+/**
+ * A data connection's first frame. `edgeId` is the channel id `<edge>#<attempt>` (the execution
+ * attempt); `consumerExecution` the execution id of the consumer subtask the producer was deployed
+ * to feed, so that a producer of an earlier deployment (before a failover or a rescale) cannot feed
+ * another consumer.
+ */
+export interface ChannelHeader { edgeId: string; consumer: number; producer: number; consumerExecution: string }
 
 /** The job setting that bounds a data frame (a batch). */
 export const NETWORK_FRAME_SETTING = 'ebbflow.network.max-frame-size';
 /** Default bound of one data frame: 64 MiB. */
 export const DEFAULT_NETWORK_MAX_FRAME_BYTES = 64 * 1024 * 1024;
-/** Bound of a header frame: a JSON object of three short fields. */
+/** Bound of a header frame: a JSON object of four short fields. */
 export const MAX_HEADER_FRAME_BYTES = 4096;
 /** Longest edge id a header may name. */
 const MAX_EDGE_ID_LENGTH = 512;
+/** Longest consumer execution id a header may name (they are 32 hex digits). */
+const MAX_EXECUTION_ID_LENGTH = 128;
 
 export function encodeFrame(payload: Uint8Array): Buffer {
   const head = Buffer.allocUnsafe(4);
@@ -42,6 +51,26 @@ export function encodeCredit(n: number): Buffer {
 }
 
 export const encodeBatch = (batch: StreamElement[]): Buffer => encodeFrame(serialize(batch));
+
+/** Longest refusal frame the consumer's side sends (a producer reads at most this much of it). */
+export const MAX_REFUSAL_FRAME_BYTES = 1024;
+const REFUSAL_PREFIX = 'refused: ';
+
+/**
+ * The consumer's side refuses a channel: the one frame on the way back that is not a credit (a credit
+ * frame has exactly 4 bytes, a refusal always more), saying why; then the connection closes.
+ */
+export function encodeRefusal(reason: string): Buffer {
+  let payload = Buffer.from(REFUSAL_PREFIX + reason, 'utf8');
+  if (payload.length > MAX_REFUSAL_FRAME_BYTES) payload = payload.subarray(0, MAX_REFUSAL_FRAME_BYTES);
+  return encodeFrame(payload);
+}
+
+/** The reason of a refusal frame (any frame from the consumer's side that is not 4 bytes long). */
+export function decodeRefusal(payload: Buffer): string {
+  const text = payload.toString('utf8');
+  return text.startsWith(REFUSAL_PREFIX) ? text.slice(REFUSAL_PREFIX.length) : `an unexpected ${payload.length}-byte frame`;
+}
 
 /**
  * A batch from a peer: must deserialize to an array of stream elements (objects with a numeric
@@ -78,7 +107,8 @@ export function parseChannelHeader(payload: Buffer): ChannelHeader {
     throw new FrameDecodeError('a channel header needs an edgeId of the form <edge>#<attempt>');
   }
   if (!isIndex(h.consumer) || !isIndex(h.producer)) throw new FrameDecodeError(`a channel header needs consumer and producer subtask indexes (integers from 0 to ${UPPER_BOUND_MAX_PARALLELISM - 1})`);
-  return { edgeId: h.edgeId, consumer: h.consumer, producer: h.producer };
+  if (typeof h.consumerExecution !== 'string' || h.consumerExecution.length > MAX_EXECUTION_ID_LENGTH) throw new FrameDecodeError('a channel header needs the consumer\'s execution id (consumerExecution)');
+  return { edgeId: h.edgeId, consumer: h.consumer, producer: h.producer, consumerExecution: h.consumerExecution };
 }
 
 /**

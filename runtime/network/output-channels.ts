@@ -40,7 +40,8 @@ export class OutputChannels {
     const writers: ChannelWriter[] = [];
     for (const c of targetsOf(out, this.ctx.subtaskIndex)) {
       const old = this.held.get(c.subtaskIndex);
-      const same = old && old.location.resourceId === c.resourceId && old.location.dataHost === c.dataHost && old.location.dataPort === c.dataPort;
+      const same = old && old.location.resourceId === c.resourceId && old.location.dataHost === c.dataHost && old.location.dataPort === c.dataPort
+        && old.location.executionId === c.executionId;
       const h = same ? old : { writer: this.create(out, c, forward), location: c };
       next.set(c.subtaskIndex, h);
       writers.push(h.writer);
@@ -52,7 +53,7 @@ export class OutputChannels {
 
   private create(out: OutputSpec, c: SubtaskLocation, forward: boolean): ChannelWriter {
     // A forward edge connects subtask i to subtask i only, as that consumer's single channel 0.
-    const header = { edgeId: channelId(out.edgeId, this.ctx.attempt), consumer: c.subtaskIndex, producer: forward ? 0 : this.ctx.subtaskIndex };
+    const header = { edgeId: channelId(out.edgeId, this.ctx.attempt), consumer: c.subtaskIndex, producer: forward ? 0 : this.ctx.subtaskIndex, consumerExecution: c.executionId };
     return c.resourceId === this.ctx.resourceId ? new LocalChannelWriter(this.ctx.registry, header) : new RemoteChannelWriter(c.dataHost, c.dataPort, header, this.ctx.registry.credentials);
   }
 }

@@ -59,16 +59,19 @@ export class TestingTaskManagerEndpoint implements TaskManagerEndpoint {
   close(): void { this.closed = true; }
 
   /** A TaskManager registers (before the returned one's handlers are set, its commands go nowhere). */
-  register(resourceId: string, opts: { slots?: number; jobId?: string; configure?: (tm: TestingTaskManager) => void } = {}): TestingTaskManager {
+  register(resourceId: string, opts: { slots?: number; jobId?: string; pid?: number; configure?: (tm: TestingTaskManager) => void } = {}): TestingTaskManager {
     if (!this.pool) throw new Error('the JobMaster is not listening yet');
     const tm = new TestingTaskManager(resourceId, opts.slots ?? 1, this.pool);
     opts.configure?.(tm);
+    const previous = this.taskManagers.get(resourceId);
     this.taskManagers.set(resourceId, tm);
     tm.registered = this.pool.register(
-      { resourceId, jobId: opts.jobId ?? '', slots: tm.slots, pid: 4242, dataHost: '127.0.0.1', dataPort: 1 },
+      { resourceId, jobId: opts.jobId ?? '', slots: tm.slots, pid: opts.pid ?? 4242, dataHost: '127.0.0.1', dataPort: 1 },
       tm.gateway,
       (answer) => { tm.answer = answer; },
     );
+    // A refused second registration of a registered id leaves the registered one in place (here too).
+    if (!tm.registered && previous?.registered) this.taskManagers.set(resourceId, previous);
     return tm;
   }
 }

@@ -43,7 +43,8 @@ describe('DataServer fed garbage', () => {
     const server = new DataServer(registry, (e) => failures.push(e), { maxFrameBytes: 1024 * 1024, onRejected: (err) => rejected.push(err) });
     const port = await server.listen('127.0.0.1');
     cleanup.push(() => server.close());
-    const valid = { edgeId: 'e#0', consumer: 0, producer: 1 };
+    const valid = { edgeId: 'e#0', consumer: 0, producer: 1, consumerExecution: 'consumer-0' };
+    registry.claim('e#0', 0, { executionId: 'consumer-0', producers: 2, maxProducers: 128 });
 
     const cases: Array<[string, Buffer[], new (...a: never[]) => Error]> = [
       ['unframed text', [Buffer.from('this is not json\n')], FrameTooLargeError], // "this" read as a length: over the header bound
@@ -87,7 +88,8 @@ describe('DataServer fed garbage', () => {
     s.on('error', () => {});
     s.on('data', () => {});
     await new Promise<void>((resolve) => s.once('connect', () => resolve()));
-    s.write(Buffer.concat([header({ edgeId: 'g#0', consumer: 0, producer: 0 }), encodeBatch(big)]));
+    registry.claim('g#0', 0, { executionId: 'consumer-0', producers: 1, maxProducers: 128 });
+    s.write(Buffer.concat([header({ edgeId: 'g#0', consumer: 0, producer: 0, consumerExecution: 'consumer-0' }), encodeBatch(big)]));
     expect(await registry.gate('g#0', 0).next()).toEqual({ channel: 0, batch: big });
     expect(rejected).toEqual([]);
   });
@@ -99,7 +101,8 @@ describe('DataServer fed garbage', () => {
     const port = await server.listen('127.0.0.1');
     cleanup.push(() => server.close());
     const batch = encodeBatch([{ t: RECORD, v: 1, ts: 1 }]);
-    await sendAndAwaitClose(port, [header({ edgeId: 'f#0', consumer: 0, producer: 0 }), ...Array.from({ length: 100 }, () => batch)]);
+    registry.claim('f#0', 0, { executionId: 'consumer-0', producers: 1, maxProducers: 128 });
+    await sendAndAwaitClose(port, [header({ edgeId: 'f#0', consumer: 0, producer: 0, consumerExecution: 'consumer-0' }), ...Array.from({ length: 100 }, () => batch)]);
     expect(rejected[0]?.message).toMatch(/credits/);
   });
 });

@@ -95,4 +95,58 @@ describe('fencing', () => {
     expect(delivered.map((m) => m.msg === 'taskStatus' && m.taskStatus.executionId)).toEqual(['current']);
     expect(log.matching('stale fencing token').map((l) => l.token)).toEqual([taskManagerToken('tm-1', 'an-earlier-registration'), '']);
   });
+
+  it('the JobMaster\'s endpoint refuses a second registration of a connected TaskManager and closes that connection; the first stays', async () => {
+    const log = captureLog();
+    const delivered: Array<[string, TaskManagerMessage]> = [];
+    const pool = new TaskManagerPool(
+      { jobMasterId: newJobMasterId(), heartbeatIntervalMs: 60_000, heartbeatTimeoutMs: 60_000, logger: log.logger },
+      { accept: () => true, registered: () => {}, heartbeat: () => {}, message: (tm, m) => { delivered.push([tm.registrationId, m]); }, lost: () => {} },
+    );
+    // The impostor holds tm-1's worker secret too (a confused or stale TaskManager passes the handshake): the pool's own check refuses it.
+    const workerSecrets = new WorkerSecrets();
+    const workerSecret = workerSecrets.issue('tm-1');
+    const endpoint = new RpcTaskManagerEndpoint('127.0.0.1', '127.0.0.1', log.logger, { workerSecrets, dataSecret: newSecret() });
+    const port = Number((await endpoint.listen(pool)).split(':')[1]);
+    cleanup.push(() => { endpoint.close(); pool.close(); });
+    const dial = async () => {
+      const socket = connect({ host: '127.0.0.1', port });
+      await new Promise<void>((r) => socket.once('connect', r));
+      await offerHandshake(socket, 'rpc', { identity: 'tm-1', secret: workerSecret });
+      const rpc = new RpcConnection(socket);
+      socket.resume();
+      cleanup.push(() => rpc.destroy());
+      const answers: ebbflow.rpc.Envelope[] = [];
+      let closed = false;
+      rpc.on('message', (m) => answers.push(m));
+      rpc.on('close', () => { closed = true; });
+      return { rpc, answers, closed: () => closed, jobMaster: new RpcJobMasterGateway(rpc) };
+    };
+    const registration = { resourceId: 'tm-1', jobId: 'job-1', slots: 1, pid: 1, dataHost: '127.0.0.1', dataPort: 1 };
+    const real = await dial();
+    real.jobMaster.registerTaskManager(registration);
+    const realAnswer = await waitFor('the registration answer', () => real.answers.find((m) => m.msg === 'registered'));
+    expect(realAnswer.registered!.accepted).toBe(true);
+    const registered = pool.tms.get('tm-1')!;
+
+    const impostor = await dial();
+    impostor.jobMaster.registerTaskManager({ ...registration, pid: 666 });
+    const refusal = await waitFor('the impostor\'s answer', () => impostor.answers.find((m) => m.msg === 'registered'));
+    expect(refusal.registered).toMatchObject({ accepted: false, reason: 'TaskManager tm-1 is already registered with this JobMaster' });
+    await waitFor('the impostor\'s connection to close', () => impostor.closed());
+    expect(log.matching('refused a second registration')).toEqual([expect.objectContaining({ resourceId: 'tm-1', pid: 666, registeredPid: 1 })]);
+    // A second registration on the registered connection itself changes nothing either.
+    real.jobMaster.registerTaskManager({ ...registration, pid: 777 });
+    await waitFor('the repeated registration to be ignored', () => log.matching('ignored a second registration').length === 1);
+
+    // The registered TaskManager is untouched: same record, its commands and reports still flow.
+    expect(pool.tms.get('tm-1')).toBe(registered);
+    expect(real.closed()).toBe(false);
+    expect(pool.gateway('tm-1').cancel('x')).toBe('sent');
+    await waitFor('the command to reach the registered TaskManager', () => real.answers.some((m) => m.msg === 'cancel'));
+    real.jobMaster.fence(taskManagerToken('tm-1', realAnswer.registered!.registrationId!));
+    real.jobMaster.updateTaskExecutionState({ executionId: 'e', state: ExecutionState.RUNNING });
+    await waitFor('the registered TaskManager\'s report', () => delivered.length === 1);
+    expect(delivered[0]![0]).toBe(registered.registrationId);
+  });
 });

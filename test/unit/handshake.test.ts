@@ -125,7 +125,7 @@ describe('handshake', () => {
     await closed(a);
     // An RPC envelope or channel header sent without a handshake is garbage to it.
     const b = await dialRaw(srv.port);
-    b.write(encodeFrame(Buffer.from(JSON.stringify({ edgeId: 'e#0', consumer: 0, producer: 0 }))));
+    b.write(encodeFrame(Buffer.from(JSON.stringify({ edgeId: 'e#0', consumer: 0, producer: 0, consumerExecution: 'consumer-0' }))));
     b.write(Buffer.alloc(64 * 1024, 7));
     await waitFor('the second refusal', () => srv.outcomes[1]?.error);
     expect(srv.outcomes[1]!.error).toBeInstanceOf(HandshakeError);
@@ -191,21 +191,22 @@ describe('data server with a secret', () => {
   it('closes a producer that sends a header and a batch without the handshake, and takes batches from one with the secret', async () => {
     const secret = newSecret();
     const registry = new ChannelRegistry();
+    registry.claim('e#0', 0, { executionId: 'consumer-0', producers: 3, maxProducers: 128 });
     const rejected: Error[] = [];
     const server = new DataServer(registry, (e) => { throw e; }, { secret: () => secret, onRejected: (err) => rejected.push(err) });
     const port = await server.listen('127.0.0.1');
     cleanup.push(() => server.close());
     const raw = await dialRaw(port);
-    raw.write(Buffer.concat([encodeFrame(Buffer.from(JSON.stringify({ edgeId: 'e#0', consumer: 0, producer: 0 }))), encodeBatch(batch(666))]));
+    raw.write(Buffer.concat([encodeFrame(Buffer.from(JSON.stringify({ edgeId: 'e#0', consumer: 0, producer: 0, consumerExecution: 'consumer-0' }))), encodeBatch(batch(666))]));
     await closed(raw);
     expect(server.rejectedHandshakes).toBe(1);
     expect(rejected[0]).toBeInstanceOf(HandshakeError);
 
-    const wrong = new RemoteChannelWriter('127.0.0.1', port, { edgeId: 'e#0', consumer: 0, producer: 1 }, { secret: newSecret(), identity: 'tm-x' });
+    const wrong = new RemoteChannelWriter('127.0.0.1', port, { edgeId: 'e#0', consumer: 0, producer: 1, consumerExecution: 'consumer-0' }, { secret: newSecret(), identity: 'tm-x' });
     await expect(wrong.send(batch(667))).rejects.toThrow(/data connection to 127.0.0.1:\d+ was closed/);
     expect(server.rejectedHandshakes).toBe(2);
 
-    const writer = new RemoteChannelWriter('127.0.0.1', port, { edgeId: 'e#0', consumer: 0, producer: 2 }, { secret, identity: 'tm-2' });
+    const writer = new RemoteChannelWriter('127.0.0.1', port, { edgeId: 'e#0', consumer: 0, producer: 2, consumerExecution: 'consumer-0' }, { secret, identity: 'tm-2' });
     await writer.send(batch(1));
     const gate = registry.gate('e#0', 0);
     const item = (await gate.next())!;
@@ -218,11 +219,12 @@ describe('data server with a secret', () => {
     let setSecret!: (s: Buffer) => void;
     const pending = new Promise<Buffer>((r) => { setSecret = r; });
     const registry = new ChannelRegistry();
+    registry.claim('w#0', 0, { executionId: 'consumer-0', producers: 1, maxProducers: 128 });
     const server = new DataServer(registry, (e) => { throw e; }, { secret: () => pending });
     const port = await server.listen('127.0.0.1');
     cleanup.push(() => server.close());
     const secret = newSecret();
-    const writer = new RemoteChannelWriter('127.0.0.1', port, { edgeId: 'w#0', consumer: 0, producer: 0 }, { secret, identity: 'tm-1' });
+    const writer = new RemoteChannelWriter('127.0.0.1', port, { edgeId: 'w#0', consumer: 0, producer: 0, consumerExecution: 'consumer-0' }, { secret, identity: 'tm-1' });
     const sent = writer.send(batch(5));
     setTimeout(() => setSecret(secret), 50);
     await sent;

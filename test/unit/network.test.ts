@@ -31,7 +31,8 @@ describe('credit-based flow control', () => {
     const registry = new ChannelRegistry();
     const server = new DataServer(registry, (e) => { throw e; });
     const port = await server.listen('127.0.0.1');
-    const writer = new RemoteChannelWriter('127.0.0.1', port, { edgeId: 'e#0', consumer: 0, producer: 0 });
+    registry.claim('e#0', 0, { executionId: 'consumer-0', producers: 1, maxProducers: 128 });
+    const writer = new RemoteChannelWriter('127.0.0.1', port, { edgeId: 'e#0', consumer: 0, producer: 0, consumerExecution: 'consumer-0' });
     const gate = registry.gate('e#0', 0);
     let sent = 0;
     const producing = (async () => { for (let i = 0; i < 20; i++) { await writer.send(batch(i)); sent++; } })();
@@ -53,7 +54,7 @@ describe('credit-based flow control', () => {
 
   it('a local producer waits while the gate holds `capacity` unreleased batches of its channel', async () => {
     const registry = new ChannelRegistry();
-    const w = new LocalChannelWriter(registry, { edgeId: 'l#0', consumer: 0, producer: 3 });
+    const w = new LocalChannelWriter(registry, { edgeId: 'l#0', consumer: 0, producer: 3, consumerExecution: 'consumer-0' });
     const gate = registry.gate('l#0', 0);
     let sent = 0;
     const p = (async () => { for (let i = 0; i < 10; i++) { await w.send(batch(i)); sent++; } })();
