@@ -13,7 +13,7 @@
  * Every key it writes starts with `ebbflow-chaos-<random>:` and is deleted at the end.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,6 +71,13 @@ async function main(): Promise<number> {
     for (const p of left) { try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ } }
     if (jobId) checks.push({ what: 'no process of the job left after cancel', ok: left.length === 0, detail: left.length ? `killed ${left.map((p) => `${p.role} ${p.pid}`).join(', ')}` : 'none' });
     hung.release();
+    if (jobId) {
+      // Every log of the job (job process, TaskManagers), after the hung write was released: no unhandled rejection anywhere.
+      const dir = join(dataDir, 'logs', jobId);
+      const lines = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.log')).flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n')) : [];
+      const bad = lines.filter((l) => l.includes('EBBFLOW_UNHANDLED_REJECTION'));
+      checks.push({ what: 'no unhandled rejection in the job\'s logs', ok: lines.length > 0 && bad.length === 0, detail: `${lines.length} lines${bad.length ? `; ${bad[0]!.slice(0, 120)}` : ''}` });
+    }
     if (dispatcher) await dispatcher.close().catch((err: Error) => log(`closing the dispatcher: ${err.message}`));
     let n = 0;
     for (const pattern of [`${prefix}*`]) {
