@@ -36,4 +36,6 @@ export interface JobMasterServices {
   operations(execute: OperationExecutor): OperationQueue;
   /** Plans the job from its bundle. */
   planJob(req: PlanRequest): Promise<JobPlan>;
+  /** The job's TaskManager reservation (metadata/capacity-reservations.ts), lowered after a rescale ends; absent in tests that do not reserve. */
+  capacity?: { settle(taskManagers: number): Promise<unknown> };
 }

@@ -281,11 +281,33 @@ export class JobMaster {
     this.resolveOutcome({ state: 'CANCELED' });
   }
 
+  /**
+   * The dispatcher reserved the larger of the old and the new TaskManager count for a rescale (the
+   * old ones are held until it ends); once it ended, however it ended, the reservation comes down
+   * to what the job now runs with (slot sharing: the largest vertex parallelism ÷ slots).
+   */
+  private async settleCapacity(): Promise<void> {
+    const capacity = this.services.capacity;
+    if (!capacity || !this.parts) return;
+    const most = Math.max(1, ...[...this.parts.runtime.scale.values()].map((v) => v.parallelism));
+    const taskManagers = Math.ceil(most / this.spec.slotsPerTaskManager);
+    try {
+      await capacity.settle(taskManagers);
+    } catch (err) {
+      // Over-reserving until the next rescale or the job's end is safe; the dispatcher's start reconciles.
+      this.log.warn({ err: (err as Error).message, taskManagers }, 'could not lower the job\'s TaskManager reservation after the rescale');
+    }
+  }
+
   private async runOperation(op: OperationRecord, progress: (phase: string) => void): Promise<OperationOutcome> {
     const { runtime, coordinator, scaler } = this.parts!;
     if (op.kind === 'rescale') {
       const req: ScaleRequest = op.parallelism > 0 ? { parallelism: op.parallelism } : { requirements: op.requirements };
-      return { result: await scaler.apply(req, progress) as unknown as Record<string, unknown> };
+      try {
+        return { result: await scaler.apply(req, progress) as unknown as Record<string, unknown> };
+      } finally {
+        await this.settleCapacity();
+      }
     }
     if (runtime.phase !== 'RUNNING') throw new Error(`the job is not running (it is ${runtime.phase.toLowerCase().replace('_', ' ')}); try again when it runs`);
     // Stopping: no checkpoint may complete after the savepoint, or its output would be published twice.

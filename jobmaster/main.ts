@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { maskingLogOptions, parseAddressSettings, secretsOf } from '../config/index.js';
 import { WorkerSecrets } from '../rpc/index.js';
-import { JobRegistry } from '../metadata/index.js';
+import { CapacityReservations, JobRegistry } from '../metadata/index.js';
 import { setStorageTimeout } from '../runtime/checkpoint/storage-deadline.js';
 import { describeError, UNHANDLED_REJECTION_MESSAGE } from '../runtime/errors.js';
 import { planJob } from '../runtime/plan.js';
@@ -42,6 +42,7 @@ for (const warning of configurationWarnings(spec.configuration)) log.warn(warnin
 const redis = new Redis(spec.redisUrl, { maxRetriesPerRequest: 20 });
 redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection problem'));
 const registry = new JobRegistry(redis, spec.keyPrefix);
+const reservations = new CapacityReservations(redis, spec.keyPrefix);
 
 // BLPOP blocks its connection: the operation queue gets one of its own.
 const opsRedis = new Redis(spec.redisUrl, { maxRetriesPerRequest: null });
@@ -72,6 +73,7 @@ const jm = new JobMaster(spec, {
   taskManagers: new RpcTaskManagerEndpoint(addr.bindHost, addr.rpcAddress, log, { workerSecrets, dataSecret: jobSecret, tls }),
   operations: (execute) => new OperationRunner(opsRedis, registry, spec.jobId, execute, log),
   planJob,
+  capacity: { settle: (n) => reservations.settle(spec.jobId, n) },
 }, log);
 
 process.on('message', (m: unknown) => {

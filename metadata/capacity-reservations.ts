@@ -4,7 +4,9 @@
  * reserve in one Lua script that reads every job's reservation and writes the job's own, so two
  * concurrent requests can never both fit under the dispatcher-wide limit when only one does (a
  * check followed by a separate write could). The job registry's state transition deletes the
- * job's field when the job reaches a terminal state (same script as the state change), and
+ * job's field when the job reaches a terminal state (same script as the state change). A rescale
+ * keeps the larger of its old and new reservation while it runs (the old TaskManagers are held until
+ * it ends) and the job process `settle`s it to what the job runs with once it ended; and
  * `reconcile` drops the fields of jobs that ended or are unknown (a crash between two steps).
  */
 import type { Redis, Result } from 'ioredis';
@@ -32,8 +34,19 @@ for _, v in ipairs(redis.call('HVALS', KEYS[1])) do total = total + tonumber(v) 
 local others = total - own
 local grant = math.min(tonumber(ARGV[2]), tonumber(ARGV[4]), tonumber(ARGV[5]) - others)
 if grant < tonumber(ARGV[3]) then return {0, own, others} end
-redis.call('HSET', KEYS[1], ARGV[1], grant)
+-- A rescale holds its old TaskManagers until it completes: the larger of old and new stays reserved
+-- until the job process settles it (SETTLE_LUA) once the rescale ended.
+if ARGV[6] == 'replace' and own > grant then redis.call('HSET', KEYS[1], ARGV[1], own) else redis.call('HSET', KEYS[1], ARGV[1], grant) end
 return {1, grant, others}
+`;
+
+// KEYS[1] reservations hash. ARGV[1] job id, ARGV[2] TaskManagers the job now runs with. Lowers the
+// job's reservation to that, never raises it and never creates one (an ended job has none).
+// Returns the reservation after the step (0: none).
+const SETTLE_LUA = `
+local own = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+if own > tonumber(ARGV[2]) then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]); return tonumber(ARGV[2]) end
+return own
 `;
 
 // KEYS[1] reservations hash. ARGV[1] key prefix of job records, ARGV[2] terminal states (comma list).
@@ -53,6 +66,7 @@ declare module 'ioredis' {
   interface RedisCommander<Context> {
     ebbflowReserve(key: string, jobKey: string, jobId: string, wanted: string, least: string, perJob: string, total: string, mode: string, terminal: string): Result<[number, number, number], Context>;
     ebbflowReconcileReservations(key: string, prefix: string, terminal: string): Result<string[], Context>;
+    ebbflowSettleReservation(key: string, jobId: string, taskManagers: string): Result<number, Context>;
   }
 }
 
@@ -80,8 +94,9 @@ export class CapacityReservations {
 
   constructor(readonly redis: Redis, readonly prefix: string) {
     this.key = reservationsKey(prefix);
-    const r = redis as { ebbflowReserve?: unknown; ebbflowReconcileReservations?: unknown };
+    const r = redis as { ebbflowReserve?: unknown; ebbflowReconcileReservations?: unknown; ebbflowSettleReservation?: unknown };
     if (typeof r.ebbflowReserve !== 'function') redis.defineCommand('ebbflowReserve', { numberOfKeys: 2, lua: RESERVE_LUA });
+    if (typeof r.ebbflowSettleReservation !== 'function') redis.defineCommand('ebbflowSettleReservation', { numberOfKeys: 1, lua: SETTLE_LUA });
     if (typeof r.ebbflowReconcileReservations !== 'function') redis.defineCommand('ebbflowReconcileReservations', { numberOfKeys: 1, lua: RECONCILE_LUA });
   }
 
@@ -93,6 +108,14 @@ export class CapacityReservations {
     if (status === 2) return { kind: 'kept', reserved: n };
     if (status === 3) return { kind: 'ended' };
     return { kind: 'refused', own: n, others };
+  }
+
+  /**
+   * After a rescale ended (completed, failed or rolled back): lowers the job's reservation to the
+   * TaskManagers it now runs with. Called by the job process; never raises, never creates one.
+   */
+  async settle(jobId: string, taskManagers: number): Promise<number> {
+    return this.redis.ebbflowSettleReservation(this.key, jobId, String(taskManagers));
   }
 
   async release(jobId: string): Promise<void> {

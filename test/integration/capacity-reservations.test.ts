@@ -1,7 +1,7 @@
 /**
  * The TaskManager reservations against the real Redis (own key prefix, deleted after): many
  * concurrent reservations from separate connections never add up past the dispatcher-wide limit;
- * a rescale replaces its own reservation up or down; a lower bound is the least a reservation
+ * a rescale replaces its own reservation up at once and down once the job process settles it; a lower bound is the least a reservation
  * takes; a job that ended (or is gone) cannot reserve by rescaling; a terminal state recorded by
  * the registry releases the reservation in the same step; reconciliation drops what ended jobs and
  * unknown ids left.
@@ -72,6 +72,14 @@ describe('CapacityReservations (Lua, real Redis)', () => {
     expect(await store.all()).toEqual({ [a]: 1, [b]: 1 });
     expect(await store.reserve(a, { wanted: 2, mode: 'replace', ...limits })).toEqual({ kind: 'reserved', reserved: 2, others: 1 });
     expect(await store.reserve(a, { wanted: 1, mode: 'replace', ...limits })).toEqual({ kind: 'reserved', reserved: 1, others: 1 });
+    // Down: the job holds its old TaskManagers until the rescale ends, so the larger count stays reserved
+    // until the job process settles it; settling lowers only, and never creates a reservation.
+    expect(await store.all()).toEqual({ [a]: 2, [b]: 1 });
+    expect(await store.settle(a, 1)).toBe(1);
+    expect(await store.settle(a, 5)).toBe(1);
+    const gone = hex();
+    expect(await store.settle(gone, 1)).toBe(0);
+    expect(await store.all()).toEqual({ [a]: 1, [b]: 1 });
     // A lower bound: as much as fits between the least and the wanted, never past the per-job limit.
     expect(await store.reserve(a, { wanted: 9, least: 1, mode: 'replace', ...limits })).toEqual({ kind: 'reserved', reserved: 2, others: 1 });
     expect(await store.reserve(b, { wanted: 9, least: 2, mode: 'replace', ...limits })).toEqual({ kind: 'refused', own: 1, others: 2 });

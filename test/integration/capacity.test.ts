@@ -139,6 +139,12 @@ describe('TaskManager capacity (EBBFLOW_MAX_TASKMANAGERS=3)', () => {
     expect(run.status, JSON.stringify(run.body)).toBe(200);
     await waitForState(d, run.body.jobid, 'FINISHED');
     expect(await reservations()).toEqual({ [a]: 2 });
+    // A rescale down keeps the larger reservation while it runs; the job process lowers it once it ended.
+    const down = await patchRescaling(d.url, a, '?parallelism=1');
+    expect(down.status, JSON.stringify(down.body)).toBe(202);
+    const done = await waitForRescale(d.url, a, down.body['request-id'], 60_000);
+    expect(done.operation, JSON.stringify(done)).not.toHaveProperty('failure-cause');
+    await waitFor('the reservation of a to come down to 1', async () => ((await reservations())[a] === 1 ? true : undefined), 10_000);
     await cancel(a);
     expect(await reservations()).toEqual({});
   });
