@@ -284,12 +284,14 @@ export class JobMaster {
   /**
    * The dispatcher reserved the larger of the old and the new TaskManager count for a rescale (the
    * old ones are held until it ends); once it ended, however it ended, the reservation comes down
-   * to what the job now runs with (slot sharing: the largest vertex parallelism ÷ slots).
+   * to what the job runs with or will grow to by itself (its requirements' upper bounds: slots that
+   * arrive later scale it up), with slot sharing: the largest vertex parallelism ÷ slots.
    */
   private async settleCapacity(): Promise<void> {
     const capacity = this.services.capacity;
     if (!capacity || !this.parts) return;
-    const most = Math.max(1, ...[...this.parts.runtime.scale.values()].map((v) => v.parallelism));
+    const { runtime } = this.parts;
+    const most = Math.max(1, ...[...runtime.scale.values()].map((v) => v.parallelism), ...runtime.desired().values());
     const taskManagers = Math.ceil(most / this.spec.slotsPerTaskManager);
     try {
       await capacity.settle(taskManagers);

@@ -12,7 +12,7 @@
 import type { AddressInfo, Server, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { RpcConnection, RpcTaskExecutorGateway, taskManagerMessage, taskManagerToken, type WorkerSecrets } from '../rpc/index.js';
-import { acceptHandshake } from '../runtime/network/handshake.js';
+import { acceptHandshake, HandshakeSlots } from '../runtime/network/handshake.js';
 import { createChannelServer, type InternalTls } from '../runtime/network/tls.js';
 import type { RegisteredTaskManager, TaskManagerPool } from './task-manager-pool.js';
 
@@ -38,6 +38,7 @@ export interface EndpointSecurity {
 /** The TCP endpoint of a job process. */
 export class RpcTaskManagerEndpoint implements TaskManagerEndpoint {
   private server: Server | undefined;
+  private readonly handshakes = new HandshakeSlots();
   /** Connections closed because they failed the handshake. */
   rejectedHandshakes = 0;
 
@@ -52,6 +53,8 @@ export class RpcTaskManagerEndpoint implements TaskManagerEndpoint {
       }));
       server.once('error', reject);
       server.listen(0, this.bindHost, () => {
+        // Later server errors (EMFILE while accepting) are logged; an unhandled 'error' would end the job process.
+        server.on('error', (err) => this.log?.error({ err: err.message }, 'the TaskManager endpoint reported an error'));
         const a = server.address() as AddressInfo;
         const host = this.advertiseHost;
         resolve(`${host.includes(':') ? `[${host}]` : host}:${a.port}`);
@@ -63,14 +66,20 @@ export class RpcTaskManagerEndpoint implements TaskManagerEndpoint {
   private authenticate(pool: TaskManagerPool, socket: Socket): void {
     const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     const { workerSecrets, handshakeTimeoutMs } = this.security;
-    acceptHandshake(socket, 'rpc', (id) => workerSecrets.get(id), { timeoutMs: handshakeTimeoutMs }).then(
+    if (!this.handshakes.take()) {
+      this.rejectedHandshakes++;
+      socket.destroy();
+      this.log?.warn({ remote, code: 'EBBFLOW_HANDSHAKE_FAILED', rejectedHandshakes: this.rejectedHandshakes }, `closed an RPC connection: more than ${this.handshakes.max} connections are in their handshake`);
+      return;
+    }
+    acceptHandshake(socket, 'rpc', (id) => workerSecrets.get(id), { timeoutMs: handshakeTimeoutMs }).finally(() => this.handshakes.release()).then(
       (resourceId) => {
         this.accept(pool, new RpcConnection(socket, { maxFrameBytes: pool.rpcMaxFrameBytes }), resourceId);
         socket.resume(); // the handshake left it paused, with what followed pushed back
       },
       (err: Error) => {
         this.rejectedHandshakes++;
-        this.log?.warn({ remote, err: err.message, rejectedHandshakes: this.rejectedHandshakes }, 'closed an RPC connection that failed the handshake');
+        this.log?.warn({ remote, err: err.message, code: (err as { code?: string }).code, rejectedHandshakes: this.rejectedHandshakes }, 'closed an RPC connection that failed the handshake');
       },
     );
   }

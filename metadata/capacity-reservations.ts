@@ -32,6 +32,9 @@ end
 local total = 0
 for _, v in ipairs(redis.call('HVALS', KEYS[1])) do total = total + tonumber(v) end
 local others = total - own
+-- A rescale within what the job holds already is always granted (shrinking never needs room, even
+-- when the limits were lowered since); the reservation stays until the job process settles it.
+if ARGV[6] == 'replace' and tonumber(ARGV[2]) <= own then return {1, tonumber(ARGV[2]), others} end
 local grant = math.min(tonumber(ARGV[2]), tonumber(ARGV[4]), tonumber(ARGV[5]) - others)
 if grant < tonumber(ARGV[3]) then return {0, own, others} end
 -- A rescale holds its old TaskManagers until it completes: the larger of old and new stays reserved
@@ -40,11 +43,14 @@ if ARGV[6] == 'replace' and own > grant then redis.call('HSET', KEYS[1], ARGV[1]
 return {1, grant, others}
 `;
 
-// KEYS[1] reservations hash. ARGV[1] job id, ARGV[2] TaskManagers the job now runs with. Lowers the
-// job's reservation to that, never raises it and never creates one (an ended job has none).
+// KEYS[1] reservations hash, KEYS[2] the job's operation queue. ARGV[1] job id, ARGV[2] TaskManagers
+// the job now runs with. Lowers the job's reservation to that, never raises it and never creates one
+// (an ended job has none); not while another operation waits in the queue (a rescale queued behind
+// this one reserved room the job does not run with yet; it settles when it ends).
 // Returns the reservation after the step (0: none).
 const SETTLE_LUA = `
 local own = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+if redis.call('LLEN', KEYS[2]) > 0 then return own end
 if own > tonumber(ARGV[2]) then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]); return tonumber(ARGV[2]) end
 return own
 `;
@@ -66,7 +72,7 @@ declare module 'ioredis' {
   interface RedisCommander<Context> {
     ebbflowReserve(key: string, jobKey: string, jobId: string, wanted: string, least: string, perJob: string, total: string, mode: string, terminal: string): Result<[number, number, number], Context>;
     ebbflowReconcileReservations(key: string, prefix: string, terminal: string): Result<string[], Context>;
-    ebbflowSettleReservation(key: string, jobId: string, taskManagers: string): Result<number, Context>;
+    ebbflowSettleReservation(key: string, opsKey: string, jobId: string, taskManagers: string): Result<number, Context>;
   }
 }
 
@@ -96,7 +102,7 @@ export class CapacityReservations {
     this.key = reservationsKey(prefix);
     const r = redis as { ebbflowReserve?: unknown; ebbflowReconcileReservations?: unknown; ebbflowSettleReservation?: unknown };
     if (typeof r.ebbflowReserve !== 'function') redis.defineCommand('ebbflowReserve', { numberOfKeys: 2, lua: RESERVE_LUA });
-    if (typeof r.ebbflowSettleReservation !== 'function') redis.defineCommand('ebbflowSettleReservation', { numberOfKeys: 1, lua: SETTLE_LUA });
+    if (typeof r.ebbflowSettleReservation !== 'function') redis.defineCommand('ebbflowSettleReservation', { numberOfKeys: 2, lua: SETTLE_LUA });
     if (typeof r.ebbflowReconcileReservations !== 'function') redis.defineCommand('ebbflowReconcileReservations', { numberOfKeys: 1, lua: RECONCILE_LUA });
   }
 
@@ -112,10 +118,11 @@ export class CapacityReservations {
 
   /**
    * After a rescale ended (completed, failed or rolled back): lowers the job's reservation to the
-   * TaskManagers it now runs with. Called by the job process; never raises, never creates one.
+   * TaskManagers it now runs with. Called by the job process; never raises, never creates one, and
+   * does nothing while another operation waits in the job's queue.
    */
   async settle(jobId: string, taskManagers: number): Promise<number> {
-    return this.redis.ebbflowSettleReservation(this.key, jobId, String(taskManagers));
+    return this.redis.ebbflowSettleReservation(this.key, `${this.prefix}job:${jobId}:ops`, jobId, String(taskManagers));
   }
 
   async release(jobId: string): Promise<void> {

@@ -71,7 +71,7 @@ export class TaskExecutor {
     this.dataServer = new DataServer(this.registry, (err) => opts.logger.error({ err }, 'data channel failed'), {
       // A peer that sent garbage or failed the handshake loses its connection; this TaskManager and its other channels go on.
       onRejected: (err, remote) => {
-        if (err instanceof HandshakeError) opts.logger.warn({ err: err.message, remote, rejectedHandshakes: this.dataServer.rejectedHandshakes }, 'closed a data connection that failed the handshake');
+        if (err instanceof HandshakeError) opts.logger.warn({ err: err.message, code: err.code, remote, rejectedHandshakes: this.dataServer.rejectedHandshakes }, 'closed a data connection that failed the handshake');
         else opts.logger.warn({ err: err.message, remote, rejected: this.dataServer.rejectedConnections }, 'closed a data connection that sent an invalid frame');
       },
       // Producers are only told of this TaskManager once it registered: until then a connection waits (within the handshake timeout).

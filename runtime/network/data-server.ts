@@ -24,7 +24,7 @@
 import type { Server, Socket } from 'node:net';
 import { FrameDecodeError, HandshakeError } from '../errors.js';
 import { ChannelRegistry } from './channel-registry.js';
-import { acceptHandshake } from './handshake.js';
+import { acceptHandshake, HandshakeSlots } from './handshake.js';
 import type { InputGate } from './input-gate.js';
 import { createChannelServer, type InternalTls } from './tls.js';
 import { DEFAULT_NETWORK_MAX_FRAME_BYTES, decodeBatch, encodeCredit, encodeRefusal, FrameDecoder, MAX_HEADER_FRAME_BYTES, NETWORK_FRAME_SETTING, parseChannelHeader, type ChannelHeader } from './frames.js';
@@ -42,6 +42,8 @@ export interface DataServerOptions {
   secret?: () => Buffer | undefined | Promise<Buffer | undefined>;
   /** Time a connection has to complete the handshake. @default 10 s */
   handshakeTimeoutMs?: number;
+  /** Connections that may be in their handshake at once; more are closed at once. @default 256 */
+  maxPendingHandshakes?: number;
   /** Mutual TLS (`security.ssl.internal.*`): a client TLS refuses counts as a failed handshake. */
   tls?: InternalTls;
   /** A connection was refused because its header names no channel this TaskManager serves it (`reason` says why). */
@@ -76,9 +78,11 @@ export class DataServer {
 
   constructor(private readonly registry: ChannelRegistry, private readonly onError: (err: Error) => void, private readonly opts: DataServerOptions = {}) {
     this.maxFrameBytes = opts.maxFrameBytes ?? DEFAULT_NETWORK_MAX_FRAME_BYTES;
+    this.handshakes = new HandshakeSlots(opts.maxPendingHandshakes);
     this.unsubscribe = registry.onChange(() => this.recheck());
   }
 
+  private readonly handshakes: HandshakeSlots;
   /** Headers waiting for their channel now. */
   get waitingConnections(): number { return this.waiting.size; }
 
@@ -96,6 +100,8 @@ export class DataServer {
       this.server!.once('error', reject);
       this.server!.listen(port, host, () => resolve());
     });
+    // Later server errors (EMFILE while accepting) are reported; an unhandled 'error' would end the process.
+    this.server.on('error', (err) => this.onError(err));
     const addr = this.server.address();
     if (!addr || typeof addr === 'string') throw new Error('data server has no TCP address');
     return addr.port;
@@ -108,8 +114,14 @@ export class DataServer {
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
     const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    if (!this.handshakes.take()) {
+      this.rejectedHandshakes++;
+      socket.destroy();
+      this.report(new HandshakeError(`more than ${this.handshakes.max} connections are in their handshake; closed this one`), remote);
+      return;
+    }
     // Every producer of the job proves the same secret: the identity it names is for logs only.
-    acceptHandshake(socket, 'data', () => secret(), { timeoutMs: this.opts.handshakeTimeoutMs }).then(
+    acceptHandshake(socket, 'data', () => secret(), { timeoutMs: this.opts.handshakeTimeoutMs }).finally(() => this.handshakes.release()).then(
       () => {
         this.accept(socket);
         socket.resume();

@@ -30,6 +30,23 @@ export const HANDSHAKE_TIMEOUT_MS = 10_000;
 export const MAX_HANDSHAKE_FRAME_BYTES = 256;
 /** Longest identity a client may name. */
 export const MAX_IDENTITY_BYTES = 128;
+/** Connections one server lets be in their handshake at once; more are closed at once (each holds a descriptor for up to the timeout). */
+export const MAX_PENDING_HANDSHAKES = 256;
+
+/** Counts a server's connections in their handshake, so that a flood of unauthenticated ones is bounded. */
+export class HandshakeSlots {
+  private pending = 0;
+  constructor(readonly max = MAX_PENDING_HANDSHAKES) {}
+  /** Takes a slot; false when all are taken (the caller closes the connection). */
+  take(): boolean {
+    if (this.pending >= this.max) return false;
+    this.pending++;
+    return true;
+  }
+  release(): void { this.pending--; }
+  get inUse(): number { return this.pending; }
+}
+
 /** Bytes a peer may send before the handshake ends (an honest one sends one frame, then waits). */
 const MAX_BUFFERED_BYTES = 2 * (MAX_HANDSHAKE_FRAME_BYTES + 2);
 const NONCE_BYTES = 32;

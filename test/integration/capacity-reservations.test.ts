@@ -75,6 +75,10 @@ describe('CapacityReservations (Lua, real Redis)', () => {
     // Down: the job holds its old TaskManagers until the rescale ends, so the larger count stays reserved
     // until the job process settles it; settling lowers only, and never creates a reservation.
     expect(await store.all()).toEqual({ [a]: 2, [b]: 1 });
+    // Not while another operation waits in the job's queue: a rescale queued behind this one reserved room it will need.
+    await redis.rpush(`${prefix}job:${a}:ops`, 'a-queued-rescale');
+    expect(await store.settle(a, 1)).toBe(2);
+    await redis.del(`${prefix}job:${a}:ops`);
     expect(await store.settle(a, 1)).toBe(1);
     expect(await store.settle(a, 5)).toBe(1);
     const gone = hex();
@@ -84,6 +88,8 @@ describe('CapacityReservations (Lua, real Redis)', () => {
     expect(await store.reserve(a, { wanted: 9, least: 1, mode: 'replace', ...limits })).toEqual({ kind: 'reserved', reserved: 2, others: 1 });
     expect(await store.reserve(b, { wanted: 9, least: 2, mode: 'replace', ...limits })).toEqual({ kind: 'refused', own: 1, others: 2 });
     expect(await store.reserve(a, { wanted: 9, least: 1, mode: 'replace', perJob: 1, total: 100 })).toEqual({ kind: 'reserved', reserved: 1, others: 1 });
+    // Shrinking within what the job holds is granted even when the limits were lowered below what is reserved.
+    expect(await store.reserve(a, { wanted: 1, mode: 'replace', perJob: 1, total: 1 })).toEqual({ kind: 'reserved', reserved: 1, others: 1 });
     await registry.transition(a, 'CANCELED');
     await registry.transition(b, 'FINISHED');
   });

@@ -215,6 +215,28 @@ describe('data server with a secret', () => {
     await writer.close();
   });
 
+  it('bounds the connections in their handshake: one past the limit is closed at once, the waiting ones are not', async () => {
+    const registry = new ChannelRegistry();
+    const rejected: Error[] = [];
+    const server = new DataServer(registry, (e) => { throw e; }, { secret: () => newSecret(), maxPendingHandshakes: 3, onRejected: (err) => rejected.push(err) });
+    const port = await server.listen('127.0.0.1');
+    cleanup.push(() => server.close());
+    const waiting = [await dialRaw(port), await dialRaw(port), await dialRaw(port)];
+    for (const w of waiting) await readHello(w);
+    const extra = await dialRaw(port);
+    await closed(extra);
+    expect(received.get(extra)!.bytes.length).toBe(0);
+    expect(rejected.map((e) => e.message)).toEqual(['more than 3 connections are in their handshake; closed this one']);
+    expect(waiting.map((w) => received.get(w)!.closed)).toEqual([false, false, false]);
+    // A slot comes back when a handshake ends (here: it fails), and the next connection is served.
+    waiting[0]!.destroy();
+    await waitFor('the slot to come back', async () => {
+      const next = await dialRaw(port);
+      const hello = await readHello(next).then(() => true, () => false);
+      return hello ? true : undefined;
+    }, 5_000);
+  });
+
   it('a connection waits for a secret not known yet (the TaskManager registering), then passes', async () => {
     let setSecret!: (s: Buffer) => void;
     const pending = new Promise<Buffer>((r) => { setSecret = r; });
