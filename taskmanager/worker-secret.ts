@@ -1,7 +1,8 @@
 /**
  * Reads the registration secret a driver handed this TaskManager (resourcemanager/launch-secrets.ts):
- * from `EBBFLOW_WORKER_SECRET` (Mesos; then removed from this process's environment, so user code
- * running in subtasks does not see it), else one JSON line on stdin (local driver), read to its end.
+ * from `EBBFLOW_WORKER_SECRET` (Mesos; then dropped from `process.env`, so processes started from
+ * here do not inherit it — `/proc/self/environ` still holds it), else one JSON line on stdin (local
+ * driver), read to its end.
  */
 import { SSL_KEY_PASSWORD_ENV, WORKER_SECRET_ENV, type LaunchSecrets } from '../resourcemanager/launch-secrets.js';
 

@@ -30,6 +30,8 @@ export class LocalChannelWriter implements ChannelWriter {
 
 export class RemoteChannelWriter implements ChannelWriter {
   private socket: Socket | undefined;
+  /** The connection being opened (TCP, TLS or handshake not done yet): closed by `abort`/`close` too. */
+  private opening: Socket | undefined;
   private connecting: Promise<Socket> | undefined;
   private credits = 0;
   private creditWaiter: (() => void) | undefined;
@@ -42,12 +44,15 @@ export class RemoteChannelWriter implements ChannelWriter {
   private open(): Promise<Socket> {
     if (this.socket) return Promise.resolve(this.socket);
     this.connecting ??= new Promise<Socket>((resolve, reject) => {
-      const s = connectChannel(this.host, this.port, this.credentials?.tls, () => {
+      const s = this.opening = connectChannel(this.host, this.port, this.credentials?.tls, () => {
         s.setNoDelay(true);
         this.handshaking = !!this.credentials;
         const authenticated = this.credentials ? offerHandshake(s, 'data', this.credentials) : Promise.resolve();
         authenticated.then(() => {
           this.handshaking = false;
+          this.opening = undefined;
+          // Aborted or closed while connecting: no header, no channel left open at the consumer.
+          if (this.closedError) { s.destroy(); reject(this.closedError); return; }
           this.readCredits(s);
           s.resume();
           s.write(encodeFrame(Buffer.from(JSON.stringify(this.header), 'utf8')));
@@ -113,6 +118,11 @@ export class RemoteChannelWriter implements ChannelWriter {
   }
 
   async close(): Promise<void> {
+    if (this.opening) {
+      this.closedError ??= new Error('the channel was closed before it was connected');
+      this.opening.destroy();
+      return;
+    }
     const s = this.socket;
     if (!s || s.destroyed) return;
     await new Promise<void>((resolve) => s.end(() => resolve()));
@@ -120,6 +130,7 @@ export class RemoteChannelWriter implements ChannelWriter {
 
   abort(): void {
     this.closedError ??= new Error('the channel was cancelled');
+    this.opening?.destroy();
     this.socket?.destroy();
     const w = this.creditWaiter;
     this.creditWaiter = undefined;

@@ -151,7 +151,8 @@ export class DataServer {
     let chain = Promise.resolve();
     const attach = (g: InputGate): void => {
       const h = header!;
-      const key = `${ChannelRegistry.key(h.edgeId, h.consumer)}/${h.producer}`;
+      // Per consumer execution: a consumer re-deployed at the same index in the same attempt gets its own connections.
+      const key = `${ChannelRegistry.key(h.edgeId, h.consumer)}/${h.producer}/${h.consumerExecution}`;
       if (this.connected.has(key)) { refuse(`channel ${h.edgeId} (consumer ${h.consumer}, producer ${h.producer}): that producer is connected already`); return; }
       this.connected.add((connectedKey = key));
       gate = g;

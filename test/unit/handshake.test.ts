@@ -237,6 +237,19 @@ describe('data server with a secret', () => {
     }, 5_000);
   });
 
+  it('a producer cancelled while its connection is still in the handshake closes that connection (no channel left open)', async () => {
+    const peers: Array<{ closed: boolean }> = [];
+    const silent = createServer((sock) => { const p = { closed: false }; peers.push(p); sock.on('error', () => {}); sock.on('close', () => { p.closed = true; }); });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    cleanup.push(() => new Promise((r) => silent.close(r)));
+    const writer = new RemoteChannelWriter('127.0.0.1', (silent.address() as AddressInfo).port, { edgeId: 'e#0', consumer: 0, producer: 0, consumerExecution: 'c' }, { secret: newSecret(), identity: 'tm-1' });
+    const sent = writer.send(batch(1)).then(() => undefined, (err: Error) => err);
+    await waitFor('the connection', () => peers.length === 1);
+    writer.abort();
+    await waitFor('the server to see the connection closed', () => peers[0]!.closed);
+    expect(await sent).toBeInstanceOf(Error);
+  });
+
   it('a connection waits for a secret not known yet (the TaskManager registering), then passes', async () => {
     let setSecret!: (s: Buffer) => void;
     const pending = new Promise<Buffer>((r) => { setSecret = r; });
