@@ -9,6 +9,7 @@
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { withDeadline } from './storage-deadline.js';
+import { StorageHungError, StorageTimeoutError } from '../errors.js';
 
 /**
  * Checkpoints and savepoints hold a job's state (its records, keys, stream positions): directories
@@ -39,8 +40,11 @@ export interface CheckpointStorage {
   size(path: string): Promise<number>;
   /** Names in a directory. */
   list(dir: string): Promise<string[]>;
-  /** Writes a whole file so that readers see either nothing or all of it. */
-  writeAtomically(path: string, bytes: Uint8Array): Promise<void>;
+  /**
+   * Writes a whole file so that readers see either nothing or all of it. `abandoned` says that the
+   * caller gave up (its deadline passed): then the file must not appear after all.
+   */
+  writeAtomically(path: string, bytes: Uint8Array, abandoned?: () => boolean): Promise<void>;
   /** Removes a checkpoint directory and everything in it; no error when it is gone. */
   removeDir(dir: string): Promise<void>;
 }
@@ -72,9 +76,11 @@ export class FileSystemStorage implements CheckpointStorage {
   readAll(path: string): Promise<Buffer> { return readFile(path); }
   async size(path: string): Promise<number> { return (await stat(path)).size; }
   list(dir: string): Promise<string[]> { return readdir(dir); }
-  async writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
+  async writeAtomically(path: string, bytes: Uint8Array, abandoned?: () => boolean): Promise<void> {
     const tmp = `${path}.tmp`;
     await writeFile(tmp, bytes, { mode: PRIVATE_FILE_MODE });
+    // A write that returned after its deadline: the checkpoint was failed meanwhile, so no `_metadata` may appear late.
+    if (abandoned?.()) { await rm(tmp, { force: true }); return; }
     await rename(tmp, path);
   }
   removeDir(dir: string): Promise<void> { return rm(dir, { recursive: true, force: true }); }
@@ -83,16 +89,34 @@ export class FileSystemStorage implements CheckpointStorage {
 /** Closes a file that opened after its caller gave up on it; a failure to close changes nothing for anyone. */
 const closeLate = (f: { close(): Promise<void> }): void => { f.close().catch(() => undefined); };
 
-class DeadlineWriter implements StorageWriter {
-  constructor(private readonly inner: StorageWriter, private readonly path: string) {}
-  writev(chunks: Uint8Array[]): Promise<void> { return withDeadline(() => this.inner.writev(chunks), 'write', this.path); }
-  close(): Promise<void> { return withDeadline(() => this.inner.close(), 'close', this.path); }
+/**
+ * A file whose calls have deadlines. Once a call on it passed its deadline (or could not start),
+ * `close` returns at once and closes the file in the background: a file handle's close waits for
+ * the call still blocked on it, which would cost a second deadline and a second stuck thread count.
+ */
+abstract class DeadlineFile {
+  private stuck = false;
+  constructor(protected readonly file: { close(): Promise<void> }, protected readonly path: string) {}
+  protected call<T>(start: () => Promise<T>, operation: string): Promise<T> {
+    return withDeadline(start, operation, this.path).catch((err: unknown) => {
+      if (err instanceof StorageTimeoutError || err instanceof StorageHungError) this.stuck = true;
+      throw err;
+    });
+  }
+  close(): Promise<void> {
+    if (this.stuck) { closeLate(this.file); return Promise.resolve(); }
+    return withDeadline(() => this.file.close(), 'close', this.path);
+  }
 }
 
-class DeadlineReader implements StorageReader {
-  constructor(private readonly inner: StorageReader, private readonly path: string) {}
-  read(into: Buffer, position: number): Promise<number> { return withDeadline(() => this.inner.read(into, position), 'read', this.path); }
-  close(): Promise<void> { return withDeadline(() => this.inner.close(), 'close', this.path); }
+class DeadlineWriter extends DeadlineFile implements StorageWriter {
+  constructor(private readonly inner: StorageWriter, path: string) { super(inner, path); }
+  writev(chunks: Uint8Array[]): Promise<void> { return this.call(() => this.inner.writev(chunks), 'write'); }
+}
+
+class DeadlineReader extends DeadlineFile implements StorageReader {
+  constructor(private readonly inner: StorageReader, path: string) { super(inner, path); }
+  read(into: Buffer, position: number): Promise<number> { return this.call(() => this.inner.read(into, position), 'read'); }
 }
 
 /** Any storage with a deadline on every call (and on every call of the files it opens). */
@@ -108,7 +132,11 @@ export class DeadlineStorage implements CheckpointStorage {
   readAll(path: string): Promise<Buffer> { return withDeadline(() => this.inner.readAll(path), 'read', path); }
   size(path: string): Promise<number> { return withDeadline(() => this.inner.size(path), 'stat', path); }
   list(dir: string): Promise<string[]> { return withDeadline(() => this.inner.list(dir), 'list', dir); }
-  writeAtomically(path: string, bytes: Uint8Array): Promise<void> { return withDeadline(() => this.inner.writeAtomically(path, bytes), 'write', path); }
+  writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
+    let abandoned = false;
+    return withDeadline(() => this.inner.writeAtomically(path, bytes, () => abandoned), 'write', path)
+      .catch((err: unknown) => { abandoned = true; throw err; });
+  }
   removeDir(dir: string): Promise<void> { return withDeadline(() => this.inner.removeDir(dir), 'remove', dir); }
 }
 

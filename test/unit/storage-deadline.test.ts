@@ -5,7 +5,8 @@
  * savepoint instead of keeping it in progress, and the next savepoint completes. Stuck calls are
  * counted and, past the threadpool's margin, new calls fail at once.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -71,6 +72,40 @@ describe('storage deadlines', () => {
     expect(hungStorageCalls()).toHaveLength(2);
     await hangs.release();
     await waitFor('the hung calls to return once released', () => (hungStorageCalls().length === 0 ? true : undefined), 5000);
+  });
+
+  it('after a read passed its deadline, closing the file returns at once and the stuck read is counted once', async () => {
+    setStorageTimeout(200);
+    const fifo = join(dir, 'read-fifo');
+    execFileSync('mkfifo', [fifo]);
+    // A writer that never writes: the open succeeds, the read blocks (as on a hung mount).
+    const writer = openSync(fifo, constants.O_RDWR);
+    try {
+      const file = await storageFor(fifo).openRead(fifo);
+      // Position -1: the current position (a FIFO cannot seek).
+      await expect(file.read(Buffer.alloc(16), -1)).rejects.toThrow(`did not answer within 200 ms: read ${fifo}`);
+      const t0 = Date.now();
+      await file.close();
+      expect(Date.now() - t0).toBeLessThan(150);
+      expect(hungStorageCalls()).toEqual([`read ${fifo}`]);
+    } finally {
+      writeSync(writer, Buffer.from('x'));
+      closeSync(writer);
+    }
+    await waitFor('the read to return', () => (hungStorageCalls().length === 0 ? true : undefined), 5000);
+  });
+
+  it('a _metadata whose write passed its deadline never appears when the write returns later', async () => {
+    setStorageTimeout(200);
+    const target = join(dir, 'late-metadata');
+    mkdirSync(target, { recursive: true });
+    hangs.hangAt(join(target, '_metadata.tmp'));
+    await expect(storageFor(target).writeAtomically(join(target, '_metadata'), Buffer.from('meta'))).rejects.toThrow(StorageTimeoutError);
+    await hangs.release();
+    await waitFor('the late write to return', () => (hungStorageCalls().length === 0 ? true : undefined), 5000);
+    // Give the abandoned write its last step (rename or remove) before looking.
+    await waitFor('the temporary file to be gone', () => (existsSync(join(target, '_metadata.tmp')) ? undefined : true), 5000);
+    expect(existsSync(join(target, '_metadata'))).toBe(false);
   });
 });
 
