@@ -53,7 +53,7 @@ describe('retention of ended jobs', () => {
     expect(await state(running)).toBe('RUNNING');
     const ids = (await json(await fetch(`${d.url}/jobs`))).jobs.map((j: { id: string }) => j.id).sort();
     expect(ids).toEqual([running, third].sort());
-    expect(existsSync(join(d.dataDir, 'logs', first))).toBe(false);
+    await waitFor('the log directory of the removed job to go', () => (existsSync(join(d!.dataDir, 'logs', first)) ? undefined : true), 5_000);
     expect(existsSync(join(d.dataDir, 'logs', third))).toBe(true);
     expect(await d.redis.keys(`${d.keyPrefix}job:${first}*`)).toEqual([]);
     // What the removed jobs wrote is theirs to keep.
@@ -70,7 +70,8 @@ describe('retention of ended jobs', () => {
     // The periodic sweep (every 250 ms here) removes it once a second has passed since it ended.
     await waitState(done, 404);
     expect(Date.now() - endTime).toBeGreaterThanOrEqual(1000);
-    expect(existsSync(join(d.dataDir, 'logs', done))).toBe(false);
+    // The record goes first (one Redis step), the log directory right after it.
+    await waitFor('the log directory of the removed job to go', () => (existsSync(join(d!.dataDir, 'logs', done)) ? undefined : true), 5_000);
     // The running job started before the finished one and is older than the expiration: it stays.
     await waitFor('a running job older than the expiration', async () => (Date.now() - (await json(await fetch(`${d!.url}/jobs/${running}`)))['start-time'] > 1500 ? true : undefined));
     await d.dispatcher.retention.sweep();
