@@ -68,7 +68,9 @@ export interface StepRecord {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function latestCheckpointBytes(api: string, jobId: string): Promise<number | null> {
-  return latestCompletedBytes(await getCheckpoints(api, jobId).catch(() => undefined));
+  // A failed request reads as "not known yet" (the caller polls again), but is said on stderr.
+  const stats = await getCheckpoints(api, jobId).catch((err: Error) => { process.stderr.write(`[bench] checkpoint statistics of ${jobId}: ${err.message}\n`); return undefined; });
+  return latestCompletedBytes(stats);
 }
 
 /** Polls an operation every 50 ms until COMPLETED; throws its failure cause. */

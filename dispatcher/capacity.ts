@@ -25,7 +25,7 @@ const TOTAL = DISPATCHER_OPTIONS.maxTaskManagers.env!;
 const PER_JOB = DISPATCHER_OPTIONS.maxTaskManagersPerJob.env!;
 
 export class CapacityService {
-  constructor(private readonly store: CapacityReservations, private readonly limits: CapacityLimits) {}
+  constructor(private readonly store: CapacityReservations, private readonly limits: CapacityLimits, private readonly log?: Logger) {}
 
   private taskManagers(parallelism: number): number { return Math.ceil(parallelism / this.limits.slotsPerTaskManager); }
 
@@ -45,7 +45,8 @@ export class CapacityService {
     try {
       created = await create();
     } catch (err) {
-      if (r.kind === 'reserved') await this.store.release(jobId).catch(() => undefined);
+      // The request fails with the record's error; a reservation that cannot be given back now is dropped at the next start.
+      if (r.kind === 'reserved') await this.store.release(jobId).catch((e: Error) => this.log?.warn({ jobId, err: e.message }, 'could not give back the TaskManager reservation of a run whose record was not created'));
       throw err;
     }
     if (!created && r.kind === 'reserved') await this.store.release(jobId);

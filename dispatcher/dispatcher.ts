@@ -49,7 +49,7 @@ export class Dispatcher {
     this.redis = new Redis(o.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, connectTimeout: 2000, commandTimeout: 3000 });
     this.redis.on('error', (err) => this.log.debug({ err: err.message }, 'redis connection problem'));
     this.registry = new JobRegistry(this.redis, o.keyPrefix);
-    this.capacity = new CapacityService(new CapacityReservations(this.redis, o.keyPrefix), o);
+    this.capacity = new CapacityService(new CapacityReservations(this.redis, o.keyPrefix), o, this.log);
     this.bundles = new BundleStore({ dir: join(o.dataDir, 'jars'), maxBytes: o.maxUploadBytes, maxCount: o.maxJars, maxTotalBytes: o.maxJarBytesTotal });
     this.supervisor = new JobSupervisor({
       registry: this.registry, redisUrl: o.redisUrl, keyPrefix: o.keyPrefix, dataDir: o.dataDir,

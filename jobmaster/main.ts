@@ -64,7 +64,7 @@ try {
   log.fatal({ err: (err as Error).message }, 'cannot set up internal SSL');
   await registry.transition(spec.jobId, 'FAILED', { failureCause: `cannot set up internal SSL: ${describeError(err)}` })
     .catch((e: Error) => log.error({ err: e.message, record: `job ${spec.jobId}` }, 'could not record FAILED'));
-  await provider.close().catch(() => {});
+  await provider.close().catch((e: Error) => log.warn({ err: e.message }, 'closing the resource provider failed'));
   process.exit(1);
 }
 const jm = new JobMaster(spec, {

@@ -8,6 +8,7 @@
  */
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { cleanupFailed } from '../cleanup.js';
 import { withDeadline } from './storage-deadline.js';
 import { StorageHungError, StorageTimeoutError } from '../errors.js';
 
@@ -87,7 +88,7 @@ export class FileSystemStorage implements CheckpointStorage {
 }
 
 /** Closes a file that opened after its caller gave up on it; a failure to close changes nothing for anyone. */
-const closeLate = (f: { close(): Promise<void> }): void => { f.close().catch(() => undefined); };
+const closeLate = (f: { close(): Promise<void> }): void => { f.close().catch(cleanupFailed('closing a checkpoint file its caller gave up on', undefined)); };
 
 /**
  * A file whose calls have deadlines. Once a call on it passed its deadline (or could not start),

@@ -168,11 +168,7 @@ export class DataServer {
       // The producer learns why (its failure names it), then the connection closes; nothing more is read.
       socket.end(encodeRefusal(reason));
       setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS).unref();
-      try {
-        this.opts.onRefused?.(reason, header!, remote);
-      } catch {
-        // A failing report must not turn a refused connection into a crash.
-      }
+      this.safely('onRefused', () => this.opts.onRefused?.(reason, header!, remote));
     };
     socket.on('data', (chunk: Buffer) => {
       if (socket.destroyed || refused) return;
@@ -257,10 +253,15 @@ export class DataServer {
   }
 
   private report(err: Error, remote: string): void {
+    this.safely('onRejected', () => this.opts.onRejected?.(err, remote));
+  }
+
+  /** Runs a report callback: one that throws must not turn a closed connection into a crash, nor vanish. */
+  private safely(what: string, report: () => void): void {
     try {
-      this.opts.onRejected?.(err, remote);
-    } catch {
-      // A failing report must not turn a rejected connection into a crash.
+      report();
+    } catch (err) {
+      process.emitWarning(`the data server's ${what} report failed: ${err instanceof Error ? err.message : String(err)}`, { code: 'EBBFLOW_REPORT_FAILED' });
     }
   }
 
