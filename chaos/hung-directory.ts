@@ -1,52 +1,47 @@
 /**
  * A savepoint target whose storage hangs, as on a hung NFS mount: every directory made under it gets
- * a FIFO at the name the savepoint's metadata is written through (`_metadata.tmp`). Opening a FIFO
- * for writing blocks until a reader opens it, so that write never returns on its own. `release()`
- * opens every FIFO for reading (the blocked writers then finish into it) and removes the directory,
- * so nothing stays stuck after the run.
+ * a FIFO (chaos/hung-storage.ts) at the name the savepoint's metadata is written through
+ * (`_metadata.tmp`), so that write never returns on its own. `release()` unblocks every hung write
+ * and removes the directory, so nothing stays stuck after the run.
  */
-import { execFileSync } from 'node:child_process';
-import { closeSync, constants, existsSync, mkdirSync, openSync, readSync, rmSync, watch, type FSWatcher } from 'node:fs';
+import { mkdirSync, rmSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
+import { HungStorage } from './hung-storage.js';
 
 /** The temporary name `_metadata` is written under before it is renamed (runtime/checkpoint/checkpoint-storage.ts). */
 const HUNG_FILE = '_metadata.tmp';
 
 export class HungDirectory {
   private readonly watcher: FSWatcher;
-  private readonly fifos: string[] = [];
+  private readonly storage: HungStorage;
+  private readonly seen = new Set<string>();
+  /** How many writes were set up to hang. */
+  traps = 0;
+  /** Entries a FIFO could not be put into, with why (shown when no write hung). */
+  readonly misses: string[] = [];
 
-  constructor(readonly path: string) {
+  /** `keepDir`: where the FIFOs' second names live, outside `path`. */
+  constructor(readonly path: string, keepDir: string) {
     mkdirSync(path, { recursive: true });
+    this.storage = new HungStorage(keepDir);
+    // The FIFO is made in advance: when a directory appears, only a hard link has to win the race with the job's write.
+    let next = this.storage.prepare();
     this.watcher = watch(path, (_event, name) => {
-      if (!name) return;
-      const fifo = join(path, name, HUNG_FILE);
-      if (this.fifos.includes(fifo) || !existsSync(join(path, name))) return;
+      if (!name || this.seen.has(name)) return;
+      this.seen.add(name);
       try {
-        execFileSync('mkfifo', ['-m', '600', fifo]);
-        this.fifos.push(fifo);
-      } catch {
-        // The directory vanished or the FIFO exists: nothing to hang here.
+        next(join(path, name, HUNG_FILE));
+        this.traps++;
+        next = this.storage.prepare();
+      } catch (err) {
+        this.misses.push(`${name}: ${(err as Error).message}`);
       }
     });
   }
 
-  /** How many writes were set up to hang. */
-  get traps(): number { return this.fifos.length; }
-
-  release(): void {
+  async release(): Promise<void> {
     this.watcher.close();
-    const buf = Buffer.alloc(65536);
-    for (const fifo of this.fifos) {
-      try {
-        const fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
-        // Drain what a writer already put in, so that it never blocks on a full pipe.
-        try { while (readSync(fd, buf, 0, buf.length, null) > 0) { /* drain */ } } catch { /* EAGAIN: empty */ }
-        closeSync(fd);
-      } catch {
-        // Already gone.
-      }
-    }
+    await this.storage.release();
     rmSync(this.path, { recursive: true, force: true });
   }
 }

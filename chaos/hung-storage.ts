@@ -1,5 +1,5 @@
 /**
- * A storage call that really hangs, for tests: opening a FIFO blocks until the other end is opened
+ * A storage call that really hangs, for the chaos run and the tests: opening a FIFO blocks until the other end is opened
  * (as a call on a dead NFS mount blocks). `hangAt` puts a FIFO where a file will be opened; the
  * FIFO has a second name (a hard link kept outside the target) so that `release` can unblock the
  * waiting process even after the target directory was deleted. Each hung call holds one libuv

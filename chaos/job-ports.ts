@@ -6,10 +6,12 @@ import { jobProcesses } from '../bench/procs.js';
 /** Polls `probe` until it returns a value, or throws after `timeoutMs`. */
 export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
+  let last: Error | undefined;
   for (;;) {
-    const v = await probe().catch(() => undefined);
+    // A failing probe (the dispatcher busy) is tried again; its last error is named if time runs out.
+    const v = await probe().catch((err: Error) => { last = err; return undefined; });
     if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? ` (last error: ${last.message})` : ''}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -36,8 +38,17 @@ export async function killTaskManager(jobId: string, rng: () => number): Promise
   const tms = (await jobProcesses(jobId)).filter((p) => p.role === 'taskmanager');
   const victim = tms[Math.floor(rng() * tms.length)];
   if (!victim) return undefined;
-  try { process.kill(victim.pid, 'SIGKILL'); } catch { /* gone already */ }
+  killIfAlive(victim.pid);
   return victim.pid;
+}
+
+/** SIGKILL; a process that is gone already (ESRCH) is no error, anything else is. */
+export function killIfAlive(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
 }
 
 /** POST /jobs/:id/savepoints into `dir`; returns the request id. */

@@ -24,10 +24,10 @@ import { jobProcesses } from '../bench/procs.js';
 import { cancelJob, getJob, runJar, uploadJar, waitForState } from '../bench/rest.js';
 import { endMarkers, generateTransactions, mulberry32, writeTransactions } from '../examples/fraud-detection/generator.js';
 import { expectedAlerts, sortAlerts } from '../examples/fraud-detection/reference.js';
-import { readAlerts } from '../bench/data.js';
+import { deleteByPrefix, readAlerts } from '../bench/data.js';
 import { HungDirectory } from './hung-directory.js';
 import { forgedChannel, forgedRegistration, garbage, oversizedDataFrame, oversizedRpcFrame, probe, type ProbeResult } from './probes.js';
-import { jobRpcPort, killTaskManager, savepoint, savepointResult, taskManagersOf, waitUntil } from './job-ports.js';
+import { jobRpcPort, killIfAlive, killTaskManager, savepoint, savepointResult, taskManagersOf, waitUntil } from './job-ports.js';
 
 const W = 10_000;
 const OOO = 5_000;
@@ -56,7 +56,7 @@ async function main(): Promise<number> {
   const redis = new Redis(o.redis, { maxRetriesPerRequest: 3 });
   redis.on('error', () => { /* surfaced by the failing command */ });
   const dataDir = mkdtempSync(join(tmpdir(), 'ebbflow-chaos-'));
-  const hung = new HungDirectory(join(dataDir, 'hung'));
+  const hung = new HungDirectory(join(dataDir, 'hung'), join(dataDir, 'hung-keep'));
   let dispatcher: RunningDispatcher | undefined;
   let jobId: string | undefined;
   const checks: Check[] = [];
@@ -68,9 +68,9 @@ async function main(): Promise<number> {
     // The job's processes exit shortly after CANCELED; anything still alive after that is ended by its pid, and counts against the run.
     const id = jobId;
     const left = id ? await waitUntil('the job\'s processes to exit', async () => ((await jobProcesses(id)).length === 0 ? [] : undefined), 20_000).catch(() => jobProcesses(id)) : [];
-    for (const p of left) { try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ } }
+    for (const p of left) killIfAlive(p.pid);
     if (jobId) checks.push({ what: 'no process of the job left after cancel', ok: left.length === 0, detail: left.length ? `killed ${left.map((p) => `${p.role} ${p.pid}`).join(', ')}` : 'none' });
-    hung.release();
+    await hung.release().catch((err: Error) => log(`releasing the hung writes: ${err.message}`));
     if (jobId) {
       // Every log of the job (job process, TaskManagers), after the hung write was released: no unhandled rejection anywhere.
       const dir = join(dataDir, 'logs', jobId);
@@ -79,15 +79,7 @@ async function main(): Promise<number> {
       checks.push({ what: 'no unhandled rejection in the job\'s logs', ok: lines.length > 0 && bad.length === 0, detail: `${lines.length} lines${bad.length ? `; ${bad[0]!.slice(0, 120)}` : ''}` });
     }
     if (dispatcher) await dispatcher.close().catch((err: Error) => log(`closing the dispatcher: ${err.message}`));
-    let n = 0;
-    for (const pattern of [`${prefix}*`]) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-        cursor = next;
-        if (keys.length) n += await redis.del(...keys);
-      } while (cursor !== '0');
-    }
+    const n = await deleteByPrefix(redis, prefix).catch((err: Error) => { log(`could not delete keys ${prefix}*: ${err.message}`); return 0; });
     log(`deleted ${n} keys ${prefix}*`);
     rmSync(dataDir, { recursive: true, force: true });
     redis.disconnect();
@@ -154,7 +146,7 @@ async function main(): Promise<number> {
     if (hungTrigger) {
       const r = await savepointResult(api, id, hungTrigger, Number(o.storageTimeoutMs) + 60_000);
       const timedOut = /time|deadline/i.test(r.cause ?? '');
-      checks.push({ what: 'savepoint into hung storage ends FAILED at the storage deadline', ok: r.status === 'FAILED' && timedOut && hung.traps > 0, detail: `${hung.traps} hung write(s); ${r.cause ?? r.status}` });
+      checks.push({ what: 'savepoint into hung storage ends FAILED at the storage deadline', ok: r.status === 'FAILED' && timedOut && hung.traps > 0, detail: `${hung.traps} hung write(s)${hung.misses.length ? ` (missed: ${hung.misses.join('; ')})` : ''}; ${r.cause ?? r.status}` });
     }
     const good = await savepoint(api, id, join(dataDir, 'savepoints'));
     const g = await savepointResult(api, id, good, 60_000);

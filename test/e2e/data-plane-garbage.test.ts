@@ -4,7 +4,6 @@
  * oversized length and an over-long varint: each bad connection is closed, no TaskManager dies,
  * the job stays RUNNING without a restart, and the alerts equal the reference.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +11,7 @@ import { endMarkers, generateTransactions, writeTransactions } from '../../examp
 import { expectedAlerts, sortAlerts } from '../../examples/fraud-detection/reference.js';
 import { encodeFrame } from '../../runtime/network/frames.js';
 import { deleteKeys, json, processesMatching, startTestDispatcher, waitFor, type TestDispatcher } from '../helpers/dispatcher.js';
-import { fraudArgs, OOO, readAlerts, runJar, uploadFraud, W, waitForState } from '../helpers/fraud.js';
+import { fraudArgs, jobProcessPorts, OOO, readAlerts, runJar, taskManagersWithDataPorts, uploadFraud, W, waitForState } from '../helpers/fraud.js';
 
 let d: TestDispatcher;
 const prefix = `ebbtest-garbage-${randomBytes(4).toString('hex')}`;
@@ -48,10 +47,7 @@ describe('garbage on the data plane of a running job', () => {
     expect(run.status, JSON.stringify(run.body)).toBe(200);
     const id: string = run.body.jobid;
     await waitForState(d, id, 'RUNNING');
-    const tms = await waitFor('two TaskManagers with data ports', async () => {
-      const list = (await json(await fetch(`${d.url}/taskmanagers`))).taskmanagers.filter((t: any) => t.jobId === id && t.dataPort > 0);
-      return list.length === 2 ? list : undefined;
-    }, 30_000);
+    const tms = await taskManagersWithDataPorts(d, id, 2);
     const pids = (await processesMatching(`ebbflow-taskmanager ${id}`)).map((p) => p.pid).sort();
 
     for (let round = 0; round < 6; round++) {
@@ -61,10 +57,7 @@ describe('garbage on the data plane of a running job', () => {
       }
     }
 
-    // The job process's listening TCP ports (`ss` names the owning pid): its TaskManager endpoint.
-    const [jm] = await processesMatching(`ebbflow-jobmaster ${id}`);
-    const rpcPorts = execFileSync('ss', ['-ltnpH'], { encoding: 'utf8' }).split('\n')
-      .filter((l) => l.includes(`pid=${jm!.pid},`)).map((l) => Number(/:(\d+)\s/.exec(l.split(/\s+/)[3] + ' ')![1]));
+    const rpcPorts = await jobProcessPorts(id);
     expect(rpcPorts).toHaveLength(1);
     for (let round = 0; round < 6; round++) {
       // 2^34 declared, then 30 MB: refused at the length, not buffered.

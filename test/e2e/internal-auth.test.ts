@@ -10,7 +10,6 @@
  * the alerts equal the independent computation. No secret is on a command line or in a TaskManager's
  * environment, and the dispatcher's job-secret file is gone once the job process read it.
  */
-import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -23,7 +22,7 @@ import { Envelope } from '../../rpc/index.js';
 import { END, RECORD } from '../../runtime/elements.js';
 import { encodeBatch, encodeFrame } from '../../runtime/network/frames.js';
 import { deleteKeys, json, processesMatching, startTestDispatcher, waitFor, type TestDispatcher } from '../helpers/dispatcher.js';
-import { fraudArgs, OOO, readAlerts, runJar, uploadFraud, W, waitForCheckpoints, waitForState } from '../helpers/fraud.js';
+import { fraudArgs, jobProcessPorts, OOO, readAlerts, runJar, taskManagersWithDataPorts, uploadFraud, W, waitForCheckpoints, waitForState } from '../helpers/fraud.js';
 
 let d: TestDispatcher;
 const prefix = `ebbtest-auth-${randomBytes(4).toString('hex')}`;
@@ -73,15 +72,11 @@ describe('authenticated internal channels', () => {
     const id: string = run.body.jobid;
     await waitForState(d, id, 'RUNNING');
     await waitForCheckpoints(d, id, 1);
-    const tms = await waitFor('two TaskManagers with data ports', async () => {
-      const list = (await json(await fetch(`${d.url}/taskmanagers`))).taskmanagers.filter((t: any) => t.jobId === id && t.dataPort > 0);
-      return list.length === 2 ? list : undefined;
-    }, 30_000);
+    const tms = await taskManagersWithDataPorts(d, id, 2);
     const tmProcs = await processesMatching(`ebbflow-taskmanager ${id}`);
     const pids = tmProcs.map((p) => p.pid).sort();
     const [jm] = await processesMatching(`ebbflow-jobmaster ${id}`);
-    const rpcPorts = execFileSync('ss', ['-ltnpH'], { encoding: 'utf8' }).split('\n')
-      .filter((l) => l.includes(`pid=${jm!.pid},`)).map((l) => Number(/:(\d+)\s/.exec(l.split(/\s+/)[3] + ' ')![1]));
+    const rpcPorts = await jobProcessPorts(id);
     expect(rpcPorts).toHaveLength(1);
 
     // (a) Registration as an existing TaskManager and as the next one, with the right job id.

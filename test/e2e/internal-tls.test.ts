@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endMarkers, generateTransactions, writeTransactions } from '../../examples/fraud-detection/generator.js';
 import { expectedAlerts, sortAlerts } from '../../examples/fraud-detection/reference.js';
 import { deleteKeys, json, processesMatching, startTestDispatcher, waitFor, type TestDispatcher } from '../helpers/dispatcher.js';
-import { fraudArgs, OOO, readAlerts, runJar, uploadFraud, W, waitForState } from '../helpers/fraud.js';
+import { fraudArgs, jobProcessPorts, OOO, readAlerts, runJar, taskManagersWithDataPorts, uploadFraud, W, waitForState } from '../helpers/fraud.js';
 
 let d: TestDispatcher;
 const prefix = `ebbtest-tls-${randomBytes(4).toString('hex')}`;
@@ -88,16 +88,11 @@ describe('internal channels over mutual TLS', () => {
     expect(run.status, JSON.stringify(run.body)).toBe(200);
     const id: string = run.body.jobid;
     await waitForState(d, id, 'RUNNING');
-    const tms = await waitFor('two TaskManagers with data ports', async () => {
-      const list = (await json(await fetch(`${d.url}/taskmanagers`))).taskmanagers.filter((t: any) => t.jobId === id && t.dataPort > 0);
-      return list.length === 2 ? list : undefined;
-    }, 30_000);
+    const tms = await taskManagersWithDataPorts(d, id, 2);
     await waitFor(`${expected.length} alerts`, async () => ((await d.redis.xlen(output)) >= expected.length ? true : undefined), 60_000);
     expect(sortAlerts(await readAlerts(d.redis, output))).toEqual(expected);
 
-    const [jm] = await processesMatching(`ebbflow-jobmaster ${id}`);
-    const rpcPort = execFileSync('ss', ['-ltnpH'], { encoding: 'utf8' }).split('\n')
-      .filter((l) => l.includes(`pid=${jm!.pid},`)).map((l) => Number(/:(\d+)\s/.exec(l.split(/\s+/)[3] + ' ')![1]))[0]!;
+    const rpcPort = (await jobProcessPorts(id))[0]!;
     const registration = Buffer.from([0x0a, 0x13, 0x0a, 0x11, ...Buffer.from('taskmanager-00001')]);
     const rogueTls = (port: number) => () => tlsConnect({
       host: '127.0.0.1', port, key: readFileSync(rogue.keystore), cert: readFileSync(rogue.keystore), ca: readFileSync(good.ca), checkServerIdentity: () => undefined,

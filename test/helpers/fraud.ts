@@ -1,8 +1,9 @@
 /** Helpers for running the fraud-detection bundle in tests and reading its alerts. */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { expect } from 'vitest';
-import { json, upload, waitFor, type TestDispatcher } from './dispatcher.js';
+import { json, processesMatching, upload, waitFor, type TestDispatcher } from './dispatcher.js';
 
 export const FRAUD_BUNDLE = new URL('../../dist/examples/fraud-detection.mjs', import.meta.url);
 export const W = 10_000;
@@ -48,4 +49,20 @@ export async function waitForCheckpoints(d: TestDispatcher, id: string, n: numbe
     const s = await json(await fetch(`${d.url}/jobs/${id}/checkpoints`));
     return s.counts.completed >= n ? s : undefined;
   }, timeoutMs);
+}
+
+/** The job's TaskManagers (GET /taskmanagers) once `n` of them report a data port. */
+export async function taskManagersWithDataPorts(d: TestDispatcher, id: string, n: number): Promise<any[]> {
+  return waitFor(`${n} TaskManagers with data ports`, async () => {
+    const list = (await json(await fetch(`${d.url}/taskmanagers`))).taskmanagers.filter((t: any) => t.jobId === id && t.dataPort > 0);
+    return list.length === n ? list : undefined;
+  }, 30_000);
+}
+
+/** The TCP ports the job process listens on (`ss` names the owning pid): its TaskManager endpoint. */
+export async function jobProcessPorts(id: string): Promise<number[]> {
+  const [jm] = await processesMatching(`ebbflow-jobmaster ${id}`);
+  if (!jm) throw new Error(`no job process of ${id}`);
+  return execFileSync('ss', ['-ltnpH'], { encoding: 'utf8' }).split('\n')
+    .filter((l) => l.includes(`pid=${jm.pid},`)).map((l) => Number(/:(\d+)\s/.exec(l.split(/\s+/)[3] + ' ')![1]));
 }

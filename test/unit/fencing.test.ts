@@ -5,6 +5,7 @@
  */
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Logger } from 'pino';
 import { TaskManagerPool } from '../../jobmaster/task-manager-pool.js';
 import { RpcTaskManagerEndpoint } from '../../jobmaster/task-manager-endpoint.js';
 import type { ebbflow } from '../../proto/generated/rpc.js';
@@ -16,6 +17,31 @@ import { waitFor } from '../helpers/wait-for.js';
 
 const cleanup: Array<() => unknown> = [];
 afterEach(async () => { for (const c of cleanup.splice(0).reverse()) await c(); });
+
+/**
+ * A TCP endpoint over `pool` that issued a worker secret to `tm-1`; resolves with a dialer that opens
+ * a connection proving that secret: its RpcConnection, what it received, whether it closed.
+ */
+async function tm1Endpoint(pool: TaskManagerPool, logger: Logger) {
+  const workerSecrets = new WorkerSecrets();
+  const workerSecret = workerSecrets.issue('tm-1');
+  const endpoint = new RpcTaskManagerEndpoint('127.0.0.1', '127.0.0.1', logger, { workerSecrets, dataSecret: newSecret() });
+  const port = Number((await endpoint.listen(pool)).split(':')[1]);
+  cleanup.push(() => { endpoint.close(); pool.close(); });
+  return async () => {
+    const socket = connect({ host: '127.0.0.1', port });
+    await new Promise<void>((r) => socket.once('connect', r));
+    await offerHandshake(socket, 'rpc', { identity: 'tm-1', secret: workerSecret });
+    const rpc = new RpcConnection(socket);
+    socket.resume();
+    cleanup.push(() => rpc.destroy());
+    const answers: ebbflow.rpc.Envelope[] = [];
+    let closed = false;
+    rpc.on('message', (m) => answers.push(m));
+    rpc.on('close', () => { closed = true; });
+    return { rpc, answers, closed: () => closed, jobMaster: new RpcJobMasterGateway(rpc) };
+  };
+}
 
 describe('fencing', () => {
   it('a TaskManager drops commands carrying another JobMaster id, and its reports carry its registration token', async () => {
@@ -64,20 +90,8 @@ describe('fencing', () => {
       { jobMasterId: newJobMasterId(), heartbeatIntervalMs: 60_000, heartbeatTimeoutMs: 60_000, logger: log.logger },
       { accept: () => true, registered: () => {}, heartbeat: () => {}, message: (_tm, m) => { delivered.push(m); }, lost: () => {} },
     );
-    const workerSecrets = new WorkerSecrets();
-    const workerSecret = workerSecrets.issue('tm-1');
-    const endpoint = new RpcTaskManagerEndpoint('127.0.0.1', '127.0.0.1', log.logger, { workerSecrets, dataSecret: newSecret() });
-    const address = await endpoint.listen(pool);
-    cleanup.push(() => { endpoint.close(); pool.close(); });
-    const socket = connect({ host: '127.0.0.1', port: Number(address.split(':')[1]) });
-    await new Promise<void>((r) => socket.once('connect', r));
-    await offerHandshake(socket, 'rpc', { identity: 'tm-1', secret: workerSecret });
-    const rpc = new RpcConnection(socket);
-    socket.resume();
-    cleanup.push(() => rpc.destroy());
-    const answers: ebbflow.rpc.Envelope[] = [];
-    rpc.on('message', (m) => answers.push(m));
-    const jobMaster = new RpcJobMasterGateway(rpc);
+    const dial = await tm1Endpoint(pool, log.logger);
+    const { rpc, answers, jobMaster } = await dial();
     expect(jobMaster.registerTaskManager({ resourceId: 'tm-1', jobId: 'job-1', slots: 1, pid: 1, dataHost: '127.0.0.1', dataPort: 1 })).toBe('sent');
     const answer = await waitFor('the registration answer', () => answers.find((m) => m.msg === 'registered'));
     expect(answer.registered!.accepted).toBe(true);
@@ -104,24 +118,7 @@ describe('fencing', () => {
       { accept: () => true, registered: () => {}, heartbeat: () => {}, message: (tm, m) => { delivered.push([tm.registrationId, m]); }, lost: () => {} },
     );
     // The impostor holds tm-1's worker secret too (a confused or stale TaskManager passes the handshake): the pool's own check refuses it.
-    const workerSecrets = new WorkerSecrets();
-    const workerSecret = workerSecrets.issue('tm-1');
-    const endpoint = new RpcTaskManagerEndpoint('127.0.0.1', '127.0.0.1', log.logger, { workerSecrets, dataSecret: newSecret() });
-    const port = Number((await endpoint.listen(pool)).split(':')[1]);
-    cleanup.push(() => { endpoint.close(); pool.close(); });
-    const dial = async () => {
-      const socket = connect({ host: '127.0.0.1', port });
-      await new Promise<void>((r) => socket.once('connect', r));
-      await offerHandshake(socket, 'rpc', { identity: 'tm-1', secret: workerSecret });
-      const rpc = new RpcConnection(socket);
-      socket.resume();
-      cleanup.push(() => rpc.destroy());
-      const answers: ebbflow.rpc.Envelope[] = [];
-      let closed = false;
-      rpc.on('message', (m) => answers.push(m));
-      rpc.on('close', () => { closed = true; });
-      return { rpc, answers, closed: () => closed, jobMaster: new RpcJobMasterGateway(rpc) };
-    };
+    const dial = await tm1Endpoint(pool, log.logger);
     const registration = { resourceId: 'tm-1', jobId: 'job-1', slots: 1, pid: 1, dataHost: '127.0.0.1', dataPort: 1 };
     const real = await dial();
     real.jobMaster.registerTaskManager(registration);
