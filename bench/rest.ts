@@ -131,6 +131,13 @@ export async function requestStop(api: string, jobId: string): Promise<string> {
   return trigger(await fetch(`${api}/jobs/${jobId}/stop`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }), 'stop');
 }
 
+/** POST /jobs/:id/savepoints into `targetDirectory` (the job keeps running); returns the request id. */
+export async function requestSavepoint(api: string, jobId: string, targetDirectory: string): Promise<string> {
+  return trigger(await fetch(`${api}/jobs/${jobId}/savepoints`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ 'target-directory': targetDirectory, 'cancel-job': false }),
+  }), 'savepoint');
+}
+
 /** GET /jobs/:id/savepoints/:trigger. */
 export async function savepointStatus(api: string, jobId: string, triggerId: string): Promise<GetSavepointStatusResponse> {
   return (await (await check(await fetch(`${api}/jobs/${jobId}/savepoints/${triggerId}`), 'savepoint status')).json()) as GetSavepointStatusResponse;

@@ -1,7 +1,7 @@
 /** How the chaos run finds and hits a job's processes and ports, and the few REST calls it makes. */
 import { execFileSync } from 'node:child_process';
-import type { ListTaskManagersResponse } from '../rest/index.js';
 import { jobProcesses } from '../bench/procs.js';
+import { savepointStatus, taskManagersOf, type TaskManagerInfo } from '../bench/rest.js';
 
 /** Polls `probe` until it returns a value, or throws after `timeoutMs`. */
 export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
@@ -16,12 +16,9 @@ export async function waitUntil<T>(what: string, probe: () => Promise<T | undefi
   }
 }
 
-/** The job's TaskManagers that have a data port, from GET /taskmanagers. */
-export async function taskManagersOf(api: string, jobId: string): Promise<Array<{ id: string; dataPort: number; pid: number }>> {
-  const res = await fetch(`${api}/taskmanagers`);
-  if (!res.ok) return [];
-  const body = (await res.json()) as ListTaskManagersResponse;
-  return body.taskmanagers.filter((t) => t.jobId === jobId && t.dataPort > 0);
+/** The job's TaskManagers that have a data port. */
+export async function taskManagersWithDataPorts(api: string, jobId: string): Promise<TaskManagerInfo[]> {
+  return (await taskManagersOf(api, jobId)).filter((t) => t.dataPort > 0);
 }
 
 /** The TCP port the job process listens on for its TaskManagers (`ss` names the owning pid). */
@@ -51,23 +48,12 @@ export function killIfAlive(pid: number): void {
   }
 }
 
-/** POST /jobs/:id/savepoints into `dir`; returns the request id. */
-export async function savepoint(api: string, jobId: string, dir: string): Promise<string> {
-  const res = await fetch(`${api}/jobs/${jobId}/savepoints`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ 'target-directory': dir, 'cancel-job': false }),
-  });
-  if (!res.ok) throw new Error(`savepoint: HTTP ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { 'request-id': string })['request-id'];
-}
-
 /** Waits until the savepoint operation ends; FAILED when it completed with a failure cause. */
 export async function savepointResult(api: string, jobId: string, trigger: string, timeoutMs: number): Promise<{ status: 'COMPLETED' | 'FAILED'; location?: string; cause?: string }> {
   return waitUntil(`savepoint ${trigger}`, async () => {
-    const res = await fetch(`${api}/jobs/${jobId}/savepoints/${trigger}`);
-    if (!res.ok) return undefined;
-    const b = (await res.json()) as { status: { id: string }; operation?: { location?: string; 'failure-cause'?: { 'stack-trace'?: string; class?: string } } };
+    const b = await savepointStatus(api, jobId, trigger);
     if (b.status.id !== 'COMPLETED') return undefined;
     const cause = b.operation?.['failure-cause'];
-    return cause ? { status: 'FAILED' as const, cause: cause['stack-trace'] ?? cause.class ?? 'failed' } : { status: 'COMPLETED' as const, location: b.operation?.location };
+    return cause ? { status: 'FAILED' as const, cause: cause['stack-trace'] || cause.class } : { status: 'COMPLETED' as const, location: b.operation?.location };
   }, timeoutMs);
 }

@@ -21,13 +21,13 @@ import { Command } from 'commander';
 import { Redis } from 'ioredis';
 import { startDispatcher, type RunningDispatcher } from '../api/index.js';
 import { jobProcesses } from '../bench/procs.js';
-import { cancelJob, getJob, runJar, uploadJar, waitForState } from '../bench/rest.js';
+import { cancelJob, getJob, requestSavepoint, runJar, uploadJar, waitForState } from '../bench/rest.js';
 import { endMarkers, generateTransactions, mulberry32, writeTransactions } from '../examples/fraud-detection/generator.js';
 import { expectedAlerts, sortAlerts } from '../examples/fraud-detection/reference.js';
 import { deleteByPrefix, readAlerts } from '../bench/data.js';
 import { HungDirectory } from './hung-directory.js';
 import { forgedChannel, forgedRegistration, garbage, oversizedDataFrame, oversizedRpcFrame, probe, type ProbeResult } from './probes.js';
-import { jobRpcPort, killIfAlive, killTaskManager, savepoint, savepointResult, taskManagersOf, waitUntil } from './job-ports.js';
+import { jobRpcPort, killIfAlive, killTaskManager, savepointResult, taskManagersWithDataPorts, waitUntil } from './job-ports.js';
 
 const W = 10_000;
 const OOO = 5_000;
@@ -111,12 +111,12 @@ async function main(): Promise<number> {
     for (let tick = 0; tick < seconds; tick++) {
       const t0 = Date.now();
       await writeTransactions(redis, txns.slice(tick * chunk, (tick + 1) * chunk));
-      if (tick === 1) hungTrigger = await savepoint(api, id, hung.path);
+      if (tick === 1) hungTrigger = await requestSavepoint(api, id, hung.path);
       if (killAt.has(tick)) {
         const pid = await killTaskManager(id, rng);
         log(`killed TaskManager pid ${pid}`);
       }
-      const tms = await taskManagersOf(api, id);
+      const tms = await taskManagersWithDataPorts(api, id);
       const rpcPort = await jobRpcPort(id);
       for (let i = 0; i < 2; i++) {
         const pick = Math.floor(rng() * 6);
@@ -148,7 +148,7 @@ async function main(): Promise<number> {
       const timedOut = /time|deadline/i.test(r.cause ?? '');
       checks.push({ what: 'savepoint into hung storage ends FAILED at the storage deadline', ok: r.status === 'FAILED' && timedOut && hung.traps > 0, detail: `${hung.traps} hung write(s)${hung.misses.length ? ` (missed: ${hung.misses.join('; ')})` : ''}; ${r.cause ?? r.status}` });
     }
-    const good = await savepoint(api, id, join(dataDir, 'savepoints'));
+    const good = await requestSavepoint(api, id, join(dataDir, 'savepoints'));
     const g = await savepointResult(api, id, good, 60_000);
     checks.push({ what: 'a later savepoint completes', ok: g.status === 'COMPLETED', detail: g.location ?? g.cause ?? g.status });
     const exceptions = (await (await fetch(`${api}/jobs/${id}/exceptions`)).json()) as { exceptionHistory: { entries: Array<{ exceptionName: string; stacktrace: string }> } };
