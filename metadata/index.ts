@@ -8,3 +8,5 @@ export { retryRegistryCall } from './registry-retry.js';
 export type { RetryOptions, RetryOutcome } from './registry-retry.js';
 export { CapacityReservations, reservationsKey } from './capacity-reservations.js';
 export type { ReserveOutcome, ReserveRequest } from './capacity-reservations.js';
+export { SUBTASK_METRICS, metricsKey } from './job-metrics.js';
+export type { JobMetricsSnapshot, SubtaskMetricsSnapshot, SubtaskMetricName, SplitMetrics, VertexHistoryPoint } from './job-metrics.js';

@@ -6,6 +6,8 @@
  * job out of a terminal state (a late report from a dying job process cannot
  * undo the dispatcher's FAILED, and vice versa).
  */
+import { metricsKey } from './job-metrics.js';
+import type { JobMetricsSnapshot } from './job-metrics.js';
 import type { Redis } from 'ioredis';
 import type { ResourceRequirements } from '../rest/index.js';
 import { reservationsKey } from './capacity-reservations.js';
@@ -207,7 +209,7 @@ export class JobRegistry {
    * Flink's jobstore.expiration-time); false, and nothing removed, when the job has not ended.
    */
   async remove(id: string): Promise<boolean> {
-    const keys = [this.key(id), this.indexKey, this.tmKey(id), `${this.prefix}job:${id}:checkpoints`, this.opsQueueKey(id)];
+    const keys = [this.key(id), this.indexKey, this.tmKey(id), `${this.prefix}job:${id}:checkpoints`, metricsKey(this.prefix, id), this.opsQueueKey(id)];
     if ((await this.redis.ebbflowRemoveJob(keys.length, ...keys, id, TERMINAL_STATES.join(','))) !== 1) return false;
     let cursor = '0';
     do {
@@ -314,6 +316,16 @@ export class JobRegistry {
   async getCheckpointStats(jobId: string): Promise<unknown | undefined> {
     const s = await this.redis.get(`${this.prefix}job:${jobId}:checkpoints`);
     return s ? JSON.parse(s) : undefined;
+  }
+
+  /** The job's latest metrics snapshot (metadata/job-metrics.ts), written by its job process. */
+  async putMetrics(jobId: string, snapshot: JobMetricsSnapshot): Promise<void> {
+    await this.redis.set(metricsKey(this.prefix, jobId), JSON.stringify(snapshot));
+  }
+
+  async getMetrics(jobId: string): Promise<JobMetricsSnapshot | undefined> {
+    const s = await this.redis.get(metricsKey(this.prefix, jobId));
+    return s ? (JSON.parse(s) as JobMetricsSnapshot) : undefined;
   }
 
   static isTerminal = isTerminal;
