@@ -4,7 +4,7 @@
  * the jobs; answers are the records the REST layer maps to Flink's shapes. Refusals are the
  * errors of ./errors.ts.
  */
-import type { JobRecord, OperationRecord, ResourceRequirements, TaskManagerRecord, VertexInfo } from '../metadata/index.js';
+import type { JobMetricsSnapshot, JobRecord, OperationRecord, ResourceRequirements, TaskManagerRecord, VertexInfo } from '../metadata/index.js';
 import type { StoredBundle } from './bundle-store.js';
 
 /** A run request: the body's fields and Flink's query parameters, merged by the route. */
@@ -90,6 +90,8 @@ export interface DispatcherGateway {
   listJobs(): Promise<JobRecord[]>;
   /** The job's checkpoint statistics as its job process recorded them, if any. */
   checkpointStats(jobId: string): Promise<unknown | undefined>;
+  /** The job's latest metrics snapshot (metadata/job-metrics.ts); undefined before its job process published one. 404 for an unknown job. */
+  jobMetrics(jobId: string): Promise<{ job: JobRecord; metrics: JobMetricsSnapshot | undefined }>;
   vertex(jobId: string, vertexId: string): Promise<VertexView>;
   /** The TaskManagers of every job that has not ended. */
   taskManagers(): Promise<TaskManagerRecord[]>;

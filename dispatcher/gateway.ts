@@ -41,6 +41,7 @@ export function createGateway(p: GatewayParts): DispatcherGateway {
     getJob: (id) => jobs.getJob(id),
     listJobs: () => jobs.listJobs(),
     checkpointStats: (id) => jobs.checkpointStats(id),
+    jobMetrics: (id) => jobs.jobMetrics(id),
     vertex: (id, vertexId) => jobs.vertex(id, vertexId),
     taskManagers: () => jobs.taskManagers(),
     triggerSavepoint: (id, req, refusal) => ops.triggerSavepoint(id, req, refusal),

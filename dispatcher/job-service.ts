@@ -1,6 +1,6 @@
 /** Use cases on jobs: look one up, list them, cancel one, and the views of its vertices, TaskManagers and checkpoints. */
 import type { Logger } from 'pino';
-import { isTerminal, type JobRecord, type JobRegistry, type TaskManagerRecord } from '../metadata/index.js';
+import { isTerminal, type JobMetricsSnapshot, type JobRecord, type JobRegistry, type TaskManagerRecord } from '../metadata/index.js';
 import type { VertexView } from './dispatcher-gateway.js';
 import { JobNotFound, JobNotInState, NotFound } from './errors.js';
 import type { JobSupervisor } from './job-supervisor.js';
@@ -48,6 +48,11 @@ export class JobService {
   async checkpointStats(jobId: string): Promise<unknown | undefined> {
     const rec = await this.getJob(jobId);
     return this.registry.getCheckpointStats(rec.id);
+  }
+
+  async jobMetrics(jobId: string): Promise<{ job: JobRecord; metrics: JobMetricsSnapshot | undefined }> {
+    const job = await this.getJob(jobId);
+    return { job, metrics: await this.registry.getMetrics(job.id) };
   }
 
   async vertex(jobId: string, vertexId: string): Promise<VertexView> {

@@ -13,7 +13,7 @@ import {
   JarNotFound, JobNotFound, NotFound, type DispatcherGateway, type OperationView, type RequestRefusal, type SavepointRequest, type ShapeProblem, type SubmitJobRequest, type VertexView,
 } from '../../dispatcher/index.js';
 import type { StoredBundle } from '../../dispatcher/index.js';
-import type { JobRecord, OperationRecord, ResourceRequirements, TaskManagerRecord } from '../../metadata/index.js';
+import type { JobMetricsSnapshot, JobRecord, OperationRecord, ResourceRequirements, TaskManagerRecord } from '../../metadata/index.js';
 import type { FastifyInstance } from 'fastify';
 
 /** One recorded call: the method and its arguments. */
@@ -112,6 +112,9 @@ export class TestingDispatcherGateway implements DispatcherGateway {
   async getJob(jobId: string): Promise<JobRecord> { this.call('getJob', jobId); return this.job(jobId); }
   async listJobs(): Promise<JobRecord[]> { this.call('listJobs'); return [...this.jobs.values()]; }
   async checkpointStats(jobId: string): Promise<unknown> { this.call('checkpointStats', jobId); this.job(jobId); return undefined; }
+  /** Metrics snapshots a test publishes, by job id. */
+  readonly metrics = new Map<string, JobMetricsSnapshot>();
+  async jobMetrics(jobId: string): Promise<{ job: JobRecord; metrics: JobMetricsSnapshot | undefined }> { this.call('jobMetrics', jobId); return { job: this.job(jobId), metrics: this.metrics.get(jobId) }; }
   async vertex(jobId: string, vertexId: string): Promise<VertexView> {
     this.call('vertex', jobId, vertexId);
     const job = this.job(jobId);

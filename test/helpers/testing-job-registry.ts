@@ -4,7 +4,7 @@
  * every state the job went through, its TaskManager records and checkpoint
  * statistics. `failWrites` makes writes throw, as when Redis is away.
  */
-import type { JobRecord, JobState, TaskManagerRecord } from '../../metadata/index.js';
+import type { JobMetricsSnapshot, JobRecord, JobState, TaskManagerRecord } from '../../metadata/index.js';
 import type { JobStatusStore } from '../../jobmaster/job-master-services.js';
 
 const FINAL: JobState[] = ['FINISHED', 'CANCELED', 'FAILED'];
@@ -69,6 +69,13 @@ export class TestingJobRegistry implements JobStatusStore {
   async putCheckpointStats(_jobId: string, stats: unknown): Promise<void> {
     this.write();
     this.checkpointStats = structuredClone(stats);
+  }
+
+  /** The latest metrics snapshot the job master published. */
+  metrics: JobMetricsSnapshot | undefined;
+  async putMetrics(_jobId: string, snapshot: JobMetricsSnapshot): Promise<void> {
+    this.write();
+    this.metrics = structuredClone(snapshot);
   }
 
   /** How many times the job entered `state`. */
