@@ -92,7 +92,7 @@ export function metricRoutes(app: FastifyInstance, gw: DispatcherGateway): void 
     const aggs = parseAggregations(req.query.agg);
     const wanted = parseSubtaskRanges(req.query.subtasks);
     const { vertex, metrics } = await vertexOf(gw, req.params.jobid, req.params.vertexid);
-    const subtasks = vertexSubtasks(metrics, vertex.id).filter((s) => !wanted || wanted.includes(s.subtask));
+    const subtasks = vertexSubtasks(metrics, vertex.id).filter((s) => !wanted || wanted(s.subtask));
     return aggregateMetrics(subtasks.map(subtaskStore), get, aggs);
   });
 

@@ -49,20 +49,19 @@ export function parseAggregations(raw: string | undefined): Aggregation[] {
   return out;
 }
 
-/** `subtasks=0-2,4`: Flink's integer ranges (inclusive). Invalid parts are a 400 here, where Flink only logs them. */
-export function parseSubtaskRanges(raw: string | undefined): number[] | undefined {
+/**
+ * `subtasks=0-2,4`: Flink's inclusive integer ranges, as a test of a subtask index (undefined: no
+ * filter). Invalid parts are a 400 here, where Flink only logs them.
+ */
+export function parseSubtaskRanges(raw: string | undefined): ((subtask: number) => boolean) | undefined {
   const parts = parseList(raw);
   if (!parts.length) return undefined;
-  const out = new Set<number>();
-  for (const p of parts) {
+  const ranges = parts.map((p) => {
     const m = /^(\d+)(?:-(\d+))?$/.exec(p);
     if (!m) throw badRequest(`the query parameter "subtasks" must be a comma-separated list of subtask indexes or ranges like 0-2, got "${p}"`);
-    const from = Number(m[1]);
-    const to = m[2] === undefined ? from : Number(m[2]);
-    // A range is bounded by the subtasks a vertex can have, so a huge one cannot make the server loop.
-    for (let i = from; i <= Math.min(to, from + 100_000); i++) out.add(i);
-  }
-  return [...out].sort((a, b) => a - b);
+    return [Number(m[1]), Number(m[2] ?? m[1])] as const;
+  });
+  return (i) => ranges.some(([from, to]) => i >= from && i <= to);
 }
 
 /** A metric value as Flink's REST API writes it: a string, integers without a fraction, Long.MIN_VALUE exactly. */
