@@ -87,6 +87,14 @@ export function metricRoutes(app: FastifyInstance, gw: DispatcherGateway): void 
     return metricCollection(vertexStore(metrics, vertex.id), parseList(req.query.get));
   });
 
+  // Flink's JobVertexWatermarksHandler: each subtask's input watermark, as in the vertex's metrics.
+  app.get<VertexParams>('/jobs/:jobid/vertices/:vertexid/watermarks', { schema: routeSchema('GET /jobs/{jobid}/vertices/{vertexid}/watermarks') }, async (req) => {
+    const { vertex, metrics } = await vertexOf(gw, req.params.jobid, req.params.vertexid);
+    const store = vertexStore(metrics, vertex.id);
+    const wanted = Array.from({ length: vertex.parallelism }, (_, i) => `${i}.currentInputWatermark`);
+    return metricCollection(store, wanted);
+  });
+
   app.get<VertexParams>('/jobs/:jobid/vertices/:vertexid/subtasks/metrics', { schema: routeSchema('GET /jobs/{jobid}/vertices/{vertexid}/subtasks/metrics') }, async (req) => {
     const get = parseList(req.query.get);
     const aggs = parseAggregations(req.query.agg);

@@ -505,6 +505,23 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchema> = {
       }
     }
   },
+  "GET /jobs/{jobid}/vertices/{vertexid}/watermarks": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        },
+        "vertexid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid",
+        "vertexid"
+      ]
+    }
+  },
   "GET /jobs/{jobid}/vertices/{vertexid}/subtasks/metrics": {
     "params": {
       "type": "object",

@@ -565,6 +565,15 @@ export interface JobVertexMetricsQuery {
 /** GET /jobs/{jobid}/vertices/{vertexid}/metrics: the 200 answer. */
 export type JobVertexMetricsResponse = MetricCollection;
 
+/** GET /jobs/{jobid}/vertices/{vertexid}/watermarks: path parameters. */
+export interface JobVertexWatermarksParams {
+  jobid: string;
+  vertexid: string;
+}
+
+/** GET /jobs/{jobid}/vertices/{vertexid}/watermarks: the 200 answer. */
+export type JobVertexWatermarksResponse = MetricCollection;
+
 /** GET /jobs/{jobid}/vertices/{vertexid}/subtasks/metrics: path parameters. */
 export interface AggregatedSubtaskMetricsParams {
   jobid: string;

@@ -104,6 +104,17 @@ describe('Flink metric endpoints', () => {
     expect(unknownVertex.status).toBe(404);
   });
 
+  it("answers Flink's watermarks endpoint from the subtasks' input watermarks", async () => {
+    const spec = '/jobs/{jobid}/vertices/{vertexid}/watermarks';
+    expect((await get(`/jobs/${job.id}/vertices/${SOURCE}/watermarks`, spec)).body).toEqual([
+      { id: '0.currentInputWatermark', value: '1700000000000' },
+      { id: '1.currentInputWatermark', value: '-9223372036854775808' },
+    ]);
+    // The window vertex's subtasks report no watermark in this snapshot.
+    expect((await get(`/jobs/${job.id}/vertices/${WINDOW}/watermarks`, spec)).body).toEqual([]);
+    expect((await get(`/jobs/${job.id}/vertices/${'c'.repeat(32)}/watermarks`, spec)).status).toBe(404);
+  });
+
   it('aggregates over subtasks, all of them or the ranges in subtasks=', async () => {
     const url = `/jobs/${job.id}/vertices/${WINDOW}/subtasks/metrics`;
     const spec = '/jobs/{jobid}/vertices/{vertexid}/subtasks/metrics';
