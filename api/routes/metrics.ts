@@ -7,14 +7,14 @@
  * TaskManager ids (`taskmanager-00001`) are unique within a job; a path or `taskmanagers=` value may
  * name one as `<jobid>:<id>`, and must when several running jobs have that id.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { NotFound, type DispatcherGateway } from '../../dispatcher/index.js';
 import { isTerminal, type JobMetricsSnapshot, type JobRecord } from '../../metadata/index.js';
 import { HttpError } from '../errors.js';
 import { PrometheusExporter } from '../prometheus.js';
 import { routeSchema } from '../request-schemas.js';
 import {
-  aggregateMetrics, metricCollection, metricsHistory, parseAggregations, parseList, parseSubtaskRanges, ProcessSampler, subtaskStore, vertexStore, vertexSubtasks,
+  aggregateMetrics, metricCollection, metricsHistory, normalizeSnapshot, parseAggregations, parseList, parseSubtaskRanges, ProcessSampler, subtaskStore, vertexStore, vertexSubtasks,
   type MetricStore,
 } from '../views/index.js';
 
@@ -24,12 +24,24 @@ type VertexParams = { Params: { jobid: string; vertexid: string }; Querystring: 
 
 interface RunningJob { job: JobRecord; metrics: JobMetricsSnapshot }
 
+/** The job and its snapshot, normalized; a snapshot that is not JSON is logged and read as none (one bad job must not break a scrape). */
+async function jobAndMetrics(gw: DispatcherGateway, jobId: string, log: FastifyBaseLogger): Promise<{ job: JobRecord; metrics: JobMetricsSnapshot | undefined }> {
+  try {
+    const { job, metrics } = await gw.jobMetrics(jobId);
+    return { job, metrics: normalizeSnapshot(metrics) };
+  } catch (err) {
+    if (!(err instanceof SyntaxError)) throw err;
+    log.warn({ jobId, err: err.message }, "the job's metrics snapshot in Redis is not valid JSON; serving no metrics for it");
+    return { job: await gw.getJob(jobId), metrics: undefined };
+  }
+}
+
 /** Jobs that have not ended, with a snapshot. */
-async function runningSnapshots(gw: DispatcherGateway, jobs?: JobRecord[]): Promise<RunningJob[]> {
+async function runningSnapshots(gw: DispatcherGateway, log: FastifyBaseLogger, jobs?: JobRecord[]): Promise<RunningJob[]> {
   const live = (jobs ?? (await gw.listJobs())).filter((j) => !isTerminal(j.state));
   const found = await Promise.all(live.map(async (j) => {
     try {
-      return await gw.jobMetrics(j.id);
+      return await jobAndMetrics(gw, j.id, log);
     } catch (err) {
       // Removed between the list and the read (retention): it has no metrics to show.
       if (err instanceof NotFound) return undefined;
@@ -54,8 +66,8 @@ function resolveTaskManager(stores: Map<string, MetricStore>, id: string): strin
   return matches;
 }
 
-async function vertexOf(gw: DispatcherGateway, jobId: string, vertexId: string) {
-  const { job, metrics } = await gw.jobMetrics(jobId);
+async function vertexOf(gw: DispatcherGateway, jobId: string, vertexId: string, log: FastifyBaseLogger) {
+  const { job, metrics } = await jobAndMetrics(gw, jobId, log);
   const vertex = job.vertices.find((v) => v.id === vertexId);
   if (!vertex) throw new NotFound(`Job ${job.id} has no vertex ${vertexId}`);
   return { job, vertex, metrics };
@@ -67,29 +79,29 @@ export function metricRoutes(app: FastifyInstance, gw: DispatcherGateway): void 
 
   app.get<{ Querystring: Query }>('/jobs/metrics', { schema: routeSchema('GET /jobs/metrics') }, async (req) => {
     const wanted = parseList(req.query.jobs);
-    const running = await runningSnapshots(gw);
+    const running = await runningSnapshots(gw, req.log);
     const stores = running.filter((r) => !wanted.length || wanted.includes(r.job.id)).map((r) => r.metrics.job);
     return aggregateMetrics(stores, parseList(req.query.get), parseAggregations(req.query.agg));
   });
 
   app.get<JobParams>('/jobs/:jobid/metrics', { schema: routeSchema('GET /jobs/{jobid}/metrics') }, async (req) => {
-    const { metrics } = await gw.jobMetrics(req.params.jobid);
+    const { metrics } = await jobAndMetrics(gw, req.params.jobid, req.log);
     return metricCollection(metrics?.job, parseList(req.query.get));
   });
 
   app.get<JobParams>('/jobs/:jobid/metrics/history', { schema: routeSchema('GET /jobs/{jobid}/metrics/history') }, async (req) => {
-    const { job, metrics } = await gw.jobMetrics(req.params.jobid);
+    const { job, metrics } = await jobAndMetrics(gw, req.params.jobid, req.log);
     return metricsHistory(job, metrics);
   });
 
   app.get<VertexParams>('/jobs/:jobid/vertices/:vertexid/metrics', { schema: routeSchema('GET /jobs/{jobid}/vertices/{vertexid}/metrics') }, async (req) => {
-    const { vertex, metrics } = await vertexOf(gw, req.params.jobid, req.params.vertexid);
+    const { vertex, metrics } = await vertexOf(gw, req.params.jobid, req.params.vertexid, req.log);
     return metricCollection(vertexStore(metrics, vertex.id), parseList(req.query.get));
   });
 
   // Flink's JobVertexWatermarksHandler: each subtask's input watermark, as in the vertex's metrics.
   app.get<VertexParams>('/jobs/:jobid/vertices/:vertexid/watermarks', { schema: routeSchema('GET /jobs/{jobid}/vertices/{vertexid}/watermarks') }, async (req) => {
-    const { vertex, metrics } = await vertexOf(gw, req.params.jobid, req.params.vertexid);
+    const { vertex, metrics } = await vertexOf(gw, req.params.jobid, req.params.vertexid, req.log);
     const store = vertexStore(metrics, vertex.id);
     const wanted = Array.from({ length: vertex.parallelism }, (_, i) => `${i}.currentInputWatermark`);
     return metricCollection(store, wanted);
@@ -99,14 +111,14 @@ export function metricRoutes(app: FastifyInstance, gw: DispatcherGateway): void 
     const get = parseList(req.query.get);
     const aggs = parseAggregations(req.query.agg);
     const wanted = parseSubtaskRanges(req.query.subtasks);
-    const { vertex, metrics } = await vertexOf(gw, req.params.jobid, req.params.vertexid);
+    const { vertex, metrics } = await vertexOf(gw, req.params.jobid, req.params.vertexid, req.log);
     const subtasks = vertexSubtasks(metrics, vertex.id).filter((s) => !wanted || wanted(s.subtask));
     return aggregateMetrics(subtasks.map(subtaskStore), get, aggs);
   });
 
   app.get<{ Params: { jobid: string; vertexid: string; subtaskindex: number }; Querystring: Query }>('/jobs/:jobid/vertices/:vertexid/subtasks/:subtaskindex/metrics',
     { schema: routeSchema('GET /jobs/{jobid}/vertices/{vertexid}/subtasks/{subtaskindex}/metrics') }, async (req) => {
-      const { job, vertex, metrics } = await vertexOf(gw, req.params.jobid, req.params.vertexid);
+      const { job, vertex, metrics } = await vertexOf(gw, req.params.jobid, req.params.vertexid, req.log);
       const index = req.params.subtaskindex;
       if (index >= vertex.parallelism) throw new NotFound(`Vertex ${vertex.id} of job ${job.id} has no subtask ${index} (parallelism ${vertex.parallelism})`);
       const s = vertexSubtasks(metrics, vertex.id).find((x) => x.subtask === index);
@@ -116,14 +128,14 @@ export function metricRoutes(app: FastifyInstance, gw: DispatcherGateway): void 
   app.get<{ Querystring: Query }>('/taskmanagers/metrics', { schema: routeSchema('GET /taskmanagers/metrics') }, async (req) => {
     const get = parseList(req.query.get);
     const aggs = parseAggregations(req.query.agg);
-    const stores = taskManagerStores(await runningSnapshots(gw));
+    const stores = taskManagerStores(await runningSnapshots(gw, req.log));
     const wanted = parseList(req.query.taskmanagers);
     const ids = wanted.length ? [...new Set(wanted.flatMap((id) => resolveTaskManager(stores, id)))] : [...stores.keys()];
     return aggregateMetrics(ids.map((id) => stores.get(id)!), get, aggs);
   });
 
   app.get<{ Params: { taskmanagerid: string }; Querystring: Query }>('/taskmanagers/:taskmanagerid/metrics', { schema: routeSchema('GET /taskmanagers/{taskmanagerid}/metrics') }, async (req) => {
-    const running = await runningSnapshots(gw);
+    const running = await runningSnapshots(gw, req.log);
     const stores = taskManagerStores(running);
     const [id] = resolveTaskManager(stores, req.params.taskmanagerid);
     if (id) return metricCollection(stores.get(id), parseList(req.query.get));
@@ -145,9 +157,9 @@ export function metricRoutes(app: FastifyInstance, gw: DispatcherGateway): void 
     return metricCollection(store, parseList(req.query.get));
   });
 
-  app.get('/metrics', async (_req, reply) => {
+  app.get('/metrics', async (req, reply) => {
     const jobs = await gw.listJobs();
-    const [running, status, jars] = await Promise.all([runningSnapshots(gw, jobs), gw.dispatcherStatus(), gw.listJars()]);
+    const [running, status, jars] = await Promise.all([runningSnapshots(gw, req.log, jobs), gw.dispatcherStatus(), gw.listJars()]);
     reply.type(prometheus.contentType);
     return prometheus.scrape({ jobs, running, status, jars });
   });

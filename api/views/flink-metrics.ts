@@ -15,7 +15,7 @@
  * A watermark of Long.MIN_VALUE (no watermark yet; JSON numbers carry it as -9223372036854776000)
  * reads as Flink's string "-9223372036854775808" in a value, and as that number in an aggregate.
  */
-import type { JobMetricsSnapshot, SubtaskMetricsSnapshot } from '../../metadata/index.js';
+import type { JobMetricsSnapshot, SplitMetrics, SubtaskMetricsSnapshot } from '../../metadata/index.js';
 import { badRequest } from '../errors.js';
 
 /** One component's metrics by name (Flink's ComponentMetricStore). */
@@ -136,4 +136,31 @@ export function vertexStore(snapshot: JobMetricsSnapshot | undefined, vertexId: 
     for (const [k, v] of Object.entries(subtaskStore(s))) out[`${s.subtask}.${k}`] = v;
   }
   return out;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const numbers = (v: unknown): Record<string, number> => (isObject(v) ? Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x === 'number')) as Record<string, number> : {});
+
+/**
+ * A snapshot as read from Redis, with every part the views use present and every metric a number
+ * (a snapshot from an older or newer job process may lack parts; those read as empty).
+ */
+export function normalizeSnapshot(raw: unknown): JobMetricsSnapshot | undefined {
+  if (!isObject(raw)) return undefined;
+  const subtasks = Array.isArray(raw.subtasks) ? raw.subtasks.filter(isObject) : [];
+  return {
+    jobId: String(raw.jobId ?? ''),
+    timestamp: typeof raw.timestamp === 'number' ? raw.timestamp : 0,
+    job: numbers(raw.job),
+    subtasks: subtasks.filter((s) => typeof s.vertexId === 'string' && typeof s.subtask === 'number').map((s) => ({
+      vertexId: s.vertexId as string, subtask: s.subtask as number, attempt: typeof s.attempt === 'number' ? s.attempt : 0,
+      taskManagerId: typeof s.taskManagerId === 'string' ? s.taskManagerId : '',
+      metrics: numbers(s.metrics),
+      ...(Array.isArray(s.splits) ? { splits: s.splits.filter((sp): sp is SplitMetrics => isObject(sp) && typeof sp.stream === 'string') } : {}),
+    })),
+    taskManagers: isObject(raw.taskManagers) ? Object.fromEntries(Object.entries(raw.taskManagers).map(([k, v]) => [k, numbers(v)])) : {},
+    history: Array.isArray(raw.history)
+      ? raw.history.filter(isObject).filter((p) => typeof p.timestamp === 'number' && isObject(p.vertices)) as unknown as JobMetricsSnapshot['history']
+      : [],
+  };
 }

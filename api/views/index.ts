@@ -2,7 +2,7 @@
 export { checkpointStatistics, jobDetails, jobExceptions, jobOverview } from './job-views.js';
 export { rescaleStatus, savepointStatus } from './operation-views.js';
 export {
-  AGGREGATIONS, aggregateMetrics, formatValue, metricCollection, parseAggregations, parseList, parseSubtaskRanges, skew, subtaskStore, vertexStore, vertexSubtasks,
+  AGGREGATIONS, aggregateMetrics, formatValue, metricCollection, normalizeSnapshot, parseAggregations, parseList, parseSubtaskRanges, skew, subtaskStore, vertexStore, vertexSubtasks,
 } from './flink-metrics.js';
 export type { AggregatedMetric, Aggregation, MetricStore, MetricValue } from './flink-metrics.js';
 export { HISTORY_SERIES, metricsHistory } from './metrics-history.js';

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobRegistry, type JobRecord } from '../../metadata/index.js';
+import { JobRegistry, metricsKey, type JobRecord } from '../../metadata/index.js';
 import { json, startTestDispatcher, type TestDispatcher } from '../helpers/dispatcher.js';
 import { sampleSnapshot, SOURCE, vertexInfos, WINDOW } from '../helpers/metrics-snapshot.js';
 import { expectSpecResponse } from '../helpers/openapi.js';
@@ -102,6 +102,26 @@ describe('metrics on a real dispatcher', () => {
       expect(s.value('ebbflow_taskmanager_status_jvm_memory_heap_used_bytes', { job_id: job.id, tm_id: 'taskmanager-00001' })).toBe(1000);
     } finally {
       await d.dispatcher.submissions.queue.remove(delayedId);
+    }
+  });
+
+  it('serves no metrics for a job whose snapshot is not JSON, without breaking the scrape of the others', async () => {
+    const bad = randomBytes(16).toString('hex');
+    const now = Date.now();
+    await registry.create({
+      id: bad, name: 'garbled', state: 'RUNNING', jarId: 'x', bundlePath: '/nonexistent', entryClass: '', programArgs: [],
+      parallelism: 1, maxParallelism: 128, submitTime: now, startTime: now, configuration: {}, savepointPath: '',
+    });
+    await d.redis.set(metricsKey(d.keyPrefix, bad), '{"jobId": "cut off');
+    try {
+      expect(await getJson(`/jobs/${bad}/metrics`, '/jobs/{jobid}/metrics')).toEqual([]);
+      const res = await fetch(`${d.url}/metrics`, { headers: auth });
+      expect(res.status).toBe(200);
+      const s = parseScrape(await res.text());
+      expect(s.samples('ebbflow_task_records_in_total', { job_id: job.id })).toHaveLength(5);
+      expect(s.samples('ebbflow_task_records_in_total', { job_id: bad })).toEqual([]);
+    } finally {
+      await registry.transition(bad, 'CANCELED');
     }
   });
 

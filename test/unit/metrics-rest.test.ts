@@ -190,6 +190,19 @@ describe('Flink metric endpoints', () => {
   });
 });
 
+describe('a partial snapshot (from an older or newer job process)', () => {
+  it('reads the parts it lacks as empty and ignores values that are not numbers', async () => {
+    const odd = gw.addJob({ vertices: vertexInfos() });
+    gw.metrics.set(odd.id, { jobId: odd.id, job: { numRestarts: 1, uptime: 'soon' }, subtasks: [{ vertexId: SOURCE, subtask: 0, metrics: { numRecordsIn: 5 } }, { bogus: true }] } as never);
+    expect((await get(`/jobs/${odd.id}/metrics`, '/jobs/{jobid}/metrics')).body).toEqual([{ id: 'numRestarts' }]);
+    expect((await get(`/jobs/${odd.id}/vertices/${SOURCE}/subtasks/metrics?get=numRecordsIn&agg=sum`, '/jobs/{jobid}/vertices/{vertexid}/subtasks/metrics')).body).toEqual([{ id: 'numRecordsIn', sum: 5 }]);
+    expect((await get(`/jobs/${odd.id}/metrics/history`, '/jobs/{jobid}/metrics/history')).body.timestamps).toEqual([]);
+    const scrape = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(scrape.statusCode).toBe(200);
+    expect(parseScrape(scrape.body).value('ebbflow_task_records_in_total', { job_id: odd.id })).toBe(5);
+  });
+});
+
 describe('GET /jobs/:jobid/metrics/history', () => {
   it('gives one array per series and vertex, aligned with the timestamps, null where a point has no value', async () => {
     const snap = gw.metrics.get(job.id)!;
