@@ -25,7 +25,7 @@ type VertexParams = { Params: { jobid: string; vertexid: string }; Querystring: 
 interface RunningJob { job: JobRecord; metrics: JobMetricsSnapshot }
 
 /** The job and its snapshot, normalized; a snapshot that is not JSON is logged and read as none (one bad job must not break a scrape). */
-async function jobAndMetrics(gw: DispatcherGateway, jobId: string, log: FastifyBaseLogger): Promise<{ job: JobRecord; metrics: JobMetricsSnapshot | undefined }> {
+export async function jobAndMetrics(gw: DispatcherGateway, jobId: string, log: FastifyBaseLogger): Promise<{ job: JobRecord; metrics: JobMetricsSnapshot | undefined }> {
   try {
     const { job, metrics } = await gw.jobMetrics(jobId);
     return { job, metrics: normalizeSnapshot(metrics) };

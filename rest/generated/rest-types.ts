@@ -331,6 +331,7 @@ export type GetJobVertexResponse = {
     "start-time": number;
     "end-time": number;
     duration: number;
+    /** Flink's IOMetricsInfo from the job's latest metrics snapshot: read-bytes, write-bytes, read-records, write-records (numBytesIn, numBytesOut, numRecordsIn, numRecordsOut), each with `-complete` (false, */
     metrics: Record<string, number | boolean>;
     "taskmanager-id": string;
     "execution-id": string;

@@ -104,6 +104,18 @@ describe('Flink metric endpoints', () => {
     expect(unknownVertex.status).toBe(404);
   });
 
+  it("fills the vertex details' IOMetricsInfo of each subtask from the snapshot", async () => {
+    job.subtasks = { [WINDOW]: [0, 1, 2].map((i) => ({ subtask: i, executionId: `e${i}`, status: 'RUNNING', attempt: 0, resourceId: 'taskmanager-00001', startTime: 1, endTime: -1 })) };
+    const { status, body } = await get(`/jobs/${job.id}/vertices/${WINDOW}`, '/jobs/{jobid}/vertices/{vertexid}');
+    expect(status).toBe(200);
+    expect(body.subtasks[1].metrics).toEqual({
+      'read-records': 200, 'read-records-complete': true, 'write-records': 20, 'write-records-complete': true,
+      'read-bytes': 0, 'read-bytes-complete': false, 'write-bytes': 0, 'write-bytes-complete': false,
+    });
+    gw.metrics.delete(job.id);
+    expect((await get(`/jobs/${job.id}/vertices/${WINDOW}`, '/jobs/{jobid}/vertices/{vertexid}')).body.subtasks[0].metrics['read-records-complete']).toBe(false);
+  });
+
   it("answers Flink's watermarks endpoint from the subtasks' input watermarks", async () => {
     const spec = '/jobs/{jobid}/vertices/{vertexid}/watermarks';
     expect((await get(`/jobs/${job.id}/vertices/${SOURCE}/watermarks`, spec)).body).toEqual([
