@@ -268,6 +268,8 @@ export class JobMaster {
     await this.writer.persist('clear the TaskManager records', (r) => r.clearTaskManagers(this.spec.jobId));
     this.writer.stop();
     await this.writer.writeStats(coordinator.stats.toJSON());
+    // Stopped with a savepoint: the subtasks were released after the savepoint, they ended like Flink's (FINISHED), not running.
+    if (outcome.state === 'FINISHED') for (const e of runtime.graph.all()) if (!['FINISHED', 'CANCELED', 'FAILED'].includes(e.state)) runtime.graph.setState(e.id, 'FINISHED');
     const fields = { vertices: runtime.graph.vertexInfo(), subtasks: runtime.graph.subtaskInfo(runtime.attempt), exceptions: failover.exceptions.slice(-20) };
     if (outcome.state === 'FAILED') await this.writer.transition('FAILED', { ...fields, failureCause: outcome.cause });
     else await this.writer.transition(outcome.state, fields);
