@@ -4,3 +4,8 @@ export { jarRoutes } from './jars.js';
 export { jobRoutes } from './jobs.js';
 export { rescalingRoutes } from './rescaling.js';
 export { vertexRoutes } from './vertices.js';
+export { dashboardJobRoutes } from './dashboard-jobs.js';
+export { dashboardVertexRoutes } from './dashboard-vertices.js';
+export { jarPlanRoutes } from './jar-plan.js';
+export { jobManagerRoutes } from './jobmanager.js';
+export { taskManagerRoutes } from './taskmanagers.js';

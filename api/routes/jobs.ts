@@ -15,7 +15,10 @@ export function jobRoutes(app: FastifyInstance, gw: DispatcherGateway): void {
     return { jobs: (await gw.listJobs()).map((j) => jobOverview(j, now)) };
   });
 
-  app.get<JobParams>('/jobs/:jobid', { schema: routeSchema('GET /jobs/{jobid}') }, async (req) => jobDetails(await gw.getJob(req.params.jobid)));
+  app.get<JobParams>('/jobs/:jobid', { schema: routeSchema('GET /jobs/{jobid}') }, async (req) => {
+    const { job, metrics } = await gw.jobMetrics(req.params.jobid);
+    return jobDetails(job, Date.now(), metrics);
+  });
 
   app.get<JobParams>('/jobs/:jobid/exceptions', { schema: routeSchema('GET /jobs/{jobid}/exceptions') }, async (req) => jobExceptions(await gw.getJob(req.params.jobid)));
 
