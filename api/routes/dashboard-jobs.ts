@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { DispatcherGateway } from '../../dispatcher/index.js';
 import type { LogContent } from '../../dispatcher/log-files.js';
 import { routeSchema } from '../request-schemas.js';
-import { checkpointConfigInfo, checkpointDetails, checkpointSubtaskDetails, jobConfigInfo } from '../views/index.js';
+import { checkpointConfigInfo, checkpointDetails, checkpointSubtaskDetails, jobConfigInfo, planNodes } from '../views/index.js';
 import { environmentInfo } from './jobmanager.js';
 
 type JobParams = { Params: { jobid: string } };
@@ -24,6 +24,11 @@ export function dashboardJobRoutes(app: FastifyInstance, gw: DispatcherGateway):
   app.get<JobParams>('/jobs/:jobid/accumulators', schema('/jobs/{jobid}/accumulators'), async (req) => {
     await gw.getJob(req.params.jobid);
     return { 'job-accumulators': [], 'user-task-accumulators': [], 'serialized-user-task-accumulators': {} };
+  });
+
+  app.get<JobParams>('/jobs/:jobid/plan', schema('/jobs/{jobid}/plan'), async (req) => {
+    const job = await gw.getJob(req.params.jobid);
+    return { plan: { jid: job.id, name: job.name, type: 'STREAMING', nodes: planNodes(job) } };
   });
 
   app.get<JobParams>('/jobs/:jobid/config', schema('/jobs/{jobid}/config'), async (req) => {

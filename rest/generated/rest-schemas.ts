@@ -545,6 +545,19 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchema> = {
       ]
     }
   },
+  "GET /jobs/{jobid}/plan": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid"
+      ]
+    }
+  },
   "GET /jobs/{jobid}/config": {
     "params": {
       "type": "object",

@@ -783,6 +783,14 @@ export type GetJobAccumulatorsResponse = {
   "serialized-user-task-accumulators": Record<string, unknown>;
 };
 
+/** GET /jobs/{jobid}/plan: path parameters. */
+export interface GetJobPlanParams {
+  jobid: string;
+}
+
+/** GET /jobs/{jobid}/plan: the 200 answer. */
+export type GetJobPlanResponse = JobPlanInfo;
+
 /** GET /jobs/{jobid}/config: path parameters. */
 export interface GetJobConfigParams {
   jobid: string;

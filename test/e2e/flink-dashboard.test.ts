@@ -153,6 +153,7 @@ describe('Flink web dashboard endpoints', () => {
     // The chained operators, head first.
     expect(source.description.split(' -> ').slice(1)).toEqual(['Parse Transfer', 'Drop Invalid']);
     expect(job.vertices.map((v: any) => v.id)).toEqual(job.plan.nodes.map((n: any) => n.id));
+    expect((await get(`/jobs/${jobA}/plan`, '/jobs/{jobid}/plan')).plan).toEqual(job.plan);
     // The source reads two streams: it can never run more than two subtasks.
     expect(job.vertices[0].maxParallelism).toBe(2);
     expect(job.vertices[1].maxParallelism).toBe(job.maxParallelism);
