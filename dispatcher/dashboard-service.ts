@@ -9,7 +9,7 @@ import type { JobRecord, JobRegistry, TaskManagerRecord } from '../metadata/inde
 import type { JobGraph } from '../runtime/job-graph.js';
 import type { BundleStore } from './bundle-store.js';
 import { dispatcherConfiguration, type CompiledDispatcherOptions } from './dispatcher-options.js';
-import { InvalidRequest, JarNotFound, NotFound } from './errors.js';
+import { InvalidRequest, JarNotFound, NotFound, Unavailable } from './errors.js';
 import { planInChild } from './jar-planner.js';
 import { checkParallelism } from './job-submission.js';
 import { jobLogDir } from './job-process-launcher.js';
@@ -26,8 +26,12 @@ export interface JarPlanRequest { entryClass?: string | undefined; programArgs: 
 export interface JarPlan { graph: JobGraph; caps: Record<string, number> }
 
 export const PLAN_TIMEOUT_MS = 30_000;
+/** Planning processes at once: each runs a bundle's code, so a client cannot start an unbounded number. */
+export const MAX_CONCURRENT_PLANS = 2;
 
 export class DashboardService {
+  private planning = 0;
+
   constructor(
     private readonly registry: JobRegistry,
     private readonly jobs: JobService,
@@ -92,6 +96,12 @@ export class DashboardService {
     if (!jar) throw new JarNotFound(jarId);
     const parallelism = checkParallelism(req.parallelism);
     if (req.programArgs.some((a) => typeof a !== 'string')) throw new InvalidRequest('programArgsList must be a list of strings');
-    return planInChild({ bundlePath: jar.bundlePath, entryClass: req.entryClass || undefined, programArgs: req.programArgs, parallelism, defaultName: jar.name }, PLAN_TIMEOUT_MS);
+    if (this.planning >= MAX_CONCURRENT_PLANS) throw new Unavailable(`${MAX_CONCURRENT_PLANS} job plans are being computed; try again shortly`, 1);
+    this.planning++;
+    try {
+      return await planInChild({ bundlePath: jar.bundlePath, entryClass: req.entryClass || undefined, programArgs: req.programArgs, parallelism, defaultName: jar.name }, PLAN_TIMEOUT_MS);
+    } finally {
+      this.planning--;
+    }
   }
 }
