@@ -17,7 +17,9 @@ import { installErrorHandling } from './errors.js';
 import { installRequestGuard } from './request-guard.js';
 import { installRequestValidation } from './request-schemas.js';
 import { UI_ASSETS } from './ui-files.js';
-import { clusterRoutes, jarRoutes, jobRoutes, metricRoutes, rescalingRoutes, vertexRoutes } from './routes/index.js';
+import {
+  clusterRoutes, dashboardJobRoutes, dashboardVertexRoutes, jarPlanRoutes, jarRoutes, jobManagerRoutes, jobRoutes, metricRoutes, rescalingRoutes, taskManagerRoutes, vertexRoutes,
+} from './routes/index.js';
 
 /** How the REST layer itself behaves (the dispatcher's options that concern HTTP). */
 export interface ApiOptions {
@@ -88,6 +90,12 @@ export async function buildApp(gw: DispatcherGateway, o: ApiOptions): Promise<Fa
   vertexRoutes(app, gw);
   clusterRoutes(app, gw);
   metricRoutes(app, gw);
+  // Flink's web dashboard pages.
+  dashboardJobRoutes(app, gw);
+  dashboardVertexRoutes(app, gw);
+  jarPlanRoutes(app, gw);
+  jobManagerRoutes(app, gw);
+  taskManagerRoutes(app, gw);
 
   app.get('/openapi.yaml', async (_req, reply) => {
     reply.type('application/yaml; charset=utf-8');

@@ -126,7 +126,7 @@ async function main(): Promise<number> {
         else if (pick === 2 && tm) probes.push(await probe('forged-channel', '127.0.0.1', tm.dataPort, forgedChannel(`${id}-edge-0`)));
         else if (pick === 3 && rpcPort) probes.push(await probe('garbage-rpc', '127.0.0.1', rpcPort, garbage(rng)));
         else if (pick === 4 && rpcPort) probes.push(await probe('oversized-rpc', '127.0.0.1', rpcPort, oversizedRpcFrame()));
-        else if (rpcPort) probes.push(await probe('forged-registration', '127.0.0.1', rpcPort, forgedRegistration(id, tm?.id ?? 'taskmanager-00001')));
+        else if (rpcPort) probes.push(await probe('forged-registration', '127.0.0.1', rpcPort, forgedRegistration(id, tm?.id ?? `${id.slice(0, 8)}-taskmanager-00001`)));
       }
       await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (Date.now() - t0))));
     }

@@ -5,7 +5,10 @@
  * errors of ./errors.ts.
  */
 import type { JobMetricsSnapshot, JobRecord, OperationRecord, ResourceRequirements, TaskManagerRecord, VertexInfo } from '../metadata/index.js';
+import type { JobConfig } from '../jobmaster/job-config.js';
 import type { StoredBundle } from './bundle-store.js';
+import type { JarPlan, JarPlanRequest, TaskManagerView } from './dashboard-service.js';
+import type { LogContent, LogFile } from './log-files.js';
 
 /** A run request: the body's fields and Flink's query parameters, merged by the route. */
 export interface SubmitJobRequest {
@@ -105,6 +108,22 @@ export interface DispatcherGateway {
   taskManagers(): Promise<TaskManagerRecord[]>;
   /** The submission queue's counts and the uploads in progress. */
   dispatcherStatus(): Promise<DispatcherStatus>;
+
+  // Flink's web dashboard (dispatcher/dashboard-service.ts).
+  /** A running TaskManager (NotFound otherwise) with its metrics from its job's latest snapshot. */
+  taskManager(id: string): Promise<TaskManagerView>;
+  /** The TaskManager's log files. */
+  taskManagerLogs(id: string): Promise<LogFile[]>;
+  /** One of its log files by name (its main log without one), whole or its last `lines` lines; NotFound for a name not listed. */
+  taskManagerLog(id: string, name: string | undefined, lines?: number): Promise<LogContent>;
+  /** The job process's log (jobmaster.log), whole or its last `lines` lines. */
+  jobManagerLog(jobId: string, lines?: number): Promise<LogContent>;
+  /** The job's configuration compiled with its defaults. */
+  jobConfiguration(jobId: string): Promise<{ job: JobRecord; config: JobConfig }>;
+  /** The dispatcher's own options by key, secrets masked. */
+  dispatcherConfiguration(): { key: string; value: string }[];
+  /** The bundle's job graph, planned in a child process (InvalidRequest when the job function fails). */
+  planJar(jarId: string, request: JarPlanRequest): Promise<JarPlan>;
 
   /** Records a savepoint request for the job process; answers the trigger id. */
   triggerSavepoint(jobId: string, request: SavepointRequest, refusal?: RequestRefusal): Promise<string>;

@@ -5,6 +5,7 @@ import type { BundleStore } from './bundle-store.js';
 import type { CapacityService } from './capacity.js';
 import type { CompiledDispatcherOptions } from './dispatcher-options.js';
 import type { DispatcherGateway } from './dispatcher-gateway.js';
+import { DashboardService } from './dashboard-service.js';
 import { JarService } from './jar-service.js';
 import { submitJob } from './job-submission.js';
 import { JobService } from './job-service.js';
@@ -28,6 +29,7 @@ export function createGateway(p: GatewayParts): DispatcherGateway {
   const o = p.options;
   const jars = new JarService(p.bundles, { maxBytes: o.maxUploadBytes, maxConcurrent: o.maxConcurrentUploads }, p.registry);
   const jobs = new JobService(p.registry, p.supervisor, p.submissions, p.log);
+  const dash = new DashboardService(p.registry, jobs, p.bundles, o);
   const ops = new OperationService(p.registry, jobs, { max: o.maxTaskManagersPerJob, slots: o.slotsPerTaskManager }, p.capacity, allowedStateDirs(o));
   return {
     uploadLimits: jars.uploadLimits,
@@ -45,6 +47,13 @@ export function createGateway(p: GatewayParts): DispatcherGateway {
     vertex: (id, vertexId) => jobs.vertex(id, vertexId),
     taskManagers: () => jobs.taskManagers(),
     dispatcherStatus: async () => ({ submissions: await p.submissions.counts(), uploadsInProgress: jars.uploadsInProgress }),
+    taskManager: (id) => dash.taskManager(id),
+    taskManagerLogs: (id) => dash.taskManagerLogs(id),
+    taskManagerLog: (id, name, lines) => dash.taskManagerLog(id, name, lines),
+    jobManagerLog: (id, lines) => dash.jobManagerLog(id, lines),
+    jobConfiguration: (id) => dash.jobConfiguration(id),
+    dispatcherConfiguration: () => dash.dispatcherConfiguration(),
+    planJar: (jarId, req) => dash.planJar(jarId, req),
     triggerSavepoint: (id, req, refusal) => ops.triggerSavepoint(id, req, refusal),
     stopWithSavepoint: (id, req, refusal) => ops.stopWithSavepoint(id, req, refusal),
     savepointStatus: (id, trigger) => ops.savepointStatus(id, trigger),

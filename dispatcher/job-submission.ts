@@ -28,7 +28,7 @@ export interface SubmissionDeps {
   capacity: Pick<CapacityService, 'reserveForRun'>;
 }
 
-function checkParallelism(v: number | string | undefined): number {
+export function checkParallelism(v: number | string | undefined): number {
   if (v === undefined || v === '') return 1;
   const n = typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > UPPER_BOUND_MAX_PARALLELISM) {

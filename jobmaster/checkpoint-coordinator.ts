@@ -23,7 +23,8 @@ const handledByCaller = (): void => {};
 /** A periodic checkpoint that failed: its cause is in the statistics (and logged by `fail`). */
 const recordedInStats = (): void => {};
 
-export interface CheckpointTarget { executionId: string; vertexId: string }
+/** `subtask`: the subtask index, for the per-subtask checkpoint details (absent: counted under its vertex only). */
+export interface CheckpointTarget { executionId: string; vertexId: string; subtask?: number }
 
 export interface CoordinatorHooks {
   /** The executions that must acknowledge, and which of them are sources; undefined when not all are running. */
@@ -153,7 +154,7 @@ export class CheckpointCoordinator {
     const dir = opts.reserved?.dir ?? (isSavepoint
       ? join(targetDir ?? this.o.savepointDir, `savepoint-${this.o.jobId.slice(0, 6)}-${timestamp.toString(16)}${id}`)
       : join(this.o.baseDir, `chk-${id}`));
-    this.stats.started(id, isSavepoint, parts.all.length, timestamp);
+    this.stats.started(id, isSavepoint, parts.all, timestamp);
     let settle!: () => void;
     const settled = new Promise<void>((r) => { settle = r; });
     const done = new Promise<string>((resolve, reject) => {
@@ -185,7 +186,7 @@ export class CheckpointCoordinator {
     if (!p || p.id !== id || !p.expected.has(executionId)) return;
     const state = SubtaskState.toObject(SubtaskState.decode(stateBytes), { longs: Number, defaults: true, arrays: true, bytes: Buffer }) as SubtaskStateProps;
     p.acks.set(executionId, state);
-    this.stats.acknowledged(id, Number(state.stateSize ?? 0), alignmentMs);
+    this.stats.acknowledged(id, Number(state.stateSize ?? 0), alignmentMs, Date.now(), executionId);
     if (p.acks.size === p.expected.size) {
       this.complete(p).catch((err: unknown) => this.fail(id, `completing checkpoint ${id} failed: ${describeError(err)}`));
     }

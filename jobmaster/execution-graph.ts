@@ -100,6 +100,8 @@ export class ExecutionGraph {
       return {
         id: v.id, name: v.name, parallelism: this.parallelismOf(v.id), maxParallelism: this.caps?.get(v.id) ?? this.graph.maxParallelism, status,
         'start-time': start, 'end-time': end, duration: start < 0 ? -1 : (end >= 0 ? end : now) - start, tasks,
+        inputs: this.graph.edges.filter((e) => e.target === v.id).map((e) => ({ id: e.source, shipStrategy: e.partitioning })),
+        operators: v.operatorNames ?? [v.name],
       };
     });
   }

@@ -35,7 +35,7 @@ export function createJobCheckpointCoordinator({ runtime, pool, writer, baseDir,
         const members = runtime.graph.participants();
         if (runtime.phase !== 'RUNNING' || !members.every((e) => e.state === 'RUNNING')) return undefined;
         const sources = new Set(runtime.plan.graph.vertices.filter((v) => v.isSource).map((v) => v.id));
-        const all = members.map((e) => ({ executionId: e.id, vertexId: e.vertexId }));
+        const all = members.map((e) => ({ executionId: e.id, vertexId: e.vertexId, subtask: e.subtaskIndex }));
         return { all, sources: all.filter((t) => sources.has(t.vertexId)) };
       },
       trigger: (s, cid, dir, ts) => {

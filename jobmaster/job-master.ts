@@ -222,6 +222,8 @@ export class JobMaster {
   private onTaskStatus(parts: JobParts, s: ebbflow.rpc.TaskStatusUpdate.$Properties): void {
     const { runtime } = parts;
     const state = EXECUTION_STATES.find((n) => (ExecutionState as unknown as Record<string, number>)[n] === s.state) ?? 'FAILED';
+    // A subtask that ended FINISHED while the job ends (stopped with a savepoint) stays so when its TaskManager reports the release.
+    if (runtime.phase === 'ENDING' && runtime.graph.executions.get(s.executionId ?? '')?.state === 'FINISHED') return;
     const e = runtime.graph.setState(s.executionId ?? '', state, s.error || undefined);
     if (!e) return; // an execution of an earlier attempt, or one a rescale removed
     this.writer.scheduleVertexWrite();
@@ -260,6 +262,8 @@ export class JobMaster {
       failover.exceptions.push({ timestamp: Date.now(), cause: outcome.cause, taskName: null, location: null });
     }
     if (outcome.state !== 'FINISHED') await failover.cancelExecutions();
+    // Stopped with a savepoint: the subtasks end here, FINISHED like Flink's (their release must not read as a cancellation).
+    else for (const e of runtime.graph.all()) if (!['FINISHED', 'CANCELED', 'FAILED'].includes(e.state)) runtime.graph.setState(e.id, 'FINISHED');
     // A TaskManager gone by now needs no telling: the driver stops every worker next.
     pool.broadcast((gw) => gw.release(`job ${outcome.state}`));
     await rm.stopAll();

@@ -153,7 +153,7 @@ export class RescaleCoordinator {
       await this.until(a, 'every subtask to take the new configuration', () => [...a.kept, ...a.retiring].every((e) => a.prepared.has(e.id)));
       a.triggered = true;
       progress(`checkpoint ${a.checkpointId}: switching to the new scale`);
-      const participants = [...a.kept, ...a.retiring].map((e) => ({ executionId: e.id, vertexId: e.vertexId }));
+      const participants = [...a.kept, ...a.retiring].map((e) => ({ executionId: e.id, vertexId: e.vertexId, subtask: e.subtaskIndex }));
       const sources = new Set(this.rt.plan.graph.vertices.filter((v) => v.isSource).map((v) => v.id));
       await ctx.coordinator.trigger(false, undefined, { reserved, participants: { all: participants, sources: participants.filter((p) => sources.has(p.vertexId)) } });
       // Checkpoint n holds the new scale: from now on the job checkpoints at it, starting at once

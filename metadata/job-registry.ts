@@ -24,6 +24,19 @@ export interface VertexInfo {
   'end-time': number;
   duration: number;
   tasks: Record<string, number>;
+  /**
+   * The vertices feeding this one, in edge order, with how records are routed (Flink's plan node
+   * `inputs`: HASH after a keyBy, REBALANCE, FORWARD). Absent in records written before it existed.
+   */
+  inputs?: VertexInput[];
+  /** The names of the operators chained into this vertex, head first. Absent in older records. */
+  operators?: string[];
+}
+
+/** One input of a vertex: the upstream vertex and the edge's partitioning. */
+export interface VertexInput {
+  id: string;
+  shipStrategy: 'FORWARD' | 'HASH' | 'REBALANCE';
 }
 
 export interface JobRecord {

@@ -16,7 +16,7 @@ export interface ResourceProfile {
 }
 
 export interface WorkerSpec {
-  /** Unique within the job, e.g. `taskmanager-00001` (Flink's Mesos task id style). */
+  /** Unique across jobs: the job id's first 8 hex and the index, e.g. `3f2a9c01-taskmanager-00001` (Flink's Mesos task id style). */
   resourceId: string;
   /** 1-based ordinal within the job (shown in ps). */
   index: number;

@@ -89,7 +89,8 @@ export class ResourceManager {
     const needed = Math.min(wanted, cap) - this.workers.size;
     for (let i = 0; i < needed; i++) {
       const index = this.nextIndex++;
-      const resourceId = `taskmanager-${String(index).padStart(5, '0')}`;
+      // Unique across jobs (the REST API lists every job's TaskManagers together): the job id's first 8 hex.
+      const resourceId = `${this.opts.jobId.slice(0, 8)}-taskmanager-${String(index).padStart(5, '0')}`;
       this.workers.set(resourceId, 'REQUESTED');
       this.opts.logger.info({ resourceId, profile: this.opts.profile }, 'requesting a TaskManager');
       const secret = this.secrets.issue(resourceId).toString('hex');

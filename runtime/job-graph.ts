@@ -16,6 +16,8 @@ export interface JobVertex {
   name: string;
   /** Transformation ids in this vertex, in topological order; the first is the head. */
   operators: number[];
+  /** The operators' names, in the same order (the REST plan's operator list). */
+  operatorNames?: string[];
   parallelism: number;
   isSource: boolean;
 }
@@ -59,7 +61,7 @@ export function buildJobGraph(ts: Transformation[], opts: { name: string; parall
     }
     const upstream = input === undefined ? undefined : ts[input];
     if (!upstream || isPartitionMarker(upstream)) {
-      const v: JobVertex = { id: '', name: t.name, operators: [t.id], parallelism: opts.parallelism, isSource: isSource(t) };
+      const v: JobVertex = { id: '', name: t.name, operators: [t.id], operatorNames: [t.name], parallelism: opts.parallelism, isSource: isSource(t) };
       vertices.push(v);
       vertexOf.set(t.id, v);
       if (isPartitionMarker(upstream)) {
@@ -71,6 +73,7 @@ export function buildJobGraph(ts: Transformation[], opts: { name: string; parall
     } else {
       const v = vertexOf.get(upstream.id)!;
       v.operators.push(t.id);
+      v.operatorNames?.push(t.name);
       v.name = `${v.name} -> ${t.name}`;
       vertexOf.set(t.id, v);
     }

@@ -1,10 +1,10 @@
 /** /overview, /taskmanagers, /config: cluster-wide views in Flink's shapes. */
-import { cpus, freemem, totalmem } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { DispatcherGateway } from '../../dispatcher/index.js';
 import { isTerminal } from '../../metadata/index.js';
 import type { ClusterOverviewResponse, DashboardConfigResponse, ListTaskManagersResponse } from '../../rest/index.js';
 import { VERSION } from '../version.js';
+import { taskManagerInfo } from '../views/index.js';
 
 export function clusterRoutes(app: FastifyInstance, gw: DispatcherGateway): void {
   app.get('/overview', async (): Promise<ClusterOverviewResponse> => {
@@ -24,16 +24,7 @@ export function clusterRoutes(app: FastifyInstance, gw: DispatcherGateway): void
     };
   });
 
-  app.get('/taskmanagers', async (): Promise<ListTaskManagersResponse> => {
-    const now = Date.now();
-    const hardware = { cpuCores: cpus().length, physicalMemory: totalmem(), freeMemory: freemem(), managedMemory: 0 };
-    return {
-      taskmanagers: (await gw.taskManagers()).map((t) => ({
-        id: t.id, jobId: t.jobId, pid: t.pid, path: `${t.host}:${t.dataPort} (pid ${t.pid})`, dataPort: t.dataPort, jmxPort: -1,
-        timeSinceLastHeartbeat: now - t.lastHeartbeat, slotsNumber: t.slotsNumber, freeSlots: t.freeSlots, hardware,
-      })),
-    };
-  });
+  app.get('/taskmanagers', async (): Promise<ListTaskManagersResponse> => ({ taskmanagers: (await gw.taskManagers()).map((t) => taskManagerInfo(t)) }));
 
   app.get('/config', async (): Promise<DashboardConfigResponse> => ({
     'refresh-interval': 3000,

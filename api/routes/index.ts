@@ -5,3 +5,8 @@ export { jobRoutes } from './jobs.js';
 export { metricRoutes } from './metrics.js';
 export { rescalingRoutes } from './rescaling.js';
 export { vertexRoutes } from './vertices.js';
+export { dashboardJobRoutes } from './dashboard-jobs.js';
+export { dashboardVertexRoutes } from './dashboard-vertices.js';
+export { jarPlanRoutes } from './jar-plan.js';
+export { jobManagerRoutes } from './jobmanager.js';
+export { taskManagerRoutes } from './taskmanagers.js';

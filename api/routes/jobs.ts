@@ -4,6 +4,7 @@ import type { DispatcherGateway } from '../../dispatcher/index.js';
 import type { CancelJobQuery, StopWithSavepointRequest, TriggerSavepointRequest } from '../../rest/index.js';
 import { routeSchema, schemaRefusal } from '../request-schemas.js';
 import { checkpointStatistics, jobDetails, jobExceptions, jobOverview, savepointStatus } from '../views/index.js';
+import { jobAndMetrics } from './metrics.js';
 
 type JobParams = { Params: { jobid: string } };
 
@@ -15,7 +16,10 @@ export function jobRoutes(app: FastifyInstance, gw: DispatcherGateway): void {
     return { jobs: (await gw.listJobs()).map((j) => jobOverview(j, now)) };
   });
 
-  app.get<JobParams>('/jobs/:jobid', { schema: routeSchema('GET /jobs/{jobid}') }, async (req) => jobDetails(await gw.getJob(req.params.jobid)));
+  app.get<JobParams>('/jobs/:jobid', { schema: routeSchema('GET /jobs/{jobid}') }, async (req) => {
+    const { job, metrics } = await jobAndMetrics(gw, req.params.jobid, req.log);
+    return jobDetails(job, Date.now(), metrics);
+  });
 
   app.get<JobParams>('/jobs/:jobid/exceptions', { schema: routeSchema('GET /jobs/{jobid}/exceptions') }, async (req) => jobExceptions(await gw.getJob(req.params.jobid)));
 

@@ -58,7 +58,7 @@ function renderTaskManagers(tms) {
       el('td', { 'data-testid': 'taskmanager-id' }, t.id),
       el('td', {}, String(t.pid)),
       el('td', {}, `${t.freeSlots} / ${t.slotsNumber}`),
-      el('td', {}, `${formatDuration(t.timeSinceLastHeartbeat)} ago`),
+      el('td', {}, `${formatDuration(Math.max(0, Date.now() - t.timeSinceLastHeartbeat))} ago`),
     );
     return tr;
   });

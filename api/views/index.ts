@@ -8,3 +8,5 @@ export type { AggregatedMetric, Aggregation, MetricStore, MetricValue } from './
 export { HISTORY_SERIES, metricsHistory } from './metrics-history.js';
 export type { MetricsHistory } from './metrics-history.js';
 export { ProcessSampler } from './process-metrics.js';
+export * from './dashboard-views.js';
+export * from './dashboard-config-views.js';

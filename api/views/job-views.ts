@@ -5,7 +5,8 @@
  * Redis keeps the real values for the job process.
  */
 import { maskConfiguration, maskDeep, maskProgramArgs, maskText, maskUrl, secretsOf } from '../../config/index.js';
-import { EXECUTION_STATES, JOB_STATES, type JobRecord } from '../../metadata/index.js';
+import { EXECUTION_STATES, JOB_STATES, type JobMetricsSnapshot, type JobRecord } from '../../metadata/index.js';
+import { jobVertices, planNodes } from './dashboard-views.js';
 import type { GetCheckpointStatisticsResponse, GetJobExceptionsResponse, GetJobResponse, JobDetails } from '../../rest/index.js';
 
 function taskCounts(rec: JobRecord): Record<string, number> {
@@ -31,14 +32,14 @@ export function jobOverview(rec: JobRecord, now = Date.now()): JobDetails {
 }
 
 /** GET /jobs/:jobid. */
-export function jobDetails(rec: JobRecord, now = Date.now()): GetJobResponse {
+export function jobDetails(rec: JobRecord, now = Date.now(), snapshot?: JobMetricsSnapshot): GetJobResponse {
   const statusCounts: Record<string, number> = Object.fromEntries(EXECUTION_STATES.map((s) => [s, 0]));
   for (const v of rec.vertices) for (const [s, n] of Object.entries(v.tasks)) statusCounts[s] = (statusCounts[s] ?? 0) + n;
   const timestamps: Record<string, number> = Object.fromEntries(JOB_STATES.map((s) => [s, rec.timestamps[s] ?? 0]));
   return {
     jid: rec.id, name: rec.name, isStoppable: rec.state === 'RUNNING', state: rec.state, 'start-time': rec.startTime, 'end-time': rec.endTime,
-    duration: duration(rec, now), maxParallelism: rec.maxParallelism, now, timestamps, vertices: rec.vertices as GetJobResponse['vertices'], 'status-counts': statusCounts,
-    plan: { jid: rec.id, name: rec.name, nodes: rec.vertices.map((v) => ({ id: v.id, description: v.name, parallelism: v.parallelism })) },
+    duration: duration(rec, now), maxParallelism: rec.maxParallelism, now, timestamps, vertices: jobVertices(rec, snapshot, now), 'status-counts': statusCounts,
+    plan: { jid: rec.id, name: rec.name, type: 'STREAMING', nodes: planNodes(rec) },
     // ebbflow additions: how the job was submitted and why it failed.
     parallelism: rec.parallelism, jarId: rec.jarId, entryClass: rec.entryClass, programArgs: maskProgramArgs(rec.programArgs),
     flinkConfiguration: maskConfiguration(rec.configuration), savepointPath: rec.savepointPath ? maskUrl(rec.savepointPath) : null,
@@ -76,7 +77,11 @@ export function jobExceptions(rec: JobRecord): GetJobExceptionsResponse {
 /** GET /jobs/:jobid/checkpoints: what the job process recorded, or empty statistics. */
 export function checkpointStatistics(recorded: unknown): GetCheckpointStatisticsResponse {
   // Paths may be URLs with user-info (s3://key:secret@bucket/…).
-  if (recorded) return maskDeep(recorded as GetCheckpointStatisticsResponse);
+  if (recorded) {
+    // The per-subtask acknowledgements are for the details endpoints, not this answer.
+    const { subtaskDetails: _details, ...stats } = recorded as GetCheckpointStatisticsResponse & { subtaskDetails?: unknown };
+    return maskDeep(stats);
+  }
   return {
     counts: { restored: 0, total: 0, in_progress: 0, completed: 0, failed: 0 },
     summary: {}, latest: { completed: null, savepoint: null, failed: null, restored: null }, history: [],

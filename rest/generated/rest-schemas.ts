@@ -629,5 +629,453 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchema> = {
         }
       }
     }
+  },
+  "GET /jobs/{jobid}/vertices/{vertexid}/subtasktimes": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        },
+        "vertexid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid",
+        "vertexid"
+      ]
+    }
+  },
+  "GET /jobs/{jobid}/vertices/{vertexid}/taskmanagers": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        },
+        "vertexid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid",
+        "vertexid"
+      ]
+    }
+  },
+  "GET /jobs/{jobid}/vertices/{vertexid}/backpressure": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        },
+        "vertexid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid",
+        "vertexid"
+      ]
+    }
+  },
+  "GET /jobs/{jobid}/vertices/{vertexid}/accumulators": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        },
+        "vertexid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid",
+        "vertexid"
+      ]
+    }
+  },
+  "GET /jobs/{jobid}/vertices/{vertexid}/subtasks/accumulators": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        },
+        "vertexid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid",
+        "vertexid"
+      ]
+    }
+  },
+  "GET /jobs/{jobid}/accumulators": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid"
+      ]
+    }
+  },
+  "GET /jobs/{jobid}/plan": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid"
+      ]
+    }
+  },
+  "GET /jobs/{jobid}/config": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid"
+      ]
+    }
+  },
+  "GET /jobs/{jobid}/checkpoints/config": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid"
+      ]
+    }
+  },
+  "GET /jobs/{jobid}/checkpoints/details/{checkpointid}": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        },
+        "checkpointid": {
+          "type": "integer"
+        }
+      },
+      "required": [
+        "jobid",
+        "checkpointid"
+      ]
+    }
+  },
+  "GET /jobs/{jobid}/checkpoints/details/{checkpointid}/subtasks/{vertexid}": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        },
+        "checkpointid": {
+          "type": "integer"
+        },
+        "vertexid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid",
+        "checkpointid",
+        "vertexid"
+      ]
+    }
+  },
+  "GET /jobs/{jobid}/jobmanager/config": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid"
+      ]
+    }
+  },
+  "GET /jobs/{jobid}/jobmanager/environment": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid"
+      ]
+    }
+  },
+  "GET /jobs/{jobid}/jobmanager/log": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid"
+      ]
+    },
+    "querystring": {
+      "type": "object",
+      "properties": {
+        "lines": {
+          "type": "integer",
+          "minimum": 0
+        }
+      }
+    }
+  },
+  "GET /taskmanagers/{taskmanagerid}": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "taskmanagerid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "taskmanagerid"
+      ]
+    }
+  },
+  "GET /taskmanagers/{taskmanagerid}/logs": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "taskmanagerid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "taskmanagerid"
+      ]
+    }
+  },
+  "GET /taskmanagers/{taskmanagerid}/logs/{filename}": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "taskmanagerid": {
+          "type": "string"
+        },
+        "filename": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "taskmanagerid",
+        "filename"
+      ]
+    },
+    "querystring": {
+      "type": "object",
+      "properties": {
+        "lines": {
+          "type": "integer",
+          "minimum": 0
+        }
+      }
+    }
+  },
+  "GET /taskmanagers/{taskmanagerid}/log": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "taskmanagerid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "taskmanagerid"
+      ]
+    },
+    "querystring": {
+      "type": "object",
+      "properties": {
+        "lines": {
+          "type": "integer",
+          "minimum": 0
+        }
+      }
+    }
+  },
+  "GET /taskmanagers/{taskmanagerid}/stdout": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "taskmanagerid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "taskmanagerid"
+      ]
+    },
+    "querystring": {
+      "type": "object",
+      "properties": {
+        "lines": {
+          "type": "integer",
+          "minimum": 0
+        }
+      }
+    }
+  },
+  "GET /taskmanagers/{taskmanagerid}/thread-dump": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "taskmanagerid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "taskmanagerid"
+      ]
+    }
+  },
+  "GET /jobmanager/logs/{filename}": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "filename": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "filename"
+      ]
+    }
+  },
+  "GET /jars/{jarid}/plan": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jarid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jarid"
+      ]
+    },
+    "querystring": {
+      "type": "object",
+      "properties": {
+        "entry-class": {
+          "type": "string"
+        },
+        "entryClass": {
+          "type": "string"
+        },
+        "programArg": {
+          "type": "string"
+        },
+        "program-args": {
+          "type": "string"
+        },
+        "parallelism": {
+          "type": "string"
+        }
+      }
+    }
+  },
+  "POST /jars/{jarid}/plan": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jarid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jarid"
+      ]
+    },
+    "querystring": {
+      "type": "object",
+      "properties": {
+        "entry-class": {
+          "type": "string"
+        },
+        "programArg": {
+          "type": "string"
+        },
+        "program-args": {
+          "type": "string"
+        },
+        "parallelism": {
+          "type": "string"
+        }
+      }
+    },
+    "body": {
+      "content": {
+        "application/json": {
+          "schema": {
+            "type": "object",
+            "properties": {
+              "entryClass": {
+                "type": "string",
+                "nullable": true
+              },
+              "programArgs": {
+                "type": "string",
+                "nullable": true
+              },
+              "programArgsList": {
+                "type": "array",
+                "nullable": true,
+                "items": {
+                  "type": "string"
+                }
+              },
+              "parallelism": {
+                "type": "integer",
+                "nullable": true,
+                "minimum": 1
+              },
+              "jobId": {
+                "type": "string",
+                "nullable": true
+              },
+              "flinkConfiguration": {
+                "type": "object",
+                "nullable": true
+              }
+            },
+            "nullable": true
+          }
+        }
+      }
+    }
   }
 };

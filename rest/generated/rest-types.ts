@@ -154,6 +154,7 @@ export type Vertex = {
   "end-time": number;
   duration: number;
   tasks: Record<string, number>;
+  metrics: IoMetrics;
 };
 
 export type JobDetailsInfo = {
@@ -174,13 +175,8 @@ export type JobDetailsInfo = {
   plan: {
     jid: string;
     name: string;
-    nodes: Array<{
-      id: string;
-      description: string;
-      parallelism: number;
-      [key: string]: unknown;
-    }>;
-    [key: string]: unknown;
+    type: string;
+    nodes: Array<PlanNode>;
   };
   /** Requested parallelism (ebbflow) */
   parallelism: number;
@@ -196,6 +192,155 @@ export type JobDetailsInfo = {
   flinkConfiguration: Record<string, unknown>;
   /** The savepoint the job started from (ebbflow); URL user-info reads as "******" */
   savepointPath: string | null;
+};
+
+/** Flink's IOMetricsInfo, summed over the subtasks from the job's latest metrics snapshot; a `*-complete` flag is true when every subtask reported the counter (0 and false before the job process publishe */
+export type IoMetrics = {
+  "read-bytes": number;
+  "read-bytes-complete": boolean;
+  "write-bytes": number;
+  "write-bytes-complete": boolean;
+  "read-records": number;
+  "read-records-complete": boolean;
+  "write-records": number;
+  "write-records-complete": boolean;
+  "accumulated-backpressured-time": number;
+  "accumulated-idle-time": number;
+  "accumulated-busy-time": number;
+};
+
+/** A vertex in Flink's JSON plan; `inputs` (absent for a source) are the job graph's edges into it. */
+export type PlanNode = {
+  id: string;
+  parallelism: number;
+  /** The most subtasks it can run (a Redis Streams source: its number of streams) */
+  maxParallelism: number;
+  operator: string;
+  operator_strategy: string;
+  /** The chained operators, head first, joined by " -> " */
+  description: string;
+  inputs?: Array<{
+    num: number;
+    id: string;
+    ship_strategy: "FORWARD" | "HASH" | "REBALANCE";
+    exchange: string;
+  }>;
+  optimizer_properties: Record<string, unknown>;
+};
+
+export type JobPlanInfo = {
+  plan: {
+    jid: string;
+    name: string;
+    type: string;
+    nodes: Array<PlanNode>;
+  };
+};
+
+export type BackPressureLevel = "ok" | "low" | "high";
+
+export type MetricValues = Array<{
+  id: string;
+  value: string;
+}>;
+
+export type UserAccumulator = {
+  name: string;
+  type: string;
+  value: string;
+  [key: string]: unknown;
+};
+
+export type StatsSummary = {
+  min: number;
+  max: number;
+  avg: number;
+  p50?: number;
+  p90?: number;
+  p95?: number;
+  p99?: number;
+  p999?: number;
+  [key: string]: unknown;
+};
+
+export type TaskCheckpointStatistics = {
+  id: number;
+  status: "IN_PROGRESS" | "COMPLETED" | "FAILED";
+  latest_ack_timestamp: number;
+  checkpointed_size: number;
+  state_size: number;
+  end_to_end_duration: number;
+  alignment_buffered: number;
+  processed_data: number;
+  persisted_data: number;
+  num_subtasks: number;
+  num_acknowledged_subtasks: number;
+  [key: string]: unknown;
+};
+
+export type KeyValues = Array<{
+  key: string;
+  value: string;
+}>;
+
+export type EnvironmentInfo = {
+  jvm: {
+    version: string;
+    arch: string;
+    options: Array<string>;
+  };
+  classpath: Array<string>;
+};
+
+export type LogList = {
+  logs: Array<{
+    name: string;
+    size: number;
+    mtime: number;
+  }>;
+};
+
+export type ThreadDump = {
+  threadInfos: Array<{
+    threadName: string;
+    stringifiedThreadInfo: string;
+  }>;
+};
+
+export type TaskManagerResource = {
+  cpuCores: number;
+  taskHeapMemory: number;
+  taskOffHeapMemory: number;
+  managedMemory: number;
+  networkMemory: number;
+  extendedResources: Record<string, unknown>;
+};
+
+/** Flink's TaskManagerInfo; memory ebbflow does not account reads 0. */
+export type TaskManagerInfo = {
+  /** Unique across jobs: the job id's first 8 hex, then the TaskManager's index in its job */
+  id: string;
+  jobId: Id;
+  pid: number;
+  path: string;
+  dataPort: number;
+  jmxPort: number;
+  /** Despite Flink's name, when the last heartbeat arrived (ms since the epoch), as Flink reports it */
+  timeSinceLastHeartbeat: number;
+  slotsNumber: number;
+  freeSlots: number;
+  totalResource: TaskManagerResource;
+  freeResource: TaskManagerResource;
+  hardware: {
+    cpuCores: number;
+    physicalMemory: number;
+    freeMemory: number;
+    managedMemory: number;
+    [key: string]: unknown;
+  };
+  memoryConfiguration: Record<string, number>;
+  blocked: boolean;
+  [key: string]: unknown;
 };
 
 /** GET /ui/{file}: path parameters. */
@@ -327,12 +472,14 @@ export type GetJobVertexResponse = {
     status: ExecutionState;
     /** Restarts of the job so far */
     attempt: number;
+    /** The TaskManager's data address, host:port */
+    endpoint: string;
+    /** The same as endpoint (older dashboards read host) */
     host: string;
     "start-time": number;
     "end-time": number;
     duration: number;
-    /** Flink's IOMetricsInfo from the job's latest metrics snapshot: read-bytes, write-bytes, read-records, write-records (numBytesIn, numBytesOut, numRecordsIn, numRecordsOut), each with `-complete` (false, */
-    metrics: Record<string, number | boolean>;
+    metrics: IoMetrics;
     "taskmanager-id": string;
     "execution-id": string;
     /** The TaskManager's process id (0 when unknown) */
@@ -654,24 +801,7 @@ export type ClusterOverviewResponse = {
 
 /** GET /taskmanagers: the 200 answer. */
 export type ListTaskManagersResponse = {
-  taskmanagers: Array<{
-    id: string;
-    jobId: Id;
-    pid: number;
-    path: string;
-    dataPort: number;
-    jmxPort: number;
-    timeSinceLastHeartbeat: number;
-    slotsNumber: number;
-    freeSlots: number;
-    hardware: {
-      cpuCores: number;
-      physicalMemory: number;
-      freeMemory: number;
-      managedMemory: number;
-      [key: string]: unknown;
-    };
-  }>;
+  taskmanagers: Array<TaskManagerInfo>;
 };
 
 /** GET /config: the 200 answer. */
@@ -684,3 +814,392 @@ export type DashboardConfigResponse = {
   /** What the web form offers (web-submit, web-cancel, web-rescale, web-history) */
   features: Record<string, boolean>;
 };
+
+/** GET /jobs/{jobid}/vertices/{vertexid}/subtasktimes: path parameters. */
+export interface GetSubtaskTimesParams {
+  jobid: string;
+  vertexid: string;
+}
+
+/** GET /jobs/{jobid}/vertices/{vertexid}/subtasktimes: the 200 answer. */
+export type GetSubtaskTimesResponse = {
+  id: string;
+  name: string;
+  now: number;
+  subtasks: Array<{
+    subtask: number;
+    endpoint: string;
+    /** The same as endpoint (older dashboards read host) */
+    host: string;
+    duration: number;
+    timestamps: Record<string, number>;
+  }>;
+};
+
+/** GET /jobs/{jobid}/vertices/{vertexid}/taskmanagers: path parameters. */
+export interface GetJobVertexTaskManagersParams {
+  jobid: string;
+  vertexid: string;
+}
+
+/** GET /jobs/{jobid}/vertices/{vertexid}/taskmanagers: the 200 answer. */
+export type GetJobVertexTaskManagersResponse = {
+  id: string;
+  name: string;
+  now: number;
+  taskmanagers: Array<{
+    endpoint: string;
+    host: string;
+    "taskmanager-id": string;
+    status: ExecutionState;
+    "start-time": number;
+    "end-time": number;
+    duration: number;
+    metrics: IoMetrics;
+    "status-counts": Record<string, number>;
+  }>;
+};
+
+/** GET /jobs/{jobid}/vertices/{vertexid}/backpressure: path parameters. */
+export interface GetJobVertexBackPressureParams {
+  jobid: string;
+  vertexid: string;
+}
+
+/** GET /jobs/{jobid}/vertices/{vertexid}/backpressure: the 200 answer. */
+export type GetJobVertexBackPressureResponse = {
+  status: "ok" | "deprecated";
+  "backpressure-level": BackPressureLevel;
+  "end-timestamp": number;
+  subtasks: Array<{
+    subtask: number;
+    "attempt-number": number;
+    "backpressure-level": BackPressureLevel;
+    ratio: number;
+    idleRatio: number;
+    busyRatio: number;
+  }>;
+};
+
+/** GET /jobs/{jobid}/vertices/{vertexid}/accumulators: path parameters. */
+export interface GetJobVertexAccumulatorsParams {
+  jobid: string;
+  vertexid: string;
+}
+
+/** GET /jobs/{jobid}/vertices/{vertexid}/accumulators: the 200 answer. */
+export type GetJobVertexAccumulatorsResponse = {
+  id: string;
+  "user-accumulators": Array<UserAccumulator>;
+};
+
+/** GET /jobs/{jobid}/vertices/{vertexid}/subtasks/accumulators: path parameters. */
+export interface GetSubtasksAccumulatorsParams {
+  jobid: string;
+  vertexid: string;
+}
+
+/** GET /jobs/{jobid}/vertices/{vertexid}/subtasks/accumulators: the 200 answer. */
+export type GetSubtasksAccumulatorsResponse = {
+  id: string;
+  parallelism: number;
+  subtasks: Array<{
+    subtask: number;
+    attempt: number;
+    endpoint: string;
+    host: string;
+    "user-accumulators": Array<UserAccumulator>;
+  }>;
+};
+
+/** GET /jobs/{jobid}/accumulators: path parameters. */
+export interface GetJobAccumulatorsParams {
+  jobid: string;
+}
+
+/** GET /jobs/{jobid}/accumulators: the 200 answer. */
+export type GetJobAccumulatorsResponse = {
+  "job-accumulators": Array<Record<string, unknown>>;
+  "user-task-accumulators": Array<UserAccumulator>;
+  "serialized-user-task-accumulators": Record<string, unknown>;
+};
+
+/** GET /jobs/{jobid}/plan: path parameters. */
+export interface GetJobPlanParams {
+  jobid: string;
+}
+
+/** GET /jobs/{jobid}/plan: the 200 answer. */
+export type GetJobPlanResponse = JobPlanInfo;
+
+/** GET /jobs/{jobid}/config: path parameters. */
+export interface GetJobConfigParams {
+  jobid: string;
+}
+
+/** GET /jobs/{jobid}/config: the 200 answer. */
+export type GetJobConfigResponse = {
+  jid: Id;
+  name: string;
+  "execution-config": {
+    "execution-mode": string;
+    "restart-strategy": string;
+    "job-parallelism": number;
+    "object-reuse-mode": boolean;
+    "user-config": Record<string, string>;
+  };
+};
+
+/** GET /jobs/{jobid}/checkpoints/config: path parameters. */
+export interface GetCheckpointConfigParams {
+  jobid: string;
+}
+
+/** GET /jobs/{jobid}/checkpoints/config: the 200 answer. */
+export type GetCheckpointConfigResponse = {
+  mode: "exactly_once" | "at_least_once";
+  interval: number;
+  timeout: number;
+  min_pause: number;
+  max_concurrent: number;
+  externalization: {
+    enabled: boolean;
+    delete_on_cancellation: boolean;
+  };
+  state_backend: string;
+  checkpoint_storage: string;
+  unaligned_checkpoints: boolean;
+  tolerable_failed_checkpoints: number;
+  aligned_checkpoint_timeout: number;
+  checkpoints_after_tasks_finish: boolean;
+  state_changelog_enabled: boolean;
+  changelog_periodic_materialization_interval: number;
+  changelog_storage: string;
+  /** Completed checkpoints kept (ebbflow) */
+  num_retained: number;
+};
+
+/** GET /jobs/{jobid}/checkpoints/details/{checkpointid}: path parameters. */
+export interface GetCheckpointDetailsParams {
+  jobid: string;
+  checkpointid: number;
+}
+
+/** GET /jobs/{jobid}/checkpoints/details/{checkpointid}: the 200 answer. */
+export type GetCheckpointDetailsResponse = CheckpointStatistics & {
+  tasks: Record<string, TaskCheckpointStatistics>;
+  [key: string]: unknown;
+};
+
+/** GET /jobs/{jobid}/checkpoints/details/{checkpointid}/subtasks/{vertexid}: path parameters. */
+export interface GetCheckpointSubtaskDetailsParams {
+  jobid: string;
+  checkpointid: number;
+  vertexid: string;
+}
+
+/** GET /jobs/{jobid}/checkpoints/details/{checkpointid}/subtasks/{vertexid}: the 200 answer. */
+export type GetCheckpointSubtaskDetailsResponse = TaskCheckpointStatistics & {
+  summary: {
+    checkpointed_size: StatsSummary;
+    state_size: StatsSummary;
+    end_to_end_duration: StatsSummary;
+    checkpoint_duration: {
+      sync: StatsSummary;
+      async: StatsSummary;
+      [key: string]: unknown;
+    };
+    alignment: {
+      buffered: StatsSummary;
+      processed: StatsSummary;
+      persisted: StatsSummary;
+      duration: StatsSummary;
+      [key: string]: unknown;
+    };
+    start_delay: StatsSummary;
+    [key: string]: unknown;
+  };
+  subtasks: Array<{
+    index: number;
+    status: "completed" | "pending_or_failed";
+    ack_timestamp?: number;
+    end_to_end_duration?: number;
+    state_size?: number;
+    checkpointed_size?: number;
+    checkpoint?: {
+      sync: number;
+      async: number;
+      [key: string]: unknown;
+    };
+    alignment?: {
+      buffered: number;
+      processed: number;
+      persisted: number;
+      duration: number;
+      [key: string]: unknown;
+    };
+    start_delay?: number;
+    unaligned_checkpoint?: boolean;
+    aborted?: boolean;
+    [key: string]: unknown;
+  }>;
+  [key: string]: unknown;
+};
+
+/** GET /jobs/{jobid}/jobmanager/config: path parameters. */
+export interface GetJobManagerConfigOfJobParams {
+  jobid: string;
+}
+
+/** GET /jobs/{jobid}/jobmanager/config: the 200 answer. */
+export type GetJobManagerConfigOfJobResponse = KeyValues;
+
+/** GET /jobs/{jobid}/jobmanager/environment: path parameters. */
+export interface GetJobManagerEnvironmentOfJobParams {
+  jobid: string;
+}
+
+/** GET /jobs/{jobid}/jobmanager/environment: the 200 answer. */
+export type GetJobManagerEnvironmentOfJobResponse = EnvironmentInfo;
+
+/** GET /jobs/{jobid}/jobmanager/log: path parameters. */
+export interface GetJobProcessLogParams {
+  jobid: string;
+}
+
+/** GET /jobs/{jobid}/jobmanager/log: query parameters. */
+export interface GetJobProcessLogQuery {
+  lines?: number;
+}
+
+/** GET /taskmanagers/{taskmanagerid}: path parameters. */
+export interface GetTaskManagerParams {
+  taskmanagerid: string;
+}
+
+/** GET /taskmanagers/{taskmanagerid}: the 200 answer. */
+export type GetTaskManagerResponse = TaskManagerInfo & {
+  allocatedSlots: Array<{
+    jobId: Id;
+    resource: TaskManagerResource;
+    [key: string]: unknown;
+  }>;
+  metrics: {
+    garbageCollectors: Array<{
+      name: string;
+      count: number;
+      time: number;
+      [key: string]: unknown;
+    }>;
+    [key: string]: unknown;
+  };
+  [key: string]: unknown;
+};
+
+/** GET /taskmanagers/{taskmanagerid}/logs: path parameters. */
+export interface ListTaskManagerLogsParams {
+  taskmanagerid: string;
+}
+
+/** GET /taskmanagers/{taskmanagerid}/logs: the 200 answer. */
+export type ListTaskManagerLogsResponse = LogList;
+
+/** GET /taskmanagers/{taskmanagerid}/logs/{filename}: path parameters. */
+export interface GetTaskManagerLogFileParams {
+  taskmanagerid: string;
+  filename: string;
+}
+
+/** GET /taskmanagers/{taskmanagerid}/logs/{filename}: query parameters. */
+export interface GetTaskManagerLogFileQuery {
+  lines?: number;
+}
+
+/** GET /taskmanagers/{taskmanagerid}/log: path parameters. */
+export interface GetTaskManagerLogParams {
+  taskmanagerid: string;
+}
+
+/** GET /taskmanagers/{taskmanagerid}/log: query parameters. */
+export interface GetTaskManagerLogQuery {
+  lines?: number;
+}
+
+/** GET /taskmanagers/{taskmanagerid}/stdout: path parameters. */
+export interface GetTaskManagerStdoutParams {
+  taskmanagerid: string;
+}
+
+/** GET /taskmanagers/{taskmanagerid}/stdout: query parameters. */
+export interface GetTaskManagerStdoutQuery {
+  lines?: number;
+}
+
+/** GET /taskmanagers/{taskmanagerid}/thread-dump: path parameters. */
+export interface GetTaskManagerThreadDumpParams {
+  taskmanagerid: string;
+}
+
+/** GET /taskmanagers/{taskmanagerid}/thread-dump: the 200 answer. */
+export type GetTaskManagerThreadDumpResponse = ThreadDump;
+
+/** GET /jobmanager/config: the 200 answer. */
+export type GetJobManagerConfigResponse = KeyValues;
+
+/** GET /jobmanager/environment: the 200 answer. */
+export type GetJobManagerEnvironmentResponse = EnvironmentInfo;
+
+/** GET /jobmanager/logs: the 200 answer. */
+export type ListJobManagerLogsResponse = LogList;
+
+/** GET /jobmanager/logs/{filename}: path parameters. */
+export interface GetJobManagerLogFileParams {
+  filename: string;
+}
+
+/** GET /jobmanager/thread-dump: the 200 answer. */
+export type GetJobManagerThreadDumpResponse = ThreadDump;
+
+/** GET /jars/{jarid}/plan: path parameters. */
+export interface GetJarPlanParams {
+  jarid: string;
+}
+
+/** GET /jars/{jarid}/plan: query parameters. */
+export interface GetJarPlanQuery {
+  "entry-class"?: string;
+  entryClass?: string;
+  programArg?: string;
+  "program-args"?: string;
+  parallelism?: string;
+}
+
+/** GET /jars/{jarid}/plan: the 200 answer. */
+export type GetJarPlanResponse = JobPlanInfo;
+
+/** POST /jars/{jarid}/plan: path parameters. */
+export interface PostJarPlanParams {
+  jarid: string;
+}
+
+/** POST /jars/{jarid}/plan: query parameters. */
+export interface PostJarPlanQuery {
+  "entry-class"?: string;
+  programArg?: string;
+  "program-args"?: string;
+  parallelism?: string;
+}
+
+/** POST /jars/{jarid}/plan: request body. */
+export type PostJarPlanRequest = {
+  entryClass?: string | null;
+  programArgs?: string | null;
+  programArgsList?: Array<string> | null;
+  parallelism?: number | null;
+  jobId?: string | null;
+  flinkConfiguration?: Record<string, unknown> | null;
+  [key: string]: unknown;
+};
+
+/** POST /jars/{jarid}/plan: the 200 answer. */
+export type PostJarPlanResponse = JobPlanInfo;

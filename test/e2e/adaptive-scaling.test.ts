@@ -91,7 +91,7 @@ describe('adaptive scaling', () => {
     expect(job.timestamps.RESTARTING).toBe(down.timestamps.RESTARTING);
     const entries = await exceptionEntries(d, id);
     expect(entries.length, JSON.stringify(entries.map((e) => e.stacktrace.slice(0, 300)))).toBe(1);
-    expect(entries[0]!.stacktrace).toMatch(/TaskManager taskmanager-0000[12]/);
+    expect(entries[0]!.stacktrace).toMatch(/TaskManager [0-9a-f]{8}-taskmanager-0000[12]/);
     expect(await requirements(id)).toEqual(bounds(vertices, 1, 2));
 
     await rest.finish();

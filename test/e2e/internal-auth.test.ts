@@ -2,7 +2,7 @@
  * Issue 14, defects 2 and 3, as an attacker on the same host would try them against a running
  * exactly-once fraud-detection job:
  *  (a) a raw client on the JobMaster's RPC port registers as an existing TaskManager and as the
- *      next one (`taskmanager-0000N`, the public job id);
+ *      next one (`<job id's first 8 hex>-taskmanager-0000N`, the public job id);
  *  (b) a raw client on each TaskManager's data port names a real channel (its id derived from the
  *      vertex ids REST returns), sends a forged transfer and END for every producer.
  * Each connection is closed having received nothing but the handshake challenge, the refusals are
@@ -80,7 +80,7 @@ describe('authenticated internal channels', () => {
     expect(rpcPorts).toHaveLength(1);
 
     // (a) Registration as an existing TaskManager and as the next one, with the right job id.
-    for (const resourceId of ['taskmanager-00001', 'taskmanager-00002', 'taskmanager-00003']) {
+    for (const resourceId of [1, 2, 3].map((n) => `${id.slice(0, 8)}-taskmanager-0000${n}`)) {
       const answer = await attack(rpcPorts[0]!, delimited({ register: { resourceId, jobId: id, slots: 8, pid: 1, dataHost: '127.0.0.1', dataPort: 1 } }));
       expect(isChallengeOnly(answer), `the JobMaster answered a forged registration as ${resourceId} with ${answer.length} bytes`).toBe(true);
     }
@@ -121,7 +121,7 @@ describe('authenticated internal channels', () => {
     const jmRefusals = lines('jobmaster.log').filter((l) => l.msg === 'closed an RPC connection that failed the handshake');
     expect(jmRefusals).toHaveLength(3);
     expect(jmRefusals.every((l) => /^127\.0\.0\.1:\d+$/.test(l.remote))).toBe(true);
-    const tmRefusals = ['taskmanager-00001.log', 'taskmanager-00002.log'].flatMap(lines).filter((l) => l.msg === 'closed a data connection that failed the handshake');
+    const tmRefusals = [1, 2].map((n) => `${id.slice(0, 8)}-taskmanager-0000${n}.log`).flatMap(lines).filter((l) => l.msg === 'closed a data connection that failed the handshake');
     expect(tmRefusals).toHaveLength(8);
 
     // Secrets: not on a command line, not in a TaskManager's environment, the job-secret file consumed.

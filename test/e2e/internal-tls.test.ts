@@ -93,7 +93,8 @@ describe('internal channels over mutual TLS', () => {
     expect(sortAlerts(await readAlerts(d.redis, output))).toEqual(expected);
 
     const rpcPort = (await jobProcessPorts(id))[0]!;
-    const registration = Buffer.from([0x0a, 0x13, 0x0a, 0x11, ...Buffer.from('taskmanager-00001')]);
+    const tm1 = Buffer.from(`${id.slice(0, 8)}-taskmanager-00001`);
+    const registration = Buffer.from([0x0a, tm1.length + 2, 0x0a, tm1.length, ...tm1]);
     const rogueTls = (port: number) => () => tlsConnect({
       host: '127.0.0.1', port, key: readFileSync(rogue.keystore), cert: readFileSync(rogue.keystore), ca: readFileSync(good.ca), checkServerIdentity: () => undefined,
     });
@@ -108,7 +109,7 @@ describe('internal channels over mutual TLS', () => {
     const lines = (file: string) => readFileSync(join(logDir, file), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
     await waitFor('the JobMaster to log both refusals', () => (lines('jobmaster.log').filter((l) => l.msg === 'closed an RPC connection that failed the TLS handshake').length === 2 ? true : undefined), 10_000);
     const tmRefusals = await waitFor('the TaskManagers to log their four refusals', () => {
-      const found = ['taskmanager-00001.log', 'taskmanager-00002.log'].flatMap(lines).filter((l) => l.msg === 'closed a data connection that failed the handshake');
+      const found = [1, 2].map((n) => `${id.slice(0, 8)}-taskmanager-0000${n}.log`).flatMap(lines).filter((l) => l.msg === 'closed a data connection that failed the handshake');
       return found.length >= 4 ? found : undefined;
     }, 10_000);
     expect(tmRefusals).toHaveLength(4);
@@ -120,7 +121,7 @@ describe('internal channels over mutual TLS', () => {
       expect(readFileSync(`/proc/${p.pid}/environ`, 'utf8')).not.toContain(keyPassword);
     }
     for (const path of [`/jobs/${id}`, `/jobs/${id}/config`]) expect(await (await fetch(`${d.url}${path}`)).text()).not.toContain(keyPassword);
-    for (const file of ['jobmaster.log', 'taskmanager-00001.log', 'taskmanager-00002.log']) expect(readFileSync(join(logDir, file), 'utf8')).not.toContain(keyPassword);
+    for (const file of ['jobmaster.log', ...[1, 2].map((n) => `${id.slice(0, 8)}-taskmanager-0000${n}.log`)]) expect(readFileSync(join(logDir, file), 'utf8')).not.toContain(keyPassword);
 
     const job = await json(await fetch(`${d.url}/jobs/${id}`));
     expect(job.timestamps.RESTARTING ?? 0).toBe(0);

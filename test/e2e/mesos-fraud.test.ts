@@ -92,7 +92,7 @@ describe('fraud detection on the Mesos test master', () => {
     await expectReferenceAlerts(d, id, s);
     // The job process notices the closed connection or the task's TASK_FAILED first, whichever comes first.
     const exceptions = (await (await fetch(`${d.url}/jobs/${id}/exceptions`)).json()) as any;
-    expect(exceptions.exceptionHistory.entries[0].stacktrace).toMatch(/TaskManager taskmanager-0000[12]/);
+    expect(exceptions.exceptionHistory.entries[0].stacktrace).toMatch(/TaskManager [0-9a-f]{8}-taskmanager-0000[12]/);
 
     // Cancel: every task killed, the framework torn down, no process left.
     const kills = master.counters.kills;

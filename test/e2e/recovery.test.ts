@@ -55,7 +55,7 @@ describe('recovery from a killed TaskManager', () => {
     expect(job.timestamps.RESTARTING).toBeGreaterThan(0);
     const exceptions = await json(await fetch(`${d.url}/jobs/${id}/exceptions`));
     await expectSpecResponse('get', '/jobs/{jobid}/exceptions', 200, exceptions);
-    expect(exceptions.exceptionHistory.entries[0].stacktrace).toMatch(/TaskManager taskmanager-0000[12]/);
+    expect(exceptions.exceptionHistory.entries[0].stacktrace).toMatch(/TaskManager [0-9a-f]{8}-taskmanager-0000[12]/);
     const after = await processesMatching(`ebbflow-taskmanager ${id}`);
     expect(after).toHaveLength(2);
     expect(after.map((p) => p.pid)).not.toContain(before[0]!.pid);

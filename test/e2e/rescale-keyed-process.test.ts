@@ -115,7 +115,7 @@ describe('in-place rescaling of a keyed process function', () => {
 
     const entries2 = await exceptionEntries(d, id);
     expect(entries2.length, JSON.stringify(entries2.map((e) => e.stacktrace.slice(0, 300)))).toBe(1);
-    expect(entries2[0]!.stacktrace).toMatch(/TaskManager taskmanager-\d+/);
+    expect(entries2[0]!.stacktrace).toMatch(/TaskManager [0-9a-f]{8}-taskmanager-\d+/);
     expect((await fetch(`${d.url}/jobs/${id}?mode=cancel`, { method: 'PATCH' })).status).toBe(202);
     await waitForState(d, id, 'CANCELED');
   });

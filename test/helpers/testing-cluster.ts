@@ -104,7 +104,7 @@ export class TestingCluster {
     this.startLimit = opts.startLimit ?? Infinity;
     this.plan = testPlan(parallelism, opts.streams ?? 4);
     this.spec = compileJobSpec({
-      jobId: 'cp-test-job', bundlePath: '/testing/bundle.mjs', programArgs: [], parallelism, redisUrl: 'redis://unused', dataDir: this.dataDir,
+      jobId: '0cafe0000000000000000000000000ff', bundlePath: '/testing/bundle.mjs', programArgs: [], parallelism, redisUrl: 'redis://unused', dataDir: this.dataDir,
       slotRequestTimeoutMs: 5000,
       configuration: {
         'execution.checkpointing.interval': 40, 'heartbeat.timeout': '60 s', 'restart-strategy.fixed-delay.delay': '10 ms',

@@ -13,6 +13,9 @@ import {
   JarNotFound, JobNotFound, NotFound, type DispatcherGateway, type DispatcherStatus, type OperationView, type RequestRefusal, type SavepointRequest, type ShapeProblem, type SubmitJobRequest, type VertexView,
 } from '../../dispatcher/index.js';
 import type { StoredBundle } from '../../dispatcher/index.js';
+import type { JarPlan, JarPlanRequest, TaskManagerView } from '../../dispatcher/dashboard-service.js';
+import type { LogFile } from '../../dispatcher/log-files.js';
+import { compileJobConfig, type JobConfig } from '../../jobmaster/job-config.js';
 import type { JobMetricsSnapshot, JobRecord, OperationRecord, ResourceRequirements, TaskManagerRecord } from '../../metadata/index.js';
 import type { FastifyInstance } from 'fastify';
 
@@ -126,6 +129,47 @@ export class TestingDispatcherGateway implements DispatcherGateway {
     return { job, vertex, taskManagers: this.taskManagerRecords.filter((t) => t.jobId === jobId) };
   }
   async taskManagers(): Promise<TaskManagerRecord[]> { this.call('taskManagers'); return this.taskManagerRecords; }
+
+  /** Log files a test puts in, by TaskManager id (or `jobmaster:<job id>`): name → content. */
+  readonly logs = new Map<string, Record<string, string>>();
+  async taskManager(id: string): Promise<TaskManagerView> {
+    this.call('taskManager', id);
+    const tm = this.taskManagerRecords.find((t) => t.id === id);
+    if (!tm) throw new NotFound(`There is no running TaskManager ${id}`);
+    return { tm, metrics: this.metrics.get(tm.jobId)?.taskManagers[id] };
+  }
+  async taskManagerLogs(id: string): Promise<LogFile[]> {
+    this.call('taskManagerLogs', id);
+    return Object.entries(this.logs.get(id) ?? {}).map(([name, text]) => ({ name, size: text.length, mtime: 0 }));
+  }
+  async taskManagerLog(id: string, name: string | undefined, lines?: number): Promise<string> {
+    this.call('taskManagerLog', id, name, lines);
+    return this.logText(this.logs.get(id), name ?? `${id}.log`, lines);
+  }
+  async jobManagerLog(jobId: string, lines?: number): Promise<string> {
+    this.call('jobManagerLog', jobId, lines);
+    this.job(jobId);
+    return this.logText(this.logs.get(`jobmaster:${jobId}`), 'jobmaster.log', lines);
+  }
+  private logText(files: Record<string, string> | undefined, name: string, lines?: number): string {
+    const text = files?.[name];
+    if (text === undefined) throw new NotFound(`There is no log file ${JSON.stringify(name)}`);
+    return lines === undefined ? text : text.split('\n').filter(Boolean).slice(-lines).map((l) => `${l}\n`).join('');
+  }
+  async jobConfiguration(jobId: string): Promise<{ job: JobRecord; config: JobConfig }> {
+    this.call('jobConfiguration', jobId);
+    return { job: this.job(jobId), config: compileJobConfig(this.job(jobId).configuration) };
+  }
+  dispatcherConfiguration(): { key: string; value: string }[] { this.call('dispatcherConfiguration'); return [{ key: 'port', value: '8081' }, { key: 'token', value: '******' }]; }
+  /** What planJar answers, by jar id. */
+  readonly plans = new Map<string, JarPlan>();
+  async planJar(jarId: string, request: JarPlanRequest): Promise<JarPlan> {
+    if (!this.jars.has(jarId)) throw new JarNotFound(jarId);
+    this.call('planJar', jarId, request);
+    const plan = this.plans.get(jarId);
+    if (!plan) throw new NotFound(`no plan for ${jarId} in this test`);
+    return plan;
+  }
 
   async triggerSavepoint(jobId: string, request: SavepointRequest, refusal?: RequestRefusal): Promise<string> {
     this.job(jobId);

@@ -105,7 +105,7 @@ describe('job lifecycle', () => {
     expect(tms).toHaveLength(2);
     process.kill(tms[0]!.pid, 'SIGKILL');
     const s = await waitFor('FAILED', async () => { const j = await state(id); return j.state === 'FAILED' ? j : undefined; });
-    expect(s['failure-cause']).toMatch(/TaskManager taskmanager-0000\d[\s\S]*restarts are disabled/);
+    expect(s['failure-cause']).toMatch(/TaskManager [0-9a-f]{8}-taskmanager-0000\d[\s\S]*restarts are disabled/);
     expect(await processesMatching(`ebbflow-taskmanager ${id}`)).toEqual([]);
   });
 

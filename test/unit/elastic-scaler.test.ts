@@ -19,12 +19,12 @@ describe('elastic scaler', () => {
     const c = cluster;
     const op = c.ops.submit({ kind: 'rescale', parallelism: 3 });
     await waitFor('the request to wait for its slot', () => op.phases.includes('waiting for 3 slot(s) (2 registered)'));
-    expect(c.driver.requested.map((w) => w.resourceId)).toEqual(['taskmanager-00001', 'taskmanager-00002', 'taskmanager-00003']);
+    expect(c.driver.requested.map((w) => w.resourceId)).toEqual(['0cafe000-taskmanager-00001', '0cafe000-taskmanager-00002', '0cafe000-taskmanager-00003']);
     // Longer than the stabilization timeout: a strict request does not settle for what is there.
     const since = Date.now();
     await waitFor('twice the stabilization timeout', () => Date.now() - since > 300 && Date.now());
     expect(op.settled).toBeUndefined();
-    expect(c.startPending()).toEqual(['taskmanager-00003']);
+    expect(c.startPending()).toEqual(['0cafe000-taskmanager-00003']);
     await op.done;
     expect(c.parallelism()).toEqual([3, 3]);
   });
@@ -34,10 +34,10 @@ describe('elastic scaler', () => {
     const c = cluster;
     const op = c.ops.submit({ kind: 'rescale', parallelism: 4 });
     await expect(op.done).rejects.toThrow('could not get 4 slot(s) within 600 ms (jobmanager.adaptive-scheduler.resource-wait-timeout) from the testing resource manager: 3 available, 1 TaskManager(s) requested and not started; the job keeps running at its current parallelism');
-    expect(c.driver.released).toContain('taskmanager-00004');
-    await waitFor('the idle TaskManager to be released', () => c.driver.released.includes('taskmanager-00003'));
+    expect(c.driver.released).toContain('0cafe000-taskmanager-00004');
+    await waitFor('the idle TaskManager to be released', () => c.driver.released.includes('0cafe000-taskmanager-00003'));
     expect(c.parallelism()).toEqual([2, 2]);
-    expect(c.tm('taskmanager-00001').gateway.sent('prepareRescale')).toEqual([]);
+    expect(c.tm('0cafe000-taskmanager-00001').gateway.sent('prepareRescale')).toEqual([]);
     expect(c.registry.count('RESTARTING')).toBe(0);
   });
 
@@ -57,11 +57,11 @@ describe('elastic scaler', () => {
   it('after a restart below its requirements, the job scales back up in place once slots return', async () => {
     cluster = await TestingCluster.start({ startLimit: 2, configuration: WAITS });
     const c = cluster;
-    c.kill('taskmanager-00001');
+    c.kill('0cafe000-taskmanager-00001');
     // The replacement is requested but does not start: after the stabilization timeout the job runs at 1.
     await c.waitForState('RUNNING', 2);
     expect(c.parallelism()).toEqual([1, 1]);
-    expect(c.driver.requested.at(-1)!.resourceId).toBe('taskmanager-00003');
+    expect(c.driver.requested.at(-1)!.resourceId).toBe('0cafe000-taskmanager-00003');
     const survivor = [...c.executions.values()].filter((e) => e.state === 'RUNNING');
     c.startPending();
     await waitFor('the job to scale back up in place', () => c.log.matching('rescaled in place').length === 1);

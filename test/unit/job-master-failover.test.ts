@@ -17,7 +17,7 @@ describe('JobMaster failover', () => {
   it('runs the job: every subtask deployed into its slot, checkpoints complete', async () => {
     cluster = await TestingCluster.start();
     expect(cluster.parallelism()).toEqual([2, 2]);
-    expect(cluster.driver.requested.map((w) => w.resourceId)).toEqual(['taskmanager-00001', 'taskmanager-00002']);
+    expect(cluster.driver.requested.map((w) => w.resourceId)).toEqual(['0cafe000-taskmanager-00001', '0cafe000-taskmanager-00002']);
     await waitFor('a completed checkpoint', () => (cluster!.registry.checkpointStats as { counts?: { completed: number } })?.counts?.completed);
   });
 });
@@ -56,16 +56,16 @@ describe('JobMaster failover: restarts', () => {
   it('replaces a lost TaskManager and restarts the job on the slots there are then', async () => {
     cluster = await TestingCluster.start();
     const c = cluster;
-    const onLost = running(c).filter((e) => e.resourceId === 'taskmanager-00001');
+    const onLost = running(c).filter((e) => e.resourceId === '0cafe000-taskmanager-00001');
     expect(onLost).toHaveLength(2);
-    c.kill('taskmanager-00001');
+    c.kill('0cafe000-taskmanager-00001');
     await c.waitForState('RUNNING', 2);
-    expect(c.driver.requested.map((w) => w.resourceId)).toEqual(['taskmanager-00001', 'taskmanager-00002', 'taskmanager-00003']);
-    expect(new Set(running(c).map((e) => e.resourceId))).toEqual(new Set(['taskmanager-00002', 'taskmanager-00003']));
+    expect(c.driver.requested.map((w) => w.resourceId)).toEqual(['0cafe000-taskmanager-00001', '0cafe000-taskmanager-00002', '0cafe000-taskmanager-00003']);
+    expect(new Set(running(c).map((e) => e.resourceId))).toEqual(new Set(['0cafe000-taskmanager-00002', '0cafe000-taskmanager-00003']));
     expect(c.parallelism()).toEqual([2, 2]);
     const lost = c.registry.job.exceptions!.at(-1)!;
-    expect(lost).toMatchObject({ cause: 'lost the connection to TaskManager taskmanager-00001 (pid 4242)', taskName: 'taskmanager-00001' });
-    await waitFor('the lost TaskManager\'s record to go', () => !c.registry.taskManagers.has('taskmanager-00001') && c.registry.taskManagers.size === 2);
+    expect(lost).toMatchObject({ cause: 'lost the connection to TaskManager 0cafe000-taskmanager-00001 (pid 4242)', taskName: '0cafe000-taskmanager-00001' });
+    await waitFor('the lost TaskManager\'s record to go', () => !c.registry.taskManagers.has('0cafe000-taskmanager-00001') && c.registry.taskManagers.size === 2);
   });
 
   it('ignores reports of an earlier attempt\'s executions and of executions hosted on another TaskManager', async () => {
@@ -76,10 +76,10 @@ describe('JobMaster failover: restarts', () => {
     await c.waitForState('RUNNING', 2);
     // The failed execution's TaskManager reports it FAILED again (a late duplicate of the earlier attempt),
     // and another TaskManager reports a current execution it does not host.
-    const current = running(c).find((e) => e.resourceId === 'taskmanager-00001')!;
+    const current = running(c).find((e) => e.resourceId === '0cafe000-taskmanager-00001')!;
     const before = c.log.matching('ignored a report').length;
     c.tm(old.resourceId).jobMaster.updateTaskExecutionState({ executionId: old.id, state: 7, error: 'late report of attempt 0' });
-    c.tm('taskmanager-00002').jobMaster.updateTaskExecutionState({ executionId: current.id, state: 7, error: 'not mine' });
+    c.tm('0cafe000-taskmanager-00002').jobMaster.updateTaskExecutionState({ executionId: current.id, state: 7, error: 'not mine' });
     await waitFor('both reports to be ignored', () => c.log.matching('ignored a report').length >= before + 2);
     expect(c.registry.count('RESTARTING')).toBe(1);
     expect(c.registry.job.state).toBe('RUNNING');

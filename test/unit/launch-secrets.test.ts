@@ -49,14 +49,14 @@ describe('the ResourceManager issues registration secrets', () => {
     await rm.start({ onWorkerTerminated: () => {}, onError: () => {} });
     rm.ensureSlots(2);
     const requested = driver.requested;
-    expect(requested.map((s) => s.resourceId)).toEqual(['taskmanager-00001', 'taskmanager-00002']);
+    expect(requested.map((s) => s.resourceId)).toEqual(['j1-taskmanager-00001', 'j1-taskmanager-00002']);
     expect(requested[0]!.secret).toMatch(/^[0-9a-f]{64}$/);
     expect(requested[0]!.secret).not.toBe(requested[1]!.secret);
-    expect(secrets.get('taskmanager-00001')!.toString('hex')).toBe(requested[0]!.secret);
-    await rm.release('taskmanager-00001');
-    await rm.workerLost('taskmanager-00002');
-    expect(secrets.get('taskmanager-00001')).toBeUndefined();
-    expect(secrets.get('taskmanager-00002')).toBeUndefined();
+    expect(secrets.get('j1-taskmanager-00001')!.toString('hex')).toBe(requested[0]!.secret);
+    await rm.release('j1-taskmanager-00001');
+    await rm.workerLost('j1-taskmanager-00002');
+    expect(secrets.get('j1-taskmanager-00001')).toBeUndefined();
+    expect(secrets.get('j1-taskmanager-00002')).toBeUndefined();
   });
 });
 

@@ -111,6 +111,7 @@ describe('Flink metric endpoints', () => {
     expect(body.subtasks[1].metrics).toEqual({
       'read-records': 200, 'read-records-complete': true, 'write-records': 20, 'write-records-complete': true,
       'read-bytes': 0, 'read-bytes-complete': false, 'write-bytes': 0, 'write-bytes-complete': false,
+      'accumulated-backpressured-time': 0, 'accumulated-busy-time': 500, 'accumulated-idle-time': 0,
     });
     gw.metrics.delete(job.id);
     expect((await get(`/jobs/${job.id}/vertices/${WINDOW}`, '/jobs/{jobid}/vertices/{vertexid}')).body.subtasks[0].metrics['read-records-complete']).toBe(false);

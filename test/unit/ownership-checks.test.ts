@@ -28,17 +28,17 @@ describe('registration fencing', () => {
   it('refuses a second registration of a registered, connected TaskManager; the registered one stays', async () => {
     cluster = await TestingCluster.start();
     const c = cluster;
-    const real = c.tm('taskmanager-00001');
-    const impostor = c.endpoint.register('taskmanager-00001', { jobId: c.spec.jobId, pid: 6666, slots: 4 });
+    const real = c.tm('0cafe000-taskmanager-00001');
+    const impostor = c.endpoint.register('0cafe000-taskmanager-00001', { jobId: c.spec.jobId, pid: 6666, slots: 4 });
     expect(impostor.registered).toBeUndefined();
-    expect(impostor.answer).toEqual({ accepted: false, reason: 'TaskManager taskmanager-00001 is already registered with this JobMaster' });
+    expect(impostor.answer).toEqual({ accepted: false, reason: 'TaskManager 0cafe000-taskmanager-00001 is already registered with this JobMaster' });
     expect(c.log.matching('refused a second registration')).toEqual([
-      expect.objectContaining({ resourceId: 'taskmanager-00001', pid: 6666, registeredPid: 4242, level: 40 }),
+      expect.objectContaining({ resourceId: '0cafe000-taskmanager-00001', pid: 6666, registeredPid: 4242, level: 40 }),
     ]);
     // Still the real one: its record, its gateway, its slot count.
-    expect(c.tm('taskmanager-00001')).toBe(real);
-    expect(real.pool.tms.get('taskmanager-00001')).toBe(real.registered);
-    expect(real.pool.slots().filter((s) => s.tm.resourceId === 'taskmanager-00001')).toHaveLength(1);
+    expect(c.tm('0cafe000-taskmanager-00001')).toBe(real);
+    expect(real.pool.tms.get('0cafe000-taskmanager-00001')).toBe(real.registered);
+    expect(real.pool.slots().filter((s) => s.tm.resourceId === '0cafe000-taskmanager-00001')).toHaveLength(1);
 
     // A restart redeploys on the real TaskManager: the impostor receives no command (no deployment descriptor).
     c.failExecution(running(c)[0]!, 'Error: boom');
@@ -72,10 +72,10 @@ describe('reports of executions hosted elsewhere', () => {
   it('ignores and logs a FAILED status for an execution running on another TaskManager (no restart)', async () => {
     cluster = await TestingCluster.start();
     const c = cluster;
-    const victim = running(c).find((e) => e.resourceId === 'taskmanager-00001')!;
-    c.tm('taskmanager-00002').jobMaster.updateTaskExecutionState({ executionId: victim.id, state: ExecutionState.FAILED, error: 'forged failure' });
+    const victim = running(c).find((e) => e.resourceId === '0cafe000-taskmanager-00001')!;
+    c.tm('0cafe000-taskmanager-00002').jobMaster.updateTaskExecutionState({ executionId: victim.id, state: ExecutionState.FAILED, error: 'forged failure' });
     const ignored = await waitFor('the forged report to be ignored', () => c.log.matching('not hosted on the reporting TaskManager')[0]);
-    expect(ignored).toMatchObject({ resourceId: 'taskmanager-00002', executionId: victim.id, msg: 'ignored a report of an execution not hosted on the reporting TaskManager', hostedOn: 'taskmanager-00001', level: 40 });
+    expect(ignored).toMatchObject({ resourceId: '0cafe000-taskmanager-00002', executionId: victim.id, msg: 'ignored a report of an execution not hosted on the reporting TaskManager', hostedOn: '0cafe000-taskmanager-00001', level: 40 });
     // The job goes on: another checkpoint completes after it, and nothing restarted.
     const done = counts(c).completed;
     await waitFor('a later checkpoint', () => counts(c).completed > done);
@@ -95,21 +95,21 @@ describe('reports of executions hosted elsewhere', () => {
     await waitFor('a new checkpoint to be triggered', () => triggers().length > seen);
     const id = Number(triggers().at(-1)!.checkpointId);
     const all = running(c);
-    const elsewhere = all.filter((e: FakeExecution) => e.resourceId === 'taskmanager-00001');
-    const own = all.filter((e: FakeExecution) => e.resourceId === 'taskmanager-00002');
-    const forger = c.tm('taskmanager-00002').jobMaster;
+    const elsewhere = all.filter((e: FakeExecution) => e.resourceId === '0cafe000-taskmanager-00001');
+    const own = all.filter((e: FakeExecution) => e.resourceId === '0cafe000-taskmanager-00002');
+    const forger = c.tm('0cafe000-taskmanager-00002').jobMaster;
     const subtaskState = (e: FakeExecution) => SubtaskState.encode({ subtaskIndex: e.subtaskIndex }).finish();
     const warned = () => c.log.matching('not hosted on the reporting TaskManager').length;
 
-    // taskmanager-00002 acknowledges every execution, its own and taskmanager-00001's: only its own count.
+    // 0cafe000-taskmanager-00002 acknowledges every execution, its own and 0cafe000-taskmanager-00001's: only its own count.
     for (const e of all) forger.acknowledgeCheckpoint({ executionId: e.id, checkpointId: id, subtaskState: subtaskState(e), alignmentMs: 0 });
     forger.declineCheckpoint({ executionId: elsewhere[0]!.id, checkpointId: id, reason: 'forged decline' });
     await waitFor('the forged acknowledgements and the decline to be ignored', () => warned() >= elsewhere.length + 1);
     expect(counts(c)).toMatchObject({ completed: before.completed, failed: before.failed });
 
-    // The real owner's acknowledgements complete it (its own were taken from taskmanager-00002).
+    // The real owner's acknowledgements complete it (its own were taken from 0cafe000-taskmanager-00002).
     expect(own.length).toBeGreaterThan(0);
-    for (const e of elsewhere) c.tm('taskmanager-00001').jobMaster.acknowledgeCheckpoint({ executionId: e.id, checkpointId: id, subtaskState: subtaskState(e), alignmentMs: 0 });
+    for (const e of elsewhere) c.tm('0cafe000-taskmanager-00001').jobMaster.acknowledgeCheckpoint({ executionId: e.id, checkpointId: id, subtaskState: subtaskState(e), alignmentMs: 0 });
     await waitFor(`checkpoint ${id} to complete`, () => counts(c).completed > before.completed);
     expect(counts(c).failed).toBe(before.failed);
   });

@@ -38,13 +38,13 @@ describe('rescale coordinator', () => {
     await expect(op.done).rejects.toThrow('a subtask could not take the new configuration: Error: cannot take the new configuration');
     const added = [...c.executions.values()].filter((e) => e.loadAfter > 0);
     expect(added).toHaveLength(2);
-    const tm3 = c.tm('taskmanager-00003').gateway;
+    const tm3 = c.tm('0cafe000-taskmanager-00003').gateway;
     expect(tm3.sent('cancel').sort()).toEqual(added.map((e) => e.id).sort());
     expect(c.parallelism()).toEqual([2, 2]);
     expect(c.registry.count('RESTARTING')).toBe(0);
     expect(c.registry.job.state).toBe('RUNNING');
     // The TaskManager started for the request is released again (not a failure).
-    await waitFor('the idle TaskManager to be released', () => tm3.sent('release').length === 1 && c.driver.released.includes('taskmanager-00003'));
+    await waitFor('the idle TaskManager to be released', () => tm3.sent('release').length === 1 && c.driver.released.includes('0cafe000-taskmanager-00003'));
     expect(c.registry.job.resourceRequirements![win]!.parallelism.upperBound).toBe(2);
   });
 
@@ -75,15 +75,15 @@ describe('rescale coordinator', () => {
     const op = rescale(c, 3);
     await waitFor('the added subtasks to be loading', () => loading.length === 2);
     const n = loading[0]!.loadAfter;
-    expect(new Set(loading.map((e) => e.resourceId))).toEqual(new Set(['taskmanager-00003']));
-    c.kill('taskmanager-00003');
-    await expect(op.done).rejects.toThrow(`rescale at checkpoint ${n} failed: the job is restarting: lost the connection to TaskManager taskmanager-00003 (pid 4242)`);
+    expect(new Set(loading.map((e) => e.resourceId))).toEqual(new Set(['0cafe000-taskmanager-00003']));
+    c.kill('0cafe000-taskmanager-00003');
+    await expect(op.done).rejects.toThrow(`rescale at checkpoint ${n} failed: the job is restarting: lost the connection to TaskManager 0cafe000-taskmanager-00003 (pid 4242)`);
     loading = [];
     await c.waitForState('RUNNING', 2);
-    expect(c.driver.requested.at(-1)!.resourceId).toBe('taskmanager-00004');
+    expect(c.driver.requested.at(-1)!.resourceId).toBe('0cafe000-taskmanager-00004');
     expect(running(c).every((e) => e.restorePath.endsWith(`chk-${n}`))).toBe(true);
     expect(c.parallelism()).toEqual([3, 3]);
-    expect(c.registry.job.exceptions!.at(-1)).toMatchObject({ taskName: 'taskmanager-00003' });
+    expect(c.registry.job.exceptions!.at(-1)).toMatchObject({ taskName: '0cafe000-taskmanager-00003' });
   });
 
   it('a second request waits until the first is done, then runs', async () => {
