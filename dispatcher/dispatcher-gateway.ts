@@ -4,7 +4,7 @@
  * the jobs; answers are the records the REST layer maps to Flink's shapes. Refusals are the
  * errors of ./errors.ts.
  */
-import type { JobMetricsSnapshot, JobRecord, OperationRecord, ResourceRequirements, TaskManagerRecord, VertexInfo } from '../metadata/index.js';
+import type { JobMetricsSnapshot, JobRecord, OperationRecord, RescaleCounts, RescaleRecord, ResourceRequirements, TaskManagerRecord, VertexInfo } from '../metadata/index.js';
 import type { StoredBundle } from './bundle-store.js';
 
 /** A run request: the body's fields and Flink's query parameters, merged by the route. */
@@ -47,6 +47,27 @@ export interface VertexView {
   job: JobRecord;
   vertex: VertexInfo;
   taskManagers: TaskManagerRecord[];
+}
+
+/** What shapes a job's rescales (Flink's JobRescaleConfigInfo, from the job's configuration). */
+export interface RescaleSettings {
+  /** `web.adaptive-scheduler.rescale-history.size` */
+  historySize: number;
+  resourceWaitTimeoutMs: number;
+  resourceStabilizationTimeoutMs: number;
+}
+
+/** A job's rescale history: the recorded rescales, newest first, the counts of ended ones since it started, its settings. */
+export interface RescaleHistoryView {
+  job: JobRecord;
+  rescales: RescaleRecord[];
+  counts: RescaleCounts;
+  settings: RescaleSettings;
+}
+
+export interface RescaleDetailsView {
+  job: JobRecord;
+  rescale: RescaleRecord;
 }
 
 /** Limits the upload route applies while receiving a bundle. */
@@ -114,4 +135,8 @@ export interface DispatcherGateway {
    * vertices do not allow, every problem at once.
    */
   setResourceRequirements(jobId: string, body: unknown, shapeProblems: ShapeProblem[]): Promise<string>;
+  /** The job's rescale history (every trigger), as its job process recorded it. */
+  rescaleHistory(jobId: string): Promise<RescaleHistoryView>;
+  /** One rescale of the job's history (NotFound when it is not, or no longer, kept). */
+  rescaleDetails(jobId: string, rescaleId: string): Promise<RescaleDetailsView>;
 }

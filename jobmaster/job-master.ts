@@ -28,6 +28,7 @@ import type { CompiledJobSpec } from './job-spec.js';
 import { JobStatusWriter } from './job-status-writer.js';
 import type { OperationOutcome } from './operation-runner.js';
 import { RescaleCoordinator } from './rescale-coordinator.js';
+import { RescaleHistory } from './rescale-history.js';
 import { SlotScheduler } from './slot-scheduler.js';
 import { TaskManagerPool, type RegisteredTaskManager } from './task-manager-pool.js';
 
@@ -162,8 +163,9 @@ export class JobMaster {
       abortScaleWait: (cause) => scaler.abortWait(cause),
       end: (o) => this.resolveOutcome(o),
     }, earlier);
+    const history = new RescaleHistory(this.services.registry, this.spec.jobId, runtime.plan.graph, config.rescaleHistorySize, this.log);
     const scaler: ElasticScaler = new ElasticScaler({
-      runtime, rm, rescaler, pool, writer,
+      runtime, rm, rescaler, pool, writer, history,
       restart: (cause) => void failover.handleFailure(cause, null),
       releaseIdle: () => slots.releaseIdle(),
     });
@@ -304,7 +306,7 @@ export class JobMaster {
   private async runOperation(op: OperationRecord, progress: (phase: string) => void): Promise<OperationOutcome> {
     const { runtime, coordinator, scaler } = this.parts!;
     if (op.kind === 'rescale') {
-      const req: ScaleRequest = op.parallelism > 0 ? { parallelism: op.parallelism } : { requirements: op.requirements };
+      const req: ScaleRequest = op.parallelism > 0 ? { parallelism: op.parallelism, triggerId: op.id } : { requirements: op.requirements, triggerId: op.id };
       try {
         return { result: await scaler.apply(req, progress) as unknown as Record<string, unknown> };
       } finally {
