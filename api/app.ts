@@ -17,7 +17,7 @@ import { installErrorHandling } from './errors.js';
 import { installRequestGuard } from './request-guard.js';
 import { installRequestValidation } from './request-schemas.js';
 import { UI_ASSETS } from './ui-files.js';
-import { clusterRoutes, jarRoutes, jobRoutes, rescalingRoutes, vertexRoutes } from './routes/index.js';
+import { clusterRoutes, jarRoutes, jobRoutes, rescalesRoutes, rescalingRoutes, vertexRoutes } from './routes/index.js';
 
 /** How the REST layer itself behaves (the dispatcher's options that concern HTTP). */
 export interface ApiOptions {
@@ -85,6 +85,7 @@ export async function buildApp(gw: DispatcherGateway, o: ApiOptions): Promise<Fa
   jarRoutes(app, gw);
   jobRoutes(app, gw);
   rescalingRoutes(app, gw);
+  rescalesRoutes(app, gw);
   vertexRoutes(app, gw);
   clusterRoutes(app, gw);
 

@@ -4,3 +4,4 @@ export { jarRoutes } from './jars.js';
 export { jobRoutes } from './jobs.js';
 export { rescalingRoutes } from './rescaling.js';
 export { vertexRoutes } from './vertices.js';
+export { rescalesRoutes } from './rescales.js';
