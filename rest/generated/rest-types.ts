@@ -67,9 +67,9 @@ export type RescalesCounts = {
 export type JobRescalesOverview = {
   rescalesCounts: RescalesCounts;
   latest: {
-    completed: JobRescaleDetails | null;
-    failed: JobRescaleDetails | null;
-    ignored: JobRescaleDetails | null;
+    completed: JobRescaleDetails | Null;
+    failed: JobRescaleDetails | Null;
+    ignored: JobRescaleDetails | Null;
   };
 };
 
@@ -91,7 +91,7 @@ export type ResourceProfileInfo = {
   extendedResources: Record<string, number>;
 };
 
-/** One rescale in Flink 2.3's shape, plus ebbflow's additions (status, trigger, triggerId, failureCause, durationInMillis, taskManagers, statistics). */
+/** One rescale in Flink 2.3's shape, plus ebbflow's additions (status, trigger, triggerId, failureCause, durationInMillis, taskManagers, statistics; `triggerId` is the request id to poll at /jobs/{jobid} */
 export type JobRescaleDetails = {
   rescaleUuid: Id;
   /** The requirements it works towards: a new one per request; a scale-up after slots returned keeps the one in force */
@@ -141,7 +141,6 @@ export type JobRescaleDetails = {
   status: "IN_PROGRESS" | "COMPLETED" | "FAILED" | "IGNORED";
   /** ebbflow: PATCH /rescaling, PUT /resource-requirements, the job scaling back up once slots returned; autoscaler is reserved */
   trigger: "user" | "requirements" | "adaptive" | "autoscaler";
-  /** ebbflow: the request id to poll at /jobs/{jobid}/rescaling/{triggerid}; null for adaptive */
   triggerId: NullableId;
   /** ebbflow: why it FAILED; secrets it repeats read as "******" */
   failureCause: string | null;
@@ -153,7 +152,7 @@ export type JobRescaleDetails = {
     released: Array<string>;
   } | null;
   /** ebbflow: what the in-place rescale moved (key groups and state bytes against the minimum, longest hold, subtasks kept/added/retired); null while in progress and when it failed */
-  statistics: RescaleResult | null;
+  statistics: RescaleResult | Null;
 };
 
 /** Flink 2.3's JobRescaleConfigInfo, from the job's configuration */
