@@ -56,6 +56,9 @@ export interface ScaleRequest {
   triggerId?: string;
 }
 
+/** Execution states of subtasks that no longer occupy their TaskManager. */
+const ENDED = new Set(['FINISHED', 'CANCELED', 'FAILED']);
+
 export type ScaleOutcome = RescaleResult & { requirements: ResourceRequirements };
 
 export class ElasticScaler {
@@ -121,9 +124,12 @@ export class ElasticScaler {
     }
   }
 
-  private taskManagersNow(): Set<string> { return new Set(this.ctx.pool.tms.keys()); }
+  /** The TaskManagers that host a live subtask of the job. */
+  private taskManagersNow(): Set<string> {
+    return new Set(this.rt.graph.all().filter((e) => e.resourceId && !ENDED.has(e.state)).map((e) => e.resourceId!));
+  }
 
-  /** TaskManagers registered since `before`, and those of `before` gone (released) since. */
+  /** TaskManagers that host subtasks now and hosted none at `before` (added), and the other way round (released). */
   private taskManagersSince(before: Set<string>): { added: string[]; released: string[] } {
     const now = this.taskManagersNow();
     return { added: [...now].filter((t) => !before.has(t)).sort(), released: [...before].filter((t) => !now.has(t)).sort() };
