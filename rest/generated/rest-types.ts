@@ -109,7 +109,7 @@ export type JobRescaleDetails = {
     /** The least they accept (lower bound) */
     sufficientParallelism: number;
     preRescaleParallelism: number;
-    /** null until it ended */
+    /** null until it ended, and when it failed */
     postRescaleParallelism: number | null;
   }>;
   /** slot sharing group id → its slots in the rescale */
