@@ -21,13 +21,13 @@ export class RescaleHistoryService {
 
   async history(jobId: string): Promise<RescaleHistoryView> {
     const job = await this.jobs.getJob(jobId);
-    const { rescales, counts } = await this.registry.rescales(job.id);
+    const { rescales, counts } = await this.registry.rescaleHistory(job.id);
     return { job, rescales, counts, settings: this.settings(job.configuration) };
   }
 
   async details(jobId: string, rescaleId: string): Promise<RescaleDetailsView> {
     const job = await this.jobs.getJob(jobId);
-    const rescale = HEX_ID.test(rescaleId) ? (await this.registry.rescales(job.id)).rescales.find((r) => r.id === rescaleId) : undefined;
+    const rescale = HEX_ID.test(rescaleId) ? (await this.registry.rescaleHistory(job.id)).rescales.find((r) => r.id === rescaleId) : undefined;
     if (!rescale) throw new NotFound(`Job ${job.id} has no rescale ${rescaleId} in its history (it keeps the newest ${this.settings(job.configuration).historySize})`);
     return { job, rescale };
   }

@@ -42,6 +42,7 @@ interface JobParts {
   rescaler: RescaleCoordinator;
   failover: FailoverHandler;
   scaler: ElasticScaler;
+  history: RescaleHistory;
 }
 
 export class JobMaster {
@@ -123,6 +124,8 @@ export class JobMaster {
       if (spec.recoveryAttempt > 0) {
         await this.ops.failAbandoned(`JobProcessLost: the job process running this operation died; a new job process restored the job from ${restorePath || 'its start'}. Request it again if it is still wanted.`)
           .catch((err: Error) => log.warn({ err: err.message }, 'could not fail the operations of the earlier job process; their requesters see them IN_PROGRESS'));
+        await parts.history.failAbandoned(`JobProcessLost: the job process running this rescale died; a new job process restored the job from ${restorePath || 'its start'}`)
+          .catch((err: Error) => log.warn({ err: err.message }, 'could not end the rescales of the earlier job process in the rescale history; they read IN_PROGRESS'));
       }
       this.ops.start();
       parts.slots.startAttempt();
@@ -169,7 +172,7 @@ export class JobMaster {
       restart: (cause) => void failover.handleFailure(cause, null),
       releaseIdle: () => slots.releaseIdle(),
     });
-    return { runtime, pool, rm, coordinator, slots, rescaler, failover, scaler };
+    return { runtime, pool, rm, coordinator, slots, rescaler, failover, scaler, history };
   }
 
   private onRegistered(tm: RegisteredTaskManager): void {

@@ -31,7 +31,7 @@ export class RescaleHistory {
   private writes: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly store: Pick<JobStatusStore, 'putRescale'>,
+    private readonly store: Pick<JobStatusStore, 'putRescale' | 'rescaleHistory'>,
     private readonly jobId: string,
     private readonly graph: JobGraph,
     /** How many rescales the history keeps; 0 records none. */
@@ -74,6 +74,19 @@ export class RescaleHistory {
     });
   }
 
+  /**
+   * Rescales an earlier job process of this job recorded and never ended (it died): they end
+   * FAILED with `cause`. Returns how many.
+   */
+  async failAbandoned(cause: string): Promise<number> {
+    if (this.keep <= 0) return 0;
+    const { rescales } = await this.store.rescaleHistory(this.jobId);
+    const abandoned = rescales.filter((r) => r.status === 'IN_PROGRESS');
+    for (const r of abandoned) new RescaleEntry(r, () => this.write(r)).failed(cause, { added: [], released: [] });
+    await this.flushed();
+    return abandoned.length;
+  }
+
   /** Resolves once the writes so far went out (or failed and were logged). */
   flushed(): Promise<void> { return this.writes; }
 }
@@ -104,8 +117,9 @@ export class RescaleEntry {
     this.save();
   }
 
+  /** It failed with `err` (an error, or the cause in words). */
   failed(err: unknown, taskManagers: { added: string[]; released: string[] }): void {
-    const cause = describeError(err);
+    const cause = typeof err === 'string' ? err : describeError(err);
     this.end('FAILED');
     this.r.failureCause = cause;
     const last = this.r.phases.at(-1);

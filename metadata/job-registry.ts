@@ -339,7 +339,7 @@ export class JobRegistry {
   }
 
   /** The job's recorded rescales, newest first, and the counts of ended ones since it started. */
-  async rescales(jobId: string): Promise<{ rescales: RescaleRecord[]; counts: RescaleCounts }> {
+  async rescaleHistory(jobId: string): Promise<{ rescales: RescaleRecord[]; counts: RescaleCounts }> {
     const [list, counts] = await Promise.all([this.redis.lrange(rescalesKey(this.prefix, jobId), 0, -1), this.redis.hgetall(rescaleCountsKey(this.prefix, jobId))]);
     // An entry that is not valid JSON (hand-edited) is left out rather than hiding the whole history.
     const rescales = list.map((s) => parseJson<RescaleRecord | null>(s, null)).filter((r): r is RescaleRecord => r !== null && typeof r.id === 'string');

@@ -88,6 +88,11 @@ export class TestingJobRegistry implements JobStatusStore {
     this.rescales.splice(Math.max(1, keep));
   }
 
+  async rescaleHistory(): Promise<{ rescales: RescaleRecord[]; counts: { COMPLETED: number; FAILED: number; IGNORED: number } }> {
+    const count = (s: string) => this.rescales.filter((r) => r.status === s).length;
+    return { rescales: structuredClone(this.rescales), counts: { COMPLETED: count('COMPLETED'), FAILED: count('FAILED'), IGNORED: count('IGNORED') } };
+  }
+
   /** How many times the job entered `state`. */
   count(state: JobState): number { return this.states.filter((s) => s === state).length; }
 }
