@@ -18,7 +18,7 @@ import { installRequestGuard } from './request-guard.js';
 import { installRequestValidation } from './request-schemas.js';
 import { UI_ASSETS } from './ui-files.js';
 import {
-  clusterRoutes, dashboardJobRoutes, dashboardVertexRoutes, jarPlanRoutes, jarRoutes, jobManagerRoutes, jobRoutes, metricRoutes, rescalingRoutes, taskManagerRoutes, vertexRoutes,
+  clusterRoutes, dashboardJobRoutes, dashboardVertexRoutes, jarPlanRoutes, jarRoutes, jobManagerRoutes, jobRoutes, metricRoutes, rescalesRoutes, rescalingRoutes, taskManagerRoutes, vertexRoutes,
 } from './routes/index.js';
 
 /** How the REST layer itself behaves (the dispatcher's options that concern HTTP). */
@@ -87,6 +87,7 @@ export async function buildApp(gw: DispatcherGateway, o: ApiOptions): Promise<Fa
   jarRoutes(app, gw);
   jobRoutes(app, gw);
   rescalingRoutes(app, gw);
+  rescalesRoutes(app, gw);
   vertexRoutes(app, gw);
   clusterRoutes(app, gw);
   metricRoutes(app, gw);

@@ -3,17 +3,23 @@
  * The `ebbflow` command:
  *   ebbflow dispatcher [--host] [--port] [--redis] [--data-dir]
  *   ebbflow submit <bundle> [--parallelism N] [--entry-class NAME] [-- program args]
- *   ebbflow jobs
+ *   ebbflow jobs [--json] | jars [--json]
  *   ebbflow cancel <jobid>
  *   ebbflow scale <jobid> <n> [--no-wait]                         every vertex to parallelism n
  *   ebbflow scale <jobid> --vertex <id|name> --min <n> --max <n> [--no-wait]   one vertex's bounds
- * Client commands talk to the REST API at --url (env EBBFLOW_URL, default http://127.0.0.1:8081).
+ *   ebbflow savepoint <jobid> [dir] | stop <jobid> [--savepoint-path dir] [--drain] | checkpoint <jobid>   [--no-wait]
+ *   ebbflow exceptions|rescales <jobid> [--json]; metrics <jobid> [--vertex v] [--get names] [--json]
+ *   ebbflow logs <jobid> [--taskmanager id|n] [--lines N]
+ * Client commands talk to the REST API at --url (env EBBFLOW_URL, default http://127.0.0.1:8081);
+ * a request the dispatcher refuses prints its errors and exits with status 1.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { CLIENT_OPTIONS, DISPATCHER_OPTIONS, maskUrl, readOption, type OptionDecl } from '../config/index.js';
 import type { DispatcherOptions } from '../dispatcher/index.js';
 import { withProviderDispatcherOptions } from '../resourcemanager/index.js';
 import { CliError, RestError } from './errors.js';
+import * as list from './listings.js';
+import { checkpoint, savepoint, stop } from './operations.js';
 import { RestClient } from './rest-client.js';
 import { scale } from './scale.js';
 
@@ -114,13 +120,18 @@ program.command('submit')
     console.log(jobid);
   });
 
+const JSON_FLAG = ['--json', 'print the REST answer as JSON'] as const;
+const NO_WAIT = ['--no-wait', 'print the request id and return at once'] as const;
+
 program.command('jobs')
   .description('list jobs')
-  .action(async () => {
-    const { jobs } = await client().jobsOverview();
-    if (jobs.length === 0) { console.log('no jobs'); return; }
-    for (const j of jobs) console.log(`${j.jid}  ${j.state.padEnd(12)} ${new Date(j['start-time']).toISOString()}  ${j.name}`);
-  });
+  .option(...JSON_FLAG)
+  .action(async (o: { json?: boolean }) => list.jobs(client(), o));
+
+program.command('jars')
+  .description('list uploaded bundles, newest first')
+  .option(...JSON_FLAG)
+  .action(async (o: { json?: boolean }) => list.jars(client(), o));
 
 program.command('cancel')
   .description('cancel a job')
@@ -141,6 +152,54 @@ program.command('scale')
   .action(async (id: string, n: number | undefined, o: { vertex?: string; min?: number; max?: number; wait: boolean }) => {
     process.exitCode = await scale(client(), id, n, o);
   });
+
+program.command('savepoint')
+  .description('take a savepoint of a running job; waits for it and prints its location')
+  .argument('<jobid>')
+  .argument('[dir]', 'parent directory of the savepoint (default: state.savepoints.dir)')
+  .option(...NO_WAIT)
+  .action(async (id: string, dir: string | undefined, o: { wait: boolean }) => { process.exitCode = await savepoint(client(), id, dir, o); });
+
+program.command('stop')
+  .description('stop a running job with a savepoint (it ends FINISHED); waits and prints the savepoint\'s location')
+  .argument('<jobid>')
+  .option('--savepoint-path <dir>', 'parent directory of the savepoint (default: state.savepoints.dir)')
+  .option('--drain', 'drain the pipeline before stopping (Flink\'s --drain)')
+  .option(...NO_WAIT)
+  .action(async (id: string, o: { savepointPath?: string; drain?: boolean; wait: boolean }) => { process.exitCode = await stop(client(), id, o); });
+
+program.command('checkpoint')
+  .description('trigger a checkpoint of a running job; waits and prints its id')
+  .argument('<jobid>')
+  .option(...NO_WAIT)
+  .action(async (id: string, o: { wait: boolean }) => { process.exitCode = await checkpoint(client(), id, o); });
+
+program.command('exceptions')
+  .description('the job\'s exception history, newest first')
+  .argument('<jobid>')
+  .option(...JSON_FLAG)
+  .action(async (id: string, o: { json?: boolean }) => list.exceptions(client(), id, o));
+
+program.command('rescales')
+  .description('the job\'s rescale history, newest first: trigger, outcome, duration, parallelism, what moved')
+  .argument('<jobid>')
+  .option(...JSON_FLAG)
+  .action(async (id: string, o: { json?: boolean }) => list.rescales(client(), id, o));
+
+program.command('metrics')
+  .description('the job\'s metrics, or one vertex\'s subtask metrics aggregated (min, max, avg, sum)')
+  .argument('<jobid>')
+  .option('--vertex <id>', 'a vertex (its id, or its name)')
+  .option('--get <names>', 'comma-separated metric names (default: all)')
+  .option(...JSON_FLAG)
+  .action(async (id: string, o: { vertex?: string; get?: string; json?: boolean }) => list.metrics(client(), id, o));
+
+program.command('logs')
+  .description('the job process\'s log, or one of its TaskManagers\'')
+  .argument('<jobid>')
+  .option('--taskmanager <id|n>', 'a TaskManager of the job: its id, or its number (1 = the first by id)')
+  .option('--lines <n>', 'only the last n lines', positiveInt)
+  .action(async (id: string, o: { taskmanager?: string; lines?: number }) => list.logs(client(), id, o));
 
 try {
   await program.parseAsync(process.argv);

@@ -8,6 +8,12 @@ export class RestClient {
   constructor(readonly baseUrl: string, private readonly token?: string) {}
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const text = await this.send(method, path, body);
+    return (text ? JSON.parse(text) : {}) as T;
+  }
+
+  /** The answer's body as text (logs); an error status throws RestError with the server's `errors`. */
+  private async send(method: string, path: string, body?: unknown): Promise<string> {
     const headers: Record<string, string> = {};
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     let payload: FormData | string | undefined;
@@ -20,12 +26,13 @@ export class RestClient {
       throw new DispatcherUnreachableError(this.baseUrl, err);
     }
     const text = await res.text();
-    const json = text ? (JSON.parse(text) as unknown) : {};
     if (!res.ok) {
-      const errors = (json as { errors?: string[] }).errors;
+      let errors: string[] | undefined;
+      // An error body that is not JSON (a proxy's page) is shown as it came.
+      try { errors = (JSON.parse(text) as { errors?: string[] }).errors; } catch { errors = undefined; }
       throw new RestError(res.status, `${method} ${path} → ${res.status}: ${errors?.join('; ') ?? text}`);
     }
-    return json as T;
+    return text;
   }
 
   async upload(file: string): Promise<string> {
@@ -65,7 +72,73 @@ export class RestClient {
   setResourceRequirements(id: string, requirements: ResourceRequirements): Promise<{ 'request-id': string }> {
     return this.call('PUT', `/jobs/${encodeURIComponent(id)}/resource-requirements`, requirements);
   }
+
+  jobs(): Promise<{ jobs: Array<{ id: string; status: string }> }> {
+    return this.call('GET', '/jobs');
+  }
+
+  jars(): Promise<{ address: string; files: Array<{ id: string; name: string; uploaded: number; entry: Array<{ name: string; description?: string | null }> }> }> {
+    return this.call('GET', '/jars');
+  }
+
+  savepoint(id: string, targetDirectory?: string): Promise<{ 'request-id': string }> {
+    return this.call('POST', `${job(id)}/savepoints`, targetDirectory ? { 'target-directory': targetDirectory } : {});
+  }
+
+  stop(id: string, body: { targetDirectory?: string; drain?: boolean }): Promise<{ 'request-id': string }> {
+    return this.call('POST', `${job(id)}/stop`, body);
+  }
+
+  /** A savepoint's or a stop's status. */
+  savepointStatus(id: string, triggerId: string): Promise<OperationStatus> {
+    return this.call('GET', `${job(id)}/savepoints/${encodeURIComponent(triggerId)}`);
+  }
+
+  checkpoint(id: string): Promise<{ 'request-id': string }> {
+    return this.call('POST', `${job(id)}/checkpoints`, {});
+  }
+
+  checkpointStatus(id: string, triggerId: string): Promise<OperationStatus> {
+    return this.call('GET', `${job(id)}/checkpoints/${encodeURIComponent(triggerId)}`);
+  }
+
+  exceptions(id: string): Promise<{ exceptionHistory: { entries: ExceptionEntry[]; truncated: boolean } }> {
+    return this.call('GET', `${job(id)}/exceptions`);
+  }
+
+  taskManagers(): Promise<{ taskmanagers: Array<{ id: string; jobId: string }> }> {
+    return this.call('GET', '/taskmanagers');
+  }
+
+  jobManagerLog(id: string, lines?: number): Promise<string> {
+    return this.send('GET', `${job(id)}/jobmanager/log${lines ? `?lines=${lines}` : ''}`);
+  }
+
+  taskManagerLog(tmId: string, lines?: number): Promise<string> {
+    return this.send('GET', `/taskmanagers/${encodeURIComponent(tmId)}/log${lines ? `?lines=${lines}` : ''}`);
+  }
+
+  /** Job metrics: the names without `get`, else their values (Flink's shape). */
+  jobMetrics(id: string, get?: string[]): Promise<Array<{ id: string; value?: string }>> {
+    return this.call('GET', `${job(id)}/metrics${get ? `?get=${get.map(encodeURIComponent).join(',')}` : ''}`);
+  }
+
+  /** A vertex's subtask metrics aggregated over its subtasks: the names without `get`. */
+  subtaskMetrics(id: string, vertexId: string, get?: string[], agg?: string[]): Promise<AggregatedMetric[]> {
+    const q = get ? `?get=${get.map(encodeURIComponent).join(',')}${agg ? `&agg=${agg.join(',')}` : ''}` : '';
+    return this.call('GET', `${job(id)}/vertices/${encodeURIComponent(vertexId)}/subtasks/metrics${q}`);
+  }
+
+  rescaleHistory(id: string): Promise<RescaleHistoryEntry[]> {
+    return this.call('GET', `${job(id)}/rescales/history`);
+  }
 }
+
+const job = (id: string) => `/jobs/${encodeURIComponent(id)}`;
+
+export interface ExceptionEntry { exceptionName: string; stacktrace: string; timestamp: number; taskName: string | null; location: string | null }
+export interface AggregatedMetric { id: string; min?: number; max?: number; avg?: number; sum?: number; skew?: number }
+export type RescaleHistoryEntry = import('../rest/index.js').JobRescaleDetails;
 
 export interface OperationStatus {
   status: { id: 'IN_PROGRESS' | 'COMPLETED' };

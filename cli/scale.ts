@@ -36,9 +36,10 @@ function target(parallelism: number | undefined, o: ScaleOptions): Target {
 }
 
 /** The vertex id for `ref`, a vertex id or a vertex name of the job. */
-async function resolveVertex(c: RestClient, jobId: string, ref: string, known: string[]): Promise<string> {
+export async function resolveVertex(c: RestClient, jobId: string, ref: string, known: string[]): Promise<string> {
   if (known.includes(ref)) return ref;
   const { vertices } = await c.job(jobId);
+  if (vertices.some((v) => v.id === ref)) return ref;
   const named = vertices.filter((v) => v.name === ref);
   if (named.length === 1) return named[0]!.id;
   const list = vertices.map((v) => `${v.id} (${v.name})`).join(', ') || 'none yet';

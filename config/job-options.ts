@@ -82,6 +82,10 @@ export const JOB_OPTIONS = {
     key: 'jobmanager.adaptive-scheduler.resource-stabilization-timeout', scope, default: 10000, max: MAX_DURATION_MS, defaultDoc: '`10 s`',
     doc: 'with fewer slots than asked for but enough for the lower bounds, wait this long for more before running with what there is (and before scaling back up)',
   }),
+  rescaleHistorySize: opt.int({
+    key: 'web.adaptive-scheduler.rescale-history.size', scope, default: 20, min: 0, max: 10_000,
+    doc: 'rescales of the job kept for `GET /jobs/:jobid/rescales/*` (every trigger: requests, requirement changes, scaling back up); `0` records none (Flink\'s key; its default is `0`)',
+  }),
   workerRetryInterval: opt.duration({
     key: 'resourcemanager.start-worker.retry-interval', scope, default: 0, max: MAX_DURATION_MS, defaultDoc: '`0`',
     doc: 'after a TaskManager is lost, wait this long before requesting a replacement',

@@ -4,7 +4,7 @@
  * the jobs; answers are the records the REST layer maps to Flink's shapes. Refusals are the
  * errors of ./errors.ts.
  */
-import type { JobMetricsSnapshot, JobRecord, OperationRecord, ResourceRequirements, TaskManagerRecord, VertexInfo } from '../metadata/index.js';
+import type { JobMetricsSnapshot, JobRecord, OperationRecord, RescaleCounts, RescaleRecord, ResourceRequirements, TaskManagerRecord, VertexInfo } from '../metadata/index.js';
 import type { JobConfig } from '../jobmaster/job-config.js';
 import type { StoredBundle } from './bundle-store.js';
 import type { JarPlan, JarPlanRequest, TaskManagerView } from './dashboard-service.js';
@@ -58,6 +58,27 @@ export interface DispatcherStatus {
   submissions: { waiting: number; active: number; delayed: number; failed: number };
   /** Uploads being received right now. */
   uploadsInProgress: number;
+}
+
+/** What shapes a job's rescales (Flink's JobRescaleConfigInfo, from the job's configuration). */
+export interface RescaleSettings {
+  /** `web.adaptive-scheduler.rescale-history.size` */
+  historySize: number;
+  resourceWaitTimeoutMs: number;
+  resourceStabilizationTimeoutMs: number;
+}
+
+/** A job's rescale history: the recorded rescales, newest first, the counts of ended ones since it started, its settings. */
+export interface RescaleHistoryView {
+  job: JobRecord;
+  rescales: RescaleRecord[];
+  counts: RescaleCounts;
+  settings: RescaleSettings;
+}
+
+export interface RescaleDetailsView {
+  job: JobRecord;
+  rescale: RescaleRecord;
 }
 
 /** Limits the upload route applies while receiving a bundle. */
@@ -143,4 +164,8 @@ export interface DispatcherGateway {
    * vertices do not allow, every problem at once.
    */
   setResourceRequirements(jobId: string, body: unknown, shapeProblems: ShapeProblem[]): Promise<string>;
+  /** The job's rescale history (every trigger), as its job process recorded it. */
+  rescaleHistory(jobId: string): Promise<RescaleHistoryView>;
+  /** One rescale of the job's history (NotFound when it is not, or no longer, kept). */
+  rescaleDetails(jobId: string, rescaleId: string): Promise<RescaleDetailsView>;
 }

@@ -11,6 +11,7 @@ import { submitJob } from './job-submission.js';
 import { JobService } from './job-service.js';
 import type { JobSupervisor } from './job-supervisor.js';
 import { OperationService } from './operation-service.js';
+import { RescaleHistoryService } from './rescale-history.js';
 import { allowedStateDirs } from './storage-targets.js';
 import type { SubmissionQueue } from './submission-queue.js';
 
@@ -31,6 +32,7 @@ export function createGateway(p: GatewayParts): DispatcherGateway {
   const jobs = new JobService(p.registry, p.supervisor, p.submissions, p.log);
   const dash = new DashboardService(p.registry, jobs, p.bundles, o);
   const ops = new OperationService(p.registry, jobs, { max: o.maxTaskManagersPerJob, slots: o.slotsPerTaskManager }, p.capacity, allowedStateDirs(o));
+  const rescales = new RescaleHistoryService(p.registry, jobs, o);
   return {
     uploadLimits: jars.uploadLimits,
     listJars: () => jars.listJars(),
@@ -61,5 +63,7 @@ export function createGateway(p: GatewayParts): DispatcherGateway {
     rescaleStatus: (id, trigger) => ops.rescaleStatus(id, trigger),
     resourceRequirements: (id) => ops.resourceRequirements(id),
     setResourceRequirements: (id, body, problems) => ops.setResourceRequirements(id, body, problems),
+    rescaleHistory: (id) => rescales.history(id),
+    rescaleDetails: (id, rescaleId) => rescales.details(id, rescaleId),
   };
 }

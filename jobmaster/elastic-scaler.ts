@@ -15,6 +15,8 @@
  * - A job running below what its requirements ask for (a TaskManager was lost
  *   and no replacement came in time) scales back up once slots return and the
  *   stabilization timeout passed.
+ * - Every rescale, whatever its trigger, goes into the job's rescale history
+ *   (rescale-history.ts) as it is taken up, moves on and ends.
  */
 import { ResourceWaitTimeoutError, type ResourceManager } from '../resourcemanager/index.js';
 import { RescaleFailedAfterSwitch } from './errors.js';
@@ -22,6 +24,7 @@ import type { JobRuntime } from './job-runtime.js';
 import { desiredParallelism, fitRequirements, sameParallelism, slotsNeeded, type ResourceRequirements } from './job-scale.js';
 import type { JobStatusWriter } from './job-status-writer.js';
 import type { RescaleCoordinator } from './rescale-coordinator.js';
+import type { RescaleEntry, RescaleHistory } from './rescale-history.js';
 import type { RescaleResult } from './rescale-statistics.js';
 import type { TaskManagerPool } from './task-manager-pool.js';
 
@@ -36,6 +39,8 @@ export interface ScalerContext {
   rescaler: RescaleCoordinator;
   pool: TaskManagerPool;
   writer: JobStatusWriter;
+  /** Where each rescale is recorded. */
+  history: RescaleHistory;
   /** The job must restart from its latest completed checkpoint. */
   restart(cause: string): void;
   /** Release TaskManagers nobody needs any more. */
@@ -47,7 +52,12 @@ export interface ScaleRequest {
   parallelism?: number;
   /** PUT /resource-requirements: bounds for the named vertices (the others keep theirs). */
   requirements?: ResourceRequirements;
+  /** The operation that asked for it (for the rescale history). */
+  triggerId?: string;
 }
+
+/** Execution states of subtasks that no longer occupy their TaskManager. */
+const ENDED = new Set(['FINISHED', 'CANCELED', 'FAILED']);
 
 export type ScaleOutcome = RescaleResult & { requirements: ResourceRequirements };
 
@@ -91,11 +101,44 @@ export class ElasticScaler {
     return out;
   }
 
-  private async run(req: ScaleRequest, progress: (phase: string) => void): Promise<ScaleOutcome> {
+  private async run(req: ScaleRequest, report: (phase: string) => void): Promise<ScaleOutcome> {
+    const { ctx, rt } = this;
+    ctx.history.newRequirements();
+    const wanted = this.requested(req);
+    const entry = ctx.history.begin({
+      trigger: req.parallelism !== undefined ? 'user' : 'requirements', triggerId: req.triggerId,
+      before: rt.scale, desired: desiredParallelism(rt.plan.graph, rt.limits, wanted, rt.scale), requirements: wanted,
+    });
+    const progress = (phase: string) => { entry.phase(phase); report(phase); };
+    const tms = this.taskManagersNow();
+    try {
+      const outcome = await this.runRecorded(req, wanted, progress);
+      entry.completed(outcome, this.taskManagersSince(tms));
+      return outcome;
+    } catch (err) {
+      entry.failed(err, this.taskManagersSince(tms));
+      throw err;
+    } finally {
+      // The history shows the outcome by the time the operation reports it.
+      await ctx.history.flushed();
+    }
+  }
+
+  /** The TaskManagers that host a live subtask of the job. */
+  private taskManagersNow(): Set<string> {
+    return new Set(this.rt.graph.all().filter((e) => e.resourceId && !ENDED.has(e.state)).map((e) => e.resourceId!));
+  }
+
+  /** TaskManagers that host subtasks now and hosted none at `before` (added), and the other way round (released). */
+  private taskManagersSince(before: Set<string>): { added: string[]; released: string[] } {
+    const now = this.taskManagersNow();
+    return { added: [...now].filter((t) => !before.has(t)).sort(), released: [...before].filter((t) => !now.has(t)).sort() };
+  }
+
+  private async runRecorded(req: ScaleRequest, wanted: ResourceRequirements, progress: (phase: string) => void): Promise<ScaleOutcome> {
     const { ctx, rt } = this;
     if (!rt.running) progress('waiting for the job to run');
     await rt.whenRunning(rt.resourceWaitMs);
-    const wanted = this.requested(req);
     const desired = desiredParallelism(rt.plan.graph, rt.limits, wanted, rt.scale);
     const strict = req.parallelism !== undefined;
     let target: Map<string, number>;
@@ -203,8 +246,13 @@ export class ElasticScaler {
         const fit = fitRequirements(rt.plan.graph, rt.limits, rt.requirements, this.slots, rt.scale);
         if (!fit || sameParallelism(rt.scale, fit) || [...fit].some(([id, p]) => p < rt.scale.get(id)!.parallelism)) return;
         rt.log.info({ slots: this.slots }, 'slots returned: scaling back up');
-        await ctx.rescaler.rescale(fit).catch((err: Error) => {
+        const entry: RescaleEntry = ctx.history.begin({ trigger: 'adaptive', before: rt.scale, desired: rt.desired(), requirements: rt.requirements });
+        const tms = this.taskManagersNow();
+        await ctx.rescaler.rescale(fit, (phase) => entry.phase(phase)).then((result) => {
+          entry.completed(result, this.taskManagersSince(tms));
+        }, (err: Error) => {
           rt.log.warn({ err: err.message }, 'scaling back up failed');
+          entry.failed(err, this.taskManagersSince(tms));
           if (err instanceof RescaleFailedAfterSwitch) ctx.restart(err.message);
         });
       }).catch((err: Error) => rt.log.warn({ err: err.message }, 'scaling back up failed'));

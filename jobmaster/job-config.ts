@@ -57,6 +57,8 @@ export interface JobConfig {
    * (also before scaling back up when slots return). @default 10000
    */
   resourceStabilizationTimeoutMs: number;
+  /** `web.adaptive-scheduler.rescale-history.size`: rescales kept in the job's history (0: none recorded). @default 20 */
+  rescaleHistorySize: number;
   /** `resourcemanager.start-worker.retry-interval`: after a TaskManager is lost, wait before requesting another. @default 0 */
   workerRetryIntervalMs: number;
   /** `security.ssl.internal.*`: mutual TLS on the internal channels; undefined when off. @default off */
@@ -138,6 +140,7 @@ export function compileJobConfig(raw: Record<string, unknown> | undefined, provi
     networkMaxFrameBytes: readKey(c, O.networkMaxFrameSize)!,
     resourceWaitTimeoutMs: readKey(c, O.resourceWaitTimeout),
     resourceStabilizationTimeoutMs: readKey(c, O.resourceStabilizationTimeout)!,
+    rescaleHistorySize: readKey(c, O.rescaleHistorySize)!,
     workerRetryIntervalMs: readKey(c, O.workerRetryInterval)!,
     internalSsl: internalSsl(c),
   };

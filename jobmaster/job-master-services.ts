@@ -12,7 +12,7 @@ import type { OperationOutcome } from './operation-runner.js';
 import type { TaskManagerEndpoint } from './task-manager-endpoint.js';
 
 /** The part of the job registry a JobMaster writes: its job record, its TaskManagers, checkpoint statistics. */
-export type JobStatusStore = Pick<JobRegistry, 'get' | 'transition' | 'update' | 'putTaskManager' | 'removeTaskManager' | 'clearTaskManagers' | 'putCheckpointStats' | 'putMetrics'>;
+export type JobStatusStore = Pick<JobRegistry, 'get' | 'transition' | 'update' | 'putTaskManager' | 'removeTaskManager' | 'clearTaskManagers' | 'putCheckpointStats' | 'putMetrics' | 'putRescale' | 'rescaleHistory'>;
 
 /** Runs one operation (savepoint, stop, rescale), reporting progress. */
 export type OperationExecutor = (op: OperationRecord, progress: (phase: string) => void) => Promise<OperationOutcome>;

@@ -28,6 +28,7 @@ import type { CompiledJobSpec } from './job-spec.js';
 import { JobStatusWriter } from './job-status-writer.js';
 import type { OperationOutcome } from './operation-runner.js';
 import { RescaleCoordinator } from './rescale-coordinator.js';
+import { RescaleHistory } from './rescale-history.js';
 import { SlotScheduler } from './slot-scheduler.js';
 import { TaskManagerPool, type RegisteredTaskManager } from './task-manager-pool.js';
 
@@ -41,6 +42,7 @@ interface JobParts {
   rescaler: RescaleCoordinator;
   failover: FailoverHandler;
   scaler: ElasticScaler;
+  history: RescaleHistory;
 }
 
 export class JobMaster {
@@ -122,6 +124,8 @@ export class JobMaster {
       if (spec.recoveryAttempt > 0) {
         await this.ops.failAbandoned(`JobProcessLost: the job process running this operation died; a new job process restored the job from ${restorePath || 'its start'}. Request it again if it is still wanted.`)
           .catch((err: Error) => log.warn({ err: err.message }, 'could not fail the operations of the earlier job process; their requesters see them IN_PROGRESS'));
+        await parts.history.failAbandoned(`JobProcessLost: the job process running this rescale died; a new job process restored the job from ${restorePath || 'its start'}`)
+          .catch((err: Error) => log.warn({ err: err.message }, 'could not end the rescales of the earlier job process in the rescale history; they read IN_PROGRESS'));
       }
       this.ops.start();
       parts.slots.startAttempt();
@@ -162,12 +166,13 @@ export class JobMaster {
       abortScaleWait: (cause) => scaler.abortWait(cause),
       end: (o) => this.resolveOutcome(o),
     }, earlier);
+    const history = new RescaleHistory(this.services.registry, this.spec.jobId, runtime.plan.graph, config.rescaleHistorySize, this.log);
     const scaler: ElasticScaler = new ElasticScaler({
-      runtime, rm, rescaler, pool, writer,
+      runtime, rm, rescaler, pool, writer, history,
       restart: (cause) => void failover.handleFailure(cause, null),
       releaseIdle: () => slots.releaseIdle(),
     });
-    return { runtime, pool, rm, coordinator, slots, rescaler, failover, scaler };
+    return { runtime, pool, rm, coordinator, slots, rescaler, failover, scaler, history };
   }
 
   private onRegistered(tm: RegisteredTaskManager): void {
@@ -308,7 +313,7 @@ export class JobMaster {
   private async runOperation(op: OperationRecord, progress: (phase: string) => void): Promise<OperationOutcome> {
     const { runtime, coordinator, scaler } = this.parts!;
     if (op.kind === 'rescale') {
-      const req: ScaleRequest = op.parallelism > 0 ? { parallelism: op.parallelism } : { requirements: op.requirements };
+      const req: ScaleRequest = op.parallelism > 0 ? { parallelism: op.parallelism, triggerId: op.id } : { requirements: op.requirements, triggerId: op.id };
       try {
         return { result: await scaler.apply(req, progress) as unknown as Record<string, unknown> };
       } finally {

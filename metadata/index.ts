@@ -10,3 +10,5 @@ export { CapacityReservations, reservationsKey } from './capacity-reservations.j
 export type { ReserveOutcome, ReserveRequest } from './capacity-reservations.js';
 export { SUBTASK_METRICS, metricsKey } from './job-metrics.js';
 export type { JobMetricsSnapshot, SubtaskMetricsSnapshot, SubtaskMetricName, SplitMetrics, VertexHistoryPoint } from './job-metrics.js';
+export { RESCALE_TRIGGERS, TERMINAL_RESCALE_STATUSES, rescalesKey, rescaleCountsKey } from './rescale-history.js';
+export type { RescaleCounts, RescalePhase, RescaleRecord, RescaleStatus, RescaleTrigger, RescaleVertexRecord } from './rescale-history.js';

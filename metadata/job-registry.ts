@@ -13,6 +13,7 @@ import type { ResourceRequirements } from '../rest/index.js';
 import { reservationsKey } from './capacity-reservations.js';
 import { isTerminal, TERMINAL_STATES, type JobState } from './job-status.js';
 import { REGISTRY_SCRIPTS } from './registry-scripts.js';
+import { encodeRescale, rescaleCountsKey, rescalesKey, TERMINAL_RESCALE_STATUSES, type RescaleCounts, type RescaleRecord } from './rescale-history.js';
 
 export interface VertexInfo {
   id: string;
@@ -222,7 +223,8 @@ export class JobRegistry {
    * Flink's jobstore.expiration-time); false, and nothing removed, when the job has not ended.
    */
   async remove(id: string): Promise<boolean> {
-    const keys = [this.key(id), this.indexKey, this.tmKey(id), `${this.prefix}job:${id}:checkpoints`, metricsKey(this.prefix, id), this.opsQueueKey(id)];
+    const keys = [this.key(id), this.indexKey, this.tmKey(id), `${this.prefix}job:${id}:checkpoints`, metricsKey(this.prefix, id), this.opsQueueKey(id),
+      rescalesKey(this.prefix, id), rescaleCountsKey(this.prefix, id)];
     if ((await this.redis.ebbflowRemoveJob(keys.length, ...keys, id, TERMINAL_STATES.join(','))) !== 1) return false;
     let cursor = '0';
     do {
@@ -339,6 +341,22 @@ export class JobRegistry {
   async getMetrics(jobId: string): Promise<JobMetricsSnapshot | undefined> {
     const s = await this.redis.get(metricsKey(this.prefix, jobId));
     return s ? (JSON.parse(s) as JobMetricsSnapshot) : undefined;
+  }
+
+  /**
+   * Records a rescale of the job (metadata/rescale-history.ts): replaces the entry with its id, or
+   * adds it as the newest and keeps the newest `keep`; counts it once when it ends.
+   */
+  async putRescale(jobId: string, rescale: RescaleRecord, keep: number): Promise<void> {
+    await this.redis.ebbflowPutRescale(rescalesKey(this.prefix, jobId), rescaleCountsKey(this.prefix, jobId), rescale.id, encodeRescale(rescale), String(Math.max(1, keep)), rescale.status);
+  }
+
+  /** The job's recorded rescales, newest first, and the counts of ended ones since it started. */
+  async rescaleHistory(jobId: string): Promise<{ rescales: RescaleRecord[]; counts: RescaleCounts }> {
+    const [list, counts] = await Promise.all([this.redis.lrange(rescalesKey(this.prefix, jobId), 0, -1), this.redis.hgetall(rescaleCountsKey(this.prefix, jobId))]);
+    // An entry that is not valid JSON (hand-edited) is left out rather than hiding the whole history.
+    const rescales = list.map((s) => parseJson<RescaleRecord | null>(s, null)).filter((r): r is RescaleRecord => r !== null && typeof r.id === 'string');
+    return { rescales, counts: Object.fromEntries(TERMINAL_RESCALE_STATUSES.map((s) => [s, Number(counts[s] ?? 0)])) as RescaleCounts };
   }
 
   static isTerminal = isTerminal;

@@ -3,6 +3,7 @@
  * concurrent request can see (or leave) half of it.
  */
 import type { Result } from 'ioredis';
+import { PUT_RESCALE_LUA } from './rescale-history.js';
 
 // KEYS[1] job hash, KEYS[2] the TaskManager reservations hash (capacity-reservations.ts). ARGV[1] new state,
 // ARGV[2] now (ms), ARGV[3] terminal states (comma list), ARGV[4..] extra field/value pairs. Returns 1
@@ -73,6 +74,7 @@ declare module 'ioredis' {
     ebbflowCreateJob(key: string, index: string, id: string, score: string, ...fields: string[]): Result<number, Context>;
     ebbflowCreateOperation(key: string, queue: string, id: string, ...fields: string[]): Result<number, Context>;
     ebbflowSetIfExists(key: string, ...fields: string[]): Result<number, Context>;
+    ebbflowPutRescale(list: string, counts: string, id: string, json: string, keep: string, status: string): Result<number, Context>;
   }
 }
 
@@ -84,4 +86,5 @@ export const REGISTRY_SCRIPTS = {
   ebbflowCreateJob: { numberOfKeys: 2, lua: CREATE_JOB_LUA },
   ebbflowCreateOperation: { numberOfKeys: 2, lua: CREATE_OPERATION_LUA },
   ebbflowSetIfExists: { numberOfKeys: 1, lua: SET_IF_EXISTS_LUA },
+  ebbflowPutRescale: { numberOfKeys: 2, lua: PUT_RESCALE_LUA },
 } as const;

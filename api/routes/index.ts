@@ -10,3 +10,4 @@ export { dashboardVertexRoutes } from './dashboard-vertices.js';
 export { jarPlanRoutes } from './jar-plan.js';
 export { jobManagerRoutes } from './jobmanager.js';
 export { taskManagerRoutes } from './taskmanagers.js';
+export { rescalesRoutes } from './rescales.js';

@@ -10,3 +10,4 @@ export type { MetricsHistory } from './metrics-history.js';
 export { ProcessSampler } from './process-metrics.js';
 export * from './dashboard-views.js';
 export * from './dashboard-config-views.js';
+export { rescaleConfig, rescaleDetails, rescalesHistory, rescalesOverview, rescalesSummary, statsSummary } from './rescale-views.js';

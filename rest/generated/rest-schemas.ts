@@ -630,6 +630,75 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchema> = {
       }
     }
   },
+  "GET /jobs/{jobid}/rescales/overview": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid"
+      ]
+    }
+  },
+  "GET /jobs/{jobid}/rescales/summary": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid"
+      ]
+    }
+  },
+  "GET /jobs/{jobid}/rescales/history": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid"
+      ]
+    }
+  },
+  "GET /jobs/{jobid}/rescales/details/{rescaleuuid}": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        },
+        "rescaleuuid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid",
+        "rescaleuuid"
+      ]
+    }
+  },
+  "GET /jobs/{jobid}/rescales/config": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid"
+      ]
+    }
+  },
   "GET /jobs/{jobid}/vertices/{vertexid}/subtasktimes": {
     "params": {
       "type": "object",

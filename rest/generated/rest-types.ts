@@ -42,6 +42,141 @@ export type RescaleResult = {
   requirements?: ResourceRequirements;
 };
 
+/** Flink's StatsSummaryDto, in ms */
+export type StatsSummary = {
+  min: number;
+  max: number;
+  avg: number;
+  p50: Quantile;
+  p90: Quantile;
+  p95: Quantile;
+  p99: Quantile;
+  p999: Quantile;
+};
+
+/** A number, or "NaN" when there is no value (as Flink writes it) */
+export type Quantile = number | "NaN";
+
+export type RescalesCounts = {
+  ignored: number;
+  inProgress: number;
+  completed: number;
+  failed: number;
+};
+
+export type JobRescalesOverview = {
+  rescalesCounts: RescalesCounts;
+  latest: {
+    completed: JobRescaleDetails | Null;
+    failed: JobRescaleDetails | Null;
+    ignored: JobRescaleDetails | Null;
+  };
+};
+
+export type JobRescalesSummary = {
+  rescalesCounts: RescalesCounts;
+  rescalesDurationStatsInMillis: StatsSummary;
+  completedRescalesDurationStatsInMillis: StatsSummary;
+  ignoredRescalesDurationStatsInMillis: StatsSummary;
+  failedRescalesDurationStatsInMillis: StatsSummary;
+};
+
+/** Flink's ResourceProfileInfo; ebbflow does not size slots, so every value is -1 (Flink's UNKNOWN profile) */
+export type ResourceProfileInfo = {
+  cpuCores: number;
+  taskHeapMemory: number;
+  taskOffHeapMemory: number;
+  managedMemory: number;
+  networkMemory: number;
+  extendedResources: Record<string, number>;
+};
+
+/** One rescale in Flink 2.3's shape, plus ebbflow's additions (status, trigger, triggerId, failureCause, durationInMillis, taskManagers, statistics; `triggerId` is the request id to poll at /jobs/{jobid} */
+export type JobRescaleDetails = {
+  rescaleUuid: Id;
+  /** The requirements it works towards: a new one per request; a scale-up after slots returned keeps the one in force */
+  resourceRequirementsUuid: Id;
+  /** The how-manyth rescale towards these requirements, from 1 */
+  rescaleAttemptId: number;
+  /** vertex id → its parallelism in the rescale */
+  vertices: Record<string, {
+    jobVertexId: Id;
+    jobVertexName: string;
+    slotSharingGroupId: Id;
+    slotSharingGroupName: string;
+    /** What the requirements ask for (upper bound, within the vertex's limits) */
+    desiredParallelism: number;
+    /** The least they accept (lower bound) */
+    sufficientParallelism: number;
+    preRescaleParallelism: number;
+    /** null until it ended, and when it failed */
+    postRescaleParallelism: number | null;
+  }>;
+  /** slot sharing group id → its slots in the rescale */
+  slots: Record<string, {
+    slotSharingGroupId: Id;
+    slotSharingGroupName: string;
+    requestResourceProfile: ResourceProfileInfo;
+    desiredSlots: number;
+    minimalRequiredSlots: number;
+    preRescaleSlots: number;
+    postRescaleSlots: number | null;
+    acquiredResourceProfile: ResourceProfileInfo;
+  }>;
+  /** The steps the rescale went through (the phases its operation reports); null except in /rescales/details */
+  schedulerStates: Array<{
+    state: string;
+    enterTimestampInMillis: number;
+    leaveTimestampInMillis: number | null;
+    durationInMillis: number | null;
+    stringifiedException: string | null;
+  }> | null;
+  startTimestampInMillis: number;
+  endTimestampInMillis: number | null;
+  terminalState: "COMPLETED" | "FAILED" | "IGNORED" | null;
+  /** UPDATE_REQUIREMENT for PATCH /rescaling and PUT /resource-requirements, NEW_RESOURCE_AVAILABLE for scaling back up */
+  triggerCause: "INITIAL_SCHEDULE" | "UPDATE_REQUIREMENT" | "NEW_RESOURCE_AVAILABLE" | "RECOVERABLE_FAILOVER";
+  terminatedReason: "SUCCEEDED" | "EXCEPTION_OCCURRED" | "NO_RESOURCES_OR_PARALLELISMS_CHANGE" | "JOB_FINISHED" | "JOB_FAILING" | "JOB_CANCELING" | null;
+  /** ebbflow: IN_PROGRESS until it ended; IGNORED when nothing had to change. */
+  status: "IN_PROGRESS" | "COMPLETED" | "FAILED" | "IGNORED";
+  /** ebbflow: PATCH /rescaling, PUT /resource-requirements, the job scaling back up once slots returned; autoscaler is reserved */
+  trigger: "user" | "requirements" | "adaptive" | "autoscaler";
+  triggerId: NullableId;
+  /** ebbflow: why it FAILED; secrets it repeats read as "******" */
+  failureCause: string | null;
+  /** ebbflow: start to end; null while in progress */
+  durationInMillis: number | null;
+  /** ebbflow: TaskManagers that registered during the rescale, and those it left without subtasks (released); null while in progress */
+  taskManagers: {
+    added: Array<string>;
+    released: Array<string>;
+  } | null;
+  /** ebbflow: what the in-place rescale moved (key groups and state bytes against the minimum, longest hold, subtasks kept/added/retired); null while in progress and when it failed */
+  statistics: RescaleResult | Null;
+};
+
+/** Flink 2.3's JobRescaleConfigInfo, from the job's configuration */
+export type JobRescaleConfigInfo = {
+  /** web.adaptive-scheduler.rescale-history.size */
+  rescaleHistoryMax: number;
+  /** Always null (ebbflow has no reactive mode) */
+  schedulerExecutionMode: "REACTIVE" | null;
+  /** jobmanager.adaptive-scheduler.resource-wait-timeout */
+  submissionResourceWaitTimeoutInMillis: number;
+  /** jobmanager.adaptive-scheduler.resource-stabilization-timeout */
+  submissionResourceStabilizationTimeoutInMillis: number;
+  /** 0: a TaskManager a rescale leaves without subtasks is released at once */
+  slotIdleTimeoutInMillis: number;
+  /** 0: requests run one after another without a pause */
+  executingCooldownTimeoutInMillis: number;
+  /** The stabilization timeout: how long a running job below its requirements waits for more slots before scaling back up */
+  executingResourceStabilizationTimeoutInMillis: number;
+  /** The same stabilization timeout (the longest a scale-up waits once slots returned) */
+  maximumDelayForTriggeringRescaleInMillis: number;
+  /** 1: an in-place rescale needs a successful checkpoint first and fails at the first that fails */
+  rescaleOnFailedCheckpointCount: number;
+};
+
 export type FailureCause = {
   /** The error's class, or JobEnded */
   class: string;
@@ -251,7 +386,7 @@ export type UserAccumulator = {
   [key: string]: unknown;
 };
 
-export type StatsSummary = {
+export type CheckpointStatsSummary = {
   min: number;
   max: number;
   avg: number;
@@ -784,6 +919,47 @@ export interface JobManagerMetricsQuery {
 /** GET /jobmanager/metrics: the 200 answer. */
 export type JobManagerMetricsResponse = MetricCollection;
 
+/** GET /jobs/{jobid}/rescales/overview: path parameters. */
+export interface GetJobRescalesOverviewParams {
+  jobid: string;
+}
+
+/** GET /jobs/{jobid}/rescales/overview: the 200 answer. */
+export type GetJobRescalesOverviewResponse = JobRescalesOverview;
+
+/** GET /jobs/{jobid}/rescales/summary: path parameters. */
+export interface GetJobRescalesSummaryParams {
+  jobid: string;
+}
+
+/** GET /jobs/{jobid}/rescales/summary: the 200 answer. */
+export type GetJobRescalesSummaryResponse = JobRescalesSummary;
+
+/** GET /jobs/{jobid}/rescales/history: path parameters. */
+export interface GetJobRescalesHistoryParams {
+  jobid: string;
+}
+
+/** GET /jobs/{jobid}/rescales/history: the 200 answer. */
+export type GetJobRescalesHistoryResponse = Array<JobRescaleDetails>;
+
+/** GET /jobs/{jobid}/rescales/details/{rescaleuuid}: path parameters. */
+export interface GetJobRescaleDetailsParams {
+  jobid: string;
+  rescaleuuid: string;
+}
+
+/** GET /jobs/{jobid}/rescales/details/{rescaleuuid}: the 200 answer. */
+export type GetJobRescaleDetailsResponse = JobRescaleDetails;
+
+/** GET /jobs/{jobid}/rescales/config: path parameters. */
+export interface GetJobRescaleConfigParams {
+  jobid: string;
+}
+
+/** GET /jobs/{jobid}/rescales/config: the 200 answer. */
+export type GetJobRescaleConfigResponse = JobRescaleConfigInfo;
+
 /** GET /overview: the 200 answer. */
 export type ClusterOverviewResponse = {
   taskmanagers: number;
@@ -1001,22 +1177,22 @@ export interface GetCheckpointSubtaskDetailsParams {
 /** GET /jobs/{jobid}/checkpoints/details/{checkpointid}/subtasks/{vertexid}: the 200 answer. */
 export type GetCheckpointSubtaskDetailsResponse = TaskCheckpointStatistics & {
   summary: {
-    checkpointed_size: StatsSummary;
-    state_size: StatsSummary;
-    end_to_end_duration: StatsSummary;
+    checkpointed_size: CheckpointStatsSummary;
+    state_size: CheckpointStatsSummary;
+    end_to_end_duration: CheckpointStatsSummary;
     checkpoint_duration: {
-      sync: StatsSummary;
-      async: StatsSummary;
+      sync: CheckpointStatsSummary;
+      async: CheckpointStatsSummary;
       [key: string]: unknown;
     };
     alignment: {
-      buffered: StatsSummary;
-      processed: StatsSummary;
-      persisted: StatsSummary;
-      duration: StatsSummary;
+      buffered: CheckpointStatsSummary;
+      processed: CheckpointStatsSummary;
+      persisted: CheckpointStatsSummary;
+      duration: CheckpointStatsSummary;
       [key: string]: unknown;
     };
-    start_delay: StatsSummary;
+    start_delay: CheckpointStatsSummary;
     [key: string]: unknown;
   };
   subtasks: Array<{

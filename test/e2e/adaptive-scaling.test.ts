@@ -93,6 +93,16 @@ describe('adaptive scaling', () => {
     expect(entries.length, JSON.stringify(entries.map((e) => e.stacktrace.slice(0, 300)))).toBe(1);
     expect(entries[0]!.stacktrace).toMatch(/TaskManager [0-9a-f]{8}-taskmanager-0000[12]/);
     expect(await requirements(id)).toEqual(bounds(vertices, 1, 2));
+    // The scale-up had no request behind it: the job process recorded it in the rescale history.
+    const history = await json(await fetch(`${d.url}/jobs/${id}/rescales/history`));
+    await expectSpecResponse('get', '/jobs/{jobid}/rescales/history', 200, history);
+    const ups = history.filter((r: { trigger: string }) => r.trigger === 'adaptive');
+    // The newest is the scale-back-up (a start that got fewer slots than asked scales up the same way before it).
+    expect(ups.length).toBeGreaterThanOrEqual(1);
+    expect(ups[0].startTimestampInMillis).toBeGreaterThan(down.timestamps.RESTARTING);
+    expect(ups[0]).toMatchObject({ status: 'COMPLETED', triggerCause: 'NEW_RESOURCE_AVAILABLE', triggerId: null, taskManagers: { released: [] } });
+    expect(ups[0].taskManagers.added).toHaveLength(1);
+    expect(Object.values(ups[0].vertices).map((v: any) => [v.preRescaleParallelism, v.postRescaleParallelism])).toEqual(vertices.map(() => [1, 2]));
 
     await rest.finish();
     await expectReferenceAlerts(d, id, s);

@@ -10,13 +10,13 @@ import type { Readable } from 'node:stream';
 import { pino } from 'pino';
 import { buildApp } from '../../api/index.js';
 import {
-  JarNotFound, JobNotFound, NotFound, type DispatcherGateway, type DispatcherStatus, type OperationView, type RequestRefusal, type SavepointRequest, type ShapeProblem, type SubmitJobRequest, type VertexView,
+  JarNotFound, JobNotFound, NotFound, type DispatcherGateway, type DispatcherStatus, type OperationView, type RescaleDetailsView, type RescaleHistoryView, type RescaleSettings, type RequestRefusal, type SavepointRequest, type ShapeProblem, type SubmitJobRequest, type VertexView,
 } from '../../dispatcher/index.js';
 import type { StoredBundle } from '../../dispatcher/index.js';
 import type { JarPlan, JarPlanRequest, TaskManagerView } from '../../dispatcher/dashboard-service.js';
 import type { LogFile } from '../../dispatcher/log-files.js';
 import { compileJobConfig, type JobConfig } from '../../jobmaster/job-config.js';
-import type { JobMetricsSnapshot, JobRecord, OperationRecord, ResourceRequirements, TaskManagerRecord } from '../../metadata/index.js';
+import type { JobMetricsSnapshot, JobRecord, OperationRecord, RescaleCounts, RescaleRecord, ResourceRequirements, TaskManagerRecord } from '../../metadata/index.js';
 import type { FastifyInstance } from 'fastify';
 
 /** One recorded call: the method and its arguments. */
@@ -196,6 +196,22 @@ export class TestingDispatcherGateway implements DispatcherGateway {
     this.call('setResourceRequirements', jobId, body, shapeProblems);
     this.job(jobId);
     return this.newOperation(jobId, 'rescale');
+  }
+
+  /** Rescale histories a test records, by job id (newest first), with the counts of ended ones. */
+  readonly rescaleHistories = new Map<string, { rescales: RescaleRecord[]; counts: RescaleCounts }>();
+  rescaleSettings: RescaleSettings = { historySize: 20, resourceWaitTimeoutMs: 60_000, resourceStabilizationTimeoutMs: 10_000 };
+  async rescaleHistory(jobId: string): Promise<RescaleHistoryView> {
+    this.call('rescaleHistory', jobId);
+    const h = this.rescaleHistories.get(jobId) ?? { rescales: [], counts: { COMPLETED: 0, FAILED: 0, IGNORED: 0 } };
+    return { job: this.job(jobId), ...structuredClone(h), settings: this.rescaleSettings };
+  }
+  async rescaleDetails(jobId: string, rescaleId: string): Promise<RescaleDetailsView> {
+    this.call('rescaleDetails', jobId, rescaleId);
+    const job = this.job(jobId);
+    const rescale = this.rescaleHistories.get(jobId)?.rescales.find((r) => r.id === rescaleId);
+    if (!rescale) throw new NotFound(`Job ${jobId} has no rescale ${rescaleId} in its history`);
+    return { job, rescale: structuredClone(rescale) };
   }
 }
 

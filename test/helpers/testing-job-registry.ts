@@ -4,7 +4,7 @@
  * every state the job went through, its TaskManager records and checkpoint
  * statistics. `failWrites` makes writes throw, as when Redis is away.
  */
-import type { JobMetricsSnapshot, JobRecord, JobState, TaskManagerRecord } from '../../metadata/index.js';
+import type { JobMetricsSnapshot, JobRecord, JobState, RescaleRecord, TaskManagerRecord } from '../../metadata/index.js';
 import type { JobStatusStore } from '../../jobmaster/job-master-services.js';
 
 const FINAL: JobState[] = ['FINISHED', 'CANCELED', 'FAILED'];
@@ -76,6 +76,21 @@ export class TestingJobRegistry implements JobStatusStore {
   async putMetrics(_jobId: string, snapshot: JobMetricsSnapshot): Promise<void> {
     this.write();
     this.metrics = structuredClone(snapshot);
+  }
+
+  /** The rescale history as the job master recorded it, newest first (kept to the `keep` it passes, like Redis). */
+  readonly rescales: RescaleRecord[] = [];
+  async putRescale(_jobId: string, rescale: RescaleRecord, keep: number): Promise<void> {
+    this.write();
+    const i = this.rescales.findIndex((r) => r.id === rescale.id);
+    if (i >= 0) this.rescales[i] = structuredClone(rescale);
+    else this.rescales.unshift(structuredClone(rescale));
+    this.rescales.splice(Math.max(1, keep));
+  }
+
+  async rescaleHistory(): Promise<{ rescales: RescaleRecord[]; counts: { COMPLETED: number; FAILED: number; IGNORED: number } }> {
+    const count = (s: string) => this.rescales.filter((r) => r.status === s).length;
+    return { rescales: structuredClone(this.rescales), counts: { COMPLETED: count('COMPLETED'), FAILED: count('FAILED'), IGNORED: count('IGNORED') } };
   }
 
   /** How many times the job entered `state`. */

@@ -2,7 +2,8 @@
  * The elastic scaler without processes: a parallelism request waits for every slot it needs (and
  * only for them: strict), fails after the resource wait timeout leaving the job as it was, a
  * requirements change takes what arrived within the stabilization timeout, and a job that restarted
- * below its requirements scales back up in place once slots return.
+ * below its requirements scales back up in place once slots return. Each of them lands in the
+ * job's rescale history with its trigger, outcome, steps and TaskManagers.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestingCluster } from '../helpers/testing-cluster.js';
@@ -39,6 +40,12 @@ describe('elastic scaler', () => {
     expect(c.parallelism()).toEqual([2, 2]);
     expect(c.tm('0cafe000-taskmanager-00001').gateway.sent('prepareRescale')).toEqual([]);
     expect(c.registry.count('RESTARTING')).toBe(0);
+    const [failed] = c.registry.rescales;
+    expect(c.registry.rescales).toHaveLength(1);
+    expect(failed).toMatchObject({ trigger: 'user', triggerId: 'op-1', status: 'FAILED', statistics: null, slots: { desired: 4, before: 2, after: null } });
+    expect(failed!.failureCause).toContain('could not get 4 slot(s) within 600 ms');
+    expect(failed!.phases.map((p) => [p.phase, p.error !== null])).toEqual([['waiting for 4 slot(s) (2 registered)', true]]);
+    expect(failed!.vertices.map((v) => [v.before, v.desired, v.after])).toEqual([[2, 4, null], [2, 4, null]]);
   });
 
   it('a requirements change takes the slots that arrived within the stabilization timeout', async () => {
@@ -52,6 +59,11 @@ describe('elastic scaler', () => {
     expect(result.requirements).toEqual(requirements);
     expect(c.registry.job.resourceRequirements).toEqual(requirements);
     expect(c.parallelism()).toEqual([3, 3]);
+    const [done] = c.registry.rescales;
+    expect(done).toMatchObject({ trigger: 'requirements', triggerId: 'op-1', status: 'COMPLETED', attempt: 1, taskManagers: { added: ['taskmanager-00003'], released: [] } });
+    expect(done!.vertices.map((v) => [v.id, v.before, v.desired, v.sufficient, v.after])).toEqual([[src, 2, 4, 1, 3], [win, 2, 4, 1, 3]]);
+    expect(done!.statistics).toMatchObject({ noop: false, parallelism: { after: { [src]: 3, [win]: 3 } }, subtasks: { added: 2 } });
+    expect(done!.endTime! - done!.startTime).toBeGreaterThanOrEqual(0);
   });
 
   it('after a restart below its requirements, the job scales back up in place once slots return', async () => {
@@ -70,5 +82,27 @@ describe('elastic scaler', () => {
     // In place: the running subtasks were kept (prepared, not redeployed), and the job did not restart again.
     expect(survivor.map((e) => [e.state, e.prepared !== undefined])).toEqual([["RUNNING", true], ["RUNNING", true]]);
     expect(c.registry.count('RESTARTING')).toBe(1);
+    // Recorded without an operation: the job started it.
+    await waitFor('the scale-up in the rescale history', () => c.registry.rescales[0]?.status === 'COMPLETED');
+    expect(c.registry.rescales).toHaveLength(1);
+    const [up] = c.registry.rescales;
+    expect(up).toMatchObject({ trigger: 'adaptive', triggerId: null, slots: { before: 1, after: 2, desired: 2 }, taskManagers: { added: ['taskmanager-00003'], released: [] } });
+    expect(up!.vertices.map((v) => [v.before, v.after])).toEqual([[1, 2], [1, 2]]);
+    expect(up!.phases.length).toBeGreaterThan(0);
+  });
+
+  it('keeps the newest rescales up to web.adaptive-scheduler.rescale-history.size, and none at 0', async () => {
+    cluster = await TestingCluster.start({ startLimit: 10, configuration: { ...WAITS, 'web.adaptive-scheduler.rescale-history.size': 2 } });
+    const c = cluster;
+    for (const p of [1, 2, 1]) await c.ops.submit({ kind: 'rescale', parallelism: p }).done;
+    expect(c.registry.rescales.map((r) => [r.triggerId, r.status])).toEqual([['op-3', 'COMPLETED'], ['op-2', 'COMPLETED']]);
+    // 2 → 1 leaves one TaskManager without subtasks: released.
+    expect(c.registry.rescales[0]!.taskManagers!.released).toHaveLength(1);
+    await c.ops.submit({ kind: 'rescale', parallelism: 1 }).done;
+    expect(c.registry.rescales.map((r) => [r.triggerId, r.status, r.statistics?.noop])).toEqual([['op-4', 'IGNORED', true], ['op-3', 'COMPLETED', false]]);
+    await cluster.stop();
+    cluster = await TestingCluster.start({ startLimit: 2, configuration: { ...WAITS, 'web.adaptive-scheduler.rescale-history.size': 0 } });
+    await cluster.ops.submit({ kind: 'rescale', parallelism: 1 }).done;
+    expect(cluster.registry.rescales).toEqual([]);
   });
 });
