@@ -1,0 +1,229 @@
+/**
+ * The web console (the job view) in a real browser against a real dispatcher and a real running
+ * fraud-detection job (Redis Streams source capped at its 2 streams, keyed windows, sink): the
+ * dataflow graph and vertex table match GET /jobs/:id, tabs work with the keyboard, every button
+ * does what it says (savepoint, rescale per vertex with its bounds refused client-side, stop with
+ * savepoint, run from that savepoint, cancel), and the views whose endpoints other work adds
+ * (metrics history, log tails, rescale history) show a clear empty state while those answer 404.
+ * A screenshot of each view lands in test-output/console-*.png.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deleteKeys, startTestDispatcher, type TestDispatcher } from '../helpers/dispatcher.js';
+import { FRAUD_BUNDLE, fraudArgs } from '../helpers/fraud.js';
+import { jobStateOnPage, openConsole, openJob, runFromPage, screenshot, showTab, uploadFromPage } from '../helpers/console-page.js';
+
+let d: TestDispatcher;
+let browser: Browser | undefined;
+let page: Page;
+let errors: string[];
+let view: Locator;
+let jobId: string;
+let stopLocation: string;
+const tag = `ebbtest-console-${randomBytes(4).toString('hex')}`;
+const streams = [`${tag}-in-0`, `${tag}-in-1`];
+const args = () => fraudArgs(d.redisUrl, streams, `${tag}-alerts`).join(' ');
+/** Write requests the page sent (method and path), to show a refused value never left the page. */
+const writes: string[] = [];
+
+async function api(path: string): Promise<any> {
+  return (await fetch(`${d.url}${path}`)).json();
+}
+async function status(path: string): Promise<number> {
+  const res = await fetch(`${d.url}${path}`);
+  await res.arrayBuffer();
+  return res.status;
+}
+
+/** The graph's edges as the API describes them: the plan's inputs, else the vertices chained in order. */
+function expectedEdges(details: any): string[] {
+  const nodes: any[] = details.plan.nodes;
+  if (nodes.some((n) => Array.isArray(n.inputs))) {
+    return nodes.flatMap((n) => (n.inputs ?? []).map((i: any) => `${i.id}>${n.id}:${i.ship_strategy}`)).sort();
+  }
+  return details.vertices.slice(1).map((v: any, i: number) => `${details.vertices[i].id}>${v.id}:`).sort();
+}
+
+beforeAll(async () => {
+  d = await startTestDispatcher();
+  ({ browser, page, errors } = await openConsole(d.url));
+  page.on('request', (r) => { if (r.method() !== 'GET') writes.push(`${r.method()} ${new URL(r.url()).pathname}`); });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (d) {
+    await deleteKeys(d.redis, `${tag}*`);
+    await d.close();
+  }
+});
+
+describe('web console in chromium', () => {
+  it('runs the fraud job from the page and shows its graph and vertices as GET /jobs/:id has them', async () => {
+    await uploadFromPage(page, FRAUD_BUNDLE.pathname, 'fraud-detection.mjs');
+    jobId = await runFromPage(page, 'fraud-detection.mjs', { parallelism: 2, args: args() });
+    await expect.poll(() => jobStateOnPage(page, jobId), { timeout: 30_000 }).toBe('RUNNING');
+    view = await openJob(page, jobId);
+    const details = await api(`/jobs/${jobId}`);
+    expect(details.vertices.length).toBeGreaterThan(1);
+
+    const graph = view.locator('[data-testid=graph]');
+    await expect.poll(() => graph.locator('[data-testid=graph-vertex]').count()).toBe(details.vertices.length);
+    expect(await graph.locator('[data-testid=graph-parallelism]').allTextContents())
+      .toEqual(details.vertices.map((v: any) => `parallelism 2 / max ${v.maxParallelism}`));
+    const edges = await graph.locator('[data-testid=graph-edge]').evaluateAll((es) => es.map((e) => `${e.getAttribute('data-from')}>${e.getAttribute('data-to')}:${e.getAttribute('data-ship')}`));
+    expect(edges.sort()).toEqual(expectedEdges(details));
+    expect(await graph.getAttribute('data-inferred')).toBe(String(!details.plan.nodes.some((n: any) => Array.isArray(n.inputs))));
+
+    const rows = view.locator('[data-testid=vertex-row]');
+    expect(await rows.locator('[data-testid=vertex-name]').allTextContents()).toEqual(details.vertices.map((v: any) => v.name));
+    expect(await rows.locator('[data-testid=vertex-max]').allTextContents()).toEqual(details.vertices.map((v: any) => String(v.maxParallelism)));
+    const source = details.vertices[0];
+    expect(source.maxParallelism).toBe(2); // two streams
+    expect(await rows.first().locator('[data-testid=vertex-target]').getAttribute('max')).toBe('2');
+    // The job-wide hint names the source's own cap instead of promising "1 to 128" for every vertex.
+    await expect.poll(() => view.locator('[data-testid=rescale-limit]').textContent()).toBe(`1 to ${details.maxParallelism}; ${source.name} at most 2`);
+
+    if (await status(`/jobs/${jobId}/metrics/history`) === 404) {
+      expect(await view.locator('[data-testid=metrics-empty]').isVisible()).toBe(true);
+      expect(await view.locator('[data-testid=metrics-empty]').textContent()).toBe('No metrics yet.');
+    }
+    await screenshot(page, 'console-overview');
+  });
+
+  it('switches tabs with the arrow keys and shows the checkpoints and the (empty) exception history', async () => {
+    await page.locator('#tab-overview').focus();
+    await page.keyboard.press('ArrowRight');
+    const panel = view.locator('[data-testid=panel-checkpoints]');
+    await expect.poll(() => panel.isVisible()).toBe(true);
+    expect(await page.locator('#tab-checkpoints').getAttribute('aria-selected')).toBe('true');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('tab-checkpoints');
+    expect(await view.locator('[data-testid=panel-overview]').isHidden()).toBe(true);
+    expect(await page.locator('#tab-overview').getAttribute('tabindex')).toBe('-1');
+
+    const completed = panel.locator('[data-testid=cp-row][data-status=COMPLETED]');
+    await expect.poll(() => completed.count(), { timeout: 30_000 }).toBeGreaterThan(1);
+    const stats = await api(`/jobs/${jobId}/checkpoints`);
+    expect(Number(await panel.locator('[data-testid=cp-count-completed]').textContent())).toBeGreaterThanOrEqual(Math.min(stats.counts.completed, 2));
+    expect(await panel.locator('[data-testid=cp-charts] svg').count()).toBe(2);
+    await screenshot(page, 'console-checkpoints');
+
+    await page.keyboard.press('ArrowRight');
+    const ex = view.locator('[data-testid=panel-exceptions]');
+    await expect.poll(() => ex.isVisible()).toBe(true);
+    await expect.poll(() => ex.locator('[data-testid=ex-root]').textContent()).toBe('None.');
+    expect(await ex.locator('[data-testid=ex-empty]').isVisible()).toBe(true);
+    await page.keyboard.press('End');
+    await expect.poll(() => page.locator('#tab-rescales').getAttribute('aria-selected')).toBe('true');
+    await page.keyboard.press('ArrowRight'); // wraps to the first tab
+    await expect.poll(() => page.locator('#tab-overview').getAttribute('aria-selected')).toBe('true');
+  });
+
+  it('lists the job\'s TaskManagers with their subtasks, and log tails or their empty state', async () => {
+    const panel = await showTab(page, 'taskmanagers');
+    const tms = (await api('/taskmanagers')).taskmanagers.filter((t: any) => t.jobId === jobId).map((t: any) => t.id).sort();
+    expect(tms.length).toBe(2);
+    await expect.poll(async () => (await panel.locator('[data-testid=taskmanager-id]').allTextContents()).sort()).toEqual(tms);
+    const details = await api(`/jobs/${jobId}`);
+    const subtasks = panel.locator('[data-testid=taskmanager-subtask]');
+    await expect.poll(() => subtasks.count(), { timeout: 10_000 }).toBe(details.vertices.length * 2);
+    expect(await subtasks.first().textContent()).toMatch(/ #[01] \(RUNNING\)$/);
+
+    const tmLogMissing = await status(`/taskmanagers/${tms[0]}/log?lines=5`) === 404;
+    await panel.locator('[data-testid=tm-log-button]').first().click();
+    const tmLog = panel.locator('[data-testid=tm-log]').first();
+    await expect.poll(() => tmLog.getAttribute('data-state')).toBe(tmLogMissing ? 'missing' : 'shown');
+    if (tmLogMissing) expect(await tmLog.textContent()).toBe('No log tail from this dispatcher yet.');
+
+    const jmLogMissing = await status(`/jobs/${jobId}/jobmanager/log?lines=5`) === 404;
+    await panel.locator('[data-testid=jm-log-button]').click();
+    await expect.poll(() => panel.locator('[data-testid=jm-log]').getAttribute('data-state')).toBe(jmLogMissing ? 'missing' : 'shown');
+    await screenshot(page, 'console-taskmanagers');
+
+    const rescales = await showTab(page, 'rescales');
+    if (await status(`/jobs/${jobId}/rescales/history`) === 404) {
+      await expect.poll(() => rescales.locator('[data-testid=rs-empty]').textContent()).toBe('No rescale history from this dispatcher yet.');
+    }
+    await screenshot(page, 'console-rescales');
+  });
+
+  it('triggers a savepoint and shows its location', async () => {
+    await showTab(page, 'overview');
+    const op = view.locator('[data-testid=operation-status]');
+    await view.locator('[data-testid=savepoint-button]').click();
+    await expect.poll(() => op.getAttribute('data-state'), { timeout: 30_000 }).toBe('COMPLETED');
+    expect(await op.getAttribute('data-kind')).toBe('ok');
+    const location = (await op.textContent())!.match(/^Savepoint completed: (.+)$/)![1];
+    expect(existsSync(join(location, '_metadata'))).toBe(true);
+    expect(await view.locator('[data-testid=savepoint-button]').isEnabled()).toBe(true);
+  });
+
+  it('refuses a parallelism above a vertex\'s cap in the page, then rescales per vertex', async () => {
+    await showTab(page, 'overview');
+    const details = await api(`/jobs/${jobId}`);
+    const rows = view.locator('[data-testid=vertex-row]');
+    const status = view.locator('[data-testid=rescale-status]');
+    const before = writes.length;
+
+    await rows.first().locator('[data-testid=vertex-target]').fill('3');
+    await view.locator('[data-testid=vertex-rescale-button]').click();
+    await expect.poll(() => status.getAttribute('data-state')).toBe('REFUSED');
+    expect(await status.textContent()).toBe(`Not sent: ${details.vertices[0].name}: 3 is above its max parallelism 2.`);
+    expect(await status.getAttribute('data-kind')).toBe('error');
+
+    const input = view.locator('[data-testid=rescale-parallelism]');
+    await input.fill(String(details.maxParallelism + 1));
+    await view.locator('[data-testid=rescale-button]').click();
+    await expect.poll(() => status.textContent()).toBe(`Parallelism ${details.maxParallelism + 1} is above the job's max parallelism ${details.maxParallelism} (its number of key groups, fixed for the job's life); not sent.`);
+    expect(writes.slice(before)).toEqual([]); // neither refused value left the page
+
+    for (const target of await rows.locator('[data-testid=vertex-target]').all()) await target.fill('1');
+    await view.locator('[data-testid=vertex-rescale-button]').click();
+    await expect.poll(() => status.getAttribute('data-state'), { timeout: 60_000 }).toBe('COMPLETED');
+    expect(await status.getAttribute('data-kind'), (await status.textContent())!).toBe('ok');
+    expect(writes.slice(before)).toEqual([`PUT /jobs/${jobId}/resource-requirements`]);
+    await expect.poll(() => rows.locator('[data-testid=vertex-parallelism]').allTextContents(), { timeout: 15_000 }).toEqual(details.vertices.map(() => '1'));
+    await expect.poll(() => rows.locator('[data-testid=vertex-bounds]').allTextContents()).toEqual(details.vertices.map(() => '1..1'));
+    expect((await api(`/jobs/${jobId}`)).vertices.map((v: any) => v.parallelism)).toEqual(details.vertices.map(() => 1));
+  });
+
+  it('stops the job with a savepoint from the console', async () => {
+    const op = view.locator('[data-testid=operation-status]');
+    await view.locator('[data-testid=stop-button]').click();
+    await expect.poll(() => op.textContent(), { timeout: 60_000 }).toMatch(/^Stop with savepoint completed: /);
+    expect(await op.getAttribute('data-kind')).toBe('ok');
+    stopLocation = (await op.textContent())!.replace(/^Stop with savepoint completed: /, '');
+    expect(existsSync(join(stopLocation, '_metadata'))).toBe(true);
+    await expect.poll(() => view.locator('[data-testid=jv-state]').textContent(), { timeout: 30_000 }).toBe('FINISHED');
+    await expect.poll(() => view.locator('[data-testid=job-actions]').isHidden()).toBe(true);
+    expect(await view.locator('[data-testid=rescale-control]').isHidden()).toBe(true);
+  });
+
+  it('runs the bundle from that savepoint (run form) and cancels it from the console', async () => {
+    // The checkbox alone is refused in the page.
+    const row = page.locator('[data-testid=jar-row]');
+    await row.locator('[data-testid=savepoint-path]').fill('');
+    await row.locator('[data-testid=allow-non-restored]').check();
+    await row.locator('[data-testid=run-button]').click();
+    await expect.poll(() => page.locator('#message').textContent()).toBe('"Allow non-restored state" needs a savepoint path.');
+
+    const resumed = await runFromPage(page, 'fraud-detection.mjs', { parallelism: 2, args: args(), savepoint: stopLocation, allowNonRestored: true });
+    await expect.poll(() => jobStateOnPage(page, resumed), { timeout: 30_000 }).toBe('RUNNING');
+    expect((await api(`/jobs/${resumed}`)).savepointPath).toBe(stopLocation);
+    view = await openJob(page, resumed);
+    await expect.poll(() => view.locator('[data-testid=jv-savepoint]').textContent()).toBe(stopLocation);
+    const cp = await showTab(page, 'checkpoints');
+    await expect.poll(() => cp.locator('[data-testid=cp-restored]').textContent(), { timeout: 15_000 }).toMatch(/^Restored from savepoint /);
+    await showTab(page, 'overview');
+
+    await view.locator('[data-testid=jv-cancel-button]').click();
+    const op = view.locator('[data-testid=operation-status]');
+    await expect.poll(() => op.textContent()).toBe(`Cancellation of job ${resumed} requested.`);
+    await expect.poll(() => view.locator('[data-testid=jv-state]').textContent(), { timeout: 30_000 }).toBe('CANCELED');
+    await screenshot(page, 'console-ended');
+    expect(errors).toEqual([]);
+  });
+});
