@@ -2,7 +2,7 @@
 // metrics (records/s in and out, busy, back-pressured, input watermark, source backlog) with
 // sparklines of GET /jobs/:id/metrics/history, and the per-vertex "new parallelism" fields.
 import { sparkline } from './charts.js';
-import { $, el, formatNumber } from './dom.js';
+import { $, el, formatNumber, TERMINAL } from './dom.js';
 import { graphEdges, renderGraph } from './graph.js';
 
 /** Per vertex id: { tr, cells, input }; kept across refreshes so typed-in values survive. */
@@ -86,6 +86,7 @@ export function renderOverview(details, requirements, history) {
     r.cells.status.textContent = String(v.status);
     r.cells.status.className = `state state-${String(v.status).toLowerCase()}`;
     r.input.max = String(v.maxParallelism);
+    r.input.disabled = TERMINAL.has(details.state); // an ended job cannot be rescaled
     r.input.placeholder = `1–${v.maxParallelism}`;
     const s = series[v.id] ?? {};
     METRICS.forEach((m, i) => {

@@ -92,6 +92,7 @@ describe('web console in chromium', () => {
       expect(await view.locator('[data-testid=metrics-empty]').textContent()).toBe('No metrics yet.');
     }
     await screenshot(page, 'console-overview');
+    await screenshot(page, 'console-job-view', view); // the README's picture (docs/console.png)
   });
 
   it('switches tabs with the arrow keys and shows the checkpoints and the (empty) exception history', async () => {
@@ -100,7 +101,7 @@ describe('web console in chromium', () => {
     const panel = view.locator('[data-testid=panel-checkpoints]');
     await expect.poll(() => panel.isVisible()).toBe(true);
     expect(await page.locator('#tab-checkpoints').getAttribute('aria-selected')).toBe('true');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('tab-checkpoints');
+    expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('tab-checkpoints');
     expect(await view.locator('[data-testid=panel-overview]').isHidden()).toBe(true);
     expect(await page.locator('#tab-overview').getAttribute('tabindex')).toBe('-1');
 
@@ -148,6 +149,69 @@ describe('web console in chromium', () => {
       await expect.poll(() => rescales.locator('[data-testid=rs-empty]').textContent()).toBe('No rescale history from this dispatcher yet.');
     }
     await screenshot(page, 'console-rescales');
+  });
+
+  it('draws metrics, log tails and rescale history in their endpoints\' shapes (answers stubbed in the browser)', async () => {
+    // The endpoints other work adds, answered in the page's browser with their documented shapes, so
+    // the drawing is checked now; web-console-live.test.ts checks the same views against the real ones.
+    const details = await api(`/jobs/${jobId}`);
+    const [src, win] = details.vertices.map((v: any) => v.id);
+    const t0 = 1_700_000_000_000;
+    const NO_WATERMARK = -9223372036854776000;
+    const history = {
+      timestamps: [0, 1, 2, 3, 4].map((i) => t0 + i * 5000),
+      vertices: {
+        [src]: { numRecordsInPerSecond: [0, 0, 0, 0, 0], numRecordsOutPerSecond: [10, 20, 30, 40, 1234], busyTimeMsPerSecond: [1, 2, 3, 4, 5],
+          backPressuredTimeMsPerSecond: [0, 0, 10, 20, 30], currentInputWatermark: Array(5).fill(NO_WATERMARK), pendingRecords: [50, 40, 30, 20, 7] },
+        [win]: { numRecordsInPerSecond: [10, 20, 30, 40, 1234], numRecordsOutPerSecond: [0, 1, 0, 2, 0], busyTimeMsPerSecond: [100, 150, 200, 250, 300.4],
+          backPressuredTimeMsPerSecond: [0, 0, 0, 0, 0], currentInputWatermark: [NO_WATERMARK, t0 - 3000, t0 - 2000, t0 - 1000, t0] },
+      },
+    };
+    const rescales = [{
+      rescaleUuid: 'r1', resourceRequirementsUuid: 'q1', rescaleAttemptId: 1, slots: {}, schedulerStates: [],
+      vertices: Object.fromEntries(details.vertices.map((v: any) => [v.id, { jobVertexId: v.id, jobVertexName: v.name, preRescaleParallelism: 2, postRescaleParallelism: 1 }])),
+      startTimestampInMillis: t0, endTimestampInMillis: t0 + 1500, terminalState: 'COMPLETED', triggerCause: 'UPDATE_REQUIREMENT', terminatedReason: 'done',
+      keyGroups: { moved: 64, minimum: 64, total: 128 }, stateBytes: { moved: 2048, minimum: 2048, total: 4096 },
+    }];
+    const json = (body: unknown) => ({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
+    await page.route(`**/jobs/${jobId}/metrics/history`, (r) => r.fulfill(json(history)));
+    await page.route(`**/jobs/${jobId}/rescales/history`, (r) => r.fulfill(json(rescales)));
+    await page.route('**/taskmanagers/*/log?lines=*', (r) => r.fulfill({ status: 200, contentType: 'text/plain', body: 'tm line 1\ntm line 2\n' }));
+    await page.route(`**/jobs/${jobId}/jobmanager/log?lines=*`, (r) => r.fulfill({ status: 200, contentType: 'text/plain', body: `job ${jobId} running\n` }));
+    try {
+      await showTab(page, 'overview');
+      await expect.poll(() => view.locator('[data-testid=metrics-empty]').isHidden()).toBe(true);
+      const rows = view.locator('[data-testid=vertex-row]');
+      const value = (row: number, key: string) => rows.nth(row).locator(`[data-testid=metric-${key}] [data-testid=metric-value]`).textContent();
+      await expect.poll(() => value(0, 'numRecordsOutPerSecond')).toBe('1234');
+      expect(await value(1, 'numRecordsInPerSecond')).toBe('1234');
+      expect(await value(1, 'busyTimeMsPerSecond')).toBe('300');
+      expect(await value(0, 'backPressuredTimeMsPerSecond')).toBe('30');
+      expect(await value(0, 'currentInputWatermark')).toBe('none');
+      expect(await value(1, 'currentInputWatermark')).toBe('2023-11-14 22:13:20.000');
+      expect(await value(0, 'pendingRecords')).toBe('7');
+      expect(await rows.nth(1).locator('[data-testid=metric-pendingRecords]').textContent()).toBe('–');
+      // A sparkline per metric with data: a path, except the source's watermark (never set).
+      expect(await rows.nth(0).locator('svg.spark').count()).toBe(6);
+      expect(await rows.nth(0).locator('svg.spark path').count()).toBe(5);
+      expect(await rows.nth(1).locator('[data-testid=metric-currentInputWatermark] svg.spark path').getAttribute('d')).toMatch(/^M[\d.]+,[\d.]+(L[\d.]+,[\d.]+){3}$/);
+      await screenshot(page, 'console-stubbed-metrics', view);
+
+      const tmPanel = await showTab(page, 'taskmanagers');
+      await tmPanel.locator('[data-testid=tm-log-button]').first().click();
+      await expect.poll(() => tmPanel.locator('[data-testid=tm-log]').first().textContent()).toBe('tm line 1\ntm line 2\n');
+      await tmPanel.locator('[data-testid=jm-log-button]').click();
+      await expect.poll(() => tmPanel.locator('[data-testid=jm-log]').textContent()).toBe(`job ${jobId} running\n`);
+
+      const rsPanel = await showTab(page, 'rescales');
+      const row = rsPanel.locator('[data-testid=rs-row]');
+      await expect.poll(() => row.count()).toBe(1);
+      const cells = await row.locator('td').allTextContents();
+      expect(cells.slice(1)).toEqual(['UPDATE_REQUIREMENT', details.vertices.map((v: any) => `${v.name}: 2→1`).join(', '), '64 of 128', '2.0 KB of 4.0 KB', '1.5 s', 'COMPLETED']);
+      expect(await rsPanel.locator('[data-testid=rs-empty]').isHidden()).toBe(true);
+    } finally {
+      await page.unrouteAll();
+    }
   });
 
   it('triggers a savepoint and shows its location', async () => {

@@ -36,11 +36,12 @@ export async function openConsole(url: string): Promise<ConsolePage> {
   return { browser, page, errors };
 }
 
-/** Saves a full-page screenshot as test-output/<name>.png; returns its path. */
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** Saves a screenshot as test-output/<name>.png (the full page, or only `part`); returns its path. */
+export async function screenshot(page: Page, name: string, part?: Locator): Promise<string> {
   mkdirSync(OUTPUT, { recursive: true });
   const path = new URL(`${name}.png`, OUTPUT).pathname;
-  await page.screenshot({ path, fullPage: true });
+  if (part) await part.screenshot({ path });
+  else await page.screenshot({ path, fullPage: true });
   return path;
 }
 
