@@ -80,7 +80,7 @@ export function renderGraph(details) {
     const g = svg('g', { class: 'graph-vertex', 'data-testid': 'graph-vertex', 'data-vertex-id': v.id, transform: `translate(${p.x},${p.y})` });
     g.append(svg('title', {}, `${v.name} (${v.id})`));
     g.append(svg('rect', { width: BOX_W, height: BOX_H, rx: 6 }));
-    g.append(svg('text', { x: 10, y: 21, class: 'graph-name' }, short(String(v.name), 36)));
+    g.append(svg('text', { x: 10, y: 21, class: 'graph-name' }, short(String(v.name), 30)));
     g.append(svg('text', { x: 10, y: 40, class: 'graph-par', 'data-testid': 'graph-parallelism' }, `parallelism ${v.parallelism} / max ${v.maxParallelism}`));
     root.append(g);
   }

@@ -27,7 +27,7 @@ export function vertexTargets() {
 /** Flink's "no watermark yet" is Long.MIN_VALUE; anything that far back means none. */
 function formatWatermark(w) {
   if (typeof w !== 'number' || !Number.isFinite(w) || w < -1e15) return 'none';
-  return new Date(w).toISOString().replace('T', ' ').slice(0, 23);
+  return new Date(w).toISOString().slice(11, 23); // the time of day (UTC); the date is in the cell's title
 }
 
 const METRICS = [
@@ -95,7 +95,8 @@ export function renderOverview(details, requirements, history) {
       const values = m.clean ? raw.map(m.clean) : raw;
       if (!raw.length) { cell.replaceChildren('–'); return; }
       const last = raw[raw.length - 1];
-      cell.replaceChildren(el('span', { className: 'metric-value', 'data-testid': 'metric-value' }, m.fmt(last)),
+      const title = m.key === 'currentInputWatermark' && formatWatermark(last) !== 'none' ? new Date(last).toISOString() : undefined;
+      cell.replaceChildren(el('span', { className: 'metric-value', 'data-testid': 'metric-value', title }, m.fmt(last)),
         sparkline(values, `${v.name}: ${m.label}, last ${raw.length} points`, m));
     });
     $('jv-vertices').append(r.tr);

@@ -85,8 +85,8 @@ describe('web console with metrics, log tails and rescale history', () => {
     for (const key of ['busyTimeMsPerSecond', 'backPressuredTimeMsPerSecond']) {
       expect(await metric(windowRow, key).locator('[data-testid=metric-value]').textContent()).toMatch(/^\d+(\.\d)?k?$/);
     }
-    // Event time advances at the window (a date, not "none"); the source reports its backlog.
-    await expect.poll(() => metric(windowRow, 'currentInputWatermark').locator('[data-testid=metric-value]').textContent(), { timeout: 60_000 }).toMatch(/^20\d\d-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/);
+    // Event time advances at the window (a time of day, not "none"); the source reports its backlog.
+    await expect.poll(() => metric(windowRow, 'currentInputWatermark').locator('[data-testid=metric-value]').textContent(), { timeout: 60_000 }).toMatch(/^\d\d:\d\d:\d\d\.\d{3}$/);
     expect(await metric(source, 'pendingRecords').locator('[data-testid=metric-value]').textContent()).toMatch(/^\d+(\.\d)?[kM]?$/);
     expect(await metric(windowRow, 'pendingRecords').textContent()).toBe('–'); // not a source
     await screenshot(page, 'console-live-overview');
