@@ -8,13 +8,13 @@
  * A screenshot of each view lands in test-output/console-*.png.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKeys, startTestDispatcher, type TestDispatcher } from '../helpers/dispatcher.js';
 import { FRAUD_BUNDLE, fraudArgs } from '../helpers/fraud.js';
-import { jobStateOnPage, openConsole, openJob, runFromPage, screenshot, showTab, uploadFromPage } from '../helpers/console-page.js';
+import { jarRow, jobStateOnPage, openConsole, openJob, runFromPage, screenshot, showTab, uploadFromPage } from '../helpers/console-page.js';
 
 let d: TestDispatcher;
 let browser: Browser | undefined;
@@ -298,6 +298,24 @@ describe('web console in chromium', () => {
     await expect.poll(() => op.textContent()).toBe(`Cancellation of job ${resumed} requested.`);
     await expect.poll(() => view.locator('[data-testid=jv-state]').textContent(), { timeout: 30_000 }).toBe('CANCELED');
     await screenshot(page, 'console-ended');
+  });
+
+  it('shows a failed job\'s root exception and exception history', async () => {
+    const bundle = join(d.dataDir, 'broken.mjs');
+    writeFileSync(bundle, "export default function () { throw new Error('console-broken: no graph today'); }\n");
+    await uploadFromPage(page, bundle, 'broken.mjs');
+    await jarRow(page, 'broken.mjs').locator('[data-testid=run-button]').click();
+    await expect.poll(() => page.locator('#message').textContent(), { timeout: 30_000 }).toMatch(/^Run failed: 400 /);
+    const failed = (await page.locator('#message').textContent())!.match(/[0-9a-f]{32}/)![0];
+    await expect.poll(() => jobStateOnPage(page, failed), { timeout: 10_000 }).toBe('FAILED');
+    view = await openJob(page, failed);
+    const panel = await showTab(page, 'exceptions');
+    const ex = await api(`/jobs/${failed}/exceptions`);
+    await expect.poll(() => panel.locator('[data-testid=ex-root]').textContent()).toContain('console-broken: no graph today');
+    expect(await panel.locator('[data-testid=ex-entry]').count()).toBe(ex.exceptionHistory.entries.length);
+    expect(await panel.locator('[data-testid=ex-empty]').isHidden()).toBe(true);
+    expect(await view.locator('[data-testid=job-actions]').isHidden()).toBe(true);
+    await screenshot(page, 'console-exceptions');
     expect(errors).toEqual([]);
   });
 });
