@@ -14,6 +14,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKeys, startTestDispatcher, type TestDispatcher } from '../helpers/dispatcher.js';
 import { FRAUD_BUNDLE, fraudArgs } from '../helpers/fraud.js';
+import { stubbedMetricsHistory, stubbedRescalesHistory } from '../helpers/console-stubs.js';
 import { jarRow, jobStateOnPage, openConsole, openJob, runFromPage, screenshot, showTab, uploadFromPage } from '../helpers/console-page.js';
 
 let d: TestDispatcher;
@@ -157,22 +158,8 @@ describe('web console in chromium', () => {
     const details = await api(`/jobs/${jobId}`);
     const [src, win] = details.vertices.map((v: any) => v.id);
     const t0 = 1_700_000_000_000;
-    const NO_WATERMARK = -9223372036854776000;
-    const history = {
-      timestamps: [0, 1, 2, 3, 4].map((i) => t0 + i * 5000),
-      vertices: {
-        [src]: { numRecordsInPerSecond: [0, 0, 0, 0, 0], numRecordsOutPerSecond: [10, 20, 30, 40, 1234], busyTimeMsPerSecond: [1, 2, 3, 4, 5],
-          backPressuredTimeMsPerSecond: [0, 0, 10, 20, 30], currentInputWatermark: Array(5).fill(NO_WATERMARK), pendingRecords: [50, 40, 30, 20, 7] },
-        [win]: { numRecordsInPerSecond: [10, 20, 30, 40, 1234], numRecordsOutPerSecond: [0, 1, 0, 2, 0], busyTimeMsPerSecond: [100, 150, 200, 250, 300.4],
-          backPressuredTimeMsPerSecond: [0, 0, 0, 0, 0], currentInputWatermark: [NO_WATERMARK, t0 - 3000, t0 - 2000, t0 - 1000, t0] },
-      },
-    };
-    const rescales = [{
-      rescaleUuid: 'r1', resourceRequirementsUuid: 'q1', rescaleAttemptId: 1, slots: {}, schedulerStates: [],
-      vertices: Object.fromEntries(details.vertices.map((v: any) => [v.id, { jobVertexId: v.id, jobVertexName: v.name, preRescaleParallelism: 2, postRescaleParallelism: 1 }])),
-      startTimestampInMillis: t0, endTimestampInMillis: t0 + 1500, terminalState: 'COMPLETED', triggerCause: 'UPDATE_REQUIREMENT', terminatedReason: 'done',
-      keyGroups: { moved: 64, minimum: 64, total: 128 }, stateBytes: { moved: 2048, minimum: 2048, total: 4096 },
-    }];
+    const history = stubbedMetricsHistory(src, win, t0);
+    const rescales = stubbedRescalesHistory(details.vertices, t0);
     const json = (body: unknown) => ({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
     await page.route(`**/jobs/${jobId}/metrics/history`, (r) => r.fulfill(json(history)));
     await page.route(`**/jobs/${jobId}/rescales/history`, (r) => r.fulfill(json(rescales)));
