@@ -122,7 +122,10 @@ export function setupJobView() {
   const rescaleAll = withJob((jid) => rescale(jid, Number(shown.details?.maxParallelism) || 0, refresh));
   $('rescale-button').addEventListener('click', rescaleAll);
   $('rescale-parallelism').addEventListener('keydown', (e) => { if (e.key === 'Enter') rescaleAll(); });
-  $('vertex-rescale-button').addEventListener('click', withJob((jid) => rescaleVertices(jid, vertexTargets(), shown.requirements, refresh)));
+  const rescaleEach = withJob((jid) => rescaleVertices(jid, vertexTargets(), shown.requirements, refresh));
+  $('vertex-rescale-button').addEventListener('click', rescaleEach);
+  // Enter in a vertex's "new parallelism" field applies the per-vertex values, like the button.
+  $('jv-vertices').addEventListener('keydown', (e) => { if (e.key === 'Enter' && e.target.matches('[data-testid=vertex-target]')) rescaleEach(); });
   selectTab = setupTabs('jv-tabs', () => {
     if (selectedJob) refreshJobView().catch((err) => showMessage(`Job details: ${err.message}`, 'error'));
   });

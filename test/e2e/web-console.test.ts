@@ -88,6 +88,12 @@ describe('web console in chromium', () => {
     // The job-wide hint names the source's own cap instead of promising "1 to 128" for every vertex.
     await expect.poll(() => view.locator('[data-testid=rescale-limit]').textContent()).toBe(`1 to ${details.maxParallelism}; ${source.name} at most 2`);
 
+    // Every control has a name a screen reader reads: a label, an aria-label or its text.
+    const unnamed = await page.locator('input, button, select').evaluateAll((els) => els
+      .filter((e: any) => !(e.getAttribute('aria-label') || (e.labels && e.labels.length) || (e.tagName === 'BUTTON' && e.textContent.trim())))
+      .map((e: any) => e.outerHTML));
+    expect(unnamed).toEqual([]);
+
     if (await status(`/jobs/${jobId}/metrics/history`) === 404) {
       expect(await view.locator('[data-testid=metrics-empty]').isVisible()).toBe(true);
       expect(await view.locator('[data-testid=metrics-empty]').textContent()).toBe('No metrics yet.');
@@ -242,7 +248,7 @@ describe('web console in chromium', () => {
     expect(writes.slice(before)).toEqual([]); // neither refused value left the page
 
     for (const target of await rows.locator('[data-testid=vertex-target]').all()) await target.fill('1');
-    await view.locator('[data-testid=vertex-rescale-button]').click();
+    await rows.last().locator('[data-testid=vertex-target]').press('Enter'); // same as the button
     await expect.poll(() => status.getAttribute('data-state'), { timeout: 60_000 }).toBe('COMPLETED');
     expect(await status.getAttribute('data-kind'), (await status.textContent())!).toBe('ok');
     expect(writes.slice(before)).toEqual([`PUT /jobs/${jobId}/resource-requirements`]);
