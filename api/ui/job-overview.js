@@ -94,10 +94,12 @@ export function renderOverview(details, requirements, history) {
       const raw = Array.isArray(s[m.key]) ? s[m.key] : [];
       const values = m.clean ? raw.map(m.clean) : raw;
       if (!raw.length) { cell.replaceChildren('–'); return; }
+      // A point without the value is null (a watermark before the first one, a backlog off a source).
       const last = raw[raw.length - 1];
       const title = m.key === 'currentInputWatermark' && formatWatermark(last) !== 'none' ? new Date(last).toISOString() : undefined;
-      cell.replaceChildren(el('span', { className: 'metric-value', 'data-testid': 'metric-value', title }, m.fmt(last)),
-        sparkline(values, `${v.name}: ${m.label}, last ${raw.length} points`, m));
+      const shown = el('span', { className: 'metric-value', 'data-testid': 'metric-value', title }, m.fmt(last));
+      if (values.every((x) => typeof x !== 'number')) cell.replaceChildren(shown);
+      else cell.replaceChildren(shown, sparkline(values, `${v.name}: ${m.label}, last ${raw.length} points`, m));
     });
     $('jv-vertices').append(r.tr);
   }

@@ -47,6 +47,14 @@ export function showJobManagerLog(jid) {
   return showLog($('jm-log'), `/jobs/${encodeURIComponent(jid)}/jobmanager/log?lines=${LOG_LINES}`, $('jm-log-button'));
 }
 
+/**
+ * Despite its name, Flink's `timeSinceLastHeartbeat` is when the last heartbeat arrived (ms since the
+ * epoch); older ebbflow dispatchers sent the age. Anything past 2001 is taken as a timestamp.
+ */
+function heartbeatAge(v) {
+  return typeof v === 'number' && v > 1e12 ? Math.max(0, Date.now() - v) : v;
+}
+
 function makeRow(t) {
   const tr = el('tr', { 'data-testid': 'taskmanager-row', 'data-taskmanager-id': t.id });
   const cells = { pid: el('td'), slots: el('td'), heartbeat: el('td'), subtasks: el('td', { 'data-testid': 'taskmanager-subtasks' }) };
@@ -76,7 +84,7 @@ export function renderTaskManagers(tms, subtasks) {
     if (!r) { r = makeRow(t); tmRows.set(t.id, r); }
     r.cells.pid.textContent = String(t.pid);
     r.cells.slots.textContent = `${t.freeSlots} / ${t.slotsNumber}`;
-    r.cells.heartbeat.textContent = `${formatDuration(t.timeSinceLastHeartbeat)} ago`;
+    r.cells.heartbeat.textContent = `${formatDuration(heartbeatAge(t.timeSinceLastHeartbeat))} ago`;
     if (subtasks) {
       const list = (subtasks[t.id] ?? []).map((s) => el('li', { 'data-testid': 'taskmanager-subtask' }, `${s.name} #${s.subtask} (${s.status})`));
       const ul = el('ul', { className: 'subtasks' });

@@ -194,9 +194,10 @@ describe('web console in chromium', () => {
       expect(await value(1, 'currentInputWatermark')).toBe('22:13:20.000');
       expect(await value(0, 'pendingRecords')).toBe('7');
       expect(await rows.nth(1).locator('[data-testid=metric-pendingRecords]').textContent()).toBe('–');
-      // A sparkline per metric with data: a path, except the source's watermark (never set).
-      expect(await rows.nth(0).locator('svg.spark').count()).toBe(6);
+      // A sparkline per metric that has values: not the source's watermark, nor the window's backlog.
       expect(await rows.nth(0).locator('svg.spark path').count()).toBe(5);
+      expect(await rows.nth(0).locator('[data-testid=metric-currentInputWatermark] svg').count()).toBe(0);
+      expect(await rows.nth(1).locator('svg.spark path').count()).toBe(5);
       expect(await rows.nth(1).locator('[data-testid=metric-currentInputWatermark] svg.spark path').getAttribute('d')).toMatch(/^M[\d.]+,[\d.]+(L[\d.]+,[\d.]+){3}$/);
       await screenshot(page, 'console-stubbed-metrics', view);
 

@@ -7,7 +7,11 @@
 /** Flink's "no watermark yet" (Long.MIN_VALUE as a JS number). */
 export const NO_WATERMARK = -9223372036854776000;
 
-/** Five points 5 s apart ending at t0: `src` a source with a backlog, `win` a vertex whose watermark reaches t0. */
+/**
+ * Five points 5 s apart ending at t0: `src` a source with a backlog and no watermark (Flink's
+ * Long.MIN_VALUE), `win` a vertex whose watermark (null before the first, as the endpoint answers)
+ * reaches t0 and that has no backlog (null: not a source).
+ */
 export function stubbedMetricsHistory(src: string, win: string, t0: number) {
   return {
     timestamps: [0, 1, 2, 3, 4].map((i) => t0 - (4 - i) * 5000),
@@ -15,7 +19,7 @@ export function stubbedMetricsHistory(src: string, win: string, t0: number) {
       [src]: { numRecordsInPerSecond: [0, 0, 0, 0, 0], numRecordsOutPerSecond: [10, 20, 30, 40, 1234], busyTimeMsPerSecond: [1, 2, 3, 4, 5],
         backPressuredTimeMsPerSecond: [0, 0, 10, 20, 30], currentInputWatermark: Array(5).fill(NO_WATERMARK), pendingRecords: [50, 40, 30, 20, 7] },
       [win]: { numRecordsInPerSecond: [10, 20, 30, 40, 1234], numRecordsOutPerSecond: [0, 1, 0, 2, 0], busyTimeMsPerSecond: [100, 150, 200, 250, 300.4],
-        backPressuredTimeMsPerSecond: [0, 0, 0, 0, 0], currentInputWatermark: [NO_WATERMARK, t0 - 3000, t0 - 2000, t0 - 1000, t0] },
+        backPressuredTimeMsPerSecond: [0, 0, 0, 0, 0], currentInputWatermark: [null, t0 - 3000, t0 - 2000, t0 - 1000, t0], pendingRecords: [null, null, null, null, null] },
     },
   };
 }
