@@ -66,7 +66,7 @@ function moved(m, fmt = String) {
   return '–';
 }
 
-/** ebbflow's statistics of a rescale, wherever the entry carries them. */
+/** ebbflow's statistics of a rescale (its RescaleResult under `statistics`; also read beside Flink's fields). */
 function stat(entry, key) {
   for (const o of [entry, entry.statistics, entry.result, entry.ebbflow]) if (o && typeof o === 'object' && o[key] !== undefined) return o[key];
   return undefined;
@@ -87,9 +87,11 @@ export function renderRescales(history) {
     const tr = el('tr', { 'data-testid': 'rs-row', 'data-state': state });
     const start = r.startTimestampInMillis;
     const end = r.endTimestampInMillis;
-    const duration = stat(r, 'durationMs') ?? (end > 0 && start > 0 ? end - start : undefined);
+    const duration = stat(r, 'durationMs') ?? r.durationInMillis ?? (end > 0 && start > 0 ? end - start : undefined);
     const statusCell = el('td', { className: `state state-${state.toLowerCase()}` }, state);
     if (r.terminatedReason) statusCell.title = r.terminatedReason;
+    // ebbflow's failureCause beside Flink's fields: why a rescale failed, shown under its state.
+    if (r.failureCause) statusCell.append(el('div', { className: 'cause', 'data-testid': 'rs-cause' }, String(r.failureCause)));
     tr.append(td(formatTime(start)), td(r.triggerCause), td(parallelismChange(r), { 'data-testid': 'rs-parallelism' }),
       td(moved(stat(r, 'keyGroups'))), td(moved(stat(r, 'stateBytes'), formatBytes)), td(formatDuration(duration)), statusCell);
     return tr;

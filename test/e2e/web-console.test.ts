@@ -209,9 +209,12 @@ describe('web console in chromium', () => {
 
       const rsPanel = await showTab(page, 'rescales');
       const row = rsPanel.locator('[data-testid=rs-row]');
-      await expect.poll(() => row.count()).toBe(1);
-      const cells = await row.locator('td').allTextContents();
+      await expect.poll(() => row.count()).toBe(2);
+      const cells = await row.first().locator('td').allTextContents();
       expect(cells.slice(1)).toEqual(['UPDATE_REQUIREMENT', details.vertices.map((v: any) => `${v.name}: 2→1`).join(', '), '64 of 128', '2.0 KB of 4.0 KB', '1.5 s', 'COMPLETED']);
+      const failedCells = await row.nth(1).locator('td').allTextContents();
+      expect(failedCells.slice(2)).toEqual([details.vertices.map((v: any) => `${v.name}: 2→3`).join(', '), '–', '–', '5.0 s', 'FAILEDnot enough TaskManagers in time']);
+      expect(await row.nth(1).locator('[data-testid=rs-cause]').textContent()).toBe('not enough TaskManagers in time');
       expect(await rsPanel.locator('[data-testid=rs-empty]').isHidden()).toBe(true);
     } finally {
       await page.unrouteAll({ behavior: 'wait' }); // let a stubbed answer in flight finish

@@ -24,12 +24,22 @@ export function stubbedMetricsHistory(src: string, win: string, t0: number) {
   };
 }
 
-/** One completed rescale of every vertex 2→1 at t0 taking 1.5 s, 64 of 128 key groups and 2 of 4 KB moved. */
+/**
+ * Newest first: a completed rescale of every vertex 2→1 at t0 taking 1.5 s (64 of 128 key groups and
+ * 2 of 4 KB moved), and a minute earlier a failed one to 3 with its cause.
+ */
 export function stubbedRescalesHistory(vertices: Array<{ id: string; name: string }>, t0: number) {
   return [{
     rescaleUuid: 'r1', resourceRequirementsUuid: 'q1', rescaleAttemptId: 1, slots: {}, schedulerStates: [],
     vertices: Object.fromEntries(vertices.map((v) => [v.id, { jobVertexId: v.id, jobVertexName: v.name, preRescaleParallelism: 2, postRescaleParallelism: 1 }])),
     startTimestampInMillis: t0, endTimestampInMillis: t0 + 1500, terminalState: 'COMPLETED', triggerCause: 'UPDATE_REQUIREMENT', terminatedReason: 'done',
-    keyGroups: { moved: 64, minimum: 64, total: 128 }, stateBytes: { moved: 2048, minimum: 2048, total: 4096 },
+    // ebbflow's additions
+    status: 'COMPLETED', trigger: 'request', failureCause: null, durationInMillis: 1500,
+    statistics: { keyGroups: { moved: 64, minimum: 64, total: 128 }, stateBytes: { moved: 2048, minimum: 2048, total: 4096 }, durationMs: 1500 },
+  }, {
+    rescaleUuid: 'r0', resourceRequirementsUuid: 'q0', rescaleAttemptId: 1, slots: {}, schedulerStates: null,
+    vertices: Object.fromEntries(vertices.map((v) => [v.id, { jobVertexId: v.id, jobVertexName: v.name, preRescaleParallelism: 2, postRescaleParallelism: 3 }])),
+    startTimestampInMillis: t0 - 60_000, endTimestampInMillis: t0 - 55_000, terminalState: 'FAILED', triggerCause: 'UPDATE_REQUIREMENT', terminatedReason: 'failed',
+    status: 'FAILED', trigger: 'request', failureCause: 'not enough TaskManagers in time', durationInMillis: 5000, statistics: null,
   }];
 }
