@@ -5,6 +5,8 @@ import { $, setStatus } from './dom.js';
 
 /** Bumped by every operation and by switching jobs, so an older operation's polling stops writing. */
 let opRun = 0;
+/** The location of the shown job's last completed savepoint (the "run from it" shortcut), or null. */
+let lastLocation = null;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const jobPath = (jid) => `/jobs/${encodeURIComponent(jid)}`;
 const BUTTONS = ['savepoint-button', 'stop-button', 'jv-cancel-button'];
@@ -15,6 +17,8 @@ const status = (text, kind, state) => setStatus('operation-status', text, kind, 
 export function resetActions() {
   opRun++;
   status(null);
+  lastLocation = null;
+  $('use-savepoint').hidden = true;
   for (const id of BUTTONS) $(id).disabled = false;
 }
 
@@ -36,7 +40,11 @@ async function followSavepoint(jid, trigger, what, run) {
     if (s.status && s.status.id === 'COMPLETED') {
       const op = s.operation ?? {};
       if (op['failure-cause']) status(`${what} failed: ${op['failure-cause']['stack-trace']}`, 'error', 'COMPLETED');
-      else status(`${what} completed: ${op.location}`, 'ok', 'COMPLETED');
+      else {
+        status(`${what} completed: ${op.location}`, 'ok', 'COMPLETED');
+        lastLocation = op.location;
+        $('use-savepoint').hidden = false;
+      }
       return;
     }
     status(`${what} in progress… (request ${trigger})`, 'info', 'IN_PROGRESS');
@@ -81,4 +89,21 @@ export function cancelShownJob(jid, refresh) {
     await api('PATCH', `${jobPath(jid)}?mode=cancel`);
     if (run === opRun) status(`Cancellation of job ${jid} requested.`, 'ok', 'COMPLETED');
   }, refresh);
+}
+
+/**
+ * Puts the last savepoint's location into the run form of the job's bundle (`jarId`) and moves the
+ * focus there; the operator then sets the parallelism and presses Run.
+ */
+export function useSavepoint(jarId) {
+  const row = document.querySelector(`[data-testid=jar-row][data-jar-id="${CSS.escape(String(jarId))}"]`);
+  if (!lastLocation) return;
+  if (!row) {
+    status(`The job's bundle ${jarId} is no longer uploaded; upload it again to run from ${lastLocation}.`, 'error', 'COMPLETED');
+    return;
+  }
+  const input = row.querySelector('[data-testid=savepoint-path]');
+  input.value = lastLocation;
+  input.focus();
+  input.scrollIntoView({ block: 'center' });
 }

@@ -3,7 +3,7 @@
 // Only the selected tab's data is fetched on each refresh.
 import { api, optionalApi } from './api.js';
 import { $, showMessage, TERMINAL } from './dom.js';
-import { cancelShownJob, resetActions, stopWithSavepoint, triggerSavepoint, updateActions } from './job-actions.js';
+import { cancelShownJob, resetActions, stopWithSavepoint, triggerSavepoint, updateActions, useSavepoint } from './job-actions.js';
 import { renderCheckpoints, renderExceptions, renderRescales } from './job-history.js';
 import { highlightJob } from './job-list.js';
 import { renderOverview, resetOverview, vertexTargets } from './job-overview.js';
@@ -118,6 +118,7 @@ export function setupJobView() {
   $('savepoint-button').addEventListener('click', withJob((jid) => triggerSavepoint(jid, refresh)));
   $('stop-button').addEventListener('click', withJob((jid) => stopWithSavepoint(jid, refresh)));
   $('jv-cancel-button').addEventListener('click', withJob((jid) => cancelShownJob(jid, refresh)));
+  $('use-savepoint').addEventListener('click', () => { if (shown.details) useSavepoint(shown.details.jarId); });
   $('jm-log-button').addEventListener('click', withJob((jid) => showJobManagerLog(jid)));
   const rescaleAll = withJob((jid) => rescale(jid, Number(shown.details?.maxParallelism) || 0, refresh));
   $('rescale-button').addEventListener('click', rescaleAll);

@@ -268,6 +268,11 @@ describe('web console in chromium', () => {
     expect(await op.getAttribute('data-kind')).toBe('ok');
     stopLocation = (await op.textContent())!.replace(/^Stop with savepoint completed: /, '');
     expect(existsSync(join(stopLocation, '_metadata'))).toBe(true);
+    // The shortcut puts the location into the run form of the job's bundle, focused.
+    await view.locator('[data-testid=use-savepoint]').click();
+    const savepointField = page.locator('[data-testid=jar-row] [data-testid=savepoint-path]');
+    expect(await savepointField.inputValue()).toBe(stopLocation);
+    expect(await savepointField.evaluate((e) => e === e.ownerDocument.activeElement)).toBe(true);
     await expect.poll(() => view.locator('[data-testid=jv-state]').textContent(), { timeout: 30_000 }).toBe('FINISHED');
     await expect.poll(() => view.locator('[data-testid=job-actions]').isHidden()).toBe(true);
     expect(await view.locator('[data-testid=rescale-control]').isHidden()).toBe(true);
