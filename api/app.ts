@@ -17,7 +17,7 @@ import { installErrorHandling } from './errors.js';
 import { installRequestGuard } from './request-guard.js';
 import { installRequestValidation } from './request-schemas.js';
 import { UI_ASSETS } from './ui-files.js';
-import { clusterRoutes, jarRoutes, jobRoutes, rescalingRoutes, vertexRoutes } from './routes/index.js';
+import { clusterRoutes, jarRoutes, jobRoutes, metricRoutes, rescalingRoutes, vertexRoutes } from './routes/index.js';
 
 /** How the REST layer itself behaves (the dispatcher's options that concern HTTP). */
 export interface ApiOptions {
@@ -87,6 +87,7 @@ export async function buildApp(gw: DispatcherGateway, o: ApiOptions): Promise<Fa
   rescalingRoutes(app, gw);
   vertexRoutes(app, gw);
   clusterRoutes(app, gw);
+  metricRoutes(app, gw);
 
   app.get('/openapi.yaml', async (_req, reply) => {
     reply.type('application/yaml; charset=utf-8');

@@ -49,6 +49,14 @@ export interface VertexView {
   taskManagers: TaskManagerRecord[];
 }
 
+/** The dispatcher's own workload, for monitoring (`GET /metrics`). */
+export interface DispatcherStatus {
+  /** Submissions on the BullMQ queue by BullMQ state. */
+  submissions: { waiting: number; active: number; delayed: number; failed: number };
+  /** Uploads being received right now. */
+  uploadsInProgress: number;
+}
+
 /** Limits the upload route applies while receiving a bundle. */
 export interface UploadLimits {
   maxBytes: number;
@@ -95,6 +103,8 @@ export interface DispatcherGateway {
   vertex(jobId: string, vertexId: string): Promise<VertexView>;
   /** The TaskManagers of every job that has not ended. */
   taskManagers(): Promise<TaskManagerRecord[]>;
+  /** The submission queue's counts and the uploads in progress. */
+  dispatcherStatus(): Promise<DispatcherStatus>;
 
   /** Records a savepoint request for the job process; answers the trigger id. */
   triggerSavepoint(jobId: string, request: SavepointRequest, refusal?: RequestRefusal): Promise<string>;

@@ -18,7 +18,7 @@ export interface GatewayParts {
   registry: JobRegistry;
   bundles: BundleStore;
   supervisor: Pick<JobSupervisor, 'isRunning' | 'cancel'>;
-  submissions: Pick<SubmissionQueue, 'submit' | 'withdraw'>;
+  submissions: Pick<SubmissionQueue, 'submit' | 'withdraw' | 'counts'>;
   options: CompiledDispatcherOptions;
   capacity: CapacityService;
   log: Logger;
@@ -44,6 +44,7 @@ export function createGateway(p: GatewayParts): DispatcherGateway {
     jobMetrics: (id) => jobs.jobMetrics(id),
     vertex: (id, vertexId) => jobs.vertex(id, vertexId),
     taskManagers: () => jobs.taskManagers(),
+    dispatcherStatus: async () => ({ submissions: await p.submissions.counts(), uploadsInProgress: jars.uploadsInProgress }),
     triggerSavepoint: (id, req, refusal) => ops.triggerSavepoint(id, req, refusal),
     stopWithSavepoint: (id, req, refusal) => ops.stopWithSavepoint(id, req, refusal),
     savepointStatus: (id, trigger) => ops.savepointStatus(id, trigger),

@@ -11,6 +11,11 @@ export class JarService {
 
   constructor(private readonly bundles: BundleStore, readonly uploadLimits: UploadLimits, private readonly registry: Pick<JobRegistry, 'list'>) {}
 
+  /** Uploads holding a slot right now. */
+  get uploadsInProgress(): number {
+    return this.uploading;
+  }
+
   listJars(): Promise<StoredBundle[]> {
     return this.bundles.list();
   }

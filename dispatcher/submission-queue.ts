@@ -62,6 +62,12 @@ export class SubmissionQueue {
     return (await this.queue.remove(jobId)) === 1;
   }
 
+  /** Submissions by BullMQ state (completed ones are not counted: they are kept only for deduplication). */
+  async counts(): Promise<{ waiting: number; active: number; delayed: number; failed: number }> {
+    const c = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+    return { waiting: c.waiting ?? 0, active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0 };
+  }
+
   startWorker(): void {
     const deps: SubmissionDeps = { registry: this.registry, supervisor: this.supervisor, log: this.log };
     this.worker = new Worker<SubmissionData>(SUBMISSION_QUEUE, (job) => takeSubmission(job.data.jobId, deps),

@@ -2,5 +2,6 @@
 export { clusterRoutes } from './cluster.js';
 export { jarRoutes } from './jars.js';
 export { jobRoutes } from './jobs.js';
+export { metricRoutes } from './metrics.js';
 export { rescalingRoutes } from './rescaling.js';
 export { vertexRoutes } from './vertices.js';

@@ -1,3 +1,10 @@
 /** Dispatcher records in Flink's REST response shapes (the types generated from openapi.yaml). */
 export { checkpointStatistics, jobDetails, jobExceptions, jobOverview } from './job-views.js';
 export { rescaleStatus, savepointStatus } from './operation-views.js';
+export {
+  AGGREGATIONS, aggregateMetrics, formatValue, metricCollection, normalizeSnapshot, parseAggregations, parseList, parseSubtaskRanges, skew, subtaskStore, vertexStore, vertexSubtasks,
+} from './flink-metrics.js';
+export type { AggregatedMetric, Aggregation, MetricStore, MetricValue } from './flink-metrics.js';
+export { HISTORY_SERIES, metricsHistory } from './metrics-history.js';
+export type { MetricsHistory } from './metrics-history.js';
+export { ProcessSampler } from './process-metrics.js';

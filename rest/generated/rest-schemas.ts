@@ -436,5 +436,205 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchema> = {
         }
       }
     }
+  },
+  "GET /jobs/metrics": {
+    "querystring": {
+      "type": "object",
+      "properties": {
+        "get": {
+          "type": "string"
+        },
+        "agg": {
+          "type": "string"
+        },
+        "jobs": {
+          "type": "string"
+        }
+      }
+    }
+  },
+  "GET /jobs/{jobid}/metrics": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid"
+      ]
+    },
+    "querystring": {
+      "type": "object",
+      "properties": {
+        "get": {
+          "type": "string"
+        }
+      }
+    }
+  },
+  "GET /jobs/{jobid}/metrics/history": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid"
+      ]
+    }
+  },
+  "GET /jobs/{jobid}/vertices/{vertexid}/metrics": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        },
+        "vertexid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid",
+        "vertexid"
+      ]
+    },
+    "querystring": {
+      "type": "object",
+      "properties": {
+        "get": {
+          "type": "string"
+        }
+      }
+    }
+  },
+  "GET /jobs/{jobid}/vertices/{vertexid}/watermarks": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        },
+        "vertexid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid",
+        "vertexid"
+      ]
+    }
+  },
+  "GET /jobs/{jobid}/vertices/{vertexid}/subtasks/metrics": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        },
+        "vertexid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid",
+        "vertexid"
+      ]
+    },
+    "querystring": {
+      "type": "object",
+      "properties": {
+        "get": {
+          "type": "string"
+        },
+        "agg": {
+          "type": "string"
+        },
+        "subtasks": {
+          "type": "string"
+        }
+      }
+    }
+  },
+  "GET /jobs/{jobid}/vertices/{vertexid}/subtasks/{subtaskindex}/metrics": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        },
+        "vertexid": {
+          "type": "string"
+        },
+        "subtaskindex": {
+          "type": "integer",
+          "minimum": 0
+        }
+      },
+      "required": [
+        "jobid",
+        "vertexid",
+        "subtaskindex"
+      ]
+    },
+    "querystring": {
+      "type": "object",
+      "properties": {
+        "get": {
+          "type": "string"
+        }
+      }
+    }
+  },
+  "GET /taskmanagers/metrics": {
+    "querystring": {
+      "type": "object",
+      "properties": {
+        "get": {
+          "type": "string"
+        },
+        "agg": {
+          "type": "string"
+        },
+        "taskmanagers": {
+          "type": "string"
+        }
+      }
+    }
+  },
+  "GET /taskmanagers/{taskmanagerid}/metrics": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "taskmanagerid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "taskmanagerid"
+      ]
+    },
+    "querystring": {
+      "type": "object",
+      "properties": {
+        "get": {
+          "type": "string"
+        }
+      }
+    }
+  },
+  "GET /jobmanager/metrics": {
+    "querystring": {
+      "type": "object",
+      "properties": {
+        "get": {
+          "type": "string"
+        }
+      }
+    }
   }
 };

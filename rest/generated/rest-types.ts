@@ -88,6 +88,40 @@ export type CheckpointStatistics = {
   [key: string]: unknown;
 };
 
+/** Flink's MetricCollectionResponseBody: `[{"id"}]` without `get`, `[{"id","value"}]` with it (value a string) */
+export type MetricCollection = Array<{
+  id: string;
+  value?: string;
+}>;
+
+/** Flink's AggregatedMetricsResponseBody: `[{"id"}]` without `get`, else the aggregations asked for (numbers) */
+export type AggregatedMetrics = Array<{
+  id: string;
+  min?: number;
+  max?: number;
+  avg?: number;
+  sum?: number;
+  /** Mean absolute deviation over the mean, percent, at most 100 */
+  skew?: number;
+}>;
+
+export type MetricsHistory = {
+  /** Epoch ms, oldest first */
+  timestamps: Array<number>;
+  /** Vertex id → series, each aligned with timestamps */
+  vertices: Record<string, {
+    numRecordsInPerSecond: HistorySeries;
+    numRecordsOutPerSecond: HistorySeries;
+    busyTimeMsPerSecond: HistorySeries;
+    backPressuredTimeMsPerSecond: HistorySeries;
+    currentInputWatermark: HistorySeries;
+    pendingRecords: HistorySeries;
+  }>;
+};
+
+/** One value per timestamp; null where the point has none */
+export type HistorySeries = Array<number | null>;
+
 export type Errors = {
   /** One message per problem; URL user-info (the Redis URL's password) reads as "******" */
   errors: Array<string>;
@@ -297,6 +331,7 @@ export type GetJobVertexResponse = {
     "start-time": number;
     "end-time": number;
     duration: number;
+    /** Flink's IOMetricsInfo from the job's latest metrics snapshot: read-bytes, write-bytes, read-records, write-records (numBytesIn, numBytesOut, numRecordsIn, numRecordsOut), each with `-complete` (false, */
     metrics: Record<string, number | boolean>;
     "taskmanager-id": string;
     "execution-id": string;
@@ -485,6 +520,122 @@ export type SetJobResourceRequirementsRequest = ResourceRequirements;
 export type SetJobResourceRequirementsResponse = {
   "request-id": Id;
 };
+
+/** GET /jobs/metrics: query parameters. */
+export interface AggregatedJobMetricsQuery {
+  get?: string;
+  agg?: string;
+  jobs?: string;
+}
+
+/** GET /jobs/metrics: the 200 answer. */
+export type AggregatedJobMetricsResponse = AggregatedMetrics;
+
+/** GET /jobs/{jobid}/metrics: path parameters. */
+export interface JobMetricsParams {
+  jobid: string;
+}
+
+/** GET /jobs/{jobid}/metrics: query parameters. */
+export interface JobMetricsQuery {
+  get?: string;
+}
+
+/** GET /jobs/{jobid}/metrics: the 200 answer. */
+export type JobMetricsResponse = MetricCollection;
+
+/** GET /jobs/{jobid}/metrics/history: path parameters. */
+export interface JobMetricsHistoryParams {
+  jobid: string;
+}
+
+/** GET /jobs/{jobid}/metrics/history: the 200 answer. */
+export type JobMetricsHistoryResponse = MetricsHistory;
+
+/** GET /jobs/{jobid}/vertices/{vertexid}/metrics: path parameters. */
+export interface JobVertexMetricsParams {
+  jobid: string;
+  vertexid: string;
+}
+
+/** GET /jobs/{jobid}/vertices/{vertexid}/metrics: query parameters. */
+export interface JobVertexMetricsQuery {
+  get?: string;
+}
+
+/** GET /jobs/{jobid}/vertices/{vertexid}/metrics: the 200 answer. */
+export type JobVertexMetricsResponse = MetricCollection;
+
+/** GET /jobs/{jobid}/vertices/{vertexid}/watermarks: path parameters. */
+export interface JobVertexWatermarksParams {
+  jobid: string;
+  vertexid: string;
+}
+
+/** GET /jobs/{jobid}/vertices/{vertexid}/watermarks: the 200 answer. */
+export type JobVertexWatermarksResponse = MetricCollection;
+
+/** GET /jobs/{jobid}/vertices/{vertexid}/subtasks/metrics: path parameters. */
+export interface AggregatedSubtaskMetricsParams {
+  jobid: string;
+  vertexid: string;
+}
+
+/** GET /jobs/{jobid}/vertices/{vertexid}/subtasks/metrics: query parameters. */
+export interface AggregatedSubtaskMetricsQuery {
+  get?: string;
+  agg?: string;
+  subtasks?: string;
+}
+
+/** GET /jobs/{jobid}/vertices/{vertexid}/subtasks/metrics: the 200 answer. */
+export type AggregatedSubtaskMetricsResponse = AggregatedMetrics;
+
+/** GET /jobs/{jobid}/vertices/{vertexid}/subtasks/{subtaskindex}/metrics: path parameters. */
+export interface SubtaskMetricsParams {
+  jobid: string;
+  vertexid: string;
+  subtaskindex: number;
+}
+
+/** GET /jobs/{jobid}/vertices/{vertexid}/subtasks/{subtaskindex}/metrics: query parameters. */
+export interface SubtaskMetricsQuery {
+  get?: string;
+}
+
+/** GET /jobs/{jobid}/vertices/{vertexid}/subtasks/{subtaskindex}/metrics: the 200 answer. */
+export type SubtaskMetricsResponse = MetricCollection;
+
+/** GET /taskmanagers/metrics: query parameters. */
+export interface AggregatedTaskManagerMetricsQuery {
+  get?: string;
+  agg?: string;
+  taskmanagers?: string;
+}
+
+/** GET /taskmanagers/metrics: the 200 answer. */
+export type AggregatedTaskManagerMetricsResponse = AggregatedMetrics;
+
+/** GET /taskmanagers/{taskmanagerid}/metrics: path parameters. */
+export interface TaskManagerMetricsParams {
+  taskmanagerid: string;
+}
+
+/** GET /taskmanagers/{taskmanagerid}/metrics: query parameters. */
+export interface TaskManagerMetricsQuery {
+  get?: string;
+}
+
+/** GET /taskmanagers/{taskmanagerid}/metrics: the 200 answer. */
+export type TaskManagerMetricsResponse = MetricCollection;
+
+/** GET /jobmanager/metrics: query parameters. */
+export interface JobManagerMetricsQuery {
+  get?: string;
+}
+
+/** GET /jobmanager/metrics: the 200 answer. */
+export type JobManagerMetricsResponse = MetricCollection;
 
 /** GET /overview: the 200 answer. */
 export type ClusterOverviewResponse = {

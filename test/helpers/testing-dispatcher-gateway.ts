@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import { pino } from 'pino';
 import { buildApp } from '../../api/index.js';
 import {
-  JarNotFound, JobNotFound, NotFound, type DispatcherGateway, type OperationView, type RequestRefusal, type SavepointRequest, type ShapeProblem, type SubmitJobRequest, type VertexView,
+  JarNotFound, JobNotFound, NotFound, type DispatcherGateway, type DispatcherStatus, type OperationView, type RequestRefusal, type SavepointRequest, type ShapeProblem, type SubmitJobRequest, type VertexView,
 } from '../../dispatcher/index.js';
 import type { StoredBundle } from '../../dispatcher/index.js';
 import type { JobMetricsSnapshot, JobRecord, OperationRecord, ResourceRequirements, TaskManagerRecord } from '../../metadata/index.js';
@@ -115,6 +115,9 @@ export class TestingDispatcherGateway implements DispatcherGateway {
   /** Metrics snapshots a test publishes, by job id. */
   readonly metrics = new Map<string, JobMetricsSnapshot>();
   async jobMetrics(jobId: string): Promise<{ job: JobRecord; metrics: JobMetricsSnapshot | undefined }> { this.call('jobMetrics', jobId); return { job: this.job(jobId), metrics: this.metrics.get(jobId) }; }
+  /** What dispatcherStatus answers; a test may change it. */
+  status: DispatcherStatus = { submissions: { waiting: 0, active: 0, delayed: 0, failed: 0 }, uploadsInProgress: 0 };
+  async dispatcherStatus(): Promise<DispatcherStatus> { this.call('dispatcherStatus'); return structuredClone(this.status); }
   async vertex(jobId: string, vertexId: string): Promise<VertexView> {
     this.call('vertex', jobId, vertexId);
     const job = this.job(jobId);
