@@ -13,6 +13,13 @@ export const UI_ASSETS: Readonly<Record<string, string>> = {
   'job-list.js': 'text/javascript; charset=utf-8',
   'job-detail.js': 'text/javascript; charset=utf-8',
   'rescale.js': 'text/javascript; charset=utf-8',
+  'tabs.js': 'text/javascript; charset=utf-8',
+  'charts.js': 'text/javascript; charset=utf-8',
+  'graph.js': 'text/javascript; charset=utf-8',
+  'job-actions.js': 'text/javascript; charset=utf-8',
+  'job-overview.js': 'text/javascript; charset=utf-8',
+  'job-history.js': 'text/javascript; charset=utf-8',
+  'job-taskmanagers.js': 'text/javascript; charset=utf-8',
   'style.css': 'text/css; charset=utf-8',
 };
 

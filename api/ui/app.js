@@ -1,11 +1,11 @@
-// ebbflow web form: vanilla JS against the dispatcher's REST API (Flink's shapes), as ES modules:
-// dom.js and api.js (helpers), upload.js (bundles), job-list.js (jobs), job-detail.js (one job's
-// view) and rescale.js (its rescale control). This module starts the page and polls.
+// ebbflow web console: vanilla JS against the dispatcher's REST API (Flink's shapes), as ES modules:
+// dom.js, api.js, tabs.js, charts.js (helpers), upload.js (bundles, run form), job-list.js (jobs),
+// job-detail.js (one job's console: job-actions.js, job-overview.js with graph.js, job-history.js,
+// job-taskmanagers.js, rescale.js). This module starts the page and polls.
 import { api } from './api.js';
 import { $, clearMessage, refreshFailed } from './dom.js';
-import { closeJobView, openJobView, refreshJobView, shownJob } from './job-detail.js';
+import { openJobView, refreshJobView, setupJobView } from './job-detail.js';
 import { onOpenJob, refreshJobs } from './job-list.js';
-import { rescale } from './rescale.js';
 import { refreshJars, upload } from './upload.js';
 
 const TOKEN_KEY = 'ebbflow.apiToken';
@@ -62,10 +62,7 @@ function start() {
     poll();
   });
   $('upload-form').addEventListener('submit', upload);
-  $('jv-close').addEventListener('click', closeJobView);
-  const rescaleShown = () => { if (shownJob()) rescale(shownJob(), refreshJobView); };
-  $('rescale-button').addEventListener('click', rescaleShown);
-  $('rescale-parallelism').addEventListener('keydown', (e) => { if (e.key === 'Enter') rescaleShown(); });
+  setupJobView();
   onOpenJob(openJobView);
   poll();
 }

@@ -62,3 +62,42 @@ export function formatDuration(ms) {
   if (m) return `${m}m ${s}s`;
   return `${(ms / 1000).toFixed(1)} s`;
 }
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** Creates an SVG element with attributes and optional text (CSP: classes, never style attributes). */
+export function svg(tag, attrs = {}, text) {
+  const e = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null) e.setAttribute(k, String(v));
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+/** 1234567 → "1.2 MB"; '–' when not a number. */
+export function formatBytes(n) {
+  if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) return '–';
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+  return `${i ? n.toFixed(1) : String(n)} ${units[i]}`;
+}
+
+/** A rate or count, short: 12, 3.4k, 1.2M; '–' when not a number. */
+export function formatNumber(n) {
+  if (typeof n !== 'number' || !Number.isFinite(n)) return '–';
+  const a = Math.abs(n);
+  if (a >= 1e9) return `${(n / 1e9).toFixed(1)}G`;
+  if (a >= 1e6) return `${(n / 1e6).toFixed(1)}M`;
+  if (a >= 1e4) return `${(n / 1e3).toFixed(1)}k`;
+  return Number.isInteger(n) ? String(n) : n.toFixed(1);
+}
+
+/** Shows an operation's progress or outcome in a status element; kind 'ok', 'error' or 'info' (text null hides it). */
+export function setStatus(id, text, kind = 'info', state = '') {
+  const s = $(id);
+  s.hidden = text === null;
+  s.textContent = text ?? '';
+  s.className = `message ${kind}`;
+  s.dataset.kind = kind;
+  s.dataset.state = state;
+}

@@ -1,22 +1,16 @@
-// The web form's rescale control: PATCH /jobs/:id/rescaling, then the request's progress and outcome in place.
+// The web form's rescale controls: every vertex at once (PATCH /jobs/:id/rescaling) or per vertex
+// (PUT /jobs/:id/resource-requirements upper bounds), checked against the bounds first, then the
+// request's progress and outcome in place (GET /jobs/:id/rescaling/:trigger).
 import { api } from './api.js';
-import { $, refreshFailed } from './dom.js';
+import { $, refreshFailed, setStatus } from './dom.js';
 
 /** Bumped by every rescale request and by switching jobs, so an older request's polling stops writing. */
 let rescaleRun = 0;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const jobPath = (jid) => `/jobs/${encodeURIComponent(jid)}`;
-
-/** Shows the rescale progress or outcome in place; kind is 'ok', 'error' or 'info' (null hides it). */
-function setRescaleStatus(text, kind = 'info', state = '') {
-  const s = $('rescale-status');
-  s.hidden = text === null;
-  s.textContent = text ?? '';
-  s.className = `message ${kind}`;
-  s.dataset.kind = kind;
-  s.dataset.state = state;
-}
+const setRescaleStatus = (text, kind = 'info', state = '') => setStatus('rescale-status', text, kind, state);
+const BUTTONS = ['rescale-button', 'vertex-rescale-button'];
 
 /** "k=v, k=v" of a rescale's statistics. */
 function formatResult(result) {
@@ -24,31 +18,30 @@ function formatResult(result) {
   return parts.length ? parts.join(', ') : 'done';
 }
 
-
 /** Another job is shown (or none): an earlier request stops writing, its status is hidden. */
 export function resetRescale() {
   rescaleRun++;
   setRescaleStatus(null);
+  for (const id of BUTTONS) $(id).disabled = false;
 }
 
 /**
- * PATCHes the rescaling request of job `jid`, then polls its status until it completes;
- * `refresh` redraws the job view afterwards.
+ * The job-wide control's hint: its range (1 to the job's max parallelism, its key groups) and the
+ * vertices that stay lower (a vertex never runs more subtasks than its own max parallelism).
  */
-export async function rescale(jid, refresh) {
-  const input = $('rescale-parallelism');
-  const button = $('rescale-button');
-  const n = Number(input.value);
-  if (!jid || button.disabled) return;
-  if (input.value.trim() === '' || !Number.isInteger(n) || n < 1) {
-    setRescaleStatus('Parallelism must be a whole number of at least 1.', 'error');
-    return;
-  }
+export function rescaleHint(max, vertices) {
+  if (!(max > 0)) return '';
+  const capped = vertices.filter((v) => v.maxParallelism < max).map((v) => `${v.name} at most ${v.maxParallelism}`);
+  return `1 to ${max}${capped.length ? `; ${capped.join(', ')}` : ''}`;
+}
+
+/** Sends a rescale with both buttons disabled, then follows it to its outcome; `label` names it. */
+async function send(jid, label, request, refresh) {
   const run = ++rescaleRun;
-  button.disabled = true;
-  setRescaleStatus(`Requesting parallelism ${n}…`, 'info', 'REQUESTED');
+  for (const id of BUTTONS) $(id).disabled = true;
+  setRescaleStatus(`Requesting ${label}…`, 'info', 'REQUESTED');
   try {
-    const trigger = (await api('PATCH', `${jobPath(jid)}/rescaling?parallelism=${n}`))['request-id'];
+    const trigger = (await request())['request-id'];
     for (;;) {
       if (run !== rescaleRun) return;
       const s = await api('GET', `${jobPath(jid)}/rescaling/${encodeURIComponent(trigger)}`);
@@ -56,17 +49,63 @@ export async function rescale(jid, refresh) {
       if (s.status && s.status.id === 'COMPLETED') {
         const op = s.operation ?? {};
         const failure = op['failure-cause'];
-        if (failure) setRescaleStatus(`Rescaling to ${n} failed: ${failure['stack-trace']}`, 'error', 'COMPLETED');
-        else setRescaleStatus(`Rescaled to ${n}: ${formatResult(op)}`, 'ok', 'COMPLETED');
+        if (failure) setRescaleStatus(`Rescaling to ${label} failed: ${failure['stack-trace']}`, 'error', 'COMPLETED');
+        else setRescaleStatus(`Rescaled to ${label}: ${formatResult(op)}`, 'ok', 'COMPLETED');
         break;
       }
-      setRescaleStatus(`Rescaling to ${n}… (request ${trigger})`, 'info', 'IN_PROGRESS');
+      const phase = s.progress && s.progress.phase ? `: ${s.progress.phase}` : '';
+      setRescaleStatus(`Rescaling to ${label}${phase}… (request ${trigger})`, 'info', 'IN_PROGRESS');
       await sleep(500);
     }
     await refresh().catch(refreshFailed);
   } catch (err) {
     if (run === rescaleRun) setRescaleStatus(`Rescale failed: ${err.message}`, 'error');
   } finally {
-    if (run === rescaleRun) button.disabled = false;
+    if (run === rescaleRun) for (const id of BUTTONS) $(id).disabled = false;
   }
+}
+
+/** Job-wide: checks 1 ≤ n ≤ `max` (the job's max parallelism) before PATCHing the rescaling request. */
+export async function rescale(jid, max, refresh) {
+  const input = $('rescale-parallelism');
+  const n = Number(input.value);
+  if (!jid || $('rescale-button').disabled) return;
+  if (input.value.trim() === '' || !Number.isInteger(n) || n < 1) {
+    setRescaleStatus('Parallelism must be a whole number of at least 1.', 'error', 'REFUSED');
+    return;
+  }
+  if (max > 0 && n > max) {
+    setRescaleStatus(`Parallelism ${n} is above the job's max parallelism ${max} (its number of key groups, fixed for the job's life); not sent.`, 'error', 'REFUSED');
+    return;
+  }
+  await send(jid, String(n), () => api('PATCH', `${jobPath(jid)}/rescaling?parallelism=${n}`), refresh);
+}
+
+/**
+ * Per vertex: `targets` [{ vertex, value }] from the vertex rows, each checked against the vertex's
+ * max parallelism; then one PUT of their upper bounds (lower bounds kept unless above the new value).
+ */
+export async function rescaleVertices(jid, targets, requirements, refresh) {
+  if (!jid || $('vertex-rescale-button').disabled) return;
+  if (!targets.length) {
+    setRescaleStatus('Type a new parallelism for at least one vertex.', 'error', 'REFUSED');
+    return;
+  }
+  const problems = [];
+  const body = {};
+  for (const { vertex, value } of targets) {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) problems.push(`${vertex.name}: parallelism must be a whole number of at least 1`);
+    else if (n > vertex.maxParallelism) problems.push(`${vertex.name}: ${n} is above its max parallelism ${vertex.maxParallelism}`);
+    else {
+      const lower = requirements[vertex.id]?.parallelism?.lowerBound ?? 1;
+      body[vertex.id] = { parallelism: { lowerBound: Math.min(lower, n), upperBound: n } };
+    }
+  }
+  if (problems.length) {
+    setRescaleStatus(`Not sent: ${problems.join('; ')}.`, 'error', 'REFUSED');
+    return;
+  }
+  const label = targets.map(({ vertex, value }) => `${vertex.name} ${Number(value)}`).join(', ');
+  await send(jid, label, () => api('PUT', `${jobPath(jid)}/resource-requirements`, body), refresh);
 }

@@ -54,10 +54,18 @@ function makeJarRow(jar) {
     td.append(input);
     tr.append(td);
   }
+  // Start from a savepoint (or retained checkpoint) directory; Flink's allowNonRestoredState with it.
+  const savepoint = el('input', { type: 'text', 'data-testid': 'savepoint-path', 'aria-label': 'Savepoint path', placeholder: 'none', spellcheck: 'false' });
+  const allowNonRestored = el('input', { type: 'checkbox', 'data-testid': 'allow-non-restored' });
+  const allowLabel = el('label', { className: 'check' });
+  allowLabel.append(allowNonRestored, ' allow non-restored state');
+  const spCell = el('td', { className: 'savepoint' });
+  spCell.append(savepoint, allowLabel);
+  tr.append(spCell);
 
   const run = el('button', { type: 'button', 'data-testid': 'run-button' }, 'Run');
   const del = el('button', { type: 'button', 'data-testid': 'delete-button', className: 'secondary' }, 'Delete');
-  run.addEventListener('click', () => runJar(jar, { par, args, entry, run }));
+  run.addEventListener('click', () => runJar(jar, { par, args, entry, savepoint, allowNonRestored, run }));
   del.addEventListener('click', () => deleteJar(jar, del));
   const actions = el('td', { className: 'actions' });
   actions.append(run, del);
@@ -95,7 +103,7 @@ export async function refreshJars() {
   $('jars-empty').hidden = files.length > 0;
 }
 
-async function runJar(jar, { par, args, entry, run }) {
+async function runJar(jar, { par, args, entry, savepoint, allowNonRestored, run }) {
   const parallelism = Number(par.value);
   if (!Number.isInteger(parallelism) || parallelism < 1) {
     showMessage('Parallelism must be a whole number of at least 1.', 'error');
@@ -110,9 +118,16 @@ async function runJar(jar, { par, args, entry, run }) {
   }
   const body = { parallelism, programArgsList };
   if (entry.value.trim()) body.entryClass = entry.value.trim();
+  if (savepoint.value.trim()) {
+    body.savepointPath = savepoint.value.trim();
+    body.allowNonRestoredState = allowNonRestored.checked;
+  } else if (allowNonRestored.checked) {
+    showMessage('"Allow non-restored state" needs a savepoint path.', 'error');
+    return;
+  }
   run.disabled = true;
   run.textContent = 'Starting…';
-  showMessage(`Starting ${jar.name}…`, 'info');
+  showMessage(`Starting ${jar.name}${body.savepointPath ? ` from ${body.savepointPath}` : ''}…`, 'info');
   try {
     const res = await api('POST', `/jars/${encodeURIComponent(jar.id)}/run`, body);
     showMessage(`Started job ${res.jobid} from ${jar.name}.`, 'ok');

@@ -23,6 +23,13 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchema> = {
             "job-list.js",
             "job-detail.js",
             "rescale.js",
+            "tabs.js",
+            "charts.js",
+            "graph.js",
+            "job-actions.js",
+            "job-overview.js",
+            "job-history.js",
+            "job-taskmanagers.js",
             "style.css"
           ]
         }

@@ -3,7 +3,8 @@
  * dispatcher started with a token: unlock the API with the token field, reject a bad upload,
  * upload and run a bounded windowed job at parallelism 2 to FINISHED, run an unbounded Redis
  * Streams job and cancel it, rescale a job from its job view (and see a refused request there),
- * show the failure cause of a bundle that throws, delete a bundle.
+ * and one refused in the page (above the job's max parallelism) and by the dispatcher (above the
+ * per-job TaskManager limit, here 2), show the failure cause of a bundle that throws, delete a bundle.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -81,7 +82,7 @@ beforeAll(async () => {
     throw new Error(`${CHROMIUM} is missing: the web UI test drives Debian's chromium. Install it with "apt-get install -y chromium".`);
   }
   dir = mkdtempSync(join(tmpdir(), 'ebbflow web-ui-')); // the space checks quoted program arguments
-  d = await startTestDispatcher({ token });
+  d = await startTestDispatcher({ token, maxTaskManagersPerJob: 2 });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -204,9 +205,17 @@ describe('web form in chromium', () => {
     await expect.poll(() => view.locator('[data-testid=taskmanager-row]').count(), { timeout: 10_000 }).toBe(1);
     expect((await api(`/jobs/${jobId}`)).state).toBe('RUNNING');
 
+    // Above the job's max parallelism: refused in the page, nothing sent.
     await input.fill(String(details.maxParallelism + 1));
     await view.locator('[data-testid=rescale-button]').click();
-    await expect.poll(() => status.textContent()).toMatch(new RegExp(`^Rescale failed: 400 .*parallelism ${details.maxParallelism + 1} exceeds the job's max parallelism ${details.maxParallelism}`));
+    await expect.poll(() => status.textContent()).toBe(`Parallelism ${details.maxParallelism + 1} is above the job's max parallelism ${details.maxParallelism} (its number of key groups, fixed for the job's life); not sent.`);
+    expect(await status.getAttribute('data-kind')).toBe('error');
+    expect(await view.locator('[data-testid=rescale-button]').isEnabled()).toBe(true);
+
+    // A request the dispatcher refuses shows its error in place: more TaskManagers than one job may have.
+    await input.fill('3');
+    await view.locator('[data-testid=rescale-button]').click();
+    await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/^Rescale failed: 400 .*parallelism 3 /);
     expect(await status.getAttribute('data-kind')).toBe('error');
     expect(await view.locator('[data-testid=rescale-button]').isEnabled()).toBe(true);
 
