@@ -60,7 +60,7 @@ describe('elastic scaler', () => {
     expect(c.registry.job.resourceRequirements).toEqual(requirements);
     expect(c.parallelism()).toEqual([3, 3]);
     const [done] = c.registry.rescales;
-    expect(done).toMatchObject({ trigger: 'requirements', triggerId: 'op-1', status: 'COMPLETED', attempt: 1, taskManagers: { added: ['taskmanager-00003'], released: [] } });
+    expect(done).toMatchObject({ trigger: 'requirements', triggerId: 'op-1', status: 'COMPLETED', attempt: 1, taskManagers: { added: ['0cafe000-taskmanager-00003'], released: [] } });
     expect(done!.vertices.map((v) => [v.id, v.before, v.desired, v.sufficient, v.after])).toEqual([[src, 2, 4, 1, 3], [win, 2, 4, 1, 3]]);
     expect(done!.statistics).toMatchObject({ noop: false, parallelism: { after: { [src]: 3, [win]: 3 } }, subtasks: { added: 2 } });
     expect(done!.endTime! - done!.startTime).toBeGreaterThanOrEqual(0);
@@ -86,7 +86,7 @@ describe('elastic scaler', () => {
     await waitFor('the scale-up in the rescale history', () => c.registry.rescales[0]?.status === 'COMPLETED');
     expect(c.registry.rescales).toHaveLength(1);
     const [up] = c.registry.rescales;
-    expect(up).toMatchObject({ trigger: 'adaptive', triggerId: null, slots: { before: 1, after: 2, desired: 2 }, taskManagers: { added: ['taskmanager-00003'], released: [] } });
+    expect(up).toMatchObject({ trigger: 'adaptive', triggerId: null, slots: { before: 1, after: 2, desired: 2 }, taskManagers: { added: ['0cafe000-taskmanager-00003'], released: [] } });
     expect(up!.vertices.map((v) => [v.before, v.after])).toEqual([[1, 2], [1, 2]]);
     expect(up!.phases.length).toBeGreaterThan(0);
   });
