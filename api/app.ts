@@ -14,10 +14,11 @@ import { PROJECT_ROOT, type DispatcherGateway } from '../dispatcher/index.js';
 import { installAuth } from './auth.js';
 import { installBodyRateLimit, type MinBodyRate } from './body-rate.js';
 import { installErrorHandling } from './errors.js';
+import { withoutFlinkPrefix } from './flink-prefix.js';
 import { installRequestGuard } from './request-guard.js';
 import { installRequestValidation } from './request-schemas.js';
 import { UI_ASSETS } from './ui-files.js';
-import { clusterRoutes, jarRoutes, jobRoutes, rescalingRoutes, vertexRoutes } from './routes/index.js';
+import { clusterRoutes, flinkCliRoutes, jarRoutes, jobRoutes, rescalingRoutes, vertexRoutes } from './routes/index.js';
 
 /** How the REST layer itself behaves (the dispatcher's options that concern HTTP). */
 export interface ApiOptions {
@@ -55,6 +56,8 @@ export async function buildApp(gw: DispatcherGateway, o: ApiOptions): Promise<Fa
     },
     loggerInstance: o.log.child({ component: 'api' }, { level: o.log.level === 'silent' ? 'silent' : 'warn' }) as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
+    // Flink's REST client prefixes every path with /v1 (flink-prefix.ts).
+    rewriteUrl: (req) => withoutFlinkPrefix(req.url ?? '/'),
     // A client that trickles its headers or body is cut off (Node checks every
     // connectionsCheckingInterval, 30 s by default, hence our own server); idle keep-alive connections close.
     serverFactory: (handler) => {
@@ -70,7 +73,7 @@ export async function buildApp(gw: DispatcherGateway, o: ApiOptions): Promise<Fa
     for (const m of [r.method].flat()) if (m !== 'HEAD') routes.push(`${m} ${r.url.replace(/:([A-Za-z_]+)/g, '{$1}')}`);
   });
   installErrorHandling(app, o.redisUrl);
-  installRequestGuard(app, o.host, o.allowedHosts);
+  installRequestGuard(app, o.host, o.allowedHosts, o.token !== undefined && o.token !== '');
   installAuth(app, o.token);
   if (o.minBodyRate) installBodyRateLimit(app, o.minBodyRate);
   installRequestValidation(app);
@@ -87,6 +90,7 @@ export async function buildApp(gw: DispatcherGateway, o: ApiOptions): Promise<Fa
   rescalingRoutes(app, gw);
   vertexRoutes(app, gw);
   clusterRoutes(app, gw);
+  flinkCliRoutes(app, gw);
 
   app.get('/openapi.yaml', async (_req, reply) => {
     reply.type('application/yaml; charset=utf-8');

@@ -10,6 +10,7 @@ import { submitJob } from './job-submission.js';
 import { JobService } from './job-service.js';
 import type { JobSupervisor } from './job-supervisor.js';
 import { OperationService } from './operation-service.js';
+import { SavepointDisposalService } from './savepoint-disposal.js';
 import { allowedStateDirs } from './storage-targets.js';
 import type { SubmissionQueue } from './submission-queue.js';
 
@@ -29,6 +30,7 @@ export function createGateway(p: GatewayParts): DispatcherGateway {
   const jars = new JarService(p.bundles, { maxBytes: o.maxUploadBytes, maxConcurrent: o.maxConcurrentUploads }, p.registry);
   const jobs = new JobService(p.registry, p.supervisor, p.submissions, p.log);
   const ops = new OperationService(p.registry, jobs, { max: o.maxTaskManagersPerJob, slots: o.slotsPerTaskManager }, p.capacity, allowedStateDirs(o));
+  const disposals = new SavepointDisposalService(allowedStateDirs(o), p.log.child({ component: 'savepoint-disposal' }));
   return {
     uploadLimits: jars.uploadLimits,
     listJars: () => jars.listJars(),
@@ -47,6 +49,10 @@ export function createGateway(p: GatewayParts): DispatcherGateway {
     triggerSavepoint: (id, req, refusal) => ops.triggerSavepoint(id, req, refusal),
     stopWithSavepoint: (id, req, refusal) => ops.stopWithSavepoint(id, req, refusal),
     savepointStatus: (id, trigger) => ops.savepointStatus(id, trigger),
+    triggerCheckpoint: (id, req, refusal) => ops.triggerCheckpoint(id, req, refusal),
+    checkpointStatus: (id, trigger) => ops.checkpointStatus(id, trigger),
+    disposeSavepoint: async (path, trigger) => disposals.dispose(path, trigger),
+    disposalStatus: async (trigger) => disposals.status(trigger),
     rescale: (id, n, refusal) => ops.rescale(id, n, refusal),
     rescaleStatus: (id, trigger) => ops.rescaleStatus(id, trigger),
     resourceRequirements: (id) => ops.resourceRequirements(id),

@@ -125,7 +125,7 @@ export function flinkFailureCause(cause: string, fallbackClass = 'EbbflowExcepti
   const message = m ? [m[2]!, ...cause.split('\n').slice(1).filter((l) => !/^\s+at /.test(l))].join('\n').trim() : cause;
   const stackTrace = m ? cause : `${fallbackClass}: ${cause}`;
   return {
-    class: FLINK_SERIALIZED_THROWABLE,
+    class: originalClass, // SerializedThrowableSerializer writes getOriginalErrorClassName() here
     'stack-trace': stackTrace,
     'serialized-throwable': javaSerializedThrowable(message, originalClass, stackTrace).toString('base64'),
   };
