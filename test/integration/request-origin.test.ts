@@ -62,13 +62,13 @@ describe('GET /jobs/:jobid/yarn-cancel (a GET that cancels)', () => {
   const yarnCancel = (a: FastifyInstance, id: string, headers: Record<string, string>) => a.inject({ method: 'GET', url: `/jobs/${id}/yarn-cancel`, headers: { host: HOST, ...headers } });
 
   it('without a token: only from our own pages', async () => {
-    for (const headers of [{}, { origin: 'http://attacker.example' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'none' }]) {
+    for (const headers of [{}, { origin: 'http://attacker.example' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'none' }] as Array<Record<string, string>>) {
       const job = gw.addJob();
       const res = await yarnCancel(app, job.id, headers);
       expect(res.statusCode, JSON.stringify(headers)).toBe(403);
       expect(gw.callsOf('cancelJob').flat()).not.toContain(job.id);
     }
-    for (const headers of [{ 'sec-fetch-site': 'same-origin' }, { origin: OWN }]) {
+    for (const headers of [{ 'sec-fetch-site': 'same-origin' }, { origin: OWN }] as Array<Record<string, string>>) {
       const job = gw.addJob();
       expect((await yarnCancel(app, job.id, headers)).statusCode, JSON.stringify(headers)).toBe(202);
       expect(gw.callsOf('cancelJob').flat()).toContain(job.id);
