@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { DispatcherGateway } from '../../dispatcher/index.js';
 import type { DisposeSavepointRequest, TriggerCheckpointRequest } from '../../rest/index.js';
+import { HttpError } from '../errors.js';
 import type { GuardRouteConfig } from '../request-guard.js';
 import { routeSchema, schemaRefusal } from '../request-schemas.js';
 import { checkpointTriggerStatus, disposalStatus, executionResult } from '../views/index.js';
@@ -35,7 +36,11 @@ export function flinkCliRoutes(app: FastifyInstance, gw: DispatcherGateway): voi
     return reply.code(202).send({});
   });
 
-  app.post<{ Body: DisposeSavepointRequest }>('/savepoint-disposal', { schema: routeSchema('POST /savepoint-disposal') }, async (req, reply) => {
+  app.post<{ Body: DisposeSavepointRequest | null | undefined }>('/savepoint-disposal', { schema: routeSchema('POST /savepoint-disposal') }, async (req, reply) => {
+    const type = req.headers['content-type'];
+    if (type !== undefined && !/^application\/json\b/i.test(type)) throw new HttpError(415, `The disposal request body must be JSON (Content-Type: application/json), not ${type}`);
+    // The schema checks a JSON body; an absent one (no content type) is refused here.
+    if (!req.body) throw new HttpError(400, 'The disposal request needs a JSON body {"savepoint-path": "<savepoint directory>"}');
     const id = await gw.disposeSavepoint(req.body['savepoint-path'], req.body.triggerId ?? undefined);
     return reply.code(202).send({ 'request-id': id });
   });

@@ -54,6 +54,8 @@ describe('POST/GET /jobs/:jobid/checkpoints', () => {
 describe('/savepoint-disposal', () => {
   it('needs a savepoint-path, and answers IN_PROGRESS, {} or a failure cause', async () => {
     expect((await post('/savepoint-disposal', {})).status).toBe(400);
+    expect((await app.inject({ method: 'POST', url: '/savepoint-disposal' })).statusCode).toBe(400);
+    expect((await app.inject({ method: 'POST', url: '/savepoint-disposal', headers: { 'content-type': 'text/plain' }, payload: '/data/sp' })).statusCode).toBe(415);
     expect((await post('/savepoint-disposal', { 'savepoint-path': 7 })).status).toBe(400);
     const t = (await post('/v1/savepoint-disposal', { 'savepoint-path': '/data/sp-1' })).body['request-id'];
     expect(gw.callsOf('disposeSavepoint')).toContainEqual(['/data/sp-1', undefined]);
