@@ -1,9 +1,11 @@
 /** The DispatcherGateway of one dispatcher, composed of its jar, job, submission and operation use cases. */
 import type { Logger } from 'pino';
+import { JOB_OPTIONS, readKey } from '../config/index.js';
+import { DEFAULT_STORAGE_TIMEOUT_MS } from '../runtime/checkpoint/storage-deadline.js';
 import type { JobRegistry } from '../metadata/index.js';
 import type { BundleStore } from './bundle-store.js';
 import type { CapacityService } from './capacity.js';
-import type { CompiledDispatcherOptions } from './dispatcher-options.js';
+import { dispatcherConfiguration, type CompiledDispatcherOptions } from './dispatcher-options.js';
 import type { DispatcherGateway } from './dispatcher-gateway.js';
 import { JarService } from './jar-service.js';
 import { submitJob } from './job-submission.js';
@@ -30,7 +32,9 @@ export function createGateway(p: GatewayParts): DispatcherGateway {
   const jars = new JarService(p.bundles, { maxBytes: o.maxUploadBytes, maxConcurrent: o.maxConcurrentUploads }, p.registry);
   const jobs = new JobService(p.registry, p.supervisor, p.submissions, p.log);
   const ops = new OperationService(p.registry, jobs, { max: o.maxTaskManagersPerJob, slots: o.slotsPerTaskManager }, p.capacity, allowedStateDirs(o));
-  const disposals = new SavepointDisposalService(allowedStateDirs(o), p.log.child({ component: 'savepoint-disposal' }));
+  // Disposals run here with the dispatcher-wide storage deadline (-D ebbflow.storage.timeout).
+  const storageTimeoutMs = readKey(dispatcherConfiguration(o), JOB_OPTIONS.storageTimeout) ?? DEFAULT_STORAGE_TIMEOUT_MS;
+  const disposals = new SavepointDisposalService(allowedStateDirs(o), storageTimeoutMs, p.log.child({ component: 'savepoint-disposal' }));
   return {
     uploadLimits: jars.uploadLimits,
     listJars: () => jars.listJars(),

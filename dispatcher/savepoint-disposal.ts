@@ -3,9 +3,10 @@
  * savepoint directory. It runs here in the dispatcher (no job, no user code is involved) and only
  * deletes what is certainly a savepoint inside the allowed state directories (storage-targets.ts):
  * the path must resolve (after `..` and symbolic links) under one of them, must not be one of them,
- * and must hold a `_metadata` file; anything else completes as a failed operation naming why.
- * Every storage call goes through `storageFor()`, so a hung mount fails the disposal after the
- * storage deadline instead of leaving it IN_PROGRESS forever.
+ * and must hold a `_metadata` that decodes as a savepoint's (a retained checkpoint is the job's
+ * retention's to delete); anything else completes as a failed operation naming why. Every storage
+ * call goes through `storageFor()`, and the whole disposal has the dispatcher's storage deadline
+ * (`-D ebbflow.storage.timeout`), so a hung mount fails it instead of leaving it IN_PROGRESS forever.
  *
  * Like Flink's dispatcher, the operations live in memory (a dispatcher restart forgets them; a
  * poll for a forgotten id answers 404): completed ones are kept for COMPLETED_TTL_MS, at most
@@ -16,6 +17,8 @@ import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { describeError } from '../runtime/errors.js';
 import { localPath, storageFor } from '../runtime/checkpoint/checkpoint-storage.js';
+import { METADATA_FILE, readMetadata } from '../runtime/checkpoint/snapshot-io.js';
+import { withDeadline } from '../runtime/checkpoint/storage-deadline.js';
 import { NotFound } from './errors.js';
 import { HEX_ID } from './job-service.js';
 import { checkStateTarget, realPathOf } from './storage-targets.js';
@@ -38,7 +41,7 @@ export interface DisposalStatus {
 export class SavepointDisposalService {
   private readonly operations = new Map<string, DisposalStatus & { completedAt?: number }>();
 
-  constructor(private readonly allowedStateDirs: readonly string[], private readonly log: Logger) {}
+  constructor(private readonly allowedStateDirs: readonly string[], private readonly storageTimeoutMs: number, private readonly log: Logger) {}
 
   /** Starts deleting the savepoint at `path`; answers the trigger id (a repeated `triggerId` is one operation). */
   dispose(path: string, triggerId?: string): string {
@@ -47,7 +50,11 @@ export class SavepointDisposalService {
     const id = triggerId ?? randomBytes(16).toString('hex');
     const op: DisposalStatus & { completedAt?: number } = { status: 'IN_PROGRESS' };
     this.operations.set(id, op);
-    void this.run(path).then(
+    let abandoned = false;
+    void withDeadline(() => this.run(path, () => abandoned), 'dispose savepoint', path, undefined, this.storageTimeoutMs).catch((err: unknown) => {
+      abandoned = true; // a slow call that returns after the deadline must not go on to delete what was reported as kept
+      throw err;
+    }).then(
       () => { this.log.info({ path }, 'savepoint disposed'); },
       (err: unknown) => { op.failureCause = err instanceof DisposalRefused ? `${err.name}: ${err.message}` : describeError(err); this.log.warn({ path, err: op.failureCause }, 'savepoint disposal failed'); },
     ).finally(() => { op.status = 'COMPLETED'; op.completedAt = Date.now(); });
@@ -60,7 +67,7 @@ export class SavepointDisposalService {
     return op.failureCause ? { status: op.status, failureCause: op.failureCause } : { status: op.status };
   }
 
-  private async run(path: string): Promise<void> {
+  private async run(path: string, abandoned: () => boolean): Promise<void> {
     if (typeof path !== 'string' || path.trim() === '') throw new DisposalRefused('IllegalArgumentException', 'savepoint-path is empty');
     // Inside an allowed directory (the same check as a savepoint's target), and not the directory itself.
     await checkStateTarget('savepoint-path', path, this.allowedStateDirs).catch((err: Error) => { throw new DisposalRefused('IllegalArgumentException', `${err.message}`); });
@@ -75,7 +82,15 @@ export class SavepointDisposalService {
     } catch (err) {
       throw new DisposalRefused('FileNotFoundException', `savepoint-path ${path} is not a readable directory: ${describeError(err)}`);
     }
-    if (!names.includes('_metadata')) throw new DisposalRefused('IllegalArgumentException', `${path} does not look like a savepoint (it has no _metadata file); nothing was deleted`);
+    if (!names.includes(METADATA_FILE)) throw new DisposalRefused('IllegalArgumentException', `${path} does not look like a savepoint (it has no ${METADATA_FILE} file); nothing was deleted`);
+    let meta;
+    try {
+      meta = await readMetadata(dir);
+    } catch (err) {
+      throw new DisposalRefused('IllegalArgumentException', `${path} does not look like a savepoint (${(err as Error).message}); nothing was deleted`);
+    }
+    if (!meta.isSavepoint) throw new DisposalRefused('IllegalArgumentException', `${path} is checkpoint ${meta.checkpointId} of job ${meta.jobId}, not a savepoint; retained checkpoints are deleted by the job's checkpoint retention. Nothing was deleted`);
+    if (abandoned()) return;
     await storage.removeDir(dir);
   }
 
