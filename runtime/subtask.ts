@@ -301,8 +301,8 @@ export class Subtask {
         await this.checkpoint(chain, t.id, t.dir, 0);
       }
       if (drained) {
-        // The job finishes with this savepoint: read nothing more, and wait to be stopped (later
-        // barriers, if any, still pass: a failed drain savepoint lets the JobMaster try again).
+        // The job finishes with this savepoint: read nothing more, and wait to be stopped (barriers
+        // that still come are passed on; a failed drain savepoint makes the JobMaster restart the job).
         await this.idleAfterDrain(chain);
         return;
       }
