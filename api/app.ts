@@ -14,11 +14,12 @@ import { PROJECT_ROOT, type DispatcherGateway } from '../dispatcher/index.js';
 import { installAuth } from './auth.js';
 import { installBodyRateLimit, type MinBodyRate } from './body-rate.js';
 import { installErrorHandling } from './errors.js';
+import { withoutFlinkPrefix } from './flink-prefix.js';
 import { installRequestGuard } from './request-guard.js';
 import { installRequestValidation } from './request-schemas.js';
 import { UI_ASSETS } from './ui-files.js';
 import {
-  clusterRoutes, dashboardJobRoutes, dashboardVertexRoutes, jarPlanRoutes, jarRoutes, jobManagerRoutes, jobRoutes, metricRoutes, rescalesRoutes, rescalingRoutes, taskManagerRoutes, vertexRoutes,
+  clusterRoutes, dashboardJobRoutes, dashboardVertexRoutes, flinkCliRoutes, jarPlanRoutes, jarRoutes, jobManagerRoutes, jobRoutes, metricRoutes, rescalesRoutes, rescalingRoutes, taskManagerRoutes, vertexRoutes,
 } from './routes/index.js';
 
 /** How the REST layer itself behaves (the dispatcher's options that concern HTTP). */
@@ -57,6 +58,8 @@ export async function buildApp(gw: DispatcherGateway, o: ApiOptions): Promise<Fa
     },
     loggerInstance: o.log.child({ component: 'api' }, { level: o.log.level === 'silent' ? 'silent' : 'warn' }) as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
+    // Flink's REST client prefixes every path with /v1 (flink-prefix.ts).
+    rewriteUrl: (req) => withoutFlinkPrefix(req.url ?? '/'),
     // A client that trickles its headers or body is cut off (Node checks every
     // connectionsCheckingInterval, 30 s by default, hence our own server); idle keep-alive connections close.
     serverFactory: (handler) => {
@@ -72,7 +75,7 @@ export async function buildApp(gw: DispatcherGateway, o: ApiOptions): Promise<Fa
     for (const m of [r.method].flat()) if (m !== 'HEAD') routes.push(`${m} ${r.url.replace(/:([A-Za-z_]+)/g, '{$1}')}`);
   });
   installErrorHandling(app, o.redisUrl);
-  installRequestGuard(app, o.host, o.allowedHosts);
+  installRequestGuard(app, o.host, o.allowedHosts, o.token !== undefined && o.token !== '');
   installAuth(app, o.token);
   if (o.minBodyRate) installBodyRateLimit(app, o.minBodyRate);
   installRequestValidation(app);
@@ -97,6 +100,7 @@ export async function buildApp(gw: DispatcherGateway, o: ApiOptions): Promise<Fa
   jarPlanRoutes(app, gw);
   jobManagerRoutes(app, gw);
   taskManagerRoutes(app, gw);
+  flinkCliRoutes(app, gw);
 
   app.get('/openapi.yaml', async (_req, reply) => {
     reply.type('application/yaml; charset=utf-8');

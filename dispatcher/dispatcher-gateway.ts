@@ -9,6 +9,9 @@ import type { JobConfig } from '../jobmaster/job-config.js';
 import type { StoredBundle } from './bundle-store.js';
 import type { JarPlan, JarPlanRequest, TaskManagerView } from './dashboard-service.js';
 import type { LogContent, LogFile } from './log-files.js';
+import type { DisposalStatus } from './savepoint-disposal.js';
+
+export type { DisposalStatus };
 
 /** A run request: the body's fields and Flink's query parameters, merged by the route. */
 export interface SubmitJobRequest {
@@ -28,6 +31,8 @@ export interface SavepointRequest {
   targetDirectory?: string;
   /** Savepoint only: cancel the job once the savepoint is taken. */
   cancelJob?: boolean;
+  /** Stop only: advance event time to the end (every window and timer fires) before the savepoint. */
+  drain?: boolean;
   /** Repeating a trigger id is one operation. */
   triggerId?: string;
 }
@@ -152,6 +157,14 @@ export interface DispatcherGateway {
   stopWithSavepoint(jobId: string, request: SavepointRequest, refusal?: RequestRefusal): Promise<string>;
   /** A savepoint or stop operation of the job. */
   savepointStatus(jobId: string, triggerId: string): Promise<OperationView>;
+  /** Records a checkpoint request (Flink's POST /jobs/:id/checkpoints); answers the trigger id. */
+  triggerCheckpoint(jobId: string, request: Pick<SavepointRequest, 'triggerId'>, refusal?: RequestRefusal): Promise<string>;
+  /** A checkpoint operation of the job (its result: `{ checkpointId }`). */
+  checkpointStatus(jobId: string, triggerId: string): Promise<OperationView>;
+  /** Starts deleting a savepoint directory (only under the allowed state directories, only with a `_metadata`); answers the trigger id. */
+  disposeSavepoint(path: string, triggerId?: string): Promise<string>;
+  /** A savepoint disposal (NotFound for an unknown or expired one). */
+  disposalStatus(triggerId: string): Promise<DisposalStatus>;
   /** Records a rescale of every vertex to `parallelism` (already ≥ 1 unless refused); answers the trigger id. */
   rescale(jobId: string, parallelism: number, refusal?: RequestRefusal): Promise<string>;
   /** A rescale operation of the job. */

@@ -1,9 +1,11 @@
 /** The DispatcherGateway of one dispatcher, composed of its jar, job, submission and operation use cases. */
 import type { Logger } from 'pino';
+import { JOB_OPTIONS, readKey } from '../config/index.js';
+import { DEFAULT_STORAGE_TIMEOUT_MS } from '../runtime/checkpoint/storage-deadline.js';
 import type { JobRegistry } from '../metadata/index.js';
 import type { BundleStore } from './bundle-store.js';
 import type { CapacityService } from './capacity.js';
-import type { CompiledDispatcherOptions } from './dispatcher-options.js';
+import { dispatcherConfiguration, type CompiledDispatcherOptions } from './dispatcher-options.js';
 import type { DispatcherGateway } from './dispatcher-gateway.js';
 import { DashboardService } from './dashboard-service.js';
 import { JarService } from './jar-service.js';
@@ -12,6 +14,7 @@ import { JobService } from './job-service.js';
 import type { JobSupervisor } from './job-supervisor.js';
 import { OperationService } from './operation-service.js';
 import { RescaleHistoryService } from './rescale-history.js';
+import { SavepointDisposalService } from './savepoint-disposal.js';
 import { allowedStateDirs } from './storage-targets.js';
 import type { SubmissionQueue } from './submission-queue.js';
 
@@ -33,6 +36,9 @@ export function createGateway(p: GatewayParts): DispatcherGateway {
   const dash = new DashboardService(p.registry, jobs, p.bundles, o);
   const ops = new OperationService(p.registry, jobs, { max: o.maxTaskManagersPerJob, slots: o.slotsPerTaskManager }, p.capacity, allowedStateDirs(o));
   const rescales = new RescaleHistoryService(p.registry, jobs, o);
+  // Disposals run here with the dispatcher-wide storage deadline (-D ebbflow.storage.timeout).
+  const storageTimeoutMs = readKey(dispatcherConfiguration(o), JOB_OPTIONS.storageTimeout) ?? DEFAULT_STORAGE_TIMEOUT_MS;
+  const disposals = new SavepointDisposalService(allowedStateDirs(o), storageTimeoutMs, p.log.child({ component: 'savepoint-disposal' }));
   return {
     uploadLimits: jars.uploadLimits,
     listJars: () => jars.listJars(),
@@ -59,6 +65,10 @@ export function createGateway(p: GatewayParts): DispatcherGateway {
     triggerSavepoint: (id, req, refusal) => ops.triggerSavepoint(id, req, refusal),
     stopWithSavepoint: (id, req, refusal) => ops.stopWithSavepoint(id, req, refusal),
     savepointStatus: (id, trigger) => ops.savepointStatus(id, trigger),
+    triggerCheckpoint: (id, req, refusal) => ops.triggerCheckpoint(id, req, refusal),
+    checkpointStatus: (id, trigger) => ops.checkpointStatus(id, trigger),
+    disposeSavepoint: async (path, trigger) => disposals.dispose(path, trigger),
+    disposalStatus: async (trigger) => disposals.status(trigger),
     rescale: (id, n, refusal) => ops.rescale(id, n, refusal),
     rescaleStatus: (id, trigger) => ops.rescaleStatus(id, trigger),
     resourceRequirements: (id) => ops.resourceRequirements(id),

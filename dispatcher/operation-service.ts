@@ -1,5 +1,5 @@
 /**
- * Asynchronous operations on a job (savepoint, stop with savepoint, rescale): recorded in Redis and
+ * Asynchronous operations on a job (savepoint, stop with savepoint, checkpoint, rescale): recorded in Redis and
  * queued for the job process, which takes them up in turn (so a request survives a dispatcher
  * restart); their status is read back from the same record.
  */
@@ -34,6 +34,15 @@ export class OperationService {
     return this.operation(jobId, triggerId, ['savepoint', 'stop'], 'savepoint');
   }
 
+  /** A checkpoint on request (every ebbflow checkpoint is full, so each of Flink's checkpoint types is one). */
+  triggerCheckpoint(jobId: string, req: Pick<SavepointRequest, 'triggerId'>, refusal?: RequestRefusal): Promise<string> {
+    return this.startSavepoint(jobId, 'checkpoint', { triggerId: req.triggerId, cancelJob: false }, refusal);
+  }
+
+  checkpointStatus(jobId: string, triggerId: string): Promise<OperationView> {
+    return this.operation(jobId, triggerId, ['checkpoint'], 'checkpoint');
+  }
+
   async rescale(jobId: string, parallelism: number, refusal?: RequestRefusal): Promise<string> {
     const rec = await this.jobs.getJob(jobId);
     checkRescalable(rec);
@@ -62,19 +71,20 @@ export class OperationService {
   private async startSavepoint(jobId: string, kind: OperationKind, req: SavepointRequest, refusal: RequestRefusal): Promise<string> {
     const rec = await this.jobs.getJob(jobId);
     if (refusal) throw refusal;
-    const earlier = req.triggerId ? await this.sameTrigger(rec.id, req.triggerId) : undefined;
+    const earlier = req.triggerId ? await this.sameTrigger(rec.id, req.triggerId, kind) : undefined;
     if (earlier) return earlier;
-    if (rec.state !== 'RUNNING') throw new JobNotInState(`Job ${rec.id} is ${rec.state}; savepoints need a RUNNING job`);
+    if (rec.state !== 'RUNNING') throw new JobNotInState(`Job ${rec.id} is ${rec.state}; ${kind === 'checkpoint' ? 'checkpoints' : 'savepoints'} need a RUNNING job`);
     if (req.targetDirectory) await checkStateTarget('targetDirectory', req.targetDirectory, this.allowedStateDirs);
-    const id = await this.record({ id: req.triggerId, jobId: rec.id, kind, targetDirectory: req.targetDirectory ?? '', cancelJob: req.cancelJob === true });
+    const id = await this.record({ id: req.triggerId, jobId: rec.id, kind, targetDirectory: req.targetDirectory ?? '', cancelJob: req.cancelJob === true, drain: req.drain === true });
     // Another request with this triggerId claimed it between the look-up above and here: one operation, its id.
-    return id ?? (await this.sameTrigger(rec.id, req.triggerId!))!;
+    return id ?? (await this.sameTrigger(rec.id, req.triggerId!, kind))!;
   }
 
-  /** The id of the job's savepoint operation `triggerId` (the same trigger twice is one operation); 409 for a rescaling one. */
-  private async sameTrigger(jobId: string, triggerId: string): Promise<string | undefined> {
+  /** The id of the job's savepoint (or checkpoint) operation `triggerId` (the same trigger twice is one operation); 409 for another kind. */
+  private async sameTrigger(jobId: string, triggerId: string, kind: OperationKind): Promise<string | undefined> {
     const earlier = await this.registry.getOperation(jobId, triggerId);
-    if (earlier?.kind === 'rescale') throw new IdConflict(`triggerId ${earlier.id} is already the id of a rescaling request of job ${jobId}`);
+    const family = (k: OperationKind) => (k === 'stop' ? 'savepoint' : k);
+    if (earlier && family(earlier.kind) !== family(kind)) throw new IdConflict(`triggerId ${earlier.id} is already the id of a ${earlier.kind === 'rescale' ? 'rescaling' : earlier.kind} request of job ${jobId}`);
     return earlier?.id;
   }
 

@@ -25,7 +25,7 @@ export function allowedStateDirs(o: Pick<CompiledDispatcherOptions, 'dataDir' | 
 }
 
 /** `path` with every symbolic link of its longest existing ancestor resolved (the rest cannot be a link yet). */
-async function realPathOf(path: string): Promise<string> {
+export async function realPathOf(path: string): Promise<string> {
   const rest: string[] = [];
   let p = path;
   for (;;) {

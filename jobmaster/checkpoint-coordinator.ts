@@ -29,7 +29,7 @@ export interface CheckpointTarget { executionId: string; vertexId: string; subta
 export interface CoordinatorHooks {
   /** The executions that must acknowledge, and which of them are sources; undefined when not all are running. */
   participants(): { all: CheckpointTarget[]; sources: CheckpointTarget[] } | undefined;
-  trigger(source: CheckpointTarget, id: number, dir: string, timestamp: number): void;
+  trigger(source: CheckpointTarget, id: number, dir: string, timestamp: number, drain: boolean): void;
   notifyComplete(id: number): void;
   /** Too many consecutive failures. */
   onFailureLimit(cause: string): void;
@@ -43,6 +43,8 @@ export interface TriggerOptions {
   reserved?: { id: number; dir: string };
   /** Who must acknowledge, instead of `participants()` (a rescale checkpoint names them). */
   participants?: { all: CheckpointTarget[]; sources: CheckpointTarget[] };
+  /** Stop with drain: sources advance event time to the end before the barrier. */
+  drain?: boolean;
 }
 
 export interface CoordinatorOptions {
@@ -176,7 +178,7 @@ export class CheckpointCoordinator {
       return done;
     }
     if ((this.pending as Pending | undefined)?.id !== id) return done;
-    for (const s of parts.sources) this.hooks.trigger(s, id, dir, timestamp);
+    for (const s of parts.sources) this.hooks.trigger(s, id, dir, timestamp, opts.drain === true);
     this.hooks.statsChanged();
     return done;
   }

@@ -38,10 +38,10 @@ export function createJobCheckpointCoordinator({ runtime, pool, writer, baseDir,
         const all = members.map((e) => ({ executionId: e.id, vertexId: e.vertexId, subtask: e.subtaskIndex }));
         return { all, sources: all.filter((t) => sources.has(t.vertexId)) };
       },
-      trigger: (s, cid, dir, ts) => {
+      trigger: (s, cid, dir, ts, drain) => {
         const rid = runtime.graph.executions.get(s.executionId)?.resourceId;
         // Never acknowledged: the checkpoint fails by its timeout, or is aborted by that TaskManager's loss.
-        if (pool.gateway(rid).triggerCheckpoint({ executionId: s.executionId, checkpointId: cid, timestamp: ts, directory: dir }) === 'gone') {
+        if (pool.gateway(rid).triggerCheckpoint({ executionId: s.executionId, checkpointId: cid, timestamp: ts, directory: dir, drain }) === 'gone') {
           log.warn({ resourceId: rid, checkpointId: cid }, 'TaskManager gone: checkpoint trigger not delivered (handled as a lost TaskManager)');
         }
       },

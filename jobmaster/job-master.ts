@@ -321,13 +321,23 @@ export class JobMaster {
       }
     }
     if (runtime.phase !== 'RUNNING') throw new Error(`the job is not running (it is ${runtime.phase.toLowerCase().replace('_', ' ')}); try again when it runs`);
+    if (op.kind === 'checkpoint') {
+      // A checkpoint on request: after the one in progress, with the next id (every checkpoint is full).
+      const reserved = coordinator.reserve();
+      await coordinator.trigger(false, undefined, { reserved });
+      this.log.info({ checkpointId: reserved.id }, 'checkpoint on request completed');
+      return { result: { checkpointId: reserved.id } };
+    }
+    const drain = op.kind === 'stop' && op.drain;
     // Stopping: no checkpoint may complete after the savepoint, or its output would be published twice.
     if (op.kind === 'stop' || op.cancelJob) coordinator.stop();
     let location: string;
     try {
-      location = await coordinator.trigger(true, op.targetDirectory || undefined);
+      location = await coordinator.trigger(true, op.targetDirectory || undefined, { drain });
     } catch (err) {
-      if (runtime.phase === 'RUNNING') coordinator.start();
+      // Drained sources read no more: the job resumes from its latest checkpoint (Flink restarts it too).
+      if (drain && runtime.phase === 'RUNNING') void this.parts!.failover.handleFailure(`stop with drain failed: ${describeError(err)}`, null);
+      else if (runtime.phase === 'RUNNING') coordinator.start();
       throw err;
     }
     this.log.info({ location, kind: op.kind }, 'savepoint completed');

@@ -1,6 +1,6 @@
 /**
  * The job process's command channel: the dispatcher records an operation
- * (savepoint, stop, rescale) in Redis and pushes its id onto `<prefix>job:<id>:ops`; this
+ * (savepoint, stop, checkpoint, rescale) in Redis and pushes its id onto `<prefix>job:<id>:ops`; this
  * runner pops ids (BLPOP on its own connection), runs each operation and
  * records the result, which the dispatcher serves to pollers. It works the same
  * whether or not the dispatcher that started the job is still around.
@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { JobRegistry, OperationRecord } from '../metadata/index.js';
 import { describeError } from '../runtime/errors.js';
 
-/** What a successful operation reports: a savepoint's location, or a rescale's statistics. */
+/** What a successful operation reports: a savepoint's location, a checkpoint's `{ checkpointId }`, or a rescale's statistics. */
 export interface OperationOutcome {
   location?: string;
   result?: Record<string, unknown>;

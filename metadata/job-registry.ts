@@ -99,7 +99,8 @@ export interface JobException {
   location: string | null;
 }
 
-export type OperationKind = 'savepoint' | 'stop' | 'rescale';
+/** `checkpoint`: a checkpoint on request (POST /jobs/:id/checkpoints); its result is `{ checkpointId }`. */
+export type OperationKind = 'savepoint' | 'stop' | 'rescale' | 'checkpoint';
 
 export interface OperationRecord {
   id: string;
@@ -108,6 +109,8 @@ export interface OperationRecord {
   status: 'IN_PROGRESS' | 'COMPLETED';
   targetDirectory: string;
   cancelJob: boolean;
+  /** stop: advance event time to the end (a MAX watermark through the graph) before the savepoint. */
+  drain: boolean;
   location: string;
   failureCause: string;
   createdAt: number;
@@ -121,8 +124,8 @@ export interface OperationRecord {
   progress: { phase: string; since: number } | null;
 }
 
-export type NewOperation = Omit<OperationRecord, 'status' | 'location' | 'failureCause' | 'createdAt' | 'parallelism' | 'requirements' | 'result' | 'progress'>
-  & Partial<Pick<OperationRecord, 'parallelism' | 'requirements'>>;
+export type NewOperation = Omit<OperationRecord, 'status' | 'location' | 'failureCause' | 'createdAt' | 'parallelism' | 'requirements' | 'result' | 'progress' | 'drain'>
+  & Partial<Pick<OperationRecord, 'parallelism' | 'requirements' | 'drain'>>;
 
 export interface TaskManagerRecord {
   id: string;
@@ -274,7 +277,7 @@ export class JobRegistry {
    */
   async createOperation(op: NewOperation): Promise<boolean> {
     const fields = ['id', op.id, 'jobId', op.jobId, 'kind', op.kind, 'status', 'IN_PROGRESS', 'targetDirectory', op.targetDirectory,
-      'cancelJob', op.cancelJob ? '1' : '0', 'location', '', 'failureCause', '', 'createdAt', String(Date.now()),
+      'cancelJob', op.cancelJob ? '1' : '0', 'drain', op.drain ? '1' : '0', 'location', '', 'failureCause', '', 'createdAt', String(Date.now()),
       'parallelism', String(op.parallelism ?? 0), 'requirements', JSON.stringify(op.requirements ?? {}), 'result', ''];
     return (await this.redis.ebbflowCreateOperation(this.opKey(op.jobId, op.id), this.opsQueueKey(op.jobId), op.id, ...fields)) === 1;
   }
@@ -284,7 +287,7 @@ export class JobRegistry {
     if (!h.id) return undefined;
     return {
       id: h.id, jobId: h.jobId ?? jobId, kind: (h.kind ?? 'savepoint') as OperationKind, status: (h.status ?? 'IN_PROGRESS') as OperationRecord['status'],
-      targetDirectory: h.targetDirectory ?? '', cancelJob: h.cancelJob === '1', location: h.location ?? '', failureCause: h.failureCause ?? '', createdAt: Number(h.createdAt ?? 0),
+      targetDirectory: h.targetDirectory ?? '', cancelJob: h.cancelJob === '1', drain: h.drain === '1', location: h.location ?? '', failureCause: h.failureCause ?? '', createdAt: Number(h.createdAt ?? 0),
       parallelism: Number(h.parallelism ?? 0), requirements: parseJson(h.requirements, {}), result: parseJson<Record<string, unknown> | null>(h.result, null),
       progress: h.phase ? { phase: h.phase, since: Number(h.phaseSince ?? 0) } : null,
     };

@@ -59,7 +59,7 @@ const SNAPSHOT_STEP_EVERY_MS = 10;
 export class Subtask {
   private cancelled = false;
   private chain: Chain | undefined;
-  private readonly triggers: Array<{ id: number; dir: string }> = [];
+  private readonly triggers: Array<{ id: number; dir: string; drain: boolean }> = [];
   private failure: Error | undefined;
   private commitChain: Promise<void> = Promise.resolve();
   private lastCompleted = 0;
@@ -175,10 +175,14 @@ export class Subtask {
     this.cancel();
   }
 
-  /** Called by the TaskManager for source subtasks; the barrier goes in between two batches. */
-  triggerCheckpoint(id: number, dir: string): void {
+  /**
+   * Called by the TaskManager for source subtasks; the barrier goes in between two batches. With
+   * `drain` (stop --drain) the end-of-time watermark goes first and the source reads no more.
+   */
+  triggerCheckpoint(id: number, dir: string, drain = false): void {
     if (!this.chain?.source) { this.services.decline(id, 'not a source subtask'); return; }
-    this.triggers.push({ id, dir });
+    this.triggers.push({ id, dir, drain });
+    for (const w of this.completionWaiters) w(); // a drained source waits there
   }
 
   /** The JobMaster's rescale plan for this subtask, applied when barrier `r.checkpointId` passes. */
@@ -285,15 +289,44 @@ export class Subtask {
       const more = await source.pollNext(chain.head);
       if (this.cancelled) return;
       await this.flush(chain);
+      let drained = false;
       while (this.triggers.length && !this.stopped()) {
         const t = this.triggers.shift()!;
+        if (t.drain) {
+          // Flink's MAX_WATERMARK: every window and timer downstream fires before the barrier, into this savepoint.
+          chain.head.watermark(Infinity);
+          await this.flush(chain);
+          drained = true;
+        }
         await this.checkpoint(chain, t.id, t.dir, 0);
+      }
+      if (drained) {
+        // The job finishes with this savepoint: read nothing more, and wait to be stopped (barriers
+        // that still come are passed on; a failed drain savepoint makes the JobMaster restart the job).
+        await this.idleAfterDrain(chain);
+        return;
       }
       if (!more) break;
     }
     if (this.stopped()) return;
     chain.head.end();
     await this.finish(chain);
+  }
+
+  /** After a drain: no more reads; checkpoints still triggered are taken until the subtask is stopped. */
+  private async idleAfterDrain(chain: Chain): Promise<void> {
+    while (!this.stopped()) {
+      while (this.triggers.length && !this.stopped()) {
+        const t = this.triggers.shift()!;
+        await this.checkpoint(chain, t.id, t.dir, 0);
+      }
+      if (this.triggers.length) continue;
+      // Woken by a new trigger, a completed checkpoint or cancel.
+      await new Promise<void>((resolve) => {
+        const done = () => { this.completionWaiters.delete(done); resolve(); };
+        this.completionWaiters.add(done);
+      });
+    }
   }
 
   /** End of input: flush, and let exactly-once sinks publish the rest (nothing will be replayed). */

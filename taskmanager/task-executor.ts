@@ -147,7 +147,7 @@ export class TaskExecutor {
       case 'triggerCheckpoint': {
         const t = m.triggerCheckpoint!;
         const task = this.tasks.get(t.executionId!);
-        if (task) task.triggerCheckpoint(toNumber(t.checkpointId), t.directory!);
+        if (task) task.triggerCheckpoint(toNumber(t.checkpointId), t.directory!, t.drain === true);
         else this.reported(this.jobMaster!.declineCheckpoint({ executionId: t.executionId, checkpointId: t.checkpointId, reason: 'the subtask is not running' }), 'decline a checkpoint');
         return;
       }

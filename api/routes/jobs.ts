@@ -36,7 +36,7 @@ export function jobRoutes(app: FastifyInstance, gw: DispatcherGateway): void {
   app.post<JobParams & { Body: StopWithSavepointRequest | null }>('/jobs/:jobid/stop', { schema: routeSchema('POST /jobs/{jobid}/stop'), attachValidation: true }, async (req, reply) => {
     const refusal = schemaRefusal(req);
     const b = (refusal ? undefined : req.body) ?? {};
-    const id = await gw.stopWithSavepoint(req.params.jobid, { targetDirectory: b.targetDirectory ?? undefined, triggerId: b.triggerId ?? undefined }, refusal);
+    const id = await gw.stopWithSavepoint(req.params.jobid, { targetDirectory: b.targetDirectory ?? undefined, triggerId: b.triggerId ?? undefined, drain: b.drain ?? undefined }, refusal);
     return reply.code(202).send({ 'request-id': id });
   });
 

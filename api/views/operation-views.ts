@@ -4,15 +4,16 @@
  */
 import { maskText, maskUrl } from '../../config/index.js';
 import { isTerminal } from '../../metadata/index.js';
-import type { OperationView } from '../../dispatcher/index.js';
-import type { GetRescalingStatusResponse, GetSavepointStatusResponse } from '../../rest/index.js';
+import type { DisposalStatus, OperationView } from '../../dispatcher/index.js';
+import type { GetCheckpointTriggerStatusResponse, GetRescalingStatusResponse, GetSavepointDisposalStatusResponse, GetSavepointStatusResponse } from '../../rest/index.js';
 import { jobSecrets } from './job-views.js';
+import { flinkFailureCause } from './serialized-throwable.js';
 
-const failure = (cls: string, stackTrace: string) => ({ 'failure-cause': { class: cls, 'stack-trace': stackTrace, 'serialized-throwable': null } });
+/** Flink's client reads the cause only from `serialized-throwable` (a Java-serialized SerializedThrowable). */
+export const failure = (cause: string) => ({ 'failure-cause': flinkFailureCause(cause) });
 
 function maskedFailure(cause: string, secrets: readonly string[]) {
-  const masked = maskText(cause, secrets);
-  return failure(masked.split(/[:\n]/)[0]!, masked);
+  return failure(maskText(cause, secrets));
 }
 
 /**
@@ -22,7 +23,7 @@ function maskedFailure(cause: string, secrets: readonly string[]) {
 function operationStatus<T>({ job, operation: op }: OperationView, pending: string, success: () => T) {
   if (op.status === 'IN_PROGRESS') {
     // A job that ended before taking up the request will never answer it.
-    if (isTerminal(job.state)) return { status: { id: 'COMPLETED' as const }, operation: failure('JobEnded', `the job ended (${job.state}) before ${pending}`) };
+    if (isTerminal(job.state)) return { status: { id: 'COMPLETED' as const }, operation: failure(`JobEnded: the job ended (${job.state}) before ${pending}`) };
     return { status: { id: 'IN_PROGRESS' as const }, operation: null, ...(op.progress ? { progress: op.progress } : {}) };
   }
   return {
@@ -37,4 +38,17 @@ export function savepointStatus(view: OperationView): GetSavepointStatusResponse
 
 export function rescaleStatus(view: OperationView): GetRescalingStatusResponse {
   return operationStatus(view, 'the rescaling was taken up', () => view.operation.result ?? {});
+}
+
+/** GET /jobs/:jobid/checkpoints/:triggerid: Flink's CheckpointInfo, whose cause field is `failureCause`. */
+export function checkpointTriggerStatus(view: OperationView): GetCheckpointTriggerStatusResponse {
+  const s = operationStatus(view, 'the checkpoint was taken', () => ({ checkpointId: Number(view.operation.result?.checkpointId) }));
+  if (!s.operation || !('failure-cause' in s.operation)) return s as GetCheckpointTriggerStatusResponse;
+  return { status: s.status, operation: { failureCause: s.operation['failure-cause'] } };
+}
+
+/** GET /savepoint-disposal/:triggerid: Flink's AsynchronousOperationInfo (`{}` on success). */
+export function disposalStatus(d: DisposalStatus): GetSavepointDisposalStatusResponse {
+  if (d.status === 'IN_PROGRESS') return { status: { id: 'IN_PROGRESS' }, operation: null };
+  return { status: { id: 'COMPLETED' }, operation: d.failureCause ? failure(maskText(d.failureCause, [])) : {} };
 }

@@ -2105,6 +2105,9 @@ export namespace ebbflow {
             /** TriggerCheckpoint directory. */
             directory: string;
 
+            /** TriggerCheckpoint drain. */
+            drain: boolean;
+
             /**
              * Creates a new TriggerCheckpoint instance using the specified properties.
              * @param [properties] Properties to set
@@ -2193,6 +2196,9 @@ export namespace ebbflow {
 
                 /** TriggerCheckpoint directory */
                 directory?: (string|null);
+
+                /** TriggerCheckpoint drain */
+                drain?: (boolean|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

@@ -6104,6 +6104,7 @@ export const ebbflow = $root.ebbflow = (() => {
              * @property {number|Long|null} [checkpointId] TriggerCheckpoint checkpointId
              * @property {number|Long|null} [timestamp] TriggerCheckpoint timestamp
              * @property {string|null} [directory] TriggerCheckpoint directory
+             * @property {boolean|null} [drain] TriggerCheckpoint drain
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -6168,6 +6169,14 @@ export const ebbflow = $root.ebbflow = (() => {
             TriggerCheckpoint.prototype.directory = "";
 
             /**
+             * TriggerCheckpoint drain.
+             * @member {boolean} drain
+             * @memberof ebbflow.rpc.TriggerCheckpoint
+             * @instance
+             */
+            TriggerCheckpoint.prototype.drain = false;
+
+            /**
              * Creates a new TriggerCheckpoint instance using the specified properties.
              * @function create
              * @memberof ebbflow.rpc.TriggerCheckpoint
@@ -6207,6 +6216,8 @@ export const ebbflow = $root.ebbflow = (() => {
                     writer.uint32(/* id 3, wireType 0 =*/24).int64(message.timestamp);
                 if (message.directory != null && $Object.hasOwnProperty.call(message, "directory") && message.directory !== "")
                     writer.uint32(/* id 4, wireType 2 =*/34).string(message.directory);
+                if (message.drain != null && $Object.hasOwnProperty.call(message, "drain") && message.drain !== false)
+                    writer.uint32(/* id 5, wireType 0 =*/40).bool(message.drain);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -6300,6 +6311,15 @@ export const ebbflow = $root.ebbflow = (() => {
                                 delete message.directory;
                             continue;
                         }
+                    case 5: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.drain = value;
+                            else
+                                delete message.drain;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -6377,6 +6397,9 @@ export const ebbflow = $root.ebbflow = (() => {
                 if (object.directory != null)
                     if (typeof object.directory !== "string" || object.directory.length)
                         message.directory = $String(object.directory);
+                if (object.drain != null)
+                    if (object.drain)
+                        message.drain = $Boolean(object.drain);
                 return message;
             };
 
@@ -6410,6 +6433,7 @@ export const ebbflow = $root.ebbflow = (() => {
                     } else
                         object.timestamp = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
                     object.directory = "";
+                    object.drain = false;
                 }
                 if (message.executionId != null && $Object.hasOwnProperty.call(message, "executionId"))
                     object.executionId = message.executionId;
@@ -6429,6 +6453,8 @@ export const ebbflow = $root.ebbflow = (() => {
                         object.timestamp = options.longs === $String ? $util.Long.prototype.toString.call(message.timestamp) : options.longs === $Number ? new $util.LongBits(message.timestamp.low >>> 0, message.timestamp.high >>> 0).toNumber() : message.timestamp;
                 if (message.directory != null && $Object.hasOwnProperty.call(message, "directory"))
                     object.directory = message.directory;
+                if (message.drain != null && $Object.hasOwnProperty.call(message, "drain"))
+                    object.drain = message.drain;
                 return object;
             };
 

@@ -238,6 +238,128 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchema> = {
       ]
     }
   },
+  "POST /jobs/{jobid}/checkpoints": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid"
+      ]
+    },
+    "body": {
+      "content": {
+        "application/json": {
+          "schema": {
+            "type": "object",
+            "properties": {
+              "checkpointType": {
+                "type": "string",
+                "nullable": true,
+                "enum": [
+                  "CONFIGURED",
+                  "FULL",
+                  "INCREMENTAL",
+                  null
+                ]
+              },
+              "triggerId": {
+                "type": "string",
+                "nullable": true,
+                "pattern": "^[0-9a-f]{32}$",
+                "title": "32 lowercase hexadecimal characters"
+              }
+            },
+            "nullable": true
+          }
+        }
+      }
+    }
+  },
+  "GET /jobs/{jobid}/checkpoints/{triggerid}": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        },
+        "triggerid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid",
+        "triggerid"
+      ]
+    }
+  },
+  "GET /jobs/{jobid}/execution-result": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid"
+      ]
+    }
+  },
+  "GET /jobs/{jobid}/yarn-cancel": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid"
+      ]
+    }
+  },
+  "POST /savepoint-disposal": {
+    "body": {
+      "content": {
+        "application/json": {
+          "schema": {
+            "type": "object",
+            "required": [
+              "savepoint-path"
+            ],
+            "properties": {
+              "savepoint-path": {
+                "type": "string"
+              },
+              "triggerId": {
+                "type": "string",
+                "nullable": true,
+                "pattern": "^[0-9a-f]{32}$",
+                "title": "32 lowercase hexadecimal characters"
+              }
+            }
+          }
+        }
+      }
+    }
+  },
+  "GET /savepoint-disposal/{triggerid}": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "triggerid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "triggerid"
+      ]
+    }
+  },
   "POST /jobs/{jobid}/savepoints": {
     "params": {
       "type": "object",
@@ -269,6 +391,10 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchema> = {
                 "nullable": true,
                 "pattern": "^[0-9a-f]{32}$",
                 "title": "32 lowercase hexadecimal characters"
+              },
+              "formatType": {
+                "type": "string",
+                "nullable": true
               }
             },
             "nullable": true
@@ -318,6 +444,10 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchema> = {
               },
               "drain": {
                 "type": "boolean",
+                "nullable": true
+              },
+              "formatType": {
+                "type": "string",
                 "nullable": true
               },
               "triggerId": {

@@ -178,12 +178,12 @@ export type JobRescaleConfigInfo = {
 };
 
 export type FailureCause = {
-  /** The error's class, or JobEnded */
+  /** The original error's class (as Flink's SerializedThrowableSerializer writes it), or JobEnded */
   class: string;
-  /** The cause; secrets it repeats (sensitive values, URL user-info) read as "******" */
+  /** The cause (`Class: message` and its stack); secrets it repeats (sensitive values, URL user-info) read as "******" */
   "stack-trace": string;
-  /** Always null */
-  "serialized-throwable": string | null;
+  /** Base64 of a Java-serialized `org.apache.flink.util.SerializedThrowable` (message, original class name, the stack-trace text; no nested original exception), which is the only field Flink's REST client  */
+  "serialized-throwable": string;
 };
 
 /** What moved in a rescale, the least a balanced result allows, and the total (key groups; or bytes of keyed state, where the minimum is what a balanced result with the fewest moves must move at the swit */
@@ -687,6 +687,100 @@ export type GetCheckpointStatisticsResponse = {
   [key: string]: unknown;
 };
 
+/** POST /jobs/{jobid}/checkpoints: path parameters. */
+export interface TriggerCheckpointParams {
+  jobid: string;
+}
+
+/** POST /jobs/{jobid}/checkpoints: request body. */
+export type TriggerCheckpointRequest = {
+  checkpointType?: "CONFIGURED" | "FULL" | "INCREMENTAL" | null;
+  triggerId?: NullableId;
+  [key: string]: unknown;
+};
+
+/** POST /jobs/{jobid}/checkpoints: the 202 answer. */
+export type TriggerCheckpointResponse = {
+  "request-id": Id;
+};
+
+/** GET /jobs/{jobid}/checkpoints/{triggerid}: path parameters. */
+export interface GetCheckpointTriggerStatusParams {
+  jobid: string;
+  triggerid: string;
+}
+
+/** GET /jobs/{jobid}/checkpoints/{triggerid}: the 200 answer. */
+export type GetCheckpointTriggerStatusResponse = {
+  status: {
+    id: "IN_PROGRESS" | "COMPLETED";
+  };
+  /** null while IN_PROGRESS; then the checkpoint's id, or `failureCause` (Flink's CheckpointInfo spells it so) */
+  operation: {
+    checkpointId?: number;
+    failureCause?: FailureCause;
+  } | null;
+};
+
+/** GET /jobs/{jobid}/execution-result: path parameters. */
+export interface GetJobExecutionResultParams {
+  jobid: string;
+}
+
+/** GET /jobs/{jobid}/execution-result: the 200 answer. */
+export type GetJobExecutionResultResponse = {
+  status: {
+    id: "IN_PROGRESS" | "COMPLETED";
+  };
+  /** Absent while IN_PROGRESS */
+  "job-execution-result"?: {
+    id: Id;
+    /** FINISHED → SUCCEEDED */
+    "application-status": "SUCCEEDED" | "FAILED" | "CANCELED" | "UNKNOWN";
+    /** Always {} (ebbflow has no accumulators) */
+    "accumulator-results": Record<string, string>;
+    /** ms from start to end */
+    "net-runtime": number;
+    "failure-cause"?: FailureCause;
+  };
+};
+
+/** GET /jobs/{jobid}/yarn-cancel: path parameters. */
+export interface CancelJobLegacyParams {
+  jobid: string;
+}
+
+/** GET /jobs/{jobid}/yarn-cancel: the 202 answer. */
+export type CancelJobLegacyResponse = Record<string, never>;
+
+/** POST /savepoint-disposal: request body. */
+export type DisposeSavepointRequest = {
+  "savepoint-path": string;
+  triggerId?: NullableId;
+  [key: string]: unknown;
+};
+
+/** POST /savepoint-disposal: the 202 answer. */
+export type DisposeSavepointResponse = {
+  "request-id": Id;
+};
+
+/** GET /savepoint-disposal/{triggerid}: path parameters. */
+export interface GetSavepointDisposalStatusParams {
+  triggerid: string;
+}
+
+/** GET /savepoint-disposal/{triggerid}: the 200 answer. */
+export type GetSavepointDisposalStatusResponse = {
+  status: {
+    id: "IN_PROGRESS" | "COMPLETED";
+  };
+  /** null while IN_PROGRESS; `{}` when the savepoint was deleted, else its failure cause */
+  operation: {
+    "failure-cause"?: FailureCause;
+  } | null;
+};
+
 /** POST /jobs/{jobid}/savepoints: path parameters. */
 export interface TriggerSavepointParams {
   jobid: string;
@@ -698,6 +792,8 @@ export type TriggerSavepointRequest = {
   "target-directory"?: string | null;
   "cancel-job"?: boolean | null;
   triggerId?: NullableId;
+  /** Accepted for Flink compatibility (ebbflow has one savepoint format) */
+  formatType?: string | null;
   [key: string]: unknown;
 };
 
@@ -735,8 +831,10 @@ export interface StopWithSavepointParams {
 export type StopWithSavepointRequest = {
   /** As target-directory of POST /jobs/{jobid}/savepoints: under an allowed directory, else 400 */
   targetDirectory?: string | null;
-  /** Accepted for Flink compatibility */
+  /** Advance event time to the end before the savepoint (Flink's MAX_WATERMARK): every open window and pending event-time timer fires and its output is part of the savepoint's output; the sources read noth */
   drain?: boolean | null;
+  /** Accepted for Flink compatibility (ebbflow has one savepoint format) */
+  formatType?: string | null;
   triggerId?: NullableId;
   [key: string]: unknown;
 };

@@ -92,6 +92,8 @@ export class TestingCluster {
   readonly jm: JobMaster;
   readonly executions = new Map<string, FakeExecution>();
   readonly answers: FakeAnswers = { deploy: () => true, prepare: () => '', ack: () => true, load: () => true };
+  /** Every TriggerCheckpoint a source received: the checkpoint and whether it asked to drain. */
+  readonly triggers: Array<{ checkpointId: number; drain: boolean }> = [];
   ops!: TestingOperationQueue;
   exit!: Promise<number>;
   startLimit: number;
@@ -198,6 +200,7 @@ export class TestingCluster {
       triggerCheckpoint: (t) => {
         // The barrier goes through the whole graph: every running subtask acknowledges (once per checkpoint).
         const id = toNumber(t.checkpointId);
+        this.triggers.push({ checkpointId: id, drain: t.drain === true });
         if (this.triggered.has(id)) return;
         this.triggered.add(id);
         for (const e of this.executions.values()) {

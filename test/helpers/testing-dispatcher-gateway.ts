@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import { pino } from 'pino';
 import { buildApp } from '../../api/index.js';
 import {
-  JarNotFound, JobNotFound, NotFound, type DispatcherGateway, type DispatcherStatus, type OperationView, type RescaleDetailsView, type RescaleHistoryView, type RescaleSettings, type RequestRefusal, type SavepointRequest, type ShapeProblem, type SubmitJobRequest, type VertexView,
+  JarNotFound, JobNotFound, NotFound, type DispatcherGateway, type DispatcherStatus, type DisposalStatus, type OperationView, type RescaleDetailsView, type RescaleHistoryView, type RescaleSettings, type RequestRefusal, type SavepointRequest, type ShapeProblem, type SubmitJobRequest, type VertexView,
 } from '../../dispatcher/index.js';
 import type { StoredBundle } from '../../dispatcher/index.js';
 import type { JarPlan, JarPlanRequest, TaskManagerView } from '../../dispatcher/dashboard-service.js';
@@ -80,7 +80,7 @@ export class TestingDispatcherGateway implements DispatcherGateway {
 
   private newOperation(jobId: string, kind: OperationRecord['kind'], id = randomBytes(16).toString('hex')): string {
     this.operations.set(id, {
-      id, jobId, kind, status: 'IN_PROGRESS', targetDirectory: '', cancelJob: false, location: '', failureCause: '', createdAt: Date.now(),
+      id, jobId, kind, status: 'IN_PROGRESS', targetDirectory: '', cancelJob: false, drain: false, location: '', failureCause: '', createdAt: Date.now(),
       parallelism: 0, requirements: {}, result: null, progress: null,
     } as OperationRecord);
     return id;
@@ -184,6 +184,27 @@ export class TestingDispatcherGateway implements DispatcherGateway {
     return this.newOperation(jobId, 'stop', request.triggerId);
   }
   async savepointStatus(jobId: string, triggerId: string): Promise<OperationView> { this.call('savepointStatus', jobId, triggerId); return this.operation(jobId, triggerId, ['savepoint', 'stop']); }
+  async triggerCheckpoint(jobId: string, request: Pick<SavepointRequest, 'triggerId'>, refusal?: RequestRefusal): Promise<string> {
+    this.job(jobId);
+    this.refuse('triggerCheckpoint', refusal);
+    this.call('triggerCheckpoint', jobId, request);
+    return this.newOperation(jobId, 'checkpoint', request.triggerId);
+  }
+  async checkpointStatus(jobId: string, triggerId: string): Promise<OperationView> { this.call('checkpointStatus', jobId, triggerId); return this.operation(jobId, triggerId, ['checkpoint']); }
+  /** Savepoint disposals: tests set their status by trigger id. */
+  readonly disposals = new Map<string, DisposalStatus>();
+  async disposeSavepoint(path: string, triggerId?: string): Promise<string> {
+    this.call('disposeSavepoint', path, triggerId);
+    const id = triggerId ?? randomBytes(16).toString('hex');
+    if (!this.disposals.has(id)) this.disposals.set(id, { status: 'IN_PROGRESS' });
+    return id;
+  }
+  async disposalStatus(triggerId: string): Promise<DisposalStatus> {
+    this.call('disposalStatus', triggerId);
+    const d = this.disposals.get(triggerId);
+    if (!d) throw new NotFound(`No savepoint disposal ${triggerId}`);
+    return d;
+  }
   async rescale(jobId: string, parallelism: number, refusal?: RequestRefusal): Promise<string> {
     this.job(jobId);
     this.refuse('rescale', refusal);

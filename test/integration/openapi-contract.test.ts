@@ -28,6 +28,18 @@ describe('openapi.yaml', () => {
     expect([...served].sort()).toEqual([...specRoutes].sort());
   });
 
+  it("documents Flink's /v1 prefix once, as a server, and serves the routes there too", async () => {
+    const servers = (spec as unknown as { servers: Array<{ url: string }> }).servers.map((x) => new URL(x.url).pathname);
+    expect(servers).toContain('/v1');
+    for (const p of ['/overview', '/config', '/taskmanagers', '/jobs', '/jobs/overview', '/jars']) {
+      const res = await fetch(`${d.url}/v1${p}`);
+      expect(res.status, `/v1${p}`).toBe(200);
+      await expectSpecResponse('get', p, 200, await json(res));
+    }
+    // The web form's files are not part of the REST API.
+    expect((await fetch(`${d.url}/v1/`)).status).toBe(404);
+  });
+
   it('serves itself at /openapi.yaml', async () => {
     const res = await fetch(`${d.url}/openapi.yaml`);
     expect(res.status).toBe(200);
