@@ -28,8 +28,9 @@
  */
 import { BARRIER, END, IDLE, RECORD, WATERMARK, type Collector, type RecordElement, type StreamElement } from './elements.js';
 import { KeyGroupNotOwnedError } from './errors.js';
-import { WAKE_CHANNEL, type InputGate } from './network/input-gate.js';
+import { WAKE_CHANNEL, type ChannelBatch, type InputGate } from './network/input-gate.js';
 import { isKeyGroupHolder, type KeyGroupHolder } from './operators/operator.js';
+import type { IoCounters } from './subtask-metrics.js';
 
 interface Parked { channel: number; elements: StreamElement[] }
 
@@ -67,8 +68,12 @@ export class InputProcessor {
   /** Keyed subtasks: owned[kg] === 1 for each key group owned now; undefined for a vertex without keyed state. */
   private owned: Uint8Array | undefined;
   private ownedDescription = '';
+  /** Elements taken from the gate, and control elements (watermarks, barriers, ends, idleness) among them: records in = the difference. */
+  private takenElements = 0;
+  private controlElements = 0;
 
-  constructor(private readonly gate: InputGate, producerCount: number, private readonly head: Collector, private readonly hooks: InputHooks) {
+  /** `counters`: the subtask's I/O counters (bytes in, idle time); unset: not measured. */
+  constructor(private readonly gate: InputGate, producerCount: number, private readonly head: Collector, private readonly hooks: InputHooks, private readonly counters?: IoCounters) {
     this.n = producerCount;
     this.wms = new Array<number>(producerCount).fill(-Infinity);
   }
@@ -79,9 +84,11 @@ export class InputProcessor {
       let item: Parked;
       if (this.replay.length) item = this.replay.shift()!;
       else {
-        const next = await this.gate.next();
+        const next = await this.nextBatch();
         if (!next) return false;
         if (next.channel === WAKE_CHANNEL) { await this.hooks.woken(); continue; }
+        this.takenElements += next.batch.length;
+        if (next.bytes && this.counters) this.counters.bytesIn += next.bytes;
         item = { channel: next.channel, elements: next.batch };
       }
       const ch = item.channel;
@@ -110,7 +117,23 @@ export class InputProcessor {
     return !this.hooks.stopped();
   }
 
+  /** The gate's next batch; waiting for one that is not there yet is idle time. */
+  private nextBatch(): Promise<ChannelBatch | undefined> {
+    const c = this.counters;
+    if (!c || this.gate.ready) return this.gate.next();
+    c.idleStart();
+    return this.gate.next().finally(() => c.idleEnd());
+  }
+
+  /** Records taken from the input so far (held ones included). */
+  get recordsIn(): number { return this.takenElements - this.controlElements; }
+  /** The input watermark: the minimum over the channels (-Infinity before the first). */
+  get inputWatermark(): number { return this.current; }
+  /** Records held back now by a rescale. */
+  get heldNow(): number { return this.heldRecords; }
+
   private element(ch: number, el: StreamElement): void {
+    if (el.t !== RECORD) this.controlElements++;
     switch (el.t) {
       case RECORD:
         if (this.owned && (el.kg === undefined || this.owned[el.kg] !== 1)) this.notOwned(ch, el.kg);

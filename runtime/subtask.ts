@@ -28,6 +28,7 @@ import { InputProcessor } from './input-processor.js';
 import type { JobPlan } from './plan.js';
 import type { ChannelRegistry } from './network/channel-registry.js';
 import { Rescaler, type RescaleStats } from './rescale.js';
+import { IoCounters, type SubtaskMetricsReport } from './subtask-metrics.js';
 import type { InputSpec, RescaleSpec, SubtaskSpec } from './subtask-spec.js';
 
 export type { SubtaskSpec, SubtaskLocation, OutputSpec, InputSpec, RescaleSpec } from './subtask-spec.js';
@@ -47,6 +48,8 @@ export interface SubtaskServices {
   movedStateWritten?(checkpointId: number, subtaskState: Uint8Array): void;
   /** Notable steps (rescale switch and loads, snapshot timings of a rescale checkpoint) for the TaskManager's log. */
   log?(msg: string, fields: Record<string, unknown>): void;
+  /** Metrics on (`ebbflow.metrics.enabled`): a source measures its backlog at most every `intervalMs`. Unset: nothing is measured. */
+  metrics?: { intervalMs: number };
 }
 
 export type SubtaskOutcome = 'FINISHED' | 'CANCELED';
@@ -70,14 +73,48 @@ export class Subtask {
   private snapshotTick: NodeJS.Immediate | undefined;
   private lastSnapshotStep = 0;
   readonly rescaler: Rescaler;
+  /** I/O counters and time accounts; undefined with metrics off. */
+  private readonly counters: IoCounters | undefined;
+  private lastCheckpoint = { stateSize: 0, durationMs: 0 };
 
   constructor(private readonly plan: JobPlan, private spec: SubtaskSpec, private readonly services: SubtaskServices) {
     this.rescaler = new Rescaler(plan, spec, services, (err) => this.failWith(err));
+    if (services.metrics) this.counters = new IoCounters();
+  }
+
+  /** The subtask's counters since it started (metrics on), read by the TaskManager for its heartbeat. */
+  metrics(): SubtaskMetricsReport | undefined {
+    const c = this.counters;
+    const chain = this.chain;
+    if (!c || !chain) return undefined;
+    let recordsOut = 0;
+    for (const t of chain.tails) recordsOut += t.recordsOut ?? 0;
+    let outputWatermark = -Infinity;
+    for (const w of chain.writers) outputWatermark = Math.max(outputWatermark, w.outputWatermark);
+    const source = chain.source;
+    const inputWatermark = source ? outputWatermark : (this.input?.inputWatermark ?? -Infinity);
+    // A vertex without output edges (sinks only): its output watermark is its input's.
+    if (chain.writers.length === 0) outputWatermark = inputWatermark;
+    return {
+      isSource: !!source,
+      recordsIn: source ? source.recordsRead : (this.input?.recordsIn ?? 0),
+      recordsOut,
+      bytesIn: c.bytesIn,
+      bytesOut: c.bytesOut,
+      ...c.times(),
+      inputWatermark,
+      outputWatermark,
+      splits: source?.splits?.() ?? [],
+      stateSize: this.lastCheckpoint.stateSize,
+      heldRecords: this.input?.heldNow ?? 0,
+      lastCheckpointDuration: this.lastCheckpoint.durationMs,
+    };
   }
 
   /** Runs until the input ends (FINISHED), it is retired by a rescale (FINISHED) or `cancel` is called (CANCELED); rejects on failure. */
   async run(): Promise<SubtaskOutcome> {
-    const chain = (this.chain = buildChain(this.plan, this.spec, this.services.registry, this.services.resourceId));
+    const chain = (this.chain = buildChain(this.plan, this.spec, this.services.registry, this.services.resourceId, this.counters));
+    if (chain.source && this.services.metrics) chain.source.backlogEveryMs = this.services.metrics.intervalMs;
     this.claimInputs();
     try {
       if (this.spec.loadAfterCheckpoint > 0) this.rescaler.startAsAdded(chain, this.lastCompleted);
@@ -252,7 +289,11 @@ export class Subtask {
     if (this.rescaler.isRescaleBarrier(id)) this.services.log?.('rescale checkpoint: snapshot taken', { checkpointId: id, syncMs, movedKeyGroups: moved, pendingKeyGroups: snap.remaining });
     // The asynchronous part: processing goes on while the rest is serialized and the file written.
     void snap.done.then((blobs) => writer.append(blobs)).then(() => writer.finish(opBytes)).then(
-      (state) => this.services.acknowledge({ checkpointId: id, subtaskState: SubtaskState.encode(state).finish(), alignmentMs, syncMs, asyncMs: Date.now() - t0 - syncMs }),
+      (state) => {
+        const asyncMs = Date.now() - t0 - syncMs;
+        this.lastCheckpoint = { stateSize: Number(state.stateSize ?? 0), durationMs: alignmentMs + syncMs + asyncMs };
+        this.services.acknowledge({ checkpointId: id, subtaskState: SubtaskState.encode(state).finish(), alignmentMs, syncMs, asyncMs });
+      },
       (err: Error) => {
         void writer.abort().catch(cleanupFailed(`closing the state file of failed checkpoint ${id}`, this.cleanupLog, this.logFields()));
         if (!this.cancelled) this.services.decline(id, `writing state of subtask ${this.spec.subtaskIndex} to ${dir} failed: ${err.message}`);
@@ -282,7 +323,7 @@ export class Subtask {
     await source.open();
     while (!this.stopped()) {
       await this.rescaler.applyIfLoaded(chain);
-      const more = await source.pollNext(chain.head);
+      const more = await this.poll(source, chain);
       if (this.cancelled) return;
       await this.flush(chain);
       while (this.triggers.length && !this.stopped()) {
@@ -294,6 +335,17 @@ export class Subtask {
     if (this.stopped()) return;
     chain.head.end();
     await this.finish(chain);
+  }
+
+  /** One poll of the source; with metrics on, a poll that read nothing counts as idle time. */
+  private async poll(source: NonNullable<Chain['source']>, chain: Chain): Promise<boolean> {
+    const c = this.counters;
+    if (!c) return source.pollNext(chain.head);
+    const before = source.recordsRead;
+    const t0 = performance.now();
+    const more = await source.pollNext(chain.head);
+    if (source.recordsRead === before) c.addIdle(performance.now() - t0);
+    return more;
   }
 
   /** End of input: flush, and let exactly-once sinks publish the rest (nothing will be replayed). */
@@ -316,7 +368,7 @@ export class Subtask {
       woken: () => this.rescaler.applyIfLoaded(chain),
       flush: () => this.flush(chain),
       stopped: () => this.stopped(),
-    });
+    }, this.counters);
     this.input.setKeyGroups(this.spec.keyGroups, this.spec.maxParallelism);
     this.rescaler.attachInput(this.input, () => gate.wake());
     const ended = await this.input.run();

@@ -8,7 +8,8 @@
  */
 import type { StreamElement } from '../elements.js';
 
-export interface ChannelBatch { channel: number; batch: StreamElement[] }
+/** `bytes`: the size of the data frame it came in (0 for a batch handed over in memory). */
+export interface ChannelBatch { channel: number; batch: StreamElement[]; bytes?: number }
 
 /** What `next()` returns after `wake()`: no data, but the consumer has something else to do. */
 export const WAKE_CHANNEL = -1;
@@ -30,7 +31,15 @@ export class InputGate {
     this.creditListeners.set(channel, listener);
   }
 
-  async push(channel: number, batch: StreamElement[]): Promise<void> {
+  /** Whether a push on `channel` would go through without waiting for a credit. */
+  hasCredit(channel: number): boolean {
+    return this.closed || (this.queued.get(channel) ?? 0) < this.capacity;
+  }
+
+  /** Whether `next()` answers at once (a batch is queued, the gate was woken or closed). */
+  get ready(): boolean { return this.queue.length > 0 || this.woken || this.closed; }
+
+  async push(channel: number, batch: StreamElement[], bytes = 0): Promise<void> {
     while (!this.closed && (this.queued.get(channel) ?? 0) >= this.capacity) {
       await new Promise<void>((resolve) => {
         const list = this.blocked.get(channel) ?? [];
@@ -39,7 +48,7 @@ export class InputGate {
       });
     }
     if (this.closed) return;
-    const item = { channel, batch };
+    const item: ChannelBatch = bytes ? { channel, batch, bytes } : { channel, batch };
     if (this.waiter) {
       const w = this.waiter;
       this.waiter = undefined;

@@ -1,0 +1,69 @@
+/**
+ * One subtask's I/O counters and time accounts (Flink's task I/O metrics), kept cheap: counted per
+ * batch where the batch is at hand, and timed with one performance.now() pair per wait that really
+ * waits (nothing is timed when input is there and output has credit).
+ *
+ * - idle: waiting for input with none available (the input gate empty; a source poll that found nothing);
+ * - back-pressured: blocked waiting for output credit (a remote channel without credits, a local
+ *   gate at capacity); overlapping waits of several channels count once;
+ * - busy: the rest of the wall time since the subtask started.
+ *
+ * Bytes are those of data frames received and sent over the network; batches to a consumer on the
+ * same TaskManager are handed over in memory and count 0 bytes (their records still count).
+ * The TaskManager reads `report()` once per heartbeat; the JobMaster turns deltas into rates.
+ */
+export class IoCounters {
+  bytesIn = 0;
+  bytesOut = 0;
+  private idleMs = 0;
+  private idleSince = -1;
+  private backPressuredMs = 0;
+  private blocked = 0;
+  private blockedSince = 0;
+
+  /** performance.now() when the subtask started. */
+  constructor(readonly startedAt = performance.now()) {}
+
+  idleStart(): void { this.idleSince = performance.now(); }
+  idleEnd(): void {
+    if (this.idleSince < 0) return;
+    this.idleMs += performance.now() - this.idleSince;
+    this.idleSince = -1;
+  }
+
+  /** An idle period measured by the caller (a source poll that found nothing). */
+  addIdle(ms: number): void { this.idleMs += ms; }
+
+  blockedStart(): void { if (this.blocked++ === 0) this.blockedSince = performance.now(); }
+  blockedEnd(): void { if (--this.blocked === 0) this.backPressuredMs += performance.now() - this.blockedSince; }
+
+  /** The time accounts now (a wait in progress counts up to now). */
+  times(now = performance.now()): { idleMs: number; backPressuredMs: number; busyMs: number } {
+    const idleMs = this.idleMs + (this.idleSince >= 0 ? now - this.idleSince : 0);
+    const backPressuredMs = this.backPressuredMs + (this.blocked > 0 ? now - this.blockedSince : 0);
+    const busyMs = Math.max(0, now - this.startedAt - idleMs - backPressuredMs);
+    return { idleMs, backPressuredMs, busyMs };
+  }
+}
+
+/** One stream of a source subtask: entries read, and entries after the read position (-1: not known). */
+export interface SplitReport { stream: string; recordsRead: number; pendingRecords: number }
+
+/** What a subtask reports on each heartbeat (cumulative since it started). */
+export interface SubtaskMetricsReport {
+  isSource: boolean;
+  recordsIn: number;
+  recordsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  idleMs: number;
+  backPressuredMs: number;
+  busyMs: number;
+  /** -Infinity before the first watermark, +Infinity after the end of input. */
+  inputWatermark: number;
+  outputWatermark: number;
+  splits: SplitReport[];
+  stateSize: number;
+  heldRecords: number;
+  lastCheckpointDuration: number;
+}
