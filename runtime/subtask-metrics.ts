@@ -21,24 +21,28 @@ export class IoCounters {
   private blocked = 0;
   private blockedSince = 0;
 
-  /** performance.now() when the subtask started. */
-  constructor(readonly startedAt = performance.now()) {}
+  /** When the subtask started, on `clock` (performance.now(); tests give their own). */
+  readonly startedAt: number;
 
-  idleStart(): void { this.idleSince = performance.now(); }
+  constructor(private readonly clock: () => number = () => performance.now()) {
+    this.startedAt = clock();
+  }
+
+  idleStart(): void { this.idleSince = this.clock(); }
   idleEnd(): void {
     if (this.idleSince < 0) return;
-    this.idleMs += performance.now() - this.idleSince;
+    this.idleMs += this.clock() - this.idleSince;
     this.idleSince = -1;
   }
 
   /** An idle period measured by the caller (a source poll that found nothing). */
   addIdle(ms: number): void { this.idleMs += ms; }
 
-  blockedStart(): void { if (this.blocked++ === 0) this.blockedSince = performance.now(); }
-  blockedEnd(): void { if (--this.blocked === 0) this.backPressuredMs += performance.now() - this.blockedSince; }
+  blockedStart(): void { if (this.blocked++ === 0) this.blockedSince = this.clock(); }
+  blockedEnd(): void { if (--this.blocked === 0) this.backPressuredMs += this.clock() - this.blockedSince; }
 
   /** The time accounts now (a wait in progress counts up to now). */
-  times(now = performance.now()): { idleMs: number; backPressuredMs: number; busyMs: number } {
+  times(now = this.clock()): { idleMs: number; backPressuredMs: number; busyMs: number } {
     const idleMs = this.idleMs + (this.idleSince >= 0 ? now - this.idleSince : 0);
     const backPressuredMs = this.backPressuredMs + (this.blocked > 0 ? now - this.blockedSince : 0);
     const busyMs = Math.max(0, now - this.startedAt - idleMs - backPressuredMs);
