@@ -133,7 +133,6 @@ export class InputProcessor {
   get heldNow(): number { return this.heldRecords; }
 
   private element(ch: number, el: StreamElement): void {
-    if (el.t !== RECORD) this.controlElements++;
     switch (el.t) {
       case RECORD:
         if (this.owned && (el.kg === undefined || this.owned[el.kg] !== 1)) this.notOwned(ch, el.kg);
@@ -144,10 +143,12 @@ export class InputProcessor {
           this.head.collect(el.v, el.ts, el.kg);
         }
         return;
-      case WATERMARK: this.wms[ch] = Math.max(this.wms[ch]!, el.wm); this.advanceWatermark(); return;
-      case END: this.ended.add(ch); this.wms[ch] = Infinity; this.advanceWatermark(); return;
-      case IDLE: if (el.idle) this.idle.add(ch); else this.idle.delete(ch); this.advanceWatermark(); return;
+      // Control elements are counted so that records in = elements taken − control elements (no per-record count).
+      case WATERMARK: this.controlElements++; this.wms[ch] = Math.max(this.wms[ch]!, el.wm); this.advanceWatermark(); return;
+      case END: this.controlElements++; this.ended.add(ch); this.wms[ch] = Infinity; this.advanceWatermark(); return;
+      case IDLE: this.controlElements++; if (el.idle) this.idle.add(ch); else this.idle.delete(ch); this.advanceWatermark(); return;
       case BARRIER:
+        this.controlElements++;
         this.aligning ??= { id: el.id, dir: el.dir, start: Date.now(), arrived: new Set() };
         this.aligning.arrived.add(ch);
     }
