@@ -148,7 +148,7 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
     streams.forEach((s, i) => {
       // An error here is "no such key" (nothing written to the stream yet): no backlog.
       const [err, reply] = results[i] ?? [null, undefined];
-      this.backlog.probed(s, err ? undefined : parseStreamInfo(reply), ids[i]!, got.get(s) ?? 0, count);
+      this.backlog.probed(s, err ? 'no such key' : parseStreamInfo(reply), ids[i]!, got.get(s) ?? 0, count);
     });
     return res;
   }

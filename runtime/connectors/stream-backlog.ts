@@ -62,11 +62,13 @@ export class StreamBacklog {
 
   /**
    * A probe saw `info` (before its XREAD, atomically), with the read position at `position` then;
-   * the XREAD returned `got` entries of at most `asked`. Call before `read(stream, got)`.
+   * the XREAD returned `got` entries of at most `asked`. Call before `read(stream, got)`. `'no such key'`:
+   * nothing was ever written; undefined: no entries-added count (Redis < 7), the backlog stays unknown.
    */
-  probed(stream: string, info: StreamInfo | undefined, position: string, got: number, asked: number): void {
+  probed(stream: string, info: StreamInfo | 'no such key' | undefined, position: string, got: number, asked: number): void {
     const p = this.of(stream);
-    if (!info) {
+    if (info === undefined) return;
+    if (info === 'no such key') {
       // No such key yet: nothing written, nothing ahead.
       p.consumed ??= 0;
       p.addedAtProbe = p.consumed;

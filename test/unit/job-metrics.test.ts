@@ -209,8 +209,12 @@ describe('StreamBacklog', () => {
     b.read('s', 100);
     expect(b.reports(['s'])[0]!.pendingRecords).toBe(300);
     // A stream nobody wrote yet has nothing ahead; a restored count carries on.
-    b.probed('t', undefined, '0-0', 0, 100);
+    b.probed('t', 'no such key', '0-0', 0, 100);
     expect(b.reports(['t'])[0]!.pendingRecords).toBe(0);
+    // Redis < 7 (no entries-added): unknown, not 0.
+    b.probed('u', parseStreamInfo(['length', 3]), '0-0', 3, 100);
+    b.read('u', 3);
+    expect(b.reports(['u'])[0]).toEqual({ stream: 'u', recordsRead: 3, pendingRecords: -1 });
     const c = new StreamBacklog();
     c.restore('s', 850);
     c.probed('s', { entriesAdded: 900, length: 400, firstEntryId: '500-0' }, '880-0', 50, 50);
