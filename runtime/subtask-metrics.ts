@@ -10,8 +10,11 @@
  *
  * Bytes are those of data frames received and sent over the network; batches to a consumer on the
  * same TaskManager are handed over in memory and count 0 bytes (their records still count).
- * The TaskManager reads `report()` once per heartbeat; the JobMaster turns deltas into rates.
+ * The TaskManager reads `subtaskReport()` once per heartbeat; the JobMaster turns deltas into rates.
  */
+import type { Chain } from './chain-builder.js';
+import type { InputProcessor } from './input-processor.js';
+
 export class IoCounters {
   bytesIn = 0;
   bytesOut = 0;
@@ -70,4 +73,31 @@ export interface SubtaskMetricsReport {
   stateSize: number;
   heldRecords: number;
   lastCheckpointDuration: number;
+}
+
+/** The report of a subtask running `chain` (fed by `input` unless it is a source). */
+export function subtaskReport(c: IoCounters, chain: Chain, input: InputProcessor | undefined, last: { stateSize: number; durationMs: number }): SubtaskMetricsReport {
+  let recordsOut = 0;
+  for (const t of chain.tails) recordsOut += t.recordsOut ?? 0;
+  let outputWatermark = -Infinity;
+  for (const w of chain.writers) outputWatermark = Math.max(outputWatermark, w.outputWatermark);
+  const source = chain.source;
+  // A source has no input watermark of its own: it is held to what it emits.
+  const inputWatermark = source ? outputWatermark : (input?.inputWatermark ?? -Infinity);
+  // A vertex without output edges (sinks only): its output watermark is its input's.
+  if (chain.writers.length === 0) outputWatermark = inputWatermark;
+  return {
+    isSource: !!source,
+    recordsIn: source ? source.recordsRead : (input?.recordsIn ?? 0),
+    recordsOut,
+    bytesIn: c.bytesIn,
+    bytesOut: c.bytesOut,
+    ...c.times(),
+    inputWatermark,
+    outputWatermark,
+    splits: source?.splits?.() ?? [],
+    stateSize: last.stateSize,
+    heldRecords: input?.heldNow ?? 0,
+    lastCheckpointDuration: last.durationMs,
+  };
 }

@@ -28,7 +28,7 @@ import { InputProcessor } from './input-processor.js';
 import type { JobPlan } from './plan.js';
 import type { ChannelRegistry } from './network/channel-registry.js';
 import { Rescaler, type RescaleStats } from './rescale.js';
-import { IoCounters, type SubtaskMetricsReport } from './subtask-metrics.js';
+import { IoCounters, subtaskReport, type SubtaskMetricsReport } from './subtask-metrics.js';
 import type { InputSpec, RescaleSpec, SubtaskSpec } from './subtask-spec.js';
 
 export type { SubtaskSpec, SubtaskLocation, OutputSpec, InputSpec, RescaleSpec } from './subtask-spec.js';
@@ -84,31 +84,7 @@ export class Subtask {
 
   /** The subtask's counters since it started (metrics on), read by the TaskManager for its heartbeat. */
   metrics(): SubtaskMetricsReport | undefined {
-    const c = this.counters;
-    const chain = this.chain;
-    if (!c || !chain) return undefined;
-    let recordsOut = 0;
-    for (const t of chain.tails) recordsOut += t.recordsOut ?? 0;
-    let outputWatermark = -Infinity;
-    for (const w of chain.writers) outputWatermark = Math.max(outputWatermark, w.outputWatermark);
-    const source = chain.source;
-    const inputWatermark = source ? outputWatermark : (this.input?.inputWatermark ?? -Infinity);
-    // A vertex without output edges (sinks only): its output watermark is its input's.
-    if (chain.writers.length === 0) outputWatermark = inputWatermark;
-    return {
-      isSource: !!source,
-      recordsIn: source ? source.recordsRead : (this.input?.recordsIn ?? 0),
-      recordsOut,
-      bytesIn: c.bytesIn,
-      bytesOut: c.bytesOut,
-      ...c.times(),
-      inputWatermark,
-      outputWatermark,
-      splits: source?.splits?.() ?? [],
-      stateSize: this.lastCheckpoint.stateSize,
-      heldRecords: this.input?.heldNow ?? 0,
-      lastCheckpointDuration: this.lastCheckpoint.durationMs,
-    };
+    return this.counters && this.chain ? subtaskReport(this.counters, this.chain, this.input, this.lastCheckpoint) : undefined;
   }
 
   /** Runs until the input ends (FINISHED), it is retired by a rescale (FINISHED) or `cancel` is called (CANCELED); rejects on failure. */
