@@ -120,9 +120,14 @@ export class InputProcessor {
   /** The gate's next batch; waiting for one that is not there yet is idle time. */
   private nextBatch(): Promise<ChannelBatch | undefined> {
     const c = this.counters;
-    if (!c || this.gate.ready) return this.gate.next();
+    return !c || this.gate.ready ? this.gate.next() : this.idleWait(c);
+  }
+
+  private async idleWait(c: IoCounters): Promise<ChannelBatch | undefined> {
     c.idleStart();
-    return this.gate.next().finally(() => c.idleEnd());
+    const next = await this.gate.next();
+    c.idleEnd();
+    return next;
   }
 
   /** Records taken from the input so far (held ones included). */

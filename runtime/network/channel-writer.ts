@@ -24,11 +24,7 @@ export class LocalChannelWriter implements ChannelWriter {
   constructor(private readonly registry: ChannelRegistry, private readonly header: ChannelHeader, private readonly counters?: IoCounters) {}
   send(batch: StreamElement[]): Promise<void> {
     // Local batches are handed over by reference: the producer never touches a sent batch again.
-    const gate = this.registry.gate(this.header.edgeId, this.header.consumer);
-    const c = this.counters;
-    if (!c || gate.hasCredit(this.header.producer)) return gate.push(this.header.producer, batch);
-    c.blockedStart();
-    return gate.push(this.header.producer, batch).finally(() => c.blockedEnd());
+    return this.registry.gate(this.header.edgeId, this.header.consumer).push(this.header.producer, batch, 0, this.counters);
   }
   async close(): Promise<void> {}
   abort(): void {}
