@@ -11,6 +11,8 @@ export interface BenchOptions {
   parallelisms: number[];
   /** Checkpointing of the job runs: 'on' (the default interval, exactly-once output), 'off' (interval 0, output at every flush), or both. */
   checkpointing: Array<'on' | 'off'>;
+  /** Metrics collection of the job runs (`ebbflow.metrics.enabled`): 'both' (the default) runs each job with it on and off, to show its cost. */
+  metrics: Array<'on' | 'off'>;
   /** Length of the live-writing phase of each latency run, seconds; 0 skips the phase. */
   latencySeconds: number;
   /** Transactions per second written during the latency phase. */
@@ -27,8 +29,8 @@ export interface BenchOptions {
 }
 
 export const USAGE = `usage: node dist/bench/throughput.js [--quick] [--records N] [--streams N] [--redis URL]
-       [--parallelism 1,2] [--checkpointing on|off|both] [--latency-seconds S] [--latency-rate R] [--timeout-ms MS] [--json PATH]
-env: BENCH_RECORDS, BENCH_STREAMS, BENCH_PARALLELISM, BENCH_CHECKPOINTING, BENCH_LATENCY_SECONDS, BENCH_LATENCY_RATE,
+       [--parallelism 1,2] [--checkpointing on|off|both] [--metrics on|off|both] [--latency-seconds S] [--latency-rate R] [--timeout-ms MS] [--json PATH]
+env: BENCH_RECORDS, BENCH_STREAMS, BENCH_PARALLELISM, BENCH_CHECKPOINTING, BENCH_METRICS, BENCH_LATENCY_SECONDS, BENCH_LATENCY_RATE,
      BENCH_QUICK=1, BENCH_TIMEOUT_MS, EBBFLOW_REDIS_URL`;
 
 function int(name: string, v: string, min: number): number {
@@ -48,6 +50,7 @@ export function parseBenchOptions(argv: string[] = process.argv.slice(2), env: N
       redis: { type: 'string' },
       parallelism: { type: 'string' },
       checkpointing: { type: 'string' },
+      metrics: { type: 'string' },
       'latency-seconds': { type: 'string' },
       'latency-rate': { type: 'string' },
       'timeout-ms': { type: 'string' },
@@ -71,6 +74,9 @@ export function parseBenchOptions(argv: string[] = process.argv.slice(2), env: N
   const cpMode = pick(values.checkpointing, 'BENCH_CHECKPOINTING') ?? 'on';
   if (!['on', 'off', 'both'].includes(cpMode)) throw new Error(`--checkpointing must be on, off or both, got "${cpMode}"\n${USAGE}`);
   const checkpointing: Array<'on' | 'off'> = cpMode === 'both' ? ['on', 'off'] : [cpMode as 'on' | 'off'];
+  const metricsMode = pick(values.metrics, 'BENCH_METRICS') ?? 'both';
+  if (!['on', 'off', 'both'].includes(metricsMode)) throw new Error(`--metrics must be on, off or both, got "${metricsMode}"\n${USAGE}`);
+  const metrics: Array<'on' | 'off'> = metricsMode === 'both' ? ['on', 'off'] : [metricsMode as 'on' | 'off'];
   const latencySeconds = int('--latency-seconds', pick(values['latency-seconds'], 'BENCH_LATENCY_SECONDS') ?? (quick ? '20' : '30'), 0);
   const latencyRate = int('--latency-rate', pick(values['latency-rate'], 'BENCH_LATENCY_RATE') ?? '20000', 1);
   const timeoutMs = int('--timeout-ms', pick(values['timeout-ms'], 'BENCH_TIMEOUT_MS') ?? '600000', 1000);
@@ -80,6 +86,7 @@ export function parseBenchOptions(argv: string[] = process.argv.slice(2), env: N
     redisUrl: values.redis ?? env.EBBFLOW_REDIS_URL ?? 'redis://127.0.0.1:6379',
     parallelisms,
     checkpointing,
+    metrics,
     latencySeconds,
     latencyRate,
     windowMs: 10_000,

@@ -23,7 +23,7 @@ import { runLatency } from './latency.js';
 import { parseBenchOptions } from './options.js';
 import { localRedisPid } from './procs.js';
 import { uploadJar } from './rest.js';
-import { footnotes, renderTable, targetLine, writeJson, type Row } from './report.js';
+import { footnotes, metricsCostLines, renderTable, targetLine, writeJson, type Row } from './report.js';
 
 const log = (s: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 
@@ -93,14 +93,19 @@ async function main(): Promise<number> {
     const jarId = await uploadJar(dispatcher.url, bundle);
     log(`dispatcher ${dispatcher.url}, data dir ${dataDir}, jar ${jarId}`);
 
-    for (const p of o.parallelisms) for (const cp of o.checkpointing) {
-      const flinkConfiguration = cp === 'off' ? { 'execution.checkpointing.interval': '0' } : undefined;
+    let pair = 0;
+    for (const p of o.parallelisms) for (const cp of o.checkpointing) for (const m of pair++ % 2 === 0 ? o.metrics : [...o.metrics].reverse()) {
+      const settings: Record<string, string> = {
+        ...(cp === 'off' ? { 'execution.checkpointing.interval': '0' } : {}),
+        ...(m === 'off' ? { 'ebbflow.metrics.enabled': 'false' } : {}),
+      };
+      const flinkConfiguration = Object.keys(settings).length ? settings : undefined;
       const j = await runJobThroughput({
-        api: dispatcher.url, jarId, redis, redisUrl: o.redisUrl, redisPid, inputs: ds.streams, output: `${prefix}job-p${p}-cp-${cp}:alerts`,
+        api: dispatcher.url, jarId, redis, redisUrl: o.redisUrl, redisPid, inputs: ds.streams, output: `${prefix}job-p${p}-cp-${cp}-m-${m}:alerts`,
         parallelism: p, expected: ds.expected, windowMs: o.windowMs, maxOutOfOrdernessMs: o.maxOutOfOrdernessMs, threshold: o.threshold, timeoutMs: o.timeoutMs,
         flinkConfiguration,
       }, log);
-      const lat = o.latencySeconds > 0
+      const lat = o.latencySeconds > 0 && m === 'on'
         ? await runLatency({
           api: dispatcher.url, jarId, redisUrl: o.redisUrl, prefix, streams: o.streams, parallelism: p, seconds: o.latencySeconds, rate: o.latencyRate,
           windowMs: o.windowMs, maxOutOfOrdernessMs: o.maxOutOfOrdernessMs, threshold: o.threshold, drainTimeoutMs: Math.min(o.timeoutMs, 120_000), signal: abort.signal,
@@ -109,7 +114,7 @@ async function main(): Promise<number> {
         : undefined;
       const rate = records / j.seconds;
       rows.push({
-        run: `job, parallelism ${p}${cp === 'off' ? ', checkpointing off' : ''}`, parallelism: p, checkpointing: cp === 'on', records, seconds: j.seconds, recordsPerSecond: rate, vsBaseline: rate / baseRate,
+        run: `job, parallelism ${p}${cp === 'off' ? ', checkpointing off' : ''}${m === 'off' ? ', metrics off' : ''}`, parallelism: p, checkpointing: cp === 'on', metrics: m === 'on', records, seconds: j.seconds, recordsPerSecond: rate, vsBaseline: rate / baseRate,
         cpuSeconds: j.cpuSeconds, recordsPerCpuSecond: records / j.cpuSeconds,
         latencyMs: lat ? { p50: lat.p50, p90: lat.p90, p99: lat.p99, max: lat.max, alerts: lat.alerts, ok: lat.alertsOk } : null,
         peakRssMb: { jobMaster: j.memory.jobMasterPeakMb, maxTaskManager: j.memory.taskManagerPeakMb },
@@ -119,13 +124,14 @@ async function main(): Promise<number> {
     }
 
     const target = targetLine(rows);
+    const cost = metricsCostLines(rows);
     const table = renderTable(rows);
     const notes = footnotes({ windowMs: o.windowMs, ooo: o.maxOutOfOrdernessMs, latencySeconds: o.latencySeconds, latencyRate: o.latencyRate, cores: availableParallelism() });
-    process.stdout.write(`\n${table}\n\n${target.text}\n\n${notes}\n`);
+    process.stdout.write(`\n${table}\n\n${target.text}\n\n${cost.text}\n\n${notes}\n`);
     writeJson(o.jsonOut, {
       date: new Date().toISOString(), node: process.version, cores: availableParallelism(), options: o,
       dataset: { records, expectedAlerts: ds.expected.length, generateSeconds: ds.generateSeconds, loadSeconds: ds.loadSeconds },
-      target: { text: target.text, holds: target.holds }, rows,
+      target: { text: target.text, holds: target.holds }, metricsCost: cost, rows,
     });
     log(`results written to ${o.jsonOut}`);
     const wrong = rows.filter((r) => !r.alertsOk || (r.latencyMs && !r.latencyMs.ok));

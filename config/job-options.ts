@@ -66,6 +66,14 @@ export const JOB_OPTIONS = {
   heartbeatTimeout: opt.duration({
     key: 'heartbeat.timeout', scope, default: 5000, min: 100, max: MAX_DURATION_MS, defaultDoc: '`5000` ms', doc: 'a TaskManager silent this long is lost (and killed)',
   }),
+  metricsEnabled: opt.bool({
+    key: 'ebbflow.metrics.enabled', scope, default: true,
+    doc: 'collect the job\'s metrics: subtasks count records, bytes and busy/idle/back-pressured time, TaskManagers send them on their heartbeats, and the JobMaster publishes a snapshot for the REST API and the web console; `false` measures nothing',
+  }),
+  metricsInterval: opt.duration({
+    key: 'metrics.fetcher.update-interval', scope, default: 2000, min: 100, max: MAX_DURATION_MS, defaultDoc: '`2 s`',
+    doc: 'how often the JobMaster publishes the job\'s metrics snapshot (rates over the last heartbeat interval, 5 minutes of per-vertex history); what the REST API and the web console show is at most this old',
+  }),
   rpcMaxFrameSize: opt.int({
     key: 'ebbflow.rpc.max-frame-size', scope, default: 16 * 1024 * 1024, min: 1024, max: 2 ** 31 - 1, defaultDoc: '`16777216` (16 MiB)',
     doc: 'largest JobMaster ↔ TaskManager message, in bytes; a peer declaring a longer one is disconnected',

@@ -133,6 +133,19 @@ export class CheckpointStats {
     this.latest.restored = { id, restore_timestamp: now, is_savepoint: isSavepoint, external_path: path };
   }
 
+  /** Flink's job-level checkpoint metrics (lastCheckpoint*: -1 before the first completed checkpoint). */
+  jobMetrics(): Record<string, number> {
+    const last = this.latest.completed;
+    return {
+      numberOfCompletedCheckpoints: this.counts.completed,
+      numberOfFailedCheckpoints: this.counts.failed,
+      numberOfInProgressCheckpoints: this.counts.in_progress,
+      totalNumberOfCheckpoints: this.counts.total,
+      lastCheckpointDuration: last ? last.end_to_end_duration : -1,
+      lastCheckpointSize: last ? last.state_size : -1,
+    };
+  }
+
   toJSON() {
     const sizes = summarize(this.completedSizes);
     return {

@@ -42,6 +42,10 @@ export interface JobConfig {
   heartbeatTimeoutMs: number;
   /** `heartbeat.interval` @default 1000 */
   heartbeatIntervalMs: number;
+  /** `ebbflow.metrics.enabled`: collect and publish the job's metrics. @default true */
+  metricsEnabled: boolean;
+  /** `metrics.fetcher.update-interval`: how often the metrics snapshot is published. @default 2000 */
+  metricsIntervalMs: number;
   /** `ebbflow.rpc.max-frame-size`: largest JobMaster ↔ TaskManager message, in bytes. @default 16 MiB */
   rpcMaxFrameBytes: number;
   /** `ebbflow.network.max-frame-size`: largest data frame between TaskManagers, in bytes. @default 64 MiB */
@@ -136,6 +140,8 @@ export function compileJobConfig(raw: Record<string, unknown> | undefined, provi
     maxParallelism: readKey(c, O.maxParallelism),
     heartbeatTimeoutMs: readKey(c, O.heartbeatTimeout)!,
     heartbeatIntervalMs: readKey(c, O.heartbeatInterval)!,
+    metricsEnabled: readKey(c, O.metricsEnabled)!,
+    metricsIntervalMs: readKey(c, O.metricsInterval)!,
     rpcMaxFrameBytes: readKey(c, O.rpcMaxFrameSize)!,
     networkMaxFrameBytes: readKey(c, O.networkMaxFrameSize)!,
     resourceWaitTimeoutMs: readKey(c, O.resourceWaitTimeout),

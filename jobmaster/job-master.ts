@@ -2,7 +2,8 @@
  * The JobMaster of one job, in the job's own process beside its
  * ResourceManager: plans the job from the bundle, builds its parts once
  * (runtime state, status writer, TaskManager pool, ResourceManager, checkpoint
- * coordinator, slot scheduler, rescale coordinator, failover, elastic scaler),
+ * coordinator, slot scheduler, rescale coordinator, failover, elastic scaler,
+ * metrics collector),
  * routes TaskManager reports to them, runs the job's operations (savepoint,
  * stop, rescale) and ends the job. Collaborators come in as one services
  * object (job-master-services.ts).
@@ -25,6 +26,7 @@ import type { JobMasterServices, OperationQueue } from './job-master-services.js
 import { JobRuntime, type Outcome } from './job-runtime.js';
 import { defaultRequirements, planScale, scaleOfCheckpoint, uniformParallelism, vertexLimits } from './job-scale.js';
 import type { CompiledJobSpec } from './job-spec.js';
+import { JobMetricsCollector } from './job-metrics.js';
 import { JobStatusWriter } from './job-status-writer.js';
 import type { OperationOutcome } from './operation-runner.js';
 import { RescaleCoordinator } from './rescale-coordinator.js';
@@ -43,6 +45,8 @@ interface JobParts {
   failover: FailoverHandler;
   scaler: ElasticScaler;
   history: RescaleHistory;
+  /** Absent with ebbflow.metrics.enabled = false. */
+  metrics: JobMetricsCollector | undefined;
 }
 
 export class JobMaster {
@@ -142,13 +146,19 @@ export class JobMaster {
     const pool = new TaskManagerPool(
       { jobMasterId: this.jobMasterId, heartbeatIntervalMs: config.heartbeatIntervalMs, heartbeatTimeoutMs: config.heartbeatTimeoutMs,
         rpcMaxFrameBytes: config.rpcMaxFrameBytes, networkMaxFrameBytes: config.networkMaxFrameBytes,
-        storageTimeoutMs: config.storageTimeoutMs, logger: this.log },
+        storageTimeoutMs: config.storageTimeoutMs, metricsEnabled: config.metricsEnabled, logger: this.log },
       {
         accept: (rid, jobId) => jobId === this.spec.jobId && runtime.phase !== 'ENDING' && (this.parts?.rm.registered(rid) ?? false),
         registered: (tm) => this.onRegistered(tm),
-        heartbeat: (tm) => writer.putTaskManager(tm),
+        heartbeat: (tm, hb) => {
+          writer.putTaskManager(tm);
+          if (hb) this.parts?.metrics?.onHeartbeat(tm.resourceId, hb);
+        },
         message: (tm, m) => this.onMessage(tm, m),
-        lost: (rid, cause) => this.parts?.failover.taskManagerLost(rid, cause),
+        lost: (rid, cause) => {
+          this.parts?.metrics?.taskManagerGone(rid);
+          this.parts?.failover.taskManagerLost(rid, cause);
+        },
       },
     );
     const address = await this.services.taskManagers.listen(pool);
@@ -172,7 +182,11 @@ export class JobMaster {
       restart: (cause) => void failover.handleFailure(cause, null),
       releaseIdle: () => slots.releaseIdle(),
     });
-    return { runtime, pool, rm, coordinator, slots, rescaler, failover, scaler, history };
+    const metrics = config.metricsEnabled
+      ? new JobMetricsCollector({ runtime, writer, checkpoints: () => coordinator.stats.jobMetrics(), intervalMs: config.metricsIntervalMs, earlierRestarts: this.spec.recoveryAttempt })
+      : undefined;
+    metrics?.start();
+    return { runtime, pool, rm, coordinator, slots, rescaler, failover, scaler, history, metrics };
   }
 
   private onRegistered(tm: RegisteredTaskManager): void {
@@ -251,7 +265,8 @@ export class JobMaster {
   }
 
   private async finish(parts: JobParts, outcome: Outcome): Promise<number> {
-    const { runtime, pool, rm, coordinator, rescaler, scaler, failover, slots } = parts;
+    const { runtime, pool, rm, coordinator, rescaler, scaler, failover, slots, metrics } = parts;
+    metrics?.stop();
     runtime.phase = 'ENDING';
     slots.stop();
     this.ops?.stop();
@@ -277,6 +292,8 @@ export class JobMaster {
     await this.writer.persist('clear the TaskManager records', (r) => r.clearTaskManagers(this.spec.jobId));
     this.writer.stop();
     await this.writer.writeStats(coordinator.stats.toJSON());
+    // The last counters the TaskManagers sent, with the final checkpoint counts.
+    await metrics?.publish();
     const fields = { vertices: runtime.graph.vertexInfo(), subtasks: runtime.graph.subtaskInfo(runtime.attempt), exceptions: failover.exceptions.slice(-20) };
     if (outcome.state === 'FAILED') await this.writer.transition('FAILED', { ...fields, failureCause: outcome.cause });
     else await this.writer.transition(outcome.state, fields);

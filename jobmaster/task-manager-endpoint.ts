@@ -119,7 +119,7 @@ export class RpcTaskManagerEndpoint implements TaskManagerEndpoint {
           this.log?.warn({ resourceId: tm.resourceId, msg: m.msg, token: m.fencingToken, expected }, 'dropped a TaskManager message with a stale fencing token');
           return;
         }
-        if (m.msg === 'heartbeat') pool.heartbeatFrom(tm);
+        if (m.msg === 'heartbeat') pool.heartbeatFrom(tm, m.heartbeat ?? undefined);
         else {
           const report = taskManagerMessage(m);
           if (report) pool.deliver(tm, report);

@@ -6,6 +6,7 @@
  * (connection closed, heartbeat timeout) is reported once per TaskManager.
  */
 import type { Logger } from 'pino';
+import type { ebbflow } from '../proto/generated/rpc.js';
 import {
   GoneTaskExecutorGateway, newRegistrationId, type JobMasterId, type SendResult, type TaskExecutorGateway, type TaskManagerMessage,
 } from '../rpc/index.js';
@@ -35,14 +36,15 @@ export interface RegisteredTaskManager {
 
 /** The pool's answer to a registration, sent to the TaskManager before anything else. */
 export type RegistrationAnswer =
-  | { accepted: true; jobMasterId: JobMasterId; registrationId: string; heartbeatIntervalMs: number; rpcMaxFrameBytes?: number; networkMaxFrameBytes?: number; storageTimeoutMs?: number }
+  | { accepted: true; jobMasterId: JobMasterId; registrationId: string; heartbeatIntervalMs: number; rpcMaxFrameBytes?: number; networkMaxFrameBytes?: number; storageTimeoutMs?: number; metricsEnabled?: boolean }
   | { accepted: false; reason: string };
 
 export interface PoolEvents {
   /** Return false to refuse (unknown worker, job ending). */
   accept(resourceId: string, jobId: string): boolean;
   registered(tm: RegisteredTaskManager): void;
-  heartbeat(tm: RegisteredTaskManager): void;
+  /** `hb`: what the heartbeat carries (metrics, with ebbflow.metrics.enabled). */
+  heartbeat(tm: RegisteredTaskManager, hb?: ebbflow.rpc.IHeartbeat): void;
   message(tm: RegisteredTaskManager, m: TaskManagerMessage): void;
   lost(resourceId: string, cause: string): void;
 }
@@ -57,6 +59,8 @@ export interface PoolOptions {
   networkMaxFrameBytes?: number;
   /** The job's `ebbflow.storage.timeout`, sent to TaskManagers when they register. */
   storageTimeoutMs?: number;
+  /** `ebbflow.metrics.enabled`, sent to TaskManagers when they register: their heartbeats carry their subtasks' metrics. */
+  metricsEnabled?: boolean;
   logger: Logger;
 }
 
@@ -103,7 +107,7 @@ export class TaskManagerPool {
     };
     this.tms.set(r.resourceId, tm);
     this.everRegistered.add(r.resourceId);
-    respond({ accepted: true, jobMasterId: this.o.jobMasterId, registrationId: tm.registrationId, heartbeatIntervalMs: this.o.heartbeatIntervalMs, rpcMaxFrameBytes: this.o.rpcMaxFrameBytes, networkMaxFrameBytes: this.o.networkMaxFrameBytes, storageTimeoutMs: this.o.storageTimeoutMs });
+    respond({ accepted: true, jobMasterId: this.o.jobMasterId, registrationId: tm.registrationId, heartbeatIntervalMs: this.o.heartbeatIntervalMs, rpcMaxFrameBytes: this.o.rpcMaxFrameBytes, networkMaxFrameBytes: this.o.networkMaxFrameBytes, storageTimeoutMs: this.o.storageTimeoutMs, metricsEnabled: this.o.metricsEnabled });
     this.o.logger.info({ resourceId: tm.resourceId, pid: tm.pid, slots: tm.slots }, 'TaskManager registered');
     this.events.registered(tm);
     return tm;
@@ -113,12 +117,12 @@ export class TaskManagerPool {
   isCurrent(tm: RegisteredTaskManager): boolean { return this.tms.get(tm.resourceId) === tm; }
 
   /** A heartbeat from `tm`: answered, and its record refreshed. */
-  heartbeatFrom(tm: RegisteredTaskManager): void {
+  heartbeatFrom(tm: RegisteredTaskManager, hb?: ebbflow.rpc.IHeartbeat): void {
     if (!this.isCurrent(tm)) return;
     tm.lastHeartbeat = Date.now();
     // A gone TaskManager's close is reported by its endpoint; nothing more to do here.
     if (tm.gateway.heartbeat(Date.now()) === 'gone') return;
-    this.events.heartbeat(tm);
+    this.events.heartbeat(tm, hb);
   }
 
   /** A report from `tm`, routed to the JobMaster if `tm` is still registered. */

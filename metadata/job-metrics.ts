@@ -25,7 +25,7 @@ export type SubtaskMetricName = (typeof SUBTASK_METRICS)[number];
 /** One Redis Streams split (stream) of a source subtask. */
 export interface SplitMetrics {
   stream: string;
-  /** Entries written to the stream after the subtask's read position. */
+  /** Entries written to the stream after the subtask's read position; -1 while not known yet (the subtask's `pendingRecords` is then absent). */
   pendingRecords: number;
   /** Entries read per second. */
   numRecordsInPerSecond: number;

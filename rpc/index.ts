@@ -7,5 +7,5 @@ export type { JobMasterId } from './fencing.js';
 export { RpcTaskExecutorGateway, GoneTaskExecutorGateway } from './task-executor-gateway.js';
 export type { TaskExecutorGateway } from './task-executor-gateway.js';
 export { RpcJobMasterGateway, EnvelopeJobMasterGateway, reportedExecution, taskManagerMessage } from './job-master-gateway.js';
-export type { JobMasterGateway, TaskManagerMessage, TaskManagerMessageKind } from './job-master-gateway.js';
+export type { HeartbeatMetrics, JobMasterGateway, TaskManagerMessage, TaskManagerMessageKind } from './job-master-gateway.js';
 export { WorkerSecrets } from './worker-secrets.js';

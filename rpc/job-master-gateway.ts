@@ -12,11 +12,14 @@ import type { SendResult } from './send-result.js';
 
 type Props<K extends keyof EnvelopeProps> = NonNullable<EnvelopeProps[K]>;
 
+/** What a heartbeat carries with metrics on: the running subtasks' counters and the process's resource use. */
+export type HeartbeatMetrics = Pick<ebbflow.rpc.IHeartbeat, 'subtasks' | 'process'>;
+
 /** Reports from a TaskManager to its JobMaster. */
 export interface JobMasterGateway {
   /** The first message on a connection. */
   registerTaskManager(registration: Props<'register'>): SendResult;
-  heartbeat(runningTasks: number): SendResult;
+  heartbeat(runningTasks: number, metrics?: HeartbeatMetrics): SendResult;
   /** An execution changed state (DEPLOYING, RUNNING, FINISHED, CANCELED, FAILED with its cause). */
   updateTaskExecutionState(update: Props<'taskStatus'>): SendResult;
   acknowledgeCheckpoint(ack: Props<'ackCheckpoint'>): SendResult;
@@ -50,7 +53,7 @@ export function reportedExecution(m: TaskManagerMessage): string {
 /** Every JobMasterGateway method as one envelope handed to `post`. */
 export abstract class EnvelopeJobMasterGateway implements JobMasterGateway {
   registerTaskManager(registration: Props<'register'>): SendResult { return this.post({ register: registration }); }
-  heartbeat(runningTasks: number): SendResult { return this.post({ heartbeat: { timestamp: Long.fromNumber(Date.now()), runningTasks } }); }
+  heartbeat(runningTasks: number, metrics?: HeartbeatMetrics): SendResult { return this.post({ heartbeat: { timestamp: Long.fromNumber(Date.now()), runningTasks, ...metrics } }); }
   updateTaskExecutionState(update: Props<'taskStatus'>): SendResult { return this.post({ taskStatus: update }); }
   acknowledgeCheckpoint(ack: Props<'ackCheckpoint'>): SendResult { return this.post({ ackCheckpoint: ack }); }
   declineCheckpoint(decline: Props<'declineCheckpoint'>): SendResult { return this.post({ declineCheckpoint: decline }); }

@@ -18,6 +18,7 @@ import { isCheckpointed, type CheckpointedOperator } from './operators/operator.
 import { KeyedProcessOperator } from './operators/keyed-process-operator.js';
 import { FilterOperator, FlatMapOperator, MapOperator } from './operators/simple.js';
 import { TumblingWindowOperator } from './operators/window-operator.js';
+import type { IoCounters } from './subtask-metrics.js';
 import type { OutputSpec, SubtaskSpec } from './subtask-spec.js';
 import type { Transformation } from './transformations.js';
 
@@ -48,7 +49,8 @@ export function partitionerFor(plan: JobPlan, out: OutputSpec, maxParallelism: n
   return out.partitioning === 'FORWARD' ? { kind: 'FORWARD' } : { kind: 'REBALANCE' };
 }
 
-export function buildChain(plan: JobPlan, spec: SubtaskSpec, registry: ChannelRegistry, resourceId: string): Chain {
+/** `counters`: the subtask's I/O counters, given to its channel writers (unset: not measured). */
+export function buildChain(plan: JobPlan, spec: SubtaskSpec, registry: ChannelRegistry, resourceId: string, counters?: IoCounters): Chain {
   const vertex = plan.graph.vertices.find((v) => v.id === spec.vertexId);
   if (!vertex) throw new Error(`vertex ${spec.vertexId} is not in the job graph built from the bundle (was the bundle changed?)`);
   const ts = plan.transformations;
@@ -60,7 +62,7 @@ export function buildChain(plan: JobPlan, spec: SubtaskSpec, registry: ChannelRe
   for (const out of spec.outputs) {
     const partitioner = partitionerFor(plan, out, spec.maxParallelism);
     const edge = plan.graph.edges.find((e) => e.id === out.edgeId)!;
-    const channels = new OutputChannels({ registry, resourceId, subtaskIndex: spec.subtaskIndex, attempt: spec.attempt });
+    const channels = new OutputChannels({ registry, resourceId, subtaskIndex: spec.subtaskIndex, attempt: spec.attempt, counters });
     const rw = new RecordWriter(out.edgeId, channels.configure(out).writers, partitioner);
     chain.channels.set(out.edgeId, channels);
     chain.tails.push(rw);

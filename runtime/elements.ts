@@ -32,6 +32,8 @@ export interface Collector {
 export interface Flushable {
   flush(): Promise<void>;
   close(): Promise<void>;
+  /** Records this tail sent on (an output edge) or wrote (a sink): the subtask's numRecordsOut. */
+  readonly recordsOut?: number;
 }
 
 export class FanOut implements Collector {

@@ -28,8 +28,9 @@
  */
 import { BARRIER, END, IDLE, RECORD, WATERMARK, type Collector, type RecordElement, type StreamElement } from './elements.js';
 import { KeyGroupNotOwnedError } from './errors.js';
-import { WAKE_CHANNEL, type InputGate } from './network/input-gate.js';
+import { WAKE_CHANNEL, type ChannelBatch, type InputGate } from './network/input-gate.js';
 import { isKeyGroupHolder, type KeyGroupHolder } from './operators/operator.js';
+import type { IoCounters } from './subtask-metrics.js';
 
 interface Parked { channel: number; elements: StreamElement[] }
 
@@ -67,8 +68,12 @@ export class InputProcessor {
   /** Keyed subtasks: owned[kg] === 1 for each key group owned now; undefined for a vertex without keyed state. */
   private owned: Uint8Array | undefined;
   private ownedDescription = '';
+  /** Elements taken from the gate, and control elements (watermarks, barriers, ends, idleness) among them: records in = the difference. */
+  private takenElements = 0;
+  private controlElements = 0;
 
-  constructor(private readonly gate: InputGate, producerCount: number, private readonly head: Collector, private readonly hooks: InputHooks) {
+  /** `counters`: the subtask's I/O counters (bytes in, idle time); unset: not measured. */
+  constructor(private readonly gate: InputGate, producerCount: number, private readonly head: Collector, private readonly hooks: InputHooks, private readonly counters?: IoCounters) {
     this.n = producerCount;
     this.wms = new Array<number>(producerCount).fill(-Infinity);
   }
@@ -79,9 +84,11 @@ export class InputProcessor {
       let item: Parked;
       if (this.replay.length) item = this.replay.shift()!;
       else {
-        const next = await this.gate.next();
+        const next = await this.nextBatch();
         if (!next) return false;
         if (next.channel === WAKE_CHANNEL) { await this.hooks.woken(); continue; }
+        this.takenElements += next.batch.length;
+        if (next.bytes && this.counters) this.counters.bytesIn += next.bytes;
         item = { channel: next.channel, elements: next.batch };
       }
       const ch = item.channel;
@@ -110,6 +117,26 @@ export class InputProcessor {
     return !this.hooks.stopped();
   }
 
+  /** The gate's next batch; waiting for one that is not there yet is idle time. */
+  private nextBatch(): Promise<ChannelBatch | undefined> {
+    const c = this.counters;
+    return !c || this.gate.ready ? this.gate.next() : this.idleWait(c);
+  }
+
+  private async idleWait(c: IoCounters): Promise<ChannelBatch | undefined> {
+    c.idleStart();
+    const next = await this.gate.next();
+    c.idleEnd();
+    return next;
+  }
+
+  /** Records taken from the input so far (held ones included). */
+  get recordsIn(): number { return this.takenElements - this.controlElements; }
+  /** The input watermark: the minimum over the channels (-Infinity before the first). */
+  get inputWatermark(): number { return this.current; }
+  /** Records held back now by a rescale. */
+  get heldNow(): number { return this.heldRecords; }
+
   private element(ch: number, el: StreamElement): void {
     switch (el.t) {
       case RECORD:
@@ -121,10 +148,12 @@ export class InputProcessor {
           this.head.collect(el.v, el.ts, el.kg);
         }
         return;
-      case WATERMARK: this.wms[ch] = Math.max(this.wms[ch]!, el.wm); this.advanceWatermark(); return;
-      case END: this.ended.add(ch); this.wms[ch] = Infinity; this.advanceWatermark(); return;
-      case IDLE: if (el.idle) this.idle.add(ch); else this.idle.delete(ch); this.advanceWatermark(); return;
+      // Control elements are counted so that records in = elements taken − control elements (no per-record count).
+      case WATERMARK: this.controlElements++; this.wms[ch] = Math.max(this.wms[ch]!, el.wm); this.advanceWatermark(); return;
+      case END: this.controlElements++; this.ended.add(ch); this.wms[ch] = Infinity; this.advanceWatermark(); return;
+      case IDLE: this.controlElements++; if (el.idle) this.idle.add(ch); else this.idle.delete(ch); this.advanceWatermark(); return;
       case BARRIER:
+        this.controlElements++;
         this.aligning ??= { id: el.id, dir: el.dir, start: Date.now(), arrived: new Set() };
         this.aligning.arrived.add(ch);
     }

@@ -28,6 +28,7 @@ import { InputProcessor } from './input-processor.js';
 import type { JobPlan } from './plan.js';
 import type { ChannelRegistry } from './network/channel-registry.js';
 import { Rescaler, type RescaleStats } from './rescale.js';
+import { IoCounters, subtaskReport, type SubtaskMetricsReport } from './subtask-metrics.js';
 import type { InputSpec, RescaleSpec, SubtaskSpec } from './subtask-spec.js';
 
 export type { SubtaskSpec, SubtaskLocation, OutputSpec, InputSpec, RescaleSpec } from './subtask-spec.js';
@@ -47,6 +48,8 @@ export interface SubtaskServices {
   movedStateWritten?(checkpointId: number, subtaskState: Uint8Array): void;
   /** Notable steps (rescale switch and loads, snapshot timings of a rescale checkpoint) for the TaskManager's log. */
   log?(msg: string, fields: Record<string, unknown>): void;
+  /** Metrics on (`ebbflow.metrics.enabled`): a source measures its backlog at most every `intervalMs`. Unset: nothing is measured. */
+  metrics?: { intervalMs: number };
 }
 
 export type SubtaskOutcome = 'FINISHED' | 'CANCELED';
@@ -70,14 +73,24 @@ export class Subtask {
   private snapshotTick: NodeJS.Immediate | undefined;
   private lastSnapshotStep = 0;
   readonly rescaler: Rescaler;
+  /** I/O counters and time accounts; undefined with metrics off. */
+  private readonly counters: IoCounters | undefined;
+  private lastCheckpoint = { stateSize: 0, durationMs: 0 };
 
   constructor(private readonly plan: JobPlan, private spec: SubtaskSpec, private readonly services: SubtaskServices) {
     this.rescaler = new Rescaler(plan, spec, services, (err) => this.failWith(err));
+    if (services.metrics) this.counters = new IoCounters();
+  }
+
+  /** The subtask's counters since it started (metrics on), read by the TaskManager for its heartbeat. */
+  metrics(): SubtaskMetricsReport | undefined {
+    return this.counters && this.chain ? subtaskReport(this.counters, this.chain, this.input, this.lastCheckpoint) : undefined;
   }
 
   /** Runs until the input ends (FINISHED), it is retired by a rescale (FINISHED) or `cancel` is called (CANCELED); rejects on failure. */
   async run(): Promise<SubtaskOutcome> {
-    const chain = (this.chain = buildChain(this.plan, this.spec, this.services.registry, this.services.resourceId));
+    const chain = (this.chain = buildChain(this.plan, this.spec, this.services.registry, this.services.resourceId, this.counters));
+    if (chain.source && this.services.metrics) chain.source.backlogEveryMs = this.services.metrics.intervalMs;
     this.claimInputs();
     try {
       if (this.spec.loadAfterCheckpoint > 0) this.rescaler.startAsAdded(chain, this.lastCompleted);
@@ -256,7 +269,11 @@ export class Subtask {
     if (this.rescaler.isRescaleBarrier(id)) this.services.log?.('rescale checkpoint: snapshot taken', { checkpointId: id, syncMs, movedKeyGroups: moved, pendingKeyGroups: snap.remaining });
     // The asynchronous part: processing goes on while the rest is serialized and the file written.
     void snap.done.then((blobs) => writer.append(blobs)).then(() => writer.finish(opBytes)).then(
-      (state) => this.services.acknowledge({ checkpointId: id, subtaskState: SubtaskState.encode(state).finish(), alignmentMs, syncMs, asyncMs: Date.now() - t0 - syncMs }),
+      (state) => {
+        const asyncMs = Date.now() - t0 - syncMs;
+        this.lastCheckpoint = { stateSize: Number(state.stateSize ?? 0), durationMs: alignmentMs + syncMs + asyncMs };
+        this.services.acknowledge({ checkpointId: id, subtaskState: SubtaskState.encode(state).finish(), alignmentMs, syncMs, asyncMs });
+      },
       (err: Error) => {
         void writer.abort().catch(cleanupFailed(`closing the state file of failed checkpoint ${id}`, this.cleanupLog, this.logFields()));
         if (!this.cancelled) this.services.decline(id, `writing state of subtask ${this.spec.subtaskIndex} to ${dir} failed: ${err.message}`);
@@ -286,7 +303,7 @@ export class Subtask {
     await source.open();
     while (!this.stopped()) {
       await this.rescaler.applyIfLoaded(chain);
-      const more = await source.pollNext(chain.head);
+      const more = await this.poll(source, chain);
       if (this.cancelled) return;
       await this.flush(chain);
       let drained = false;
@@ -329,6 +346,17 @@ export class Subtask {
     }
   }
 
+  /** One poll of the source; with metrics on, a poll that read nothing counts as idle time. */
+  private async poll(source: NonNullable<Chain['source']>, chain: Chain): Promise<boolean> {
+    const c = this.counters;
+    if (!c) return source.pollNext(chain.head);
+    const before = source.recordsRead;
+    const t0 = performance.now();
+    const more = await source.pollNext(chain.head);
+    if (source.recordsRead === before) c.addIdle(performance.now() - t0);
+    return more;
+  }
+
   /** End of input: flush, and let exactly-once sinks publish the rest (nothing will be replayed). */
   private async finish(chain: Chain): Promise<void> {
     this.completeSnapshot();
@@ -349,7 +377,7 @@ export class Subtask {
       woken: () => this.rescaler.applyIfLoaded(chain),
       flush: () => this.flush(chain),
       stopped: () => this.stopped(),
-    });
+    }, this.counters);
     this.input.setKeyGroups(this.spec.keyGroups, this.spec.maxParallelism);
     this.rescaler.attachInput(this.input, () => gate.wake());
     const ended = await this.input.run();

@@ -4,7 +4,7 @@
  * input gates to remote producers through a data server.
  */
 import type { Logger } from 'pino';
-import { ExecutionState, RpcConnection, RpcJobMasterGateway, taskManagerToken, toNumber, type SendResult } from '../rpc/index.js';
+import { ExecutionState, RpcConnection, RpcJobMasterGateway, taskManagerToken, toNumber, type HeartbeatMetrics, type SendResult } from '../rpc/index.js';
 import type { ebbflow } from '../proto/generated/rpc.js';
 import { setStorageTimeout } from '../runtime/checkpoint/storage-deadline.js';
 import { secretsOf } from '../config/secrets.js';
@@ -60,6 +60,8 @@ export class TaskExecutor {
   private readonly running = new Map<string, Promise<unknown>>();
   private readonly plans = new Map<string, Promise<JobPlan>>();
   private heartbeatTimer: NodeJS.Timeout | undefined;
+  /** Metrics on (the registration answer says): heartbeats carry the subtasks' counters, measured at most this often. */
+  private metricsIntervalMs: number | undefined;
   private lastHeard = Date.now();
   private stopping = false;
   /** Resolves with the exit code when the TaskManager should exit. */
@@ -137,6 +139,7 @@ export class TaskExecutor {
         this.setDataSecret(dataSecret);
         this.registry.credentials = { secret: dataSecret, identity: this.opts.resourceId, tls: this.opts.tls };
         const every = r.heartbeatIntervalMs || 1000;
+        if (r.metricsEnabled) this.metricsIntervalMs = every;
         this.heartbeatTimer = setInterval(() => this.heartbeat(), every);
         this.opts.logger.info('registered with the JobMaster');
         return;
@@ -185,7 +188,24 @@ export class TaskExecutor {
       void this.stop(1);
       return;
     }
-    this.reported(this.jobMaster?.heartbeat(this.tasks.size) ?? 'gone', 'heartbeat');
+    this.reported(this.jobMaster?.heartbeat(this.tasks.size, this.metricsIntervalMs ? this.metrics() : undefined) ?? 'gone', 'heartbeat');
+  }
+
+  /** The running subtasks' counters and this process's resource use, for a heartbeat. */
+  private metrics(): HeartbeatMetrics {
+    const subtasks: ebbflow.rpc.ISubtaskMetrics[] = [];
+    for (const [executionId, task] of this.tasks) {
+      const m = task.metrics();
+      if (!m) continue;
+      subtasks.push({
+        executionId, recordsIn: m.recordsIn, recordsOut: m.recordsOut, bytesIn: m.bytesIn, bytesOut: m.bytesOut,
+        idleMs: m.idleMs, backPressuredMs: m.backPressuredMs, busyMs: m.busyMs, inputWatermark: m.inputWatermark, outputWatermark: m.outputWatermark,
+        splits: m.splits, stateSize: m.stateSize, heldRecords: m.heldRecords, lastCheckpointDuration: m.lastCheckpointDuration, isSource: m.isSource,
+      });
+    }
+    const mem = process.memoryUsage();
+    const cpu = process.cpuUsage();
+    return { subtasks, process: { heapUsed: mem.heapUsed, heapTotal: mem.heapTotal, rss: mem.rss, cpuMicros: cpu.user + cpu.system } };
   }
 
   private report(executionId: string, state: number, error = ''): void {
@@ -246,6 +266,7 @@ export class TaskExecutor {
         acknowledge: (a) => this.reported(this.jobMaster!.acknowledgeCheckpoint({ executionId: id, checkpointId: a.checkpointId, subtaskState: a.subtaskState, alignmentMs: a.alignmentMs, syncMs: a.syncMs, asyncMs: a.asyncMs }), 'acknowledge a checkpoint'),
         decline: (checkpointId, reason) => this.reported(this.jobMaster!.declineCheckpoint({ executionId: id, checkpointId, reason }), 'decline a checkpoint'),
         movedStateWritten: (checkpointId, subtaskState) => this.reported(this.jobMaster!.movedStateWritten({ executionId: id, checkpointId, subtaskState }), 'report moved state'),
+        metrics: this.metricsIntervalMs ? { intervalMs: this.metricsIntervalMs } : undefined,
         log: (msg, fields) => this.opts.logger.info({ ...fields, executionId: id, vertexId: d.vertexId, subtask: d.subtaskIndex }, msg),
         rescaled: (r) => this.reported(this.jobMaster!.rescaleLoaded({
           executionId: id, checkpointId: r.checkpointId, keyGroups: r.keyGroups, bytes: r.bytes, loadMs: r.loadMs,

@@ -427,6 +427,9 @@ export namespace ebbflow {
             /** RegistrationResponse dataSecret. */
             dataSecret: Uint8Array;
 
+            /** RegistrationResponse metricsEnabled. */
+            metricsEnabled: boolean;
+
             /**
              * Creates a new RegistrationResponse instance using the specified properties.
              * @param [properties] Properties to set
@@ -531,6 +534,9 @@ export namespace ebbflow {
                 /** RegistrationResponse dataSecret */
                 dataSecret?: (Uint8Array|null);
 
+                /** RegistrationResponse metricsEnabled */
+                metricsEnabled?: (boolean|null);
+
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
             }
@@ -563,6 +569,12 @@ export namespace ebbflow {
 
             /** Heartbeat runningTasks. */
             runningTasks: number;
+
+            /** Heartbeat subtasks. */
+            subtasks: ebbflow.rpc.SubtaskMetrics.$Properties[];
+
+            /** Heartbeat process. */
+            process?: (ebbflow.rpc.ProcessMetrics.$Properties|null);
 
             /**
              * Creates a new Heartbeat instance using the specified properties.
@@ -647,12 +659,462 @@ export namespace ebbflow {
                 /** Heartbeat runningTasks */
                 runningTasks?: (number|null);
 
+                /** Heartbeat subtasks */
+                subtasks?: (ebbflow.rpc.SubtaskMetrics.$Properties[]|null);
+
+                /** Heartbeat process */
+                process?: (ebbflow.rpc.ProcessMetrics.$Properties|null);
+
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
             }
 
             /** Shape of a Heartbeat. */
             type $Shape = ebbflow.rpc.Heartbeat.$Properties;
+        }
+
+        /**
+         * Properties of a SubtaskMetrics.
+         * @deprecated Use ebbflow.rpc.SubtaskMetrics.$Properties instead.
+         */
+        interface ISubtaskMetrics extends ebbflow.rpc.SubtaskMetrics.$Properties {
+        }
+
+        /** Represents a SubtaskMetrics. */
+        class SubtaskMetrics {
+
+            /**
+             * Constructs a new SubtaskMetrics.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: ebbflow.rpc.SubtaskMetrics.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** SubtaskMetrics executionId. */
+            executionId: string;
+
+            /** SubtaskMetrics recordsIn. */
+            recordsIn: number;
+
+            /** SubtaskMetrics recordsOut. */
+            recordsOut: number;
+
+            /** SubtaskMetrics bytesIn. */
+            bytesIn: number;
+
+            /** SubtaskMetrics bytesOut. */
+            bytesOut: number;
+
+            /** SubtaskMetrics idleMs. */
+            idleMs: number;
+
+            /** SubtaskMetrics backPressuredMs. */
+            backPressuredMs: number;
+
+            /** SubtaskMetrics busyMs. */
+            busyMs: number;
+
+            /** SubtaskMetrics inputWatermark. */
+            inputWatermark: number;
+
+            /** SubtaskMetrics outputWatermark. */
+            outputWatermark: number;
+
+            /** SubtaskMetrics splits. */
+            splits: ebbflow.rpc.SplitProgress.$Properties[];
+
+            /** SubtaskMetrics stateSize. */
+            stateSize: number;
+
+            /** SubtaskMetrics heldRecords. */
+            heldRecords: number;
+
+            /** SubtaskMetrics lastCheckpointDuration. */
+            lastCheckpointDuration: number;
+
+            /** SubtaskMetrics isSource. */
+            isSource: boolean;
+
+            /**
+             * Creates a new SubtaskMetrics instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns SubtaskMetrics instance
+             */
+            static create(properties: ebbflow.rpc.SubtaskMetrics.$Shape): ebbflow.rpc.SubtaskMetrics & ebbflow.rpc.SubtaskMetrics.$Shape;
+            static create(properties?: ebbflow.rpc.SubtaskMetrics.$Properties): ebbflow.rpc.SubtaskMetrics;
+
+            /**
+             * Encodes the specified SubtaskMetrics message. Does not implicitly {@link ebbflow.rpc.SubtaskMetrics.verify|verify} messages.
+             * @param message SubtaskMetrics message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: ebbflow.rpc.SubtaskMetrics.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified SubtaskMetrics message, length delimited. Does not implicitly {@link ebbflow.rpc.SubtaskMetrics.verify|verify} messages.
+             * @param message SubtaskMetrics message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: ebbflow.rpc.SubtaskMetrics.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a SubtaskMetrics message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {ebbflow.rpc.SubtaskMetrics & ebbflow.rpc.SubtaskMetrics.$Shape} SubtaskMetrics
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): ebbflow.rpc.SubtaskMetrics & ebbflow.rpc.SubtaskMetrics.$Shape;
+
+            /**
+             * Decodes a SubtaskMetrics message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {ebbflow.rpc.SubtaskMetrics & ebbflow.rpc.SubtaskMetrics.$Shape} SubtaskMetrics
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): ebbflow.rpc.SubtaskMetrics & ebbflow.rpc.SubtaskMetrics.$Shape;
+
+            /**
+             * Creates a SubtaskMetrics message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns SubtaskMetrics
+             */
+            static fromObject(object: { [k: string]: any }): ebbflow.rpc.SubtaskMetrics;
+
+            /**
+             * Creates a plain object from a SubtaskMetrics message. Also converts values to other types if specified.
+             * @param message SubtaskMetrics
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: ebbflow.rpc.SubtaskMetrics, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this SubtaskMetrics to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for SubtaskMetrics
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace SubtaskMetrics {
+
+            /** Properties of a SubtaskMetrics. */
+            interface $Properties {
+
+                /** SubtaskMetrics executionId */
+                executionId?: (string|null);
+
+                /** SubtaskMetrics recordsIn */
+                recordsIn?: (number|null);
+
+                /** SubtaskMetrics recordsOut */
+                recordsOut?: (number|null);
+
+                /** SubtaskMetrics bytesIn */
+                bytesIn?: (number|null);
+
+                /** SubtaskMetrics bytesOut */
+                bytesOut?: (number|null);
+
+                /** SubtaskMetrics idleMs */
+                idleMs?: (number|null);
+
+                /** SubtaskMetrics backPressuredMs */
+                backPressuredMs?: (number|null);
+
+                /** SubtaskMetrics busyMs */
+                busyMs?: (number|null);
+
+                /** SubtaskMetrics inputWatermark */
+                inputWatermark?: (number|null);
+
+                /** SubtaskMetrics outputWatermark */
+                outputWatermark?: (number|null);
+
+                /** SubtaskMetrics splits */
+                splits?: (ebbflow.rpc.SplitProgress.$Properties[]|null);
+
+                /** SubtaskMetrics stateSize */
+                stateSize?: (number|null);
+
+                /** SubtaskMetrics heldRecords */
+                heldRecords?: (number|null);
+
+                /** SubtaskMetrics lastCheckpointDuration */
+                lastCheckpointDuration?: (number|null);
+
+                /** SubtaskMetrics isSource */
+                isSource?: (boolean|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a SubtaskMetrics. */
+            type $Shape = ebbflow.rpc.SubtaskMetrics.$Properties;
+        }
+
+        /**
+         * Properties of a SplitProgress.
+         * @deprecated Use ebbflow.rpc.SplitProgress.$Properties instead.
+         */
+        interface ISplitProgress extends ebbflow.rpc.SplitProgress.$Properties {
+        }
+
+        /** Represents a SplitProgress. */
+        class SplitProgress {
+
+            /**
+             * Constructs a new SplitProgress.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: ebbflow.rpc.SplitProgress.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** SplitProgress stream. */
+            stream: string;
+
+            /** SplitProgress recordsRead. */
+            recordsRead: number;
+
+            /** SplitProgress pendingRecords. */
+            pendingRecords: number;
+
+            /**
+             * Creates a new SplitProgress instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns SplitProgress instance
+             */
+            static create(properties: ebbflow.rpc.SplitProgress.$Shape): ebbflow.rpc.SplitProgress & ebbflow.rpc.SplitProgress.$Shape;
+            static create(properties?: ebbflow.rpc.SplitProgress.$Properties): ebbflow.rpc.SplitProgress;
+
+            /**
+             * Encodes the specified SplitProgress message. Does not implicitly {@link ebbflow.rpc.SplitProgress.verify|verify} messages.
+             * @param message SplitProgress message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: ebbflow.rpc.SplitProgress.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified SplitProgress message, length delimited. Does not implicitly {@link ebbflow.rpc.SplitProgress.verify|verify} messages.
+             * @param message SplitProgress message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: ebbflow.rpc.SplitProgress.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a SplitProgress message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {ebbflow.rpc.SplitProgress & ebbflow.rpc.SplitProgress.$Shape} SplitProgress
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): ebbflow.rpc.SplitProgress & ebbflow.rpc.SplitProgress.$Shape;
+
+            /**
+             * Decodes a SplitProgress message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {ebbflow.rpc.SplitProgress & ebbflow.rpc.SplitProgress.$Shape} SplitProgress
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): ebbflow.rpc.SplitProgress & ebbflow.rpc.SplitProgress.$Shape;
+
+            /**
+             * Creates a SplitProgress message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns SplitProgress
+             */
+            static fromObject(object: { [k: string]: any }): ebbflow.rpc.SplitProgress;
+
+            /**
+             * Creates a plain object from a SplitProgress message. Also converts values to other types if specified.
+             * @param message SplitProgress
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: ebbflow.rpc.SplitProgress, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this SplitProgress to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for SplitProgress
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace SplitProgress {
+
+            /** Properties of a SplitProgress. */
+            interface $Properties {
+
+                /** SplitProgress stream */
+                stream?: (string|null);
+
+                /** SplitProgress recordsRead */
+                recordsRead?: (number|null);
+
+                /** SplitProgress pendingRecords */
+                pendingRecords?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a SplitProgress. */
+            type $Shape = ebbflow.rpc.SplitProgress.$Properties;
+        }
+
+        /**
+         * Properties of a ProcessMetrics.
+         * @deprecated Use ebbflow.rpc.ProcessMetrics.$Properties instead.
+         */
+        interface IProcessMetrics extends ebbflow.rpc.ProcessMetrics.$Properties {
+        }
+
+        /** Represents a ProcessMetrics. */
+        class ProcessMetrics {
+
+            /**
+             * Constructs a new ProcessMetrics.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: ebbflow.rpc.ProcessMetrics.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** ProcessMetrics heapUsed. */
+            heapUsed: number;
+
+            /** ProcessMetrics heapTotal. */
+            heapTotal: number;
+
+            /** ProcessMetrics rss. */
+            rss: number;
+
+            /** ProcessMetrics cpuMicros. */
+            cpuMicros: number;
+
+            /**
+             * Creates a new ProcessMetrics instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns ProcessMetrics instance
+             */
+            static create(properties: ebbflow.rpc.ProcessMetrics.$Shape): ebbflow.rpc.ProcessMetrics & ebbflow.rpc.ProcessMetrics.$Shape;
+            static create(properties?: ebbflow.rpc.ProcessMetrics.$Properties): ebbflow.rpc.ProcessMetrics;
+
+            /**
+             * Encodes the specified ProcessMetrics message. Does not implicitly {@link ebbflow.rpc.ProcessMetrics.verify|verify} messages.
+             * @param message ProcessMetrics message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: ebbflow.rpc.ProcessMetrics.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified ProcessMetrics message, length delimited. Does not implicitly {@link ebbflow.rpc.ProcessMetrics.verify|verify} messages.
+             * @param message ProcessMetrics message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: ebbflow.rpc.ProcessMetrics.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a ProcessMetrics message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {ebbflow.rpc.ProcessMetrics & ebbflow.rpc.ProcessMetrics.$Shape} ProcessMetrics
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): ebbflow.rpc.ProcessMetrics & ebbflow.rpc.ProcessMetrics.$Shape;
+
+            /**
+             * Decodes a ProcessMetrics message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {ebbflow.rpc.ProcessMetrics & ebbflow.rpc.ProcessMetrics.$Shape} ProcessMetrics
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): ebbflow.rpc.ProcessMetrics & ebbflow.rpc.ProcessMetrics.$Shape;
+
+            /**
+             * Creates a ProcessMetrics message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns ProcessMetrics
+             */
+            static fromObject(object: { [k: string]: any }): ebbflow.rpc.ProcessMetrics;
+
+            /**
+             * Creates a plain object from a ProcessMetrics message. Also converts values to other types if specified.
+             * @param message ProcessMetrics
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: ebbflow.rpc.ProcessMetrics, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this ProcessMetrics to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for ProcessMetrics
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace ProcessMetrics {
+
+            /** Properties of a ProcessMetrics. */
+            interface $Properties {
+
+                /** ProcessMetrics heapUsed */
+                heapUsed?: (number|null);
+
+                /** ProcessMetrics heapTotal */
+                heapTotal?: (number|null);
+
+                /** ProcessMetrics rss */
+                rss?: (number|null);
+
+                /** ProcessMetrics cpuMicros */
+                cpuMicros?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a ProcessMetrics. */
+            type $Shape = ebbflow.rpc.ProcessMetrics.$Properties;
         }
 
         /**

@@ -4,7 +4,7 @@ import $protobuf from "protobufjs/minimal.js";
 
 // Common aliases
 const $Reader = $protobuf.Reader, $Writer = $protobuf.Writer, $util = $protobuf.util;
-const $Object = $util.global.Object, $undefined = $util.global.undefined, $Error = $util.global.Error, $RangeError = $util.global.RangeError, $TypeError = $util.global.TypeError, $String = $util.global.String, $Number = $util.global.Number, $Boolean = $util.global.Boolean, $Array = $util.global.Array, $parseInt = $util.global.parseInt, $BigInt = $util.global.BigInt;
+const $Object = $util.global.Object, $undefined = $util.global.undefined, $Error = $util.global.Error, $RangeError = $util.global.RangeError, $TypeError = $util.global.TypeError, $String = $util.global.String, $Number = $util.global.Number, $Boolean = $util.global.Boolean, $Array = $util.global.Array, $parseInt = $util.global.parseInt, $BigInt = $util.global.BigInt, $isFinite = $util.global.isFinite;
 
 // Exported root namespace
 const $root = $protobuf.roots["ebbflow_rpc"] || ($protobuf.roots["ebbflow_rpc"] = {});
@@ -1164,6 +1164,7 @@ export const ebbflow = $root.ebbflow = (() => {
              * @property {number|null} [networkMaxFrameBytes] RegistrationResponse networkMaxFrameBytes
              * @property {number|null} [storageTimeoutMs] RegistrationResponse storageTimeoutMs
              * @property {Uint8Array|null} [dataSecret] RegistrationResponse dataSecret
+             * @property {boolean|null} [metricsEnabled] RegistrationResponse metricsEnabled
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -1268,6 +1269,14 @@ export const ebbflow = $root.ebbflow = (() => {
             RegistrationResponse.prototype.dataSecret = $util.newBuffer([]);
 
             /**
+             * RegistrationResponse metricsEnabled.
+             * @member {boolean} metricsEnabled
+             * @memberof ebbflow.rpc.RegistrationResponse
+             * @instance
+             */
+            RegistrationResponse.prototype.metricsEnabled = false;
+
+            /**
              * Creates a new RegistrationResponse instance using the specified properties.
              * @function create
              * @memberof ebbflow.rpc.RegistrationResponse
@@ -1317,6 +1326,8 @@ export const ebbflow = $root.ebbflow = (() => {
                     writer.uint32(/* id 8, wireType 0 =*/64).uint32(message.storageTimeoutMs);
                 if (message.dataSecret != null && $Object.hasOwnProperty.call(message, "dataSecret") && message.dataSecret.length)
                     writer.uint32(/* id 9, wireType 2 =*/74).bytes(message.dataSecret);
+                if (message.metricsEnabled != null && $Object.hasOwnProperty.call(message, "metricsEnabled") && message.metricsEnabled !== false)
+                    writer.uint32(/* id 10, wireType 0 =*/80).bool(message.metricsEnabled);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -1455,6 +1466,15 @@ export const ebbflow = $root.ebbflow = (() => {
                                 delete message.dataSecret;
                             continue;
                         }
+                    case 10: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.metricsEnabled = value;
+                            else
+                                delete message.metricsEnabled;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -1536,6 +1556,9 @@ export const ebbflow = $root.ebbflow = (() => {
                             $util.base64.decode(object.dataSecret, message.dataSecret = $util.newBuffer($util.base64.length(object.dataSecret)), 0);
                         else if (object.dataSecret.length >= 0)
                             message.dataSecret = object.dataSecret;
+                if (object.metricsEnabled != null)
+                    if (object.metricsEnabled)
+                        message.metricsEnabled = $Boolean(object.metricsEnabled);
                 return message;
             };
 
@@ -1572,6 +1595,7 @@ export const ebbflow = $root.ebbflow = (() => {
                         if (options.bytes !== $Array)
                             object.dataSecret = $util.newBuffer(object.dataSecret);
                     }
+                    object.metricsEnabled = false;
                 }
                 if (message.accepted != null && $Object.hasOwnProperty.call(message, "accepted"))
                     object.accepted = message.accepted;
@@ -1591,6 +1615,8 @@ export const ebbflow = $root.ebbflow = (() => {
                     object.storageTimeoutMs = message.storageTimeoutMs;
                 if (message.dataSecret != null && $Object.hasOwnProperty.call(message, "dataSecret"))
                     object.dataSecret = options.bytes === $String ? $util.base64.encode(message.dataSecret, 0, message.dataSecret.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.dataSecret) : message.dataSecret;
+                if (message.metricsEnabled != null && $Object.hasOwnProperty.call(message, "metricsEnabled"))
+                    object.metricsEnabled = message.metricsEnabled;
                 return object;
             };
 
@@ -1629,6 +1655,8 @@ export const ebbflow = $root.ebbflow = (() => {
              * @typedef {Object} ebbflow.rpc.Heartbeat.$Properties
              * @property {number|Long|null} [timestamp] Heartbeat timestamp
              * @property {number|null} [runningTasks] Heartbeat runningTasks
+             * @property {Array.<ebbflow.rpc.SubtaskMetrics.$Properties>|null} [subtasks] Heartbeat subtasks
+             * @property {ebbflow.rpc.ProcessMetrics.$Properties|null} [process] Heartbeat process
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -1654,6 +1682,7 @@ export const ebbflow = $root.ebbflow = (() => {
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
             const Heartbeat = function (properties) {
+                this.subtasks = [];
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -1675,6 +1704,22 @@ export const ebbflow = $root.ebbflow = (() => {
              * @instance
              */
             Heartbeat.prototype.runningTasks = 0;
+
+            /**
+             * Heartbeat subtasks.
+             * @member {Array.<ebbflow.rpc.SubtaskMetrics.$Properties>} subtasks
+             * @memberof ebbflow.rpc.Heartbeat
+             * @instance
+             */
+            Heartbeat.prototype.subtasks = $util.emptyArray;
+
+            /**
+             * Heartbeat process.
+             * @member {ebbflow.rpc.ProcessMetrics.$Properties|null|undefined} process
+             * @memberof ebbflow.rpc.Heartbeat
+             * @instance
+             */
+            Heartbeat.prototype.process = null;
 
             /**
              * Creates a new Heartbeat instance using the specified properties.
@@ -1712,6 +1757,11 @@ export const ebbflow = $root.ebbflow = (() => {
                     writer.uint32(/* id 1, wireType 0 =*/8).int64(message.timestamp);
                 if (message.runningTasks != null && $Object.hasOwnProperty.call(message, "runningTasks") && message.runningTasks !== 0)
                     writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.runningTasks);
+                if (message.subtasks != null && message.subtasks.length)
+                    for (let i = 0; i < message.subtasks.length; ++i)
+                        $root.ebbflow.rpc.SubtaskMetrics.encode(message.subtasks[i], writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+                if (message.process != null && $Object.hasOwnProperty.call(message, "process"))
+                    $root.ebbflow.rpc.ProcessMetrics.encode(message.process, writer.uint32(/* id 4, wireType 2 =*/34).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -1787,6 +1837,20 @@ export const ebbflow = $root.ebbflow = (() => {
                                 delete message.runningTasks;
                             continue;
                         }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.subtasks && message.subtasks.length))
+                                message.subtasks = [];
+                            message.subtasks.push($root.ebbflow.rpc.SubtaskMetrics.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            message.process = $root.ebbflow.rpc.ProcessMetrics.decode(reader, reader.size(), $undefined, _depth + 1, message.process);
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -1851,6 +1915,21 @@ export const ebbflow = $root.ebbflow = (() => {
                 if (object.runningTasks != null)
                     if ($Number(object.runningTasks) !== 0)
                         message.runningTasks = object.runningTasks >>> 0;
+                if (object.subtasks) {
+                    if (!$Array.isArray(object.subtasks))
+                        throw $TypeError(".ebbflow.rpc.Heartbeat.subtasks: array expected");
+                    message.subtasks = $Array(object.subtasks.length);
+                    for (let i = 0; i < object.subtasks.length; ++i) {
+                        if (!$util.isObject(object.subtasks[i]))
+                            throw $TypeError(".ebbflow.rpc.Heartbeat.subtasks: object expected");
+                        message.subtasks[i] = $root.ebbflow.rpc.SubtaskMetrics.fromObject(object.subtasks[i], _depth + 1);
+                    }
+                }
+                if (object.process != null) {
+                    if (!$util.isObject(object.process))
+                        throw $TypeError(".ebbflow.rpc.Heartbeat.process: object expected");
+                    message.process = $root.ebbflow.rpc.ProcessMetrics.fromObject(object.process, _depth + 1);
+                }
                 return message;
             };
 
@@ -1871,6 +1950,8 @@ export const ebbflow = $root.ebbflow = (() => {
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
                 let object = {};
+                if (options.arrays || options.defaults)
+                    object.subtasks = [];
                 if (options.defaults) {
                     if ($util.Long) {
                         let long = new $util.Long(0, 0, false);
@@ -1878,6 +1959,7 @@ export const ebbflow = $root.ebbflow = (() => {
                     } else
                         object.timestamp = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
                     object.runningTasks = 0;
+                    object.process = null;
                 }
                 if (message.timestamp != null && $Object.hasOwnProperty.call(message, "timestamp"))
                     if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
@@ -1888,6 +1970,13 @@ export const ebbflow = $root.ebbflow = (() => {
                         object.timestamp = options.longs === $String ? $util.Long.prototype.toString.call(message.timestamp) : options.longs === $Number ? new $util.LongBits(message.timestamp.low >>> 0, message.timestamp.high >>> 0).toNumber() : message.timestamp;
                 if (message.runningTasks != null && $Object.hasOwnProperty.call(message, "runningTasks"))
                     object.runningTasks = message.runningTasks;
+                if (message.subtasks && message.subtasks.length) {
+                    object.subtasks = $Array(message.subtasks.length);
+                    for (let j = 0; j < message.subtasks.length; ++j)
+                        object.subtasks[j] = $root.ebbflow.rpc.SubtaskMetrics.toObject(message.subtasks[j], options, _depth + 1);
+                }
+                if (message.process != null && $Object.hasOwnProperty.call(message, "process"))
+                    object.process = $root.ebbflow.rpc.ProcessMetrics.toObject(message.process, options, _depth + 1);
                 return object;
             };
 
@@ -1917,6 +2006,1277 @@ export const ebbflow = $root.ebbflow = (() => {
             };
 
             return Heartbeat;
+        })();
+
+        rpc.SubtaskMetrics = (function() {
+
+            /**
+             * Properties of a SubtaskMetrics.
+             * @typedef {Object} ebbflow.rpc.SubtaskMetrics.$Properties
+             * @property {string|null} [executionId] SubtaskMetrics executionId
+             * @property {number|null} [recordsIn] SubtaskMetrics recordsIn
+             * @property {number|null} [recordsOut] SubtaskMetrics recordsOut
+             * @property {number|null} [bytesIn] SubtaskMetrics bytesIn
+             * @property {number|null} [bytesOut] SubtaskMetrics bytesOut
+             * @property {number|null} [idleMs] SubtaskMetrics idleMs
+             * @property {number|null} [backPressuredMs] SubtaskMetrics backPressuredMs
+             * @property {number|null} [busyMs] SubtaskMetrics busyMs
+             * @property {number|null} [inputWatermark] SubtaskMetrics inputWatermark
+             * @property {number|null} [outputWatermark] SubtaskMetrics outputWatermark
+             * @property {Array.<ebbflow.rpc.SplitProgress.$Properties>|null} [splits] SubtaskMetrics splits
+             * @property {number|null} [stateSize] SubtaskMetrics stateSize
+             * @property {number|null} [heldRecords] SubtaskMetrics heldRecords
+             * @property {number|null} [lastCheckpointDuration] SubtaskMetrics lastCheckpointDuration
+             * @property {boolean|null} [isSource] SubtaskMetrics isSource
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a SubtaskMetrics.
+             * @memberof ebbflow.rpc
+             * @interface ISubtaskMetrics
+             * @augments ebbflow.rpc.SubtaskMetrics.$Properties
+             * @deprecated Use ebbflow.rpc.SubtaskMetrics.$Properties instead.
+             */
+
+            /**
+             * Shape of a SubtaskMetrics.
+             * @typedef {ebbflow.rpc.SubtaskMetrics.$Properties} ebbflow.rpc.SubtaskMetrics.$Shape
+             */
+
+            /**
+             * Constructs a new SubtaskMetrics.
+             * @memberof ebbflow.rpc
+             * @classdesc Represents a SubtaskMetrics.
+             * @constructor
+             * @param {ebbflow.rpc.SubtaskMetrics.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const SubtaskMetrics = function (properties) {
+                this.splits = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * SubtaskMetrics executionId.
+             * @member {string} executionId
+             * @memberof ebbflow.rpc.SubtaskMetrics
+             * @instance
+             */
+            SubtaskMetrics.prototype.executionId = "";
+
+            /**
+             * SubtaskMetrics recordsIn.
+             * @member {number} recordsIn
+             * @memberof ebbflow.rpc.SubtaskMetrics
+             * @instance
+             */
+            SubtaskMetrics.prototype.recordsIn = 0;
+
+            /**
+             * SubtaskMetrics recordsOut.
+             * @member {number} recordsOut
+             * @memberof ebbflow.rpc.SubtaskMetrics
+             * @instance
+             */
+            SubtaskMetrics.prototype.recordsOut = 0;
+
+            /**
+             * SubtaskMetrics bytesIn.
+             * @member {number} bytesIn
+             * @memberof ebbflow.rpc.SubtaskMetrics
+             * @instance
+             */
+            SubtaskMetrics.prototype.bytesIn = 0;
+
+            /**
+             * SubtaskMetrics bytesOut.
+             * @member {number} bytesOut
+             * @memberof ebbflow.rpc.SubtaskMetrics
+             * @instance
+             */
+            SubtaskMetrics.prototype.bytesOut = 0;
+
+            /**
+             * SubtaskMetrics idleMs.
+             * @member {number} idleMs
+             * @memberof ebbflow.rpc.SubtaskMetrics
+             * @instance
+             */
+            SubtaskMetrics.prototype.idleMs = 0;
+
+            /**
+             * SubtaskMetrics backPressuredMs.
+             * @member {number} backPressuredMs
+             * @memberof ebbflow.rpc.SubtaskMetrics
+             * @instance
+             */
+            SubtaskMetrics.prototype.backPressuredMs = 0;
+
+            /**
+             * SubtaskMetrics busyMs.
+             * @member {number} busyMs
+             * @memberof ebbflow.rpc.SubtaskMetrics
+             * @instance
+             */
+            SubtaskMetrics.prototype.busyMs = 0;
+
+            /**
+             * SubtaskMetrics inputWatermark.
+             * @member {number} inputWatermark
+             * @memberof ebbflow.rpc.SubtaskMetrics
+             * @instance
+             */
+            SubtaskMetrics.prototype.inputWatermark = 0;
+
+            /**
+             * SubtaskMetrics outputWatermark.
+             * @member {number} outputWatermark
+             * @memberof ebbflow.rpc.SubtaskMetrics
+             * @instance
+             */
+            SubtaskMetrics.prototype.outputWatermark = 0;
+
+            /**
+             * SubtaskMetrics splits.
+             * @member {Array.<ebbflow.rpc.SplitProgress.$Properties>} splits
+             * @memberof ebbflow.rpc.SubtaskMetrics
+             * @instance
+             */
+            SubtaskMetrics.prototype.splits = $util.emptyArray;
+
+            /**
+             * SubtaskMetrics stateSize.
+             * @member {number} stateSize
+             * @memberof ebbflow.rpc.SubtaskMetrics
+             * @instance
+             */
+            SubtaskMetrics.prototype.stateSize = 0;
+
+            /**
+             * SubtaskMetrics heldRecords.
+             * @member {number} heldRecords
+             * @memberof ebbflow.rpc.SubtaskMetrics
+             * @instance
+             */
+            SubtaskMetrics.prototype.heldRecords = 0;
+
+            /**
+             * SubtaskMetrics lastCheckpointDuration.
+             * @member {number} lastCheckpointDuration
+             * @memberof ebbflow.rpc.SubtaskMetrics
+             * @instance
+             */
+            SubtaskMetrics.prototype.lastCheckpointDuration = 0;
+
+            /**
+             * SubtaskMetrics isSource.
+             * @member {boolean} isSource
+             * @memberof ebbflow.rpc.SubtaskMetrics
+             * @instance
+             */
+            SubtaskMetrics.prototype.isSource = false;
+
+            /**
+             * Creates a new SubtaskMetrics instance using the specified properties.
+             * @function create
+             * @memberof ebbflow.rpc.SubtaskMetrics
+             * @static
+             * @param {ebbflow.rpc.SubtaskMetrics.$Properties=} [properties] Properties to set
+             * @returns {ebbflow.rpc.SubtaskMetrics} SubtaskMetrics instance
+             * @type {{
+             *   (properties: ebbflow.rpc.SubtaskMetrics.$Shape): ebbflow.rpc.SubtaskMetrics & ebbflow.rpc.SubtaskMetrics.$Shape;
+             *   (properties?: ebbflow.rpc.SubtaskMetrics.$Properties): ebbflow.rpc.SubtaskMetrics;
+             * }}
+             */
+            SubtaskMetrics.create = function(properties) {
+                return new SubtaskMetrics(properties);
+            };
+
+            /**
+             * Encodes the specified SubtaskMetrics message. Does not implicitly {@link ebbflow.rpc.SubtaskMetrics.verify|verify} messages.
+             * @function encode
+             * @memberof ebbflow.rpc.SubtaskMetrics
+             * @static
+             * @param {ebbflow.rpc.SubtaskMetrics.$Properties} message SubtaskMetrics message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            SubtaskMetrics.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.executionId != null && $Object.hasOwnProperty.call(message, "executionId") && message.executionId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.executionId);
+                if (message.recordsIn != null && $Object.hasOwnProperty.call(message, "recordsIn") && !$Object.is(message.recordsIn, 0))
+                    writer.uint32(/* id 2, wireType 1 =*/17).double(message.recordsIn);
+                if (message.recordsOut != null && $Object.hasOwnProperty.call(message, "recordsOut") && !$Object.is(message.recordsOut, 0))
+                    writer.uint32(/* id 3, wireType 1 =*/25).double(message.recordsOut);
+                if (message.bytesIn != null && $Object.hasOwnProperty.call(message, "bytesIn") && !$Object.is(message.bytesIn, 0))
+                    writer.uint32(/* id 4, wireType 1 =*/33).double(message.bytesIn);
+                if (message.bytesOut != null && $Object.hasOwnProperty.call(message, "bytesOut") && !$Object.is(message.bytesOut, 0))
+                    writer.uint32(/* id 5, wireType 1 =*/41).double(message.bytesOut);
+                if (message.idleMs != null && $Object.hasOwnProperty.call(message, "idleMs") && !$Object.is(message.idleMs, 0))
+                    writer.uint32(/* id 6, wireType 1 =*/49).double(message.idleMs);
+                if (message.backPressuredMs != null && $Object.hasOwnProperty.call(message, "backPressuredMs") && !$Object.is(message.backPressuredMs, 0))
+                    writer.uint32(/* id 7, wireType 1 =*/57).double(message.backPressuredMs);
+                if (message.busyMs != null && $Object.hasOwnProperty.call(message, "busyMs") && !$Object.is(message.busyMs, 0))
+                    writer.uint32(/* id 8, wireType 1 =*/65).double(message.busyMs);
+                if (message.inputWatermark != null && $Object.hasOwnProperty.call(message, "inputWatermark") && !$Object.is(message.inputWatermark, 0))
+                    writer.uint32(/* id 9, wireType 1 =*/73).double(message.inputWatermark);
+                if (message.outputWatermark != null && $Object.hasOwnProperty.call(message, "outputWatermark") && !$Object.is(message.outputWatermark, 0))
+                    writer.uint32(/* id 10, wireType 1 =*/81).double(message.outputWatermark);
+                if (message.splits != null && message.splits.length)
+                    for (let i = 0; i < message.splits.length; ++i)
+                        $root.ebbflow.rpc.SplitProgress.encode(message.splits[i], writer.uint32(/* id 11, wireType 2 =*/90).fork(), _depth + 1).ldelim();
+                if (message.stateSize != null && $Object.hasOwnProperty.call(message, "stateSize") && !$Object.is(message.stateSize, 0))
+                    writer.uint32(/* id 12, wireType 1 =*/97).double(message.stateSize);
+                if (message.heldRecords != null && $Object.hasOwnProperty.call(message, "heldRecords") && !$Object.is(message.heldRecords, 0))
+                    writer.uint32(/* id 13, wireType 1 =*/105).double(message.heldRecords);
+                if (message.lastCheckpointDuration != null && $Object.hasOwnProperty.call(message, "lastCheckpointDuration") && !$Object.is(message.lastCheckpointDuration, 0))
+                    writer.uint32(/* id 14, wireType 1 =*/113).double(message.lastCheckpointDuration);
+                if (message.isSource != null && $Object.hasOwnProperty.call(message, "isSource") && message.isSource !== false)
+                    writer.uint32(/* id 15, wireType 0 =*/120).bool(message.isSource);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified SubtaskMetrics message, length delimited. Does not implicitly {@link ebbflow.rpc.SubtaskMetrics.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof ebbflow.rpc.SubtaskMetrics
+             * @static
+             * @param {ebbflow.rpc.SubtaskMetrics.$Properties} message SubtaskMetrics message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            SubtaskMetrics.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a SubtaskMetrics message from the specified reader or buffer.
+             * @function decode
+             * @memberof ebbflow.rpc.SubtaskMetrics
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {ebbflow.rpc.SubtaskMetrics & ebbflow.rpc.SubtaskMetrics.$Shape} SubtaskMetrics
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            SubtaskMetrics.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.ebbflow.rpc.SubtaskMetrics();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.executionId = value;
+                            else
+                                delete message.executionId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.recordsIn = value;
+                            else
+                                delete message.recordsIn;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.recordsOut = value;
+                            else
+                                delete message.recordsOut;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.bytesIn = value;
+                            else
+                                delete message.bytesIn;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.bytesOut = value;
+                            else
+                                delete message.bytesOut;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.idleMs = value;
+                            else
+                                delete message.idleMs;
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.backPressuredMs = value;
+                            else
+                                delete message.backPressuredMs;
+                            continue;
+                        }
+                    case 8: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.busyMs = value;
+                            else
+                                delete message.busyMs;
+                            continue;
+                        }
+                    case 9: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.inputWatermark = value;
+                            else
+                                delete message.inputWatermark;
+                            continue;
+                        }
+                    case 10: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.outputWatermark = value;
+                            else
+                                delete message.outputWatermark;
+                            continue;
+                        }
+                    case 11: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.splits && message.splits.length))
+                                message.splits = [];
+                            message.splits.push($root.ebbflow.rpc.SplitProgress.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 12: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.stateSize = value;
+                            else
+                                delete message.stateSize;
+                            continue;
+                        }
+                    case 13: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.heldRecords = value;
+                            else
+                                delete message.heldRecords;
+                            continue;
+                        }
+                    case 14: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.lastCheckpointDuration = value;
+                            else
+                                delete message.lastCheckpointDuration;
+                            continue;
+                        }
+                    case 15: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.isSource = value;
+                            else
+                                delete message.isSource;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a SubtaskMetrics message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof ebbflow.rpc.SubtaskMetrics
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {ebbflow.rpc.SubtaskMetrics & ebbflow.rpc.SubtaskMetrics.$Shape} SubtaskMetrics
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            SubtaskMetrics.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a SubtaskMetrics message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof ebbflow.rpc.SubtaskMetrics
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {ebbflow.rpc.SubtaskMetrics} SubtaskMetrics
+             */
+            SubtaskMetrics.fromObject = function (object, _depth) {
+                if (object instanceof $root.ebbflow.rpc.SubtaskMetrics)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".ebbflow.rpc.SubtaskMetrics: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.ebbflow.rpc.SubtaskMetrics();
+                if (object.executionId != null)
+                    if (typeof object.executionId !== "string" || object.executionId.length)
+                        message.executionId = $String(object.executionId);
+                if (object.recordsIn != null)
+                    if (!$Object.is($Number(object.recordsIn), 0))
+                        message.recordsIn = $Number(object.recordsIn);
+                if (object.recordsOut != null)
+                    if (!$Object.is($Number(object.recordsOut), 0))
+                        message.recordsOut = $Number(object.recordsOut);
+                if (object.bytesIn != null)
+                    if (!$Object.is($Number(object.bytesIn), 0))
+                        message.bytesIn = $Number(object.bytesIn);
+                if (object.bytesOut != null)
+                    if (!$Object.is($Number(object.bytesOut), 0))
+                        message.bytesOut = $Number(object.bytesOut);
+                if (object.idleMs != null)
+                    if (!$Object.is($Number(object.idleMs), 0))
+                        message.idleMs = $Number(object.idleMs);
+                if (object.backPressuredMs != null)
+                    if (!$Object.is($Number(object.backPressuredMs), 0))
+                        message.backPressuredMs = $Number(object.backPressuredMs);
+                if (object.busyMs != null)
+                    if (!$Object.is($Number(object.busyMs), 0))
+                        message.busyMs = $Number(object.busyMs);
+                if (object.inputWatermark != null)
+                    if (!$Object.is($Number(object.inputWatermark), 0))
+                        message.inputWatermark = $Number(object.inputWatermark);
+                if (object.outputWatermark != null)
+                    if (!$Object.is($Number(object.outputWatermark), 0))
+                        message.outputWatermark = $Number(object.outputWatermark);
+                if (object.splits) {
+                    if (!$Array.isArray(object.splits))
+                        throw $TypeError(".ebbflow.rpc.SubtaskMetrics.splits: array expected");
+                    message.splits = $Array(object.splits.length);
+                    for (let i = 0; i < object.splits.length; ++i) {
+                        if (!$util.isObject(object.splits[i]))
+                            throw $TypeError(".ebbflow.rpc.SubtaskMetrics.splits: object expected");
+                        message.splits[i] = $root.ebbflow.rpc.SplitProgress.fromObject(object.splits[i], _depth + 1);
+                    }
+                }
+                if (object.stateSize != null)
+                    if (!$Object.is($Number(object.stateSize), 0))
+                        message.stateSize = $Number(object.stateSize);
+                if (object.heldRecords != null)
+                    if (!$Object.is($Number(object.heldRecords), 0))
+                        message.heldRecords = $Number(object.heldRecords);
+                if (object.lastCheckpointDuration != null)
+                    if (!$Object.is($Number(object.lastCheckpointDuration), 0))
+                        message.lastCheckpointDuration = $Number(object.lastCheckpointDuration);
+                if (object.isSource != null)
+                    if (object.isSource)
+                        message.isSource = $Boolean(object.isSource);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a SubtaskMetrics message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof ebbflow.rpc.SubtaskMetrics
+             * @static
+             * @param {ebbflow.rpc.SubtaskMetrics} message SubtaskMetrics
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            SubtaskMetrics.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.splits = [];
+                if (options.defaults) {
+                    object.executionId = "";
+                    object.recordsIn = 0;
+                    object.recordsOut = 0;
+                    object.bytesIn = 0;
+                    object.bytesOut = 0;
+                    object.idleMs = 0;
+                    object.backPressuredMs = 0;
+                    object.busyMs = 0;
+                    object.inputWatermark = 0;
+                    object.outputWatermark = 0;
+                    object.stateSize = 0;
+                    object.heldRecords = 0;
+                    object.lastCheckpointDuration = 0;
+                    object.isSource = false;
+                }
+                if (message.executionId != null && $Object.hasOwnProperty.call(message, "executionId"))
+                    object.executionId = message.executionId;
+                if (message.recordsIn != null && $Object.hasOwnProperty.call(message, "recordsIn"))
+                    object.recordsIn = options.json && !$isFinite(message.recordsIn) ? $String(message.recordsIn) : message.recordsIn;
+                if (message.recordsOut != null && $Object.hasOwnProperty.call(message, "recordsOut"))
+                    object.recordsOut = options.json && !$isFinite(message.recordsOut) ? $String(message.recordsOut) : message.recordsOut;
+                if (message.bytesIn != null && $Object.hasOwnProperty.call(message, "bytesIn"))
+                    object.bytesIn = options.json && !$isFinite(message.bytesIn) ? $String(message.bytesIn) : message.bytesIn;
+                if (message.bytesOut != null && $Object.hasOwnProperty.call(message, "bytesOut"))
+                    object.bytesOut = options.json && !$isFinite(message.bytesOut) ? $String(message.bytesOut) : message.bytesOut;
+                if (message.idleMs != null && $Object.hasOwnProperty.call(message, "idleMs"))
+                    object.idleMs = options.json && !$isFinite(message.idleMs) ? $String(message.idleMs) : message.idleMs;
+                if (message.backPressuredMs != null && $Object.hasOwnProperty.call(message, "backPressuredMs"))
+                    object.backPressuredMs = options.json && !$isFinite(message.backPressuredMs) ? $String(message.backPressuredMs) : message.backPressuredMs;
+                if (message.busyMs != null && $Object.hasOwnProperty.call(message, "busyMs"))
+                    object.busyMs = options.json && !$isFinite(message.busyMs) ? $String(message.busyMs) : message.busyMs;
+                if (message.inputWatermark != null && $Object.hasOwnProperty.call(message, "inputWatermark"))
+                    object.inputWatermark = options.json && !$isFinite(message.inputWatermark) ? $String(message.inputWatermark) : message.inputWatermark;
+                if (message.outputWatermark != null && $Object.hasOwnProperty.call(message, "outputWatermark"))
+                    object.outputWatermark = options.json && !$isFinite(message.outputWatermark) ? $String(message.outputWatermark) : message.outputWatermark;
+                if (message.splits && message.splits.length) {
+                    object.splits = $Array(message.splits.length);
+                    for (let j = 0; j < message.splits.length; ++j)
+                        object.splits[j] = $root.ebbflow.rpc.SplitProgress.toObject(message.splits[j], options, _depth + 1);
+                }
+                if (message.stateSize != null && $Object.hasOwnProperty.call(message, "stateSize"))
+                    object.stateSize = options.json && !$isFinite(message.stateSize) ? $String(message.stateSize) : message.stateSize;
+                if (message.heldRecords != null && $Object.hasOwnProperty.call(message, "heldRecords"))
+                    object.heldRecords = options.json && !$isFinite(message.heldRecords) ? $String(message.heldRecords) : message.heldRecords;
+                if (message.lastCheckpointDuration != null && $Object.hasOwnProperty.call(message, "lastCheckpointDuration"))
+                    object.lastCheckpointDuration = options.json && !$isFinite(message.lastCheckpointDuration) ? $String(message.lastCheckpointDuration) : message.lastCheckpointDuration;
+                if (message.isSource != null && $Object.hasOwnProperty.call(message, "isSource"))
+                    object.isSource = message.isSource;
+                return object;
+            };
+
+            /**
+             * Converts this SubtaskMetrics to JSON.
+             * @function toJSON
+             * @memberof ebbflow.rpc.SubtaskMetrics
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            SubtaskMetrics.prototype.toJSON = function() {
+                return SubtaskMetrics.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for SubtaskMetrics
+             * @function getTypeUrl
+             * @memberof ebbflow.rpc.SubtaskMetrics
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            SubtaskMetrics.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/ebbflow.rpc.SubtaskMetrics";
+            };
+
+            return SubtaskMetrics;
+        })();
+
+        rpc.SplitProgress = (function() {
+
+            /**
+             * Properties of a SplitProgress.
+             * @typedef {Object} ebbflow.rpc.SplitProgress.$Properties
+             * @property {string|null} [stream] SplitProgress stream
+             * @property {number|null} [recordsRead] SplitProgress recordsRead
+             * @property {number|null} [pendingRecords] SplitProgress pendingRecords
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a SplitProgress.
+             * @memberof ebbflow.rpc
+             * @interface ISplitProgress
+             * @augments ebbflow.rpc.SplitProgress.$Properties
+             * @deprecated Use ebbflow.rpc.SplitProgress.$Properties instead.
+             */
+
+            /**
+             * Shape of a SplitProgress.
+             * @typedef {ebbflow.rpc.SplitProgress.$Properties} ebbflow.rpc.SplitProgress.$Shape
+             */
+
+            /**
+             * Constructs a new SplitProgress.
+             * @memberof ebbflow.rpc
+             * @classdesc Represents a SplitProgress.
+             * @constructor
+             * @param {ebbflow.rpc.SplitProgress.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const SplitProgress = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * SplitProgress stream.
+             * @member {string} stream
+             * @memberof ebbflow.rpc.SplitProgress
+             * @instance
+             */
+            SplitProgress.prototype.stream = "";
+
+            /**
+             * SplitProgress recordsRead.
+             * @member {number} recordsRead
+             * @memberof ebbflow.rpc.SplitProgress
+             * @instance
+             */
+            SplitProgress.prototype.recordsRead = 0;
+
+            /**
+             * SplitProgress pendingRecords.
+             * @member {number} pendingRecords
+             * @memberof ebbflow.rpc.SplitProgress
+             * @instance
+             */
+            SplitProgress.prototype.pendingRecords = 0;
+
+            /**
+             * Creates a new SplitProgress instance using the specified properties.
+             * @function create
+             * @memberof ebbflow.rpc.SplitProgress
+             * @static
+             * @param {ebbflow.rpc.SplitProgress.$Properties=} [properties] Properties to set
+             * @returns {ebbflow.rpc.SplitProgress} SplitProgress instance
+             * @type {{
+             *   (properties: ebbflow.rpc.SplitProgress.$Shape): ebbflow.rpc.SplitProgress & ebbflow.rpc.SplitProgress.$Shape;
+             *   (properties?: ebbflow.rpc.SplitProgress.$Properties): ebbflow.rpc.SplitProgress;
+             * }}
+             */
+            SplitProgress.create = function(properties) {
+                return new SplitProgress(properties);
+            };
+
+            /**
+             * Encodes the specified SplitProgress message. Does not implicitly {@link ebbflow.rpc.SplitProgress.verify|verify} messages.
+             * @function encode
+             * @memberof ebbflow.rpc.SplitProgress
+             * @static
+             * @param {ebbflow.rpc.SplitProgress.$Properties} message SplitProgress message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            SplitProgress.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.stream != null && $Object.hasOwnProperty.call(message, "stream") && message.stream !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.stream);
+                if (message.recordsRead != null && $Object.hasOwnProperty.call(message, "recordsRead") && !$Object.is(message.recordsRead, 0))
+                    writer.uint32(/* id 2, wireType 1 =*/17).double(message.recordsRead);
+                if (message.pendingRecords != null && $Object.hasOwnProperty.call(message, "pendingRecords") && !$Object.is(message.pendingRecords, 0))
+                    writer.uint32(/* id 3, wireType 1 =*/25).double(message.pendingRecords);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified SplitProgress message, length delimited. Does not implicitly {@link ebbflow.rpc.SplitProgress.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof ebbflow.rpc.SplitProgress
+             * @static
+             * @param {ebbflow.rpc.SplitProgress.$Properties} message SplitProgress message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            SplitProgress.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a SplitProgress message from the specified reader or buffer.
+             * @function decode
+             * @memberof ebbflow.rpc.SplitProgress
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {ebbflow.rpc.SplitProgress & ebbflow.rpc.SplitProgress.$Shape} SplitProgress
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            SplitProgress.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.ebbflow.rpc.SplitProgress();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.stream = value;
+                            else
+                                delete message.stream;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.recordsRead = value;
+                            else
+                                delete message.recordsRead;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.pendingRecords = value;
+                            else
+                                delete message.pendingRecords;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a SplitProgress message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof ebbflow.rpc.SplitProgress
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {ebbflow.rpc.SplitProgress & ebbflow.rpc.SplitProgress.$Shape} SplitProgress
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            SplitProgress.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a SplitProgress message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof ebbflow.rpc.SplitProgress
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {ebbflow.rpc.SplitProgress} SplitProgress
+             */
+            SplitProgress.fromObject = function (object, _depth) {
+                if (object instanceof $root.ebbflow.rpc.SplitProgress)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".ebbflow.rpc.SplitProgress: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.ebbflow.rpc.SplitProgress();
+                if (object.stream != null)
+                    if (typeof object.stream !== "string" || object.stream.length)
+                        message.stream = $String(object.stream);
+                if (object.recordsRead != null)
+                    if (!$Object.is($Number(object.recordsRead), 0))
+                        message.recordsRead = $Number(object.recordsRead);
+                if (object.pendingRecords != null)
+                    if (!$Object.is($Number(object.pendingRecords), 0))
+                        message.pendingRecords = $Number(object.pendingRecords);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a SplitProgress message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof ebbflow.rpc.SplitProgress
+             * @static
+             * @param {ebbflow.rpc.SplitProgress} message SplitProgress
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            SplitProgress.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.stream = "";
+                    object.recordsRead = 0;
+                    object.pendingRecords = 0;
+                }
+                if (message.stream != null && $Object.hasOwnProperty.call(message, "stream"))
+                    object.stream = message.stream;
+                if (message.recordsRead != null && $Object.hasOwnProperty.call(message, "recordsRead"))
+                    object.recordsRead = options.json && !$isFinite(message.recordsRead) ? $String(message.recordsRead) : message.recordsRead;
+                if (message.pendingRecords != null && $Object.hasOwnProperty.call(message, "pendingRecords"))
+                    object.pendingRecords = options.json && !$isFinite(message.pendingRecords) ? $String(message.pendingRecords) : message.pendingRecords;
+                return object;
+            };
+
+            /**
+             * Converts this SplitProgress to JSON.
+             * @function toJSON
+             * @memberof ebbflow.rpc.SplitProgress
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            SplitProgress.prototype.toJSON = function() {
+                return SplitProgress.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for SplitProgress
+             * @function getTypeUrl
+             * @memberof ebbflow.rpc.SplitProgress
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            SplitProgress.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/ebbflow.rpc.SplitProgress";
+            };
+
+            return SplitProgress;
+        })();
+
+        rpc.ProcessMetrics = (function() {
+
+            /**
+             * Properties of a ProcessMetrics.
+             * @typedef {Object} ebbflow.rpc.ProcessMetrics.$Properties
+             * @property {number|null} [heapUsed] ProcessMetrics heapUsed
+             * @property {number|null} [heapTotal] ProcessMetrics heapTotal
+             * @property {number|null} [rss] ProcessMetrics rss
+             * @property {number|null} [cpuMicros] ProcessMetrics cpuMicros
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a ProcessMetrics.
+             * @memberof ebbflow.rpc
+             * @interface IProcessMetrics
+             * @augments ebbflow.rpc.ProcessMetrics.$Properties
+             * @deprecated Use ebbflow.rpc.ProcessMetrics.$Properties instead.
+             */
+
+            /**
+             * Shape of a ProcessMetrics.
+             * @typedef {ebbflow.rpc.ProcessMetrics.$Properties} ebbflow.rpc.ProcessMetrics.$Shape
+             */
+
+            /**
+             * Constructs a new ProcessMetrics.
+             * @memberof ebbflow.rpc
+             * @classdesc Represents a ProcessMetrics.
+             * @constructor
+             * @param {ebbflow.rpc.ProcessMetrics.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ProcessMetrics = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * ProcessMetrics heapUsed.
+             * @member {number} heapUsed
+             * @memberof ebbflow.rpc.ProcessMetrics
+             * @instance
+             */
+            ProcessMetrics.prototype.heapUsed = 0;
+
+            /**
+             * ProcessMetrics heapTotal.
+             * @member {number} heapTotal
+             * @memberof ebbflow.rpc.ProcessMetrics
+             * @instance
+             */
+            ProcessMetrics.prototype.heapTotal = 0;
+
+            /**
+             * ProcessMetrics rss.
+             * @member {number} rss
+             * @memberof ebbflow.rpc.ProcessMetrics
+             * @instance
+             */
+            ProcessMetrics.prototype.rss = 0;
+
+            /**
+             * ProcessMetrics cpuMicros.
+             * @member {number} cpuMicros
+             * @memberof ebbflow.rpc.ProcessMetrics
+             * @instance
+             */
+            ProcessMetrics.prototype.cpuMicros = 0;
+
+            /**
+             * Creates a new ProcessMetrics instance using the specified properties.
+             * @function create
+             * @memberof ebbflow.rpc.ProcessMetrics
+             * @static
+             * @param {ebbflow.rpc.ProcessMetrics.$Properties=} [properties] Properties to set
+             * @returns {ebbflow.rpc.ProcessMetrics} ProcessMetrics instance
+             * @type {{
+             *   (properties: ebbflow.rpc.ProcessMetrics.$Shape): ebbflow.rpc.ProcessMetrics & ebbflow.rpc.ProcessMetrics.$Shape;
+             *   (properties?: ebbflow.rpc.ProcessMetrics.$Properties): ebbflow.rpc.ProcessMetrics;
+             * }}
+             */
+            ProcessMetrics.create = function(properties) {
+                return new ProcessMetrics(properties);
+            };
+
+            /**
+             * Encodes the specified ProcessMetrics message. Does not implicitly {@link ebbflow.rpc.ProcessMetrics.verify|verify} messages.
+             * @function encode
+             * @memberof ebbflow.rpc.ProcessMetrics
+             * @static
+             * @param {ebbflow.rpc.ProcessMetrics.$Properties} message ProcessMetrics message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ProcessMetrics.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.heapUsed != null && $Object.hasOwnProperty.call(message, "heapUsed") && !$Object.is(message.heapUsed, 0))
+                    writer.uint32(/* id 1, wireType 1 =*/9).double(message.heapUsed);
+                if (message.heapTotal != null && $Object.hasOwnProperty.call(message, "heapTotal") && !$Object.is(message.heapTotal, 0))
+                    writer.uint32(/* id 2, wireType 1 =*/17).double(message.heapTotal);
+                if (message.rss != null && $Object.hasOwnProperty.call(message, "rss") && !$Object.is(message.rss, 0))
+                    writer.uint32(/* id 3, wireType 1 =*/25).double(message.rss);
+                if (message.cpuMicros != null && $Object.hasOwnProperty.call(message, "cpuMicros") && !$Object.is(message.cpuMicros, 0))
+                    writer.uint32(/* id 4, wireType 1 =*/33).double(message.cpuMicros);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified ProcessMetrics message, length delimited. Does not implicitly {@link ebbflow.rpc.ProcessMetrics.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof ebbflow.rpc.ProcessMetrics
+             * @static
+             * @param {ebbflow.rpc.ProcessMetrics.$Properties} message ProcessMetrics message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ProcessMetrics.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a ProcessMetrics message from the specified reader or buffer.
+             * @function decode
+             * @memberof ebbflow.rpc.ProcessMetrics
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {ebbflow.rpc.ProcessMetrics & ebbflow.rpc.ProcessMetrics.$Shape} ProcessMetrics
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ProcessMetrics.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.ebbflow.rpc.ProcessMetrics();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.heapUsed = value;
+                            else
+                                delete message.heapUsed;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.heapTotal = value;
+                            else
+                                delete message.heapTotal;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.rss = value;
+                            else
+                                delete message.rss;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.cpuMicros = value;
+                            else
+                                delete message.cpuMicros;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a ProcessMetrics message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof ebbflow.rpc.ProcessMetrics
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {ebbflow.rpc.ProcessMetrics & ebbflow.rpc.ProcessMetrics.$Shape} ProcessMetrics
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ProcessMetrics.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a ProcessMetrics message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof ebbflow.rpc.ProcessMetrics
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {ebbflow.rpc.ProcessMetrics} ProcessMetrics
+             */
+            ProcessMetrics.fromObject = function (object, _depth) {
+                if (object instanceof $root.ebbflow.rpc.ProcessMetrics)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".ebbflow.rpc.ProcessMetrics: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.ebbflow.rpc.ProcessMetrics();
+                if (object.heapUsed != null)
+                    if (!$Object.is($Number(object.heapUsed), 0))
+                        message.heapUsed = $Number(object.heapUsed);
+                if (object.heapTotal != null)
+                    if (!$Object.is($Number(object.heapTotal), 0))
+                        message.heapTotal = $Number(object.heapTotal);
+                if (object.rss != null)
+                    if (!$Object.is($Number(object.rss), 0))
+                        message.rss = $Number(object.rss);
+                if (object.cpuMicros != null)
+                    if (!$Object.is($Number(object.cpuMicros), 0))
+                        message.cpuMicros = $Number(object.cpuMicros);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a ProcessMetrics message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof ebbflow.rpc.ProcessMetrics
+             * @static
+             * @param {ebbflow.rpc.ProcessMetrics} message ProcessMetrics
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            ProcessMetrics.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.heapUsed = 0;
+                    object.heapTotal = 0;
+                    object.rss = 0;
+                    object.cpuMicros = 0;
+                }
+                if (message.heapUsed != null && $Object.hasOwnProperty.call(message, "heapUsed"))
+                    object.heapUsed = options.json && !$isFinite(message.heapUsed) ? $String(message.heapUsed) : message.heapUsed;
+                if (message.heapTotal != null && $Object.hasOwnProperty.call(message, "heapTotal"))
+                    object.heapTotal = options.json && !$isFinite(message.heapTotal) ? $String(message.heapTotal) : message.heapTotal;
+                if (message.rss != null && $Object.hasOwnProperty.call(message, "rss"))
+                    object.rss = options.json && !$isFinite(message.rss) ? $String(message.rss) : message.rss;
+                if (message.cpuMicros != null && $Object.hasOwnProperty.call(message, "cpuMicros"))
+                    object.cpuMicros = options.json && !$isFinite(message.cpuMicros) ? $String(message.cpuMicros) : message.cpuMicros;
+                return object;
+            };
+
+            /**
+             * Converts this ProcessMetrics to JSON.
+             * @function toJSON
+             * @memberof ebbflow.rpc.ProcessMetrics
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            ProcessMetrics.prototype.toJSON = function() {
+                return ProcessMetrics.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for ProcessMetrics
+             * @function getTypeUrl
+             * @memberof ebbflow.rpc.ProcessMetrics
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            ProcessMetrics.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/ebbflow.rpc.ProcessMetrics";
+            };
+
+            return ProcessMetrics;
         })();
 
         rpc.SubtaskLocation = (function() {

@@ -7,6 +7,7 @@ export class ElementsSourceReader implements SourceReader {
   private readonly elements: unknown[];
   private pos = 0;
   private maxTs = -Infinity;
+  recordsRead = 0;
 
   constructor(all: unknown[], private readonly options: CollectionSourceOptions<unknown>, subtaskIndex: number, parallelism: number) {
     this.elements = assignedPartitions(all, subtaskIndex, parallelism);
@@ -16,6 +17,7 @@ export class ElementsSourceReader implements SourceReader {
 
   async pollNext(out: Collector): Promise<boolean> {
     const end = Math.min(this.pos + 1000, this.elements.length);
+    this.recordsRead += end - this.pos;
     const tsOf = this.options.timestamp;
     for (; this.pos < end; this.pos++) {
       const v = this.elements[this.pos];

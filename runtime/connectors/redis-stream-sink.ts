@@ -54,6 +54,8 @@ export class RedisStreamSink implements Collector, Flushable, CheckpointedOperat
   private pending: Pending[] = [];
   private readonly redis: Redis;
   private commits: Promise<void> = Promise.resolve();
+  /** Records taken (the subtask's numRecordsOut; exactly-once: appended when their checkpoint completes). */
+  recordsOut = 0;
 
   /**
    * @param writer identity under which this subtask's appends are recorded, e.g. `<jobId>/<vertexId>/<subtask>`
@@ -73,6 +75,7 @@ export class RedisStreamSink implements Collector, Flushable, CheckpointedOperat
   }
 
   collect(v: unknown): void {
+    this.recordsOut++;
     const fields = this.options.fields(v);
     const flat: string[] = [];
     for (const [k, val] of Object.entries(fields)) flat.push(k, String(val));

@@ -17,10 +17,13 @@ import { Redis } from 'ioredis';
 import type { RedisStreamSourceOptions, StreamEntry } from '../../sdk/types.js';
 import type { Collector } from '../elements.js';
 import type { CheckpointedOperator } from '../operators/operator.js';
+import type { SplitReport } from '../subtask-metrics.js';
 import { assignedPartitions, type SourceReader } from './source.js';
+import { parseStreamInfo, StreamBacklog } from './stream-backlog.js';
 
-/** Checkpointed per stream: the last entry id read and the largest event time seen. */
-type SourceState = Record<string, { pos: string; maxTs: number | null }>;
+/** Checkpointed per stream: the last entry id read, the largest event time seen, and the stream's entries-added count at that position (stream-backlog.ts). */
+type SourceState = Record<string, { pos: string; maxTs: number | null; consumed?: number }>;
+type XreadReply = Array<[string, Array<[string, string[]]>]> | null;
 type OperatorStates = Array<{ state: unknown }>;
 
 export class RedisStreamSourceReader implements SourceReader, CheckpointedOperator {
@@ -36,7 +39,11 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
   private readonly lastActive = new Map<string, number>();
   private isIdle = false;
 
-  private readonly restored = new Map<string, { pos: string; maxTs: number }>();
+  private readonly restored = new Map<string, { pos: string; maxTs: number; consumed?: number }>();
+  private readonly backlog = new StreamBacklog();
+  /** Metrics on: how often a poll also measures the backlog (XINFO STREAM); unset: never. */
+  backlogEveryMs: number | undefined;
+  private lastProbe = -Infinity;
 
   constructor(readonly operatorId: number, private readonly options: RedisStreamSourceOptions, subtaskIndex: number, parallelism: number) {
     this.streams = assignedPartitions(options.streams, subtaskIndex, parallelism);
@@ -56,10 +63,11 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
   }
 
   /** Starts reading `s` from a restored position, or from the configured start. */
-  private async startStream(s: string, r: { pos: string; maxTs: number } | undefined): Promise<void> {
+  private async startStream(s: string, r: { pos: string; maxTs: number; consumed?: number } | undefined): Promise<void> {
     this.lastActive.set(s, Date.now());
     if (r) {
       this.positions.set(s, r.pos);
+      this.backlog.restore(s, r.consumed);
       if (Number.isFinite(r.maxTs)) this.maxTs.set(s, r.maxTs);
       return;
     }
@@ -89,9 +97,10 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
     const redis = await this.connection();
     const count = this.options.batchSize ?? 1000;
     const ids = streams.map((s) => this.positions.get(s)!);
-    let res: Array<[string, Array<[string, string[]]>]> | null;
+    let res: XreadReply;
     try {
-      res = (await redis.xread('COUNT', count, 'BLOCK', 200, 'STREAMS', ...streams, ...ids)) as typeof res;
+      const probe = this.backlogEveryMs !== undefined && performance.now() - this.lastProbe >= this.backlogEveryMs;
+      res = probe ? await this.readAndProbe(redis, streams, ids, count) : (await redis.xread('COUNT', count, 'BLOCK', 200, 'STREAMS', ...streams, ...ids)) as XreadReply;
     } catch (err) {
       if (this.cancelled) return false;
       throw err;
@@ -112,6 +121,7 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
           out.collect(entry, ts);
         }
         this.maxTs.set(stream, max);
+        this.backlog.read(stream, entries.length);
         if (entries.length) this.lastActive.set(stream, Date.now());
         const last = entries[entries.length - 1];
         if (last) this.positions.set(stream, last[0]);
@@ -120,6 +130,33 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
     if (wmStrategy && this.pending.size === 0) this.emitWatermark(out, wmStrategy.maxOutOfOrdernessMs ?? 0, wmStrategy.idleTimeoutMs);
     return true;
   }
+
+  /**
+   * A read that also measures the backlog: XINFO STREAM of each stream and a non-blocking XREAD in
+   * one MULTI, so no entry is added in between (an empty result: the next poll blocks as usual).
+   */
+  private async readAndProbe(redis: Redis, streams: string[], ids: string[], count: number): Promise<XreadReply> {
+    this.lastProbe = performance.now();
+    const m = redis.multi();
+    for (const s of streams) m.call('XINFO', 'STREAM', s);
+    m.xread('COUNT', count, 'STREAMS', ...streams, ...ids);
+    const results = (await m.exec()) ?? [];
+    const readResult = results[streams.length];
+    if (!readResult || readResult[0]) throw readResult?.[0] ?? new Error('the backlog probe (MULTI) was discarded');
+    const res = readResult[1] as XreadReply;
+    const got = new Map((res ?? []).map(([s, entries]) => [s, entries.length]));
+    streams.forEach((s, i) => {
+      // An error here is "no such key" (nothing written to the stream yet): no backlog.
+      const [err, reply] = results[i] ?? [null, undefined];
+      this.backlog.probed(s, err ? 'no such key' : parseStreamInfo(reply), ids[i]!, got.get(s) ?? 0, count);
+    });
+    return res;
+  }
+
+  /** Records read so far, over all streams. */
+  get recordsRead(): number { return this.backlog.total; }
+
+  splits(): SplitReport[] { return this.backlog.reports(this.streams); }
 
   private emitWatermark(out: Collector, ooo: number, idleAfter: number | undefined): void {
     const now = Date.now();
@@ -145,7 +182,8 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
     const out: SourceState = {};
     for (const s of this.active()) {
       const max = this.maxTs.get(s);
-      out[s] = { pos: this.positions.get(s) ?? '0-0', maxTs: max !== undefined && Number.isFinite(max) ? max : null };
+      const consumed = this.backlog.consumedAt(s);
+      out[s] = { pos: this.positions.get(s) ?? '0-0', maxTs: max !== undefined && Number.isFinite(max) ? max : null, ...(consumed !== undefined ? { consumed } : {}) };
     }
     return out;
   }
@@ -155,11 +193,11 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
     for (const [s, v] of this.statesOf(states, new Set(this.streams))) this.restored.set(s, v);
   }
 
-  private statesOf(states: OperatorStates, wanted: Set<string>): Map<string, { pos: string; maxTs: number }> {
-    const out = new Map<string, { pos: string; maxTs: number }>();
+  private statesOf(states: OperatorStates, wanted: Set<string>): Map<string, { pos: string; maxTs: number; consumed?: number }> {
+    const out = new Map<string, { pos: string; maxTs: number; consumed?: number }>();
     for (const { state } of states) {
       for (const [stream, v] of Object.entries((state ?? {}) as SourceState)) {
-        if (wanted.has(stream)) out.set(stream, { pos: v.pos, maxTs: v.maxTs ?? -Infinity });
+        if (wanted.has(stream)) out.set(stream, { pos: v.pos, maxTs: v.maxTs ?? -Infinity, consumed: typeof v.consumed === 'number' ? v.consumed : undefined });
       }
     }
     return out;
@@ -179,6 +217,7 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
       this.maxTs.delete(s);
       this.lastActive.delete(s);
       this.pending.delete(s);
+      this.backlog.forget(s);
     }
     for (const s of next) if (!kept.has(s)) this.pending.add(s);
     this.streams = next;

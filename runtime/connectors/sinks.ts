@@ -6,12 +6,14 @@ import type { Collector, Flushable } from '../elements.js';
 export class FileSink implements Collector, Flushable {
   private lines: string[] = [];
   private ready: Promise<unknown>;
+  /** Records written (the subtask's numRecordsOut). */
+  recordsOut = 0;
 
   constructor(private readonly path: string) {
     this.ready = mkdir(dirname(path), { recursive: true });
   }
 
-  collect(v: unknown): void { this.lines.push(JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x))); }
+  collect(v: unknown): void { this.recordsOut++; this.lines.push(JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x))); }
   watermark(): void {}
   end(): void {}
 

@@ -1,4 +1,5 @@
 import type { Collector } from '../elements.js';
+import type { SplitReport } from '../subtask-metrics.js';
 
 /** A source subtask's reader. The subtask loop calls `pollNext` until it returns false (end of input). */
 export interface SourceReader {
@@ -16,6 +17,12 @@ export interface SourceReader {
   reassign?(subtaskIndex: number, parallelism: number, all?: boolean): number;
   /** Loads pending partitions from the rescale checkpoint's operator states; returns how many. */
   loadStreams?(states: Array<{ state: unknown }>): Promise<number>;
+  /** Records read so far (the subtask's numRecordsIn), counted per poll. */
+  readonly recordsRead: number;
+  /** Per partition: records read and the backlog after the read position (sources of a partitioned external system). */
+  splits?(): SplitReport[];
+  /** Measure the backlog at most this often (metrics on); unset: never. */
+  backlogEveryMs?: number;
 }
 
 /** Partitions (stream keys, elements) of a source are spread round-robin: partition j → subtask j mod p. */

@@ -6,6 +6,7 @@
 import type { Socket } from 'node:net';
 
 import type { StreamElement } from '../elements.js';
+import type { IoCounters } from '../subtask-metrics.js';
 import type { ChannelRegistry } from './channel-registry.js';
 import { decodeRefusal, encodeBatch, encodeFrame, FrameDecoder, MAX_REFUSAL_FRAME_BYTES, type ChannelHeader } from './frames.js';
 import { offerHandshake, type ChannelCredentials } from './handshake.js';
@@ -19,10 +20,11 @@ export interface ChannelWriter {
 }
 
 export class LocalChannelWriter implements ChannelWriter {
-  constructor(private readonly registry: ChannelRegistry, private readonly header: ChannelHeader) {}
+  /** `counters`: the producing subtask's, which count a wait for the consumer's capacity as back-pressure. */
+  constructor(private readonly registry: ChannelRegistry, private readonly header: ChannelHeader, private readonly counters?: IoCounters) {}
   send(batch: StreamElement[]): Promise<void> {
     // Local batches are handed over by reference: the producer never touches a sent batch again.
-    return this.registry.gate(this.header.edgeId, this.header.consumer).push(this.header.producer, batch);
+    return this.registry.gate(this.header.edgeId, this.header.consumer).push(this.header.producer, batch, 0, this.counters);
   }
   async close(): Promise<void> {}
   abort(): void {}
@@ -39,7 +41,8 @@ export class RemoteChannelWriter implements ChannelWriter {
   private handshaking = false;
 
   /** `credentials`: the job's data secret, proven in a handshake before the header is sent; unset: no handshake. */
-  constructor(private readonly host: string, private readonly port: number, private readonly header: ChannelHeader, private readonly credentials?: ChannelCredentials) {}
+  /** `counters`: the producing subtask's (bytes sent, time blocked without credit). */
+  constructor(private readonly host: string, private readonly port: number, private readonly header: ChannelHeader, private readonly credentials?: ChannelCredentials, private readonly counters?: IoCounters) {}
 
   private open(): Promise<Socket> {
     if (this.socket) return Promise.resolve(this.socket);
@@ -108,13 +111,25 @@ export class RemoteChannelWriter implements ChannelWriter {
 
   async send(batch: StreamElement[]): Promise<void> {
     const s = await this.open();
-    while (this.credits === 0) {
-      if (this.closedError || s.destroyed) throw this.closedError ?? new Error(`data connection to ${this.host}:${this.port} was closed`);
-      await new Promise<void>((resolve) => { this.creditWaiter = resolve; });
-    }
+    if (this.credits === 0) await this.waitForCredit(s);
     if (this.closedError || s.destroyed) throw this.closedError ?? new Error(`data connection to ${this.host}:${this.port} was closed`);
     this.credits--;
-    s.write(encodeBatch(batch));
+    const frame = encodeBatch(batch);
+    if (this.counters) this.counters.bytesOut += frame.length;
+    s.write(frame);
+  }
+
+  /** Back-pressure: no credit from the consumer; the wait is counted as back-pressured time. */
+  private async waitForCredit(s: Socket): Promise<void> {
+    this.counters?.blockedStart();
+    try {
+      while (this.credits === 0) {
+        if (this.closedError || s.destroyed) throw this.closedError ?? new Error(`data connection to ${this.host}:${this.port} was closed`);
+        await new Promise<void>((resolve) => { this.creditWaiter = resolve; });
+      }
+    } finally {
+      this.counters?.blockedEnd();
+    }
   }
 
   async close(): Promise<void> {

@@ -197,7 +197,7 @@ export class DataServer {
           if (++pending > 2 * g.capacity) throw new FrameDecodeError(`the producer sent batches beyond the ${g.capacity} credits it was granted`);
           // Credits keep the gate from overflowing, so this push does not wait; the chain keeps order.
           chain = chain
-            .then(() => g.push(h.producer, batch))
+            .then(() => g.push(h.producer, batch, frame.length + 4)) // the whole frame, length prefix included, as the producer counts it
             .then(() => { pending--; })
             .catch((err: Error) => this.onError(err));
         }

@@ -7,8 +7,10 @@
  * server stops reading the socket and TCP pushes back.
  */
 import type { StreamElement } from '../elements.js';
+import type { IoCounters } from '../subtask-metrics.js';
 
-export interface ChannelBatch { channel: number; batch: StreamElement[] }
+/** `bytes`: the size of the data frame it came in (0 for a batch handed over in memory). */
+export interface ChannelBatch { channel: number; batch: StreamElement[]; bytes?: number }
 
 /** What `next()` returns after `wake()`: no data, but the consumer has something else to do. */
 export const WAKE_CHANNEL = -1;
@@ -30,16 +32,24 @@ export class InputGate {
     this.creditListeners.set(channel, listener);
   }
 
-  async push(channel: number, batch: StreamElement[]): Promise<void> {
-    while (!this.closed && (this.queued.get(channel) ?? 0) >= this.capacity) {
-      await new Promise<void>((resolve) => {
-        const list = this.blocked.get(channel) ?? [];
-        list.push(resolve);
-        this.blocked.set(channel, list);
-      });
+  /** Whether `next()` answers at once (a batch is queued, the gate was woken or closed). */
+  get ready(): boolean { return this.queue.length > 0 || this.woken || this.closed; }
+
+  /** `producer`: a local producer's counters, which count a wait for a credit as back-pressure. */
+  async push(channel: number, batch: StreamElement[], bytes = 0, producer?: IoCounters): Promise<void> {
+    if (!this.closed && (this.queued.get(channel) ?? 0) >= this.capacity) {
+      producer?.blockedStart();
+      while (!this.closed && (this.queued.get(channel) ?? 0) >= this.capacity) {
+        await new Promise<void>((resolve) => {
+          const list = this.blocked.get(channel) ?? [];
+          list.push(resolve);
+          this.blocked.set(channel, list);
+        });
+      }
+      producer?.blockedEnd();
     }
     if (this.closed) return;
-    const item = { channel, batch };
+    const item: ChannelBatch = bytes ? { channel, batch, bytes } : { channel, batch };
     if (this.waiter) {
       const w = this.waiter;
       this.waiter = undefined;

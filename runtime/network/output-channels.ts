@@ -5,6 +5,7 @@
  * same connection carries the barrier and what follows it), new consumers get
  * new writers, and the writers of consumers that went away are closed.
  */
+import type { IoCounters } from '../subtask-metrics.js';
 import type { OutputSpec, SubtaskLocation } from '../subtask-spec.js';
 import { channelId, type ChannelRegistry } from './channel-registry.js';
 import { LocalChannelWriter, RemoteChannelWriter, type ChannelWriter } from './channel-writer.js';
@@ -15,6 +16,8 @@ export interface WriterContext {
   resourceId: string;
   subtaskIndex: number;
   attempt: number;
+  /** The subtask's I/O counters (bytes sent, back-pressure); unset: not measured. */
+  counters?: IoCounters;
 }
 
 interface Held { writer: ChannelWriter; location: SubtaskLocation }
@@ -54,6 +57,8 @@ export class OutputChannels {
   private create(out: OutputSpec, c: SubtaskLocation, forward: boolean): ChannelWriter {
     // A forward edge connects subtask i to subtask i only, as that consumer's single channel 0.
     const header = { edgeId: channelId(out.edgeId, this.ctx.attempt), consumer: c.subtaskIndex, producer: forward ? 0 : this.ctx.subtaskIndex, consumerExecution: c.executionId };
-    return c.resourceId === this.ctx.resourceId ? new LocalChannelWriter(this.ctx.registry, header) : new RemoteChannelWriter(c.dataHost, c.dataPort, header, this.ctx.registry.credentials);
+    return c.resourceId === this.ctx.resourceId
+      ? new LocalChannelWriter(this.ctx.registry, header, this.ctx.counters)
+      : new RemoteChannelWriter(c.dataHost, c.dataPort, header, this.ctx.registry.credentials, this.ctx.counters);
   }
 }

@@ -21,6 +21,9 @@ export class RecordWriter implements Collector, Flushable {
   private next = 0;
   private lastWatermark = -Infinity;
   private isIdle = false;
+  /** Elements flushed, and control elements (watermarks, barriers, ends, idleness) among them: records out = the difference, counted per batch. */
+  private flushedElements = 0;
+  private controlElements = 0;
 
   constructor(readonly edgeId: string, private writers: ChannelWriter[], private partitioner: Partitioner, private readonly maxBatch = 512) {
     this.buffers = writers.map(() => []);
@@ -42,20 +45,24 @@ export class RecordWriter implements Collector, Flushable {
   watermark(wm: number): void {
     if (wm <= this.lastWatermark) return;
     this.lastWatermark = wm;
+    this.controlElements += this.buffers.length;
     for (const b of this.buffers) b.push({ t: WATERMARK, wm });
   }
 
   end(): void {
+    this.controlElements += this.buffers.length;
     for (const b of this.buffers) b.push({ t: END });
   }
 
   idle(idle: boolean): void {
     if (idle === this.isIdle) return;
     this.isIdle = idle;
+    this.controlElements += this.buffers.length;
     for (const b of this.buffers) b.push({ t: IDLE, idle });
   }
 
   barrier(id: number, dir: string): void {
+    this.controlElements += this.buffers.length;
     for (const b of this.buffers) b.push({ t: BARRIER, id, dir });
   }
 
@@ -72,8 +79,8 @@ export class RecordWriter implements Collector, Flushable {
     this.buffers = writers.map(() => []);
     this.next = 0;
     if (forgetWatermark) this.lastWatermark = -Infinity;
-    else if (this.lastWatermark > -Infinity) for (const b of this.buffers) b.push({ t: WATERMARK, wm: this.lastWatermark });
-    if (this.isIdle) for (const b of this.buffers) b.push({ t: IDLE, idle: true });
+    else if (this.lastWatermark > -Infinity) { this.controlElements += this.buffers.length; for (const b of this.buffers) b.push({ t: WATERMARK, wm: this.lastWatermark }); }
+    if (this.isIdle) { this.controlElements += this.buffers.length; for (const b of this.buffers) b.push({ t: IDLE, idle: true }); }
   }
 
   async flush(): Promise<void> {
@@ -82,6 +89,7 @@ export class RecordWriter implements Collector, Flushable {
       const buf = this.buffers[i]!;
       if (buf.length === 0) continue;
       this.buffers[i] = [];
+      this.flushedElements += buf.length;
       sends.push(this.sendInOrder(this.writers[i]!, buf));
     }
     await Promise.all(sends);
@@ -91,6 +99,12 @@ export class RecordWriter implements Collector, Flushable {
     if (buf.length <= this.maxBatch) return writer.send(buf);
     for (let off = 0; off < buf.length; off += this.maxBatch) await writer.send(buf.slice(off, off + this.maxBatch));
   }
+
+  /** Records sent on this edge (all consumers) so far. */
+  get recordsOut(): number { return this.flushedElements - this.controlElements; }
+
+  /** The last watermark sent (-Infinity: none yet). */
+  get outputWatermark(): number { return this.lastWatermark; }
 
   abort(): void {
     for (const w of this.writers) w.abort();

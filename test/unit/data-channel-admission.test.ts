@@ -78,7 +78,7 @@ describe('data channel admission', () => {
     expect(accepted.closed).toBe(false);
     // A batch on the accepted one reaches the gate.
     accepted.socket.write(encodeBatch([{ t: RECORD, v: 'ok', ts: 1 }]));
-    expect(await registry.gate(`${EDGE}#2`, 1).next()).toEqual({ channel: 0, batch: [{ t: RECORD, v: 'ok', ts: 1 }] });
+    expect(await registry.gate(`${EDGE}#2`, 1).next()).toEqual({ channel: 0, batch: [{ t: RECORD, v: 'ok', ts: 1 }], bytes: encodeBatch([{ t: RECORD, v: 'ok', ts: 1 }]).length });
   });
 
   it('holds a header until its consumer claims the channel, then accepts it if it matches and refuses it if not', async () => {
@@ -96,7 +96,7 @@ describe('data channel admission', () => {
     await waitFor('the matching header to be accepted', () => early.credits === 8);
     expect(await refusedWith(mismatched)).toMatch(/names consumer execution exec-from-before, but the consumer deployed here is execution exec-c0/);
     await sending;
-    expect(await registry.gate(`${EDGE}#0`, 0).next()).toEqual({ channel: 2, batch: [{ t: RECORD, v: 'from the writer', ts: 1 }] });
+    expect(await registry.gate(`${EDGE}#0`, 0).next()).toEqual({ channel: 2, batch: [{ t: RECORD, v: 'from the writer', ts: 1 }], bytes: encodeBatch([{ t: RECORD, v: 'from the writer', ts: 1 }]).length });
   });
 
   it('holds a producer the consumer does not expect yet until a prepared rescale announces it; refuses it after the wait otherwise', async () => {

@@ -73,7 +73,8 @@ describe('DataServer fed garbage', () => {
     cleanup.push(() => writer.abort());
     await writer.send([{ t: RECORD, v: 'ok', ts: 1 }]);
     const got = await gate.next();
-    expect(got).toEqual({ channel: 1, batch: [{ t: RECORD, v: 'ok', ts: 1 }] });
+    // The gate learns the frame's size (numBytesIn): the whole frame, as the producer sent it.
+    expect(got).toEqual({ channel: 1, batch: [{ t: RECORD, v: 'ok', ts: 1 }], bytes: encodeBatch([{ t: RECORD, v: 'ok', ts: 1 }]).length });
   });
 
   it('accepts a header and a batch larger than the header bound in one write', async () => {
@@ -90,7 +91,7 @@ describe('DataServer fed garbage', () => {
     await new Promise<void>((resolve) => s.once('connect', () => resolve()));
     registry.claim('g#0', 0, { executionId: 'consumer-0', producers: 1, maxProducers: 128 });
     s.write(Buffer.concat([header({ edgeId: 'g#0', consumer: 0, producer: 0, consumerExecution: 'consumer-0' }), encodeBatch(big)]));
-    expect(await registry.gate('g#0', 0).next()).toEqual({ channel: 0, batch: big });
+    expect(await registry.gate('g#0', 0).next()).toEqual({ channel: 0, batch: big, bytes: encodeBatch(big).length });
     expect(rejected).toEqual([]);
   });
 
