@@ -10,6 +10,8 @@ export interface Row {
   checkpointing?: boolean;
   /** Job runs: whether metrics collection (ebbflow.metrics.enabled) was on. */
   metrics?: boolean;
+  /** Job runs: the on/off pair it belongs to (same parallelism and checkpointing, back to back). */
+  pair?: number;
   records: number;
   seconds: number;
   recordsPerSecond: number;
@@ -70,7 +72,7 @@ const steadyRate = (r: Row): number => (r.startupSeconds ? r.records / (r.second
 export function metricsCostLines(rows: Row[]): { text: string; drops: Array<{ parallelism: number; checkpointing: boolean; rateDropPct: number; cpuDropPct: number }> } {
   const drops: Array<{ parallelism: number; checkpointing: boolean; rateDropPct: number; cpuDropPct: number }> = [];
   for (const on of rows.filter((r) => r.metrics === true)) {
-    const off = rows.find((r) => r.metrics === false && r.parallelism === on.parallelism && r.checkpointing === on.checkpointing);
+    const off = rows.find((r) => r.metrics === false && r.pair === on.pair);
     if (!off) continue;
     drops.push({
       parallelism: on.parallelism!, checkpointing: on.checkpointing !== false,

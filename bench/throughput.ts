@@ -93,15 +93,16 @@ async function main(): Promise<number> {
     const jarId = await uploadJar(dispatcher.url, bundle);
     log(`dispatcher ${dispatcher.url}, data dir ${dataDir}, jar ${jarId}`);
 
+    // A pair: the same job with metrics on and off, back to back (a parallelism may be listed twice for more pairs).
     let pair = 0;
-    for (const p of o.parallelisms) for (const cp of o.checkpointing) for (const m of pair++ % 2 === 0 ? o.metrics : [...o.metrics].reverse()) {
+    for (const p of o.parallelisms) for (const cp of o.checkpointing) for (const m of ++pair % 2 === 1 ? o.metrics : [...o.metrics].reverse()) {
       const settings: Record<string, string> = {
         ...(cp === 'off' ? { 'execution.checkpointing.interval': '0' } : {}),
         ...(m === 'off' ? { 'ebbflow.metrics.enabled': 'false' } : {}),
       };
       const flinkConfiguration = Object.keys(settings).length ? settings : undefined;
       const j = await runJobThroughput({
-        api: dispatcher.url, jarId, redis, redisUrl: o.redisUrl, redisPid, inputs: ds.streams, output: `${prefix}job-p${p}-cp-${cp}-m-${m}:alerts`,
+        api: dispatcher.url, jarId, redis, redisUrl: o.redisUrl, redisPid, inputs: ds.streams, output: `${prefix}job-${pair}-p${p}-cp-${cp}-m-${m}:alerts`,
         parallelism: p, expected: ds.expected, windowMs: o.windowMs, maxOutOfOrdernessMs: o.maxOutOfOrdernessMs, threshold: o.threshold, timeoutMs: o.timeoutMs,
         flinkConfiguration,
       }, log);
@@ -114,7 +115,7 @@ async function main(): Promise<number> {
         : undefined;
       const rate = records / j.seconds;
       rows.push({
-        run: `job, parallelism ${p}${cp === 'off' ? ', checkpointing off' : ''}${m === 'off' ? ', metrics off' : ''}`, parallelism: p, checkpointing: cp === 'on', metrics: m === 'on', records, seconds: j.seconds, recordsPerSecond: rate, vsBaseline: rate / baseRate,
+        run: `job, parallelism ${p}${cp === 'off' ? ', checkpointing off' : ''}${m === 'off' ? ', metrics off' : ''}`, parallelism: p, checkpointing: cp === 'on', metrics: m === 'on', pair, records, seconds: j.seconds, recordsPerSecond: rate, vsBaseline: rate / baseRate,
         cpuSeconds: j.cpuSeconds, recordsPerCpuSecond: records / j.cpuSeconds,
         latencyMs: lat ? { p50: lat.p50, p90: lat.p90, p99: lat.p99, max: lat.max, alerts: lat.alerts, ok: lat.alertsOk } : null,
         peakRssMb: { jobMaster: j.memory.jobMasterPeakMb, maxTaskManager: j.memory.taskManagerPeakMb },
