@@ -3,32 +3,19 @@
  * forms on a running job, --no-wait, the progress and result lines, a reported failure (exit 1),
  * and the usage mistakes it refuses before sending anything.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, startTestDispatcher, upload, waitFor, type TestDispatcher } from '../helpers/dispatcher.js';
 import { runJar, waitForState } from '../helpers/fraud.js';
 import { recordOnlyJob, vertex, waitForRescale } from '../helpers/rescaling.js';
 
-const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
+import { runCli } from '../helpers/cli.js';
 
 let d: TestDispatcher;
 let job: string;
 const stream = `ebbtest-cli-scale-${randomBytes(4).toString('hex')}`;
 
-interface Run { code: number | null; stdout: string; stderr: string }
-
-function cli(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, '--url', d.url, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b) => { stdout += b; });
-    child.stderr.on('data', (b) => { stderr += b; });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (...args: string[]) => runCli(d, ...args);
 
 beforeAll(async () => {
   d = await startTestDispatcher();
