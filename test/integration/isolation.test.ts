@@ -124,7 +124,7 @@ describe('isolation by default', () => {
     // 6. User code in a TaskManager fails quoting the secret: the TaskManager's log masks it.
     await d.redis.xadd(stream, '*', 'v', 'boom');
     const logDir = join(d.dataDir, 'logs', jobId);
-    const tmLogs = () => readdirSync(logDir).filter((n) => n.startsWith('taskmanager')).map((n) => readFileSync(join(logDir, n), 'utf8')).join('');
+    const tmLogs = () => readdirSync(logDir).filter((n) => /-?taskmanager-\d+\.log$/.test(n)).map((n) => readFileSync(join(logDir, n), 'utf8')).join('');
     const line = await waitFor('the TaskManager\'s "subtask failed" line', () => tmLogs().split('\n').find((l) => l.includes('could not log in as')));
     expect(line).toContain('could not log in as ****** today');
     expect(tmLogs()).not.toContain(ARG_SECRET);
