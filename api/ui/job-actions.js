@@ -12,6 +12,16 @@ const jobPath = (jid) => `/jobs/${encodeURIComponent(jid)}`;
 const BUTTONS = ['savepoint-button', 'stop-button', 'jv-cancel-button'];
 
 const status = (text, kind, state) => setStatus('operation-status', text, kind, state);
+/** Flink's isStoppable of the shown job (RUNNING): the stop button is enabled only then. */
+let stoppable = true;
+/** An operation of the shown job is in progress (its buttons stay disabled). */
+let busy = false;
+
+/** Enables the action buttons, the stop button only while the job can be stopped. */
+function enableButtons() {
+  for (const id of BUTTONS) $(id).disabled = id === 'stop-button' && !stoppable;
+  $('stop-button').title = stoppable ? '' : 'Only a RUNNING job can be stopped with a savepoint';
+}
 
 /** Another job is shown (or none): an earlier operation stops writing, its status is hidden. */
 export function resetActions() {
@@ -19,12 +29,16 @@ export function resetActions() {
   status(null);
   lastLocation = null;
   $('use-savepoint').hidden = true;
-  for (const id of BUTTONS) $(id).disabled = false;
+  busy = false;
+  stoppable = true;
+  enableButtons();
 }
 
-/** Hides the action buttons once the job ended. */
-export function updateActions(ended) {
+/** Hides the action buttons once the job ended; the stop button follows the job's isStoppable. */
+export function updateActions(ended, isStoppable) {
   $('jv-actions').hidden = ended;
+  stoppable = isStoppable !== false;
+  if (!busy) enableButtons();
 }
 
 function targetDirectory() {
@@ -56,6 +70,7 @@ async function followSavepoint(jid, trigger, what, run) {
 /** Runs one operation with every action button disabled; `refresh` redraws the view afterwards. */
 async function operate(jid, what, start, refresh) {
   const run = ++opRun;
+  busy = true;
   for (const id of BUTTONS) $(id).disabled = true;
   status(`${what}: requesting…`, 'info', 'REQUESTED');
   try {
@@ -63,7 +78,7 @@ async function operate(jid, what, start, refresh) {
   } catch (err) {
     if (run === opRun) status(`${what} failed: ${err.message}`, 'error', 'FAILED');
   } finally {
-    if (run === opRun) for (const id of BUTTONS) $(id).disabled = false;
+    if (run === opRun) { busy = false; enableButtons(); }
   }
   await refresh().catch((err) => status(`Refresh after ${what.toLowerCase()} failed: ${err.message}`, 'error', 'FAILED'));
 }
@@ -79,7 +94,9 @@ export function triggerSavepoint(jid, refresh) {
 export function stopWithSavepoint(jid, refresh) {
   return operate(jid, 'Stop with savepoint', async (run) => {
     const dir = targetDirectory();
-    const res = await api('POST', `${jobPath(jid)}/stop`, dir ? { targetDirectory: dir } : {});
+    // drain: event time is advanced to the end first, so every open window fires into the savepoint.
+    const body = { ...(dir ? { targetDirectory: dir } : {}), ...($('stop-drain').checked ? { drain: true } : {}) };
+    const res = await api('POST', `${jobPath(jid)}/stop`, body);
     await followSavepoint(jid, res['request-id'], 'Stop with savepoint', run);
   }, refresh);
 }

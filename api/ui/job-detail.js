@@ -60,7 +60,7 @@ function renderSummary(details) {
   $('jv-max').textContent = max > 0 ? String(max) : '–';
   $('jv-savepoint').textContent = details.savepointPath ? String(details.savepointPath) : '–';
   const ended = TERMINAL.has(state);
-  updateActions(ended);
+  updateActions(ended, details.isStoppable);
   $('rescale-control').hidden = ended;
   $('vertex-rescale-button').parentElement.hidden = ended;
   $('rescale-ended').hidden = !ended;

@@ -261,9 +261,13 @@ describe('web console in chromium', () => {
     expect((await api(`/jobs/${jobId}`)).vertices.map((v: any) => v.parallelism)).toEqual(details.vertices.map(() => 1));
   });
 
-  it('stops the job with a savepoint from the console', async () => {
+  it('stops the job with a savepoint from the console, draining first', async () => {
     const op = view.locator('[data-testid=operation-status]');
+    expect(await view.locator('[data-testid=stop-button]').isEnabled()).toBe(true); // RUNNING: isStoppable
+    await view.locator('[data-testid=stop-drain]').check();
+    const stopRequest = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith(`/jobs/${jobId}/stop`));
     await view.locator('[data-testid=stop-button]').click();
+    expect((await stopRequest).postDataJSON()).toEqual({ drain: true });
     await expect.poll(() => op.textContent(), { timeout: 60_000 }).toMatch(/^Stop with savepoint completed: /);
     expect(await op.getAttribute('data-kind')).toBe('ok');
     stopLocation = (await op.textContent())!.replace(/^Stop with savepoint completed: /, '');
