@@ -17,6 +17,8 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 90_000,
           hookTimeout: 60_000,
+          // expect.poll's default of 1 s is too short on a loaded 2-core CI machine (browser tests).
+          expect: { poll: { timeout: 10_000 } },
         },
       },
     ],

@@ -288,7 +288,7 @@ describe('web console in chromium', () => {
     await row.locator('[data-testid=savepoint-path]').fill('');
     await row.locator('[data-testid=allow-non-restored]').check();
     await row.locator('[data-testid=run-button]').click();
-    await expect.poll(() => page.locator('#message').textContent()).toBe('"Allow non-restored state" needs a savepoint path.');
+    await expect.poll(() => page.locator('#message').textContent(), { timeout: 10_000 }).toBe('"Allow non-restored state" needs a savepoint path.');
 
     const resumed = await runFromPage(page, 'fraud-detection.mjs', { parallelism: 2, args: args(), savepoint: stopLocation, allowNonRestored: true });
     await expect.poll(() => jobStateOnPage(page, resumed), { timeout: 30_000 }).toBe('RUNNING');
