@@ -1,4 +1,5 @@
 /** One throughput run of the fraud-detection job over the preloaded streams. */
+import { logIgnored } from './log.js';
 import type { Redis } from 'ioredis';
 import type { Alert } from '../examples/fraud-detection/reference.js';
 import { compareAlerts, readAlerts } from './data.js';
@@ -110,7 +111,7 @@ export async function runJobThroughput(x: JobRunInput, log: (s: string) => void)
     };
   } catch (err) {
     sampler.stop();
-    await cancelJob(x.api, jobId).catch(() => undefined);
+    await cancelJob(x.api, jobId).catch(logIgnored(`cancelling job ${jobId} after a failed run`));
     throw err;
   }
 }

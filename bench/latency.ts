@@ -7,6 +7,7 @@
  * [b, b+W), [b+W, b+2W), ... are full; the k-th fires at b + kW + ooo (all its alerts at once) if
  * the writing lasts past that.
  */
+import { logIgnored } from './log.js';
 import { Redis } from 'ioredis';
 import { TransactionGenerator } from '../examples/fraud-detection/generator.js';
 import { expectedAlerts, type Alert, type Txn } from '../examples/fraud-detection/reference.js';
@@ -140,7 +141,7 @@ export async function runLatency(x: LatencyInput, log: (s: string) => void): Pro
     log(`latency p=${x.parallelism}: ${r.alerts} alerts from ${r.windowsFired} window(s), p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms (wrote ${Math.round(r.writeRate)}/s), alerts ${r.alertsOk ? 'ok' : `WRONG (${r.alertsCheck})`}`);
     return r;
   } catch (err) {
-    if (jobId) await cancelJob(x.api, jobId).catch(() => undefined);
+    if (jobId) await cancelJob(x.api, jobId).catch(logIgnored(`cancelling latency job ${jobId}`));
     throw err;
   } finally {
     writer.disconnect();

@@ -3,6 +3,7 @@
  * the state target, then every step (normal operation measured before each), then all windows
  * flushed and the output compared with the reference.
  */
+import { logIgnored } from './log.js';
 import type { Alert } from '../examples/fraud-detection/reference.js';
 import { parseCents } from '../examples/fraud-detection/job.js';
 import { compareAlerts } from './data.js';
@@ -120,7 +121,7 @@ export async function runPhase(x: PhaseInput): Promise<PhaseResult> {
       alertsOk: check.ok, alertsCheck: check.reason, checkpoints: checkpoints.summary(), checkpointLog: checkpoints.list(), exceptions,
     };
   } catch (err) {
-    if (c.jobId) await cancelJob(x.api, c.jobId, 20_000).catch(() => undefined);
+    if (c.jobId) await cancelJob(x.api, c.jobId, 20_000).catch(logIgnored(`cancelling job ${c.jobId}`));
     throw err;
   } finally {
     clearInterval(poller);

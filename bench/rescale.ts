@@ -12,6 +12,7 @@
  * and every process the run started is gone, also on failure and on SIGINT/SIGTERM.
  * Exit code 0 whether or not the targets hold; 1 on wrong alerts, failed steps and other errors.
  */
+import { log, logIgnored } from './log.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +28,6 @@ import { runPhase, type PhaseResult } from './rescale-phase.js';
 import { cpuLine, notes, phaseLines, renderTable, rowsOf, targetLines, targets, type RescaleRow } from './rescale-report.js';
 import { uploadJar } from './rest.js';
 
-const log = (s: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 
 async function main(): Promise<number> {
   const o = parseRescaleOptions();
@@ -41,7 +41,7 @@ async function main(): Promise<number> {
   /** pids of every job process and TaskManager seen, to make sure none outlives the run. */
   const pids = new Set<number>();
   const watch = setInterval(() => {
-    void jobProcesses(jobs).then((ps) => { for (const p of ps) pids.add(p.pid); }).catch(() => {});
+    void jobProcesses(jobs).then((ps) => { for (const p of ps) pids.add(p.pid); }).catch(logIgnored('listing the job processes'));
   }, 1000);
 
   const abort = new AbortController();

@@ -9,6 +9,7 @@
  * starts with `ebbflow-bench-<random>:` and is deleted at the end, also on failure and on SIGINT.
  * Exit code 0 whether or not the target holds; 1 on wrong alerts, time-outs and other errors.
  */
+import { log } from './log.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +26,6 @@ import { localRedisPid } from './procs.js';
 import { uploadJar } from './rest.js';
 import { footnotes, metricsCostLines, renderTable, targetLine, writeJson, type Row } from './report.js';
 
-const log = (s: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 
 async function main(): Promise<number> {
   const o = parseBenchOptions();
