@@ -20,6 +20,7 @@ import { serialize } from 'node:v8';
 import { compressToRanges } from '../state/key-group-assignment.js';
 import type { KeyGroupRange } from '../state/key-groups.js';
 import { PendingSnapshot, toBlobs, type KeyedSnapshotEntry } from './checkpoint/pending-snapshot.js';
+import { SnapshotPacer } from './checkpoint/snapshot-pacer.js';
 import { readMetadata, readVertexState, StateFileWriter, SubtaskState, type KeyedStateBlob } from './checkpoint/snapshot-io.js';
 import { buildChain, channelId, type Chain } from './chain-builder.js';
 import { cleanupFailed, type CleanupLog } from './cleanup.js';
@@ -54,10 +55,6 @@ export interface SubtaskServices {
 
 export type SubtaskOutcome = 'FINISHED' | 'CANCELED';
 
-/** A background slice of snapshot serialization: short, so records keep flowing between slices. */
-const SNAPSHOT_SLICE_MS = 4;
-/** After a batch, a slice runs if the last one is at least this old (the background ticks may be starved by a busy input). */
-const SNAPSHOT_STEP_EVERY_MS = 10;
 
 export class Subtask {
   private cancelled = false;
@@ -69,9 +66,7 @@ export class Subtask {
   private readonly completionWaiters = new Set<() => void>();
   private input: InputProcessor | undefined;
   /** The keyed state of the latest checkpoint, while not all of it is serialized. */
-  private snapshot: PendingSnapshot | undefined;
-  private snapshotTick: NodeJS.Immediate | undefined;
-  private lastSnapshotStep = 0;
+  private readonly snapshots = new SnapshotPacer(() => this.chain?.checkpointed ?? []);
   readonly rescaler: Rescaler;
   /** I/O counters and time accounts; undefined with metrics off. */
   private readonly counters: IoCounters | undefined;
@@ -144,43 +139,9 @@ export class Subtask {
   }
 
   private async flush(chain: Chain): Promise<void> {
-    if (this.snapshot && performance.now() - this.lastSnapshotStep >= SNAPSHOT_STEP_EVERY_MS) this.snapshotStep();
+    this.snapshots.afterBatch();
     for (const t of chain.tails) await t.flush();
     if (this.failure) throw this.failure;
-  }
-
-  /** Serializes a slice of the pending snapshot; the guards come off once it is all serialized. */
-  private snapshotStep(): void {
-    const snap = this.snapshot;
-    if (!snap) return;
-    this.lastSnapshotStep = performance.now();
-    if (snap.step(SNAPSHOT_SLICE_MS)) return;
-    this.snapshotDone(snap);
-  }
-
-  private snapshotDone(snap: PendingSnapshot): void {
-    if (this.snapshot !== snap) return;
-    this.snapshot = undefined;
-    for (const op of this.chain?.checkpointed ?? []) if (op.snapshotGuard === snap.guard) op.snapshotGuard = undefined;
-  }
-
-  /** Background slices, one per event-loop turn, so I/O and batches run in between. */
-  private scheduleSnapshotTick(): void {
-    if (this.snapshotTick || !this.snapshot) return;
-    this.snapshotTick = setImmediate(() => {
-      this.snapshotTick = undefined;
-      if (this.cancelled) return;
-      this.snapshotStep();
-      this.scheduleSnapshotTick();
-    });
-  }
-
-  /** Everything of the pending snapshot serialized now (before the next one, at the end of input). */
-  private completeSnapshot(): void {
-    const snap = this.snapshot;
-    if (!snap) return;
-    snap.finishAll();
-    this.snapshotDone(snap);
   }
 
   private failWith(err: Error): void {
@@ -228,7 +189,7 @@ export class Subtask {
     // State still being loaded after a rescale must be in place before it can be snapshotted.
     await this.rescaler.settle(chain);
     // The previous checkpoint's state must all be serialized before this one's is taken.
-    this.completeSnapshot();
+    this.snapshots.complete();
     const t0 = Date.now();
     const writer = new StateFileWriter(dir, `${this.spec.vertexId}-${this.spec.subtaskIndex}.state`, this.spec.subtaskIndex, compressToRanges(this.spec.keyGroups ?? []));
     let snap: PendingSnapshot;
@@ -259,10 +220,7 @@ export class Subtask {
       this.services.decline(id, `snapshot of subtask ${this.spec.subtaskIndex} failed: ${describeError(err)}`);
       throw err;
     }
-    if (snap.remaining) {
-      this.snapshot = snap;
-      for (const op of chain.checkpointed) if (op.snapshotKeyedState) op.snapshotGuard = snap.guard;
-    }
+    this.snapshots.begin(snap);
     for (const w of chain.writers) w.barrier(id, dir);
     await this.flush(chain);
     const syncMs = Date.now() - t0;
@@ -279,7 +237,7 @@ export class Subtask {
         if (!this.cancelled) this.services.decline(id, `writing state of subtask ${this.spec.subtaskIndex} to ${dir} failed: ${err.message}`);
       },
     );
-    this.scheduleSnapshotTick();
+    this.snapshots.schedule();
     // A rescale prepared for this barrier takes effect now: everything after it uses the new configuration.
     const next = this.rescaler.switchAt(id, chain, this.input);
     if (next) {
@@ -359,7 +317,7 @@ export class Subtask {
 
   /** End of input: flush, and let exactly-once sinks publish the rest (nothing will be replayed). */
   private async finish(chain: Chain): Promise<void> {
-    this.completeSnapshot();
+    this.snapshots.complete();
     await this.flush(chain);
     await this.commitChain;
     for (const t of chain.tails) {
@@ -409,10 +367,7 @@ export class Subtask {
 
   cancel(): void {
     this.cancelled = true;
-    this.snapshot?.abandon('the subtask was cancelled');
-    this.snapshot = undefined;
-    if (this.snapshotTick) clearImmediate(this.snapshotTick);
-    this.snapshotTick = undefined;
+    this.snapshots.abandon('the subtask was cancelled');
     this.chain?.source?.cancel();
     for (const w of this.chain?.writers ?? []) w.abort();
     this.releaseInputs();
