@@ -115,13 +115,14 @@ export class JobMetricsCollector {
   private processReport(resourceId: string, at: number, p: ebbflow.rpc.IProcessMetrics): void {
     const prev = this.taskManagers.get(resourceId);
     const cpuMicros = p.cpuMicros ?? 0;
-    // CPU load: CPU time over wall time since the last report (1 = one core busy).
+    // CPU load: CPU time over wall time since the last report (1 = one core busy; the dispatcher's own
+    // Status.JVM.CPU.Load is a share of all its cores, as it knows them). RSS under the dispatcher's name for it.
     const load = prev && at > prev.at ? Math.max(0, cpuMicros - prev.cpuMicros) / ((at - prev.at) * 1000) : 0;
     this.taskManagers.set(resourceId, {
       at, cpuMicros,
       metrics: {
         'Status.JVM.Memory.Heap.Used': p.heapUsed ?? 0, 'Status.JVM.Memory.Heap.Committed': p.heapTotal ?? 0,
-        'Status.Process.Memory.RSS': p.rss ?? 0, 'Status.JVM.CPU.Load': load, 'Status.JVM.CPU.Time': cpuMicros * 1000,
+        'Status.JVM.Memory.RSS': p.rss ?? 0, 'Status.JVM.CPU.Load': load, 'Status.JVM.CPU.Time': cpuMicros * 1000,
       },
     });
   }

@@ -147,7 +147,7 @@ describe('JobMetricsCollector', () => {
     expect(snap.job.uptime).toBe(2500);
     expect(snap.job.numRestarts).toBe(2);
     expect(snap.taskManagers['tm-0']).toEqual({
-      'Status.JVM.Memory.Heap.Used': 11, 'Status.JVM.Memory.Heap.Committed': 20, 'Status.Process.Memory.RSS': 31, 'Status.JVM.CPU.Load': 0.5, 'Status.JVM.CPU.Time': 2_000_000_000,
+      'Status.JVM.Memory.Heap.Used': 11, 'Status.JVM.Memory.Heap.Committed': 20, 'Status.JVM.Memory.RSS': 31, 'Status.JVM.CPU.Load': 0.5, 'Status.JVM.CPU.Time': 2_000_000_000,
     });
     t.collector.taskManagerGone('tm-0');
     expect(t.collector.snapshot().taskManagers).toEqual({});
