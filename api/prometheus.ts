@@ -11,7 +11,7 @@
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DispatcherStatus, StoredBundle } from '../dispatcher/index.js';
-import { JOB_STATES, type JobMetricsSnapshot, type JobRecord, type SubtaskMetricName } from '../metadata/index.js';
+import { isNoWatermark, JOB_STATES, type JobMetricsSnapshot, type JobRecord, type SubtaskMetricName } from '../metadata/index.js';
 
 export interface ScrapeInput {
   jobs: JobRecord[];
@@ -60,7 +60,6 @@ export const JOB_METRICS: Record<string, Mapping> = {
 };
 
 /** Below this a watermark is Long.MIN_VALUE: none yet. */
-const NO_WATERMARK = -9223372036854775000;
 
 /** `Status.JVM.Memory.Heap.Used` → `status_jvm_memory_heap_used`; `numRecordsIn` → `num_records_in`. */
 export function snakeCase(name: string): string {
@@ -133,7 +132,7 @@ export class PrometheusExporter {
       for (const [k, v] of Object.entries(t.metrics)) {
         const m = TASK_METRICS[k as SubtaskMetricName];
         if (!m || typeof v !== 'number') continue;
-        if ((k === 'currentInputWatermark' || k === 'currentOutputWatermark') && v <= NO_WATERMARK) continue;
+        if ((k === 'currentInputWatermark' || k === 'currentOutputWatermark') && isNoWatermark(v)) continue;
         r.set(m, labels, v * (m.scale ?? 1));
       }
       for (const sp of t.splits ?? []) {

@@ -9,6 +9,7 @@
  * executions that are not current, or not hosted on the reporting TaskManager, are dropped.
  */
 import type { JobMetricsSnapshot, SplitMetrics, SubtaskMetricName, SubtaskMetricsSnapshot, VertexHistoryPoint } from '../metadata/job-metrics.js';
+import { MAX_WATERMARK, NO_WATERMARK } from '../metadata/job-metrics.js';
 import type { ebbflow } from '../proto/generated/rpc.js';
 import { toNumber } from '../rpc/index.js';
 import type { JobRuntime } from './job-runtime.js';
@@ -16,9 +17,7 @@ import type { JobStatusWriter } from './job-status-writer.js';
 
 /** How far back the per-vertex history goes. */
 export const HISTORY_MS = 5 * 60_000;
-/** Flink's Long.MIN_VALUE / MAX_VALUE watermarks as JSON numbers (JSON has no infinities). */
-export const NO_WATERMARK = -9223372036854775808;
-export const MAX_WATERMARK = 9223372036854775807;
+export { NO_WATERMARK, MAX_WATERMARK };
 
 interface Counters {
   recordsIn: number; recordsOut: number; bytesIn: number; bytesOut: number; idleMs: number; backPressuredMs: number; busyMs: number;

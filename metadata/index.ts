@@ -8,7 +8,7 @@ export { retryRegistryCall } from './registry-retry.js';
 export type { RetryOptions, RetryOutcome } from './registry-retry.js';
 export { CapacityReservations, reservationsKey } from './capacity-reservations.js';
 export type { ReserveOutcome, ReserveRequest } from './capacity-reservations.js';
-export { SUBTASK_METRICS, metricsKey } from './job-metrics.js';
+export { SUBTASK_METRICS, metricsKey, NO_WATERMARK, MAX_WATERMARK, isNoWatermark } from './job-metrics.js';
 export type { JobMetricsSnapshot, SubtaskMetricsSnapshot, SubtaskMetricName, SplitMetrics, VertexHistoryPoint } from './job-metrics.js';
 export { RESCALE_TRIGGERS, TERMINAL_RESCALE_STATUSES, rescalesKey, rescaleCountsKey } from './rescale-history.js';
 export type { RescaleCounts, RescalePhase, RescaleRecord, RescaleStatus, RescaleTrigger, RescaleVertexRecord } from './rescale-history.js';

@@ -68,4 +68,10 @@ export interface JobMetricsSnapshot {
   history: { timestamp: number; vertices: Record<string, VertexHistoryPoint> }[];
 }
 
+/** Flink's Long.MIN_VALUE / MAX_VALUE watermarks as JSON numbers (JSON has no infinities): no watermark yet, end of input. */
+export const NO_WATERMARK = -9223372036854775808;
+export const MAX_WATERMARK = 9223372036854775807;
+/** True for the no-watermark-yet value. */
+export const isNoWatermark = (v: number): boolean => v <= NO_WATERMARK;
+
 export const metricsKey = (prefix: string, jobId: string): string => `${prefix}job:${jobId}:metrics`;

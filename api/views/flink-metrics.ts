@@ -16,6 +16,7 @@
  * reads as Flink's string "-9223372036854775808" in a value, and as that number in an aggregate.
  */
 import type { JobMetricsSnapshot, SplitMetrics, SubtaskMetricsSnapshot } from '../../metadata/index.js';
+import { isNoWatermark } from '../../metadata/index.js';
 import { badRequest } from '../errors.js';
 
 /** One component's metrics by name (Flink's ComponentMetricStore). */
@@ -28,7 +29,6 @@ export interface MetricValue { id: string; value: string }
 export interface AggregatedMetric { id: string; min?: number; max?: number; avg?: number; sum?: number; skew?: number }
 
 /** Java's Long.MIN_VALUE as a JS number (what a snapshot holds for "no watermark yet"). */
-const LONG_MIN = -9223372036854775808;
 
 /** A comma-separated query value as its non-empty, trimmed parts (absent: none). */
 export function parseList(raw: string | undefined): string[] {
@@ -66,7 +66,7 @@ export function parseSubtaskRanges(raw: string | undefined): ((subtask: number) 
 
 /** A metric value as Flink's REST API writes it: a string, integers without a fraction, Long.MIN_VALUE exactly. */
 export function formatValue(v: number): string {
-  if (v <= LONG_MIN) return '-9223372036854775808';
+  if (isNoWatermark(v)) return '-9223372036854775808';
   if (Number.isInteger(v)) return BigInt(v).toString();
   return String(v);
 }

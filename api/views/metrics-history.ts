@@ -5,6 +5,7 @@
  * before the first one) is null, so every array has one entry per timestamp.
  */
 import type { JobMetricsSnapshot, JobRecord, VertexHistoryPoint } from '../../metadata/index.js';
+import { isNoWatermark } from '../../metadata/index.js';
 
 export const HISTORY_SERIES = ['numRecordsInPerSecond', 'numRecordsOutPerSecond', 'busyTimeMsPerSecond', 'backPressuredTimeMsPerSecond', 'currentInputWatermark', 'pendingRecords'] as const;
 export type HistorySeries = (typeof HISTORY_SERIES)[number];
@@ -15,12 +16,11 @@ export interface MetricsHistory {
 }
 
 /** Below this a watermark is Long.MIN_VALUE, "none yet". */
-const NO_WATERMARK = -9223372036854775000;
 
 function value(p: VertexHistoryPoint | undefined, s: HistorySeries): number | null {
   const v = p?.[s];
   if (typeof v !== 'number' || !Number.isFinite(v)) return null;
-  if (s === 'currentInputWatermark' && v <= NO_WATERMARK) return null;
+  if (s === 'currentInputWatermark' && isNoWatermark(v)) return null;
   return v;
 }
 
