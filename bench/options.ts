@@ -29,7 +29,7 @@ export interface BenchOptions {
 }
 
 export const USAGE = `usage: node dist/bench/throughput.js [--quick] [--records N] [--streams N] [--redis URL]
-       [--parallelism 1,2] [--checkpointing on|off|both] [--metrics on|off|both] [--latency-seconds S] [--latency-rate R] [--timeout-ms MS] [--json PATH]
+       [--parallelism 1,2,1,2] [--checkpointing on|off|both] [--metrics on|off|both] [--latency-seconds S] [--latency-rate R] [--timeout-ms MS] [--json PATH]
 env: BENCH_RECORDS, BENCH_STREAMS, BENCH_PARALLELISM, BENCH_CHECKPOINTING, BENCH_METRICS, BENCH_LATENCY_SECONDS, BENCH_LATENCY_RATE,
      BENCH_QUICK=1, BENCH_TIMEOUT_MS, EBBFLOW_REDIS_URL`;
 
@@ -68,7 +68,7 @@ export function parseBenchOptions(argv: string[] = process.argv.slice(2), env: N
   const recordsRaw = pick(values.records, 'BENCH_RECORDS');
   const records = recordsRaw !== undefined ? int('--records', recordsRaw, 1) : quick ? 100_000 : 1_000_000;
   const streams = int('--streams', pick(values.streams, 'BENCH_STREAMS') ?? '4', 1);
-  const parallelisms = (pick(values.parallelism, 'BENCH_PARALLELISM') ?? '1,2')
+  const parallelisms = (pick(values.parallelism, 'BENCH_PARALLELISM') ?? '1,2,1,2')
     .split(',').map((s) => s.trim()).filter(Boolean).map((s) => int('--parallelism', s, 1));
   if (parallelisms.length === 0) throw new Error(`--parallelism needs at least one value\n${USAGE}`);
   const cpMode = pick(values.checkpointing, 'BENCH_CHECKPOINTING') ?? 'on';

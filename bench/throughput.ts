@@ -95,6 +95,7 @@ async function main(): Promise<number> {
 
     // A pair: the same job with metrics on and off, back to back (a parallelism may be listed twice for more pairs).
     let pair = 0;
+    const latencyMeasured = new Set<number>();
     for (const p of o.parallelisms) for (const cp of o.checkpointing) for (const m of ++pair % 2 === 1 ? o.metrics : [...o.metrics].reverse()) {
       const settings: Record<string, string> = {
         ...(cp === 'off' ? { 'execution.checkpointing.interval': '0' } : {}),
@@ -106,7 +107,10 @@ async function main(): Promise<number> {
         parallelism: p, expected: ds.expected, windowMs: o.windowMs, maxOutOfOrdernessMs: o.maxOutOfOrdernessMs, threshold: o.threshold, timeoutMs: o.timeoutMs,
         flinkConfiguration,
       }, log);
-      const lat = o.latencySeconds > 0 && m === 'on'
+      // The latency phase once per parallelism (its first run with metrics on), not once per pair.
+      const measureLatency = o.latencySeconds > 0 && m === 'on' && !latencyMeasured.has(p);
+      if (measureLatency) latencyMeasured.add(p);
+      const lat = measureLatency
         ? await runLatency({
           api: dispatcher.url, jarId, redisUrl: o.redisUrl, prefix, streams: o.streams, parallelism: p, seconds: o.latencySeconds, rate: o.latencyRate,
           windowMs: o.windowMs, maxOutOfOrdernessMs: o.maxOutOfOrdernessMs, threshold: o.threshold, drainTimeoutMs: Math.min(o.timeoutMs, 120_000), signal: abort.signal,
