@@ -54,9 +54,9 @@ export function expectTriggerId(body: any): string {
 }
 
 /** A SerializedThrowable JSON as SerializedThrowableDeserializer reads it: its base64 Java bytes, decoded by the JDK. */
-export function expectFlinkThrowable(cause: any): DecodedThrowable {
+export async function expectFlinkThrowable(cause: any): Promise<DecodedThrowable> {
   expect(cause).toEqual({ class: expect.any(String), 'stack-trace': expect.any(String), 'serialized-throwable': expect.any(String) });
-  const [decoded] = decodeWithJava([cause['serialized-throwable']]);
+  const [decoded] = await decodeWithJava([cause['serialized-throwable']]);
   if (decoded instanceof Error) throw new Error(`Java could not read the failure cause: ${decoded.message}`);
   expect(decoded!.originalErrorClassName).toBe(cause.class);
   expect(decoded!.fullStringifiedStackTrace).toBe(cause['stack-trace']);
@@ -64,25 +64,25 @@ export function expectFlinkThrowable(cause: any): DecodedThrowable {
 }
 
 /** SavepointInfo: exactly one of location and failure-cause. */
-export function expectSavepointInfo(op: any): { location?: string; cause?: DecodedThrowable } {
+export async function expectSavepointInfo(op: any): Promise<{ location?: string; cause?: DecodedThrowable }> {
   expect(('location' in op && op.location !== null) !== ('failure-cause' in op && op['failure-cause'] !== null), JSON.stringify(op)).toBe(true);
-  if (op['failure-cause']) return { cause: expectFlinkThrowable(op['failure-cause']) };
+  if (op['failure-cause']) return { cause: await expectFlinkThrowable(op['failure-cause']) };
   expect(op.location).toBeTypeOf('string');
   return { location: op.location };
 }
 
 /** CheckpointInfo: exactly one of checkpointId and failureCause. */
-export function expectCheckpointInfo(op: any): { checkpointId?: number; cause?: DecodedThrowable } {
+export async function expectCheckpointInfo(op: any): Promise<{ checkpointId?: number; cause?: DecodedThrowable }> {
   expect(('checkpointId' in op) !== ('failureCause' in op), JSON.stringify(op)).toBe(true);
-  if (op.failureCause) return { cause: expectFlinkThrowable(op.failureCause) };
+  if (op.failureCause) return { cause: await expectFlinkThrowable(op.failureCause) };
   expect(Number.isSafeInteger(op.checkpointId)).toBe(true);
   return { checkpointId: op.checkpointId };
 }
 
 /** AsynchronousOperationInfo: an optional failure-cause, nothing else. */
-export function expectAsyncOperationInfo(op: any): DecodedThrowable | undefined {
+export async function expectAsyncOperationInfo(op: any): Promise<DecodedThrowable | undefined> {
   expect(Object.keys(op).filter((k) => k !== 'failure-cause')).toEqual([]);
-  return op['failure-cause'] ? expectFlinkThrowable(op['failure-cause']) : undefined;
+  return op['failure-cause'] ? await expectFlinkThrowable(op['failure-cause']) : undefined;
 }
 
 const JOB_STATUSES = ['INITIALIZING', 'CREATED', 'RUNNING', 'FAILING', 'FAILED', 'CANCELLING', 'CANCELED', 'FINISHED', 'RESTARTING', 'SUSPENDED', 'RECONCILING'];
@@ -97,11 +97,11 @@ export function expectJobDetails(job: any): void {
 }
 
 /** JobExecutionResultResponseBody once COMPLETED → JobResult: id, application-status, net-runtime ≥ 0, accumulator-results. */
-export function expectJobResult(body: any, jobId: string, status: string): any {
+export async function expectJobResult(body: any, jobId: string, status: string): Promise<any> {
   expect(body.status).toEqual({ id: 'COMPLETED' });
   const r = body['job-execution-result'];
   expect(r).toMatchObject({ id: jobId, 'application-status': status, 'accumulator-results': {} });
   expect(r['net-runtime']).toBeGreaterThanOrEqual(0);
-  if (status === 'FAILED') expectFlinkThrowable(r['failure-cause']);
+  if (status === 'FAILED') await expectFlinkThrowable(r['failure-cause']);
   return r;
 }

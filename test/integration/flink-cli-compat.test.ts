@@ -82,7 +82,7 @@ describe("Flink's CLI against the dispatcher", () => {
       const trigger = await flink.trigger(`/jobs/${job}/checkpoints`, { checkpointType, triggerId: null });
       const op = await flink.poll(`/jobs/${job}/checkpoints/${trigger}`);
       await expectSpecResponse('get', '/jobs/{jobid}/checkpoints/{triggerid}', 200, { status: { id: 'COMPLETED' }, operation: op });
-      const { checkpointId } = expectCheckpointInfo(op);
+      const { checkpointId } = await expectCheckpointInfo(op);
       ids.push(checkpointId!);
     }
     expect(ids[1]).toBeGreaterThan(ids[0]!);
@@ -93,7 +93,7 @@ describe("Flink's CLI against the dispatcher", () => {
 
     // flink savepoint <jid> <dir>.
     const sp = await flink.trigger(`/jobs/${job}/savepoints`, { 'target-directory': spDir(), 'cancel-job': false, formatType: 'CANONICAL', triggerId: null });
-    const { location } = expectSavepointInfo(await flink.poll(`/jobs/${job}/savepoints/${sp}`));
+    const { location } = await expectSavepointInfo(await flink.poll(`/jobs/${job}/savepoints/${sp}`));
     expect(location!.startsWith(spDir())).toBe(true);
     expect(existsSync(join(location!, '_metadata'))).toBe(true);
 
@@ -103,7 +103,7 @@ describe("Flink's CLI against the dispatcher", () => {
     const bad = await flink.trigger(`/jobs/${job}/savepoints`, { 'target-directory': join(file, 'sp'), 'cancel-job': false, formatType: 'CANONICAL', triggerId: null });
     const failedOp = await flink.poll(`/jobs/${job}/savepoints/${bad}`);
     await expectSpecResponse('get', '/jobs/{jobid}/savepoints/{triggerid}', 200, { status: { id: 'COMPLETED' }, operation: failedOp });
-    const { cause } = expectSavepointInfo(failedOp);
+    const { cause } = await expectSavepointInfo(failedOp);
     expect(cause!.message).toContain('cannot create checkpoint directory');
     expect(cause!.message).toContain(join(file, 'sp'));
     expect(cause!.originalErrorClassName).toBe('Error');
@@ -118,23 +118,23 @@ describe("Flink's CLI against the dispatcher", () => {
     ];
     for (const [path, why] of refusals) {
       const t = await flink.trigger('/savepoint-disposal', { 'savepoint-path': path });
-      const refused = expectAsyncOperationInfo(await flink.poll(`/savepoint-disposal/${t}`));
+      const refused = await expectAsyncOperationInfo(await flink.poll(`/savepoint-disposal/${t}`));
       expect(refused?.message, path).toMatch(why);
       expect(existsSync(path)).toBe(true);
     }
     const dispose = await flink.trigger('/savepoint-disposal', { 'savepoint-path': location });
     const disposed = await flink.poll(`/savepoint-disposal/${dispose}`);
     expect(disposed).toEqual({});
-    expect(expectAsyncOperationInfo(disposed)).toBeUndefined();
+    expect(await expectAsyncOperationInfo(disposed)).toBeUndefined();
     expect(existsSync(location!)).toBe(false);
     expect((await flink.request('GET', `/savepoint-disposal/${'0'.repeat(32)}`)).status).toBe(404);
 
     // flink stop --savepointPath <dir> <jid>: the savepoint's location, then FINISHED.
     const stop = await flink.trigger(`/jobs/${job}/stop`, { targetDirectory: spDir(), drain: false, formatType: 'CANONICAL', triggerId: null });
-    const stopped = expectSavepointInfo(await flink.poll(`/jobs/${job}/savepoints/${stop}`));
+    const stopped = await expectSavepointInfo(await flink.poll(`/jobs/${job}/savepoints/${stop}`));
     expect(existsSync(join(stopped.location!, '_metadata'))).toBe(true);
     await waitForState(d, job, 'FINISHED');
-    expectJobResult((await flink.request('GET', `/jobs/${job}/execution-result`)).body, job, 'SUCCEEDED');
+    await expectJobResult((await flink.request('GET', `/jobs/${job}/execution-result`)).body, job, 'SUCCEEDED');
 
     // flink cancel <jid>: PATCH /v1/jobs/:jid?mode=cancel with Flink's empty body.
     const other = await startJob(`${tag}-out-cancel`);
@@ -145,7 +145,7 @@ describe("Flink's CLI against the dispatcher", () => {
       const r = await flink.request('GET', `/jobs/${other}/execution-result`);
       return r.body.status.id === 'COMPLETED' ? r.body : undefined;
     });
-    expectJobResult(result, other, 'CANCELED');
+    await expectJobResult(result, other, 'CANCELED');
     await expectSpecResponse('get', '/jobs/{jobid}/execution-result', 200, result);
   });
 
@@ -164,8 +164,8 @@ describe("Flink's CLI against the dispatcher", () => {
     mkdirSync(spDir(), { recursive: true });
     const plainStop = await flink.trigger(`/jobs/${plain}/stop`, { targetDirectory: spDir(), drain: false, formatType: 'CANONICAL', triggerId: null });
     const drainStop = await flink.trigger(`/jobs/${drained}/stop`, { targetDirectory: spDir(), drain: true, formatType: 'CANONICAL', triggerId: null });
-    expectSavepointInfo(await flink.poll(`/jobs/${plain}/savepoints/${plainStop}`));
-    const drainedAt = expectSavepointInfo(await flink.poll(`/jobs/${drained}/savepoints/${drainStop}`));
+    await expectSavepointInfo(await flink.poll(`/jobs/${plain}/savepoints/${plainStop}`));
+    const drainedAt = await expectSavepointInfo(await flink.poll(`/jobs/${drained}/savepoints/${drainStop}`));
     expect(existsSync(join(drainedAt.location!, '_metadata'))).toBe(true);
     await waitForState(d, plain, 'FINISHED');
     await waitForState(d, drained, 'FINISHED');

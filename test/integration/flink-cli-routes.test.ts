@@ -37,14 +37,14 @@ describe('POST/GET /jobs/:jobid/checkpoints', () => {
     expect(await status(ok)).toEqual({ status: { id: 'IN_PROGRESS' }, operation: null });
     Object.assign(gw.operations.get(ok)!, { status: 'COMPLETED', result: { checkpointId: 17 } });
     Object.assign(gw.operations.get(bad)!, { status: 'COMPLETED', failureCause: 'Error: checkpoint 18 expired after 600000 ms before every subtask acknowledged\n    at x (y.js:1:1)' });
-    expect(expectCheckpointInfo((await status(ok)).operation)).toEqual({ checkpointId: 17 });
+    expect(await expectCheckpointInfo((await status(ok)).operation)).toEqual({ checkpointId: 17 });
     const failed = await status(bad);
     expect(Object.keys(failed.operation)).toEqual(['failureCause']);
-    expect(expectCheckpointInfo(failed.operation).cause).toMatchObject({ message: 'checkpoint 18 expired after 600000 ms before every subtask acknowledged', originalErrorClassName: 'Error' });
+    expect((await expectCheckpointInfo(failed.operation)).cause).toMatchObject({ message: 'checkpoint 18 expired after 600000 ms before every subtask acknowledged', originalErrorClassName: 'Error' });
     // A job that ended before taking the request up.
     const never = (await post(`/jobs/${job.id}/checkpoints`, {})).body['request-id'];
     job.state = 'CANCELED';
-    expect(expectCheckpointInfo((await status(never)).operation).cause).toMatchObject({ originalErrorClassName: 'JobEnded' });
+    expect((await expectCheckpointInfo((await status(never)).operation)).cause).toMatchObject({ originalErrorClassName: 'JobEnded' });
     // Another kind's trigger is not a checkpoint's.
     const sp = (await post(`/jobs/${gw.addJob().id}/savepoints`, {})).body['request-id'];
     expect((await get(`/jobs/${job.id}/checkpoints/${sp}`)).status).toBe(404);
@@ -64,7 +64,7 @@ describe('/savepoint-disposal', () => {
     gw.disposals.set(t, { status: 'COMPLETED' });
     expect(await status()).toEqual({ status: { id: 'COMPLETED' }, operation: {} });
     gw.disposals.set(t, { status: 'COMPLETED', failureCause: 'IllegalArgumentException: /data/x does not look like a savepoint (it has no _metadata file); nothing was deleted' });
-    expect(expectAsyncOperationInfo((await status()).operation)).toMatchObject({ originalErrorClassName: 'IllegalArgumentException', message: expect.stringContaining('no _metadata') });
+    expect(await expectAsyncOperationInfo((await status()).operation)).toMatchObject({ originalErrorClassName: 'IllegalArgumentException', message: expect.stringContaining('no _metadata') });
     expect((await get(`/savepoint-disposal/${'1'.repeat(32)}`)).status).toBe(404);
   });
 });
@@ -78,9 +78,9 @@ describe('GET /jobs/:jobid/execution-result', () => {
       const job = gw.addJob({ state, startTime: 1000, endTime: 4500, failureCause: state === 'FAILED' ? 'TypeError: x is not a function\n    at map (job.mjs:3:9)' : '' });
       const a = await get(`/v1/jobs/${job.id}/execution-result`);
       await expectSpecResponse('get', '/jobs/{jobid}/execution-result', 200, a.body);
-      const r = expectJobResult(a.body, job.id, status);
+      const r = await expectJobResult(a.body, job.id, status);
       expect(r['net-runtime']).toBe(3500);
-      if (state === 'FAILED') expect(expectFlinkThrowable(r['failure-cause'])).toMatchObject({ originalErrorClassName: 'TypeError', message: 'x is not a function' });
+      if (state === 'FAILED') expect(await expectFlinkThrowable(r['failure-cause'])).toMatchObject({ originalErrorClassName: 'TypeError', message: 'x is not a function' });
       else expect(r).not.toHaveProperty('failure-cause');
     }
     expect((await get(`/jobs/${'2'.repeat(32)}/execution-result`)).status).toBe(404);

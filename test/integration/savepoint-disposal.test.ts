@@ -32,7 +32,7 @@ async function snapshotDir(name: string, isSavepoint: boolean, base = d.dataDir)
   return dir;
 }
 
-async function dispose(path: string): Promise<ReturnType<typeof expectAsyncOperationInfo>> {
+async function dispose(path: string): ReturnType<typeof expectAsyncOperationInfo> {
   const t = await flink.trigger('/savepoint-disposal', { 'savepoint-path': path });
   return expectAsyncOperationInfo(await flink.poll(`/savepoint-disposal/${t}`, 10_000));
 }
