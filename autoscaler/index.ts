@@ -1,0 +1,8 @@
+/**
+ * The autoscaler: a job follows its load. The decision (DS2's true processing rates, FLIP-271's
+ * target rates, solved over the whole graph in one pass) is a pure function; the policy holds what
+ * it must remember between evaluations (windows, cooldowns, intervals, back-offs, history). The
+ * JobMaster feeds it samples and carries out what it asks for; see docs/architecture.md.
+ */
+export { readAutoscalerOptions, checkAutoscalerOptions, DEFAULT_AUTOSCALER_OPTIONS } from './autoscaler-options.js';
+export type { AutoscalerOptions } from './autoscaler-options.js';
