@@ -6,3 +6,5 @@
  */
 export { readAutoscalerOptions, checkAutoscalerOptions, DEFAULT_AUTOSCALER_OPTIONS } from './autoscaler-options.js';
 export type { AutoscalerOptions } from './autoscaler-options.js';
+export { decide, capacityAt, effectiveParallelism } from './decision.js';
+export type { Decision, DecisionInput, DecisionOptions, LimitCode, ReasonCode, VertexDecision, VertexInfo, VertexMetrics } from './decision.js';
