@@ -25,7 +25,7 @@ export function explain(d: VertexDecision, o: DecisionOptions): string {
   if (m) {
     facts.push(`input ${num(d.inputRate)}/s`);
     if (d.catchUpRate > d.inputRate * (1 + EPS) && (m.backlog ?? 0) > 0) facts.push(`backlog ${num(m.backlog!)} → catch-up ${num(d.catchUpRate)}/s`);
-    facts.push(`busy ${pct(m.busyRatio)}`);
+    facts.push(`busy ${pct(m.busyRatio)}${m.maxBusyRatio > m.busyRatio * 1.05 ? ` (busiest ${pct(m.maxBusyRatio)})` : ''}`);
     if (d.trueProcessingRate !== undefined) facts.push(`true rate ${num(d.trueProcessingRate)}/s per subtask`);
     if (d.skew > 1) facts.push(`skew ×${d.skew.toFixed(2)}`);
     if (d.utilization !== undefined) facts.push(`utilisation ${d.utilization.toFixed(2)}`);

@@ -8,8 +8,9 @@
  *   measured at any load, and it excludes time spent idle or back-pressured.
  * - A source's input rate is what arrives: records read + backlog growth (what it could not read).
  *   The rate a vertex must process is propagated down the graph, in topological order: a vertex's
- *   input is its upstream vertices' output (their input × their observed output/input ratio), scaled
- *   by how much of that output this vertex observed receiving.
+ *   input is its upstream vertices' output (their input × their observed output/input ratio, at most
+ *   what they can process within their limits), scaled by how much of that output this vertex
+ *   observed receiving.
  * - The capacity needed is max(input ÷ target utilisation, catch-up rate), where the catch-up rate
  *   = input + (backlog + input × restart time) ÷ catch-up duration. FLIP-271 adds the two terms; but
  *   the headroom the target utilisation leaves already drains a backlog, so adding them buys
@@ -76,9 +77,14 @@ export function decide(input: DecisionInput): Decision {
       inputRate = inp * share;
       catchUpRate = cu * share;
     }
+    const d = decideVertex(v, m, inputRate, catchUpRate, o);
+    decisions.push(d);
+    // Downstream gets no more than this vertex can process at the parallelism it may have (a source
+    // held at its stream count cannot pass on a backlog it cannot read); step limits aside, which
+    // the next decision lifts.
+    const most = capacityAt(d, d.wanted) ?? Infinity;
     const selectivity = m && observedIn > 0 ? m.recordsOutPerSecond / observedIn : 1;
-    out.set(v.id, { observed: m?.recordsOutPerSecond ?? 0, input: inputRate * selectivity, catchUp: catchUpRate * selectivity });
-    decisions.push(decideVertex(v, m, inputRate, catchUpRate, o));
+    out.set(v.id, { observed: m?.recordsOutPerSecond ?? 0, input: Math.min(inputRate, most) * selectivity, catchUp: Math.min(catchUpRate, most) * selectivity });
   }
   unifyForwardGroups(input.vertices, decisions);
   const changes: Record<string, number> = {};

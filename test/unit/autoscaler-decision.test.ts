@@ -97,6 +97,14 @@ describe('autoscaler decision', () => {
     expect(capped.text).toContain('its stream count (4)');
     // 8 streams, 3.5 subtasks' worth: 4 (2 streams each), not 5 (still 2 streams on the busiest).
     expect(one(vertex('src', 2, { streams: 8 }), m(200, 1, { backlog: 0, backlogGrowthPerSecond: 45 }))).toMatchObject({ parallelism: 4 });
+    // Downstream of a source held at its cap, only what the source can read counts (400/s, not 600/s
+    // plus a catch-up it will never get to): the sink, 1000/s per subtask, stays at 1.
+    const d = decide({
+      vertices: [vertex('src', 4, { streams: 4 }), vertex('sink', 1, { upstream: ['src'] })], options, restartTimeMs: 0,
+      metrics: { src: m(400, 1, { backlog: 60_000, backlogGrowthPerSecond: 200 }), sink: m(400, 0.4, { recordsOutPerSecond: 0 }) },
+    });
+    expect(d.changes).toEqual({});
+    expect(d.vertices[1]!.inputRate).toBeCloseTo(400);
     // 5 subtasks' worth: 5, 6 and 7 subtasks still leave 2 streams on one: 8.
     expect(one(vertex('src', 2, { streams: 8 }), m(200, 1, { backlog: 0, backlogGrowthPerSecond: 150 }))).toMatchObject({ parallelism: 8 });
   });
