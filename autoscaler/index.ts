@@ -8,3 +8,9 @@ export { readAutoscalerOptions, checkAutoscalerOptions, DEFAULT_AUTOSCALER_OPTIO
 export type { AutoscalerOptions } from './autoscaler-options.js';
 export { decide, capacityAt, effectiveParallelism } from './decision.js';
 export type { Decision, DecisionInput, DecisionOptions, LimitCode, ReasonCode, VertexDecision, VertexInfo, VertexMetrics } from './decision.js';
+export { MetricsWindow, samplesOf, slopePerSecond } from './metrics-window.js';
+export type { Aggregate, SubtaskSample } from './metrics-window.js';
+export { AutoscalerPolicy, DEFAULT_RESTART_TIME_MS, PENDING_LIMIT_MS } from './policy.js';
+export type { AutoscalerSample, AutoscalerStatus, Evaluation, RescaleOutcome, WaitCode } from './policy.js';
+export { DecisionHistory } from './decision-history.js';
+export type { DecisionChange, DecisionOutcome, DecisionRecord, IneffectiveScaling } from './decision-history.js';
