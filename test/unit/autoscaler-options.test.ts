@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../config/index.js';
 import { DEFAULT_AUTOSCALER_OPTIONS, readAutoscalerOptions } from '../../autoscaler/index.js';
 import { configDocBlocks } from '../../cli/config-docs.js';
+import { compileJobConfig, configurationWarnings } from '../../jobmaster/job-config.js';
 
 function configError(f: () => unknown): ConfigError {
   try { f(); } catch (err) { if (err instanceof ConfigError) return err; throw err; }
@@ -59,6 +60,15 @@ describe('autoscaler options', () => {
     expect(e.setting).toBe('job.autoscaler.vertex.max-parallelism');
     expect(e.message).toBe('job.autoscaler.vertex.max-parallelism (2) must be at least job.autoscaler.vertex.min-parallelism (4)');
     expect(readAutoscalerOptions({ 'job.autoscaler.utilization.min': 0.2, 'job.autoscaler.utilization.target': 0.3, 'job.autoscaler.utilization.max': 0.3 }).utilizationMax).toBe(0.3);
+  });
+
+  it('is checked with the rest of a job\'s configuration (the run request, the dispatcher\'s -D), and known', () => {
+    expect(compileJobConfig({ 'job.autoscaler.enabled': true }).autoscaler).toMatchObject({ enabled: true, metricsWindowMs: 30_000 });
+    const e = configError(() => compileJobConfig({ 'job.autoscaler.scale-up.max-factor': 'lots' }));
+    expect(e.setting).toBe('job.autoscaler.scale-up.max-factor');
+    expect(configurationWarnings({ 'job.autoscaler.catch-up.duration': '2 min', 'job.autoscaler.utilisation.target': 0.6 })).toEqual([
+      'unknown configuration key "job.autoscaler.utilisation.target" ignored; did you mean "job.autoscaler.utilization.target"?',
+    ]);
   });
 
   it('is in the README\'s per-job table', () => {
