@@ -4,7 +4,7 @@
  * backlog), one set per evaluation, kept for the metrics window. A range of them aggregates into
  * per-vertex VertexMetrics (decision.ts).
  */
-import type { SubtaskMetricsSnapshot } from '../metadata/job-metrics.js';
+import type { SubtaskMetricsSnapshot } from '../metadata/index.js';
 import type { VertexMetrics } from './decision-types.js';
 
 export interface SubtaskSample {
