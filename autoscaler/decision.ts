@@ -20,8 +20,9 @@
  *   whole streams (a Redis Streams source) or key groups (a keyed vertex), so p subtasks work like
  *   units ÷ ⌈units ÷ p⌉ even ones (8 streams: 5 subtasks are no faster than 4). A busiest subtask
  *   busier than that split explains (skew over 10 %) is assumed to stay as uneven.
- * - No change while the utilisation at the current parallelism is within [min, max] utilisation
- *   (and since p is the smallest sufficient one, a change never lands outside the band again).
+ * - No change while the utilisation at the current parallelism is within [min, max] utilisation.
+ *   A change lands at or below the target; where that is below the band, the parallelism is already
+ *   the smallest sufficient one, which the next decision keeps ('optimal'): nothing flips back.
  */
 import { explain } from './decision-text.js';
 import type { Decision, DecisionInput, DecisionOptions, LimitCode, ReasonCode, VertexDecision, VertexInfo, VertexMetrics } from './decision-types.js';
