@@ -8,6 +8,7 @@ export { ConfigError } from './errors.js';
 export type { ConfigErrorCode } from './errors.js';
 export { closestKey, editDistance, unknownKeyWarning } from './closest-key.js';
 export { JOB_OPTIONS, RESTART_STRATEGIES } from './job-options.js';
+export { AUTOSCALER_OPTIONS } from './autoscaler-options.js';
 export { ADDRESS_OPTIONS, parseAddressSettings } from './address-options.js';
 export type { AddressSettings } from './address-options.js';
 export { DISPATCHER_OPTIONS, CLIENT_OPTIONS, LOG_LEVELS, MIN_REMOTE_TOKEN_LENGTH } from './dispatcher-options-table.js';

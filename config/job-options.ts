@@ -1,12 +1,13 @@
 /**
  * The per-job keys (a run request's `flinkConfiguration`, with Flink's names):
- * checkpoints, restarts, heartbeats, scheduling, frame limits. jobmaster/job-config.ts reads
+ * checkpoints, restarts, heartbeats, scheduling, frame limits, the autoscaler. jobmaster/job-config.ts reads
  * them into a JobConfig; the README's per-job table is generated from here.
  */
 import { UPPER_BOUND_MAX_PARALLELISM } from '../state/key-groups.js';
 import { DEFAULT_STORAGE_TIMEOUT_MS } from '../runtime/checkpoint/storage-deadline.js';
 import { MAX_DURATION_MS } from './read-option.js';
 import { opt } from './option.js';
+import { AUTOSCALER_OPTIONS } from './autoscaler-options.js';
 
 const scope = 'job';
 
@@ -114,4 +115,6 @@ export const JOB_OPTIONS = {
   internalSslKeyPassword: opt.string({
     key: 'security.ssl.internal.key-password', scope, doc: 'passphrase of an encrypted private key in the keystore (masked in answers and logs)',
   }),
+  // `job.autoscaler.*` (config/autoscaler-options.ts; read by autoscaler/autoscaler-options.ts).
+  ...AUTOSCALER_OPTIONS,
 };

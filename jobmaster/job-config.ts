@@ -6,6 +6,7 @@
  * "2 s", "1 min". Bad values are refused with a ConfigError naming the key; keys
  * ebbflow does not know are ignored with a warning naming the closest known key.
  */
+import { readAutoscalerOptions, type AutoscalerOptions } from '../autoscaler/index.js';
 import { ADDRESS_OPTIONS, ConfigError, JOB_OPTIONS as O, parseAddressSettings, readKey, unknownKeyWarning } from '../config/index.js';
 import { providerKeyOptions, RESOURCE_PROVIDERS, type ResourceProvider } from '../resourcemanager/index.js';
 import { localPath, storageFor } from '../runtime/checkpoint/checkpoint-storage.js';
@@ -67,6 +68,8 @@ export interface JobConfig {
   workerRetryIntervalMs: number;
   /** `security.ssl.internal.*`: mutual TLS on the internal channels; undefined when off. @default off */
   internalSsl: InternalSslSettings | undefined;
+  /** `job.autoscaler.*` (checked here so a bad value refuses the run request). @default off */
+  autoscaler: AutoscalerOptions;
 }
 
 /** Every key a job's configuration may hold: the job keys, the address keys and each provider's keys (the registered ones by default). */
@@ -149,6 +152,7 @@ export function compileJobConfig(raw: Record<string, unknown> | undefined, provi
     rescaleHistorySize: readKey(c, O.rescaleHistorySize)!,
     workerRetryIntervalMs: readKey(c, O.workerRetryInterval)!,
     internalSsl: internalSsl(c),
+    autoscaler: readAutoscalerOptions(c),
   };
 }
 
