@@ -98,7 +98,9 @@ describe('a TaskManager killed in the middle of a rescale', () => {
         expect(entries[0]!.stacktrace).toMatch(/rescale in progress was rolled back; the job was not restarted/);
         // Rolled back: the same executions in the same processes, at the old parallelism, and the added TaskManager gone.
         expect(await parallelisms(d, id)).toEqual([2, 2]);
-        expect(await subtaskIdentities(d, id)).toEqual(before);
+        // The job's status is written by the job process at its own pace: wait for it to settle (a
+        // subtask restarted by the failure would keep a new execution id and never match).
+        await expect.poll(() => subtaskIdentities(d, id), { timeout: 10_000 }).toEqual(before);
         await explain(d, id, waitFor('the two original TaskManagers only', async () => (sameList(await taskManagerPids(id), [...old]) ? true : undefined), 10_000));
       }
       // The failed attempt left nothing behind that a later rescale would trip over.
