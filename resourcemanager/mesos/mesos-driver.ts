@@ -39,8 +39,6 @@ interface Worker extends StoredWorker {
 /** A TASK_DROPPED launch is retried this many times before it counts as a lost worker. */
 const MAX_RELAUNCHES = 3;
 
-const IDLE_REFUSE_SECONDS = 120;
-
 export class MesosDriver implements ResourceManagerDriver {
   readonly name = 'mesos';
   private handler!: DriverEventHandler;
@@ -122,11 +120,13 @@ export class MesosDriver implements ResourceManagerDriver {
   }
 
   private async onSubscribed(frameworkId: string): Promise<void> {
-    await this.writes.setFrameworkId(frameworkId);
-    this.lastProblem = '';
-    // A new subscription starts unsuppressed; offers of the old one are gone.
+    // A new subscription starts unsuppressed; offers of the old one are gone. Done before anything is
+    // awaited: the events of the new subscription (OFFERS right behind SUBSCRIBED) are handled in
+    // order behind it, and a SUPPRESS they lead to is not forgotten by a reset coming after it.
     this.flow.resubscribed();
     this.syncOfferFlow();
+    await this.writes.setFrameworkId(frameworkId);
+    this.lastProblem = '';
     const tasks = [...this.workers.values()].filter((w) => w.goal === 'Released' || (w.goal === 'Launched' && w.accepted));
     this.reconciler.subscribed([...tasks, ...this.orphans.values()].map((w) => ({ taskId: w.taskId, agentId: w.agentId })));
   }
@@ -158,7 +158,7 @@ export class MesosDriver implements ResourceManagerDriver {
   private async onOffers(offers: Offer[]): Promise<void> {
     const requests = this.pending.map((resourceId) => ({ resourceId }));
     if (this.terminating || !requests.length) {
-      await this.flow.decline(offers.map((x) => x.id.value), IDLE_REFUSE_SECONDS);
+      await this.flow.declineIdle(offers.map((x) => x.id.value));
       this.syncOfferFlow();
       return;
     }
@@ -191,7 +191,7 @@ export class MesosDriver implements ResourceManagerDriver {
         }
       }
     }
-    await this.flow.decline(m.declined, this.pending.length ? this.o.declineRefuseSeconds : IDLE_REFUSE_SECONDS);
+    await (this.pending.length ? this.flow.decline(m.declined, this.o.declineRefuseSeconds) : this.flow.declineIdle(m.declined));
     this.syncOfferFlow();
   }
 

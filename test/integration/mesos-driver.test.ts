@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DriverEventHandler, WorkerSpec } from '../../resourcemanager/driver.js';
 import { PROTOBUF_TYPE, JSON_TYPE } from '../../resourcemanager/mesos/codec.js';
 import { MesosDriver } from '../../resourcemanager/mesos/mesos-driver.js';
-import { MemoryWorkerStore, type WorkerStore } from '../../resourcemanager/mesos/worker-store.js';
+import { MemoryWorkerStore, type StoredWorker, type WorkerStore } from '../../resourcemanager/mesos/worker-store.js';
 import { TestMesosMaster } from '../mesos-master/master.js';
 import { waitFor } from '../helpers/dispatcher.js';
 
@@ -102,6 +102,40 @@ describe('Mesos driver', () => {
     await b.terminate();
     expect(master.taskPids()).toEqual([]);
     expect(await store.frameworkId()).toBeUndefined();
+    expect(master.violations).toEqual([]);
+  });
+
+  it('a request made while offers are being declined for want of requests still gets offers (REVIVE lifts the refuse filter)', async () => {
+    // Three agents with room for one TaskManager each.
+    await master.stop();
+    const agent = (port: number) => ({ resources: { scalars: { cpus: 0.5, mem: 64 }, ranges: { ports: [[port, port + 4]] as [number, number][] } } });
+    master = new TestMesosMaster({ sandboxRoot: dir, allocationIntervalMs: 50, heartbeatIntervalSeconds: 1, updateRetryMs: 500, agents: [agent(31000), agent(31010), agent(31020)] });
+    await master.start();
+    // The third request is recorded (and so queued) only when a DECLINE has reached the master, before
+    // the driver hears its answer.
+    let open!: () => void;
+    const recorded = new Promise<void>((resolve) => { open = resolve; });
+    class SlowThirdRequest extends MemoryWorkerStore {
+      override async put(w: StoredWorker): Promise<void> {
+        if (w.resourceId === 'taskmanager-00003' && w.goal === 'New') await recorded;
+        return super.put(w);
+      }
+    }
+    const d = driver(new SlowThirdRequest());
+    const { h, started, terminated } = handler();
+    await d.initialize(h);
+    d.requestWorker(spec(1));
+    await waitFor('one TaskManager running and the framework suppressed', () => (started.size === 1 && master.framework()?.suppressed ? true : undefined), 10_000);
+    // Two more: the REVIVE brings offers of the two free agents; the second request takes one, and the
+    // other is declined with nothing waiting (a long refuse filter) just before the third request waits.
+    master.afterCall = (_fid, call) => { if (call.type === 'DECLINE') open(); };
+    d.requestWorker(spec(2));
+    d.requestWorker(spec(3));
+    await waitFor('three TaskManagers running, one on each agent', () => (started.size === 3 ? true : undefined), 10_000);
+    expect(new Set(master.liveTasks().map((t) => t.agentId)).size).toBe(3);
+    expect(terminated).toEqual([]);
+    await d.terminate();
+    expect(master.taskPids()).toEqual([]);
     expect(master.violations).toEqual([]);
   });
 

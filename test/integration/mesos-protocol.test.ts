@@ -189,6 +189,37 @@ describe('subscription lifecycle', () => {
   });
 });
 
+describe('allocation', () => {
+  it('offers at once on SUBSCRIBE and REVIVE, and a disconnect drops the refuse filters', async () => {
+    // An allocation interval no test waits for: every offer here comes from (re)activation or REVIVE.
+    const m = new TestMesosMaster({ sandboxRoot: join(dir, 'alloc'), allocationIntervalMs: 600_000, heartbeatIntervalSeconds: 1, agents: [{}] });
+    await m.start();
+    const client = new SchedulerClient({ masters: [m.url], contentType: PROTOBUF_TYPE, logger: log, backoffInitialMs: 50, backoffMaxMs: 200, frameworkInfo: { user: '', name: 'alloc', failover_timeout: 30 } });
+    const offers: Offer[] = [];
+    const subs: string[] = [];
+    client.on('subscribed', (id) => subs.push(id));
+    client.on('event', (e) => { if (e.type === 'OFFERS') offers.push(...(e.offers.offers ?? [])); });
+    const declineAll = () => client.call({ type: 'DECLINE', decline: { offer_ids: offers.splice(0).map((o) => o.id), filters: { refuse_seconds: 3600 } } });
+    client.start();
+    try {
+      await until('an offer right after SUBSCRIBED', () => offers.length === 1, 5000);
+      await declineAll();
+      await client.call({ type: 'REVIVE' });
+      await until('an offer right after REVIVE', () => offers.length === 1, 5000);
+      await declineAll();
+      expect(m.framework()!.filters).toHaveLength(1);
+      m.dropSubscription();
+      await until('re-subscription', () => subs.length === 2, 5000);
+      await until('an offer right after the re-subscription, the filter gone with the disconnect', () => offers.length === 1, 5000);
+      await client.call({ type: 'TEARDOWN' });
+      expect(m.violations).toEqual([]);
+    } finally {
+      client.stop();
+      await m.stop();
+    }
+  });
+});
+
 describe('redirects', () => {
   it('follows a 307 from a non-leading master to the leader', async () => {
     const follower = new TestMesosMaster({ sandboxRoot: join(dir, 'follower'), agents: [] , leader: new URL(master.url).host });

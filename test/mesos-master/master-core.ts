@@ -43,6 +43,9 @@ export interface TestMasterOptions {
 /** Called right after offers went out (tests rescind or withdraw them before the scheduler answers). */
 export type AfterOffers = (frameworkId: string, offerIds: string[]) => void;
 
+/** Called right after an accepted call took effect, before the scheduler can read the answer (tests act between a call and its answer). */
+export type AfterCall = (frameworkId: string, call: Call) => void;
+
 export class MasterCore {
   readonly masterId: string;
   readonly agents: SimAgent[] = [];
@@ -56,6 +59,7 @@ export class MasterCore {
   url = '';
   leader: string | undefined;
   afterOffers: AfterOffers | undefined;
+  afterCall: AfterCall | undefined;
   protected launchesToLose = 0;
   readonly counters: Record<string, number> = { subscribes: 0, launches: 0, kills: 0, offers: 0, accepts: 0, declines: 0, rescinds: 0, revives: 0, suppresses: 0, acknowledgements: 0, reconciles: 0, teardowns: 0, redirects: 0, updatesSent: 0 };
   /** Requests a real master would reject, and tasks it would refuse, that a correct scheduler never sends. */
@@ -165,6 +169,7 @@ export class MasterCore {
     if (call.type === 'UNKNOWN') { this.reply(res, 501, 'Received an unexpected UNKNOWN call'); return; }
     this.reply(res, call.type === 'UPDATE_FRAMEWORK' ? 200 : 202, '');
     this.dispatch(f, call);
+    this.afterCall?.(f.id, call);
   }
 
   // ---------- subscription ----------
@@ -220,15 +225,29 @@ export class MasterCore {
     res.on('close', () => { if (f.stream === stream) this.detach(f, true); });
     // Agents resend unacknowledged updates at once on re-subscription.
     for (const t of f.tasks.values()) if (t.inflight) this.deliver(f, t, false); else this.pump(f, t);
+    this.allocateSoon();
   }
 
-  /** The stream is gone: the framework is disconnected, its offers go back, the failover timer starts. */
+  /**
+   * The allocator does not wait for its next interval when a framework (re)subscribes or revives
+   * (Mesos' activateFramework and reviveOffers call generateOffers): offers follow right behind.
+   */
+  private allocateSoon(): void {
+    setImmediate(() => { if (this.server?.listening) this.offers.allocate(); });
+  }
+
+  /**
+   * The stream is gone: the framework is disconnected, its offers go back, the failover timer starts,
+   * and (as the allocator deactivates it) its refuse filters are dropped. A failover on a new stream
+   * while the old one is still open (`startFailover` false) keeps them, as Mesos does.
+   */
   protected detach(f: FrameworkRecord, startFailover: boolean): void {
     clearInterval(f.heartbeat);
     f.stream = undefined;
     f.streamId = undefined;
     this.offers.drop(f);
     if (!startFailover || f.removed) return;
+    f.filters = [];
     const timeoutMs = (f.info.failover_timeout ?? 0) * 1000;
     clearTimeout(f.failoverTimer);
     f.failoverTimer = setTimeout(() => this.removeFramework(f), timeoutMs);
@@ -249,7 +268,7 @@ export class MasterCore {
       case 'TEARDOWN': this.counters.teardowns++; this.removeFramework(f); return;
       case 'ACCEPT': this.counters.accepts++; this.offers.accept(f, call.accept!); return;
       case 'DECLINE': this.counters.declines++; this.offers.decline(f, call.decline!); return;
-      case 'REVIVE': this.counters.revives++; f.suppressed = false; f.filters = []; return;
+      case 'REVIVE': this.counters.revives++; f.suppressed = false; f.filters = []; this.allocateSoon(); return;
       case 'SUPPRESS': this.counters.suppresses++; f.suppressed = true; return;
       case 'KILL': this.kill(f, call.kill!); return;
       case 'ACKNOWLEDGE': this.acknowledge(f, call.acknowledge!); return;

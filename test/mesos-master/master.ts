@@ -7,7 +7,7 @@ import { TERMINAL_STATES, type TaskState, type TaskStatus } from '../../resource
 import { masterStatus, partitionAware, type FrameworkRecord, type TaskRecord } from './framework.js';
 import { MasterCore } from './master-core.js';
 
-export type { AfterOffers, TestMasterOptions } from './master-core.js';
+export type { AfterCall, AfterOffers, TestMasterOptions } from './master-core.js';
 
 export class TestMesosMaster extends MasterCore {
   framework(id?: string): FrameworkRecord | undefined {
