@@ -40,6 +40,7 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'ebbflow-mesos-faults-'));
   process.env.EBBFLOW_MESOS_BACKOFF_MS = '100';
   d = await startTestDispatcher({ resourceManager: 'mesos', mesosMaster: '127.0.0.1:1' });
+  d.logRoots = [root];
   jar = await uploadFraud(d);
 });
 afterEach(async () => {

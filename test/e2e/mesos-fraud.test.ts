@@ -38,6 +38,7 @@ beforeAll(async () => {
   await master.start();
   process.env.EBBFLOW_MESOS_BACKOFF_MS = '100';
   d = await startTestDispatcher({ resourceManager: 'mesos', mesosMaster: master.url });
+  d.logRoots = [sandboxes];
   jar = await uploadFraud(d);
 });
 

@@ -19,6 +19,11 @@ export interface TestDispatcher extends RunningDispatcher {
   dataDir: string;
   /** A plain Redis client for the test's own reads and writes. */
   redis: Redis;
+  /**
+   * More places whose TaskManager logs explain a failure (jobLogTails): e.g. a test Mesos master's
+   * sandbox root, where each task's `stdout` is; a test sets it.
+   */
+  logRoots?: string[];
 }
 
 export async function startTestDispatcher(opts: DispatcherOptions = {}): Promise<TestDispatcher> {

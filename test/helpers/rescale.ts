@@ -45,5 +45,26 @@ export async function jobLogTails(d: TestDispatcher, id: string, lines = 60): Pr
     const text = readFileSync(join(dir, f), 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
     out += `\n==== ${f}\n${text}`;
   }
+  // Tasks' stdout under the extra roots (Mesos sandboxes): the newest few, where a TaskManager that
+  // exited at once says why.
+  const { statSync } = await import('node:fs');
+  const found: Array<{ path: string; mtime: number }> = [];
+  const walk = (p: string, depth: number): void => {
+    if (depth > 12) return;
+    let names: string[];
+    try { names = readdirSync(p); } catch { return; }
+    for (const n of names) {
+      const q = join(p, n);
+      let st;
+      try { st = statSync(q); } catch { continue; }
+      if (st.isDirectory()) walk(q, depth + 1);
+      else if ((n === 'stdout' || n === 'stderr') && q.includes(id.slice(0, 8))) found.push({ path: q, mtime: st.mtimeMs });
+    }
+  };
+  for (const root of d.logRoots ?? []) walk(root, 0);
+  for (const f of found.sort((a, b) => b.mtime - a.mtime).slice(0, 4)) {
+    const text = readFileSync(f.path, 'utf8').trimEnd().split('\n').slice(-20).join('\n');
+    out += `\n==== ${f.path}\n${text}`;
+  }
   return out;
 }
