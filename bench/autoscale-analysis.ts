@@ -176,7 +176,7 @@ export function analyzeRow(x: AnalysisInput): RowReport {
     { name: '0 rescales during the noisy plateau', holds: up.noisyRescales === 0, detail: `${up.noisyRescales} after settling (${plateau.rescales} on the plateau in all)` },
     {
       name: '≥ 40 % fewer TaskManager-seconds than the fixed-peak job', holds: Number.isFinite(saving) ? saving >= 0.4 : null,
-      detail: `${Math.round(used)} vs ${Math.round(fixed)} (${peak} × ${profile.durationS} s): ${(100 * saving).toFixed(0)} % fewer; the oracle itself: ${(100 * (1 - ideal / fixed)).toFixed(0)} % fewer`,
+      detail: `${Math.round(used)} vs ${Math.round(fixed)} (${peak} × ${profile.durationS} s): ${(100 * saving).toFixed(1)} % fewer; the oracle itself: ${(100 * (1 - ideal / fixed)).toFixed(1)} % fewer`,
     },
     { name: 'exact alerts', holds: x.alertsOk, detail: x.alertsCheck },
   ];

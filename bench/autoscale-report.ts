@@ -37,7 +37,14 @@ function changeLine(c: ChangeReport, order: string[]): string {
     `${c.change === 'step-up' ? `, ${c.noisyRescales} rescale(s) after settling` : c.noisyRescales ? `, ${c.noisyRescales} rescale(s) after settling` : ''}${c.aboveOracle ? ', ABOVE the oracle after settling' : ''}`;
 }
 
-export function rowText(policy: Policy, r: RowReport | undefined, unavailable: string | undefined, order: string[]): string {
+/** "48 s 1/1 → 4/1 in 1.7 s" per rescale, seconds into the profile. */
+export function rescaleLine(rescales: ReadonlyArray<{ start: number; end: number | null; status: string; from: Record<string, number>; to: Record<string, number> }>, t0: number, order: string[]): string {
+  if (!rescales.length) return '- rescales: none';
+  return `- rescales: ${rescales.map((r) => `${Math.round((r.start - t0) / 1000)} s ${fmtP(r.from, order)} → ${fmtP({ ...r.from, ...r.to }, order)}` +
+    (r.end !== null ? ` in ${((r.end - r.start) / 1000).toFixed(1)} s` : '') + (r.status !== 'COMPLETED' ? ` (${r.status})` : '')).join(', ')}`;
+}
+
+export function rowText(policy: Policy, r: RowReport | undefined, unavailable: string | undefined, order: string[], rescales = ''): string {
   const title = `### ${POLICY_NAMES[policy]}`;
   if (!r) return `${title}\n\n${policy === 'builtin' ? 'built-in autoscaler not available in this build' : 'not run'}${unavailable ? `: ${unavailable}` : ''}\n`;
   const head = '| phase | load records/s | oracle src/win (TMs) | parallelism at end | rescales | peak backlog | p99 alert latency ms | TaskManager-s (oracle) |';
@@ -45,7 +52,7 @@ export function rowText(policy: Policy, r: RowReport | undefined, unavailable: s
   const rows = r.phases.map((p) => `| ${p.phase} ${p.fromS}–${p.toS} s | ${p.phase === 'ramp-down' ? '↓' : ''}${f0(p.level)} | ${fmtP(p.oracle.byVertex)} (${p.oracle.taskManagers}) | ` +
     `${fmtP(p.parallelismAtEnd, order)} (${f0(p.taskManagersAtEnd)}) | ${p.rescales} | ${f0(p.peakBacklog)} | ${f0(p.p99LatencyMs)} | ${f0(p.taskManagerSeconds)} |`);
   const targets = r.targets.map((t) => `- ${t.name}: ${t.holds === null ? 'NOT MEASURED' : t.holds ? 'HOLDS' : 'MISSED'} — ${t.detail}`);
-  return [title, '', head, sep, ...rows, '', ...r.changes.map((c) => changeLine(c, order)),
+  return [title, '', head, sep, ...rows, '', ...r.changes.map((c) => changeLine(c, order)), ...(rescales ? [rescales] : []),
     `- TaskManager-seconds: ${f0(r.taskManagerSeconds)} used, ${f0(r.fixedPeakTaskManagerSeconds)} for a job fixed at the peak's oracle, ${f0(r.oracleTaskManagerSeconds)} for the oracle`,
     '', 'Targets:', ...targets, ''].join('\n');
 }

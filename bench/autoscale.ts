@@ -23,7 +23,7 @@ import { analyzeRow, type RowReport } from './autoscale-analysis.js';
 import { calibrate } from './autoscale-calibrate.js';
 import { parseAutoscaleOptions } from './autoscale-options.js';
 import { LoadProfile } from './autoscale-profile.js';
-import { calibrationLines, flinkLine, rowText } from './autoscale-report.js';
+import { calibrationLines, flinkLine, rescaleLine, rowText } from './autoscale-report.js';
 import { runRow, type RowResult } from './autoscale-run.js';
 import { deleteByPrefix, newKeyPrefix } from './data.js';
 import { scaledFlinkOptions } from './flink-policy.js';
@@ -112,7 +112,7 @@ async function main(): Promise<number> {
       '## Autoscaling benchmark', '', calibrationLines(cal, o, profile), o.policies.includes('flink') ? flinkLine(flink, scale) : '',
       o.policies.includes('builtin') ? `Built-in row: job.autoscaler.enabled=true${Object.keys(o.builtinConf).length ? `, ${Object.entries(o.builtinConf).map(([k, v]) => `${k}=${v}`).join(', ')}` : ''} (its other keys at their defaults).` : '',
       `Both rows: metrics.fetcher.update-interval 1 s, start at parallelism 1, sampled once a second; oracle at utilization ${o.targetUtilization}.`, '',
-      ...results.map(({ row, report }) => rowText(row.policy, report, row.unavailable, order)),
+      ...results.map(({ row, report }) => rowText(row.policy, report, row.unavailable, order, row.available ? rescaleLine(row.rescales, row.t0, order) : '')),
     ].join('\n');
     process.stdout.write(`\n${text}\n`);
     writeJson(o.jsonOut, {
