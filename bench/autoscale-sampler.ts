@@ -36,9 +36,9 @@ async function getJson<T>(url: string): Promise<{ status: number; body: T | unde
   return { status: res.status, body };
 }
 
-/** The vertices of a job as the benchmark uses them (sources first: the graph's order is topological). */
+/** The vertices of a job as the benchmark uses them: the fraud job's graph is a chain, its source first. */
 export function sampledVertices(job: GetJobResponse): SampledVertex[] {
-  return job.vertices.map((v, i) => ({ id: v.id, name: v.name, isSource: i === 0 || /Source/.test(v.name) }));
+  return job.vertices.map((v, i) => ({ id: v.id, name: v.name, isSource: i === 0 }));
 }
 
 export class JobSampler {

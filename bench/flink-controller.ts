@@ -3,7 +3,8 @@
  * Flink Kubernetes operator runs against a Flink cluster: fed with each sample of the job's metrics,
  * it carries a rescale out through the scaling REST API, `PUT /jobs/:id/resource-requirements` with
  * lower = upper bound = the new parallelism of each vertex that changes, and waits for the request
- * at `/jobs/:id/rescaling/:trigger` before it evaluates again.
+ * at `/jobs/:id/rescaling/:trigger` before it evaluates again. The job's graph is taken as a chain
+ * (each vertex fed by the one before it), which the fraud job is.
  */
 import type { GetRescalingStatusResponse } from '../rest/index.js';
 import type { Sample, SampledVertex } from './autoscale-sampler.js';
