@@ -3,7 +3,8 @@
  * batch where the batch is at hand, and timed with one performance.now() pair per wait that really
  * waits (nothing is timed when input is there and output has credit).
  *
- * - idle: waiting for input with none available (the input gate empty; a source poll that found nothing);
+ * - idle: waiting for input with none available (the input gate empty; a source poll that found
+ *   nothing, or the part of a poll spent blocked until the next entry arrived: sourcePollIdleMs);
  * - back-pressured: blocked waiting for output credit (a remote channel without credits, a local
  *   gate at capacity); overlapping waits of several channels count once;
  * - busy: the rest of the wall time since the subtask started.
@@ -51,6 +52,15 @@ export class IoCounters {
     const busyMs = Math.max(0, now - this.startedAt - idleMs - backPressuredMs);
     return { idleMs, backPressuredMs, busyMs };
   }
+}
+
+/**
+ * The idle part of one source poll that took `elapsedMs`: all of it when it read nothing; else the
+ * time the reader spent blocked waiting for the entries it then read (`waitedMs`). Without this a
+ * source fed a trickle of input reads as fully busy: each poll waits for the next entry and reads it.
+ */
+export function sourcePollIdleMs(readSomething: boolean, elapsedMs: number, waitedMs: number): number {
+  return readSomething ? Math.max(0, Math.min(elapsedMs, waitedMs)) : Math.max(0, elapsedMs);
 }
 
 /** One stream of a source subtask: entries read, and entries after the read position (-1: not known). */

@@ -29,7 +29,7 @@ import { InputProcessor } from './input-processor.js';
 import type { JobPlan } from './plan.js';
 import type { ChannelRegistry } from './network/channel-registry.js';
 import { Rescaler, type RescaleStats } from './rescale.js';
-import { IoCounters, subtaskReport, type SubtaskMetricsReport } from './subtask-metrics.js';
+import { IoCounters, sourcePollIdleMs, subtaskReport, type SubtaskMetricsReport } from './subtask-metrics.js';
 import type { InputSpec, RescaleSpec, SubtaskSpec } from './subtask-spec.js';
 
 export type { SubtaskSpec, SubtaskLocation, OutputSpec, InputSpec, RescaleSpec } from './subtask-spec.js';
@@ -304,14 +304,15 @@ export class Subtask {
     }
   }
 
-  /** One poll of the source; with metrics on, a poll that read nothing counts as idle time. */
+  /** One poll of the source; with metrics on, its wait for input counts as idle time (sourcePollIdleMs). */
   private async poll(source: NonNullable<Chain['source']>, chain: Chain): Promise<boolean> {
     const c = this.counters;
     if (!c) return source.pollNext(chain.head);
     const before = source.recordsRead;
+    const waited = source.waitedMs ?? 0;
     const t0 = performance.now();
     const more = await source.pollNext(chain.head);
-    if (source.recordsRead === before) c.addIdle(performance.now() - t0);
+    c.addIdle(sourcePollIdleMs(source.recordsRead > before, performance.now() - t0, (source.waitedMs ?? 0) - waited));
     return more;
   }
 

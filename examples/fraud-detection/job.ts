@@ -6,6 +6,11 @@
  * alert for each (from, to, window) whose total is strictly greater than the
  * threshold, once the watermark passes the window end.
  *
+ * With `--enrich-latency-ms N` (off by default) each valid transfer also passes an
+ * enrichment step, a simulated synchronous lookup of N ms per `--enrich-batch`
+ * records (see `enrichmentLookup`): the I/O-bound workload of the autoscaling
+ * benchmark (bench/autoscale.ts). It does not change the alerts.
+ *
  * This file is shipped as a self-contained single-file bundle
  * (`dist/examples/fraud-detection.mjs`), so it must not import anything at
  * runtime: only `import type` is allowed. The helpers below are also named
@@ -15,7 +20,8 @@ import type { JobFunction, StreamEntry } from '../../sdk/index.js';
 
 export const USAGE =
   'usage: fraud-detection --input <key>[,<key>...] --output <key> [--redis <url>] ' +
-  '[--window-ms <ms>] [--threshold <dollars>] [--max-out-of-orderness-ms <ms>]';
+  '[--window-ms <ms>] [--threshold <dollars>] [--max-out-of-orderness-ms <ms>] ' +
+  '[--enrich-latency-ms <ms>] [--enrich-batch <records>] [--batch-size <entries>]';
 
 export interface FraudJobArgs {
   /** Redis URL. @default 'redis://127.0.0.1:6379' */
@@ -30,6 +36,10 @@ export interface FraudJobArgs {
   thresholdCents: number;
   /** Bounded out-of-orderness in ms. @default 5000 */
   maxOutOfOrdernessMs: number;
+  /** The enrichment step (`--enrich-latency-ms`, `--enrich-batch`); undefined: no such step (the default). */
+  enrich?: { latencyMs: number; batch: number } | undefined;
+  /** Entries per XREAD per stream (`--batch-size`); undefined: the source's default. */
+  batchSize?: number | undefined;
 }
 
 /** A parsed transfer. */
@@ -98,10 +108,10 @@ function usageError(message: string): Error {
   return new Error(`fraud-detection: ${message}\n${USAGE}`);
 }
 
-function parseNonNegativeInt(flag: string, value: string, allowZero: boolean): number {
+function parseNonNegativeInt(flag: string, value: string, allowZero: boolean, unit = 'milliseconds'): number {
   const n = /^\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(n) || (!allowZero && n === 0)) {
-    throw usageError(`${flag} must be a ${allowZero ? 'non-negative' : 'positive'} integer number of milliseconds, got "${value}"`);
+    throw usageError(`${flag} must be a ${allowZero ? 'non-negative' : 'positive'} integer number of ${unit}, got "${value}"`);
   }
   return n;
 }
@@ -113,7 +123,9 @@ function parseNonNegativeInt(flag: string, value: string, allowZero: boolean): n
  */
 export function parseArgs(args: readonly string[]): FraudJobArgs {
   const values = new Map<string, string>();
-  const known = new Set(['--redis', '--input', '--output', '--window-ms', '--threshold', '--max-out-of-orderness-ms']);
+  const known = new Set([
+    '--redis', '--input', '--output', '--window-ms', '--threshold', '--max-out-of-orderness-ms', '--enrich-latency-ms', '--enrich-batch', '--batch-size',
+  ]);
   for (let i = 0; i < args.length; i++) {
     const arg = String(args[i]);
     let flag: string;
@@ -160,7 +172,50 @@ export function parseArgs(args: readonly string[]): FraudJobArgs {
     thresholdCents = c;
   }
 
-  return { redis, inputs, output: output.trim(), windowMs, thresholdCents, maxOutOfOrdernessMs };
+  const latencyRaw = values.get('--enrich-latency-ms');
+  const latencyMs = latencyRaw === undefined ? 0 : parseNonNegativeInt('--enrich-latency-ms', latencyRaw, true);
+  const enrichBatchRaw = values.get('--enrich-batch');
+  const batch = enrichBatchRaw === undefined ? 10 : parseNonNegativeInt('--enrich-batch', enrichBatchRaw, false, 'records');
+  const batchRaw = values.get('--batch-size');
+  const batchSize = batchRaw === undefined ? undefined : parseNonNegativeInt('--batch-size', batchRaw, false, 'entries');
+
+  return {
+    redis, inputs, output: output.trim(), windowMs, thresholdCents, maxOutOfOrdernessMs,
+    enrich: latencyMs > 0 ? { latencyMs, batch } : undefined, batchSize,
+  };
+}
+
+/**
+ * The enrichment step (`--enrich-latency-ms N`, off by default): it stands for a lookup in an
+ * external store made with a synchronous client, as many real jobs do, where one round trip answers
+ * up to `batch` records and takes N ms. The returned function waits N ms once every `batch` records
+ * that pass through it and passes each record on unchanged (the lookup's answer is not used, so the
+ * alerts stay exactly the reference's).
+ *
+ * The wait blocks the thread without using CPU (Atomics.wait sleeps), so it is I/O-bound work: a
+ * subtask processes at most batch × 1000 / N records per second whatever the cores, and capacity
+ * grows with the number of subtasks (each TaskManager is its own process) until the CPU-bound rest
+ * of the job fills the cores. Because it blocks, whatever else runs in the same TaskManager waits
+ * too, as with any blocking client; in this job it is chained into the source's vertex, so what
+ * waits is that subtask's own reading and, in the TaskManager of subtask 0, the keyed window
+ * subtask, whose wait for input counts as idle time.
+ */
+export function enrichmentLookup<T>(latencyMs: number, batch: number, sleep: (ms: number) => void = blockingSleep()): (record: T) => T {
+  if (!(latencyMs > 0) || !Number.isSafeInteger(batch) || batch < 1) throw new RangeError(`enrichment needs latencyMs > 0 and a positive integer batch, got ${latencyMs} ms per ${batch}`);
+  let sinceLookup = 0;
+  return (record) => {
+    if (++sinceLookup >= batch) {
+      sinceLookup = 0;
+      sleep(latencyMs);
+    }
+    return record;
+  };
+}
+
+/** Sleeps the calling thread for `ms` without spinning (the main thread of a Node process may wait on Atomics). */
+function blockingSleep(): (ms: number) => void {
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  return (ms) => { Atomics.wait(cell, 0, 0, ms); };
 }
 
 /** Turns a stream entry into a transfer; invalid amounts/timestamps give NaN and are dropped by `isValidTransfer`. */
@@ -199,15 +254,19 @@ const job: JobFunction = (env, args) => {
   const opts = parseArgs(args);
   const thresholdCents = opts.thresholdCents;
   env.setJobName('Fraud Detection');
-  env
+  let transfers = env
     .fromRedisStreams({
       url: opts.redis,
       streams: opts.inputs,
       startFrom: 'earliest',
       watermarks: { timestamp: (e) => Number(e.fields.ts), maxOutOfOrdernessMs: opts.maxOutOfOrdernessMs },
+      ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
     })
     .map(toTransfer, 'Parse Transfer')
-    .filter(isValidTransfer, 'Drop Invalid')
+    .filter(isValidTransfer, 'Drop Invalid');
+  // Only with --enrich-latency-ms: without it the graph (and so its vertex ids) is what it always was.
+  if (opts.enrich) transfers = transfers.map(enrichmentLookup<Transfer>(opts.enrich.latencyMs, opts.enrich.batch), `Enrich (lookup ${opts.enrich.latencyMs} ms per ${opts.enrich.batch})`);
+  transfers
     .keyBy(pairKey, 'By Account Pair')
     .window(env.windows.tumbling(opts.windowMs))
     .aggregate<TransferAccumulator, TransferAccumulator, FraudAlert>(

@@ -41,6 +41,8 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
 
   private readonly restored = new Map<string, { pos: string; maxTs: number; consumed?: number }>();
   private readonly backlog = new StreamBacklog();
+  /** Time spent in reads that blocked because nothing was there to read, ms since the reader started. */
+  waitedMs = 0;
   /** Metrics on: how often a poll also measures the backlog (XINFO STREAM); unset: never. */
   backlogEveryMs: number | undefined;
   private lastProbe = -Infinity;
@@ -100,7 +102,17 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
     let res: XreadReply;
     try {
       const probe = this.backlogEveryMs !== undefined && performance.now() - this.lastProbe >= this.backlogEveryMs;
-      res = probe ? await this.readAndProbe(redis, streams, ids, count) : (await redis.xread('COUNT', count, 'BLOCK', 200, 'STREAMS', ...streams, ...ids)) as XreadReply;
+      if (probe) res = await this.readAndProbe(redis, streams, ids, count);
+      else {
+        // What is there is read at once; only when nothing is does the read block, and that wait is
+        // waiting for input (idle time), also when it ends because an entry arrived.
+        res = (await redis.xread('COUNT', count, 'STREAMS', ...streams, ...ids)) as XreadReply;
+        if (!res && !this.cancelled) {
+          const t0 = performance.now();
+          res = (await redis.xread('COUNT', count, 'BLOCK', 200, 'STREAMS', ...streams, ...ids)) as XreadReply;
+          this.waitedMs += performance.now() - t0;
+        }
+      }
     } catch (err) {
       if (this.cancelled) return false;
       throw err;

@@ -19,6 +19,11 @@ export interface SourceReader {
   loadStreams?(states: Array<{ state: unknown }>): Promise<number>;
   /** Records read so far (the subtask's numRecordsIn), counted per poll. */
   readonly recordsRead: number;
+  /**
+   * Time spent blocked waiting for input, ms since the reader started (a poll that waited for the
+   * next entry and then read it; readers that never block leave it unset).
+   */
+  readonly waitedMs?: number;
   /** Per partition: records read and the backlog after the read position (sources of a partitioned external system). */
   splits?(): SplitReport[];
   /** Measure the backlog at most this often (metrics on); unset: never. */

@@ -33,8 +33,8 @@ afterAll(async () => {
   await d?.close();
 });
 
-async function runCase(parallelism: number, seed: number): Promise<void> {
-  const tag = `${streamPrefix}-p${parallelism}`;
+async function runCase(parallelism: number, seed: number, extraArgs: string[] = []): Promise<void> {
+  const tag = `${streamPrefix}-p${parallelism}${extraArgs.length ? '-x' : ''}`;
   const streams = [0, 1, 2, 3].map((i) => `${tag}-in-${i}`);
   const output = `${tag}-alerts`;
   const txns: Txn[] = generateTransactions({ seed, count: 6000, streams });
@@ -46,7 +46,7 @@ async function runCase(parallelism: number, seed: number): Promise<void> {
   await writeTransactions(d.redis, all);
   const res = await fetch(`${d.url}/jars/${jarId}/run`, {
     method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ parallelism, programArgsList: ['--redis', d.redisUrl, '--input', streams.join(','), '--output', output, '--window-ms', String(W), '--threshold', '10000', '--max-out-of-orderness-ms', String(OOO)] }),
+    body: JSON.stringify({ parallelism, programArgsList: ['--redis', d.redisUrl, '--input', streams.join(','), '--output', output, '--window-ms', String(W), '--threshold', '10000', '--max-out-of-orderness-ms', String(OOO), ...extraArgs] }),
   });
   const run = await json(res);
   expect(res.status, JSON.stringify(run)).toBe(200);
@@ -86,5 +86,10 @@ describe('fraud-detection bundle over REST', () => {
 
   it('computes exactly the reference alerts at parallelism 2 (keyed exchange between two TaskManagers)', async () => {
     await runCase(2, 7);
+  });
+
+  it('computes exactly the reference alerts with the enrichment step on (the autoscaling benchmark\'s workload)', async () => {
+    // A blocking lookup of 2 ms per 40 records, XREAD 50 entries per stream: the alerts must not change.
+    await runCase(2, 9, ['--enrich-latency-ms', '2', '--enrich-batch', '40', '--batch-size', '50']);
   });
 });

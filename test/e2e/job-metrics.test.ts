@@ -115,6 +115,15 @@ describe('job metrics', () => {
         // Loose: timers on a shared machine drift; three snapshots in a row within bounds.
         return rates.length >= 3 && rates.slice(-3).every((x) => x > rate * 0.5 && x < rate * 1.6) ? true : undefined;
       }, 30_000, 300).catch((err: Error) => { throw new Error(`${err.message}; rates seen: ${rates.join(', ')}`); });
+      // Fed far below what it can read, each source subtask mostly waits for the next entries: that
+      // wait is idle time, also when the blocked read ends because entries arrived (it is not busy).
+      const busy: number[] = [];
+      await waitFor('source subtasks mostly idle under a trickle of input', async () => {
+        const s = await registry.getMetrics(jobId);
+        const b = s ? Math.max(...s.subtasks.filter((x) => x.vertexId === source).map((x) => x.metrics.busyTimeMsPerSecond ?? 1000)) : 1000;
+        busy.push(Math.round(b));
+        return busy.length >= 3 && busy.slice(-3).every((x) => x < 500) ? true : undefined;
+      }, 30_000, 300).catch((err: Error) => { throw new Error(`${err.message}; busiest source subtask's busy ms/s seen: ${busy.join(', ')}`); });
     } finally {
       clearInterval(writer);
     }

@@ -1,11 +1,12 @@
 import { describe, it, expect } from 'vitest';
-import job, { alertFields, formatCents, parseArgs, parseCents, parseTimestamp } from '../../examples/fraud-detection/job.js';
+import job, { alertFields, enrichmentLookup, formatCents, parseArgs, parseCents, parseTimestamp } from '../../examples/fraud-detection/job.js';
 import {
   expectedAlerts, finalWatermark, possiblyLateRecords, referenceCents, referenceFormat, type Alert, type Txn,
 } from '../../examples/fraud-detection/reference.js';
 import { endMarkers, generateTransactions, mulberry32 } from '../../examples/fraud-detection/generator.js';
 import { formatAlert } from '../../examples/fraud-detection/alert-monitor.js';
 import { GraphBuilder } from '../../runtime/graph-builder.js';
+import { buildJobGraph } from '../../runtime/job-graph.js';
 import type {
   AggregateFunction, DataStream, KeyValue, RedisStreamSinkOptions, RedisStreamSourceOptions, SinkDescriptor, StreamEntry,
   StreamEnvironment, TimeWindow, WindowAssigner, WindowResultFunction,
@@ -373,5 +374,79 @@ describe('job function', () => {
         expect(sortFields(env.run(toEntries(input)))).toEqual(want.map(alertToFields));
       }
     }
+  });
+});
+
+describe('enrichment step (--enrich-latency-ms)', () => {
+  const ENRICH = ['--enrich-latency-ms', '20', '--enrich-batch', '5'];
+
+  it('is off by default and parses its flags and the source batch size', () => {
+    expect(parseArgs(REQUIRED).enrich).toBeUndefined();
+    expect(parseArgs(REQUIRED).batchSize).toBeUndefined();
+    expect(parseArgs([...REQUIRED, '--enrich-latency-ms', '0']).enrich).toBeUndefined();
+    expect(parseArgs([...REQUIRED, '--enrich-latency-ms', '7']).enrich).toEqual({ latencyMs: 7, batch: 10 });
+    expect(parseArgs([...REQUIRED, ...ENRICH, '--batch-size=25'])).toMatchObject({ enrich: { latencyMs: 20, batch: 5 }, batchSize: 25 });
+    expect(() => parseArgs([...REQUIRED, '--enrich-latency-ms', '-1'])).toThrow(/--enrich-latency-ms must be a non-negative integer/);
+    expect(() => parseArgs([...REQUIRED, '--enrich-latency-ms', '5', '--enrich-batch', '0'])).toThrow(/--enrich-batch must be a positive integer number of records/);
+    expect(() => parseArgs([...REQUIRED, '--batch-size', '1.5'])).toThrow(/--batch-size must be a positive integer number of entries/);
+  });
+
+  it('waits the latency once per batch of records and passes every record on unchanged', () => {
+    const waits: number[] = [];
+    const at: number[] = [];
+    let n = 0;
+    const lookup = enrichmentLookup<{ i: number }>(30, 4, (ms) => { waits.push(ms); at.push(n); });
+    const out = Array.from({ length: 10 }, (_, i) => { n = i + 1; const r = { i }; expect(lookup(r)).toBe(r); return r.i; });
+    expect(out).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // One lookup per 4 records: after the 4th and the 8th; the last 2 wait for their batch to fill.
+    expect(waits).toEqual([30, 30]);
+    expect(at).toEqual([4, 8]);
+    expect(() => enrichmentLookup(0, 4)).toThrow(RangeError);
+    expect(() => enrichmentLookup(5, 0)).toThrow(RangeError);
+  });
+
+  it('really sleeps: a batch takes at least the latency', () => {
+    const lookup = enrichmentLookup<number>(25, 3);
+    const t0 = performance.now();
+    for (let i = 0; i < 6; i++) lookup(i);
+    // Two lookups of 25 ms; a timer never fires early, so this lower bound holds under any load.
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(49);
+  });
+
+  it('chains into the source vertex: the graph keeps two vertices, the first one ending in the enrichment', async () => {
+    const plain = new GraphBuilder(1);
+    await job(plain, REQUIRED);
+    const enriched = new GraphBuilder(1);
+    await job(enriched, [...REQUIRED, ...ENRICH]);
+    const gp = buildJobGraph(plain.transformations, { name: 'p', parallelism: 1, maxParallelism: 128 });
+    const ge = buildJobGraph(enriched.transformations, { name: 'e', parallelism: 1, maxParallelism: 128 });
+    expect(gp.vertices.map((v) => v.operatorNames)).toEqual([
+      ['Redis Streams Source', 'Parse Transfer', 'Drop Invalid'], ['Window(Tumbling 10000ms, Sum per Pair)', 'Over Threshold', 'Alerts Sink'],
+    ]);
+    expect(ge.vertices).toHaveLength(2);
+    expect(ge.vertices[0]!.operatorNames).toEqual(['Redis Streams Source', 'Parse Transfer', 'Drop Invalid', 'Enrich (lookup 20 ms per 5)']);
+    expect(ge.vertices[1]!.operatorNames).toEqual(gp.vertices[1]!.operatorNames);
+  });
+
+  it('passes --batch-size to the source, and leaves the source options alone without it', () => {
+    const env = new MiniEnv();
+    job(env, [...REQUIRED, '--batch-size', '25']);
+    expect(env.source!.batchSize).toBe(25);
+    const plain = new MiniEnv();
+    job(plain, REQUIRED);
+    expect(plain.source).not.toHaveProperty('batchSize');
+  });
+
+  it('produces exactly the reference alerts with the enrichment on', () => {
+    const streams = ['tx-0', 'tx-1', 'tx-2', 'tx-3'];
+    const txns = generateTransactions({ seed: 11, count: 3000, streams });
+    const maxTs = Math.max(...txns.map((x) => x.ts));
+    const input = [...txns, ...endMarkers(streams, maxTs + 15000)];
+    const env = new MiniEnv();
+    job(env, ['--input', streams.join(','), '--output', 'alerts', '--enrich-latency-ms', '1', '--enrich-batch', '500']);
+    expect(env.ops.filter((o) => o.kind === 'map')).toHaveLength(2);
+    const want = expectedAlerts(input, { windowMs: 10000, thresholdCents: 1_000_000, maxOutOfOrdernessMs: 5000, streams });
+    expect(want.length).toBeGreaterThan(0);
+    expect(sortFields(env.run(toEntries(input)))).toEqual(want.map(alertToFields));
   });
 });

@@ -11,7 +11,7 @@ import { HISTORY_MS, JobMetricsCollector, MAX_WATERMARK, NO_WATERMARK } from '..
 import type { JobRuntime } from '../../jobmaster/job-runtime.js';
 import type { ebbflow } from '../../proto/generated/rpc.js';
 import { compareIds, parseStreamInfo, StreamBacklog } from '../../runtime/connectors/stream-backlog.js';
-import { IoCounters } from '../../runtime/subtask-metrics.js';
+import { IoCounters, sourcePollIdleMs } from '../../runtime/subtask-metrics.js';
 import { TestingJobRegistry } from '../helpers/testing-job-registry.js';
 import { testingJobRuntime } from '../helpers/testing-job-runtime.js';
 
@@ -172,6 +172,20 @@ describe('IoCounters', () => {
     expect(c.times()).toEqual({ idleMs: 70, backPressuredMs: 45, busyMs: 100 });
     c.idleStart(); now += 15;
     expect(c.times()).toEqual({ idleMs: 85, backPressuredMs: 45, busyMs: 100 });
+  });
+});
+
+describe('sourcePollIdleMs', () => {
+  it('a poll that read nothing is idle throughout; one that read something is idle for the time it waited for its first entry', () => {
+    expect(sourcePollIdleMs(false, 200, 0)).toBe(200);
+    expect(sourcePollIdleMs(false, 200, 195)).toBe(200);
+    // Blocked 150 ms for the entry that then arrived, 10 ms reading and processing it.
+    expect(sourcePollIdleMs(true, 160, 150)).toBe(150);
+    // Input was there: no wait, all busy.
+    expect(sourcePollIdleMs(true, 40, 0)).toBe(0);
+    // Never more than the poll took, never negative.
+    expect(sourcePollIdleMs(true, 100, 130)).toBe(100);
+    expect(sourcePollIdleMs(true, 100, -5)).toBe(0);
   });
 });
 
