@@ -304,14 +304,19 @@ export class Subtask {
     }
   }
 
-  /** One poll of the source; with metrics on, a poll that read nothing counts as idle time. */
+  /**
+   * One poll of the source; with metrics on, a poll that read nothing counts as idle time, and so
+   * does the time a poll that read something spent waiting for it to arrive (the source's `waitedMs`).
+   */
   private async poll(source: NonNullable<Chain['source']>, chain: Chain): Promise<boolean> {
     const c = this.counters;
     if (!c) return source.pollNext(chain.head);
     const before = source.recordsRead;
+    const waited = source.waitedMs ?? 0;
     const t0 = performance.now();
     const more = await source.pollNext(chain.head);
     if (source.recordsRead === before) c.addIdle(performance.now() - t0);
+    else c.addIdle((source.waitedMs ?? 0) - waited);
     return more;
   }
 

@@ -44,6 +44,8 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
   /** Metrics on: how often a poll also measures the backlog (XINFO STREAM); unset: never. */
   backlogEveryMs: number | undefined;
   private lastProbe = -Infinity;
+  /** Time spent in blocking reads (issued only after a non-blocking one found nothing): waiting for input. */
+  waitedMs = 0;
 
   constructor(readonly operatorId: number, private readonly options: RedisStreamSourceOptions, subtaskIndex: number, parallelism: number) {
     this.streams = assignedPartitions(options.streams, subtaskIndex, parallelism);
@@ -100,7 +102,17 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
     let res: XreadReply;
     try {
       const probe = this.backlogEveryMs !== undefined && performance.now() - this.lastProbe >= this.backlogEveryMs;
-      res = probe ? await this.readAndProbe(redis, streams, ids, count) : (await redis.xread('COUNT', count, 'BLOCK', 200, 'STREAMS', ...streams, ...ids)) as XreadReply;
+      if (probe) res = await this.readAndProbe(redis, streams, ids, count);
+      else {
+        // What is there first, then wait for more: the wait is idle time even when it ends with records
+        // (a read that blocked until the next entry arrived must not make a trickle look like a busy source).
+        res = (await redis.xread('COUNT', count, 'STREAMS', ...streams, ...ids)) as XreadReply;
+        if (!res) {
+          const t0 = performance.now();
+          res = (await redis.xread('COUNT', count, 'BLOCK', 200, 'STREAMS', ...streams, ...ids)) as XreadReply;
+          this.waitedMs += performance.now() - t0;
+        }
+      }
     } catch (err) {
       if (this.cancelled) return false;
       throw err;

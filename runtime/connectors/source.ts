@@ -19,6 +19,11 @@ export interface SourceReader {
   loadStreams?(states: Array<{ state: unknown }>): Promise<number>;
   /** Records read so far (the subtask's numRecordsIn), counted per poll. */
   readonly recordsRead: number;
+  /**
+   * Time (ms) spent so far waiting for input that had not arrived yet, also in polls that then
+   * returned records (a blocking read issued after a read that found nothing): idle, not busy.
+   */
+  readonly waitedMs?: number;
   /** Per partition: records read and the backlog after the read position (sources of a partitioned external system). */
   splits?(): SplitReport[];
   /** Measure the backlog at most this often (metrics on); unset: never. */

@@ -108,13 +108,18 @@ describe('job metrics', () => {
     }, 100);
     try {
       const rates: number[] = [];
+      let busy: number[] = [];
       await waitFor(`a read rate near ${rate}/s`, async () => {
         const s = await registry.getMetrics(jobId);
         const r = s ? sum(s.subtasks, source, 'numRecordsInPerSecond') : 0;
         rates.push(Math.round(r));
+        busy = s ? s.subtasks.filter((x) => x.vertexId === source).map((x) => Math.round(x.metrics.busyTimeMsPerSecond ?? 0)) : [];
         // Loose: timers on a shared machine drift; three snapshots in a row within bounds.
         return rates.length >= 3 && rates.slice(-3).every((x) => x > rate * 0.5 && x < rate * 1.6) ? true : undefined;
       }, 30_000, 300).catch((err: Error) => { throw new Error(`${err.message}; rates seen: ${rates.join(', ')}`); });
+      // A trickle keeps a source mostly idle: the reads that waited for the next entries are idle time,
+      // not busy (they were counted busy, and the autoscaler saw a saturated source at 1 % of its capacity).
+      for (const b of busy) expect(b, `source busy ms/s: ${busy.join(', ')}`).toBeLessThan(300);
     } finally {
       clearInterval(writer);
     }
