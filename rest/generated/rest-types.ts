@@ -267,7 +267,7 @@ export type JobRescaleDetails = {
   terminatedReason: "SUCCEEDED" | "EXCEPTION_OCCURRED" | "NO_RESOURCES_OR_PARALLELISMS_CHANGE" | "JOB_FINISHED" | "JOB_FAILING" | "JOB_CANCELING" | null;
   /** ebbflow: IN_PROGRESS until it ended; IGNORED when nothing had to change. */
   status: "IN_PROGRESS" | "COMPLETED" | "FAILED" | "IGNORED";
-  /** ebbflow: PATCH /rescaling, PUT /resource-requirements, the job scaling back up once slots returned; autoscaler is reserved */
+  /** ebbflow: PATCH /rescaling, PUT /resource-requirements, the job scaling back up once slots returned, the job's autoscaler (job.autoscaler.*) */
   trigger: "user" | "requirements" | "adaptive" | "autoscaler";
   triggerId: NullableId;
   /** ebbflow: why it FAILED; secrets it repeats read as "******" */
