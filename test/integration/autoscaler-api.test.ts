@@ -4,11 +4,12 @@
  * state with its vertices and evaluations), PATCH refused with 400 naming the key (an unknown key, a
  * bad value, a bad pair, a body of the wrong shape), 404 for an unknown job, 409 for a job that does
  * not run; a good PATCH recorded, applied by the job process, polled to its result and shown by GET;
- * the state removed with the job.
+ * the state removed with the job. `ebbflow autoscaler` prints it, and changes it with --set/--reset.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { autoscalerKey } from '../../metadata/index.js';
+import { runCli } from '../helpers/cli.js';
 import { json, startTestDispatcher, upload, waitFor, type TestDispatcher } from '../helpers/dispatcher.js';
 import { runJar, waitForState } from '../helpers/fraud.js';
 import { expectSpecResponse } from '../helpers/openapi.js';
@@ -145,5 +146,41 @@ describe('PATCH /jobs/:jobid/autoscaler', () => {
     await d.redis.set(autoscalerKey(d.keyPrefix, id), JSON.stringify({ jobId: id }));
     expect(await registry.remove(id)).toBe(true);
     expect(await d.redis.exists(autoscalerKey(d.keyPrefix, id))).toBe(0);
+  });
+});
+
+describe('ebbflow autoscaler', () => {
+  it('prints the state, or the REST answer with --json', async () => {
+    const r = await runCli(d, 'autoscaler', running);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^autoscaler of job ${running}: on\n`));
+    expect(r.stdout).toMatch(/^last evaluation \d{4}-.*Z: [a-z-]+: /m);
+    expect(r.stdout).toMatch(/^vertices:\n {2}Redis Streams Source: parallelism 1, recommended 1, /m);
+    const j = await runCli(d, 'autoscaler', running, '--json');
+    expect(j.code, j.stderr).toBe(0);
+    const body = JSON.parse(j.stdout);
+    await expectSpecResponse('get', GET, 200, body);
+    expect(body.jobId).toBe(running);
+    const unknown = await runCli(d, 'autoscaler', hexId());
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/→ 404: Job [0-9a-f]{32} does not exist/);
+  });
+
+  it('changes settings with --set (the prefix may be left out) and takes them back with --reset, waiting until the job applied them', async () => {
+    const r = await runCli(d, 'autoscaler', running, '--set', 'utilization.target=0.6', '--set', 'job.autoscaler.scale-down.interval=2 min');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/changing the autoscaler of job [0-9a-f]{32}: job\.autoscaler\.utilization\.target=0\.6, job\.autoscaler\.scale-down\.interval=2 min \(request [0-9a-f]{32}\)/);
+    expect(r.stdout).toMatch(/^applied; the autoscaler's settings now: .*utilization\.target=0\.6 .*scale-down\.interval=120000/m);
+    expect((await getAutoscaler(running)).body.overrides).toMatchObject({ 'job.autoscaler.utilization.target': '0.6', 'job.autoscaler.scale-down.interval': '2 min' });
+    const back = await runCli(d, 'autoscaler', running, '--reset', 'utilization.target', '--no-wait');
+    expect(back.code, back.stderr).toBe(0);
+    expect(back.stdout).toMatch(/^[0-9a-f]{32}\n$/);
+    await waitFor('the reset to apply', async () => ((await getAutoscaler(running)).body.overrides['job.autoscaler.utilization.target'] === undefined ? true : undefined), 20_000);
+    const bad = await runCli(d, 'autoscaler', running, '--set', 'utilization.target=2');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/→ 400: job\.autoscaler\.utilization\.target must be a number from 0\.01 to 1, got "2"/);
+    const malformed = await runCli(d, 'autoscaler', running, '--set', 'utilization.target');
+    expect(malformed.code).toBe(1);
+    expect(malformed.stderr).toMatch(/--set expects key=value, got utilization\.target/);
   });
 });
