@@ -29,6 +29,7 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchema> = {
             "job-actions.js",
             "job-overview.js",
             "job-history.js",
+            "job-autoscaler.js",
             "job-taskmanagers.js",
             "style.css"
           ]

@@ -608,7 +608,7 @@ export type TaskManagerInfo = {
 
 /** GET /ui/{file}: path parameters. */
 export interface WebFormAssetParams {
-  file: "app.js" | "api.js" | "dom.js" | "upload.js" | "job-list.js" | "job-detail.js" | "rescale.js" | "tabs.js" | "charts.js" | "graph.js" | "job-actions.js" | "job-overview.js" | "job-history.js" | "job-taskmanagers.js" | "style.css";
+  file: "app.js" | "api.js" | "dom.js" | "upload.js" | "job-list.js" | "job-detail.js" | "rescale.js" | "tabs.js" | "charts.js" | "graph.js" | "job-actions.js" | "job-overview.js" | "job-history.js" | "job-autoscaler.js" | "job-taskmanagers.js" | "style.css";
 }
 
 /** POST /jars/upload: the 200 answer. */
