@@ -107,7 +107,7 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
         // What is there first, then wait for more: the wait is idle time even when it ends with records
         // (a read that blocked until the next entry arrived must not make a trickle look like a busy source).
         res = (await redis.xread('COUNT', count, 'STREAMS', ...streams, ...ids)) as XreadReply;
-        if (!res) {
+        if (!res && !this.cancelled) {
           const t0 = performance.now();
           res = (await redis.xread('COUNT', count, 'BLOCK', 200, 'STREAMS', ...streams, ...ids)) as XreadReply;
           this.waitedMs += performance.now() - t0;
