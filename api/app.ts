@@ -19,7 +19,7 @@ import { installRequestGuard } from './request-guard.js';
 import { installRequestValidation } from './request-schemas.js';
 import { UI_ASSETS } from './ui-files.js';
 import {
-  clusterRoutes, dashboardJobRoutes, dashboardVertexRoutes, flinkCliRoutes, jarPlanRoutes, jarRoutes, jobManagerRoutes, jobRoutes, metricRoutes, rescalesRoutes, rescalingRoutes, taskManagerRoutes, vertexRoutes,
+  autoscalerRoutes, clusterRoutes, dashboardJobRoutes, dashboardVertexRoutes, flinkCliRoutes, jarPlanRoutes, jarRoutes, jobManagerRoutes, jobRoutes, metricRoutes, rescalesRoutes, rescalingRoutes, taskManagerRoutes, vertexRoutes,
 } from './routes/index.js';
 
 /** How the REST layer itself behaves (the dispatcher's options that concern HTTP). */
@@ -91,6 +91,7 @@ export async function buildApp(gw: DispatcherGateway, o: ApiOptions): Promise<Fa
   jobRoutes(app, gw);
   rescalingRoutes(app, gw);
   rescalesRoutes(app, gw);
+  autoscalerRoutes(app, gw);
   vertexRoutes(app, gw);
   clusterRoutes(app, gw);
   metricRoutes(app, gw);

@@ -19,6 +19,7 @@ export const UI_ASSETS: Readonly<Record<string, string>> = {
   'job-actions.js': 'text/javascript; charset=utf-8',
   'job-overview.js': 'text/javascript; charset=utf-8',
   'job-history.js': 'text/javascript; charset=utf-8',
+  'job-autoscaler.js': 'text/javascript; charset=utf-8',
   'job-taskmanagers.js': 'text/javascript; charset=utf-8',
   'style.css': 'text/css; charset=utf-8',
 };

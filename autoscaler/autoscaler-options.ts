@@ -4,7 +4,7 @@
  * that involve two keys are here. Every problem is a ConfigError naming the key (a run request or a
  * PATCH answers it with 400).
  */
-import { AUTOSCALER_OPTIONS as O, ConfigError, readKey } from '../config/index.js';
+import { AUTOSCALER_OPTIONS as O, closestKey, ConfigError, readKey, type OptionDecl } from '../config/index.js';
 
 export interface AutoscalerOptions {
   /** `job.autoscaler.enabled` */
@@ -33,31 +33,63 @@ export interface AutoscalerOptions {
   historySize: number;
 }
 
+/** Each option's field and its key's declaration. */
+const FIELDS = {
+  enabled: O.autoscalerEnabled,
+  scalingEnabled: O.autoscalerScalingEnabled,
+  metricsWindowMs: O.autoscalerMetricsWindow,
+  stabilizationMs: O.autoscalerStabilizationInterval,
+  utilizationTarget: O.autoscalerUtilizationTarget,
+  utilizationMin: O.autoscalerUtilizationMin,
+  utilizationMax: O.autoscalerUtilizationMax,
+  catchUpMs: O.autoscalerCatchUpDuration,
+  scaleUpConfirmationMs: O.autoscalerScaleUpConfirmation,
+  scaleDownIntervalMs: O.autoscalerScaleDownInterval,
+  scaleDownMaxFactor: O.autoscalerScaleDownMaxFactor,
+  scaleUpMaxFactor: O.autoscalerScaleUpMaxFactor,
+  vertexMinParallelism: O.autoscalerVertexMinParallelism,
+  vertexMaxParallelism: O.autoscalerVertexMaxParallelism,
+  restartTimeMs: O.autoscalerRestartTime,
+  scaleUpBackoffMs: O.autoscalerScaleUpBackoff,
+  effectivenessDetection: O.autoscalerEffectivenessDetection,
+  effectivenessThreshold: O.autoscalerEffectivenessThreshold,
+  historySize: O.autoscalerHistorySize,
+} as const satisfies Record<keyof AutoscalerOptions, { key: string }>;
+
+/** Every `job.autoscaler.*` key. */
+export const AUTOSCALER_KEYS: readonly string[] = Object.values(FIELDS).map((d) => d.key);
+
 /** Reads the autoscaler keys of `conf` (defaults for the absent ones); throws a ConfigError naming a bad key. */
 export function readAutoscalerOptions(conf: Record<string, unknown> = {}): AutoscalerOptions {
-  const o: AutoscalerOptions = {
-    enabled: readKey(conf, O.autoscalerEnabled)!,
-    scalingEnabled: readKey(conf, O.autoscalerScalingEnabled)!,
-    metricsWindowMs: readKey(conf, O.autoscalerMetricsWindow)!,
-    stabilizationMs: readKey(conf, O.autoscalerStabilizationInterval)!,
-    utilizationTarget: readKey(conf, O.autoscalerUtilizationTarget)!,
-    utilizationMin: readKey(conf, O.autoscalerUtilizationMin)!,
-    utilizationMax: readKey(conf, O.autoscalerUtilizationMax)!,
-    catchUpMs: readKey(conf, O.autoscalerCatchUpDuration)!,
-    scaleUpConfirmationMs: readKey(conf, O.autoscalerScaleUpConfirmation)!,
-    scaleDownIntervalMs: readKey(conf, O.autoscalerScaleDownInterval)!,
-    scaleDownMaxFactor: readKey(conf, O.autoscalerScaleDownMaxFactor)!,
-    scaleUpMaxFactor: readKey(conf, O.autoscalerScaleUpMaxFactor)!,
-    vertexMinParallelism: readKey(conf, O.autoscalerVertexMinParallelism)!,
-    vertexMaxParallelism: readKey(conf, O.autoscalerVertexMaxParallelism),
-    restartTimeMs: readKey(conf, O.autoscalerRestartTime),
-    scaleUpBackoffMs: readKey(conf, O.autoscalerScaleUpBackoff)!,
-    effectivenessDetection: readKey(conf, O.autoscalerEffectivenessDetection)!,
-    effectivenessThreshold: readKey(conf, O.autoscalerEffectivenessThreshold)!,
-    historySize: readKey(conf, O.autoscalerHistorySize)!,
-  };
+  const o = Object.fromEntries(Object.entries(FIELDS).map(([field, d]) => [field, readKey(conf, d as OptionDecl<unknown>)])) as unknown as AutoscalerOptions;
   checkAutoscalerOptions(o, conf);
   return o;
+}
+
+/** The options as their keys (durations in ms; an option without a value, e.g. no vertex cap, as null): what the REST view shows. */
+export function autoscalerConfiguration(o: AutoscalerOptions): Record<string, number | boolean | null> {
+  return Object.fromEntries(Object.entries(FIELDS).map(([field, d]) => [d.key, (o[field as keyof AutoscalerOptions] as number | boolean | undefined) ?? null]));
+}
+
+/**
+ * A runtime change (`PATCH /jobs/:jobid/autoscaler`) applied to the overrides made so far: each key
+ * must be a `job.autoscaler.*` key (else a ConfigError naming it, with the closest key); null takes
+ * an earlier override back (the job's configured value applies again). `configured` is the job's
+ * configuration (with the dispatcher's defaults); the result's options are checked like a run
+ * request's, so a bad value or pair throws a ConfigError naming the key.
+ */
+export function applyAutoscalerChange(configured: Record<string, unknown>, overrides: Record<string, unknown>, change: Record<string, unknown>): { overrides: Record<string, unknown>; options: AutoscalerOptions } {
+  const next: Record<string, unknown> = { ...overrides };
+  for (const [key, value] of Object.entries(change)) {
+    if (!AUTOSCALER_KEYS.includes(key)) {
+      const near = closestKey(key, AUTOSCALER_KEYS);
+      throw new ConfigError('EBBFLOW_CONFIG_UNKNOWN_KEY', key, `${key} is not an autoscaler setting${near ? ` (did you mean ${near}?)` : ''}; the settings are the job.autoscaler.* keys`);
+    }
+    if (value === null) delete next[key];
+    else next[key] = value;
+  }
+  const options = readAutoscalerOptions({ ...configured, ...next });
+  return { overrides: next, options };
 }
 
 /** The defaults of every key. */

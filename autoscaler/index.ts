@@ -4,7 +4,7 @@
  * it must remember between evaluations (windows, cooldowns, intervals, back-offs, history). The
  * JobMaster feeds it samples and carries out what it asks for; see docs/architecture.md.
  */
-export { readAutoscalerOptions, checkAutoscalerOptions, DEFAULT_AUTOSCALER_OPTIONS } from './autoscaler-options.js';
+export { readAutoscalerOptions, checkAutoscalerOptions, autoscalerConfiguration, applyAutoscalerChange, AUTOSCALER_KEYS, DEFAULT_AUTOSCALER_OPTIONS } from './autoscaler-options.js';
 export type { AutoscalerOptions } from './autoscaler-options.js';
 export { decide, capacityAt, effectiveParallelism } from './decision.js';
 export type { Decision, DecisionInput, DecisionOptions, LimitCode, ReasonCode, VertexDecision, VertexInfo, VertexMetrics } from './decision.js';

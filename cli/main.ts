@@ -10,6 +10,7 @@
  *   ebbflow savepoint <jobid> [dir] | stop <jobid> [--savepoint-path dir] [--drain] | checkpoint <jobid>   [--no-wait]
  *   ebbflow exceptions|rescales <jobid> [--json]; metrics <jobid> [--vertex v] [--get names] [--json]
  *   ebbflow logs <jobid> [--taskmanager id|n] [--lines N]
+ *   ebbflow autoscaler <jobid> [--json] | autoscaler <jobid> --set key=value... [--reset key...] [--no-wait]
  * Client commands talk to the REST API at --url (env EBBFLOW_URL, default http://127.0.0.1:8081);
  * a request the dispatcher refuses prints its errors and exits with status 1.
  */
@@ -18,6 +19,7 @@ import { CLIENT_OPTIONS, DISPATCHER_OPTIONS, maskUrl, readOption, type OptionDec
 import type { DispatcherOptions } from '../dispatcher/index.js';
 import { withProviderDispatcherOptions } from '../resourcemanager/index.js';
 import { CliError, RestError } from './errors.js';
+import { autoscaler } from './autoscaler.js';
 import * as list from './listings.js';
 import { checkpoint, savepoint, stop } from './operations.js';
 import { RestClient } from './rest-client.js';
@@ -193,6 +195,16 @@ program.command('metrics')
   .option('--get <names>', 'comma-separated metric names (default: all)')
   .option(...JSON_FLAG)
   .action(async (id: string, o: { vertex?: string; get?: string; json?: boolean }) => list.metrics(client(), id, o));
+
+const collect = (v: string, acc: string[]) => [...acc, v];
+program.command('autoscaler')
+  .description('the job\'s autoscaler: on or not, the parallelism it computes per vertex and why, its last decisions; --set changes its settings')
+  .argument('<jobid>')
+  .option('--set <key=value>', 'change a job.autoscaler.* setting of the running job (the prefix may be left out); repeatable', collect, [])
+  .option('--reset <key>', 'take back a change: the job\'s configured value applies again; repeatable', collect, [])
+  .option(...NO_WAIT)
+  .option(...JSON_FLAG)
+  .action(async (id: string, o: { set: string[]; reset: string[]; wait: boolean; json?: boolean }) => { process.exitCode = await autoscaler(client(), id, o); });
 
 program.command('logs')
   .description('the job process\'s log, or one of its TaskManagers\'')

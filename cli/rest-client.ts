@@ -132,6 +132,19 @@ export class RestClient {
   rescaleHistory(id: string): Promise<RescaleHistoryEntry[]> {
     return this.call('GET', `${job(id)}/rescales/history`);
   }
+
+  autoscaler(id: string): Promise<AutoscalerState> {
+    return this.call('GET', `${job(id)}/autoscaler`);
+  }
+
+  /** Changes `job.autoscaler.*` settings of a running job (null: back to the job's value). */
+  setAutoscaler(id: string, change: Record<string, string | null>): Promise<{ 'request-id': string }> {
+    return this.call('PATCH', `${job(id)}/autoscaler`, change);
+  }
+
+  autoscalerChangeStatus(id: string, triggerId: string): Promise<OperationStatus> {
+    return this.call('GET', `${job(id)}/autoscaler/${encodeURIComponent(triggerId)}`);
+  }
 }
 
 const job = (id: string) => `/jobs/${encodeURIComponent(id)}`;
@@ -139,6 +152,7 @@ const job = (id: string) => `/jobs/${encodeURIComponent(id)}`;
 export interface ExceptionEntry { exceptionName: string; stacktrace: string; timestamp: number; taskName: string | null; location: string | null }
 export interface AggregatedMetric { id: string; min?: number; max?: number; avg?: number; sum?: number; skew?: number }
 export type RescaleHistoryEntry = import('../rest/index.js').JobRescaleDetails;
+export type AutoscalerState = import('../rest/index.js').AutoscalerInfo;
 
 export interface OperationStatus {
   status: { id: 'IN_PROGRESS' | 'COMPLETED' };

@@ -4,7 +4,7 @@
  * the jobs; answers are the records the REST layer maps to Flink's shapes. Refusals are the
  * errors of ./errors.ts.
  */
-import type { JobMetricsSnapshot, JobRecord, OperationRecord, RescaleCounts, RescaleRecord, ResourceRequirements, TaskManagerRecord, VertexInfo } from '../metadata/index.js';
+import type { AutoscalerInfo, JobMetricsSnapshot, JobRecord, OperationRecord, RescaleCounts, RescaleRecord, ResourceRequirements, TaskManagerRecord, VertexInfo } from '../metadata/index.js';
 import type { JobConfig } from '../jobmaster/job-config.js';
 import type { StoredBundle } from './bundle-store.js';
 import type { JarPlan, JarPlanRequest, TaskManagerView } from './dashboard-service.js';
@@ -181,4 +181,15 @@ export interface DispatcherGateway {
   rescaleHistory(jobId: string): Promise<RescaleHistoryView>;
   /** One rescale of the job's history (NotFound when it is not, or no longer, kept). */
   rescaleDetails(jobId: string, rescaleId: string): Promise<RescaleDetailsView>;
+
+  /** The job's autoscaler as its job process last published it (its settings only, before it did). */
+  autoscaler(jobId: string): Promise<AutoscalerInfo>;
+  /**
+   * Records a change of the autoscaler's settings (`job.autoscaler.*` keys → values, null: the
+   * job's value again) for the job process; answers the request id and the settings it results in.
+   * A key or value the option table refuses: InvalidRequest naming the key (after 404 and 409).
+   */
+  setAutoscaler(jobId: string, body: unknown, refusal?: RequestRefusal): Promise<{ requestId: string; options: AutoscalerInfo['options'] }>;
+  /** A change of the autoscaler's settings (its result: the settings in force after it). */
+  autoscalerChangeStatus(jobId: string, triggerId: string): Promise<OperationView>;
 }

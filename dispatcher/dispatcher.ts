@@ -56,7 +56,7 @@ export class Dispatcher {
       slotsPerTaskManager: o.slotsPerTaskManager, taskManagerMemoryMb: o.taskManagerMemoryMb, localMaxTaskManagers: o.localMaxTaskManagers, logger: this.log,
       resourceManager: o.resourceManager, providerDefaults: o.providerDefaults, defaultConfiguration: o.defaultConfiguration,
       planningTimeoutMs: o.planningTimeoutMs, cancelGraceMs: o.cancelGraceMs, maxTaskManagersPerJob: o.maxTaskManagersPerJob,
-      jobProcessRestarts: o.jobProcessRestarts,
+      maxTaskManagers: o.maxTaskManagers, jobProcessRestarts: o.jobProcessRestarts,
     });
     this.submissions = new SubmissionQueue(
       {

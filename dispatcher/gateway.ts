@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { JOB_OPTIONS, readKey } from '../config/index.js';
 import { DEFAULT_STORAGE_TIMEOUT_MS } from '../runtime/checkpoint/storage-deadline.js';
 import type { JobRegistry } from '../metadata/index.js';
+import { AutoscalerService } from './autoscaler-service.js';
 import type { BundleStore } from './bundle-store.js';
 import type { CapacityService } from './capacity.js';
 import { dispatcherConfiguration, type CompiledDispatcherOptions } from './dispatcher-options.js';
@@ -36,6 +37,7 @@ export function createGateway(p: GatewayParts): DispatcherGateway {
   const dash = new DashboardService(p.registry, jobs, p.bundles, o);
   const ops = new OperationService(p.registry, jobs, { max: o.maxTaskManagersPerJob, slots: o.slotsPerTaskManager }, p.capacity, allowedStateDirs(o));
   const rescales = new RescaleHistoryService(p.registry, jobs, o);
+  const autoscaler = new AutoscalerService(p.registry, jobs, o);
   // Disposals run here with the dispatcher-wide storage deadline (-D ebbflow.storage.timeout).
   const storageTimeoutMs = readKey(dispatcherConfiguration(o), JOB_OPTIONS.storageTimeout) ?? DEFAULT_STORAGE_TIMEOUT_MS;
   const disposals = new SavepointDisposalService(allowedStateDirs(o), storageTimeoutMs, p.log.child({ component: 'savepoint-disposal' }));
@@ -75,5 +77,8 @@ export function createGateway(p: GatewayParts): DispatcherGateway {
     setResourceRequirements: (id, body, problems) => ops.setResourceRequirements(id, body, problems),
     rescaleHistory: (id) => rescales.history(id),
     rescaleDetails: (id, rescaleId) => rescales.details(id, rescaleId),
+    autoscaler: (id) => autoscaler.state(id),
+    setAutoscaler: (id, body, refusal) => autoscaler.change(id, body, refusal),
+    autoscalerChangeStatus: (id, trigger) => autoscaler.changeStatus(id, trigger),
   };
 }

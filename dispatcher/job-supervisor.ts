@@ -36,6 +36,8 @@ export interface JobSupervisorOptions extends JobProcessSettings {
   jobProcessRestarts?: number;
   /** TaskManagers one job may have. @default 0 = unlimited */
   maxTaskManagersPerJob?: number;
+  /** TaskManagers all jobs may have together (a job's autoscaler reserves within it). @default 0 = unlimited */
+  maxTaskManagers?: number;
   /** A job still INITIALIZING (planning: user code) after this long is killed and FAILED. @default the planningTimeoutMs option's */
   planningTimeoutMs?: number;
   /** After a cancel, SIGTERM a job process still alive after this long, then SIGKILL 5 s later. @default the cancelGraceMs option's */
@@ -108,7 +110,7 @@ export class JobSupervisor {
       jobId: rec.id, bundlePath: rec.bundlePath, entryClass: rec.entryClass, programArgs: rec.programArgs, parallelism: rec.parallelism,
       defaultName: rec.name, redisUrl: o.redisUrl, keyPrefix: o.keyPrefix, dataDir: o.dataDir,
       slotsPerTaskManager: o.slotsPerTaskManager, taskManagerMemoryMb: o.taskManagerMemoryMb, localMaxTaskManagers: o.localMaxTaskManagers,
-      maxTaskManagers: o.maxTaskManagersPerJob ?? 0,
+      maxTaskManagers: o.maxTaskManagersPerJob ?? 0, totalTaskManagers: o.maxTaskManagers ?? 0,
       configuration: { ...o.defaultConfiguration, ...rec.configuration }, savepointPath: rec.savepointPath || undefined,
       resourceManager: o.resourceManager, providerDefaults: o.providerDefaults,
       recoveryAttempt,

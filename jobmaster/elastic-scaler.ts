@@ -20,6 +20,7 @@
  */
 import { ResourceWaitTimeoutError, type ResourceManager } from '../resourcemanager/index.js';
 import { RescaleFailedAfterSwitch } from './errors.js';
+import type { RescaleTrigger } from '../metadata/index.js';
 import type { JobRuntime } from './job-runtime.js';
 import { desiredParallelism, fitRequirements, sameParallelism, slotsNeeded, type ResourceRequirements } from './job-scale.js';
 import type { JobStatusWriter } from './job-status-writer.js';
@@ -54,6 +55,10 @@ export interface ScaleRequest {
   requirements?: ResourceRequirements;
   /** The operation that asked for it (for the rescale history). */
   triggerId?: string;
+  /** Who asked, for the rescale history. @default 'user' for a parallelism, 'requirements' for bounds */
+  trigger?: Extract<RescaleTrigger, 'user' | 'requirements' | 'autoscaler'>;
+  /** Called once the request is taken up, with its id in the rescale history. */
+  started?: (rescaleId: string) => void;
 }
 
 /** Execution states of subtasks that no longer occupy their TaskManager. */
@@ -106,9 +111,10 @@ export class ElasticScaler {
     ctx.history.newRequirements();
     const wanted = this.requested(req);
     const entry = ctx.history.begin({
-      trigger: req.parallelism !== undefined ? 'user' : 'requirements', triggerId: req.triggerId,
+      trigger: req.trigger ?? (req.parallelism !== undefined ? 'user' : 'requirements'), triggerId: req.triggerId,
       before: rt.scale, desired: desiredParallelism(rt.plan.graph, rt.limits, wanted, rt.scale), requirements: wanted,
     });
+    req.started?.(entry.id);
     const progress = (phase: string) => { entry.phase(phase); report(phase); };
     const tms = this.taskManagersNow();
     try {
@@ -160,7 +166,7 @@ export class ElasticScaler {
     } catch (err) {
       if (err instanceof RescaleFailedAfterSwitch) {
         // If the rescale checkpoint completed, the job resumes at the new scale: the request took effect.
-        if (sameParallelism(rt.committed, target)) this.adopt(wanted);
+        if (sameParallelism(rt.committed, target)) this.adopt(wanted, req);
         ctx.restart(err.message);
       } else {
         await ctx.rm.cancelPending();
@@ -168,15 +174,17 @@ export class ElasticScaler {
       }
       throw err;
     }
-    this.adopt(wanted);
+    this.adopt(wanted, req);
     ctx.releaseIdle();
     await ctx.writer.persistNow();
     return { ...result, requirements: wanted };
   }
 
-  private adopt(req: ResourceRequirements): void {
-    this.rt.requirements = req;
-    void this.ctx.writer.requirementsChanged(req);
+  /** The requirements in force now; bounds a user's requirements request named become the user's bounds (the autoscaler's do not). */
+  private adopt(wanted: ResourceRequirements, req: ScaleRequest): void {
+    this.rt.requirements = wanted;
+    if (req.requirements && req.trigger !== 'autoscaler') Object.assign(this.rt.userBounds, structuredClone(req.requirements));
+    void this.ctx.writer.requirementsChanged(wanted);
   }
 
   /** Waits until the slots for `desired` registered (or, unless strict, enough for the lower bounds after stabilizing). */

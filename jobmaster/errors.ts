@@ -8,3 +8,8 @@ import { EbbflowError } from '../runtime/errors.js';
 export class RescaleFailedAfterSwitch extends EbbflowError {
   override readonly code = 'EBBFLOW_RESCALE_FAILED_AFTER_SWITCH';
 }
+
+/** No TaskManager could be reserved for an autoscaler scale-up (the dispatcher's TaskManager limits): the scale-up is unsatisfiable. */
+export class CapacityRefused extends EbbflowError {
+  override readonly code = 'EBBFLOW_CAPACITY_REFUSED';
+}

@@ -12,7 +12,7 @@ import type { OperationOutcome } from './operation-runner.js';
 import type { TaskManagerEndpoint } from './task-manager-endpoint.js';
 
 /** The part of the job registry a JobMaster writes: its job record, its TaskManagers, checkpoint statistics. */
-export type JobStatusStore = Pick<JobRegistry, 'get' | 'transition' | 'update' | 'putTaskManager' | 'removeTaskManager' | 'clearTaskManagers' | 'putCheckpointStats' | 'putMetrics' | 'putRescale' | 'rescaleHistory'>;
+export type JobStatusStore = Pick<JobRegistry, 'get' | 'transition' | 'update' | 'putTaskManager' | 'removeTaskManager' | 'clearTaskManagers' | 'putCheckpointStats' | 'putMetrics' | 'putRescale' | 'rescaleHistory' | 'putAutoscaler' | 'getAutoscaler'>;
 
 /** Runs one operation (savepoint, stop, rescale), reporting progress. */
 export type OperationExecutor = (op: OperationRecord, progress: (phase: string) => void) => Promise<OperationOutcome>;
@@ -36,6 +36,10 @@ export interface JobMasterServices {
   operations(execute: OperationExecutor): OperationQueue;
   /** Plans the job from its bundle. */
   planJob(req: PlanRequest): Promise<JobPlan>;
-  /** The job's TaskManager reservation (metadata/capacity-reservations.ts), lowered after a rescale ends; absent in tests that do not reserve. */
-  capacity?: { settle(taskManagers: number): Promise<unknown> };
+  /**
+   * The job's TaskManager reservation (metadata/capacity-reservations.ts), lowered after a rescale
+   * ends; `reserve` raises it to `wanted` TaskManagers (or as many as the limits leave, at least
+   * `least`) and answers how many the job holds then (0: refused). Absent in tests that do not reserve.
+   */
+  capacity?: { settle(taskManagers: number): Promise<unknown>; reserve?(wanted: number, least: number): Promise<number> };
 }

@@ -3,7 +3,7 @@
  * ResourceManager: plans the job from the bundle, builds its parts once
  * (runtime state, status writer, TaskManager pool, ResourceManager, checkpoint
  * coordinator, slot scheduler, rescale coordinator, failover, elastic scaler,
- * metrics collector),
+ * metrics collector, autoscaler),
  * routes TaskManager reports to them, runs the job's operations (savepoint,
  * stop, rescale) and ends the job. Collaborators come in as one services
  * object (job-master-services.ts).
@@ -18,9 +18,11 @@ import { ExecutionState, newJobMasterId, reportedExecution, toNumber, type TaskM
 import { latestCompletedCheckpoint, readMetadata, type MetadataPlain } from '../runtime/checkpoint/snapshot-io.js';
 import { describeError } from '../runtime/errors.js';
 import type { JobPlan } from '../runtime/plan.js';
+import { AutoscalerDriver } from './autoscaler-driver.js';
 import type { CheckpointCoordinator } from './checkpoint-coordinator.js';
 import { ElasticScaler, type ScaleRequest } from './elastic-scaler.js';
 import { FailoverHandler } from './failover-handler.js';
+import { JobCapacity } from './job-capacity.js';
 import { createJobCheckpointCoordinator } from './job-checkpoints.js';
 import type { JobMasterServices, OperationQueue } from './job-master-services.js';
 import { JobRuntime, type Outcome } from './job-runtime.js';
@@ -47,6 +49,8 @@ interface JobParts {
   history: RescaleHistory;
   /** Absent with ebbflow.metrics.enabled = false. */
   metrics: JobMetricsCollector | undefined;
+  capacity: JobCapacity;
+  autoscaler: AutoscalerDriver;
 }
 
 export class JobMaster {
@@ -182,11 +186,20 @@ export class JobMaster {
       restart: (cause) => void failover.handleFailure(cause, null),
       releaseIdle: () => slots.releaseIdle(),
     });
+    const capacity = new JobCapacity(this.services.capacity, runtime, this.spec.slotsPerTaskManager, this.log);
+    const autoscaler = new AutoscalerDriver({
+      runtime, scaler, rescaling: () => rescaler.inProgress, capacity, store: this.services.registry, log: this.log,
+      configuration: this.spec.configuration, metricsEnabled: config.metricsEnabled,
+    });
+    await autoscaler.start();
     const metrics = config.metricsEnabled
-      ? new JobMetricsCollector({ runtime, writer, checkpoints: () => coordinator.stats.jobMetrics(), intervalMs: config.metricsIntervalMs, earlierRestarts: this.spec.recoveryAttempt })
+      ? new JobMetricsCollector({
+        runtime, writer, checkpoints: () => coordinator.stats.jobMetrics(), intervalMs: config.metricsIntervalMs, earlierRestarts: this.spec.recoveryAttempt,
+        published: (snap) => autoscaler.onSnapshot(snap),
+      })
       : undefined;
     metrics?.start();
-    return { runtime, pool, rm, coordinator, slots, rescaler, failover, scaler, history, metrics };
+    return { runtime, pool, rm, coordinator, slots, rescaler, failover, scaler, history, metrics, capacity, autoscaler };
   }
 
   private onRegistered(tm: RegisteredTaskManager): void {
@@ -265,7 +278,7 @@ export class JobMaster {
   }
 
   private async finish(parts: JobParts, outcome: Outcome): Promise<number> {
-    const { runtime, pool, rm, coordinator, rescaler, scaler, failover, slots, metrics } = parts;
+    const { runtime, pool, rm, coordinator, rescaler, scaler, failover, slots, metrics, autoscaler } = parts;
     metrics?.stop();
     runtime.phase = 'ENDING';
     slots.stop();
@@ -294,6 +307,7 @@ export class JobMaster {
     await this.writer.writeStats(coordinator.stats.toJSON());
     // The last counters the TaskManagers sent, with the final checkpoint counts.
     await metrics?.publish();
+    await autoscaler.close();
     const fields = { vertices: runtime.graph.vertexInfo(), subtasks: runtime.graph.subtaskInfo(runtime.attempt), exceptions: failover.exceptions.slice(-20) };
     if (outcome.state === 'FAILED') await this.writer.transition('FAILED', { ...fields, failureCause: outcome.cause });
     else await this.writer.transition(outcome.state, fields);
@@ -307,36 +321,17 @@ export class JobMaster {
     this.resolveOutcome({ state: 'CANCELED' });
   }
 
-  /**
-   * The dispatcher reserved the larger of the old and the new TaskManager count for a rescale (the
-   * old ones are held until it ends); once it ended, however it ended, the reservation comes down
-   * to what the job runs with or will grow to by itself (its requirements' upper bounds: slots that
-   * arrive later scale it up), with slot sharing: the largest vertex parallelism ÷ slots.
-   */
-  private async settleCapacity(): Promise<void> {
-    const capacity = this.services.capacity;
-    if (!capacity || !this.parts) return;
-    const { runtime } = this.parts;
-    const most = Math.max(1, ...[...runtime.scale.values()].map((v) => v.parallelism), ...runtime.desired().values());
-    const taskManagers = Math.ceil(most / this.spec.slotsPerTaskManager);
-    try {
-      await capacity.settle(taskManagers);
-    } catch (err) {
-      // Over-reserving until the next rescale or the job's end is safe; the dispatcher's start reconciles.
-      this.log.warn({ err: (err as Error).message, taskManagers }, 'could not lower the job\'s TaskManager reservation after the rescale');
-    }
-  }
-
   private async runOperation(op: OperationRecord, progress: (phase: string) => void): Promise<OperationOutcome> {
-    const { runtime, coordinator, scaler } = this.parts!;
+    const { runtime, coordinator, scaler, capacity, autoscaler } = this.parts!;
     if (op.kind === 'rescale') {
       const req: ScaleRequest = op.parallelism > 0 ? { parallelism: op.parallelism, triggerId: op.id } : { requirements: op.requirements, triggerId: op.id };
       try {
         return { result: await scaler.apply(req, progress) as unknown as Record<string, unknown> };
       } finally {
-        await this.settleCapacity();
+        await capacity.settle();
       }
     }
+    if (op.kind === 'autoscaler') return { result: await autoscaler.change(op.configuration) };
     if (runtime.phase !== 'RUNNING') throw new Error(`the job is not running (it is ${runtime.phase.toLowerCase().replace('_', ' ')}); try again when it runs`);
     if (op.kind === 'checkpoint') {
       // A checkpoint on request: after the one in progress, with the next id (every checkpoint is full).

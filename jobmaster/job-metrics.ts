@@ -45,6 +45,8 @@ export interface JobMetricsDeps {
   intervalMs: number;
   /** Restarts before this job process (an earlier job process died): counted in numRestarts. */
   earlierRestarts?: number;
+  /** Called with each snapshot as it is published (the autoscaler evaluates on it). */
+  published?: (snapshot: JobMetricsSnapshot) => void;
   now?: () => number;
 }
 
@@ -176,6 +178,7 @@ export class JobMetricsCollector {
   /** Publishes the snapshot of now (one attempt: the next interval writes a newer one). */
   publish(): Promise<void> {
     const snap = this.snapshot();
+    this.d.published?.(snap);
     return this.d.writer.refresh('record the job metrics', `job ${snap.jobId}: metrics`, (r) => r.putMetrics(snap.jobId, snap));
   }
 }

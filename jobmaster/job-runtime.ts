@@ -27,6 +27,12 @@ export class JobRuntime {
   committed: JobScale;
   /** The resource requirements in force (per vertex parallelism bounds). */
   requirements: ResourceRequirements;
+  /**
+   * The bounds resource-requirements requests set (PUT /resource-requirements), per vertex named:
+   * the autoscaler stays within them. Its own rescales change `requirements` (what the job runs
+   * at), never these; the scheduler's default bounds (upper = the parallelism now) are not here.
+   */
+  userBounds: ResourceRequirements = {};
   /** The rescale checkpoint in progress and the scale it resumes at (set by the rescale coordinator). */
   switching: { checkpointId: number; next: JobScale } | undefined;
   private readonly runningWaiters = new Set<() => void>();

@@ -29,6 +29,8 @@ export interface JobSpec {
   localMaxTaskManagers?: number;
   /** The ResourceManager never has more TaskManagers requested or running. @default 0 = unlimited */
   maxTaskManagers?: number;
+  /** TaskManagers all of the dispatcher's jobs may have together (the autoscaler reserves within it). @default 0 = unlimited */
+  totalTaskManagers?: number;
   /** Flink-style configuration map (`flinkConfiguration` of the run request). */
   configuration?: Record<string, unknown>;
   /** Savepoint (or retained checkpoint) directory to start from. */
@@ -59,6 +61,7 @@ export interface CompiledJobSpec {
   slotRequestTimeoutMs: number;
   localMaxTaskManagers: number;
   maxTaskManagers: number;
+  totalTaskManagers: number;
   config: JobConfig;
   savepointPath: string;
   recoveryAttempt: number;
@@ -84,6 +87,7 @@ export function compileJobSpec(s: JobSpec): CompiledJobSpec {
     slotRequestTimeoutMs: s.slotRequestTimeoutMs ?? 60000,
     localMaxTaskManagers: s.localMaxTaskManagers ?? 0,
     maxTaskManagers: s.maxTaskManagers ?? 0,
+    totalTaskManagers: s.totalTaskManagers ?? 0,
     config: compileJobConfig(s.configuration),
     savepointPath: s.savepointPath ?? '',
     recoveryAttempt: s.recoveryAttempt ?? 0,

@@ -73,7 +73,16 @@ const jm = new JobMaster(spec, {
   taskManagers: new RpcTaskManagerEndpoint(addr.bindHost, addr.rpcAddress, log, { workerSecrets, dataSecret: jobSecret, tls }),
   operations: (execute) => new OperationRunner(opsRedis, registry, spec.jobId, execute, log),
   planJob,
-  capacity: { settle: (n) => reservations.settle(spec.jobId, n) },
+  capacity: {
+    settle: (n) => reservations.settle(spec.jobId, n),
+    // The autoscaler's scale-ups reserve within the dispatcher's limits, like a rescale request does in the dispatcher.
+    reserve: async (wanted, least) => {
+      const r = await reservations.reserve(spec.jobId, {
+        wanted, least, mode: 'replace', perJob: spec.maxTaskManagers || Number.MAX_SAFE_INTEGER, total: spec.totalTaskManagers || Number.MAX_SAFE_INTEGER,
+      });
+      return r.kind === 'reserved' || r.kind === 'kept' ? r.reserved : 0;
+    },
+  },
 }, log);
 
 process.on('message', (m: unknown) => {

@@ -12,3 +12,5 @@ export { SUBTASK_METRICS, metricsKey, NO_WATERMARK, MAX_WATERMARK, isNoWatermark
 export type { JobMetricsSnapshot, SubtaskMetricsSnapshot, SubtaskMetricName, SplitMetrics, VertexHistoryPoint } from './job-metrics.js';
 export { RESCALE_TRIGGERS, TERMINAL_RESCALE_STATUSES, rescalesKey, rescaleCountsKey } from './rescale-history.js';
 export type { RescaleCounts, RescalePhase, RescaleRecord, RescaleStatus, RescaleTrigger, RescaleVertexRecord } from './rescale-history.js';
+export { autoscalerKey } from './autoscaler-state.js';
+export type { AutoscalerInfo } from './autoscaler-state.js';

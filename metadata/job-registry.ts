@@ -6,6 +6,7 @@
  * job out of a terminal state (a late report from a dying job process cannot
  * undo the dispatcher's FAILED, and vice versa).
  */
+import { autoscalerKey, type AutoscalerInfo } from './autoscaler-state.js';
 import { metricsKey } from './job-metrics.js';
 import type { JobMetricsSnapshot } from './job-metrics.js';
 import type { Redis } from 'ioredis';
@@ -99,8 +100,11 @@ export interface JobException {
   location: string | null;
 }
 
-/** `checkpoint`: a checkpoint on request (POST /jobs/:id/checkpoints); its result is `{ checkpointId }`. */
-export type OperationKind = 'savepoint' | 'stop' | 'rescale' | 'checkpoint';
+/**
+ * `checkpoint`: a checkpoint on request (POST /jobs/:id/checkpoints); its result is `{ checkpointId }`.
+ * `autoscaler`: a change of the autoscaler's settings (PATCH /jobs/:id/autoscaler); its result is `{ options, overrides }`.
+ */
+export type OperationKind = 'savepoint' | 'stop' | 'rescale' | 'checkpoint' | 'autoscaler';
 
 export interface OperationRecord {
   id: string;
@@ -118,14 +122,16 @@ export interface OperationRecord {
   parallelism: number;
   /** rescale: the requested bounds, possibly of some vertices only (PUT /resource-requirements); {} for a PATCH. */
   requirements: ResourceRequirements;
+  /** autoscaler: the `job.autoscaler.*` keys to change (null: back to the job's configured value); {} for other kinds. */
+  configuration: Record<string, unknown>;
   /** What the job process reported on success (rescale statistics); null until then or without one. */
   result: Record<string, unknown> | null;
   /** While in progress: the step the job process is at, and since when (epoch ms); null before it started. */
   progress: { phase: string; since: number } | null;
 }
 
-export type NewOperation = Omit<OperationRecord, 'status' | 'location' | 'failureCause' | 'createdAt' | 'parallelism' | 'requirements' | 'result' | 'progress' | 'drain'>
-  & Partial<Pick<OperationRecord, 'parallelism' | 'requirements' | 'drain'>>;
+export type NewOperation = Omit<OperationRecord, 'status' | 'location' | 'failureCause' | 'createdAt' | 'parallelism' | 'requirements' | 'result' | 'progress' | 'drain' | 'configuration'>
+  & Partial<Pick<OperationRecord, 'parallelism' | 'requirements' | 'drain' | 'configuration'>>;
 
 export interface TaskManagerRecord {
   id: string;
@@ -227,7 +233,7 @@ export class JobRegistry {
    */
   async remove(id: string): Promise<boolean> {
     const keys = [this.key(id), this.indexKey, this.tmKey(id), `${this.prefix}job:${id}:checkpoints`, metricsKey(this.prefix, id), this.opsQueueKey(id),
-      rescalesKey(this.prefix, id), rescaleCountsKey(this.prefix, id)];
+      rescalesKey(this.prefix, id), rescaleCountsKey(this.prefix, id), autoscalerKey(this.prefix, id)];
     if ((await this.redis.ebbflowRemoveJob(keys.length, ...keys, id, TERMINAL_STATES.join(','))) !== 1) return false;
     let cursor = '0';
     do {
@@ -278,7 +284,7 @@ export class JobRegistry {
   async createOperation(op: NewOperation): Promise<boolean> {
     const fields = ['id', op.id, 'jobId', op.jobId, 'kind', op.kind, 'status', 'IN_PROGRESS', 'targetDirectory', op.targetDirectory,
       'cancelJob', op.cancelJob ? '1' : '0', 'drain', op.drain ? '1' : '0', 'location', '', 'failureCause', '', 'createdAt', String(Date.now()),
-      'parallelism', String(op.parallelism ?? 0), 'requirements', JSON.stringify(op.requirements ?? {}), 'result', ''];
+      'parallelism', String(op.parallelism ?? 0), 'requirements', JSON.stringify(op.requirements ?? {}), 'configuration', JSON.stringify(op.configuration ?? {}), 'result', ''];
     return (await this.redis.ebbflowCreateOperation(this.opKey(op.jobId, op.id), this.opsQueueKey(op.jobId), op.id, ...fields)) === 1;
   }
 
@@ -288,7 +294,7 @@ export class JobRegistry {
     return {
       id: h.id, jobId: h.jobId ?? jobId, kind: (h.kind ?? 'savepoint') as OperationKind, status: (h.status ?? 'IN_PROGRESS') as OperationRecord['status'],
       targetDirectory: h.targetDirectory ?? '', cancelJob: h.cancelJob === '1', drain: h.drain === '1', location: h.location ?? '', failureCause: h.failureCause ?? '', createdAt: Number(h.createdAt ?? 0),
-      parallelism: Number(h.parallelism ?? 0), requirements: parseJson(h.requirements, {}), result: parseJson<Record<string, unknown> | null>(h.result, null),
+      parallelism: Number(h.parallelism ?? 0), requirements: parseJson(h.requirements, {}), configuration: parseJson(h.configuration, {}), result: parseJson<Record<string, unknown> | null>(h.result, null),
       progress: h.phase ? { phase: h.phase, since: Number(h.phaseSince ?? 0) } : null,
     };
   }
@@ -344,6 +350,15 @@ export class JobRegistry {
   async getMetrics(jobId: string): Promise<JobMetricsSnapshot | undefined> {
     const s = await this.redis.get(metricsKey(this.prefix, jobId));
     return s ? (JSON.parse(s) as JobMetricsSnapshot) : undefined;
+  }
+
+  /** The autoscaler's state (metadata/autoscaler-state.ts), written by the job process. */
+  async putAutoscaler(jobId: string, state: AutoscalerInfo): Promise<void> {
+    await this.redis.set(autoscalerKey(this.prefix, jobId), JSON.stringify(state));
+  }
+
+  async getAutoscaler(jobId: string): Promise<AutoscalerInfo | undefined> {
+    return parseJson<AutoscalerInfo | undefined>((await this.redis.get(autoscalerKey(this.prefix, jobId))) ?? undefined, undefined);
   }
 
   /**

@@ -1,7 +1,7 @@
 /**
  * The job's rescale history (Flink 2.3's FLIP-495, served in Flink's shapes by
  * `GET /jobs/:jobid/rescales/*`). The job process records every rescale, whatever triggered it
- * (a PATCH /rescaling request, a resource-requirements PUT, or scaling back up once slots
+ * (a PATCH /rescaling request, a resource-requirements PUT, the autoscaler, or scaling back up once slots
  * returned), when it is taken up and again as it moves on and ends: a Redis list
  * `<prefix>job:<id>:rescales` of JSON records, newest first, capped at the job's
  * `web.adaptive-scheduler.rescale-history.size`; and per terminal status a count since the job
@@ -10,7 +10,7 @@
  */
 import type { RescaleResult } from '../rest/index.js';
 
-/** What started a rescale: PATCH /rescaling, PUT /resource-requirements, slots returning, or (reserved) an autoscaler. */
+/** What started a rescale: PATCH /rescaling, PUT /resource-requirements, slots returning, or the job's autoscaler. */
 export type RescaleTrigger = 'user' | 'requirements' | 'adaptive' | 'autoscaler';
 export const RESCALE_TRIGGERS: readonly RescaleTrigger[] = ['user', 'requirements', 'adaptive', 'autoscaler'];
 

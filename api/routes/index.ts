@@ -12,3 +12,4 @@ export { jarPlanRoutes } from './jar-plan.js';
 export { jobManagerRoutes } from './jobmanager.js';
 export { taskManagerRoutes } from './taskmanagers.js';
 export { rescalesRoutes } from './rescales.js';
+export { autoscalerRoutes } from './autoscaler.js';

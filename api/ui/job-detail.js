@@ -1,9 +1,10 @@
 // The job view (operator console): summary, actions (savepoint, stop, cancel), and tabs: overview
-// (graph, vertices with live metrics, rescale), checkpoints, exceptions, TaskManagers, rescales.
+// (graph, vertices with live metrics, rescale), checkpoints, exceptions, TaskManagers, rescales, autoscaler.
 // Only the selected tab's data is fetched on each refresh.
 import { api, optionalApi } from './api.js';
 import { $, showMessage, TERMINAL } from './dom.js';
 import { cancelShownJob, resetActions, stopWithSavepoint, triggerSavepoint, updateActions, useSavepoint } from './job-actions.js';
+import { renderAutoscaler } from './job-autoscaler.js';
 import { renderCheckpoints, renderExceptions, renderRescales } from './job-history.js';
 import { highlightJob } from './job-list.js';
 import { renderOverview, resetOverview, vertexTargets } from './job-overview.js';
@@ -90,6 +91,9 @@ async function refreshTab(jid, tab, details, tms) {
   } else if (tab === 'rescales') {
     const history = await optionalApi(jobPath(jid, '/rescales/history'));
     if (jid === selectedJob) renderRescales(history);
+  } else if (tab === 'autoscaler') {
+    const state = await optionalApi(jobPath(jid, '/autoscaler'));
+    if (jid === selectedJob) renderAutoscaler(state);
   }
 }
 

@@ -5,7 +5,7 @@
 import { maskText, maskUrl } from '../../config/index.js';
 import { isTerminal } from '../../metadata/index.js';
 import type { DisposalStatus, OperationView } from '../../dispatcher/index.js';
-import type { GetCheckpointTriggerStatusResponse, GetRescalingStatusResponse, GetSavepointDisposalStatusResponse, GetSavepointStatusResponse } from '../../rest/index.js';
+import type { GetJobAutoscalerChangeResponse, GetCheckpointTriggerStatusResponse, GetRescalingStatusResponse, GetSavepointDisposalStatusResponse, GetSavepointStatusResponse } from '../../rest/index.js';
 import { jobSecrets } from './job-views.js';
 import { flinkFailureCause } from './serialized-throwable.js';
 
@@ -45,6 +45,15 @@ export function checkpointTriggerStatus(view: OperationView): GetCheckpointTrigg
   const s = operationStatus(view, 'the checkpoint was taken', () => ({ checkpointId: Number(view.operation.result?.checkpointId) }));
   if (!s.operation || !('failure-cause' in s.operation)) return s as GetCheckpointTriggerStatusResponse;
   return { status: s.status, operation: { failureCause: s.operation['failure-cause'] } };
+}
+
+/** GET /jobs/:jobid/autoscaler/:triggerid: the settings in force after the change, or why it failed. */
+export function autoscalerChangeStatus(view: OperationView): GetJobAutoscalerChangeResponse {
+  const { status, operation } = operationStatus(view, 'the autoscaler change was taken up', () => {
+    const r = view.operation.result as { options: Record<string, number | boolean | null>; overrides: Record<string, string | number | boolean> } | null;
+    return { options: r?.options ?? {}, overrides: r?.overrides ?? {} };
+  });
+  return { status, operation };
 }
 
 /** GET /savepoint-disposal/:triggerid: Flink's AsynchronousOperationInfo (`{}` on success). */

@@ -29,6 +29,7 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchema> = {
             "job-actions.js",
             "job-overview.js",
             "job-history.js",
+            "job-autoscaler.js",
             "job-taskmanagers.js",
             "style.css"
           ]
@@ -833,6 +834,74 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchema> = {
       },
       "required": [
         "jobid"
+      ]
+    }
+  },
+  "GET /jobs/{jobid}/autoscaler": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid"
+      ]
+    }
+  },
+  "PATCH /jobs/{jobid}/autoscaler": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid"
+      ]
+    },
+    "body": {
+      "content": {
+        "application/json": {
+          "schema": {
+            "type": "object",
+            "title": "an object of job.autoscaler.* keys and their values",
+            "minProperties": 1,
+            "additionalProperties": {
+              "anyOf": [
+                {
+                  "type": "string",
+                  "nullable": true
+                },
+                {
+                  "type": "number"
+                },
+                {
+                  "type": "boolean"
+                }
+              ]
+            }
+          }
+        }
+      }
+    }
+  },
+  "GET /jobs/{jobid}/autoscaler/{triggerid}": {
+    "params": {
+      "type": "object",
+      "properties": {
+        "jobid": {
+          "type": "string"
+        },
+        "triggerid": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "jobid",
+        "triggerid"
       ]
     }
   },

@@ -12,6 +12,134 @@ export type OperationFailure = {
   "failure-cause": FailureCause;
 };
 
+/** The autoscaler's effective settings by key (`job.autoscaler.*`); durations in ms; null for a setting without a value (no cap, restart time measured). */
+export type AutoscalerOptions = Record<string, number | null | boolean>;
+
+/** The keys changed at run time (PATCH), as given; the job's configuration holds the rest. */
+export type AutoscalerOverrides = Record<string, string | number | boolean>;
+
+/** A vertex's metrics over the window the decision used (null: none yet). */
+export type AutoscalerMetrics = {
+  /** summed over subtasks */
+  recordsInPerSecond: number;
+  recordsOutPerSecond: number;
+  /** busy time ÷ wall time, averaged over subtasks (0..1) */
+  busyRatio: number;
+  /** of the busiest subtask */
+  maxBusyRatio: number;
+  backPressuredRatio: number;
+  /** sources: entries written to their streams and not yet read (null: not known, or not a source) */
+  backlog: number | null;
+  /** sources: how fast the backlog grows (negative while it drains) */
+  backlogGrowthPerSecond: number | null;
+} | null;
+
+export type AutoscalerVertex = {
+  vertexId: string;
+  name: string;
+  /** the parallelism it ran at */
+  parallelism: number;
+  /** What limits it: the bounds a resource-requirements request set (null: none), its max parallelism, a Redis Streams source's stream count (null: not one), whether it cannot change */
+  bounds: {
+    lowerBound: number | null;
+    upperBound: number | null;
+    maxParallelism: number;
+    streams: number | null;
+    fixed: boolean;
+  };
+  metrics: AutoscalerMetrics;
+  /** records one subtask processes per busy second (null: not measurable) */
+  trueProcessingRate: number | null;
+  /** the busiest subtask's excess beyond what the stream or key-group split explains (1: even) */
+  skew: number;
+  /** records per second it can process at its parallelism */
+  capacity: number | null;
+  /** records per second arriving (propagated from the sources) */
+  inputRate: number;
+  /** records per second needed to drain the backlog within the catch-up duration */
+  catchUpRate: number;
+  /** the capacity needed: max(input ÷ target utilisation, catch-up rate) */
+  targetRate: number;
+  /** the utilisation compared with the band */
+  utilization: number | null;
+  /** the smallest sufficient parallelism, before limits */
+  computed: number;
+  /** what it asks for within its limits, before the step limits */
+  wanted: number;
+  /** the parallelism the decision chose */
+  recommended: number;
+  reason: "scale-up" | "scale-down" | "within-band" | "optimal" | "at-limit" | "idle" | "no-metrics" | "no-rate" | "fixed" | "out-of-bounds";
+  /** the limits that clamped it */
+  limits: Array<"streams" | "upper-bound" | "vertex-max-parallelism" | "max-parallelism" | "lower-bound" | "vertex-min-parallelism" | "scale-up-factor" | "scale-down-factor" | "forward-group">;
+  /** the reasoning in words */
+  text: string;
+};
+
+export type AutoscalerDecision = {
+  id: number;
+  /** when it was decided (epoch ms) */
+  timestamp: number;
+  changes: Array<{
+    vertexId: string;
+    from: number;
+    to: number;
+    reason: string;
+    limits: Array<string>;
+    text: string;
+  }>;
+  outcome: "pending" | "completed" | "partial" | "failed" | "unsatisfiable" | "ineffective" | "recommend-only" | "lost";
+  /** the rescale that carried it out: its id in the rescale history */
+  requestId: string | null;
+  endedAt: number | null;
+  error: string | null;
+  result: {
+    parallelism: Record<string, number>;
+    durationMs: number;
+  } | null;
+  /** the scale-ups that did not raise the capacity as predicted */
+  ineffective: Array<{
+    vertexId: string;
+    from: number;
+    to: number;
+    capacityBefore: number;
+    capacityAfter: number;
+    predicted: number;
+  }> | null;
+};
+
+export type AutoscalerInfo = {
+  jobId: string;
+  /** job.autoscaler.enabled */
+  enabled: boolean;
+  /** job.autoscaler.scaling.enabled is false: it computes and shows, never rescales */
+  recommendOnly: boolean;
+  /** when the job process published this (epoch ms); null before it did */
+  updatedAt: number | null;
+  /** the last evaluation's outcome (`rescale`, or why nothing was done) */
+  lastEvaluation: {
+    timestamp: number;
+    code: "rescale" | "disabled" | "not-running" | "no-metrics" | "stabilizing" | "collecting" | "rescale-pending" | "no-change" | "confirming-scale-up" | "waiting-scale-down-interval" | "backoff" | "ineffective" | "recommend-only";
+    reason: string;
+  } | null;
+  stabilizingUntil: number | null;
+  /** scale-ups wait until then (a scale-up could not be satisfied) */
+  backoffUntil: number | null;
+  /** how long a rescale holds records back, as the decision assumes it */
+  restartTimeMs: number;
+  /** the decision whose rescale is under way */
+  pendingDecision: number | null;
+  /** per vertex, a parallelism a scale-up to which was ineffective (not asked for again) */
+  ineffective: Array<{
+    vertexId: string;
+    parallelism: number;
+  }>;
+  options: AutoscalerOptions;
+  overrides: AutoscalerOverrides;
+  vertices: Array<AutoscalerVertex>;
+  /** newest first */
+  decisions: Array<AutoscalerDecision>;
+};
+
 /** What an in-place rescale did, as the job process reports it. */
 export type RescaleResult = {
   /** true when the job already ran at the requested scale */
@@ -139,7 +267,7 @@ export type JobRescaleDetails = {
   terminatedReason: "SUCCEEDED" | "EXCEPTION_OCCURRED" | "NO_RESOURCES_OR_PARALLELISMS_CHANGE" | "JOB_FINISHED" | "JOB_FAILING" | "JOB_CANCELING" | null;
   /** ebbflow: IN_PROGRESS until it ended; IGNORED when nothing had to change. */
   status: "IN_PROGRESS" | "COMPLETED" | "FAILED" | "IGNORED";
-  /** ebbflow: PATCH /rescaling, PUT /resource-requirements, the job scaling back up once slots returned; autoscaler is reserved */
+  /** ebbflow: PATCH /rescaling, PUT /resource-requirements, the job scaling back up once slots returned, the job's autoscaler (job.autoscaler.*) */
   trigger: "user" | "requirements" | "adaptive" | "autoscaler";
   triggerId: NullableId;
   /** ebbflow: why it FAILED; secrets it repeats read as "******" */
@@ -480,7 +608,7 @@ export type TaskManagerInfo = {
 
 /** GET /ui/{file}: path parameters. */
 export interface WebFormAssetParams {
-  file: "app.js" | "api.js" | "dom.js" | "upload.js" | "job-list.js" | "job-detail.js" | "rescale.js" | "tabs.js" | "charts.js" | "graph.js" | "job-actions.js" | "job-overview.js" | "job-history.js" | "job-taskmanagers.js" | "style.css";
+  file: "app.js" | "api.js" | "dom.js" | "upload.js" | "job-list.js" | "job-detail.js" | "rescale.js" | "tabs.js" | "charts.js" | "graph.js" | "job-actions.js" | "job-overview.js" | "job-history.js" | "job-autoscaler.js" | "job-taskmanagers.js" | "style.css";
 }
 
 /** POST /jars/upload: the 200 answer. */
@@ -1057,6 +1185,46 @@ export interface GetJobRescaleConfigParams {
 
 /** GET /jobs/{jobid}/rescales/config: the 200 answer. */
 export type GetJobRescaleConfigResponse = JobRescaleConfigInfo;
+
+/** GET /jobs/{jobid}/autoscaler: path parameters. */
+export interface GetJobAutoscalerParams {
+  jobid: string;
+}
+
+/** GET /jobs/{jobid}/autoscaler: the 200 answer. */
+export type GetJobAutoscalerResponse = AutoscalerInfo;
+
+/** PATCH /jobs/{jobid}/autoscaler: path parameters. */
+export interface SetJobAutoscalerParams {
+  jobid: string;
+}
+
+/** PATCH /jobs/{jobid}/autoscaler: request body. */
+export type SetJobAutoscalerRequest = Record<string, string | null | number | boolean>;
+
+/** PATCH /jobs/{jobid}/autoscaler: the 202 answer. */
+export type SetJobAutoscalerResponse = {
+  "request-id": Id;
+  options: AutoscalerOptions;
+};
+
+/** GET /jobs/{jobid}/autoscaler/{triggerid}: path parameters. */
+export interface GetJobAutoscalerChangeParams {
+  jobid: string;
+  triggerid: string;
+}
+
+/** GET /jobs/{jobid}/autoscaler/{triggerid}: the 200 answer. */
+export type GetJobAutoscalerChangeResponse = {
+  status: {
+    id: "IN_PROGRESS" | "COMPLETED";
+  };
+  /** null while IN_PROGRESS; on success the settings in force after it, on failure only `failure-cause`. */
+  operation: {
+    options: AutoscalerOptions;
+    overrides: AutoscalerOverrides;
+  } | OperationFailure | null;
+};
 
 /** GET /overview: the 200 answer. */
 export type ClusterOverviewResponse = {

@@ -4,7 +4,8 @@
  * dataflow graph and vertex table match GET /jobs/:id, tabs work with the keyboard, every button
  * does what it says (savepoint, rescale per vertex with its bounds refused client-side, stop with
  * savepoint, run from that savepoint, cancel), and the views whose endpoints other work adds
- * (metrics history, log tails, rescale history) show a clear empty state while those answer 404.
+ * (metrics history, log tails, rescale history) show a clear empty state while those answer 404;
+ * the autoscaler tab shows the job's autoscaler (off here) and, stubbed, its decisions.
  * A screenshot of each view lands in test-output/console-*.png.
  */
 import { randomBytes } from 'node:crypto';
@@ -14,7 +15,8 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKeys, startTestDispatcher, type TestDispatcher } from '../helpers/dispatcher.js';
 import { FRAUD_BUNDLE, fraudArgs } from '../helpers/fraud.js';
-import { stubbedMetricsHistory, stubbedRescalesHistory } from '../helpers/console-stubs.js';
+import { stubbedAutoscaler, stubbedMetricsHistory, stubbedRescalesHistory } from '../helpers/console-stubs.js';
+import { expectSpecResponse } from '../helpers/openapi.js';
 import { jarRow, jobStateOnPage, openConsole, openJob, runFromPage, screenshot, showTab, uploadFromPage } from '../helpers/console-page.js';
 
 let d: TestDispatcher;
@@ -125,7 +127,7 @@ describe('web console in chromium', () => {
     await expect.poll(() => ex.locator('[data-testid=ex-root]').textContent()).toBe('None.');
     expect(await ex.locator('[data-testid=ex-empty]').isVisible()).toBe(true);
     await page.keyboard.press('End');
-    await expect.poll(() => page.locator('#tab-rescales').getAttribute('aria-selected')).toBe('true');
+    await expect.poll(() => page.locator('#tab-autoscaler').getAttribute('aria-selected')).toBe('true');
     await page.keyboard.press('ArrowRight'); // wraps to the first tab
     await expect.poll(() => page.locator('#tab-overview').getAttribute('aria-selected')).toBe('true');
   });
@@ -218,6 +220,34 @@ describe('web console in chromium', () => {
       expect(await rsPanel.locator('[data-testid=rs-empty]').isHidden()).toBe(true);
     } finally {
       await page.unrouteAll({ behavior: 'wait' }); // let a stubbed answer in flight finish
+    }
+  });
+
+  it('shows the job\'s autoscaler (off here) and, in the endpoint\'s shape (stubbed), its reasoning and decisions', async () => {
+    const panel = await showTab(page, 'autoscaler');
+    await expect.poll(() => panel.locator('[data-testid=as-summary]').textContent()).toMatch(/^Off \(job\.autoscaler\.enabled is false\)\./);
+    expect(await panel.locator('[data-testid=as-empty]').isHidden()).toBe(false);
+    const details = await api(`/jobs/${jobId}`);
+    const t0 = 1_700_000_000_000;
+    const state = stubbedAutoscaler(jobId, details.vertices, t0);
+    await expectSpecResponse('get', '/jobs/{jobid}/autoscaler', 200, state);
+    await page.route(`**/jobs/${jobId}/autoscaler`, (r) => r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(state) }));
+    try {
+      await showTab(page, 'rescales');
+      await showTab(page, 'autoscaler');
+      await expect.poll(() => panel.locator('[data-testid=as-summary]').textContent()).toMatch(/^On: it rescales the job in place\.\nLast evaluation .*: stabilizing — stabilizing for 5 s more\nChanged at run time: job\.autoscaler\.utilization\.target = 0\.6$/);
+      const decisions = panel.locator('[data-testid=as-decision]');
+      await expect.poll(() => decisions.count()).toBe(2);
+      expect(await decisions.first().getAttribute('data-outcome')).toBe('completed');
+      expect(await decisions.first().locator('[data-testid=as-change]').textContent()).toBe(details.vertices.map((v: any) => `${v.name}: 2→1`).join(', '));
+      const failed = await decisions.nth(1).locator('td').allTextContents();
+      expect(failed.slice(3)).toEqual(['unsatisfiablecould not get 3 slot(s)', '–', 'r1']);
+      expect(await panel.locator('[data-testid=as-vertex]').count()).toBe(details.vertices.length);
+      expect(await panel.locator('[data-testid=as-vertex] td.why').first().textContent()).toBe('idle (limited by lower-bound)');
+      expect(await panel.locator('[data-testid=as-empty]').isHidden()).toBe(true);
+      await screenshot(page, 'console-autoscaler', view);
+    } finally {
+      await page.unrouteAll({ behavior: 'wait' });
     }
   });
 

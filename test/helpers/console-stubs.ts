@@ -43,3 +43,27 @@ export function stubbedRescalesHistory(vertices: Array<{ id: string; name: strin
     status: 'FAILED', trigger: 'request', failureCause: 'not enough TaskManagers in time', durationInMillis: 5000, statistics: null,
   }];
 }
+
+/**
+ * GET /jobs/:id/autoscaler with two decisions, newest first: a completed scale-down of every vertex
+ * 2→1 at t0 (rescale r2, 900 ms) and an unsatisfiable scale-up to 3 a minute earlier; the vertices
+ * at 1, recommended 1, idle.
+ */
+export function stubbedAutoscaler(jobId: string, vertices: Array<{ id: string; name: string }>, t0: number) {
+  const change = (id: string, from: number, to: number) => ({ vertexId: id, from, to, reason: to < from ? 'idle' : 'scale-up', limits: [], text: `${id}: ${from} → ${to}` });
+  return {
+    jobId, enabled: true, recommendOnly: false, updatedAt: t0 + 5000, lastEvaluation: { timestamp: t0 + 5000, code: 'stabilizing', reason: 'stabilizing for 5 s more' },
+    stabilizingUntil: t0 + 10_000, backoffUntil: null, restartTimeMs: 300, pendingDecision: null, ineffective: [],
+    options: { 'job.autoscaler.enabled': true }, overrides: { 'job.autoscaler.utilization.target': '0.6' },
+    vertices: vertices.map((v) => ({
+      vertexId: v.id, name: v.name, parallelism: 1, bounds: { lowerBound: null, upperBound: null, maxParallelism: 128, streams: null, fixed: false },
+      metrics: { recordsInPerSecond: 0, recordsOutPerSecond: 0, busyRatio: 0.004, maxBusyRatio: 0.004, backPressuredRatio: 0, backlog: null, backlogGrowthPerSecond: null },
+      trueProcessingRate: null, skew: 1, capacity: null, inputRate: 0, catchUpRate: 0, targetRate: 0, utilization: 0, computed: 1, wanted: 1, recommended: 1,
+      reason: 'idle', limits: ['lower-bound'], text: `${v.id}: no input: 1 → 1`,
+    })),
+    decisions: [
+      { id: 2, timestamp: t0, changes: vertices.map((v) => change(v.id, 2, 1)), outcome: 'completed', requestId: 'r2', endedAt: t0 + 900, error: null, result: { parallelism: Object.fromEntries(vertices.map((v) => [v.id, 1])), durationMs: 900 }, ineffective: null },
+      { id: 1, timestamp: t0 - 60_000, changes: vertices.map((v) => change(v.id, 2, 3)), outcome: 'unsatisfiable', requestId: 'r1', endedAt: t0 - 50_000, error: 'could not get 3 slot(s)', result: null, ineffective: null },
+    ],
+  };
+}

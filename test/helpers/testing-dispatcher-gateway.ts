@@ -16,7 +16,7 @@ import type { StoredBundle } from '../../dispatcher/index.js';
 import type { JarPlan, JarPlanRequest, TaskManagerView } from '../../dispatcher/dashboard-service.js';
 import type { LogFile } from '../../dispatcher/log-files.js';
 import { compileJobConfig, type JobConfig } from '../../jobmaster/job-config.js';
-import type { JobMetricsSnapshot, JobRecord, OperationRecord, RescaleCounts, RescaleRecord, ResourceRequirements, TaskManagerRecord } from '../../metadata/index.js';
+import type { AutoscalerInfo, JobMetricsSnapshot, JobRecord, OperationRecord, RescaleCounts, RescaleRecord, ResourceRequirements, TaskManagerRecord } from '../../metadata/index.js';
 import type { FastifyInstance } from 'fastify';
 
 /** One recorded call: the method and its arguments. */
@@ -81,7 +81,7 @@ export class TestingDispatcherGateway implements DispatcherGateway {
   private newOperation(jobId: string, kind: OperationRecord['kind'], id = randomBytes(16).toString('hex')): string {
     this.operations.set(id, {
       id, jobId, kind, status: 'IN_PROGRESS', targetDirectory: '', cancelJob: false, drain: false, location: '', failureCause: '', createdAt: Date.now(),
-      parallelism: 0, requirements: {}, result: null, progress: null,
+      parallelism: 0, requirements: {}, configuration: {}, result: null, progress: null,
     } as OperationRecord);
     return id;
   }
@@ -233,6 +233,26 @@ export class TestingDispatcherGateway implements DispatcherGateway {
     const rescale = this.rescaleHistories.get(jobId)?.rescales.find((r) => r.id === rescaleId);
     if (!rescale) throw new NotFound(`Job ${jobId} has no rescale ${rescaleId} in its history`);
     return { job, rescale: structuredClone(rescale) };
+  }
+
+  /** Autoscaler states a test publishes, by job id. */
+  readonly autoscalers = new Map<string, AutoscalerInfo>();
+  async autoscaler(jobId: string): Promise<AutoscalerInfo> {
+    this.call('autoscaler', jobId);
+    this.job(jobId);
+    const a = this.autoscalers.get(jobId);
+    if (!a) throw new NotFound(`no autoscaler state for ${jobId} in the testing gateway`);
+    return structuredClone(a);
+  }
+  async setAutoscaler(jobId: string, body: unknown, refusal?: RequestRefusal): Promise<{ requestId: string; options: AutoscalerInfo['options'] }> {
+    this.job(jobId);
+    this.refuse('setAutoscaler', refusal);
+    this.call('setAutoscaler', jobId, body);
+    return { requestId: this.newOperation(jobId, 'autoscaler'), options: {} };
+  }
+  async autoscalerChangeStatus(jobId: string, triggerId: string): Promise<OperationView> {
+    this.call('autoscalerChangeStatus', jobId, triggerId);
+    return this.operation(jobId, triggerId, ['autoscaler']);
   }
 }
 

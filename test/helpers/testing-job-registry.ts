@@ -4,7 +4,7 @@
  * every state the job went through, its TaskManager records and checkpoint
  * statistics. `failWrites` makes writes throw, as when Redis is away.
  */
-import type { JobMetricsSnapshot, JobRecord, JobState, RescaleRecord, TaskManagerRecord } from '../../metadata/index.js';
+import type { AutoscalerInfo, JobMetricsSnapshot, JobRecord, JobState, RescaleRecord, TaskManagerRecord } from '../../metadata/index.js';
 import type { JobStatusStore } from '../../jobmaster/job-master-services.js';
 
 const FINAL: JobState[] = ['FINISHED', 'CANCELED', 'FAILED'];
@@ -91,6 +91,17 @@ export class TestingJobRegistry implements JobStatusStore {
   async rescaleHistory(): Promise<{ rescales: RescaleRecord[]; counts: { COMPLETED: number; FAILED: number; IGNORED: number } }> {
     const count = (s: string) => this.rescales.filter((r) => r.status === s).length;
     return { rescales: structuredClone(this.rescales), counts: { COMPLETED: count('COMPLETED'), FAILED: count('FAILED'), IGNORED: count('IGNORED') } };
+  }
+
+  /** The autoscaler's state as the job master last published it. */
+  autoscaler: AutoscalerInfo | undefined;
+  async putAutoscaler(_jobId: string, state: AutoscalerInfo): Promise<void> {
+    this.write();
+    this.autoscaler = structuredClone(state);
+  }
+
+  async getAutoscaler(): Promise<AutoscalerInfo | undefined> {
+    return structuredClone(this.autoscaler);
   }
 
   /** How many times the job entered `state`. */

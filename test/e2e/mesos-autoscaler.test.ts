@@ -1,0 +1,63 @@
+/**
+ * The autoscaler end to end on the test Mesos master (test/helpers/autoscaler-e2e.ts's scenario):
+ * the scale-up launches one TaskManager task through an offer, the scale-down KILLs it, the alerts
+ * equal the reference, and the master sees no protocol violation.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { autoscalerScenario } from '../helpers/autoscaler-e2e.js';
+import { deleteKeys, startTestDispatcher, waitFor, type TestDispatcher } from '../helpers/dispatcher.js';
+import { uploadFraud } from '../helpers/fraud.js';
+import { TestMesosMaster } from '../mesos-master/master.js';
+
+let d: TestDispatcher;
+let master: TestMesosMaster;
+let jar: string;
+let sandboxes: string;
+const tag = `ebbtest-mesos-autoscale-${randomBytes(4).toString('hex')}`;
+
+beforeAll(async () => {
+  sandboxes = mkdtempSync(join(tmpdir(), 'ebbflow-mesos-agents-'));
+  master = new TestMesosMaster({
+    sandboxRoot: sandboxes, heartbeatIntervalSeconds: 1, allocationIntervalMs: 100, updateRetryMs: 1000,
+    agents: [
+      { hostname: '127.0.0.1', resources: { scalars: { cpus: 2, mem: 2048, disk: 4096 }, ranges: { ports: [[31100, 31109]] } } },
+      { hostname: '127.0.0.1', resources: { scalars: { cpus: 2, mem: 2048, disk: 4096 }, ranges: { ports: [[31110, 31119]] } } },
+    ],
+  });
+  await master.start();
+  process.env.EBBFLOW_MESOS_BACKOFF_MS = '100';
+  d = await startTestDispatcher({ resourceManager: 'mesos', mesosMaster: master.url });
+  jar = await uploadFraud(d);
+});
+
+afterAll(async () => {
+  await deleteKeys(d.redis, `${tag}*`);
+  await d?.close();
+  await master?.stop();
+  delete process.env.EBBFLOW_MESOS_BACKOFF_MS;
+  rmSync(sandboxes, { recursive: true, force: true });
+});
+
+describe('autoscaler on the Mesos test master', () => {
+  it('launches a TaskManager task for the scale-up and kills it for the scale-down, with the reference alerts and no protocol violation', async () => {
+    let kills = 0;
+    await autoscalerScenario(d, jar, tag, {
+      configuration: { 'mesos.failover-timeout': 60, 'mesos.resourcemanager.tasks.cpus': 0.5, 'mesos.resourcemanager.tasks.mem': 640 },
+      scaledUp: async () => {
+        expect(master.counters.launches).toBe(2);
+        expect(master.liveTasks()).toHaveLength(2);
+        kills = master.counters.kills;
+      },
+      scaledDown: async () => {
+        await waitFor('the released TaskManager task gone', () => (master.liveTasks().length === 1 && master.taskPids().length === 1 ? true : undefined), 15_000);
+        expect(master.counters.kills - kills).toBe(1);
+        expect(master.counters.launches).toBe(2);
+      },
+    });
+    expect(master.violations).toEqual([]);
+  });
+});
