@@ -163,7 +163,7 @@ export async function runRow(x: RowInput): Promise<RowResult> {
     await cancelJob(x.api, jobId, 20_000).catch(logIgnored(`cancelling job ${jobId}`));
     throw err;
   } finally {
-    await controller?.settle().catch(() => undefined);
+    await controller?.settle().catch(logIgnored(`${policy}: settling the Flink-style controller`));
     await writer.close();
     await reader.close();
   }
@@ -190,7 +190,8 @@ export async function rescaleHistory(api: string, jobId: string): Promise<Rescal
 }
 
 async function jobExceptions(api: string, jobId: string): Promise<string[]> {
-  const res = await fetch(`${api}/jobs/${jobId}/exceptions`, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+  const res = await fetch(`${api}/jobs/${jobId}/exceptions`, { signal: AbortSignal.timeout(10_000) })
+    .catch((err: unknown) => { logIgnored(`reading the exceptions of job ${jobId}`)(err); return undefined; });
   if (!res?.ok) return [];
   const body = (await res.json()) as { exceptionHistory?: { entries?: Array<{ exceptionName?: string; stacktrace?: string }> } };
   return (body.exceptionHistory?.entries ?? []).map((e) => (e.stacktrace ?? e.exceptionName ?? '').split('\n')[0]!);

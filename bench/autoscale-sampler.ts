@@ -8,6 +8,7 @@
 import type { GetJobResponse } from '../rest/index.js';
 import type { FlinkVertexSample } from './flink-policy.js';
 import { taskManagersOf } from './rest.js';
+import { logIgnored } from './log.js';
 
 export interface Sample {
   /** Date.now() when the sample was taken. */
@@ -53,12 +54,14 @@ export class JobSampler {
   async sample(): Promise<Sample> {
     const base = `${this.api}/jobs/${this.jobId}`;
     const metricUrl = (vid: string, get: string) => `${base}/vertices/${vid}/subtasks/metrics?get=${get}&agg=sum,max,avg`;
+    // A part that fails leaves its field of this sample empty; the failure is logged, the sampling goes on.
+    const part = <T>(what: string, p: Promise<T>): Promise<T | undefined> => p.catch((err: unknown) => { logIgnored(`sampling ${what} of job ${this.jobId}`)(err); return undefined; });
     const [job, tms, backlogs, rates, status] = await Promise.all([
       getJson<GetJobResponse>(base),
-      taskManagersOf(this.api, this.jobId).catch(() => undefined),
-      Promise.all(this.vertices.filter((v) => v.isSource).map((v) => getJson<Aggregated>(metricUrl(v.id, 'pendingRecords')).catch(() => undefined))),
-      Promise.all(this.vertices.map((v) => getJson<Aggregated>(metricUrl(v.id, 'numRecordsInPerSecond,numRecordsOutPerSecond,busyTimeMsPerSecond')).catch(() => undefined))),
-      this.withAutoscaler ? getJson<{ decisions?: Array<{ id: number }>; pendingDecision?: number }>(`${base}/autoscaler`).catch(() => undefined) : undefined,
+      part('the TaskManagers', taskManagersOf(this.api, this.jobId)),
+      Promise.all(this.vertices.filter((v) => v.isSource).map((v) => part(`the backlog of ${v.id}`, getJson<Aggregated>(metricUrl(v.id, 'pendingRecords'))))),
+      Promise.all(this.vertices.map((v) => part(`the rates of ${v.id}`, getJson<Aggregated>(metricUrl(v.id, 'numRecordsInPerSecond,numRecordsOutPerSecond,busyTimeMsPerSecond'))))),
+      this.withAutoscaler ? part('the autoscaler', getJson<{ decisions?: Array<{ id: number }>; pendingDecision?: number }>(`${base}/autoscaler`)) : undefined,
     ]);
     const t = Date.now();
     const parallelism: Record<string, number> = {};
