@@ -25,10 +25,11 @@ import { parseAutoscaleOptions } from './autoscale-options.js';
 import { LoadProfile } from './autoscale-profile.js';
 import { calibrationLines, flinkLine, rescaleLine, rowText } from './autoscale-report.js';
 import { runRow, type RowResult } from './autoscale-run.js';
-import { deleteByPrefix, newKeyPrefix } from './data.js';
+import { newKeyPrefix } from './data.js';
 import { scaledFlinkOptions } from './flink-policy.js';
+import { cleanUpOnSignals, deleteBenchKeys, stopDispatcherAndJobs } from './cleanup.js';
 import { log, logIgnored } from './log.js';
-import { jobProcesses, processExited } from './procs.js';
+import { jobProcesses } from './procs.js';
 import { writeJson } from './report.js';
 import { uploadJar } from './rest.js';
 
@@ -58,28 +59,13 @@ async function main(): Promise<number> {
     if (!abort.signal.aborted) abort.abort(new Error('benchmark finished or interrupted'));
     clearTimeout(deadline);
     clearInterval(watch);
-    for (const p of await jobProcesses(jobs).catch(() => [])) pids.add(p.pid);
-    if (dispatcher) await dispatcher.close().catch((err: Error) => log(`closing the dispatcher: ${err.message}`));
-    // The dispatcher cancels its jobs on close; whatever is left of them is stopped by pid.
-    for (const pid of pids) if (!processExited(pid)) { log(`process ${pid} still running: SIGKILL`); try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
-    try {
-      let n = await deleteByPrefix(redis, prefix);
-      await new Promise((r) => setTimeout(r, 300));
-      n += await deleteByPrefix(redis, prefix);
-      log(`deleted ${n} keys ${prefix}*`);
-    } catch (err) {
-      log(`could not delete keys ${prefix}*: ${(err as Error).message}`);
-    }
+    await stopDispatcherAndJobs(dispatcher, jobs, pids);
+    await deleteBenchKeys(redis, prefix);
     if (o.keepData || failed) log(`data dir kept (job logs, checkpoints): ${dataDir}`);
     else rmSync(dataDir, { recursive: true, force: true });
     redis.disconnect();
   })());
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => {
-      log(`${sig}: cleaning up`);
-      void cleanup().finally(() => process.exit(130));
-    });
-  }
+  cleanUpOnSignals(cleanup);
 
   try {
     await redis.ping();

@@ -12,6 +12,7 @@
  * and every process the run started is gone, also on failure and on SIGINT/SIGTERM.
  * Exit code 0 whether or not the targets hold; 1 on wrong alerts, failed steps and other errors.
  */
+import { cleanUpOnSignals, deleteBenchKeys, stopDispatcherAndJobs } from './cleanup.js';
 import { log, logIgnored } from './log.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -19,9 +20,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { startDispatcher, type RunningDispatcher } from '../api/index.js';
-import { deleteByPrefix, newKeyPrefix } from './data.js';
+import { newKeyPrefix } from './data.js';
 import { MachineSampler } from './machine.js';
-import { jobProcesses, localRedisPid, processExited } from './procs.js';
+import { jobProcesses, localRedisPid } from './procs.js';
 import { writeJson } from './report.js';
 import { parseRescaleOptions } from './rescale-options.js';
 import { runPhase, type PhaseResult } from './rescale-phase.js';
@@ -51,28 +52,13 @@ async function main(): Promise<number> {
     abort.abort(new Error('benchmark interrupted'));
     clearInterval(watch);
     machine?.stop();
-    for (const p of await jobProcesses(jobs).catch(() => [])) pids.add(p.pid);
-    if (dispatcher) await dispatcher.close().catch((err: Error) => log(`closing the dispatcher: ${err.message}`));
-    // The dispatcher cancels its jobs on close; whatever is left of them is stopped by pid.
-    for (const pid of pids) if (!processExited(pid)) { log(`process ${pid} still running: SIGKILL`); try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
-    try {
-      let n = await deleteByPrefix(redis, prefix);
-      await new Promise((r) => setTimeout(r, 300));
-      n += await deleteByPrefix(redis, prefix);
-      log(`deleted ${n} keys ${prefix}*`);
-    } catch (err) {
-      log(`could not delete keys ${prefix}*: ${(err as Error).message}`);
-    }
+    await stopDispatcherAndJobs(dispatcher, jobs, pids);
+    await deleteBenchKeys(redis, prefix);
     if (o.keepData || failed) log(`data dir kept (job logs, checkpoints): ${dataDir}`);
     else rmSync(dataDir, { recursive: true, force: true });
     redis.disconnect();
   })());
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => {
-      log(`${sig}: cleaning up`);
-      void cleanup().finally(() => process.exit(130));
-    });
-  }
+  cleanUpOnSignals(cleanup);
 
   try {
     await redis.ping();

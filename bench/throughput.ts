@@ -9,6 +9,7 @@
  * starts with `ebbflow-bench-<random>:` and is deleted at the end, also on failure and on SIGINT.
  * Exit code 0 whether or not the target holds; 1 on wrong alerts, time-outs and other errors.
  */
+import { cleanUpOnSignals, deleteBenchKeys } from './cleanup.js';
 import { log } from './log.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -18,7 +19,7 @@ import { Redis } from 'ioredis';
 import { startDispatcher, type RunningDispatcher } from '../api/index.js';
 import { parseCents } from '../examples/fraud-detection/job.js';
 import { killBaseline, runBaseline } from './baseline.js';
-import { compareAlerts, deleteByPrefix, loadDataset, newKeyPrefix, readAlerts } from './data.js';
+import { compareAlerts, loadDataset, newKeyPrefix, readAlerts } from './data.js';
 import { runJobThroughput } from './job-run.js';
 import { runLatency } from './latency.js';
 import { parseBenchOptions } from './options.js';
@@ -41,24 +42,11 @@ async function main(): Promise<number> {
     abort.abort(new Error('benchmark interrupted'));
     killBaseline();
     if (dispatcher) await dispatcher.close().catch((err: Error) => log(`closing the dispatcher: ${err.message}`));
-    try {
-      let n = await deleteByPrefix(redis, prefix);
-      // A write in flight when the benchmark was interrupted may land after the first pass.
-      await new Promise((r) => setTimeout(r, 300));
-      n += await deleteByPrefix(redis, prefix);
-      log(`deleted ${n} keys ${prefix}*`);
-    } catch (err) {
-      log(`could not delete keys ${prefix}*: ${(err as Error).message}`);
-    }
+    await deleteBenchKeys(redis, prefix);
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     redis.disconnect();
   })());
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => {
-      log(`${sig}: cleaning up`);
-      void cleanup().finally(() => process.exit(130));
-    });
-  }
+  cleanUpOnSignals(cleanup);
 
   try {
     await redis.ping();
