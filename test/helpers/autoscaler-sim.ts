@@ -163,17 +163,6 @@ export function closedLoop(sim: JobSim, policy: AutoscalerPolicy, untilMs: numbe
   return { events, requests };
 }
 
-/** mulberry32: a seeded PRNG, floats in [0, 1). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Redis source (16 streams, cheap) → enrich (keyed, 100 records per busy second per subtask: the bottleneck) → sink. */
 export function pipeline(enrich: Partial<SimVertex> = {}): SimVertex[] {

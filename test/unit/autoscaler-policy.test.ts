@@ -5,7 +5,8 @@
  * target utilisation (0.7), computed from the simulation's true capacities.
  */
 import { describe, expect, it } from 'vitest';
-import { closedLoop, expectCooldown, JobSim, pipeline, policyFor, seeded, type RescaleRequest } from '../helpers/autoscaler-sim.js';
+import { mulberry32 as seeded } from '../../examples/fraud-detection/generator.js';
+import { closedLoop, expectCooldown, JobSim, pipeline, policyFor, type RescaleRequest } from '../helpers/autoscaler-sim.js';
 
 const enrichSteps = (requests: RescaleRequest[]) => requests.filter((r) => r.parallelism.enrich !== undefined).map((r) => r.parallelism.enrich!);
 
