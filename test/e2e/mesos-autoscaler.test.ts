@@ -4,42 +4,31 @@
  * equal the reference, and the master sees no protocol violation.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { autoscalerScenario } from '../helpers/autoscaler-e2e.js';
-import { deleteKeys, startTestDispatcher, waitFor, type TestDispatcher } from '../helpers/dispatcher.js';
+import { deleteKeys, waitFor, type TestDispatcher } from '../helpers/dispatcher.js';
 import { uploadFraud } from '../helpers/fraud.js';
-import { TestMesosMaster } from '../mesos-master/master.js';
+import { startMesosTestCluster, type MesosTestCluster } from '../helpers/mesos-cluster.js';
+import type { TestMesosMaster } from '../mesos-master/master.js';
 
 let d: TestDispatcher;
 let master: TestMesosMaster;
 let jar: string;
-let sandboxes: string;
+let cluster: MesosTestCluster;
 const tag = `ebbtest-mesos-autoscale-${randomBytes(4).toString('hex')}`;
 
 beforeAll(async () => {
-  sandboxes = mkdtempSync(join(tmpdir(), 'ebbflow-mesos-agents-'));
-  master = new TestMesosMaster({
-    sandboxRoot: sandboxes, heartbeatIntervalSeconds: 1, allocationIntervalMs: 100, updateRetryMs: 1000,
-    agents: [
-      { hostname: '127.0.0.1', resources: { scalars: { cpus: 2, mem: 2048, disk: 4096 }, ranges: { ports: [[31100, 31109]] } } },
-      { hostname: '127.0.0.1', resources: { scalars: { cpus: 2, mem: 2048, disk: 4096 }, ranges: { ports: [[31110, 31119]] } } },
-    ],
-  });
-  await master.start();
-  process.env.EBBFLOW_MESOS_BACKOFF_MS = '100';
-  d = await startTestDispatcher({ resourceManager: 'mesos', mesosMaster: master.url });
+  cluster = await startMesosTestCluster([
+    { hostname: '127.0.0.1', resources: { scalars: { cpus: 2, mem: 2048, disk: 4096 }, ranges: { ports: [[31100, 31109]] } } },
+    { hostname: '127.0.0.1', resources: { scalars: { cpus: 2, mem: 2048, disk: 4096 }, ranges: { ports: [[31110, 31119]] } } },
+  ]);
+  ({ master, d } = cluster);
   jar = await uploadFraud(d);
 });
 
 afterAll(async () => {
-  await deleteKeys(d.redis, `${tag}*`);
-  await d?.close();
-  await master?.stop();
-  delete process.env.EBBFLOW_MESOS_BACKOFF_MS;
-  rmSync(sandboxes, { recursive: true, force: true });
+  if (d) await deleteKeys(d.redis, `${tag}*`);
+  await cluster?.close();
 });
 
 describe('autoscaler on the Mesos test master', () => {

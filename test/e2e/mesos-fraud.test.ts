@@ -9,45 +9,33 @@
  * launch per TaskManager plus one replacement and no protocol violation.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTransactions } from '../../examples/fraud-detection/generator.js';
-import { deleteKeys, processesMatching, startTestDispatcher, waitFor, type TestDispatcher } from '../helpers/dispatcher.js';
+import { deleteKeys, processesMatching, waitFor, type TestDispatcher } from '../helpers/dispatcher.js';
 import { cancelJob, expectReferenceAlerts, explain, scenario, startFraudJob } from '../helpers/faults.js';
 import { uploadFraud, waitForCheckpoints } from '../helpers/fraud.js';
 import { rescale } from '../helpers/rescale.js';
-import { TestMesosMaster } from '../mesos-master/master.js';
+import { startMesosTestCluster, type MesosTestCluster } from '../helpers/mesos-cluster.js';
+import type { TestMesosMaster } from '../mesos-master/master.js';
 
 let d: TestDispatcher;
 let master: TestMesosMaster;
 let jar: string;
-let sandboxes: string;
+let cluster: MesosTestCluster;
 const tag = `ebbtest-mesos-${randomBytes(4).toString('hex')}`;
 
 beforeAll(async () => {
-  sandboxes = mkdtempSync(join(tmpdir(), 'ebbflow-mesos-agents-'));
-  master = new TestMesosMaster({
-    sandboxRoot: sandboxes, heartbeatIntervalSeconds: 1, allocationIntervalMs: 100, updateRetryMs: 1000,
-    agents: [
-      { hostname: '127.0.0.1', resources: { scalars: { cpus: 2, mem: 2048, disk: 4096 }, ranges: { ports: [[31000, 31009]] } }, attributes: [{ name: 'rack', type: 'TEXT', text: { value: 'r1' } }] },
-      { hostname: '127.0.0.1', resources: { scalars: { cpus: 2, mem: 2048, disk: 4096 }, ranges: { ports: [[31010, 31019]] } }, attributes: [{ name: 'rack', type: 'TEXT', text: { value: 'r2' } }] },
-    ],
-  });
-  await master.start();
-  process.env.EBBFLOW_MESOS_BACKOFF_MS = '100';
-  d = await startTestDispatcher({ resourceManager: 'mesos', mesosMaster: master.url });
-  d.logRoots = [sandboxes];
+  cluster = await startMesosTestCluster([
+    { hostname: '127.0.0.1', resources: { scalars: { cpus: 2, mem: 2048, disk: 4096 }, ranges: { ports: [[31000, 31009]] } }, attributes: [{ name: 'rack', type: 'TEXT', text: { value: 'r1' } }] },
+    { hostname: '127.0.0.1', resources: { scalars: { cpus: 2, mem: 2048, disk: 4096 }, ranges: { ports: [[31010, 31019]] } }, attributes: [{ name: 'rack', type: 'TEXT', text: { value: 'r2' } }] },
+  ]);
+  ({ master, d } = cluster);
   jar = await uploadFraud(d);
 });
 
 afterAll(async () => {
-  await deleteKeys(d.redis, `${tag}*`);
-  await d?.close();
-  await master?.stop();
-  delete process.env.EBBFLOW_MESOS_BACKOFF_MS;
-  rmSync(sandboxes, { recursive: true, force: true });
+  if (d) await deleteKeys(d.redis, `${tag}*`);
+  await cluster?.close();
 });
 
 describe('fraud detection on the Mesos test master', () => {
