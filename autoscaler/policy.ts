@@ -10,9 +10,13 @@
  *   that period only; a load step is thus measured after it, not averaged with the load before it,
  *   which is what takes DS2 and a long window several steps.
  * - Scale-down: once every evaluation for `scale-down.interval` (each over the full metrics window)
- *   wanted a lower parallelism, to the highest of those wanted (never below what recent load needed),
- *   at most `scale-down.max-factor` per step. The interval is about the load, not the parallelism, so
- *   a further step may follow the cooldown of the previous one while the load stays low.
+ *   wanted a lower parallelism; the interval decides whether. How far is sized by the last window,
+ *   the load now, at most `scale-down.max-factor` per step: sizing by the most wanted anywhere in the
+ *   interval would follow a falling load one step per interval, 4→3→2→1 down a ramp. A load that
+ *   comes back is met by a scale-up within seconds (in place, no restart), not by keeping subtasks
+ *   for it. The interval is about the load, not the parallelism: a step cut short by the max factor
+ *   is followed, after the cooldown and a confirmation period at the new parallelism that still
+ *   wants lower, by the next one; no new interval and no full window.
  * - Ineffective scaling: after a scale-up, once the cooldown and a confirmation period passed, the
  *   vertex's capacity (records per busy second of its busiest subtask) must have risen by at least
  *   `scaling.effectiveness.threshold` of the rise predicted; if not, it is recorded, and no scale-up of
@@ -48,8 +52,11 @@ export class AutoscalerPolicy {
   private pending: { record: DecisionRecord; decision: Decision; since: number } | undefined;
   /** Since when every evaluation wanted a scale-up. */
   private upSince: number | undefined;
-  /** Per vertex: since when every evaluation wanted it lower, and the highest it wanted. */
-  private readonly down = new Map<string, { since: number; wanted: number }>();
+  /**
+   * Per vertex: since when every evaluation wanted it lower, what the last one wanted, and whether a
+   * scale-down already made was cut short by the max factor (the next step needs no full window).
+   */
+  private readonly down = new Map<string, { since: number; wanted: number; followOn: boolean }>();
   /** Per vertex: a parallelism a scale-up to which was ineffective. */
   private readonly ineffective = new Map<string, number>();
   private checks: EffectivenessCheck[] = [];
@@ -107,20 +114,23 @@ export class AutoscalerPolicy {
       }
     }
 
-    // Scale-down: from the full window, once it is full.
-    const windowReady = now - this.stableFrom! >= o.metricsWindowMs;
+    // Scale-down: from the full window once it is full (a follow-on step: from what came since the cooldown).
+    const stableFor = now - this.stableFrom!;
+    const windowReady = stableFor >= o.metricsWindowMs;
+    const followOnReady = stableFor >= o.scaleUpConfirmationMs && [...this.down.values()].some((t) => t.followOn);
     const notes: Record<string, string> = {};
     let decision = recent;
-    if (windowReady) {
+    if (windowReady || followOnReady) {
       decision = decide1(now - o.metricsWindowMs);
       for (const d of decision.vertices) {
+        if (!windowReady && !this.down.get(d.vertexId)?.followOn) continue;
         this.trackDown(now, d);
         const t = this.down.get(d.vertexId);
         if (!t || changes[d.vertexId] !== undefined || now - t.since < o.scaleDownIntervalMs) continue;
         const p = Math.max(t.wanted, Math.ceil(d.current * (1 - o.scaleDownMaxFactor) - 1e-9));
         if (p >= d.current) continue;
         changes[d.vertexId] = p;
-        notes[d.vertexId] = `; lower for ${Math.round((now - t.since) / 1000)} s, at most ${t.wanted} needed then${p > t.wanted ? ', limited by job.autoscaler.scale-down.max-factor' : ''}`;
+        notes[d.vertexId] = `; lower for ${Math.round((now - t.since) / 1000)} s, the last ${Math.round(Math.min(stableFor, o.metricsWindowMs) / 1000)} s need ${t.wanted}${p > t.wanted ? ', limited by job.autoscaler.scale-down.max-factor' : ''}`;
       }
       decision = mergeDecisions(recent, decision, changes);
     }
@@ -167,6 +177,7 @@ export class AutoscalerPolicy {
       }
       const t = this.down.get(c.vertexId);
       if (t && t.wanted >= actual) this.down.delete(c.vertexId);
+      else if (t && actual < c.from) t.followOn = true;
     }
     this.settle(r, partial ? 'partial' : 'completed', now, undefined, { parallelism: outcome.parallelism, durationMs: outcome.durationMs });
     if (partial) this.backOff(now);
@@ -229,8 +240,8 @@ export class AutoscalerPolicy {
   private trackDown(now: number, d: VertexDecision): void {
     if (d.wanted >= d.current) { this.down.delete(d.vertexId); return; }
     const t = this.down.get(d.vertexId);
-    if (t) t.wanted = Math.max(t.wanted, d.wanted);
-    else this.down.set(d.vertexId, { since: now, wanted: d.wanted });
+    if (t) t.wanted = d.wanted;
+    else this.down.set(d.vertexId, { since: now, wanted: d.wanted, followOn: false });
   }
 
   private checkEffectiveness(now: number, vertices: readonly VertexInfo[]): void {

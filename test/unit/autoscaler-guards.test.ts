@@ -22,15 +22,35 @@ describe('autoscaler guards', () => {
     expectCooldown(requests);
   });
 
-  it('scales down to the most any evaluation of the interval wanted, and starts over after a burst', () => {
+  it('sizes a scale-down by the last window, not by a burst earlier in the interval', () => {
     // 55/s needs 1 subtask, 250/s needs 4 (357/s at 100/s each); a burst of 250/s in the middle of the interval.
     const load = (t: number) => (t >= 100_000 && t < 140_000 ? 250 : 55);
     const sim = new JobSim(pipeline({ parallelism: 12 }), load);
     const { requests } = closedLoop(sim, policyFor(sim, { scaleDownMaxFactor: 1 }), 600_000);
-    expect(requests.map((r) => r.parallelism.enrich)).toEqual([4, 1]);
-    // The burst's 4 held for a whole interval from the first evaluation; then 1 needed a new interval.
-    expect(requests[0]!.at).toBeGreaterThanOrEqual(220_000);
-    expect(requests[1]!.at - requests[0]!.completedAt!).toBeGreaterThanOrEqual(180_000);
+    // The burst wanted 4, still below 12: the interval runs on, and its end sizes by the load then.
+    expect(requests.map((r) => r.parallelism.enrich)).toEqual([1]);
+    expect(requests[0]!.at).toBeGreaterThanOrEqual(10_000 + 30_000 + 180_000);
+    expect(requests[0]!.at).toBeLessThan(140_000 + 180_000);
+  });
+
+  it('starts the interval over when the load needs the current parallelism again', () => {
+    const load = (t: number) => (t >= 100_000 && t < 140_000 ? 250 : 55);
+    const sim = new JobSim(pipeline({ parallelism: 4 }), load);
+    const { requests } = closedLoop(sim, policyFor(sim, { scaleDownMaxFactor: 1 }), 600_000);
+    expect(requests.map((r) => r.parallelism.enrich)).toEqual([1]);
+    expect(requests[0]!.at).toBeGreaterThanOrEqual(140_000 + 180_000);
+  });
+
+  it('follows a ramp down in at most two steps: the interval decides whether, the last window how far', () => {
+    // 270/s needs 4 subtasks; down to 55/s (1) over 60 s, then night.
+    const load = (t: number) => (t < 120_000 ? 270 : t < 180_000 ? 270 - ((270 - 55) * (t - 120_000)) / 60_000 : 55);
+    const sim = new JobSim(pipeline({ parallelism: 4 }), load);
+    expect(sim.oracle('enrich', 270)).toBe(4);
+    const { requests } = closedLoop(sim, policyFor(sim, { scaleDownIntervalMs: 60_000 }), 500_000);
+    expect(requests.map((r) => r.parallelism.enrich)).toEqual([2, 1]);
+    // The second step is cut short by the max factor only: it follows the cooldown and a confirmation period, no new window.
+    expect(requests[1]!.at - requests[0]!.completedAt!).toBeLessThanOrEqual(10_000 + 6000 + 2000);
+    expectCooldown(requests);
   });
 
   it('keeps the cooldown after a rescale, whatever the load does meanwhile', () => {

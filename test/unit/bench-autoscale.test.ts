@@ -70,6 +70,11 @@ describe('options', () => {
     expect(len(quick)).toBe(180);
     expect(len(full)).toBe(600);
     expect(full.policies).toEqual(['builtin', 'flink']);
+    // The built-in row's scale-down interval fits the compressed night; a key given wins.
+    expect(full.builtinConf).toEqual({ 'job.autoscaler.scale-down.interval': '60s' });
+    expect(quick.builtinConf).toEqual({ 'job.autoscaler.scale-down.interval': '20s' });
+    expect(parseAutoscaleOptions(['--builtin-conf', 'job.autoscaler.scale-down.interval=3min,job.autoscaler.metrics.window=20s'], {}).builtinConf)
+      .toEqual({ 'job.autoscaler.scale-down.interval': '3min', 'job.autoscaler.metrics.window': '20s' });
     expect(() => parseAutoscaleOptions(['--policies', 'ds2'], {})).toThrow(/builtin and\/or flink/);
   });
 });
