@@ -91,6 +91,16 @@ export class DecisionHistory {
     (r.ineffective ??= []).push(info);
   }
 
+  /**
+   * Takes up the history an earlier job process of this job published (newest first): ids go on from
+   * its newest, and a decision it left pending is lost (its rescale ended with that process).
+   */
+  restore(records: readonly DecisionRecord[], now: number, lostBecause: string): void {
+    this.records = structuredClone(records.slice(0, Math.max(0, this.size)));
+    for (const r of this.records) if (r.outcome === 'pending') this.settle(r, 'lost', now, lostBecause);
+    this.nextId = Math.max(this.nextId, ...records.map((r) => r.id + 1));
+  }
+
   /** Newest first (copies). */
   list(): DecisionRecord[] {
     return structuredClone(this.records);

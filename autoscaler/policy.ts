@@ -77,6 +77,15 @@ export class AutoscalerPolicy {
     if (wasOff && options.enabled) this.restabilize(now);
   }
 
+  /**
+   * Takes up what an earlier job process of this job learnt: its decisions (one it left pending is
+   * lost) and the scale-ups found ineffective, which stay not repeated.
+   */
+  restore(earlier: { decisions: readonly DecisionRecord[]; ineffective: ReadonlyArray<{ vertexId: string; parallelism: number }> }, now = this.clock()): void {
+    this.history.restore(earlier.decisions, now, 'the job process that asked for it ended; a new one restored the job from its latest checkpoint');
+    for (const x of earlier.ineffective) this.ineffective.set(x.vertexId, x.parallelism);
+  }
+
   /** The job started (or restarted) running: stabilise before deciding anything. */
   jobStarted(now = this.clock()): void { this.restabilize(now); }
 

@@ -53,11 +53,11 @@ export const AUTOSCALER_OPTIONS = {
   }),
   autoscalerScaleDownInterval: opt.duration({
     key: 'job.autoscaler.scale-down.interval', scope, default: 180_000, max: MAX_DURATION_MS, defaultDoc: '`3 min`',
-    doc: 'a scale-down happens once every evaluation for this long wanted a lower parallelism, to the highest of those (Flink: 1 h)',
+    doc: 'a scale-down happens once every evaluation for this long wanted a lower parallelism, to what the last metrics window needs (Flink: 1 h)',
   }),
   autoscalerScaleDownMaxFactor: opt.number({
     key: 'job.autoscaler.scale-down.max-factor', scope, default: 0.5, min: 0, max: 1,
-    doc: 'a scale-down step removes at most this share of a vertex\'s subtasks (`0.5`: at most half; `1`: no limit); the next step may follow after the cooldown',
+    doc: 'a scale-down step removes at most this share of a vertex\'s subtasks (`0.5`: at most half; `1`: no limit); a step cut short by it is followed by the next after the cooldown and a confirmation period',
   }),
   autoscalerScaleUpMaxFactor: opt.number({
     key: 'job.autoscaler.scale-up.max-factor', scope, default: 10, min: 0, max: 100_000,

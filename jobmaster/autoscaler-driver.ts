@@ -17,8 +17,9 @@
  *   time), failed, or unsatisfiable (ResourceWaitTimeoutError, or no TaskManagers left to reserve),
  *   which backs scale-ups off.
  * - Its state goes to Redis (`<prefix>job:<id>:autoscaler`, metadata/autoscaler-state.ts) after
- *   each evaluation, outcome and settings change, with the settings changed at run time, which a
- *   restarted job process reads back.
+ *   each evaluation, outcome and settings change, with the settings changed at run time. A restarted
+ *   job process reads back the settings, the decision history (one left pending is marked lost) and
+ *   the scale-ups found ineffective; the windows and intervals start afresh.
  */
 import type { Logger } from 'pino';
 import {
@@ -28,7 +29,7 @@ import {
 import type { AutoscalerInfo, JobMetricsSnapshot, ResourceRequirements } from '../metadata/index.js';
 import { ResourceWaitTimeoutError } from '../resourcemanager/index.js';
 import { describeError } from '../runtime/errors.js';
-import { autoscalerView, type EvaluationNote } from './autoscaler-view.js';
+import { autoscalerView, decisionFromView, type EvaluationNote } from './autoscaler-view.js';
 import { CapacityRefused } from './errors.js';
 import type { ElasticScaler, ScaleOutcome } from './elastic-scaler.js';
 import type { JobCapacity } from './job-capacity.js';
@@ -125,6 +126,10 @@ export class AutoscalerDriver {
       this.d.log.warn({ err: err.message }, 'could not read the autoscaler\'s earlier state; settings changed at run time (if any) are not restored');
       return undefined;
     });
+    if (earlier) {
+      this.policy.restore({ decisions: earlier.decisions.map(decisionFromView), ineffective: earlier.ineffective });
+      if (earlier.decisions.length) this.d.log.info({ decisions: earlier.decisions.length, ineffective: earlier.ineffective }, 'the autoscaler\'s decision history of the earlier job process restored');
+    }
     if (earlier && Object.keys(earlier.overrides).length) {
       try {
         this.apply(earlier.overrides);

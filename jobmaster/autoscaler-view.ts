@@ -4,7 +4,7 @@
  * status, the graph as the decision saw it, the names and the settings go in; JSON-safe numbers come
  * out (a rate that is not finite reads as null, or 0 where the shape has no null).
  */
-import { autoscalerConfiguration, DEFAULT_RESTART_TIME_MS, type AutoscalerOptions, type AutoscalerStatus, type DecisionRecord, type VertexDecision, type VertexInfo } from '../autoscaler/index.js';
+import { autoscalerConfiguration, DEFAULT_RESTART_TIME_MS, type AutoscalerOptions, type AutoscalerStatus, type DecisionChange, type DecisionRecord, type VertexDecision, type VertexInfo } from '../autoscaler/index.js';
 import type { AutoscalerInfo } from '../metadata/index.js';
 
 export type AutoscalerVertexView = AutoscalerInfo['vertices'][number];
@@ -46,6 +46,20 @@ export function decisionView(r: DecisionRecord): AutoscalerDecisionView {
     result: r.result ? { parallelism: { ...r.result.parallelism }, durationMs: Math.round(r.result.durationMs) } : null,
     ineffective: r.ineffective ? r.ineffective.map((i) => ({ ...i, capacityBefore: finite(i.capacityBefore), capacityAfter: finite(i.capacityAfter), predicted: finite(i.predicted) })) : null,
   };
+}
+
+/** A decision as published, back into the policy's record (a restarted job process takes up its history). */
+export function decisionFromView(v: AutoscalerDecisionView): DecisionRecord {
+  const r: DecisionRecord = {
+    id: v.id, timestamp: v.timestamp, outcome: v.outcome as DecisionRecord['outcome'],
+    changes: v.changes.map((c) => ({ vertexId: c.vertexId, from: c.from, to: c.to, reason: c.reason as DecisionChange['reason'], limits: [...c.limits] as DecisionChange['limits'], text: c.text })),
+  };
+  if (v.requestId !== null) r.requestId = v.requestId;
+  if (v.endedAt !== null) r.endedAt = v.endedAt;
+  if (v.error !== null) r.error = v.error;
+  if (v.result) r.result = { parallelism: { ...v.result.parallelism }, durationMs: v.result.durationMs };
+  if (v.ineffective) r.ineffective = v.ineffective.map((i) => ({ ...i }));
+  return r;
 }
 
 export interface AutoscalerViewInput {

@@ -184,7 +184,7 @@ export class ElasticScaler {
   private adopt(wanted: ResourceRequirements, req: ScaleRequest): void {
     this.rt.requirements = wanted;
     if (req.requirements && req.trigger !== 'autoscaler') Object.assign(this.rt.userBounds, structuredClone(req.requirements));
-    void this.ctx.writer.requirementsChanged(wanted);
+    void this.ctx.writer.requirementsChanged(wanted, this.rt.userBounds);
   }
 
   /** Waits until the slots for `desired` registered (or, unless strict, enough for the lower bounds after stabilizing). */

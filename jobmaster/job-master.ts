@@ -10,7 +10,7 @@
  */
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { JobException, OperationRecord } from '../metadata/index.js';
+import type { JobException, JobRecord, OperationRecord } from '../metadata/index.js';
 import { EXECUTION_STATES } from '../metadata/index.js';
 import type { ebbflow } from '../proto/generated/rpc.js';
 import type { ResourceManager } from '../resourcemanager/index.js';
@@ -26,7 +26,7 @@ import { JobCapacity } from './job-capacity.js';
 import { createJobCheckpointCoordinator } from './job-checkpoints.js';
 import type { JobMasterServices, OperationQueue } from './job-master-services.js';
 import { JobRuntime, type Outcome } from './job-runtime.js';
-import { defaultRequirements, planScale, scaleOfCheckpoint, uniformParallelism, vertexLimits } from './job-scale.js';
+import { planScale, restoredRequirements, scaleOfCheckpoint, uniformParallelism, vertexLimits } from './job-scale.js';
 import type { CompiledJobSpec } from './job-spec.js';
 import { JobMetricsCollector } from './job-metrics.js';
 import { JobStatusWriter } from './job-status-writer.js';
@@ -75,11 +75,12 @@ export class JobMaster {
     const earlier: JobException[] = [];
     let restore: MetadataPlain | undefined;
     let restorePath = spec.savepointPath;
+    let prior: JobRecord | undefined;
     if (spec.recoveryAttempt > 0) {
       // A new job process for a job whose process died: carry on from the newest completed checkpoint
       // on disk (a checkpoint is complete once its _metadata exists), else from where the job started.
-      const prior = await this.services.registry.get(spec.jobId).catch((err: Error) => {
-        log.warn({ err: err.message, record: `job ${spec.jobId}` }, 'could not read the job record: the exception history starts afresh');
+      prior = await this.services.registry.get(spec.jobId).catch((err: Error) => {
+        log.warn({ err: err.message, record: `job ${spec.jobId}` }, 'could not read the job record: the exception history and the resource requirements start afresh');
         return undefined;
       });
       if (prior?.exceptions?.length) earlier.push(...prior.exceptions);
@@ -114,9 +115,13 @@ export class JobMaster {
       await this.writer.transition('CANCELED', { name: graph.name });
       return 0;
     }
-    const runtime = new JobRuntime(spec, plan, limits, log, { scale, committed, requirements: defaultRequirements(scale) });
+    // A new job process keeps the requirements in force and the user's bounds of the one before it.
+    const req = restoredRequirements(scale, prior?.resourceRequirements, prior?.userBounds);
+    const runtime = new JobRuntime(spec, plan, limits, log, { scale, committed, requirements: req.requirements });
+    runtime.userBounds = req.userBounds;
+    if (Object.keys(req.userBounds).length) log.info({ requirements: req.requirements, userBounds: req.userBounds }, 'resource requirements of the earlier job process restored');
     await this.writer.transition('CREATED', {
-      name: graph.name, maxParallelism: graph.maxParallelism, vertices: runtime.graph.vertexInfo(), resourceRequirements: runtime.requirements,
+      name: graph.name, maxParallelism: graph.maxParallelism, vertices: runtime.graph.vertexInfo(), resourceRequirements: runtime.requirements, userBounds: runtime.userBounds,
     });
     log.info({ vertices: graph.vertices.map((v) => v.name), restore: spec.savepointPath || undefined }, 'job planned');
 

@@ -135,6 +135,26 @@ export function defaultRequirements(scale: JobScale): ResourceRequirements {
 }
 
 /**
+ * The requirements a new job process of a job takes up from its record (Flink keeps them with the job
+ * graph): the bounds in force and the user's, for the vertices this plan has, where they are sound;
+ * the rest default. Only a vertex the earlier process wrote bounds for gets them.
+ */
+export function restoredRequirements(scale: JobScale, inForce: ResourceRequirements | undefined, userBounds: ResourceRequirements | undefined): { requirements: ResourceRequirements; userBounds: ResourceRequirements } {
+  const sound = (b: { parallelism?: { lowerBound?: unknown; upperBound?: unknown } } | undefined) => {
+    const p = b?.parallelism;
+    return !!p && Number.isSafeInteger(p.lowerBound) && Number.isSafeInteger(p.upperBound) && (p.lowerBound as number) >= 1 && (p.lowerBound as number) <= (p.upperBound as number);
+  };
+  const requirements = defaultRequirements(scale);
+  const users: ResourceRequirements = {};
+  for (const id of scale.keys()) {
+    const f = inForce?.[id], u = userBounds?.[id];
+    if (sound(f)) requirements[id] = { parallelism: { ...f!.parallelism } };
+    if (sound(u)) users[id] = { parallelism: { ...u!.parallelism } };
+  }
+  return { requirements, userBounds: users };
+}
+
+/**
  * The parallelism each vertex runs at with `slots` slots: the highest within its bounds and its cap,
  * equal across a forward group; undefined when some vertex's lower bound does not fit.
  */

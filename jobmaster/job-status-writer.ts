@@ -66,9 +66,9 @@ export class JobStatusWriter {
     return this.persist('record the exception history', (r) => r.update(this.jobId, { exceptions: exceptions.slice(-20) }));
   }
 
-  /** The requirements in force (retried). */
-  requirementsChanged(req: ResourceRequirements): Promise<void | undefined> {
-    return this.persist('record the resource requirements', (r) => r.update(this.jobId, { resourceRequirements: req }));
+  /** The requirements in force and the user's bounds (retried). */
+  requirementsChanged(req: ResourceRequirements, userBounds: ResourceRequirements): Promise<void | undefined> {
+    return this.persist('record the resource requirements', (r) => r.update(this.jobId, { resourceRequirements: req, userBounds }));
   }
 
   /** Writes vertices, subtasks, parallelism and requirements now (before a request reports COMPLETED). */

@@ -68,6 +68,11 @@ export interface JobRecord {
   exceptions: JobException[];
   /** Per-vertex parallelism bounds in force, written by the job process ({} until it writes them). */
   resourceRequirements: ResourceRequirements;
+  /**
+   * The bounds users' resource-requirements requests set (the autoscaler stays within them; its own
+   * rescales change `resourceRequirements` only). A restarted job process takes both up.
+   */
+  userBounds?: ResourceRequirements;
   /** Vertex id → its subtasks' current executions, written by the job process. */
   subtasks: Record<string, SubtaskInfo[]>;
   /**
@@ -184,6 +189,7 @@ function decode(h: Record<string, string>): JobRecord | undefined {
     savepointPath: h.savepointPath ?? '',
     exceptions: parseJson(h.exceptions, []),
     resourceRequirements: parseJson(h.resourceRequirements, {}),
+    userBounds: parseJson(h.userBounds, {}),
     subtasks: parseJson(h.subtasks, {}),
     queuedAt: Number(h.queuedAt ?? 0),
   };

@@ -10,7 +10,9 @@ import { endMarkers, generateTransactions, writeTransactions } from '../../examp
 import { expectedAlerts, sortAlerts } from '../../examples/fraud-detection/reference.js';
 import { deleteKeys, json, processesMatching, startTestDispatcher, waitFor, type TestDispatcher } from '../helpers/dispatcher.js';
 import { fraudArgs, OOO, readAlerts, runJar, uploadFraud, W, waitForCheckpoints, waitForState } from '../helpers/fraud.js';
-import { cancelJob, expectReferenceAlerts, explain, scenario, startFraudJob } from '../helpers/faults.js';
+import { cancelJob, completed, expectReferenceAlerts, explain, scenario, startFraudJob } from '../helpers/faults.js';
+import { subtaskIdentities } from '../helpers/rescale.js';
+import { putRequirements } from '../helpers/rescaling.js';
 import { expectSpecResponse } from '../helpers/openapi.js';
 
 let d: TestDispatcher;
@@ -109,6 +111,12 @@ describe('recovery from a killed job process', () => {
     const half = Math.floor(s.txns.length / 2);
     await writeTransactions(d.redis, s.txns.slice(0, half));
     const id = await startFraudJob(d, jar, s, 2, { 'execution.checkpointing.interval': 200, 'restart-strategy.fixed-delay.delay': '100 ms' }, 2);
+    // The user's bounds (here: exactly 2) outlive the job process; the default would be 1..2.
+    const vertices = Object.keys(await subtaskIdentities(d, id));
+    const pinned = Object.fromEntries(vertices.map((v) => [v, { parallelism: { lowerBound: 2, upperBound: 2 } }]));
+    const put = await putRequirements(d.url, id, pinned);
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    await completed(d, id, put.body['request-id']);
     const [jm] = await processesMatching(`ebbflow-jobmaster ${id}`);
     const oldTms = (await processesMatching(`ebbflow-taskmanager ${id}`)).map((p) => p.pid);
     process.kill(jm!.pid, 'SIGKILL');
@@ -124,6 +132,9 @@ describe('recovery from a killed job process', () => {
     expect(tms.some((p) => oldTms.includes(p))).toBe(false);
     const checkpoints = await json(await fetch(`${d.url}/jobs/${id}/checkpoints`));
     expect(checkpoints.latest.restored).toBeTruthy();
+    const after = await json(await fetch(`${d.url}/jobs/${id}/resource-requirements`));
+    await expectSpecResponse('get', '/jobs/{jobid}/resource-requirements', 200, after);
+    expect(after).toEqual(pinned);
     await cancelJob(d, id);
   });
 });

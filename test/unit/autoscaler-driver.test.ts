@@ -175,6 +175,21 @@ describe('the autoscaler driver', () => {
     expect(state.vertices.map((v) => v.parallelism)).toEqual([2, 2]);
     expect(state.lastEvaluation).toMatchObject({ code: 'rescale' });
     expect(h.capacity.reserved).toEqual([2]);
+
+    // A new job process of the same job takes up the history: ids go on, a decision left pending is lost.
+    const again = harness();
+    const left = structuredClone(state);
+    left.decisions.unshift({ ...left.decisions[0]!, id: 2, outcome: 'pending', requestId: 'rescale-2', endedAt: null, result: null });
+    left.ineffective = [{ vertexId: h.src, parallelism: 3 }];
+    again.published.push(left);
+    await again.driver.start();
+    const restored = again.published.at(-1)!;
+    expect(restored.decisions.map((r) => [r.id, r.outcome])).toEqual([[2, 'lost'], [1, 'completed']]);
+    expect(restored.decisions[0]!.error).toMatch(/job process .* ended/);
+    expect(restored.decisions[1]).toEqual(state.decisions[0]);
+    expect(restored.ineffective).toEqual([{ vertexId: h.src, parallelism: 3 }]);
+    for (let i = 0; i < 6 && !again.requests.length; i++) await again.tick(1000, 900);
+    expect(again.published.at(-1)!.decisions[0]).toMatchObject({ id: 3, outcome: 'completed' });
   });
 
   it('records a scale-up the provider could not satisfy as unsatisfiable and backs off', async () => {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  defaultRequirements, desiredParallelism, fitRequirements, planScale, scaleOfCheckpoint, slotsNeeded, uniformParallelism, vertexLimits,
+  defaultRequirements, desiredParallelism, fitRequirements, planScale, restoredRequirements, scaleOfCheckpoint, slotsNeeded, uniformParallelism, vertexLimits,
 } from '../../jobmaster/job-scale.js';
 import type { MetadataPlain } from '../../runtime/checkpoint/snapshot-io.js';
 import { GraphBuilder } from '../../runtime/graph-builder.js';
@@ -69,6 +69,25 @@ describe('job scale', () => {
     const strict = { ...req, [win!.id]: { parallelism: { lowerBound: 3, upperBound: 4 } } };
     expect(fitRequirements(p.graph, l, strict, 2, current)).toBeUndefined();
     expect(fitRequirements(p.graph, l, strict, 3, current)!.get(src!.id)).toBe(3);
+  });
+
+  it('a new job process takes up the requirements in force and the user\'s bounds of its vertices, where they are sound', () => {
+    const p = plan(4);
+    const l = vertexLimits(p);
+    const [src, map, win] = p.graph.vertices;
+    const scale = planScale(p.graph, l, uniformParallelism(p.graph, l, 2));
+    const inForce = {
+      [src!.id]: { parallelism: { lowerBound: 1, upperBound: 3 } },
+      [map!.id]: { parallelism: { lowerBound: 3, upperBound: 2 } },
+      gone: { parallelism: { lowerBound: 1, upperBound: 9 } },
+    };
+    const users = { [src!.id]: { parallelism: { lowerBound: 1, upperBound: 4 } }, [win!.id]: { parallelism: { lowerBound: 0.5, upperBound: 2 } } };
+    const r = restoredRequirements(scale, inForce as never, users as never);
+    // The source's bounds carry over; the map's (lower above upper) and the window's default; a vertex not in the plan is dropped.
+    expect(r.requirements).toEqual({ ...defaultRequirements(scale), [src!.id]: { parallelism: { lowerBound: 1, upperBound: 3 } } });
+    expect(r.userBounds).toEqual({ [src!.id]: { parallelism: { lowerBound: 1, upperBound: 4 } } });
+    // A first job process (no record yet): the defaults, no user bounds.
+    expect(restoredRequirements(scale, undefined, undefined)).toEqual({ requirements: defaultRequirements(scale), userBounds: {} });
   });
 
   it('plans key-group tables: contiguous first, the same table at the same parallelism, minimal moves on a change', () => {
