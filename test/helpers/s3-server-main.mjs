@@ -5,10 +5,13 @@
 //   s3-server-main.mjs --forward HOST:PORT [--port P] --parent-pid N
 //     a plain TCP forwarder to another S3 server (EBBFLOW_TEST_S3_URL's MinIO), so that a test can
 //     take that one "down" and back up the same way.
+// s3rver accepts its built-in key pair and the one in EBBFLOW_TEST_S3_KEYS (`access:secret`, from the
+// environment so it is in no argv): distinct keys let the tests tell the secret from the access key.
 // Prints one JSON line {"port": n} once it listens. Ends on SIGTERM/SIGINT, and by itself when the
 // test process that started it is gone (so a crashed test run leaves no server behind).
 import { connect, createServer } from 'node:net';
 import S3rver from 's3rver';
+import AWSAccount from 's3rver/lib/models/account.js';
 
 const args = {};
 for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
@@ -30,6 +33,8 @@ if (args.forward) {
   close = () => { for (const s of sockets) s.destroy(); server.close(); };
 } else {
   if (!args.dir || !args.bucket) { console.error('s3-server-main: --dir and --bucket are required'); process.exit(2); }
+  const keys = process.env.EBBFLOW_TEST_S3_KEYS;
+  if (keys) AWSAccount.DUMMY_ACCOUNT.createKeyPair(keys.slice(0, keys.indexOf(':')), keys.slice(keys.indexOf(':') + 1));
   const server = new S3rver({ address: '127.0.0.1', port, directory: args.dir, silent: true, configureBuckets: [{ name: args.bucket }] });
   const info = await server.run();
   console.log(JSON.stringify({ port: info.port }));

@@ -1,6 +1,6 @@
 /**
  * An S3 server for tests, as its own OS process on 127.0.0.1 (test/helpers/s3-server-main.mjs):
- * s3rver (from npm devDependencies) on a free port with a temp directory, or — when
+ * s3rver (from npm devDependencies) on a free port with a temp directory and a key pair of its own, or — when
  * EBBFLOW_TEST_S3_URL names one, e.g. `http://minioadmin:minioadmin@127.0.0.1:9000/ebbflow-test` —
  * that server (MinIO, Ceph RGW) behind a TCP forwarder process of ours. Either way `stop()` kills
  * the process by pid and `start()` brings it back on the same port (and, for s3rver, the same
@@ -18,8 +18,6 @@ import { S3Storage } from '../../runtime/checkpoint/s3-storage.js';
 import type { S3Settings } from '../../runtime/checkpoint/s3-settings.js';
 
 const MAIN = fileURLToPath(new URL('./s3-server-main.mjs', import.meta.url));
-/** s3rver's built-in credentials. */
-const S3RVER_KEY = 'S3RVER';
 
 export interface TestS3 {
   /** What the job reaches: `http://127.0.0.1:<port>`. */
@@ -52,11 +50,13 @@ function parseGiven(url: string): { hostPort: string; bucket: string; accessKey:
   return { hostPort: u.host, bucket, accessKey: decodeURIComponent(u.username), secretKey: decodeURIComponent(u.password), protocol: u.protocol };
 }
 
-async function launch(upstream: Upstream, port: number): Promise<{ child: ChildProcess; port: number }> {
+async function launch(upstream: Upstream, port: number, keys: { accessKey: string; secretKey: string }): Promise<{ child: ChildProcess; port: number }> {
   const args = upstream.kind === 's3rver'
     ? ['--dir', upstream.dir, '--bucket', upstream.bucket]
     : ['--forward', upstream.hostPort];
-  const child = spawn(process.execPath, [MAIN, ...args, '--port', String(port), '--parent-pid', String(process.pid)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN, ...args, '--port', String(port), '--parent-pid', String(process.pid)], {
+    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, EBBFLOW_TEST_S3_KEYS: `${keys.accessKey}:${keys.secretKey}` },
+  });
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => { stderr = (stderr + c.toString()).slice(-4000); });
   const lines = createInterface({ input: child.stdout! });
@@ -114,9 +114,10 @@ export async function startTestS3(): Promise<TestS3> {
     dir = mkdtempSync(join(tmpdir(), 'ebbflow-s3rver-'));
     bucket = 'ebbflow-test';
     upstream = { kind: 's3rver', dir, bucket };
-    keys = { accessKey: S3RVER_KEY, secretKey: S3RVER_KEY };
+    // A key pair of this run's (s3rver's built-in one has the same string for both halves).
+    keys = { accessKey: `AKEBBFLOW${randomBytes(6).toString('hex').toUpperCase()}`, secretKey: randomBytes(20).toString('base64url') };
   }
-  let { child, port } = await launch(upstream, 0);
+  let { child, port } = await launch(upstream, 0, keys);
   const endpoint = `http://127.0.0.1:${port}`;
   await waitUntilAnswering(endpoint);
   const settings: S3Settings = { endpoint, pathStyle: true, region: 'us-east-1', ...keys };
@@ -131,7 +132,7 @@ export async function startTestS3(): Promise<TestS3> {
     pid: () => (running ? child.pid : undefined),
     stop: async () => { running = false; await killAndWait(child); },
     start: async () => {
-      ({ child } = await launch(upstream, port));
+      ({ child } = await launch(upstream, port, keys));
       running = true;
       await waitUntilAnswering(endpoint);
     },
