@@ -10,7 +10,7 @@ import { serialize } from 'node:v8';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { compileJobConfig } from '../../jobmaster/job-config.js';
 import { storageFor, storagePath, type CheckpointStorage } from '../../runtime/checkpoint/checkpoint-storage.js';
-import { PART_SIZE } from '../../runtime/checkpoint/s3-storage.js';
+import { MAX_ATTEMPTS, PART_SIZE } from '../../runtime/checkpoint/s3-storage.js';
 import { latestCompletedCheckpoint, readSubtaskStates, StateFileWriter, writeMetadata } from '../../runtime/checkpoint/snapshot-io.js';
 import { hungStorageCalls, setStorageTimeout, storageTimeout } from '../../runtime/checkpoint/storage-deadline.js';
 import { StorageTimeoutError } from '../../runtime/errors.js';
@@ -103,7 +103,7 @@ describe('S3 checkpoint storage', () => {
     await storage.removeDir(s3.location('big'));
   });
 
-  it('retries 503 SlowDown with back-off and fails with the store\'s answer once the attempts are used up', async () => {
+  it('retries 503 SlowDown with back-off, and fails with the store\'s answer once the attempts are used up', async () => {
     const path = s3.location('slow/_metadata');
     proxy.refused.length = 0;
     proxy.failNext(3, (req) => req.method === 'PUT');
@@ -114,8 +114,11 @@ describe('S3 checkpoint storage', () => {
     proxy.failNext(2, (req) => req.method === 'GET');
     expect((await storage.readAll(path)).toString()).toBe('m');
     expect(proxy.refused).toHaveLength(5);
-    proxy.failNext(100, (req) => req.method === 'GET');
-    await expect(storage.readAll(path)).rejects.toThrow(/S3 read s3:\/\/.*slow\/_metadata failed: SlowDown \(HTTP 503\)/);
+    // Attempts used up (a 500, whose back-off is shorter than throttling's): the store's answer is the error.
+    proxy.failNext(100, (req) => req.method === 'GET', { status: 500, code: 'InternalError' });
+    const seen = proxy.seen;
+    await expect(storage.readAll(path)).rejects.toThrow(/S3 read s3:\/\/.*slow\/_metadata failed: InternalError \(HTTP 500\)/);
+    expect(proxy.seen - seen).toBe(MAX_ATTEMPTS);
     proxy.failNext(0);
     await storage.removeDir(s3.location('slow'));
   });
