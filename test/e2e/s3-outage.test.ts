@@ -51,6 +51,8 @@ describe('S3 outage', () => {
       return Date.now() - downAt >= OUTAGE_MS && c.failed >= before.failed + 2 ? c : undefined;
     }, OUTAGE_MS + 60_000));
     expect((await jobState(d, id)).state).toBe('RUNNING');
+    // Nothing completed while S3 was gone (but the one that may have been past its writes when it went).
+    expect(during.completed).toBeLessThanOrEqual(before.completed + 1);
     await s3.start();
 
     const failedBefore = (await checkpointCounts(id)).failed;

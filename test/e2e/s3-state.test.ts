@@ -5,7 +5,8 @@
  * savepoint, an in-place rescale 2 → 3 (moved key groups read by ranged GETs), a stop with a
  * savepoint, a new job resumed from it at parallelism 2, and disposal of the first savepoint. The
  * alerts of both runs together equal the reference. The S3 secret key appears in no process's
- * argv or environment and in no log, and the job's configuration view masks it.
+ * argv or environment and in no log, and the job's configuration view masks it. Without
+ * `s3.access-key`, the credentials come from the AWS variables, which only a job on `s3://` gets.
  */
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -133,5 +134,33 @@ describe('checkpoints and savepoints on S3', () => {
     const missing = await runJar(d, jar, { savepointPath: s3.location('savepoints/none'), programArgsList: fraudArgs(d.redisUrl, s.streams, s.output) });
     expect(missing.status).toBe(400);
     expect(missing.body.errors[0]).toMatch(/no readable savepoint or retained checkpoint at s3:\/\//);
+  });
+
+  it('without s3.access-key, a job on s3:// gets the dispatcher\'s AWS variables (the SDK\'s default chain) and checkpoints with them; a job on the filesystem does not get them', async () => {
+    const aws = { AWS_ACCESS_KEY_ID: s3.settings.accessKey!, AWS_SECRET_ACCESS_KEY: s3.settings.secretKey!, AWS_REGION: 'us-east-1' };
+    const saved = Object.fromEntries(Object.keys(aws).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, aws);
+    // A dispatcher whose -D names the store but no keys.
+    const d2 = await startTestDispatcher({ defaultConfiguration: { 's3.endpoint': s3.endpoint, 's3.path.style.access': true, 'state.checkpoints.dir': s3.location('env-checkpoints') } });
+    try {
+      const jar2 = await uploadFraud(d2);
+      const onS3 = await startFraudJob(d2, jar2, scenario(`${tag}-env`, 7, 100), 1, { 'execution.checkpointing.interval': 200 }, 2);
+      expect((await names(s3.location(`env-checkpoints/${onS3}`))).some((n) => /^chk-\d+$/.test(n))).toBe(true);
+      const onFs = await startFraudJob(d2, jar2, scenario(`${tag}-fs`, 8, 100), 1, { 'execution.checkpointing.interval': 200, 'state.checkpoints.dir': join(d2.dataDir, 'chk') }, 1);
+      const environ = async (id: string): Promise<string[]> => {
+        const pids = [...await taskManagerPids(id), ...(await processesMatching(`ebbflow-jobmaster ${id}`)).map((p) => p.pid)];
+        expect(pids.length).toBe(2);
+        return pids.map((pid) => readFileSync(`/proc/${pid}/environ`, 'utf8'));
+      };
+      for (const env of await environ(onS3)) expect(env).toContain(`AWS_SECRET_ACCESS_KEY=${aws.AWS_SECRET_ACCESS_KEY}`);
+      for (const env of await environ(onFs)) expect(env).not.toContain('AWS_');
+      await cancelJob(d2, onS3);
+      await cancelJob(d2, onFs);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; }
+      await deleteKeys(d2.redis, `${tag}-env*`);
+      await deleteKeys(d2.redis, `${tag}-fs*`);
+      await d2.close();
+    }
   });
 });
