@@ -3,12 +3,13 @@
  * process is killed and, after 10 s, started again on the same port and directory. Meanwhile
  * checkpoints fail (each after the client's retries) and are counted, the job keeps running on the
  * same TaskManagers without a restart, checkpoints complete again once S3 is back, and the alert
- * stream equals the reference: exactly once.
+ * stream equals the reference: exactly once. And a killed job process: its successor finds the
+ * newest complete checkpoint on S3 (a prefix listing, `_metadata` present) and restores from it.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTransactions } from '../../examples/fraud-detection/generator.js';
-import { deleteKeys, json, startTestDispatcher, waitFor, type TestDispatcher } from '../helpers/dispatcher.js';
+import { deleteKeys, json, processesMatching, startTestDispatcher, waitFor, type TestDispatcher } from '../helpers/dispatcher.js';
 import { cancelJob, expectReferenceAlerts, explain, scenario, startFraudJob, taskManagerPids, trickle } from '../helpers/faults.js';
 import { jobState, uploadFraud, waitForCheckpoints } from '../helpers/fraud.js';
 import { startTestS3, type TestS3 } from '../helpers/s3-server.js';
@@ -69,6 +70,24 @@ describe('S3 outage', () => {
     // The last failure names the store's trouble.
     const stats = await json(await fetch(`${d.url}/jobs/${id}/checkpoints`));
     expect(stats.latest.failed?.failure_message).toMatch(/s3:\/\//);
+    await cancelJob(d, id);
+  });
+
+  it('restores a killed job process\'s job from its newest complete checkpoint on S3, exactly once', async () => {
+    const s = scenario(`${tag}-jp`, 47, 10_000);
+    const half = Math.floor(s.txns.length / 2);
+    await writeTransactions(d.redis, s.txns.slice(0, half));
+    const id = await startFraudJob(d, jar, s, 2, { 'execution.checkpointing.interval': 200, 'restart-strategy.fixed-delay.delay': '100 ms' }, 2);
+    const [jm] = await processesMatching(`ebbflow-jobmaster ${id}`);
+    process.kill(jm!.pid, 'SIGKILL');
+    await writeTransactions(d.redis, s.txns.slice(half));
+    await explain(d, id, waitFor('the job running in a new job process', async () => {
+      const [now] = await processesMatching(`ebbflow-jobmaster ${id}`);
+      return now && now.pid !== jm!.pid && (await jobState(d, id)).state === 'RUNNING' ? true : undefined;
+    }, 30_000));
+    await expectReferenceAlerts(d, id, s);
+    const stats = await json(await fetch(`${d.url}/jobs/${id}/checkpoints`));
+    expect(stats.latest.restored?.external_path).toMatch(new RegExp(`^${s3.location(`checkpoints/${id}`).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/chk-\\d+$`));
     await cancelJob(d, id);
   });
 });
