@@ -25,7 +25,8 @@ export const PRIVATE_FILE_MODE = 0o600;
 
 /**
  * An append-only file being written. `signal` (from the storage deadline) aborts a call that can be
- * cancelled (an HTTP request); a filesystem call cannot be and ignores it.
+ * cancelled (an HTTP request); a filesystem call cannot be and ignores it. The chunks given to
+ * `writev` must stay unchanged until `close`: an object store may hold them until then.
  */
 export interface StorageWriter {
   writev(chunks: Uint8Array[], signal?: AbortSignal): Promise<void>;
