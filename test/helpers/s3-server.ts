@@ -55,7 +55,7 @@ async function launch(upstream: Upstream, port: number, keys: { accessKey: strin
     ? ['--dir', upstream.dir, '--bucket', upstream.bucket]
     : ['--forward', upstream.hostPort];
   const child = spawn(process.execPath, [MAIN, ...args, '--port', String(port), '--parent-pid', String(process.pid)], {
-    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, EBBFLOW_TEST_S3_KEYS: `${keys.accessKey}:${keys.secretKey}` },
+    stdio: ['ignore', 'pipe', 'pipe'], env: upstream.kind === 's3rver' ? { ...process.env, EBBFLOW_TEST_S3_KEYS: `${keys.accessKey}:${keys.secretKey}` } : process.env,
   });
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => { stderr = (stderr + c.toString()).slice(-4000); });
