@@ -87,7 +87,7 @@ export const DISPATCHER_OPTIONS = {
     key: 'savepointAllowedDirs', scope, env: 'EBBFLOW_SAVEPOINT_ALLOWED_DIRS',
     cli: { flags: '--savepoint-allowed-dirs <dirs>', help: 'more directories savepoints and checkpoints may be written under, comma-separated (env EBBFLOW_SAVEPOINT_ALLOWED_DIRS)' },
     default: () => [], defaultDoc: 'none (the data directory and the `-D` `state.checkpoints.dir`/`state.savepoints.dir` are always allowed)',
-    doc: 'Flink\'s `state.savepoints.allowed-dirs`: more directories (comma-separated) a savepoint\'s `target-directory` and a job\'s `state.checkpoints.dir`/`state.savepoints.dir` may lie under; anything else gets 400 (`..` and symbolic links are resolved first)',
+    doc: 'Flink\'s `state.savepoints.allowed-dirs`: more directories (comma-separated) a savepoint\'s `target-directory` and a job\'s `state.checkpoints.dir`/`state.savepoints.dir` may lie under; anything else gets 400 (`..` and symbolic links are resolved first); `s3://bucket/prefix` locations allow what is under them',
   }),
   jobstoreExpirationTime: opt.int({
     key: 'jobstoreExpirationTime', scope, env: 'EBBFLOW_JOBSTORE_EXPIRATION_TIME', cli: { flags: '--jobstore-expiration-time <s>', help: 'seconds a finished job is kept (env EBBFLOW_JOBSTORE_EXPIRATION_TIME)' },

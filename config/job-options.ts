@@ -36,11 +36,30 @@ export const JOB_OPTIONS = {
   checkpointsRetained: opt.int({ key: 'state.checkpoints.num-retained', scope, default: 3, min: 1, max: 1_000_000, doc: 'completed checkpoints kept' }),
   checkpointDir: opt.string({
     key: 'state.checkpoints.dir', scope, expected: 'a directory path', check: (v) => (v.trim() ? undefined : 'must be a directory path'),
-    defaultDoc: '`<data-dir>/checkpoints`', doc: 'checkpoints go to `<dir>/<jobid>/chk-<n>` (a path or `file://` URL)',
+    defaultDoc: '`<data-dir>/checkpoints`', doc: 'checkpoints go to `<dir>/<jobid>/chk-<n>` (a path, a `file://` URL, or `s3://bucket/prefix`)',
   }),
   savepointDir: opt.string({
     key: 'state.savepoints.dir', scope, expected: 'a directory path', check: (v) => (v.trim() ? undefined : 'must be a directory path'),
-    defaultDoc: '`<data-dir>/savepoints`', doc: 'where savepoints go (a path or `file://` URL)',
+    defaultDoc: '`<data-dir>/savepoints`', doc: 'where savepoints go (a path, a `file://` URL, or `s3://bucket/prefix`)',
+  }),
+  // S3 for `s3://` state locations, with the names of Flink's S3 filesystems (runtime/checkpoint/s3-settings.ts).
+  s3Endpoint: opt.string({
+    key: 's3.endpoint', scope, expected: 'an http:// or https:// URL',
+    check: (v) => (/^https?:\/\/[^\s/@]+(\/[^\s]*)?$/i.test(v.trim()) ? undefined : 'must be an http:// or https:// URL without user info (credentials go in s3.access-key and s3.secret-key)'),
+    defaultDoc: 'AWS S3', doc: 'the S3-compatible store `s3://` locations are on (MinIO, Ceph RGW: e.g. `http://127.0.0.1:9000`)',
+  }),
+  s3PathStyle: opt.bool({
+    key: 's3.path.style.access', scope, default: false,
+    doc: 'address buckets as `<endpoint>/<bucket>` instead of `<bucket>.<endpoint>` (most S3-compatible stores want `true`)',
+  }),
+  s3Region: opt.string({
+    key: 's3.region', scope, defaultDoc: '`AWS_REGION`, else `us-east-1`', doc: 'the region requests are signed for',
+  }),
+  s3AccessKey: opt.string({
+    key: 's3.access-key', scope, defaultDoc: 'the AWS SDK\'s default chain', doc: 'access key id for `s3://` locations (with `s3.secret-key`); unset, credentials come from `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` or `~/.aws/`',
+  }),
+  s3SecretKey: opt.string({
+    key: 's3.secret-key', scope, defaultDoc: 'the AWS SDK\'s default chain', doc: 'secret access key (masked in answers and logs; TaskManagers get it in their registration answer, never in argv or their environment)',
   }),
   restartStrategy: opt.enum(RESTART_STRATEGIES, {
     key: 'restart-strategy.type', scope, default: 'fixed-delay',

@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import { JOB_OPTIONS, readKey } from '../config/index.js';
 import { DEFAULT_STORAGE_TIMEOUT_MS } from '../runtime/checkpoint/storage-deadline.js';
+import { readS3Settings } from '../jobmaster/job-config.js';
 import type { JobRegistry } from '../metadata/index.js';
 import { AutoscalerService } from './autoscaler-service.js';
 import type { BundleStore } from './bundle-store.js';
@@ -38,9 +39,9 @@ export function createGateway(p: GatewayParts): DispatcherGateway {
   const ops = new OperationService(p.registry, jobs, { max: o.maxTaskManagersPerJob, slots: o.slotsPerTaskManager }, p.capacity, allowedStateDirs(o));
   const rescales = new RescaleHistoryService(p.registry, jobs, o);
   const autoscaler = new AutoscalerService(p.registry, jobs, o);
-  // Disposals run here with the dispatcher-wide storage deadline (-D ebbflow.storage.timeout).
+  // Disposals run here with the dispatcher-wide storage deadline (-D ebbflow.storage.timeout) and S3 settings (-D s3.*).
   const storageTimeoutMs = readKey(dispatcherConfiguration(o), JOB_OPTIONS.storageTimeout) ?? DEFAULT_STORAGE_TIMEOUT_MS;
-  const disposals = new SavepointDisposalService(allowedStateDirs(o), storageTimeoutMs, p.log.child({ component: 'savepoint-disposal' }));
+  const disposals = new SavepointDisposalService(allowedStateDirs(o), storageTimeoutMs, p.log.child({ component: 'savepoint-disposal' }), readS3Settings(dispatcherConfiguration(o)));
   return {
     uploadLimits: jars.uploadLimits,
     listJars: () => jars.listJars(),

@@ -8,10 +8,12 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { JOB_OPTIONS } from '../config/index.js';
 import { JOB_SECRET_FILE_ENV } from '../jobmaster/job-secret.js';
 import type { JobSpec } from '../jobmaster/job-spec.js';
 import { JOB_PROCESS_THREADPOOL_SIZE } from '../runtime/checkpoint/storage-deadline.js';
-import { childEnv } from '../runtime/child-env.js';
+import { awsEnv, childEnv } from '../runtime/child-env.js';
+import { isS3Path } from '../runtime/checkpoint/s3-location.js';
 import { distFile } from '../runtime/install-paths.js';
 import { JobProcessStartError } from './supervisor-errors.js';
 
@@ -91,6 +93,15 @@ class ForkedJobProcess implements JobProcess {
   }
 }
 
+/**
+ * Whether a job's processes need the dispatcher's AWS variables: its checkpoints or savepoints are on
+ * `s3://` and no `s3.access-key` names the credentials (the SDK's default chain then reads them).
+ */
+export function needsAwsEnv(configuration: Readonly<Record<string, unknown>> = {}): boolean {
+  const onS3 = [JOB_OPTIONS.checkpointDir.key, JOB_OPTIONS.savepointDir.key].some((k) => typeof configuration[k] === 'string' && isS3Path(configuration[k] as string));
+  return onS3 && configuration[JOB_OPTIONS.s3AccessKey.key] === undefined;
+}
+
 /** The real launcher: `child_process.fork` of `dist/jobmaster/main.js`, logs under `<dataDir>/logs/<jobId>/`. */
 export class ForkJobProcessLauncher implements JobProcessLauncher {
   constructor(private readonly dataDir: string, private readonly logger: Logger) {}
@@ -115,6 +126,7 @@ export class ForkJobProcessLauncher implements JobProcessLauncher {
         UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? String(JOB_PROCESS_THREADPOOL_SIZE),
         EBBFLOW_JOB_SPEC_FILE: specFile,
         [JOB_SECRET_FILE_ENV]: secretFile,
+        ...(needsAwsEnv(spec.configuration) ? awsEnv() : {}),
       }),
       stdio: ['ignore', log, log, 'ipc'],
       execArgv: [],

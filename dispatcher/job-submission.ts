@@ -6,9 +6,12 @@
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, resolve } from 'node:path';
 import { DISPATCHER_OPTIONS, JOB_OPTIONS, maskText, secretsOf } from '../config/index.js';
-import { compileJobConfig, configurationWarnings, JobConfigError } from '../jobmaster/job-config.js';
+import { compileJobConfig, configurationWarnings, JobConfigError, readS3Settings } from '../jobmaster/job-config.js';
 import type { JobRecord, JobRegistry } from '../metadata/index.js';
+import { storageFor } from '../runtime/checkpoint/checkpoint-storage.js';
+import { isS3Path, normalizeS3Path } from '../runtime/checkpoint/s3-location.js';
 import { MAX_METADATA_BYTES, METADATA_FILE, readMetadata } from '../runtime/checkpoint/snapshot-io.js';
+import { dispatcherConfiguration } from './dispatcher-options.js';
 import { UPPER_BOUND_MAX_PARALLELISM } from '../state/key-groups.js';
 import type { BundleStore } from './bundle-store.js';
 import type { CapacityService } from './capacity.js';
@@ -57,12 +60,23 @@ async function checkStateDirs(d: SubmissionDeps, configuration: Record<string, u
   }
 }
 
-/** Validates a savepoint before anything starts: it must exist, be readable and fit the parallelism. */
-async function checkSavepoint(path: string, parallelism: number, configuration: Record<string, unknown>): Promise<string> {
-  const dir = resolve(basename(path) === METADATA_FILE ? dirname(path) : path);
+/** `<dir>` of a savepoint path that names the directory or its `_metadata`; `s3://` locations normalised. */
+function savepointDir(path: string): string {
+  if (!isS3Path(path)) return resolve(basename(path) === METADATA_FILE ? dirname(path) : path);
+  const dir = normalizeS3Path(path);
+  return dir.endsWith(`/${METADATA_FILE}`) ? dir.slice(0, -METADATA_FILE.length - 1) : dir;
+}
+
+/**
+ * Validates a savepoint before anything starts: it must exist, be readable and fit the parallelism.
+ * One on `s3://` is read with the job's S3 settings (its configuration over the dispatcher's `-D`).
+ */
+async function checkSavepoint(path: string, parallelism: number, configuration: Record<string, unknown>, defaults: Record<string, unknown>): Promise<string> {
   let meta;
+  let dir = path;
   try {
-    meta = await readMetadata(dir);
+    dir = savepointDir(path);
+    meta = await readMetadata(dir, storageFor(dir, readS3Settings({ ...defaults, ...configuration })));
   } catch {
     // One answer whatever the reason, so the API does not tell which paths exist on the server.
     throw new InvalidRequest(`savepointPath: no readable savepoint or retained checkpoint at ${path} (a directory holding a valid ${METADATA_FILE} of at most ${MAX_METADATA_BYTES} bytes)`);
@@ -117,7 +131,7 @@ export async function submitJob(d: SubmissionDeps, jarId: string, req: SubmitJob
   checkTaskManagerLimit(parallelism, d.options.slotsPerTaskManager, d.options.maxTaskManagersPerJob);
   const argBytes = req.programArgs.reduce((n, a) => n + Buffer.byteLength(a) + 1, 0);
   if (argBytes > d.options.maxProgramArgsBytes) throw new InvalidRequest(`the program arguments take ${argBytes} bytes; at most ${d.options.maxProgramArgsBytes} are accepted`);
-  const savepointPath = req.savepointPath ? await checkSavepoint(req.savepointPath, parallelism, configuration) : '';
+  const savepointPath = req.savepointPath ? await checkSavepoint(req.savepointPath, parallelism, configuration, dispatcherConfiguration(d.options)) : '';
   const now = Date.now();
   // Last of the checks: the TaskManagers are reserved atomically (or the run refused with 400), released if the record is not created.
   const created = await d.capacity.reserveForRun(jobId, parallelism, () => d.registry.create({

@@ -7,6 +7,7 @@
  * retention's to delete); anything else completes as a failed operation naming why. Every storage
  * call goes through `storageFor()`, and the whole disposal has the dispatcher's storage deadline
  * (`-D ebbflow.storage.timeout`), so a hung mount fails it instead of leaving it IN_PROGRESS forever.
+ * A savepoint on `s3://` is reached with the dispatcher's `-D s3.*` settings and deleted by prefix.
  *
  * Like Flink's dispatcher, the operations live in memory (a dispatcher restart forgets them; a
  * poll for a forgotten id answers 404): completed ones are kept for COMPLETED_TTL_MS, at most
@@ -17,6 +18,8 @@ import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { describeError } from '../runtime/errors.js';
 import { localPath, storageFor } from '../runtime/checkpoint/checkpoint-storage.js';
+import { isS3Path, normalizeS3Path } from '../runtime/checkpoint/s3-location.js';
+import type { S3Settings } from '../runtime/checkpoint/s3-settings.js';
 import { METADATA_FILE, readMetadata } from '../runtime/checkpoint/snapshot-io.js';
 import { withDeadline } from '../runtime/checkpoint/storage-deadline.js';
 import { NotFound } from './errors.js';
@@ -41,7 +44,7 @@ export interface DisposalStatus {
 export class SavepointDisposalService {
   private readonly operations = new Map<string, DisposalStatus & { completedAt?: number }>();
 
-  constructor(private readonly allowedStateDirs: readonly string[], private readonly storageTimeoutMs: number, private readonly log: Logger) {}
+  constructor(private readonly allowedStateDirs: readonly string[], private readonly storageTimeoutMs: number, private readonly log: Logger, private readonly s3: S3Settings = { pathStyle: false }) {}
 
   /** Starts deleting the savepoint at `path`; answers the trigger id (a repeated `triggerId` is one operation). */
   dispose(path: string, triggerId?: string): string {
@@ -71,11 +74,11 @@ export class SavepointDisposalService {
     if (typeof path !== 'string' || path.trim() === '') throw new DisposalRefused('IllegalArgumentException', 'savepoint-path is empty');
     // Inside an allowed directory (the same check as a savepoint's target), and not the directory itself.
     await checkStateTarget('savepoint-path', path, this.allowedStateDirs).catch((err: Error) => { throw new DisposalRefused('IllegalArgumentException', `${err.message}`); });
-    const dir = await realPathOf(resolve(localPath(path)));
+    const dir = isS3Path(path) ? normalizeS3Path(path) : await realPathOf(resolve(localPath(path)));
     for (const allowed of this.allowedStateDirs) {
-      if (dir === await realPathOf(allowed)) throw new DisposalRefused('IllegalArgumentException', `savepoint-path ${path} is an allowed state directory itself, not a savepoint; name the savepoint directory under it`);
+      if (dir === (isS3Path(allowed) ? allowed : await realPathOf(allowed))) throw new DisposalRefused('IllegalArgumentException', `savepoint-path ${path} is an allowed state directory itself, not a savepoint; name the savepoint directory under it`);
     }
-    const storage = storageFor(dir);
+    const storage = storageFor(dir, this.s3);
     let names: string[];
     try {
       names = await storage.list(dir);
@@ -85,7 +88,7 @@ export class SavepointDisposalService {
     if (!names.includes(METADATA_FILE)) throw new DisposalRefused('IllegalArgumentException', `${path} does not look like a savepoint (it has no ${METADATA_FILE} file); nothing was deleted`);
     let meta;
     try {
-      meta = await readMetadata(dir);
+      meta = await readMetadata(dir, storage);
     } catch (err) {
       throw new DisposalRefused('IllegalArgumentException', `${path} does not look like a savepoint (${(err as Error).message}); nothing was deleted`);
     }

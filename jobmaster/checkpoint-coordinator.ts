@@ -9,8 +9,7 @@
  * `_metadata` is written, so a hung storage fails a checkpoint or savepoint
  * rather than leaving it in progress for good.
  */
-import { storageFor } from '../runtime/checkpoint/checkpoint-storage.js';
-import { join } from 'node:path';
+import { storageFor, storagePath } from '../runtime/checkpoint/checkpoint-storage.js';
 import type { Logger } from 'pino';
 import { SubtaskState, writeMetadata, type SubtaskStateProps } from '../runtime/checkpoint/snapshot-io.js';
 import { describeError } from '../runtime/errors.js';
@@ -119,7 +118,7 @@ export class CheckpointCoordinator {
   /** Takes the next checkpoint id and directory for a checkpoint the caller prepares before triggering it. */
   reserve(): { id: number; dir: string } {
     const id = this.nextId++;
-    return { id, dir: join(this.o.baseDir, `chk-${id}`) };
+    return { id, dir: storagePath(this.o.baseDir, `chk-${id}`) };
   }
 
   /** Resolves once no checkpoint is in progress (or after the checkpoint timeout). */
@@ -154,8 +153,8 @@ export class CheckpointCoordinator {
     const id = opts.reserved?.id ?? this.nextId++;
     const timestamp = Date.now();
     const dir = opts.reserved?.dir ?? (isSavepoint
-      ? join(targetDir ?? this.o.savepointDir, `savepoint-${this.o.jobId.slice(0, 6)}-${timestamp.toString(16)}${id}`)
-      : join(this.o.baseDir, `chk-${id}`));
+      ? storagePath(targetDir ?? this.o.savepointDir, `savepoint-${this.o.jobId.slice(0, 6)}-${timestamp.toString(16)}${id}`)
+      : storagePath(this.o.baseDir, `chk-${id}`));
     this.stats.started(id, isSavepoint, parts.all, timestamp);
     let settle!: () => void;
     const settled = new Promise<void>((r) => { settle = r; });

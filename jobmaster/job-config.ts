@@ -10,6 +10,8 @@ import { readAutoscalerOptions, type AutoscalerOptions } from '../autoscaler/ind
 import { ADDRESS_OPTIONS, ConfigError, JOB_OPTIONS as O, parseAddressSettings, readKey, unknownKeyWarning } from '../config/index.js';
 import { providerKeyOptions, RESOURCE_PROVIDERS, type ResourceProvider } from '../resourcemanager/index.js';
 import { localPath, storageFor } from '../runtime/checkpoint/checkpoint-storage.js';
+import { isS3Path, normalizeS3Path } from '../runtime/checkpoint/s3-location.js';
+import type { S3Settings } from '../runtime/checkpoint/s3-settings.js';
 import type { InternalSslSettings } from '../runtime/network/tls.js';
 
 /** A configuration error (the same class as every ConfigError; the run request answers it with 400). */
@@ -70,6 +72,8 @@ export interface JobConfig {
   internalSsl: InternalSslSettings | undefined;
   /** `job.autoscaler.*` (checked here so a bad value refuses the run request). @default off */
   autoscaler: AutoscalerOptions;
+  /** `s3.*`: how `s3://` checkpoint and savepoint locations are reached. @default AWS, the SDK's credential chain */
+  s3: S3Settings;
 }
 
 /** Every key a job's configuration may hold: the job keys, the address keys and each provider's keys (the registered ones by default). */
@@ -84,16 +88,37 @@ export function configurationWarnings(raw: Record<string, unknown> | undefined, 
   return Object.keys(raw).filter((k) => !known.includes(k)).map((k) => unknownKeyWarning(k, known));
 }
 
-/** A checkpoint or savepoint directory: a path or `file://` URL (given as a local path); other schemes are refused. */
+/**
+ * A checkpoint or savepoint directory: a path or `file://` URL (given as a local path), or an
+ * `s3://bucket/prefix` URL (normalised); other schemes are refused.
+ */
 function storageDir(c: Record<string, unknown>, d: typeof O.checkpointDir): string | undefined {
   const dir = readKey(c, d);
   if (dir === undefined) return undefined;
   try {
-    storageFor(dir);
+    storageFor(dir, DEFAULT_S3);
+    return isS3Path(dir) ? normalizeS3Path(dir) : localPath(dir);
   } catch (err) {
     throw new ConfigError('EBBFLOW_CONFIG_INVALID', d.key, `${d.key}: ${(err as Error).message}`);
   }
-  return localPath(dir);
+}
+
+const DEFAULT_S3: S3Settings = { pathStyle: false };
+
+/** `s3.*`: an access key and a secret key go together. */
+export function readS3Settings(c: Record<string, unknown>): S3Settings {
+  const accessKey = readKey(c, O.s3AccessKey);
+  const secretKey = readKey(c, O.s3SecretKey);
+  if ((accessKey === undefined) !== (secretKey === undefined)) {
+    const missing = accessKey === undefined ? O.s3AccessKey : O.s3SecretKey;
+    throw new ConfigError('EBBFLOW_CONFIG_MISSING', missing.key, `${missing.key} is required with ${missing === O.s3AccessKey ? O.s3SecretKey.key : O.s3AccessKey.key}`);
+  }
+  const endpoint = readKey(c, O.s3Endpoint)?.trim();
+  return {
+    pathStyle: readKey(c, O.s3PathStyle)!,
+    ...(endpoint ? { endpoint } : {}), ...(readKey(c, O.s3Region) ? { region: readKey(c, O.s3Region) } : {}),
+    ...(accessKey !== undefined ? { accessKey, secretKey } : {}),
+  };
 }
 
 /** `security.ssl.internal.*`: with `enabled`, the keystore and truststore are required. */
@@ -153,6 +178,7 @@ export function compileJobConfig(raw: Record<string, unknown> | undefined, provi
     workerRetryIntervalMs: readKey(c, O.workerRetryInterval)!,
     internalSsl: internalSsl(c),
     autoscaler: readAutoscalerOptions(c),
+    s3: readS3Settings(c),
   };
 }
 

@@ -15,6 +15,7 @@ import { EXECUTION_STATES } from '../metadata/index.js';
 import type { ebbflow } from '../proto/generated/rpc.js';
 import type { ResourceManager } from '../resourcemanager/index.js';
 import { ExecutionState, newJobMasterId, reportedExecution, toNumber, type TaskManagerMessage } from '../rpc/index.js';
+import { storagePath } from '../runtime/checkpoint/checkpoint-storage.js';
 import { latestCompletedCheckpoint, readMetadata, type MetadataPlain } from '../runtime/checkpoint/snapshot-io.js';
 import { describeError } from '../runtime/errors.js';
 import type { JobPlan } from '../runtime/plan.js';
@@ -67,7 +68,7 @@ export class JobMaster {
   }
 
   private get config() { return this.spec.config; }
-  private checkpointBaseDir(): string { return join(this.config.checkpointDir ?? join(this.spec.dataDir, 'checkpoints'), this.spec.jobId); }
+  private checkpointBaseDir(): string { return storagePath(this.config.checkpointDir ?? join(this.spec.dataDir, 'checkpoints'), this.spec.jobId); }
 
   /** Runs the job to a terminal state; resolves with the process exit code. */
   async run(): Promise<number> {
@@ -155,7 +156,7 @@ export class JobMaster {
     const pool = new TaskManagerPool(
       { jobMasterId: this.jobMasterId, heartbeatIntervalMs: config.heartbeatIntervalMs, heartbeatTimeoutMs: config.heartbeatTimeoutMs,
         rpcMaxFrameBytes: config.rpcMaxFrameBytes, networkMaxFrameBytes: config.networkMaxFrameBytes,
-        storageTimeoutMs: config.storageTimeoutMs, metricsEnabled: config.metricsEnabled, logger: this.log },
+        storageTimeoutMs: config.storageTimeoutMs, metricsEnabled: config.metricsEnabled, s3: config.s3, logger: this.log },
       {
         accept: (rid, jobId) => jobId === this.spec.jobId && runtime.phase !== 'ENDING' && (this.parts?.rm.registered(rid) ?? false),
         registered: (tm) => this.onRegistered(tm),

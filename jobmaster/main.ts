@@ -12,6 +12,7 @@ import { maskingLogOptions, parseAddressSettings, secretsOf } from '../config/in
 import { WorkerSecrets } from '../rpc/index.js';
 import { CapacityReservations, JobRegistry } from '../metadata/index.js';
 import { setStorageTimeout } from '../runtime/checkpoint/storage-deadline.js';
+import { setS3Settings } from '../runtime/checkpoint/s3-settings.js';
 import { describeError, UNHANDLED_REJECTION_MESSAGE } from '../runtime/errors.js';
 import { planJob } from '../runtime/plan.js';
 import { JobMaster } from './job-master.js';
@@ -35,6 +36,7 @@ const jobSecret = readJobSecret();
 const workerSecrets = new WorkerSecrets();
 process.title = `ebbflow-jobmaster ${spec.jobId}`;
 setStorageTimeout(spec.config.storageTimeoutMs);
+setS3Settings(spec.config.s3);
 // The job's secret settings and arguments, and the Redis password, read as ****** in every line.
 const log = pino({ base: { role: 'jobmaster', jobId: spec.jobId }, ...maskingLogOptions(secretsOf({ ...spec.configuration, redisUrl: spec.redisUrl }, spec.programArgs)) });
 for (const warning of configurationWarnings(spec.configuration)) log.warn(warning);

@@ -6,6 +6,7 @@
  * (connection closed, heartbeat timeout) is reported once per TaskManager.
  */
 import type { Logger } from 'pino';
+import type { S3Settings } from '../runtime/checkpoint/s3-settings.js';
 import type { ebbflow } from '../proto/generated/rpc.js';
 import {
   GoneTaskExecutorGateway, newRegistrationId, type JobMasterId, type SendResult, type TaskExecutorGateway, type TaskManagerMessage,
@@ -36,7 +37,7 @@ export interface RegisteredTaskManager {
 
 /** The pool's answer to a registration, sent to the TaskManager before anything else. */
 export type RegistrationAnswer =
-  | { accepted: true; jobMasterId: JobMasterId; registrationId: string; heartbeatIntervalMs: number; rpcMaxFrameBytes?: number; networkMaxFrameBytes?: number; storageTimeoutMs?: number; metricsEnabled?: boolean }
+  | { accepted: true; jobMasterId: JobMasterId; registrationId: string; heartbeatIntervalMs: number; rpcMaxFrameBytes?: number; networkMaxFrameBytes?: number; storageTimeoutMs?: number; metricsEnabled?: boolean; s3?: S3Settings }
   | { accepted: false; reason: string };
 
 export interface PoolEvents {
@@ -61,6 +62,8 @@ export interface PoolOptions {
   storageTimeoutMs?: number;
   /** `ebbflow.metrics.enabled`, sent to TaskManagers when they register: their heartbeats carry their subtasks' metrics. */
   metricsEnabled?: boolean;
+  /** The job's `s3.*` settings, sent to TaskManagers when they register (their state may be on `s3://`). */
+  s3?: S3Settings;
   logger: Logger;
 }
 
@@ -107,7 +110,7 @@ export class TaskManagerPool {
     };
     this.tms.set(r.resourceId, tm);
     this.everRegistered.add(r.resourceId);
-    respond({ accepted: true, jobMasterId: this.o.jobMasterId, registrationId: tm.registrationId, heartbeatIntervalMs: this.o.heartbeatIntervalMs, rpcMaxFrameBytes: this.o.rpcMaxFrameBytes, networkMaxFrameBytes: this.o.networkMaxFrameBytes, storageTimeoutMs: this.o.storageTimeoutMs, metricsEnabled: this.o.metricsEnabled });
+    respond({ accepted: true, jobMasterId: this.o.jobMasterId, registrationId: tm.registrationId, heartbeatIntervalMs: this.o.heartbeatIntervalMs, rpcMaxFrameBytes: this.o.rpcMaxFrameBytes, networkMaxFrameBytes: this.o.networkMaxFrameBytes, storageTimeoutMs: this.o.storageTimeoutMs, metricsEnabled: this.o.metricsEnabled, s3: this.o.s3 });
     this.o.logger.info({ resourceId: tm.resourceId, pid: tm.pid, slots: tm.slots }, 'TaskManager registered');
     this.events.registered(tm);
     return tm;

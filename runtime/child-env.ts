@@ -21,6 +21,23 @@ export const CHILD_ENV_ALLOWED: readonly string[] = [
 /** Prefixes passed through: the locale categories (LC_ALL, LC_CTYPE, …). */
 export const CHILD_ENV_ALLOWED_PREFIXES: readonly string[] = ['LC_'];
 
+/**
+ * The AWS SDK's standard variables (credentials, region, profile and its files). Not in the
+ * allow-list: a job process gets them only when its state is on `s3://` without `s3.access-key`
+ * (the SDK's default chain then needs them), and its local TaskManagers only what it got.
+ */
+export const AWS_ENV: readonly string[] = [
+  'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'AWS_DEFAULT_REGION',
+  'AWS_PROFILE', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE',
+];
+
+/** The AWS_ENV variables set in `parent`. */
+export function awsEnv(parent: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const k of AWS_ENV) if (parent[k] !== undefined) env[k] = parent[k]!;
+  return env;
+}
+
 /** Whether a variable of the parent's environment is passed to a child ebbflow starts. */
 export function isAllowedChildEnv(name: string): boolean {
   return CHILD_ENV_ALLOWED.includes(name) || CHILD_ENV_ALLOWED_PREFIXES.some((p) => name.startsWith(p));

@@ -6,7 +6,8 @@
  *   main.js --job-id <id> --resource-id <id> --job-master <host:port> [--slots N]
  *           [--data-host H] [--data-bind-host B] [--data-port P] [--bundle-path F]
  * It shows as `ebbflow-taskmanager <jobid> <n>` in ps. Its registration secret comes on stdin or in
- * EBBFLOW_WORKER_SECRET (worker-secret.ts), never in argv.
+ * EBBFLOW_WORKER_SECRET (worker-secret.ts), never in argv; the job's data secret and its `s3.*` settings
+ * (for `s3://` state) come in the registration answer.
  */
 import { resolve } from 'node:path';
 import { Command } from 'commander';

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { ExecutionState, RpcConnection, RpcJobMasterGateway, taskManagerToken, toNumber, type HeartbeatMetrics, type SendResult } from '../rpc/index.js';
 import type { ebbflow } from '../proto/generated/rpc.js';
 import { setStorageTimeout } from '../runtime/checkpoint/storage-deadline.js';
+import { setS3Settings } from '../runtime/checkpoint/s3-settings.js';
 import { secretsOf } from '../config/secrets.js';
 import { describeError } from '../runtime/errors.js';
 import { ChannelRegistry } from '../runtime/network/channel-registry.js';
@@ -130,6 +131,15 @@ export class TaskExecutor {
         if (r.networkMaxFrameBytes) this.dataServer.maxFrameBytes = r.networkMaxFrameBytes;
         // Before any task deploys: its restore reads and snapshot writes have the job's storage deadline.
         if (r.storageTimeoutMs) setStorageTimeout(r.storageTimeoutMs);
+        // And `s3://` state is reached with the job's s3.* settings (the secret key comes only this way).
+        if (r.s3) {
+          const s = r.s3;
+          setS3Settings({
+            pathStyle: s.pathStyle === true, ...(s.endpoint ? { endpoint: s.endpoint } : {}), ...(s.region ? { region: s.region } : {}),
+            ...(s.accessKey && s.secretKey ? { accessKey: s.accessKey, secretKey: s.secretKey } : {}),
+          });
+          if (s.secretKey) this.opts.learnSecrets?.([s.secretKey]);
+        }
         if (!r.dataSecret?.length) {
           this.opts.logger.error('the JobMaster sent no data-plane secret; stopping');
           void this.stop(1);

@@ -430,6 +430,9 @@ export namespace ebbflow {
             /** RegistrationResponse metricsEnabled. */
             metricsEnabled: boolean;
 
+            /** RegistrationResponse s3. */
+            s3?: (ebbflow.rpc.S3Settings.$Properties|null);
+
             /**
              * Creates a new RegistrationResponse instance using the specified properties.
              * @param [properties] Properties to set
@@ -537,12 +540,149 @@ export namespace ebbflow {
                 /** RegistrationResponse metricsEnabled */
                 metricsEnabled?: (boolean|null);
 
+                /** RegistrationResponse s3 */
+                s3?: (ebbflow.rpc.S3Settings.$Properties|null);
+
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
             }
 
             /** Shape of a RegistrationResponse. */
             type $Shape = ebbflow.rpc.RegistrationResponse.$Properties;
+        }
+
+        /**
+         * Properties of a S3Settings.
+         * @deprecated Use ebbflow.rpc.S3Settings.$Properties instead.
+         */
+        interface IS3Settings extends ebbflow.rpc.S3Settings.$Properties {
+        }
+
+        /** Represents a S3Settings. */
+        class S3Settings {
+
+            /**
+             * Constructs a new S3Settings.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: ebbflow.rpc.S3Settings.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** S3Settings endpoint. */
+            endpoint: string;
+
+            /** S3Settings region. */
+            region: string;
+
+            /** S3Settings pathStyle. */
+            pathStyle: boolean;
+
+            /** S3Settings accessKey. */
+            accessKey: string;
+
+            /** S3Settings secretKey. */
+            secretKey: string;
+
+            /**
+             * Creates a new S3Settings instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns S3Settings instance
+             */
+            static create(properties: ebbflow.rpc.S3Settings.$Shape): ebbflow.rpc.S3Settings & ebbflow.rpc.S3Settings.$Shape;
+            static create(properties?: ebbflow.rpc.S3Settings.$Properties): ebbflow.rpc.S3Settings;
+
+            /**
+             * Encodes the specified S3Settings message. Does not implicitly {@link ebbflow.rpc.S3Settings.verify|verify} messages.
+             * @param message S3Settings message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: ebbflow.rpc.S3Settings.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified S3Settings message, length delimited. Does not implicitly {@link ebbflow.rpc.S3Settings.verify|verify} messages.
+             * @param message S3Settings message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: ebbflow.rpc.S3Settings.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a S3Settings message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {ebbflow.rpc.S3Settings & ebbflow.rpc.S3Settings.$Shape} S3Settings
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): ebbflow.rpc.S3Settings & ebbflow.rpc.S3Settings.$Shape;
+
+            /**
+             * Decodes a S3Settings message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {ebbflow.rpc.S3Settings & ebbflow.rpc.S3Settings.$Shape} S3Settings
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): ebbflow.rpc.S3Settings & ebbflow.rpc.S3Settings.$Shape;
+
+            /**
+             * Creates a S3Settings message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns S3Settings
+             */
+            static fromObject(object: { [k: string]: any }): ebbflow.rpc.S3Settings;
+
+            /**
+             * Creates a plain object from a S3Settings message. Also converts values to other types if specified.
+             * @param message S3Settings
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: ebbflow.rpc.S3Settings, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this S3Settings to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for S3Settings
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace S3Settings {
+
+            /** Properties of a S3Settings. */
+            interface $Properties {
+
+                /** S3Settings endpoint */
+                endpoint?: (string|null);
+
+                /** S3Settings region */
+                region?: (string|null);
+
+                /** S3Settings pathStyle */
+                pathStyle?: (boolean|null);
+
+                /** S3Settings accessKey */
+                accessKey?: (string|null);
+
+                /** S3Settings secretKey */
+                secretKey?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a S3Settings. */
+            type $Shape = ebbflow.rpc.S3Settings.$Properties;
         }
 
         /**

@@ -1165,6 +1165,7 @@ export const ebbflow = $root.ebbflow = (() => {
              * @property {number|null} [storageTimeoutMs] RegistrationResponse storageTimeoutMs
              * @property {Uint8Array|null} [dataSecret] RegistrationResponse dataSecret
              * @property {boolean|null} [metricsEnabled] RegistrationResponse metricsEnabled
+             * @property {ebbflow.rpc.S3Settings.$Properties|null} [s3] RegistrationResponse s3
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -1277,6 +1278,14 @@ export const ebbflow = $root.ebbflow = (() => {
             RegistrationResponse.prototype.metricsEnabled = false;
 
             /**
+             * RegistrationResponse s3.
+             * @member {ebbflow.rpc.S3Settings.$Properties|null|undefined} s3
+             * @memberof ebbflow.rpc.RegistrationResponse
+             * @instance
+             */
+            RegistrationResponse.prototype.s3 = null;
+
+            /**
              * Creates a new RegistrationResponse instance using the specified properties.
              * @function create
              * @memberof ebbflow.rpc.RegistrationResponse
@@ -1328,6 +1337,8 @@ export const ebbflow = $root.ebbflow = (() => {
                     writer.uint32(/* id 9, wireType 2 =*/74).bytes(message.dataSecret);
                 if (message.metricsEnabled != null && $Object.hasOwnProperty.call(message, "metricsEnabled") && message.metricsEnabled !== false)
                     writer.uint32(/* id 10, wireType 0 =*/80).bool(message.metricsEnabled);
+                if (message.s3 != null && $Object.hasOwnProperty.call(message, "s3"))
+                    $root.ebbflow.rpc.S3Settings.encode(message.s3, writer.uint32(/* id 11, wireType 2 =*/90).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -1475,6 +1486,12 @@ export const ebbflow = $root.ebbflow = (() => {
                                 delete message.metricsEnabled;
                             continue;
                         }
+                    case 11: {
+                            if (wireType !== 2)
+                                break;
+                            message.s3 = $root.ebbflow.rpc.S3Settings.decode(reader, reader.size(), $undefined, _depth + 1, message.s3);
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -1559,6 +1576,11 @@ export const ebbflow = $root.ebbflow = (() => {
                 if (object.metricsEnabled != null)
                     if (object.metricsEnabled)
                         message.metricsEnabled = $Boolean(object.metricsEnabled);
+                if (object.s3 != null) {
+                    if (!$util.isObject(object.s3))
+                        throw $TypeError(".ebbflow.rpc.RegistrationResponse.s3: object expected");
+                    message.s3 = $root.ebbflow.rpc.S3Settings.fromObject(object.s3, _depth + 1);
+                }
                 return message;
             };
 
@@ -1596,6 +1618,7 @@ export const ebbflow = $root.ebbflow = (() => {
                             object.dataSecret = $util.newBuffer(object.dataSecret);
                     }
                     object.metricsEnabled = false;
+                    object.s3 = null;
                 }
                 if (message.accepted != null && $Object.hasOwnProperty.call(message, "accepted"))
                     object.accepted = message.accepted;
@@ -1617,6 +1640,8 @@ export const ebbflow = $root.ebbflow = (() => {
                     object.dataSecret = options.bytes === $String ? $util.base64.encode(message.dataSecret, 0, message.dataSecret.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.dataSecret) : message.dataSecret;
                 if (message.metricsEnabled != null && $Object.hasOwnProperty.call(message, "metricsEnabled"))
                     object.metricsEnabled = message.metricsEnabled;
+                if (message.s3 != null && $Object.hasOwnProperty.call(message, "s3"))
+                    object.s3 = $root.ebbflow.rpc.S3Settings.toObject(message.s3, options, _depth + 1);
                 return object;
             };
 
@@ -1646,6 +1671,365 @@ export const ebbflow = $root.ebbflow = (() => {
             };
 
             return RegistrationResponse;
+        })();
+
+        rpc.S3Settings = (function() {
+
+            /**
+             * Properties of a S3Settings.
+             * @typedef {Object} ebbflow.rpc.S3Settings.$Properties
+             * @property {string|null} [endpoint] S3Settings endpoint
+             * @property {string|null} [region] S3Settings region
+             * @property {boolean|null} [pathStyle] S3Settings pathStyle
+             * @property {string|null} [accessKey] S3Settings accessKey
+             * @property {string|null} [secretKey] S3Settings secretKey
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a S3Settings.
+             * @memberof ebbflow.rpc
+             * @interface IS3Settings
+             * @augments ebbflow.rpc.S3Settings.$Properties
+             * @deprecated Use ebbflow.rpc.S3Settings.$Properties instead.
+             */
+
+            /**
+             * Shape of a S3Settings.
+             * @typedef {ebbflow.rpc.S3Settings.$Properties} ebbflow.rpc.S3Settings.$Shape
+             */
+
+            /**
+             * Constructs a new S3Settings.
+             * @memberof ebbflow.rpc
+             * @classdesc Represents a S3Settings.
+             * @constructor
+             * @param {ebbflow.rpc.S3Settings.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const S3Settings = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * S3Settings endpoint.
+             * @member {string} endpoint
+             * @memberof ebbflow.rpc.S3Settings
+             * @instance
+             */
+            S3Settings.prototype.endpoint = "";
+
+            /**
+             * S3Settings region.
+             * @member {string} region
+             * @memberof ebbflow.rpc.S3Settings
+             * @instance
+             */
+            S3Settings.prototype.region = "";
+
+            /**
+             * S3Settings pathStyle.
+             * @member {boolean} pathStyle
+             * @memberof ebbflow.rpc.S3Settings
+             * @instance
+             */
+            S3Settings.prototype.pathStyle = false;
+
+            /**
+             * S3Settings accessKey.
+             * @member {string} accessKey
+             * @memberof ebbflow.rpc.S3Settings
+             * @instance
+             */
+            S3Settings.prototype.accessKey = "";
+
+            /**
+             * S3Settings secretKey.
+             * @member {string} secretKey
+             * @memberof ebbflow.rpc.S3Settings
+             * @instance
+             */
+            S3Settings.prototype.secretKey = "";
+
+            /**
+             * Creates a new S3Settings instance using the specified properties.
+             * @function create
+             * @memberof ebbflow.rpc.S3Settings
+             * @static
+             * @param {ebbflow.rpc.S3Settings.$Properties=} [properties] Properties to set
+             * @returns {ebbflow.rpc.S3Settings} S3Settings instance
+             * @type {{
+             *   (properties: ebbflow.rpc.S3Settings.$Shape): ebbflow.rpc.S3Settings & ebbflow.rpc.S3Settings.$Shape;
+             *   (properties?: ebbflow.rpc.S3Settings.$Properties): ebbflow.rpc.S3Settings;
+             * }}
+             */
+            S3Settings.create = function(properties) {
+                return new S3Settings(properties);
+            };
+
+            /**
+             * Encodes the specified S3Settings message. Does not implicitly {@link ebbflow.rpc.S3Settings.verify|verify} messages.
+             * @function encode
+             * @memberof ebbflow.rpc.S3Settings
+             * @static
+             * @param {ebbflow.rpc.S3Settings.$Properties} message S3Settings message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            S3Settings.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.endpoint != null && $Object.hasOwnProperty.call(message, "endpoint") && message.endpoint !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.endpoint);
+                if (message.region != null && $Object.hasOwnProperty.call(message, "region") && message.region !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.region);
+                if (message.pathStyle != null && $Object.hasOwnProperty.call(message, "pathStyle") && message.pathStyle !== false)
+                    writer.uint32(/* id 3, wireType 0 =*/24).bool(message.pathStyle);
+                if (message.accessKey != null && $Object.hasOwnProperty.call(message, "accessKey") && message.accessKey !== "")
+                    writer.uint32(/* id 4, wireType 2 =*/34).string(message.accessKey);
+                if (message.secretKey != null && $Object.hasOwnProperty.call(message, "secretKey") && message.secretKey !== "")
+                    writer.uint32(/* id 5, wireType 2 =*/42).string(message.secretKey);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified S3Settings message, length delimited. Does not implicitly {@link ebbflow.rpc.S3Settings.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof ebbflow.rpc.S3Settings
+             * @static
+             * @param {ebbflow.rpc.S3Settings.$Properties} message S3Settings message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            S3Settings.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a S3Settings message from the specified reader or buffer.
+             * @function decode
+             * @memberof ebbflow.rpc.S3Settings
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {ebbflow.rpc.S3Settings & ebbflow.rpc.S3Settings.$Shape} S3Settings
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            S3Settings.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.ebbflow.rpc.S3Settings();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.endpoint = value;
+                            else
+                                delete message.endpoint;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.region = value;
+                            else
+                                delete message.region;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.pathStyle = value;
+                            else
+                                delete message.pathStyle;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.accessKey = value;
+                            else
+                                delete message.accessKey;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.secretKey = value;
+                            else
+                                delete message.secretKey;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a S3Settings message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof ebbflow.rpc.S3Settings
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {ebbflow.rpc.S3Settings & ebbflow.rpc.S3Settings.$Shape} S3Settings
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            S3Settings.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a S3Settings message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof ebbflow.rpc.S3Settings
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {ebbflow.rpc.S3Settings} S3Settings
+             */
+            S3Settings.fromObject = function (object, _depth) {
+                if (object instanceof $root.ebbflow.rpc.S3Settings)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".ebbflow.rpc.S3Settings: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.ebbflow.rpc.S3Settings();
+                if (object.endpoint != null)
+                    if (typeof object.endpoint !== "string" || object.endpoint.length)
+                        message.endpoint = $String(object.endpoint);
+                if (object.region != null)
+                    if (typeof object.region !== "string" || object.region.length)
+                        message.region = $String(object.region);
+                if (object.pathStyle != null)
+                    if (object.pathStyle)
+                        message.pathStyle = $Boolean(object.pathStyle);
+                if (object.accessKey != null)
+                    if (typeof object.accessKey !== "string" || object.accessKey.length)
+                        message.accessKey = $String(object.accessKey);
+                if (object.secretKey != null)
+                    if (typeof object.secretKey !== "string" || object.secretKey.length)
+                        message.secretKey = $String(object.secretKey);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a S3Settings message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof ebbflow.rpc.S3Settings
+             * @static
+             * @param {ebbflow.rpc.S3Settings} message S3Settings
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            S3Settings.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.endpoint = "";
+                    object.region = "";
+                    object.pathStyle = false;
+                    object.accessKey = "";
+                    object.secretKey = "";
+                }
+                if (message.endpoint != null && $Object.hasOwnProperty.call(message, "endpoint"))
+                    object.endpoint = message.endpoint;
+                if (message.region != null && $Object.hasOwnProperty.call(message, "region"))
+                    object.region = message.region;
+                if (message.pathStyle != null && $Object.hasOwnProperty.call(message, "pathStyle"))
+                    object.pathStyle = message.pathStyle;
+                if (message.accessKey != null && $Object.hasOwnProperty.call(message, "accessKey"))
+                    object.accessKey = message.accessKey;
+                if (message.secretKey != null && $Object.hasOwnProperty.call(message, "secretKey"))
+                    object.secretKey = message.secretKey;
+                return object;
+            };
+
+            /**
+             * Converts this S3Settings to JSON.
+             * @function toJSON
+             * @memberof ebbflow.rpc.S3Settings
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            S3Settings.prototype.toJSON = function() {
+                return S3Settings.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for S3Settings
+             * @function getTypeUrl
+             * @memberof ebbflow.rpc.S3Settings
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            S3Settings.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/ebbflow.rpc.S3Settings";
+            };
+
+            return S3Settings;
         })();
 
         rpc.Heartbeat = (function() {

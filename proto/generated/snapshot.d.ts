@@ -441,6 +441,9 @@ export namespace ebbflow {
             /** KeyGroupEntry length. */
             length: number;
 
+            /** KeyGroupEntry file. */
+            file: string;
+
             /**
              * Creates a new KeyGroupEntry instance using the specified properties.
              * @param [properties] Properties to set
@@ -529,6 +532,9 @@ export namespace ebbflow {
 
                 /** KeyGroupEntry length */
                 length?: (number|null);
+
+                /** KeyGroupEntry file */
+                file?: (string|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

@@ -1183,6 +1183,7 @@ export const ebbflow = $root.ebbflow = (() => {
              * @property {number|null} [operatorId] KeyGroupEntry operatorId
              * @property {number|Long|null} [offset] KeyGroupEntry offset
              * @property {number|null} [length] KeyGroupEntry length
+             * @property {string|null} [file] KeyGroupEntry file
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -1247,6 +1248,14 @@ export const ebbflow = $root.ebbflow = (() => {
             KeyGroupEntry.prototype.length = 0;
 
             /**
+             * KeyGroupEntry file.
+             * @member {string} file
+             * @memberof ebbflow.snapshot.KeyGroupEntry
+             * @instance
+             */
+            KeyGroupEntry.prototype.file = "";
+
+            /**
              * Creates a new KeyGroupEntry instance using the specified properties.
              * @function create
              * @memberof ebbflow.snapshot.KeyGroupEntry
@@ -1286,6 +1295,8 @@ export const ebbflow = $root.ebbflow = (() => {
                     writer.uint32(/* id 3, wireType 0 =*/24).uint64(message.offset);
                 if (message.length != null && $Object.hasOwnProperty.call(message, "length") && message.length !== 0)
                     writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.length);
+                if (message.file != null && $Object.hasOwnProperty.call(message, "file") && message.file !== "")
+                    writer.uint32(/* id 5, wireType 2 =*/42).string(message.file);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -1379,6 +1390,15 @@ export const ebbflow = $root.ebbflow = (() => {
                                 delete message.length;
                             continue;
                         }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.file = value;
+                            else
+                                delete message.file;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -1449,6 +1469,9 @@ export const ebbflow = $root.ebbflow = (() => {
                 if (object.length != null)
                     if ($Number(object.length) !== 0)
                         message.length = object.length >>> 0;
+                if (object.file != null)
+                    if (typeof object.file !== "string" || object.file.length)
+                        message.file = $String(object.file);
                 return message;
             };
 
@@ -1478,6 +1501,7 @@ export const ebbflow = $root.ebbflow = (() => {
                     } else
                         object.offset = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
                     object.length = 0;
+                    object.file = "";
                 }
                 if (message.keyGroup != null && $Object.hasOwnProperty.call(message, "keyGroup"))
                     object.keyGroup = message.keyGroup;
@@ -1492,6 +1516,8 @@ export const ebbflow = $root.ebbflow = (() => {
                         object.offset = options.longs === $String ? $util.Long.prototype.toString.call(message.offset) : options.longs === $Number ? new $util.LongBits(message.offset.low >>> 0, message.offset.high >>> 0).toNumber(true) : message.offset;
                 if (message.length != null && $Object.hasOwnProperty.call(message, "length"))
                     object.length = message.length;
+                if (message.file != null && $Object.hasOwnProperty.call(message, "file"))
+                    object.file = message.file;
                 return object;
             };
 

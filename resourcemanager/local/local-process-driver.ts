@@ -12,7 +12,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { childEnv } from '../../runtime/child-env.js';
+import { awsEnv, childEnv } from '../../runtime/child-env.js';
 import { distFile } from '../../runtime/install-paths.js';
 import type { DriverEventHandler, ResourceManagerDriver, WorkerSpec } from '../driver.js';
 import { WorkerStartError } from '../errors.js';
@@ -93,7 +93,8 @@ export class LocalProcessDriver implements ResourceManagerDriver {
       '--parent-pid', String(process.pid),
       ...sslFlags(spec),
     ];
-    const child = spawn(process.execPath, args, { stdio: ['pipe', log, log], env: childEnv() });
+    // AWS variables only if the job process got them (its state is on s3:// and the SDK's default chain finds the credentials).
+    const child = spawn(process.execPath, args, { stdio: ['pipe', log, log], env: childEnv(awsEnv()) });
     closeSync(log);
     // A child that died at once closes its end: the write fails with EPIPE, and its exit is reported below.
     child.stdin?.on('error', () => {});

@@ -1,16 +1,20 @@
 /**
  * Where checkpoint and savepoint files live. Every read and write of the
  * per-key-group layout (`<dir>/<vertex>-<subtask>.state`, `<dir>/_metadata`)
- * goes through this interface, so a storage that is not a mounted directory
- * (an object store) only has to implement it. Today there is one
- * implementation: a filesystem directory, which for TaskManagers on other hosts
- * (Mesos) must be a directory every host mounts at the same path.
+ * goes through this interface, chosen by the path's scheme (`storageFor`): a plain
+ * path or `file://` URL is a filesystem directory (which for TaskManagers on other
+ * hosts, e.g. Mesos, must be mounted at the same path everywhere); `s3://bucket/prefix`
+ * is S3 or an S3-compatible store (s3-storage.ts). Paths inside a checkpoint are
+ * built with `storagePath`, never node:path (which would fold `s3://` into `s3:/`).
  */
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { cleanupFailed } from '../cleanup.js';
 import { withDeadline } from './storage-deadline.js';
 import { StorageHungError, StorageTimeoutError } from '../errors.js';
+import { isS3Path, joinS3, parseS3Path } from './s3-location.js';
+import { s3Settings, s3SettingsKey, type S3Settings } from './s3-settings.js';
+import { S3Storage } from './s3-storage.js';
 
 /**
  * Checkpoints and savepoints hold a job's state (its records, keys, stream positions): directories
@@ -19,35 +23,47 @@ import { StorageHungError, StorageTimeoutError } from '../errors.js';
 export const PRIVATE_DIR_MODE = 0o700;
 export const PRIVATE_FILE_MODE = 0o600;
 
-/** An append-only file being written. */
+/**
+ * An append-only file being written. `signal` (from the storage deadline) aborts a call that can be
+ * cancelled (an HTTP request); a filesystem call cannot be and ignores it. The chunks given to
+ * `writev` must stay unchanged until `close`: an object store may hold them until then.
+ */
 export interface StorageWriter {
-  writev(chunks: Uint8Array[]): Promise<void>;
-  close(): Promise<void>;
+  writev(chunks: Uint8Array[], signal?: AbortSignal): Promise<void>;
+  /** Makes the file whole and final. */
+  close(signal?: AbortSignal): Promise<void>;
+  /** Gives the file up (its checkpoint failed): what an object store had received is dropped. */
+  abort(): Promise<void>;
 }
 
 /** A file opened for positioned reads. */
 export interface StorageReader {
-  read(into: Buffer, position: number): Promise<number>;
+  read(into: Buffer, position: number, signal?: AbortSignal): Promise<number>;
   close(): Promise<void>;
 }
 
 export interface CheckpointStorage {
+  /**
+   * Whether bytes written to a file that is still open can already be read by others (a
+   * filesystem: yes; an object store: no, an object appears when it is closed).
+   */
+  readonly appendVisible: boolean;
   /** Makes a checkpoint directory (and its parents) exist. */
-  ensureDir(dir: string): Promise<void>;
-  create(path: string): Promise<StorageWriter>;
-  openRead(path: string): Promise<StorageReader>;
-  readAll(path: string): Promise<Buffer>;
-  /** Size of a file in bytes. */
-  size(path: string): Promise<number>;
+  ensureDir(dir: string, signal?: AbortSignal): Promise<void>;
+  create(path: string, signal?: AbortSignal): Promise<StorageWriter>;
+  openRead(path: string, signal?: AbortSignal): Promise<StorageReader>;
+  readAll(path: string, signal?: AbortSignal): Promise<Buffer>;
+  /** Size of a file in bytes; a missing file rejects with code ENOENT. */
+  size(path: string, signal?: AbortSignal): Promise<number>;
   /** Names in a directory. */
-  list(dir: string): Promise<string[]>;
+  list(dir: string, signal?: AbortSignal): Promise<string[]>;
   /**
    * Writes a whole file so that readers see either nothing or all of it. `abandoned` says that the
    * caller gave up (its deadline passed): then the file must not appear after all.
    */
-  writeAtomically(path: string, bytes: Uint8Array, abandoned?: () => boolean): Promise<void>;
+  writeAtomically(path: string, bytes: Uint8Array, abandoned?: () => boolean, signal?: AbortSignal): Promise<void>;
   /** Removes a checkpoint directory and everything in it; no error when it is gone. */
-  removeDir(dir: string): Promise<void>;
+  removeDir(dir: string, signal?: AbortSignal): Promise<void>;
 }
 
 class FileWriter implements StorageWriter {
@@ -57,6 +73,7 @@ class FileWriter implements StorageWriter {
     for (let i = 0; i < chunks.length; i += 1024) await this.fh.writev(chunks.slice(i, i + 1024));
   }
   close(): Promise<void> { return this.fh.close(); }
+  abort(): Promise<void> { return this.fh.close(); }
 }
 
 class FileReader implements StorageReader {
@@ -68,6 +85,7 @@ class FileReader implements StorageReader {
 }
 
 export class FileSystemStorage implements CheckpointStorage {
+  readonly appendVisible = true;
   async ensureDir(dir: string): Promise<void> { await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE }); }
   async create(path: string): Promise<StorageWriter> {
     await mkdir(dirname(path), { recursive: true, mode: PRIVATE_DIR_MODE });
@@ -96,61 +114,83 @@ const closeLate = (f: { close(): Promise<void> }): void => { f.close().catch(cle
  * the call still blocked on it, which would cost a second deadline and a second stuck thread count.
  */
 abstract class DeadlineFile {
-  private stuck = false;
-  constructor(protected readonly file: { close(): Promise<void> }, protected readonly path: string) {}
-  protected call<T>(start: () => Promise<T>, operation: string): Promise<T> {
+  protected stuck = false;
+  constructor(protected readonly path: string) {}
+  protected call<T>(start: (signal: AbortSignal) => Promise<T>, operation: string): Promise<T> {
     return withDeadline(start, operation, this.path).catch((err: unknown) => {
       if (err instanceof StorageTimeoutError || err instanceof StorageHungError) this.stuck = true;
       throw err;
     });
   }
-  close(): Promise<void> {
-    if (this.stuck) { closeLate(this.file); return Promise.resolve(); }
-    return withDeadline(() => this.file.close(), 'close', this.path);
+  /** `end` with the deadline, or in the background once a call on this file got stuck. */
+  protected end(end: () => Promise<void>, operation: string): Promise<void> {
+    if (this.stuck) { closeLate({ close: end }); return Promise.resolve(); }
+    return withDeadline(end, operation, this.path);
   }
 }
 
 class DeadlineWriter extends DeadlineFile implements StorageWriter {
-  constructor(private readonly inner: StorageWriter, path: string) { super(inner, path); }
-  writev(chunks: Uint8Array[]): Promise<void> { return this.call(() => this.inner.writev(chunks), 'write'); }
+  constructor(private readonly inner: StorageWriter, path: string) { super(path); }
+  writev(chunks: Uint8Array[]): Promise<void> { return this.call((signal) => this.inner.writev(chunks, signal), 'write'); }
+  /** A file some of whose bytes may be missing (a stuck write) is given up rather than made final. */
+  close(): Promise<void> { return this.stuck ? this.abort() : this.call((signal) => this.inner.close(signal), 'close'); }
+  abort(): Promise<void> { return this.end(() => this.inner.abort(), 'close'); }
 }
 
 class DeadlineReader extends DeadlineFile implements StorageReader {
-  constructor(private readonly inner: StorageReader, path: string) { super(inner, path); }
-  read(into: Buffer, position: number): Promise<number> { return this.call(() => this.inner.read(into, position), 'read'); }
+  constructor(private readonly inner: StorageReader, path: string) { super(path); }
+  read(into: Buffer, position: number): Promise<number> { return this.call((signal) => this.inner.read(into, position, signal), 'read'); }
+  close(): Promise<void> { return this.end(() => this.inner.close(), 'close'); }
 }
 
 /** Any storage with a deadline on every call (and on every call of the files it opens). */
 export class DeadlineStorage implements CheckpointStorage {
   constructor(private readonly inner: CheckpointStorage) {}
-  ensureDir(dir: string): Promise<void> { return withDeadline(() => this.inner.ensureDir(dir), 'mkdir', dir); }
+  get appendVisible(): boolean { return this.inner.appendVisible; }
+  ensureDir(dir: string): Promise<void> { return withDeadline((signal) => this.inner.ensureDir(dir, signal), 'mkdir', dir); }
   async create(path: string): Promise<StorageWriter> {
-    return new DeadlineWriter(await withDeadline(() => this.inner.create(path), 'create', path, closeLate), path);
+    const abortLate = (w: StorageWriter): void => { w.abort().catch(cleanupFailed('giving up a checkpoint file its caller gave up on', undefined)); };
+    return new DeadlineWriter(await withDeadline((signal) => this.inner.create(path, signal), 'create', path, abortLate), path);
   }
   async openRead(path: string): Promise<StorageReader> {
-    return new DeadlineReader(await withDeadline(() => this.inner.openRead(path), 'open', path, closeLate), path);
+    return new DeadlineReader(await withDeadline((signal) => this.inner.openRead(path, signal), 'open', path, closeLate), path);
   }
-  readAll(path: string): Promise<Buffer> { return withDeadline(() => this.inner.readAll(path), 'read', path); }
-  size(path: string): Promise<number> { return withDeadline(() => this.inner.size(path), 'stat', path); }
-  list(dir: string): Promise<string[]> { return withDeadline(() => this.inner.list(dir), 'list', dir); }
+  readAll(path: string): Promise<Buffer> { return withDeadline((signal) => this.inner.readAll(path, signal), 'read', path); }
+  size(path: string): Promise<number> { return withDeadline((signal) => this.inner.size(path, signal), 'stat', path); }
+  list(dir: string): Promise<string[]> { return withDeadline((signal) => this.inner.list(dir, signal), 'list', dir); }
   writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
     let abandoned = false;
-    return withDeadline(() => this.inner.writeAtomically(path, bytes, () => abandoned), 'write', path)
+    return withDeadline((signal) => this.inner.writeAtomically(path, bytes, () => abandoned, signal), 'write', path)
       .catch((err: unknown) => { abandoned = true; throw err; });
   }
-  removeDir(dir: string): Promise<void> { return withDeadline(() => this.inner.removeDir(dir), 'remove', dir); }
+  removeDir(dir: string): Promise<void> { return withDeadline((signal) => this.inner.removeDir(dir, signal), 'remove', dir); }
 }
 
 const filesystem = new DeadlineStorage(new FileSystemStorage());
+/** One S3 storage (one client, one connection pool) per distinct settings. */
+const s3Storages = new Map<string, CheckpointStorage>();
 
 /**
- * The storage a checkpoint path lives in: a plain path or `file://` URL is the filesystem; any
- * other scheme is refused with a clear message (no object-store implementation yet).
+ * The storage a checkpoint path lives in: a plain path or `file://` URL is the filesystem,
+ * `s3://bucket/prefix` S3 with `s3` (default: this process's settings, setS3Settings); any other
+ * scheme is refused with a clear message. Every storage has the deadline on every call.
  */
-export function storageFor(path: string): CheckpointStorage {
+export function storageFor(path: string, s3: S3Settings = s3Settings()): CheckpointStorage {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(path)?.[1]?.toLowerCase();
   if (!scheme || scheme === 'file') return filesystem;
-  throw new Error(`no checkpoint storage for ${scheme}:// paths (${path}); use a directory every host mounts`);
+  if (scheme === 's3') {
+    parseS3Path(path);
+    const key = s3SettingsKey(s3);
+    let storage = s3Storages.get(key);
+    if (!storage) s3Storages.set(key, storage = new DeadlineStorage(new S3Storage(s3)));
+    return storage;
+  }
+  throw new Error(`no checkpoint storage for ${scheme}:// paths (${path}); use a directory every host mounts, or s3://bucket/prefix`);
+}
+
+/** `<dir>/<name>…` in the storage of `dir`: node:path's join for files, `/`-joined for `s3://` (whose `//` join would fold). */
+export function storagePath(dir: string, ...names: string[]): string {
+  return isS3Path(dir) ? joinS3(dir, ...names) : join(localPath(dir), ...names);
 }
 
 /** A `file://` URL as a local path; other paths unchanged. */

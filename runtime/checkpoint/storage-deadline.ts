@@ -9,6 +9,9 @@
  * Calls past their deadline are counted; when so many are stuck that the pool would run dry, new
  * calls fail at once (StorageHungError) instead of taking the last threads. A late result that
  * holds a resource (an open file) is closed when it finally arrives.
+ *
+ * Calls that can be cancelled (an object store's HTTP requests) get an AbortSignal that fires at the
+ * deadline: such a call ends right after it, so it is counted as stuck only for that moment.
  */
 import { StorageHungError, StorageTimeoutError } from '../errors.js';
 
@@ -42,21 +45,25 @@ function maxHung(): number {
 
 /**
  * `start()`'s promise, or a StorageTimeoutError after `ms`. `onLate` receives a value that arrives
- * after the deadline (to close it); a late rejection is dropped (nobody awaits it any more).
+ * after the deadline (to close it); a late rejection is dropped (nobody awaits it any more). The
+ * signal given to `start` aborts at the deadline (with the StorageTimeoutError as its reason).
  */
-export function withDeadline<T>(start: () => Promise<T>, operation: string, path: string, onLate?: (value: T) => void, ms = timeoutMs): Promise<T> {
+export function withDeadline<T>(start: (signal: AbortSignal) => Promise<T>, operation: string, path: string, onLate?: (value: T) => void, ms = timeoutMs): Promise<T> {
   if (hung.size >= maxHung()) {
     const oldest = [...hung.values()][0]!;
     return Promise.reject(new StorageHungError(hung.size, `${oldest.what}, blocked since ${new Date(oldest.since).toISOString()}`));
   }
-  const work = start();
+  const abort = new AbortController();
+  const work = start(abort.signal);
   return new Promise<T>((resolve, reject) => {
     let late = false;
     const id = nextCall++;
     const timer = setTimeout(() => {
       late = true;
       hung.set(id, { what: `${operation} ${path}`, since: Date.now() - ms });
-      reject(new StorageTimeoutError(operation, path, ms));
+      const err = new StorageTimeoutError(operation, path, ms);
+      reject(err);
+      abort.abort(err);
     }, ms);
     work.then(
       (value) => {

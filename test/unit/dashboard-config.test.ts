@@ -32,7 +32,7 @@ describe('GET /jobmanager/config: the dispatcher configuration', () => {
 
 describe("a job's configuration pages", () => {
   const gw = new TestingDispatcherGateway();
-  const job = gw.addJob({ parallelism: 3, configuration: { 'execution.checkpointing.interval': '5 s', 'restart-strategy.type': 'none', 's3.secret-key': 'sekrit', 'my.endpoint': 'https://key:pw123@host/x' } });
+  const job = gw.addJob({ parallelism: 3, configuration: { 'execution.checkpointing.interval': '5 s', 'restart-strategy.type': 'none', 's3.access-key': 'AKIAEXAMPLE', 's3.secret-key': 'sekrit', 'my.endpoint': 'https://key:pw123@host/x' } });
   let app: Awaited<ReturnType<typeof buildTestingApp>>['app'];
   beforeAll(async () => { ({ app } = await buildTestingApp(gw)); });
   afterAll(async () => { await app.close(); });
