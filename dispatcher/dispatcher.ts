@@ -80,7 +80,7 @@ export class Dispatcher {
       this.electionRedis.on('error', (err) => this.log.debug({ err: err.message, connection: 'leader election' }, 'redis connection problem'));
     }
     this.registry = new JobRegistry(this.redis, o.keyPrefix, fence);
-    this.capacity = new CapacityService(new CapacityReservations(this.redis, o.keyPrefix), o, this.log);
+    this.capacity = new CapacityService(new CapacityReservations(this.redis, o.keyPrefix, fence), o, this.log);
     this.bundles = new BundleStore({ dir: join(o.dataDir, 'jars'), maxBytes: o.maxUploadBytes, maxCount: o.maxJars, maxTotalBytes: o.maxJarBytesTotal, shared: ha });
     this.supervisor = new JobSupervisor({
       registry: this.registry, redisUrl: o.redisUrl, keyPrefix: o.keyPrefix, dataDir: o.dataDir,

@@ -1,6 +1,6 @@
 /** Cluster metadata in Redis: job records and the TaskManagers of running jobs. */
 export { JobRegistry } from './job-registry.js';
-export type { RegistryFence } from './job-registry.js';
+export type { RegistryFence } from './fence.js';
 export type { JobRecord, TaskManagerRecord, VertexInfo, JobException, OperationRecord, OperationKind, NewOperation, ResourceRequirements, SubtaskInfo } from './job-registry.js';
 export { JOB_STATES, TERMINAL_STATES, EXECUTION_STATES, isTerminal } from './job-status.js';
 export type { JobState, ExecutionStateName } from './job-status.js';

@@ -13,8 +13,8 @@ import type { Redis } from 'ioredis';
 import type { ResourceRequirements } from '../rest/index.js';
 import { reservationsKey } from './capacity-reservations.js';
 import { isTerminal, TERMINAL_STATES, type JobState } from './job-status.js';
-import { FencedWriteError } from './errors.js';
-import { FENCED_REGISTRY_SCRIPTS, REGISTRY_SCRIPTS, type RegistryScriptName } from './registry-scripts.js';
+import { defineScripts, runScript, type RegistryFence } from './fence.js';
+import { REGISTRY_SCRIPTS, type RegistryScriptName } from './registry-scripts.js';
 import { encodeRescale, rescaleCountsKey, rescalesKey, TERMINAL_RESCALE_STATUSES, type RescaleCounts, type RescaleRecord } from './rescale-history.js';
 
 export interface VertexInfo {
@@ -196,18 +196,7 @@ function decode(h: Record<string, string>): JobRecord | undefined {
   };
 }
 
-/**
- * The fence of a dispatcher with HA (ha/leader-election.ts): every write this registry makes runs its
- * script behind the check that `epoch()` still holds the lease at `key`, in the same atomic step.
- */
-export interface RegistryFence {
-  /** The leader hash (`<prefix>ha:<cluster-id>:leader`). */
-  key: string;
-  /** The epoch this dispatcher leads with now, or '' when it does not lead (every write is refused). */
-  epoch(): string;
-  /** Told of every refused write (after the error is made; for logs and a counter). */
-  onFenced?(err: FencedWriteError): void;
-}
+export type { RegistryFence };
 
 export class JobRegistry {
   /**
@@ -215,28 +204,15 @@ export class JobRegistry {
    * dispatcher, the job processes) every script runs as it is.
    */
   constructor(readonly redis: Redis, readonly prefix: string, readonly fence?: RegistryFence) {
-    for (const [name, script] of Object.entries({ ...REGISTRY_SCRIPTS, ...(fence ? FENCED_REGISTRY_SCRIPTS : {}) })) {
-      if (typeof (redis as unknown as Record<string, unknown>)[name] !== 'function') redis.defineCommand(name, script);
-    }
+    defineScripts(redis, REGISTRY_SCRIPTS, fence);
   }
 
   /**
    * Runs a registry script, behind the fence when there is one. `what` and `keys[0]` name the write
    * in the error of a refused one.
    */
-  private async script(name: RegistryScriptName, what: string, keys: string[], args: string[]): Promise<unknown> {
-    const r = this.redis as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
-    const dynamic = !('numberOfKeys' in REGISTRY_SCRIPTS[name]);
-    if (!this.fence) return r[name]!.call(this.redis, ...(dynamic ? [keys.length] : []), ...keys, ...args);
-    const epoch = this.fence.epoch();
-    try {
-      return await r[`${name}Fenced`]!.call(this.redis, ...(dynamic ? [keys.length + 1] : []), this.fence.key, ...keys, epoch, ...args);
-    } catch (err) {
-      if (!(err instanceof Error) || !err.message.includes('EBBFLOW_FENCED')) throw err;
-      const fenced = new FencedWriteError(what, keys[0] ?? '', epoch, err);
-      this.fence.onFenced?.(fenced);
-      throw fenced;
-    }
+  private script(name: RegistryScriptName, what: string, keys: string[], args: string[]): Promise<unknown> {
+    return runScript(this.redis, this.fence, name, !('numberOfKeys' in REGISTRY_SCRIPTS[name]), what, keys, args);
   }
 
   /** The Redis key of the job's record (named in logs when a write to it is lost). */

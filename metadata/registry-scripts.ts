@@ -87,22 +87,6 @@ redis.call('HSET', KEYS[1], 'pid', ARGV[2])
 return 1
 `;
 
-/**
- * The fence put in front of a script for a dispatcher with HA: KEYS[1] is the leader hash
- * (ha/leader-election.ts) and ARGV[1] the epoch the writer leads with; the write is applied only
- * while that epoch still holds the lease, in the same atomic step, else the script answers an
- * `EBBFLOW_FENCED` error and changes nothing. The script proper sees its own KEYS and ARGV (locals
- * that shadow the global tables, without the fence's).
- */
-export const FENCE_PROLOGUE = `
-local fenceKey = KEYS[1]
-local fenceEpoch = ARGV[1]
-if redis.call('HGET', fenceKey, 'epoch') ~= fenceEpoch then
-  return redis.error_reply('EBBFLOW_FENCED leader epoch ' .. fenceEpoch .. ' no longer holds the lease')
-end
-local KEYS = { unpack(KEYS, 2) }
-local ARGV = { unpack(ARGV, 2) }
-`;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -131,10 +115,3 @@ export const REGISTRY_SCRIPTS = {
 } as const;
 
 export type RegistryScriptName = keyof typeof REGISTRY_SCRIPTS;
-
-/** Each script again with the fence in front (`<name>Fenced`, one key more), for a dispatcher with HA. */
-export const FENCED_REGISTRY_SCRIPTS: Record<string, { numberOfKeys?: number; lua: string }> = Object.fromEntries(
-  Object.entries(REGISTRY_SCRIPTS).map(([name, d]) => [`${name}Fenced`, {
-    ...('numberOfKeys' in d ? { numberOfKeys: d.numberOfKeys + 1 } : {}), lua: FENCE_PROLOGUE + d.lua,
-  }]),
-);

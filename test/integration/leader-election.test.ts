@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { LeaderElection } from '../../ha/index.js';
-import { FencedWriteError, JobRegistry } from '../../metadata/index.js';
+import { CapacityReservations, FencedWriteError, JobRegistry, reservationsKey } from '../../metadata/index.js';
 import { deleteKeys, waitFor } from '../helpers/dispatcher.js';
 
 const prefix = `ebbtest-election-${randomBytes(4).toString('hex')}:`;
@@ -112,7 +112,13 @@ describe('leader election over Redis', () => {
     await expect(stale.transition('j1', 'FAILED')).rejects.toBeInstanceOf(FencedWriteError);
     await expect(stale.update('j1', { pid: 42 })).rejects.toBeInstanceOf(FencedWriteError);
     await expect(stale.claimLaunch('j1', 'L-stale', 0)).rejects.toBeInstanceOf(FencedWriteError);
-    expect(fencedOut).toHaveLength(4);
+    const staleCapacity = new CapacityReservations(redis, prefix, { key: a.e.key, epoch: () => epochA, onFenced: (err) => fencedOut.push(err) });
+    await expect(staleCapacity.reserve('j1', { wanted: 1, mode: 'run', perJob: 10, total: 10 })).rejects.toBeInstanceOf(FencedWriteError);
+    await expect(staleCapacity.release('j1')).rejects.toBeInstanceOf(FencedWriteError);
+    expect(await redis.hexists(reservationsKey(prefix), 'j1')).toBe(0);
+    expect(await new CapacityReservations(redis, prefix, { key: b.e.key, epoch: () => String(b.e.epoch ?? '') }).reserve('j1', { wanted: 1, mode: 'run', perJob: 10, total: 10 }))
+      .toMatchObject({ kind: 'reserved', reserved: 1 });
+    expect(fencedOut).toHaveLength(6);
     expect((await current.get('j1'))!).toMatchObject({ state: 'INITIALIZING', pid: 0 });
     // The launch claim: one start per claim; a process of a replaced claim cannot record itself.
     expect(await current.claimLaunch('j1', 'L1', 0)).toBe(true);
