@@ -179,6 +179,9 @@ describe('three dispatchers, one leader', () => {
     }, 10_000);
     expect(c.log(leader)).toMatch(/deposed: no longer leader/);
     expect(c.log(leader)).toMatch(/fenced write refused/);
+    const scrape = await (await fetch(`${leader.url}/metrics`)).text();
+    expect(scrape).toMatch(/^ebbflow_dispatcher_leader 0$/m);
+    expect(Number(/^ebbflow_dispatcher_fenced_writes_total (\d+)$/m.exec(scrape)?.[1])).toBeGreaterThanOrEqual(1);
     const d = c.as(next);
     // The new leader restarts the job once, from its latest checkpoint; the deposed one neither restarts nor fails it.
     await explain(d, id, waitFor('the job running in a new job process', async () => {
