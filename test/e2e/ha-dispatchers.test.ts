@@ -192,6 +192,17 @@ describe('three dispatchers, one leader', () => {
     expect(await watch.stop()).toBe(1);
     const job = await json(await fetch(`${next.url}/jobs/${id}`));
     expect(job.state).toBe('RUNNING');
+    // An operation sent to the resumed (standby) dispatcher is forwarded and runs once: a repeat with its trigger id is the same one.
+    const trigger = 'c'.repeat(32);
+    const post = () => fetch(`${leader.url}/jobs/${id}/checkpoints`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ triggerId: trigger }) });
+    const op = await post();
+    expect(op.status, await op.clone().text()).toBe(202);
+    expect((await json(op))['request-id']).toBe(trigger);
+    expect((await json(await post()))['request-id']).toBe(trigger);
+    await waitFor('the checkpoint to complete', async () => {
+      const st = await json(await fetch(`${next.url}/jobs/${id}/checkpoints/${trigger}`));
+      return st.status.id === 'COMPLETED' ? st : undefined;
+    }, 20_000);
     // A write sent to the resumed (standby) dispatcher is forwarded: the cancel reaches the job.
     expect((await fetch(`${leader.url}/jobs/${id}?mode=cancel`, { method: 'PATCH' })).status).toBe(202);
     await explain(d, id, waitForState(d, id, 'CANCELED'));
