@@ -1,7 +1,8 @@
 /**
  * A small client for the dispatcher's REST API, used by the CLI. Given several dispatchers' URLs
- * (HA: any of them serves reads and passes writes to the leader), a request goes to the one that
- * answered last and, when a dispatcher cannot be reached, to the next; while no dispatcher leads
+ * (HA: any of them serves reads and passes writes to the leader), a request goes to the first that
+ * answers at all (a paused one is skipped) or that answered last and, when a dispatcher cannot be
+ * reached, to the next; while no dispatcher leads
  * (an election, at most the lease long) a write answered `503` with `X-Ebbflow-Leader: none` is
  * repeated for up to `electionWaitMs`.
  */
@@ -18,6 +19,7 @@ export function parseUrls(value: string): string[] {
 export class RestClient {
   readonly urls: string[];
   private current = 0;
+  private picked = false;
 
   /** @param urls one URL, several comma-separated, or a list */
   constructor(urls: string | string[], private readonly token?: string, private readonly electionWaitMs = 30_000) {
@@ -51,8 +53,26 @@ export class RestClient {
     return text;
   }
 
+  /**
+   * With several URLs, the first dispatcher that answers a small request within 2 s: one that is
+   * paused (SIGSTOP, a hung host) accepts connections but never answers, which would hold the command.
+   */
+  private async pickResponsive(headers: Record<string, string>): Promise<void> {
+    if (this.picked || this.urls.length < 2) return;
+    this.picked = true;
+    for (let i = 0; i < this.urls.length; i++) {
+      try {
+        const res = await fetch(new URL('/cluster/leader', this.urls[i]), { headers, signal: AbortSignal.timeout(2000) });
+        await res.body?.cancel();
+        this.current = i;
+        return;
+      } catch { /* unreachable or not answering: the next one */ }
+    }
+  }
+
   /** Each dispatcher in turn, from the one that answered last; during an election (no leader) again after a second. */
   private async fetchAny(method: string, path: string, headers: Record<string, string>, payload: FormData | string | undefined): Promise<Response> {
+    await this.pickResponsive(this.token ? { authorization: `Bearer ${this.token}` } : {});
     const deadline = Date.now() + this.electionWaitMs;
     for (;;) {
       let unreachable: DispatcherUnreachableError | undefined;

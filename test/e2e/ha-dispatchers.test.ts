@@ -168,6 +168,10 @@ describe('three dispatchers, one leader', () => {
 
     c.kill(leader, 'SIGSTOP');
     const next = await c.waitForLeader(HA_TIMINGS.leaseMs + 1000, leader);
+    // The CLI given the paused dispatcher's URL first skips it (it accepts connections but never answers).
+    const listed = await cli([leader.url, next.url], 'jobs', '--json');
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toContain(id);
     // The job process (a child of the stopped leader) dies: its exit reaches the stopped leader only when it resumes.
     process.kill(jm!.pid, 'SIGKILL');
     await writeTransactions(c.redis, s.txns.slice(half));
