@@ -18,6 +18,7 @@ import { withoutFlinkPrefix } from './flink-prefix.js';
 import { installRequestGuard } from './request-guard.js';
 import { installRequestValidation } from './request-schemas.js';
 import { UI_ASSETS } from './ui-files.js';
+import { installWriteForwarding, type WriteForwarding } from './write-forwarding.js';
 import {
   autoscalerRoutes, clusterRoutes, dashboardJobRoutes, dashboardVertexRoutes, flinkCliRoutes, jarPlanRoutes, jarRoutes, jobManagerRoutes, jobRoutes, metricRoutes, rescalesRoutes, rescalingRoutes, taskManagerRoutes, vertexRoutes,
 } from './routes/index.js';
@@ -35,6 +36,8 @@ export interface ApiOptions {
   /** Named in the 503 answer while Redis is unreachable. */
   redisUrl: string;
   log: Logger;
+  /** HA: where a standby sends writes; absent, every request is served here. */
+  forwarding?: WriteForwarding;
 }
 
 export async function buildApp(gw: DispatcherGateway, o: ApiOptions): Promise<FastifyInstance> {
@@ -78,6 +81,7 @@ export async function buildApp(gw: DispatcherGateway, o: ApiOptions): Promise<Fa
   installRequestGuard(app, o.host, o.allowedHosts, o.token !== undefined && o.token !== '');
   installAuth(app, o.token);
   if (o.minBodyRate) installBodyRateLimit(app, o.minBodyRate);
+  if (o.forwarding) installWriteForwarding(app, o.forwarding, o.log);
   installRequestValidation(app);
   await app.register(multipart, { limits: { fileSize: gw.uploadLimits.maxBytes + 1, files: 2, fields: 10 } });
   // PATCH/DELETE without a body but with a JSON content type must not fail parsing.

@@ -10,6 +10,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import type {} from '@fastify/multipart';
 import { DISPATCHER_OPTIONS, maskUrl } from '../config/index.js';
 import { DispatcherError, Unavailable } from '../dispatcher/index.js';
+import { isFencedWrite } from '../metadata/index.js';
 import { validationMessages } from './request-schemas.js';
 
 export class HttpError extends Error {
@@ -46,6 +47,10 @@ export function installErrorHandling(app: FastifyInstance, redisUrl: string): vo
     if (err instanceof DispatcherError) {
       if (err instanceof Unavailable && err.retryAfterSeconds !== undefined) reply.header('Retry-After', String(err.retryAfterSeconds));
       return reply.code(err.status).send({ errors: err.messages.map(maskUrl) });
+    }
+    // HA: this dispatcher stopped leading while it served the request; nothing was written.
+    if (isFencedWrite(err)) {
+      return reply.code(503).header('Retry-After', '1').send({ errors: [`This dispatcher stopped leading while serving the request, and nothing was written (${err.message}); retry: it goes to the new leader`] });
     }
     if (isRedisUnavailable(err)) {
       return reply.code(503).send({ errors: [`Redis is unreachable at ${shownRedisUrl}: ${maskUrl(err.message)}. Start Redis (or fix ${DISPATCHER_OPTIONS.redisUrl.env}) and retry.`] });

@@ -10,7 +10,7 @@
  * `TASK_METRICS` below for Flink's name behind each.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { DispatcherStatus, StoredBundle } from '../dispatcher/index.js';
+import type { DispatcherStatus, LeadershipView, StoredBundle } from '../dispatcher/index.js';
 import { isNoWatermark, JOB_STATES, type JobMetricsSnapshot, type JobRecord, type SubtaskMetricName } from '../metadata/index.js';
 
 export interface ScrapeInput {
@@ -19,6 +19,8 @@ export interface ScrapeInput {
   running: Array<{ job: JobRecord; metrics: JobMetricsSnapshot }>;
   status: DispatcherStatus;
   jars: StoredBundle[];
+  /** Who leads (HA); absent in older callers: no leadership series. */
+  leadership?: LeadershipView;
 }
 
 type Kind = 'counter' | 'gauge';
@@ -115,6 +117,12 @@ export class PrometheusExporter {
     }
     r.set({ name: 'ebbflow_uploads_in_progress', kind: 'gauge', help: 'Bundle uploads being received now' }, {}, input.status.uploadsInProgress);
     r.set({ name: 'ebbflow_jars', kind: 'gauge', help: 'Stored bundles' }, {}, input.jars.length);
+    if (input.leadership) {
+      const l = input.leadership;
+      r.set({ name: 'ebbflow_dispatcher_leader', kind: 'gauge', help: 'Whether this dispatcher leads (1) or stands by (0); always 1 without HA' }, {}, l.self.leader ? 1 : 0);
+      r.set({ name: 'ebbflow_dispatcher_leader_epoch', kind: 'gauge', help: 'The fencing epoch of the leader this dispatcher knows (0 without HA or while none is known)' }, {}, l.leader?.epoch ?? 0);
+      r.set({ name: 'ebbflow_dispatcher_fenced_writes_total', kind: 'counter', help: 'Writes of this dispatcher refused by the fence because it no longer led (HA)' }, {}, l.fencedWrites);
+    }
     r.set({ name: 'ebbflow_jars_size_bytes', kind: 'gauge', help: 'Size of the stored bundles as uploaded' }, {}, input.jars.reduce((a, j) => a + j.size, 0));
     for (const { job, metrics } of input.running) this.addJob(r, job, metrics);
     return Registry.merge([this.processRegistry, r.registry]).metrics();

@@ -16,11 +16,24 @@ export async function startDispatcher(opts: DispatcherOptions = {}): Promise<Run
   await dispatcher.start();
   const { host, port, allowedHosts, token, requestTimeoutMs, redisUrl, minBodyRateBytesPerS, minBodyRateWindowMs } = dispatcher.options;
   const minBodyRate = { bytesPerS: minBodyRateBytesPerS, windowMs: minBodyRateWindowMs };
-  const app = await buildApp(dispatcher.gateway, { host, allowedHosts, token, requestTimeoutMs, minBodyRate, redisUrl, log: dispatcher.log });
-  await app.listen({ host, port });
+  const o = dispatcher.options;
+  const forwarding = o.haType === 'redis' ? {
+    isLeader: () => dispatcher.election?.isLeader() ?? false,
+    leaderUrl: () => dispatcher.election?.leader()?.url,
+    mode: o.haWriteForwarding, selfId: dispatcher.id,
+  } : undefined;
+  const app = await buildApp(dispatcher.gateway, { host, allowedHosts, token, requestTimeoutMs, minBodyRate, redisUrl, log: dispatcher.log, forwarding });
+  try {
+    await app.listen({ host, port });
+  } catch (err) {
+    await dispatcher.close();
+    throw err;
+  }
   const addr = app.server.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+  // HA: campaigning starts once the API can take the writes standbys forward to it.
+  await dispatcher.startElection(o.restAdvertisedUrl ?? url);
   let closing: Promise<void> | undefined;
   return {
     dispatcher, app, url,

@@ -21,6 +21,6 @@ export class DispatcherUnreachableError extends RestError {
   override readonly code = 'EBBFLOW_CLI_DISPATCHER_UNREACHABLE';
   constructor(readonly baseUrl: string, cause: unknown) {
     const reason = cause instanceof Error ? (cause.cause ?? cause.message) : String(cause);
-    super(0, `cannot reach the dispatcher at ${baseUrl}: ${reason}. Is it running (ebbflow dispatcher)? Its address is --url (env EBBFLOW_URL).`);
+    super(0, `cannot reach the dispatcher at ${baseUrl}: ${reason}. Is it running (ebbflow dispatcher)? Its address is --url (env EBBFLOW_URL; several dispatchers comma-separated).`);
   }
 }

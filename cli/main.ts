@@ -11,9 +11,11 @@
  *   ebbflow exceptions|rescales <jobid> [--json]; metrics <jobid> [--vertex v] [--get names] [--json]
  *   ebbflow logs <jobid> [--taskmanager id|n] [--lines N]
  *   ebbflow autoscaler <jobid> [--json] | autoscaler <jobid> --set key=value... [--reset key...] [--no-wait]
- * Client commands talk to the REST API at --url (env EBBFLOW_URL, default http://127.0.0.1:8081);
+ * Client commands talk to the REST API at --url (env EBBFLOW_URL, default http://127.0.0.1:8081; several
+ * comma-separated with HA, each tried in turn);
  * a request the dispatcher refuses prints its errors and exits with status 1.
  */
+import { randomBytes } from 'node:crypto';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { CLIENT_OPTIONS, DISPATCHER_OPTIONS, maskUrl, readOption, type OptionDecl } from '../config/index.js';
 import type { DispatcherOptions } from '../dispatcher/index.js';
@@ -95,12 +97,14 @@ dispatcherCommand.action(async (o: Record<string, unknown>) => {
   const rm = opts.resourceManager === 'mesos' ? `Mesos at ${opts.mesosMaster ?? opts.defaultConfiguration['mesos.master']}`
     : opts.resourceManager === 'local' ? 'local TaskManagers' : `the ${opts.resourceManager} resource provider`;
   // maskUrl: the Redis URL and the Mesos master may carry a password in their user-info.
-  console.error(maskUrl(`ebbflow dispatcher listening on ${running.url} (Redis ${opts.redisUrl}, data in ${opts.dataDir}, ${rm})`));
+  const ha = opts.haType === 'redis' ? `, HA cluster "${opts.haClusterId}" (one leader; this one stands by until elected)` : '';
+  console.error(maskUrl(`ebbflow dispatcher listening on ${running.url} (Redis ${opts.redisUrl}, data in ${opts.dataDir}, ${rm}${ha})`));
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) process.exit(1);
     stopping = true;
-    console.error(`ebbflow dispatcher: ${signal}, cancelling jobs and shutting down`);
+    // With HA the jobs are the cluster's: the next leader adopts them.
+    console.error(`ebbflow dispatcher: ${signal}, ${opts.haType === 'redis' ? 'leaving the jobs to the next leader' : 'cancelling jobs'} and shutting down`);
     await running.close();
     process.exit(0);
   };
@@ -118,7 +122,9 @@ program.command('submit')
   .action(async (bundle: string, args: string[], o: { parallelism: number; entryClass?: string; jobId?: string }) => {
     const c = client();
     const jarId = await c.upload(bundle);
-    const { jobid } = await c.run(jarId, { parallelism: o.parallelism, programArgsList: args, entryClass: o.entryClass, jobId: o.jobId });
+    // An id chosen here makes the run request safe to repeat at another dispatcher (HA): the same job, not a second one.
+    const jobId = o.jobId ?? randomBytes(16).toString('hex');
+    const { jobid } = await c.run(jarId, { parallelism: o.parallelism, programArgsList: args, entryClass: o.entryClass, jobId });
     console.log(jobid);
   });
 

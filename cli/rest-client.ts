@@ -1,11 +1,34 @@
-/** A small client for the dispatcher's REST API, used by the CLI. */
+/**
+ * A small client for the dispatcher's REST API, used by the CLI. Given several dispatchers' URLs
+ * (HA: any of them serves reads and passes writes to the leader), a request goes to the first that
+ * answers at all (a paused one is skipped) or that answered last and, when a dispatcher cannot be
+ * reached, to the next; while no dispatcher leads
+ * (an election, at most the lease long) a write answered `503` with `X-Ebbflow-Leader: none` is
+ * repeated for up to `electionWaitMs`.
+ */
 import type { ResourceRequirements } from '../metadata/index.js';
 import { openAsBlob } from 'node:fs';
 import { basename } from 'node:path';
 import { DispatcherUnreachableError, RestError } from './errors.js';
 
+/** Splits `--url`'s value: several URLs, comma-separated. */
+export function parseUrls(value: string): string[] {
+  return value.split(',').map((u) => u.trim()).filter((u) => u !== '');
+}
+
 export class RestClient {
-  constructor(readonly baseUrl: string, private readonly token?: string) {}
+  readonly urls: string[];
+  private current = 0;
+  private picked = false;
+
+  /** @param urls one URL, several comma-separated, or a list */
+  constructor(urls: string | string[], private readonly token?: string, private readonly electionWaitMs = 30_000) {
+    this.urls = typeof urls === 'string' ? parseUrls(urls) : urls;
+    if (this.urls.length === 0) this.urls = [typeof urls === 'string' ? urls : ''];
+  }
+
+  /** The URL requests go to first (the one that answered last). */
+  get baseUrl(): string { return this.urls[this.current]!; }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const text = await this.send(method, path, body);
@@ -19,12 +42,7 @@ export class RestClient {
     let payload: FormData | string | undefined;
     if (body instanceof FormData) payload = body;
     else if (body !== undefined) { headers['content-type'] = 'application/json'; payload = JSON.stringify(body); }
-    let res: Response;
-    try {
-      res = await fetch(new URL(path, this.baseUrl), { method, headers, body: payload });
-    } catch (err) {
-      throw new DispatcherUnreachableError(this.baseUrl, err);
-    }
+    const res = await this.fetchAny(method, path, headers, payload);
     const text = await res.text();
     if (!res.ok) {
       let errors: string[] | undefined;
@@ -33,6 +51,53 @@ export class RestClient {
       throw new RestError(res.status, `${method} ${path} → ${res.status}: ${errors?.join('; ') ?? text}`);
     }
     return text;
+  }
+
+  /**
+   * With several URLs, the first dispatcher that answers a small request within 2 s: one that is
+   * paused (SIGSTOP, a hung host) accepts connections but never answers, which would hold the command.
+   */
+  private async pickResponsive(headers: Record<string, string>): Promise<void> {
+    if (this.picked || this.urls.length < 2) return;
+    this.picked = true;
+    for (let i = 0; i < this.urls.length; i++) {
+      try {
+        const res = await fetch(new URL('/cluster/leader', this.urls[i]), { headers, signal: AbortSignal.timeout(2000) });
+        await res.body?.cancel();
+        this.current = i;
+        return;
+      } catch { /* unreachable or not answering: the next one */ }
+    }
+  }
+
+  /** Each dispatcher in turn, from the one that answered last; during an election (no leader) again after a second. */
+  private async fetchAny(method: string, path: string, headers: Record<string, string>, payload: FormData | string | undefined): Promise<Response> {
+    await this.pickResponsive(this.token ? { authorization: `Bearer ${this.token}` } : {});
+    const deadline = Date.now() + this.electionWaitMs;
+    for (;;) {
+      let unreachable: DispatcherUnreachableError | undefined;
+      let noLeader: Response | undefined;
+      for (let i = 0; i < this.urls.length; i++) {
+        const at = (this.current + i) % this.urls.length;
+        let res: Response;
+        try {
+          res = await fetch(new URL(path, this.urls[at]), { method, headers, body: payload });
+        } catch (err) {
+          unreachable ??= new DispatcherUnreachableError(this.urls.length > 1 ? this.urls.join(', ') : this.urls[at]!, err);
+          continue;
+        }
+        if (res.status === 503 && res.headers.get('x-ebbflow-leader') === 'none') {
+          noLeader = res;
+          continue;
+        }
+        this.current = at;
+        return res;
+      }
+      if (!noLeader) throw unreachable!;
+      if (Date.now() >= deadline) return noLeader;
+      await noLeader.body?.cancel();
+      await new Promise((r) => setTimeout(r, 1000));
+    }
   }
 
   async upload(file: string): Promise<string> {

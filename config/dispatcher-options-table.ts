@@ -129,6 +129,48 @@ export const DISPATCHER_OPTIONS = {
     cli: { flags: '-D, --conf <key=value>', help: 'configuration every job starts from, Flink key names (repeatable), e.g. -D mesos.resourcemanager.tasks.cpus=0.5' },
     default: () => ({}), defaultDoc: 'none', doc: 'configuration every job starts from, Flink key names (repeatable); a job\'s `flinkConfiguration` wins',
   }),
+  haType: opt.enum(['none', 'redis'] as const, {
+    key: 'haType', scope, env: 'EBBFLOW_HA_TYPE', flinkKey: 'high-availability.type',
+    cli: { flags: '--high-availability <type>', help: 'none, or redis: several dispatchers, one leader (env EBBFLOW_HA_TYPE)' },
+    default: 'none',
+    doc: 'Flink\'s `high-availability.type` (also `-D high-availability.type=redis`): `redis` runs this dispatcher as one of several against the same Redis and HA storage, one of them leader (docs/ha.md); `none`: a single dispatcher',
+  }),
+  haStorageDir: opt.string({
+    key: 'haStorageDir', scope, env: 'EBBFLOW_HA_STORAGE_DIR', flinkKey: 'high-availability.storageDir', expected: 'a directory path',
+    cli: { flags: '--ha-storage-dir <dir>', help: 'directory every dispatcher reads and writes (env EBBFLOW_HA_STORAGE_DIR)' },
+    doc: 'Flink\'s `high-availability.storageDir`, required with HA: a directory every dispatcher reaches (shared); bundles, job specs, job logs and default checkpoints go to `<storageDir>/<cluster-id>/` instead of the data directory',
+  }),
+  haClusterId: opt.string({
+    key: 'haClusterId', scope, env: 'EBBFLOW_HA_CLUSTER_ID', flinkKey: 'high-availability.cluster-id', default: 'default',
+    cli: { flags: '--ha-cluster-id <id>', help: 'the cluster the dispatchers elect a leader of (env EBBFLOW_HA_CLUSTER_ID)' },
+    check: (v) => (/^[A-Za-z0-9._-]+$/.test(v) ? undefined : 'must be letters, digits, ".", "_" or "-"'),
+    doc: 'Flink\'s `high-availability.cluster-id`: dispatchers with the same Redis key prefix and cluster id elect one leader (`<prefix>ha:<cluster-id>:leader`); also the storage directory\'s sub-directory',
+  }),
+  haLeaseDurationMs: opt.duration({
+    key: 'haLeaseDurationMs', scope, env: 'EBBFLOW_HA_LEASE_DURATION', flinkKey: 'high-availability.redis.lease-duration', default: 15_000, min: 100, max: MAX_DURATION_MS,
+    cli: { flags: '--ha-lease-duration <duration>', help: 'TTL of the leader lease in Redis (env EBBFLOW_HA_LEASE_DURATION)' },
+    defaultDoc: '`15000` ms', doc: 'the leader lease\'s TTL in Redis: a leader that dies is replaced this long after its last renew (plus up to 1 ms)',
+  }),
+  haRenewDeadlineMs: opt.duration({
+    key: 'haRenewDeadlineMs', scope, env: 'EBBFLOW_HA_RENEW_DEADLINE', flinkKey: 'high-availability.redis.renew-deadline', default: 10_000, min: 50, max: MAX_DURATION_MS,
+    cli: { flags: '--ha-renew-deadline <duration>', help: 'a leader not renewed within this steps down (env EBBFLOW_HA_RENEW_DEADLINE)' },
+    defaultDoc: '`10000` ms', doc: 'a leader whose renews have not succeeded for this long (counted from sending the last good one, on its own clock) stops leading; shorter than the lease, so it stops before anyone else can lead',
+  }),
+  haRetryPeriodMs: opt.duration({
+    key: 'haRetryPeriodMs', scope, env: 'EBBFLOW_HA_RETRY_PERIOD', flinkKey: 'high-availability.redis.retry-period', default: 2_000, min: 10, max: MAX_DURATION_MS,
+    cli: { flags: '--ha-retry-period <duration>', help: 'how often the leader renews and standbys look (env EBBFLOW_HA_RETRY_PERIOD)' },
+    defaultDoc: '`2000` ms', doc: 'how often the leader renews its lease and a standby reads who leads (a standby also tries right when the lease\'s TTL runs out); shorter than the renew deadline',
+  }),
+  haWriteForwarding: opt.enum(['proxy', 'redirect'] as const, {
+    key: 'haWriteForwarding', scope, env: 'EBBFLOW_HA_WRITE_FORWARDING', default: 'proxy',
+    cli: { flags: '--ha-write-forwarding <mode>', help: 'proxy or redirect: what a standby does with a write (env EBBFLOW_HA_WRITE_FORWARDING)' },
+    doc: 'what a standby does with a write request (POST, PUT, PATCH, DELETE): `proxy` forwards it to the leader and streams the answer back; `redirect` answers 307 with `Location` on the leader; reads are served by every dispatcher',
+  }),
+  restAdvertisedUrl: opt.string({
+    key: 'restAdvertisedUrl', scope, env: 'EBBFLOW_REST_ADVERTISED_URL',
+    cli: { flags: '--rest-advertised-url <url>', help: 'the URL other dispatchers reach this one at (env EBBFLOW_REST_ADVERTISED_URL)' },
+    defaultDoc: '`http://<host>:<port>` as bound', doc: 'HA: the REST URL the other dispatchers forward writes to while this one leads (Flink\'s `rest.address`/`rest.port`); required when bound to every address',
+  }),
   logLevel: opt.enum(LOG_LEVELS, { key: 'logLevel', scope, env: 'EBBFLOW_LOG_LEVEL', default: 'info', doc: 'level of the dispatcher\'s log (pino)' }),
   runTimeoutMs: opt.duration({ key: 'runTimeoutMs', scope, default: 30_000, min: 1, max: MAX_DURATION_MS, doc: 'how long POST /jars/:id/run waits for the job process to accept the job' }),
   taskManagerMemoryMb: opt.int({ key: 'taskManagerMemoryMb', scope, default: 512, min: 32, max: 1 << 20, doc: 'heap cap per TaskManager in MB' }),
@@ -139,7 +181,7 @@ export const DISPATCHER_OPTIONS = {
 /** Options of the CLI's client commands (submit, jobs, cancel, scale). */
 export const CLIENT_OPTIONS = {
   url: opt.string({
-    key: 'url', scope: 'client', env: 'EBBFLOW_URL', cli: { flags: '--url <url>', help: 'dispatcher REST URL for client commands', global: true },
-    default: 'http://127.0.0.1:8081', doc: 'the dispatcher the client commands talk to',
+    key: 'url', scope: 'client', env: 'EBBFLOW_URL', cli: { flags: '--url <url>', help: 'dispatcher REST URL for client commands; several comma-separated (HA)', global: true },
+    default: 'http://127.0.0.1:8081', doc: 'the dispatcher the client commands talk to; with HA several, comma-separated: each is tried in turn when one cannot be reached, and a write waits out an election',
   }),
 };

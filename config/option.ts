@@ -48,6 +48,8 @@ export interface OptionDecl<T = unknown> {
   check?(value: T): string | undefined;
   /** For a dispatcher option: the configuration key it gives a dispatcher-wide default to (`--mesos-master` → `mesos.master`). */
   readonly configKey?: string;
+  /** For a dispatcher option: Flink's configuration key for it, also accepted as `-D <flinkKey>=value` (e.g. `high-availability.type`). */
+  readonly flinkKey?: string;
   /** One line for the README's table. */
   readonly doc: string;
   /** Not shown in the README (tuning for tests). */

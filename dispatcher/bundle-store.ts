@@ -31,6 +31,11 @@ export interface BundleStoreOptions {
   maxCount?: number;
   /** Uploaded bytes of all bundles together, uploads in progress included (507 beyond). @default unlimited */
   maxTotalBytes?: number;
+  /**
+   * HA: the directory is shared by several dispatchers, so `init` creates it but removes nothing (a
+   * leftover could be another dispatcher's upload in progress). @default false
+   */
+  shared?: boolean;
 }
 
 export interface StoredBundle {
@@ -102,6 +107,7 @@ export class BundleStore {
   /** 0: no limit. */
   readonly quota: { maxCount: number; maxTotalBytes: number };
   private readonly tmpDir: string;
+  private readonly shared: boolean;
   private lastUploaded = 0;
   /** Bytes received so far by each upload in progress (they count against the quota). */
   private readonly inFlight = new Map<symbol, number>();
@@ -110,6 +116,7 @@ export class BundleStore {
     this.dir = resolve(opts.dir);
     this.maxBytes = opts.maxBytes !== undefined && opts.maxBytes > 0 ? opts.maxBytes : defaultOf(DISPATCHER_OPTIONS.maxUploadBytes)!;
     this.tmpDir = join(this.dir, TMP);
+    this.shared = opts.shared ?? false;
     this.quota = { maxCount: opts.maxCount ?? 0, maxTotalBytes: opts.maxTotalBytes ?? 0 };
   }
 
@@ -119,6 +126,7 @@ export class BundleStore {
    */
   async init(): Promise<void> {
     await mkdir(this.tmpDir, { recursive: true, mode: 0o700 });
+    if (this.shared) return;
     for (const name of await readdir(this.tmpDir)) await rm(join(this.tmpDir, name), { recursive: true, force: true });
     const names = new Set(await readdir(this.dir));
     for (const name of names) {

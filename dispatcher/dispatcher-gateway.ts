@@ -65,6 +65,18 @@ export interface DispatcherStatus {
   uploadsInProgress: number;
 }
 
+/** Who leads the dispatchers (GET /cluster/leader); with no HA this dispatcher is the only one, and leads. */
+export interface LeadershipView {
+  highAvailability: 'none' | 'redis';
+  self: { id: string; url: string; leader: boolean };
+  /** The leader as this dispatcher knows it; null during an election. */
+  leader: { id: string; url: string; epoch: number } | null;
+  /** What this dispatcher does with a write request: serve it (`local`), forward it (`proxy`) or answer 307 (`redirect`). */
+  writes: 'local' | 'proxy' | 'redirect';
+  /** Writes of this dispatcher refused by the fence since it started (made after it had stopped leading). */
+  fencedWrites: number;
+}
+
 /** What shapes a job's rescales (Flink's JobRescaleConfigInfo, from the job's configuration). */
 export interface RescaleSettings {
   /** `web.adaptive-scheduler.rescale-history.size` */
@@ -134,6 +146,8 @@ export interface DispatcherGateway {
   taskManagers(): Promise<TaskManagerRecord[]>;
   /** The submission queue's counts and the uploads in progress. */
   dispatcherStatus(): Promise<DispatcherStatus>;
+  /** Who leads the dispatchers (HA), and what this one does with writes. */
+  leadership(): LeadershipView;
 
   // Flink's web dashboard (dispatcher/dashboard-service.ts).
   /** A running TaskManager (NotFound otherwise) with its metrics from its job's latest snapshot. */

@@ -10,7 +10,7 @@
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import {
-  closestKey, compileOptions, ConfigError, configKeyDefaults, DISPATCHER_OPTIONS, MIN_REMOTE_TOKEN_LENGTH, type GivenOptions,
+  closestKey, compileOptions, ConfigError, configKeyDefaults, DISPATCHER_OPTIONS, MIN_REMOTE_TOKEN_LENGTH, readOption, type GivenOptions,
 } from '../config/index.js';
 import { compileJobConfig, knownConfigurationKeys } from '../jobmaster/job-config.js';
 import { resourceProvider, withProviderDispatcherOptions } from '../resourcemanager/index.js';
@@ -28,8 +28,10 @@ export const DISPATCHER_OPTION_TABLE = withProviderDispatcherOptions(DISPATCHER_
 export type DispatcherOptions = GivenOptions<typeof DISPATCHER_OPTIONS> & { readonly [providerOption: string]: unknown };
 
 type Compiled = { [K in keyof typeof DISPATCHER_OPTIONS]-?: NonNullable<GivenOptions<typeof DISPATCHER_OPTIONS>[K]> };
-export type CompiledDispatcherOptions = Omit<Compiled, 'token'> & {
+export type CompiledDispatcherOptions = Omit<Compiled, 'token' | 'haStorageDir' | 'restAdvertisedUrl'> & {
   token: string | undefined;
+  haStorageDir: string | undefined;
+  restAdvertisedUrl: string | undefined;
   /** The keys the providers' dispatcher options give a default to, with their values (`mesos.master` ← `--mesos-master`). */
   providerDefaults: Record<string, unknown>;
   /** The providers' dispatcher options, by property name. */
@@ -45,10 +47,48 @@ export function dispatcherConfiguration(c: Pick<CompiledDispatcherOptions, 'prov
   return { ...c.providerDefaults, ...c.defaultConfiguration };
 }
 
+/**
+ * Options given as `-D <flinkKey>=value` (e.g. `-D high-availability.type=redis`) become the options
+ * they name, unless the option itself is given too; they are not job configuration.
+ */
+function withFlinkKeys(o: DispatcherOptions): DispatcherOptions {
+  const conf = o.defaultConfiguration;
+  if (!conf) return o;
+  const out: Record<string, unknown> = { ...o };
+  const rest = { ...conf };
+  for (const [name, d] of Object.entries(DISPATCHER_OPTION_TABLE)) {
+    if (!d.flinkKey || !(d.flinkKey in rest)) continue;
+    out[name] ??= readOption(d, rest[d.flinkKey], `-D ${d.flinkKey}`);
+    delete rest[d.flinkKey];
+  }
+  out.defaultConfiguration = rest;
+  return out as DispatcherOptions;
+}
+
+/** HA's settings must fit together; with HA the data directory is the shared `<storageDir>/<cluster-id>`. */
+function checkHa(c: CompiledDispatcherOptions): void {
+  if (c.haType !== 'redis') return;
+  const o = DISPATCHER_OPTIONS;
+  if (!c.haStorageDir) {
+    throw new ConfigError('EBBFLOW_CONFIG_MISSING', o.haStorageDir.env!, `high-availability.type redis needs high-availability.storageDir (${o.haStorageDir.env}, --ha-storage-dir): a directory every dispatcher reaches, for bundles and job specs`);
+  }
+  if (c.haRenewDeadlineMs >= c.haLeaseDurationMs) {
+    throw new ConfigError('EBBFLOW_CONFIG_RANGE', o.haRenewDeadlineMs.env!, `${o.haRenewDeadlineMs.env} (${c.haRenewDeadlineMs} ms) must be shorter than ${o.haLeaseDurationMs.env} (${c.haLeaseDurationMs} ms): a leader must stop before its lease can run out`);
+  }
+  if (c.haRetryPeriodMs >= c.haRenewDeadlineMs) {
+    throw new ConfigError('EBBFLOW_CONFIG_RANGE', o.haRetryPeriodMs.env!, `${o.haRetryPeriodMs.env} (${c.haRetryPeriodMs} ms) must be shorter than ${o.haRenewDeadlineMs.env} (${c.haRenewDeadlineMs} ms): the leader renews several times within the deadline`);
+  }
+  if (!c.restAdvertisedUrl && (c.host === '0.0.0.0' || c.host === '::')) {
+    throw new ConfigError('EBBFLOW_CONFIG_MISSING', o.restAdvertisedUrl.env!, `bound to every address (${c.host}), a dispatcher with HA needs ${o.restAdvertisedUrl.env} (--rest-advertised-url): the URL the other dispatchers forward writes to`);
+  }
+  c.dataDir = resolve(c.haStorageDir, c.haClusterId);
+}
+
 export function compileDispatcherOptions(o: DispatcherOptions = {}, env: NodeJS.ProcessEnv = process.env): CompiledDispatcherOptions {
-  const c = compileOptions(DISPATCHER_OPTION_TABLE, o, env) as Record<string, unknown> as CompiledDispatcherOptions;
+  const c = compileOptions(DISPATCHER_OPTION_TABLE, withFlinkKeys(o), env) as Record<string, unknown> as CompiledDispatcherOptions;
   c.providerDefaults = configKeyDefaults(DISPATCHER_OPTION_TABLE, c);
   c.dataDir = resolve(c.dataDir);
+  checkHa(c);
   // An empty token is no token.
   c.token ||= undefined;
   const provider = resourceProvider(c.resourceManager);

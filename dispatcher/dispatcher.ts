@@ -5,14 +5,17 @@
  */
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
+import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { LeaderElection } from '../ha/index.js';
 import { maskingLogOptions, maskUrl, secretsOf } from '../config/index.js';
-import { CapacityReservations, JobRegistry } from '../metadata/index.js';
+import { CapacityReservations, JobRegistry, type FencedWriteError, type RegistryFence } from '../metadata/index.js';
 import { BundleStore } from './bundle-store.js';
 import { CapacityService } from './capacity.js';
 import { compileDispatcherOptions, type CompiledDispatcherOptions, type DispatcherOptions } from './dispatcher-options.js';
-import type { DispatcherGateway } from './dispatcher-gateway.js';
+import type { DispatcherGateway, LeadershipView } from './dispatcher-gateway.js';
 import { createGateway } from './gateway.js';
 import { jobLogDir } from './job-process-launcher.js';
 import { JobRetention } from './job-retention.js';
@@ -34,10 +37,22 @@ export class Dispatcher {
   /** Removes ended jobs after jobstore.expiration-time and beyond jobstore.max-capacity. */
   readonly retention: JobRetention;
   /** Adoption of running jobs and the sweep of submissions never queued, whenever Redis becomes reachable. */
-  readonly recovery: JobRecovery;
+  recovery: JobRecovery;
   readonly startedAt = Date.now();
   /** The use cases the REST API calls. */
   readonly gateway: DispatcherGateway;
+  /** This dispatcher's id among several (HA): host, pid and a random part. */
+  readonly id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  /** HA only (`high-availability.type: redis`): the leader election; started once the REST API listens. */
+  election: LeaderElection | undefined;
+  /** HA: this dispatcher's writes refused because it no longer led (its epoch had lost the lease). */
+  fencedWrites = 0;
+  /** The advertised REST URL (set when the API listens). */
+  url = '';
+  /** Leader-only work starts and stops in order (a quick loss after a gain waits for the start to finish). */
+  private leadership: Promise<void> = Promise.resolve();
+  private readonly electionRedis: Redis | undefined;
+  private readonly fenceKey: string;
 
   constructor(opts: DispatcherOptions = {}, logger?: Logger) {
     this.options = compileDispatcherOptions(opts);
@@ -48,15 +63,32 @@ export class Dispatcher {
     // commandTimeout: a Redis that hangs (stopped, partitioned) fails requests with 503 instead of holding them.
     this.redis = new Redis(o.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, connectTimeout: 2000, commandTimeout: 3000 });
     this.redis.on('error', (err) => this.log.debug({ err: err.message }, 'redis connection problem'));
-    this.registry = new JobRegistry(this.redis, o.keyPrefix);
-    this.capacity = new CapacityService(new CapacityReservations(this.redis, o.keyPrefix), o, this.log);
-    this.bundles = new BundleStore({ dir: join(o.dataDir, 'jars'), maxBytes: o.maxUploadBytes, maxCount: o.maxJars, maxTotalBytes: o.maxJarBytesTotal });
+    const ha = o.haType === 'redis';
+    this.fenceKey = `${o.keyPrefix}ha:${o.haClusterId}:leader`;
+    // HA: every write to job state is fenced with the epoch this dispatcher leads with ('' while it does not: refused).
+    const fence: RegistryFence | undefined = ha ? {
+      key: this.fenceKey,
+      epoch: () => String(this.election?.epoch ?? ''),
+      onFenced: (err: FencedWriteError) => {
+        this.fencedWrites++;
+        this.log.error({ code: err.code, key: err.key, epoch: err.epoch }, `fenced write refused: ${err.message}`);
+      },
+    } : undefined;
+    if (ha) {
+      // Its own connection, failing fast: a renew that hangs must not outlast the renew deadline.
+      this.electionRedis = new Redis(o.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, connectTimeout: 2000, commandTimeout: Math.max(100, Math.floor(o.haRenewDeadlineMs / 2)) });
+      this.electionRedis.on('error', (err) => this.log.debug({ err: err.message, connection: 'leader election' }, 'redis connection problem'));
+    }
+    this.registry = new JobRegistry(this.redis, o.keyPrefix, fence);
+    this.capacity = new CapacityService(new CapacityReservations(this.redis, o.keyPrefix, fence), o, this.log);
+    this.bundles = new BundleStore({ dir: join(o.dataDir, 'jars'), maxBytes: o.maxUploadBytes, maxCount: o.maxJars, maxTotalBytes: o.maxJarBytesTotal, shared: ha });
     this.supervisor = new JobSupervisor({
       registry: this.registry, redisUrl: o.redisUrl, keyPrefix: o.keyPrefix, dataDir: o.dataDir,
       slotsPerTaskManager: o.slotsPerTaskManager, taskManagerMemoryMb: o.taskManagerMemoryMb, localMaxTaskManagers: o.localMaxTaskManagers, logger: this.log,
       resourceManager: o.resourceManager, providerDefaults: o.providerDefaults, defaultConfiguration: o.defaultConfiguration,
       planningTimeoutMs: o.planningTimeoutMs, cancelGraceMs: o.cancelGraceMs, maxTaskManagersPerJob: o.maxTaskManagersPerJob,
       maxTaskManagers: o.maxTaskManagers, jobProcessRestarts: o.jobProcessRestarts,
+      fencedLaunch: ha ? { fenceKey: this.fenceKey, epoch: () => String(this.election?.epoch ?? '') } : undefined,
     });
     this.submissions = new SubmissionQueue(
       {
@@ -72,8 +104,23 @@ export class Dispatcher {
       expirationMs: o.jobstoreExpirationTime * 1000, maxCapacity: o.jobstoreMaxCapacity, logDir: (id) => jobLogDir(o.dataDir, id),
       isRunning: (id) => this.supervisor.isRunning(id), logger: this.log,
     });
-    this.recovery = new JobRecovery({ registry: this.registry, supervisor: this.supervisor, submissions: this.submissions, log: this.log });
-    this.gateway = createGateway(this);
+    this.recovery = this.newRecovery();
+    this.gateway = createGateway({ ...this, leadership: () => this.leadershipView() });
+  }
+
+  private newRecovery(): JobRecovery {
+    return new JobRecovery({ registry: this.registry, supervisor: this.supervisor, submissions: this.submissions, log: this.log });
+  }
+
+  /** Who leads, as GET /cluster/leader shows it. */
+  leadershipView(): LeadershipView {
+    const o = this.options;
+    if (!this.election) return { highAvailability: 'none', self: { id: this.id, url: this.url, leader: true }, leader: { id: this.id, url: this.url, epoch: 0 }, writes: 'local', fencedWrites: 0 };
+    const leader = this.election.leader();
+    return {
+      highAvailability: 'redis', self: { id: this.id, url: this.url, leader: this.election.isLeader() }, leader: leader ?? null,
+      writes: this.election.isLeader() ? 'local' : o.haWriteForwarding, fencedWrites: this.fencedWrites,
+    };
   }
 
   /**
@@ -90,23 +137,83 @@ export class Dispatcher {
       await this.redis.connect();
       connected = true;
       // Before the API serves: no run is between its reservation and its record yet, so reservations of
-      // jobs that ended or are unknown can be dropped (a crash never leaks capacity for good).
-      await this.capacity.reconcile(await this.registry.list(), this.log);
+      // jobs that ended or are unknown can be dropped (a crash never leaks capacity for good). With HA
+      // another dispatcher may be serving a run right now: only a leader reconciles, on election.
+      if (this.options.haType !== 'redis') await this.capacity.reconcile(await this.registry.list(), this.log);
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, `Redis at ${maskUrl(this.options.redisUrl)} is not reachable yet; the API answers 503 until it is, and the jobs are adopted then`);
     }
     // ioredis reconnects by itself; each time it is ready again (after start without Redis, or an outage) the recovery runs again.
     this.redis.on('ready', () => void this.recovery.run());
+    if (this.options.haType === 'redis') {
+      // Leader-only work waits for the election (startElection, once the REST API listens).
+      this.supervisor.relinquish();
+      this.recovery.close();
+      return;
+    }
     if (connected) await this.recovery.run();
     this.submissions.startWorker();
     this.retention.start();
   }
 
+  /**
+   * HA: campaigns for leadership, advertising `url`. On election the leader-only work starts: adoption
+   * of the running jobs and the submissions never queued, the submission worker, retention; on losing
+   * it (at once, on its own clock) they stop, and the jobs' processes are left to the new leader.
+   */
+  async startElection(url: string): Promise<void> {
+    this.url = url;
+    if (this.options.haType !== 'redis' || !this.electionRedis) return;
+    const o = this.options;
+    await this.electionRedis.connect().catch((err: Error) => this.log.warn({ err: err.message }, 'Redis is not reachable for the leader election yet; campaigning once it is'));
+    this.election = new LeaderElection({
+      redis: this.electionRedis, keyPrefix: `${o.keyPrefix}ha:${o.haClusterId}:`, id: this.id, url,
+      leaseMs: o.haLeaseDurationMs, renewDeadlineMs: o.haRenewDeadlineMs, retryPeriodMs: o.haRetryPeriodMs, log: this.log,
+      onElected: (epoch) => this.inTurn(() => this.lead(epoch)),
+      onDeposed: (epoch) => this.inTurn(() => this.standBy(epoch)),
+    });
+    this.election.start();
+  }
+
+  /** Runs a leadership change after the ones before it; a failure is logged, and the next change still runs. */
+  private inTurn(change: () => Promise<void>): void {
+    this.leadership = this.leadership.then(change).catch((err: Error) => this.log.error({ err }, 'a change of leadership failed half-way'));
+  }
+
+  private async lead(epoch: number): Promise<void> {
+    if (this.election?.epoch !== epoch) return; // lost again meanwhile: the standBy queued after this one runs
+    this.supervisor.lead();
+    this.recovery = this.newRecovery();
+    try {
+      await this.capacity.reconcile(await this.registry.list(), this.log);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'could not reconcile the TaskManager reservations on becoming leader');
+    }
+    await this.recovery.run();
+    if (this.election?.epoch !== epoch) return;
+    this.submissions.startWorker();
+    this.retention.stop();
+    this.retention.start();
+    this.log.info({ epoch }, 'leading: adopted the running jobs, taking submissions');
+  }
+
+  private async standBy(epoch: number): Promise<void> {
+    this.supervisor.relinquish();
+    this.recovery.close();
+    await this.retention.stop();
+    await this.submissions.stopWorker();
+    this.log.warn({ epoch }, 'standing by: stopped taking submissions and supervising jobs (the new leader adopts them)');
+  }
+
   async close(): Promise<void> {
+    await this.election?.close();
+    await this.leadership;
     this.recovery.close();
     await this.retention.stop();
     await this.submissions.close();
-    await this.supervisor.close(this.options.cancelJobsOnClose);
+    // HA: the jobs belong to the cluster, not to this dispatcher: the next leader adopts them.
+    await this.supervisor.close(this.options.cancelJobsOnClose && !this.election);
+    this.electionRedis?.disconnect();
     this.redis.disconnect();
   }
 }

@@ -8,7 +8,7 @@ import { AutoscalerService } from './autoscaler-service.js';
 import type { BundleStore } from './bundle-store.js';
 import type { CapacityService } from './capacity.js';
 import { dispatcherConfiguration, type CompiledDispatcherOptions } from './dispatcher-options.js';
-import type { DispatcherGateway } from './dispatcher-gateway.js';
+import type { DispatcherGateway, LeadershipView } from './dispatcher-gateway.js';
 import { DashboardService } from './dashboard-service.js';
 import { JarService } from './jar-service.js';
 import { submitJob } from './job-submission.js';
@@ -29,6 +29,8 @@ export interface GatewayParts {
   options: CompiledDispatcherOptions;
   capacity: CapacityService;
   log: Logger;
+  /** Who leads (HA); absent: this dispatcher alone. */
+  leadership?: () => LeadershipView;
 }
 
 export function createGateway(p: GatewayParts): DispatcherGateway {
@@ -57,6 +59,7 @@ export function createGateway(p: GatewayParts): DispatcherGateway {
     jobMetrics: (id) => jobs.jobMetrics(id),
     vertex: (id, vertexId) => jobs.vertex(id, vertexId),
     taskManagers: () => jobs.taskManagers(),
+    leadership: () => p.leadership?.() ?? { highAvailability: 'none', self: { id: '', url: '', leader: true }, leader: null, writes: 'local', fencedWrites: 0 },
     dispatcherStatus: async () => ({ submissions: await p.submissions.counts(), uploadsInProgress: jars.uploadsInProgress }),
     taskManager: (id) => dash.taskManager(id),
     taskManagerLogs: (id) => dash.taskManagerLogs(id),

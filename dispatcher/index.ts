@@ -17,7 +17,7 @@ export type { JobRetentionOptions } from './job-retention.js';
 export { allowedStateDirs, checkStateTarget } from './storage-targets.js';
 export { JobRecovery } from './job-recovery.js';
 export type { JobRecoveryDeps } from './job-recovery.js';
-export type { DispatcherGateway, SubmitJobRequest, SavepointRequest, ShapeProblem, RequestRefusal, OperationView, VertexView, UploadLimits, DispatcherStatus, RescaleHistoryView, RescaleDetailsView, RescaleSettings, DisposalStatus } from './dispatcher-gateway.js';
+export type { DispatcherGateway, SubmitJobRequest, SavepointRequest, ShapeProblem, RequestRefusal, OperationView, VertexView, UploadLimits, DispatcherStatus, RescaleHistoryView, RescaleDetailsView, RescaleSettings, DisposalStatus, LeadershipView } from './dispatcher-gateway.js';
 export { DispatcherError, InvalidRequest, CapacityExceeded, NotFound, JobNotFound, JarNotFound, JobNotInState, IdConflict, JarInUse, BundleRejected, Unavailable } from './errors.js';
 // The install root (package.json, openapi.yaml, the web form's files), for the REST layer.
 export { PROJECT_ROOT } from '../runtime/install-paths.js';

@@ -40,10 +40,28 @@ export interface JobProcess {
   detach(): void;
 }
 
+/**
+ * HA: the claim a job process must still hold when it starts (dispatcher/fenced-job-process.ts): it
+ * records its pid under this launch id, fenced with the leader epoch that claimed it, or exits with
+ * LAUNCH_SUPERSEDED_EXIT without running anything.
+ */
+export interface FencedLaunch {
+  launchId: string;
+  epoch: string;
+  /** The leader hash the epoch is checked against. */
+  fenceKey: string;
+}
+
+/** The exit status of a job process whose launch was superseded (it ran nothing). */
+export const LAUNCH_SUPERSEDED_EXIT = 75;
+
+/** The environment variable carrying a `FencedLaunch` as JSON to the job process. */
+export const FENCED_LAUNCH_ENV = 'EBBFLOW_FENCED_LAUNCH';
+
 /** Starts job processes and reaches processes known only by their pid. */
 export interface JobProcessLauncher {
-  /** Starts the job process for `spec`; resolves once the OS started it, rejects with `JobProcessStartError`. */
-  launch(spec: JobSpec): Promise<JobProcess>;
+  /** Starts the job process for `spec`; resolves once the OS started it, rejects with `JobProcessStartError`. With `fenced` (HA) it starts through the launch check. */
+  launch(spec: JobSpec, fenced?: FencedLaunch): Promise<JobProcess>;
   /** The end of the job's process log ('' when there is none). */
   logTail(jobId: string): string;
   /** Whether a process known only by its pid (adopted from an earlier dispatcher) is alive. */
@@ -53,6 +71,7 @@ export interface JobProcessLauncher {
 }
 
 const JOBMASTER_MAIN = distFile('jobmaster/main.js');
+const FENCED_JOB_PROCESS = distFile('dispatcher/fenced-job-process.js');
 
 /** Where a job's process log and spec file live. */
 export function jobLogDir(dataDir: string, jobId: string): string { return join(dataDir, 'logs', jobId); }
@@ -106,7 +125,7 @@ export function needsAwsEnv(configuration: Readonly<Record<string, unknown>> = {
 export class ForkJobProcessLauncher implements JobProcessLauncher {
   constructor(private readonly dataDir: string, private readonly logger: Logger) {}
 
-  async launch(spec: JobSpec): Promise<JobProcess> {
+  async launch(spec: JobSpec, fenced?: FencedLaunch): Promise<JobProcess> {
     const dir = jobLogDir(this.dataDir, spec.jobId);
     mkdirSync(dir, { recursive: true, mode: 0o700 }); // logs/ and logs/<jobid>/: private to the dispatcher's user
     // The spec goes in a file (arguments can be large; an environment variable would hit E2BIG).
@@ -119,7 +138,7 @@ export class ForkJobProcessLauncher implements JobProcessLauncher {
     writeFileSync(secretFile, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'w' });
     const log = openSync(join(dir, 'jobmaster.log'), 'a', 0o600);
     // The argv names role and job so ps shows them even where the title cannot be longer than argv.
-    const child = fork(JOBMASTER_MAIN, ['ebbflow-jobmaster', spec.jobId], {
+    const child = fork(fenced ? FENCED_JOB_PROCESS : JOBMASTER_MAIN, ['ebbflow-jobmaster', spec.jobId], {
       // A storage call on a hung mount holds a libuv thread until it returns (storage-deadline.ts):
       // the job process (and the TaskManagers it starts, which inherit this) get more than the 4 default.
       env: childEnv({
@@ -127,6 +146,7 @@ export class ForkJobProcessLauncher implements JobProcessLauncher {
         EBBFLOW_JOB_SPEC_FILE: specFile,
         [JOB_SECRET_FILE_ENV]: secretFile,
         ...(needsAwsEnv(spec.configuration) ? awsEnv() : {}),
+        ...(fenced ? { [FENCED_LAUNCH_ENV]: JSON.stringify(fenced) } : {}),
       }),
       stdio: ['ignore', log, log, 'ipc'],
       execArgv: [],

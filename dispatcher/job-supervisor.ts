@@ -9,16 +9,17 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { randomUUID } from 'node:crypto';
 import { retryRegistryCall, type JobRecord, type JobRegistry, type JobState, type RetryOutcome } from '../metadata/index.js';
 import { defaultOf, DISPATCHER_OPTIONS } from '../config/index.js';
 import type { JobSpec } from '../jobmaster/job-spec.js';
 import type { CompiledDispatcherOptions } from './dispatcher-options.js';
-import { ForkJobProcessLauncher, jobLogDir, type JobProcess, type JobProcessExit, type JobProcessLauncher } from './job-process-launcher.js';
+import { ForkJobProcessLauncher, jobLogDir, LAUNCH_SUPERSEDED_EXIT, type FencedLaunch, type JobProcess, type JobProcessExit, type JobProcessLauncher } from './job-process-launcher.js';
 import { cleanupAfterDeadJobProcess } from './provider-cleanup.js';
 import { JobProcessLostError, JobProcessRestartError, PlanningTimeoutError } from './supervisor-errors.js';
 
 /** The registry calls the supervisor makes; `JobRegistry` has them, tests pass an in-memory fake. */
-export type SupervisorRegistry = Pick<JobRegistry, 'get' | 'transition' | 'update' | 'jobKey'> & {
+export type SupervisorRegistry = Pick<JobRegistry, 'get' | 'transition' | 'update' | 'jobKey'> & Partial<Pick<JobRegistry, 'claimLaunch'>> & {
   /** Only for the Mesos framework teardown of a job gone for good (see `reap`). */
   readonly redis?: Redis;
 };
@@ -46,6 +47,12 @@ export interface JobSupervisorOptions extends JobProcessSettings {
   registryRetryMs?: number;
   /** Starts job processes. @default ForkJobProcessLauncher (child_process.fork of dist/jobmaster/main.js) */
   launcher?: JobProcessLauncher;
+  /**
+   * HA: every start of a job process is first claimed in the registry under the leader's epoch (fenced),
+   * and the process records itself only if its claim still stands (dispatcher/fenced-job-process.ts), so
+   * a deposed leader can never start a job twice. The fence key and the epoch to claim with.
+   */
+  fencedLaunch?: { fenceKey: string; epoch(): string };
   /** Called once a job whose process is gone has ended for good. @default the Mesos framework teardown (`reap`) */
   cleanupJob?: JobCleanup;
   logger: Logger;
@@ -75,6 +82,13 @@ export class JobSupervisor {
   private closing = false;
   /** Closed without cancelling: the processes still running belong to the next dispatcher. */
   private detached = false;
+  /** Jobs whose process is being started (claim, fork): a second start of the same job waits its turn out. */
+  private readonly starting = new Set<string>();
+  /**
+   * HA: false while this dispatcher does not lead. It then starts and restarts nothing and watches no
+   * adopted process; its own children's exits are still recorded, and those writes are refused by the fence.
+   */
+  private leading = true;
 
   constructor(private readonly o: JobSupervisorOptions) {
     this.launcher = o.launcher ?? new ForkJobProcessLauncher(o.dataDir, o.logger);
@@ -87,8 +101,28 @@ export class JobSupervisor {
 
   /** Spawns the job process; resolves once the OS started it. `recoveryAttempt` > 0 restores a job whose process died. */
   async start(rec: JobRecord, recoveryAttempt = 0): Promise<void> {
-    if (this.children.has(rec.id)) return;
-    const proc = await this.launcher.launch(this.specOf(rec, recoveryAttempt));
+    if (this.children.has(rec.id) || this.starting.has(rec.id)) return;
+    this.starting.add(rec.id);
+    try {
+      await this.launch(rec, recoveryAttempt);
+    } finally {
+      this.starting.delete(rec.id);
+    }
+  }
+
+  private async launch(rec: JobRecord, recoveryAttempt: number): Promise<void> {
+    let fenced: FencedLaunch | undefined;
+    if (this.o.fencedLaunch) {
+      if (!this.leading || !this.o.registry.claimLaunch) throw new Error('this dispatcher does not lead: it starts no job process');
+      const launchId = randomUUID();
+      // Fenced: a deposed leader's claim throws; a claim that finds another process recorded, or the job ended, is refused.
+      if (!(await this.o.registry.claimLaunch(rec.id, launchId, rec.pid))) {
+        this.o.logger.info({ jobId: rec.id }, 'job process not started: the job ended, is being cancelled, or another job process was recorded meanwhile');
+        return;
+      }
+      fenced = { launchId, epoch: this.o.fencedLaunch.epoch(), fenceKey: this.o.fencedLaunch.fenceKey };
+    }
+    const proc = await this.launcher.launch(this.specOf(rec, recoveryAttempt), fenced);
     this.children.set(rec.id, proc);
     this.o.logger.info({ jobId: rec.id, pid: proc.pid }, 'job process started');
     const planning = setTimeout(() => void this.checkPlanned(rec.id, proc), this.planningTimeoutMs);
@@ -97,11 +131,16 @@ export class JobSupervisor {
       clearTimeout(planning);
       this.children.delete(rec.id);
       const how = `job process (pid ${proc.pid}) ${describeExit(exit)}`;
+      if (fenced && exit.code === LAUNCH_SUPERSEDED_EXIT) {
+        this.o.logger.warn({ jobId: rec.id, pid: proc.pid }, `${how}: its start was superseded (another dispatcher leads and started or adopted the job), so it did not run`);
+        return;
+      }
       if (this.detached) { this.o.logger.info({ jobId: rec.id }, `${how} after this dispatcher closed; the next dispatcher records it`); return; }
       void this.onExit(rec.id, how);
     });
     // The pid lets a later dispatcher adopt the process and keeps a repeated submission from starting a second one.
-    await this.retry(rec.id, 'record the job process pid', () => this.o.registry.update(rec.id, { pid: proc.pid }));
+    // With HA the process records it itself, only if its claim still stands.
+    if (!fenced) await this.retry(rec.id, 'record the job process pid', () => this.o.registry.update(rec.id, { pid: proc.pid }));
   }
 
   private specOf(rec: JobRecord, recoveryAttempt: number): JobSpec {
@@ -120,7 +159,7 @@ export class JobSupervisor {
   /** Planning runs the user's job function: one that loops or waits forever must not hold the job. */
   private async checkPlanned(jobId: string, proc: JobProcess): Promise<void> {
     const read = await this.retry(jobId, 'read the job record for the planning timeout', () => this.o.registry.get(jobId));
-    if (!read.ok || !read.value || read.value.state !== 'INITIALIZING' || proc.exited) return;
+    if (!read.ok || !read.value || read.value.state !== 'INITIALIZING' || proc.exited || !this.leading) return;
     const err = new PlanningTimeoutError(this.planningTimeoutMs);
     this.o.logger.error({ jobId, code: err.code }, `planning did not finish within ${err.timeoutMs} ms; killing the job process`);
     // FAILED first: the exit that follows the kill must find the job ended, not report a crash.
@@ -153,6 +192,8 @@ export class JobSupervisor {
       : new JobProcessLostError(how, lastLines(this.launcher.logTail(jobId)), restart === 'exhausted' ? { max: this.maxRestarts } : undefined).message;
     const applied = await this.retry(jobId, `mark the job ${final}`, () => this.o.registry.transition(jobId, final, { failureCause }));
     if (applied.ok && applied.value) this.o.logger.error({ jobId }, `${how}; job marked ${final}`);
+    // A deposed leader (its write above was fenced) leaves the job, and what its provider runs, to the leader.
+    if (!this.leading) return;
     await this.cleanup(rec);
   }
 
@@ -167,7 +208,7 @@ export class JobSupervisor {
   private async maybeRestart(rec: JobRecord, how: string): Promise<RestartOutcome> {
     const max = this.maxRestarts;
     const attempt = (this.restarts.get(rec.id) ?? 0) + 1;
-    if (this.closing || !RESTARTABLE.includes(rec.state)) return 'not-restartable';
+    if (this.closing || !this.leading || !RESTARTABLE.includes(rec.state)) return 'not-restartable';
     if (attempt > max) return 'exhausted';
     this.restarts.set(rec.id, attempt);
     const delay = 1000 * 2 ** (attempt - 1);
@@ -178,7 +219,7 @@ export class JobSupervisor {
     await this.retry(rec.id, 'record the restart (RESTARTING, exception history)', () => this.o.registry.transition(rec.id, 'RESTARTING', { exceptions }));
     await new Promise((r) => setTimeout(r, delay));
     const read = await this.retry(rec.id, 'read the job record before restarting its process', () => this.o.registry.get(rec.id));
-    if (!read.ok || !read.value || this.closing) return 'restarted';
+    if (!read.ok || !read.value || this.closing || !this.leading) return 'restarted';
     const now = read.value;
     if (now.state === 'CANCELLING') {
       await this.retry(rec.id, 'mark the job CANCELED', () => this.o.registry.transition(rec.id, 'CANCELED'));
@@ -233,9 +274,18 @@ export class JobSupervisor {
    */
   async adopt(jobs: JobRecord[]): Promise<void> {
     for (const j of jobs) {
-      if (this.closing) return;
-      if (this.children.has(j.id) || this.orphans.has(j.id) || this.ending.has(j.id)) continue;
+      if (this.closing || !this.leading) return;
+      if (this.children.has(j.id) || this.orphans.has(j.id) || this.ending.has(j.id) || this.starting.has(j.id)) continue;
       if (j.pid && this.launcher.isAlive(j.pid)) this.orphans.set(j.id, j.pid);
+      // HA: a queued job no process was recorded for (its leader died between taking it and starting it,
+      // or it waits on the queue) starts now; the claim makes this and a later delivery one start.
+      else if (this.o.fencedLaunch && j.state === 'INITIALIZING' && !j.pid && j.queuedAt) {
+        try {
+          await this.start(j);
+        } catch (err) {
+          this.o.logger.error({ jobId: j.id, err: (err as Error).message }, 'could not start the job process of a queued job found without one');
+        }
+      }
       // INITIALIZING without a pid: still queued, the submission worker starts it (or never queued: the dispatcher's sweep queues it).
       else if (j.state !== 'INITIALIZING' || j.pid) await this.onExit(j.id, `job process (pid ${j.pid || 'unknown'}) is gone (found on dispatcher start)`);
     }
@@ -247,6 +297,23 @@ export class JobSupervisor {
       }
     }, ORPHAN_CHECK_MS);
     this.orphanTimer.unref();
+  }
+
+  /**
+   * HA: this dispatcher stopped leading. It starts and restarts nothing and stops watching adopted
+   * processes (the new leader adopts them); its own children keep running, and their exits are only
+   * reported in writes the fence refuses.
+   */
+  relinquish(): void {
+    this.leading = false;
+    clearInterval(this.orphanTimer);
+    this.orphanTimer = undefined;
+    this.orphans.clear();
+  }
+
+  /** HA: this dispatcher leads (again); the recovery that follows adopts the jobs. */
+  lead(): void {
+    this.leading = true;
   }
 
   /** Cancels every running job process and waits (bounded) for them to exit; or, without `cancelJobs`, leaves them running. */

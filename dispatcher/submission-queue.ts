@@ -69,6 +69,7 @@ export class SubmissionQueue {
   }
 
   startWorker(): void {
+    if (this.worker) return;
     const deps: SubmissionDeps = { registry: this.registry, supervisor: this.supervisor, log: this.log };
     this.worker = new Worker<SubmissionData>(SUBMISSION_QUEUE, (job) => takeSubmission(job.data.jobId, deps),
       { connection: this.connection.worker, prefix: this.prefix, concurrency: 4 });
@@ -80,12 +81,23 @@ export class SubmissionQueue {
     });
   }
 
-  /** Closes worker and queue; bounded, because BullMQ waits for Redis while it is unreachable. */
-  async close(timeoutMs = 3000): Promise<void> {
-    const bounded = (what: string, p: Promise<unknown> | undefined) => Promise.race([
+  /** HA: stops taking submissions (this dispatcher no longer leads); bounded like `close`. */
+  async stopWorker(timeoutMs = 3000): Promise<void> {
+    const w = this.worker;
+    this.worker = undefined;
+    await this.bounded('worker', w?.close(), timeoutMs);
+  }
+
+  private bounded(what: string, p: Promise<unknown> | undefined, timeoutMs: number): Promise<unknown> {
+    return Promise.race([
       p?.catch((err: Error) => this.log.warn({ err: err.message }, `could not close the submission ${what} cleanly; closing anyway`)),
       new Promise((r) => setTimeout(r, timeoutMs).unref()),
     ]);
+  }
+
+  /** Closes worker and queue; bounded, because BullMQ waits for Redis while it is unreachable. */
+  async close(timeoutMs = 3000): Promise<void> {
+    const bounded = (what: string, p: Promise<unknown> | undefined) => this.bounded(what, p, timeoutMs);
     await bounded('worker', this.worker?.close());
     await bounded('queue', this.queue.close());
     for (const c of [this.connection.producer, this.connection.worker]) (c as { disconnect?: () => void }).disconnect?.();

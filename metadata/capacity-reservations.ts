@@ -9,6 +9,7 @@
  * it ends) and the job process `settle`s it to what the job runs with once it ended; and
  * `reconcile` drops the fields of jobs that ended or are unknown (a crash between two steps).
  */
+import { defineScripts, runScript, type RegistryFence } from './fence.js';
 import type { Redis, Result } from 'ioredis';
 import { TERMINAL_STATES } from './job-status.js';
 
@@ -95,21 +96,31 @@ export type ReserveOutcome =
   | { kind: 'refused'; own: number; others: number }
   | { kind: 'ended' };
 
+// HA only (with a fence): release and ensure as scripts, so they can be fenced too.
+const RELEASE_LUA = `return redis.call('HDEL', KEYS[1], ARGV[1])`;
+const ENSURE_LUA = `return redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])`;
+
+const RESERVATION_SCRIPTS = {
+  ebbflowReserve: { numberOfKeys: 2, lua: RESERVE_LUA },
+  ebbflowSettleReservation: { numberOfKeys: 2, lua: SETTLE_LUA },
+  ebbflowReconcileReservations: { numberOfKeys: 1, lua: RECONCILE_LUA },
+  ebbflowReleaseReservation: { numberOfKeys: 1, lua: RELEASE_LUA },
+  ebbflowEnsureReservation: { numberOfKeys: 1, lua: ENSURE_LUA },
+};
+
 export class CapacityReservations {
   readonly key: string;
 
-  constructor(readonly redis: Redis, readonly prefix: string) {
+  /** @param fence HA only: the dispatcher's reservation writes are fenced with its leader epoch (metadata/fence.ts). */
+  constructor(readonly redis: Redis, readonly prefix: string, readonly fence?: RegistryFence) {
     this.key = reservationsKey(prefix);
-    const r = redis as { ebbflowReserve?: unknown; ebbflowReconcileReservations?: unknown; ebbflowSettleReservation?: unknown };
-    if (typeof r.ebbflowReserve !== 'function') redis.defineCommand('ebbflowReserve', { numberOfKeys: 2, lua: RESERVE_LUA });
-    if (typeof r.ebbflowSettleReservation !== 'function') redis.defineCommand('ebbflowSettleReservation', { numberOfKeys: 2, lua: SETTLE_LUA });
-    if (typeof r.ebbflowReconcileReservations !== 'function') redis.defineCommand('ebbflowReconcileReservations', { numberOfKeys: 1, lua: RECONCILE_LUA });
+    defineScripts(redis, RESERVATION_SCRIPTS, fence);
   }
 
   /** Reserves (or, for a rescale, replaces) the job's TaskManagers in one step against both limits. */
   async reserve(jobId: string, r: ReserveRequest): Promise<ReserveOutcome> {
-    const [status, n, others] = await this.redis.ebbflowReserve(this.key, `${this.prefix}job:${jobId}`, jobId,
-      String(r.wanted), String(r.least ?? r.wanted), String(r.perJob), String(r.total), r.mode, TERMINAL_STATES.join(','));
+    const [status, n, others] = await runScript(this.redis, this.fence, 'ebbflowReserve', false, 'reserve TaskManagers', [this.key, `${this.prefix}job:${jobId}`],
+      [jobId, String(r.wanted), String(r.least ?? r.wanted), String(r.perJob), String(r.total), r.mode, TERMINAL_STATES.join(',')]) as [number, number, number];
     if (status === 1) return { kind: 'reserved', reserved: n, others };
     if (status === 2) return { kind: 'kept', reserved: n };
     if (status === 3) return { kind: 'ended' };
@@ -122,11 +133,12 @@ export class CapacityReservations {
    * does nothing while another operation waits in the job's queue.
    */
   async settle(jobId: string, taskManagers: number): Promise<number> {
-    return this.redis.ebbflowSettleReservation(this.key, `${this.prefix}job:${jobId}:ops`, jobId, String(taskManagers));
+    return runScript(this.redis, this.fence, 'ebbflowSettleReservation', false, 'settle the TaskManager reservation', [this.key, `${this.prefix}job:${jobId}:ops`], [jobId, String(taskManagers)]) as Promise<number>;
   }
 
   async release(jobId: string): Promise<void> {
-    await this.redis.hdel(this.key, jobId);
+    if (this.fence) await runScript(this.redis, this.fence, 'ebbflowReleaseReservation', false, 'release the TaskManager reservation', [this.key], [jobId]);
+    else await this.redis.hdel(this.key, jobId);
   }
 
   /** Job id → TaskManagers reserved. */
@@ -137,11 +149,12 @@ export class CapacityReservations {
 
   /** Reserves `n` for a job that has none (a job from before reservations existed); never refused. */
   async ensure(jobId: string, n: number): Promise<void> {
-    await this.redis.hsetnx(this.key, jobId, String(n));
+    if (this.fence) await runScript(this.redis, this.fence, 'ebbflowEnsureReservation', false, 'reserve TaskManagers for an older job', [this.key], [jobId, String(n)]);
+    else await this.redis.hsetnx(this.key, jobId, String(n));
   }
 
   /** Drops the reservations of jobs that ended or whose record is gone; returns their ids. */
   reconcile(): Promise<string[]> {
-    return this.redis.ebbflowReconcileReservations(this.key, this.prefix, TERMINAL_STATES.join(','));
+    return runScript(this.redis, this.fence, 'ebbflowReconcileReservations', false, 'drop the reservations of ended jobs', [this.key], [this.prefix, TERMINAL_STATES.join(',')]) as Promise<string[]>;
   }
 }

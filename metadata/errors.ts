@@ -13,3 +13,19 @@ export class RegistryUnavailableError extends EbbflowError {
       + 'Start Redis (or fix EBBFLOW_REDIS_URL); the record keeps its previous value', { cause });
   }
 }
+
+/**
+ * A write of a dispatcher that no longer leads (HA): the fencing epoch it wrote with no longer holds
+ * the leader lease, so Redis refused it in the same atomic step and nothing was changed.
+ */
+export class FencedWriteError extends EbbflowError {
+  override readonly code = 'EBBFLOW_FENCED';
+  constructor(readonly what: string, readonly key: string, readonly epoch: string, cause?: unknown) {
+    super(`refused to ${what} (${key}): this dispatcher wrote as leader epoch ${epoch || 'none'}, which no longer holds the leader lease (another dispatcher leads)`, { cause });
+  }
+}
+
+/** Whether `err` is a fenced write (the error, or the script's `EBBFLOW_FENCED` reply). */
+export function isFencedWrite(err: unknown): boolean {
+  return err instanceof FencedWriteError || (err instanceof Error && err.message.includes('EBBFLOW_FENCED'));
+}

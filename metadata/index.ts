@@ -1,9 +1,10 @@
 /** Cluster metadata in Redis: job records and the TaskManagers of running jobs. */
 export { JobRegistry } from './job-registry.js';
+export type { RegistryFence } from './fence.js';
 export type { JobRecord, TaskManagerRecord, VertexInfo, JobException, OperationRecord, OperationKind, NewOperation, ResourceRequirements, SubtaskInfo } from './job-registry.js';
 export { JOB_STATES, TERMINAL_STATES, EXECUTION_STATES, isTerminal } from './job-status.js';
 export type { JobState, ExecutionStateName } from './job-status.js';
-export { RegistryUnavailableError } from './errors.js';
+export { FencedWriteError, isFencedWrite, RegistryUnavailableError } from './errors.js';
 export { retryRegistryCall } from './registry-retry.js';
 export type { RetryOptions, RetryOutcome } from './registry-retry.js';
 export { CapacityReservations, reservationsKey } from './capacity-reservations.js';

@@ -13,7 +13,8 @@ import type { Redis } from 'ioredis';
 import type { ResourceRequirements } from '../rest/index.js';
 import { reservationsKey } from './capacity-reservations.js';
 import { isTerminal, TERMINAL_STATES, type JobState } from './job-status.js';
-import { REGISTRY_SCRIPTS } from './registry-scripts.js';
+import { defineScripts, runScript, type RegistryFence } from './fence.js';
+import { REGISTRY_SCRIPTS, type RegistryScriptName } from './registry-scripts.js';
 import { encodeRescale, rescaleCountsKey, rescalesKey, TERMINAL_RESCALE_STATUSES, type RescaleCounts, type RescaleRecord } from './rescale-history.js';
 
 export interface VertexInfo {
@@ -195,11 +196,23 @@ function decode(h: Record<string, string>): JobRecord | undefined {
   };
 }
 
+export type { RegistryFence };
+
 export class JobRegistry {
-  constructor(readonly redis: Redis, readonly prefix: string) {
-    for (const [name, script] of Object.entries(REGISTRY_SCRIPTS)) {
-      if (typeof (redis as unknown as Record<string, unknown>)[name] !== 'function') redis.defineCommand(name, script);
-    }
+  /**
+   * @param fence HA only: the dispatcher's writes are fenced with its leader epoch. Without one (a single
+   * dispatcher, the job processes) every script runs as it is.
+   */
+  constructor(readonly redis: Redis, readonly prefix: string, readonly fence?: RegistryFence) {
+    defineScripts(redis, REGISTRY_SCRIPTS, fence);
+  }
+
+  /**
+   * Runs a registry script, behind the fence when there is one. `what` and `keys[0]` name the write
+   * in the error of a refused one.
+   */
+  private script(name: RegistryScriptName, what: string, keys: string[], args: string[]): Promise<unknown> {
+    return runScript(this.redis, this.fence, name, !('numberOfKeys' in REGISTRY_SCRIPTS[name]), what, keys, args);
   }
 
   /** The Redis key of the job's record (named in logs when a write to it is lost). */
@@ -212,12 +225,12 @@ export class JobRegistry {
   /** Creates the record (not yet queued), in one step; returns false if a job with this id already exists. */
   async create(rec: Omit<JobRecord, 'timestamps' | 'lastModification' | 'endTime' | 'failureCause' | 'vertices' | 'pid' | 'exceptions' | 'resourceRequirements' | 'subtasks' | 'queuedAt'>): Promise<boolean> {
     const fields = [...encode({ ...rec, endTime: -1, lastModification: rec.submitTime, failureCause: '', vertices: [], pid: 0, queuedAt: 0 }), `ts:${rec.state}`, String(rec.submitTime)];
-    return (await this.redis.ebbflowCreateJob(this.key(rec.id), this.indexKey, rec.id, String(rec.submitTime), ...fields)) === 1;
+    return (await this.script('ebbflowCreateJob', 'create the job record', [this.key(rec.id), this.indexKey], [rec.id, String(rec.submitTime), ...fields])) === 1;
   }
 
   /** Records that the job's submission is on the submission queue (after the enqueue: a crash between leaves it to the sweep). */
   async markQueued(id: string): Promise<void> {
-    await this.redis.ebbflowSetIfExists(this.key(id), 'queuedAt', String(Date.now()));
+    await this.script('ebbflowSetIfExists', 'mark the job queued', [this.key(id)], ['queuedAt', String(Date.now())]);
   }
 
   async get(id: string): Promise<JobRecord | undefined> {
@@ -240,7 +253,7 @@ export class JobRegistry {
   async remove(id: string): Promise<boolean> {
     const keys = [this.key(id), this.indexKey, this.tmKey(id), `${this.prefix}job:${id}:checkpoints`, metricsKey(this.prefix, id), this.opsQueueKey(id),
       rescalesKey(this.prefix, id), rescaleCountsKey(this.prefix, id), autoscalerKey(this.prefix, id)];
-    if ((await this.redis.ebbflowRemoveJob(keys.length, ...keys, id, TERMINAL_STATES.join(','))) !== 1) return false;
+    if ((await this.script('ebbflowRemoveJob', 'remove the ended job', keys, [id, TERMINAL_STATES.join(',')])) !== 1) return false;
     let cursor = '0';
     do {
       const [next, found] = await this.redis.scan(cursor, 'MATCH', this.opKey(id, '*'), 'COUNT', 200);
@@ -252,14 +265,32 @@ export class JobRegistry {
 
   /** Moves a job to `state` unless it is already terminal; returns whether it applied. */
   async transition(id: string, state: JobState, fields: Partial<JobRecord> = {}): Promise<boolean> {
-    const r = await this.redis.ebbflowTransition(this.key(id), reservationsKey(this.prefix), state, String(Date.now()), TERMINAL_STATES.join(','), ...encode(fields));
+    const r = await this.script('ebbflowTransition', `move the job to ${state}`, [this.key(id), reservationsKey(this.prefix)], [state, String(Date.now()), TERMINAL_STATES.join(','), ...encode(fields)]);
     return r === 1;
   }
 
   /** Updates non-state fields (vertices, pid, name). */
   async update(id: string, fields: Partial<Omit<JobRecord, 'state'>>): Promise<void> {
     const f = encode(fields);
-    if (f.length) await this.redis.hset(this.key(id), ...f);
+    if (!f.length) return;
+    // Behind the fence (HA), as a script; the record must then exist (a removed one is not brought back).
+    if (this.fence) await this.script('ebbflowSetIfExists', 'update the job record', [this.key(id)], f);
+    else await this.redis.hset(this.key(id), ...f);
+  }
+
+  /**
+   * HA: claims the job's next job process for `launchId` under leader epoch `epoch` (fenced), if the
+   * record still has `expectedPid` (0 before the first start, else the dead process being replaced)
+   * and the job has neither ended nor is being cancelled. The process started then confirms it.
+   */
+  async claimLaunch(id: string, launchId: string, expectedPid: number): Promise<boolean> {
+    const epoch = this.fence?.epoch() ?? '';
+    return (await this.script('ebbflowClaimLaunch', 'claim the start of a job process', [this.key(id)], [launchId, epoch, String(expectedPid), TERMINAL_STATES.join(',')])) === 1;
+  }
+
+  /** HA: the job process started for `launchId` records its pid, if that launch is still the claimed one (fenced). */
+  async confirmLaunch(id: string, launchId: string, pid: number): Promise<boolean> {
+    return (await this.script('ebbflowConfirmLaunch', 'record the started job process', [this.key(id)], [launchId, String(pid)])) === 1;
   }
 
   async putTaskManager(tm: TaskManagerRecord): Promise<void> {
@@ -291,7 +322,7 @@ export class JobRegistry {
     const fields = ['id', op.id, 'jobId', op.jobId, 'kind', op.kind, 'status', 'IN_PROGRESS', 'targetDirectory', op.targetDirectory,
       'cancelJob', op.cancelJob ? '1' : '0', 'drain', op.drain ? '1' : '0', 'location', '', 'failureCause', '', 'createdAt', String(Date.now()),
       'parallelism', String(op.parallelism ?? 0), 'requirements', JSON.stringify(op.requirements ?? {}), 'configuration', JSON.stringify(op.configuration ?? {}), 'result', ''];
-    return (await this.redis.ebbflowCreateOperation(this.opKey(op.jobId, op.id), this.opsQueueKey(op.jobId), op.id, ...fields)) === 1;
+    return (await this.script('ebbflowCreateOperation', `record the ${op.kind} operation`, [this.opKey(op.jobId, op.id), this.opsQueueKey(op.jobId)], [op.id, ...fields])) === 1;
   }
 
   async getOperation(jobId: string, id: string): Promise<OperationRecord | undefined> {
@@ -372,7 +403,7 @@ export class JobRegistry {
    * adds it as the newest and keeps the newest `keep`; counts it once when it ends.
    */
   async putRescale(jobId: string, rescale: RescaleRecord, keep: number): Promise<void> {
-    await this.redis.ebbflowPutRescale(rescalesKey(this.prefix, jobId), rescaleCountsKey(this.prefix, jobId), rescale.id, encodeRescale(rescale), String(Math.max(1, keep)), rescale.status);
+    await this.script('ebbflowPutRescale', 'record the rescale', [rescalesKey(this.prefix, jobId), rescaleCountsKey(this.prefix, jobId)], [rescale.id, encodeRescale(rescale), String(Math.max(1, keep)), rescale.status]);
   }
 
   /** The job's recorded rescales, newest first, and the counts of ended ones since it started. */

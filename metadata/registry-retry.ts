@@ -5,7 +5,7 @@
  * nothing is swallowed silently.
  */
 import type { Logger } from 'pino';
-import { RegistryUnavailableError } from './errors.js';
+import { isFencedWrite, RegistryUnavailableError } from './errors.js';
 
 /** Outcome of a retried registry call: its value, or `ok: false` when it was given up (and logged). */
 export type RetryOutcome<T> = { ok: true; value: T } | { ok: false; error: RegistryUnavailableError };
@@ -35,6 +35,12 @@ export async function retryRegistryCall<T>(call: () => Promise<T>, o: RetryOptio
     try {
       return { ok: true, value: await call() };
     } catch (err) {
+      // A fenced write (a deposed leader's) fails for good: logged, never retried.
+      if (isFencedWrite(err)) {
+        const error = new RegistryUnavailableError(o.what, o.key, Date.now() - started, err);
+        o.logger.error({ err: (err as Error).message, code: 'EBBFLOW_FENCED', key: o.key }, `fenced write refused: could not ${o.what}: ${(err as Error).message}`);
+        return { ok: false, error };
+      }
       if (Date.now() + delay > deadline || o.abandon?.()) {
         const error = new RegistryUnavailableError(o.what, o.key, Date.now() - started, err);
         o.logger.error({ err: error, code: error.code, key: o.key }, `lost: ${error.message}`);

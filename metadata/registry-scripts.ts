@@ -67,6 +67,27 @@ redis.call('HSET', KEYS[1], unpack(ARGV))
 return 1
 `;
 
+// KEYS[1] job hash. ARGV[1] launch id, ARGV[2] the leader epoch claiming, ARGV[3] the pid the record must
+// still have (0: never started; else the dead process being replaced), ARGV[4] terminal states. Claims the
+// next job process of the job for this launch: 1 when claimed, 0 when the job ended, is being cancelled,
+// or another job process was recorded meanwhile (someone else started it).
+const CLAIM_LAUNCH_LUA = `
+local cur = redis.call('HGET', KEYS[1], 'state')
+if not cur or cur == 'CANCELLING' then return 0 end
+for s in string.gmatch(ARGV[4], '[^,]+') do if s == cur then return 0 end end
+if (redis.call('HGET', KEYS[1], 'pid') or '0') ~= ARGV[3] then return 0 end
+redis.call('HSET', KEYS[1], 'launchId', ARGV[1], 'launchEpoch', ARGV[2])
+return 1
+`;
+// KEYS[1] job hash. ARGV[1] launch id, ARGV[2] pid. The started job process records itself, only if its
+// launch is still the job's claimed one: 1 when recorded, else 0 (the process must exit without running).
+const CONFIRM_LAUNCH_LUA = `
+if redis.call('HGET', KEYS[1], 'launchId') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'pid', ARGV[2])
+return 1
+`;
+
+
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     ebbflowTransition(key: string, reservationsKey: string, state: string, now: string, terminal: string, ...fields: string[]): Result<number, Context>;
@@ -75,6 +96,8 @@ declare module 'ioredis' {
     ebbflowCreateOperation(key: string, queue: string, id: string, ...fields: string[]): Result<number, Context>;
     ebbflowSetIfExists(key: string, ...fields: string[]): Result<number, Context>;
     ebbflowPutRescale(list: string, counts: string, id: string, json: string, keep: string, status: string): Result<number, Context>;
+    ebbflowClaimLaunch(key: string, launchId: string, epoch: string, expectedPid: string, terminal: string): Result<number, Context>;
+    ebbflowConfirmLaunch(key: string, launchId: string, pid: string): Result<number, Context>;
   }
 }
 
@@ -87,4 +110,8 @@ export const REGISTRY_SCRIPTS = {
   ebbflowCreateOperation: { numberOfKeys: 2, lua: CREATE_OPERATION_LUA },
   ebbflowSetIfExists: { numberOfKeys: 1, lua: SET_IF_EXISTS_LUA },
   ebbflowPutRescale: { numberOfKeys: 2, lua: PUT_RESCALE_LUA },
+  ebbflowClaimLaunch: { numberOfKeys: 1, lua: CLAIM_LAUNCH_LUA },
+  ebbflowConfirmLaunch: { numberOfKeys: 1, lua: CONFIRM_LAUNCH_LUA },
 } as const;
+
+export type RegistryScriptName = keyof typeof REGISTRY_SCRIPTS;

@@ -1,8 +1,8 @@
-/** /overview, /taskmanagers, /config: cluster-wide views in Flink's shapes. */
+/** /overview, /taskmanagers, /config: cluster-wide views in Flink's shapes; /cluster/leader: who leads (HA). */
 import type { FastifyInstance } from 'fastify';
 import type { DispatcherGateway } from '../../dispatcher/index.js';
 import { isTerminal } from '../../metadata/index.js';
-import type { ClusterOverviewResponse, DashboardConfigResponse, ListTaskManagersResponse } from '../../rest/index.js';
+import type { ClusterLeaderResponse, ClusterOverviewResponse, DashboardConfigResponse, ListTaskManagersResponse } from '../../rest/index.js';
 import { VERSION } from '../version.js';
 import { taskManagerInfo } from '../views/index.js';
 
@@ -23,6 +23,8 @@ export function clusterRoutes(app: FastifyInstance, gw: DispatcherGateway): void
       'flink-commit': 'ebbflow',
     };
   });
+
+  app.get('/cluster/leader', async (): Promise<ClusterLeaderResponse> => gw.leadership());
 
   app.get('/taskmanagers', async (): Promise<ListTaskManagersResponse> => ({ taskmanagers: (await gw.taskManagers()).map((t) => taskManagerInfo(t)) }));
 

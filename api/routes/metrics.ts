@@ -161,6 +161,6 @@ export function metricRoutes(app: FastifyInstance, gw: DispatcherGateway): void 
     const jobs = await gw.listJobs();
     const [running, status, jars] = await Promise.all([runningSnapshots(gw, req.log, jobs), gw.dispatcherStatus(), gw.listJars()]);
     reply.type(prometheus.contentType);
-    return prometheus.scrape({ jobs, running, status, jars });
+    return prometheus.scrape({ jobs, running, status, jars, leadership: gw.leadership() });
   });
 }

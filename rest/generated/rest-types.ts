@@ -1226,6 +1226,33 @@ export type GetJobAutoscalerChangeResponse = {
   } | OperationFailure | null;
 };
 
+/** GET /cluster/leader: the 200 answer. */
+export type ClusterLeaderResponse = {
+  /** `high-availability.type` */
+  highAvailability: "none" | "redis";
+  /** This dispatcher */
+  self: {
+    /** Host, pid and a random part */
+    id: string;
+    /** Its advertised REST URL */
+    url: string;
+    /** Whether it leads now (on its own clock) */
+    leader: boolean;
+  };
+  /** The leading dispatcher; null while none is known (an election is under way) */
+  leader: {
+    id: string;
+    /** Where standbys forward writes */
+    url: string;
+    /** The fencing epoch, taken at election; it only grows (0 without HA) */
+    epoch: number;
+  } | null;
+  /** What this dispatcher does with a write request now */
+  writes: "local" | "proxy" | "redirect";
+  /** This dispatcher's writes refused since it started because its epoch no longer held the lease */
+  fencedWrites: number;
+};
+
 /** GET /overview: the 200 answer. */
 export type ClusterOverviewResponse = {
   taskmanagers: number;

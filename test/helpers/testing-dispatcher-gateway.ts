@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import { pino } from 'pino';
 import { buildApp } from '../../api/index.js';
 import {
-  JarNotFound, JobNotFound, NotFound, type DispatcherGateway, type DispatcherStatus, type DisposalStatus, type OperationView, type RescaleDetailsView, type RescaleHistoryView, type RescaleSettings, type RequestRefusal, type SavepointRequest, type ShapeProblem, type SubmitJobRequest, type VertexView,
+  JarNotFound, JobNotFound, NotFound, type DispatcherGateway, type DispatcherStatus, type LeadershipView, type DisposalStatus, type OperationView, type RescaleDetailsView, type RescaleHistoryView, type RescaleSettings, type RequestRefusal, type SavepointRequest, type ShapeProblem, type SubmitJobRequest, type VertexView,
 } from '../../dispatcher/index.js';
 import type { StoredBundle } from '../../dispatcher/index.js';
 import type { JarPlan, JarPlanRequest, TaskManagerView } from '../../dispatcher/dashboard-service.js';
@@ -121,6 +121,9 @@ export class TestingDispatcherGateway implements DispatcherGateway {
   /** What dispatcherStatus answers; a test may change it. */
   status: DispatcherStatus = { submissions: { waiting: 0, active: 0, delayed: 0, failed: 0 }, uploadsInProgress: 0 };
   async dispatcherStatus(): Promise<DispatcherStatus> { this.call('dispatcherStatus'); return structuredClone(this.status); }
+  /** What leadership answers; a test may change it. */
+  leadershipView: LeadershipView = { highAvailability: 'none', self: { id: 'testing', url: '', leader: true }, leader: null, writes: 'local', fencedWrites: 0 };
+  leadership(): LeadershipView { this.call('leadership'); return structuredClone(this.leadershipView); }
   async vertex(jobId: string, vertexId: string): Promise<VertexView> {
     this.call('vertex', jobId, vertexId);
     const job = this.job(jobId);

@@ -257,6 +257,9 @@ describe('GET /metrics (Prometheus)', () => {
     expect(s.value('ebbflow_submission_queue_jobs', { state: 'waiting' })).toBe(2);
     expect(s.value('ebbflow_submission_queue_jobs', { state: 'failed' })).toBe(3);
     expect(s.value('ebbflow_uploads_in_progress')).toBe(1);
+    // Without HA this dispatcher leads; no write was fenced.
+    expect(s.value('ebbflow_dispatcher_leader')).toBe(1);
+    expect(s.value('ebbflow_dispatcher_fenced_writes_total')).toBe(0);
 
     const sub = { job_id: job.id, job_name: 'fraud', vertex_id: WINDOW, task_name: 'Window(sum) -> Sink', subtask_index: '1', tm_id: 'taskmanager-00002' };
     expect(s.families.get('ebbflow_task_records_in_total')?.type).toBe('COUNTER');
