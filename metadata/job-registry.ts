@@ -14,6 +14,7 @@ import type { ResourceRequirements } from '../rest/index.js';
 import { reservationsKey } from './capacity-reservations.js';
 import { isTerminal, TERMINAL_STATES, type JobState } from './job-status.js';
 import { REGISTRY_SCRIPTS } from './registry-scripts.js';
+import { leaderKey } from './job-leader.js';
 import { encodeRescale, rescaleCountsKey, rescalesKey, TERMINAL_RESCALE_STATUSES, type RescaleCounts, type RescaleRecord } from './rescale-history.js';
 
 export interface VertexInfo {
@@ -239,7 +240,7 @@ export class JobRegistry {
    */
   async remove(id: string): Promise<boolean> {
     const keys = [this.key(id), this.indexKey, this.tmKey(id), `${this.prefix}job:${id}:checkpoints`, metricsKey(this.prefix, id), this.opsQueueKey(id),
-      rescalesKey(this.prefix, id), rescaleCountsKey(this.prefix, id), autoscalerKey(this.prefix, id)];
+      rescalesKey(this.prefix, id), rescaleCountsKey(this.prefix, id), autoscalerKey(this.prefix, id), leaderKey(this.prefix, id)];
     if ((await this.redis.ebbflowRemoveJob(keys.length, ...keys, id, TERMINAL_STATES.join(','))) !== 1) return false;
     let cursor = '0';
     do {

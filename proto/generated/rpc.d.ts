@@ -430,6 +430,18 @@ export namespace ebbflow {
             /** RegistrationResponse metricsEnabled. */
             metricsEnabled: boolean;
 
+            /** RegistrationResponse leaderEpoch. */
+            leaderEpoch: (number|Long);
+
+            /** RegistrationResponse leaderRedisUrl. */
+            leaderRedisUrl: string;
+
+            /** RegistrationResponse leaderKey. */
+            leaderKey: string;
+
+            /** RegistrationResponse registrationTimeoutMs. */
+            registrationTimeoutMs: number;
+
             /**
              * Creates a new RegistrationResponse instance using the specified properties.
              * @param [properties] Properties to set
@@ -536,6 +548,18 @@ export namespace ebbflow {
 
                 /** RegistrationResponse metricsEnabled */
                 metricsEnabled?: (boolean|null);
+
+                /** RegistrationResponse leaderEpoch */
+                leaderEpoch?: (number|Long|null);
+
+                /** RegistrationResponse leaderRedisUrl */
+                leaderRedisUrl?: (string|null);
+
+                /** RegistrationResponse leaderKey */
+                leaderKey?: (string|null);
+
+                /** RegistrationResponse registrationTimeoutMs */
+                registrationTimeoutMs?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
