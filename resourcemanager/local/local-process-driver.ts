@@ -51,6 +51,8 @@ export class LocalProcessDriver implements ResourceManagerDriver {
   /** TaskManagers an earlier job process started, taken over after a failover. */
   private readonly adopted = new Map<string, AdoptedProcess>();
   private adoptedTimer: NodeJS.Timeout | undefined;
+  /** Adopted TaskManagers being stopped (released): `terminate` waits for them too. */
+  private readonly adoptedStops = new Set<Promise<void>>();
   private readonly queue: WorkerSpec[] = [];
   private readonly released = new Set<string>();
   private terminated = false;
@@ -151,7 +153,10 @@ export class LocalProcessDriver implements ResourceManagerDriver {
     const adopted = this.adopted.get(resourceId);
     if (adopted) {
       this.adopted.delete(resourceId);
-      await adopted.stop(this.opts.stopTimeoutMs ?? 5000);
+      const stopped = adopted.stop(this.opts.stopTimeoutMs ?? 5000);
+      this.adoptedStops.add(stopped);
+      await stopped;
+      this.adoptedStops.delete(stopped);
       this.startQueued();
       return;
     }
@@ -178,7 +183,8 @@ export class LocalProcessDriver implements ResourceManagerDriver {
     clearInterval(this.adoptedTimer);
     const adopted = [...this.adopted.values()];
     this.adopted.clear();
-    await Promise.all([...this.children.values()].map((c) => this.stopChild(c)).concat(adopted.map((p) => p.stop(this.opts.stopTimeoutMs ?? 5000))));
+    await Promise.all([...this.children.values()].map((c) => this.stopChild(c))
+      .concat(adopted.map((p) => p.stop(this.opts.stopTimeoutMs ?? 5000)), [...this.adoptedStops]));
   }
 
   /** Why requests wait, for error messages: the capacity (EBBFLOW_LOCAL_MAX_TASKMANAGERS) is in use. */
