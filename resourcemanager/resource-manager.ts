@@ -122,6 +122,8 @@ export class ResourceManager {
     if (!missing.length) return;
     for (const id of missing) { this.workers.delete(id); this.secrets.revoke(id); }
     this.opts.logger.warn({ missing, timeoutMs: this.opts.recovery?.timeoutMs }, 'TaskManagers of the earlier job process did not re-register in time (resourcemanager.previous-worker.recovery.timeout); requesting new ones for them');
+    // Whatever the provider still runs of them (a Mesos task) is stopped.
+    for (const id of missing) this.driver.releaseWorker(id).catch((err: Error) => this.opts.logger.warn({ resourceId: id, err: err.message }, 'stopping a TaskManager of the earlier job process failed'));
     if (this.demand > 0) this.ensureSlots(this.demand);
   }
 
