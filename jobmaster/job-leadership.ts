@@ -15,6 +15,8 @@ export const EXIT_FENCED = 3;
 
 /** How often a JobMaster checks that it still leads its job. */
 export const LEADERSHIP_CHECK_MS = 1000;
+/** How long a check before a checkpoint completes may take; past it (Redis slow or away) the JobMaster goes on leading. */
+export const CONFIRM_TIMEOUT_MS = 500;
 
 /** The job's leader record, as a JobMaster uses it (`jobmaster/main.ts` wires Redis; tests an in-memory one). */
 export interface JobLeadership {
@@ -50,6 +52,31 @@ export class LeadershipWatch {
     this.timer = undefined;
   }
 
+  /**
+   * Whether this JobMaster still leads, asked before each checkpoint completes: a stale one (a larger
+   * epoch exists) is fenced at once and completes nothing more. Redis slow or away: still leading
+   * (nobody can claim the job without Redis either).
+   */
+  async confirm(): Promise<boolean> {
+    if (!this.timer) return this.fencedNow === undefined;
+    let now;
+    try {
+      now = await Promise.race([this.leadership.current(), new Promise<'slow'>((r) => setTimeout(() => r('slow'), CONFIRM_TIMEOUT_MS).unref?.())]);
+    } catch {
+      return true;
+    }
+    if (now === 'slow' || !now || now.epoch <= this.epoch) return true;
+    if (this.timer) {
+      this.stop();
+      this.fencedNow = now;
+      this.fenced(now);
+    }
+    return false;
+  }
+
+  /** Set once fenced. */
+  private fencedNow: LeaderInfo | undefined;
+
   /** One look at the record (tests call it directly). */
   async check(): Promise<void> {
     if (this.reading || !this.timer) return;
@@ -59,6 +86,7 @@ export class LeadershipWatch {
       this.failures = 0;
       if (now && now.epoch > this.epoch && this.timer) {
         this.stop();
+        this.fencedNow = now;
         this.fenced(now);
       }
     } catch (err) {

@@ -245,7 +245,11 @@ export class JobMaster {
     const address = await this.services.taskManagers.listen(pool);
     pool.start();
     const rm = this.services.resourceManager(address, config.workerRetryIntervalMs);
-    const coordinator = createJobCheckpointCoordinator({ runtime, pool, writer, baseDir: this.checkpointBaseDir(), fail: (cause) => this.fail(cause) });
+    const coordinator = createJobCheckpointCoordinator({
+      runtime, pool, writer, baseDir: this.checkpointBaseDir(), fail: (cause) => this.fail(cause),
+      // Before the watch runs (no claim yet, or none possible) nothing can fence this JobMaster.
+      stillLeading: async () => (this.fencedBy ? false : (this.watch?.confirm() ?? true)),
+    });
     const slots = new SlotScheduler({ runtime, pool, rm, coordinator, writer, fail: (cause) => this.fail(cause) });
     const rescaler = new RescaleCoordinator({
       runtime, pool, coordinator, freeSlots: () => slots.freeSlots(),

@@ -189,7 +189,7 @@ describe('JobMaster failover: the JobMaster side', () => {
   it('claims a new epoch, tells registering TaskManagers where to look, and stops at once (no write, no command) when a newer JobMaster claims the job', async () => {
     const leadership = new TestingLeadership();
     const c = await TestingCluster.start({ leadership, configuration: { 'taskmanager.registration.timeout': '7 s' } });
-    cleanup.push(() => c.ended());
+    cleanup.push(() => (c.log.matching('a newer JobMaster leads this job').length ? c.ended() : c.stop()));
     expect(leadership.record).toMatchObject({ epoch: 1, address: 'testing-endpoint:1' });
     const answers = [...c.endpoint.taskManagers.values()].map((tm) => tm.answer);
     expect(answers.length).toBeGreaterThan(0);
@@ -199,9 +199,16 @@ describe('JobMaster failover: the JobMaster side', () => {
     const taskManagerRecords = c.registry.taskManagers.size;
 
     // A newer job process claims the job.
+    const notified = () => [...c.endpoint.taskManagers.values()].reduce((n, tm) => n + tm.gateway.sent('notifyCheckpointComplete').length, 0);
+    await waitFor('a checkpoint to complete', () => notified() > 0);
     await leadership.claim('newer:2', 'jm-newer');
+    const notifiedAtClaim = notified();
     const code = await Promise.race([c.exit, new Promise<string>((r) => setTimeout(() => r('still running'), 5000))]);
     expect(code).toBe(EXIT_FENCED);
+    // Its next checkpoint asked first and found the newer epoch: it completed none after the claim (one
+    // already writing its metadata at that moment may still have), so it published no output.
+    expect(notified() - notifiedAtClaim).toBeLessThanOrEqual(1);
+    expect(c.log.matching('checkpoint').some((l) => JSON.stringify(l).includes('a newer JobMaster leads the job'))).toBe(true);
     expect(c.log.matching('a newer JobMaster leads this job')).toHaveLength(1);
     // No CANCELLING/CANCELED/FAILED, and the TaskManager records stay (the newer JobMaster rewrites them).
     expect(c.registry.states).toEqual(statesBefore);
