@@ -26,9 +26,10 @@ import { connectChannel, type InternalTls } from '../runtime/network/tls.js';
 import { HandshakeError } from '../runtime/errors.js';
 import { planJob, type JobPlan } from '../runtime/plan.js';
 import { Subtask, type SubtaskSpec } from '../runtime/subtask.js';
-import type { LeaderInfo, LeaderLocation, LeaderRetrieval } from '../rpc/leader.js';
+import type { LeaderLocation, LeaderRetrieval } from '../rpc/leader.js';
 import { decodeInputs, decodeKeyGroups, decodeOutputs, decodeRescale } from './descriptors.js';
 import { RedisLeaderRetrieval } from './leader-retrieval.js';
+import { waitForLeader } from './leader-wait.js';
 
 /** How long a TaskManager waits for the subtasks of a lost JobMaster to end before it gives up and exits. */
 const CANCEL_WAIT_MS = 5000;
@@ -97,7 +98,7 @@ export class TaskExecutor {
   /** Set while this TaskManager has no JobMaster and looks for the next one. */
   private leaderless: { since: number; reason: string } | undefined;
   private leaderRetrieval: LeaderRetrieval | undefined;
-  private leaderTimer: NodeJS.Timeout | undefined;
+  private leaderWait: { cancel(): void } | undefined;
   /** Ends the wait for a new JobMaster (taskmanager.registration.timeout). */
   private graceTimer: NodeJS.Timeout | undefined;
   /** Registrations with a new JobMaster after a failover. */
@@ -198,7 +199,7 @@ export class TaskExecutor {
         if (after) {
           // A new JobMaster: its attempts start afresh, and nothing of the old one's is left here.
           this.leaderless = undefined;
-          clearTimeout(this.leaderTimer);
+          this.leaderWait?.cancel();
           clearTimeout(this.graceTimer);
           this.registry.reset();
           this.reRegistrations++;
@@ -426,52 +427,20 @@ export class TaskExecutor {
       return;
     }
     this.leaderRetrieval ??= (this.opts.leaderRetrieval ?? ((w) => new RedisLeaderRetrieval(w)))(failover.where);
-    const next = () => { this.leaderTimer = setTimeout(() => void poll(), this.opts.leaderPollMs ?? 200); };
-    const poll = async (): Promise<void> => {
-      if (this.stopping || !this.leaderless) return;
-      // A registration sent and not answered yet: its answer (or its connection's close) comes first.
-      if (this.awaitingAnswer) { next(); return; }
-      let leader: LeaderInfo | undefined;
-      let read = false;
-      try {
-        leader = await this.leaderRetrieval!.current();
-        read = true;
-      } catch (err) {
-        this.opts.logger.debug({ err: (err as Error).message }, 'could not read the job\'s leader record');
-      }
-      if (this.stopping || !this.leaderless) return;
-      // Marked ended by the dispatcher, or removed with the job: no JobMaster will come.
-      if (read && (!leader || leader.ended)) {
-        this.opts.logger.info('the job ended; exiting');
-        void this.stop(0);
-        return;
-      }
-      if (leader && leader.epoch > failover.epoch && leader.address) {
-        const sep = leader.address.lastIndexOf(':');
-        const host = leader.address.slice(0, sep).replace(/^\[(.*)\]$/, '$1');
-        try {
-          await this.connect(host, Number(leader.address.slice(sep + 1)));
-          // The answer arrives in onMessage; a connection that closes before it does is retried below.
-        } catch (err) {
-          if (err instanceof HandshakeError) {
-            // The new JobMaster does not know this TaskManager (it was not kept for it): nothing to wait for.
-            this.opts.logger.error({ err: err.message, epoch: leader.epoch }, 'the new JobMaster of the job does not accept this TaskManager; exiting');
-            void this.stop(1);
-            return;
-          }
-          this.opts.logger.debug({ err: (err as Error).message, address: leader.address }, 'could not reach the new JobMaster yet');
-        }
-      }
-      if (this.leaderless && !this.stopping) next();
-    };
-    await poll();
+    this.leaderWait = waitForLeader({
+      retrieval: this.leaderRetrieval, epoch: failover.epoch, pollMs: this.opts.leaderPollMs ?? 200, logger: this.opts.logger,
+      waiting: () => !this.stopping && !!this.leaderless,
+      registering: () => this.awaitingAnswer,
+      register: (host, port) => this.connect(host, port),
+      exit: (code) => void this.stop(code),
+    });
   }
 
   async stop(code: number): Promise<void> {
     if (this.stopping && code !== 0) { this.finish(code); return; }
     this.stopping = true;
     clearInterval(this.heartbeatTimer);
-    clearTimeout(this.leaderTimer);
+    this.leaderWait?.cancel();
     clearTimeout(this.graceTimer);
     this.leaderRetrieval?.close();
     for (const t of this.tasks.values()) t.cancel();

@@ -74,6 +74,8 @@ describe('ResourceManager: workers of the earlier job process', () => {
     expect(secrets.get(id(1))).toBeUndefined();
     expect(rm.registered(id(1), 101)).toBe(false);
     expect([...driver.adopted.keys()]).toEqual([id(2)]);
+    // Whatever the provider still runs of them (a Mesos task) is stopped.
+    expect(driver.released).toEqual([id(1), id(3)]);
   });
 
   it('a driver that cannot adopt workers gets new ones at once', async () => {
