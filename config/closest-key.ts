@@ -17,9 +17,9 @@ export function editDistance(a: string, b: string): number {
 }
 
 /**
- * The known key nearest to `key`, or undefined when none is near enough to be a likely typo:
- * within a third of the key's length (case and separators `.`, `-`, `_` count less), or a
- * known key that ends with the unknown one's last segments.
+ * The known key nearest to `key`, or undefined when none is near enough to be a likely typo: a
+ * key at most 2 edits away (case and separators `-`, `_` count less), else a known key that ends
+ * with the unknown one's last segments, else one within a third of the key's length.
  */
 export function closestKey(key: string, known: readonly string[]): string | undefined {
   const norm = (s: string) => s.toLowerCase().replace(/[-_]/g, '');
@@ -29,10 +29,13 @@ export function closestKey(key: string, known: readonly string[]): string | unde
     const d = editDistance(norm(key), norm(k));
     if (d < bestDistance) { best = k; bestDistance = d; }
   }
-  if (best !== undefined && bestDistance <= Math.max(2, Math.floor(key.length / 3))) return best;
-  // Same last part under another prefix (e.g. Flink's `taskmanager.heartbeat.timeout` → `heartbeat.timeout`).
+  if (best !== undefined && bestDistance <= 2) return best;
+  // Same last part under another prefix (e.g. Flink's `taskmanager.heartbeat.timeout` → `heartbeat.timeout`):
+  // a stronger hint than a long edit distance, which keys sharing a prefix and a suffix also have.
   const tail = key.split('.').slice(-2).join('.');
-  return known.find((k) => k.endsWith(tail));
+  const sameTail = known.find((k) => k.endsWith(tail));
+  if (sameTail) return sameTail;
+  return best !== undefined && bestDistance <= Math.floor(key.length / 3) ? best : undefined;
 }
 
 /** The warning for a key ebbflow does not know: it is ignored, with the closest known key if there is one. */

@@ -109,7 +109,7 @@ export const DISPATCHER_OPTIONS = {
   }),
   jobProcessRestarts: opt.int({
     key: 'jobProcessRestarts', scope, env: 'EBBFLOW_JOB_PROCESS_RESTARTS', default: 3, min: 0, max: 1000,
-    doc: 'a job process that dies while its job runs is started again this often (backoff 1 s, 2 s, 4 s); the new one restores from the newest completed checkpoint, recorded in `/exceptions`; then the job fails',
+    doc: 'a job process that dies while its job runs is started again this often (backoff 1 s, 2 s, 4 s); the new one restores from the newest completed checkpoint and takes over the job\'s TaskManagers, recorded in `/exceptions`; then the job fails',
   }),
   planningTimeoutMs: opt.duration({
     key: 'planningTimeoutMs', scope, env: 'EBBFLOW_PLANNING_TIMEOUT_MS', default: 30_000, min: 1, max: MAX_DURATION_MS,

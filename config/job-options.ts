@@ -118,6 +118,14 @@ export const JOB_OPTIONS = {
     key: 'resourcemanager.start-worker.retry-interval', scope, default: 0, max: MAX_DURATION_MS, defaultDoc: '`0`',
     doc: 'after a TaskManager is lost, wait this long before requesting a replacement',
   }),
+  taskManagerRegistrationTimeout: opt.duration({
+    key: 'taskmanager.registration.timeout', scope, default: 30000, max: MAX_DURATION_MS, defaultDoc: '`30 s`',
+    doc: 'how long a TaskManager that lost its JobMaster (its job process died or hung) waits for a new JobMaster of the job (found in Redis) before it exits; meanwhile it cancels its subtasks, and a new job process re-registers and reuses it; `0`: exit with the JobMaster',
+  }),
+  previousWorkerRecoveryTimeout: opt.duration({
+    key: 'resourcemanager.previous-worker.recovery.timeout', scope, default: 5000, max: MAX_DURATION_MS, defaultDoc: '`5 s`',
+    doc: 'how long a new job process waits for the TaskManagers of the one before it to re-register before it requests new ones for those that did not',
+  }),
   // Flink's internal SSL keys; Node reads PEM, so the "stores" are PEM files (docs/security.md).
   internalSslEnabled: opt.bool({
     key: 'security.ssl.internal.enabled', scope, default: false,

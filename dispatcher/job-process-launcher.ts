@@ -131,8 +131,8 @@ export class ForkJobProcessLauncher implements JobProcessLauncher {
     // The spec goes in a file (arguments can be large; an environment variable would hit E2BIG).
     const specFile = join(dir, 'job-spec.json');
     writeFileSync(specFile, JSON.stringify(spec), { mode: 0o600 });
-    // The job's secret (what its TaskManagers' data connections prove), new for every launch: a recovered
-    // job process starts new TaskManagers (the old ones die with their JobMaster's connection). Beside the
+    // The job's secret (what its TaskManagers' data connections prove), new for every launch: TaskManagers
+    // a recovered job process takes over get the new one in their new registration answer. Beside the
     // spec, 0600, named by path only; the job process reads it and deletes the file.
     const secretFile = join(dir, 'job-secret');
     writeFileSync(secretFile, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'w' });

@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { retryRegistryCall, type JobRecord, type JobRegistry, type JobState, type RetryOutcome } from '../metadata/index.js';
 import { defaultOf, DISPATCHER_OPTIONS } from '../config/index.js';
 import type { JobSpec } from '../jobmaster/job-spec.js';
+import { EXIT_FENCED } from '../jobmaster/job-leadership.js';
 import type { CompiledDispatcherOptions } from './dispatcher-options.js';
 import { ForkJobProcessLauncher, jobLogDir, LAUNCH_SUPERSEDED_EXIT, type FencedLaunch, type JobProcess, type JobProcessExit, type JobProcessLauncher } from './job-process-launcher.js';
 import { cleanupAfterDeadJobProcess } from './provider-cleanup.js';
@@ -136,6 +137,8 @@ export class JobSupervisor {
         return;
       }
       if (this.detached) { this.o.logger.info({ jobId: rec.id }, `${how} after this dispatcher closed; the next dispatcher records it`); return; }
+      // It found a newer job process leading its job and stepped aside: that one runs the job, nothing to restart or record.
+      if (exit.code === EXIT_FENCED) { this.o.logger.warn({ jobId: rec.id, pid: proc.pid }, 'the job process stopped because a newer job process leads its job'); return; }
       void this.onExit(rec.id, how);
     });
     // The pid lets a later dispatcher adopt the process and keeps a repeated submission from starting a second one.

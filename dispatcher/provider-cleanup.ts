@@ -1,11 +1,14 @@
 /**
- * After a job process died for good, the job's resource provider releases what
- * the job still holds there (on Mesos: TEARDOWN of its framework, which kills
- * every task left). Runs in the dispatcher; it starts no user code.
+ * After a job process died for good, the job's leader record is marked ended
+ * (TaskManagers still waiting for a new JobMaster exit at once instead of at
+ * the end of taskmanager.registration.timeout), and the job's resource
+ * provider releases what the job still holds there (on Mesos: TEARDOWN of its
+ * framework, which kills every task left). Runs in the dispatcher; it starts
+ * no user code.
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { JobRecord } from '../metadata/index.js';
+import { JobLeaderStore, type JobRecord } from '../metadata/index.js';
 import { resourceProvider } from '../resourcemanager/index.js';
 import type { CompiledDispatcherOptions } from './dispatcher-options.js';
 
@@ -20,6 +23,8 @@ export interface ProviderCleanupSettings extends Pick<CompiledDispatcherOptions,
 export async function cleanupAfterDeadJobProcess(o: ProviderCleanupSettings, rec: JobRecord): Promise<void> {
   const redis = o.registry.redis;
   if (!redis) return;
+  await new JobLeaderStore(redis, o.keyPrefix).end(rec.id)
+    .catch((err: Error) => o.logger.warn({ err: err.message, jobId: rec.id }, 'could not mark the job\'s leader record ended; its TaskManagers exit after taskmanager.registration.timeout'));
   await resourceProvider(o.resourceManager).cleanupAfterDeadJobProcess({
     jobId: rec.id, redis, keyPrefix: o.keyPrefix, logger: o.logger,
     slotsPerTaskManager: o.slotsPerTaskManager, taskManagerMemoryMb: o.taskManagerMemoryMb,

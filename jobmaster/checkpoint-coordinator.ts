@@ -35,6 +35,11 @@ export interface CoordinatorHooks {
   statsChanged(): void;
   /** The scale a restore from checkpoint `id` resumes at (for a rescale checkpoint, the new one). */
   scaleFor(id: number): JobScale;
+  /**
+   * Asked before a checkpoint's `_metadata` is written: false when a newer JobMaster leads the job
+   * (job-leadership.ts), so a stale one completes no checkpoint and publishes no output. @default always true
+   */
+  stillLeading?(): Promise<boolean>;
 }
 
 export interface TriggerOptions {
@@ -257,6 +262,10 @@ export class CheckpointCoordinator {
     }));
     let size: number;
     try {
+      if (this.hooks.stillLeading && !(await this.hooks.stillLeading())) {
+        this.fail(p.id, 'a newer JobMaster leads the job');
+        return;
+      }
       size = await writeMetadata(p.dir, {
         formatVersion: 1, jobId: this.o.jobId, checkpointId: p.id, timestamp: p.timestamp, isSavepoint: p.isSavepoint,
         maxParallelism: this.o.graph.maxParallelism, vertices, jobName: this.o.graph.name,

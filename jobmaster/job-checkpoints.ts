@@ -18,10 +18,12 @@ export interface JobCheckpointParts {
   baseDir: string;
   /** Too many consecutive checkpoint failures: the job fails with `cause`. */
   fail(cause: string): void;
+  /** False when a newer JobMaster leads the job: no checkpoint completes then. */
+  stillLeading?(): Promise<boolean>;
 }
 
 /** Builds the job's checkpoint coordinator from its configuration. */
-export function createJobCheckpointCoordinator({ runtime, pool, writer, baseDir, fail }: JobCheckpointParts): CheckpointCoordinator {
+export function createJobCheckpointCoordinator({ runtime, pool, writer, baseDir, fail, stillLeading }: JobCheckpointParts): CheckpointCoordinator {
   const { config: cfg, spec, log } = runtime;
   const coordinator: CheckpointCoordinator = new CheckpointCoordinator(
     {
@@ -54,6 +56,7 @@ export function createJobCheckpointCoordinator({ runtime, pool, writer, baseDir,
       onFailureLimit: fail,
       statsChanged: () => writer.scheduleStatsWrite(() => coordinator.stats.toJSON()),
       scaleFor: (cid) => runtime.scaleFor(cid),
+      ...(stillLeading ? { stillLeading } : {}),
     },
   );
   return coordinator;

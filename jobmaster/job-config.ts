@@ -68,6 +68,10 @@ export interface JobConfig {
   rescaleHistorySize: number;
   /** `resourcemanager.start-worker.retry-interval`: after a TaskManager is lost, wait before requesting another. @default 0 */
   workerRetryIntervalMs: number;
+  /** `taskmanager.registration.timeout`: how long a TaskManager that lost its JobMaster waits for a new one (0: exits at once). @default 30000 */
+  taskManagerRegistrationTimeoutMs: number;
+  /** `resourcemanager.previous-worker.recovery.timeout`: how long a new job process waits for the earlier one's TaskManagers. @default 5000 */
+  previousWorkerRecoveryTimeoutMs: number;
   /** `security.ssl.internal.*`: mutual TLS on the internal channels; undefined when off. @default off */
   internalSsl: InternalSslSettings | undefined;
   /** `job.autoscaler.*` (checked here so a bad value refuses the run request). @default off */
@@ -176,6 +180,8 @@ export function compileJobConfig(raw: Record<string, unknown> | undefined, provi
     resourceStabilizationTimeoutMs: readKey(c, O.resourceStabilizationTimeout)!,
     rescaleHistorySize: readKey(c, O.rescaleHistorySize)!,
     workerRetryIntervalMs: readKey(c, O.workerRetryInterval)!,
+    taskManagerRegistrationTimeoutMs: readKey(c, O.taskManagerRegistrationTimeout)!,
+    previousWorkerRecoveryTimeoutMs: readKey(c, O.previousWorkerRecoveryTimeout)!,
     internalSsl: internalSsl(c),
     autoscaler: readAutoscalerOptions(c),
     s3: readS3Settings(c),

@@ -8,6 +8,7 @@
 import type { JobRegistry, OperationRecord } from '../metadata/index.js';
 import type { ResourceManager } from '../resourcemanager/index.js';
 import type { JobPlan, PlanRequest } from '../runtime/plan.js';
+import type { JobLeadership } from './job-leadership.js';
 import type { OperationOutcome } from './operation-runner.js';
 import type { TaskManagerEndpoint } from './task-manager-endpoint.js';
 
@@ -42,4 +43,9 @@ export interface JobMasterServices {
    * `least`) and answers how many the job holds then (0: refused). Absent in tests that do not reserve.
    */
   capacity?: { settle(taskManagers: number): Promise<unknown>; reserve?(wanted: number, least: number): Promise<number> };
+  /**
+   * The job's leader record (fencing epochs, where TaskManagers find this JobMaster after a failover).
+   * Absent: no failover, the TaskManagers end with this job process.
+   */
+  leadership?: JobLeadership;
 }

@@ -6,7 +6,9 @@
  * metrics collector, autoscaler),
  * routes TaskManager reports to them, runs the job's operations (savepoint,
  * stop, rescale) and ends the job. Collaborators come in as one services
- * object (job-master-services.ts).
+ * object (job-master-services.ts). It claims the job's leadership once its
+ * parts exist (job-leadership.ts): the TaskManagers of an earlier job process
+ * find it then, and it stops at once if a newer JobMaster claims the job.
  */
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -24,6 +26,8 @@ import type { CheckpointCoordinator } from './checkpoint-coordinator.js';
 import { ElasticScaler, type ScaleRequest } from './elastic-scaler.js';
 import { FailoverHandler } from './failover-handler.js';
 import { JobCapacity } from './job-capacity.js';
+import { EXIT_FENCED, LeadershipWatch } from './job-leadership.js';
+import type { LeaderInfo } from '../rpc/leader.js';
 import { createJobCheckpointCoordinator } from './job-checkpoints.js';
 import type { JobMasterServices, OperationQueue } from './job-master-services.js';
 import { JobRuntime, type Outcome } from './job-runtime.js';
@@ -52,7 +56,12 @@ interface JobParts {
   metrics: JobMetricsCollector | undefined;
   capacity: JobCapacity;
   autoscaler: AutoscalerDriver;
+  /** The RPC address TaskManagers dial. */
+  address: string;
 }
+
+/** How long the start waits for the claim of the job's leadership (it completes in the background after that). */
+const CLAIM_WAIT_MS = 1000;
 
 export class JobMaster {
   private readonly jobMasterId = newJobMasterId();
@@ -60,6 +69,10 @@ export class JobMaster {
   private parts: JobParts | undefined;
   private ops: OperationQueue | undefined;
   private cancelRequested = false;
+  private watch: LeadershipWatch | undefined;
+  private failoverReported = false;
+  /** A newer JobMaster leads the job: this one steps aside without a write. */
+  private fencedBy: LeaderInfo | undefined;
   private resolveOutcome: (o: Outcome) => void = () => {};
   private readonly outcome = new Promise<Outcome>((resolve) => { this.resolveOutcome = resolve; });
 
@@ -126,6 +139,8 @@ export class JobMaster {
     });
     log.info({ vertices: graph.vertices.map((v) => v.name), restore: spec.savepointPath || undefined }, 'job planned');
 
+    // The earlier job process's TaskManager records: those that come back write theirs again.
+    if (spec.recoveryAttempt > 0) await this.writer.persist('clear the TaskManager records of the earlier job process', (r) => r.clearTaskManagers(spec.jobId));
     const parts = (this.parts = await this.assemble(runtime, earlier));
     if (restore) parts.coordinator.restoredFrom(restore.checkpointId, restorePath, restore.isSavepoint);
     let outcome: Outcome;
@@ -134,6 +149,8 @@ export class JobMaster {
         onWorkerTerminated: (rid, cause) => parts.failover.workerTerminated(rid, cause),
         onError: (err) => this.fail(`resource manager error: ${err.message}`),
       });
+      // As early as registrations can be taken: the earlier job process's TaskManagers come back while the rest starts.
+      await this.claimLeadership(parts);
       this.ops = this.services.operations((op, progress) => this.runOperation(op, progress));
       if (spec.recoveryAttempt > 0) {
         await this.ops.failAbandoned(`JobProcessLost: the job process running this operation died; a new job process restored the job from ${restorePath || 'its start'}. Request it again if it is still wanted.`)
@@ -147,7 +164,62 @@ export class JobMaster {
     } catch (err) {
       outcome = { state: 'FAILED', cause: describeError(err) };
     }
+    this.watch?.stop();
+    if (this.fencedBy) return this.stepAside(parts);
     return this.finish(parts, outcome);
+  }
+
+  /**
+   * Claims the job's leadership under a new epoch and publishes this JobMaster's address: the
+   * TaskManagers of an earlier job process, waiting for it, re-register from now on. Waits for the
+   * claim at most `CLAIM_WAIT_MS` (a slow Redis goes on in the background: TaskManagers registering
+   * before it completes exit with this job process). Without Redis, or without a leadership service,
+   * the job runs as before.
+   */
+  private async claimLeadership(parts: JobParts): Promise<void> {
+    const leadership = this.services.leadership;
+    if (!leadership) return;
+    const claimed = leadership.claim(parts.address, this.jobMasterId).then(
+      (epoch) => {
+        if (parts.runtime.phase === 'ENDING') return;
+        parts.pool.failover = {
+          epoch, redisUrl: leadership.location.redisUrl, key: leadership.location.key,
+          registrationTimeoutMs: parts.rm.keepsWorkersAcrossFailover ? this.config.taskManagerRegistrationTimeoutMs : 0,
+        };
+        this.watch = new LeadershipWatch(leadership, epoch, (newer) => this.fenced(newer), this.log);
+        this.watch.start();
+        this.log.info({ epoch, address: parts.address }, 'leading the job');
+      },
+      (err: Error) => this.log.warn({ err: err.message }, 'could not claim the job\'s leadership in Redis: its TaskManagers will not outlive this job process'),
+    );
+    await Promise.race([claimed, new Promise((r) => setTimeout(r, CLAIM_WAIT_MS).unref())]);
+  }
+
+  /** A newer JobMaster claimed the job: stop at once (its TaskManagers are the newer one's now). */
+  private fenced(newer: LeaderInfo): void {
+    this.log.error({ epoch: this.watch?.epoch, newerEpoch: newer.epoch, newerAddress: newer.address }, 'a newer JobMaster leads this job; this one stops at once');
+    this.fencedBy = newer;
+    this.resolveOutcome({ state: 'CANCELED' });
+  }
+
+  /**
+   * The end of a stale JobMaster: its timers stop and its TaskManager connections drop, with no
+   * registry write, no command and no worker stopped (the newer JobMaster owns the job and them).
+   */
+  private stepAside(parts: JobParts): number {
+    const { runtime, pool, coordinator, slots, rescaler, scaler, metrics } = parts;
+    runtime.phase = 'ENDING';
+    // First: whatever the parts below would still send goes nowhere.
+    pool.abandon();
+    this.services.taskManagers.close();
+    metrics?.stop();
+    slots.stop();
+    this.ops?.stop();
+    scaler.stop();
+    coordinator.stop();
+    rescaler.abort('a newer JobMaster leads the job');
+    this.writer.stop();
+    return EXIT_FENCED;
   }
 
   /** Builds the parts of the planned job, each once, in dependency order. */
@@ -158,7 +230,7 @@ export class JobMaster {
         rpcMaxFrameBytes: config.rpcMaxFrameBytes, networkMaxFrameBytes: config.networkMaxFrameBytes,
         storageTimeoutMs: config.storageTimeoutMs, metricsEnabled: config.metricsEnabled, s3: config.s3, logger: this.log },
       {
-        accept: (rid, jobId) => jobId === this.spec.jobId && runtime.phase !== 'ENDING' && (this.parts?.rm.registered(rid) ?? false),
+        accept: (r) => r.jobId === this.spec.jobId && runtime.phase !== 'ENDING' && !this.fencedBy && (this.parts?.rm.registered(r.resourceId, r.pid) ?? false),
         registered: (tm) => this.onRegistered(tm),
         heartbeat: (tm, hb) => {
           writer.putTaskManager(tm);
@@ -174,7 +246,11 @@ export class JobMaster {
     const address = await this.services.taskManagers.listen(pool);
     pool.start();
     const rm = this.services.resourceManager(address, config.workerRetryIntervalMs);
-    const coordinator = createJobCheckpointCoordinator({ runtime, pool, writer, baseDir: this.checkpointBaseDir(), fail: (cause) => this.fail(cause) });
+    const coordinator = createJobCheckpointCoordinator({
+      runtime, pool, writer, baseDir: this.checkpointBaseDir(), fail: (cause) => this.fail(cause),
+      // Before the watch runs (no claim yet, or none possible) nothing can fence this JobMaster.
+      stillLeading: async () => (this.fencedBy ? false : (this.watch?.confirm() ?? true)),
+    });
     const slots = new SlotScheduler({ runtime, pool, rm, coordinator, writer, fail: (cause) => this.fail(cause) });
     const rescaler = new RescaleCoordinator({
       runtime, pool, coordinator, freeSlots: () => slots.freeSlots(),
@@ -205,7 +281,7 @@ export class JobMaster {
       })
       : undefined;
     metrics?.start();
-    return { runtime, pool, rm, coordinator, slots, rescaler, failover, scaler, history, metrics, capacity, autoscaler };
+    return { runtime, pool, rm, coordinator, slots, rescaler, failover, scaler, history, metrics, capacity, autoscaler, address };
   }
 
   private onRegistered(tm: RegisteredTaskManager): void {
@@ -271,6 +347,12 @@ export class JobMaster {
     else if (state === 'RUNNING' && runtime.phase === 'DEPLOYING' && runtime.graph.allIn('RUNNING', 'FINISHED')) {
       runtime.enterRunning();
       void this.writer.transitionWithExecutions('RUNNING');
+      if (this.spec.recoveryAttempt > 0 && !this.failoverReported) {
+        // The failover's counters: TaskManagers taken over from the earlier job process, and those started anew.
+        this.failoverReported = true;
+        this.log.info({ recoveredTaskManagers: parts.rm.recoveredWorkers, requestedTaskManagers: parts.rm.requestedWorkers, sinceStartMs: Math.round(process.uptime() * 1000) },
+          'running again after the job-process failover');
+      }
       parts.coordinator.start();
       parts.slots.releaseIdle();
       parts.scaler.slotsChanged();

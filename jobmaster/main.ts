@@ -3,19 +3,23 @@
  * Job process entry: one per job, started by the dispatcher's supervisor with
  * the job spec as JSON in the file named by EBBFLOW_JOB_SPEC_FILE. Hosts the JobMaster and the job's
  * ResourceManager (local or Mesos driver). Shows as `ebbflow-jobmaster <jobid>` in ps.
- * Cancellation arrives as an IPC message {type:'cancel'} or SIGTERM.
+ * Cancellation arrives as an IPC message {type:'cancel'} or SIGTERM. A job process
+ * started again after its predecessor died (spec.recoveryAttempt > 0) takes over the
+ * TaskManagers the predecessor left (worker-recovery-file.ts, job-leadership.ts).
  */
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { maskingLogOptions, parseAddressSettings, secretsOf } from '../config/index.js';
 import { WorkerSecrets } from '../rpc/index.js';
-import { CapacityReservations, JobRegistry } from '../metadata/index.js';
+import { CapacityReservations, JobLeaderStore, JobRegistry } from '../metadata/index.js';
 import { setStorageTimeout } from '../runtime/checkpoint/storage-deadline.js';
 import { setS3Settings } from '../runtime/checkpoint/s3-settings.js';
 import { describeError, UNHANDLED_REJECTION_MESSAGE } from '../runtime/errors.js';
 import { planJob } from '../runtime/plan.js';
 import { JobMaster } from './job-master.js';
+import { EXIT_FENCED, type JobLeadership } from './job-leadership.js';
+import { readRecoverableWorkers, removeRecoverableWorkers, workerRecoveryFile, writeRecoverableWorkers } from './worker-recovery-file.js';
 import { configurationWarnings } from './job-config.js';
 import { readJobSecret } from './job-secret.js';
 import { compileJobSpec, type JobSpec } from './job-spec.js';
@@ -49,9 +53,29 @@ const reservations = new CapacityReservations(redis, spec.keyPrefix);
 // BLPOP blocks its connection: the operation queue gets one of its own.
 const opsRedis = new Redis(spec.redisUrl, { maxRetriesPerRequest: null });
 opsRedis.on('error', (err) => log.debug({ err: err.message }, 'operation queue connection problem'));
+// The TaskManagers of the job process before this one (if it died) re-register with this one; this one's are kept for the next.
+const recoveryFile = workerRecoveryFile(spec.dataDir, spec.jobId);
+if (spec.recoveryAttempt === 0) removeRecoverableWorkers(recoveryFile);
+const recovery = {
+  previous: spec.recoveryAttempt > 0 ? readRecoverableWorkers(recoveryFile) : undefined,
+  timeoutMs: spec.config.previousWorkerRecoveryTimeoutMs,
+  save: (w: Parameters<typeof writeRecoverableWorkers>[1]) => {
+    try {
+      writeRecoverableWorkers(recoveryFile, w);
+    } catch (err) {
+      log.warn({ err: (err as Error).message, file: recoveryFile }, 'could not keep the TaskManagers for a later job process; after a failover new ones are started');
+    }
+  },
+};
+const leaders = new JobLeaderStore(redis, spec.keyPrefix);
+const leadership: JobLeadership = {
+  location: { redisUrl: spec.redisUrl, key: leaders.key(spec.jobId) },
+  claim: (address, jobMasterId) => leaders.claim(spec.jobId, address, jobMasterId),
+  current: () => leaders.read(spec.jobId),
+};
 let provider: Awaited<ReturnType<typeof createResourceProvider>>;
 try {
-  provider = await createResourceProvider(spec, redis, log, workerSecrets);
+  provider = await createResourceProvider(spec, redis, log, workerSecrets, recovery);
 } catch (err) {
   log.fatal({ err }, 'cannot set up the resource manager');
   await registry.transition(spec.jobId, 'FAILED', { failureCause: `cannot set up the ${spec.resourceManager} resource manager: ${describeError(err)}` })
@@ -75,6 +99,7 @@ const jm = new JobMaster(spec, {
   taskManagers: new RpcTaskManagerEndpoint(addr.bindHost, addr.rpcAddress, log, { workerSecrets, dataSecret: jobSecret, tls }),
   operations: (execute) => new OperationRunner(opsRedis, registry, spec.jobId, execute, log),
   planJob,
+  leadership,
   capacity: {
     settle: (n) => reservations.settle(spec.jobId, n),
     // The autoscaler's scale-ups reserve within the dispatcher's limits, like a rescale request does in the dispatcher.
@@ -106,6 +131,8 @@ try {
   await registry.transition(spec.jobId, 'FAILED', { failureCause: `job master crashed: ${describeError(err)}` })
     .catch((e: Error) => log.error({ err: e.message, record: `job ${spec.jobId}` }, 'could not record FAILED'));
 }
+// A stale job process leaves the TaskManagers and their file to the newer one.
+if (code !== EXIT_FENCED) removeRecoverableWorkers(recoveryFile);
 await provider.close().catch((err: Error) => log.warn({ err: err.message }, 'closing the resource provider failed'));
 await redis.quit().catch((err: Error) => log.warn({ err: err.message }, 'closing the Redis connection failed'));
 setTimeout(() => process.exit(code), 50);

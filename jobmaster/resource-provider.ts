@@ -4,7 +4,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { ResourceManager, resourceProvider } from '../resourcemanager/index.js';
+import { ResourceManager, resourceProvider, type WorkerRecoveryOptions } from '../resourcemanager/index.js';
 import type { WorkerSecrets } from '../rpc/index.js';
 import type { CompiledJobSpec } from './job-spec.js';
 
@@ -23,8 +23,11 @@ export function providerConfiguration(spec: Pick<CompiledJobSpec, 'providerDefau
   return { ...spec.providerDefaults, ...spec.configuration };
 }
 
-/** `secrets`: where the ResourceManager keeps the registration secrets it issues (the TaskManager endpoint checks them). */
-export async function createResourceProvider(spec: CompiledJobSpec, redis: Redis, log: Logger, secrets: WorkerSecrets): Promise<ResourceProvider> {
+/**
+ * `secrets`: where the ResourceManager keeps the registration secrets it issues (the TaskManager endpoint
+ * checks them); `recovery`: the earlier job process's TaskManagers, and where to keep this one's.
+ */
+export async function createResourceProvider(spec: CompiledJobSpec, redis: Redis, log: Logger, secrets: WorkerSecrets, recovery?: WorkerRecoveryOptions): Promise<ResourceProvider> {
   const { driver, close } = await resourceProvider(spec.resourceManager).createDriver({
     jobId: spec.jobId, redis, logger: log, keyPrefix: spec.keyPrefix, dataDir: spec.dataDir, bundlePath: spec.bundlePath,
     slotsPerTaskManager: spec.slotsPerTaskManager, taskManagerMemoryMb: spec.taskManagerMemoryMb, localCapacity: spec.localMaxTaskManagers,
@@ -33,7 +36,7 @@ export async function createResourceProvider(spec: CompiledJobSpec, redis: Redis
   const profile = { cpuCores: 1, memoryMb: spec.taskManagerMemoryMb, slots: spec.slotsPerTaskManager };
   return {
     factory: (address, retryIntervalMs) => new ResourceManager(driver, {
-      jobId: spec.jobId, jobMasterAddress: address, profile, logger: log, retryIntervalMs, maxWorkers: spec.maxTaskManagers || undefined, secrets, ssl: spec.config.internalSsl,
+      jobId: spec.jobId, jobMasterAddress: address, profile, logger: log, retryIntervalMs, maxWorkers: spec.maxTaskManagers || undefined, secrets, ssl: spec.config.internalSsl, recovery,
     }),
     close,
   };

@@ -37,12 +37,16 @@ export interface RegisteredTaskManager {
 
 /** The pool's answer to a registration, sent to the TaskManager before anything else. */
 export type RegistrationAnswer =
-  | { accepted: true; jobMasterId: JobMasterId; registrationId: string; heartbeatIntervalMs: number; rpcMaxFrameBytes?: number; networkMaxFrameBytes?: number; storageTimeoutMs?: number; metricsEnabled?: boolean; s3?: S3Settings }
+  | {
+    accepted: true; jobMasterId: JobMasterId; registrationId: string; heartbeatIntervalMs: number; rpcMaxFrameBytes?: number; networkMaxFrameBytes?: number; storageTimeoutMs?: number; metricsEnabled?: boolean; s3?: S3Settings;
+    /** Failover (job-leadership.ts): this JobMaster's epoch, where the next one is found, how long to wait for it. */
+    leaderEpoch?: number; leaderRedisUrl?: string; leaderKey?: string; registrationTimeoutMs?: number;
+  }
   | { accepted: false; reason: string };
 
 export interface PoolEvents {
   /** Return false to refuse (unknown worker, job ending). */
-  accept(resourceId: string, jobId: string): boolean;
+  accept(r: TaskManagerRegistration): boolean;
   registered(tm: RegisteredTaskManager): void;
   /** `hb`: what the heartbeat carries (metrics, with ebbflow.metrics.enabled). */
   heartbeat(tm: RegisteredTaskManager, hb?: ebbflow.rpc.IHeartbeat): void;
@@ -67,8 +71,19 @@ export interface PoolOptions {
   logger: Logger;
 }
 
+/** What a registered TaskManager is told about failover, once this JobMaster leads the job (job-leadership.ts). */
+export interface PoolFailover {
+  epoch: number;
+  redisUrl: string;
+  key: string;
+  /** `taskmanager.registration.timeout`; 0 when this job's TaskManagers cannot outlive their job process. */
+  registrationTimeoutMs: number;
+}
+
 export class TaskManagerPool {
   readonly tms = new Map<string, RegisteredTaskManager>();
+  /** Set once this JobMaster claimed the job's leadership; sent in every registration answer from then on. */
+  failover: PoolFailover | undefined;
   /** Every TaskManager that registered at some point (a loss of one of them is reported once, by `lost`). */
   private readonly everRegistered = new Set<string>();
   private monitor: NodeJS.Timeout | undefined;
@@ -99,7 +114,7 @@ export class TaskManagerPool {
       respond({ accepted: false, reason: `TaskManager ${r.resourceId} is already registered with this JobMaster` });
       return undefined;
     }
-    if (!this.events.accept(r.resourceId, r.jobId)) {
+    if (!this.events.accept(r)) {
       respond({ accepted: false, reason: `TaskManager ${r.resourceId} is not expected by this JobMaster` });
       return undefined;
     }
@@ -110,7 +125,12 @@ export class TaskManagerPool {
     };
     this.tms.set(r.resourceId, tm);
     this.everRegistered.add(r.resourceId);
-    respond({ accepted: true, jobMasterId: this.o.jobMasterId, registrationId: tm.registrationId, heartbeatIntervalMs: this.o.heartbeatIntervalMs, rpcMaxFrameBytes: this.o.rpcMaxFrameBytes, networkMaxFrameBytes: this.o.networkMaxFrameBytes, storageTimeoutMs: this.o.storageTimeoutMs, metricsEnabled: this.o.metricsEnabled, s3: this.o.s3 });
+    const f = this.failover;
+    respond({
+      accepted: true, jobMasterId: this.o.jobMasterId, registrationId: tm.registrationId, heartbeatIntervalMs: this.o.heartbeatIntervalMs, rpcMaxFrameBytes: this.o.rpcMaxFrameBytes,
+      networkMaxFrameBytes: this.o.networkMaxFrameBytes, storageTimeoutMs: this.o.storageTimeoutMs, metricsEnabled: this.o.metricsEnabled, s3: this.o.s3,
+      ...(f ? { leaderEpoch: f.epoch, leaderRedisUrl: f.redisUrl, leaderKey: f.key, registrationTimeoutMs: f.registrationTimeoutMs } : {}),
+    });
     this.o.logger.info({ resourceId: tm.resourceId, pid: tm.pid, slots: tm.slots }, 'TaskManager registered');
     this.events.registered(tm);
     return tm;
@@ -189,5 +209,16 @@ export class TaskManagerPool {
 
   close(): void {
     clearInterval(this.monitor);
+  }
+
+  /**
+   * Drops every TaskManager connection without a word (a stale JobMaster stepping aside): they look
+   * for the job's next JobMaster, and none is reported lost here.
+   */
+  abandon(): void {
+    clearInterval(this.monitor);
+    const tms = [...this.tms.values()];
+    this.tms.clear();
+    for (const tm of tms) tm.gateway.disconnect();
   }
 }

@@ -15,3 +15,4 @@ export { RESCALE_TRIGGERS, TERMINAL_RESCALE_STATUSES, rescalesKey, rescaleCounts
 export type { RescaleCounts, RescalePhase, RescaleRecord, RescaleStatus, RescaleTrigger, RescaleVertexRecord } from './rescale-history.js';
 export { autoscalerKey } from './autoscaler-state.js';
 export type { AutoscalerInfo } from './autoscaler-state.js';
+export { JobLeaderStore, leaderKey } from './job-leader.js';

@@ -52,6 +52,13 @@ export interface ResourceManagerDriver {
   requestWorker(spec: WorkerSpec): void;
   /** Stops a worker on purpose, or withdraws a request not started yet; no onWorkerTerminated follows. */
   releaseWorker(resourceId: string): Promise<void>;
+  /**
+   * Takes over a worker an earlier job process of the job started and that re-registered with this
+   * one after a failover (`pid`: its process on the provider's host): from now on it is stopped, counted
+   * and watched like the driver's own. A driver without it cannot keep TaskManagers across a
+   * job-process failover (they are then refused and exit, and new ones are requested).
+   */
+  adoptWorker?(resourceId: string, pid: number): void;
   /** Stops every worker and frees the driver's resources. */
   terminate(): Promise<void>;
   /** What the provider is doing about waiting requests, for error messages (e.g. why offers did not fit). */

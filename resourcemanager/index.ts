@@ -1,6 +1,6 @@
 /** ResourceManager, the driver seam, and the resource providers (local child processes, Mesos) with their registry. */
 export { ResourceManager } from './resource-manager.js';
-export type { ResourceManagerOptions } from './resource-manager.js';
+export type { ResourceManagerOptions, RecoverableWorkers, WorkerRecoveryOptions } from './resource-manager.js';
 export type { ResourceManagerDriver, DriverEventHandler, ResourceProfile, WorkerSpec } from './driver.js';
 export { LocalProcessDriver } from './local/index.js';
 export type { LocalProcessDriverOptions } from './local/index.js';

@@ -5,6 +5,12 @@
  * registered, and releases them. Lives in the job process beside the
  * JobMaster (one RM per job, FLIP-6 style). Nothing here waits for a worker to
  * start: the JobMaster learns of new slots when TaskManagers register.
+ *
+ * Across a job-process failover it keeps the job's TaskManagers: it hands the registered workers (with
+ * their registration secrets) to `recovery.save` whenever they change, and a new job process's
+ * ResourceManager starts with them as RECOVERING workers (counted like requested ones, so nothing is
+ * requested for them) until they re-register, or `recovery.timeoutMs` passes and the missing ones are
+ * requested anew.
  */
 import type { Logger } from 'pino';
 import { WorkerSecrets } from '../rpc/worker-secrets.js';
@@ -27,9 +33,29 @@ export interface ResourceManagerOptions {
   secrets?: WorkerSecrets;
   /** `security.ssl.internal.*`, handed to every TaskManager requested. */
   ssl?: InternalSslSettings;
+  /** Keep TaskManagers across a job-process failover (needs a driver that can adopt workers). */
+  recovery?: WorkerRecoveryOptions;
 }
 
-type WorkerState = 'REQUESTED' | 'STARTING' | 'REGISTERED';
+/** The TaskManagers one job process had registered, for the next one (jobmaster/worker-recovery-file.ts keeps them). */
+export interface RecoverableWorkers {
+  /** Registered workers and their registration secrets. */
+  workers: Array<{ resourceId: string; secret: Buffer }>;
+  /** The largest worker index used so far: new resource ids continue after it. */
+  lastIndex: number;
+}
+
+/** Keeping TaskManagers across a job-process failover. */
+export interface WorkerRecoveryOptions {
+  /** The workers the earlier job process had registered: they may re-register with this one. */
+  previous?: RecoverableWorkers;
+  /** How long they are waited for (`resourcemanager.previous-worker.recovery.timeout`). */
+  timeoutMs: number;
+  /** Called whenever the registered workers change, to keep them for a later job process. */
+  save?(workers: RecoverableWorkers): void;
+}
+
+type WorkerState = 'REQUESTED' | 'STARTING' | 'RECOVERING' | 'REGISTERED';
 
 export class ResourceManager {
   private readonly workers = new Map<string, WorkerState>();
@@ -38,6 +64,11 @@ export class ResourceManager {
   private deferred: NodeJS.Timeout | undefined;
   private demand = 0;
   private readonly secrets: WorkerSecrets;
+  private recoveryTimer: NodeJS.Timeout | undefined;
+  /** Workers asked of the driver so far. */
+  requestedWorkers = 0;
+  /** Workers of the earlier job process that re-registered with this one. */
+  recoveredWorkers = 0;
 
   constructor(private readonly driver: ResourceManagerDriver, private readonly opts: ResourceManagerOptions) {
     this.secrets = opts.secrets ?? new WorkerSecrets();
@@ -49,12 +80,62 @@ export class ResourceManager {
         if (this.workers.get(id) === 'REQUESTED') this.workers.set(id, 'STARTING');
       },
       onWorkerTerminated: (id, cause) => {
-        if (!this.workers.delete(id)) return;
+        const state = this.workers.get(id);
+        if (!state || !this.workers.delete(id)) return;
         this.secrets.revoke(id);
+        if (state === 'REGISTERED') this.saveWorkers();
         handler.onWorkerTerminated(id, cause);
       },
       onError: (err) => handler.onError(err),
     });
+    this.recoverPrevious();
+  }
+
+  /** Whether TaskManagers can outlive this job process and be taken over by the next one. */
+  get keepsWorkersAcrossFailover(): boolean { return !!this.opts.recovery && !!this.driver.adoptWorker; }
+
+  /** The earlier job process's TaskManagers become RECOVERING workers, waited for within the timeout. */
+  private recoverPrevious(): void {
+    const previous = this.opts.recovery?.previous;
+    if (!previous) return;
+    this.nextIndex = Math.max(this.nextIndex, previous.lastIndex + 1);
+    if (!previous.workers.length) return;
+    if (!this.keepsWorkersAcrossFailover) {
+      this.opts.logger.info({ driver: this.driver.name, workers: previous.workers.length }, 'this resource provider cannot take over the TaskManagers of the earlier job process; requesting new ones');
+      return;
+    }
+    for (const w of previous.workers) {
+      this.workers.set(w.resourceId, 'RECOVERING');
+      this.secrets.restore(w.resourceId, w.secret);
+    }
+    const timeoutMs = this.opts.recovery!.timeoutMs;
+    this.opts.logger.info({ workers: previous.workers.map((w) => w.resourceId), timeoutMs }, 'waiting for the TaskManagers of the earlier job process to re-register');
+    this.recoveryTimer = setTimeout(() => this.endRecovery(), timeoutMs);
+    this.recoveryTimer.unref?.();
+  }
+
+  /** The wait for the earlier job process's TaskManagers is over: those missing are requested anew. */
+  private endRecovery(): void {
+    clearTimeout(this.recoveryTimer);
+    this.recoveryTimer = undefined;
+    const missing = [...this.workers].filter(([, s]) => s === 'RECOVERING').map(([id]) => id);
+    if (!missing.length) return;
+    for (const id of missing) { this.workers.delete(id); this.secrets.revoke(id); }
+    this.opts.logger.warn({ missing, timeoutMs: this.opts.recovery?.timeoutMs }, 'TaskManagers of the earlier job process did not re-register in time (resourcemanager.previous-worker.recovery.timeout); requesting new ones for them');
+    // Whatever the provider still runs of them (a Mesos task) is stopped.
+    for (const id of missing) this.driver.releaseWorker(id).catch((err: Error) => this.opts.logger.warn({ resourceId: id, err: err.message }, 'stopping a TaskManager of the earlier job process failed'));
+    if (this.demand > 0) this.ensureSlots(this.demand);
+  }
+
+  /** Hands the registered workers to `recovery.save`, for a later job process. */
+  private saveWorkers(): void {
+    const save = this.opts.recovery?.save;
+    if (!save) return;
+    const workers = [...this.workers].filter(([, s]) => s === 'REGISTERED').flatMap(([resourceId]) => {
+      const secret = this.secrets.get(resourceId);
+      return secret ? [{ resourceId, secret }] : [];
+    });
+    save({ workers, lastIndex: this.nextIndex - 1 });
   }
 
   get driverName(): string { return this.driver.name; }
@@ -92,16 +173,31 @@ export class ResourceManager {
       // Unique across jobs (the REST API lists every job's TaskManagers together): the job id's first 8 hex.
       const resourceId = `${this.opts.jobId.slice(0, 8)}-taskmanager-${String(index).padStart(5, '0')}`;
       this.workers.set(resourceId, 'REQUESTED');
+      this.requestedWorkers++;
       this.opts.logger.info({ resourceId, profile: this.opts.profile }, 'requesting a TaskManager');
       const secret = this.secrets.issue(resourceId).toString('hex');
       this.driver.requestWorker({ resourceId, index, jobId: this.opts.jobId, jobMasterAddress: this.opts.jobMasterAddress, profile: this.opts.profile, secret, ...(this.opts.ssl ? { ssl: this.opts.ssl } : {}) });
     }
   }
 
-  /** Called when a TaskManager registers; false means it is not one of ours. */
-  registered(resourceId: string): boolean {
-    if (!this.workers.has(resourceId)) return false;
+  /**
+   * Called when a TaskManager registers; false means it is not one of ours. One of the earlier job
+   * process (`pid`: its process) is handed to the driver to be stopped and watched like its own.
+   */
+  registered(resourceId: string, pid = 0): boolean {
+    const state = this.workers.get(resourceId);
+    if (!state) return false;
+    if (state === 'RECOVERING') {
+      this.driver.adoptWorker!(resourceId, pid);
+      this.recoveredWorkers++;
+      this.opts.logger.info({ resourceId, pid }, 'a TaskManager of the earlier job process re-registered');
+    }
     this.workers.set(resourceId, 'REGISTERED');
+    if (this.recoveryTimer && ![...this.workers.values()].includes('RECOVERING')) {
+      clearTimeout(this.recoveryTimer);
+      this.recoveryTimer = undefined;
+    }
+    this.saveWorkers();
     return true;
   }
 
@@ -109,6 +205,7 @@ export class ResourceManager {
   async workerLost(resourceId: string): Promise<void> {
     this.workers.delete(resourceId);
     this.secrets.revoke(resourceId);
+    this.saveWorkers();
     if (this.opts.retryIntervalMs) this.holdUntil = Date.now() + this.opts.retryIntervalMs;
     await this.driver.releaseWorker(resourceId);
   }
@@ -117,6 +214,7 @@ export class ResourceManager {
   async release(resourceId: string): Promise<void> {
     this.workers.delete(resourceId);
     this.secrets.revoke(resourceId);
+    this.saveWorkers();
     await this.driver.releaseWorker(resourceId);
   }
 
@@ -131,6 +229,7 @@ export class ResourceManager {
 
   async stopAll(): Promise<void> {
     clearTimeout(this.deferred);
+    clearTimeout(this.recoveryTimer);
     this.workers.clear();
     this.secrets.clear();
     await this.driver.terminate();

@@ -16,6 +16,9 @@ export class WorkerSecrets {
     return secret;
   }
 
+  /** Takes over the secret an earlier job process issued to `resourceId` (a TaskManager that may re-register after a failover). */
+  restore(resourceId: string, secret: Buffer): void { this.secrets.set(resourceId, Buffer.from(secret)); }
+
   get(resourceId: string): Buffer | undefined { return this.secrets.get(resourceId); }
 
   revoke(resourceId: string): void { this.secrets.delete(resourceId); }

@@ -28,7 +28,7 @@ const program = new Command('ebbflow-taskmanager')
   .option('--data-bind-host <host>', 'address the data server binds (default: --data-host)')
   .option('--data-port <port>', 'port of the data server (0 = any free port)', '0')
   .option('--bundle-path <path>', 'the job bundle on this host (default: the path the JobMaster sends)')
-  .option('--parent-pid <pid>', 'exit when this process (the job process that started us) is gone')
+  .option('--parent-pid <pid>', 'exit when this process (the job process that started us) is gone, unless the JobMaster said to wait for its successor')
   .option('--job-master-timeout-ms <ms>', 'exit when the JobMaster is silent this long', '10000')
   .option('--ssl-keystore <file>', 'PEM key and certificate for mutual TLS on internal channels (security.ssl.internal.keystore)')
   .option('--ssl-truststore <file>', 'PEM CA certificates peers must chain to (security.ssl.internal.truststore)')
@@ -70,14 +70,18 @@ const te = new TaskExecutor({
 });
 // A rejection nobody handles is a bug: reported loudly (a fixed message tests look for), not fatal.
 process.on('unhandledRejection', (err) => logger.error({ err }, UNHANDLED_REJECTION_MESSAGE));
-// Started by a local job process: die with it, even if the JobMaster connection never came up.
+// Started by a local job process: die with it, unless this TaskManager was told to outlive its JobMaster
+// (it then waits for the job's next one, taskmanager.registration.timeout, and its connection's close
+// already told it); also when the JobMaster connection never came up.
 if (o.parentPid) {
   const parent = Number(o.parentPid);
-  setInterval(() => {
+  const watch = setInterval(() => {
     if (process.ppid === parent) return;
+    if (te.outlivesJobMaster) { clearInterval(watch); return; }
     logger.error({ parent }, 'the job process that started this TaskManager is gone; exiting');
     process.exit(1);
-  }, 500).unref();
+  }, 500);
+  watch.unref();
 }
 process.on('SIGTERM', () => void te.stop(0));
 process.on('SIGINT', () => void te.stop(0));

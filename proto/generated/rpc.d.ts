@@ -433,6 +433,18 @@ export namespace ebbflow {
             /** RegistrationResponse s3. */
             s3?: (ebbflow.rpc.S3Settings.$Properties|null);
 
+            /** RegistrationResponse leaderEpoch. */
+            leaderEpoch: (number|Long);
+
+            /** RegistrationResponse leaderRedisUrl. */
+            leaderRedisUrl: string;
+
+            /** RegistrationResponse leaderKey. */
+            leaderKey: string;
+
+            /** RegistrationResponse registrationTimeoutMs. */
+            registrationTimeoutMs: number;
+
             /**
              * Creates a new RegistrationResponse instance using the specified properties.
              * @param [properties] Properties to set
@@ -542,6 +554,18 @@ export namespace ebbflow {
 
                 /** RegistrationResponse s3 */
                 s3?: (ebbflow.rpc.S3Settings.$Properties|null);
+
+                /** RegistrationResponse leaderEpoch */
+                leaderEpoch?: (number|Long|null);
+
+                /** RegistrationResponse leaderRedisUrl */
+                leaderRedisUrl?: (string|null);
+
+                /** RegistrationResponse leaderKey */
+                leaderKey?: (string|null);
+
+                /** RegistrationResponse registrationTimeoutMs */
+                registrationTimeoutMs?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

@@ -4,7 +4,7 @@ import $protobuf from "protobufjs/minimal.js";
 
 // Common aliases
 const $Reader = $protobuf.Reader, $Writer = $protobuf.Writer, $util = $protobuf.util;
-const $Object = $util.global.Object, $undefined = $util.global.undefined, $Error = $util.global.Error, $RangeError = $util.global.RangeError, $TypeError = $util.global.TypeError, $String = $util.global.String, $Number = $util.global.Number, $Boolean = $util.global.Boolean, $Array = $util.global.Array, $parseInt = $util.global.parseInt, $BigInt = $util.global.BigInt, $isFinite = $util.global.isFinite;
+const $Object = $util.global.Object, $undefined = $util.global.undefined, $Error = $util.global.Error, $RangeError = $util.global.RangeError, $TypeError = $util.global.TypeError, $String = $util.global.String, $Number = $util.global.Number, $Boolean = $util.global.Boolean, $parseInt = $util.global.parseInt, $Array = $util.global.Array, $BigInt = $util.global.BigInt, $isFinite = $util.global.isFinite;
 
 // Exported root namespace
 const $root = $protobuf.roots["ebbflow_rpc"] || ($protobuf.roots["ebbflow_rpc"] = {});
@@ -1166,6 +1166,10 @@ export const ebbflow = $root.ebbflow = (() => {
              * @property {Uint8Array|null} [dataSecret] RegistrationResponse dataSecret
              * @property {boolean|null} [metricsEnabled] RegistrationResponse metricsEnabled
              * @property {ebbflow.rpc.S3Settings.$Properties|null} [s3] RegistrationResponse s3
+             * @property {number|Long|null} [leaderEpoch] RegistrationResponse leaderEpoch
+             * @property {string|null} [leaderRedisUrl] RegistrationResponse leaderRedisUrl
+             * @property {string|null} [leaderKey] RegistrationResponse leaderKey
+             * @property {number|null} [registrationTimeoutMs] RegistrationResponse registrationTimeoutMs
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -1286,6 +1290,38 @@ export const ebbflow = $root.ebbflow = (() => {
             RegistrationResponse.prototype.s3 = null;
 
             /**
+             * RegistrationResponse leaderEpoch.
+             * @member {number|Long} leaderEpoch
+             * @memberof ebbflow.rpc.RegistrationResponse
+             * @instance
+             */
+            RegistrationResponse.prototype.leaderEpoch = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * RegistrationResponse leaderRedisUrl.
+             * @member {string} leaderRedisUrl
+             * @memberof ebbflow.rpc.RegistrationResponse
+             * @instance
+             */
+            RegistrationResponse.prototype.leaderRedisUrl = "";
+
+            /**
+             * RegistrationResponse leaderKey.
+             * @member {string} leaderKey
+             * @memberof ebbflow.rpc.RegistrationResponse
+             * @instance
+             */
+            RegistrationResponse.prototype.leaderKey = "";
+
+            /**
+             * RegistrationResponse registrationTimeoutMs.
+             * @member {number} registrationTimeoutMs
+             * @memberof ebbflow.rpc.RegistrationResponse
+             * @instance
+             */
+            RegistrationResponse.prototype.registrationTimeoutMs = 0;
+
+            /**
              * Creates a new RegistrationResponse instance using the specified properties.
              * @function create
              * @memberof ebbflow.rpc.RegistrationResponse
@@ -1339,6 +1375,14 @@ export const ebbflow = $root.ebbflow = (() => {
                     writer.uint32(/* id 10, wireType 0 =*/80).bool(message.metricsEnabled);
                 if (message.s3 != null && $Object.hasOwnProperty.call(message, "s3"))
                     $root.ebbflow.rpc.S3Settings.encode(message.s3, writer.uint32(/* id 11, wireType 2 =*/90).fork(), _depth + 1).ldelim();
+                if (message.leaderEpoch != null && $Object.hasOwnProperty.call(message, "leaderEpoch") && (typeof message.leaderEpoch === "object" ? message.leaderEpoch.low || message.leaderEpoch.high : message.leaderEpoch !== 0))
+                    writer.uint32(/* id 12, wireType 0 =*/96).uint64(message.leaderEpoch);
+                if (message.leaderRedisUrl != null && $Object.hasOwnProperty.call(message, "leaderRedisUrl") && message.leaderRedisUrl !== "")
+                    writer.uint32(/* id 13, wireType 2 =*/106).string(message.leaderRedisUrl);
+                if (message.leaderKey != null && $Object.hasOwnProperty.call(message, "leaderKey") && message.leaderKey !== "")
+                    writer.uint32(/* id 14, wireType 2 =*/114).string(message.leaderKey);
+                if (message.registrationTimeoutMs != null && $Object.hasOwnProperty.call(message, "registrationTimeoutMs") && message.registrationTimeoutMs !== 0)
+                    writer.uint32(/* id 15, wireType 0 =*/120).uint32(message.registrationTimeoutMs);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -1492,6 +1536,42 @@ export const ebbflow = $root.ebbflow = (() => {
                             message.s3 = $root.ebbflow.rpc.S3Settings.decode(reader, reader.size(), $undefined, _depth + 1, message.s3);
                             continue;
                         }
+                    case 12: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.leaderEpoch = value;
+                            else
+                                delete message.leaderEpoch;
+                            continue;
+                        }
+                    case 13: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.leaderRedisUrl = value;
+                            else
+                                delete message.leaderRedisUrl;
+                            continue;
+                        }
+                    case 14: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.leaderKey = value;
+                            else
+                                delete message.leaderKey;
+                            continue;
+                        }
+                    case 15: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.registrationTimeoutMs = value;
+                            else
+                                delete message.registrationTimeoutMs;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -1581,6 +1661,25 @@ export const ebbflow = $root.ebbflow = (() => {
                         throw $TypeError(".ebbflow.rpc.RegistrationResponse.s3: object expected");
                     message.s3 = $root.ebbflow.rpc.S3Settings.fromObject(object.s3, _depth + 1);
                 }
+                if (object.leaderEpoch != null)
+                    if (typeof object.leaderEpoch === "object" ? object.leaderEpoch.low || object.leaderEpoch.high : $Number(object.leaderEpoch) !== 0)
+                        if ($util.Long)
+                            message.leaderEpoch = $util.Long.fromValue(object.leaderEpoch, true);
+                        else if (typeof object.leaderEpoch === "string")
+                            message.leaderEpoch = $parseInt(object.leaderEpoch, 10);
+                        else if (typeof object.leaderEpoch === "number")
+                            message.leaderEpoch = object.leaderEpoch;
+                        else if (typeof object.leaderEpoch === "object")
+                            message.leaderEpoch = new $util.LongBits(object.leaderEpoch.low >>> 0, object.leaderEpoch.high >>> 0).toNumber(true);
+                if (object.leaderRedisUrl != null)
+                    if (typeof object.leaderRedisUrl !== "string" || object.leaderRedisUrl.length)
+                        message.leaderRedisUrl = $String(object.leaderRedisUrl);
+                if (object.leaderKey != null)
+                    if (typeof object.leaderKey !== "string" || object.leaderKey.length)
+                        message.leaderKey = $String(object.leaderKey);
+                if (object.registrationTimeoutMs != null)
+                    if ($Number(object.registrationTimeoutMs) !== 0)
+                        message.registrationTimeoutMs = object.registrationTimeoutMs >>> 0;
                 return message;
             };
 
@@ -1619,6 +1718,14 @@ export const ebbflow = $root.ebbflow = (() => {
                     }
                     object.metricsEnabled = false;
                     object.s3 = null;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.leaderEpoch = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.leaderEpoch = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.leaderRedisUrl = "";
+                    object.leaderKey = "";
+                    object.registrationTimeoutMs = 0;
                 }
                 if (message.accepted != null && $Object.hasOwnProperty.call(message, "accepted"))
                     object.accepted = message.accepted;
@@ -1642,6 +1749,19 @@ export const ebbflow = $root.ebbflow = (() => {
                     object.metricsEnabled = message.metricsEnabled;
                 if (message.s3 != null && $Object.hasOwnProperty.call(message, "s3"))
                     object.s3 = $root.ebbflow.rpc.S3Settings.toObject(message.s3, options, _depth + 1);
+                if (message.leaderEpoch != null && $Object.hasOwnProperty.call(message, "leaderEpoch"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.leaderEpoch = typeof message.leaderEpoch === "number" ? $BigInt(message.leaderEpoch) : $util.Long.fromBits(message.leaderEpoch.low >>> 0, message.leaderEpoch.high >>> 0, true).toBigInt();
+                    else if (typeof message.leaderEpoch === "number")
+                        object.leaderEpoch = options.longs === $String ? $String(message.leaderEpoch) : message.leaderEpoch;
+                    else
+                        object.leaderEpoch = options.longs === $String ? $util.Long.prototype.toString.call(message.leaderEpoch) : options.longs === $Number ? new $util.LongBits(message.leaderEpoch.low >>> 0, message.leaderEpoch.high >>> 0).toNumber(true) : message.leaderEpoch;
+                if (message.leaderRedisUrl != null && $Object.hasOwnProperty.call(message, "leaderRedisUrl"))
+                    object.leaderRedisUrl = message.leaderRedisUrl;
+                if (message.leaderKey != null && $Object.hasOwnProperty.call(message, "leaderKey"))
+                    object.leaderKey = message.leaderKey;
+                if (message.registrationTimeoutMs != null && $Object.hasOwnProperty.call(message, "registrationTimeoutMs"))
+                    object.registrationTimeoutMs = message.registrationTimeoutMs;
                 return object;
             };
 

@@ -8,6 +8,10 @@
  * A TaskManager's registration secret is written to its stdin pipe (read once at
  * start, taskmanager/launch-secrets.ts), so it is in neither its argv (ps) nor
  * its environment (/proc/<pid>/environ).
+ *
+ * TaskManagers outlive a job process that dies (they wait for the next one, taskmanager.registration.timeout);
+ * the next job process's driver adopts those that re-register (`adoptWorker`): known by pid, watched by
+ * polling, stopped by signal like its own children (adopted-process.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
@@ -17,6 +21,7 @@ import { distFile } from '../../runtime/install-paths.js';
 import type { DriverEventHandler, ResourceManagerDriver, WorkerSpec } from '../driver.js';
 import { WorkerStartError } from '../errors.js';
 import { launchSecrets, sslFlags } from '../launch-secrets.js';
+import { AdoptedProcess } from './adopted-process.js';
 
 export interface LocalProcessDriverOptions {
   logDir: string;
@@ -36,11 +41,18 @@ export interface LocalProcessDriverOptions {
 }
 
 const TASKMANAGER_MAIN = distFile('taskmanager/main.js');
+/** How often adopted TaskManagers (not our children: no exit event) are checked. */
+const ADOPTED_CHECK_MS = 500;
 
 export class LocalProcessDriver implements ResourceManagerDriver {
   readonly name = 'local';
   private handler: DriverEventHandler | undefined;
   private readonly children = new Map<string, ChildProcess>();
+  /** TaskManagers an earlier job process started, taken over after a failover. */
+  private readonly adopted = new Map<string, AdoptedProcess>();
+  private adoptedTimer: NodeJS.Timeout | undefined;
+  /** Adopted TaskManagers being stopped (released): `terminate` waits for them too. */
+  private readonly adoptedStops = new Set<Promise<void>>();
   private readonly queue: WorkerSpec[] = [];
   private readonly released = new Set<string>();
   private terminated = false;
@@ -66,7 +78,7 @@ export class LocalProcessDriver implements ResourceManagerDriver {
     if (this.batchTimer) return; // this window is full; the timer starts the next
     const size = this.opts.batchSize ?? 8;
     const interval = this.opts.batchIntervalMs ?? 250;
-    while (!this.terminated && this.queue.length && this.children.size < (this.opts.maxWorkers ?? Infinity)) {
+    while (!this.terminated && this.queue.length && this.running < (this.opts.maxWorkers ?? Infinity)) {
       const now = Date.now();
       if (now - this.windowStart >= interval) { this.windowStart = now; this.startedInWindow = 0; }
       if (this.startedInWindow >= size) {
@@ -115,9 +127,40 @@ export class LocalProcessDriver implements ResourceManagerDriver {
     });
   }
 
+  /** TaskManager processes of the job running now (own children and adopted ones). */
+  private get running(): number { return this.children.size + this.adopted.size; }
+
+  adoptWorker(resourceId: string, pid: number): void {
+    if (this.children.has(resourceId) || this.terminated) return;
+    this.adopted.set(resourceId, new AdoptedProcess(resourceId, pid, resourceId.split('-taskmanager-')[0] ?? ''));
+    this.adoptedTimer ??= setInterval(() => this.checkAdopted(), ADOPTED_CHECK_MS);
+    this.adoptedTimer.unref();
+  }
+
+  /** An adopted TaskManager that is gone is reported like a child's exit. */
+  private checkAdopted(): void {
+    for (const [id, p] of [...this.adopted]) {
+      if (p.alive()) continue;
+      this.adopted.delete(id);
+      this.startQueued();
+      this.handler?.onWorkerTerminated(id, `TaskManager ${id} (pid ${p.pid}) exited`);
+    }
+    if (!this.adopted.size) { clearInterval(this.adoptedTimer); this.adoptedTimer = undefined; }
+  }
+
   async releaseWorker(resourceId: string): Promise<void> {
     const queued = this.queue.findIndex((s) => s.resourceId === resourceId);
     if (queued >= 0) this.queue.splice(queued, 1);
+    const adopted = this.adopted.get(resourceId);
+    if (adopted) {
+      this.adopted.delete(resourceId);
+      const stopped = adopted.stop(this.opts.stopTimeoutMs ?? 5000);
+      this.adoptedStops.add(stopped);
+      await stopped;
+      this.adoptedStops.delete(stopped);
+      this.startQueued();
+      return;
+    }
     const child = this.children.get(resourceId);
     if (!child) return;
     this.released.add(resourceId);
@@ -138,19 +181,23 @@ export class LocalProcessDriver implements ResourceManagerDriver {
     clearTimeout(this.batchTimer);
     this.queue.length = 0;
     for (const id of this.children.keys()) this.released.add(id);
-    await Promise.all([...this.children.values()].map((c) => this.stopChild(c)));
+    clearInterval(this.adoptedTimer);
+    const adopted = [...this.adopted.values()];
+    this.adopted.clear();
+    await Promise.all([...this.children.values()].map((c) => this.stopChild(c))
+      .concat(adopted.map((p) => p.stop(this.opts.stopTimeoutMs ?? 5000)), [...this.adoptedStops]));
   }
 
   /** Why requests wait, for error messages: the capacity (EBBFLOW_LOCAL_MAX_TASKMANAGERS) is in use. */
   describe(): string {
-    if (!this.queue.length) return `local: ${this.children.size} TaskManager process(es) running`;
+    if (!this.queue.length) return `local: ${this.running} TaskManager process(es) running`;
     const cap = this.opts.maxWorkers;
-    const full = cap !== undefined && this.children.size >= cap;
-    return `local: ${this.queue.length} TaskManager request(s) waiting${full ? ` for capacity: ${this.children.size} of EBBFLOW_LOCAL_MAX_TASKMANAGERS=${cap} running` : ' to be started'}`;
+    const full = cap !== undefined && this.running >= cap;
+    return `local: ${this.queue.length} TaskManager request(s) waiting${full ? ` for capacity: ${this.running} of EBBFLOW_LOCAL_MAX_TASKMANAGERS=${cap} running` : ' to be started'}`;
   }
 
   /** pids of the running TaskManagers (for tests and the REST API). */
   pids(): number[] {
-    return [...this.children.values()].map((c) => c.pid!).filter(Boolean);
+    return [...this.children.values()].map((c) => c.pid!).concat([...this.adopted.values()].map((p) => p.pid)).filter(Boolean);
   }
 }

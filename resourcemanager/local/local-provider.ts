@@ -21,6 +21,8 @@ export const localProvider: ResourceProvider = {
     });
     return { driver, close: async () => {} };
   },
-  // Local TaskManagers of a dead job process exit on their own: they watch their parent's pid and their JobMaster connection.
+  // Local TaskManagers of a job process that died for good exit on their own: they wait for a new JobMaster
+  // only until the job's leader record is marked ended (dispatcher/provider-cleanup.ts) or
+  // taskmanager.registration.timeout passes.
   cleanupAfterDeadJobProcess: async () => {},
 };

@@ -7,6 +7,11 @@
  * reconciliation coordinator (explicit, with backoff, after every SUBSCRIBED)
  * and the worker store (goal states in Redis, written before acting).
  *
+ * After a job-process failover it keeps the earlier job process's launched tasks: they are tracked
+ * like its own (reconciled, counted per agent, killed at the job's end), their TaskManagers
+ * re-register with the new JobMaster (`adoptWorker`), and those the ResourceManager gives up on are
+ * released (killed) like any other.
+ *
  * Nothing here blocks the JobMaster: requestWorker enqueues and returns; the
  * task's fate arrives later as onWorkerStarted / onWorkerTerminated.
  */
@@ -68,10 +73,16 @@ export class MesosDriver implements ResourceManagerDriver {
   async initialize(handler: DriverEventHandler): Promise<void> {
     this.handler = handler;
     const frameworkId = await this.o.store.frameworkId();
-    // New workers were only requests of the previous job process. Its launched tasks cannot serve this
-    // one (their TaskManagers belonged to the old JobMaster): they are reconciled and killed.
+    // New workers were only requests of the previous job process. Its launched tasks run TaskManagers
+    // that wait for this job process's JobMaster (taskmanager.registration.timeout): they are kept and
+    // reconciled like our own, and adopted when their TaskManager re-registers; those it was releasing
+    // are killed.
     for (const w of await this.o.store.workers()) {
       if (w.goal === 'New') { await this.o.store.remove(w.taskId); continue; }
+      if (w.goal === 'Launched' && !this.workers.has(w.resourceId)) {
+        this.workers.set(w.resourceId, { ...w, accepted: true });
+        continue;
+      }
       const orphan: Worker = { ...w, goal: 'Released' };
       this.orphans.set(w.taskId, orphan);
       await this.o.store.put(orphan);
@@ -104,7 +115,22 @@ export class MesosDriver implements ResourceManagerDriver {
     return `Mesos: framework ${this.client.frameworkId}, ${waiting} TaskManager request(s) waiting for offers${unfit}`;
   }
 
+  /** A TaskManager of a task the earlier job process launched re-registered: it is ours now (already tracked since initialize). */
+  adoptWorker(resourceId: string, pid: number): void {
+    const w = this.workers.get(resourceId);
+    if (w) this.o.logger.info({ resourceId, taskId: w.taskId, agent: w.hostname, pid }, 'took over a TaskManager task of the earlier job process');
+  }
+
   requestWorker(spec: WorkerSpec): void {
+    const earlier = this.workers.get(spec.resourceId);
+    if (earlier && !earlier.spec && earlier.goal === 'Launched') {
+      // A task of the earlier job process under the same id, not taken over: it must not run beside the new one.
+      this.workers.delete(spec.resourceId);
+      const orphan: Worker = { ...earlier, goal: 'Released' };
+      this.orphans.set(orphan.taskId, orphan);
+      void this.writes.put(stored(orphan));
+      this.kill(orphan);
+    }
     const w: Worker = { resourceId: spec.resourceId, taskId: `${spec.resourceId}-${randomBytes(3).toString('hex')}`, goal: 'New', spec };
     this.workers.set(spec.resourceId, w);
     // Written before acting: a request whose record is lost (logged with its key) is not launched.

@@ -93,6 +93,19 @@ export class ChannelRegistry {
     this.changed();
   }
 
+  /**
+   * Forgets every gate, claim and attempt (a TaskManager taken over by a new JobMaster, once the
+   * subtasks of the old one ended): the new JobMaster counts its attempts from 0 again. The known
+   * edges stay (the same job).
+   */
+  reset(): void {
+    for (const g of this.gates.values()) g.close();
+    this.gates.clear();
+    this.claims.clear();
+    this.latestAttempt = 0;
+    this.changed();
+  }
+
   /** The job graph's edges (from a plan of the job): a header naming another edge is refused. */
   knowEdges(edgeIds: Iterable<string>): void {
     if (this.knownEdges) return;

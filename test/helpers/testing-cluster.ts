@@ -16,7 +16,7 @@ import { JobMaster } from '../../jobmaster/job-master.js';
 import { compileJobSpec, type CompiledJobSpec } from '../../jobmaster/job-spec.js';
 import type { ExecutionStateName } from '../../metadata/index.js';
 import type { ebbflow } from '../../proto/generated/rpc.js';
-import { ResourceManager } from '../../resourcemanager/index.js';
+import { ResourceManager, type RecoverableWorkers } from '../../resourcemanager/index.js';
 import { ExecutionState, toNumber } from '../../rpc/index.js';
 import { SubtaskState } from '../../runtime/checkpoint/snapshot-io.js';
 import { GraphBuilder } from '../../runtime/graph-builder.js';
@@ -24,6 +24,7 @@ import { buildJobGraph } from '../../runtime/job-graph.js';
 import type { JobPlan } from '../../runtime/plan.js';
 import { captureLog, type CapturedLog } from './log-capture.js';
 import { TestingJobRegistry } from './testing-job-registry.js';
+import type { TestingLeadership } from './testing-leadership.js';
 import { TestingOperationQueue } from './testing-operation-queue.js';
 import { TestingResourceManagerDriver } from './testing-resource-manager-driver.js';
 import { TestingTaskManagerEndpoint, type TestingTaskManager } from './testing-task-managers.js';
@@ -40,6 +41,8 @@ export interface TestingClusterOptions {
   startLimit?: number;
   /** Wait until the job runs. @default true */
   waitForRunning?: boolean;
+  /** The job's leader record (failover); the ResourceManager then keeps its workers for a successor. @default none */
+  leadership?: TestingLeadership;
 }
 
 /** An execution as the fake TaskManagers see it. */
@@ -95,6 +98,8 @@ export class TestingCluster {
   /** Every TriggerCheckpoint a source received: the checkpoint and whether it asked to drain. */
   readonly triggers: Array<{ checkpointId: number; drain: boolean }> = [];
   ops!: TestingOperationQueue;
+  /** What the ResourceManager last kept for a later job process (with `leadership`). */
+  savedWorkers: RecoverableWorkers | undefined;
   exit!: Promise<number>;
   startLimit: number;
   private readonly dataDir = mkdtempSync(join(tmpdir(), 'ebbflow-cp-'));
@@ -124,7 +129,9 @@ export class TestingCluster {
       registry: this.registry,
       resourceManager: (address, retryIntervalMs) => new ResourceManager(this.driver, {
         jobId: this.spec.jobId, jobMasterAddress: address, profile: { cpuCores: 1, memoryMb: 512, slots: 1 }, logger, retryIntervalMs,
+        ...(opts.leadership ? { recovery: { timeoutMs: 1000, save: (w) => { this.savedWorkers = w; } } } : {}),
       }),
+      ...(opts.leadership ? { leadership: opts.leadership } : {}),
       taskManagers: this.endpoint,
       operations: (execute) => (this.ops = new TestingOperationQueue(execute)),
       planJob: async () => this.plan,

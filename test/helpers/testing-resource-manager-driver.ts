@@ -13,6 +13,8 @@ export class TestingResourceManagerDriver implements ResourceManagerDriver {
   /** Workers requested and neither released nor terminated. */
   readonly live = new Map<string, WorkerSpec>();
   terminated = false;
+  /** Workers of an earlier job process taken over, with their pids. */
+  readonly adopted = new Map<string, number>();
   private handler: DriverEventHandler | undefined;
 
   /** Called for every request: start the worker (e.g. register a testing TaskManager) or leave it pending. */
@@ -24,6 +26,11 @@ export class TestingResourceManagerDriver implements ResourceManagerDriver {
     this.requested.push(spec);
     this.live.set(spec.resourceId, spec);
     this.onRequest(spec);
+  }
+
+  adoptWorker(resourceId: string, pid: number): void {
+    this.adopted.set(resourceId, pid);
+    this.live.set(resourceId, { resourceId, index: 0, jobId: '', jobMasterAddress: '', profile: { cpuCores: 1, memoryMb: 512, slots: 1 }, secret: '' });
   }
 
   async releaseWorker(resourceId: string): Promise<void> {

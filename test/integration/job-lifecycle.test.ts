@@ -3,27 +3,28 @@
  * restarted dispatcher, an unreachable Redis, and the token rule.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDispatcher } from '../../api/index.js';
 import { compileDispatcherOptions } from '../../dispatcher/index.js';
-import { json, processesMatching, startTestDispatcher, upload, waitFor, type TestDispatcher } from '../helpers/dispatcher.js';
+import { deleteKeys, json, processesMatching, startTestDispatcher, upload, waitFor, type TestDispatcher } from '../helpers/dispatcher.js';
 import { expectSpecResponse } from '../helpers/openapi.js';
 
 let d: TestDispatcher;
 const stream = `ebbtest-lifecycle-${randomBytes(4).toString('hex')}`;
 let jar: string;
 
-beforeAll(async () => {
-  d = await startTestDispatcher();
-  // Never ends on its own: a Redis stream source with nothing to read. Two streams, so that it can
-  // run two subtasks (a source never runs more subtasks than it has streams).
-  const src = `export default function (env) {
+/** Never ends on its own: a Redis stream source with nothing to read. Two streams, so that it can
+ * run two subtasks (a source never runs more subtasks than it has streams). */
+const endlessSource = () => `export default function (env) {
     env.fromRedisStreams({ url: ${JSON.stringify(d.redisUrl)}, streams: [${JSON.stringify(stream)}, ${JSON.stringify(`${stream}:b`)}] }).sinkTo(env.fileSink('/dev/null'));
   }`;
-  jar = (await json(await upload(d.url, 'endless.mjs', src))).filename;
+
+beforeAll(async () => {
+  d = await startTestDispatcher();
+  jar = (await json(await upload(d.url, 'endless.mjs', endlessSource()))).filename;
 });
 afterAll(async () => {
   await d?.redis.del(stream);
@@ -62,22 +63,24 @@ describe('job lifecycle', () => {
     expect(s['end-time']).toBeGreaterThanOrEqual(s['start-time']);
   });
 
-  it('starts a killed job process again: the job carries on with new TaskManagers, none of the old left', async () => {
+  it('starts a killed job process again: the job carries on with the same TaskManagers, which re-registered with it', async () => {
     const id = await startRunning(2);
     const [jm] = await processesMatching(`ebbflow-jobmaster ${id}`);
-    const oldTms = (await processesMatching(`ebbflow-taskmanager ${id}`)).map((p) => p.pid);
+    const oldTms = (await processesMatching(`ebbflow-taskmanager ${id}`)).map((p) => p.pid).sort();
     expect(oldTms).toHaveLength(2);
     process.kill(jm!.pid, 'SIGKILL');
     await waitFor('a new job process running the job', async () => {
       const [now] = await processesMatching(`ebbflow-jobmaster ${id}`);
-      const tms = (await processesMatching(`ebbflow-taskmanager ${id}`)).map((p) => p.pid);
-      return now && now.pid !== jm!.pid && (await state(id)).state === 'RUNNING' && tms.length === 2 && !tms.some((p) => oldTms.includes(p)) ? true : undefined;
+      return now && now.pid !== jm!.pid && (await state(id)).state === 'RUNNING' ? true : undefined;
     }, 30_000);
+    expect((await processesMatching(`ebbflow-taskmanager ${id}`)).map((p) => p.pid).sort()).toEqual(oldTms);
     const ex = await json(await fetch(`${d.url}/jobs/${id}/exceptions`));
     await expectSpecResponse('get', '/jobs/{jobid}/exceptions', 200, ex);
     expect(ex.exceptionHistory.entries.map((e: { stacktrace: string }) => e.stacktrace).join('\n')).toMatch(/job process \(pid \d+\) was killed by SIGKILL; starting a new job process .* \(restart 1 of 3\)/);
     expect((await fetch(`${d.url}/jobs/${id}?mode=cancel`, { method: 'PATCH' })).status).toBe(202);
     await waitFor('CANCELED', async () => ((await state(id)).state === 'CANCELED' ? true : undefined));
+    // Taken over or not, the job's end stops them.
+    await waitFor('TaskManagers to exit', async () => ((await processesMatching(`ebbflow-taskmanager ${id}`)).length === 0 ? true : undefined), 15_000);
   });
 
   it('marks the job FAILED with a cause when its job process is killed and no restart is left, and its TaskManagers exit', async () => {
@@ -96,6 +99,43 @@ describe('job lifecycle', () => {
       await waitFor('TaskManagers to exit', async () => ((await processesMatching(`ebbflow-taskmanager ${id}`)).length === 0 ? true : undefined), 15_000);
     } finally {
       await t.close();
+    }
+  });
+
+  it('TaskManagers whose job process died and never came back exit after taskmanager.registration.timeout (no orphan)', async () => {
+    // A dispatcher of its own (prefix, data directory) that leaves its jobs running when it closes:
+    // once it is gone nobody restarts the job process or marks the job ended, so the TaskManagers'
+    // own timeout is all that ends them.
+    const keyPrefix = `ebbtest-orphan-${randomBytes(4).toString('hex')}:`;
+    const dataDir = mkdtempSync(join(tmpdir(), 'ebbflow-orphan-'));
+    const other = await startDispatcher({ host: '127.0.0.1', port: 0, redisUrl: d.redisUrl, dataDir, keyPrefix, logLevel: 'silent', cancelJobsOnClose: false });
+    let tms: Array<{ pid: number }> = [];
+    let jm: { pid: number } | undefined;
+    try {
+      const endless = (await json(await upload(other.url, 'endless.mjs', endlessSource()))).filename;
+      const res = await fetch(`${other.url}/jars/${endless}/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ parallelism: 2, flinkConfiguration: { 'taskmanager.registration.timeout': '2 s' } }) });
+      expect(res.status).toBe(200);
+      const id: string = (await json(res)).jobid;
+      await waitFor('RUNNING', async () => ((await json(await fetch(`${other.url}/jobs/${id}`))).state === 'RUNNING' ? true : undefined));
+      await other.close();
+      [jm] = await processesMatching(`ebbflow-jobmaster ${id}`);
+      tms = await processesMatching(`ebbflow-taskmanager ${id}`);
+      expect(tms).toHaveLength(2);
+      const logDir = join(dataDir, 'logs', id);
+      const logs = () => readdirSync(logDir).filter((f) => f.includes('-taskmanager-')).map((f) => readFileSync(join(logDir, f), 'utf8'));
+      const killedAt = Date.now();
+      process.kill(jm!.pid, 'SIGKILL');
+      // They outlive it, waiting for a new JobMaster...
+      await waitFor('both TaskManagers to notice and wait', () => (logs().every((l) => l.includes('waiting for a new JobMaster of the job')) ? true : undefined), 10_000);
+      expect((await processesMatching(`ebbflow-taskmanager ${id}`)).map((p) => p.pid).sort()).toEqual(tms.map((p) => p.pid).sort());
+      // ...and exit once the timeout passed without one.
+      const goneAfterMs = await waitFor('the TaskManagers to exit', async () => ((await processesMatching(`ebbflow-taskmanager ${id}`)).length === 0 ? Date.now() - killedAt : undefined), 20_000);
+      expect(goneAfterMs).toBeGreaterThanOrEqual(2000);
+      expect(logs().every((l) => l.includes('no new JobMaster of the job within taskmanager.registration.timeout'))).toBe(true);
+    } finally {
+      for (const p of [...tms, ...(jm ? [jm] : [])]) { try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ } }
+      await deleteKeys(d.redis, `${keyPrefix}*`);
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 

@@ -105,6 +105,34 @@ describe('Mesos driver', () => {
     expect(master.violations).toEqual([]);
   });
 
+  it('a driver taking over from a dead one keeps its launched tasks: adopted ones run on, one given up is killed, the rest at the end', async () => {
+    const store = new MemoryWorkerStore();
+    const a = driver(store);
+    const ha = handler();
+    await a.initialize(ha.h);
+    for (const n of [1, 2, 3]) a.requestWorker(spec(n));
+    await waitFor('three running tasks', () => (ha.started.size === 3 ? true : undefined), 15_000);
+    const oldTasks = master.liveTasks().map((t) => t.info.task_id.value).sort();
+    const launches = master.counters.launches;
+    a.abandon(); // the job process dies; its tasks keep running (their TaskManagers wait for the next JobMaster)
+
+    const b = driver(store);
+    const hb = handler();
+    await b.initialize(hb.h);
+    await waitFor('the new driver to subscribe and reconcile', () => (b.frameworkId && b.reconcileCalls > 0 ? true : undefined), 15_000);
+    b.adoptWorker('taskmanager-00001', 0);
+    b.adoptWorker('taskmanager-00002', 0);
+    // The third never re-registered: the ResourceManager releases it.
+    await b.releaseWorker('taskmanager-00003');
+    const live = master.liveTasks().map((t) => t.info.task_id.value).sort();
+    expect(live).toEqual(oldTasks.filter((t) => !t.startsWith('taskmanager-00003')));
+    expect(master.counters.launches).toBe(launches);
+    expect(hb.terminated).toEqual([]);
+    await b.terminate();
+    expect(master.taskPids()).toEqual([]);
+    expect(master.violations).toEqual([]);
+  });
+
   it('a request made while offers are being declined for want of requests still gets offers (REVIVE lifts the refuse filter)', async () => {
     // Three agents with room for one TaskManager each.
     await master.stop();

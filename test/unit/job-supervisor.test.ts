@@ -3,6 +3,7 @@
  * the planning timeout, cancel escalation, and restarts of a job process that died while its job ran.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { EXIT_FENCED } from '../../jobmaster/job-leadership.js';
 import { supervisorHarness } from '../helpers/supervisor-harness.js';
 
 beforeEach(() => { vi.useFakeTimers(); });
@@ -152,6 +153,19 @@ describe('restarts of a job process that died while its job ran', () => {
     expect(rec.failureCause).toBe(`job process (pid ${proc.pid}) exited with code 1 before the job ended. Last log lines:\nSyntaxError: bad bundle`);
     await h.advance(10_000);
     expect(h.launcher.launches).toHaveLength(1);
+  });
+
+  it('leaves the job alone when its process stepped aside for a newer one (exit code EXIT_FENCED): no restart, no record, no cleanup', async () => {
+    const h = supervisorHarness({ jobProcessRestarts: 3 });
+    const proc = await h.startJob('j1', { state: 'RUNNING' });
+    proc.exit(EXIT_FENCED);
+    await h.settle();
+    await h.advance(10_000);
+    const rec = h.registry.peek('j1')!;
+    expect(rec.state).toBe('RUNNING');
+    expect(rec.exceptions ?? []).toEqual([]);
+    expect(h.launcher.launches).toHaveLength(1);
+    expect(h.cleaned).toEqual([]);
   });
 
   it('with no restart allowed, fails the job when its process dies and names the setting', async () => {
