@@ -111,6 +111,10 @@ export const DISPATCHER_OPTIONS = {
     key: 'jobProcessRestarts', scope, env: 'EBBFLOW_JOB_PROCESS_RESTARTS', default: 3, min: 0, max: 1000,
     doc: 'a job process that dies while its job runs is started again this often (backoff 1 s, 2 s, 4 s); the new one restores from the newest completed checkpoint and takes over the job\'s TaskManagers, recorded in `/exceptions`; then the job fails',
   }),
+  jobProcessLeaseMs: opt.duration({
+    key: 'jobProcessLeaseMs', scope, env: 'EBBFLOW_JOB_PROCESS_LEASE_MS', default: 10_000, min: 500, max: MAX_DURATION_MS,
+    defaultDoc: '`10000`', doc: 'TTL of each job process\'s lease in Redis (`<prefix>job:<id>:lease`, renewed every quarter of it): the leading dispatcher treats a running job whose lease ran out as lost wherever its process ran (dead, hung, or on a lost host), kills it if it is on its own host, and starts the job again like a job process that died; a replaced process that comes back stops at its next renew',
+  }),
   planningTimeoutMs: opt.duration({
     key: 'planningTimeoutMs', scope, env: 'EBBFLOW_PLANNING_TIMEOUT_MS', default: 30_000, min: 1, max: MAX_DURATION_MS,
     defaultDoc: '`30000`', doc: 'a job whose job function has not built its dataflow by then fails, and its process is killed',

@@ -11,7 +11,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { LeaderElection } from '../ha/index.js';
 import { maskingLogOptions, maskUrl, secretsOf } from '../config/index.js';
-import { CapacityReservations, JobRegistry, type FencedWriteError, type RegistryFence } from '../metadata/index.js';
+import { CapacityReservations, JobLeaseStore, JobRegistry, type FencedWriteError, type RegistryFence } from '../metadata/index.js';
 import { BundleStore } from './bundle-store.js';
 import { CapacityService } from './capacity.js';
 import { compileDispatcherOptions, type CompiledDispatcherOptions, type DispatcherOptions } from './dispatcher-options.js';
@@ -88,6 +88,7 @@ export class Dispatcher {
       resourceManager: o.resourceManager, providerDefaults: o.providerDefaults, defaultConfiguration: o.defaultConfiguration,
       planningTimeoutMs: o.planningTimeoutMs, cancelGraceMs: o.cancelGraceMs, maxTaskManagersPerJob: o.maxTaskManagersPerJob,
       maxTaskManagers: o.maxTaskManagers, jobProcessRestarts: o.jobProcessRestarts,
+      leases: new JobLeaseStore(this.redis, o.keyPrefix), jobProcessLeaseMs: o.jobProcessLeaseMs,
       fencedLaunch: ha ? { fenceKey: this.fenceKey, epoch: () => String(this.election?.epoch ?? '') } : undefined,
     });
     this.submissions = new SubmissionQueue(

@@ -10,7 +10,9 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
-import { retryRegistryCall, type JobRecord, type JobRegistry, type JobState, type RetryOutcome } from '../metadata/index.js';
+import { hostname } from 'node:os';
+import { isTerminal, retryRegistryCall, type JobRecord, type JobRegistry, type JobState, type RetryOutcome } from '../metadata/index.js';
+import type { JobLeaseStore, LeaseHolder } from '../metadata/job-lease.js';
 import { defaultOf, DISPATCHER_OPTIONS } from '../config/index.js';
 import type { JobSpec } from '../jobmaster/job-spec.js';
 import { EXIT_FENCED } from '../jobmaster/job-leadership.js';
@@ -18,6 +20,7 @@ import type { CompiledDispatcherOptions } from './dispatcher-options.js';
 import { ForkJobProcessLauncher, jobLogDir, LAUNCH_SUPERSEDED_EXIT, type FencedLaunch, type JobProcess, type JobProcessExit, type JobProcessLauncher } from './job-process-launcher.js';
 import { cleanupAfterDeadJobProcess } from './provider-cleanup.js';
 import { JobProcessLostError, JobProcessRestartError, PlanningTimeoutError } from './supervisor-errors.js';
+import { LeaseWatch, looksLikeJobProcess } from './lease-watch.js';
 
 /** The registry calls the supervisor makes; `JobRegistry` has them, tests pass an in-memory fake. */
 export type SupervisorRegistry = Pick<JobRegistry, 'get' | 'transition' | 'update' | 'jobKey'> & Partial<Pick<JobRegistry, 'claimLaunch'>> & {
@@ -56,6 +59,13 @@ export interface JobSupervisorOptions extends JobProcessSettings {
   fencedLaunch?: { fenceKey: string; epoch(): string };
   /** Called once a job whose process is gone has ended for good. @default the Mesos framework teardown (`reap`) */
   cleanupJob?: JobCleanup;
+  /**
+   * Job-process leases (metadata/job-lease.ts): with them, a job whose process holds no lease any more
+   * (dead or hung, on this host or another) is lost like one whose process exited. Without: pids only.
+   */
+  leases?: Pick<JobLeaseStore, 'holders'>;
+  /** The leases' TTL. @default the jobProcessLeaseMs option's */
+  jobProcessLeaseMs?: number;
   logger: Logger;
 }
 
@@ -90,10 +100,24 @@ export class JobSupervisor {
    * adopted process; its own children's exits are still recorded, and those writes are refused by the fence.
    */
   private leading = true;
+  private readonly leaseWatch: LeaseWatch | undefined;
+  /** Job id → why its child was killed (its lease ran out), for the exit's record. */
+  private readonly killedFor = new Map<string, string>();
 
   constructor(private readonly o: JobSupervisorOptions) {
     this.launcher = o.launcher ?? new ForkJobProcessLauncher(o.dataDir, o.logger);
+    const leases = o.leases;
+    if (leases) {
+      this.leaseWatch = new LeaseWatch({
+        holders: (ids) => leases.holders(ids), leaseMs: this.leaseMs,
+        lost: (id, missingMs) => void this.leaseLost(id, missingMs),
+        readFailed: (err) => o.logger.debug({ err: err.message }, 'could not read the job process leases; nothing is judged until Redis answers'),
+      });
+      this.leaseWatch.start();
+    }
   }
+
+  private get leaseMs(): number { return this.o.jobProcessLeaseMs ?? defaultOf(DISPATCHER_OPTIONS.jobProcessLeaseMs)!; }
 
   /** Where the job's process log and spec file are. */
   logDir(jobId: string): string { return jobLogDir(this.o.dataDir, jobId); }
@@ -125,13 +149,17 @@ export class JobSupervisor {
     }
     const proc = await this.launcher.launch(this.specOf(rec, recoveryAttempt), fenced);
     this.children.set(rec.id, proc);
+    this.leaseWatch?.watch(rec.id);
     this.o.logger.info({ jobId: rec.id, pid: proc.pid }, 'job process started');
     const planning = setTimeout(() => void this.checkPlanned(rec.id, proc), this.planningTimeoutMs);
     planning.unref();
     proc.onExit((exit) => {
       clearTimeout(planning);
       this.children.delete(rec.id);
-      const how = `job process (pid ${proc.pid}) ${describeExit(exit)}`;
+      this.leaseWatch?.unwatch(rec.id);
+      const killedFor = this.killedFor.get(rec.id);
+      this.killedFor.delete(rec.id);
+      const how = `job process (pid ${proc.pid}) ${describeExit(exit)}${killedFor ? ` ${killedFor}` : ''}`;
       if (fenced && exit.code === LAUNCH_SUPERSEDED_EXIT) {
         this.o.logger.warn({ jobId: rec.id, pid: proc.pid }, `${how}: its start was superseded (another dispatcher leads and started or adopted the job), so it did not run`);
         return;
@@ -155,8 +183,40 @@ export class JobSupervisor {
       maxTaskManagers: o.maxTaskManagersPerJob ?? 0, totalTaskManagers: o.maxTaskManagers ?? 0,
       configuration: { ...o.defaultConfiguration, ...rec.configuration }, savepointPath: rec.savepointPath || undefined,
       resourceManager: o.resourceManager, providerDefaults: o.providerDefaults,
-      recoveryAttempt,
+      recoveryAttempt, leaseMs: this.leaseMs,
     };
+  }
+
+  /**
+   * A watched job's process holds no lease any more (it died, hangs, or its host is gone). A job that
+   * runs is lost: a child of this dispatcher is killed (its exit starts the job again), a process left
+   * by an earlier dispatcher is killed if it is on this host and still the job's, and the job is
+   * handled like one whose process exited. A job still planning, or ended, is left to its own course.
+   */
+  private async leaseLost(jobId: string, missingMs: number): Promise<void> {
+    const holder = this.leaseWatch?.holder(jobId);
+    const read = await this.retry(jobId, 'read the job record after its job process lost its lease', () => this.o.registry.get(jobId));
+    if (!read.ok || !read.value || !this.leading) return;
+    const rec = read.value;
+    const child = this.children.get(jobId);
+    if (!RESTARTABLE.includes(rec.state)) {
+      // Planning (user code may hold the event loop: the planning timeout decides), or ending: watched again.
+      if (!isTerminal(rec.state) && (child || this.orphans.has(jobId))) this.leaseWatch?.watch(jobId);
+      return;
+    }
+    const why = `after holding no lease for ${Math.round(missingMs / 1000)} s (${DISPATCHER_OPTIONS.jobProcessLeaseMs.env}: hung or cut off)`;
+    if (child && !child.exited) {
+      this.o.logger.error({ jobId, pid: child.pid }, `the job process (pid ${child.pid}) holds no lease any more; killing it to start the job again`);
+      this.killedFor.set(jobId, why);
+      child.kill('SIGKILL');
+      return;
+    }
+    const pid = this.orphans.get(jobId) ?? rec.pid;
+    this.orphans.delete(jobId);
+    const local = !holder || holder.host === hostname();
+    if (pid && local && this.launcher.isAlive(pid) && looksLikeJobProcess(pid, jobId)) this.launcher.signal(pid, 'SIGKILL');
+    const where = holder && !local ? ` on ${holder.host}` : '';
+    await this.onExit(jobId, `job process (pid ${holder?.pid ?? (pid || 'unknown')}${where}) lost ${why}`);
   }
 
   /** Planning runs the user's job function: one that loops or waits forever must not hold the job. */
@@ -276,10 +336,23 @@ export class JobSupervisor {
    * whose end is being handled, are left as they are.
    */
   async adopt(jobs: JobRecord[]): Promise<void> {
+    // Who holds each job's lease: a process on another host is adopted by its lease (its pid means nothing here).
+    let holders = new Map<string, LeaseHolder | undefined>();
+    if (this.o.leases) {
+      try {
+        holders = await this.o.leases.holders(jobs.filter((j) => !isTerminal(j.state)).map((j) => j.id));
+      } catch (err) {
+        this.o.logger.warn({ err: (err as Error).message }, 'could not read the job process leases; adopting by pid');
+      }
+    }
     for (const j of jobs) {
       if (this.closing || !this.leading) return;
-      if (this.children.has(j.id) || this.orphans.has(j.id) || this.ending.has(j.id) || this.starting.has(j.id)) continue;
-      if (j.pid && this.launcher.isAlive(j.pid)) this.orphans.set(j.id, j.pid);
+      if (this.children.has(j.id)) { this.leaseWatch?.watch(j.id); continue; }
+      if (this.orphans.has(j.id) || this.ending.has(j.id) || this.starting.has(j.id)) continue;
+      const holder = holders.get(j.id);
+      const remote = holder && holder.host !== hostname();
+      if (remote) { this.orphans.set(j.id, 0); this.leaseWatch?.watch(j.id); this.o.logger.info({ jobId: j.id, host: holder.host, pid: holder.pid }, 'adopted a job process on another host (watched by its lease)'); }
+      else if (j.pid && this.launcher.isAlive(j.pid)) { this.orphans.set(j.id, j.pid); this.leaseWatch?.watch(j.id); }
       // HA: a queued job no process was recorded for (its leader died between taking it and starting it,
       // or it waits on the queue) starts now; the claim makes this and a later delivery one start.
       else if (this.o.fencedLaunch && j.state === 'INITIALIZING' && !j.pid && j.queuedAt) {
@@ -294,7 +367,9 @@ export class JobSupervisor {
     }
     this.orphanTimer ??= setInterval(() => {
       for (const [id, pid] of this.orphans) {
-        if (this.launcher.isAlive(pid)) continue;
+        // pid 0: on another host, watched by its lease only.
+        if (!pid || this.launcher.isAlive(pid)) continue;
+        this.leaseWatch?.unwatch(id);
         this.orphans.delete(id);
         void this.onExit(id, `job process (pid ${pid}) exited`);
       }
@@ -309,6 +384,7 @@ export class JobSupervisor {
    */
   relinquish(): void {
     this.leading = false;
+    this.leaseWatch?.stop();
     clearInterval(this.orphanTimer);
     this.orphanTimer = undefined;
     this.orphans.clear();
@@ -317,12 +393,14 @@ export class JobSupervisor {
   /** HA: this dispatcher leads (again); the recovery that follows adopts the jobs. */
   lead(): void {
     this.leading = true;
+    this.leaseWatch?.start();
   }
 
   /** Cancels every running job process and waits (bounded) for them to exit; or, without `cancelJobs`, leaves them running. */
   async close(cancelJobs: boolean, timeoutMs = 15000): Promise<void> {
     this.closing = true;
     clearInterval(this.orphanTimer);
+    this.leaseWatch?.stop();
     if (!cancelJobs) {
       this.detached = true;
       for (const c of this.children.values()) c.detach();

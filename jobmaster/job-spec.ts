@@ -37,6 +37,8 @@ export interface JobSpec {
   savepointPath?: string;
   /** 0 for the first job process of a job; n for the n-th restart after a job process died. */
   recoveryAttempt?: number;
+  /** TTL of the job process's lease in Redis (metadata/job-lease.ts). @default the jobProcessLeaseMs option's */
+  leaseMs?: number;
   /** @default 'local' */
   resourceManager?: string;
   /**
@@ -65,6 +67,7 @@ export interface CompiledJobSpec {
   config: JobConfig;
   savepointPath: string;
   recoveryAttempt: number;
+  leaseMs: number;
   resourceManager: string;
   providerDefaults: Record<string, unknown>;
   /** The raw configuration map (the resource provider reads its own keys from it). */
@@ -91,6 +94,7 @@ export function compileJobSpec(s: JobSpec): CompiledJobSpec {
     config: compileJobConfig(s.configuration),
     savepointPath: s.savepointPath ?? '',
     recoveryAttempt: s.recoveryAttempt ?? 0,
+    leaseMs: s.leaseMs ?? defaultOf(DISPATCHER_OPTIONS.jobProcessLeaseMs)!,
     resourceManager: s.resourceManager ?? 'local',
     providerDefaults: s.providerDefaults ?? {},
     configuration: s.configuration ?? {},

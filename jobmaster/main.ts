@@ -12,13 +12,14 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { maskingLogOptions, parseAddressSettings, secretsOf } from '../config/index.js';
 import { WorkerSecrets } from '../rpc/index.js';
-import { CapacityReservations, JobLeaderStore, JobRegistry } from '../metadata/index.js';
+import { CapacityReservations, JobLeaderStore, JobLeaseStore, JobRegistry } from '../metadata/index.js';
 import { setStorageTimeout } from '../runtime/checkpoint/storage-deadline.js';
 import { setS3Settings } from '../runtime/checkpoint/s3-settings.js';
 import { describeError, UNHANDLED_REJECTION_MESSAGE } from '../runtime/errors.js';
 import { planJob } from '../runtime/plan.js';
 import { JobMaster } from './job-master.js';
 import { EXIT_FENCED, type JobLeadership } from './job-leadership.js';
+import { JobLeaseKeeper } from './job-lease.js';
 import { readRecoverableWorkers, removeRecoverableWorkers, workerRecoveryFile, writeRecoverableWorkers } from './worker-recovery-file.js';
 import { configurationWarnings } from './job-config.js';
 import { readJobSecret } from './job-secret.js';
@@ -67,6 +68,12 @@ const recovery = {
     }
   },
 };
+// The lease the leading dispatcher watches (on any host): taken now, before anything slow.
+const lease = new JobLeaseKeeper(new JobLeaseStore(redis, spec.keyPrefix), spec.jobId, spec.leaseMs, () => {
+  // Replaced by a newer job process: stop at once, without a write; its TaskManagers follow the newer one.
+  setTimeout(() => process.exit(EXIT_FENCED), 10);
+}, log);
+await lease.start();
 const leaders = new JobLeaderStore(redis, spec.keyPrefix);
 const leadership: JobLeadership = {
   location: { redisUrl: spec.redisUrl, key: leaders.key(spec.jobId) },
@@ -134,5 +141,7 @@ try {
 // A stale job process leaves the TaskManagers and their file to the newer one.
 if (code !== EXIT_FENCED) removeRecoverableWorkers(recoveryFile);
 await provider.close().catch((err: Error) => log.warn({ err: err.message }, 'closing the resource provider failed'));
+if (code !== EXIT_FENCED) await lease.release();
+else lease.stop();
 await redis.quit().catch((err: Error) => log.warn({ err: err.message }, 'closing the Redis connection failed'));
 setTimeout(() => process.exit(code), 50);

@@ -16,3 +16,5 @@ export type { RescaleCounts, RescalePhase, RescaleRecord, RescaleStatus, Rescale
 export { autoscalerKey } from './autoscaler-state.js';
 export type { AutoscalerInfo } from './autoscaler-state.js';
 export { JobLeaderStore, leaderKey } from './job-leader.js';
+export { JobLeaseStore, leaseKey, holderOf } from './job-lease.js';
+export type { LeaseHolder, RenewOutcome } from './job-lease.js';

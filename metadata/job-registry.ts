@@ -16,6 +16,7 @@ import { decodeJobRecord as decode, encodeJobFields as encode, parseJson, type J
 import { defineScripts, runScript, type RegistryFence } from './fence.js';
 import { REGISTRY_SCRIPTS, type RegistryScriptName } from './registry-scripts.js';
 import { leaderKey } from './job-leader.js';
+import { leaseKey } from './job-lease.js';
 import { encodeRescale, rescaleCountsKey, rescalesKey, TERMINAL_RESCALE_STATUSES, type RescaleCounts, type RescaleRecord } from './rescale-history.js';
 
 export type { JobException, JobRecord, NewOperation, OperationKind, OperationRecord, ResourceRequirements, SubtaskInfo, TaskManagerRecord, VertexInfo, VertexInput } from './job-record.js';
@@ -76,7 +77,7 @@ export class JobRegistry {
    */
   async remove(id: string): Promise<boolean> {
     const keys = [this.key(id), this.indexKey, this.tmKey(id), `${this.prefix}job:${id}:checkpoints`, metricsKey(this.prefix, id), this.opsQueueKey(id),
-      rescalesKey(this.prefix, id), rescaleCountsKey(this.prefix, id), autoscalerKey(this.prefix, id), leaderKey(this.prefix, id)];
+      rescalesKey(this.prefix, id), rescaleCountsKey(this.prefix, id), autoscalerKey(this.prefix, id), leaderKey(this.prefix, id), leaseKey(this.prefix, id)];
     if ((await this.script('ebbflowRemoveJob', 'remove the ended job', keys, [id, TERMINAL_STATES.join(',')])) !== 1) return false;
     let cursor = '0';
     do {
