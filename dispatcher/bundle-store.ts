@@ -18,13 +18,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { lstat, mkdir, open, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { defaultOf, DISPATCHER_OPTIONS } from '../config/index.js';
-import { resolveEntryModule } from '../runtime/bundle-loader.js';
-import { BundleLoadError } from '../runtime/errors.js';
 import { BundleRejectedError, MAX_ARCHIVE_ENTRIES, type ArchiveFormat } from './archive.js';
 import { extractArchiveIsolated } from './archive-isolation.js';
 import type { RemoteBundles } from './bundle-remote.js';
+import { archiveEntry, fetchIntoCache, removeLeftovers } from './bundle-cache.js';
 
 export { BundleRejectedError, extractArchive, extractTarGz, extractZip, MAX_ARCHIVE_ENTRIES, unsafeEntryReason } from './archive.js';
 export type { ArchiveFormat, ExtractLimits } from './archive.js';
@@ -97,15 +96,6 @@ export function sanitizeBundleName(baseName: string, ext: string): string {
   return safe;
 }
 
-/**
- * Removes what a failed upload left. The upload's own error is what the client sees; a path that
- * cannot be removed (permissions, a busy file) is reported as a process warning naming it.
- */
-async function removeLeftovers(paths: string[]): Promise<void> {
-  await Promise.all(paths.map((p) => rm(p, { recursive: true, force: true }).catch((err: Error) => {
-    process.emitWarning(`could not remove ${p} after a failed upload: ${err.message}; remove it by hand`, { code: 'EBBFLOW_UPLOAD_LEFTOVER' });
-  })));
-}
 
 async function exists(path: string): Promise<boolean> {
   try {
@@ -197,7 +187,7 @@ export class BundleStore {
         await mkdir(tmpDirD, { mode: 0o700 });
         // Off the event loop, bounded in time and memory: a hostile archive cannot stall the API.
         await extractArchiveIsolated(cls.format!, tmpFile, tmpDirD, { maxTotalBytes: 4 * this.maxBytes, maxEntries: MAX_ARCHIVE_ENTRIES });
-        entry = await this.checkManifest(tmpDirD);
+        entry = await archiveEntry(tmpDirD);
       }
       const uploaded = (this.lastUploaded = Math.max(Date.now(), this.lastUploaded + 1)); // strictly newer: stable list order
       const sidecar: Sidecar = { name: baseName, uploaded, size, kind: cls.kind, entry: entry ?? null };
@@ -296,31 +286,9 @@ export class BundleStore {
   }
 
   private async fetchIntoCache(b: StoredBundle): Promise<void> {
-    await mkdir(this.tmpDir, { recursive: true, mode: 0o700 });
-    const tmpBase = join(this.tmpDir, randomUUID());
-    const file = join(this.dir, b.id);
-    try {
-      const size = await this.remote!.fetchFile(b.id, tmpBase);
-      if (size !== b.size) throw new Error(`bundle ${b.location} has ${size} bytes on S3, its sidecar says ${b.size}`);
-      if (b.kind === 'archive') {
-        const cls = classifyBundleName(b.name);
-        if (!cls?.format) throw new Error(`bundle ${b.location}: "${b.name}" is not an archive name`);
-        await mkdir(`${tmpBase}.d`, { mode: 0o700 });
-        await extractArchiveIsolated(cls.format, tmpBase, `${tmpBase}.d`, { maxTotalBytes: 4 * Math.max(this.maxBytes, b.size), maxEntries: MAX_ARCHIVE_ENTRIES });
-        const entry = await this.checkManifest(`${tmpBase}.d`);
-        if (entry !== b.entry) throw new Error(`bundle ${b.location}: its entry module is ${entry}, its sidecar says ${b.entry}`);
-        await rm(`${file}.d`, { recursive: true, force: true });
-        await rename(`${tmpBase}.d`, `${file}.d`);
-      }
-      await rename(tmpBase, file);
-      const sidecar: Sidecar = { name: b.name, uploaded: b.uploaded, size: b.size, kind: b.kind, entry: b.entry ?? null };
-      await writeFile(`${tmpBase}.json`, JSON.stringify(sidecar), { flag: 'wx', mode: 0o600 });
-      await rename(`${tmpBase}.json`, `${file}.json`);
-    } catch (err) {
-      await removeLeftovers([tmpBase, `${tmpBase}.d`, `${tmpBase}.json`]);
-      throw err;
-    }
+    await fetchIntoCache(this.remote!, b, { dir: this.dir, tmpDir: this.tmpDir, maxBytes: this.maxBytes, format: classifyBundleName(b.name)?.format });
   }
+
 
   /** Removes the bundle; false when the id is unknown or malformed. */
   async delete(id: string): Promise<boolean> {
@@ -400,18 +368,4 @@ export class BundleStore {
     return size;
   }
 
-  /** The archive's entry module (relative path), or a 400 saying what is missing. */
-  private async checkManifest(extracted: string): Promise<string> {
-    let full: string;
-    try {
-      full = resolveEntryModule(extracted);
-    } catch (err) {
-      if (err instanceof BundleLoadError) throw new BundleRejectedError(`invalid bundle archive: ${err.message}`, 400, { cause: err });
-      throw err;
-    }
-    const st = await lstat(full);
-    const rel = relative(extracted, full);
-    if (!st.isFile()) throw new BundleRejectedError(`invalid bundle archive: entry module "${rel}" is not a file`);
-    return rel.split(sep).join('/');
-  }
 }

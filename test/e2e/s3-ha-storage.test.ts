@@ -3,12 +3,13 @@
  * with DIFFERENT data directories, one Redis prefix, and `--ha-storage-dir s3://…` on the S3 test
  * server (its own process: s3rver, or EBBFLOW_TEST_S3_URL's MinIO), reached with `-D s3.endpoint`
  * and the AWS_* variables (the secret never in argv). A bundle uploaded at the leader is written
- * through to S3; the leader's job checkpoints to S3 by default. The leader is SIGKILLed: the other
+ * through to S3 (a plan asked of the standby fetches it into the standby's cache); the leader's job
+ * checkpoints to S3 by default. The leader is SIGKILLed: the other
  * dispatcher leads, lists the bundle, restarts the job whose process was killed from its Redis
- * record, its bundle fetched from S3 into a data directory that never saw it, and its latest
+ * record, with the bundle it fetched from S3 into its own data directory, and its latest
  * checkpoint on S3 — the alerts equal the reference — and runs a new fraud job from the bundle.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTransactions } from '../../examples/fraud-detection/generator.js';
@@ -69,6 +70,14 @@ describe('HA storage on S3: two dispatchers with their own data directories', ()
     // Written through to S3 (file, then sidecar); the other dispatcher's data directory has no copy.
     expect(await s3.storage.list(`${ha()}/jars`)).toEqual(expect.arrayContaining([jar, `${jar}.json`]));
     expect((await json(await fetch(`${other.url}/jars`))).files.map((f: { id: string }) => f.id)).toEqual([jar]);
+    expect(readdirSync(join(dataDir(other), 'jars'))).toEqual(['.tmp']);
+    // A plan asked of the standby (a read, served there) fetches the bundle into its own cache first.
+    const args = fraudArgs(c.redisUrl, ['in'], 'out');
+    const plan = await fetch(`${other.url}/jars/${jar}/plan?parallelism=2&program-args=${encodeURIComponent(args.join(' '))}`);
+    expect(plan.status, await plan.clone().text()).toBe(200);
+    expect(plan.headers.get('x-ebbflow-leader')).toBeNull();
+    expect((await json(plan)).plan.nodes.length).toBeGreaterThan(0);
+    expect(readFileSync(join(dataDir(other), 'jars', jar))).toEqual(readFileSync(FRAUD_BUNDLE));
 
     const s = scenario(`${c.keyPrefix}s3ha`, 51, 4000);
     const half = Math.floor(s.txns.length / 2);
