@@ -257,14 +257,28 @@ export class BundleStore {
 
   /**
    * The bundle of a job record's `location` (HA storage on S3), in this dispatcher's cache; throws
-   * when the location is not one of this store's or the bundle was deleted.
+   * when the location is not one of this store's or the bundle was deleted. A bundle already in the
+   * cache is used without asking S3, so a job process can be restarted while S3 is unreachable (a
+   * bundle a job that has not ended uses cannot be deleted: JarService refuses).
    */
   async materialiseLocation(location: string): Promise<StoredBundle> {
     const id = this.remote?.idOf(location);
     if (id === undefined || !BUNDLE_ID_PATTERN.test(id)) throw new Error(`${location} is not a bundle of this cluster's HA storage (${this.remote?.dir ?? 'none'})`);
+    const cached = await this.cached(id);
+    if (cached) return cached;
     const bundle = await this.get(id);
     if (!bundle) throw new Error(`bundle ${location} is not in the HA storage (deleted?)`);
     return this.materialise(bundle);
+  }
+
+  /** A complete entry of the cache (its local sidecar written), or undefined. */
+  private async cached(id: string): Promise<StoredBundle | undefined> {
+    try {
+      const parsed: unknown = JSON.parse(await readFile(join(this.dir, `${id}.json`), 'utf8'));
+      return isSidecar(parsed) ? this.toStored(id, parsed) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /**

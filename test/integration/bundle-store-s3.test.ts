@@ -4,7 +4,8 @@
  * local caches share one `s3://…/jars` the way two dispatchers with different data directories do.
  * An upload at one is listed, fetched (an archive extracted and checked again) and deleted at the
  * other; the quota counts what is on S3; a bundle whose sidecar never arrived does not exist; a
- * write-through that fails leaves nothing listed and nothing in the cache.
+ * write-through that fails leaves nothing listed and nothing in the cache; a cached bundle starts a
+ * job process while S3 is unreachable.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -132,5 +133,21 @@ describe('bundle store with HA storage on S3', () => {
     // And a later upload works.
     const ok = await a.save('job.mjs', body(JOB));
     expect((await a.list()).map((x) => x.id)).toEqual([ok.id]);
+  });
+
+  it('a bundle in the cache starts a job process while S3 is unreachable; one that is not fails with S3\'s error', async () => {
+    const a = await store('a');
+    const b = await store('b');
+    const cachedAtA = await a.save('job.mjs', body(JOB));
+    const elsewhere = await b.save('other.mjs', body(JOB));
+    await s3.stop();
+    try {
+      expect((await a.materialiseLocation(cachedAtA.location!)).bundlePath).toBe(join(root, 'a', 'jars', cachedAtA.id));
+      await expect(a.materialiseLocation(elsewhere.location!)).rejects.toThrow(/S3 read .* failed/);
+    } finally {
+      await s3.start();
+    }
+    expect(readdirSync(join(root, 'a', 'jars', '.tmp'))).toEqual([]);
+    expect(readFileSync((await a.materialiseLocation(elsewhere.location!)).bundlePath, 'utf8')).toBe(JOB);
   });
 });
