@@ -140,9 +140,9 @@ export const DISPATCHER_OPTIONS = {
     doc: 'Flink\'s `high-availability.type` (also `-D high-availability.type=redis`): `redis` runs this dispatcher as one of several against the same Redis and HA storage, one of them leader (docs/ha.md); `none`: a single dispatcher',
   }),
   haStorageDir: opt.string({
-    key: 'haStorageDir', scope, env: 'EBBFLOW_HA_STORAGE_DIR', flinkKey: 'high-availability.storageDir', expected: 'a directory path',
-    cli: { flags: '--ha-storage-dir <dir>', help: 'directory every dispatcher reads and writes (env EBBFLOW_HA_STORAGE_DIR)' },
-    doc: 'Flink\'s `high-availability.storageDir`, required with HA: a directory every dispatcher reaches (shared); bundles, job specs, job logs and default checkpoints go to `<storageDir>/<cluster-id>/` instead of the data directory',
+    key: 'haStorageDir', scope, env: 'EBBFLOW_HA_STORAGE_DIR', flinkKey: 'high-availability.storageDir', expected: 'a directory path or s3://bucket/prefix URL',
+    cli: { flags: '--ha-storage-dir <dir>', help: 'directory or s3://bucket/prefix every dispatcher reads and writes (env EBBFLOW_HA_STORAGE_DIR)' },
+    doc: 'Flink\'s `high-availability.storageDir`, required with HA: a directory every dispatcher reaches (shared), or `s3://bucket/prefix` (reached with the dispatcher\'s `-D s3.*` keys or AWS_* environment); bundles and default checkpoints and savepoints go to `<storageDir>/<cluster-id>/`, and with a directory job specs and job logs too, instead of the data directory (docs/ha.md)',
   }),
   haClusterId: opt.string({
     key: 'haClusterId', scope, env: 'EBBFLOW_HA_CLUSTER_ID', flinkKey: 'high-availability.cluster-id', default: 'default',

@@ -9,15 +9,21 @@
  * users of the host have no business reading it).
  * The store validates archives (safe names, manifest and entry present) but never imports or
  * runs the bundle's code.
+ *
+ * With `remote` (HA storage on S3, bundle-remote.ts) the shared copy is on S3 and `dir` is this
+ * dispatcher's local cache of it: an upload is checked on its local file as always, written through
+ * to S3 (file, then sidecar), then placed in the cache. Listing, quota, get and delete go by S3;
+ * `materialise` brings a bundle this dispatcher has not seen into the cache (fetched, extracted and
+ * checked again) before a job process or a plan loads it.
  */
 import { randomUUID } from 'node:crypto';
 import { lstat, mkdir, open, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { defaultOf, DISPATCHER_OPTIONS } from '../config/index.js';
-import { resolveEntryModule } from '../runtime/bundle-loader.js';
-import { BundleLoadError } from '../runtime/errors.js';
 import { BundleRejectedError, MAX_ARCHIVE_ENTRIES, type ArchiveFormat } from './archive.js';
 import { extractArchiveIsolated } from './archive-isolation.js';
+import type { RemoteBundles } from './bundle-remote.js';
+import { archiveEntry, fetchIntoCache, removeLeftovers } from './bundle-cache.js';
 
 export { BundleRejectedError, extractArchive, extractTarGz, extractZip, MAX_ARCHIVE_ENTRIES, unsafeEntryReason } from './archive.js';
 export type { ArchiveFormat, ExtractLimits } from './archive.js';
@@ -36,6 +42,8 @@ export interface BundleStoreOptions {
    * leftover could be another dispatcher's upload in progress). @default false
    */
   shared?: boolean;
+  /** HA storage on S3: the shared copy; `dir` is then a local cache (not shared). */
+  remote?: RemoteBundles;
 }
 
 export interface StoredBundle {
@@ -51,6 +59,11 @@ export interface StoredBundle {
   bundlePath: string;
   /** Archives: the entry module named by the manifest, relative to bundlePath. */
   entry: string | undefined;
+  /**
+   * HA storage on S3: the shared `s3://…/jars/<id>` the job record names, which any leader brings into
+   * its own cache (`materialise`); bundlePath is this dispatcher's cache, present once materialised.
+   */
+  location?: string;
 }
 
 export const BUNDLE_ID_PATTERN = /^[0-9a-f]{32}_[A-Za-z0-9._-]+$/;
@@ -83,14 +96,14 @@ export function sanitizeBundleName(baseName: string, ext: string): string {
   return safe;
 }
 
-/**
- * Removes what a failed upload left. The upload's own error is what the client sees; a path that
- * cannot be removed (permissions, a busy file) is reported as a process warning naming it.
- */
-async function removeLeftovers(paths: string[]): Promise<void> {
-  await Promise.all(paths.map((p) => rm(p, { recursive: true, force: true }).catch((err: Error) => {
-    process.emitWarning(`could not remove ${p} after a failed upload: ${err.message}; remove it by hand`, { code: 'EBBFLOW_UPLOAD_LEFTOVER' });
-  })));
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isSidecar(v: unknown): v is Sidecar {
@@ -108,6 +121,9 @@ export class BundleStore {
   readonly quota: { maxCount: number; maxTotalBytes: number };
   private readonly tmpDir: string;
   private readonly shared: boolean;
+  private readonly remote: RemoteBundles | undefined;
+  /** Bundles being fetched into the cache, by id: concurrent starts share one download. */
+  private readonly fetching = new Map<string, Promise<void>>();
   private lastUploaded = 0;
   /** Bytes received so far by each upload in progress (they count against the quota). */
   private readonly inFlight = new Map<symbol, number>();
@@ -117,6 +133,7 @@ export class BundleStore {
     this.maxBytes = opts.maxBytes !== undefined && opts.maxBytes > 0 ? opts.maxBytes : defaultOf(DISPATCHER_OPTIONS.maxUploadBytes)!;
     this.tmpDir = join(this.dir, TMP);
     this.shared = opts.shared ?? false;
+    this.remote = opts.remote;
     this.quota = { maxCount: opts.maxCount ?? 0, maxTotalBytes: opts.maxTotalBytes ?? 0 };
   }
 
@@ -170,13 +187,14 @@ export class BundleStore {
         await mkdir(tmpDirD, { mode: 0o700 });
         // Off the event loop, bounded in time and memory: a hostile archive cannot stall the API.
         await extractArchiveIsolated(cls.format!, tmpFile, tmpDirD, { maxTotalBytes: 4 * this.maxBytes, maxEntries: MAX_ARCHIVE_ENTRIES });
-        entry = await this.checkManifest(tmpDirD);
+        entry = await archiveEntry(tmpDirD);
       }
       const uploaded = (this.lastUploaded = Math.max(Date.now(), this.lastUploaded + 1)); // strictly newer: stable list order
+      const sidecar: Sidecar = { name: baseName, uploaded, size, kind: cls.kind, entry: entry ?? null };
+      if (this.remote) await this.writeThrough(id, tmpFile, sidecar);
       placed = true;
       if (cls.kind === 'archive') await rename(tmpDirD, finalDir);
       await rename(tmpFile, finalFile);
-      const sidecar: Sidecar = { name: baseName, uploaded, size, kind: cls.kind, entry: entry ?? null };
       const tmpSidecar = `${tmpBase}.json`;
       await writeFile(tmpSidecar, JSON.stringify(sidecar), { flag: 'wx', mode: 0o600 });
       await rename(tmpSidecar, `${finalFile}.json`);
@@ -187,8 +205,23 @@ export class BundleStore {
     }
   }
 
+  /** S3: the file, then the sidecar (from then on every dispatcher lists it); a failure removes what went up. */
+  private async writeThrough(id: string, file: string, sidecar: Sidecar): Promise<void> {
+    const remote = this.remote!;
+    try {
+      await remote.putFile(id, file);
+      await remote.putSidecar(id, sidecar);
+    } catch (err) {
+      await remote.remove(id).catch((e: Error) => {
+        process.emitWarning(`could not remove ${remote.location(id)} after a failed upload: ${e.message}; remove it by hand`, { code: 'EBBFLOW_UPLOAD_LEFTOVER' });
+      });
+      throw err;
+    }
+  }
+
   /** Newest first. */
   async list(): Promise<StoredBundle[]> {
+    if (this.remote) return this.sorted(await Promise.all((await this.remote.ids()).filter((id) => BUNDLE_ID_PATTERN.test(id)).map((id) => this.get(id))));
     let names: string[];
     try {
       names = await readdir(this.dir);
@@ -197,7 +230,10 @@ export class BundleStore {
       throw err;
     }
     const ids = names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5)).filter((id) => BUNDLE_ID_PATTERN.test(id));
-    const found = await Promise.all(ids.map((id) => this.get(id)));
+    return this.sorted(await Promise.all(ids.map((id) => this.get(id))));
+  }
+
+  private sorted(found: Array<StoredBundle | undefined>): StoredBundle[] {
     return found
       .filter((b): b is StoredBundle => b !== undefined)
       .sort((a, b) => b.uploaded - a.uploaded || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -207,18 +243,78 @@ export class BundleStore {
   async get(id: string): Promise<StoredBundle | undefined> {
     if (typeof id !== 'string' || !BUNDLE_ID_PATTERN.test(id)) return undefined;
     let parsed: unknown;
-    try {
-      parsed = JSON.parse(await readFile(join(this.dir, `${id}.json`), 'utf8'));
-    } catch {
-      return undefined;
+    if (this.remote) {
+      parsed = await this.remote.sidecar(id);
+    } else {
+      try {
+        parsed = JSON.parse(await readFile(join(this.dir, `${id}.json`), 'utf8'));
+      } catch {
+        return undefined;
+      }
     }
     return isSidecar(parsed) ? this.toStored(id, parsed) : undefined;
   }
+
+  /**
+   * The bundle of a job record's `location` (HA storage on S3), in this dispatcher's cache; throws
+   * when the location is not one of this store's or the bundle was deleted. A bundle already in the
+   * cache is used without asking S3, so a job process can be restarted while S3 is unreachable (a
+   * bundle a job that has not ended uses cannot be deleted: JarService refuses).
+   */
+  async materialiseLocation(location: string): Promise<StoredBundle> {
+    const id = this.remote?.idOf(location);
+    if (id === undefined || !BUNDLE_ID_PATTERN.test(id)) throw new Error(`${location} is not a bundle of this cluster's HA storage (${this.remote?.dir ?? 'none'})`);
+    const cached = await this.cached(id);
+    if (cached) return cached;
+    const bundle = await this.get(id);
+    if (!bundle) throw new Error(`bundle ${location} is not in the HA storage (deleted?)`);
+    return this.materialise(bundle);
+  }
+
+  /** A complete entry of the cache (its local sidecar written), or undefined. */
+  private async cached(id: string): Promise<StoredBundle | undefined> {
+    try {
+      const parsed: unknown = JSON.parse(await readFile(join(this.dir, `${id}.json`), 'utf8'));
+      return isSidecar(parsed) ? this.toStored(id, parsed) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Makes `bundle.bundlePath` exist here: with HA storage on S3, a bundle this dispatcher has not
+   * seen (uploaded at another, or its cache lost) is fetched into the cache, an archive extracted and
+   * checked as at upload; the local sidecar, written last, marks the cache entry complete.
+   */
+  async materialise(bundle: StoredBundle): Promise<StoredBundle> {
+    if (!this.remote) return bundle;
+    const file = join(this.dir, bundle.id);
+    if (await exists(`${file}.json`)) return bundle;
+    let running = this.fetching.get(bundle.id);
+    if (!running) {
+      running = this.fetchIntoCache(bundle).finally(() => this.fetching.delete(bundle.id));
+      this.fetching.set(bundle.id, running);
+    }
+    await running;
+    return bundle;
+  }
+
+  private async fetchIntoCache(b: StoredBundle): Promise<void> {
+    await fetchIntoCache(this.remote!, b, { dir: this.dir, tmpDir: this.tmpDir, maxBytes: this.maxBytes, format: classifyBundleName(b.name)?.format });
+  }
+
 
   /** Removes the bundle; false when the id is unknown or malformed. */
   async delete(id: string): Promise<boolean> {
     if (typeof id !== 'string' || !BUNDLE_ID_PATTERN.test(id)) return false;
     const file = join(this.dir, id);
+    if (this.remote) {
+      if (!(await this.get(id))) return false;
+      await this.remote.remove(id);
+      // This dispatcher's cache; other dispatchers' caches keep a copy nobody lists (removed with their data directory).
+      for (const p of [`${file}.json`, `${file}.d`, file]) await rm(p, { recursive: true, force: true });
+      return true;
+    }
     try {
       await rm(`${file}.json`); // first, so the bundle vanishes from list()/get() at once
     } catch (err) {
@@ -240,6 +336,7 @@ export class BundleStore {
       kind: s.kind,
       bundlePath: s.kind === 'archive' ? `${file}.d` : file,
       entry: s.entry ?? undefined,
+      ...(this.remote ? { location: this.remote.location(id) } : {}),
     };
   }
 
@@ -285,18 +382,4 @@ export class BundleStore {
     return size;
   }
 
-  /** The archive's entry module (relative path), or a 400 saying what is missing. */
-  private async checkManifest(extracted: string): Promise<string> {
-    let full: string;
-    try {
-      full = resolveEntryModule(extracted);
-    } catch (err) {
-      if (err instanceof BundleLoadError) throw new BundleRejectedError(`invalid bundle archive: ${err.message}`, 400, { cause: err });
-      throw err;
-    }
-    const st = await lstat(full);
-    const rel = relative(extracted, full);
-    if (!st.isFile()) throw new BundleRejectedError(`invalid bundle archive: entry module "${rel}" is not a file`);
-    return rel.split(sep).join('/');
-  }
 }

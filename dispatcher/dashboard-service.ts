@@ -99,7 +99,9 @@ export class DashboardService {
     if (this.planning >= MAX_CONCURRENT_PLANS) throw new Unavailable(`${MAX_CONCURRENT_PLANS} job plans are being computed; try again shortly`, 1);
     this.planning++;
     try {
-      return await planInChild({ bundlePath: jar.bundlePath, entryClass: req.entryClass || undefined, programArgs: req.programArgs, parallelism, defaultName: jar.name }, PLAN_TIMEOUT_MS);
+      // HA storage on S3: a bundle uploaded at another dispatcher is fetched into this one's cache first.
+      const { bundlePath } = await this.bundles.materialise(jar);
+      return await planInChild({ bundlePath, entryClass: req.entryClass || undefined, programArgs: req.programArgs, parallelism, defaultName: jar.name }, PLAN_TIMEOUT_MS);
     } finally {
       this.planning--;
     }

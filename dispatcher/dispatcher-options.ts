@@ -10,8 +10,9 @@
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import {
-  closestKey, compileOptions, ConfigError, configKeyDefaults, DISPATCHER_OPTIONS, MIN_REMOTE_TOKEN_LENGTH, readOption, type GivenOptions,
+  closestKey, compileOptions, ConfigError, configKeyDefaults, DISPATCHER_OPTIONS, JOB_OPTIONS, MIN_REMOTE_TOKEN_LENGTH, readOption, type GivenOptions,
 } from '../config/index.js';
+import { isS3Path, joinS3, normalizeS3Path } from '../runtime/checkpoint/s3-location.js';
 import { compileJobConfig, knownConfigurationKeys } from '../jobmaster/job-config.js';
 import { resourceProvider, withProviderDispatcherOptions } from '../resourcemanager/index.js';
 
@@ -31,6 +32,12 @@ type Compiled = { [K in keyof typeof DISPATCHER_OPTIONS]-?: NonNullable<GivenOpt
 export type CompiledDispatcherOptions = Omit<Compiled, 'token' | 'haStorageDir' | 'restAdvertisedUrl'> & {
   token: string | undefined;
   haStorageDir: string | undefined;
+  /**
+   * HA storage on S3 (`high-availability.storageDir` an `s3://` URL): `<storageDir>/<cluster-id>`,
+   * normalised. Bundles and default checkpoints and savepoints live there; the data directory stays
+   * this dispatcher's own (job logs, job spec files, its cache of the bundles).
+   */
+  haStorage: string | undefined;
   restAdvertisedUrl: string | undefined;
   /** The keys the providers' dispatcher options give a default to, with their values (`mesos.master` ← `--mesos-master`). */
   providerDefaults: Record<string, unknown>;
@@ -65,8 +72,12 @@ function withFlinkKeys(o: DispatcherOptions): DispatcherOptions {
   return out as DispatcherOptions;
 }
 
-/** HA's settings must fit together; with HA the data directory is the shared `<storageDir>/<cluster-id>`. */
+/**
+ * HA's settings must fit together; with HA the data directory is the shared `<storageDir>/<cluster-id>`,
+ * or, with the storage on S3, stays this dispatcher's own and `haStorage` is `<storageDir>/<cluster-id>`.
+ */
 function checkHa(c: CompiledDispatcherOptions): void {
+  c.haStorage = undefined;
   if (c.haType !== 'redis') return;
   const o = DISPATCHER_OPTIONS;
   if (!c.haStorageDir) {
@@ -80,6 +91,22 @@ function checkHa(c: CompiledDispatcherOptions): void {
   }
   if (!c.restAdvertisedUrl && (c.host === '0.0.0.0' || c.host === '::')) {
     throw new ConfigError('EBBFLOW_CONFIG_MISSING', o.restAdvertisedUrl.env!, `bound to every address (${c.host}), a dispatcher with HA needs ${o.restAdvertisedUrl.env} (--rest-advertised-url): the URL the other dispatchers forward writes to`);
+  }
+  if (isS3Path(c.haStorageDir)) {
+    let base: string;
+    try {
+      base = normalizeS3Path(c.haStorageDir);
+    } catch (err) {
+      throw new ConfigError('EBBFLOW_CONFIG_INVALID', o.haStorageDir.env!, `${o.haStorageDir.env} (high-availability.storageDir): ${(err as Error).message}`);
+    }
+    c.haStorage = joinS3(base, c.haClusterId);
+    // Checkpoints and savepoints go to the HA storage unless -D names other directories (a job's own keys still win).
+    c.defaultConfiguration = {
+      [JOB_OPTIONS.checkpointDir.key]: joinS3(c.haStorage, 'checkpoints'),
+      [JOB_OPTIONS.savepointDir.key]: joinS3(c.haStorage, 'savepoints'),
+      ...c.defaultConfiguration,
+    };
+    return;
   }
   c.dataDir = resolve(c.haStorageDir, c.haClusterId);
 }

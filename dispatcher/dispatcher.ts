@@ -13,11 +13,16 @@ import { LeaderElection } from '../ha/index.js';
 import { maskingLogOptions, maskUrl, secretsOf } from '../config/index.js';
 import { CapacityReservations, JobLeaseStore, JobRegistry, type FencedWriteError, type RegistryFence } from '../metadata/index.js';
 import { BundleStore } from './bundle-store.js';
+import { BundleFetchingLauncher } from './bundle-fetching-launcher.js';
+import { RemoteBundles } from './bundle-remote.js';
 import { CapacityService } from './capacity.js';
-import { compileDispatcherOptions, type CompiledDispatcherOptions, type DispatcherOptions } from './dispatcher-options.js';
+import { compileDispatcherOptions, dispatcherConfiguration, type CompiledDispatcherOptions, type DispatcherOptions } from './dispatcher-options.js';
 import type { DispatcherGateway, LeadershipView } from './dispatcher-gateway.js';
 import { createGateway } from './gateway.js';
-import { jobLogDir } from './job-process-launcher.js';
+import { ForkJobProcessLauncher, jobLogDir } from './job-process-launcher.js';
+import { readS3Settings } from '../jobmaster/job-config.js';
+import { joinS3 } from '../runtime/checkpoint/s3-location.js';
+import { S3Storage } from '../runtime/checkpoint/s3-storage.js';
 import { JobRetention } from './job-retention.js';
 import { JobRecovery } from './job-recovery.js';
 import { JobSupervisor } from './job-supervisor.js';
@@ -81,7 +86,10 @@ export class Dispatcher {
     }
     this.registry = new JobRegistry(this.redis, o.keyPrefix, fence);
     this.capacity = new CapacityService(new CapacityReservations(this.redis, o.keyPrefix, fence), o, this.log);
-    this.bundles = new BundleStore({ dir: join(o.dataDir, 'jars'), maxBytes: o.maxUploadBytes, maxCount: o.maxJars, maxTotalBytes: o.maxJarBytesTotal, shared: ha });
+    // HA storage on S3: the bundles' shared copy is there (reached with -D s3.* or the AWS_* environment),
+    // <dataDir>/jars is this dispatcher's cache of it.
+    const remote = o.haStorage ? new RemoteBundles(new S3Storage(readS3Settings(dispatcherConfiguration(o))), joinS3(o.haStorage, 'jars')) : undefined;
+    this.bundles = new BundleStore({ dir: join(o.dataDir, 'jars'), maxBytes: o.maxUploadBytes, maxCount: o.maxJars, maxTotalBytes: o.maxJarBytesTotal, shared: ha && !remote, remote });
     this.supervisor = new JobSupervisor({
       registry: this.registry, redisUrl: o.redisUrl, keyPrefix: o.keyPrefix, dataDir: o.dataDir,
       slotsPerTaskManager: o.slotsPerTaskManager, taskManagerMemoryMb: o.taskManagerMemoryMb, localMaxTaskManagers: o.localMaxTaskManagers, logger: this.log,
@@ -89,6 +97,7 @@ export class Dispatcher {
       planningTimeoutMs: o.planningTimeoutMs, cancelGraceMs: o.cancelGraceMs, maxTaskManagersPerJob: o.maxTaskManagersPerJob,
       maxTaskManagers: o.maxTaskManagers, jobProcessRestarts: o.jobProcessRestarts,
       leases: new JobLeaseStore(this.redis, o.keyPrefix), jobProcessLeaseMs: o.jobProcessLeaseMs,
+      launcher: remote ? new BundleFetchingLauncher(new ForkJobProcessLauncher(o.dataDir, this.log), this.bundles) : undefined,
       fencedLaunch: ha ? { fenceKey: this.fenceKey, epoch: () => String(this.election?.epoch ?? '') } : undefined,
     });
     this.submissions = new SubmissionQueue(

@@ -135,7 +135,7 @@ export async function submitJob(d: SubmissionDeps, jarId: string, req: SubmitJob
   const now = Date.now();
   // Last of the checks: the TaskManagers are reserved atomically (or the run refused with 400), released if the record is not created.
   const created = await d.capacity.reserveForRun(jobId, parallelism, () => d.registry.create({
-    id: jobId, name: jar.name, state: 'INITIALIZING', jarId: jar.id, bundlePath: jar.bundlePath, entryClass: req.entryClass ?? '',
+    id: jobId, name: jar.name, state: 'INITIALIZING', jarId: jar.id, bundlePath: jar.location ?? jar.bundlePath, entryClass: req.entryClass ?? '',
     programArgs: req.programArgs, parallelism, maxParallelism: 0, submitTime: now, startTime: now, configuration, savepointPath,
   }));
   if (!created) {

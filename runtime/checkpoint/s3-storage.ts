@@ -164,6 +164,13 @@ export class S3Storage implements CheckpointStorage {
     }
   }
 
+  /** Deletes one object; a missing one is no error. */
+  async removeObject(path: string, signal?: AbortSignal): Promise<void> {
+    const loc = parseS3Path(path);
+    if (!loc.key) throw new Error(`refusing to delete the whole bucket ${path}`);
+    await this.deleteKeys(loc.bucket, [loc.key], signal);
+  }
+
   /** Deletes every object under the prefix `dir`; nothing there is no error. */
   async removeDir(dir: string, signal?: AbortSignal): Promise<void> {
     const loc = parseS3Path(dir);

@@ -27,6 +27,25 @@ describe('HA options', () => {
     expect(c.dataDir).toBe(resolve('/tmp/own'));
   });
 
+  it('with an s3:// storageDir the data directory stays the dispatcher\'s own; checkpoints and savepoints default to <storageDir>/<cluster-id>', () => {
+    const c = compileDispatcherOptions({
+      dataDir: '/tmp/own', defaultConfiguration: { 'high-availability.type': 'redis', 'high-availability.storageDir': 's3://ha-bucket/some/prefix/', 'high-availability.cluster-id': 'c1', 's3.endpoint': 'http://127.0.0.1:9000' },
+    }, {});
+    expect(c.dataDir).toBe(resolve('/tmp/own'));
+    expect(c.haStorage).toBe('s3://ha-bucket/some/prefix/c1');
+    expect(c.defaultConfiguration).toEqual({
+      'state.checkpoints.dir': 's3://ha-bucket/some/prefix/c1/checkpoints', 'state.savepoints.dir': 's3://ha-bucket/some/prefix/c1/savepoints', 's3.endpoint': 'http://127.0.0.1:9000',
+    });
+    // -D naming other directories wins.
+    const own = compileDispatcherOptions({ haType: 'redis', haStorageDir: 's3://ha-bucket/p', defaultConfiguration: { 'state.checkpoints.dir': '/mnt/chk' } }, {});
+    expect(own.defaultConfiguration['state.checkpoints.dir']).toBe('/mnt/chk');
+    expect(own.defaultConfiguration['state.savepoints.dir']).toBe('s3://ha-bucket/p/default/savepoints');
+    // A local storageDir: no S3 storage, the shared data directory as before; without HA neither.
+    expect(compileDispatcherOptions({ haType: 'redis', haStorageDir: '/tmp/s' }, {}).haStorage).toBeUndefined();
+    expect(compileDispatcherOptions({ haStorageDir: 's3://ha-bucket/p' }, {}).haStorage).toBeUndefined();
+    expect(() => compileDispatcherOptions({ haType: 'redis', haStorageDir: 's3://Bad_Bucket/p' }, {})).toThrow(/EBBFLOW_HA_STORAGE_DIR \(high-availability\.storageDir\): .*is not a bucket name/);
+  });
+
   it('refuses settings that do not fit together, naming what fixes them', () => {
     const bad = (o: Record<string, unknown>) => { try { compileDispatcherOptions({ haType: 'redis', ...o }, {}); } catch (err) { expect(err).toBeInstanceOf(ConfigError); return (err as Error).message; } throw new Error('accepted'); };
     expect(bad({})).toMatch(/needs high-availability\.storageDir \(EBBFLOW_HA_STORAGE_DIR, --ha-storage-dir\)/);
