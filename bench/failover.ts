@@ -97,7 +97,7 @@ async function main(): Promise<number> {
     const leaderKill: number[] = [];
     const elected: number[] = [];
     const jobKill: number[] = [];
-    const newTms: number[] = [];
+    const newTms: string[] = [];
     for (let rep = 1; rep <= o.repetitions; rep++) {
       // (a) the leader
       leader = await stack.waitForLeader();
@@ -135,7 +135,7 @@ async function main(): Promise<number> {
       jobKill.push(runningAt - jobKilledAt);
       const tmsAfter = (await jobProcesses(jobId)).filter((p) => p.role === 'taskmanager');
       const fresh = tmsAfter.filter((p) => !tmsBefore.has(p.pid)).length;
-      newTms.push(fresh);
+      newTms.push(`${fresh}/${tmsAfter.length}`);
       log(`rep ${rep}: job process killed → RUNNING again after ${secs(runningAt - jobKilledAt)} s, ${fresh} new TaskManager(s) of ${tmsAfter.length}`);
       await sleep(1000);
       await until('a checkpoint of the restarted job', async () => {
@@ -150,7 +150,7 @@ async function main(): Promise<number> {
     console.log(`| leader SIGKILL | a write through a surviving dispatcher is accepted (202) | ${secs(p50(leaderKill))} | ${secs(max(leaderKill))} |`);
     console.log(`| leader SIGKILL | every live dispatcher agrees on the new leader | ${secs(p50(elected))} | ${secs(max(elected))} |`);
     console.log(`| job process SIGKILL | GET /jobs/:id RUNNING, every subtask RUNNING, new job process | ${secs(p50(jobKill))} | ${secs(max(jobKill))} |`);
-    console.log(`\nNew TaskManager processes per job-process kill: ${newTms.join(', ')} (of ${o.parallelism} slots' TaskManagers)`);
+    console.log(`\nNew TaskManager processes per job-process kill (new/all the job has once RUNNING again): ${newTms.join(', ')}`);
     console.log(`Alerts written over the run: ${alerts}`);
     return 0;
   } catch (err) {
