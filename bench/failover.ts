@@ -126,6 +126,8 @@ async function main(): Promise<number> {
       const tmsBefore = new Set(before.filter((p) => p.role === 'taskmanager').map((p) => p.pid));
       const jobKilledAt = performance.now();
       process.kill(jm.pid, 'SIGKILL');
+      // Not stale: the leader records RESTARTING before it starts the new job process, and that
+      // process writes RUNNING together with its vertices once every subtask of its own runs.
       await until('the job RUNNING again in a new job process, every subtask RUNNING', async () => {
         const now = await jobProcesses(jobId);
         if (!now.some((p) => p.role === 'jobmaster' && p.pid !== jm.pid)) return undefined;
