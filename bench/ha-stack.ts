@@ -67,6 +67,8 @@ export class HaStack {
   private readonly keys = { accessKey: `AKEBBFLOW${randomBytes(6).toString('hex').toUpperCase()}`, secretKey: randomBytes(20).toString('base64url') };
   private readonly seenJobPids = new Set<number>();
   private watch: NodeJS.Timeout | undefined;
+  /** Set when `close` begins: a run interrupted by a signal starts nothing more. */
+  private closing = false;
 
   constructor(readonly redis: Redis, readonly redisUrl: string, readonly keyPrefix: string, readonly timings: HaTimings) {}
 
@@ -76,6 +78,7 @@ export class HaStack {
   get alive(): HaDispatcher[] { return this.dispatchers.filter((d) => !d.dead); }
 
   async startS3(): Promise<void> {
+    if (this.closing) throw new Error('the stack is closing');
     const child = spawn(process.execPath, [S3_MAIN, '--dir', join(this.dir, 's3'), '--bucket', this.bucket, '--port', '0', '--parent-pid', String(process.pid)], {
       stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, EBBFLOW_TEST_S3_KEYS: `${this.keys.accessKey}:${this.keys.secretKey}` },
     });
@@ -94,6 +97,7 @@ export class HaStack {
   get s3Pid(): number | undefined { return this.s3?.pid; }
 
   async startDispatcher(): Promise<HaDispatcher> {
+    if (this.closing) throw new Error('the stack is closing');
     const index = this.dispatchers.length;
     const port = await freePort();
     const logFile = join(this.dir, `dispatcher-${index}.log`);
@@ -157,6 +161,7 @@ export class HaStack {
   /** Ends everything by pid: jobs (cancelled through a live dispatcher, then their processes killed), dispatchers, S3; keys and files deleted. */
   async close(): Promise<string[]> {
     const problems: string[] = [];
+    this.closing = true;
     clearInterval(this.watch);
     const at = this.alive[0];
     if (at) {
