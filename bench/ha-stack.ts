@@ -100,6 +100,7 @@ export class HaStack {
     if (this.closing) throw new Error('the stack is closing');
     const index = this.dispatchers.length;
     const port = await freePort();
+    if (this.closing) throw new Error('the stack is closing'); // no await from here to the push below
     const logFile = join(this.dir, `dispatcher-${index}.log`);
     const fd = openSync(logFile, 'a');
     const t = this.timings;
