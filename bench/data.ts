@@ -13,7 +13,7 @@ export function newKeyPrefix(): string {
 
 /** Deletes every key starting with `prefix` (SCAN + UNLINK; never FLUSHALL). Returns how many. */
 export async function deleteByPrefix(redis: Redis, prefix: string): Promise<number> {
-  if (!/^ebbflow-(bench|chaos)-[0-9a-f]+:$/.test(prefix)) throw new Error(`refusing to delete keys by an unexpected prefix "${prefix}"`);
+  if (!/^ebbflow-(bench|chaos|demo)-[0-9a-f]+:$/.test(prefix)) throw new Error(`refusing to delete keys by an unexpected prefix "${prefix}"`);
   let cursor = '0';
   let n = 0;
   do {

@@ -17,8 +17,8 @@ export interface PrivateRedis {
   readonly running: boolean;
   /** Starts the server (again) and resolves once it answers PING. */
   start(): Promise<void>;
-  /** Stops the server (SIGTERM: it writes its AOF) and resolves once it exited. */
-  stop(): Promise<void>;
+  /** Stops the server (SIGTERM: it writes its AOF; SIGKILL: a crash, which fsync always survives) and resolves once it exited. */
+  stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -41,12 +41,12 @@ export async function privateRedis(): Promise<PrivateRedis> {
         try { await c.connect(); return (await c.ping()) === 'PONG' ? true : undefined; } finally { c.disconnect(); }
       }, 10_000, 50)]);
     },
-    async stop() {
+    async stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM') {
       const s = server;
       if (!s) return;
       if (s.exitCode === null && s.signalCode === null) {
         const exited = new Promise((resolve) => s.once('exit', resolve));
-        s.kill('SIGTERM');
+        s.kill(signal);
         await exited;
       }
       server = undefined;
