@@ -52,6 +52,12 @@ export class Dispatcher {
   election: LeaderElection | undefined;
   /** HA: this dispatcher's writes refused because it no longer led (its epoch had lost the lease). */
   fencedWrites = 0;
+
+  /** HA: what its writes are fenced with (metadata/fence.ts): `<epoch>/<id>` while it leads, else ''. */
+  private fenceToken(): string {
+    const epoch = this.election?.epoch;
+    return epoch === undefined ? '' : `${epoch}/${this.election!.id}`;
+  }
   /** The advertised REST URL (set when the API listens). */
   url = '';
   /** Leader-only work starts and stops in order (a quick loss after a gain waits for the start to finish). */
@@ -73,7 +79,7 @@ export class Dispatcher {
     // HA: every write to job state is fenced with the epoch this dispatcher leads with ('' while it does not: refused).
     const fence: RegistryFence | undefined = ha ? {
       key: this.fenceKey,
-      epoch: () => String(this.election?.epoch ?? ''),
+      epoch: () => this.fenceToken(),
       onFenced: (err: FencedWriteError) => {
         this.fencedWrites++;
         this.log.error({ code: err.code, key: err.key, epoch: err.epoch }, `fenced write refused: ${err.message}`);
@@ -98,7 +104,7 @@ export class Dispatcher {
       maxTaskManagers: o.maxTaskManagers, jobProcessRestarts: o.jobProcessRestarts,
       leases: new JobLeaseStore(this.redis, o.keyPrefix), jobProcessLeaseMs: o.jobProcessLeaseMs,
       launcher: remote ? new BundleFetchingLauncher(new ForkJobProcessLauncher(o.dataDir, this.log), this.bundles) : undefined,
-      fencedLaunch: ha ? { fenceKey: this.fenceKey, epoch: () => String(this.election?.epoch ?? '') } : undefined,
+      fencedLaunch: ha ? { fenceKey: this.fenceKey, epoch: () => this.fenceToken() } : undefined,
     });
     this.submissions = new SubmissionQueue(
       {

@@ -9,22 +9,35 @@ import { FencedWriteError } from './errors.js';
 export interface RegistryFence {
   /** The leader hash (`<prefix>ha:<cluster-id>:leader`). */
   key: string;
-  /** The epoch this dispatcher leads with now, or '' when it does not lead (every write is refused). */
+  /**
+   * The fence token this dispatcher writes with now: `<epoch>/<leader id>` (or just `<epoch>`), or ''
+   * when it does not lead (every write is refused). With the id, a write passes only while both are in
+   * the lease: should Redis lose an election's epoch increment (a crash without `appendfsync always`),
+   * the next leader may get an epoch number a deposed one still writes with, and the id tells them apart.
+   */
   epoch(): string;
   /** Told of every refused write (after the error is made; for logs and a counter). */
   onFenced?(err: FencedWriteError): void;
 }
 
 /**
- * Put in front of a script: KEYS[1] is the leader hash and ARGV[1] the writer's epoch; the write is
- * applied only while that epoch still holds the lease, else the script answers an `EBBFLOW_FENCED`
+ * Put in front of a script: KEYS[1] is the leader hash and ARGV[1] the writer's fence token
+ * (`<epoch>/<id>`, or `<epoch>`); the write is applied only while that epoch (and id) still hold the lease, else the script answers an `EBBFLOW_FENCED`
  * error. The script proper sees its own KEYS and ARGV (locals that shadow the global tables,
  * without the fence's).
  */
 export const FENCE_PROLOGUE = `
 local fenceKey = KEYS[1]
 local fenceEpoch = ARGV[1]
-if redis.call('HGET', fenceKey, 'epoch') ~= fenceEpoch then
+local held = redis.call('HMGET', fenceKey, 'epoch', 'id')
+local sep = string.find(fenceEpoch, '/', 1, true)
+local fenceOk
+if sep then
+  fenceOk = held[1] == string.sub(fenceEpoch, 1, sep - 1) and held[2] == string.sub(fenceEpoch, sep + 1)
+else
+  fenceOk = held[1] == fenceEpoch
+end
+if not fenceOk then
   return redis.error_reply('EBBFLOW_FENCED leader epoch ' .. fenceEpoch .. ' no longer holds the lease')
 end
 local KEYS = { unpack(KEYS, 2) }

@@ -119,6 +119,11 @@ describe('leader election over Redis', () => {
     expect(await new CapacityReservations(redis, prefix, { key: b.e.key, epoch: () => String(b.e.epoch ?? '') }).reserve('j1', { wanted: 1, mode: 'run', perJob: 10, total: 10 }))
       .toMatchObject({ kind: 'reserved', reserved: 1 });
     expect(fencedOut).toHaveLength(6);
+    // The same epoch number under another leader's id (Redis lost an election's INCR) is refused too.
+    const sameNumber = new JobRegistry(redis, prefix, { key: b.e.key, epoch: () => `${b.e.epoch}/a`, onFenced: (err) => fencedOut.push(err) });
+    await expect(sameNumber.update('j1', { pid: 43 })).rejects.toBeInstanceOf(FencedWriteError);
+    expect(await new JobRegistry(redis, prefix, { key: b.e.key, epoch: () => `${b.e.epoch}/b` }).transition('j1', 'INITIALIZING')).toBeDefined();
+    fencedOut.pop();
     expect((await current.get('j1'))!).toMatchObject({ state: 'INITIALIZING', pid: 0 });
     // The launch claim: one start per claim; a process of a replaced claim cannot record itself.
     expect(await current.claimLaunch('j1', 'L1', 0)).toBe(true);
