@@ -55,6 +55,19 @@ export class RemoteBundles {
     }
   }
 
+  /** Writes a checked upload through: the file, then the sidecar (from then on every dispatcher lists it); a failure removes what went up. */
+  async putBundle(id: string, file: string, sidecar: RemoteSidecar): Promise<void> {
+    try {
+      await this.putFile(id, file);
+      await this.putSidecar(id, sidecar);
+    } catch (err) {
+      await this.remove(id).catch((e: Error) => {
+        process.emitWarning(`could not remove ${this.location(id)} after a failed upload: ${e.message}; remove it by hand`, { code: 'EBBFLOW_UPLOAD_LEFTOVER' });
+      });
+      throw err;
+    }
+  }
+
   /** Writes the sidecar, which makes the bundle exist for every dispatcher. */
   async putSidecar(id: string, sidecar: RemoteSidecar): Promise<void> {
     await this.storage.writeAtomically(`${this.location(id)}.json`, Buffer.from(JSON.stringify(sidecar)));
