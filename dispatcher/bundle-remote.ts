@@ -11,7 +11,7 @@ import { open } from 'node:fs/promises';
 import { joinS3 } from '../runtime/checkpoint/s3-location.js';
 import type { S3Storage } from '../runtime/checkpoint/s3-storage.js';
 
-/** What the sidecar holds (bundle-store.ts checks its shape). */
+/** What the sidecar holds (bundle-names.ts checks its shape). */
 export type RemoteSidecar = object;
 
 /** Bytes per request when a bundle goes up (a multipart part beyond S3Storage's PART_SIZE) or comes down (a ranged GET). */
