@@ -11,7 +11,7 @@ import { open } from 'node:fs/promises';
 import { joinS3 } from '../runtime/checkpoint/s3-location.js';
 import type { S3Storage } from '../runtime/checkpoint/s3-storage.js';
 
-/** What the sidecar holds (bundle-store.ts checks its shape). */
+/** What the sidecar holds (bundle-names.ts checks its shape). */
 export type RemoteSidecar = object;
 
 /** Bytes per request when a bundle goes up (a multipart part beyond S3Storage's PART_SIZE) or comes down (a ranged GET). */
@@ -52,6 +52,19 @@ export class RemoteBundles {
       throw err;
     } finally {
       await fh.close();
+    }
+  }
+
+  /** Writes a checked upload through: the file, then the sidecar (from then on every dispatcher lists it); a failure removes what went up. */
+  async putBundle(id: string, file: string, sidecar: RemoteSidecar): Promise<void> {
+    try {
+      await this.putFile(id, file);
+      await this.putSidecar(id, sidecar);
+    } catch (err) {
+      await this.remove(id).catch((e: Error) => {
+        process.emitWarning(`could not remove ${this.location(id)} after a failed upload: ${e.message}; remove it by hand`, { code: 'EBBFLOW_UPLOAD_LEFTOVER' });
+      });
+      throw err;
     }
   }
 

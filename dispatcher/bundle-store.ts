@@ -15,18 +15,24 @@
  * to S3 (file, then sidecar), then placed in the cache. Listing, quota, get and delete go by S3;
  * `materialise` brings a bundle this dispatcher has not seen into the cache (fetched, extracted and
  * checked again) before a job process or a plan loads it.
+ *
+ * Ids, accepted names and the sidecar's shape are in bundle-names.ts, the quota in bundle-quota.ts,
+ * the S3 copy in bundle-remote.ts and the cache's fetch in bundle-cache.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { lstat, mkdir, open, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { defaultOf, DISPATCHER_OPTIONS } from '../config/index.js';
-import { BundleRejectedError, MAX_ARCHIVE_ENTRIES, type ArchiveFormat } from './archive.js';
+import { BundleRejectedError, MAX_ARCHIVE_ENTRIES } from './archive.js';
 import { extractArchiveIsolated } from './archive-isolation.js';
 import type { RemoteBundles } from './bundle-remote.js';
 import { archiveEntry, fetchIntoCache, removeLeftovers } from './bundle-cache.js';
+import { ACCEPTED_EXTENSIONS, BUNDLE_ID_PATTERN, classifyBundleName, isSidecar, sanitizeBundleName, toStoredBundle, type Sidecar } from './bundle-names.js';
+import { UploadQuota } from './bundle-quota.js';
 
 export { BundleRejectedError, extractArchive, extractTarGz, extractZip, MAX_ARCHIVE_ENTRIES, unsafeEntryReason } from './archive.js';
 export type { ArchiveFormat, ExtractLimits } from './archive.js';
+export { ACCEPTED_EXTENSIONS, BUNDLE_ID_PATTERN, classifyBundleName, sanitizeBundleName } from './bundle-names.js';
 
 export interface BundleStoreOptions {
   /** Directory holding the bundles, e.g. `<dataDir>/jars`. */
@@ -66,36 +72,7 @@ export interface StoredBundle {
   location?: string;
 }
 
-export const BUNDLE_ID_PATTERN = /^[0-9a-f]{32}_[A-Za-z0-9._-]+$/;
-export const ACCEPTED_EXTENSIONS = ['.js', '.mjs', '.zip', '.jar', '.tgz', '.tar.gz'] as const;
-
-const MAX_NAME_LENGTH = 200;
 const TMP = '.tmp';
-
-interface Sidecar {
-  name: string;
-  uploaded: number;
-  size: number;
-  kind: 'module' | 'archive';
-  entry: string | null;
-}
-
-/** The bundle kind and archive format for a file name, or undefined when its extension is not accepted. */
-export function classifyBundleName(name: string): { kind: 'module' | 'archive'; format?: ArchiveFormat; ext: string } | undefined {
-  const lower = name.toLowerCase();
-  const ext = ACCEPTED_EXTENSIONS.find((e) => lower.endsWith(e));
-  if (!ext) return undefined;
-  if (ext === '.js' || ext === '.mjs') return { kind: 'module', ext };
-  return { kind: 'archive', format: ext === '.zip' || ext === '.jar' ? 'zip' : 'tgz', ext };
-}
-
-/** Keeps `[A-Za-z0-9._-]` of the base name, replacing anything else by `_`; long names keep their extension. */
-export function sanitizeBundleName(baseName: string, ext: string): string {
-  let safe = baseName.replace(/[^A-Za-z0-9._-]/g, '_');
-  if (safe.length > MAX_NAME_LENGTH) safe = safe.slice(0, MAX_NAME_LENGTH - ext.length) + safe.slice(safe.length - ext.length);
-  return safe;
-}
-
 
 async function exists(path: string): Promise<boolean> {
   try {
@@ -106,27 +83,17 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-function isSidecar(v: unknown): v is Sidecar {
-  const s = v as Sidecar;
-  return (
-    typeof s === 'object' && s !== null && typeof s.name === 'string' && typeof s.uploaded === 'number' &&
-    typeof s.size === 'number' && (s.kind === 'module' || s.kind === 'archive') && (s.entry === null || typeof s.entry === 'string')
-  );
-}
-
 export class BundleStore {
   readonly dir: string;
   readonly maxBytes: number;
-  /** 0: no limit. */
-  readonly quota: { maxCount: number; maxTotalBytes: number };
+  /** Count and total bytes of the stored bundles (0: no limit). */
+  readonly quota: UploadQuota;
   private readonly tmpDir: string;
   private readonly shared: boolean;
   private readonly remote: RemoteBundles | undefined;
   /** Bundles being fetched into the cache, by id: concurrent starts share one download. */
   private readonly fetching = new Map<string, Promise<void>>();
   private lastUploaded = 0;
-  /** Bytes received so far by each upload in progress (they count against the quota). */
-  private readonly inFlight = new Map<symbol, number>();
 
   constructor(opts: BundleStoreOptions) {
     this.dir = resolve(opts.dir);
@@ -134,7 +101,7 @@ export class BundleStore {
     this.tmpDir = join(this.dir, TMP);
     this.shared = opts.shared ?? false;
     this.remote = opts.remote;
-    this.quota = { maxCount: opts.maxCount ?? 0, maxTotalBytes: opts.maxTotalBytes ?? 0 };
+    this.quota = new UploadQuota(opts.maxCount ?? 0, opts.maxTotalBytes ?? 0);
   }
 
   /**
@@ -162,17 +129,17 @@ export class BundleStore {
     }
     const id = `${randomUUID().replace(/-/g, '')}_${sanitizeBundleName(baseName, cls.ext)}`;
     const upload = Symbol(id);
-    this.inFlight.set(upload, 0); // before the first await: concurrent uploads see each other
+    this.quota.begin(upload); // before the first await: concurrent uploads see each other
     try {
       return await this.saveCounted(upload, id, baseName, cls, data);
     } finally {
-      this.inFlight.delete(upload);
+      this.quota.end(upload);
     }
   }
 
   private async saveCounted(upload: symbol, id: string, baseName: string, cls: NonNullable<ReturnType<typeof classifyBundleName>>,
     data: NodeJS.ReadableStream | AsyncIterable<Uint8Array>): Promise<StoredBundle> {
-    const quota = await this.quotaCheck(upload);
+    const quota = await this.quota.check(upload, () => this.list());
     await mkdir(this.tmpDir, { recursive: true, mode: 0o700 });
     const tmpBase = join(this.tmpDir, randomUUID());
     const tmpFile = tmpBase;
@@ -191,7 +158,7 @@ export class BundleStore {
       }
       const uploaded = (this.lastUploaded = Math.max(Date.now(), this.lastUploaded + 1)); // strictly newer: stable list order
       const sidecar: Sidecar = { name: baseName, uploaded, size, kind: cls.kind, entry: entry ?? null };
-      if (this.remote) await this.writeThrough(id, tmpFile, sidecar);
+      if (this.remote) await this.remote.putBundle(id, tmpFile, sidecar);
       placed = true;
       if (cls.kind === 'archive') await rename(tmpDirD, finalDir);
       await rename(tmpFile, finalFile);
@@ -201,20 +168,6 @@ export class BundleStore {
       return this.toStored(id, sidecar);
     } catch (err) {
       await removeLeftovers([tmpFile, tmpDirD, `${tmpBase}.json`, ...(placed ? [finalFile, finalDir] : [])]);
-      throw err;
-    }
-  }
-
-  /** S3: the file, then the sidecar (from then on every dispatcher lists it); a failure removes what went up. */
-  private async writeThrough(id: string, file: string, sidecar: Sidecar): Promise<void> {
-    const remote = this.remote!;
-    try {
-      await remote.putFile(id, file);
-      await remote.putSidecar(id, sidecar);
-    } catch (err) {
-      await remote.remove(id).catch((e: Error) => {
-        process.emitWarning(`could not remove ${remote.location(id)} after a failed upload: ${e.message}; remove it by hand`, { code: 'EBBFLOW_UPLOAD_LEFTOVER' });
-      });
       throw err;
     }
   }
@@ -327,40 +280,7 @@ export class BundleStore {
   }
 
   private toStored(id: string, s: Sidecar): StoredBundle {
-    const file = join(this.dir, id);
-    return {
-      id,
-      name: s.name,
-      uploaded: s.uploaded,
-      size: s.size,
-      kind: s.kind,
-      bundlePath: s.kind === 'archive' ? `${file}.d` : file,
-      entry: s.entry ?? undefined,
-      ...(this.remote ? { location: this.remote.location(id) } : {}),
-    };
-  }
-
-  /**
-   * The quota (count and total bytes of the stored bundles plus the uploads in progress): refuses with
-   * 507 at once when the count is reached; answers a check to call with the bytes received so far.
-   */
-  private async quotaCheck(upload: symbol): Promise<(received: number) => void> {
-    const { maxCount, maxTotalBytes } = this.quota;
-    if (!maxCount && !maxTotalBytes) return () => {};
-    const stored = await this.list();
-    const free = 'delete bundles that are no longer needed (DELETE /jars/:jarid)';
-    if (maxCount && stored.length + this.inFlight.size > maxCount) {
-      throw new BundleRejectedError(`the bundle store is full: ${stored.length} bundles stored${this.inFlight.size > 1 ? ` and ${this.inFlight.size - 1} more being uploaded` : ''}, at most ${maxCount} (${DISPATCHER_OPTIONS.maxJars.env}); ${free}`, 507);
-    }
-    const storedBytes = stored.reduce((n, b) => n + b.size, 0);
-    return (received) => {
-      this.inFlight.set(upload, received);
-      if (!maxTotalBytes) return;
-      const total = storedBytes + [...this.inFlight.values()].reduce((n, b) => n + b, 0);
-      if (total > maxTotalBytes) {
-        throw new BundleRejectedError(`the bundle store is full: this upload would bring the stored bundles to more than ${maxTotalBytes} bytes (${DISPATCHER_OPTIONS.maxJarBytesTotal.env}; ${storedBytes} stored); ${free}`, 507);
-      }
-    };
+    return toStoredBundle(this.dir, id, s, this.remote);
   }
 
   /** Streams the upload into `target`, counting bytes; 413 above maxBytes, 400 when empty; `onBytes` may refuse (quota). */

@@ -9,56 +9,26 @@
  * object (job-master-services.ts). It claims the job's leadership once its
  * parts exist (job-leadership.ts): the TaskManagers of an earlier job process
  * find it then, and it stops at once if a newer JobMaster claims the job.
+ * What the job starts from is read in job-start.ts, its parts are built in
+ * job-parts.ts, and its operations are carried out in job-operations.ts.
  */
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { JobException, JobRecord, OperationRecord } from '../metadata/index.js';
 import { EXECUTION_STATES } from '../metadata/index.js';
 import type { ebbflow } from '../proto/generated/rpc.js';
-import type { ResourceManager } from '../resourcemanager/index.js';
 import { ExecutionState, newJobMasterId, reportedExecution, toNumber, type TaskManagerMessage } from '../rpc/index.js';
 import { storagePath } from '../runtime/checkpoint/checkpoint-storage.js';
-import { latestCompletedCheckpoint, readMetadata, type MetadataPlain } from '../runtime/checkpoint/snapshot-io.js';
 import { describeError } from '../runtime/errors.js';
-import type { JobPlan } from '../runtime/plan.js';
-import { AutoscalerDriver } from './autoscaler-driver.js';
-import type { CheckpointCoordinator } from './checkpoint-coordinator.js';
-import { ElasticScaler, type ScaleRequest } from './elastic-scaler.js';
-import { FailoverHandler } from './failover-handler.js';
-import { JobCapacity } from './job-capacity.js';
 import { EXIT_FENCED, LeadershipWatch } from './job-leadership.js';
 import type { LeaderInfo } from '../rpc/leader.js';
-import { createJobCheckpointCoordinator } from './job-checkpoints.js';
 import type { JobMasterServices, OperationQueue } from './job-master-services.js';
-import { JobRuntime, type Outcome } from './job-runtime.js';
-import { planScale, restoredRequirements, scaleOfCheckpoint, uniformParallelism, vertexLimits } from './job-scale.js';
+import { runJobOperation } from './job-operations.js';
+import { assembleJobParts, type JobParts } from './job-parts.js';
+import type { Outcome } from './job-runtime.js';
 import type { CompiledJobSpec } from './job-spec.js';
-import { JobMetricsCollector } from './job-metrics.js';
+import { prepareJobStart, startRuntime, type JobStart } from './job-start.js';
 import { JobStatusWriter } from './job-status-writer.js';
-import type { OperationOutcome } from './operation-runner.js';
-import { RescaleCoordinator } from './rescale-coordinator.js';
-import { RescaleHistory } from './rescale-history.js';
-import { SlotScheduler } from './slot-scheduler.js';
-import { TaskManagerPool, type RegisteredTaskManager } from './task-manager-pool.js';
-
-/** The parts of a planned job, built once and held together. */
-interface JobParts {
-  runtime: JobRuntime;
-  pool: TaskManagerPool;
-  rm: ResourceManager;
-  coordinator: CheckpointCoordinator;
-  slots: SlotScheduler;
-  rescaler: RescaleCoordinator;
-  failover: FailoverHandler;
-  scaler: ElasticScaler;
-  history: RescaleHistory;
-  /** Absent with ebbflow.metrics.enabled = false. */
-  metrics: JobMetricsCollector | undefined;
-  capacity: JobCapacity;
-  autoscaler: AutoscalerDriver;
-  /** The RPC address TaskManagers dial. */
-  address: string;
-}
+import type { RegisteredTaskManager } from './task-manager-pool.js';
 
 /** How long the start waits for the claim of the job's leadership (it completes in the background after that). */
 const CLAIM_WAIT_MS = 1000;
@@ -86,54 +56,21 @@ export class JobMaster {
   /** Runs the job to a terminal state; resolves with the process exit code. */
   async run(): Promise<number> {
     const { spec, log } = this;
-    const earlier: JobException[] = [];
-    let restore: MetadataPlain | undefined;
-    let restorePath = spec.savepointPath;
-    let prior: JobRecord | undefined;
-    if (spec.recoveryAttempt > 0) {
-      // A new job process for a job whose process died: carry on from the newest completed checkpoint
-      // on disk (a checkpoint is complete once its _metadata exists), else from where the job started.
-      prior = await this.services.registry.get(spec.jobId).catch((err: Error) => {
-        log.warn({ err: err.message, record: `job ${spec.jobId}` }, 'could not read the job record: the exception history and the resource requirements start afresh');
-        return undefined;
-      });
-      if (prior?.exceptions?.length) earlier.push(...prior.exceptions);
-    }
-    let plan: JobPlan;
+    let start: JobStart;
     try {
-      if (spec.recoveryAttempt > 0) {
-        // A storage that does not answer fails the job (with its cause) rather than restoring an older state.
-        restorePath = (await latestCompletedCheckpoint(this.checkpointBaseDir())) ?? restorePath;
-        log.info({ attempt: spec.recoveryAttempt, restorePath }, 'recovering the job in a new job process');
-      }
-      if (restorePath) {
-        restore = await readMetadata(restorePath);
-        this.config.maxParallelism ??= restore.maxParallelism;
-      }
-      plan = await this.services.planJob({
-        bundlePath: spec.bundlePath, entryClass: spec.entryClass, programArgs: spec.programArgs,
-        parallelism: spec.parallelism, maxParallelism: this.config.maxParallelism, defaultName: spec.defaultName,
-      });
+      start = await prepareJobStart(spec, this.services, this.checkpointBaseDir(), log);
     } catch (err) {
       log.error({ err }, 'the job could not be planned');
       await this.writer.transition('FAILED', { failureCause: describeError(err) });
       return 1;
     }
+    const { plan, restore, restorePath, earlier } = start;
     const graph = plan.graph;
-    const limits = vertexLimits(plan);
-    const initial = uniformParallelism(graph, limits, spec.parallelism);
-    const committed = restore ? scaleOfCheckpoint(restore, graph, limits) : planScale(graph, limits, initial);
-    // A savepoint taken at another parallelism is redistributed by the same planner as a rescale.
-    const scale = planScale(graph, limits, initial, committed);
     if (this.cancelRequested) {
       await this.writer.transition('CANCELED', { name: graph.name });
       return 0;
     }
-    // A new job process keeps the requirements in force and the user's bounds of the one before it.
-    const req = restoredRequirements(scale, prior?.resourceRequirements, prior?.userBounds);
-    const runtime = new JobRuntime(spec, plan, limits, log, { scale, committed, requirements: req.requirements });
-    runtime.userBounds = req.userBounds;
-    if (Object.keys(req.userBounds).length) log.info({ requirements: req.requirements, userBounds: req.userBounds }, 'resource requirements of the earlier job process restored');
+    const runtime = startRuntime(spec, start, log);
     await this.writer.transition('CREATED', {
       name: graph.name, maxParallelism: graph.maxParallelism, vertices: runtime.graph.vertexInfo(), resourceRequirements: runtime.requirements, userBounds: runtime.userBounds,
     });
@@ -141,7 +78,17 @@ export class JobMaster {
 
     // The earlier job process's TaskManager records: those that come back write theirs again.
     if (spec.recoveryAttempt > 0) await this.writer.persist('clear the TaskManager records of the earlier job process', (r) => r.clearTaskManagers(spec.jobId));
-    const parts = (this.parts = await this.assemble(runtime, earlier));
+    const parts = (this.parts = await assembleJobParts({
+      spec, services: this.services, log, writer: this.writer, jobMasterId: this.jobMasterId, checkpointBaseDir: this.checkpointBaseDir(),
+      parts: () => this.parts,
+      fenced: () => !!this.fencedBy,
+      // Before the watch runs (no claim yet, or none possible) nothing can fence this JobMaster.
+      stillLeading: async () => (this.fencedBy ? false : (this.watch?.confirm() ?? true)),
+      registered: (tm) => this.onRegistered(tm),
+      message: (tm, m) => this.onMessage(tm, m),
+      fail: (cause) => this.fail(cause),
+      end: (o) => this.resolveOutcome(o),
+    }, runtime, earlier));
     if (restore) parts.coordinator.restoredFrom(restore.checkpointId, restorePath, restore.isSavepoint);
     let outcome: Outcome;
     try {
@@ -151,7 +98,9 @@ export class JobMaster {
       });
       // As early as registrations can be taken: the earlier job process's TaskManagers come back while the rest starts.
       await this.claimLeadership(parts);
-      this.ops = this.services.operations((op, progress) => this.runOperation(op, progress));
+      this.ops = this.services.operations((op, progress) => runJobOperation(parts, op, progress, {
+        log, finished: () => this.resolveOutcome({ state: 'FINISHED' }), cancel: () => this.cancel(),
+      }));
       if (spec.recoveryAttempt > 0) {
         await this.ops.failAbandoned(`JobProcessLost: the job process running this operation died; a new job process restored the job from ${restorePath || 'its start'}. Request it again if it is still wanted.`)
           .catch((err: Error) => log.warn({ err: err.message }, 'could not fail the operations of the earlier job process; their requesters see them IN_PROGRESS'));
@@ -220,68 +169,6 @@ export class JobMaster {
     rescaler.abort('a newer JobMaster leads the job');
     this.writer.stop();
     return EXIT_FENCED;
-  }
-
-  /** Builds the parts of the planned job, each once, in dependency order. */
-  private async assemble(runtime: JobRuntime, earlier: JobException[]): Promise<JobParts> {
-    const { writer, config } = this;
-    const pool = new TaskManagerPool(
-      { jobMasterId: this.jobMasterId, heartbeatIntervalMs: config.heartbeatIntervalMs, heartbeatTimeoutMs: config.heartbeatTimeoutMs,
-        rpcMaxFrameBytes: config.rpcMaxFrameBytes, networkMaxFrameBytes: config.networkMaxFrameBytes,
-        storageTimeoutMs: config.storageTimeoutMs, metricsEnabled: config.metricsEnabled, s3: config.s3, logger: this.log },
-      {
-        accept: (r) => r.jobId === this.spec.jobId && runtime.phase !== 'ENDING' && !this.fencedBy && (this.parts?.rm.registered(r.resourceId, r.pid) ?? false),
-        registered: (tm) => this.onRegistered(tm),
-        heartbeat: (tm, hb) => {
-          writer.putTaskManager(tm);
-          if (hb) this.parts?.metrics?.onHeartbeat(tm.resourceId, hb);
-        },
-        message: (tm, m) => this.onMessage(tm, m),
-        lost: (rid, cause) => {
-          this.parts?.metrics?.taskManagerGone(rid);
-          this.parts?.failover.taskManagerLost(rid, cause);
-        },
-      },
-    );
-    const address = await this.services.taskManagers.listen(pool);
-    pool.start();
-    const rm = this.services.resourceManager(address, config.workerRetryIntervalMs);
-    const coordinator = createJobCheckpointCoordinator({
-      runtime, pool, writer, baseDir: this.checkpointBaseDir(), fail: (cause) => this.fail(cause),
-      // Before the watch runs (no claim yet, or none possible) nothing can fence this JobMaster.
-      stillLeading: async () => (this.fencedBy ? false : (this.watch?.confirm() ?? true)),
-    });
-    const slots = new SlotScheduler({ runtime, pool, rm, coordinator, writer, fail: (cause) => this.fail(cause) });
-    const rescaler = new RescaleCoordinator({
-      runtime, pool, coordinator, freeSlots: () => slots.freeSlots(),
-      changed: () => { writer.scheduleVertexWrite(); for (const tm of pool.tms.values()) writer.putTaskManager(tm); },
-    });
-    // Failover and scaler call each other (a restart fails a waiting request; a request failing after its switch restarts).
-    const failover: FailoverHandler = new FailoverHandler({
-      runtime, pool, rm, coordinator, rescaler, slots, writer,
-      abortScaleWait: (cause) => scaler.abortWait(cause),
-      end: (o) => this.resolveOutcome(o),
-    }, earlier);
-    const history = new RescaleHistory(this.services.registry, this.spec.jobId, runtime.plan.graph, config.rescaleHistorySize, this.log);
-    const scaler: ElasticScaler = new ElasticScaler({
-      runtime, rm, rescaler, pool, writer, history,
-      restart: (cause) => void failover.handleFailure(cause, null),
-      releaseIdle: () => slots.releaseIdle(),
-    });
-    const capacity = new JobCapacity(this.services.capacity, runtime, this.spec.slotsPerTaskManager, this.log);
-    const autoscaler = new AutoscalerDriver({
-      runtime, scaler, rescaling: () => rescaler.inProgress, capacity, store: this.services.registry, log: this.log,
-      configuration: this.spec.configuration, metricsEnabled: config.metricsEnabled,
-    });
-    await autoscaler.start();
-    const metrics = config.metricsEnabled
-      ? new JobMetricsCollector({
-        runtime, writer, checkpoints: () => coordinator.stats.jobMetrics(), intervalMs: config.metricsIntervalMs, earlierRestarts: this.spec.recoveryAttempt,
-        published: (snap) => autoscaler.onSnapshot(snap),
-      })
-      : undefined;
-    metrics?.start();
-    return { runtime, pool, rm, coordinator, slots, rescaler, failover, scaler, history, metrics, capacity, autoscaler, address };
   }
 
   private onRegistered(tm: RegisteredTaskManager): void {
@@ -407,42 +294,5 @@ export class JobMaster {
   cancel(): void {
     this.cancelRequested = true;
     this.resolveOutcome({ state: 'CANCELED' });
-  }
-
-  private async runOperation(op: OperationRecord, progress: (phase: string) => void): Promise<OperationOutcome> {
-    const { runtime, coordinator, scaler, capacity, autoscaler } = this.parts!;
-    if (op.kind === 'rescale') {
-      const req: ScaleRequest = op.parallelism > 0 ? { parallelism: op.parallelism, triggerId: op.id } : { requirements: op.requirements, triggerId: op.id };
-      try {
-        return { result: await scaler.apply(req, progress) as unknown as Record<string, unknown> };
-      } finally {
-        await capacity.settle();
-      }
-    }
-    if (op.kind === 'autoscaler') return { result: await autoscaler.change(op.configuration) };
-    if (runtime.phase !== 'RUNNING') throw new Error(`the job is not running (it is ${runtime.phase.toLowerCase().replace('_', ' ')}); try again when it runs`);
-    if (op.kind === 'checkpoint') {
-      // A checkpoint on request: after the one in progress, with the next id (every checkpoint is full).
-      const reserved = coordinator.reserve();
-      await coordinator.trigger(false, undefined, { reserved });
-      this.log.info({ checkpointId: reserved.id }, 'checkpoint on request completed');
-      return { result: { checkpointId: reserved.id } };
-    }
-    const drain = op.kind === 'stop' && op.drain;
-    // Stopping: no checkpoint may complete after the savepoint, or its output would be published twice.
-    if (op.kind === 'stop' || op.cancelJob) coordinator.stop();
-    let location: string;
-    try {
-      location = await coordinator.trigger(true, op.targetDirectory || undefined, { drain });
-    } catch (err) {
-      // Drained sources read no more: the job resumes from its latest checkpoint (Flink restarts it too).
-      if (drain && runtime.phase === 'RUNNING') void this.parts!.failover.handleFailure(`stop with drain failed: ${describeError(err)}`, null);
-      else if (runtime.phase === 'RUNNING') coordinator.start();
-      throw err;
-    }
-    this.log.info({ location, kind: op.kind }, 'savepoint completed');
-    if (op.kind === 'stop') this.resolveOutcome({ state: 'FINISHED' });
-    else if (op.cancelJob) this.cancel();
-    return { location };
   }
 }

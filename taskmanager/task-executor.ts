@@ -12,28 +12,26 @@
  * registers there with the same resource id, slots and worker secret. From
  * then on it obeys only that JobMaster's id. It exits when the timeout passes
  * without one, when the new JobMaster does not know it, or when the job ended.
+ *
+ * This class owns the JobMaster connection and its messages; the subtasks are
+ * run by `DeployedSubtasks` (deployed-subtasks.ts), the wait for the next
+ * JobMaster is `JobMasterFailover`'s (jobmaster-failover.ts), and the job's
+ * process-wide settings from the answer are applied by job-settings.ts.
  */
 import type { Logger } from 'pino';
-import { ExecutionState, RpcConnection, RpcJobMasterGateway, taskManagerToken, toNumber, type HeartbeatMetrics, type SendResult } from '../rpc/index.js';
+import { RpcConnection, RpcJobMasterGateway, taskManagerToken, toNumber, type SendResult } from '../rpc/index.js';
 import type { ebbflow } from '../proto/generated/rpc.js';
-import { setStorageTimeout } from '../runtime/checkpoint/storage-deadline.js';
-import { setS3Settings } from '../runtime/checkpoint/s3-settings.js';
-import { secretsOf } from '../config/secrets.js';
 import { describeError } from '../runtime/errors.js';
 import { ChannelRegistry } from '../runtime/network/channel-registry.js';
 import { DataServer } from '../runtime/network/data-server.js';
 import { offerHandshake } from '../runtime/network/handshake.js';
 import { connectChannel, type InternalTls } from '../runtime/network/tls.js';
 import { HandshakeError } from '../runtime/errors.js';
-import { planJob, type JobPlan } from '../runtime/plan.js';
-import { Subtask, type SubtaskSpec } from '../runtime/subtask.js';
 import type { LeaderLocation, LeaderRetrieval } from '../rpc/leader.js';
-import { decodeInputs, decodeKeyGroups, decodeOutputs, decodeRescale } from './descriptors.js';
-import { RedisLeaderRetrieval } from './leader-retrieval.js';
-import { waitForLeader } from './leader-wait.js';
-
-/** How long a TaskManager waits for the subtasks of a lost JobMaster to end before it gives up and exits. */
-const CANCEL_WAIT_MS = 5000;
+import { DeployedSubtasks } from './deployed-subtasks.js';
+import { decodeRescale } from './descriptors.js';
+import { applyJobSettings } from './job-settings.js';
+import { JobMasterFailover } from './jobmaster-failover.js';
 
 export interface TaskExecutorOptions {
   jobId: string;
@@ -66,13 +64,6 @@ export interface TaskExecutorOptions {
   leaderPollMs?: number;
 }
 
-/** What a registration answer said about failover (job-leadership.ts in the JobMaster). */
-interface Failover {
-  epoch: number;
-  where: LeaderLocation;
-  timeoutMs: number;
-}
-
 export class TaskExecutor {
   private rpc: RpcConnection | undefined;
   private jobMaster: RpcJobMasterGateway | undefined;
@@ -83,10 +74,8 @@ export class TaskExecutor {
   /** The job's data-plane secret, known once the JobMaster answered the registration (a new JobMaster sends its own). */
   private dataSecret: Promise<Buffer>;
   private setDataSecret!: (secret: Buffer) => void;
-  private readonly tasks = new Map<string, Subtask>();
-  /** Settles when the subtask's run() has returned (its sinks flushed and closed). */
-  private readonly running = new Map<string, Promise<unknown>>();
-  private readonly plans = new Map<string, Promise<JobPlan>>();
+  private readonly subtasks: DeployedSubtasks;
+  private readonly failover: JobMasterFailover;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   /** Metrics on (the registration answer says): heartbeats carry the subtasks' counters, measured at most this often. */
   private metricsIntervalMs: number | undefined;
@@ -94,18 +83,6 @@ export class TaskExecutor {
   private stopping = false;
   /** A registration was sent on the current connection and not answered yet. */
   private awaitingAnswer = false;
-  /** From the last registration answer; undefined: this TaskManager ends with its JobMaster. */
-  private failover: Failover | undefined;
-  /** Set while this TaskManager has no JobMaster and looks for the next one. */
-  private leaderless: { since: number; reason: string } | undefined;
-  private leaderRetrieval: LeaderRetrieval | undefined;
-  private leaderWait: { cancel(): void } | undefined;
-  /** Ends the wait for a new JobMaster (taskmanager.registration.timeout). */
-  private graceTimer: NodeJS.Timeout | undefined;
-  /** Registrations with a new JobMaster after a failover. */
-  reRegistrations = 0;
-  /** Grows when the JobMaster is lost: a deployment still being planned then does not start. */
-  private generation = 0;
   /** Resolves with the exit code when the TaskManager should exit. */
   readonly done: Promise<number>;
   private finish!: (code: number) => void;
@@ -126,7 +103,24 @@ export class TaskExecutor {
       onRefused: (reason, header, remote) => opts.logger.warn({ reason, header, remote, refused: this.dataServer.refusedConnections }, 'refused a data connection'),
     });
     this.done = new Promise((resolve) => { this.finish = resolve; });
+    this.subtasks = new DeployedSubtasks({
+      jobId: opts.jobId, resourceId: opts.resourceId, bundlePath: opts.bundlePath, logger: opts.logger, learnSecrets: opts.learnSecrets,
+      registry: this.registry,
+      send: (what, send) => this.reported(this.toJobMaster(send), what),
+      metricsIntervalMs: () => this.metricsIntervalMs,
+      stopping: () => this.stopping,
+    });
+    this.failover = new JobMasterFailover({
+      logger: opts.logger, leaderRetrieval: opts.leaderRetrieval, leaderPollMs: opts.leaderPollMs, subtasks: this.subtasks,
+      stopping: () => this.stopping,
+      registering: () => this.awaitingAnswer,
+      register: (host, port) => this.connect(host, port),
+      exit: (code) => void this.stop(code),
+    });
   }
+
+  /** Registrations with a new JobMaster after a failover. */
+  get reRegistrations(): number { return this.failover.reRegistrations; }
 
   private dataPort = 0;
 
@@ -154,7 +148,7 @@ export class TaskExecutor {
     rpc.on('message', (m) => { if (rpc === this.rpc) this.onMessage(m); });
     rpc.on('close', (err) => {
       if (rpc !== this.rpc || this.stopping) return;
-      if (this.leaderless) {
+      if (this.failover.leaderless) {
         // A registration with a new JobMaster that did not get through: the next look at the leader record tries again.
         this.awaitingAnswer = false;
         this.rpc = undefined;
@@ -170,13 +164,13 @@ export class TaskExecutor {
 
   /** Whether `m` comes from the JobMaster this TaskManager registered with (the registration answer itself, before that). */
   private fenced(m: ebbflow.rpc.Envelope): boolean {
-    if (m.msg === 'registered' ? this.awaitingAnswer : (this.jobMasterId !== '' && !this.leaderless && m.fencingToken === this.jobMasterId)) return true;
+    if (m.msg === 'registered' ? this.awaitingAnswer : (this.jobMasterId !== '' && !this.failover.leaderless && m.fencingToken === this.jobMasterId)) return true;
     this.opts.logger.warn({ msg: m.msg, token: m.fencingToken, expected: this.jobMasterId || '(not registered yet)' }, 'dropped a JobMaster message with a stale fencing token');
     return false;
   }
 
   /** Whether this TaskManager outlives its JobMaster (waiting for the next one) rather than exiting with it. */
-  get outlivesJobMaster(): boolean { return !!this.failover; }
+  get outlivesJobMaster(): boolean { return this.failover.enabled; }
 
   private onMessage(m: ebbflow.rpc.Envelope): void {
     if (!this.fenced(m)) return;
@@ -191,34 +185,12 @@ export class TaskExecutor {
           return;
         }
         const previous = this.jobMasterId;
-        const after = this.leaderless;
         this.jobMasterId = r.jobMasterId ?? '';
         this.jobMaster!.fence(taskManagerToken(this.opts.resourceId, r.registrationId ?? ''));
-        this.failover = r.leaderKey && r.leaderRedisUrl && r.registrationTimeoutMs
-          ? { epoch: toNumber(r.leaderEpoch ?? 0), where: { redisUrl: r.leaderRedisUrl, key: r.leaderKey }, timeoutMs: r.registrationTimeoutMs }
-          : undefined;
-        if (after) {
-          // A new JobMaster: its attempts start afresh, and nothing of the old one's is left here.
-          this.leaderless = undefined;
-          this.leaderWait?.cancel();
-          clearTimeout(this.graceTimer);
-          this.registry.reset();
-          this.reRegistrations++;
-        }
-        // The job's frame limits (ebbflow.rpc.max-frame-size, ebbflow.network.max-frame-size); until now the defaults held.
-        if (r.rpcMaxFrameBytes) this.rpc!.maxFrameBytes = r.rpcMaxFrameBytes;
-        if (r.networkMaxFrameBytes) this.dataServer.maxFrameBytes = r.networkMaxFrameBytes;
-        // Before any task deploys: its restore reads and snapshot writes have the job's storage deadline.
-        if (r.storageTimeoutMs) setStorageTimeout(r.storageTimeoutMs);
-        // And `s3://` state is reached with the job's s3.* settings (the secret key comes only this way).
-        if (r.s3) {
-          const s = r.s3;
-          setS3Settings({
-            pathStyle: s.pathStyle === true, ...(s.endpoint ? { endpoint: s.endpoint } : {}), ...(s.region ? { region: s.region } : {}),
-            ...(s.accessKey && s.secretKey ? { accessKey: s.accessKey, secretKey: s.secretKey } : {}),
-          });
-          if (s.secretKey) this.opts.learnSecrets?.([s.secretKey]);
-        }
+        const after = this.failover.registered(r);
+        // A new JobMaster: its attempts start afresh, and nothing of the old one's is left here.
+        if (after) this.registry.reset();
+        applyJobSettings(r, { rpc: this.rpc!, dataServer: this.dataServer, learnSecrets: this.opts.learnSecrets });
         if (!r.dataSecret?.length) {
           this.opts.logger.error('the JobMaster sent no data-plane secret; stopping');
           void this.stop(1);
@@ -233,24 +205,24 @@ export class TaskExecutor {
         clearInterval(this.heartbeatTimer);
         this.heartbeatTimer = setInterval(() => this.heartbeat(), every);
         if (after) {
-          this.opts.logger.info({ epoch: this.failover?.epoch, previousJobMasterId: previous, jobMasterId: this.jobMasterId, withoutJobMasterMs: Date.now() - after.since },
+          this.opts.logger.info({ epoch: this.failover.epoch, previousJobMasterId: previous, jobMasterId: this.jobMasterId, withoutJobMasterMs: Date.now() - after.since },
             'registered with the new JobMaster of the job; commands of the earlier one are refused');
-        } else this.opts.logger.info({ epoch: this.failover?.epoch }, 'registered with the JobMaster');
+        } else this.opts.logger.info({ epoch: this.failover.epoch }, 'registered with the JobMaster');
         return;
       }
       case 'heartbeat': return;
-      case 'deploy': void this.deploy(m.deploy!); return;
-      case 'cancel': this.tasks.get(m.cancel!.executionId!)?.cancel(); return;
+      case 'deploy': void this.subtasks.deploy(m.deploy!); return;
+      case 'cancel': this.subtasks.get(m.cancel!.executionId!)?.cancel(); return;
       case 'triggerCheckpoint': {
         const t = m.triggerCheckpoint!;
-        const task = this.tasks.get(t.executionId!);
+        const task = this.subtasks.get(t.executionId!);
         if (task) task.triggerCheckpoint(toNumber(t.checkpointId), t.directory!, t.drain === true);
         else this.reported(this.toJobMaster((g) => g.declineCheckpoint({ executionId: t.executionId, checkpointId: t.checkpointId, reason: 'the subtask is not running' })), 'decline a checkpoint');
         return;
       }
       case 'prepareRescale': {
         const p = m.prepareRescale!;
-        const task = this.tasks.get(p.executionId!);
+        const task = this.subtasks.get(p.executionId!);
         let error = task ? '' : 'the subtask is not running';
         if (task) {
           try { task.prepareRescale(decodeRescale(p)); } catch (err) { error = describeError(err); }
@@ -260,12 +232,12 @@ export class TaskExecutor {
       }
       case 'rescaleStateReady': {
         const r = m.rescaleStateReady!;
-        this.tasks.get(r.executionId!)?.rescaleStateReady(toNumber(r.checkpointId), r.subtaskState!);
+        this.subtasks.get(r.executionId!)?.rescaleStateReady(toNumber(r.checkpointId), r.subtaskState!);
         return;
       }
       case 'checkpointComplete': {
         const id = toNumber(m.checkpointComplete!.checkpointId);
-        for (const t of this.tasks.values()) t.notifyCheckpointComplete(id);
+        for (const t of this.subtasks.values()) t.notifyCheckpointComplete(id);
         return;
       }
       case 'shutdown':
@@ -281,28 +253,7 @@ export class TaskExecutor {
       this.jobMasterLost(`nothing heard from the JobMaster for ${this.opts.jobMasterTimeoutMs} ms`);
       return;
     }
-    this.reported(this.jobMaster?.heartbeat(this.tasks.size, this.metricsIntervalMs ? this.metrics() : undefined) ?? 'gone', 'heartbeat');
-  }
-
-  /** The running subtasks' counters and this process's resource use, for a heartbeat. */
-  private metrics(): HeartbeatMetrics {
-    const subtasks: ebbflow.rpc.ISubtaskMetrics[] = [];
-    for (const [executionId, task] of this.tasks) {
-      const m = task.metrics();
-      if (!m) continue;
-      subtasks.push({
-        executionId, recordsIn: m.recordsIn, recordsOut: m.recordsOut, bytesIn: m.bytesIn, bytesOut: m.bytesOut,
-        idleMs: m.idleMs, backPressuredMs: m.backPressuredMs, busyMs: m.busyMs, inputWatermark: m.inputWatermark, outputWatermark: m.outputWatermark,
-        splits: m.splits, stateSize: m.stateSize, heldRecords: m.heldRecords, lastCheckpointDuration: m.lastCheckpointDuration, isSource: m.isSource,
-      });
-    }
-    const mem = process.memoryUsage();
-    const cpu = process.cpuUsage();
-    return { subtasks, process: { heapUsed: mem.heapUsed, heapTotal: mem.heapTotal, rss: mem.rss, cpuMicros: cpu.user + cpu.system } };
-  }
-
-  private report(executionId: string, state: number, error = ''): void {
-    this.reported(this.jobMaster?.updateTaskExecutionState({ executionId, state, error }) ?? 'gone', 'report an execution state');
+    this.reported(this.jobMaster?.heartbeat(this.subtasks.size, this.metricsIntervalMs ? this.subtasks.metrics() : undefined) ?? 'gone', 'heartbeat');
   }
 
   /** Sends through the current JobMaster's gateway; `gone` while there is none (between JobMasters). */
@@ -318,144 +269,40 @@ export class TaskExecutor {
     if (result === 'gone' && !this.stopping) this.opts.logger.warn({ what }, 'the JobMaster connection is closed: report not delivered');
   }
 
-  private plan(d: ebbflow.rpc.DeployTask.$Properties): Promise<JobPlan> {
-    // Planned with the job's submitted parallelism (what env.parallelism shows), whatever this vertex runs at.
-    const parallelism = d.planParallelism || d.parallelism!;
-    const bundlePath = this.opts.bundlePath ?? d.bundlePath!;
-    const key = JSON.stringify([bundlePath, d.entryClass, d.programArgs, parallelism, d.maxParallelism]);
-    let p = this.plans.get(key);
-    if (!p) {
-      p = planJob({ bundlePath, entryClass: d.entryClass || undefined, programArgs: d.programArgs ?? [], parallelism, maxParallelism: d.maxParallelism! });
-      // Data connections naming an edge the job does not have are refused from now on.
-      p.then((plan) => this.registry.knowEdges(plan.graph.edges.map((e) => e.id)), () => {});
-      this.plans.set(key, p);
-    }
-    return p;
-  }
-
-  private async deploy(d: ebbflow.rpc.DeployTask.$Properties): Promise<void> {
-    const id = d.executionId!;
-    const generation = this.generation;
-    // Data connections of earlier attempts are refused from now on.
-    this.registry.noteAttempt(d.attempt ?? 0);
-    this.opts.learnSecrets?.(secretsOf({}, d.programArgs ?? []));
-    this.report(id, ExecutionState.DEPLOYING);
-    let task: Subtask;
-    try {
-      const plan = await this.plan(d);
-      const spec: SubtaskSpec = {
-        jobId: d.jobId ?? this.opts.jobId,
-        attempt: d.attempt ?? 0,
-        checkpointing: d.checkpointing ?? false,
-        restorePath: d.restorePath ?? '',
-        executionId: id,
-        vertexId: d.vertexId!,
-        subtaskIndex: d.subtaskIndex ?? 0,
-        parallelism: d.parallelism!,
-        maxParallelism: d.maxParallelism!,
-        outputs: decodeOutputs(d.outputs),
-        inputs: decodeInputs(d.inputs),
-        keyGroups: decodeKeyGroups(d.keyGroups),
-        loadAfterCheckpoint: toNumber(d.loadAfterCheckpoint ?? 0),
-        loadFrom: d.loadFrom ?? [],
-      };
-      task = new Subtask(plan, spec, {
-        registry: this.registry,
-        resourceId: this.opts.resourceId,
-        acknowledge: (a) => this.reported(this.toJobMaster((g) => g.acknowledgeCheckpoint({ executionId: id, checkpointId: a.checkpointId, subtaskState: a.subtaskState, alignmentMs: a.alignmentMs, syncMs: a.syncMs, asyncMs: a.asyncMs })), 'acknowledge a checkpoint'),
-        decline: (checkpointId, reason) => this.reported(this.toJobMaster((g) => g.declineCheckpoint({ executionId: id, checkpointId, reason })), 'decline a checkpoint'),
-        movedStateWritten: (checkpointId, subtaskState) => this.reported(this.toJobMaster((g) => g.movedStateWritten({ executionId: id, checkpointId, subtaskState })), 'report moved state'),
-        metrics: this.metricsIntervalMs ? { intervalMs: this.metricsIntervalMs } : undefined,
-        log: (msg, fields) => this.opts.logger.info({ ...fields, executionId: id, vertexId: d.vertexId, subtask: d.subtaskIndex }, msg),
-        rescaled: (r) => this.reported(this.toJobMaster((g) => g.rescaleLoaded({
-          executionId: id, checkpointId: r.checkpointId, keyGroups: r.keyGroups, bytes: r.bytes, loadMs: r.loadMs,
-          maxHoldMs: r.maxHoldMs, heldRecords: r.heldRecords, streams: r.streams,
-        })), 'report a loaded rescale'),
-      });
-    } catch (err) {
-      this.report(id, ExecutionState.FAILED, describeError(err));
-      return;
-    }
-    // Its JobMaster was lost while it was being planned: it never starts.
-    if (generation !== this.generation || this.stopping) return;
-    this.tasks.set(id, task);
-    let settled!: () => void;
-    this.running.set(id, new Promise<void>((r) => { settled = r; }));
-    this.report(id, ExecutionState.RUNNING);
-    try {
-      const outcome = await task.run();
-      this.report(id, outcome === 'FINISHED' ? ExecutionState.FINISHED : ExecutionState.CANCELED);
-    } catch (err) {
-      this.opts.logger.error({ err, executionId: id }, 'subtask failed');
-      this.report(id, ExecutionState.FAILED, describeError(err));
-    } finally {
-      this.tasks.delete(id);
-      this.running.delete(id);
-      settled();
-    }
-  }
-
   /**
    * The JobMaster is gone (connection closed, or silent past the timeout). Without failover the
    * TaskManager stops, as before. With it: its subtasks are cancelled at once, and once they ended it
    * looks for the job's next JobMaster until `taskmanager.registration.timeout` passes.
    */
   private jobMasterLost(reason: string): void {
-    if (this.stopping || this.leaderless) return;
-    const failover = this.failover;
-    if (!failover || !this.jobMasterId) {
+    if (this.stopping || this.failover.leaderless) return;
+    if (!this.failover.enabled || !this.jobMasterId) {
       this.opts.logger.error({ reason }, 'lost the JobMaster; stopping');
       void this.stop(1);
       return;
     }
-    this.leaderless = { since: Date.now(), reason };
-    this.generation++;
+    this.failover.markLost(reason);
+    this.subtasks.abandon();
     clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = undefined;
     const rpc = this.rpc;
     this.rpc = undefined;
     this.jobMaster = undefined;
     rpc?.destroy();
-    this.opts.logger.warn({ reason, epoch: failover.epoch, waitMs: failover.timeoutMs, subtasks: this.tasks.size },
+    this.opts.logger.warn({ reason, epoch: this.failover.epoch, waitMs: this.failover.timeoutMs, subtasks: this.subtasks.size },
       'lost the JobMaster: cancelling its subtasks and waiting for a new JobMaster of the job (taskmanager.registration.timeout)');
-    for (const t of this.tasks.values()) t.cancel();
-    // No orphan: whatever the wait is busy with (a connection that hangs), it ends here.
-    this.graceTimer = setTimeout(() => {
-      if (!this.leaderless || this.stopping) return;
-      this.opts.logger.error({ waitedMs: Date.now() - this.leaderless.since }, 'no new JobMaster of the job within taskmanager.registration.timeout; exiting');
-      void this.stop(1);
-    }, failover.timeoutMs);
-    void this.awaitNewJobMaster(failover);
-  }
-
-  private async awaitNewJobMaster(failover: Failover): Promise<void> {
-    const ended = await Promise.race([Promise.all(this.running.values()).then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), CANCEL_WAIT_MS).unref())]);
-    if (this.stopping) return;
-    if (!ended) {
-      this.opts.logger.error({ subtasks: [...this.tasks.keys()] }, `subtasks of the lost JobMaster did not end within ${CANCEL_WAIT_MS} ms of their cancellation; exiting`);
-      void this.stop(1);
-      return;
-    }
-    this.leaderRetrieval ??= (this.opts.leaderRetrieval ?? ((w) => new RedisLeaderRetrieval(w)))(failover.where);
-    this.leaderWait = waitForLeader({
-      retrieval: this.leaderRetrieval, epoch: failover.epoch, pollMs: this.opts.leaderPollMs ?? 200, logger: this.opts.logger,
-      waiting: () => !this.stopping && !!this.leaderless,
-      registering: () => this.awaitingAnswer,
-      register: (host, port) => this.connect(host, port),
-      exit: (code) => void this.stop(code),
-    });
+    this.subtasks.cancelAll();
+    this.failover.awaitNext();
   }
 
   async stop(code: number): Promise<void> {
     if (this.stopping && code !== 0) { this.finish(code); return; }
     this.stopping = true;
     clearInterval(this.heartbeatTimer);
-    this.leaderWait?.cancel();
-    clearTimeout(this.graceTimer);
-    this.leaderRetrieval?.close();
-    for (const t of this.tasks.values()) t.cancel();
+    this.failover.close();
+    this.subtasks.cancelAll();
     // Let cancelled subtasks finish what they owe (e.g. publishing a completed checkpoint's output).
-    await Promise.race([Promise.all(this.running.values()), new Promise((r) => setTimeout(r, 5000).unref())]);
+    await this.subtasks.endedWithin(5000);
     this.registry.closeAll();
     await this.dataServer.close().catch((err: Error) => this.opts.logger.warn({ err: err.message }, 'closing the data server failed'));
     this.rpc?.close();
