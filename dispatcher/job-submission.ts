@@ -131,6 +131,9 @@ export async function submitJob(d: SubmissionDeps, jarId: string, req: SubmitJob
   checkTaskManagerLimit(parallelism, d.options.slotsPerTaskManager, d.options.maxTaskManagersPerJob);
   const argBytes = req.programArgs.reduce((n, a) => n + Buffer.byteLength(a) + 1, 0);
   if (argBytes > d.options.maxProgramArgsBytes) throw new InvalidRequest(`the program arguments take ${argBytes} bytes; at most ${d.options.maxProgramArgsBytes} are accepted`);
+  // Restored state is read only from where ebbflow may write state: a run cannot make a job read another
+  // directory the dispatcher's user can read (another deployment's state, a file posing as one).
+  if (req.savepointPath) await checkStateTarget('savepointPath', savepointDir(req.savepointPath), allowedStateDirs(d.options));
   const savepointPath = req.savepointPath ? await checkSavepoint(req.savepointPath, parallelism, configuration, dispatcherConfiguration(d.options)) : '';
   const now = Date.now();
   // Last of the checks: the TaskManagers are reserved atomically (or the run refused with 400), released if the record is not created.
