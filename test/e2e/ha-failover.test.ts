@@ -14,17 +14,16 @@ import { json, processesMatching, waitFor } from '../helpers/dispatcher.js';
 import { expectReferenceAlerts, explain, scenario, trickle } from '../helpers/faults.js';
 import { fraudArgs, FRAUD_BUNDLE, waitForCheckpoints } from '../helpers/fraud.js';
 import { HA_TIMINGS, HaCluster, type HaNode } from '../helpers/ha-cluster.js';
-import { startTestS3, type TestS3 } from '../helpers/s3-server.js';
+import { exportAwsCredentials, startTestS3, type TestS3 } from '../helpers/s3-server.js';
 
 let s3: TestS3;
 let c: HaCluster;
-const savedEnv = { AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY };
+let restoreEnv: (() => void) | undefined;
 const CONFIG = { 'execution.checkpointing.interval': 200, 'restart-strategy.fixed-delay.delay': '100 ms' };
 
 beforeAll(async () => {
   s3 = await startTestS3();
-  process.env.AWS_ACCESS_KEY_ID = s3.settings.accessKey;
-  process.env.AWS_SECRET_ACCESS_KEY = s3.settings.secretKey;
+  restoreEnv = exportAwsCredentials(s3);
   c = new HaCluster(undefined, [
     '-D', `state.checkpoints.dir=${s3.location('checkpoints')}`, '-D', `state.savepoints.dir=${s3.location('savepoints')}`,
     '-D', `s3.endpoint=${s3.endpoint}`, '-D', 's3.path.style.access=true', '-D', 's3.region=us-east-1',
@@ -35,7 +34,7 @@ afterAll(async () => {
   try {
     await c?.close();
   } finally {
-    for (const [k, v] of Object.entries(savedEnv)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; }
+    restoreEnv?.();
     await s3?.close();
   }
 });

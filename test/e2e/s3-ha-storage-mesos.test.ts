@@ -17,14 +17,14 @@ import { json } from '../helpers/dispatcher.js';
 import { expectReferenceAlerts, explain, scenario } from '../helpers/faults.js';
 import { fraudArgs, FRAUD_BUNDLE, waitForCheckpoints, waitForState } from '../helpers/fraud.js';
 import { HA_TIMINGS, HaCluster } from '../helpers/ha-cluster.js';
-import { startTestS3, type TestS3 } from '../helpers/s3-server.js';
+import { exportAwsCredentials, startTestS3, type TestS3 } from '../helpers/s3-server.js';
 import { TestMesosMaster } from '../mesos-master/master.js';
 
 let s3: TestS3;
 let c: HaCluster;
 let master: TestMesosMaster;
 const sandboxes = mkdtempSync(join(tmpdir(), 'ebbflow-mesos-agents-'));
-const savedEnv = { AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY, EBBFLOW_MESOS_BACKOFF_MS: process.env.EBBFLOW_MESOS_BACKOFF_MS };
+let restoreEnv: (() => void) | undefined;
 
 beforeAll(async () => {
   s3 = await startTestS3();
@@ -33,9 +33,7 @@ beforeAll(async () => {
     agents: [{ hostname: '127.0.0.1', resources: { scalars: { cpus: 2, mem: 2048, disk: 4096 }, ranges: { ports: [[31100, 31109]] } } }],
   });
   await master.start();
-  process.env.AWS_ACCESS_KEY_ID = s3.settings.accessKey;
-  process.env.AWS_SECRET_ACCESS_KEY = s3.settings.secretKey;
-  process.env.EBBFLOW_MESOS_BACKOFF_MS = '100';
+  restoreEnv = exportAwsCredentials(s3, { EBBFLOW_MESOS_BACKOFF_MS: '100' });
   c = new HaCluster(undefined, ['--ha-storage-dir', s3.root, '-D', `s3.endpoint=${s3.endpoint}`, '-D', 's3.path.style.access=true', '-D', 's3.region=us-east-1',
     '--resource-manager', 'mesos', '--mesos-master', master.url]);
   await c.start(2);
@@ -45,7 +43,7 @@ afterAll(async () => {
     await c?.close();
     await master?.stop();
   } finally {
-    for (const [k, v] of Object.entries(savedEnv)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; }
+    restoreEnv?.();
     await s3?.close();
     if (!process.env.EBBFLOW_KEEP_HA_LOGS) rmSync(sandboxes, { recursive: true, force: true });
   }

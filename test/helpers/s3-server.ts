@@ -160,3 +160,14 @@ async function createBucket(settings: S3Settings, bucket: string): Promise<void>
     client.destroy();
   }
 }
+
+/**
+ * Puts the test server's keys in this process's AWS_* variables, which dispatchers started from it
+ * inherit (the secret then is in no argv); answers the undo, which puts back what was there.
+ */
+export function exportAwsCredentials(s3: TestS3, extra: Record<string, string> = {}): () => void {
+  const vars: Record<string, string> = { AWS_ACCESS_KEY_ID: s3.settings.accessKey!, AWS_SECRET_ACCESS_KEY: s3.settings.secretKey!, ...extra };
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, vars);
+  return () => { for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; } };
+}
