@@ -27,7 +27,7 @@ import { calibrationLines, flinkLine, rescaleLine, rowText } from './autoscale-r
 import { runRow, type RowResult } from './autoscale-run.js';
 import { newKeyPrefix } from './data.js';
 import { scaledFlinkOptions } from './flink-policy.js';
-import { cleanUpOnSignals, deleteBenchKeys, stopDispatcherAndJobs } from './cleanup.js';
+import { cleanUpOnSignals, deleteBenchKeys, runMain, stopDispatcherAndJobs } from './cleanup.js';
 import { log, logIgnored } from './log.js';
 import { jobProcesses } from './procs.js';
 import { writeJson } from './report.js';
@@ -128,10 +128,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    log(`error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-    process.exit(1);
-  },
-);
+runMain(main);

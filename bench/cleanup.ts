@@ -44,3 +44,14 @@ export function cleanUpOnSignals(cleanup: () => Promise<void>): void {
     });
   }
 }
+
+/** Runs a benchmark's `main` and exits with its code; an error that escapes it is logged and exits 1. */
+export function runMain(main: () => Promise<number>): void {
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      log(`error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      process.exit(1);
+    },
+  );
+}

@@ -17,7 +17,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { cleanUpOnSignals } from './cleanup.js';
+import { cleanUpOnSignals, runMain } from './cleanup.js';
 import { newKeyPrefix } from './data.js';
 import { HaStack, sleep, until, writeAccepted, type HaTimings } from './ha-stack.js';
 import { log } from './log.js';
@@ -164,10 +164,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    log(`error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -12,7 +12,7 @@
  * and every process the run started is gone, also on failure and on SIGINT/SIGTERM.
  * Exit code 0 whether or not the targets hold; 1 on wrong alerts, failed steps and other errors.
  */
-import { cleanUpOnSignals, deleteBenchKeys, stopDispatcherAndJobs } from './cleanup.js';
+import { cleanUpOnSignals, deleteBenchKeys, runMain, stopDispatcherAndJobs } from './cleanup.js';
 import { log, logIgnored } from './log.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -105,10 +105,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    log(`error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -9,7 +9,7 @@
  * starts with `ebbflow-bench-<random>:` and is deleted at the end, also on failure and on SIGINT.
  * Exit code 0 whether or not the target holds; 1 on wrong alerts, time-outs and other errors.
  */
-import { cleanUpOnSignals, deleteBenchKeys } from './cleanup.js';
+import { cleanUpOnSignals, deleteBenchKeys, runMain } from './cleanup.js';
 import { log } from './log.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -138,10 +138,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    log(`error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-    process.exit(1);
-  },
-);
+runMain(main);
