@@ -32,6 +32,24 @@ describe('murmur3', () => {
     expect(keyHash('ä')).toBe(murmur.x86.hash32(new Uint8Array([0xc3, 0xa4]), 0) >>> 0);
   });
 
+  it('matches the murmurhash3js-revisited package for keys of every length up to 40, ASCII and not, before and after a longer key', () => {
+    let seed = 7;
+    const rnd = (n: number) => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed % n; };
+    const alphabets = ['abcdefghij-0123456789\u0000', 'aä€b𝄞\u007f\u0080'];
+    const utf8 = new TextEncoder();
+    for (const round of [0, 1]) {
+      if (round === 1) expect(keyHash('x'.repeat(5000))).toBe(murmur.x86.hash32(utf8.encode('x'.repeat(5000)), 0) >>> 0);
+      for (const alphabet of alphabets) {
+        for (let len = 0; len <= 40; len++) {
+          let s = '';
+          for (let i = 0; i < len; i++) s += alphabet[rnd(alphabet.length)];
+          expect(keyHash(s)).toBe(murmur.x86.hash32(utf8.encode(s), 0) >>> 0);
+        }
+      }
+    }
+    expect(keyHash(42)).toBe(murmur.x86.hash32(utf8.encode('#n:42'), 0) >>> 0);
+  });
+
   it('keeps keys of different types apart', () => {
     expect(canonicalKey(1)).not.toBe(canonicalKey('1'));
     expect(canonicalKey(-0)).toBe(canonicalKey(0));
