@@ -20,7 +20,7 @@ import { Redis } from 'ioredis';
 import { cleanUpOnSignals, runMain } from './cleanup.js';
 import { newKeyPrefix } from './data.js';
 import { HaStack, sleep, until, writeAccepted, type HaTimings } from './ha-stack.js';
-import { log } from './log.js';
+import { log, logIgnored } from './log.js';
 import { jobProcesses } from './procs.js';
 import { getJob, runJar, uploadJar } from './rest.js';
 
@@ -143,7 +143,7 @@ async function main(): Promise<number> {
       await until('a checkpoint of the restarted job', async () => {
         const c = (await (await fetch(`${next.url}/jobs/${jobId}/checkpoints`)).json()) as { latest?: { completed?: { latest_ack_timestamp?: number } | null } };
         return (c.latest?.completed?.latest_ack_timestamp ?? 0) > Date.now() - 5000 ? true : undefined;
-      }, 60_000, 200).catch(() => undefined);
+      }, 60_000, 200).catch(logIgnored('waiting for a checkpoint of the restarted job'));
     }
     const alerts = await redis.xlen(output);
     console.log(`\nFailover, ${o.repetitions} repetitions (three dispatchers, HA on Redis: lease ${o.timings.leaseMs} ms, renew deadline ${o.timings.renewDeadlineMs} ms, retry period ${o.timings.retryPeriodMs} ms; fraud detection at parallelism ${o.parallelism}, ${o.rate} tx/s, checkpoints every 1 s on S3)\n`);

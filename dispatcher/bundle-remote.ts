@@ -8,6 +8,7 @@
  * archive is extracted again (with the same checks) by each dispatcher that fetches it.
  */
 import { open } from 'node:fs/promises';
+import { cleanupFailed } from '../runtime/cleanup.js';
 import { joinS3 } from '../runtime/checkpoint/s3-location.js';
 import type { S3Storage } from '../runtime/checkpoint/s3-storage.js';
 
@@ -48,7 +49,7 @@ export class RemoteBundles {
       }
       await writer.close();
     } catch (err) {
-      await writer.abort().catch(() => undefined);
+      await writer.abort().catch(cleanupFailed('aborting the upload of a bundle to S3', undefined, { to: file }));
       throw err;
     } finally {
       await fh.close();

@@ -15,6 +15,7 @@
  * The SDK is loaded on first use: processes that never touch `s3://` do not pay for it.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
+import { cleanupFailed } from '../cleanup.js';
 import type { CheckpointStorage, StorageReader, StorageWriter } from './checkpoint-storage.js';
 import { parseS3Path, type S3Location } from './s3-location.js';
 import type { S3Settings } from './s3-settings.js';
@@ -300,7 +301,7 @@ class S3Writer implements StorageWriter {
       await this.s3.completeMultipart(this.loc, this.uploadId, this.etags, signal);
     } catch (err) {
       // Parts left behind by a failed abort cost space only (a bucket lifecycle rule removes them); the write's error is what matters.
-      await this.abortUpload().catch(() => undefined);
+      await this.abortUpload().catch(cleanupFailed('aborting a failed multipart upload (its parts stay until a bucket lifecycle rule removes them)', undefined, { key: this.loc.key }));
       throw err;
     }
   }
