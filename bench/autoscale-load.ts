@@ -4,7 +4,7 @@
  * (rescale-load.ts's StreamingReference), and the count written in each second kept for the report.
  */
 import { Redis } from 'ioredis';
-import { endMarkers, TransactionGenerator } from '../examples/fraud-detection/generator.js';
+import { endMarkers, TransactionGenerator, writeTransactions } from '../examples/fraud-detection/generator.js';
 import { logIgnored } from './log.js';
 import { StreamingReference } from './rescale-load.js';
 
@@ -62,14 +62,9 @@ export class ProfileWriter {
         const due = Math.floor(this.owed) - this.written;
         this.maxBehind = Math.max(this.maxBehind, due);
         if (due > 0) {
-          const pipe = this.redis.pipeline();
-          for (let i = 0; i < due; i++) {
-            const t = this.gen.nextAt(Date.now());
-            this.reference.add(t);
-            pipe.xadd(t.stream, '*', 'from', t.from, 'to', t.to, 'amount', t.amount, 'ts', String(t.ts));
-          }
-          const results = await pipe.exec();
-          for (const [err] of results ?? []) if (err) throw err;
+          const batch = Array.from({ length: due }, () => this.gen.nextAt(Date.now()));
+          for (const t of batch) this.reference.add(t);
+          await writeTransactions(this.redis, batch, { batch: due });
           this.written += due;
           const sec = Math.floor(tS);
           while (this.perSecond.length <= sec) this.perSecond.push(0);
@@ -99,12 +94,9 @@ export class ProfileWriter {
     await this.done;
     this.check();
     const ts = this.gen.maxTs + this.o.windowMs + this.o.maxOutOfOrdernessMs + 1;
-    const pipe = this.redis.pipeline();
-    for (const t of endMarkers(this.streams, ts)) {
-      this.reference.add(t);
-      pipe.xadd(t.stream, '*', 'from', t.from, 'to', t.to, 'amount', t.amount, 'ts', String(t.ts));
-    }
-    await pipe.exec();
+    const markers = endMarkers(this.streams, ts);
+    for (const t of markers) this.reference.add(t);
+    await writeTransactions(this.redis, markers);
     return this.stats();
   }
 

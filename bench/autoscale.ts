@@ -28,8 +28,8 @@ import { runRow, type RowResult } from './autoscale-run.js';
 import { newKeyPrefix } from './data.js';
 import { scaledFlinkOptions } from './flink-policy.js';
 import { cleanUpOnSignals, deleteBenchKeys, runMain, stopDispatcherAndJobs } from './cleanup.js';
-import { log, logIgnored } from './log.js';
-import { jobProcesses } from './procs.js';
+import { log } from './log.js';
+import { watchJobPids } from './procs.js';
 import { writeJson } from './report.js';
 import { uploadJar } from './rest.js';
 
@@ -44,9 +44,7 @@ async function main(): Promise<number> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ebbflow-bench-autoscale-'));
   const jobs: string[] = [];
   const pids = new Set<number>();
-  const watch = setInterval(() => {
-    void jobProcesses(jobs).then((ps) => { for (const p of ps) pids.add(p.pid); }).catch(logIgnored('listing the job processes'));
-  }, 1000);
+  const watch = watchJobPids(jobs, pids, 1000);
 
   // The whole run is bounded: calibration, each row's profile, and the drain after it.
   const durationS = o.phases.night + o.phases.plateau + o.phases.ramp + o.phases.nightAfter;

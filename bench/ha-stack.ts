@@ -16,7 +16,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import { deleteByPrefix } from './data.js';
-import { jobProcesses, processExited } from './procs.js';
+import { logIgnored } from './log.js';
+import { jobProcesses, processExited, watchJobPids } from './procs.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(ROOT, 'dist/cli/main.js');
@@ -129,7 +130,7 @@ export class HaStack {
     await this.startS3();
     for (let i = 0; i < n; i++) await this.startDispatcher();
     await this.waitForLeader();
-    this.watch = setInterval(() => { void jobProcesses(this.jobs).then((ps) => { for (const p of ps) this.seenJobPids.add(p.pid); }).catch(() => undefined); }, 500);
+    this.watch = watchJobPids(this.jobs, this.seenJobPids, 500);
   }
 
   log(d: HaDispatcher): string {
@@ -166,10 +167,10 @@ export class HaStack {
     clearInterval(this.watch);
     const at = this.alive[0];
     if (at) {
-      for (const id of this.jobs) await fetch(`${at.url}/jobs/${id}?mode=cancel`, { method: 'PATCH', signal: AbortSignal.timeout(5000) }).catch(() => undefined);
-      await until('the jobs\' processes to end', async () => ((await jobProcesses(this.jobs)).length === 0 ? true : undefined), 20_000, 200).catch(() => undefined);
+      for (const id of this.jobs) await fetch(`${at.url}/jobs/${id}?mode=cancel`, { method: 'PATCH', signal: AbortSignal.timeout(5000) }).catch(logIgnored(`cancelling job ${id}`));
+      await until('the jobs\' processes to end', async () => ((await jobProcesses(this.jobs)).length === 0 ? true : undefined), 20_000, 200).catch(logIgnored('waiting for the jobs\' processes to end (they are killed by pid next)'));
     }
-    for (const p of await jobProcesses(this.jobs).catch(() => [])) this.seenJobPids.add(p.pid);
+    for (const p of await jobProcesses(this.jobs).catch((err: unknown) => { logIgnored('listing the job processes')(err); return []; })) this.seenJobPids.add(p.pid);
     for (const pid of [...this.seenJobPids, ...this.extraPids]) {
       if (processExited(pid)) continue;
       try { process.kill(pid, 'SIGKILL'); } catch { /* exited in between */ }

@@ -2,6 +2,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { logIgnored } from './log.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -184,4 +185,15 @@ export async function waitForExits(pids: number[], timeoutMs: number): Promise<M
     if (gone.size < pids.length) await new Promise((r) => setTimeout(r, 20));
   }
   return gone;
+}
+
+/**
+ * Every `everyMs`, adds the pids of the job processes and TaskManagers of `jobs` (read each time: the
+ * caller may add ids) to `pids`, so the clean-up can end every one by pid even if it outlives its
+ * job. Answers the timer (clearInterval it).
+ */
+export function watchJobPids(jobs: readonly string[], pids: Set<number>, everyMs: number): NodeJS.Timeout {
+  return setInterval(() => {
+    void jobProcesses([...jobs]).then((ps) => { for (const p of ps) pids.add(p.pid); }).catch(logIgnored('listing the job processes'));
+  }, everyMs);
 }

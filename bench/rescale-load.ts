@@ -6,7 +6,7 @@
  */
 import { logIgnored } from './log.js';
 import { Redis } from 'ioredis';
-import { endMarkers, TransactionGenerator } from '../examples/fraud-detection/generator.js';
+import { endMarkers, TransactionGenerator, writeTransactions } from '../examples/fraud-detection/generator.js';
 import { referenceCents, referenceFormat, sortAlerts, windowStartOf, type Alert, type Txn } from '../examples/fraud-detection/reference.js';
 import { alertOf } from './data.js';
 
@@ -102,14 +102,9 @@ export class LiveWriter {
         const due = Math.floor((this.rate * (Date.now() - this.start)) / 1000) - this.written;
         this.maxBehind = Math.max(this.maxBehind, due);
         if (due > 0) {
-          const pipe = this.redis.pipeline();
-          for (let i = 0; i < due; i++) {
-            const t = this.gen.nextAt(Date.now());
-            this.reference.add(t);
-            pipe.xadd(t.stream, '*', 'from', t.from, 'to', t.to, 'amount', t.amount, 'ts', String(t.ts));
-          }
-          const results = await pipe.exec();
-          for (const [err] of results ?? []) if (err) throw err;
+          const batch = Array.from({ length: due }, () => this.gen.nextAt(Date.now()));
+          for (const t of batch) this.reference.add(t);
+          await writeTransactions(this.redis, batch, { batch: due });
           this.written += due;
           this.reference.settle();
         }
@@ -130,12 +125,9 @@ export class LiveWriter {
     await this.done;
     this.check();
     const ts = this.gen.maxTs + this.o.windowMs + this.o.maxOutOfOrdernessMs + 1;
-    const pipe = this.redis.pipeline();
-    for (const t of endMarkers(this.streams, ts)) {
-      this.reference.add(t);
-      pipe.xadd(t.stream, '*', 'from', t.from, 'to', t.to, 'amount', t.amount, 'ts', String(t.ts));
-    }
-    await pipe.exec();
+    const markers = endMarkers(this.streams, ts);
+    for (const t of markers) this.reference.add(t);
+    await writeTransactions(this.redis, markers);
     return this.stats();
   }
 

@@ -13,7 +13,7 @@
  * Exit code 0 whether or not the targets hold; 1 on wrong alerts, failed steps and other errors.
  */
 import { cleanUpOnSignals, deleteBenchKeys, runMain, stopDispatcherAndJobs } from './cleanup.js';
-import { log, logIgnored } from './log.js';
+import { log } from './log.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +22,7 @@ import { Redis } from 'ioredis';
 import { startDispatcher, type RunningDispatcher } from '../api/index.js';
 import { newKeyPrefix } from './data.js';
 import { MachineSampler } from './machine.js';
-import { jobProcesses, localRedisPid } from './procs.js';
+import { localRedisPid, watchJobPids } from './procs.js';
 import { writeJson } from './report.js';
 import { parseRescaleOptions } from './rescale-options.js';
 import { runPhase, type PhaseResult } from './rescale-phase.js';
@@ -41,9 +41,7 @@ async function main(): Promise<number> {
   const jobs: string[] = [];
   /** pids of every job process and TaskManager seen, to make sure none outlives the run. */
   const pids = new Set<number>();
-  const watch = setInterval(() => {
-    void jobProcesses(jobs).then((ps) => { for (const p of ps) pids.add(p.pid); }).catch(logIgnored('listing the job processes'));
-  }, 1000);
+  const watch = watchJobPids(jobs, pids, 1000);
 
   const abort = new AbortController();
   let cleaning: Promise<void> | undefined;
