@@ -4,10 +4,10 @@
  * stored, checkpointed and moved between subtasks.
  *
  * Hash: murmur3 x86 32-bit, seed 0, over the UTF-8 bytes of the key's canonical
- * string (see `canonicalKey`), then `% K` (computed here, in place over a reused
- * buffer: the unit tests check it against the murmurhash3js-revisited package). The contiguous assignment follows
+ * string (see `canonicalKey`), then `% K`. The contiguous assignment follows
  * Flink's KeyGroupRangeAssignment so that its maths and tests carry over.
  */
+import murmur from 'murmurhash3js-revisited';
 
 /** Smallest allowed default max parallelism (Flink: 128). */
 export const DEFAULT_LOWER_BOUND_MAX_PARALLELISM = 128;
@@ -32,56 +32,13 @@ export function canonicalKey(key: Key): string {
   }
 }
 
-/**
- * murmur3_32(seed 0) of the key's canonical UTF-8 bytes, as an unsigned 32-bit integer.
- *
- * Runs for every record on a keyed edge, so it allocates nothing: an ASCII key (the usual case) is
- * copied into the reused buffer char by char (its UTF-8 bytes are its char codes), any other is
- * encoded into it, and the hash runs over the first `n` bytes of the buffer (no subarray per key).
- */
+/** murmur3_32(seed 0) of the key's canonical UTF-8 bytes, as an unsigned 32-bit integer. */
 export function keyHash(key: Key): number {
-  const s = typeof key === 'string' ? key : canonicalKey(key);
+  const s = canonicalKey(key);
   // UTF-8 needs at most 3 bytes per UTF-16 unit.
   if (s.length * 3 > scratch.length) scratch = new Uint8Array(Math.max(s.length * 3, scratch.length * 2));
-  const buf = scratch;
-  let n = s.length;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x80) { n = encoder.encodeInto(s, buf).written; break; }
-    buf[i] = c;
-  }
-  return murmur3(buf, n);
-}
-
-/** murmur3 x86 32-bit, seed 0, of `bytes[0..n)`. */
-function murmur3(bytes: Uint8Array, n: number): number {
-  const c1 = 0xcc9e2d51, c2 = 0x1b873593;
-  let h = 0;
-  const blocks = n & ~3;
-  for (let i = 0; i < blocks; i += 4) {
-    let k = bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
-    k = Math.imul(k, c1);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, c2);
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
-  const rest = n & 3;
-  if (rest > 0) {
-    let k = bytes[blocks]!;
-    if (rest > 1) k |= bytes[blocks + 1]! << 8;
-    if (rest > 2) k |= bytes[blocks + 2]! << 16;
-    k = Math.imul(k, c1);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, c2);
-  }
-  h ^= n;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  const { written } = encoder.encodeInto(s, scratch);
+  return murmur.x86.hash32(scratch.subarray(0, written), 0) >>> 0;
 }
 
 export function assignToKeyGroup(key: Key, maxParallelism: number): number {
