@@ -106,9 +106,8 @@ export class JobAdoption {
    * by an earlier dispatcher is killed if it is on this host and still the job's, and the job is
    * handled like one whose process exited. A job still planning, or ended, is left to its own course.
    */
-  async leaseLost(jobId: string, missingMs: number): Promise<void> {
+  async leaseLost(jobId: string, missingMs: number, holder: LeaseHolder | undefined): Promise<void> {
     const { host } = this;
-    const holder = host.leaseWatch?.holder(jobId);
     const read = await host.retry(jobId, 'read the job record after its job process lost its lease', () => host.registry.get(jobId));
     if (!read.ok || !read.value || !host.leading()) return;
     const rec = read.value;

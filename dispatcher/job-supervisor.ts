@@ -57,7 +57,7 @@ export class JobSupervisor {
     if (leases) {
       this.leaseWatch = new LeaseWatch({
         holders: (ids) => leases.holders(ids), leaseMs: this.leaseMs,
-        lost: (id, missingMs) => void this.adoption.leaseLost(id, missingMs),
+        lost: (id, missingMs, last) => void this.adoption.leaseLost(id, missingMs, last),
         readFailed: (err) => o.logger.debug({ err: err.message }, 'could not read the job process leases; nothing is judged until Redis answers'),
       });
       this.leaseWatch.start();

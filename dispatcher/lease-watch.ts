@@ -15,8 +15,8 @@ export interface LeaseWatchOptions {
   holders(jobIds: readonly string[]): Promise<Map<string, LeaseHolder | undefined>>;
   /** The job process lease's TTL. */
   leaseMs: number;
-  /** A job's lease ran out: its process is lost. Called once per loss (the job leaves the watch). */
-  lost(jobId: string, missingMs: number): void;
+  /** A job's lease ran out: its process is lost (`last`: the holder seen before, where it ran). Called once per loss (the job leaves the watch). */
+  lost(jobId: string, missingMs: number, last: LeaseHolder | undefined): void;
   /** A read of the leases failed (Redis away): nothing is judged meanwhile. */
   readFailed(err: Error): void;
   now?: () => number;
@@ -87,8 +87,9 @@ export class LeaseWatch {
         const gone = this.missing.get(id) ?? now;
         this.missing.set(id, gone);
         if (now - since >= this.o.leaseMs && now - gone >= this.o.leaseMs / 2) {
+          const last = this.seen.get(id);
           this.unwatch(id);
-          this.o.lost(id, now - gone + this.o.leaseMs);
+          this.o.lost(id, now - gone + this.o.leaseMs, last);
         }
       }
     } finally {

@@ -15,16 +15,17 @@ function watchWith(leaseMs = 10_000) {
   let t = 0;
   const held = new Map<string, LeaseHolder>();
   const lost: Array<{ id: string; at: number }> = [];
+  const lastHolders = new Map<string, LeaseHolder | undefined>();
   let failing = false;
   const w = new LeaseWatch({
     holders: async (ids) => {
       if (failing) throw new Error('redis away');
       return new Map(ids.filter((id) => held.has(id)).map((id) => [id, held.get(id)]));
     },
-    leaseMs, lost: (id) => lost.push({ id, at: t }), readFailed: () => {}, now: () => t,
+    leaseMs, lost: (id, _missing, last) => { lost.push({ id, at: t }); lastHolders.set(id, last); }, readFailed: () => {}, now: () => t,
   });
   const run = async (untilMs: number) => { for (; t <= untilMs; t += 1000) await w.check(); };
-  return { w, held, lost, run, fail: (v: boolean) => { failing = v; }, now: () => t };
+  return { w, held, lost, lastHolders, run, fail: (v: boolean) => { failing = v; }, now: () => t };
 }
 
 describe('the lease watch', () => {
@@ -43,6 +44,9 @@ describe('the lease watch', () => {
     const gone = h.now();
     await h.run(gone + 10_000);
     expect(h.lost[1]).toEqual({ id: 'held', at: gone + 5000 });
+    // Where it ran is told with the loss (the leader kills only a process on its own host).
+    expect(h.lastHolders.get('held')).toMatchObject({ host: 'a', pid: 1 });
+    expect(h.lastHolders.get('never')).toBeUndefined();
     // Reported once: the job left the watch.
     await h.run(h.now() + 20_000);
     expect(h.lost).toHaveLength(2);
