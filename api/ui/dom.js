@@ -101,3 +101,17 @@ export function setStatus(id, text, kind = 'info', state = '') {
   s.dataset.kind = kind;
   s.dataset.state = state;
 }
+
+/**
+ * Puts `nodes` first in `parent`, in this order, moving only those out of place. Re-appending a row
+ * that is already where it belongs would detach it for a moment, and the browser takes the focus
+ * away from a field inside a detached element: someone typing a value while the table refreshes
+ * would lose the focus (and a keystroke in flight) at every refresh.
+ */
+export function placeInOrder(parent, nodes) {
+  let next = parent.firstChild;
+  for (const node of nodes) {
+    if (node === next) next = next.nextSibling;
+    else parent.insertBefore(node, next);
+  }
+}

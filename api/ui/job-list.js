@@ -1,6 +1,6 @@
 // The web form's job list: one row per job with its state, failure cause and cancel button.
 import { api } from './api.js';
-import { $, el, formatDuration, formatTime, refreshFailed, showMessage, TERMINAL } from './dom.js';
+import { $, el, formatDuration, formatTime, placeInOrder, refreshFailed, showMessage, TERMINAL } from './dom.js';
 
 /** The job whose row is highlighted (the one in the job view), or null. */
 let highlighted = null;
@@ -93,6 +93,7 @@ export async function refreshJobs() {
   jobsShown = seq;
   const body = $('jobs-body');
   const seen = new Set();
+  const order = [];
   for (const job of jobs) {
     seen.add(job.jid);
     let r = jobRows.get(job.jid);
@@ -101,8 +102,9 @@ export async function refreshJobs() {
       jobRows.set(job.jid, r);
     }
     updateJobRow(r, job);
-    body.append(r.row, r.causeRow);
+    order.push(r.row, r.causeRow);
   }
+  placeInOrder(body, order);
   for (const [id, r] of jobRows) {
     if (!seen.has(id)) {
       r.row.remove();

@@ -2,7 +2,7 @@
 // metrics (records/s in and out, busy, back-pressured, input watermark, source backlog) with
 // sparklines of GET /jobs/:id/metrics/history, and the per-vertex "new parallelism" fields.
 import { sparkline } from './charts.js';
-import { $, el, formatNumber, TERMINAL } from './dom.js';
+import { $, el, formatNumber, placeInOrder, TERMINAL } from './dom.js';
 import { graphEdges, renderGraph } from './graph.js';
 
 /** Per vertex id: { tr, cells, input }; kept across refreshes so typed-in values survive. */
@@ -74,6 +74,7 @@ export function renderOverview(details, requirements, history) {
   const hasMetrics = Array.isArray(history?.timestamps) && history.timestamps.length > 0 && Object.keys(series).length > 0;
   $('metrics-empty').hidden = hasMetrics;
   const seen = new Set();
+  const order = [];
   for (const v of vertices) {
     seen.add(v.id);
     let r = rows.get(v.id);
@@ -101,7 +102,8 @@ export function renderOverview(details, requirements, history) {
       if (values.every((x) => typeof x !== 'number')) cell.replaceChildren(shown);
       else cell.replaceChildren(shown, sparkline(values, `${v.name}: ${m.label}, last ${raw.length} points`, m));
     });
-    $('jv-vertices').append(r.tr);
+    order.push(r.tr);
   }
+  placeInOrder($('jv-vertices'), order);
   for (const [id, r] of rows) if (!seen.has(id)) { r.tr.remove(); rows.delete(id); }
 }

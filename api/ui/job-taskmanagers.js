@@ -2,7 +2,7 @@
 // the subtasks each runs (GET /jobs/:id/vertices/:vid), their log tails (GET /taskmanagers/:tm/log)
 // and the job process's log (GET /jobs/:id/jobmanager/log), fetched when asked for.
 import { api, apiText } from './api.js';
-import { $, el, formatDuration } from './dom.js';
+import { $, el, formatDuration, placeInOrder } from './dom.js';
 
 const LOG_LINES = 200;
 /** Per TaskManager id: { tr, cells, logRow, log, button }. */
@@ -78,6 +78,7 @@ function makeRow(t) {
 /** `tms`: the job's TaskManagers; `subtasks`: subtasksByTaskManager's answer (or null: not read this time). */
 export function renderTaskManagers(tms, subtasks) {
   const seen = new Set();
+  const order = [];
   for (const t of tms) {
     seen.add(t.id);
     let r = tmRows.get(t.id);
@@ -91,8 +92,9 @@ export function renderTaskManagers(tms, subtasks) {
       ul.append(...list);
       r.cells.subtasks.replaceChildren(list.length ? ul : '–');
     }
-    $('jv-taskmanagers').append(r.tr, r.logRow);
+    order.push(r.tr, r.logRow);
   }
+  placeInOrder($('jv-taskmanagers'), order);
   for (const [id, r] of tmRows) if (!seen.has(id)) { r.tr.remove(); r.logRow.remove(); tmRows.delete(id); }
   $('jv-taskmanagers-empty').hidden = tms.length > 0;
 }

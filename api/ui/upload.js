@@ -1,6 +1,6 @@
 // The web form's bundle views: the upload form, and the bundle list with run and delete.
 import { api } from './api.js';
-import { $, el, formatTime, refreshFailed, showMessage } from './dom.js';
+import { $, el, formatTime, placeInOrder, refreshFailed, showMessage } from './dom.js';
 import { refreshJobs } from './job-list.js';
 
 /**
@@ -85,6 +85,7 @@ export async function refreshJars() {
   files.sort((a, b) => (b.uploaded ?? 0) - (a.uploaded ?? 0));
   const body = $('jars-body');
   const seen = new Set();
+  const order = [];
   for (const jar of files) {
     seen.add(jar.id);
     let row = jarRows.get(jar.id);
@@ -92,8 +93,9 @@ export async function refreshJars() {
       row = makeJarRow(jar);
       jarRows.set(jar.id, row);
     }
-    body.append(row); // re-appending keeps the order newest first
+    order.push(row);
   }
+  placeInOrder(body, order); // newest first
   for (const [id, row] of jarRows) {
     if (!seen.has(id)) {
       row.remove();

@@ -269,7 +269,14 @@ describe('web console in chromium', () => {
     const status = view.locator('[data-testid=rescale-status]');
     const before = writes.length;
 
-    await rows.first().locator('[data-testid=vertex-target]').fill('3');
+    // A refresh of the table while someone types keeps the field's focus and what was typed (rows
+    // that were re-appended at every refresh lost the focus, and a fill in flight lost its text).
+    const first = rows.first().locator('[data-testid=vertex-target]');
+    await first.focus();
+    await page.keyboard.type('3');
+    for (let i = 0; i < 2; i++) await page.waitForResponse((r) => r.url().endsWith(`/jobs/${jobId}/metrics/history`));
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('vertex-target');
+    expect(await first.inputValue()).toBe('3');
     await view.locator('[data-testid=vertex-rescale-button]').click();
     await expect.poll(() => status.getAttribute('data-state')).toBe('REFUSED');
     expect(await status.textContent()).toBe(`Not sent: ${details.vertices[0].name}: 3 is above its max parallelism 2.`);
