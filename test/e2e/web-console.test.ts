@@ -275,7 +275,7 @@ describe('web console in chromium', () => {
     await first.focus();
     await page.keyboard.type('3');
     for (let i = 0; i < 2; i++) await page.waitForResponse((r) => r.url().endsWith(`/jobs/${jobId}/metrics/history`));
-    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('vertex-target');
+    await expect.poll(() => page.evaluate("document.activeElement?.getAttribute('data-testid')")).toBe('vertex-target');
     expect(await first.inputValue()).toBe('3');
     await view.locator('[data-testid=vertex-rescale-button]').click();
     await expect.poll(() => status.getAttribute('data-state')).toBe('REFUSED');
