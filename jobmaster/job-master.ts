@@ -211,6 +211,11 @@ export class JobMaster {
       }
       case 'rescalePrepared': rescaler.onPrepared(m.rescalePrepared.executionId ?? '', m.rescalePrepared.error ?? ''); return;
       case 'rescaleLoaded': rescaler.onLoaded(m.rescaleLoaded); return;
+      case 'reportWatermark': {
+        const w = m.reportWatermark;
+        parts.aligner.report({ executionId, group: w.group ?? '', watermark: w.watermark ?? -Infinity, maxDriftMs: w.maxDriftMs ?? 0 });
+        return;
+      }
       case 'movedStateWritten': {
         const w = m.movedStateWritten;
         rescaler.onAck(w.executionId!, toNumber(w.checkpointId), w.subtaskState!);

@@ -24,6 +24,7 @@ import { RescaleCoordinator } from './rescale-coordinator.js';
 import { RescaleHistory } from './rescale-history.js';
 import { SlotScheduler } from './slot-scheduler.js';
 import { TaskManagerPool, type RegisteredTaskManager } from './task-manager-pool.js';
+import { WatermarkAligner } from './watermark-aligner.js';
 
 /** The parts of a planned job, built once and held together. */
 export interface JobParts {
@@ -40,6 +41,8 @@ export interface JobParts {
   metrics: JobMetricsCollector | undefined;
   capacity: JobCapacity;
   autoscaler: AutoscalerDriver;
+  /** Watermark alignment groups of the job's sources. */
+  aligner: WatermarkAligner;
   /** The RPC address TaskManagers dial. */
   address: string;
 }
@@ -124,5 +127,12 @@ export async function assembleJobParts(host: PartsHost, runtime: JobRuntime, ear
     })
     : undefined;
   metrics?.start();
-  return { runtime, pool, rm, coordinator, slots, rescaler, failover, scaler, history, metrics, capacity, autoscaler, address };
+  const alignedGroups = new Set<string>();
+  const aligner = new WatermarkAligner((id) => runtime.graph.executions.has(id), (group, bound) => {
+    // The first bound of a group says alignment is at work; the rest (one per update interval) only at debug.
+    if (alignedGroups.has(group)) log.debug({ group, maxAllowedWatermark: bound }, 'watermark alignment: new bound');
+    else { alignedGroups.add(group); log.info({ group, maxAllowedWatermark: bound }, 'watermark alignment: first bound of the group announced to the TaskManagers'); }
+    pool.broadcast((gw) => gw.alignWatermarks(group, bound)); // a TaskManager gone is handled as lost by the pool
+  });
+  return { runtime, pool, rm, coordinator, slots, rescaler, failover, scaler, history, metrics, capacity, autoscaler, aligner, address };
 }

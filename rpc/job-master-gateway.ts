@@ -28,15 +28,17 @@ export interface JobMasterGateway {
   movedStateWritten(written: Props<'movedStateWritten'>): SendResult;
   rescalePrepared(prepared: Props<'rescalePrepared'>): SendResult;
   rescaleLoaded(loaded: Props<'rescaleLoaded'>): SendResult;
+  /** A source subtask of a watermark alignment group: its current watermark. */
+  reportWatermark(report: Props<'reportWatermark'>): SendResult;
 }
 
 /** The reports the JobMaster routes to its components (registration and heartbeats are the pool's). */
-export type TaskManagerMessageKind = 'taskStatus' | 'ackCheckpoint' | 'declineCheckpoint' | 'movedStateWritten' | 'rescalePrepared' | 'rescaleLoaded';
+export type TaskManagerMessageKind = 'taskStatus' | 'ackCheckpoint' | 'declineCheckpoint' | 'movedStateWritten' | 'rescalePrepared' | 'rescaleLoaded' | 'reportWatermark';
 
 /** One report from a TaskManager, `msg` naming the field that holds it. */
 export type TaskManagerMessage = { [K in TaskManagerMessageKind]: { msg: K } & { [F in K]: Props<F> } }[TaskManagerMessageKind];
 
-const KINDS: ReadonlySet<string> = new Set<TaskManagerMessageKind>(['taskStatus', 'ackCheckpoint', 'declineCheckpoint', 'movedStateWritten', 'rescalePrepared', 'rescaleLoaded']);
+const KINDS: ReadonlySet<string> = new Set<TaskManagerMessageKind>(['taskStatus', 'ackCheckpoint', 'declineCheckpoint', 'movedStateWritten', 'rescalePrepared', 'rescaleLoaded', 'reportWatermark']);
 
 /** The report an envelope carries, if it is one the JobMaster routes. */
 export function taskManagerMessage(m: ebbflow.rpc.Envelope): TaskManagerMessage | undefined {
@@ -60,6 +62,7 @@ export abstract class EnvelopeJobMasterGateway implements JobMasterGateway {
   movedStateWritten(written: Props<'movedStateWritten'>): SendResult { return this.post({ movedStateWritten: written }); }
   rescalePrepared(prepared: Props<'rescalePrepared'>): SendResult { return this.post({ rescalePrepared: prepared }); }
   rescaleLoaded(loaded: Props<'rescaleLoaded'>): SendResult { return this.post({ rescaleLoaded: loaded }); }
+  reportWatermark(report: Props<'reportWatermark'>): SendResult { return this.post({ reportWatermark: report }); }
 
   protected abstract post(msg: EnvelopeProps): SendResult;
 }

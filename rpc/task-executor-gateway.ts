@@ -26,6 +26,8 @@ export interface TaskExecutorGateway {
   prepareRescale(prepare: ebbflow.rpc.PrepareRescale.$Properties): SendResult;
   /** An old subtask a gainer loads from wrote its part of the rescale checkpoint. */
   rescaleStateReady(ready: ebbflow.rpc.RescaleStateReady.$Properties): SendResult;
+  /** Watermark alignment: the sources of `group` read only while their watermark is at most `maxAllowedWatermark`. */
+  alignWatermarks(group: string, maxAllowedWatermark: number): SendResult;
   /** Answers the TaskManager's heartbeat. */
   heartbeat(timestamp: number): SendResult;
   /** Tells the TaskManager to stop every task and exit (a release or the job's end). */
@@ -44,6 +46,7 @@ export class RpcTaskExecutorGateway implements TaskExecutorGateway {
   notifyCheckpointComplete(checkpointId: number): SendResult { return this.send({ checkpointComplete: { checkpointId } }); }
   prepareRescale(prepare: ebbflow.rpc.PrepareRescale.$Properties): SendResult { return this.send({ prepareRescale: prepare }); }
   rescaleStateReady(ready: ebbflow.rpc.RescaleStateReady.$Properties): SendResult { return this.send({ rescaleStateReady: ready }); }
+  alignWatermarks(group: string, maxAllowedWatermark: number): SendResult { return this.send({ alignWatermarks: { group, maxAllowedWatermark } }); }
   heartbeat(timestamp: number): SendResult { return this.send({ heartbeat: { timestamp: Long.fromNumber(timestamp) } }); }
   release(reason: string): SendResult { return this.send({ shutdown: { reason } }); }
   disconnect(): void { this.rpc.destroy(); }
@@ -65,6 +68,7 @@ export class GoneTaskExecutorGateway implements TaskExecutorGateway {
   notifyCheckpointComplete(): SendResult { return 'gone'; }
   prepareRescale(): SendResult { return 'gone'; }
   rescaleStateReady(): SendResult { return 'gone'; }
+  alignWatermarks(): SendResult { return 'gone'; }
   heartbeat(): SendResult { return 'gone'; }
   release(): SendResult { return 'gone'; }
   disconnect(): void {}

@@ -8,6 +8,7 @@ import type {
 } from '../sdk/types.js';
 import type { SinkSpec, Transformation } from './transformations.js';
 import { InvalidJobError } from './errors.js';
+import { validateAlignment } from './connectors/watermark-alignment.js';
 
 interface SinkDescriptorImpl<T> extends SinkDescriptor<T> { spec: SinkSpec }
 
@@ -52,6 +53,7 @@ export class GraphBuilder implements StreamEnvironment {
     if (!Array.isArray(options.streams) || options.streams.length === 0 || options.streams.some((s) => typeof s !== 'string' || !s)) {
       throw new InvalidJobError('fromRedisStreams needs options.streams, a non-empty list of stream keys');
     }
+    validateAlignment(options.watermarks?.alignment);
     const id = this.add({ kind: 'source-redis', name: options.name ?? 'Redis Streams Source', options });
     return this.stream<StreamEntry>(id);
   }

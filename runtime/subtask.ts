@@ -49,6 +49,8 @@ export interface SubtaskServices {
   movedStateWritten?(checkpointId: number, subtaskState: Uint8Array): void;
   /** Notable steps (rescale switch and loads, snapshot timings of a rescale checkpoint) for the TaskManager's log. */
   log?(msg: string, fields: Record<string, unknown>): void;
+  /** Watermark alignment: a source subtask of an alignment group reports its watermark to the JobMaster. */
+  reportWatermark?(group: string, watermark: number, maxDriftMs: number): void;
   /** Metrics on (`ebbflow.metrics.enabled`): a source measures its backlog at most every `intervalMs`. Unset: nothing is measured. */
   metrics?: { intervalMs: number };
 }
@@ -86,6 +88,7 @@ export class Subtask {
   async run(): Promise<SubtaskOutcome> {
     const chain = (this.chain = buildChain(this.plan, this.spec, this.services.registry, this.services.resourceId, this.counters));
     if (chain.source && this.services.metrics) chain.source.backlogEveryMs = this.services.metrics.intervalMs;
+    if (chain.source?.alignment && this.services.reportWatermark) chain.source.alignment.reporter = this.services.reportWatermark.bind(this.services);
     this.claimInputs();
     try {
       if (this.spec.loadAfterCheckpoint > 0) this.rescaler.startAsAdded(chain, this.lastCompleted);
@@ -157,6 +160,12 @@ export class Subtask {
     if (!this.chain?.source) { this.services.decline(id, 'not a source subtask'); return; }
     this.triggers.push({ id, dir, drain });
     for (const w of this.completionWaiters) w(); // a drained source waits there
+  }
+
+  /** Watermark alignment: the JobMaster's new bound for `group` (sources of another group, and other subtasks, ignore it). */
+  alignWatermarks(group: string, maxAllowedWatermark: number): void {
+    const a = this.chain?.source?.alignment;
+    if (a && a.group === group) a.announce(maxAllowedWatermark);
   }
 
   /** The JobMaster's rescale plan for this subtask, applied when barrier `r.checkpointId` passes. */

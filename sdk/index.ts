@@ -10,7 +10,7 @@
  * ```
  */
 export type {
-  KeyValue, StreamEntry, WatermarkStrategy, RedisStreamSourceOptions, RedisStreamSinkOptions, CollectionSourceOptions,
+  KeyValue, StreamEntry, WatermarkStrategy, WatermarkAlignmentOptions, RedisStreamSourceOptions, RedisStreamSinkOptions, CollectionSourceOptions,
   TimeWindow, WindowAssigner, AggregateFunction, WindowResultFunction, DataStream, KeyedStream, WindowedStream,
   SinkDescriptor, StreamEnvironment, JobFunction, TumblingWindowAssigner, SlidingWindowAssigner, KeyedProcessFunction, KeyedContext,
   ValueState, MapState, ListState,

@@ -26,6 +26,22 @@ export interface WatermarkStrategy<T> {
    * @default undefined (never idle: an empty partition holds the watermark back)
    */
   idleTimeoutMs?: number;
+  /**
+   * Watermark alignment (Flink's `withWatermarkAlignment`, FLIP-182): the source subtasks of one
+   * group read only while their watermark is at most the group's lowest watermark + `maxDriftMs`,
+   * and within a subtask only the partitions that are (FLIP-217), so sources reading backlogs at
+   * different speeds do not drift apart in event time. Off when unset.
+   */
+  alignment?: WatermarkAlignmentOptions;
+}
+
+export interface WatermarkAlignmentOptions {
+  /** Sources (of this job) with the same group are aligned with each other. */
+  group: string;
+  /** How far (ms of event time) a source may run ahead of the group's slowest. */
+  maxDriftMs: number;
+  /** How often each source subtask reports its watermark and learns the group's bound. @default 1000 */
+  updateIntervalMs?: number;
 }
 
 export interface RedisStreamSourceOptions<T = StreamEntry> {

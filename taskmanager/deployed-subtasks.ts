@@ -125,6 +125,7 @@ export class DeployedSubtasks {
         acknowledge: (a) => host.send('acknowledge a checkpoint', (g) => g.acknowledgeCheckpoint({ executionId: id, checkpointId: a.checkpointId, subtaskState: a.subtaskState, alignmentMs: a.alignmentMs, syncMs: a.syncMs, asyncMs: a.asyncMs })),
         decline: (checkpointId, reason) => host.send('decline a checkpoint', (g) => g.declineCheckpoint({ executionId: id, checkpointId, reason })),
         movedStateWritten: (checkpointId, subtaskState) => host.send('report moved state', (g) => g.movedStateWritten({ executionId: id, checkpointId, subtaskState })),
+        reportWatermark: (group, watermark, maxDriftMs) => host.send('report a watermark for alignment', (g) => g.reportWatermark({ executionId: id, group, watermark, maxDriftMs })),
         metrics: metricsIntervalMs ? { intervalMs: metricsIntervalMs } : undefined,
         log: (msg, fields) => host.logger.info({ ...fields, executionId: id, vertexId: d.vertexId, subtask: d.subtaskIndex }, msg),
         rescaled: (r) => host.send('report a loaded rescale', (g) => g.rescaleLoaded({

@@ -235,6 +235,11 @@ export class TaskExecutor {
         this.subtasks.get(r.executionId!)?.rescaleStateReady(toNumber(r.checkpointId), r.subtaskState!);
         return;
       }
+      case 'alignWatermarks': {
+        const a = m.alignWatermarks!;
+        for (const t of this.subtasks.values()) t.alignWatermarks(a.group ?? '', a.maxAllowedWatermark ?? Infinity);
+        return;
+      }
       case 'checkpointComplete': {
         const id = toNumber(m.checkpointComplete!.checkpointId);
         for (const t of this.subtasks.values()) t.notifyCheckpointComplete(id);

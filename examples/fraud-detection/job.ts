@@ -21,7 +21,8 @@ import type { JobFunction, StreamEntry } from '../../sdk/index.js';
 export const USAGE =
   'usage: fraud-detection --input <key>[,<key>...] --output <key> [--redis <url>] ' +
   '[--window-ms <ms>] [--threshold <dollars>] [--max-out-of-orderness-ms <ms>] ' +
-  '[--enrich-latency-ms <ms>] [--enrich-batch <records>] [--batch-size <entries>]';
+  '[--enrich-latency-ms <ms>] [--enrich-batch <records>] [--batch-size <entries>] ' +
+  '[--watermark-alignment-ms <max drift ms>] [--watermark-alignment-update-ms <ms>]';
 
 export interface FraudJobArgs {
   /** Redis URL. @default 'redis://127.0.0.1:6379' */
@@ -40,6 +41,11 @@ export interface FraudJobArgs {
   enrich?: { latencyMs: number; batch: number } | undefined;
   /** Entries per XREAD per stream (`--batch-size`); undefined: the source's default. */
   batchSize?: number | undefined;
+  /**
+   * Watermark alignment of the source subtasks (`--watermark-alignment-ms` max drift,
+   * `--watermark-alignment-update-ms` update interval, default 1000); undefined: off (the default).
+   */
+  alignment?: { maxDriftMs: number; updateIntervalMs: number } | undefined;
 }
 
 /** A parsed transfer. */
@@ -125,6 +131,7 @@ export function parseArgs(args: readonly string[]): FraudJobArgs {
   const values = new Map<string, string>();
   const known = new Set([
     '--redis', '--input', '--output', '--window-ms', '--threshold', '--max-out-of-orderness-ms', '--enrich-latency-ms', '--enrich-batch', '--batch-size',
+    '--watermark-alignment-ms', '--watermark-alignment-update-ms',
   ]);
   for (let i = 0; i < args.length; i++) {
     const arg = String(args[i]);
@@ -178,10 +185,17 @@ export function parseArgs(args: readonly string[]): FraudJobArgs {
   const batch = enrichBatchRaw === undefined ? 10 : parseNonNegativeInt('--enrich-batch', enrichBatchRaw, false, 'records');
   const batchRaw = values.get('--batch-size');
   const batchSize = batchRaw === undefined ? undefined : parseNonNegativeInt('--batch-size', batchRaw, false, 'entries');
+  const driftRaw = values.get('--watermark-alignment-ms');
+  const updateRaw = values.get('--watermark-alignment-update-ms');
+  if (driftRaw === undefined && updateRaw !== undefined) throw usageError('--watermark-alignment-update-ms needs --watermark-alignment-ms');
+  const alignment = driftRaw === undefined ? undefined : {
+    maxDriftMs: parseNonNegativeInt('--watermark-alignment-ms', driftRaw, true),
+    updateIntervalMs: updateRaw === undefined ? 1000 : parseNonNegativeInt('--watermark-alignment-update-ms', updateRaw, false),
+  };
 
   return {
     redis, inputs, output: output.trim(), windowMs, thresholdCents, maxOutOfOrdernessMs,
-    enrich: latencyMs > 0 ? { latencyMs, batch } : undefined, batchSize,
+    enrich: latencyMs > 0 ? { latencyMs, batch } : undefined, batchSize, alignment,
   };
 }
 
@@ -259,7 +273,10 @@ const job: JobFunction = (env, args) => {
       url: opts.redis,
       streams: opts.inputs,
       startFrom: 'earliest',
-      watermarks: { timestamp: (e) => Number(e.fields.ts), maxOutOfOrdernessMs: opts.maxOutOfOrdernessMs },
+      watermarks: {
+        timestamp: (e) => Number(e.fields.ts), maxOutOfOrdernessMs: opts.maxOutOfOrdernessMs,
+        ...(opts.alignment ? { alignment: { group: 'transfers', ...opts.alignment } } : {}),
+      },
       ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
     })
     .map(toTransfer, 'Parse Transfer')

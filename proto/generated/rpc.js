@@ -48,8 +48,10 @@ export const ebbflow = $root.ebbflow = (() => {
              * @property {ebbflow.rpc.RescaleLoaded.$Properties|null} [rescaleLoaded] Envelope rescaleLoaded
              * @property {ebbflow.rpc.RescaleStateReady.$Properties|null} [rescaleStateReady] Envelope rescaleStateReady
              * @property {ebbflow.rpc.MovedStateWritten.$Properties|null} [movedStateWritten] Envelope movedStateWritten
+             * @property {ebbflow.rpc.ReportWatermark.$Properties|null} [reportWatermark] Envelope reportWatermark
+             * @property {ebbflow.rpc.AlignWatermarks.$Properties|null} [alignWatermarks] Envelope alignWatermarks
              * @property {string|null} [fencingToken] Envelope fencingToken
-             * @property {"register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete"|"prepareRescale"|"rescalePrepared"|"rescaleLoaded"|"rescaleStateReady"|"movedStateWritten"} [msg] Envelope msg
+             * @property {"register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete"|"prepareRescale"|"rescalePrepared"|"rescaleLoaded"|"rescaleStateReady"|"movedStateWritten"|"reportWatermark"|"alignWatermarks"} [msg] Envelope msg
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -80,10 +82,12 @@ export const ebbflow = $root.ebbflow = (() => {
              *   rescaleLoaded?: ebbflow.rpc.RescaleLoaded.$Shape|null;
              *   rescaleStateReady?: ebbflow.rpc.RescaleStateReady.$Shape|null;
              *   movedStateWritten?: ebbflow.rpc.MovedStateWritten.$Shape|null;
+             *   reportWatermark?: ebbflow.rpc.ReportWatermark.$Shape|null;
+             *   alignWatermarks?: ebbflow.rpc.AlignWatermarks.$Shape|null;
              *   fencingToken?: string|null;
              *   $unknowns?: Array.<Uint8Array>;
              * } & (
-             *   ({ msg?: undefined; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "register"; register: ebbflow.rpc.RegisterTaskManager.$Shape; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "registered"; register?: null; registered: ebbflow.rpc.RegistrationResponse.$Shape; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "heartbeat"; register?: null; registered?: null; heartbeat: ebbflow.rpc.Heartbeat.$Shape; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "deploy"; register?: null; registered?: null; heartbeat?: null; deploy: ebbflow.rpc.DeployTask.$Shape; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "cancel"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel: ebbflow.rpc.CancelTask.$Shape; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "taskStatus"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus: ebbflow.rpc.TaskStatusUpdate.$Shape; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "shutdown"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown: ebbflow.rpc.Shutdown.$Shape; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "triggerCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint: ebbflow.rpc.TriggerCheckpoint.$Shape; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "ackCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint: ebbflow.rpc.AcknowledgeCheckpoint.$Shape; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "declineCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint: ebbflow.rpc.DeclineCheckpoint.$Shape; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "checkpointComplete"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete: ebbflow.rpc.NotifyCheckpointComplete.$Shape; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "prepareRescale"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale: ebbflow.rpc.PrepareRescale.$Shape; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "rescalePrepared"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared: ebbflow.rpc.RescalePrepared.$Shape; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "rescaleLoaded"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded: ebbflow.rpc.RescaleLoaded.$Shape; rescaleStateReady?: null; movedStateWritten?: null }|{ msg?: "rescaleStateReady"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady: ebbflow.rpc.RescaleStateReady.$Shape; movedStateWritten?: null }|{ msg?: "movedStateWritten"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten: ebbflow.rpc.MovedStateWritten.$Shape })
+             *   ({ msg?: undefined; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "register"; register: ebbflow.rpc.RegisterTaskManager.$Shape; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "registered"; register?: null; registered: ebbflow.rpc.RegistrationResponse.$Shape; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "heartbeat"; register?: null; registered?: null; heartbeat: ebbflow.rpc.Heartbeat.$Shape; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "deploy"; register?: null; registered?: null; heartbeat?: null; deploy: ebbflow.rpc.DeployTask.$Shape; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "cancel"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel: ebbflow.rpc.CancelTask.$Shape; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "taskStatus"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus: ebbflow.rpc.TaskStatusUpdate.$Shape; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "shutdown"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown: ebbflow.rpc.Shutdown.$Shape; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "triggerCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint: ebbflow.rpc.TriggerCheckpoint.$Shape; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "ackCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint: ebbflow.rpc.AcknowledgeCheckpoint.$Shape; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "declineCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint: ebbflow.rpc.DeclineCheckpoint.$Shape; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "checkpointComplete"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete: ebbflow.rpc.NotifyCheckpointComplete.$Shape; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "prepareRescale"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale: ebbflow.rpc.PrepareRescale.$Shape; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "rescalePrepared"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared: ebbflow.rpc.RescalePrepared.$Shape; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "rescaleLoaded"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded: ebbflow.rpc.RescaleLoaded.$Shape; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "rescaleStateReady"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady: ebbflow.rpc.RescaleStateReady.$Shape; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "movedStateWritten"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten: ebbflow.rpc.MovedStateWritten.$Shape; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "reportWatermark"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark: ebbflow.rpc.ReportWatermark.$Shape; alignWatermarks?: null }|{ msg?: "alignWatermarks"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks: ebbflow.rpc.AlignWatermarks.$Shape })
              * )} ebbflow.rpc.Envelope.$Shape
              */
 
@@ -231,6 +235,22 @@ export const ebbflow = $root.ebbflow = (() => {
             Envelope.prototype.movedStateWritten = null;
 
             /**
+             * Envelope reportWatermark.
+             * @member {ebbflow.rpc.ReportWatermark.$Properties|null|undefined} reportWatermark
+             * @memberof ebbflow.rpc.Envelope
+             * @instance
+             */
+            Envelope.prototype.reportWatermark = null;
+
+            /**
+             * Envelope alignWatermarks.
+             * @member {ebbflow.rpc.AlignWatermarks.$Properties|null|undefined} alignWatermarks
+             * @memberof ebbflow.rpc.Envelope
+             * @instance
+             */
+            Envelope.prototype.alignWatermarks = null;
+
+            /**
              * Envelope fencingToken.
              * @member {string} fencingToken
              * @memberof ebbflow.rpc.Envelope
@@ -243,12 +263,12 @@ export const ebbflow = $root.ebbflow = (() => {
 
             /**
              * Envelope msg.
-             * @member {"register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete"|"prepareRescale"|"rescalePrepared"|"rescaleLoaded"|"rescaleStateReady"|"movedStateWritten"|undefined} msg
+             * @member {"register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete"|"prepareRescale"|"rescalePrepared"|"rescaleLoaded"|"rescaleStateReady"|"movedStateWritten"|"reportWatermark"|"alignWatermarks"|undefined} msg
              * @memberof ebbflow.rpc.Envelope
              * @instance
              */
             $Object.defineProperty(Envelope.prototype, "msg", {
-                get: $util.oneOfGetter($oneOfFields = ["register", "registered", "heartbeat", "deploy", "cancel", "taskStatus", "shutdown", "triggerCheckpoint", "ackCheckpoint", "declineCheckpoint", "checkpointComplete", "prepareRescale", "rescalePrepared", "rescaleLoaded", "rescaleStateReady", "movedStateWritten"]),
+                get: $util.oneOfGetter($oneOfFields = ["register", "registered", "heartbeat", "deploy", "cancel", "taskStatus", "shutdown", "triggerCheckpoint", "ackCheckpoint", "declineCheckpoint", "checkpointComplete", "prepareRescale", "rescalePrepared", "rescaleLoaded", "rescaleStateReady", "movedStateWritten", "reportWatermark", "alignWatermarks"]),
                 set: $util.oneOfSetter($oneOfFields)
             });
 
@@ -316,6 +336,10 @@ export const ebbflow = $root.ebbflow = (() => {
                     $root.ebbflow.rpc.RescaleStateReady.encode(message.rescaleStateReady, writer.uint32(/* id 15, wireType 2 =*/122).fork(), _depth + 1).ldelim();
                 if (message.movedStateWritten != null && $Object.hasOwnProperty.call(message, "movedStateWritten"))
                     $root.ebbflow.rpc.MovedStateWritten.encode(message.movedStateWritten, writer.uint32(/* id 16, wireType 2 =*/130).fork(), _depth + 1).ldelim();
+                if (message.reportWatermark != null && $Object.hasOwnProperty.call(message, "reportWatermark"))
+                    $root.ebbflow.rpc.ReportWatermark.encode(message.reportWatermark, writer.uint32(/* id 40, wireType 2 =*/322).fork(), _depth + 1).ldelim();
+                if (message.alignWatermarks != null && $Object.hasOwnProperty.call(message, "alignWatermarks"))
+                    $root.ebbflow.rpc.AlignWatermarks.encode(message.alignWatermarks, writer.uint32(/* id 41, wireType 2 =*/330).fork(), _depth + 1).ldelim();
                 if (message.fencingToken != null && $Object.hasOwnProperty.call(message, "fencingToken") && message.fencingToken !== "")
                     writer.uint32(/* id 100, wireType 2 =*/802).string(message.fencingToken);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
@@ -487,6 +511,20 @@ export const ebbflow = $root.ebbflow = (() => {
                             message.msg = "movedStateWritten";
                             continue;
                         }
+                    case 40: {
+                            if (wireType !== 2)
+                                break;
+                            message.reportWatermark = $root.ebbflow.rpc.ReportWatermark.decode(reader, reader.size(), $undefined, _depth + 1, message.reportWatermark);
+                            message.msg = "reportWatermark";
+                            continue;
+                        }
+                    case 41: {
+                            if (wireType !== 2)
+                                break;
+                            message.alignWatermarks = $root.ebbflow.rpc.AlignWatermarks.decode(reader, reader.size(), $undefined, _depth + 1, message.alignWatermarks);
+                            message.msg = "alignWatermarks";
+                            continue;
+                        }
                     case 100: {
                             if (wireType !== 2)
                                 break;
@@ -627,6 +665,16 @@ export const ebbflow = $root.ebbflow = (() => {
                         throw $TypeError(".ebbflow.rpc.Envelope.movedStateWritten: object expected");
                     message.movedStateWritten = $root.ebbflow.rpc.MovedStateWritten.fromObject(object.movedStateWritten, _depth + 1);
                 }
+                if (object.reportWatermark != null) {
+                    if (!$util.isObject(object.reportWatermark))
+                        throw $TypeError(".ebbflow.rpc.Envelope.reportWatermark: object expected");
+                    message.reportWatermark = $root.ebbflow.rpc.ReportWatermark.fromObject(object.reportWatermark, _depth + 1);
+                }
+                if (object.alignWatermarks != null) {
+                    if (!$util.isObject(object.alignWatermarks))
+                        throw $TypeError(".ebbflow.rpc.Envelope.alignWatermarks: object expected");
+                    message.alignWatermarks = $root.ebbflow.rpc.AlignWatermarks.fromObject(object.alignWatermarks, _depth + 1);
+                }
                 if (object.fencingToken != null)
                     if (typeof object.fencingToken !== "string" || object.fencingToken.length)
                         message.fencingToken = $String(object.fencingToken);
@@ -731,6 +779,16 @@ export const ebbflow = $root.ebbflow = (() => {
                     object.movedStateWritten = $root.ebbflow.rpc.MovedStateWritten.toObject(message.movedStateWritten, options, _depth + 1);
                     if (options.oneofs)
                         object.msg = "movedStateWritten";
+                }
+                if (message.reportWatermark != null && $Object.hasOwnProperty.call(message, "reportWatermark")) {
+                    object.reportWatermark = $root.ebbflow.rpc.ReportWatermark.toObject(message.reportWatermark, options, _depth + 1);
+                    if (options.oneofs)
+                        object.msg = "reportWatermark";
+                }
+                if (message.alignWatermarks != null && $Object.hasOwnProperty.call(message, "alignWatermarks")) {
+                    object.alignWatermarks = $root.ebbflow.rpc.AlignWatermarks.toObject(message.alignWatermarks, options, _depth + 1);
+                    if (options.oneofs)
+                        object.msg = "alignWatermarks";
                 }
                 if (message.fencingToken != null && $Object.hasOwnProperty.call(message, "fencingToken"))
                     object.fencingToken = message.fencingToken;
@@ -9081,6 +9139,620 @@ export const ebbflow = $root.ebbflow = (() => {
             };
 
             return DeclineCheckpoint;
+        })();
+
+        rpc.ReportWatermark = (function() {
+
+            /**
+             * Properties of a ReportWatermark.
+             * @typedef {Object} ebbflow.rpc.ReportWatermark.$Properties
+             * @property {string|null} [executionId] ReportWatermark executionId
+             * @property {string|null} [group] ReportWatermark group
+             * @property {number|null} [watermark] ReportWatermark watermark
+             * @property {number|null} [maxDriftMs] ReportWatermark maxDriftMs
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a ReportWatermark.
+             * @memberof ebbflow.rpc
+             * @interface IReportWatermark
+             * @augments ebbflow.rpc.ReportWatermark.$Properties
+             * @deprecated Use ebbflow.rpc.ReportWatermark.$Properties instead.
+             */
+
+            /**
+             * Shape of a ReportWatermark.
+             * @typedef {ebbflow.rpc.ReportWatermark.$Properties} ebbflow.rpc.ReportWatermark.$Shape
+             */
+
+            /**
+             * Constructs a new ReportWatermark.
+             * @memberof ebbflow.rpc
+             * @classdesc Represents a ReportWatermark.
+             * @constructor
+             * @param {ebbflow.rpc.ReportWatermark.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ReportWatermark = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * ReportWatermark executionId.
+             * @member {string} executionId
+             * @memberof ebbflow.rpc.ReportWatermark
+             * @instance
+             */
+            ReportWatermark.prototype.executionId = "";
+
+            /**
+             * ReportWatermark group.
+             * @member {string} group
+             * @memberof ebbflow.rpc.ReportWatermark
+             * @instance
+             */
+            ReportWatermark.prototype.group = "";
+
+            /**
+             * ReportWatermark watermark.
+             * @member {number} watermark
+             * @memberof ebbflow.rpc.ReportWatermark
+             * @instance
+             */
+            ReportWatermark.prototype.watermark = 0;
+
+            /**
+             * ReportWatermark maxDriftMs.
+             * @member {number} maxDriftMs
+             * @memberof ebbflow.rpc.ReportWatermark
+             * @instance
+             */
+            ReportWatermark.prototype.maxDriftMs = 0;
+
+            /**
+             * Creates a new ReportWatermark instance using the specified properties.
+             * @function create
+             * @memberof ebbflow.rpc.ReportWatermark
+             * @static
+             * @param {ebbflow.rpc.ReportWatermark.$Properties=} [properties] Properties to set
+             * @returns {ebbflow.rpc.ReportWatermark} ReportWatermark instance
+             * @type {{
+             *   (properties: ebbflow.rpc.ReportWatermark.$Shape): ebbflow.rpc.ReportWatermark & ebbflow.rpc.ReportWatermark.$Shape;
+             *   (properties?: ebbflow.rpc.ReportWatermark.$Properties): ebbflow.rpc.ReportWatermark;
+             * }}
+             */
+            ReportWatermark.create = function(properties) {
+                return new ReportWatermark(properties);
+            };
+
+            /**
+             * Encodes the specified ReportWatermark message. Does not implicitly {@link ebbflow.rpc.ReportWatermark.verify|verify} messages.
+             * @function encode
+             * @memberof ebbflow.rpc.ReportWatermark
+             * @static
+             * @param {ebbflow.rpc.ReportWatermark.$Properties} message ReportWatermark message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ReportWatermark.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.executionId != null && $Object.hasOwnProperty.call(message, "executionId") && message.executionId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.executionId);
+                if (message.group != null && $Object.hasOwnProperty.call(message, "group") && message.group !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.group);
+                if (message.watermark != null && $Object.hasOwnProperty.call(message, "watermark") && !$Object.is(message.watermark, 0))
+                    writer.uint32(/* id 3, wireType 1 =*/25).double(message.watermark);
+                if (message.maxDriftMs != null && $Object.hasOwnProperty.call(message, "maxDriftMs") && message.maxDriftMs !== 0)
+                    writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.maxDriftMs);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified ReportWatermark message, length delimited. Does not implicitly {@link ebbflow.rpc.ReportWatermark.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof ebbflow.rpc.ReportWatermark
+             * @static
+             * @param {ebbflow.rpc.ReportWatermark.$Properties} message ReportWatermark message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ReportWatermark.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a ReportWatermark message from the specified reader or buffer.
+             * @function decode
+             * @memberof ebbflow.rpc.ReportWatermark
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {ebbflow.rpc.ReportWatermark & ebbflow.rpc.ReportWatermark.$Shape} ReportWatermark
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ReportWatermark.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.ebbflow.rpc.ReportWatermark();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.executionId = value;
+                            else
+                                delete message.executionId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.group = value;
+                            else
+                                delete message.group;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.watermark = value;
+                            else
+                                delete message.watermark;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.maxDriftMs = value;
+                            else
+                                delete message.maxDriftMs;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a ReportWatermark message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof ebbflow.rpc.ReportWatermark
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {ebbflow.rpc.ReportWatermark & ebbflow.rpc.ReportWatermark.$Shape} ReportWatermark
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ReportWatermark.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a ReportWatermark message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof ebbflow.rpc.ReportWatermark
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {ebbflow.rpc.ReportWatermark} ReportWatermark
+             */
+            ReportWatermark.fromObject = function (object, _depth) {
+                if (object instanceof $root.ebbflow.rpc.ReportWatermark)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".ebbflow.rpc.ReportWatermark: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.ebbflow.rpc.ReportWatermark();
+                if (object.executionId != null)
+                    if (typeof object.executionId !== "string" || object.executionId.length)
+                        message.executionId = $String(object.executionId);
+                if (object.group != null)
+                    if (typeof object.group !== "string" || object.group.length)
+                        message.group = $String(object.group);
+                if (object.watermark != null)
+                    if (!$Object.is($Number(object.watermark), 0))
+                        message.watermark = $Number(object.watermark);
+                if (object.maxDriftMs != null)
+                    if ($Number(object.maxDriftMs) !== 0)
+                        message.maxDriftMs = object.maxDriftMs >>> 0;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a ReportWatermark message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof ebbflow.rpc.ReportWatermark
+             * @static
+             * @param {ebbflow.rpc.ReportWatermark} message ReportWatermark
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            ReportWatermark.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.executionId = "";
+                    object.group = "";
+                    object.watermark = 0;
+                    object.maxDriftMs = 0;
+                }
+                if (message.executionId != null && $Object.hasOwnProperty.call(message, "executionId"))
+                    object.executionId = message.executionId;
+                if (message.group != null && $Object.hasOwnProperty.call(message, "group"))
+                    object.group = message.group;
+                if (message.watermark != null && $Object.hasOwnProperty.call(message, "watermark"))
+                    object.watermark = options.json && !$isFinite(message.watermark) ? $String(message.watermark) : message.watermark;
+                if (message.maxDriftMs != null && $Object.hasOwnProperty.call(message, "maxDriftMs"))
+                    object.maxDriftMs = message.maxDriftMs;
+                return object;
+            };
+
+            /**
+             * Converts this ReportWatermark to JSON.
+             * @function toJSON
+             * @memberof ebbflow.rpc.ReportWatermark
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            ReportWatermark.prototype.toJSON = function() {
+                return ReportWatermark.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for ReportWatermark
+             * @function getTypeUrl
+             * @memberof ebbflow.rpc.ReportWatermark
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            ReportWatermark.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/ebbflow.rpc.ReportWatermark";
+            };
+
+            return ReportWatermark;
+        })();
+
+        rpc.AlignWatermarks = (function() {
+
+            /**
+             * Properties of an AlignWatermarks.
+             * @typedef {Object} ebbflow.rpc.AlignWatermarks.$Properties
+             * @property {string|null} [group] AlignWatermarks group
+             * @property {number|null} [maxAllowedWatermark] AlignWatermarks maxAllowedWatermark
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an AlignWatermarks.
+             * @memberof ebbflow.rpc
+             * @interface IAlignWatermarks
+             * @augments ebbflow.rpc.AlignWatermarks.$Properties
+             * @deprecated Use ebbflow.rpc.AlignWatermarks.$Properties instead.
+             */
+
+            /**
+             * Shape of an AlignWatermarks.
+             * @typedef {ebbflow.rpc.AlignWatermarks.$Properties} ebbflow.rpc.AlignWatermarks.$Shape
+             */
+
+            /**
+             * Constructs a new AlignWatermarks.
+             * @memberof ebbflow.rpc
+             * @classdesc Represents an AlignWatermarks.
+             * @constructor
+             * @param {ebbflow.rpc.AlignWatermarks.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const AlignWatermarks = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * AlignWatermarks group.
+             * @member {string} group
+             * @memberof ebbflow.rpc.AlignWatermarks
+             * @instance
+             */
+            AlignWatermarks.prototype.group = "";
+
+            /**
+             * AlignWatermarks maxAllowedWatermark.
+             * @member {number} maxAllowedWatermark
+             * @memberof ebbflow.rpc.AlignWatermarks
+             * @instance
+             */
+            AlignWatermarks.prototype.maxAllowedWatermark = 0;
+
+            /**
+             * Creates a new AlignWatermarks instance using the specified properties.
+             * @function create
+             * @memberof ebbflow.rpc.AlignWatermarks
+             * @static
+             * @param {ebbflow.rpc.AlignWatermarks.$Properties=} [properties] Properties to set
+             * @returns {ebbflow.rpc.AlignWatermarks} AlignWatermarks instance
+             * @type {{
+             *   (properties: ebbflow.rpc.AlignWatermarks.$Shape): ebbflow.rpc.AlignWatermarks & ebbflow.rpc.AlignWatermarks.$Shape;
+             *   (properties?: ebbflow.rpc.AlignWatermarks.$Properties): ebbflow.rpc.AlignWatermarks;
+             * }}
+             */
+            AlignWatermarks.create = function(properties) {
+                return new AlignWatermarks(properties);
+            };
+
+            /**
+             * Encodes the specified AlignWatermarks message. Does not implicitly {@link ebbflow.rpc.AlignWatermarks.verify|verify} messages.
+             * @function encode
+             * @memberof ebbflow.rpc.AlignWatermarks
+             * @static
+             * @param {ebbflow.rpc.AlignWatermarks.$Properties} message AlignWatermarks message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            AlignWatermarks.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.group != null && $Object.hasOwnProperty.call(message, "group") && message.group !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.group);
+                if (message.maxAllowedWatermark != null && $Object.hasOwnProperty.call(message, "maxAllowedWatermark") && !$Object.is(message.maxAllowedWatermark, 0))
+                    writer.uint32(/* id 2, wireType 1 =*/17).double(message.maxAllowedWatermark);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified AlignWatermarks message, length delimited. Does not implicitly {@link ebbflow.rpc.AlignWatermarks.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof ebbflow.rpc.AlignWatermarks
+             * @static
+             * @param {ebbflow.rpc.AlignWatermarks.$Properties} message AlignWatermarks message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            AlignWatermarks.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes an AlignWatermarks message from the specified reader or buffer.
+             * @function decode
+             * @memberof ebbflow.rpc.AlignWatermarks
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {ebbflow.rpc.AlignWatermarks & ebbflow.rpc.AlignWatermarks.$Shape} AlignWatermarks
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            AlignWatermarks.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.ebbflow.rpc.AlignWatermarks();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.group = value;
+                            else
+                                delete message.group;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.maxAllowedWatermark = value;
+                            else
+                                delete message.maxAllowedWatermark;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes an AlignWatermarks message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof ebbflow.rpc.AlignWatermarks
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {ebbflow.rpc.AlignWatermarks & ebbflow.rpc.AlignWatermarks.$Shape} AlignWatermarks
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            AlignWatermarks.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates an AlignWatermarks message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof ebbflow.rpc.AlignWatermarks
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {ebbflow.rpc.AlignWatermarks} AlignWatermarks
+             */
+            AlignWatermarks.fromObject = function (object, _depth) {
+                if (object instanceof $root.ebbflow.rpc.AlignWatermarks)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".ebbflow.rpc.AlignWatermarks: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.ebbflow.rpc.AlignWatermarks();
+                if (object.group != null)
+                    if (typeof object.group !== "string" || object.group.length)
+                        message.group = $String(object.group);
+                if (object.maxAllowedWatermark != null)
+                    if (!$Object.is($Number(object.maxAllowedWatermark), 0))
+                        message.maxAllowedWatermark = $Number(object.maxAllowedWatermark);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an AlignWatermarks message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof ebbflow.rpc.AlignWatermarks
+             * @static
+             * @param {ebbflow.rpc.AlignWatermarks} message AlignWatermarks
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            AlignWatermarks.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.group = "";
+                    object.maxAllowedWatermark = 0;
+                }
+                if (message.group != null && $Object.hasOwnProperty.call(message, "group"))
+                    object.group = message.group;
+                if (message.maxAllowedWatermark != null && $Object.hasOwnProperty.call(message, "maxAllowedWatermark"))
+                    object.maxAllowedWatermark = options.json && !$isFinite(message.maxAllowedWatermark) ? $String(message.maxAllowedWatermark) : message.maxAllowedWatermark;
+                return object;
+            };
+
+            /**
+             * Converts this AlignWatermarks to JSON.
+             * @function toJSON
+             * @memberof ebbflow.rpc.AlignWatermarks
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            AlignWatermarks.prototype.toJSON = function() {
+                return AlignWatermarks.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for AlignWatermarks
+             * @function getTypeUrl
+             * @memberof ebbflow.rpc.AlignWatermarks
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            AlignWatermarks.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/ebbflow.rpc.AlignWatermarks";
+            };
+
+            return AlignWatermarks;
         })();
 
         rpc.NotifyCheckpointComplete = (function() {

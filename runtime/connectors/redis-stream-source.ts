@@ -20,6 +20,7 @@ import type { CheckpointedOperator } from '../operators/operator.js';
 import type { SplitReport } from '../subtask-metrics.js';
 import { assignedPartitions, type SourceReader } from './source.js';
 import { parseStreamInfo, StreamBacklog } from './stream-backlog.js';
+import { SourceAlignment } from './watermark-alignment.js';
 
 /** Checkpointed per stream: the last entry id read, the largest event time seen, and the stream's entries-added count at that position (stream-backlog.ts). */
 type SourceState = Record<string, { pos: string; maxTs: number | null; consumed?: number }>;
@@ -46,9 +47,12 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
   /** Metrics on: how often a poll also measures the backlog (XINFO STREAM); unset: never. */
   backlogEveryMs: number | undefined;
   private lastProbe = -Infinity;
+  readonly alignment: SourceAlignment | undefined;
 
   constructor(readonly operatorId: number, private readonly options: RedisStreamSourceOptions, subtaskIndex: number, parallelism: number) {
     this.streams = assignedPartitions(options.streams, subtaskIndex, parallelism);
+    const a = options.watermarks?.alignment;
+    if (a) this.alignment = new SourceAlignment(a);
   }
 
   async open(): Promise<void> {
@@ -88,13 +92,27 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
 
   async pollNext(out: Collector): Promise<boolean> {
     if (this.cancelled) return false;
-    const streams = this.active();
+    let streams = this.active();
     if (streams.length === 0) {
       // Nothing to read: if streams are still to be loaded, wait for them without a watermark;
       // with no streams at all, this subtask never produces.
-      if (this.pending.size === 0) out.watermark(Infinity);
+      if (this.pending.size === 0) {
+        out.watermark(Infinity);
+        this.alignment?.maybeReport(Infinity); // it holds no one back
+      }
       await new Promise((r) => setTimeout(r, this.pending.size ? 20 : 200));
       return !this.cancelled;
+    }
+    const wmStrategy = this.options.watermarks;
+    if (this.alignment && wmStrategy && this.pending.size === 0) {
+      const read = this.aligned(streams, wmStrategy.maxOutOfOrdernessMs ?? 0, this.alignment);
+      if (read.length === 0) {
+        // Every partition is ahead of the group's bound: read nothing until it moves.
+        this.emitWatermark(out, wmStrategy.maxOutOfOrdernessMs ?? 0, wmStrategy.idleTimeoutMs);
+        await this.alignment.pause();
+        return !this.cancelled;
+      }
+      streams = read;
     }
     const redis = await this.connection();
     const count = this.options.batchSize ?? 1000;
@@ -117,7 +135,6 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
       if (this.cancelled) return false;
       throw err;
     }
-    const wmStrategy = this.options.watermarks;
     if (res) {
       for (const [stream, entries] of res) {
         let max = this.maxTs.get(stream) ?? -Infinity;
@@ -163,6 +180,16 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
       this.backlog.probed(s, err ? 'no such key' : parseStreamInfo(reply), ids[i]!, got.get(s) ?? 0, count);
     });
     return res;
+  }
+
+  /**
+   * Watermark alignment: reports this subtask's watermark (+Infinity when idle) when due, and keeps
+   * the partitions whose own watermark is within the group's bound.
+   */
+  private aligned(streams: string[], ooo: number, alignment: SourceAlignment): string[] {
+    alignment.maybeReport(this.isIdle ? Infinity : this.lastWatermark);
+    if (alignment.maxAllowed === Infinity) return streams;
+    return streams.filter((s) => alignment.allows((this.maxTs.get(s) ?? -Infinity) - ooo));
   }
 
   /** Records read so far, over all streams. */
@@ -251,6 +278,7 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
 
   cancel(): void {
     this.cancelled = true;
+    this.alignment?.cancel();
     this.redis?.disconnect();
   }
 

@@ -1,5 +1,6 @@
 import type { Collector } from '../elements.js';
 import type { SplitReport } from '../subtask-metrics.js';
+import type { SourceAlignment } from './watermark-alignment.js';
 
 /** A source subtask's reader. The subtask loop calls `pollNext` until it returns false (end of input). */
 export interface SourceReader {
@@ -28,6 +29,8 @@ export interface SourceReader {
   splits?(): SplitReport[];
   /** Measure the backlog at most this often (metrics on); unset: never. */
   backlogEveryMs?: number;
+  /** Watermark alignment, when the job configured it for this source (connectors/watermark-alignment.ts). */
+  readonly alignment?: SourceAlignment | undefined;
 }
 
 /** Partitions (stream keys, elements) of a source are spread round-robin: partition j → subtask j mod p. */

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endMarkers, generateTransactions, writeTransactions } from '../../examples/fraud-detection/generator.js';
 import { expectedAlerts, sortAlerts, type Txn } from '../../examples/fraud-detection/reference.js';
@@ -33,7 +34,7 @@ afterAll(async () => {
   await d?.close();
 });
 
-async function runCase(parallelism: number, seed: number, extraArgs: string[] = []): Promise<void> {
+async function runCase(parallelism: number, seed: number, extraArgs: string[] = []): Promise<string> {
   const tag = `${streamPrefix}-p${parallelism}${extraArgs.length ? '-x' : ''}`;
   const streams = [0, 1, 2, 3].map((i) => `${tag}-in-${i}`);
   const output = `${tag}-alerts`;
@@ -77,6 +78,7 @@ async function runCase(parallelism: number, seed: number, extraArgs: string[] = 
   await waitFor('CANCELED', async () => ((await json(await fetch(`${d.url}/jobs/${jobId}`))).state === 'CANCELED' ? true : undefined));
   expect(await processesMatching(`ebbflow-taskmanager ${jobId}`)).toEqual([]);
   await waitFor('job process exit', async () => ((await processesMatching(`ebbflow-jobmaster ${jobId}`)).length === 0 ? true : undefined), 10_000);
+  return jobId;
 }
 
 describe('fraud-detection bundle over REST', () => {
@@ -91,5 +93,12 @@ describe('fraud-detection bundle over REST', () => {
   it('computes exactly the reference alerts with the enrichment step on (the autoscaling benchmark\'s workload)', async () => {
     // A blocking lookup of 2 ms per 40 records, XREAD 50 entries per stream: the alerts must not change.
     await runCase(2, 9, ['--enrich-latency-ms', '2', '--enrich-batch', '40', '--batch-size', '50']);
+  });
+
+  it('computes exactly the reference alerts with watermark alignment between its two source subtasks', async () => {
+    // A drift of 1 s with 10 s windows and 100-entry reads: the sources stop and go many times.
+    const jobId = await runCase(2, 11, ['--watermark-alignment-ms', '1000', '--watermark-alignment-update-ms', '50', '--batch-size', '100']);
+    const log = readFileSync(join(d.dataDir, 'logs', jobId, 'jobmaster.log'), 'utf8');
+    expect(log).toMatch(/"group":"transfers".*watermark alignment: first bound of the group announced/);
   });
 });

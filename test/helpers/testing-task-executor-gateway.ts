@@ -13,6 +13,7 @@ export interface TaskExecutorCommands {
   notifyCheckpointComplete: number;
   prepareRescale: ebbflow.rpc.PrepareRescale.$Properties;
   rescaleStateReady: ebbflow.rpc.RescaleStateReady.$Properties;
+  alignWatermarks: { group: string; maxAllowedWatermark: number };
   heartbeat: number;
   release: string;
 }
@@ -46,6 +47,7 @@ export class TestingTaskExecutorGateway implements TaskExecutorGateway {
   notifyCheckpointComplete(checkpointId: number): SendResult { return this.command('notifyCheckpointComplete', checkpointId); }
   prepareRescale(p: ebbflow.rpc.PrepareRescale.$Properties): SendResult { return this.command('prepareRescale', p); }
   rescaleStateReady(r: ebbflow.rpc.RescaleStateReady.$Properties): SendResult { return this.command('rescaleStateReady', r); }
+  alignWatermarks(group: string, maxAllowedWatermark: number): SendResult { return this.command('alignWatermarks', { group, maxAllowedWatermark }); }
   heartbeat(timestamp: number): SendResult { return this.command('heartbeat', timestamp); }
   release(reason: string): SendResult {
     const r = this.command('release', reason);
