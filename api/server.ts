@@ -20,7 +20,7 @@ export async function startDispatcher(opts: DispatcherOptions = {}): Promise<Run
   const forwarding = o.haType === 'redis' ? {
     isLeader: () => dispatcher.election?.isLeader() ?? false,
     leaderUrl: () => dispatcher.election?.leader()?.url,
-    mode: o.haWriteForwarding, selfId: dispatcher.id,
+    mode: o.haWriteForwarding, selfId: dispatcher.id, timeoutMs: o.haForwardTimeoutMs,
   } : undefined;
   const app = await buildApp(dispatcher.gateway, { host, allowedHosts, token, requestTimeoutMs, minBodyRate, redisUrl, log: dispatcher.log, forwarding });
   try {

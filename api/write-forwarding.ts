@@ -5,6 +5,10 @@
  * leader applies its own limits), to the leader's advertised URL and the answer back; `redirect`
  * answers 307 with `Location` on the leader (the method and body are to be repeated there). Runs
  * after the request guard and the token check, so a refused request goes nowhere.
+ *
+ * A forwarded request whose connection to the leader carries nothing either way for `timeoutMs` (a
+ * leader paused or cut off without a reset) is given up: 504 if the leader had not answered yet, the
+ * connection closed otherwise. Without it a standby would hold the client until the leader resumed.
  */
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -20,7 +24,12 @@ export interface WriteForwarding {
   mode: 'proxy' | 'redirect';
   /** This dispatcher's id, sent along (`X-Ebbflow-Forwarded-By`) so a forwarded request is never forwarded again. */
   selfId: string;
+  /** Idle time after which a forwarded request is given up (ms). @default 60000 */
+  timeoutMs?: number;
 }
+
+/** Longer than any write the leader answers after waiting (a run waits up to 30 s for its job process). */
+export const DEFAULT_FORWARD_TIMEOUT_MS = 60_000;
 
 export const FORWARDED_BY_HEADER = 'x-ebbflow-forwarded-by';
 /** On a forwarded or redirected answer: the leader that served it. */
@@ -50,11 +59,15 @@ export function installWriteForwarding(app: FastifyInstance, f: WriteForwarding,
       return reply.code(307).header('Location', target.href).header(LEADER_HEADER, leader)
         .send({ errors: [`This dispatcher is a standby; repeat the request at the leader, ${target.href}`] });
     }
-    return proxy(req, reply, target, leader, f.selfId, log);
+    return proxy(req, reply, target, leader, f, log);
   });
 }
 
-function proxy(req: FastifyRequest, reply: FastifyReply, target: URL, leader: string, selfId: string, log: Logger): FastifyReply {
+class ForwardTimeout extends Error {}
+
+function proxy(req: FastifyRequest, reply: FastifyReply, target: URL, leader: string, f: WriteForwarding, log: Logger): FastifyReply {
+  const { selfId } = f;
+  const timeoutMs = f.timeoutMs ?? DEFAULT_FORWARD_TIMEOUT_MS;
   reply.hijack();
   const headers: IncomingHttpHeaders = { ...req.headers, [FORWARDED_BY_HEADER]: selfId };
   for (const h of HOP_BY_HOP) delete headers[h];
@@ -68,11 +81,15 @@ function proxy(req: FastifyRequest, reply: FastifyReply, target: URL, leader: st
     res.pipe(reply.raw);
     res.on('error', () => reply.raw.destroy());
   });
+  up.setTimeout(timeoutMs, () => up.destroy(new ForwardTimeout(`the leader at ${leader} sent nothing for ${timeoutMs} ms`)));
   up.on('error', (err) => {
-    log.warn({ err: err.message, leader, url: req.url }, 'could not forward a write to the leader');
+    const timedOut = err instanceof ForwardTimeout;
+    log.warn({ err: err.message, leader, url: req.url, timedOut }, timedOut ? 'gave up a write forwarded to the leader' : 'could not forward a write to the leader');
     if (reply.raw.headersSent) { reply.raw.destroy(); return; }
-    const body = JSON.stringify({ errors: [`This dispatcher is a standby and could not reach the leader at ${leader} (${err.message}); retry shortly (a new leader is elected within the lease)`] });
-    reply.raw.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1', [LEADER_HEADER]: 'none', 'content-length': Buffer.byteLength(body), connection: 'close' });
+    const body = JSON.stringify({ errors: [timedOut
+      ? `This dispatcher is a standby; the leader at ${leader} did not answer the forwarded request within ${timeoutMs} ms (it may be paused or cut off); the request may or may not have been applied: check before repeating it`
+      : `This dispatcher is a standby and could not reach the leader at ${leader} (${err.message}); retry shortly (a new leader is elected within the lease)`] });
+    reply.raw.writeHead(timedOut ? 504 : 503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1', [LEADER_HEADER]: timedOut ? leader : 'none', 'content-length': Buffer.byteLength(body), connection: 'close' });
     reply.raw.end(body);
   });
   // The client going away ends the forwarded request too.

@@ -170,6 +170,11 @@ export const DISPATCHER_OPTIONS = {
     cli: { flags: '--ha-write-forwarding <mode>', help: 'proxy or redirect: what a standby does with a write (env EBBFLOW_HA_WRITE_FORWARDING)' },
     doc: 'what a standby does with a write request (POST, PUT, PATCH, DELETE): `proxy` forwards it to the leader and streams the answer back; `redirect` answers 307 with `Location` on the leader; reads are served by every dispatcher',
   }),
+  haForwardTimeoutMs: opt.duration({
+    key: 'haForwardTimeoutMs', scope, env: 'EBBFLOW_HA_FORWARD_TIMEOUT', default: 60_000, min: 1000, max: MAX_DURATION_MS,
+    cli: { flags: '--ha-forward-timeout <duration>', help: 'a write forwarded to the leader is given up after this long without a byte either way (env EBBFLOW_HA_FORWARD_TIMEOUT)' },
+    defaultDoc: '`60000` ms', doc: 'HA, `proxy` forwarding: a forwarded write whose connection to the leader stays silent this long (a paused or cut-off leader) is given up with 504 (the connection is closed if the answer had begun); longer than `runTimeoutMs`, the longest a leader waits before it answers',
+  }),
   restAdvertisedUrl: opt.string({
     key: 'restAdvertisedUrl', scope, env: 'EBBFLOW_REST_ADVERTISED_URL',
     cli: { flags: '--rest-advertised-url <url>', help: 'the URL other dispatchers reach this one at (env EBBFLOW_REST_ADVERTISED_URL)' },
