@@ -44,8 +44,8 @@ export interface BundleStoreOptions {
   /** Uploaded bytes of all bundles together, uploads in progress included (507 beyond). @default unlimited */
   maxTotalBytes?: number;
   /**
-   * HA: the directory is shared by several dispatchers, so `init` creates it but removes nothing (a
-   * leftover could be another dispatcher's upload in progress). @default false
+   * HA: the directory is shared by several dispatchers, so `init` removes only leftovers untouched
+   * for `SHARED_LEFTOVER_AGE_MS` (a younger one could be another dispatcher's upload in progress). @default false
    */
   shared?: boolean;
   /** HA storage on S3: the shared copy; `dir` is then a local cache (not shared). */
@@ -73,6 +73,11 @@ export interface StoredBundle {
 }
 
 const TMP = '.tmp';
+/**
+ * In a shared (HA) directory, leftovers are removed once untouched for this long: far beyond the
+ * longest an upload may take to arrive (the request timeout, 300 s by default) and be placed.
+ */
+export const SHARED_LEFTOVER_AGE_MS = 6 * 3600_000;
 
 async function exists(path: string): Promise<boolean> {
   try {
@@ -108,14 +113,19 @@ export class BundleStore {
    * Creates the directories and removes what a crashed run left: temp files and bundles without a
    * sidecar. Call once at startup, before any save().
    */
-  async init(): Promise<void> {
+  async init(now = Date.now()): Promise<void> {
     await mkdir(this.tmpDir, { recursive: true, mode: 0o700 });
-    if (this.shared) return;
-    for (const name of await readdir(this.tmpDir)) await rm(join(this.tmpDir, name), { recursive: true, force: true });
+    // Shared (HA): another dispatcher may be writing some of these right now; only what has not been
+    // touched for far longer than any upload may take is a leftover (a dispatcher killed mid-upload).
+    const stale = async (path: string) => !this.shared || now - (await lstat(path)).mtimeMs > SHARED_LEFTOVER_AGE_MS;
+    for (const name of await readdir(this.tmpDir)) {
+      const path = join(this.tmpDir, name);
+      if (await stale(path).catch(() => false)) await rm(path, { recursive: true, force: true });
+    }
     const names = new Set(await readdir(this.dir));
     for (const name of names) {
       const id = name.endsWith('.d') ? name.slice(0, -2) : name;
-      if (BUNDLE_ID_PATTERN.test(id) && !id.endsWith('.json') && !names.has(`${id}.json`)) {
+      if (BUNDLE_ID_PATTERN.test(id) && !id.endsWith('.json') && !names.has(`${id}.json`) && await stale(join(this.dir, name)).catch(() => false)) {
         await rm(join(this.dir, name), { recursive: true, force: true });
       }
     }

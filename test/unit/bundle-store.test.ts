@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import * as tar from 'tar';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BundleRejectedError, BundleStore, type StoredBundle } from '../../dispatcher/bundle-store.js';
+import { BundleRejectedError, BundleStore, SHARED_LEFTOVER_AGE_MS, type StoredBundle } from '../../dispatcher/bundle-store.js';
 import { buildZip, type ZipEntrySpec } from '../helpers/zip-writer.js';
 
 const ID_RE = /^[0-9a-f]{32}_[A-Za-z0-9._-]+$/;
@@ -357,5 +357,25 @@ describe('BundleStore: get / delete / list / init', () => {
     expect(existsSync(join(dir, `${'cd'.repeat(16)}_half.zip.d`))).toBe(false);
     expect(await reopened.list()).toEqual(await store.list());
     expect(await reopened.get(third.id)).toEqual(third);
+  });
+
+  it('in a shared (HA) directory, init removes only leftovers untouched for hours (a younger one may be another dispatcher\'s upload)', async () => {
+    const store = new BundleStore({ dir, maxBytes: 1024 * 1024, shared: true });
+    await store.init();
+    const kept = await store.save('kept.mjs', body(JOB));
+    const oldOrphan = `${'ab'.repeat(16)}_old.mjs`;
+    const newOrphan = `${'cd'.repeat(16)}_new.mjs`;
+    writeFileSync(join(dir, oldOrphan), JOB);
+    writeFileSync(join(dir, newOrphan), JOB);
+    writeFileSync(join(dir, '.tmp', 'old-upload'), 'x');
+    writeFileSync(join(dir, '.tmp', 'upload-in-progress'), 'x');
+    const hoursAgo = new Date(Date.now() - SHARED_LEFTOVER_AGE_MS - 60_000);
+    utimesSync(join(dir, oldOrphan), hoursAgo, hoursAgo);
+    utimesSync(join(dir, '.tmp', 'old-upload'), hoursAgo, hoursAgo);
+    await new BundleStore({ dir, maxBytes: 1024 * 1024, shared: true }).init();
+    expect(readdirSync(join(dir, '.tmp'))).toEqual(['upload-in-progress']);
+    expect(existsSync(join(dir, oldOrphan))).toBe(false);
+    expect(existsSync(join(dir, newOrphan))).toBe(true);
+    expect((await store.list()).map((b) => b.id)).toEqual([kept.id]);
   });
 });
