@@ -14,7 +14,7 @@ import type { JobSpec } from '../jobmaster/job-spec.js';
 import { JOB_PROCESS_THREADPOOL_SIZE } from '../runtime/checkpoint/storage-deadline.js';
 import { awsEnv, childEnv } from '../runtime/child-env.js';
 import { isS3Path } from '../runtime/checkpoint/s3-location.js';
-import { distFile } from '../runtime/install-paths.js';
+import { processEntry } from '../runtime/install-paths.js';
 import { JobProcessStartError } from './supervisor-errors.js';
 
 /** How a job process ended: an exit code, or the signal that killed it. */
@@ -70,8 +70,8 @@ export interface JobProcessLauncher {
   signal(pid: number, signal: NodeJS.Signals): boolean;
 }
 
-const JOBMASTER_MAIN = distFile('jobmaster/main.js');
-const FENCED_JOB_PROCESS = distFile('dispatcher/fenced-job-process.js');
+const JOBMASTER_MAIN = processEntry('jobmaster/main.js');
+const FENCED_JOB_PROCESS = processEntry('dispatcher/fenced-job-process.js');
 
 /** Where a job's process log and spec file live. */
 export function jobLogDir(dataDir: string, jobId: string): string { return join(dataDir, 'logs', jobId); }

@@ -17,7 +17,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { awsEnv, childEnv } from '../../runtime/child-env.js';
-import { distFile } from '../../runtime/install-paths.js';
+import { processEntry } from '../../runtime/install-paths.js';
 import type { DriverEventHandler, ResourceManagerDriver, WorkerSpec } from '../driver.js';
 import { WorkerStartError } from '../errors.js';
 import { launchSecrets, sslFlags } from '../launch-secrets.js';
@@ -40,7 +40,7 @@ export interface LocalProcessDriverOptions {
   batchIntervalMs?: number;
 }
 
-const TASKMANAGER_MAIN = distFile('taskmanager/main.js');
+const TASKMANAGER_MAIN = processEntry('taskmanager/main.js');
 /** How often adopted TaskManagers (not our children: no exit event) are checked. */
 const ADOPTED_CHECK_MS = 500;
 

@@ -35,7 +35,7 @@ afterAll(async () => {
 });
 
 async function runCase(parallelism: number, seed: number, extraArgs: string[] = []): Promise<string> {
-  const tag = `${streamPrefix}-p${parallelism}${extraArgs.length ? '-x' : ''}`;
+  const tag = `${streamPrefix}-p${parallelism}-s${seed}`; // each case its own streams and output
   const streams = [0, 1, 2, 3].map((i) => `${tag}-in-${i}`);
   const output = `${tag}-alerts`;
   const txns: Txn[] = generateTransactions({ seed, count: 6000, streams });
