@@ -1,0 +1,18 @@
+/** Process entries: the build's one-module bundles when they exist (they start much faster), the entries otherwise. */
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { distFile, processEntry } from '../../runtime/install-paths.js';
+
+describe('processEntry', () => {
+  it('starts job processes and TaskManagers from the bundles npm run build makes', () => {
+    for (const entry of ['taskmanager/main.js', 'jobmaster/main.js', 'dispatcher/fenced-job-process.js']) {
+      const bundled = distFile(entry.replace(/\.js$/, '.bundle.mjs'));
+      expect(existsSync(bundled), `${bundled} (run npm run build)`).toBe(true);
+      expect(processEntry(entry)).toBe(bundled);
+    }
+  });
+
+  it('falls back to the entry itself without a bundle', () => {
+    expect(processEntry('cli/main.js')).toBe(distFile('cli/main.js'));
+  });
+});
