@@ -4,10 +4,10 @@
  * and an archive that takes too long is refused (the worker is terminated).
  */
 import { Worker } from 'node:worker_threads';
-import { distFile } from '../runtime/install-paths.js';
+import { processEntry } from '../runtime/install-paths.js';
 import { BundleRejectedError, type ArchiveFormat, type ExtractLimits } from './archive.js';
 
-const WORKER = distFile('dispatcher/archive-worker.js');
+const WORKER = processEntry('dispatcher/archive-worker.js');
 
 export interface IsolationLimits extends ExtractLimits {
   /** @default 60000 */

@@ -6,11 +6,11 @@
 import { fork } from 'node:child_process';
 import type { JobGraph } from '../runtime/job-graph.js';
 import { childEnv } from '../runtime/child-env.js';
-import { distFile } from '../runtime/install-paths.js';
+import { processEntry } from '../runtime/install-paths.js';
 import type { PlanRequest } from '../runtime/plan.js';
 import { InvalidRequest } from './errors.js';
 
-const PLAN_WORKER = distFile('dispatcher/plan-worker.js');
+const PLAN_WORKER = processEntry('dispatcher/plan-worker.js');
 
 /** What the plan worker answers. */
 export type PlannedJar = { ok: true; graph: JobGraph; caps: Record<string, number> } | { ok: false; error: string };

@@ -36,7 +36,7 @@ await build({
 
 const SHIM = join(root, 'scripts/runtime-shim.mjs');
 const REQUIRE_BANNER = "import { createRequire as __ebbflowRequire } from 'node:module'; const require = __ebbflowRequire(import.meta.url);";
-for (const entry of ['taskmanager/main.js', 'jobmaster/main.js', 'dispatcher/fenced-job-process.js']) {
+for (const entry of ['taskmanager/main.js', 'jobmaster/main.js', 'dispatcher/fenced-job-process.js', 'dispatcher/plan-worker.js', 'dispatcher/archive-worker.js']) {
   const file = join(root, 'dist', entry);
   if (!existsSync(file)) continue;
   await build({

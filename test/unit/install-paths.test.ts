@@ -5,7 +5,7 @@ import { distFile, processEntry } from '../../runtime/install-paths.js';
 
 describe('processEntry', () => {
   it('starts job processes and TaskManagers from the bundles npm run build makes', () => {
-    for (const entry of ['taskmanager/main.js', 'jobmaster/main.js', 'dispatcher/fenced-job-process.js']) {
+    for (const entry of ['taskmanager/main.js', 'jobmaster/main.js', 'dispatcher/fenced-job-process.js', 'dispatcher/plan-worker.js', 'dispatcher/archive-worker.js']) {
       const bundled = distFile(entry.replace(/\.js$/, '.bundle.mjs'));
       expect(existsSync(bundled), `${bundled} (run npm run build)`).toBe(true);
       expect(processEntry(entry)).toBe(bundled);
