@@ -158,6 +158,10 @@ export interface DispatcherGateway {
   taskManagerLog(id: string, name: string | undefined, lines?: number): Promise<LogContent>;
   /** The job process's log (jobmaster.log), whole or its last `lines` lines. */
   jobManagerLog(jobId: string, lines?: number): Promise<LogContent>;
+  /** The dispatcher's own log files: its recent lines, kept in memory (dispatcher/recent-log.ts). */
+  dispatcherLogs(): LogFile[];
+  /** The dispatcher's recent log lines (`name`: as listed; undefined: the main log), whole or the last `lines`; NotFound otherwise. */
+  dispatcherLog(name: string | undefined, lines?: number): string;
   /** The job's configuration compiled with its defaults. */
   jobConfiguration(jobId: string): Promise<{ job: JobRecord; config: JobConfig }>;
   /** The dispatcher's own options by key, secrets masked. */

@@ -24,6 +24,7 @@ import { readS3Settings } from '../jobmaster/job-config.js';
 import { joinS3 } from '../runtime/checkpoint/s3-location.js';
 import { S3Storage } from '../runtime/checkpoint/s3-storage.js';
 import { JobRetention } from './job-retention.js';
+import { RecentLog } from './recent-log.js';
 import { JobRecovery } from './job-recovery.js';
 import { JobSupervisor } from './job-supervisor.js';
 import { SubmissionQueue } from './submission-queue.js';
@@ -31,6 +32,8 @@ import { SubmissionQueue } from './submission-queue.js';
 export class Dispatcher {
   readonly options: CompiledDispatcherOptions;
   readonly log: Logger;
+  /** The last lines of its log (absent when its logger was given to it). */
+  readonly recentLog: RecentLog | undefined;
   /** Fails fast while Redis is unreachable, so requests can answer 503. */
   readonly redis: Redis;
   readonly registry: JobRegistry;
@@ -70,7 +73,13 @@ export class Dispatcher {
     const o = this.options;
     // Every line is masked: the Redis password, the REST token and secret provider defaults never reach the log.
     const known = [...secretsOf({ ...o.defaultConfiguration, ...o.providerDefaults, redisUrl: o.redisUrl }), ...(o.token ? [o.token] : [])];
-    this.log = logger ?? pino({ level: o.logLevel, base: { role: 'dispatcher' }, ...maskingLogOptions(known) });
+    if (logger) this.log = logger;
+    else {
+      // Standard output, and the last lines in memory for GET /jobmanager/log (both get the masked lines).
+      this.recentLog = new RecentLog();
+      const streams = o.logLevel === 'silent' ? [] : [{ stream: pino.destination(1), level: o.logLevel }, { stream: this.recentLog, level: o.logLevel }];
+      this.log = pino({ level: o.logLevel, base: { role: 'dispatcher' }, ...maskingLogOptions(known) }, pino.multistream(streams));
+    }
     // commandTimeout: a Redis that hangs (stopped, partitioned) fails requests with 503 instead of holding them.
     this.redis = new Redis(o.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, connectTimeout: 2000, commandTimeout: 3000 });
     this.redis.on('error', (err) => this.log.debug({ err: err.message }, 'redis connection problem'));

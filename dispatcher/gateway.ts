@@ -9,6 +9,8 @@ import type { BundleStore } from './bundle-store.js';
 import type { CapacityService } from './capacity.js';
 import { dispatcherConfiguration, type CompiledDispatcherOptions } from './dispatcher-options.js';
 import type { DispatcherGateway, LeadershipView } from './dispatcher-gateway.js';
+import { DISPATCHER_LOG_NAME, type RecentLog } from './recent-log.js';
+import { NotFound } from './errors.js';
 import { DashboardService } from './dashboard-service.js';
 import { JarService } from './jar-service.js';
 import { submitJob } from './job-submission.js';
@@ -31,6 +33,8 @@ export interface GatewayParts {
   log: Logger;
   /** Who leads (HA); absent: this dispatcher alone. */
   leadership?: () => LeadershipView;
+  /** The dispatcher's recent log lines; absent when its logger was given to it (tests). */
+  recentLog?: RecentLog | undefined;
 }
 
 export function createGateway(p: GatewayParts): DispatcherGateway {
@@ -65,6 +69,13 @@ export function createGateway(p: GatewayParts): DispatcherGateway {
     taskManagerLogs: (id) => dash.taskManagerLogs(id),
     taskManagerLog: (id, name, lines) => dash.taskManagerLog(id, name, lines),
     jobManagerLog: (id, lines) => dash.jobManagerLog(id, lines),
+    dispatcherLogs: () => (p.recentLog ? [{ name: DISPATCHER_LOG_NAME, size: p.recentLog.size, mtime: p.recentLog.lastWrite }] : []),
+    dispatcherLog: (name, lines) => {
+      if (!p.recentLog || (name !== undefined && name !== DISPATCHER_LOG_NAME)) {
+        throw new NotFound(p.recentLog ? `There is no log file ${JSON.stringify(name)}` : 'This dispatcher keeps no log of its own (its logger was given to it)');
+      }
+      return p.recentLog.text(lines);
+    },
     jobConfiguration: (id) => dash.jobConfiguration(id),
     dispatcherConfiguration: () => dash.dispatcherConfiguration(),
     planJar: (jarId, req) => dash.planJar(jarId, req),

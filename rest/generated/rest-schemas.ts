@@ -1248,6 +1248,26 @@ export const ROUTE_SCHEMAS: Record<string, RouteSchema> = {
       "required": [
         "filename"
       ]
+    },
+    "querystring": {
+      "type": "object",
+      "properties": {
+        "lines": {
+          "type": "integer",
+          "minimum": 0
+        }
+      }
+    }
+  },
+  "GET /jobmanager/log": {
+    "querystring": {
+      "type": "object",
+      "properties": {
+        "lines": {
+          "type": "integer",
+          "minimum": 0
+        }
+      }
     }
   },
   "GET /jars/{jarid}/plan": {

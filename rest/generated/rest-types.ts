@@ -1626,6 +1626,16 @@ export interface GetJobManagerLogFileParams {
   filename: string;
 }
 
+/** GET /jobmanager/logs/{filename}: query parameters. */
+export interface GetJobManagerLogFileQuery {
+  lines?: number;
+}
+
+/** GET /jobmanager/log: query parameters. */
+export interface GetJobManagerLogQuery {
+  lines?: number;
+}
+
 /** GET /jobmanager/thread-dump: the 200 answer. */
 export type GetJobManagerThreadDumpResponse = ThreadDump;
 

@@ -163,6 +163,12 @@ export class TestingDispatcherGateway implements DispatcherGateway {
     this.call('jobConfiguration', jobId);
     return { job: this.job(jobId), config: compileJobConfig(this.job(jobId).configuration) };
   }
+  dispatcherLogs(): LogFile[] { this.call('dispatcherLogs'); return [{ name: 'dispatcher.log', size: 12, mtime: 1 }]; }
+  dispatcherLog(name: string | undefined, lines?: number): string {
+    this.call('dispatcherLog', name, lines);
+    if (name !== undefined && name !== 'dispatcher.log') throw new NotFound(`There is no log file ${JSON.stringify(name)}`);
+    return 'line 1\nline 2\n';
+  }
   dispatcherConfiguration(): { key: string; value: string }[] { this.call('dispatcherConfiguration'); return [{ key: 'port', value: '8081' }, { key: 'token', value: '******' }]; }
   /** What planJar answers, by jar id. */
   readonly plans = new Map<string, JarPlan>();
