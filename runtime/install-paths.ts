@@ -2,7 +2,7 @@
  * Where ebbflow's own files are. Process entry points are always the compiled
  * ones under dist/, also when the caller runs from TypeScript sources (vitest).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,9 +32,13 @@ export function distFile(rel: string): string {
  * The file to start a process from: the entry bundled into one module by the build
  * (`<entry>.bundle.mjs`, scripts/post-build.mjs), which starts in a fraction of the time the
  * hundreds of modules behind the entry take to resolve and compile; the entry itself when there is
- * no bundle (a build by `tsc` alone).
+ * no bundle, or when the bundle is older than the entry (a build by `tsc` alone after a full one).
  */
 export function processEntry(rel: string): string {
+  const entry = distFile(rel);
   const bundled = distFile(rel.replace(/\.js$/, '.bundle.mjs'));
-  return existsSync(bundled) ? bundled : distFile(rel);
+  try {
+    if (statSync(bundled).mtimeMs >= statSync(entry).mtimeMs) return bundled;
+  } catch { /* no bundle, or no entry: the entry (its absence is reported by whoever starts it) */ }
+  return entry;
 }

@@ -19,6 +19,7 @@ import type { Collector } from '../elements.js';
 import type { CheckpointedOperator } from '../operators/operator.js';
 import type { SplitReport } from '../subtask-metrics.js';
 import { assignedPartitions, type SourceReader } from './source.js';
+import { parseRedisUrl, RedisXreadConnection, type StreamBatch } from './redis-xread-connection.js';
 import { parseStreamInfo, StreamBacklog } from './stream-backlog.js';
 import { SourceAlignment } from './watermark-alignment.js';
 
@@ -34,6 +35,8 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
   private readonly positions = new Map<string, string>();
   private readonly maxTs = new Map<string, number>();
   private redis: Redis | undefined;
+  /** The reading connection (redis-xread-connection.ts), for the URLs it handles; else reads go through `redis`. */
+  private reader: RedisXreadConnection | undefined;
   private cancelled = false;
   private lastWatermark = -Infinity;
   /** Wall-clock time each stream last delivered an entry (or the reader opened). */
@@ -53,6 +56,8 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
     this.streams = assignedPartitions(options.streams, subtaskIndex, parallelism);
     const a = options.watermarks?.alignment;
     if (a) this.alignment = new SourceAlignment(a);
+    const endpoint = parseRedisUrl(options.url);
+    if (endpoint) this.reader = new RedisXreadConnection(endpoint);
   }
 
   async open(): Promise<void> {
@@ -114,20 +119,19 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
       }
       streams = read;
     }
-    const redis = await this.connection();
     const count = this.options.batchSize ?? 1000;
     const ids = streams.map((s) => this.positions.get(s)!);
-    let res: XreadReply;
+    let res: StreamBatch[] | null;
     try {
       const probe = this.backlogEveryMs !== undefined && performance.now() - this.lastProbe >= this.backlogEveryMs;
-      if (probe) res = await this.readAndProbe(redis, streams, ids, count);
+      if (probe) res = toBatches(await this.readAndProbe(await this.connection(), streams, ids, count));
       else {
         // What is there is read at once; only when nothing is does the read block, and that wait is
         // waiting for input (idle time), also when it ends because an entry arrived.
-        res = (await redis.xread('COUNT', count, 'STREAMS', ...streams, ...ids)) as XreadReply;
+        res = await this.read(count, undefined, streams, ids);
         if (!res && !this.cancelled) {
           const t0 = performance.now();
-          res = (await redis.xread('COUNT', count, 'BLOCK', 200, 'STREAMS', ...streams, ...ids)) as XreadReply;
+          res = await this.read(count, 200, streams, ids);
           this.waitedMs += performance.now() - t0;
         }
       }
@@ -136,12 +140,9 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
       throw err;
     }
     if (res) {
-      for (const [stream, entries] of res) {
+      for (const { stream, entries } of res) {
         let max = this.maxTs.get(stream) ?? -Infinity;
-        for (const [id, flat] of entries) {
-          const fields: Record<string, string> = {};
-          for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
-          const entry: StreamEntry = { stream, id, fields };
+        for (const entry of entries) {
           let ts: number | undefined;
           if (wmStrategy) {
             ts = wmStrategy.timestamp(entry);
@@ -153,11 +154,21 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
         this.backlog.read(stream, entries.length);
         if (entries.length) this.lastActive.set(stream, Date.now());
         const last = entries[entries.length - 1];
-        if (last) this.positions.set(stream, last[0]);
+        if (last) this.positions.set(stream, last.id);
       }
     }
     if (wmStrategy && this.pending.size === 0) this.emitWatermark(out, wmStrategy.maxOutOfOrdernessMs ?? 0, wmStrategy.idleTimeoutMs);
     return true;
+  }
+
+  /** XREAD over the reading connection, or ioredis for URLs it does not handle. */
+  private async read(count: number, blockMs: number | undefined, streams: string[], ids: string[]): Promise<StreamBatch[] | null> {
+    if (this.reader) return this.reader.xread(count, blockMs, streams, ids);
+    const redis = await this.connection();
+    const res = blockMs === undefined
+      ? await redis.xread('COUNT', count, 'STREAMS', ...streams, ...ids)
+      : await redis.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', ...streams, ...ids);
+    return toBatches(res as XreadReply);
   }
 
   /**
@@ -280,10 +291,25 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
     this.cancelled = true;
     this.alignment?.cancel();
     this.redis?.disconnect();
+    this.reader?.close();
   }
 
   async close(): Promise<void> {
     this.cancelled = true;
     this.redis?.disconnect();
+    this.reader?.close();
   }
+}
+
+/** An ioredis XREAD reply as entries. */
+function toBatches(res: XreadReply): StreamBatch[] | null {
+  if (!res) return null;
+  return res.map(([stream, raw]) => ({
+    stream,
+    entries: raw.map(([id, flat]): StreamEntry => {
+      const fields: Record<string, string> = {};
+      for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
+      return { stream, id, fields };
+    }),
+  }));
 }

@@ -2,8 +2,9 @@
  * Data-plane framing between TaskManagers: each frame is a 4-byte big-endian
  * length followed by that many bytes. The first frame of a connection is a JSON
  * header naming the channel; every later frame is one batch of stream elements
- * encoded with the structured-clone serializer (node:v8), which keeps numbers,
- * strings, bigints, nested objects, Infinity and undefined intact.
+ * (batch-codec.ts: a compact format for records of strings, numbers and plain
+ * objects, node:v8's structured clone for anything else, which keeps bigints,
+ * Maps, arrays, Dates … intact as before).
  *
  * Flow control is credit-based: the consumer's side answers on the same socket
  * with credit frames (a 4-byte big-endian count), first the gate's capacity,
@@ -12,10 +13,10 @@
  * buffering without bound. A channel the consumer's side does not accept gets
  * one refusal frame (longer than 4 bytes: the reason, in UTF-8) and is closed.
  */
-import { deserialize, serialize } from 'node:v8';
 import { UPPER_BOUND_MAX_PARALLELISM } from '../../state/key-groups.js';
 import type { StreamElement } from '../elements.js';
 import { FrameDecodeError, FrameTooLargeError } from '../errors.js';
+import { decodeBatchPayload, encodeBatchPayload } from './batch-codec.js';
 import { ByteQueue } from './byte-queue.js';
 
 /**
@@ -50,7 +51,7 @@ export function encodeCredit(n: number): Buffer {
   return b;
 }
 
-export const encodeBatch = (batch: StreamElement[]): Buffer => encodeFrame(serialize(batch));
+export const encodeBatch = (batch: StreamElement[]): Buffer => encodeFrame(encodeBatchPayload(batch));
 
 /** Longest refusal frame the consumer's side sends (a producer reads at most this much of it). */
 export const MAX_REFUSAL_FRAME_BYTES = 1024;
@@ -73,22 +74,12 @@ export function decodeRefusal(payload: Buffer): string {
 }
 
 /**
- * A batch from a peer: must deserialize to an array of stream elements (objects with a numeric
+ * A batch from a peer: must decode to an array of stream elements (objects with a numeric
  * tag `t`); anything else is a FrameDecodeError, never an exception of the deserializer or a
  * malformed element reaching an operator.
  */
 export function decodeBatch(payload: Buffer): StreamElement[] {
-  let value: unknown;
-  try {
-    value = deserialize(payload);
-  } catch (err) {
-    throw new FrameDecodeError(`undecodable data batch: ${(err as Error).message}`);
-  }
-  if (!Array.isArray(value)) throw new FrameDecodeError('a data batch must be an array of stream elements');
-  for (const e of value) {
-    if (typeof e !== 'object' || e === null || typeof (e as { t?: unknown }).t !== 'number') throw new FrameDecodeError('a data batch holds something that is not a stream element');
-  }
-  return value as StreamElement[];
+  return decodeBatchPayload(payload);
 }
 
 const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v < UPPER_BOUND_MAX_PARALLELISM;

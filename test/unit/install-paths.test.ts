@@ -16,3 +16,20 @@ describe('processEntry', () => {
     expect(processEntry('cli/main.js')).toBe(distFile('cli/main.js'));
   });
 });
+
+describe('processEntry with a stale bundle', () => {
+  it('takes the entry when the bundle is older than it (a tsc-only build after a full one)', async () => {
+    const { utimesSync, statSync } = await import('node:fs');
+    const entry = distFile('taskmanager/main.js');
+    const bundled = distFile('taskmanager/main.bundle.mjs');
+    const { atime, mtime } = statSync(bundled);
+    try {
+      const older = new Date(statSync(entry).mtimeMs - 60_000);
+      utimesSync(bundled, older, older);
+      expect(processEntry('taskmanager/main.js')).toBe(entry);
+    } finally {
+      utimesSync(bundled, atime, mtime);
+    }
+    expect(processEntry('taskmanager/main.js')).toBe(bundled);
+  });
+});

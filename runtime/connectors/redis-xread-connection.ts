@@ -1,0 +1,331 @@
+/**
+ * The Redis Streams source's read connection: XREAD and nothing else, over one socket, with its
+ * reply parsed straight into StreamEntry objects.
+ *
+ * Why not ioredis for this: its parser makes a Buffer of every bulk string of a reply and then a
+ * string of each Buffer, and XREAD's reply comes as nested arrays ([stream, [[id, [field, value,
+ * …]], …]]) that the source then turns into entries. For the fraud job that was a fifth of a
+ * TaskManager's CPU at parallelism 1 (Buffer → string conversion 10–16 %, redis-parser 4–6 %) and a
+ * large part of its garbage (bench/README.md, "Profile (issue 18)"). Here a reply is collected
+ * whole, checked to be ASCII in one native call, turned into one string, and the entries' short
+ * strings are cut out of it; field names repeat from entry to entry and are reused, not re-made.
+ * Replies with other bytes take a UTF-8 decode per string, as ioredis does (same results).
+ *
+ * Connection failures behave as the source's ioredis connection did (maxRetriesPerRequest: null):
+ * the read is sent again once the connection is back (XREAD names its positions, so a repeat reads
+ * the same entries), retrying after min(50 ms × attempt, 2 s), until `close()`. A Redis error reply
+ * fails the read. Only `redis://host[:port][/db]` URLs, with an optional user and password, are
+ * handled here (`parseRedisUrl`); the source keeps ioredis for any other form (TLS, query options,
+ * Unix sockets).
+ */
+import { isAscii } from 'node:buffer';
+import { connect, type Socket } from 'node:net';
+import type { StreamEntry } from '../../sdk/types.js';
+
+export interface RedisEndpoint { host: string; port: number; username?: string | undefined; password?: string | undefined; db: number }
+
+/** The endpoint of a plain `redis://` URL without query options; undefined for any other form. */
+export function parseRedisUrl(url: string): RedisEndpoint | undefined {
+  let u: URL;
+  try { u = new URL(url); } catch { return undefined; }
+  if (u.protocol !== 'redis:' || u.search || u.hash || !u.hostname) return undefined;
+  const path = u.pathname.replace(/^\//, '');
+  if (path && !/^\d+$/.test(path)) return undefined;
+  const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
+  return {
+    host, port: u.port ? Number(u.port) : 6379, db: path ? Number(path) : 0,
+    username: u.username ? decodeURIComponent(u.username) : undefined,
+    password: u.password ? decodeURIComponent(u.password) : undefined,
+  };
+}
+
+/** The entries one XREAD returned for one stream. */
+export interface StreamBatch { stream: string; entries: StreamEntry[] }
+
+/** An error reply from Redis (not a connection failure: the read is not repeated). */
+export class RedisReplyError extends Error {}
+
+const CR = 13;
+/** V8 makes a substring of at least this many characters a slice that keeps its parent alive. */
+const MIN_SLICED_STRING = 13;
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/** Node's Buffer slicing methods without toString's encoding lookup (present on every Buffer, not in @types/node). */
+interface SliceableBuffer extends Buffer { latin1Slice(start: number, end: number): string; utf8Slice(start: number, end: number): string }
+
+export class RedisXreadConnection {
+  private socket: Socket | undefined;
+  private connecting: Promise<Socket> | undefined;
+  private closed = false;
+  /** Bytes received and not consumed; `scanOff`/`stack`: how far the reply in progress is known to be complete. */
+  private buf = Buffer.allocUnsafe(64 * 1024);
+  private len = 0;
+  private scanOff = 0;
+  private stack: number[] = [];
+  private waiter: { resolve: (end: number) => void; reject: (err: Error) => void } | undefined;
+  /** Field names seen at each position of an entry, reused when the same name comes again. */
+  private readonly names: string[] = [];
+
+  constructor(private readonly endpoint: RedisEndpoint) {}
+
+  /** XREAD COUNT `count` [BLOCK `blockMs`] STREAMS … ids; null when nothing was there (or the block timed out). */
+  async xread(count: number, blockMs: number | undefined, streams: string[], ids: string[]): Promise<StreamBatch[] | null> {
+    const args = ['XREAD', 'COUNT', String(count), ...(blockMs === undefined ? [] : ['BLOCK', String(blockMs)]), 'STREAMS', ...streams, ...ids];
+    for (let attempt = 1; ; attempt++) {
+      let end: number;
+      try {
+        const socket = await this.open();
+        end = await this.request(socket, args);
+      } catch (err) {
+        if (err instanceof RedisReplyError || this.closed) throw err;
+        await new Promise((r) => setTimeout(r, Math.min(50 * attempt, 2000)));
+        continue;
+      }
+      try {
+        return this.parseXread(end);
+      } finally {
+        this.consume(end);
+      }
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    this.socket?.destroy();
+    this.fail(new Error('the connection was closed'));
+  }
+
+  private async open(): Promise<Socket> {
+    if (this.closed) throw new Error('the connection was closed');
+    if (this.socket) return this.socket;
+    this.connecting ??= this.connect().finally(() => { this.connecting = undefined; });
+    return this.connecting;
+  }
+
+  private async connect(): Promise<Socket> {
+    const { host, port, username, password, db } = this.endpoint;
+    const socket = connect({ host, port });
+    socket.setNoDelay(true);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => { socket.destroy(); reject(new Error(`connecting to Redis at ${host}:${port} timed out`)); }, CONNECT_TIMEOUT_MS);
+      socket.once('connect', () => { clearTimeout(timer); resolve(); });
+      socket.once('error', (err) => { clearTimeout(timer); reject(err); });
+    });
+    this.len = 0;
+    this.resetScan();
+    socket.on('data', (chunk: Buffer) => this.received(chunk));
+    socket.on('error', () => { /* 'close' follows */ });
+    socket.on('close', () => {
+      if (this.socket === socket) this.socket = undefined;
+      this.fail(new Error('the connection to Redis was lost'));
+    });
+    if (this.closed) { socket.destroy(); throw new Error('the connection was closed'); }
+    try {
+      if (password !== undefined) this.consume(await this.request(socket, username !== undefined ? ['AUTH', username, password] : ['AUTH', password]));
+      if (db !== 0) this.consume(await this.request(socket, ['SELECT', String(db)]));
+    } catch (err) {
+      socket.destroy();
+      throw err;
+    }
+    this.socket = socket;
+    return socket;
+  }
+
+  /** Sends one command and resolves with the end offset of its whole reply in `buf` (an error reply rejects). */
+  private request(socket: Socket, args: string[]): Promise<number> {
+    if (this.waiter) return Promise.reject(new Error('one XREAD at a time'));
+    let cmd = `*${args.length}\r\n`;
+    for (const a of args) cmd += `$${Buffer.byteLength(a)}\r\n${a}\r\n`;
+    const reply = new Promise<number>((resolve, reject) => {
+      this.waiter = {
+        resolve: (end) => {
+          if (this.buf[0] === 0x2d /* - */) {
+            const message = this.buf.toString('utf8', 1, end - 2);
+            this.consume(end);
+            reject(new RedisReplyError(message));
+          } else resolve(end);
+        },
+        reject,
+      };
+    });
+    socket.write(cmd);
+    this.check();
+    return reply;
+  }
+
+  private fail(err: Error): void {
+    const w = this.waiter;
+    this.waiter = undefined;
+    this.len = 0;
+    this.resetScan();
+    w?.reject(err);
+  }
+
+  private received(chunk: Buffer): void {
+    if (this.len + chunk.length > this.buf.length) {
+      const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + chunk.length));
+      this.buf.copy(next, 0, 0, this.len);
+      this.buf = next;
+    }
+    chunk.copy(this.buf, this.len);
+    this.len += chunk.length;
+    this.check();
+  }
+
+  /** Hands the reply to the waiting request once all of it is here. */
+  private check(): void {
+    if (!this.waiter) return;
+    let end: number;
+    try {
+      end = this.scan();
+    } catch (err) {
+      this.socket?.destroy();
+      this.fail(err as Error);
+      return;
+    }
+    if (end < 0) return;
+    const w = this.waiter;
+    this.waiter = undefined;
+    w.resolve(end);
+  }
+
+  private resetScan(): void {
+    this.scanOff = 0;
+    this.stack = [];
+  }
+
+  /** Drops the first `end` bytes (a reply that was used). */
+  private consume(end: number): void {
+    this.buf.copy(this.buf, 0, end, this.len);
+    this.len -= end;
+    this.resetScan();
+    if (this.buf.length > 4 * 1024 * 1024 && this.len < 64 * 1024) {
+      const smaller = Buffer.allocUnsafe(64 * 1024);
+      this.buf.copy(smaller, 0, 0, this.len);
+      this.buf = smaller;
+    }
+  }
+
+  /**
+   * How far the reply at the start of `buf` is complete, resumed where the last call stopped: its
+   * end offset, or -1 while bytes are missing. Only lengths are read here; nothing is allocated.
+   */
+  private scan(): number {
+    const b = this.buf;
+    const stack = this.stack;
+    let off = this.scanOff;
+    for (;;) {
+      if (off >= this.len) return -1;
+      const type = b[off];
+      let next: number;
+      if (type === 0x2b /* + */ || type === 0x2d /* - */ || type === 0x3a /* : */) {
+        const lineEnd = this.simpleLineAt(off + 1);
+        if (lineEnd < 0 || lineEnd + 1 >= this.len) return -1;
+        next = lineEnd + 2;
+      } else if (type === 0x24 /* $ */ || type === 0x2a /* * */) {
+        const lineEnd = this.lineAt(off + 1);
+        if (lineEnd < 0 || lineEnd + 1 >= this.len) return -1;
+        const n = this.lineInt;
+        if (type === 0x2a && n > 0) {
+          stack.push(n);
+          off = this.scanOff = lineEnd + 2;
+          continue;
+        }
+        next = type === 0x2a || n < 0 ? lineEnd + 2 : lineEnd + 2 + n + 2;
+        if (next > this.len) return -1;
+      } else throw new Error(`unexpected byte ${type} in a Redis reply`);
+      // One element complete: count it off its arrays, innermost first.
+      off = this.scanOff = next;
+      while (stack.length > 0 && --stack[stack.length - 1]! === 0) stack.pop();
+      if (stack.length === 0) return off;
+    }
+  }
+
+  /** Where the line from `from` ends (its CR), parsed as an integer into `lineInt`; -1 when the CR has not arrived. */
+  private lineInt = 0;
+  private lineAt(from: number): number {
+    const b = this.buf;
+    const len = this.len;
+    let i = from;
+    let sign = 1;
+    if (i < len && b[i] === 0x2d) { sign = -1; i++; }
+    let n = 0;
+    for (; i < len; i++) {
+      const c = b[i]!;
+      if (c === CR) { this.lineInt = sign * n; return i; }
+      const d = c - 48;
+      if (d < 0 || d > 9) throw new Error('a bad length in a Redis reply');
+      n = n * 10 + d;
+    }
+    return -1;
+  }
+
+  /** Where the simple line (status, error) from `from` ends: its CR, or -1. */
+  private simpleLineAt(from: number): number {
+    const b = this.buf;
+    for (let i = from; i < this.len; i++) if (b[i] === CR) return i;
+    return -1;
+  }
+
+  /** The XREAD reply in buf[0, end): null, or per stream its entries. */
+  private parseXread(end: number): StreamBatch[] | null {
+    const b = this.buf as SliceableBuffer;
+    const text = isAscii(b.subarray(0, end)) ? b.latin1Slice(0, end) : undefined;
+    let off = 0;
+    const fail = (): never => { throw new RedisReplyError('unexpected reply to XREAD'); };
+    /** Reads a `*n` or `$n` header of the expected type; -1 for a null. */
+    const header = (type: number): number => {
+      if (b[off] !== type) fail();
+      const lineEnd = this.lineAt(off + 1);
+      if (lineEnd < 0 || lineEnd >= end) fail();
+      off = lineEnd + 2;
+      return this.lineInt;
+    };
+    const str = (): string => {
+      const n = header(0x24);
+      if (n < 0) fail();
+      const s = text === undefined ? b.utf8Slice(off, off + n) : n < MIN_SLICED_STRING ? text.substring(off, off + n) : b.latin1Slice(off, off + n);
+      off += n + 2;
+      return s;
+    };
+    const name = (i: number): string => {
+      const known = this.names[i];
+      if (text !== undefined && known !== undefined && b[off] === 0x24) {
+        // `$<len>\r\n<name>\r\n` with the name seen last time at this position: no new string.
+        const lineEnd = this.lineAt(off + 1);
+        if (lineEnd > 0 && this.lineInt === known.length && text.startsWith(known, lineEnd + 2)) {
+          off = lineEnd + 2 + known.length + 2;
+          return known;
+        }
+      }
+      const s = str();
+      if (i < 64) this.names[i] = s;
+      return s;
+    };
+
+    const nStreams = header(0x2a);
+    if (nStreams < 0) return null;
+    const out: StreamBatch[] = [];
+    for (let si = 0; si < nStreams; si++) {
+      if (header(0x2a) !== 2) fail();
+      const stream = str();
+      const nEntries = header(0x2a);
+      const entries: StreamEntry[] = new Array<StreamEntry>(Math.max(nEntries, 0));
+      for (let ei = 0; ei < nEntries; ei++) {
+        if (header(0x2a) !== 2) fail();
+        const id = str();
+        const nFlat = header(0x2a);
+        const fields: Record<string, string> = {};
+        for (let k = 0; k + 1 < nFlat; k += 2) {
+          const f = name(k >> 1);
+          fields[f] = str();
+        }
+        if (nFlat > 0 && nFlat % 2 === 1) str(); // an odd count cannot happen; skip the stray element
+        entries[ei] = { stream, id, fields };
+      }
+      out.push({ stream, entries });
+    }
+    if (off !== end) fail();
+    return out;
+  }
+}
