@@ -9,14 +9,23 @@ export interface BenchOptions {
   redisUrl: string;
   /** Parallelisms of the job runs, in order. */
   parallelisms: number[];
-  /** Checkpointing of the job runs: 'on' (the default interval, exactly-once output), 'off' (interval 0, output at every flush), or both. */
+  /** Checkpointing of the job runs: 'on' (every `checkpointIntervalMs`, exactly-once output), 'off' (interval 0, output at every flush), or both. */
   checkpointing: Array<'on' | 'off'>;
+  /** Checkpoint interval of the throughput runs with checkpointing on, ms. */
+  checkpointIntervalMs: number;
   /** Metrics collection of the job runs (`ebbflow.metrics.enabled`): 'both' (the default) runs each job with it on and off, to show its cost. */
   metrics: Array<'on' | 'off'>;
   /** Length of the live-writing phase of each latency run, seconds; 0 skips the phase. */
   latencySeconds: number;
   /** Transactions per second written during the latency phase. */
   latencyRate: number;
+  /** Checkpoint interval of the latency phase, ms (issue 18 target 3: 200). */
+  latencyCheckpointIntervalMs: number;
+  /** Window of the latency phase's job (and its reference), ms: short, so the phase has enough windows for percentiles. */
+  latencyWindowMs: number;
+  /** Runs per variant of the checkpoint-overhead comparison (checkpoints every `latencyCheckpointIntervalMs` vs off, interleaved, per parallelism); 0 skips it. */
+  overheadRuns: number;
+  /** Window of the throughput runs, ms. */
   windowMs: number;
   maxOutOfOrdernessMs: number;
   /** Threshold in dollars, as the job takes it. */
@@ -29,9 +38,11 @@ export interface BenchOptions {
 }
 
 export const USAGE = `usage: node dist/bench/throughput.js [--quick] [--records N] [--streams N] [--redis URL]
-       [--parallelism 1,2,1,2] [--checkpointing on|off|both] [--metrics on|off|both] [--latency-seconds S] [--latency-rate R] [--timeout-ms MS] [--json PATH]
-env: BENCH_RECORDS, BENCH_STREAMS, BENCH_PARALLELISM, BENCH_CHECKPOINTING, BENCH_METRICS, BENCH_LATENCY_SECONDS, BENCH_LATENCY_RATE,
-     BENCH_QUICK=1, BENCH_TIMEOUT_MS, EBBFLOW_REDIS_URL`;
+       [--parallelism 1,2,1,2] [--checkpointing on|off|both] [--checkpoint-interval-ms MS] [--metrics on|off|both]
+       [--latency-seconds S] [--latency-rate R] [--latency-checkpoint-interval-ms MS] [--latency-window-ms MS]
+       [--overhead-runs N] [--timeout-ms MS] [--json PATH]
+env: BENCH_RECORDS, BENCH_STREAMS, BENCH_PARALLELISM, BENCH_CHECKPOINTING, BENCH_CHECKPOINT_INTERVAL_MS, BENCH_METRICS, BENCH_LATENCY_SECONDS,
+     BENCH_LATENCY_RATE, BENCH_LATENCY_CHECKPOINT_INTERVAL_MS, BENCH_LATENCY_WINDOW_MS, BENCH_OVERHEAD_RUNS, BENCH_QUICK=1, BENCH_TIMEOUT_MS, EBBFLOW_REDIS_URL`;
 
 function int(name: string, v: string, min: number): number {
   const n = /^\d[\d_]*$/.test(v) ? Number(v.replace(/_/g, '')) : NaN;
@@ -53,6 +64,10 @@ export function parseBenchOptions(argv: string[] = process.argv.slice(2), env: N
       metrics: { type: 'string' },
       'latency-seconds': { type: 'string' },
       'latency-rate': { type: 'string' },
+      'checkpoint-interval-ms': { type: 'string' },
+      'latency-checkpoint-interval-ms': { type: 'string' },
+      'latency-window-ms': { type: 'string' },
+      'overhead-runs': { type: 'string' },
       'timeout-ms': { type: 'string' },
       json: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -79,6 +94,10 @@ export function parseBenchOptions(argv: string[] = process.argv.slice(2), env: N
   const metrics: Array<'on' | 'off'> = metricsMode === 'both' ? ['on', 'off'] : [metricsMode as 'on' | 'off'];
   const latencySeconds = int('--latency-seconds', pick(values['latency-seconds'], 'BENCH_LATENCY_SECONDS') ?? (quick ? '20' : '30'), 0);
   const latencyRate = int('--latency-rate', pick(values['latency-rate'], 'BENCH_LATENCY_RATE') ?? '20000', 1);
+  const checkpointIntervalMs = int('--checkpoint-interval-ms', pick(values['checkpoint-interval-ms'], 'BENCH_CHECKPOINT_INTERVAL_MS') ?? '1000', 1);
+  const latencyCheckpointIntervalMs = int('--latency-checkpoint-interval-ms', pick(values['latency-checkpoint-interval-ms'], 'BENCH_LATENCY_CHECKPOINT_INTERVAL_MS') ?? '200', 1);
+  const latencyWindowMs = int('--latency-window-ms', pick(values['latency-window-ms'], 'BENCH_LATENCY_WINDOW_MS') ?? '1000', 1);
+  const overheadRuns = int('--overhead-runs', pick(values['overhead-runs'], 'BENCH_OVERHEAD_RUNS') ?? (quick ? '1' : '3'), 0);
   const timeoutMs = int('--timeout-ms', pick(values['timeout-ms'], 'BENCH_TIMEOUT_MS') ?? '600000', 1000);
   return {
     records,
@@ -89,6 +108,10 @@ export function parseBenchOptions(argv: string[] = process.argv.slice(2), env: N
     metrics,
     latencySeconds,
     latencyRate,
+    checkpointIntervalMs,
+    latencyCheckpointIntervalMs,
+    latencyWindowMs,
+    overheadRuns,
     windowMs: 10_000,
     maxOutOfOrdernessMs: 5_000,
     threshold: '10000',

@@ -74,7 +74,7 @@ export class StreamingReference {
 
 export interface WriterStats { written: number; seconds: number; rate: number; maxBehind: number }
 
-/** Writes `rate` transactions per second (one pipeline every 50 ms) until stopped. */
+/** Writes `rate` transactions per second (one pipeline every 50 ms, catching up at most a quarter second's worth per pipeline) until stopped. */
 export class LiveWriter {
   private readonly redis: Redis;
   private stopped = false;
@@ -99,8 +99,11 @@ export class LiveWriter {
     this.done = (async () => {
       for (let tick = 1; !this.stopped; tick++) {
         signal?.throwIfAborted();
-        const due = Math.floor((this.rate * (Date.now() - this.start)) / 1000) - this.written;
-        this.maxBehind = Math.max(this.maxBehind, due);
+        const behind = Math.floor((this.rate * (Date.now() - this.start)) / 1000) - this.written;
+        this.maxBehind = Math.max(this.maxBehind, behind);
+        // Catching up after a stall, at most a quarter second's worth per tick: a starved process
+        // otherwise generated and pipelined everything due at once (790,000 entries, 2 GB, seen).
+        const due = Math.min(behind, Math.ceil(this.rate / 4));
         if (due > 0) {
           const batch = Array.from({ length: due }, () => this.gen.nextAt(Date.now()));
           for (const t of batch) this.reference.add(t);

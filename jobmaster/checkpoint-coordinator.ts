@@ -82,6 +82,8 @@ export class CheckpointCoordinator {
   private nextId = 1;
   private pending: Pending | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** A periodic tick found a checkpoint in progress: the next one starts as soon as that one ends. */
+  private due = false;
   private consecutiveFailures = 0;
   private readonly completed: Array<{ id: number; path: string }> = [];
   private latestPath: string | undefined;
@@ -132,20 +134,38 @@ export class CheckpointCoordinator {
     while (this.pending && Date.now() < deadline) await this.pending.settled;
   }
 
-  /** Periodic checkpoints; with `now`, the first one starts at once rather than an interval later. */
+  /**
+   * Periodic checkpoints; with `now`, the first one starts at once rather than an interval later.
+   * A tick that finds a checkpoint in progress is not dropped: the next checkpoint starts as soon as
+   * that one completes or fails (as Flink's with no minimum pause), so a checkpoint that takes
+   * longer than the interval does not halve the cadence — with exactly-once output every skipped
+   * tick used to add up to a whole interval to the output's latency.
+   */
   start(now = false): void {
     if (this.o.intervalMs <= 0 || this.timer) return;
-    const tick = () => {
-      if (this.pending) return;
-      this.trigger(false).catch(recordedInStats);
-    };
-    this.timer = setInterval(tick, this.o.intervalMs);
-    if (now) tick();
+    this.timer = setInterval(() => this.tick(), this.o.intervalMs);
+    if (now) this.tick();
   }
 
   stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
+    this.due = false;
+  }
+
+  private tick(): void {
+    if (this.pending) { this.due = true; return; }
+    this.due = false;
+    this.trigger(false).catch(recordedInStats);
+  }
+
+  /**
+   * The checkpoint in progress completed or failed: a tick it held back runs now — after the
+   * continuations waiting for it (a savepoint or rescale checkpoint in `idle()`), which go first.
+   */
+  private ended(): void {
+    if (!this.due) return;
+    setImmediate(() => { if (this.due && this.timer && !this.pending) this.tick(); });
   }
 
   /** Starts a checkpoint (or savepoint); resolves with its directory once complete. */
@@ -232,6 +252,7 @@ export class CheckpointCoordinator {
     if (!p.isSavepoint && ++this.consecutiveFailures > this.o.tolerableFailures) {
       this.hooks.onFailureLimit(`${this.consecutiveFailures} consecutive checkpoints failed (tolerable: ${this.o.tolerableFailures}); last: ${reason}`);
     }
+    this.ended();
   }
 
   private measureState(vertices: Array<{ vertexId: string; subtasks: SubtaskStateProps[] }>): void {
@@ -287,6 +308,7 @@ export class CheckpointCoordinator {
     this.stats.completed(p.id, p.dir, size);
     this.hooks.notifyComplete(p.id);
     p.resolve(p.dir);
+    this.ended();
     if (!p.isSavepoint) {
       this.completed.push({ id: p.id, path: p.dir });
       while (this.completed.length > this.o.retained) {

@@ -23,6 +23,9 @@ export type { JobException, JobRecord, NewOperation, OperationKind, OperationRec
 
 export type { RegistryFence };
 
+/** How long a completed operation's result can still be polled: Flink's rest.async.store-duration default, 5 minutes. */
+export const OPERATION_RESULT_TTL_MS = 5 * 60_000;
+
 export class JobRegistry {
   /**
    * @param fence HA only: the dispatcher's writes are fenced with its leader epoch. Without one (a single
@@ -190,9 +193,19 @@ export class JobRegistry {
     await this.redis.hset(this.opKey(jobId, id), 'phase', phase, 'phaseSince', String(Date.now()));
   }
 
+  /**
+   * Records the outcome; the record then lives OPERATION_RESULT_TTL_MS more (Flink's completed-operation
+   * cache, rest.async.store-duration): without it a running job kept one key per savepoint and rescale
+   * for good (bench:soak: one more Redis key every rescale).
+   */
   async completeOperation(jobId: string, id: string, outcome: { location?: string; failureCause?: string; result?: Record<string, unknown> }): Promise<void> {
-    await this.redis.hset(this.opKey(jobId, id), 'status', 'COMPLETED', 'location', outcome.location ?? '', 'failureCause', outcome.failureCause ?? '',
-      'result', outcome.result ? JSON.stringify(outcome.result) : '');
+    const key = this.opKey(jobId, id);
+    const res = await this.redis.multi()
+      .hset(key, 'status', 'COMPLETED', 'location', outcome.location ?? '', 'failureCause', outcome.failureCause ?? '', 'result', outcome.result ? JSON.stringify(outcome.result) : '')
+      .pexpire(key, OPERATION_RESULT_TTL_MS)
+      .exec();
+    const failed = res?.find(([err]) => err);
+    if (!res || failed) throw failed?.[0] ?? new Error(`recording the outcome of operation ${id} was discarded`);
   }
 
   async putCheckpointStats(jobId: string, stats: unknown): Promise<void> {

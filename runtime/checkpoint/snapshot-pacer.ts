@@ -10,6 +10,14 @@ import type { PendingSnapshot } from './pending-snapshot.js';
 
 /** A background slice of snapshot serialization: short, so records keep flowing between slices. */
 const SLICE_MS = 4;
+/**
+ * At the barrier, serialization first runs for up to this long. A small keyed state (about a MB,
+ * the fraud job's with short windows) is then done at once and its file written right away: in the
+ * background, interleaved with batches, it took 20–50 ms longer to finish (measured at 200 ms
+ * checkpoints), and with exactly-once output the sinks' publishing waits for exactly that. A large
+ * state only has its first part serialized here; the rest goes on copy-on-write as before.
+ */
+export const AT_BARRIER_MS = 15;
 /** After a batch, a slice runs if the last one is at least this old. */
 const STEP_EVERY_MS = 10;
 
@@ -21,9 +29,10 @@ export class SnapshotPacer {
   /** `operators`: the chain's checkpointed operators (the guard goes on the keyed ones). */
   constructor(private readonly operators: () => readonly CheckpointedOperator[]) {}
 
-  /** The snapshot taken at a barrier: guarded until it is all serialized. */
-  begin(snap: PendingSnapshot): void {
+  /** The snapshot taken at a barrier: serialized now if it is small, else guarded until it is all serialized. */
+  begin(snap: PendingSnapshot, atBarrierMs = AT_BARRIER_MS): void {
     if (!snap.remaining) return;
+    if (atBarrierMs > 0 && !snap.step(atBarrierMs)) return;
     this.snapshot = snap;
     for (const op of this.operators()) if (op.snapshotKeyedState) op.snapshotGuard = snap.guard;
   }

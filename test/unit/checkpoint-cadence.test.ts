@@ -1,0 +1,81 @@
+/**
+ * The checkpoint coordinator's cadence: a periodic tick that finds a checkpoint in progress is not
+ * dropped; the next checkpoint starts as soon as that one ends, not an interval later.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CheckpointCoordinator } from '../../jobmaster/checkpoint-coordinator.js';
+import { SubtaskState } from '../../runtime/checkpoint/snapshot-io.js';
+import type { JobGraph } from '../../runtime/job-graph.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ebbflow-cadence-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const graph = { name: 'g', maxParallelism: 128, vertices: [{ id: 'v', name: 'v', parallelism: 1 }] } as unknown as JobGraph;
+const target = { executionId: 'e0', vertexId: 'v' };
+const ack = () => SubtaskState.encode({ subtaskIndex: 0 }).finish();
+
+/** A coordinator whose subtask acknowledges each checkpoint `ackAfterMs` after its trigger; records trigger and completion times. */
+function coordinator(intervalMs: number, ackAfterMs: number, sub: string) {
+  const triggered: Array<{ id: number; at: number }> = [];
+  const completed: Array<{ id: number; at: number }> = [];
+  const c: CheckpointCoordinator = new CheckpointCoordinator(
+    { jobId: 'f'.repeat(32), graph, baseDir: join(dir, sub), savepointDir: join(dir, `${sub}-sp`), intervalMs, timeoutMs: 10_000, retained: 1, tolerableFailures: 5, logger: pino({ level: 'silent' }) },
+    {
+      participants: () => ({ all: [target], sources: [target] }),
+      trigger: (_s, id) => { triggered.push({ id, at: Date.now() }); setTimeout(() => c.acknowledge('e0', id, ack(), 0), ackAfterMs); },
+      notifyComplete: (id) => { completed.push({ id, at: Date.now() }); },
+      onFailureLimit: () => {}, statsChanged: () => {}, scaleFor: () => new Map(),
+    },
+  );
+  return { c, triggered, completed };
+}
+
+describe('checkpoint cadence', () => {
+  it('starts the next checkpoint right after one that outlasted the interval, not at the tick after', async () => {
+    // Interval 100 ms, each checkpoint takes ~150 ms: with ticks dropped while one is in progress the
+    // cadence would be 200 ms (every other tick); held back, the next starts when the previous completes.
+    const { c, triggered, completed } = coordinator(100, 150, 'slow');
+    c.start();
+    try {
+      await waitFor('six completed checkpoints', () => (completed.length >= 6 ? true : undefined), 10_000);
+    } finally {
+      c.stop();
+    }
+    for (let i = 1; i < 6; i++) {
+      const next = triggered.find((t) => t.id === completed[i - 1]!.id + 1)!;
+      // Triggered right after the completion of the one before (a setImmediate later), well before a tick would come.
+      expect(next.at - completed[i - 1]!.at).toBeLessThan(40);
+    }
+  });
+
+  it('keeps the interval when checkpoints are faster than it', async () => {
+    const { c, triggered } = coordinator(150, 10, 'fast');
+    c.start();
+    try {
+      await waitFor('five triggers', () => (triggered.length >= 5 ? true : undefined), 10_000);
+    } finally {
+      c.stop();
+    }
+    for (let i = 1; i < triggered.length; i++) expect(triggered[i]!.at - triggered[i - 1]!.at).toBeGreaterThanOrEqual(120);
+  });
+
+  it('lets a savepoint waiting for the checkpoint in progress go before the held-back periodic one', async () => {
+    const { c, completed } = coordinator(50, 120, 'sp');
+    c.start();
+    try {
+      await waitFor('a checkpoint in progress', () => (completed.length >= 1 ? true : undefined), 10_000);
+      // Ticks keep coming while each checkpoint outlasts the interval: the savepoint must not starve.
+      const t0 = Date.now();
+      const path = await c.trigger(true, join(dir, 'sp-target'));
+      expect(path).toContain('savepoint-');
+      expect(Date.now() - t0).toBeLessThan(1000);
+    } finally {
+      c.stop();
+    }
+  });
+});
