@@ -20,6 +20,11 @@
  *   ◄──────────────── RescaleLoaded (every subtask), FINISHED (retired ones)
  *   ─ release TaskManagers left without subtasks; periodic checkpoints resume
  *
+ * With `rescale.migration.max-batch-bytes` the key groups move in batches
+ * (rescale-batches.ts): the steps after the pre-flight checkpoint run once per
+ * batch, each to an intermediate scale; a failure once a batch switched is a
+ * failure after the switch.
+ *
  * Subtasks whose key groups do not change keep running untouched (same
  * process, same execution, state in memory). A failure before checkpoint n is
  * triggered is rolled back (added subtasks cancelled; nothing switched); after

@@ -110,4 +110,18 @@ describe('rescale batches', () => {
     expect(planBatches(p.graph, before, final, new Map(), 10)).toHaveLength(1);
     expect(planBatches(p.graph, before, final, sizes, 42_000)).toHaveLength(1);
   });
+
+  it('a restart at the parallelism of a table left between two batches rebalances it, moving the fewest key groups', () => {
+    const { win, before, final, sizes, p } = setup(2, 3, () => 1000);
+    const between = planBatches(p.graph, before, final, sizes, 10_000)[0]!.scale;
+    const limits = vertexLimits(p);
+    const restarted = planScale(p.graph, limits, new Map([...between].map(([id, v]) => [id, v.parallelism])), between);
+    const held = [0, 0, 0];
+    for (const o of restarted.get(win)!.owners!) held[o]!++;
+    expect(held.sort()).toEqual([42, 43, 43]);
+    // The new subtask holds its batch-1 key groups and gets the rest of its share; nothing else moves.
+    expect(countMoves(between.get(win)!.owners!, restarted.get(win)!.owners!)).toBe(42 - between.get(win)!.owners!.filter((o) => o === 2).length);
+    // A balanced table at the same parallelism stays as it is.
+    expect(planScale(p.graph, limits, new Map([...final].map(([id, v]) => [id, v.parallelism])), final).get(win)!.owners).toBe(final.get(win)!.owners);
+  });
 });
