@@ -57,7 +57,11 @@ export async function runPhase(x: PhaseInput): Promise<PhaseResult> {
   const streams = Array.from({ length: o.streams }, (_, i) => `${tag}tx:${i}`);
   const output = `${tag}alerts`;
   const thresholdCents = parseCents(o.threshold)!;
-  const flinkConfiguration = o.checkpointIntervalMs !== undefined ? { 'execution.checkpointing.interval': String(o.checkpointIntervalMs) } : undefined;
+  const flinkConfiguration: Record<string, string> | undefined = o.checkpointIntervalMs !== undefined || o.maxBatchBytes !== undefined || o.heartbeatTimeoutMs !== undefined ? {
+    ...(o.heartbeatTimeoutMs !== undefined ? { 'heartbeat.timeout': String(o.heartbeatTimeoutMs) } : {}),
+    ...(o.checkpointIntervalMs !== undefined ? { 'execution.checkpointing.interval': String(o.checkpointIntervalMs) } : {}),
+    ...(o.maxBatchBytes !== undefined ? { 'rescale.migration.max-batch-bytes': String(o.maxBatchBytes) } : {}),
+  } : undefined;
   const args = jobArgs(o.redisUrl, streams, output, o.windowMs, o.threshold, o.maxOutOfOrdernessMs);
   const reader = new AlertReader(o.redisUrl, output);
   const writer = new LiveWriter(o.redisUrl, streams, o.rate, { seed: o.seed, accounts: o.accounts, windowMs: o.windowMs, maxOutOfOrdernessMs: o.maxOutOfOrdernessMs, thresholdCents });

@@ -112,19 +112,27 @@ export async function rescaleInPlace(c: PhaseContext, from: number, to: number):
   const phases: StepRecord['phases'] = [];
   const tRequest = Date.now();
   const trigger = await requestRescale(c.api, jobId, to);
-  // The rescale checkpoint's metadata is read as soon as it is complete: only the newest 3 are retained.
-  let picture: Promise<KeyGroupPicture | null> | undefined;
+  // Each rescale checkpoint's metadata (one per batch) is read as soon as it is complete: only the
+  // newest 3 are retained. The first gives the owners before, the last the owners after.
+  const pictures = new Map<number, Promise<KeyGroupPicture | null>>();
+  const seen = new Set<number>();
   const read = (id: number) => keyGroupPicture(join(c.dataDir, 'checkpoints', jobId, `chk-${id}`)).catch((err: Error) => {
     c.log(`in-place ${from}→${to}: could not read checkpoint ${id}'s metadata: ${err.message}`);
     return null;
   });
   const op = (await pollOperation(() => rescaleStatus(c.api, jobId, trigger), `rescale ${from}→${to}`, c, tRequest, phases, (p) => {
-    const m = /^checkpoint (\d+) complete/.exec(p);
-    if (m && !picture) picture = read(Number(m[1]));
+    // A batch's "complete" phase may pass between two polls: once a later checkpoint is named, the
+    // earlier ones seen are complete.
+    const m = /^checkpoint (\d+)( complete)?/.exec(p);
+    if (!m) return;
+    const id = Number(m[1]);
+    for (const s of seen) if (s < id && !pictures.has(s)) pictures.set(s, read(s));
+    seen.add(id);
+    if (m[2] && !pictures.has(id)) pictures.set(id, read(id));
   })) as unknown as RescaleOperation;
   const tDone = Date.now();
-  if (!picture && op.checkpointId !== null) picture = read(op.checkpointId);
-  const pic = (await picture) ?? null;
+  if (op.checkpointId !== null && !pictures.has(op.checkpointId)) pictures.set(op.checkpointId, read(op.checkpointId));
+  const pic = await acrossBatches(pictures, op);
   const after = (await taskManagersOf(c.api, jobId)).map((t) => t.pid);
   const released = before.filter((p) => !after.includes(p));
   const moved = pic ? [...movedKeyGroups(pic.before, pic.after)].sort((a, b) => a - b) : [];
@@ -133,6 +141,21 @@ export async function rescaleInPlace(c: PhaseContext, from: number, to: number):
     moved, movedBytes: pic ? moved.reduce((s, kg) => s + pic.sizes[kg]!, 0) : null, minimum: pic ? minimumMove(pic.before, to, pic.sizes) : null,
     taskManagersBefore: before, taskManagersAfter: after, released, ...(await releasedExit(released, tRequest, tDone)),
   };
+}
+
+/**
+ * One picture of a rescale done in batches: owners before from its first rescale checkpoint (and
+ * the sizes at it), owners after from its last. Null if the first batch's checkpoint was not read
+ * (its phase passed between two polls and the picture would miss moves).
+ */
+async function acrossBatches(pictures: Map<number, Promise<KeyGroupPicture | null>>, op: RescaleOperation): Promise<KeyGroupPicture | null> {
+  const read = new Map<number, KeyGroupPicture | null>();
+  for (const [id, p] of pictures) read.set(id, await p);
+  const firstId = op.batches?.[0]?.checkpointId ?? op.checkpointId;
+  const first = firstId !== null ? read.get(firstId) : undefined;
+  const last = op.checkpointId !== null ? read.get(op.checkpointId) : undefined;
+  if (!first || !last) return null;
+  return { ...first, after: last.after };
 }
 
 /** POST /jobs/:id/stop, then POST /jars/:jarid/run from the savepoint at the new parallelism, until RUNNING. */

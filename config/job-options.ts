@@ -110,6 +110,10 @@ export const JOB_OPTIONS = {
     key: 'jobmanager.adaptive-scheduler.resource-stabilization-timeout', scope, default: 10000, max: MAX_DURATION_MS, defaultDoc: '`10 s`',
     doc: 'with fewer slots than asked for but enough for the lower bounds, wait this long for more before running with what there is (and before scaling back up)',
   }),
+  rescaleMaxBatchBytes: opt.int({
+    key: 'rescale.migration.max-batch-bytes', scope, default: 8 * 1024 * 1024, min: 0, max: 2 ** 40, defaultDoc: '`8388608` (8 MiB)',
+    doc: 'an in-place rescale moves its key groups in batches of at most this much state (by the sizes of the latest checkpoint; a single heavier key group goes alone), one checkpoint barrier per batch, so only the batch in flight is held back; `0` moves everything at one barrier',
+  }),
   rescaleHistorySize: opt.int({
     key: 'web.adaptive-scheduler.rescale-history.size', scope, default: 20, min: 0, max: 10_000,
     doc: 'rescales of the job kept for `GET /jobs/:jobid/rescales/*` (every trigger: requests, requirement changes, scaling back up); `0` records none (Flink\'s key; its default is `0`)',

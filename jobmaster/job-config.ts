@@ -66,6 +66,8 @@ export interface JobConfig {
   resourceStabilizationTimeoutMs: number;
   /** `web.adaptive-scheduler.rescale-history.size`: rescales kept in the job's history (0: none recorded). @default 20 */
   rescaleHistorySize: number;
+  /** `rescale.migration.max-batch-bytes`: state moved per barrier of an in-place rescale; 0 = all at once. @default 8 MiB */
+  rescaleMaxBatchBytes: number;
   /** `resourcemanager.start-worker.retry-interval`: after a TaskManager is lost, wait before requesting another. @default 0 */
   workerRetryIntervalMs: number;
   /** `taskmanager.registration.timeout`: how long a TaskManager that lost its JobMaster waits for a new one (0: exits at once). @default 30000 */
@@ -179,6 +181,7 @@ export function compileJobConfig(raw: Record<string, unknown> | undefined, provi
     resourceWaitTimeoutMs: readKey(c, O.resourceWaitTimeout),
     resourceStabilizationTimeoutMs: readKey(c, O.resourceStabilizationTimeout)!,
     rescaleHistorySize: readKey(c, O.rescaleHistorySize)!,
+    rescaleMaxBatchBytes: readKey(c, O.rescaleMaxBatchBytes)!,
     workerRetryIntervalMs: readKey(c, O.workerRetryInterval)!,
     taskManagerRegistrationTimeoutMs: readKey(c, O.taskManagerRegistrationTimeout)!,
     previousWorkerRecoveryTimeoutMs: readKey(c, O.previousWorkerRecoveryTimeout)!,

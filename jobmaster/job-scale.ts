@@ -81,11 +81,24 @@ export function planScale(graph: JobGraph, limits: VertexLimits, parallelism: Ma
     const prev = from?.get(v.id);
     let owners: KeyGroupTable;
     if (!prev?.owners) owners = contiguousTable(K, p);
-    else if (prev.parallelism === p) owners = prev.owners;
+    // A table left unbalanced by a fluid rescale that did not finish (rescale-batches.ts) is rebalanced.
+    else if (prev.parallelism === p && balanced(prev.owners, p)) owners = prev.owners;
     else owners = rescaleTable(prev.owners, prev.parallelism, p, weights?.get(v.id));
     out.set(v.id, { parallelism: p, owners });
   }
   return out;
+}
+
+/** Every subtask owns ⌊K/p⌋ or ⌈K/p⌉ key groups (and none is out of range). */
+function balanced(owners: ArrayLike<number>, p: number): boolean {
+  const held = new Int32Array(p);
+  for (let kg = 0; kg < owners.length; kg++) {
+    const s = owners[kg]!;
+    if (s >= p) return false;
+    held[s]++;
+  }
+  const lo = Math.floor(owners.length / p), hi = Math.ceil(owners.length / p);
+  return held.every((h) => h >= lo && h <= hi);
 }
 
 /** The scale a checkpoint resumes at; metadata written before tables existed gets contiguous ones. */

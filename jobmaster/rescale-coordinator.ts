@@ -20,6 +20,11 @@
  *   ◄──────────────── RescaleLoaded (every subtask), FINISHED (retired ones)
  *   ─ release TaskManagers left without subtasks; periodic checkpoints resume
  *
+ * With `rescale.migration.max-batch-bytes` the key groups move in batches
+ * (rescale-batches.ts): the steps after the pre-flight checkpoint run once per
+ * batch, each to an intermediate scale; a failure once a batch switched is a
+ * failure after the switch.
+ *
  * Subtasks whose key groups do not change keep running untouched (same
  * process, same execution, state in memory). A failure before checkpoint n is
  * triggered is rolled back (added subtasks cancelled; nothing switched); after
@@ -33,7 +38,8 @@ import type { Execution, ExecutionGraph } from './execution-graph.js';
 import { RescaleFailedAfterSwitch } from './errors.js';
 import type { JobRuntime } from './job-runtime.js';
 import { gainSources, planScale, sameParallelism, type JobScale } from './job-scale.js';
-import { parallelismRecord as record, rescaleResult, type LoadStats, type RescaleResult, type SwitchedRescale } from './rescale-statistics.js';
+import { batchedResult, movedKeyGroups, parallelismRecord as record, rescaleResult, type LoadStats, type RescaleResult, type Step, type SwitchedRescale } from './rescale-statistics.js';
+import { planBatches } from './rescale-batches.js';
 import type { TaskManagerPool } from './task-manager-pool.js';
 
 export { RescaleFailedAfterSwitch };
@@ -71,10 +77,12 @@ interface Active extends SwitchedRescale {
 export class RescaleCoordinator {
   private current: Active | undefined;
   /**
-   * A rescale in its pre-flight checkpoint (before `active` exists): an abort is kept here and
-   * thrown once that checkpoint settles, so a TaskManager lost meanwhile fails the rescale by name.
+   * The rescale request in progress, across its pre-flight checkpoint and all its batches: an abort
+   * that comes while no batch is active (the pre-flight checkpoint, between two batches) is kept here
+   * and thrown when the next one starts, so a TaskManager lost meanwhile fails the rescale by name.
+   * `switched`: a batch switched, so nothing can be rolled back any more.
    */
-  private starting: { error?: Error } | undefined;
+  private run: { error?: Error; switched: boolean } | undefined;
 
   constructor(private readonly ctx: RescaleContext) {}
 
@@ -93,12 +101,16 @@ export class RescaleCoordinator {
     if (this.rt.running) this.ctx.coordinator.start(now);
   }
 
-  get inProgress(): boolean { return this.active !== undefined; }
+  get inProgress(): boolean { return this.run !== undefined || this.active !== undefined; }
 
-  /** A rescale is in progress and nothing has switched yet (its checkpoint was not triggered). */
-  canRollBack(): boolean { return this.starting !== undefined || (this.active !== undefined && !this.active.triggered); }
+  /** A rescale is in progress and nothing has switched yet (none of its checkpoints was triggered). */
+  canRollBack(): boolean { return this.run !== undefined && !this.run.switched && !this.active?.triggered; }
 
-  /** Rescales the running job in place to `target` (vertex id → parallelism); slots must be registered already. */
+  /**
+   * Rescales the running job in place to `target` (vertex id → parallelism); slots must be registered
+   * already. The key groups that move go in batches of at most `rescale.migration.max-batch-bytes`,
+   * one rescale checkpoint each (rescale-batches.ts).
+   */
   async rescale(target: Map<string, number>, progress: (phase: string) => void = () => {}): Promise<RescaleResult> {
     const t0 = Date.now();
     const { ctx } = this;
@@ -107,18 +119,27 @@ export class RescaleCoordinator {
     const graph = this.rt.graph;
     // Periodic checkpoints pause for the rescale; only its own checkpoints run.
     ctx.coordinator.stop();
-    const starting = (this.starting = {});
+    const run: { error?: Error; switched: boolean } = (this.run = { switched: false });
     try {
-      return await this.inPlace(t0, graph, before, target, progress, starting);
+      await this.preflight(progress, run);
+      const sizes = ctx.coordinator.stateSizes().perKeyGroup;
+      const final = planScale(this.rt.plan.graph, this.rt.limits, target, before, sizes);
+      const batches = planBatches(this.rt.plan.graph, before, final, sizes, this.rt.config.rescaleMaxBatchBytes);
+      if (batches.length > 1) this.rt.log.info({ batches: batches.map((b) => ({ keyGroups: b.keyGroups, bytes: Math.round(b.bytes) })) }, 'rescaling in batches');
+      const steps: Step[] = [];
+      for (const [k, b] of batches.entries()) {
+        const label = batches.length > 1 ? ` (batch ${k + 1} of ${batches.length}: ${b.keyGroups} key group(s), ${Math.round(b.bytes / 1024)} KiB)` : '';
+        // The first batch switched: a later one that fails leaves the job between two scales, so it restarts.
+        steps.push(await this.inPlace(graph, b.scale, progress, label, k === batches.length - 1, run));
+      }
+      return batchedResult(t0, before, final, steps);
     } finally {
-      this.starting = undefined;
+      this.run = undefined;
       this.resumeCheckpoints();
     }
   }
 
-  private async inPlace(
-    t0: number, graph: ExecutionGraph, before: JobScale, target: Map<string, number>, progress: (phase: string) => void, starting: { error?: Error },
-  ): Promise<RescaleResult> {
+  private async preflight(progress: (phase: string) => void, run: { error?: Error }): Promise<void> {
     const { ctx } = this;
     await ctx.coordinator.idle();
     if (!ctx.coordinator.healthy()) {
@@ -129,22 +150,35 @@ export class RescaleCoordinator {
         throw new Error(`the rescale needs a successful checkpoint first, and it failed: ${err.message}`, { cause: err });
       });
     }
-    if (starting.error) throw starting.error;
-    this.starting = undefined;
-    const next = planScale(this.rt.plan.graph, this.rt.limits, target, before, ctx.coordinator.stateSizes().perKeyGroup);
+    if (run.error) throw run.error;
+  }
+
+  /**
+   * One rescale checkpoint: from the scale the job runs at to `next`. `last`: the rescale ends with it
+   * (periodic checkpoints resume at once); `run.switched`: an earlier batch switched already.
+   */
+  private async inPlace(
+    graph: ExecutionGraph, next: JobScale, progress: (phase: string) => void, label: string, last: boolean, run: { error?: Error; switched: boolean },
+  ): Promise<Step> {
+    const afterSwitch = run.switched;
+    const t0 = Date.now();
+    const { ctx } = this;
+    const before = this.rt.scale;
+    await ctx.coordinator.idle();
     const reserved = ctx.coordinator.reserve();
     const a: Active = {
-      checkpointId: reserved.id, next, added: [], retiring: [], kept: [], prepared: new Set(), loaded: new Map(), error: undefined, poke: () => {}, triggered: false,
+      checkpointId: reserved.id, next, added: [], retiring: [], kept: [], prepared: new Set(), loaded: new Map(), error: run.error, poke: () => {}, triggered: false,
       gainers: new Map(), sizesAtSwitch: undefined,
     };
     this.active = a;
-    this.rt.log.info({ checkpointId: a.checkpointId, before: record(before), after: record(next) }, 'rescaling in place');
+    this.rt.log.info({ checkpointId: a.checkpointId, before: record(before), after: record(next), batch: label.trim() || undefined }, 'rescaling in place');
     try {
+      if (a.error) throw a.error;
       this.planExecutions(a, graph, before);
       ctx.changed();
       if (a.added.length) progress(`starting ${a.added.length} added subtask(s)`);
       await this.deployAdded(a, graph, reserved.dir);
-      progress(`checkpoint ${a.checkpointId}: preparing ${a.kept.length + a.retiring.length} subtask(s)`);
+      progress(`checkpoint ${a.checkpointId}: preparing ${a.kept.length + a.retiring.length} subtask(s)${label}`);
       for (const e of [...a.kept, ...a.retiring]) {
         const d = rescaleDescriptor(this.rt.plan.graph, graph, ctx.pool.tms, next, e, a.checkpointId, reserved.dir, e.retiring ? [] : this.loadFrom(a, before, e));
         // Never prepared: the rescale fails by its step timeout, or is aborted by that TaskManager's loss.
@@ -152,31 +186,33 @@ export class RescaleCoordinator {
       }
       await this.until(a, 'every subtask to take the new configuration', () => [...a.kept, ...a.retiring].every((e) => a.prepared.has(e.id)));
       a.triggered = true;
-      progress(`checkpoint ${a.checkpointId}: switching to the new scale`);
+      run.switched = true;
+      progress(`checkpoint ${a.checkpointId}: switching to the new scale${label}`);
       const participants = [...a.kept, ...a.retiring].map((e) => ({ executionId: e.id, vertexId: e.vertexId, subtask: e.subtaskIndex }));
       const sources = new Set(this.rt.plan.graph.vertices.filter((v) => v.isSource).map((v) => v.id));
       await ctx.coordinator.trigger(false, undefined, { reserved, participants: { all: participants, sources: participants.filter((p) => sources.has(p.vertexId)) } });
-      // Checkpoint n holds the new scale: from now on the job checkpoints at it, starting at once
-      // (gainers still loading snapshot once their state is in), so output keeps being published.
+      // Checkpoint n holds the new scale: from now on the job checkpoints at it. After the last batch
+      // periodic checkpoints start at once (gainers still loading snapshot once their state is in), so
+      // output keeps being published; between batches the next batch's checkpoint publishes it.
       a.sizesAtSwitch = ctx.coordinator.stateSizes();
       for (const e of a.added) delete e.added;
       for (const [id, v] of next) graph.setParallelism(id, v.parallelism);
       this.rt.scale = next;
-      this.resumeCheckpoints(true);
-      progress(`checkpoint ${a.checkpointId} complete: loading moved state`);
+      if (last) this.resumeCheckpoints(true);
+      progress(`checkpoint ${a.checkpointId} complete: loading moved state${label}`);
       await this.until(a, 'every subtask to switch and load the state it gained, and retired ones to end', () =>
         [...a.kept, ...a.added].every((e) => a.loaded.has(e.id)) && a.retiring.every((e) => e.state === 'FINISHED'));
     } catch (err) {
       this.active = undefined;
       if (!a.triggered) this.rollBack(a, graph);
       const cause = (err as Error).message;
-      throw a.triggered ? new RescaleFailedAfterSwitch(`rescale at checkpoint ${a.checkpointId} failed: ${cause}`, { cause: err }) : err;
+      throw a.triggered || afterSwitch ? new RescaleFailedAfterSwitch(`rescale at checkpoint ${a.checkpointId} failed: ${cause}`, { cause: err }) : err;
     }
     for (const e of a.retiring) graph.remove(e.id);
     this.active = undefined;
     ctx.changed();
     this.rt.log.info({ checkpointId: a.checkpointId, ms: Date.now() - t0 }, 'rescaled in place');
-    return rescaleResult(t0, before, next, a, [...a.loaded.values()]);
+    return { ...a, loads: [...a.loaded.values()], durationMs: Date.now() - t0, keyGroupsMoved: movedKeyGroups(before, next) };
   }
 
   private planExecutions(a: Active, graph: ExecutionGraph, before: JobScale): void {
@@ -287,7 +323,7 @@ export class RescaleCoordinator {
 
   /** The job is failing, restarting or ending, or a TaskManager the rescale counts on was lost: whatever the rescale waits for will not come. */
   abort(cause: string): void {
-    if (this.starting) this.starting.error ??= new Error(cause);
+    if (this.run) this.run.error ??= new Error(cause);
     const a = this.active;
     if (!a) return;
     a.error ??= new Error(cause);

@@ -25,6 +25,52 @@ export interface SwitchedRescale {
   sizesAtSwitch: { perKeyGroup: Map<string, Float64Array>; total: number } | undefined;
 }
 
+/** One rescale checkpoint of a rescale (one batch of its moves), with its subtasks' load reports. */
+export interface Step extends SwitchedRescale {
+  loads: LoadStats[];
+  durationMs: number;
+  keyGroupsMoved: number;
+}
+
+/** Key groups that change owner from `before` to `after`, over all keyed vertices. */
+export function movedKeyGroups(before: JobScale, after: JobScale): number {
+  let n = 0;
+  for (const [id, v] of after) {
+    const b = before.get(id)?.owners;
+    if (b && v.owners) n += countMoves(b, v.owners);
+  }
+  return n;
+}
+
+/**
+ * The RescaleResult of a rescale done in `steps` (its batches, rescale-batches.ts), from `before` to
+ * `after`: key groups and bytes over all batches, the longest hold and load of any batch, the
+ * subtasks kept through all of them, and each batch in `batches`.
+ */
+export function batchedResult(t0: number, before: JobScale, after: JobScale, steps: Step[]): RescaleResult {
+  const first = steps[0]!, last = steps[steps.length - 1]!;
+  const retired = new Set(steps.flatMap((s) => s.retiring));
+  const switched: SwitchedRescale = {
+    checkpointId: last.checkpointId,
+    kept: [...first.kept, ...first.retiring].filter((e) => !retired.has(e)),
+    added: steps.flatMap((s) => s.added),
+    retiring: [...retired],
+    sizesAtSwitch: first.sizesAtSwitch,
+  };
+  const max = (ls: LoadStats[], f: (l: LoadStats) => number) => ls.reduce((m, l) => Math.max(m, f(l)), 0);
+  return {
+    ...rescaleResult(t0, before, after, switched, steps.flatMap((s) => s.loads)),
+    batches: steps.map((s) => ({
+      checkpointId: s.checkpointId,
+      keyGroups: s.keyGroupsMoved,
+      stateBytes: s.loads.reduce((m, l) => m + Number(l.bytes ?? 0), 0),
+      maxHoldMs: max(s.loads, (l) => l.maxHoldMs ?? 0),
+      maxLoadMs: max(s.loads, (l) => l.loadMs ?? 0),
+      durationMs: s.durationMs,
+    })),
+  };
+}
+
 /** Vertex id → parallelism, as logged and as reported. */
 export const parallelismRecord = (s: JobScale): Record<string, number> =>
   Object.fromEntries([...s].map(([id, v]) => [id, v.parallelism]));

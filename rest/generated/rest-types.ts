@@ -167,7 +167,24 @@ export type RescaleResult = {
     added: number;
     retired: number;
   };
+  /** The rescale checkpoints that moved the key groups, in order: one per batch of at most `rescale.migration.max-batch-bytes` of state (one when everything moved at once). */
+  batches?: Array<RescaleBatch>;
   requirements?: ResourceRequirements;
+};
+
+/** One batch of an in-place rescale, moved at one checkpoint barrier. */
+export type RescaleBatch = {
+  /** The checkpoint whose barrier moved this batch */
+  checkpointId: number;
+  /** Key groups that changed owner in this batch */
+  keyGroups: number;
+  /** State the gainers loaded for this batch */
+  stateBytes: number;
+  /** Longest time a record of a key group of this batch was held back */
+  maxHoldMs: number;
+  maxLoadMs: number;
+  /** From the batch being prepared to every gainer having loaded it */
+  durationMs: number;
 };
 
 /** Flink's StatsSummaryDto, in ms */

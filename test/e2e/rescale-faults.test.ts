@@ -26,7 +26,9 @@ import { rescale, subtaskIdentities } from '../helpers/rescale.js';
 let d: TestDispatcher;
 let jar: string;
 const tag = `ebbtest-faults-${randomBytes(4).toString('hex')}`;
-const FAST = { 'execution.checkpointing.interval': 200, 'restart-strategy.fixed-delay.delay': '100 ms' };
+// The few tens of kilobytes of window state here move in several batches (fluid rescaling): every
+// fault below also meets a rescale that is between two batches or in one of them.
+const FAST = { 'execution.checkpointing.interval': 200, 'restart-strategy.fixed-delay.delay': '100 ms', 'rescale.migration.max-batch-bytes': 4096 };
 
 // At most 3 TaskManager processes per job: enough for every test here, and the limit test 5 runs into.
 // /dev/null is allowed (EBBFLOW_SAVEPOINT_ALLOWED_DIRS): one test checkpoints into /dev/null/… on purpose.

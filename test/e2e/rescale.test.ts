@@ -91,6 +91,72 @@ describe('in-place rescaling', () => {
   });
 });
 
+describe('in-place rescaling in batches (rescale.migration.max-batch-bytes)', () => {
+  it('moves the key groups of 2 → 3 → 1 in several batches, one rescale checkpoint each, with exactly the reference alerts', async () => {
+    const streams = [0, 1, 2, 3].map((i) => `${tag}-b-in-${i}`);
+    const output = `${tag}-b-alerts`;
+    const txns = generateTransactions({ seed: 23, count: 16_000, streams });
+    const lastTs = Math.max(...txns.map((t) => t.ts));
+    const all = [...txns, ...endMarkers(streams, lastTs + W + OOO + 1)];
+    const expected = expectedAlerts(all, { windowMs: W, thresholdCents: 10_000_00, maxOutOfOrdernessMs: OOO, streams });
+    await writeTransactions(d.redis, txns.slice(0, 4000));
+
+    const run = await runJar(d, jar, {
+      parallelism: 2, programArgsList: fraudArgs(d.redisUrl, streams, output),
+      flinkConfiguration: { 'execution.checkpointing.interval': 200, 'rescale.migration.max-batch-bytes': BATCH_BYTES },
+    });
+    expect(run.status, JSON.stringify(run.body)).toBe(200);
+    const id: string = run.body.jobid;
+    await waitForState(d, id, 'RUNNING');
+    await waitForCheckpoints(d, id, 2);
+
+    const rest = trickle(d.redis, txns.slice(4000), 200, 30);
+    for (const [from, to] of [[2, 3], [3, 1]] as const) {
+      const before = await subtaskIdentities(d, id);
+      const result = await rescale(d, id, to);
+      console.log(`batches ${from} → ${to}: ${JSON.stringify(result.batches)}; maxHoldMs ${result.maxHoldMs}; durationMs ${result.durationMs}; state ${JSON.stringify(result.stateBytes)}`);
+      expect(result.parallelism.after[windowVertex(before)]).toBe(to);
+      expect(result.keyGroups.moved).toBe(minimalMoves(128, from, to));
+      // Several batches, each at its own (increasing) rescale checkpoint, together moving every key group once.
+      const batches: Array<{ checkpointId: number; keyGroups: number }> = result.batches;
+      expect(batches.length, JSON.stringify(batches)).toBeGreaterThan(2);
+      expect(batches.map((b) => b.checkpointId)).toEqual([...batches.map((b) => b.checkpointId)].sort((a, b) => a - b));
+      expect(new Set(batches.map((b) => b.checkpointId)).size).toBe(batches.length);
+      expect(batches.reduce((s, b) => s + b.keyGroups, 0)).toBe(result.keyGroups.moved);
+      expect(result.checkpointId).toBe(batches.at(-1)!.checkpointId);
+      const after = await subtaskIdentities(d, id);
+      for (const [vertex, subtasks] of Object.entries(before)) {
+        const p = after[vertex]!.length;
+        expect(p).toBe(to);
+        for (const s of subtasks.filter((x) => x.subtask < p)) {
+          expect(after[vertex]!.find((x) => x.subtask === s.subtask), `subtask ${s.subtask} of ${vertex} ${from}→${to}`).toMatchObject({ executionId: s.executionId, pid: s.pid });
+        }
+      }
+      await expectSpecResponse('get', '/jobs/{jobid}', 200, await json(await fetch(`${d.url}/jobs/${id}`)));
+    }
+    await rest.finish();
+    await writeTransactions(d.redis, all.slice(txns.length));
+
+    await waitFor(`${expected.length} alerts`, async () => ((await d.redis.xlen(output)) >= expected.length ? true : undefined), 60_000)
+      .catch(async (err: Error) => { throw new Error(`${err.message}; ${await d.redis.xlen(output)} arrived${await jobLogTails(d, id)}`); });
+    const stats = await json(await fetch(`${d.url}/jobs/${id}/checkpoints`));
+    await waitForCheckpoints(d, id, stats.counts.completed + 3);
+    const got = await readAlerts(d.redis, output);
+    expect(got.length).toBe(expected.length);
+    expect(sortAlerts(got)).toEqual(expected);
+    const job = await json(await fetch(`${d.url}/jobs/${id}`));
+    expect(job.timestamps.RESTARTING).toBe(0);
+    expect((await json(await fetch(`${d.url}/jobs/${id}/exceptions`))).exceptionHistory.entries).toEqual([]);
+
+    expect((await fetch(`${d.url}/jobs/${id}?mode=cancel`, { method: 'PATCH' })).status).toBe(202);
+    await waitForState(d, id, 'CANCELED');
+    expect(await processesMatching(`ebbflow-taskmanager ${id}`)).toEqual([]);
+  });
+});
+
+/** Small enough that the few hundred kilobytes of window state of this run move in several batches. */
+const BATCH_BYTES = 4096;
+
 function windowVertex(ids: Record<string, unknown[]>): string {
   return Object.keys(ids)[1]!;
 }

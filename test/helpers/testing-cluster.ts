@@ -19,6 +19,7 @@ import type { ebbflow } from '../../proto/generated/rpc.js';
 import { ResourceManager, type RecoverableWorkers } from '../../resourcemanager/index.js';
 import { ExecutionState, toNumber } from '../../rpc/index.js';
 import { SubtaskState } from '../../runtime/checkpoint/snapshot-io.js';
+import { expandRanges } from '../../state/key-group-assignment.js';
 import { GraphBuilder } from '../../runtime/graph-builder.js';
 import { buildJobGraph } from '../../runtime/job-graph.js';
 import type { JobPlan } from '../../runtime/plan.js';
@@ -43,6 +44,8 @@ export interface TestingClusterOptions {
   waitForRunning?: boolean;
   /** The job's leader record (failover); the ResourceManager then keeps its workers for a successor. @default none */
   leadership?: TestingLeadership;
+  /** Keyed subtasks acknowledge this many bytes of state per key group they own (for the rescale's batches). @default 0: no key-group index */
+  keyGroupBytes?: number;
 }
 
 /** An execution as the fake TaskManagers see it. */
@@ -57,6 +60,9 @@ export interface FakeExecution {
   loadAfter: number;
   state: ExecutionStateName;
   prepared?: { checkpointId: number; retire: boolean };
+  /** Key groups owned (from the deployment, then from each rescale at its checkpoint), and those prepared for the next one. */
+  keyGroups?: number[];
+  nextKeyGroups?: number[];
   /** Switched at a rescale checkpoint and its state not loaded (the test withheld it): it acknowledges no later checkpoint, as a real one snapshots only once its state is in. */
   loading?: boolean;
 }
@@ -105,10 +111,12 @@ export class TestingCluster {
   private readonly dataDir = mkdtempSync(join(tmpdir(), 'ebbflow-cp-'));
   private readonly triggered = new Set<number>();
   private started = 0;
+  private readonly keyGroupBytes: number;
 
   private constructor(opts: TestingClusterOptions) {
     const parallelism = opts.parallelism ?? 2;
     this.startLimit = opts.startLimit ?? Infinity;
+    this.keyGroupBytes = opts.keyGroupBytes ?? 0;
     this.plan = testPlan(parallelism, opts.streams ?? 4);
     this.spec = compileJobSpec({
       jobId: '0cafe0000000000000000000000000ff', bundlePath: '/testing/bundle.mjs', programArgs: [], parallelism, redisUrl: 'redis://unused', dataDir: this.dataDir,
@@ -194,7 +202,7 @@ export class TestingCluster {
       deploy: (d: ebbflow.rpc.DeployTask.$Properties) => {
         const e: FakeExecution = {
           id: d.executionId!, vertexId: d.vertexId!, subtaskIndex: d.subtaskIndex ?? 0, resourceId: tm.resourceId, attempt: d.attempt ?? 0,
-          restorePath: d.restorePath ?? '', loadAfter: toNumber(d.loadAfterCheckpoint ?? 0), state: 'DEPLOYING',
+          restorePath: d.restorePath ?? '', loadAfter: toNumber(d.loadAfterCheckpoint ?? 0), state: 'DEPLOYING', keyGroups: d.keyGroups?.length ? expandRanges(d.keyGroups) : undefined,
         };
         this.executions.set(e.id, e);
         this.report(e, 'DEPLOYING');
@@ -212,7 +220,9 @@ export class TestingCluster {
         this.triggered.add(id);
         for (const e of this.executions.values()) {
           if (e.state !== 'RUNNING' || e.loading || this.tm(e.resourceId).gateway.gone || !this.answers.ack(e, id)) continue;
-          const subtaskState = SubtaskState.encode({ subtaskIndex: e.subtaskIndex }).finish();
+          const keyGroupIndex = this.keyGroupBytes ? (e.keyGroups ?? []).map((kg) => ({ keyGroup: kg, operatorId: 1, offset: 0, length: this.keyGroupBytes })) : [];
+          if (e.prepared?.checkpointId === id && !e.prepared.retire) e.keyGroups = e.nextKeyGroups;
+          const subtaskState = SubtaskState.encode({ subtaskIndex: e.subtaskIndex, keyGroupIndex }).finish();
           this.tm(e.resourceId).jobMaster.acknowledgeCheckpoint({ executionId: e.id, checkpointId: id, subtaskState, alignmentMs: 0 });
         }
       },
@@ -220,6 +230,7 @@ export class TestingCluster {
         const e = this.executions.get(p.executionId!);
         if (!e) return;
         e.prepared = { checkpointId: toNumber(p.checkpointId), retire: p.retire ?? false };
+        e.nextKeyGroups = p.keyGroups?.length ? expandRanges(p.keyGroups) : undefined;
         tm.jobMaster.rescalePrepared({ executionId: e.id, checkpointId: p.checkpointId, error: this.answers.prepare(e) });
       },
       notifyCheckpointComplete: (id) => {

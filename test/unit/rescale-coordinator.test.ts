@@ -102,4 +102,48 @@ describe('rescale coordinator', () => {
     expect(prepared.filter((p) => p.checkpointId === b.checkpointId)).toHaveLength(6);
     expect(c.parallelism()).toEqual([4, 4]);
   });
+
+  describe('in batches (rescale.migration.max-batch-bytes)', () => {
+    const BATCHED = { 'rescale.migration.max-batch-bytes': 10_000 };
+    type Batched = { checkpointId: number; keyGroups: { moved: number }; subtasks: Record<string, number>; batches: Array<{ checkpointId: number; keyGroups: number; stateBytes: number }> };
+
+    it('2 → 3 → 1: the moves go in batches of at most the limit, one rescale checkpoint each, and the job ends at the new scale unrestarted', async () => {
+      cluster = await TestingCluster.start({ keyGroupBytes: 1000, configuration: BATCHED });
+      const c = cluster;
+      const prepared = new Map<number, number>();
+      c.answers.prepare = (e) => { prepared.set(e.prepared!.checkpointId, (prepared.get(e.prepared!.checkpointId) ?? 0) + 1); return ''; };
+      const up = (await rescale(c, 3).done).result as Batched;
+      // 42 key groups of 1000 bytes move, at most 10 per batch.
+      expect(up.keyGroups.moved).toBe(42);
+      expect(up.batches.map((b) => b.keyGroups)).toEqual([10, 10, 10, 10, 2]);
+      expect(up.batches.map((b) => b.checkpointId)).toEqual([...prepared.keys()]);
+      expect(up.checkpointId).toBe(up.batches.at(-1)!.checkpointId);
+      expect(up.subtasks).toEqual({ kept: 4, added: 2, retired: 0 });
+      expect(c.parallelism()).toEqual([3, 3]);
+
+      prepared.clear();
+      const down = (await rescale(c, 1).done).result as Batched;
+      expect(down.batches.length).toBeGreaterThan(5);
+      expect(down.batches.reduce((s, b) => s + b.keyGroups, 0)).toBe(down.keyGroups.moved);
+      expect(down.subtasks).toEqual({ kept: 2, added: 0, retired: 4 });
+      expect(c.parallelism()).toEqual([1, 1]);
+      expect(c.registry.count('RESTARTING')).toBe(0);
+    });
+
+    it('a batch after the first that fails restarts the job from its latest completed checkpoint (the scale the batches before reached)', async () => {
+      cluster = await TestingCluster.start({ keyGroupBytes: 1000, configuration: { ...BATCHED, 'execution.checkpointing.timeout': '400 ms' } });
+      const c = cluster;
+      let rescaleCheckpoints = 0;
+      c.answers.prepare = (e) => {
+        if (e.vertexId === c.vertices[1] && e.subtaskIndex === 0 && ++rescaleCheckpoints === 3) return 'Error: cannot take the new configuration';
+        return '';
+      };
+      const err = await rescale(c, 3).done.then(() => undefined, (e: Error) => e);
+      expect(err?.message).toMatch(/^rescale at checkpoint \d+ failed: a subtask could not take the new configuration: Error: cannot take the new configuration$/);
+      await c.waitForState('RUNNING', 2);
+      expect(c.registry.states).toEqual(['CREATED', 'RUNNING', 'RESTARTING', 'RUNNING']);
+      // The first batch gave the job its new parallelism; the restart rebalances the key groups.
+      expect(c.parallelism()).toEqual([3, 3]);
+    });
+  });
 });
