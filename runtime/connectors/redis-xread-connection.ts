@@ -22,6 +22,9 @@ import { isAscii } from 'node:buffer';
 import { connect, type Socket } from 'node:net';
 import type { StreamEntry } from '../../sdk/types.js';
 
+/** Redis' answers to AUTH when it has no password: 6 and later, and before 6. */
+const NO_PASSWORD_SET = /without any password configured|no password is set/;
+
 export interface RedisEndpoint { host: string; port: number; username?: string | undefined; password?: string | undefined; db: number }
 
 /** The endpoint of a plain `redis://` URL without query options; undefined for any other form. */
@@ -121,7 +124,15 @@ export class RedisXreadConnection {
     });
     if (this.closed) { socket.destroy(); throw new Error('the connection was closed'); }
     try {
-      if (password !== undefined) this.consume(await this.request(socket, username !== undefined ? ['AUTH', username, password] : ['AUTH', password]));
+      if (password !== undefined) {
+        try {
+          this.consume(await this.request(socket, username !== undefined ? ['AUTH', username, password] : ['AUTH', password]));
+        } catch (err) {
+          // A password given to a Redis that has none: not an error, as ioredis (the job's other
+          // connections) treats it; anything else (a wrong password) is.
+          if (!(err instanceof RedisReplyError) || !NO_PASSWORD_SET.test(err.message)) throw err;
+        }
+      }
       if (db !== 0) this.consume(await this.request(socket, ['SELECT', String(db)]));
     } catch (err) {
       socket.destroy();

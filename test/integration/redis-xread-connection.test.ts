@@ -112,6 +112,17 @@ describe('RedisXreadConnection', () => {
     expect(await read).toStrictEqual([{ stream: s, entries: [{ stream: s, id: '5-1', fields: { after: 'kill' } }] }]);
   });
 
+  it('a password given to a Redis that has none is accepted, as ioredis accepts it', async () => {
+    // The test Redis has no password (the isolation test relies on that too); a job's URL may carry one anyway.
+    const url = new URL(inject('redisUrl'));
+    url.password = 'not-needed';
+    const c = new RedisXreadConnection(parseRedisUrl(url.href)!);
+    conns.push(c);
+    const s = `${prefix}with-password`;
+    await redis.xadd(s, '1-1', 'f', 'v');
+    expect(await c.xread(10, undefined, [s], ['0-0'])).toStrictEqual([{ stream: s, entries: [{ stream: s, id: '1-1', fields: { f: 'v' } }] }]);
+  });
+
   it('close ends a blocked read', async () => {
     const c = conn();
     const read = c.xread(10, 10_000, [`${prefix}never`], ['$']);
