@@ -28,8 +28,9 @@ describe('local driver', () => {
       // 4 at once, 4 more one interval (400 ms) later, the last 2 after two. A loaded machine only
       // delays starts, so the checks are lower bounds: the 5th start cannot come before the second
       // window opens, nor the 9th before the third (a start storm would put all ten near 0 ms).
+      // (On a starved machine the first batch's start events may arrive in the same millisecond as the
+      // fifth's, so only the lower bounds are asserted.)
       const order = [...started].sort((a, b) => a - b);
-      expect(order[3]!).toBeLessThan(order[4]!);
       expect(order[4]!).toBeGreaterThanOrEqual(395);
       expect(order[8]!).toBeGreaterThanOrEqual(795);
     } finally {
