@@ -37,6 +37,12 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
   private redis: Redis | undefined;
   /** The reading connection (redis-xread-connection.ts), for the URLs it handles; else reads go through `redis`. */
   private reader: RedisXreadConnection | undefined;
+  /**
+   * Read-ahead: the next non-blocking XREAD, sent (on `reader`) as soon as a batch is parsed, so that
+   * Redis answers it while the batch is processed; used only if the next poll asks for exactly
+   * these streams at exactly these positions (else awaited and dropped: one read at a time).
+   */
+  private ahead: { key: string; reply: Promise<StreamBatch[] | null> } | undefined;
   private cancelled = false;
   private lastWatermark = -Infinity;
   /** Wall-clock time each stream last delivered an entry (or the reader opened). */
@@ -124,11 +130,14 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
     let res: StreamBatch[] | null;
     try {
       const probe = this.backlogEveryMs !== undefined && performance.now() - this.lastProbe >= this.backlogEveryMs;
-      if (probe) res = toBatches(await this.readAndProbe(await this.connection(), streams, ids, count));
+      if (probe) {
+        await this.dropAhead(); // its entries would come again from the probe's read
+        res = toBatches(await this.readAndProbe(await this.connection(), streams, ids, count));
+      }
       else {
         // What is there is read at once; only when nothing is does the read block, and that wait is
         // waiting for input (idle time), also when it ends because an entry arrived.
-        res = await this.read(count, undefined, streams, ids);
+        res = await this.readNow(count, streams, ids);
         if (!res && !this.cancelled) {
           const t0 = performance.now();
           res = await this.read(count, 200, streams, ids);
@@ -138,6 +147,13 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
     } catch (err) {
       if (this.cancelled) return false;
       throw err;
+    }
+    if (res && this.reader && !this.cancelled) {
+      // Ask for the next batch now, from where this one ends.
+      const next = streams.map((st, i) => res!.find((b) => b.stream === st)?.entries.at(-1)?.id ?? ids[i]!);
+      const reply = this.reader.xread(count, undefined, streams, next);
+      reply.catch(() => { /* surfaces when used; dropped otherwise */ });
+      this.ahead = { key: readKey(count, streams, next), reply };
     }
     if (res) {
       for (const { stream, entries } of res) {
@@ -159,6 +175,24 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
     }
     if (wmStrategy && this.pending.size === 0) this.emitWatermark(out, wmStrategy.maxOutOfOrdernessMs ?? 0, wmStrategy.idleTimeoutMs);
     return true;
+  }
+
+  /** A non-blocking read: the read-ahead's answer if it asked for just this, else a read now. */
+  private async readNow(count: number, streams: string[], ids: string[]): Promise<StreamBatch[] | null> {
+    const ahead = this.ahead;
+    if (ahead && ahead.key === readKey(count, streams, ids)) {
+      this.ahead = undefined;
+      return ahead.reply;
+    }
+    await this.dropAhead();
+    return this.read(count, undefined, streams, ids);
+  }
+
+  /** Waits for a read-ahead that will not be used (the connection reads one thing at a time) and forgets it. */
+  private async dropAhead(): Promise<void> {
+    const ahead = this.ahead;
+    this.ahead = undefined;
+    if (ahead) await ahead.reply.catch(() => null);
   }
 
   /** XREAD over the reading connection, or ioredis for URLs it does not handle. */
@@ -299,6 +333,10 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
     this.redis?.disconnect();
     this.reader?.close();
   }
+}
+
+function readKey(count: number, streams: string[], ids: string[]): string {
+  return `${count}\u0000${streams.join('\u0000')}\u0000${ids.join('\u0000')}`;
 }
 
 /** An ioredis XREAD reply as entries. */

@@ -7,8 +7,9 @@
  * …]], …]]) that the source then turns into entries. For the fraud job that was a fifth of a
  * TaskManager's CPU at parallelism 1 (Buffer → string conversion 10–16 %, redis-parser 4–6 %) and a
  * large part of its garbage (bench/README.md, "Profile (issue 18)"). Here a reply is collected
- * whole, checked to be ASCII in one native call, turned into one string, and the entries' short
- * strings are cut out of it; field names repeat from entry to entry and are reused, not re-made.
+ * whole, checked to be ASCII in one native call, turned into strings a window at a time, and the
+ * entries' short strings are cut out of those; field names repeat from entry to entry and are
+ * reused, not re-made, and an entry's fields object is made by an object literal for its names.
  * Replies with other bytes take a UTF-8 decode per string, as ioredis does (same results).
  *
  * Connection failures behave as the source's ioredis connection did (maxRetriesPerRequest: null):
@@ -52,9 +53,33 @@ const CR = 13;
 /** V8 makes a substring of at least this many characters a slice that keeps its parent alive. */
 const MIN_SLICED_STRING = 13;
 const CONNECT_TIMEOUT_MS = 10_000;
+/** Bytes of a reply made into one string at a time, to cut short strings out of (parseXread). */
+const TEXT_WINDOW = 32 * 1024;
 
 /** Node's Buffer slicing methods without toString's encoding lookup (present on every Buffer, not in @types/node). */
 interface SliceableBuffer extends Buffer { latin1Slice(start: number, end: number): string; utf8Slice(start: number, end: number): string }
+
+/** Entries with more fields than this are built field by field (and their names not kept). */
+const MAX_FIELDS = 32;
+
+type FieldsFactory = (values: string[]) => Record<string, string>;
+
+/**
+ * A function that makes the fields object for these names from the values in order, as an object
+ * literal: an order of magnitude faster than a property store per field under a name known only at
+ * run time (V8's generic keyed store), which was most of the parsing time. Names are written as
+ * JSON string literals, so no name can be anything but a property name. Undefined (build field by
+ * field) for duplicate names, `__proto__`, or where code generation is not allowed.
+ */
+function objectFactory(names: string[]): FieldsFactory | undefined {
+  if (new Set(names).size !== names.length || names.includes('__proto__')) return undefined;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    return new Function('v', `return { ${names.map((n, i) => `${JSON.stringify(n)}: v[${i}]`).join(', ')} };`) as FieldsFactory;
+  } catch {
+    return undefined;
+  }
+}
 
 export class RedisXreadConnection {
   private socket: Socket | undefined;
@@ -68,6 +93,11 @@ export class RedisXreadConnection {
   private waiter: { resolve: (end: number) => void; reject: (err: Error) => void } | undefined;
   /** Field names seen at each position of an entry, reused when the same name comes again. */
   private readonly names: string[] = [];
+  /** How many fields the last entry had, and a maker of a fields object for its names (objectFactory). */
+  private fieldCount = -1;
+  private factory: FieldsFactory | undefined;
+  /** An entry's values, in order (reused). */
+  private readonly values: string[] = [];
 
   constructor(private readonly endpoint: RedisEndpoint) {}
 
@@ -278,10 +308,36 @@ export class RedisXreadConnection {
     return -1;
   }
 
+  /** The fields of an entry with more than MAX_FIELDS fields, the plain way. */
+  private manyFields(nFlat: number, str: () => string): Record<string, string> {
+    const fields: Record<string, string> = {};
+    for (let k = 0; k + 1 < nFlat; k += 2) {
+      const f = str();
+      fields[f] = str();
+    }
+    if (nFlat % 2 === 1) str();
+    this.fieldCount = -1;
+    return fields;
+  }
+
   /** The XREAD reply in buf[0, end): null, or per stream its entries. */
   private parseXread(end: number): StreamBatch[] | null {
     const b = this.buf as SliceableBuffer;
-    const text = isAscii(b.subarray(0, end)) ? b.latin1Slice(0, end) : undefined;
+    const ascii = isAscii(b.subarray(0, end));
+    // Short strings are cut out of a window of the reply as one string. Windows stay well under
+    // V8's large-object size: one string of a whole 400 KB reply took ~50× longer to make than
+    // the same bytes in 32 KB pieces (a large object gets pages of its own).
+    let text = '';
+    let textFrom = 0;
+    let textTo = 0;
+    const cut = (at: number, n: number): string => {
+      if (at < textFrom || at + n > textTo) {
+        textFrom = at;
+        textTo = Math.min(end, at + TEXT_WINDOW);
+        text = b.latin1Slice(textFrom, textTo);
+      }
+      return text.substring(at - textFrom, at - textFrom + n);
+    };
     let off = 0;
     const fail = (): never => { throw new RedisReplyError('unexpected reply to XREAD'); };
     /** Reads a `*n` or `$n` header of the expected type; -1 for a null. */
@@ -295,25 +351,33 @@ export class RedisXreadConnection {
     const str = (): string => {
       const n = header(0x24);
       if (n < 0) fail();
-      const s = text === undefined ? b.utf8Slice(off, off + n) : n < MIN_SLICED_STRING ? text.substring(off, off + n) : b.latin1Slice(off, off + n);
+      const s = !ascii ? b.utf8Slice(off, off + n) : n < MIN_SLICED_STRING ? cut(off, n) : b.latin1Slice(off, off + n);
       off += n + 2;
       return s;
     };
+    /** Set when an entry's field names differ from the last entry's. */
+    let renamed = false;
     const name = (i: number): string => {
       const known = this.names[i];
-      if (text !== undefined && known !== undefined && b[off] === 0x24) {
+      if (ascii && known !== undefined && b[off] === 0x24) {
         // `$<len>\r\n<name>\r\n` with the name seen last time at this position: no new string.
         const lineEnd = this.lineAt(off + 1);
-        if (lineEnd > 0 && this.lineInt === known.length && text.startsWith(known, lineEnd + 2)) {
-          off = lineEnd + 2 + known.length + 2;
-          return known;
+        const n = this.lineInt;
+        if (lineEnd > 0 && n === known.length && lineEnd + 2 + n <= end) {
+          const at = lineEnd + 2;
+          let j = 0;
+          while (j < n && b[at + j] === known.charCodeAt(j)) j++;
+          if (j === n) {
+            off = at + n + 2;
+            return known;
+          }
         }
       }
       const s = str();
-      if (i < 64) this.names[i] = s;
+      renamed = true;
+      this.names[i] = s;
       return s;
     };
-
     const nStreams = header(0x2a);
     if (nStreams < 0) return null;
     const out: StreamBatch[] = [];
@@ -326,12 +390,25 @@ export class RedisXreadConnection {
         if (header(0x2a) !== 2) fail();
         const id = str();
         const nFlat = header(0x2a);
-        const fields: Record<string, string> = {};
-        for (let k = 0; k + 1 < nFlat; k += 2) {
-          const f = name(k >> 1);
-          fields[f] = str();
+        const nFields = nFlat > 0 ? nFlat >> 1 : 0;
+        if (nFields > MAX_FIELDS) { entries[ei] = { stream, id, fields: this.manyFields(nFlat, str) }; continue; }
+        const vals = this.values;
+        renamed = nFields !== this.fieldCount;
+        for (let k = 0; k < nFields; k++) {
+          name(k);
+          vals[k] = str();
         }
         if (nFlat > 0 && nFlat % 2 === 1) str(); // an odd count cannot happen; skip the stray element
+        if (renamed) {
+          this.fieldCount = nFields;
+          this.factory = objectFactory(this.names.slice(0, nFields));
+        }
+        let fields: Record<string, string>;
+        if (this.factory) fields = this.factory(vals);
+        else {
+          fields = {};
+          for (let k = 0; k < nFields; k++) fields[this.names[k]!] = vals[k]!;
+        }
         entries[ei] = { stream, id, fields };
       }
       out.push({ stream, entries });

@@ -249,13 +249,49 @@ export function encodeBatchPayload(batch: StreamElement[]): Buffer {
 
 // ---- decoding ----
 
+/** Characters of the strings' block made into one string at a time. */
+const BLOCK_WINDOW = 32 * 1024;
+
+type ObjectFactory = (values: unknown[]) => Record<string, unknown>;
+/** Object makers by key list (joined by NUL; the list is compared too), at most FACTORY_CACHE of them. */
+const factories = new Map<string, { keys: string[]; make: ObjectFactory | undefined }>();
+const FACTORY_CACHE = 256;
+const MAX_FACTORY_KEYS = 32;
+
+/**
+ * A function making an object of these keys from the values in order, as an object literal: many
+ * times faster than a property store per key under a name known only at run time (V8's generic
+ * keyed store). Keys are written as JSON string literals, so a key can only ever be a property name.
+ * Undefined (key by key) for `__proto__`, more than MAX_FACTORY_KEYS keys, a full cache, or where
+ * code generation is not allowed.
+ */
+function objectFactory(keys: string[]): ObjectFactory | undefined {
+  const id = keys.join('\u0000');
+  const known = factories.get(id);
+  if (known && sameKeys(known.keys, keys)) return known.make;
+  if (keys.length > MAX_FACTORY_KEYS || keys.includes('__proto__') || factories.size >= FACTORY_CACHE) return undefined;
+  let make: ObjectFactory | undefined;
+  try {
+    make = new Function('v', `return { ${keys.map((k, i) => `${JSON.stringify(k)}: v[${i}]`).join(', ')} };`) as ObjectFactory;
+  } catch {
+    make = undefined;
+  }
+  if (!known) factories.set(id, { keys, make });
+  return make;
+}
+
 class Reader {
   pos = HEADER_BYTES;
-  readonly shapes: string[][] = [];
+  /** This batch's shapes: their keys, and the maker of their objects (objectFactory). */
+  readonly shapes: Array<{ keys: string[]; make: ObjectFactory | undefined }> = [];
   /** Next character of the one-byte strings' block, as an offset in it. */
   private cpos = 0;
-  /** The block as one string (made on first use). */
-  private block: string | undefined;
+  /** A window of the block as one string, and where it is in the payload. */
+  private block = '';
+  private blockFrom = 0;
+  private blockTo = 0;
+  /** Per nesting depth, the values of the object being decoded there (reused). */
+  private readonly scratch: unknown[][] = [];
 
   constructor(readonly b: Buffer, readonly end: number) {}
 
@@ -290,8 +326,14 @@ class Reader {
     this.cpos += n;
     // A short cut of the block is a copy; a longer one would be a slice holding the whole block.
     if (n >= MIN_SLICED_STRING) return this.b.toString('latin1', at, at + n);
-    this.block ??= this.b.toString('latin1', this.end);
-    return this.block.substring(this.cpos - n, this.cpos);
+    // The block is made into strings a window at a time: one string over 128 KB is a large object,
+    // many times slower to make.
+    if (at < this.blockFrom || at + n > this.blockTo) {
+      this.blockFrom = at;
+      this.blockTo = Math.min(this.b.length, at + BLOCK_WINDOW);
+      this.block = this.b.toString('latin1', this.blockFrom, this.blockTo);
+    }
+    return this.block.substring(at - this.blockFrom, at - this.blockFrom + n);
   }
 
   /** Every character of the strings' block was used. */
@@ -309,19 +351,25 @@ class Reader {
       case V_LATIN1: case V_UTF16: return this.string(tag);
       case V_NEW_SHAPE: case V_SHAPE: {
         if (depth >= MAX_DEPTH) throw new FrameDecodeError('undecodable data batch: nested too deeply');
-        let keys: string[] | undefined;
-        if (tag === V_SHAPE) keys = this.shapes[this.varUint()];
+        let shape: { keys: string[]; make: ObjectFactory | undefined } | undefined;
+        if (tag === V_SHAPE) shape = this.shapes[this.varUint()];
         else {
           const n = this.varUint();
-          keys = [];
+          const keys: string[] = [];
           for (let i = 0; i < n; i++) {
             const t = this.byte();
             if (t !== V_LATIN1 && t !== V_UTF16) throw new FrameDecodeError('undecodable data batch: bad key');
             keys.push(this.string(t));
           }
-          this.shapes.push(keys);
+          this.shapes.push(shape = { keys, make: objectFactory(keys) });
         }
-        if (!keys) throw new FrameDecodeError('undecodable data batch: unknown shape');
+        if (!shape) throw new FrameDecodeError('undecodable data batch: unknown shape');
+        const { keys, make } = shape;
+        if (make) {
+          const vals = (this.scratch[depth] ??= []);
+          for (let i = 0; i < keys.length; i++) vals[i] = this.value(depth + 1);
+          return make(vals);
+        }
         const o: Record<string, unknown> = {};
         for (const k of keys) {
           const v = this.value(depth + 1);
