@@ -111,7 +111,7 @@ export const JOB_OPTIONS = {
     doc: 'with fewer slots than asked for but enough for the lower bounds, wait this long for more before running with what there is (and before scaling back up)',
   }),
   rescaleMaxBatchBytes: opt.int({
-    key: 'rescale.migration.max-batch-bytes', scope, default: 8 * 1024 * 1024, min: 0, max: 2 ** 40, defaultDoc: '`8388608` (8 MiB)',
+    key: 'rescale.migration.max-batch-bytes', scope, default: 2 * 1024 * 1024, min: 0, max: 2 ** 40, defaultDoc: '`2097152` (2 MiB)',
     doc: 'an in-place rescale moves its key groups in batches of at most this much state (by the sizes of the latest checkpoint; a single heavier key group goes alone), one checkpoint barrier per batch, so only the batch in flight is held back; `0` moves everything at one barrier',
   }),
   rescaleHistorySize: opt.int({

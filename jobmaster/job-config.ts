@@ -66,7 +66,7 @@ export interface JobConfig {
   resourceStabilizationTimeoutMs: number;
   /** `web.adaptive-scheduler.rescale-history.size`: rescales kept in the job's history (0: none recorded). @default 20 */
   rescaleHistorySize: number;
-  /** `rescale.migration.max-batch-bytes`: state moved per barrier of an in-place rescale; 0 = all at once. @default 8 MiB */
+  /** `rescale.migration.max-batch-bytes`: state moved per barrier of an in-place rescale; 0 = all at once. @default 2 MiB */
   rescaleMaxBatchBytes: number;
   /** `resourcemanager.start-worker.retry-interval`: after a TaskManager is lost, wait before requesting another. @default 0 */
   workerRetryIntervalMs: number;
