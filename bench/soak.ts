@@ -35,6 +35,7 @@ import { duplicates } from './rescale-analysis.js';
 import { AlertReader, LiveWriter } from './rescale-load.js';
 import { rescaleInPlace, type PhaseContext, type StepRecord } from './rescale-steps.js';
 import { cancelJob, getJob, runJar, uploadJar, waitForState } from './rest.js';
+import { OPERATION_RESULT_TTL_MS } from '../metadata/job-registry.js';
 import { parseSoakOptions } from './soak-options.js';
 import { renderTable, verdicts, type ProcSample, type SoakSample } from './soak-report.js';
 
@@ -44,15 +45,15 @@ function fdCount(pid: number): number {
   try { return readdirSync(`/proc/${pid}/fd`).length; } catch { return NaN; }
 }
 
-async function countKeys(redis: Redis, prefix: string): Promise<number> {
+async function keysUnder(redis: Redis, prefix: string): Promise<Set<string>> {
   let cursor = '0';
-  let n = 0;
+  const out = new Set<string>();
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
     cursor = next;
-    n += keys.length;
+    for (const k of keys) out.add(k.slice(prefix.length));
   } while (cursor !== '0');
-  return n;
+  return out;
 }
 
 async function usedMemoryMb(redis: Redis): Promise<number | null> {
@@ -110,6 +111,9 @@ async function main(): Promise<number> {
 
     // Sampling (and trimming the input) on its own loop; rescales on this one.
     const samples: SoakSample[] = [];
+    /** Which keys came and went (names without the prefix), to tell a leak from a transient key. */
+    const keyChanges: Array<{ t: number; added: string[]; removed: string[] }> = [];
+    let keysBefore = new Set<string>();
     let settleUntil = 0;
     let stepInFlight = false;
     let sampling = true;
@@ -125,9 +129,14 @@ async function main(): Promise<number> {
           if (kb !== undefined && Number.isFinite(fds)) procs.push({ pid: p.pid, role: p.role, rssMb: kb / 1024, fds });
         }
         const now = Date.now();
+        const keys = await keysUnder(redis, prefix);
+        const added = [...keys].filter((k) => !keysBefore.has(k));
+        const removed = [...keysBefore].filter((k) => !keys.has(k));
+        if (added.length || removed.length) keyChanges.push({ t: (now - t0) / 1000, added, removed });
+        keysBefore = keys;
         samples.push({
           t: (now - t0) / 1000, parallelism, settling: stepInFlight || now < settleUntil, procs,
-          redisKeys: await countKeys(redis, prefix), redisUsedMb: await usedMemoryMb(redis), benchRssMb: process.memoryUsage().rss / 1048576,
+          redisKeys: keys.size, redisOperationKeys: [...keys].filter((k) => /:op:[0-9a-f]+$/.test(k)).length, redisUsedMb: await usedMemoryMb(redis), benchRssMb: process.memoryUsage().rss / 1048576,
         });
         // Bounded input: entries older than the retention go (ids are Redis' ms clock).
         const minId = `${now - o.retainSeconds * 1000}-0`;
@@ -187,7 +196,9 @@ async function main(): Promise<number> {
     await cancelJob(dispatcher.url, jobId).catch((err: Error) => log(`cancelling ${jobId}: ${err.message}`));
 
     const alerts = { ok: check.ok && dup === 0, text: `${got.length} alerts of ${expected.length} expected, ${dup} duplicate(s), ${check.ok ? 'identical to the reference' : `WRONG (${check.reason})`}` };
-    const vs = verdicts(samples, alerts);
+    // Operation records alive at once: the rescales within their retention, plus one in flight.
+    const opsBound = Math.ceil(OPERATION_RESULT_TTL_MS / (o.rescaleEverySeconds * 1000)) + 1;
+    const vs = verdicts(samples, alerts, opsBound);
     const text = [
       renderTable(samples), '',
       `Written: ${w.written} transactions, ${Math.round(w.rate)}/s (asked: ${o.rate}/s; at most ${w.maxBehind} behind schedule).`,
@@ -200,7 +211,7 @@ async function main(): Promise<number> {
     writeJson(o.jsonOut, {
       date: new Date().toISOString(), node: process.version, cores: availableParallelism(), options: o, jobId, writer: w, verdicts: vs,
       rescales: stepRecords.map((s) => ({ from: s.from, to: s.to, tRequest: s.tRequest - t0, seconds: (s.tDone - s.tRequest) / 1000, taskManagersBefore: s.taskManagersBefore, taskManagersAfter: s.taskManagersAfter })),
-      samples,
+      keyChanges, samples,
     });
     log(`results written to ${o.jsonOut}`);
     return alerts.ok ? 0 : 1;
