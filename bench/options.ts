@@ -25,6 +25,8 @@ export interface BenchOptions {
   latencyWindowMs: number;
   /** Runs per variant of the checkpoint-overhead comparison (checkpoints every `latencyCheckpointIntervalMs` vs off, interleaved, per parallelism); 0 skips it. */
   overheadRuns: number;
+  /** Runs of the baseline, spread over the job's runs; the job's rows are compared with their median. */
+  baselineRuns: number;
   /** Window of the throughput runs, ms. */
   windowMs: number;
   maxOutOfOrdernessMs: number;
@@ -38,7 +40,7 @@ export interface BenchOptions {
 }
 
 export const USAGE = `usage: node dist/bench/throughput.js [--quick] [--records N] [--streams N] [--redis URL]
-       [--parallelism 1,2,1,2] [--checkpointing on|off|both] [--checkpoint-interval-ms MS] [--metrics on|off|both]
+       [--parallelism 1,2,1,2,1,2] [--baseline-runs N] [--checkpointing on|off|both] [--checkpoint-interval-ms MS] [--metrics on|off|both]
        [--latency-seconds S] [--latency-rate R] [--latency-checkpoint-interval-ms MS] [--latency-window-ms MS]
        [--overhead-runs N] [--timeout-ms MS] [--json PATH]
 env: BENCH_RECORDS, BENCH_STREAMS, BENCH_PARALLELISM, BENCH_CHECKPOINTING, BENCH_CHECKPOINT_INTERVAL_MS, BENCH_METRICS, BENCH_LATENCY_SECONDS,
@@ -68,6 +70,7 @@ export function parseBenchOptions(argv: string[] = process.argv.slice(2), env: N
       'latency-checkpoint-interval-ms': { type: 'string' },
       'latency-window-ms': { type: 'string' },
       'overhead-runs': { type: 'string' },
+      'baseline-runs': { type: 'string' },
       'timeout-ms': { type: 'string' },
       json: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -83,7 +86,7 @@ export function parseBenchOptions(argv: string[] = process.argv.slice(2), env: N
   const recordsRaw = pick(values.records, 'BENCH_RECORDS');
   const records = recordsRaw !== undefined ? int('--records', recordsRaw, 1) : quick ? 100_000 : 1_000_000;
   const streams = int('--streams', pick(values.streams, 'BENCH_STREAMS') ?? '4', 1);
-  const parallelisms = (pick(values.parallelism, 'BENCH_PARALLELISM') ?? '1,2,1,2')
+  const parallelisms = (pick(values.parallelism, 'BENCH_PARALLELISM') ?? (quick ? '1,2' : '1,2,1,2,1,2'))
     .split(',').map((s) => s.trim()).filter(Boolean).map((s) => int('--parallelism', s, 1));
   if (parallelisms.length === 0) throw new Error(`--parallelism needs at least one value\n${USAGE}`);
   const cpMode = pick(values.checkpointing, 'BENCH_CHECKPOINTING') ?? 'on';
@@ -97,6 +100,7 @@ export function parseBenchOptions(argv: string[] = process.argv.slice(2), env: N
   const checkpointIntervalMs = int('--checkpoint-interval-ms', pick(values['checkpoint-interval-ms'], 'BENCH_CHECKPOINT_INTERVAL_MS') ?? '1000', 1);
   const latencyCheckpointIntervalMs = int('--latency-checkpoint-interval-ms', pick(values['latency-checkpoint-interval-ms'], 'BENCH_LATENCY_CHECKPOINT_INTERVAL_MS') ?? '200', 1);
   const latencyWindowMs = int('--latency-window-ms', pick(values['latency-window-ms'], 'BENCH_LATENCY_WINDOW_MS') ?? '1000', 1);
+  const baselineRuns = int('--baseline-runs', pick(values['baseline-runs'], 'BENCH_BASELINE_RUNS') ?? (quick ? '1' : '3'), 1);
   const overheadRuns = int('--overhead-runs', pick(values['overhead-runs'], 'BENCH_OVERHEAD_RUNS') ?? (quick ? '1' : '3'), 0);
   const timeoutMs = int('--timeout-ms', pick(values['timeout-ms'], 'BENCH_TIMEOUT_MS') ?? '600000', 1000);
   return {
@@ -112,6 +116,7 @@ export function parseBenchOptions(argv: string[] = process.argv.slice(2), env: N
     latencyCheckpointIntervalMs,
     latencyWindowMs,
     overheadRuns,
+    baselineRuns,
     windowMs: 10_000,
     maxOutOfOrdernessMs: 5_000,
     threshold: '10000',

@@ -26,6 +26,7 @@ import { runLatency } from './latency.js';
 import { parseBenchOptions } from './options.js';
 import { localRedisPid } from './procs.js';
 import { uploadJar } from './rest.js';
+import { throughputMedians, throughputTargetLines } from './throughput-target.js';
 import { footnotes, latencyTargetLine, metricsCostLines, renderTable, targetLine, writeJson, type Row } from './report.js';
 
 
@@ -56,24 +57,29 @@ async function main(): Promise<number> {
     const records = ds.txns.length;
     const rows: Row[] = [];
 
-    // Baseline, in a child process.
-    const baseOut = `${prefix}baseline:alerts`;
+    // The baseline, in a child process: run `baselineRuns` times, spread over the job's runs (before
+    // the first, then evenly), so that a machine that gets busier or quieter affects both alike.
     const redisPid = await localRedisPid(o.redisUrl);
-    log('baseline: plain Node loop in a child process');
-    const b = await runBaseline({
-      redisUrl: o.redisUrl, streams: ds.streams, output: baseOut, windowMs: o.windowMs,
-      maxOutOfOrdernessMs: o.maxOutOfOrdernessMs, thresholdCents: parseCents(o.threshold)!,
-    }, o.timeoutMs);
-    const baseCheck = compareAlerts(await readAlerts(redis, baseOut), ds.expected);
-    if (b.records !== records) throw new Error(`baseline read ${b.records} entries, ${records} were written`);
-    const baseRate = records / b.seconds;
-    log(`baseline: ${b.seconds.toFixed(2)} s, ${Math.round(baseRate)} records/s, alerts ${baseCheck.ok ? 'ok' : `WRONG (${baseCheck.reason})`}`);
-    rows.push({
-      run: 'baseline (plain Node loop)', parallelism: null, records, seconds: b.seconds, recordsPerSecond: baseRate, vsBaseline: null,
-      cpuSeconds: b.cpuSeconds, recordsPerCpuSecond: records / b.cpuSeconds, latencyMs: null, peakRssMb: { process: b.peakRssMb },
-      rssLastToSecondQuarter: b.rssLastToSecondQuarter, checkpoints: null, alertsOk: baseCheck.ok, alertsCheck: baseCheck.reason,
-      details: { alerts: b.alerts },
-    });
+    let baselineRun = 0;
+    const runBaselineOnce = async () => {
+      const k = ++baselineRun;
+      const baseOut = `${prefix}baseline-${k}:alerts`;
+      log(`baseline run ${k} of ${o.baselineRuns}: plain Node loop in a child process`);
+      const b = await runBaseline({
+        redisUrl: o.redisUrl, streams: ds.streams, output: baseOut, windowMs: o.windowMs,
+        maxOutOfOrdernessMs: o.maxOutOfOrdernessMs, thresholdCents: parseCents(o.threshold)!,
+      }, o.timeoutMs);
+      const baseCheck = compareAlerts(await readAlerts(redis, baseOut), ds.expected);
+      if (b.records !== records) throw new Error(`baseline read ${b.records} entries, ${records} were written`);
+      const baseRate = records / b.seconds;
+      log(`baseline run ${k}: ${b.seconds.toFixed(2)} s, ${Math.round(baseRate)} records/s, alerts ${baseCheck.ok ? 'ok' : `WRONG (${baseCheck.reason})`}`);
+      rows.push({
+        run: o.baselineRuns > 1 ? `baseline (plain Node loop), run ${k}` : 'baseline (plain Node loop)', parallelism: null, records, seconds: b.seconds, recordsPerSecond: baseRate, vsBaseline: null,
+        cpuSeconds: b.cpuSeconds, recordsPerCpuSecond: records / b.cpuSeconds, latencyMs: null, peakRssMb: { process: b.peakRssMb },
+        rssLastToSecondQuarter: b.rssLastToSecondQuarter, checkpoints: null, alertsOk: baseCheck.ok, alertsCheck: baseCheck.reason,
+        details: { alerts: b.alerts },
+      });
+    };
 
     // The job, through an in-process dispatcher.
     dataDir = mkdtempSync(join(tmpdir(), 'ebbflow-bench-'));
@@ -85,7 +91,11 @@ async function main(): Promise<number> {
     // A pair: the same job with metrics on and off, back to back (a parallelism may be listed twice for more pairs).
     let pair = 0;
     const latencyMeasured = new Set<number>();
-    for (const p of o.parallelisms) for (const cp of o.checkpointing) for (const m of ++pair % 2 === 1 ? o.metrics : [...o.metrics].reverse()) {
+    const steps = o.parallelisms.flatMap((p) => o.checkpointing.map((cp) => ({ p, cp })));
+    const baselineBefore = new Set(Array.from({ length: o.baselineRuns }, (_, i) => Math.floor((i * steps.length) / o.baselineRuns)));
+    for (const [i, { p, cp }] of steps.entries()) {
+      if (baselineBefore.has(i)) await runBaselineOnce();
+      for (const m of ++pair % 2 === 1 ? o.metrics : [...o.metrics].reverse()) {
       const settings: Record<string, string> = {
         'execution.checkpointing.interval': cp === 'off' ? '0' : String(o.checkpointIntervalMs),
         ...(m === 'off' ? { 'ebbflow.metrics.enabled': 'false' } : {}),
@@ -109,14 +119,19 @@ async function main(): Promise<number> {
         : undefined;
       const rate = records / j.seconds;
       rows.push({
-        run: `job, parallelism ${p}${cp === 'off' ? ', checkpointing off' : ''}${m === 'off' ? ', metrics off' : ''}`, parallelism: p, checkpointing: cp === 'on', metrics: m === 'on', pair, records, seconds: j.seconds, recordsPerSecond: rate, vsBaseline: rate / baseRate,
+        run: `job, parallelism ${p}${cp === 'off' ? ', checkpointing off' : ''}${m === 'off' ? ', metrics off' : ''}`, parallelism: p, checkpointing: cp === 'on', metrics: m === 'on', pair, records, seconds: j.seconds, recordsPerSecond: rate, vsBaseline: null,
         cpuSeconds: j.cpuSeconds, recordsPerCpuSecond: records / j.cpuSeconds,
         latencyMs: lat ? { p50: lat.p50, p90: lat.p90, p99: lat.p99, max: lat.max, alerts: lat.alerts, windows: lat.windowsFired, windowP50: lat.windows.p50, windowP99: lat.windows.p99, ok: lat.alertsOk } : null,
         peakRssMb: { jobMaster: j.memory.jobMasterPeakMb, maxTaskManager: j.memory.taskManagerPeakMb },
         rssLastToSecondQuarter: j.memory.lastToSecondQuarter, startupSeconds: j.startupSeconds, checkpoints: j.checkpoints, alertsOk: j.alertsOk, alertsCheck: j.alertsCheck,
         details: { throughput: { ...j, memory: { ...j.memory } }, latency: lat },
       });
+      }
     }
+    while (baselineRun < o.baselineRuns) await runBaselineOnce(); // no job steps (nothing else to spread over)
+    // Each job run against the median of the baseline's runs.
+    const baseMedian = throughputMedians(rows).baseline.recordsPerSecond;
+    for (const r of rows) if (r.parallelism !== null) r.vsBaseline = r.recordsPerSecond / baseMedian;
 
     // Checkpoint overhead: the same data with checkpoints at the latency phase's interval and off, interleaved.
     const overhead = o.overheadRuns > 0
@@ -130,17 +145,18 @@ async function main(): Promise<number> {
     const latencyTarget = latencyTargetLine(rows, o.latencyCheckpointIntervalMs);
 
     const target = targetLine(rows);
+    const target1 = throughputTargetLines(rows);
     const cost = metricsCostLines(rows);
     const table = renderTable(rows);
     const notes = footnotes({
       windowMs: o.windowMs, ooo: o.maxOutOfOrdernessMs, latencySeconds: o.latencySeconds, latencyRate: o.latencyRate, cores: availableParallelism(),
       checkpointIntervalMs: o.checkpointIntervalMs, latencyCheckpointIntervalMs: o.latencyCheckpointIntervalMs, latencyWindowMs: o.latencyWindowMs,
     });
-    process.stdout.write(`\n${table}\n\n${target.text}\n\n${latencyTarget.text}\n\n${overheadText}\n\n${cost.text}\n\n${notes}\n`);
+    process.stdout.write(`\n${table}\n\n${target1.text}\n\n${target.text}\n\n${latencyTarget.text}\n\n${overheadText}\n\n${cost.text}\n\n${notes}\n`);
     writeJson(o.jsonOut, {
       date: new Date().toISOString(), node: process.version, cores: availableParallelism(), options: o,
       dataset: { records, expectedAlerts: ds.expected.length, generateSeconds: ds.generateSeconds, loadSeconds: ds.loadSeconds },
-      target: { text: target.text, holds: target.holds }, latencyTarget, checkpointOverhead: overhead, metricsCost: cost, rows,
+      target: { text: target.text, holds: target.holds }, throughputTarget: { text: target1.text, holds: target1.holds, medians: target1.medians }, latencyTarget, checkpointOverhead: overhead, metricsCost: cost, rows,
     });
     log(`results written to ${o.jsonOut}`);
     const wrong = [
