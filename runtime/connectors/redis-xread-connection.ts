@@ -23,9 +23,6 @@ import { isAscii } from 'node:buffer';
 import { connect, type Socket } from 'node:net';
 import type { StreamEntry } from '../../sdk/types.js';
 
-/** Redis' answers to AUTH when it has no password: 6 and later, and before 6. */
-const NO_PASSWORD_SET = /without any password configured|no password is set/;
-
 export interface RedisEndpoint { host: string; port: number; username?: string | undefined; password?: string | undefined; db: number }
 
 /** The endpoint of a plain `redis://` URL without query options; undefined for any other form. */
@@ -46,8 +43,16 @@ export function parseRedisUrl(url: string): RedisEndpoint | undefined {
 /** The entries one XREAD returned for one stream. */
 export interface StreamBatch { stream: string; entries: StreamEntry[] }
 
-/** An error reply from Redis (not a connection failure: the read is not repeated). */
+/** An error reply from Redis (not a connection failure: the read is not repeated, unless TRANSIENT_REPLY). */
 export class RedisReplyError extends Error {}
+
+/**
+ * Error replies that mean "not now" rather than "never": a server loading its dataset after a
+ * restart (ioredis waits for it to be ready after connecting), busy with a script, or a replica
+ * without its master. The read is repeated after the usual delay, as after a lost connection.
+ */
+const TRANSIENT_REPLY = /^(LOADING|BUSY|TRYAGAIN|MASTERDOWN)\b/;
+const NO_PASSWORD_SET = /without any password configured|no password is set/i;
 
 const CR = 13;
 /** V8 makes a substring of at least this many characters a slice that keeps its parent alive. */
@@ -110,7 +115,7 @@ export class RedisXreadConnection {
         const socket = await this.open();
         end = await this.request(socket, args);
       } catch (err) {
-        if (err instanceof RedisReplyError || this.closed) throw err;
+        if (this.closed || (err instanceof RedisReplyError && !TRANSIENT_REPLY.test(err.message))) throw err;
         await new Promise((r) => setTimeout(r, Math.min(50 * attempt, 2000)));
         continue;
       }
@@ -158,9 +163,8 @@ export class RedisXreadConnection {
         try {
           this.consume(await this.request(socket, username !== undefined ? ['AUTH', username, password] : ['AUTH', password]));
         } catch (err) {
-          // A password given to a Redis that has none: not an error, as ioredis (the job's other
-          // connections) treats it; anything else (a wrong password) is.
-          if (!(err instanceof RedisReplyError) || !NO_PASSWORD_SET.test(err.message)) throw err;
+          // A password for a server that has none: ioredis goes on (with a warning), and so does this.
+          if (!(err instanceof RedisReplyError && NO_PASSWORD_SET.test(err.message))) throw err;
         }
       }
       if (db !== 0) this.consume(await this.request(socket, ['SELECT', String(db)]));
