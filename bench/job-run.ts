@@ -22,6 +22,8 @@ export interface JobRunInput {
   timeoutMs: number;
   /** Per-job settings (Flink keys), e.g. execution.checkpointing.interval = 0. */
   flinkConfiguration?: Record<string, string>;
+  /** More program arguments of the job (`--job-args`), after the standard ones. */
+  extraArgs?: string[];
 }
 
 export interface JobRunResult {
@@ -47,7 +49,7 @@ export function jobArgs(redisUrl: string, inputs: string[], output: string, wind
 
 export async function runJobThroughput(x: JobRunInput, log: (s: string) => void): Promise<JobRunResult> {
   const redisCpu0 = x.redisPid ? cpuSeconds(x.redisPid) : undefined;
-  const args = jobArgs(x.redisUrl, x.inputs, x.output, x.windowMs, x.threshold, x.maxOutOfOrdernessMs);
+  const args = [...jobArgs(x.redisUrl, x.inputs, x.output, x.windowMs, x.threshold, x.maxOutOfOrdernessMs), ...(x.extraArgs ?? [])];
   const jobId = await runJar(x.api, x.jarId, x.parallelism, args, x.flinkConfiguration);
   const t0 = performance.now();
   const runAt = Date.now();

@@ -27,6 +27,8 @@ export interface BenchOptions {
   overheadRuns: number;
   /** Runs of the baseline, spread over the job's runs; the job's rows are compared with their median. */
   baselineRuns: number;
+  /** More program arguments for the job's throughput and overhead runs (e.g. watermark alignment). */
+  jobArgs: string[];
   /** Window of the throughput runs, ms. */
   windowMs: number;
   maxOutOfOrdernessMs: number;
@@ -40,7 +42,7 @@ export interface BenchOptions {
 }
 
 export const USAGE = `usage: node dist/bench/throughput.js [--quick] [--records N] [--streams N] [--redis URL]
-       [--parallelism 1,2,1,2,1,2] [--baseline-runs N] [--checkpointing on|off|both] [--checkpoint-interval-ms MS] [--metrics on|off|both]
+       [--parallelism 1,2,1,2,1,2] [--baseline-runs N] [--job-args "ARGS"] [--checkpointing on|off|both] [--checkpoint-interval-ms MS] [--metrics on|off|both]
        [--latency-seconds S] [--latency-rate R] [--latency-checkpoint-interval-ms MS] [--latency-window-ms MS]
        [--overhead-runs N] [--timeout-ms MS] [--json PATH]
 env: BENCH_RECORDS, BENCH_STREAMS, BENCH_PARALLELISM, BENCH_CHECKPOINTING, BENCH_CHECKPOINT_INTERVAL_MS, BENCH_METRICS, BENCH_LATENCY_SECONDS,
@@ -71,6 +73,7 @@ export function parseBenchOptions(argv: string[] = process.argv.slice(2), env: N
       'latency-window-ms': { type: 'string' },
       'overhead-runs': { type: 'string' },
       'baseline-runs': { type: 'string' },
+      'job-args': { type: 'string' },
       'timeout-ms': { type: 'string' },
       json: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -117,6 +120,7 @@ export function parseBenchOptions(argv: string[] = process.argv.slice(2), env: N
     latencyWindowMs,
     overheadRuns,
     baselineRuns,
+    jobArgs: (pick(values['job-args'], 'BENCH_JOB_ARGS') ?? '').split(/\s+/).filter(Boolean),
     windowMs: 10_000,
     maxOutOfOrdernessMs: 5_000,
     threshold: '10000',

@@ -104,7 +104,7 @@ async function main(): Promise<number> {
       const j = await runJobThroughput({
         api: dispatcher.url, jarId, redis, redisUrl: o.redisUrl, redisPid, inputs: ds.streams, output: `${prefix}job-${pair}-p${p}-cp-${cp}-m-${m}:alerts`,
         parallelism: p, expected: ds.expected, windowMs: o.windowMs, maxOutOfOrdernessMs: o.maxOutOfOrdernessMs, threshold: o.threshold, timeoutMs: o.timeoutMs,
-        flinkConfiguration,
+        flinkConfiguration, extraArgs: o.jobArgs,
       }, log);
       // The latency phase once per parallelism (its first run with metrics on), not once per pair,
       // with its own checkpoint interval and window (issue 18 target 3: 200 ms, ≥ 20 windows).
@@ -138,7 +138,7 @@ async function main(): Promise<number> {
       ? await runCheckpointOverhead({
         api: dispatcher.url, jarId, redis, redisUrl: o.redisUrl, redisPid, inputs: ds.streams, prefix, expected: ds.expected, windowMs: o.windowMs,
         maxOutOfOrdernessMs: o.maxOutOfOrdernessMs, threshold: o.threshold, timeoutMs: o.timeoutMs, parallelisms: o.parallelisms, runs: o.overheadRuns,
-        intervalMs: o.latencyCheckpointIntervalMs,
+        intervalMs: o.latencyCheckpointIntervalMs, extraArgs: o.jobArgs,
       }, records, log)
       : { runs: [], groups: [] };
     const overheadText = overheadLines(o.latencyCheckpointIntervalMs, overhead.groups, overhead.runs);
