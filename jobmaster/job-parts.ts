@@ -128,11 +128,11 @@ export async function assembleJobParts(host: PartsHost, runtime: JobRuntime, ear
     : undefined;
   metrics?.start();
   const alignedGroups = new Set<string>();
-  const aligner = new WatermarkAligner((id) => runtime.graph.executions.has(id), (group, bound) => {
+  const aligner = new WatermarkAligner((id) => runtime.graph.executions.has(id), (group, bound, slowest) => {
     // The first bound of a group says alignment is at work; the rest (one per update interval) only at debug.
     if (alignedGroups.has(group)) log.debug({ group, maxAllowedWatermark: bound }, 'watermark alignment: new bound');
     else { alignedGroups.add(group); log.info({ group, maxAllowedWatermark: bound }, 'watermark alignment: first bound of the group announced to the TaskManagers'); }
-    pool.broadcast((gw) => gw.alignWatermarks(group, bound)); // a TaskManager gone is handled as lost by the pool
+    pool.broadcast((gw) => gw.alignWatermarks(group, bound, slowest)); // a TaskManager gone is handled as lost by the pool
   });
   return { runtime, pool, rm, coordinator, slots, rescaler, failover, scaler, history, metrics, capacity, autoscaler, aligner, address };
 }

@@ -27,7 +27,7 @@ export interface TaskExecutorGateway {
   /** An old subtask a gainer loads from wrote its part of the rescale checkpoint. */
   rescaleStateReady(ready: ebbflow.rpc.RescaleStateReady.$Properties): SendResult;
   /** Watermark alignment: the sources of `group` read only while their watermark is at most `maxAllowedWatermark`. */
-  alignWatermarks(group: string, maxAllowedWatermark: number): SendResult;
+  alignWatermarks(group: string, maxAllowedWatermark: number, slowestExecutionId: string): SendResult;
   /** Answers the TaskManager's heartbeat. */
   heartbeat(timestamp: number): SendResult;
   /** Tells the TaskManager to stop every task and exit (a release or the job's end). */
@@ -46,7 +46,7 @@ export class RpcTaskExecutorGateway implements TaskExecutorGateway {
   notifyCheckpointComplete(checkpointId: number): SendResult { return this.send({ checkpointComplete: { checkpointId } }); }
   prepareRescale(prepare: ebbflow.rpc.PrepareRescale.$Properties): SendResult { return this.send({ prepareRescale: prepare }); }
   rescaleStateReady(ready: ebbflow.rpc.RescaleStateReady.$Properties): SendResult { return this.send({ rescaleStateReady: ready }); }
-  alignWatermarks(group: string, maxAllowedWatermark: number): SendResult { return this.send({ alignWatermarks: { group, maxAllowedWatermark } }); }
+  alignWatermarks(group: string, maxAllowedWatermark: number, slowestExecutionId: string): SendResult { return this.send({ alignWatermarks: { group, maxAllowedWatermark, slowestExecutionId } }); }
   heartbeat(timestamp: number): SendResult { return this.send({ heartbeat: { timestamp: Long.fromNumber(timestamp) } }); }
   release(reason: string): SendResult { return this.send({ shutdown: { reason } }); }
   disconnect(): void { this.rpc.destroy(); }

@@ -163,9 +163,9 @@ export class Subtask {
   }
 
   /** Watermark alignment: the JobMaster's new bound for `group` (sources of another group, and other subtasks, ignore it). */
-  alignWatermarks(group: string, maxAllowedWatermark: number): void {
+  alignWatermarks(group: string, maxAllowedWatermark: number, slowestExecutionId = ''): void {
     const a = this.chain?.source?.alignment;
-    if (a && a.group === group) a.announce(maxAllowedWatermark);
+    if (a && a.group === group) a.announce(maxAllowedWatermark, slowestExecutionId === this.spec.executionId);
   }
 
   /** The JobMaster's rescale plan for this subtask, applied when barrier `r.checkpointId` passes. */

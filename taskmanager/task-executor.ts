@@ -237,7 +237,7 @@ export class TaskExecutor {
       }
       case 'alignWatermarks': {
         const a = m.alignWatermarks!;
-        for (const t of this.subtasks.values()) t.alignWatermarks(a.group ?? '', a.maxAllowedWatermark ?? Infinity);
+        for (const t of this.subtasks.values()) t.alignWatermarks(a.group ?? '', a.maxAllowedWatermark ?? Infinity, a.slowestExecutionId ?? '');
         return;
       }
       case 'checkpointComplete': {

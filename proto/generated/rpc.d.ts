@@ -3263,6 +3263,9 @@ export namespace ebbflow {
             /** AlignWatermarks maxAllowedWatermark. */
             maxAllowedWatermark: number;
 
+            /** AlignWatermarks slowestExecutionId. */
+            slowestExecutionId: string;
+
             /**
              * Creates a new AlignWatermarks instance using the specified properties.
              * @param [properties] Properties to set
@@ -3345,6 +3348,9 @@ export namespace ebbflow {
 
                 /** AlignWatermarks maxAllowedWatermark */
                 maxAllowedWatermark?: (number|null);
+
+                /** AlignWatermarks slowestExecutionId */
+                slowestExecutionId?: (string|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

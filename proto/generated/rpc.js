@@ -9481,6 +9481,7 @@ export const ebbflow = $root.ebbflow = (() => {
              * @typedef {Object} ebbflow.rpc.AlignWatermarks.$Properties
              * @property {string|null} [group] AlignWatermarks group
              * @property {number|null} [maxAllowedWatermark] AlignWatermarks maxAllowedWatermark
+             * @property {string|null} [slowestExecutionId] AlignWatermarks slowestExecutionId
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -9529,6 +9530,14 @@ export const ebbflow = $root.ebbflow = (() => {
             AlignWatermarks.prototype.maxAllowedWatermark = 0;
 
             /**
+             * AlignWatermarks slowestExecutionId.
+             * @member {string} slowestExecutionId
+             * @memberof ebbflow.rpc.AlignWatermarks
+             * @instance
+             */
+            AlignWatermarks.prototype.slowestExecutionId = "";
+
+            /**
              * Creates a new AlignWatermarks instance using the specified properties.
              * @function create
              * @memberof ebbflow.rpc.AlignWatermarks
@@ -9564,6 +9573,8 @@ export const ebbflow = $root.ebbflow = (() => {
                     writer.uint32(/* id 1, wireType 2 =*/10).string(message.group);
                 if (message.maxAllowedWatermark != null && $Object.hasOwnProperty.call(message, "maxAllowedWatermark") && !$Object.is(message.maxAllowedWatermark, 0))
                     writer.uint32(/* id 2, wireType 1 =*/17).double(message.maxAllowedWatermark);
+                if (message.slowestExecutionId != null && $Object.hasOwnProperty.call(message, "slowestExecutionId") && message.slowestExecutionId !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.slowestExecutionId);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -9639,6 +9650,15 @@ export const ebbflow = $root.ebbflow = (() => {
                                 delete message.maxAllowedWatermark;
                             continue;
                         }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.slowestExecutionId = value;
+                            else
+                                delete message.slowestExecutionId;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -9696,6 +9716,9 @@ export const ebbflow = $root.ebbflow = (() => {
                 if (object.maxAllowedWatermark != null)
                     if (!$Object.is($Number(object.maxAllowedWatermark), 0))
                         message.maxAllowedWatermark = $Number(object.maxAllowedWatermark);
+                if (object.slowestExecutionId != null)
+                    if (typeof object.slowestExecutionId !== "string" || object.slowestExecutionId.length)
+                        message.slowestExecutionId = $String(object.slowestExecutionId);
                 return message;
             };
 
@@ -9719,11 +9742,14 @@ export const ebbflow = $root.ebbflow = (() => {
                 if (options.defaults) {
                     object.group = "";
                     object.maxAllowedWatermark = 0;
+                    object.slowestExecutionId = "";
                 }
                 if (message.group != null && $Object.hasOwnProperty.call(message, "group"))
                     object.group = message.group;
                 if (message.maxAllowedWatermark != null && $Object.hasOwnProperty.call(message, "maxAllowedWatermark"))
                     object.maxAllowedWatermark = options.json && !$isFinite(message.maxAllowedWatermark) ? $String(message.maxAllowedWatermark) : message.maxAllowedWatermark;
+                if (message.slowestExecutionId != null && $Object.hasOwnProperty.call(message, "slowestExecutionId"))
+                    object.slowestExecutionId = message.slowestExecutionId;
                 return object;
             };
 

@@ -233,8 +233,9 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
    */
   private aligned(streams: string[], ooo: number, alignment: SourceAlignment): string[] {
     alignment.maybeReport(this.isIdle ? Infinity : this.lastWatermark);
-    if (alignment.maxAllowed === Infinity) return streams;
-    return streams.filter((s) => alignment.allows((this.maxTs.get(s) ?? -Infinity) - ooo));
+    const bound = alignment.boundFor(this.lastWatermark);
+    if (bound === Infinity) return streams;
+    return streams.filter((s) => (this.maxTs.get(s) ?? -Infinity) - ooo <= bound);
   }
 
   /** Records read so far, over all streams. */

@@ -33,6 +33,8 @@ export type WatermarkReporter = (group: string, watermark: number, maxDriftMs: n
 export class SourceAlignment {
   /** The group's bound last announced; +Infinity until the first. */
   maxAllowed = Infinity;
+  /** Whether this subtask's report was the group's lowest: then the bound does not hold it (see jobmaster/watermark-aligner.ts). */
+  slowest = false;
   /** Set by the subtask: sends a report to the JobMaster. */
   reporter: WatermarkReporter | undefined;
   /** Polls that read nothing because every partition was ahead of the bound. */
@@ -55,15 +57,17 @@ export class SourceAlignment {
     this.reporter(this.options.group, watermark, this.options.maxDriftMs);
   }
 
-  /** Whether a partition whose watermark is `watermark` may be read now. */
-  allows(watermark: number): boolean {
-    return watermark <= this.maxAllowed;
+
+  /** A new bound from the JobMaster, and whether this subtask is the group's slowest. */
+  announce(maxAllowed: number, slowest = false): void {
+    this.maxAllowed = maxAllowed;
+    this.slowest = slowest;
+    this.wake?.();
   }
 
-  /** A new bound from the JobMaster. */
-  announce(maxAllowed: number): void {
-    this.maxAllowed = maxAllowed;
-    this.wake?.();
+  /** The bound a partition is held to: the group's, or for the slowest subtask its own watermark + the drift (its partitions kept within the drift of each other). */
+  boundFor(ownWatermark: number): number {
+    return this.slowest ? ownWatermark + this.options.maxDriftMs : this.maxAllowed;
   }
 
   /** Every partition is ahead: waits for a new bound, or a short while, whichever comes first. */

@@ -13,7 +13,7 @@ export interface TaskExecutorCommands {
   notifyCheckpointComplete: number;
   prepareRescale: ebbflow.rpc.PrepareRescale.$Properties;
   rescaleStateReady: ebbflow.rpc.RescaleStateReady.$Properties;
-  alignWatermarks: { group: string; maxAllowedWatermark: number };
+  alignWatermarks: { group: string; maxAllowedWatermark: number; slowestExecutionId: string };
   heartbeat: number;
   release: string;
 }
@@ -47,7 +47,7 @@ export class TestingTaskExecutorGateway implements TaskExecutorGateway {
   notifyCheckpointComplete(checkpointId: number): SendResult { return this.command('notifyCheckpointComplete', checkpointId); }
   prepareRescale(p: ebbflow.rpc.PrepareRescale.$Properties): SendResult { return this.command('prepareRescale', p); }
   rescaleStateReady(r: ebbflow.rpc.RescaleStateReady.$Properties): SendResult { return this.command('rescaleStateReady', r); }
-  alignWatermarks(group: string, maxAllowedWatermark: number): SendResult { return this.command('alignWatermarks', { group, maxAllowedWatermark }); }
+  alignWatermarks(group: string, maxAllowedWatermark: number, slowestExecutionId: string): SendResult { return this.command('alignWatermarks', { group, maxAllowedWatermark, slowestExecutionId }); }
   heartbeat(timestamp: number): SendResult { return this.command('heartbeat', timestamp); }
   release(reason: string): SendResult {
     const r = this.command('release', reason);

@@ -41,7 +41,9 @@ function options(streams: string[], alignment: boolean): RedisStreamSourceOption
 async function group(streams: string[], p: number, alignment: boolean): Promise<{ readers: RedisStreamSourceReader[]; aligner: WatermarkAligner }> {
   const rs = Array.from({ length: p }, (_, i) => new RedisStreamSourceReader(0, options(streams, alignment), i, p));
   readers.push(...rs);
-  const aligner = new WatermarkAligner(() => true, (g, bound) => { for (const r of rs) if (r.alignment?.group === g) r.alignment.announce(bound); });
+  const aligner = new WatermarkAligner(() => true, (g, bound, slowest) => {
+    rs.forEach((r, i) => { if (r.alignment?.group === g) r.alignment.announce(bound, slowest === `e${i}`); });
+  });
   rs.forEach((r, i) => {
     if (!r.alignment) return;
     r.alignment.reporter = (g, watermark, maxDriftMs) => aligner.report({ executionId: `e${i}`, group: g, watermark, maxDriftMs });
@@ -114,6 +116,20 @@ describe('watermark alignment of Redis Streams sources', () => {
     expect(perStream(lag)).toBe(200); // 490, 990, 1490 (at the bound, still read), 1990
     expect(two.alignment!.pausedPolls).toBeGreaterThan(0);
     expect(twoOut.wm).toBe(1990);
+  });
+
+  it('does not hold the slowest subtask (a group of one reads its whole backlog between reports)', async () => {
+    const [a, b] = [`${prefix}solo-a`, `${prefix}solo-b`];
+    await fill(a, 1000);
+    await fill(b, 1000);
+    const { readers: [solo] } = await group([a, b], 1, true);
+    solo.alignment!.everyMs = 60_000; // one report (at the first poll), then none during the test
+    const out = collector();
+    for (let i = 0; i < 25; i++) await solo.pollNext(out);
+    // Its own report is the group's lowest: the stale bound (−∞ + drift) does not hold it; its two
+    // streams, in step, are both within its own watermark + drift at every poll.
+    expect(out.records).toHaveLength(2000);
+    expect(solo.alignment!.slowest).toBe(true);
   });
 
   it('rejects bad alignment options with the key named', async () => {
