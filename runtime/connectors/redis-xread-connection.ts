@@ -12,16 +12,17 @@
  * reused, not re-made, and an entry's fields object is made by an object literal for its names.
  * Replies with other bytes take a UTF-8 decode per string, as ioredis does (same results).
  *
- * Connection failures behave as the source's ioredis connection did (maxRetriesPerRequest: null):
+ * The reply is parsed by xread-reply.ts. Connection failures behave as the source's ioredis connection did (maxRetriesPerRequest: null):
  * the read is sent again once the connection is back (XREAD names its positions, so a repeat reads
  * the same entries), retrying after min(50 ms × attempt, 2 s), until `close()`. A Redis error reply
  * fails the read. Only `redis://host[:port][/db]` URLs, with an optional user and password, are
  * handled here (`parseRedisUrl`); the source keeps ioredis for any other form (TLS, query options,
  * Unix sockets).
  */
-import { isAscii } from 'node:buffer';
 import { connect, type Socket } from 'node:net';
-import type { StreamEntry } from '../../sdk/types.js';
+import { RedisReplyError, respLine, XreadReplyParser, type StreamBatch } from './xread-reply.js';
+
+export { RedisReplyError, type StreamBatch } from './xread-reply.js';
 
 export interface RedisEndpoint { host: string; port: number; username?: string | undefined; password?: string | undefined; db: number }
 
@@ -40,12 +41,6 @@ export function parseRedisUrl(url: string): RedisEndpoint | undefined {
   };
 }
 
-/** The entries one XREAD returned for one stream. */
-export interface StreamBatch { stream: string; entries: StreamEntry[] }
-
-/** An error reply from Redis (not a connection failure: the read is not repeated, unless TRANSIENT_REPLY). */
-export class RedisReplyError extends Error {}
-
 /**
  * Error replies that mean "not now" rather than "never": a server loading its dataset after a
  * restart (ioredis waits for it to be ready after connecting), busy with a script, or a replica
@@ -54,37 +49,7 @@ export class RedisReplyError extends Error {}
 const TRANSIENT_REPLY = /^(LOADING|BUSY|TRYAGAIN|MASTERDOWN)\b/;
 const NO_PASSWORD_SET = /without any password configured|no password is set/i;
 
-const CR = 13;
-/** V8 makes a substring of at least this many characters a slice that keeps its parent alive. */
-const MIN_SLICED_STRING = 13;
 const CONNECT_TIMEOUT_MS = 10_000;
-/** Bytes of a reply made into one string at a time, to cut short strings out of (parseXread). */
-const TEXT_WINDOW = 32 * 1024;
-
-/** Node's Buffer slicing methods without toString's encoding lookup (present on every Buffer, not in @types/node). */
-interface SliceableBuffer extends Buffer { latin1Slice(start: number, end: number): string; utf8Slice(start: number, end: number): string }
-
-/** Entries with more fields than this are built field by field (and their names not kept). */
-const MAX_FIELDS = 32;
-
-type FieldsFactory = (values: string[]) => Record<string, string>;
-
-/**
- * A function that makes the fields object for these names from the values in order, as an object
- * literal: an order of magnitude faster than a property store per field under a name known only at
- * run time (V8's generic keyed store), which was most of the parsing time. Names are written as
- * JSON string literals, so no name can be anything but a property name. Undefined (build field by
- * field) for duplicate names, `__proto__`, or where code generation is not allowed.
- */
-function objectFactory(names: string[]): FieldsFactory | undefined {
-  if (new Set(names).size !== names.length || names.includes('__proto__')) return undefined;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval
-    return new Function('v', `return { ${names.map((n, i) => `${JSON.stringify(n)}: v[${i}]`).join(', ')} };`) as FieldsFactory;
-  } catch {
-    return undefined;
-  }
-}
 
 export class RedisXreadConnection {
   private socket: Socket | undefined;
@@ -96,13 +61,9 @@ export class RedisXreadConnection {
   private scanOff = 0;
   private stack: number[] = [];
   private waiter: { resolve: (end: number) => void; reject: (err: Error) => void } | undefined;
-  /** Field names seen at each position of an entry, reused when the same name comes again. */
-  private readonly names: string[] = [];
-  /** How many fields the last entry had, and a maker of a fields object for its names (objectFactory). */
-  private fieldCount = -1;
-  private factory: FieldsFactory | undefined;
-  /** An entry's values, in order (reused). */
-  private readonly values: string[] = [];
+  private readonly parser = new XreadReplyParser();
+  /** The integer of the last RESP line scanned. */
+  private readonly line = { int: 0 };
 
   constructor(private readonly endpoint: RedisEndpoint) {}
 
@@ -120,7 +81,7 @@ export class RedisXreadConnection {
         continue;
       }
       try {
-        return this.parseXread(end);
+        return this.parser.parse(this.buf, end);
       } finally {
         this.consume(end);
       }
@@ -268,9 +229,9 @@ export class RedisXreadConnection {
         if (lineEnd < 0 || lineEnd + 1 >= this.len) return -1;
         next = lineEnd + 2;
       } else if (type === 0x24 /* $ */ || type === 0x2a /* * */) {
-        const lineEnd = this.lineAt(off + 1);
+        const lineEnd = respLine(this.buf, off + 1, this.len, this.line);
         if (lineEnd < 0 || lineEnd + 1 >= this.len) return -1;
-        const n = this.lineInt;
+        const n = this.line.int;
         if (type === 0x2a && n > 0) {
           stack.push(n);
           off = this.scanOff = lineEnd + 2;
@@ -286,138 +247,10 @@ export class RedisXreadConnection {
     }
   }
 
-  /** Where the line from `from` ends (its CR), parsed as an integer into `lineInt`; -1 when the CR has not arrived. */
-  private lineInt = 0;
-  private lineAt(from: number): number {
-    const b = this.buf;
-    const len = this.len;
-    let i = from;
-    let sign = 1;
-    if (i < len && b[i] === 0x2d) { sign = -1; i++; }
-    let n = 0;
-    for (; i < len; i++) {
-      const c = b[i]!;
-      if (c === CR) { this.lineInt = sign * n; return i; }
-      const d = c - 48;
-      if (d < 0 || d > 9) throw new Error('a bad length in a Redis reply');
-      n = n * 10 + d;
-    }
-    return -1;
-  }
-
   /** Where the simple line (status, error) from `from` ends: its CR, or -1. */
   private simpleLineAt(from: number): number {
     const b = this.buf;
-    for (let i = from; i < this.len; i++) if (b[i] === CR) return i;
+    for (let i = from; i < this.len; i++) if (b[i] === 13 /* CR */) return i;
     return -1;
-  }
-
-  /** The fields of an entry with more than MAX_FIELDS fields, the plain way. */
-  private manyFields(nFlat: number, str: () => string): Record<string, string> {
-    const fields: Record<string, string> = {};
-    for (let k = 0; k + 1 < nFlat; k += 2) {
-      const f = str();
-      fields[f] = str();
-    }
-    if (nFlat % 2 === 1) str();
-    this.fieldCount = -1;
-    return fields;
-  }
-
-  /** The XREAD reply in buf[0, end): null, or per stream its entries. */
-  private parseXread(end: number): StreamBatch[] | null {
-    const b = this.buf as SliceableBuffer;
-    const ascii = isAscii(b.subarray(0, end));
-    // Short strings are cut out of a window of the reply as one string. Windows stay well under
-    // V8's large-object size: one string of a whole 400 KB reply took ~50× longer to make than
-    // the same bytes in 32 KB pieces (a large object gets pages of its own).
-    let text = '';
-    let textFrom = 0;
-    let textTo = 0;
-    const cut = (at: number, n: number): string => {
-      if (at < textFrom || at + n > textTo) {
-        textFrom = at;
-        textTo = Math.min(end, at + TEXT_WINDOW);
-        text = b.latin1Slice(textFrom, textTo);
-      }
-      return text.substring(at - textFrom, at - textFrom + n);
-    };
-    let off = 0;
-    const fail = (): never => { throw new RedisReplyError('unexpected reply to XREAD'); };
-    /** Reads a `*n` or `$n` header of the expected type; -1 for a null. */
-    const header = (type: number): number => {
-      if (b[off] !== type) fail();
-      const lineEnd = this.lineAt(off + 1);
-      if (lineEnd < 0 || lineEnd >= end) fail();
-      off = lineEnd + 2;
-      return this.lineInt;
-    };
-    const str = (): string => {
-      const n = header(0x24);
-      if (n < 0) fail();
-      const s = !ascii ? b.utf8Slice(off, off + n) : n < MIN_SLICED_STRING ? cut(off, n) : b.latin1Slice(off, off + n);
-      off += n + 2;
-      return s;
-    };
-    /** Set when an entry's field names differ from the last entry's. */
-    let renamed = false;
-    const name = (i: number): string => {
-      const known = this.names[i];
-      if (ascii && known !== undefined && b[off] === 0x24) {
-        // `$<len>\r\n<name>\r\n` with the name seen last time at this position: no new string.
-        const lineEnd = this.lineAt(off + 1);
-        const n = this.lineInt;
-        if (lineEnd > 0 && n === known.length && lineEnd + 2 + n <= end) {
-          const at = lineEnd + 2;
-          let j = 0;
-          while (j < n && b[at + j] === known.charCodeAt(j)) j++;
-          if (j === n) {
-            off = at + n + 2;
-            return known;
-          }
-        }
-      }
-      const s = str();
-      renamed = true;
-      this.names[i] = s;
-      return s;
-    };
-    const nStreams = header(0x2a);
-    if (nStreams < 0) return null;
-    const out: StreamBatch[] = [];
-    for (let si = 0; si < nStreams; si++) {
-      if (header(0x2a) !== 2) fail();
-      const stream = str();
-      const nEntries = header(0x2a);
-      const entries: StreamEntry[] = new Array<StreamEntry>(Math.max(nEntries, 0));
-      for (let ei = 0; ei < nEntries; ei++) {
-        if (header(0x2a) !== 2) fail();
-        const id = str();
-        const nFlat = header(0x2a);
-        const nFields = nFlat > 0 ? nFlat >> 1 : 0;
-        if (nFields > MAX_FIELDS) { entries[ei] = { stream, id, fields: this.manyFields(nFlat, str) }; continue; }
-        const vals = this.values;
-        renamed = nFields !== this.fieldCount;
-        for (let k = 0; k < nFields; k++) {
-          name(k);
-          vals[k] = str();
-        }
-        if (nFlat > 0 && nFlat % 2 === 1) str(); // an odd count cannot happen; skip the stray element
-        if (renamed) {
-          this.fieldCount = nFields;
-          this.factory = objectFactory(this.names.slice(0, nFields));
-        }
-        let fields: Record<string, string>;
-        if (this.factory) fields = this.factory(vals);
-        else {
-          fields = {};
-          for (let k = 0; k < nFields; k++) fields[this.names[k]!] = vals[k]!;
-        }
-        entries[ei] = { stream, id, fields };
-      }
-      out.push({ stream, entries });
-    }
-    if (off !== end) fail();
-    return out;
   }
 }
