@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endMarkers, generateTransactions, writeTransactions } from '../../examples/fraud-detection/generator.js';
-import { expectedAlerts, sortAlerts } from '../../examples/fraud-detection/reference.js';
+import { expectedAlerts, sortAlerts, type Alert, type Txn } from '../../examples/fraud-detection/reference.js';
 import { deleteKeys, json, processesMatching, startTestDispatcher, waitFor, type TestDispatcher } from '../helpers/dispatcher.js';
 import { fraudArgs, OOO, readAlerts, runJar, uploadFraud, W, waitForCheckpoints, waitForState } from '../helpers/fraud.js';
 import { trickle } from '../helpers/faults.js';
@@ -73,15 +73,7 @@ describe('in-place rescaling', () => {
       expect(job.timestamps.RESTARTING).toBe(0);
     }
     await rest.finish();
-    await writeTransactions(d.redis, all.slice(txns.length));
-
-    await waitFor(`${expected.length} alerts`, async () => ((await d.redis.xlen(output)) >= expected.length ? true : undefined), 60_000)
-      .catch(async (err: Error) => { throw new Error(`${err.message}; ${await d.redis.xlen(output)} arrived${await jobLogTails(d, id)}`); });
-    const stats = await json(await fetch(`${d.url}/jobs/${id}/checkpoints`));
-    await waitForCheckpoints(d, id, stats.counts.completed + 3);
-    const got = await readAlerts(d.redis, output);
-    expect(got.length).toBe(expected.length);
-    expect(sortAlerts(got)).toEqual(expected);
+    await expectExactAlerts(id, output, all.slice(txns.length), expected);
     const exceptions = await json(await fetch(`${d.url}/jobs/${id}/exceptions`));
     expect(exceptions.exceptionHistory.entries).toEqual([]);
 
@@ -137,15 +129,7 @@ describe('in-place rescaling in batches (rescale.migration.max-batch-bytes)', ()
       await expectSpecResponse('get', '/jobs/{jobid}', 200, await json(await fetch(`${d.url}/jobs/${id}`)));
     }
     await rest.finish();
-    await writeTransactions(d.redis, all.slice(txns.length));
-
-    await waitFor(`${expected.length} alerts`, async () => ((await d.redis.xlen(output)) >= expected.length ? true : undefined), 60_000)
-      .catch(async (err: Error) => { throw new Error(`${err.message}; ${await d.redis.xlen(output)} arrived${await jobLogTails(d, id)}`); });
-    const stats = await json(await fetch(`${d.url}/jobs/${id}/checkpoints`));
-    await waitForCheckpoints(d, id, stats.counts.completed + 3);
-    const got = await readAlerts(d.redis, output);
-    expect(got.length).toBe(expected.length);
-    expect(sortAlerts(got)).toEqual(expected);
+    await expectExactAlerts(id, output, all.slice(txns.length), expected);
     const job = await json(await fetch(`${d.url}/jobs/${id}`));
     expect(job.timestamps.RESTARTING).toBe(0);
     expect((await json(await fetch(`${d.url}/jobs/${id}/exceptions`))).exceptionHistory.entries).toEqual([]);
@@ -172,4 +156,16 @@ function minimalMoves(K: number, n: number, m: number): number {
   let kept = 0;
   for (const h of survivors) kept += Math.min(h, big-- > 0 ? q + 1 : q);
   return K - kept;
+}
+
+/** Writes the end of the input, waits for every expected alert and three more checkpoints (no late extra), and compares exactly. */
+async function expectExactAlerts(id: string, output: string, tail: Txn[], expected: Alert[]): Promise<void> {
+  await writeTransactions(d.redis, tail);
+  await waitFor(`${expected.length} alerts`, async () => ((await d.redis.xlen(output)) >= expected.length ? true : undefined), 60_000)
+    .catch(async (err: Error) => { throw new Error(`${err.message}; ${await d.redis.xlen(output)} arrived${await jobLogTails(d, id)}`); });
+  const stats = await json(await fetch(`${d.url}/jobs/${id}/checkpoints`));
+  await waitForCheckpoints(d, id, stats.counts.completed + 3);
+  const got = await readAlerts(d.redis, output);
+  expect(got.length).toBe(expected.length);
+  expect(sortAlerts(got)).toEqual(expected);
 }
