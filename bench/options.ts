@@ -42,7 +42,7 @@ export interface BenchOptions {
 }
 
 export const USAGE = `usage: node dist/bench/throughput.js [--quick] [--records N] [--streams N] [--redis URL]
-       [--parallelism 1,2,1,2,1,2] [--baseline-runs N] [--job-args "ARGS"] [--checkpointing on|off|both] [--checkpoint-interval-ms MS] [--metrics on|off|both]
+       [--parallelism 1,2,1,2,1,2] [--baseline-runs N] [--job-args="ARGS"] [--checkpointing on|off|both] [--checkpoint-interval-ms MS] [--metrics on|off|both]
        [--latency-seconds S] [--latency-rate R] [--latency-checkpoint-interval-ms MS] [--latency-window-ms MS]
        [--overhead-runs N] [--timeout-ms MS] [--json PATH]
 env: BENCH_RECORDS, BENCH_STREAMS, BENCH_PARALLELISM, BENCH_CHECKPOINTING, BENCH_CHECKPOINT_INTERVAL_MS, BENCH_METRICS, BENCH_LATENCY_SECONDS,
