@@ -50,8 +50,12 @@ export interface ResourceManagerDriver {
    * A worker that cannot be started is reported through onWorkerTerminated.
    */
   requestWorker(spec: WorkerSpec): void;
-  /** Stops a worker on purpose, or withdraws a request not started yet; no onWorkerTerminated follows. */
-  releaseWorker(resourceId: string): Promise<void>;
+  /**
+   * Stops a worker on purpose, or withdraws a request not started yet; no onWorkerTerminated follows.
+   * `pid`: for a worker of an earlier job process that did not re-register, the process it had
+   * registered with (a driver that finds workers by pid stops it by that; others ignore it).
+   */
+  releaseWorker(resourceId: string, pid?: number): Promise<void>;
   /**
    * Takes over a worker an earlier job process of the job started and that re-registered with this
    * one after a failover (`pid`: its process on the provider's host): from now on it is stopped, counted

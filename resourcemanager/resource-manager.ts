@@ -39,8 +39,11 @@ export interface ResourceManagerOptions {
 
 /** The TaskManagers one job process had registered, for the next one (jobmaster/worker-recovery-file.ts keeps them). */
 export interface RecoverableWorkers {
-  /** Registered workers and their registration secrets. */
-  workers: Array<{ resourceId: string; secret: Buffer }>;
+  /**
+   * Registered workers and their registration secrets; `pid`: the worker's process as it registered,
+   * so that one which does not re-register can still be stopped (by drivers that stop workers by pid).
+   */
+  workers: Array<{ resourceId: string; secret: Buffer; pid?: number }>;
   /** The largest worker index used so far: new resource ids continue after it. */
   lastIndex: number;
 }
@@ -65,6 +68,8 @@ export class ResourceManager {
   private demand = 0;
   private readonly secrets: WorkerSecrets;
   private recoveryTimer: NodeJS.Timeout | undefined;
+  /** The process of each registered worker (and of each RECOVERING one, from the earlier job process). */
+  private readonly pids = new Map<string, number>();
   /** Workers asked of the driver so far. */
   requestedWorkers = 0;
   /** Workers of the earlier job process that re-registered with this one. */
@@ -107,6 +112,7 @@ export class ResourceManager {
     for (const w of previous.workers) {
       this.workers.set(w.resourceId, 'RECOVERING');
       this.secrets.restore(w.resourceId, w.secret);
+      if (w.pid) this.pids.set(w.resourceId, w.pid);
     }
     const timeoutMs = this.opts.recovery!.timeoutMs;
     this.opts.logger.info({ workers: previous.workers.map((w) => w.resourceId), timeoutMs }, 'waiting for the TaskManagers of the earlier job process to re-register');
@@ -120,11 +126,25 @@ export class ResourceManager {
     this.recoveryTimer = undefined;
     const missing = [...this.workers].filter(([, s]) => s === 'RECOVERING').map(([id]) => id);
     if (!missing.length) return;
-    for (const id of missing) { this.workers.delete(id); this.secrets.revoke(id); }
     this.opts.logger.warn({ missing, timeoutMs: this.opts.recovery?.timeoutMs }, 'TaskManagers of the earlier job process did not re-register in time (resourcemanager.previous-worker.recovery.timeout); requesting new ones for them');
-    // Whatever the provider still runs of them (a Mesos task) is stopped.
-    for (const id of missing) this.driver.releaseWorker(id).catch((err: Error) => this.opts.logger.warn({ resourceId: id, err: err.message }, 'stopping a TaskManager of the earlier job process failed'));
+    // Whatever the provider still runs of them (a Mesos task, a local process by its pid) is stopped.
+    void this.stopUnrecovered(missing);
     if (this.demand > 0) this.ensureSlots(this.demand);
+  }
+
+  /**
+   * Stops workers of the earlier job process that did not re-register (yet): the driver finds them
+   * by resource id (a Mesos task) or by the pid they had registered with (a local process).
+   */
+  private stopUnrecovered(ids: string[]): Promise<void> {
+    return Promise.all(ids.map((id) => {
+      const pid = this.pids.get(id);
+      this.workers.delete(id);
+      this.secrets.revoke(id);
+      this.pids.delete(id);
+      return this.driver.releaseWorker(id, pid)
+        .catch((err: Error) => this.opts.logger.warn({ resourceId: id, pid, err: err.message }, 'stopping a TaskManager of the earlier job process failed'));
+    })).then(() => undefined);
   }
 
   /** Hands the registered workers to `recovery.save`, for a later job process. */
@@ -133,7 +153,8 @@ export class ResourceManager {
     if (!save) return;
     const workers = [...this.workers].filter(([, s]) => s === 'REGISTERED').flatMap(([resourceId]) => {
       const secret = this.secrets.get(resourceId);
-      return secret ? [{ resourceId, secret }] : [];
+      const pid = this.pids.get(resourceId);
+      return secret ? [{ resourceId, secret, ...(pid ? { pid } : {}) }] : [];
     });
     save({ workers, lastIndex: this.nextIndex - 1 });
   }
@@ -193,6 +214,7 @@ export class ResourceManager {
       this.opts.logger.info({ resourceId, pid }, 'a TaskManager of the earlier job process re-registered');
     }
     this.workers.set(resourceId, 'REGISTERED');
+    if (pid) this.pids.set(resourceId, pid);
     if (this.recoveryTimer && ![...this.workers.values()].includes('RECOVERING')) {
       clearTimeout(this.recoveryTimer);
       this.recoveryTimer = undefined;
@@ -204,6 +226,7 @@ export class ResourceManager {
   /** A worker the JobMaster gave up on (lost connection, missed heartbeats): forget it and make sure it is gone. */
   async workerLost(resourceId: string): Promise<void> {
     this.workers.delete(resourceId);
+    this.pids.delete(resourceId);
     this.secrets.revoke(resourceId);
     this.saveWorkers();
     if (this.opts.retryIntervalMs) this.holdUntil = Date.now() + this.opts.retryIntervalMs;
@@ -213,6 +236,7 @@ export class ResourceManager {
   /** Stops a worker the job no longer needs; not a failure. */
   async release(resourceId: string): Promise<void> {
     this.workers.delete(resourceId);
+    this.pids.delete(resourceId);
     this.secrets.revoke(resourceId);
     this.saveWorkers();
     await this.driver.releaseWorker(resourceId);
@@ -223,15 +247,20 @@ export class ResourceManager {
     clearTimeout(this.deferred);
     this.deferred = undefined;
     const pending = [...this.workers].filter(([, s]) => s !== 'REGISTERED').map(([id]) => id);
-    for (const id of pending) { this.workers.delete(id); this.secrets.revoke(id); }
-    await Promise.all(pending.map((id) => this.driver.releaseWorker(id)));
+    const pids = pending.map((id) => this.pids.get(id));
+    for (const id of pending) { this.workers.delete(id); this.secrets.revoke(id); this.pids.delete(id); }
+    await Promise.all(pending.map((id, i) => this.driver.releaseWorker(id, pids[i])));
   }
 
+  /** Stops every worker, also those of the earlier job process still expected to re-register. */
   async stopAll(): Promise<void> {
     clearTimeout(this.deferred);
     clearTimeout(this.recoveryTimer);
+    const recovering = [...this.workers].filter(([, s]) => s === 'RECOVERING').map(([id]) => id);
+    const unrecovered = this.stopUnrecovered(recovering);
     this.workers.clear();
     this.secrets.clear();
-    await this.driver.terminate();
+    this.pids.clear();
+    await Promise.all([this.driver.terminate(), unrecovered]);
   }
 }

@@ -148,10 +148,12 @@ export class LocalProcessDriver implements ResourceManagerDriver {
     if (!this.adopted.size) { clearInterval(this.adoptedTimer); this.adoptedTimer = undefined; }
   }
 
-  async releaseWorker(resourceId: string): Promise<void> {
+  async releaseWorker(resourceId: string, pid?: number): Promise<void> {
     const queued = this.queue.findIndex((s) => s.resourceId === resourceId);
     if (queued >= 0) this.queue.splice(queued, 1);
-    const adopted = this.adopted.get(resourceId);
+    // An earlier job process's TaskManager that did not re-register: stopped by the pid it had, if that is still it.
+    const adopted = this.adopted.get(resourceId)
+      ?? (pid && !this.children.has(resourceId) ? new AdoptedProcess(resourceId, pid, resourceId.split('-taskmanager-')[0] ?? '') : undefined);
     if (adopted) {
       this.adopted.delete(resourceId);
       const stopped = adopted.stop(this.opts.stopTimeoutMs ?? 5000);

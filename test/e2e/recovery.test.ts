@@ -175,4 +175,30 @@ describe('recovery from a killed job process', () => {
     // The job's end stops the TaskManagers the new job process took over, as it stops its own.
     expect(await processesMatching(`ebbflow-taskmanager ${id}`)).toEqual([]);
   });
+
+  it('a TaskManager of the earlier job process that cannot re-register (frozen) is stopped by its pid when the job is cancelled meanwhile', async () => {
+    const s = scenario(`${tag}-frozen`, 23, 2000);
+    await writeTransactions(d.redis, s.txns);
+    // A long wait for the earlier TaskManagers: the cancellation comes while one is still expected.
+    const id = await startFraudJob(d, jar, s, 2, { 'execution.checkpointing.interval': 200, 'resourcemanager.previous-worker.recovery.timeout': '60 s' }, 1);
+    const [jm] = await processesMatching(`ebbflow-jobmaster ${id}`);
+    const tms = (await processesMatching(`ebbflow-taskmanager ${id}`)).map((p) => p.pid).sort((a, b) => a - b);
+    expect(tms).toHaveLength(2);
+    const frozen = tms[1]!;
+    process.kill(frozen, 'SIGSTOP');
+    try {
+      process.kill(jm!.pid, 'SIGKILL');
+      const logFile = join(d.dataDir, 'logs', id, 'jobmaster.log');
+      await explain(d, id, waitFor('the new job process waiting for the earlier TaskManagers', () => {
+        const log = readFileSync(logFile, 'utf8');
+        const since = log.slice(log.lastIndexOf('"recovering the job in a new job process"'));
+        return since.includes('a TaskManager of the earlier job process re-registered') ? true : undefined;
+      }, 30_000));
+      // The frozen one never re-registered: the job process knows it only by the pid it had registered with.
+      await cancelJob(d, id);
+      expect(await processesMatching(`ebbflow-taskmanager ${id}`)).toEqual([]);
+    } finally {
+      try { process.kill(frozen, 'SIGKILL'); } catch { /* gone, as it should be */ }
+    }
+  });
 });

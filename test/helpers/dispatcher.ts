@@ -39,7 +39,7 @@ export async function startTestDispatcher(opts: DispatcherOptions = {}): Promise
       await close();
       await deleteKeys(redis, `${keyPrefix}*`);
       redis.disconnect();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!process.env.EBBFLOW_TEST_KEEP_DATA) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -10,6 +10,8 @@ export class TestingResourceManagerDriver implements ResourceManagerDriver {
   readonly name = 'testing';
   readonly requested: WorkerSpec[] = [];
   readonly released: string[] = [];
+  /** The pid given with each release that had one (workers of an earlier job process that did not re-register). */
+  readonly releasedPids = new Map<string, number>();
   /** Workers requested and neither released nor terminated. */
   readonly live = new Map<string, WorkerSpec>();
   terminated = false;
@@ -33,8 +35,9 @@ export class TestingResourceManagerDriver implements ResourceManagerDriver {
     this.live.set(resourceId, { resourceId, index: 0, jobId: '', jobMasterAddress: '', profile: { cpuCores: 1, memoryMb: 512, slots: 1 }, secret: '' });
   }
 
-  async releaseWorker(resourceId: string): Promise<void> {
+  async releaseWorker(resourceId: string, pid?: number): Promise<void> {
     this.released.push(resourceId);
+    if (pid) this.releasedPids.set(resourceId, pid);
     this.live.delete(resourceId);
   }
 

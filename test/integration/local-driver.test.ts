@@ -81,4 +81,24 @@ describe('local driver: TaskManagers of an earlier job process', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('stops, by the pid it had, one that never re-registered (released with its pid), and leaves a stranger under that pid alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ebbflow-local-driver-'));
+    const jobPrefix = '3f2a9c02';
+    const driver = new LocalProcessDriver({ logDir: dir, stopTimeoutMs: 2000 });
+    await driver.initialize({ onWorkerTerminated: () => {}, onError: () => {} });
+    const orphan = await fakeTaskManager(`ebbflow-taskmanager ${jobPrefix}0000000000000000000000000000 3`);
+    const stranger = await fakeTaskManager('some-other-process');
+    try {
+      await driver.releaseWorker(`${jobPrefix}-taskmanager-00003`, orphan.pid!);
+      await waitFor('the orphan to exit', () => (exited(orphan) ? true : undefined), 5000);
+      // Without the pid nothing is known of it; a pid that now names another process is not signalled.
+      await driver.releaseWorker(`${jobPrefix}-taskmanager-00004`, stranger.pid!);
+      expect(exited(stranger)).toBe(false);
+    } finally {
+      await driver.terminate();
+      for (const p of [orphan, stranger]) if (!exited(p)) p.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

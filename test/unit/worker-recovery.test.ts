@@ -5,8 +5,8 @@
  * are requested once resourcemanager.previous-worker.recovery.timeout passes; what it keeps for the
  * next job process goes through the recovery file (0600, replaced atomically).
  */
-import { mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, statSync, readdirSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readRecoverableWorkers, removeRecoverableWorkers, workerRecoveryFile, writeRecoverableWorkers } from '../../jobmaster/worker-recovery-file.js';
@@ -33,8 +33,8 @@ function resourceManager(driver: ResourceManagerDriver, previous: RecoverableWor
   return { rm, log, secrets, saved };
 }
 
-const previousOf = (n: number, lastIndex = n): RecoverableWorkers => ({
-  workers: Array.from({ length: n }, (_, i) => ({ resourceId: id(i + 1), secret: Buffer.alloc(32, i + 1) })),
+const previousOf = (n: number, lastIndex = n, pids = false): RecoverableWorkers => ({
+  workers: Array.from({ length: n }, (_, i) => ({ resourceId: id(i + 1), secret: Buffer.alloc(32, i + 1), ...(pids ? { pid: 100 + i + 1 } : {}) })),
   lastIndex,
 });
 
@@ -54,7 +54,7 @@ describe('ResourceManager: workers of the earlier job process', () => {
     expect(rm.recoveredWorkers).toBe(2);
     expect(rm.registeredWorkers).toBe(2);
     expect(driver.requested).toEqual([]);
-    expect(saved.at(-1)).toEqual({ workers: [{ resourceId: id(1), secret: Buffer.alloc(32, 1) }, { resourceId: id(2), secret: Buffer.alloc(32, 2) }], lastIndex: 5 });
+    expect(saved.at(-1)).toEqual({ workers: [{ resourceId: id(1), secret: Buffer.alloc(32, 1), pid: 101 }, { resourceId: id(2), secret: Buffer.alloc(32, 2), pid: 102 }], lastIndex: 5 });
     // A further TaskManager continues after the indices used before.
     rm.ensureSlots(3);
     expect(driver.requested.map((w) => w.resourceId)).toEqual([id(6)]);
@@ -76,6 +76,23 @@ describe('ResourceManager: workers of the earlier job process', () => {
     expect([...driver.adopted.keys()]).toEqual([id(2)]);
     // Whatever the provider still runs of them (a Mesos task) is stopped.
     expect(driver.released).toEqual([id(1), id(3)]);
+  });
+
+  it('stops those still expected, by the pids they had, when the job ends before they re-register or when the wait ends', async () => {
+    const driver = new TestingResourceManagerDriver();
+    const { rm } = resourceManager(driver, previousOf(3, 3, true), 60_000);
+    await rm.start({ onWorkerTerminated: () => {}, onError: () => {} });
+    rm.registered(id(2), 102);
+    // The job ends (cancelled) while two have not re-registered: their processes are stopped with the rest.
+    await rm.stopAll();
+    expect(driver.terminated).toBe(true);
+    expect([...driver.releasedPids]).toEqual([[id(1), 101], [id(3), 103]]);
+
+    const later = new TestingResourceManagerDriver();
+    const { rm: rm2 } = resourceManager(later, previousOf(2, 2, true), 100);
+    await rm2.start({ onWorkerTerminated: () => {}, onError: () => {} });
+    await waitFor('the wait to end', () => later.released.length === 2, 3000);
+    expect([...later.releasedPids]).toEqual([[id(1), 101], [id(2), 102]]);
   });
 
   it('a driver that cannot adopt workers gets new ones at once', async () => {
@@ -104,5 +121,16 @@ describe('the worker recovery file', () => {
     expect(readdirSync(join(dir, 'logs', JOB))).toEqual(['worker-secrets']);
     removeRecoverableWorkers(file);
     expect(readRecoverableWorkers(file)).toBeUndefined();
+  });
+
+  it('keeps the pids for a job process on the same host only', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ebbflow-recovery-'));
+    stop.push(() => rmSync(dir, { recursive: true, force: true }));
+    const file = workerRecoveryFile(dir, JOB);
+    writeRecoverableWorkers(file, previousOf(2, 2, true));
+    expect(readRecoverableWorkers(file)).toEqual(previousOf(2, 2, true));
+    const body = JSON.parse(readFileSync(file, 'utf8'));
+    writeFileSync(file, JSON.stringify({ ...body, host: `not-${hostname()}` }));
+    expect(readRecoverableWorkers(file)).toEqual(previousOf(2, 2, false));
   });
 });
