@@ -13,7 +13,7 @@ import { runJobThroughput, type JobRunResult } from './job-run.js';
 export interface OverheadInput {
   api: string; jarId: string; redis: Redis; redisUrl: string; redisPid: number | undefined;
   inputs: string[]; prefix: string; expected: Alert[]; windowMs: number; maxOutOfOrdernessMs: number; threshold: string; timeoutMs: number;
-  parallelisms: number[]; runs: number; intervalMs: number; extraArgs?: string[];
+  parallelisms: number[]; runs: number; intervalMs: number; extraArgs?: string[]; jobConf?: Record<string, string>;
 }
 
 export interface OverheadRun { parallelism: number; checkpointing: boolean; seconds: number; steadyRecordsPerSecond: number; recordsPerCpuSecond: number; alertsOk: boolean; checkpoints: number | null }
@@ -51,7 +51,7 @@ export async function runCheckpointOverhead(x: OverheadInput, records: number, l
           api: x.api, jarId: x.jarId, redis: x.redis, redisUrl: x.redisUrl, redisPid: x.redisPid, inputs: x.inputs,
           output: `${x.prefix}overhead-${r}-p${p}-${on ? 'on' : 'off'}:alerts`, parallelism: p, expected: x.expected,
           windowMs: x.windowMs, maxOutOfOrdernessMs: x.maxOutOfOrdernessMs, threshold: x.threshold, timeoutMs: x.timeoutMs,
-          flinkConfiguration: { 'execution.checkpointing.interval': on ? String(x.intervalMs) : '0' }, extraArgs: x.extraArgs,
+          flinkConfiguration: { ...x.jobConf, 'execution.checkpointing.interval': on ? String(x.intervalMs) : '0' }, extraArgs: x.extraArgs,
         }, log);
         runs.push(summarize(j, records, p, on));
       }

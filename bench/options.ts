@@ -29,6 +29,8 @@ export interface BenchOptions {
   baselineRuns: number;
   /** More program arguments for the job's throughput and overhead runs (e.g. watermark alignment). */
   jobArgs: string[];
+  /** More configuration for every job run (throughput, latency, overhead): `key=value` pairs. */
+  jobConf: Record<string, string>;
   /** Window of the throughput runs, ms. */
   windowMs: number;
   maxOutOfOrdernessMs: number;
@@ -42,7 +44,7 @@ export interface BenchOptions {
 }
 
 export const USAGE = `usage: node dist/bench/throughput.js [--quick] [--records N] [--streams N] [--redis URL]
-       [--parallelism 1,2,1,2,1,2] [--baseline-runs N] [--job-args="ARGS"] [--checkpointing on|off|both] [--checkpoint-interval-ms MS] [--metrics on|off|both]
+       [--parallelism 1,2,1,2,1,2] [--baseline-runs N] [--job-args="ARGS"] [--job-conf k=v,...] [--checkpointing on|off|both] [--checkpoint-interval-ms MS] [--metrics on|off|both]
        [--latency-seconds S] [--latency-rate R] [--latency-checkpoint-interval-ms MS] [--latency-window-ms MS]
        [--overhead-runs N] [--timeout-ms MS] [--json PATH]
 env: BENCH_RECORDS, BENCH_STREAMS, BENCH_PARALLELISM, BENCH_CHECKPOINTING, BENCH_CHECKPOINT_INTERVAL_MS, BENCH_METRICS, BENCH_LATENCY_SECONDS,
@@ -74,6 +76,7 @@ export function parseBenchOptions(argv: string[] = process.argv.slice(2), env: N
       'overhead-runs': { type: 'string' },
       'baseline-runs': { type: 'string' },
       'job-args': { type: 'string' },
+      'job-conf': { type: 'string' },
       'timeout-ms': { type: 'string' },
       json: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -121,6 +124,7 @@ export function parseBenchOptions(argv: string[] = process.argv.slice(2), env: N
     overheadRuns,
     baselineRuns,
     jobArgs: (pick(values['job-args'], 'BENCH_JOB_ARGS') ?? '').split(/\s+/).filter(Boolean),
+    jobConf: parseJobConf(pick(values['job-conf'], 'BENCH_JOB_CONF') ?? ''),
     windowMs: 10_000,
     maxOutOfOrdernessMs: 5_000,
     threshold: '10000',
@@ -128,4 +132,15 @@ export function parseBenchOptions(argv: string[] = process.argv.slice(2), env: N
     timeoutMs,
     jsonOut: values.json ?? 'dist/bench-results.json',
   };
+}
+
+/** `a=1,b=2 s` → { a: '1', b: '2 s' }; a pair without `=` is an error. */
+export function parseJobConf(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of text.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new Error(`--job-conf: expected key=value, got ${JSON.stringify(pair)}`);
+    out[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  return out;
 }

@@ -52,7 +52,7 @@ async function main(): Promise<number> {
 
   try {
     await redis.ping();
-    log(`redis ${o.redisUrl}, key prefix ${prefix}, ${o.records} records over ${o.streams} streams, parallelism ${o.parallelisms.join(',')}, ${availableParallelism()} cores`);
+    log(`redis ${o.redisUrl}, key prefix ${prefix}, ${o.records} records over ${o.streams} streams, parallelism ${o.parallelisms.join(',')}, ${availableParallelism()} cores${o.jobArgs.length ? `, job args ${o.jobArgs.join(' ')}` : ''}${Object.keys(o.jobConf).length ? `, job configuration ${JSON.stringify(o.jobConf)}` : ''}`);
     const ds = await loadDataset(redis, prefix, o, log);
     const records = ds.txns.length;
     const rows: Row[] = [];
@@ -97,6 +97,7 @@ async function main(): Promise<number> {
       if (baselineBefore.has(i)) await runBaselineOnce();
       for (const m of ++pair % 2 === 1 ? o.metrics : [...o.metrics].reverse()) {
       const settings: Record<string, string> = {
+        ...o.jobConf,
         'execution.checkpointing.interval': cp === 'off' ? '0' : String(o.checkpointIntervalMs),
         ...(m === 'off' ? { 'ebbflow.metrics.enabled': 'false' } : {}),
       };
@@ -114,7 +115,7 @@ async function main(): Promise<number> {
         ? await runLatency({
           api: dispatcher.url, jarId, redisUrl: o.redisUrl, prefix, streams: o.streams, parallelism: p, seconds: o.latencySeconds, rate: o.latencyRate,
           windowMs: o.latencyWindowMs, maxOutOfOrdernessMs: o.maxOutOfOrdernessMs, threshold: o.threshold, drainTimeoutMs: Math.min(o.timeoutMs, 120_000), signal: abort.signal,
-          flinkConfiguration: { 'execution.checkpointing.interval': String(o.latencyCheckpointIntervalMs) },
+          flinkConfiguration: { ...o.jobConf, 'execution.checkpointing.interval': String(o.latencyCheckpointIntervalMs) },
         }, log)
         : undefined;
       const rate = records / j.seconds;
@@ -138,7 +139,7 @@ async function main(): Promise<number> {
       ? await runCheckpointOverhead({
         api: dispatcher.url, jarId, redis, redisUrl: o.redisUrl, redisPid, inputs: ds.streams, prefix, expected: ds.expected, windowMs: o.windowMs,
         maxOutOfOrdernessMs: o.maxOutOfOrdernessMs, threshold: o.threshold, timeoutMs: o.timeoutMs, parallelisms: o.parallelisms, runs: o.overheadRuns,
-        intervalMs: o.latencyCheckpointIntervalMs, extraArgs: o.jobArgs,
+        intervalMs: o.latencyCheckpointIntervalMs, extraArgs: o.jobArgs, jobConf: o.jobConf,
       }, records, log)
       : { runs: [], groups: [] };
     const overheadText = overheadLines(o.latencyCheckpointIntervalMs, overhead.groups, overhead.runs);

@@ -126,6 +126,10 @@ export const JOB_OPTIONS = {
     key: 'taskmanager.registration.timeout', scope, default: 30000, max: MAX_DURATION_MS, defaultDoc: '`30 s`',
     doc: 'how long a TaskManager that lost its JobMaster (its job process died or hung) waits for a new JobMaster of the job (found in Redis) before it exits; meanwhile it cancels its subtasks, and a new job process re-registers and reuses it; `0`: exit with the JobMaster',
   }),
+  taskManagerSemiSpaceMb: opt.int({
+    key: 'taskmanager.node.max-semi-space-size', scope, default: 0, min: 0, max: 1024, defaultDoc: '`0` (Node\'s own)',
+    doc: 'MiB of each of a TaskManager\'s young-generation semi-spaces (Node\'s `--max-semi-space-size`); a larger young generation makes the per-record garbage of a busy TaskManager cheaper to collect; `0`: Node\'s default (16 MiB)',
+  }),
   previousWorkerRecoveryTimeout: opt.duration({
     key: 'resourcemanager.previous-worker.recovery.timeout', scope, default: 5000, max: MAX_DURATION_MS, defaultDoc: '`5 s`',
     doc: 'how long a new job process waits for the TaskManagers of the one before it to re-register before it requests new ones for those that did not',

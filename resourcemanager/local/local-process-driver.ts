@@ -33,6 +33,8 @@ export interface LocalProcessDriverOptions {
   stopTimeoutMs?: number;
   /** Heap cap per TaskManager process, passed as --max-old-space-size. @default profile.memoryMb */
   maxOldSpaceMb?: number;
+  /** Young-generation semi-space per TaskManager process, passed as --max-semi-space-size (`taskmanager.node.max-semi-space-size`). @default Node's */
+  semiSpaceMb?: number;
   /** TaskManager processes that may run at once for this job; more requests wait. @default unlimited */
   maxWorkers?: number;
   /** Processes started per batch; the next batch starts `batchIntervalMs` later (no start storm). @default 8 / 250 */
@@ -41,6 +43,24 @@ export interface LocalProcessDriverOptions {
 }
 
 const TASKMANAGER_MAIN = processEntry('taskmanager/main.js');
+/** The node arguments of a local TaskManager process: its heap limits, then its entry and its flags. */
+export function taskManagerArgs(spec: WorkerSpec, o: Pick<LocalProcessDriverOptions, 'maxOldSpaceMb' | 'semiSpaceMb' | 'dataHost' | 'dataBindHost'>): string[] {
+  return [
+    `--max-old-space-size=${o.maxOldSpaceMb ?? spec.profile.memoryMb}`,
+    ...(o.semiSpaceMb ? [`--max-semi-space-size=${o.semiSpaceMb}`] : []),
+    TASKMANAGER_MAIN,
+    '--job-id', spec.jobId,
+    '--resource-id', spec.resourceId,
+    '--index', String(spec.index),
+    '--job-master', spec.jobMasterAddress,
+    '--slots', String(spec.profile.slots),
+    '--data-host', o.dataHost ?? '127.0.0.1',
+    ...(o.dataBindHost ? ['--data-bind-host', o.dataBindHost] : []),
+    '--parent-pid', String(process.pid),
+    ...sslFlags(spec),
+  ];
+}
+
 /** How often adopted TaskManagers (not our children: no exit event) are checked. */
 const ADOPTED_CHECK_MS = 500;
 
@@ -92,19 +112,7 @@ export class LocalProcessDriver implements ResourceManagerDriver {
 
   private launch(spec: WorkerSpec): void {
     const log = openSync(join(this.opts.logDir, `${spec.resourceId}.log`), 'a', 0o600);
-    const args = [
-      `--max-old-space-size=${this.opts.maxOldSpaceMb ?? spec.profile.memoryMb}`,
-      TASKMANAGER_MAIN,
-      '--job-id', spec.jobId,
-      '--resource-id', spec.resourceId,
-      '--index', String(spec.index),
-      '--job-master', spec.jobMasterAddress,
-      '--slots', String(spec.profile.slots),
-      '--data-host', this.opts.dataHost ?? '127.0.0.1',
-      ...(this.opts.dataBindHost ? ['--data-bind-host', this.opts.dataBindHost] : []),
-      '--parent-pid', String(process.pid),
-      ...sslFlags(spec),
-    ];
+    const args = taskManagerArgs(spec, this.opts);
     // AWS variables only if the job process got them (its state is on s3:// and the SDK's default chain finds the credentials).
     const child = spawn(process.execPath, args, { stdio: ['pipe', log, log], env: childEnv(awsEnv()) });
     closeSync(log);

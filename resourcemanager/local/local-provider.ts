@@ -4,7 +4,7 @@
  * dispatcher's EBBFLOW_LOCAL_MAX_TASKMANAGERS.
  */
 import { join } from 'node:path';
-import { parseAddressSettings } from '../../config/index.js';
+import { JOB_OPTIONS, parseAddressSettings, readKey } from '../../config/index.js';
 import type { ResourceProvider } from '../provider.js';
 import { LocalProcessDriver } from './local-process-driver.js';
 
@@ -18,6 +18,7 @@ export const localProvider: ResourceProvider = {
     const driver = new LocalProcessDriver({
       logDir: join(ctx.dataDir, 'logs', ctx.jobId), maxWorkers: ctx.localCapacity || undefined,
       dataBindHost: parseAddressSettings(ctx.configuration).taskManagerBindHost,
+      semiSpaceMb: readKey(ctx.configuration, JOB_OPTIONS.taskManagerSemiSpaceMb) || undefined,
     });
     return { driver, close: async () => {} };
   },

@@ -4,7 +4,7 @@
  * (`-D`, and `--mesos-master`/`--mesos-content-type` as defaults of their keys)
  * under the job's own.
  */
-import { ConfigError, readKey } from '../../config/index.js';
+import { ConfigError, JOB_OPTIONS, readKey } from '../../config/index.js';
 import type { ContentType } from './codec.js';
 import type { FrameworkInfo } from './types.js';
 import { parseConstraints, type Constraint, type Fitness } from './launch-coordinator.js';
@@ -67,13 +67,18 @@ export function parseMesosSettings(conf: Record<string, unknown>, d: MesosDefaul
     memMb: readKey(conf, O.mem) ?? d.heapMb + 256,
     diskMb: readKey(conf, O.disk)!,
     fitness: readKey(conf, O.placement)!,
-    taskManagerCmd: readKey(conf, O.taskManagerCmd) ?? `node --max-old-space-size=${d.heapMb}`,
+    taskManagerCmd: readKey(conf, O.taskManagerCmd) ?? nodeCommand(d.heapMb, readKey(conf, JOB_OPTIONS.taskManagerSemiSpaceMb) ?? 0),
     bootstrapCmd: readKey(conf, O.bootstrapCmd),
     uris: readKey(conf, O.uris) ?? [],
     containerImage: readKey(conf, O.containerImage),
     declineRefuseSeconds: readKey(conf, O.declineRefuseDuration)! / 1000,
     artifactServerPort: readKey(conf, O.artifactServerPort)!,
   };
+}
+
+/** The default TaskManager command: node with its heap cap and, when configured, its semi-space size. */
+function nodeCommand(heapMb: number, semiSpaceMb: number): string {
+  return `node --max-old-space-size=${heapMb}${semiSpaceMb ? ` --max-semi-space-size=${semiSpaceMb}` : ''}`;
 }
 
 /** Checks the Mesos keys a configuration has, without needing a master (submission-time validation). */

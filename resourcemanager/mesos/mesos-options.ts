@@ -46,7 +46,7 @@ export const MESOS_OPTIONS = {
     doc: '`binpack` fills the agent that ends fullest (mean cpu and memory use); `spread` puts each TaskManager on the agent running the fewest of the job\'s',
   }),
   taskManagerCmd: opt.string({
-    key: 'mesos.resourcemanager.tasks.taskmanager-cmd', scope, defaultDoc: '`node --max-old-space-size=<heap>`', doc: 'how the runtime module is started',
+    key: 'mesos.resourcemanager.tasks.taskmanager-cmd', scope, defaultDoc: '`node --max-old-space-size=<heap>` (and `--max-semi-space-size` when `taskmanager.node.max-semi-space-size` is set)', doc: 'how the runtime module is started',
   }),
   bootstrapCmd: opt.string({ key: 'mesos.resourcemanager.tasks.bootstrap-cmd', scope, doc: 'shell run before the TaskManager' }),
   uris: opt.list({ key: 'mesos.resourcemanager.tasks.uris', scope, doc: 'more URIs for the fetcher' }),

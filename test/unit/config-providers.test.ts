@@ -52,6 +52,11 @@ describe('the provider registry', () => {
     });
     // A job's own key wins over the dispatcher's.
     expect(parseMesosSettings({ ...conf, 'mesos.master': 'm3:5050' }, { slots: 1, heapMb: 512 }).masters).toEqual(['m3:5050']);
+    // The semi-space size joins the default command; a command of the user's own is left as it is.
+    expect(parseMesosSettings({ ...conf, 'taskmanager.node.max-semi-space-size': 32 }, { slots: 1, heapMb: 512 }).taskManagerCmd)
+      .toBe('node --max-old-space-size=512 --max-semi-space-size=32');
+    expect(parseMesosSettings({ ...conf, 'taskmanager.node.max-semi-space-size': 32, 'mesos.resourcemanager.tasks.taskmanager-cmd': '/opt/node' }, { slots: 1, heapMb: 512 }).taskManagerCmd)
+      .toBe('/opt/node');
   });
 
   it('refuses to start a dispatcher whose provider cannot run jobs, or with an unknown -D key', () => {

@@ -32,3 +32,17 @@ describe('LocalProcessDriver.describe', () => {
     expect(driver.pids()).toEqual([]);
   });
 });
+
+describe('a local TaskManager\'s node arguments', () => {
+  it('cap its heap at the profile\'s memory and set the semi-space size only when configured', async () => {
+    const { taskManagerArgs } = await import('../../resourcemanager/local/index.js');
+    const plain = taskManagerArgs(spec(1), {});
+    expect(plain[0]).toBe('--max-old-space-size=64');
+    expect(plain.some((a) => a.startsWith('--max-semi-space-size'))).toBe(false);
+    const tuned = taskManagerArgs(spec(1), { semiSpaceMb: 32 });
+    expect(tuned.slice(0, 2)).toEqual(['--max-old-space-size=64', '--max-semi-space-size=32']);
+    // Node flags go before the entry: after it they would be the TaskManager's own (unknown) options.
+    expect(tuned.indexOf('--max-semi-space-size=32')).toBeLessThan(tuned.findIndex((a) => a.includes('taskmanager/main')));
+    expect(tuned).toEqual(expect.arrayContaining(['--job-id', 'j1', '--resource-id', 'taskmanager-00001']));
+  });
+});
