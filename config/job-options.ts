@@ -21,6 +21,10 @@ export const JOB_OPTIONS = {
     check: (ms) => (ms > 0 && ms < 10 ? 'must be 0 (off) or at least 10 ms' : undefined),
     defaultDoc: '`1000` ms', doc: 'how often a checkpoint starts; `0` disables checkpoints and exactly-once output',
   }),
+  checkpointOnCaughtUp: opt.bool({
+    key: 'execution.checkpointing.trigger-on-caught-up', scope, default: true,
+    doc: 'with periodic checkpoints, start one at once when every source subtask that was behind its input (reading full batches) has caught up, instead of at the next interval, and count the interval from then: the output of a burst is published (exactly-once sinks) as soon as it is processed; a steady input that sources keep up with triggers nothing extra',
+  }),
   checkpointTimeout: opt.duration({
     key: 'execution.checkpointing.timeout', scope, default: 60000, max: MAX_DURATION_MS,
     doc: 'a checkpoint or savepoint not complete by then (its `_metadata` written) fails; a savepoint waits at most this long for the checkpoint in progress',

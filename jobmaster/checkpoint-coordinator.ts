@@ -60,6 +60,8 @@ export interface CoordinatorOptions {
   timeoutMs: number;
   retained: number;
   tolerableFailures: number;
+  /** Start a periodic checkpoint at once when the sources that were behind caught up (a burst was read). @default false */
+  triggerOnCaughtUp?: boolean;
   logger: Logger;
 }
 
@@ -84,6 +86,10 @@ export class CheckpointCoordinator {
   private timer: NodeJS.Timeout | undefined;
   /** A periodic tick found a checkpoint in progress: the next one starts as soon as that one ends. */
   private due = false;
+  /** Source executions that reported reading full batches (behind their input) and not caught up since. */
+  private readonly behind = new Set<string>();
+  /** Checkpoints started early because the sources caught up (for tests and the log). */
+  caughtUpTriggers = 0;
   private consecutiveFailures = 0;
   private readonly completed: Array<{ id: number; path: string }> = [];
   private latestPath: string | undefined;
@@ -151,6 +157,30 @@ export class CheckpointCoordinator {
     clearInterval(this.timer);
     this.timer = undefined;
     this.due = false;
+    this.behind.clear();
+  }
+
+  /**
+   * A source subtask caught up with its input or fell behind. When the last one behind catches up
+   * (a burst is read), the next periodic checkpoint starts now and the interval counts from it, so
+   * that exactly-once sinks publish the burst's output without waiting for the interval. Sources
+   * that read everything there is at every poll (a steady input) never fall behind: nothing extra.
+   */
+  sourceCaughtUp(executionId: string, caughtUp: boolean): void {
+    if (!caughtUp) { this.behind.add(executionId); return; }
+    if (!this.behind.delete(executionId) || !this.o.triggerOnCaughtUp || !this.timer) return;
+    // Sources replaced since (a restart, a rescale) report no more.
+    const parts = this.hooks.participants();
+    if (parts) {
+      const current = new Set(parts.sources.map((s) => s.executionId));
+      for (const id of this.behind) if (!current.has(id)) this.behind.delete(id);
+    }
+    if (this.behind.size) return;
+    this.caughtUpTriggers++;
+    this.o.logger.debug('the sources caught up with their input: checkpoint now (execution.checkpointing.trigger-on-caught-up)');
+    clearInterval(this.timer);
+    this.timer = setInterval(() => this.tick(), this.o.intervalMs);
+    this.tick();
   }
 
   private tick(): void {

@@ -25,6 +25,8 @@ export type RestartStrategy =
 export interface JobConfig {
   /** `execution.checkpointing.interval`; 0 disables checkpoints. @default 1000 */
   checkpointIntervalMs: number;
+  /** `execution.checkpointing.trigger-on-caught-up`: a checkpoint at once when the sources caught up with a burst. @default true */
+  checkpointOnCaughtUp: boolean;
   /** `execution.checkpointing.timeout` @default 60000 */
   checkpointTimeoutMs: number;
   /** `ebbflow.storage.timeout`: deadline of each checkpoint storage call. @default 60000 */
@@ -164,6 +166,7 @@ export function compileJobConfig(raw: Record<string, unknown> | undefined, provi
   for (const p of providers) p.validate(c);
   return {
     checkpointIntervalMs: readKey(c, O.checkpointInterval)!,
+    checkpointOnCaughtUp: readKey(c, O.checkpointOnCaughtUp)!,
     checkpointTimeoutMs: readKey(c, O.checkpointTimeout)!,
     storageTimeoutMs: readKey(c, O.storageTimeout)!,
     checkpointsRetained: readKey(c, O.checkpointsRetained)!,

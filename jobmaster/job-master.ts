@@ -216,6 +216,7 @@ export class JobMaster {
         parts.aligner.report({ executionId, group: w.group ?? '', watermark: w.watermark ?? -Infinity, maxDriftMs: w.maxDriftMs ?? 0 });
         return;
       }
+      case 'sourceCaughtUp': coordinator.sourceCaughtUp(executionId, m.sourceCaughtUp.caughtUp === true); return;
       case 'movedStateWritten': {
         const w = m.movedStateWritten;
         rescaler.onAck(w.executionId!, toNumber(w.checkpointId), w.subtaskState!);

@@ -30,15 +30,17 @@ export interface JobMasterGateway {
   rescaleLoaded(loaded: Props<'rescaleLoaded'>): SendResult;
   /** A source subtask of a watermark alignment group: its current watermark. */
   reportWatermark(report: Props<'reportWatermark'>): SendResult;
+  /** A source subtask caught up with its input, or fell behind again. */
+  sourceCaughtUp(report: Props<'sourceCaughtUp'>): SendResult;
 }
 
 /** The reports the JobMaster routes to its components (registration and heartbeats are the pool's). */
-export type TaskManagerMessageKind = 'taskStatus' | 'ackCheckpoint' | 'declineCheckpoint' | 'movedStateWritten' | 'rescalePrepared' | 'rescaleLoaded' | 'reportWatermark';
+export type TaskManagerMessageKind = 'taskStatus' | 'ackCheckpoint' | 'declineCheckpoint' | 'movedStateWritten' | 'rescalePrepared' | 'rescaleLoaded' | 'reportWatermark' | 'sourceCaughtUp';
 
 /** One report from a TaskManager, `msg` naming the field that holds it. */
 export type TaskManagerMessage = { [K in TaskManagerMessageKind]: { msg: K } & { [F in K]: Props<F> } }[TaskManagerMessageKind];
 
-const KINDS: ReadonlySet<string> = new Set<TaskManagerMessageKind>(['taskStatus', 'ackCheckpoint', 'declineCheckpoint', 'movedStateWritten', 'rescalePrepared', 'rescaleLoaded', 'reportWatermark']);
+const KINDS: ReadonlySet<string> = new Set<TaskManagerMessageKind>(['taskStatus', 'ackCheckpoint', 'declineCheckpoint', 'movedStateWritten', 'rescalePrepared', 'rescaleLoaded', 'reportWatermark', 'sourceCaughtUp']);
 
 /** The report an envelope carries, if it is one the JobMaster routes. */
 export function taskManagerMessage(m: ebbflow.rpc.Envelope): TaskManagerMessage | undefined {
@@ -63,6 +65,7 @@ export abstract class EnvelopeJobMasterGateway implements JobMasterGateway {
   rescalePrepared(prepared: Props<'rescalePrepared'>): SendResult { return this.post({ rescalePrepared: prepared }); }
   rescaleLoaded(loaded: Props<'rescaleLoaded'>): SendResult { return this.post({ rescaleLoaded: loaded }); }
   reportWatermark(report: Props<'reportWatermark'>): SendResult { return this.post({ reportWatermark: report }); }
+  sourceCaughtUp(report: Props<'sourceCaughtUp'>): SendResult { return this.post({ sourceCaughtUp: report }); }
 
   protected abstract post(msg: EnvelopeProps): SendResult;
 }

@@ -5,9 +5,14 @@
  * - Watermark: the minimum over channels that are not idle (ended channels
  *   count as +∞); it only moves forward.
  * - Aligned barriers: once a channel delivered barrier n, its later batches are
- *   parked (keeping their credit, so the producer stops too) until every
- *   channel delivered n (or ended); then the subtask snapshots, and the parked
- *   batches are replayed.
+ *   parked until every channel delivered n (or ended); then the subtask
+ *   snapshots, and the parked batches are replayed. Up to `alignmentBufferBatches`
+ *   parked batches give their credit back at once (buffered alignment, as
+ *   Flink's BarrierBuffer did before unaligned checkpoints): the producer goes
+ *   on instead of stalling for the whole alignment, which on a machine where a
+ *   producer shares its thread with other subtasks would leave CPU unused.
+ *   Beyond that, and at a rescale barrier, parked batches keep their credit
+ *   (the producer stops).
  * - In-place rescale: at the rescale barrier the producer set may change
  *   (`setProducers`). Batches from a producer outside the current set belong to
  *   the configuration after a barrier this subtask has not reached yet, so they
@@ -32,7 +37,11 @@ import { WAKE_CHANNEL, type ChannelBatch, type InputGate } from './network/input
 import { isKeyGroupHolder, type KeyGroupHolder } from './operators/operator.js';
 import type { IoCounters } from './subtask-metrics.js';
 
-interface Parked { channel: number; elements: StreamElement[] }
+/** `credited`: the batch's credit was given back when it was parked (not again when it is replayed). */
+interface Parked { channel: number; elements: StreamElement[]; credited?: boolean }
+
+/** Parked batches per alignment whose credit is given back at once (buffered alignment). */
+export const DEFAULT_ALIGNMENT_BUFFER_BATCHES = 64;
 
 export interface InputHooks {
   /** Barrier `id` arrived on every channel: snapshot and pass it on (a rescale may reconfigure this processor). */
@@ -42,6 +51,8 @@ export interface InputHooks {
   flush(): Promise<void>;
   /** Stop reading (cancelled, or retired by a rescale). */
   stopped(): boolean;
+  /** Whether barrier `id` is a rescale's: its alignment parks batches with their credit. */
+  isRescaleBarrier?(id: number): boolean;
 }
 
 export interface HoldStats { heldRecords: number; maxHoldMs: number }
@@ -54,6 +65,8 @@ export class InputProcessor {
   private current = -Infinity;
   private aligning: { id: number; dir: string; start: number; arrived: Set<number> } | undefined;
   private parked: Parked[] = [];
+  /** Parked batches of the alignment in progress whose credit was given back. */
+  private bufferedBatches = 0;
   private replay: Parked[] = [];
   /** Batches of producers outside the current set (a configuration not switched to yet). */
   private foreign: Parked[] = [];
@@ -73,7 +86,10 @@ export class InputProcessor {
   private controlElements = 0;
 
   /** `counters`: the subtask's I/O counters (bytes in, idle time); unset: not measured. */
-  constructor(private readonly gate: InputGate, producerCount: number, private readonly head: Collector, private readonly hooks: InputHooks, private readonly counters?: IoCounters) {
+  constructor(
+    private readonly gate: InputGate, producerCount: number, private readonly head: Collector, private readonly hooks: InputHooks, private readonly counters?: IoCounters,
+    private readonly alignmentBufferBatches = DEFAULT_ALIGNMENT_BUFFER_BATCHES,
+  ) {
     this.n = producerCount;
     this.wms = new Array<number>(producerCount).fill(-Infinity);
   }
@@ -97,7 +113,7 @@ export class InputProcessor {
       for (let i = 0; i < item.elements.length; i++) {
         if (this.aligning?.arrived.has(ch)) {
           // After its barrier a channel is held back until the others deliver theirs.
-          this.parked.push({ channel: ch, elements: item.elements.slice(i) });
+          this.park(item, i);
           done = false;
           break;
         }
@@ -106,15 +122,31 @@ export class InputProcessor {
           const a = this.aligning;
           await this.hooks.aligned(a.id, a.dir, Date.now() - a.start);
           this.aligning = undefined;
+          this.bufferedBatches = 0;
           this.replay = [...this.parked, ...this.replay];
           this.parked = [];
           if (this.hooks.stopped()) return false;
         }
       }
-      if (done) this.gate.release(ch);
+      if (done && !item.credited) this.gate.release(ch);
       await this.hooks.flush();
     }
     return !this.hooks.stopped();
+  }
+
+  /**
+   * Parks the rest of `item` from element `i` until the alignment ends; within the buffer's bound
+   * (and not at a rescale barrier) its credit goes back now, so its producer is not stopped.
+   */
+  private park(item: Parked, i: number): void {
+    const rest: Parked = { channel: item.channel, elements: i === 0 ? item.elements : item.elements.slice(i) };
+    if (item.credited) rest.credited = true;
+    else if (this.bufferedBatches < this.alignmentBufferBatches && !this.hooks.isRescaleBarrier?.(this.aligning!.id)) {
+      this.bufferedBatches++;
+      rest.credited = true;
+      this.gate.release(item.channel);
+    }
+    this.parked.push(rest);
   }
 
   /** The gate's next batch; waiting for one that is not there yet is idle time. */

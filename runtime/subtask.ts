@@ -51,6 +51,8 @@ export interface SubtaskServices {
   log?(msg: string, fields: Record<string, unknown>): void;
   /** Watermark alignment: a source subtask of an alignment group reports its watermark to the JobMaster. */
   reportWatermark?(group: string, watermark: number, maxDriftMs: number): void;
+  /** A source subtask caught up with its input (true) or fell behind (false): reported on each change. */
+  sourceCaughtUp?(caughtUp: boolean): void;
   /** Metrics on (`ebbflow.metrics.enabled`): a source measures its backlog at most every `intervalMs`. Unset: nothing is measured. */
   metrics?: { intervalMs: number };
 }
@@ -60,6 +62,8 @@ export type SubtaskOutcome = 'FINISHED' | 'CANCELED';
 
 export class Subtask {
   private cancelled = false;
+  /** What the source last was, as reported to the JobMaster (sources start out caught up: only falling behind is news). */
+  private caughtUp = true;
   private chain: Chain | undefined;
   private readonly triggers: Array<{ id: number; dir: string; drain: boolean }> = [];
   private failure: Error | undefined;
@@ -273,6 +277,7 @@ export class Subtask {
       const more = await this.poll(source, chain);
       if (this.cancelled) return;
       await this.flush(chain);
+      this.reportCaughtUp(source);
       let drained = false;
       while (this.triggers.length && !this.stopped()) {
         const t = this.triggers.shift()!;
@@ -295,6 +300,14 @@ export class Subtask {
     if (this.stopped()) return;
     chain.head.end();
     await this.finish(chain);
+  }
+
+  /** Tells the JobMaster when the source changed between behind its input and caught up (after the flush: what it read is on its way). */
+  private reportCaughtUp(source: NonNullable<Chain['source']>): void {
+    const now = source.caughtUp;
+    if (now === undefined || now === this.caughtUp) return;
+    this.caughtUp = now;
+    this.services.sourceCaughtUp?.(now);
   }
 
   /** After a drain: no more reads; checkpoints still triggered are taken until the subtask is stopped. */
@@ -345,6 +358,7 @@ export class Subtask {
       woken: () => this.rescaler.applyIfLoaded(chain),
       flush: () => this.flush(chain),
       stopped: () => this.stopped(),
+      isRescaleBarrier: (id) => this.rescaler.isRescaleBarrier(id),
     }, this.counters);
     this.input.setKeyGroups(this.spec.keyGroups, this.spec.maxParallelism);
     this.rescaler.attachInput(this.input, () => gate.wake());

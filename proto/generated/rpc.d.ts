@@ -81,11 +81,14 @@ export namespace ebbflow {
             /** Envelope alignWatermarks. */
             alignWatermarks?: (ebbflow.rpc.AlignWatermarks.$Properties|null);
 
+            /** Envelope sourceCaughtUp. */
+            sourceCaughtUp?: (ebbflow.rpc.SourceCaughtUp.$Properties|null);
+
             /** Envelope fencingToken. */
             fencingToken: string;
 
             /** Envelope msg. */
-            msg?: ("register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete"|"prepareRescale"|"rescalePrepared"|"rescaleLoaded"|"rescaleStateReady"|"movedStateWritten"|"reportWatermark"|"alignWatermarks");
+            msg?: ("register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete"|"prepareRescale"|"rescalePrepared"|"rescaleLoaded"|"rescaleStateReady"|"movedStateWritten"|"reportWatermark"|"alignWatermarks"|"sourceCaughtUp");
 
             /**
              * Creates a new Envelope instance using the specified properties.
@@ -218,11 +221,14 @@ export namespace ebbflow {
                 /** Envelope alignWatermarks */
                 alignWatermarks?: (ebbflow.rpc.AlignWatermarks.$Properties|null);
 
+                /** Envelope sourceCaughtUp */
+                sourceCaughtUp?: (ebbflow.rpc.SourceCaughtUp.$Properties|null);
+
                 /** Envelope fencingToken */
                 fencingToken?: (string|null);
 
                 /** Envelope msg */
-                msg?: ("register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete"|"prepareRescale"|"rescalePrepared"|"rescaleLoaded"|"rescaleStateReady"|"movedStateWritten"|"reportWatermark"|"alignWatermarks");
+                msg?: ("register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete"|"prepareRescale"|"rescalePrepared"|"rescaleLoaded"|"rescaleStateReady"|"movedStateWritten"|"reportWatermark"|"alignWatermarks"|"sourceCaughtUp");
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -248,10 +254,11 @@ export namespace ebbflow {
               movedStateWritten?: ebbflow.rpc.MovedStateWritten.$Shape|null;
               reportWatermark?: ebbflow.rpc.ReportWatermark.$Shape|null;
               alignWatermarks?: ebbflow.rpc.AlignWatermarks.$Shape|null;
+              sourceCaughtUp?: ebbflow.rpc.SourceCaughtUp.$Shape|null;
               fencingToken?: string|null;
               $unknowns?: Uint8Array[];
             } & (
-              ({ msg?: undefined; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "register"; register: ebbflow.rpc.RegisterTaskManager.$Shape; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "registered"; register?: null; registered: ebbflow.rpc.RegistrationResponse.$Shape; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "heartbeat"; register?: null; registered?: null; heartbeat: ebbflow.rpc.Heartbeat.$Shape; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "deploy"; register?: null; registered?: null; heartbeat?: null; deploy: ebbflow.rpc.DeployTask.$Shape; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "cancel"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel: ebbflow.rpc.CancelTask.$Shape; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "taskStatus"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus: ebbflow.rpc.TaskStatusUpdate.$Shape; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "shutdown"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown: ebbflow.rpc.Shutdown.$Shape; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "triggerCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint: ebbflow.rpc.TriggerCheckpoint.$Shape; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "ackCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint: ebbflow.rpc.AcknowledgeCheckpoint.$Shape; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "declineCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint: ebbflow.rpc.DeclineCheckpoint.$Shape; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "checkpointComplete"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete: ebbflow.rpc.NotifyCheckpointComplete.$Shape; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "prepareRescale"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale: ebbflow.rpc.PrepareRescale.$Shape; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "rescalePrepared"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared: ebbflow.rpc.RescalePrepared.$Shape; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "rescaleLoaded"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded: ebbflow.rpc.RescaleLoaded.$Shape; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "rescaleStateReady"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady: ebbflow.rpc.RescaleStateReady.$Shape; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "movedStateWritten"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten: ebbflow.rpc.MovedStateWritten.$Shape; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "reportWatermark"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark: ebbflow.rpc.ReportWatermark.$Shape; alignWatermarks?: null }|{ msg?: "alignWatermarks"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks: ebbflow.rpc.AlignWatermarks.$Shape })
+              ({ msg?: undefined; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "register"; register: ebbflow.rpc.RegisterTaskManager.$Shape; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "registered"; register?: null; registered: ebbflow.rpc.RegistrationResponse.$Shape; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "heartbeat"; register?: null; registered?: null; heartbeat: ebbflow.rpc.Heartbeat.$Shape; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "deploy"; register?: null; registered?: null; heartbeat?: null; deploy: ebbflow.rpc.DeployTask.$Shape; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "cancel"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel: ebbflow.rpc.CancelTask.$Shape; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "taskStatus"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus: ebbflow.rpc.TaskStatusUpdate.$Shape; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "shutdown"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown: ebbflow.rpc.Shutdown.$Shape; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "triggerCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint: ebbflow.rpc.TriggerCheckpoint.$Shape; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "ackCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint: ebbflow.rpc.AcknowledgeCheckpoint.$Shape; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "declineCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint: ebbflow.rpc.DeclineCheckpoint.$Shape; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "checkpointComplete"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete: ebbflow.rpc.NotifyCheckpointComplete.$Shape; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "prepareRescale"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale: ebbflow.rpc.PrepareRescale.$Shape; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "rescalePrepared"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared: ebbflow.rpc.RescalePrepared.$Shape; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "rescaleLoaded"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded: ebbflow.rpc.RescaleLoaded.$Shape; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "rescaleStateReady"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady: ebbflow.rpc.RescaleStateReady.$Shape; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "movedStateWritten"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten: ebbflow.rpc.MovedStateWritten.$Shape; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "reportWatermark"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark: ebbflow.rpc.ReportWatermark.$Shape; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "alignWatermarks"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks: ebbflow.rpc.AlignWatermarks.$Shape; sourceCaughtUp?: null }|{ msg?: "sourceCaughtUp"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp: ebbflow.rpc.SourceCaughtUp.$Shape })
             );
         }
 
@@ -3236,6 +3243,122 @@ export namespace ebbflow {
 
             /** Shape of a ReportWatermark. */
             type $Shape = ebbflow.rpc.ReportWatermark.$Properties;
+        }
+
+        /**
+         * Properties of a SourceCaughtUp.
+         * @deprecated Use ebbflow.rpc.SourceCaughtUp.$Properties instead.
+         */
+        interface ISourceCaughtUp extends ebbflow.rpc.SourceCaughtUp.$Properties {
+        }
+
+        /** Represents a SourceCaughtUp. */
+        class SourceCaughtUp {
+
+            /**
+             * Constructs a new SourceCaughtUp.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: ebbflow.rpc.SourceCaughtUp.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** SourceCaughtUp executionId. */
+            executionId: string;
+
+            /** SourceCaughtUp caughtUp. */
+            caughtUp: boolean;
+
+            /**
+             * Creates a new SourceCaughtUp instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns SourceCaughtUp instance
+             */
+            static create(properties: ebbflow.rpc.SourceCaughtUp.$Shape): ebbflow.rpc.SourceCaughtUp & ebbflow.rpc.SourceCaughtUp.$Shape;
+            static create(properties?: ebbflow.rpc.SourceCaughtUp.$Properties): ebbflow.rpc.SourceCaughtUp;
+
+            /**
+             * Encodes the specified SourceCaughtUp message. Does not implicitly {@link ebbflow.rpc.SourceCaughtUp.verify|verify} messages.
+             * @param message SourceCaughtUp message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: ebbflow.rpc.SourceCaughtUp.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified SourceCaughtUp message, length delimited. Does not implicitly {@link ebbflow.rpc.SourceCaughtUp.verify|verify} messages.
+             * @param message SourceCaughtUp message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: ebbflow.rpc.SourceCaughtUp.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a SourceCaughtUp message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {ebbflow.rpc.SourceCaughtUp & ebbflow.rpc.SourceCaughtUp.$Shape} SourceCaughtUp
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): ebbflow.rpc.SourceCaughtUp & ebbflow.rpc.SourceCaughtUp.$Shape;
+
+            /**
+             * Decodes a SourceCaughtUp message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {ebbflow.rpc.SourceCaughtUp & ebbflow.rpc.SourceCaughtUp.$Shape} SourceCaughtUp
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): ebbflow.rpc.SourceCaughtUp & ebbflow.rpc.SourceCaughtUp.$Shape;
+
+            /**
+             * Creates a SourceCaughtUp message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns SourceCaughtUp
+             */
+            static fromObject(object: { [k: string]: any }): ebbflow.rpc.SourceCaughtUp;
+
+            /**
+             * Creates a plain object from a SourceCaughtUp message. Also converts values to other types if specified.
+             * @param message SourceCaughtUp
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: ebbflow.rpc.SourceCaughtUp, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this SourceCaughtUp to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for SourceCaughtUp
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace SourceCaughtUp {
+
+            /** Properties of a SourceCaughtUp. */
+            interface $Properties {
+
+                /** SourceCaughtUp executionId */
+                executionId?: (string|null);
+
+                /** SourceCaughtUp caughtUp */
+                caughtUp?: (boolean|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a SourceCaughtUp. */
+            type $Shape = ebbflow.rpc.SourceCaughtUp.$Properties;
         }
 
         /**

@@ -50,8 +50,9 @@ export const ebbflow = $root.ebbflow = (() => {
              * @property {ebbflow.rpc.MovedStateWritten.$Properties|null} [movedStateWritten] Envelope movedStateWritten
              * @property {ebbflow.rpc.ReportWatermark.$Properties|null} [reportWatermark] Envelope reportWatermark
              * @property {ebbflow.rpc.AlignWatermarks.$Properties|null} [alignWatermarks] Envelope alignWatermarks
+             * @property {ebbflow.rpc.SourceCaughtUp.$Properties|null} [sourceCaughtUp] Envelope sourceCaughtUp
              * @property {string|null} [fencingToken] Envelope fencingToken
-             * @property {"register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete"|"prepareRescale"|"rescalePrepared"|"rescaleLoaded"|"rescaleStateReady"|"movedStateWritten"|"reportWatermark"|"alignWatermarks"} [msg] Envelope msg
+             * @property {"register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete"|"prepareRescale"|"rescalePrepared"|"rescaleLoaded"|"rescaleStateReady"|"movedStateWritten"|"reportWatermark"|"alignWatermarks"|"sourceCaughtUp"} [msg] Envelope msg
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -84,10 +85,11 @@ export const ebbflow = $root.ebbflow = (() => {
              *   movedStateWritten?: ebbflow.rpc.MovedStateWritten.$Shape|null;
              *   reportWatermark?: ebbflow.rpc.ReportWatermark.$Shape|null;
              *   alignWatermarks?: ebbflow.rpc.AlignWatermarks.$Shape|null;
+             *   sourceCaughtUp?: ebbflow.rpc.SourceCaughtUp.$Shape|null;
              *   fencingToken?: string|null;
              *   $unknowns?: Array.<Uint8Array>;
              * } & (
-             *   ({ msg?: undefined; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "register"; register: ebbflow.rpc.RegisterTaskManager.$Shape; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "registered"; register?: null; registered: ebbflow.rpc.RegistrationResponse.$Shape; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "heartbeat"; register?: null; registered?: null; heartbeat: ebbflow.rpc.Heartbeat.$Shape; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "deploy"; register?: null; registered?: null; heartbeat?: null; deploy: ebbflow.rpc.DeployTask.$Shape; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "cancel"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel: ebbflow.rpc.CancelTask.$Shape; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "taskStatus"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus: ebbflow.rpc.TaskStatusUpdate.$Shape; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "shutdown"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown: ebbflow.rpc.Shutdown.$Shape; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "triggerCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint: ebbflow.rpc.TriggerCheckpoint.$Shape; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "ackCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint: ebbflow.rpc.AcknowledgeCheckpoint.$Shape; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "declineCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint: ebbflow.rpc.DeclineCheckpoint.$Shape; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "checkpointComplete"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete: ebbflow.rpc.NotifyCheckpointComplete.$Shape; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "prepareRescale"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale: ebbflow.rpc.PrepareRescale.$Shape; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "rescalePrepared"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared: ebbflow.rpc.RescalePrepared.$Shape; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "rescaleLoaded"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded: ebbflow.rpc.RescaleLoaded.$Shape; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "rescaleStateReady"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady: ebbflow.rpc.RescaleStateReady.$Shape; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "movedStateWritten"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten: ebbflow.rpc.MovedStateWritten.$Shape; reportWatermark?: null; alignWatermarks?: null }|{ msg?: "reportWatermark"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark: ebbflow.rpc.ReportWatermark.$Shape; alignWatermarks?: null }|{ msg?: "alignWatermarks"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks: ebbflow.rpc.AlignWatermarks.$Shape })
+             *   ({ msg?: undefined; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "register"; register: ebbflow.rpc.RegisterTaskManager.$Shape; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "registered"; register?: null; registered: ebbflow.rpc.RegistrationResponse.$Shape; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "heartbeat"; register?: null; registered?: null; heartbeat: ebbflow.rpc.Heartbeat.$Shape; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "deploy"; register?: null; registered?: null; heartbeat?: null; deploy: ebbflow.rpc.DeployTask.$Shape; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "cancel"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel: ebbflow.rpc.CancelTask.$Shape; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "taskStatus"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus: ebbflow.rpc.TaskStatusUpdate.$Shape; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "shutdown"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown: ebbflow.rpc.Shutdown.$Shape; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "triggerCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint: ebbflow.rpc.TriggerCheckpoint.$Shape; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "ackCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint: ebbflow.rpc.AcknowledgeCheckpoint.$Shape; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "declineCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint: ebbflow.rpc.DeclineCheckpoint.$Shape; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "checkpointComplete"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete: ebbflow.rpc.NotifyCheckpointComplete.$Shape; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "prepareRescale"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale: ebbflow.rpc.PrepareRescale.$Shape; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "rescalePrepared"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared: ebbflow.rpc.RescalePrepared.$Shape; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "rescaleLoaded"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded: ebbflow.rpc.RescaleLoaded.$Shape; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "rescaleStateReady"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady: ebbflow.rpc.RescaleStateReady.$Shape; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "movedStateWritten"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten: ebbflow.rpc.MovedStateWritten.$Shape; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "reportWatermark"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark: ebbflow.rpc.ReportWatermark.$Shape; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "alignWatermarks"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks: ebbflow.rpc.AlignWatermarks.$Shape; sourceCaughtUp?: null }|{ msg?: "sourceCaughtUp"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp: ebbflow.rpc.SourceCaughtUp.$Shape })
              * )} ebbflow.rpc.Envelope.$Shape
              */
 
@@ -251,6 +253,14 @@ export const ebbflow = $root.ebbflow = (() => {
             Envelope.prototype.alignWatermarks = null;
 
             /**
+             * Envelope sourceCaughtUp.
+             * @member {ebbflow.rpc.SourceCaughtUp.$Properties|null|undefined} sourceCaughtUp
+             * @memberof ebbflow.rpc.Envelope
+             * @instance
+             */
+            Envelope.prototype.sourceCaughtUp = null;
+
+            /**
              * Envelope fencingToken.
              * @member {string} fencingToken
              * @memberof ebbflow.rpc.Envelope
@@ -263,12 +273,12 @@ export const ebbflow = $root.ebbflow = (() => {
 
             /**
              * Envelope msg.
-             * @member {"register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete"|"prepareRescale"|"rescalePrepared"|"rescaleLoaded"|"rescaleStateReady"|"movedStateWritten"|"reportWatermark"|"alignWatermarks"|undefined} msg
+             * @member {"register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete"|"prepareRescale"|"rescalePrepared"|"rescaleLoaded"|"rescaleStateReady"|"movedStateWritten"|"reportWatermark"|"alignWatermarks"|"sourceCaughtUp"|undefined} msg
              * @memberof ebbflow.rpc.Envelope
              * @instance
              */
             $Object.defineProperty(Envelope.prototype, "msg", {
-                get: $util.oneOfGetter($oneOfFields = ["register", "registered", "heartbeat", "deploy", "cancel", "taskStatus", "shutdown", "triggerCheckpoint", "ackCheckpoint", "declineCheckpoint", "checkpointComplete", "prepareRescale", "rescalePrepared", "rescaleLoaded", "rescaleStateReady", "movedStateWritten", "reportWatermark", "alignWatermarks"]),
+                get: $util.oneOfGetter($oneOfFields = ["register", "registered", "heartbeat", "deploy", "cancel", "taskStatus", "shutdown", "triggerCheckpoint", "ackCheckpoint", "declineCheckpoint", "checkpointComplete", "prepareRescale", "rescalePrepared", "rescaleLoaded", "rescaleStateReady", "movedStateWritten", "reportWatermark", "alignWatermarks", "sourceCaughtUp"]),
                 set: $util.oneOfSetter($oneOfFields)
             });
 
@@ -340,6 +350,8 @@ export const ebbflow = $root.ebbflow = (() => {
                     $root.ebbflow.rpc.ReportWatermark.encode(message.reportWatermark, writer.uint32(/* id 40, wireType 2 =*/322).fork(), _depth + 1).ldelim();
                 if (message.alignWatermarks != null && $Object.hasOwnProperty.call(message, "alignWatermarks"))
                     $root.ebbflow.rpc.AlignWatermarks.encode(message.alignWatermarks, writer.uint32(/* id 41, wireType 2 =*/330).fork(), _depth + 1).ldelim();
+                if (message.sourceCaughtUp != null && $Object.hasOwnProperty.call(message, "sourceCaughtUp"))
+                    $root.ebbflow.rpc.SourceCaughtUp.encode(message.sourceCaughtUp, writer.uint32(/* id 42, wireType 2 =*/338).fork(), _depth + 1).ldelim();
                 if (message.fencingToken != null && $Object.hasOwnProperty.call(message, "fencingToken") && message.fencingToken !== "")
                     writer.uint32(/* id 100, wireType 2 =*/802).string(message.fencingToken);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
@@ -525,6 +537,13 @@ export const ebbflow = $root.ebbflow = (() => {
                             message.msg = "alignWatermarks";
                             continue;
                         }
+                    case 42: {
+                            if (wireType !== 2)
+                                break;
+                            message.sourceCaughtUp = $root.ebbflow.rpc.SourceCaughtUp.decode(reader, reader.size(), $undefined, _depth + 1, message.sourceCaughtUp);
+                            message.msg = "sourceCaughtUp";
+                            continue;
+                        }
                     case 100: {
                             if (wireType !== 2)
                                 break;
@@ -675,6 +694,11 @@ export const ebbflow = $root.ebbflow = (() => {
                         throw $TypeError(".ebbflow.rpc.Envelope.alignWatermarks: object expected");
                     message.alignWatermarks = $root.ebbflow.rpc.AlignWatermarks.fromObject(object.alignWatermarks, _depth + 1);
                 }
+                if (object.sourceCaughtUp != null) {
+                    if (!$util.isObject(object.sourceCaughtUp))
+                        throw $TypeError(".ebbflow.rpc.Envelope.sourceCaughtUp: object expected");
+                    message.sourceCaughtUp = $root.ebbflow.rpc.SourceCaughtUp.fromObject(object.sourceCaughtUp, _depth + 1);
+                }
                 if (object.fencingToken != null)
                     if (typeof object.fencingToken !== "string" || object.fencingToken.length)
                         message.fencingToken = $String(object.fencingToken);
@@ -789,6 +813,11 @@ export const ebbflow = $root.ebbflow = (() => {
                     object.alignWatermarks = $root.ebbflow.rpc.AlignWatermarks.toObject(message.alignWatermarks, options, _depth + 1);
                     if (options.oneofs)
                         object.msg = "alignWatermarks";
+                }
+                if (message.sourceCaughtUp != null && $Object.hasOwnProperty.call(message, "sourceCaughtUp")) {
+                    object.sourceCaughtUp = $root.ebbflow.rpc.SourceCaughtUp.toObject(message.sourceCaughtUp, options, _depth + 1);
+                    if (options.oneofs)
+                        object.msg = "sourceCaughtUp";
                 }
                 if (message.fencingToken != null && $Object.hasOwnProperty.call(message, "fencingToken"))
                     object.fencingToken = message.fencingToken;
@@ -9472,6 +9501,287 @@ export const ebbflow = $root.ebbflow = (() => {
             };
 
             return ReportWatermark;
+        })();
+
+        rpc.SourceCaughtUp = (function() {
+
+            /**
+             * Properties of a SourceCaughtUp.
+             * @typedef {Object} ebbflow.rpc.SourceCaughtUp.$Properties
+             * @property {string|null} [executionId] SourceCaughtUp executionId
+             * @property {boolean|null} [caughtUp] SourceCaughtUp caughtUp
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a SourceCaughtUp.
+             * @memberof ebbflow.rpc
+             * @interface ISourceCaughtUp
+             * @augments ebbflow.rpc.SourceCaughtUp.$Properties
+             * @deprecated Use ebbflow.rpc.SourceCaughtUp.$Properties instead.
+             */
+
+            /**
+             * Shape of a SourceCaughtUp.
+             * @typedef {ebbflow.rpc.SourceCaughtUp.$Properties} ebbflow.rpc.SourceCaughtUp.$Shape
+             */
+
+            /**
+             * Constructs a new SourceCaughtUp.
+             * @memberof ebbflow.rpc
+             * @classdesc Represents a SourceCaughtUp.
+             * @constructor
+             * @param {ebbflow.rpc.SourceCaughtUp.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const SourceCaughtUp = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * SourceCaughtUp executionId.
+             * @member {string} executionId
+             * @memberof ebbflow.rpc.SourceCaughtUp
+             * @instance
+             */
+            SourceCaughtUp.prototype.executionId = "";
+
+            /**
+             * SourceCaughtUp caughtUp.
+             * @member {boolean} caughtUp
+             * @memberof ebbflow.rpc.SourceCaughtUp
+             * @instance
+             */
+            SourceCaughtUp.prototype.caughtUp = false;
+
+            /**
+             * Creates a new SourceCaughtUp instance using the specified properties.
+             * @function create
+             * @memberof ebbflow.rpc.SourceCaughtUp
+             * @static
+             * @param {ebbflow.rpc.SourceCaughtUp.$Properties=} [properties] Properties to set
+             * @returns {ebbflow.rpc.SourceCaughtUp} SourceCaughtUp instance
+             * @type {{
+             *   (properties: ebbflow.rpc.SourceCaughtUp.$Shape): ebbflow.rpc.SourceCaughtUp & ebbflow.rpc.SourceCaughtUp.$Shape;
+             *   (properties?: ebbflow.rpc.SourceCaughtUp.$Properties): ebbflow.rpc.SourceCaughtUp;
+             * }}
+             */
+            SourceCaughtUp.create = function(properties) {
+                return new SourceCaughtUp(properties);
+            };
+
+            /**
+             * Encodes the specified SourceCaughtUp message. Does not implicitly {@link ebbflow.rpc.SourceCaughtUp.verify|verify} messages.
+             * @function encode
+             * @memberof ebbflow.rpc.SourceCaughtUp
+             * @static
+             * @param {ebbflow.rpc.SourceCaughtUp.$Properties} message SourceCaughtUp message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            SourceCaughtUp.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.executionId != null && $Object.hasOwnProperty.call(message, "executionId") && message.executionId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.executionId);
+                if (message.caughtUp != null && $Object.hasOwnProperty.call(message, "caughtUp") && message.caughtUp !== false)
+                    writer.uint32(/* id 2, wireType 0 =*/16).bool(message.caughtUp);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified SourceCaughtUp message, length delimited. Does not implicitly {@link ebbflow.rpc.SourceCaughtUp.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof ebbflow.rpc.SourceCaughtUp
+             * @static
+             * @param {ebbflow.rpc.SourceCaughtUp.$Properties} message SourceCaughtUp message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            SourceCaughtUp.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a SourceCaughtUp message from the specified reader or buffer.
+             * @function decode
+             * @memberof ebbflow.rpc.SourceCaughtUp
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {ebbflow.rpc.SourceCaughtUp & ebbflow.rpc.SourceCaughtUp.$Shape} SourceCaughtUp
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            SourceCaughtUp.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.ebbflow.rpc.SourceCaughtUp();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.executionId = value;
+                            else
+                                delete message.executionId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.caughtUp = value;
+                            else
+                                delete message.caughtUp;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a SourceCaughtUp message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof ebbflow.rpc.SourceCaughtUp
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {ebbflow.rpc.SourceCaughtUp & ebbflow.rpc.SourceCaughtUp.$Shape} SourceCaughtUp
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            SourceCaughtUp.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates a SourceCaughtUp message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof ebbflow.rpc.SourceCaughtUp
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {ebbflow.rpc.SourceCaughtUp} SourceCaughtUp
+             */
+            SourceCaughtUp.fromObject = function (object, _depth) {
+                if (object instanceof $root.ebbflow.rpc.SourceCaughtUp)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".ebbflow.rpc.SourceCaughtUp: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.ebbflow.rpc.SourceCaughtUp();
+                if (object.executionId != null)
+                    if (typeof object.executionId !== "string" || object.executionId.length)
+                        message.executionId = $String(object.executionId);
+                if (object.caughtUp != null)
+                    if (object.caughtUp)
+                        message.caughtUp = $Boolean(object.caughtUp);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a SourceCaughtUp message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof ebbflow.rpc.SourceCaughtUp
+             * @static
+             * @param {ebbflow.rpc.SourceCaughtUp} message SourceCaughtUp
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            SourceCaughtUp.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.executionId = "";
+                    object.caughtUp = false;
+                }
+                if (message.executionId != null && $Object.hasOwnProperty.call(message, "executionId"))
+                    object.executionId = message.executionId;
+                if (message.caughtUp != null && $Object.hasOwnProperty.call(message, "caughtUp"))
+                    object.caughtUp = message.caughtUp;
+                return object;
+            };
+
+            /**
+             * Converts this SourceCaughtUp to JSON.
+             * @function toJSON
+             * @memberof ebbflow.rpc.SourceCaughtUp
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            SourceCaughtUp.prototype.toJSON = function() {
+                return SourceCaughtUp.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for SourceCaughtUp
+             * @function getTypeUrl
+             * @memberof ebbflow.rpc.SourceCaughtUp
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            SourceCaughtUp.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/ebbflow.rpc.SourceCaughtUp";
+            };
+
+            return SourceCaughtUp;
         })();
 
         rpc.AlignWatermarks = (function() {

@@ -53,6 +53,8 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
   private readonly backlog = new StreamBacklog();
   /** Time spent in reads that blocked because nothing was there to read, ms since the reader started. */
   waitedMs = 0;
+  /** The last read got everything there was (no stream's batch was cut at the batch size). */
+  caughtUp = true;
   /** Metrics on: how often a poll also measures the backlog (XINFO STREAM); unset: never. */
   backlogEveryMs: number | undefined;
   private lastProbe = -Infinity;
@@ -155,6 +157,7 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
       reply.catch(() => { /* surfaces when used; dropped otherwise */ });
       this.ahead = { key: readKey(count, streams, next), reply };
     }
+    this.caughtUp = !res || !res.some((b) => b.entries.length >= count);
     if (res) {
       for (const { stream, entries } of res) {
         let max = this.maxTs.get(stream) ?? -Infinity;

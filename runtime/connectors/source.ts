@@ -29,6 +29,11 @@ export interface SourceReader {
   splits?(): SplitReport[];
   /** Measure the backlog at most this often (metrics on); unset: never. */
   backlogEveryMs?: number;
+  /**
+   * After a poll: whether it read everything there was (true) or was cut by its batch size, with more
+   * waiting (false: behind its input). Unset: the source cannot tell (no early checkpoints for it).
+   */
+  readonly caughtUp?: boolean;
   /** Watermark alignment, when the job configured it for this source (connectors/watermark-alignment.ts). */
   readonly alignment?: SourceAlignment | undefined;
 }

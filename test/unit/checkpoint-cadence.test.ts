@@ -20,11 +20,11 @@ const target = { executionId: 'e0', vertexId: 'v' };
 const ack = () => SubtaskState.encode({ subtaskIndex: 0 }).finish();
 
 /** A coordinator whose subtask acknowledges each checkpoint `ackAfterMs` after its trigger; records trigger and completion times. */
-function coordinator(intervalMs: number, ackAfterMs: number, sub: string) {
+function coordinator(intervalMs: number, ackAfterMs: number, sub: string, triggerOnCaughtUp = false) {
   const triggered: Array<{ id: number; at: number }> = [];
   const completed: Array<{ id: number; at: number }> = [];
   const c: CheckpointCoordinator = new CheckpointCoordinator(
-    { jobId: 'f'.repeat(32), graph, baseDir: join(dir, sub), savepointDir: join(dir, `${sub}-sp`), intervalMs, timeoutMs: 10_000, retained: 1, tolerableFailures: 5, logger: pino({ level: 'silent' }) },
+    { jobId: 'f'.repeat(32), graph, baseDir: join(dir, sub), savepointDir: join(dir, `${sub}-sp`), intervalMs, timeoutMs: 10_000, retained: 1, tolerableFailures: 5, triggerOnCaughtUp, logger: pino({ level: 'silent' }) },
     {
       participants: () => ({ all: [target], sources: [target] }),
       trigger: (_s, id) => { triggered.push({ id, at: Date.now() }); setTimeout(() => c.acknowledge('e0', id, ack(), 0), ackAfterMs); },
@@ -76,6 +76,58 @@ describe('checkpoint cadence', () => {
       expect(Date.now() - t0).toBeLessThan(1000);
     } finally {
       c.stop();
+    }
+  });
+
+  it('starts a checkpoint at once when the last source that was behind catches up, and counts the interval from it', async () => {
+    const { c, triggered, completed } = coordinator(60_000, 5, 'caught-up', true);
+    c.start();
+    try {
+      // A source that never fell behind (steady input) catching up is no news.
+      c.sourceCaughtUp('e0', true);
+      c.sourceCaughtUp('e0', false);
+      expect(c.caughtUpTriggers).toBe(0);
+      const t0 = Date.now();
+      c.sourceCaughtUp('e0', true);
+      await waitFor('the early checkpoint to complete', () => (completed.length >= 1 ? true : undefined), 5000);
+      expect(triggered[0]!.at - t0).toBeLessThan(100);
+      expect(c.caughtUpTriggers).toBe(1);
+      // Reported once more without falling behind in between: nothing.
+      c.sourceCaughtUp('e0', true);
+      expect(c.caughtUpTriggers).toBe(1);
+      expect(triggered).toHaveLength(1);
+    } finally {
+      c.stop();
+    }
+  });
+
+  it('waits for every source that was behind, forgets sources no longer running, and does nothing when turned off', async () => {
+    const two = coordinator(60_000, 5, 'caught-up-2', true);
+    let sources = [{ executionId: 'e0', vertexId: 'v' }, { executionId: 'e1', vertexId: 'v' }];
+    (two.c as unknown as { hooks: { participants: () => unknown } }).hooks.participants = () => ({ all: sources, sources });
+    two.c.start();
+    try {
+      two.c.sourceCaughtUp('e0', false);
+      two.c.sourceCaughtUp('e1', false);
+      two.c.sourceCaughtUp('e0', true);
+      expect(two.c.caughtUpTriggers).toBe(0); // e1 is still behind
+      // e1 was replaced (a restart): a new source e2 catching up after falling behind is the last one.
+      sources = [{ executionId: 'e0', vertexId: 'v' }, { executionId: 'e2', vertexId: 'v' }];
+      two.c.sourceCaughtUp('e2', false);
+      two.c.sourceCaughtUp('e2', true);
+      await waitFor('the early checkpoint', () => (two.triggered.length >= 1 ? true : undefined), 5000);
+      expect(two.c.caughtUpTriggers).toBe(1);
+    } finally {
+      two.c.stop();
+    }
+    const off = coordinator(60_000, 5, 'caught-up-off', false);
+    off.c.start();
+    try {
+      off.c.sourceCaughtUp('e0', false);
+      off.c.sourceCaughtUp('e0', true);
+      expect(off.c.caughtUpTriggers).toBe(0);
+    } finally {
+      off.c.stop();
     }
   });
 });

@@ -15,8 +15,8 @@ import { assignToKeyGroup, type Key } from '../../state/key-groups.js';
 
 interface Seen { records: Array<{ v: unknown; kg?: number }>; watermarks: number[] }
 
-function harness(producers: number) {
-  const gate = new InputGate();
+function harness(producers: number, opts: { capacity?: number; bufferBatches?: number; rescaleBarrier?: number } = {}) {
+  const gate = new InputGate(opts.capacity);
   const seen: Seen = { records: [], watermarks: [] };
   const head: Collector = {
     collect: (v, _ts, kg) => { seen.records.push(kg === undefined ? { v } : { v, kg }); },
@@ -34,7 +34,8 @@ function harness(producers: number) {
     woken: async () => { events.push('woken'); hooks.onWake(); },
     flush: async () => {},
     stopped: () => stop,
-  });
+    isRescaleBarrier: (id) => id === opts.rescaleBarrier,
+  }, undefined, opts.bufferBatches);
   const running = p.run();
   const push = (channel: number, ...els: StreamElement[]) => gate.push(channel, els);
   /** Lets the processor take everything queued. */
@@ -153,6 +154,34 @@ describe('input processor', () => {
         gate.close();
         await running;
       });
+    }
+  });
+
+  it('buffers what follows a barrier on a channel up to its bound, giving the credit back so the producer goes on; not at a rescale barrier', async () => {
+    for (const rescale of [false, true]) {
+      // Two credits per channel, at most three batches buffered with their credit given back.
+      const h = harness(2, { capacity: 2, bufferBatches: 3, ...(rescale ? { rescaleBarrier: 7 } : {}) });
+      await h.push(0, barrier(7));
+      await h.drain();
+      let pushed = 0;
+      // The producer of channel 0 pushes on while channel 1 has not delivered its barrier: each push waits for a credit.
+      const producer = (async () => { for (let i = 0; i < 8; i++) { await h.push(0, rec(`after-${i}`, 1)); pushed++; } })();
+      await new Promise((r) => setTimeout(r, 30));
+      // A rescale barrier: the batch handed straight to the waiting reader plus the 2 credits; buffered:
+      // 3 more given back (the first of them that one).
+      expect(pushed).toBe(rescale ? 3 : 5);
+      expect(h.seen.records).toEqual([]);
+      await h.push(1, barrier(7));
+      await producer;
+      await h.drain();
+      expect(h.events).toEqual(['aligned 7']);
+      // Everything after the barrier, in order, once; no credit given back twice (the queue accounting stays within capacity).
+      expect(h.seen.records.map((r) => r.v)).toEqual(Array.from({ length: 8 }, (_, i) => `after-${i}`));
+      await h.push(0, rec('x', 1));
+      await h.push(0, rec('y', 1));
+      await h.drain();
+      expect(h.seen.records.map((r) => r.v).slice(-2)).toEqual(['x', 'y']);
+      await h.stop();
     }
   });
 });
