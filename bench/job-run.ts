@@ -98,7 +98,9 @@ export async function runJobThroughput(x: JobRunInput, log: (s: string) => void)
     await cancelJob(x.api, jobId);
     const actual = await readAlerts(x.redis, x.output);
     const check = compareAlerts(actual, x.expected);
-    log(`job p=${x.parallelism}: ${seconds.toFixed(2)} s, alerts ${check.ok ? 'ok' : `WRONG (${check.reason})`}`);
+    const cs = checkpoints.summary();
+    const align = cs?.alignment ? `; checkpoints ${cs.count}, ${Math.round(cs.avgMs)} ms avg, alignment p50 ${cs.alignment.p50} / p99 ${cs.alignment.p99} / max ${cs.alignment.max} ms` : '';
+    log(`job p=${x.parallelism}: ${seconds.toFixed(2)} s, alerts ${check.ok ? 'ok' : `WRONG (${check.reason})`}${align}`);
     return {
       jobId, seconds,
       startupSeconds: runningAt ? (runningAt - runAt) / 1000 : null,

@@ -69,13 +69,18 @@ export function latestCompletedBytes(stats: GetCheckpointStatisticsResponse | un
   return (stats?.latest?.completed as CheckpointStatistics | null | undefined)?.state_size ?? null;
 }
 
-export interface CheckpointSummary { count: number; avgMs: number; maxMs: number; failed: number; avgStateBytes: number; maxStateBytes: number }
+/** `alignment`: the job's own summary of barrier alignment (ms, over the checkpoints it keeps statistics of), when it has one. */
+export interface CheckpointSummary {
+  count: number; avgMs: number; maxMs: number; failed: number; avgStateBytes: number; maxStateBytes: number;
+  alignment?: { p50: number; p99: number; max: number };
+}
 
 /** Collects completed checkpoints over the run (the history holds only the newest few). */
 export class CheckpointCollector {
   private readonly completed = new Map<number, CheckpointStatistics>();
   available = false;
   failed = 0;
+  private alignment: CheckpointSummary['alignment'];
 
   async poll(api: string, jobId: string): Promise<void> {
     try {
@@ -83,6 +88,8 @@ export class CheckpointCollector {
       if (!stats) return;
       this.available = true;
       this.failed = stats.counts?.failed ?? this.failed;
+      const a = (stats.summary as { alignment_duration?: { p50?: number; p99?: number; max?: number } } | undefined)?.alignment_duration;
+      if (a && typeof a.max === 'number') this.alignment = { p50: a.p50 ?? NaN, p99: a.p99 ?? NaN, max: a.max };
       for (const h of stats.history ?? []) {
         if (h.status === 'COMPLETED' && !h.is_savepoint) this.completed.set(h.id, h);
       }
@@ -103,7 +110,10 @@ export class CheckpointCollector {
     const d = done.map((h) => h.end_to_end_duration);
     const sizes = done.map((h) => h.state_size ?? 0);
     const avg = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
-    return { count: d.length, avgMs: avg(d), maxMs: Math.max(...d), failed: this.failed, avgStateBytes: avg(sizes), maxStateBytes: Math.max(...sizes) };
+    return {
+      count: d.length, avgMs: avg(d), maxMs: Math.max(...d), failed: this.failed, avgStateBytes: avg(sizes), maxStateBytes: Math.max(...sizes),
+      ...(this.alignment ? { alignment: this.alignment } : {}),
+    };
   }
 }
 

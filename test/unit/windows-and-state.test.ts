@@ -60,11 +60,12 @@ describe('sliding windows', () => {
     expect(out.events).toEqual([
       { v: { key: 'a', start: -5, end: 5, n: 1 }, ts: 4 },
       { wm: 5 },
-      { v: { key: 'a', start: 0, end: 10, n: 4 }, ts: 9 },
+      // Within a window end, by key group ('b' is in key group 3, 'a' in 50 of 128).
       { v: { key: 'b', start: 0, end: 10, n: 1 }, ts: 9 },
+      { v: { key: 'a', start: 0, end: 10, n: 4 }, ts: 9 },
       { wm: 10 },
-      { v: { key: 'a', start: 5, end: 15, n: 2 }, ts: 14 },
       { v: { key: 'b', start: 5, end: 15, n: 1 }, ts: 14 },
+      { v: { key: 'a', start: 5, end: 15, n: 2 }, ts: 14 },
       { v: { key: 'b', start: 10, end: 20, n: 1 }, ts: 19 },
       { wm: Infinity },
     ]);
@@ -152,7 +153,21 @@ describe('window snapshots', () => {
 });
 
 describe('tumbling windows (unchanged)', () => {
-  it('fires each window once at its end, in (end, key) order, and drops late records', () => {
+  it('fires a window\'s keys by key group, and within a key group in the order they came into the window', () => {
+    const out = new Collect();
+    const op = windowOp({ kind: 'tumbling-event-time', sizeMs: 10 }, out);
+    // Keys of one key group, and one of a lower key group that arrives last.
+    const sameGroup: string[] = [];
+    const kg = assignToKeyGroup('k0', MAXP);
+    for (let i = 1; sameGroup.length < 3; i++) if (assignToKeyGroup(`k${i}`, MAXP) === kg) sameGroup.push(`k${i}`);
+    let lower = '';
+    for (let i = 0; !lower; i++) if (assignToKeyGroup(`z${i}`, MAXP) < kg) lower = `z${i}`;
+    feed(op, [sameGroup[2]!, 1], [sameGroup[0]!, 2], [sameGroup[1]!, 3], [sameGroup[0]!, 4], [lower, 5]);
+    op.watermark(Infinity);
+    expect(out.records.map((r) => (r.v as { key: string }).key)).toEqual([lower, sameGroup[2], sameGroup[0], sameGroup[1]]);
+  });
+
+  it('fires each window once at its end, in order of window end, and drops late records', () => {
     const out = new Collect();
     const op = new TumblingWindowOperator(1, (r) => (r as R).k, { kind: 'tumbling-event-time', sizeMs: 10 },
       count as AggregateFunction<unknown, unknown, unknown>, undefined, MAXP, out);
