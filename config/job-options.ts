@@ -25,6 +25,10 @@ export const JOB_OPTIONS = {
     key: 'execution.checkpointing.trigger-on-caught-up', scope, default: true,
     doc: 'with periodic checkpoints, start one at once when every source subtask that was behind its input (reading full batches) has caught up, instead of at the next interval, and count the interval from then: the output of a burst is published (exactly-once sinks) as soon as it is processed; a steady input that sources keep up with triggers nothing extra',
   }),
+  checkpointOnOutput: opt.bool({
+    key: 'execution.checkpointing.trigger-on-output', scope, default: true,
+    doc: 'with periodic checkpoints, start one at once when an exactly-once sink gets output after a checkpoint that took none (sparse output such as the alerts of a window that just fired), instead of letting it wait for the next interval, and count the interval from then; output that flows at every checkpoint triggers nothing extra',
+  }),
   checkpointTimeout: opt.duration({
     key: 'execution.checkpointing.timeout', scope, default: 60000, max: MAX_DURATION_MS,
     doc: 'a checkpoint or savepoint not complete by then (its `_metadata` written) fails; a savepoint waits at most this long for the checkpoint in progress',

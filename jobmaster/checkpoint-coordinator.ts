@@ -62,6 +62,8 @@ export interface CoordinatorOptions {
   tolerableFailures: number;
   /** Start a periodic checkpoint at once when the sources that were behind caught up (a burst was read). @default false */
   triggerOnCaughtUp?: boolean;
+  /** Start a periodic checkpoint at once when an exactly-once sink holds output after a checkpoint that took none. @default false */
+  triggerOnOutput?: boolean;
   logger: Logger;
 }
 
@@ -90,6 +92,10 @@ export class CheckpointCoordinator {
   private readonly behind = new Set<string>();
   /** Checkpoints started early because the sources caught up (for tests and the log). */
   caughtUpTriggers = 0;
+  /** Checkpoints started early for output waiting in a sink. */
+  outputTriggers = 0;
+  /** The id of the last checkpoint triggered (periodic or not). */
+  private lastTriggeredId = 0;
   private consecutiveFailures = 0;
   private readonly completed: Array<{ id: number; path: string }> = [];
   private latestPath: string | undefined;
@@ -178,6 +184,23 @@ export class CheckpointCoordinator {
     if (this.behind.size) return;
     this.caughtUpTriggers++;
     this.o.logger.debug('the sources caught up with their input: checkpoint now (execution.checkpointing.trigger-on-caught-up)');
+    this.tickNow();
+  }
+
+  /**
+   * An exactly-once sink holds output after its snapshot of checkpoint `lastCheckpointId` took none
+   * (sparse output). A checkpoint started after that one will take the output: nothing to do. Else
+   * the next checkpoint starts now (or right after the one in progress, whose barrier has passed
+   * the sink), and the interval counts from it. Output at every checkpoint is never reported.
+   */
+  outputWaiting(lastCheckpointId: number): void {
+    if (!this.o.triggerOnOutput || !this.timer || this.lastTriggeredId > lastCheckpointId) return;
+    this.outputTriggers++;
+    this.tickNow();
+  }
+
+  /** The periodic checkpoint now (held back while one is in progress), the interval counted from it. */
+  private tickNow(): void {
     clearInterval(this.timer);
     this.timer = setInterval(() => this.tick(), this.o.intervalMs);
     this.tick();
@@ -206,6 +229,7 @@ export class CheckpointCoordinator {
     const parts = opts.participants ?? this.hooks.participants();
     if (!parts) throw new Error('not every subtask is running; the job cannot take a checkpoint now');
     const id = opts.reserved?.id ?? this.nextId++;
+    this.lastTriggeredId = Math.max(this.lastTriggeredId, id);
     const timestamp = Date.now();
     const dir = opts.reserved?.dir ?? (isSavepoint
       ? storagePath(targetDir ?? this.o.savepointDir, `savepoint-${this.o.jobId.slice(0, 6)}-${timestamp.toString(16)}${id}`)

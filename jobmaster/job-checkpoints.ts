@@ -30,7 +30,7 @@ export function createJobCheckpointCoordinator({ runtime, pool, writer, baseDir,
       jobId: spec.jobId, graph: runtime.plan.graph, logger: log, baseDir,
       savepointDir: cfg.savepointDir ?? join(spec.dataDir, 'savepoints'),
       intervalMs: cfg.checkpointIntervalMs > 0 ? cfg.checkpointIntervalMs : 0, timeoutMs: cfg.checkpointTimeoutMs, retained: cfg.checkpointsRetained,
-      tolerableFailures: cfg.tolerableCheckpointFailures, triggerOnCaughtUp: cfg.checkpointOnCaughtUp,
+      tolerableFailures: cfg.tolerableCheckpointFailures, triggerOnCaughtUp: cfg.checkpointOnCaughtUp, triggerOnOutput: cfg.checkpointOnOutput,
     },
     {
       participants: () => {

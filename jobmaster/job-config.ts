@@ -27,6 +27,8 @@ export interface JobConfig {
   checkpointIntervalMs: number;
   /** `execution.checkpointing.trigger-on-caught-up`: a checkpoint at once when the sources caught up with a burst. @default true */
   checkpointOnCaughtUp: boolean;
+  /** `execution.checkpointing.trigger-on-output`: a checkpoint at once for sparse output waiting in an exactly-once sink. @default true */
+  checkpointOnOutput: boolean;
   /** `execution.checkpointing.timeout` @default 60000 */
   checkpointTimeoutMs: number;
   /** `ebbflow.storage.timeout`: deadline of each checkpoint storage call. @default 60000 */
@@ -167,6 +169,7 @@ export function compileJobConfig(raw: Record<string, unknown> | undefined, provi
   return {
     checkpointIntervalMs: readKey(c, O.checkpointInterval)!,
     checkpointOnCaughtUp: readKey(c, O.checkpointOnCaughtUp)!,
+    checkpointOnOutput: readKey(c, O.checkpointOnOutput)!,
     checkpointTimeoutMs: readKey(c, O.checkpointTimeout)!,
     storageTimeoutMs: readKey(c, O.storageTimeout)!,
     checkpointsRetained: readKey(c, O.checkpointsRetained)!,

@@ -217,6 +217,7 @@ export class JobMaster {
         return;
       }
       case 'sourceCaughtUp': coordinator.sourceCaughtUp(executionId, m.sourceCaughtUp.caughtUp === true); return;
+      case 'outputWaiting': coordinator.outputWaiting(toNumber(m.outputWaiting.lastCheckpointId ?? 0)); return;
       case 'movedStateWritten': {
         const w = m.movedStateWritten;
         rescaler.onAck(w.executionId!, toNumber(w.checkpointId), w.subtaskState!);

@@ -32,15 +32,17 @@ export interface JobMasterGateway {
   reportWatermark(report: Props<'reportWatermark'>): SendResult;
   /** A source subtask caught up with its input, or fell behind again. */
   sourceCaughtUp(report: Props<'sourceCaughtUp'>): SendResult;
+  /** An exactly-once sink holds output after a checkpoint that took none. */
+  outputWaiting(report: Props<'outputWaiting'>): SendResult;
 }
 
 /** The reports the JobMaster routes to its components (registration and heartbeats are the pool's). */
-export type TaskManagerMessageKind = 'taskStatus' | 'ackCheckpoint' | 'declineCheckpoint' | 'movedStateWritten' | 'rescalePrepared' | 'rescaleLoaded' | 'reportWatermark' | 'sourceCaughtUp';
+export type TaskManagerMessageKind = 'taskStatus' | 'ackCheckpoint' | 'declineCheckpoint' | 'movedStateWritten' | 'rescalePrepared' | 'rescaleLoaded' | 'reportWatermark' | 'sourceCaughtUp' | 'outputWaiting';
 
 /** One report from a TaskManager, `msg` naming the field that holds it. */
 export type TaskManagerMessage = { [K in TaskManagerMessageKind]: { msg: K } & { [F in K]: Props<F> } }[TaskManagerMessageKind];
 
-const KINDS: ReadonlySet<string> = new Set<TaskManagerMessageKind>(['taskStatus', 'ackCheckpoint', 'declineCheckpoint', 'movedStateWritten', 'rescalePrepared', 'rescaleLoaded', 'reportWatermark', 'sourceCaughtUp']);
+const KINDS: ReadonlySet<string> = new Set<TaskManagerMessageKind>(['taskStatus', 'ackCheckpoint', 'declineCheckpoint', 'movedStateWritten', 'rescalePrepared', 'rescaleLoaded', 'reportWatermark', 'sourceCaughtUp', 'outputWaiting']);
 
 /** The report an envelope carries, if it is one the JobMaster routes. */
 export function taskManagerMessage(m: ebbflow.rpc.Envelope): TaskManagerMessage | undefined {
@@ -66,6 +68,7 @@ export abstract class EnvelopeJobMasterGateway implements JobMasterGateway {
   rescaleLoaded(loaded: Props<'rescaleLoaded'>): SendResult { return this.post({ rescaleLoaded: loaded }); }
   reportWatermark(report: Props<'reportWatermark'>): SendResult { return this.post({ reportWatermark: report }); }
   sourceCaughtUp(report: Props<'sourceCaughtUp'>): SendResult { return this.post({ sourceCaughtUp: report }); }
+  outputWaiting(report: Props<'outputWaiting'>): SendResult { return this.post({ outputWaiting: report }); }
 
   protected abstract post(msg: EnvelopeProps): SendResult;
 }

@@ -34,6 +34,11 @@ export interface Flushable {
   close(): Promise<void>;
   /** Records this tail sent on (an output edge) or wrote (a sink): the subtask's numRecordsOut. */
   readonly recordsOut?: number;
+  /**
+   * Exactly-once sinks: output is held for the next checkpoint while the last snapshot took none
+   * (sparse output waiting for a checkpoint; subtask.ts reports it so one starts early).
+   */
+  readonly outputWaitingAfterQuiet?: boolean;
 }
 
 export class FanOut implements Collector {

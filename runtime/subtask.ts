@@ -53,6 +53,8 @@ export interface SubtaskServices {
   reportWatermark?(group: string, watermark: number, maxDriftMs: number): void;
   /** A source subtask caught up with its input (true) or fell behind (false): reported on each change. */
   sourceCaughtUp?(caughtUp: boolean): void;
+  /** An exactly-once sink holds output after a checkpoint (`lastCheckpointId`) that took none: reported once per checkpoint. */
+  outputWaiting?(lastCheckpointId: number): void;
   /** Metrics on (`ebbflow.metrics.enabled`): a source measures its backlog at most every `intervalMs`. Unset: nothing is measured. */
   metrics?: { intervalMs: number };
 }
@@ -64,6 +66,9 @@ export class Subtask {
   private cancelled = false;
   /** What the source last was, as reported to the JobMaster (sources start out caught up: only falling behind is news). */
   private caughtUp = true;
+  /** The last checkpoint this subtask took, and whether waiting output was reported since. */
+  private lastCheckpointId = 0;
+  private outputReported = false;
   private chain: Chain | undefined;
   private readonly triggers: Array<{ id: number; dir: string; drain: boolean }> = [];
   private failure: Error | undefined;
@@ -149,6 +154,10 @@ export class Subtask {
     this.snapshots.afterBatch();
     for (const t of chain.tails) await t.flush();
     if (this.failure) throw this.failure;
+    if (!this.outputReported && this.services.outputWaiting && chain.tails.some((t) => t.outputWaitingAfterQuiet)) {
+      this.outputReported = true;
+      this.services.outputWaiting(this.lastCheckpointId);
+    }
   }
 
   private failWith(err: Error): void {
@@ -203,6 +212,8 @@ export class Subtask {
     await this.rescaler.settle(chain);
     // The previous checkpoint's state must all be serialized before this one's is taken.
     this.snapshots.complete();
+    this.lastCheckpointId = id;
+    this.outputReported = false;
     const t0 = Date.now();
     const writer = new StateFileWriter(dir, `${this.spec.vertexId}-${this.spec.subtaskIndex}.state`, this.spec.subtaskIndex, compressToRanges(this.spec.keyGroups ?? []));
     let snap: PendingSnapshot;

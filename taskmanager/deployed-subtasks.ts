@@ -127,6 +127,7 @@ export class DeployedSubtasks {
         movedStateWritten: (checkpointId, subtaskState) => host.send('report moved state', (g) => g.movedStateWritten({ executionId: id, checkpointId, subtaskState })),
         reportWatermark: (group, watermark, maxDriftMs) => host.send('report a watermark for alignment', (g) => g.reportWatermark({ executionId: id, group, watermark, maxDriftMs })),
         sourceCaughtUp: (caughtUp) => host.send('report a source caught up', (g) => g.sourceCaughtUp({ executionId: id, caughtUp })),
+        outputWaiting: (lastCheckpointId) => host.send('report waiting output', (g) => g.outputWaiting({ executionId: id, lastCheckpointId })),
         metrics: metricsIntervalMs ? { intervalMs: metricsIntervalMs } : undefined,
         log: (msg, fields) => host.logger.info({ ...fields, executionId: id, vertexId: d.vertexId, subtask: d.subtaskIndex }, msg),
         rescaled: (r) => host.send('report a loaded rescale', (g) => g.rescaleLoaded({

@@ -84,11 +84,14 @@ export namespace ebbflow {
             /** Envelope sourceCaughtUp. */
             sourceCaughtUp?: (ebbflow.rpc.SourceCaughtUp.$Properties|null);
 
+            /** Envelope outputWaiting. */
+            outputWaiting?: (ebbflow.rpc.OutputWaiting.$Properties|null);
+
             /** Envelope fencingToken. */
             fencingToken: string;
 
             /** Envelope msg. */
-            msg?: ("register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete"|"prepareRescale"|"rescalePrepared"|"rescaleLoaded"|"rescaleStateReady"|"movedStateWritten"|"reportWatermark"|"alignWatermarks"|"sourceCaughtUp");
+            msg?: ("register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete"|"prepareRescale"|"rescalePrepared"|"rescaleLoaded"|"rescaleStateReady"|"movedStateWritten"|"reportWatermark"|"alignWatermarks"|"sourceCaughtUp"|"outputWaiting");
 
             /**
              * Creates a new Envelope instance using the specified properties.
@@ -224,11 +227,14 @@ export namespace ebbflow {
                 /** Envelope sourceCaughtUp */
                 sourceCaughtUp?: (ebbflow.rpc.SourceCaughtUp.$Properties|null);
 
+                /** Envelope outputWaiting */
+                outputWaiting?: (ebbflow.rpc.OutputWaiting.$Properties|null);
+
                 /** Envelope fencingToken */
                 fencingToken?: (string|null);
 
                 /** Envelope msg */
-                msg?: ("register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete"|"prepareRescale"|"rescalePrepared"|"rescaleLoaded"|"rescaleStateReady"|"movedStateWritten"|"reportWatermark"|"alignWatermarks"|"sourceCaughtUp");
+                msg?: ("register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete"|"prepareRescale"|"rescalePrepared"|"rescaleLoaded"|"rescaleStateReady"|"movedStateWritten"|"reportWatermark"|"alignWatermarks"|"sourceCaughtUp"|"outputWaiting");
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -255,10 +261,11 @@ export namespace ebbflow {
               reportWatermark?: ebbflow.rpc.ReportWatermark.$Shape|null;
               alignWatermarks?: ebbflow.rpc.AlignWatermarks.$Shape|null;
               sourceCaughtUp?: ebbflow.rpc.SourceCaughtUp.$Shape|null;
+              outputWaiting?: ebbflow.rpc.OutputWaiting.$Shape|null;
               fencingToken?: string|null;
               $unknowns?: Uint8Array[];
             } & (
-              ({ msg?: undefined; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "register"; register: ebbflow.rpc.RegisterTaskManager.$Shape; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "registered"; register?: null; registered: ebbflow.rpc.RegistrationResponse.$Shape; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "heartbeat"; register?: null; registered?: null; heartbeat: ebbflow.rpc.Heartbeat.$Shape; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "deploy"; register?: null; registered?: null; heartbeat?: null; deploy: ebbflow.rpc.DeployTask.$Shape; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "cancel"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel: ebbflow.rpc.CancelTask.$Shape; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "taskStatus"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus: ebbflow.rpc.TaskStatusUpdate.$Shape; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "shutdown"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown: ebbflow.rpc.Shutdown.$Shape; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "triggerCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint: ebbflow.rpc.TriggerCheckpoint.$Shape; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "ackCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint: ebbflow.rpc.AcknowledgeCheckpoint.$Shape; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "declineCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint: ebbflow.rpc.DeclineCheckpoint.$Shape; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "checkpointComplete"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete: ebbflow.rpc.NotifyCheckpointComplete.$Shape; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "prepareRescale"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale: ebbflow.rpc.PrepareRescale.$Shape; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "rescalePrepared"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared: ebbflow.rpc.RescalePrepared.$Shape; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "rescaleLoaded"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded: ebbflow.rpc.RescaleLoaded.$Shape; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "rescaleStateReady"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady: ebbflow.rpc.RescaleStateReady.$Shape; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "movedStateWritten"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten: ebbflow.rpc.MovedStateWritten.$Shape; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "reportWatermark"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark: ebbflow.rpc.ReportWatermark.$Shape; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "alignWatermarks"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks: ebbflow.rpc.AlignWatermarks.$Shape; sourceCaughtUp?: null }|{ msg?: "sourceCaughtUp"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp: ebbflow.rpc.SourceCaughtUp.$Shape })
+              ({ msg?: undefined; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null; outputWaiting?: null }|{ msg?: "register"; register: ebbflow.rpc.RegisterTaskManager.$Shape; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null; outputWaiting?: null }|{ msg?: "registered"; register?: null; registered: ebbflow.rpc.RegistrationResponse.$Shape; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null; outputWaiting?: null }|{ msg?: "heartbeat"; register?: null; registered?: null; heartbeat: ebbflow.rpc.Heartbeat.$Shape; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null; outputWaiting?: null }|{ msg?: "deploy"; register?: null; registered?: null; heartbeat?: null; deploy: ebbflow.rpc.DeployTask.$Shape; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null; outputWaiting?: null }|{ msg?: "cancel"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel: ebbflow.rpc.CancelTask.$Shape; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null; outputWaiting?: null }|{ msg?: "taskStatus"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus: ebbflow.rpc.TaskStatusUpdate.$Shape; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null; outputWaiting?: null }|{ msg?: "shutdown"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown: ebbflow.rpc.Shutdown.$Shape; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null; outputWaiting?: null }|{ msg?: "triggerCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint: ebbflow.rpc.TriggerCheckpoint.$Shape; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null; outputWaiting?: null }|{ msg?: "ackCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint: ebbflow.rpc.AcknowledgeCheckpoint.$Shape; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null; outputWaiting?: null }|{ msg?: "declineCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint: ebbflow.rpc.DeclineCheckpoint.$Shape; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null; outputWaiting?: null }|{ msg?: "checkpointComplete"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete: ebbflow.rpc.NotifyCheckpointComplete.$Shape; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null; outputWaiting?: null }|{ msg?: "prepareRescale"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale: ebbflow.rpc.PrepareRescale.$Shape; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null; outputWaiting?: null }|{ msg?: "rescalePrepared"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared: ebbflow.rpc.RescalePrepared.$Shape; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null; outputWaiting?: null }|{ msg?: "rescaleLoaded"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded: ebbflow.rpc.RescaleLoaded.$Shape; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null; outputWaiting?: null }|{ msg?: "rescaleStateReady"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady: ebbflow.rpc.RescaleStateReady.$Shape; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null; outputWaiting?: null }|{ msg?: "movedStateWritten"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten: ebbflow.rpc.MovedStateWritten.$Shape; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null; outputWaiting?: null }|{ msg?: "reportWatermark"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark: ebbflow.rpc.ReportWatermark.$Shape; alignWatermarks?: null; sourceCaughtUp?: null; outputWaiting?: null }|{ msg?: "alignWatermarks"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks: ebbflow.rpc.AlignWatermarks.$Shape; sourceCaughtUp?: null; outputWaiting?: null }|{ msg?: "sourceCaughtUp"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp: ebbflow.rpc.SourceCaughtUp.$Shape; outputWaiting?: null }|{ msg?: "outputWaiting"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null; outputWaiting: ebbflow.rpc.OutputWaiting.$Shape })
             );
         }
 
@@ -3359,6 +3366,122 @@ export namespace ebbflow {
 
             /** Shape of a SourceCaughtUp. */
             type $Shape = ebbflow.rpc.SourceCaughtUp.$Properties;
+        }
+
+        /**
+         * Properties of an OutputWaiting.
+         * @deprecated Use ebbflow.rpc.OutputWaiting.$Properties instead.
+         */
+        interface IOutputWaiting extends ebbflow.rpc.OutputWaiting.$Properties {
+        }
+
+        /** Represents an OutputWaiting. */
+        class OutputWaiting {
+
+            /**
+             * Constructs a new OutputWaiting.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: ebbflow.rpc.OutputWaiting.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** OutputWaiting executionId. */
+            executionId: string;
+
+            /** OutputWaiting lastCheckpointId. */
+            lastCheckpointId: (number|Long);
+
+            /**
+             * Creates a new OutputWaiting instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns OutputWaiting instance
+             */
+            static create(properties: ebbflow.rpc.OutputWaiting.$Shape): ebbflow.rpc.OutputWaiting & ebbflow.rpc.OutputWaiting.$Shape;
+            static create(properties?: ebbflow.rpc.OutputWaiting.$Properties): ebbflow.rpc.OutputWaiting;
+
+            /**
+             * Encodes the specified OutputWaiting message. Does not implicitly {@link ebbflow.rpc.OutputWaiting.verify|verify} messages.
+             * @param message OutputWaiting message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: ebbflow.rpc.OutputWaiting.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified OutputWaiting message, length delimited. Does not implicitly {@link ebbflow.rpc.OutputWaiting.verify|verify} messages.
+             * @param message OutputWaiting message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: ebbflow.rpc.OutputWaiting.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an OutputWaiting message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {ebbflow.rpc.OutputWaiting & ebbflow.rpc.OutputWaiting.$Shape} OutputWaiting
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): ebbflow.rpc.OutputWaiting & ebbflow.rpc.OutputWaiting.$Shape;
+
+            /**
+             * Decodes an OutputWaiting message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {ebbflow.rpc.OutputWaiting & ebbflow.rpc.OutputWaiting.$Shape} OutputWaiting
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): ebbflow.rpc.OutputWaiting & ebbflow.rpc.OutputWaiting.$Shape;
+
+            /**
+             * Creates an OutputWaiting message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns OutputWaiting
+             */
+            static fromObject(object: { [k: string]: any }): ebbflow.rpc.OutputWaiting;
+
+            /**
+             * Creates a plain object from an OutputWaiting message. Also converts values to other types if specified.
+             * @param message OutputWaiting
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: ebbflow.rpc.OutputWaiting, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this OutputWaiting to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for OutputWaiting
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace OutputWaiting {
+
+            /** Properties of an OutputWaiting. */
+            interface $Properties {
+
+                /** OutputWaiting executionId */
+                executionId?: (string|null);
+
+                /** OutputWaiting lastCheckpointId */
+                lastCheckpointId?: (number|Long|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an OutputWaiting. */
+            type $Shape = ebbflow.rpc.OutputWaiting.$Properties;
         }
 
         /**

@@ -51,8 +51,9 @@ export const ebbflow = $root.ebbflow = (() => {
              * @property {ebbflow.rpc.ReportWatermark.$Properties|null} [reportWatermark] Envelope reportWatermark
              * @property {ebbflow.rpc.AlignWatermarks.$Properties|null} [alignWatermarks] Envelope alignWatermarks
              * @property {ebbflow.rpc.SourceCaughtUp.$Properties|null} [sourceCaughtUp] Envelope sourceCaughtUp
+             * @property {ebbflow.rpc.OutputWaiting.$Properties|null} [outputWaiting] Envelope outputWaiting
              * @property {string|null} [fencingToken] Envelope fencingToken
-             * @property {"register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete"|"prepareRescale"|"rescalePrepared"|"rescaleLoaded"|"rescaleStateReady"|"movedStateWritten"|"reportWatermark"|"alignWatermarks"|"sourceCaughtUp"} [msg] Envelope msg
+             * @property {"register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete"|"prepareRescale"|"rescalePrepared"|"rescaleLoaded"|"rescaleStateReady"|"movedStateWritten"|"reportWatermark"|"alignWatermarks"|"sourceCaughtUp"|"outputWaiting"} [msg] Envelope msg
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -86,10 +87,11 @@ export const ebbflow = $root.ebbflow = (() => {
              *   reportWatermark?: ebbflow.rpc.ReportWatermark.$Shape|null;
              *   alignWatermarks?: ebbflow.rpc.AlignWatermarks.$Shape|null;
              *   sourceCaughtUp?: ebbflow.rpc.SourceCaughtUp.$Shape|null;
+             *   outputWaiting?: ebbflow.rpc.OutputWaiting.$Shape|null;
              *   fencingToken?: string|null;
              *   $unknowns?: Array.<Uint8Array>;
              * } & (
-             *   ({ msg?: undefined; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "register"; register: ebbflow.rpc.RegisterTaskManager.$Shape; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "registered"; register?: null; registered: ebbflow.rpc.RegistrationResponse.$Shape; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "heartbeat"; register?: null; registered?: null; heartbeat: ebbflow.rpc.Heartbeat.$Shape; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "deploy"; register?: null; registered?: null; heartbeat?: null; deploy: ebbflow.rpc.DeployTask.$Shape; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "cancel"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel: ebbflow.rpc.CancelTask.$Shape; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "taskStatus"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus: ebbflow.rpc.TaskStatusUpdate.$Shape; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "shutdown"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown: ebbflow.rpc.Shutdown.$Shape; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "triggerCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint: ebbflow.rpc.TriggerCheckpoint.$Shape; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "ackCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint: ebbflow.rpc.AcknowledgeCheckpoint.$Shape; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "declineCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint: ebbflow.rpc.DeclineCheckpoint.$Shape; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "checkpointComplete"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete: ebbflow.rpc.NotifyCheckpointComplete.$Shape; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "prepareRescale"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale: ebbflow.rpc.PrepareRescale.$Shape; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "rescalePrepared"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared: ebbflow.rpc.RescalePrepared.$Shape; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "rescaleLoaded"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded: ebbflow.rpc.RescaleLoaded.$Shape; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "rescaleStateReady"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady: ebbflow.rpc.RescaleStateReady.$Shape; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "movedStateWritten"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten: ebbflow.rpc.MovedStateWritten.$Shape; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "reportWatermark"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark: ebbflow.rpc.ReportWatermark.$Shape; alignWatermarks?: null; sourceCaughtUp?: null }|{ msg?: "alignWatermarks"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks: ebbflow.rpc.AlignWatermarks.$Shape; sourceCaughtUp?: null }|{ msg?: "sourceCaughtUp"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp: ebbflow.rpc.SourceCaughtUp.$Shape })
+             *   ({ msg?: undefined; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null; outputWaiting?: null }|{ msg?: "register"; register: ebbflow.rpc.RegisterTaskManager.$Shape; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null; outputWaiting?: null }|{ msg?: "registered"; register?: null; registered: ebbflow.rpc.RegistrationResponse.$Shape; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null; outputWaiting?: null }|{ msg?: "heartbeat"; register?: null; registered?: null; heartbeat: ebbflow.rpc.Heartbeat.$Shape; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null; outputWaiting?: null }|{ msg?: "deploy"; register?: null; registered?: null; heartbeat?: null; deploy: ebbflow.rpc.DeployTask.$Shape; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null; outputWaiting?: null }|{ msg?: "cancel"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel: ebbflow.rpc.CancelTask.$Shape; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null; outputWaiting?: null }|{ msg?: "taskStatus"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus: ebbflow.rpc.TaskStatusUpdate.$Shape; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null; outputWaiting?: null }|{ msg?: "shutdown"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown: ebbflow.rpc.Shutdown.$Shape; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null; outputWaiting?: null }|{ msg?: "triggerCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint: ebbflow.rpc.TriggerCheckpoint.$Shape; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null; outputWaiting?: null }|{ msg?: "ackCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint: ebbflow.rpc.AcknowledgeCheckpoint.$Shape; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null; outputWaiting?: null }|{ msg?: "declineCheckpoint"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint: ebbflow.rpc.DeclineCheckpoint.$Shape; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null; outputWaiting?: null }|{ msg?: "checkpointComplete"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete: ebbflow.rpc.NotifyCheckpointComplete.$Shape; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null; outputWaiting?: null }|{ msg?: "prepareRescale"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale: ebbflow.rpc.PrepareRescale.$Shape; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null; outputWaiting?: null }|{ msg?: "rescalePrepared"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared: ebbflow.rpc.RescalePrepared.$Shape; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null; outputWaiting?: null }|{ msg?: "rescaleLoaded"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded: ebbflow.rpc.RescaleLoaded.$Shape; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null; outputWaiting?: null }|{ msg?: "rescaleStateReady"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady: ebbflow.rpc.RescaleStateReady.$Shape; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null; outputWaiting?: null }|{ msg?: "movedStateWritten"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten: ebbflow.rpc.MovedStateWritten.$Shape; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null; outputWaiting?: null }|{ msg?: "reportWatermark"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark: ebbflow.rpc.ReportWatermark.$Shape; alignWatermarks?: null; sourceCaughtUp?: null; outputWaiting?: null }|{ msg?: "alignWatermarks"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks: ebbflow.rpc.AlignWatermarks.$Shape; sourceCaughtUp?: null; outputWaiting?: null }|{ msg?: "sourceCaughtUp"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp: ebbflow.rpc.SourceCaughtUp.$Shape; outputWaiting?: null }|{ msg?: "outputWaiting"; register?: null; registered?: null; heartbeat?: null; deploy?: null; cancel?: null; taskStatus?: null; shutdown?: null; triggerCheckpoint?: null; ackCheckpoint?: null; declineCheckpoint?: null; checkpointComplete?: null; prepareRescale?: null; rescalePrepared?: null; rescaleLoaded?: null; rescaleStateReady?: null; movedStateWritten?: null; reportWatermark?: null; alignWatermarks?: null; sourceCaughtUp?: null; outputWaiting: ebbflow.rpc.OutputWaiting.$Shape })
              * )} ebbflow.rpc.Envelope.$Shape
              */
 
@@ -261,6 +263,14 @@ export const ebbflow = $root.ebbflow = (() => {
             Envelope.prototype.sourceCaughtUp = null;
 
             /**
+             * Envelope outputWaiting.
+             * @member {ebbflow.rpc.OutputWaiting.$Properties|null|undefined} outputWaiting
+             * @memberof ebbflow.rpc.Envelope
+             * @instance
+             */
+            Envelope.prototype.outputWaiting = null;
+
+            /**
              * Envelope fencingToken.
              * @member {string} fencingToken
              * @memberof ebbflow.rpc.Envelope
@@ -273,12 +283,12 @@ export const ebbflow = $root.ebbflow = (() => {
 
             /**
              * Envelope msg.
-             * @member {"register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete"|"prepareRescale"|"rescalePrepared"|"rescaleLoaded"|"rescaleStateReady"|"movedStateWritten"|"reportWatermark"|"alignWatermarks"|"sourceCaughtUp"|undefined} msg
+             * @member {"register"|"registered"|"heartbeat"|"deploy"|"cancel"|"taskStatus"|"shutdown"|"triggerCheckpoint"|"ackCheckpoint"|"declineCheckpoint"|"checkpointComplete"|"prepareRescale"|"rescalePrepared"|"rescaleLoaded"|"rescaleStateReady"|"movedStateWritten"|"reportWatermark"|"alignWatermarks"|"sourceCaughtUp"|"outputWaiting"|undefined} msg
              * @memberof ebbflow.rpc.Envelope
              * @instance
              */
             $Object.defineProperty(Envelope.prototype, "msg", {
-                get: $util.oneOfGetter($oneOfFields = ["register", "registered", "heartbeat", "deploy", "cancel", "taskStatus", "shutdown", "triggerCheckpoint", "ackCheckpoint", "declineCheckpoint", "checkpointComplete", "prepareRescale", "rescalePrepared", "rescaleLoaded", "rescaleStateReady", "movedStateWritten", "reportWatermark", "alignWatermarks", "sourceCaughtUp"]),
+                get: $util.oneOfGetter($oneOfFields = ["register", "registered", "heartbeat", "deploy", "cancel", "taskStatus", "shutdown", "triggerCheckpoint", "ackCheckpoint", "declineCheckpoint", "checkpointComplete", "prepareRescale", "rescalePrepared", "rescaleLoaded", "rescaleStateReady", "movedStateWritten", "reportWatermark", "alignWatermarks", "sourceCaughtUp", "outputWaiting"]),
                 set: $util.oneOfSetter($oneOfFields)
             });
 
@@ -352,6 +362,8 @@ export const ebbflow = $root.ebbflow = (() => {
                     $root.ebbflow.rpc.AlignWatermarks.encode(message.alignWatermarks, writer.uint32(/* id 41, wireType 2 =*/330).fork(), _depth + 1).ldelim();
                 if (message.sourceCaughtUp != null && $Object.hasOwnProperty.call(message, "sourceCaughtUp"))
                     $root.ebbflow.rpc.SourceCaughtUp.encode(message.sourceCaughtUp, writer.uint32(/* id 42, wireType 2 =*/338).fork(), _depth + 1).ldelim();
+                if (message.outputWaiting != null && $Object.hasOwnProperty.call(message, "outputWaiting"))
+                    $root.ebbflow.rpc.OutputWaiting.encode(message.outputWaiting, writer.uint32(/* id 43, wireType 2 =*/346).fork(), _depth + 1).ldelim();
                 if (message.fencingToken != null && $Object.hasOwnProperty.call(message, "fencingToken") && message.fencingToken !== "")
                     writer.uint32(/* id 100, wireType 2 =*/802).string(message.fencingToken);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
@@ -544,6 +556,13 @@ export const ebbflow = $root.ebbflow = (() => {
                             message.msg = "sourceCaughtUp";
                             continue;
                         }
+                    case 43: {
+                            if (wireType !== 2)
+                                break;
+                            message.outputWaiting = $root.ebbflow.rpc.OutputWaiting.decode(reader, reader.size(), $undefined, _depth + 1, message.outputWaiting);
+                            message.msg = "outputWaiting";
+                            continue;
+                        }
                     case 100: {
                             if (wireType !== 2)
                                 break;
@@ -699,6 +718,11 @@ export const ebbflow = $root.ebbflow = (() => {
                         throw $TypeError(".ebbflow.rpc.Envelope.sourceCaughtUp: object expected");
                     message.sourceCaughtUp = $root.ebbflow.rpc.SourceCaughtUp.fromObject(object.sourceCaughtUp, _depth + 1);
                 }
+                if (object.outputWaiting != null) {
+                    if (!$util.isObject(object.outputWaiting))
+                        throw $TypeError(".ebbflow.rpc.Envelope.outputWaiting: object expected");
+                    message.outputWaiting = $root.ebbflow.rpc.OutputWaiting.fromObject(object.outputWaiting, _depth + 1);
+                }
                 if (object.fencingToken != null)
                     if (typeof object.fencingToken !== "string" || object.fencingToken.length)
                         message.fencingToken = $String(object.fencingToken);
@@ -818,6 +842,11 @@ export const ebbflow = $root.ebbflow = (() => {
                     object.sourceCaughtUp = $root.ebbflow.rpc.SourceCaughtUp.toObject(message.sourceCaughtUp, options, _depth + 1);
                     if (options.oneofs)
                         object.msg = "sourceCaughtUp";
+                }
+                if (message.outputWaiting != null && $Object.hasOwnProperty.call(message, "outputWaiting")) {
+                    object.outputWaiting = $root.ebbflow.rpc.OutputWaiting.toObject(message.outputWaiting, options, _depth + 1);
+                    if (options.oneofs)
+                        object.msg = "outputWaiting";
                 }
                 if (message.fencingToken != null && $Object.hasOwnProperty.call(message, "fencingToken"))
                     object.fencingToken = message.fencingToken;
@@ -9782,6 +9811,303 @@ export const ebbflow = $root.ebbflow = (() => {
             };
 
             return SourceCaughtUp;
+        })();
+
+        rpc.OutputWaiting = (function() {
+
+            /**
+             * Properties of an OutputWaiting.
+             * @typedef {Object} ebbflow.rpc.OutputWaiting.$Properties
+             * @property {string|null} [executionId] OutputWaiting executionId
+             * @property {number|Long|null} [lastCheckpointId] OutputWaiting lastCheckpointId
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an OutputWaiting.
+             * @memberof ebbflow.rpc
+             * @interface IOutputWaiting
+             * @augments ebbflow.rpc.OutputWaiting.$Properties
+             * @deprecated Use ebbflow.rpc.OutputWaiting.$Properties instead.
+             */
+
+            /**
+             * Shape of an OutputWaiting.
+             * @typedef {ebbflow.rpc.OutputWaiting.$Properties} ebbflow.rpc.OutputWaiting.$Shape
+             */
+
+            /**
+             * Constructs a new OutputWaiting.
+             * @memberof ebbflow.rpc
+             * @classdesc Represents an OutputWaiting.
+             * @constructor
+             * @param {ebbflow.rpc.OutputWaiting.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const OutputWaiting = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * OutputWaiting executionId.
+             * @member {string} executionId
+             * @memberof ebbflow.rpc.OutputWaiting
+             * @instance
+             */
+            OutputWaiting.prototype.executionId = "";
+
+            /**
+             * OutputWaiting lastCheckpointId.
+             * @member {number|Long} lastCheckpointId
+             * @memberof ebbflow.rpc.OutputWaiting
+             * @instance
+             */
+            OutputWaiting.prototype.lastCheckpointId = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * Creates a new OutputWaiting instance using the specified properties.
+             * @function create
+             * @memberof ebbflow.rpc.OutputWaiting
+             * @static
+             * @param {ebbflow.rpc.OutputWaiting.$Properties=} [properties] Properties to set
+             * @returns {ebbflow.rpc.OutputWaiting} OutputWaiting instance
+             * @type {{
+             *   (properties: ebbflow.rpc.OutputWaiting.$Shape): ebbflow.rpc.OutputWaiting & ebbflow.rpc.OutputWaiting.$Shape;
+             *   (properties?: ebbflow.rpc.OutputWaiting.$Properties): ebbflow.rpc.OutputWaiting;
+             * }}
+             */
+            OutputWaiting.create = function(properties) {
+                return new OutputWaiting(properties);
+            };
+
+            /**
+             * Encodes the specified OutputWaiting message. Does not implicitly {@link ebbflow.rpc.OutputWaiting.verify|verify} messages.
+             * @function encode
+             * @memberof ebbflow.rpc.OutputWaiting
+             * @static
+             * @param {ebbflow.rpc.OutputWaiting.$Properties} message OutputWaiting message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OutputWaiting.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.executionId != null && $Object.hasOwnProperty.call(message, "executionId") && message.executionId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.executionId);
+                if (message.lastCheckpointId != null && $Object.hasOwnProperty.call(message, "lastCheckpointId") && (typeof message.lastCheckpointId === "object" ? message.lastCheckpointId.low || message.lastCheckpointId.high : message.lastCheckpointId !== 0))
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.lastCheckpointId);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified OutputWaiting message, length delimited. Does not implicitly {@link ebbflow.rpc.OutputWaiting.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof ebbflow.rpc.OutputWaiting
+             * @static
+             * @param {ebbflow.rpc.OutputWaiting.$Properties} message OutputWaiting message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OutputWaiting.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes an OutputWaiting message from the specified reader or buffer.
+             * @function decode
+             * @memberof ebbflow.rpc.OutputWaiting
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {ebbflow.rpc.OutputWaiting & ebbflow.rpc.OutputWaiting.$Shape} OutputWaiting
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OutputWaiting.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.ebbflow.rpc.OutputWaiting();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.executionId = value;
+                            else
+                                delete message.executionId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.lastCheckpointId = value;
+                            else
+                                delete message.lastCheckpointId;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes an OutputWaiting message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof ebbflow.rpc.OutputWaiting
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {ebbflow.rpc.OutputWaiting & ebbflow.rpc.OutputWaiting.$Shape} OutputWaiting
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OutputWaiting.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Creates an OutputWaiting message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof ebbflow.rpc.OutputWaiting
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {ebbflow.rpc.OutputWaiting} OutputWaiting
+             */
+            OutputWaiting.fromObject = function (object, _depth) {
+                if (object instanceof $root.ebbflow.rpc.OutputWaiting)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".ebbflow.rpc.OutputWaiting: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.ebbflow.rpc.OutputWaiting();
+                if (object.executionId != null)
+                    if (typeof object.executionId !== "string" || object.executionId.length)
+                        message.executionId = $String(object.executionId);
+                if (object.lastCheckpointId != null)
+                    if (typeof object.lastCheckpointId === "object" ? object.lastCheckpointId.low || object.lastCheckpointId.high : $Number(object.lastCheckpointId) !== 0)
+                        if ($util.Long)
+                            message.lastCheckpointId = $util.Long.fromValue(object.lastCheckpointId, true);
+                        else if (typeof object.lastCheckpointId === "string")
+                            message.lastCheckpointId = $parseInt(object.lastCheckpointId, 10);
+                        else if (typeof object.lastCheckpointId === "number")
+                            message.lastCheckpointId = object.lastCheckpointId;
+                        else if (typeof object.lastCheckpointId === "object")
+                            message.lastCheckpointId = new $util.LongBits(object.lastCheckpointId.low >>> 0, object.lastCheckpointId.high >>> 0).toNumber(true);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an OutputWaiting message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof ebbflow.rpc.OutputWaiting
+             * @static
+             * @param {ebbflow.rpc.OutputWaiting} message OutputWaiting
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            OutputWaiting.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.executionId = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.lastCheckpointId = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.lastCheckpointId = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                }
+                if (message.executionId != null && $Object.hasOwnProperty.call(message, "executionId"))
+                    object.executionId = message.executionId;
+                if (message.lastCheckpointId != null && $Object.hasOwnProperty.call(message, "lastCheckpointId"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.lastCheckpointId = typeof message.lastCheckpointId === "number" ? $BigInt(message.lastCheckpointId) : $util.Long.fromBits(message.lastCheckpointId.low >>> 0, message.lastCheckpointId.high >>> 0, true).toBigInt();
+                    else if (typeof message.lastCheckpointId === "number")
+                        object.lastCheckpointId = options.longs === $String ? $String(message.lastCheckpointId) : message.lastCheckpointId;
+                    else
+                        object.lastCheckpointId = options.longs === $String ? $util.Long.prototype.toString.call(message.lastCheckpointId) : options.longs === $Number ? new $util.LongBits(message.lastCheckpointId.low >>> 0, message.lastCheckpointId.high >>> 0).toNumber(true) : message.lastCheckpointId;
+                return object;
+            };
+
+            /**
+             * Converts this OutputWaiting to JSON.
+             * @function toJSON
+             * @memberof ebbflow.rpc.OutputWaiting
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            OutputWaiting.prototype.toJSON = function() {
+                return OutputWaiting.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for OutputWaiting
+             * @function getTypeUrl
+             * @memberof ebbflow.rpc.OutputWaiting
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            OutputWaiting.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/ebbflow.rpc.OutputWaiting";
+            };
+
+            return OutputWaiting;
         })();
 
         rpc.AlignWatermarks = (function() {

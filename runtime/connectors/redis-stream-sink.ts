@@ -56,6 +56,8 @@ export class RedisStreamSink implements Collector, Flushable, CheckpointedOperat
   private commits: Promise<void> = Promise.resolve();
   /** Records taken (the subtask's numRecordsOut; exactly-once: appended when their checkpoint completes). */
   recordsOut = 0;
+  /** The last snapshot took no output (or there was none yet). */
+  private lastSnapshotEmpty = true;
 
   /**
    * @param writer identity under which this subtask's appends are recorded, e.g. `<jobId>/<vertexId>/<subtask>`
@@ -97,7 +99,10 @@ export class RedisStreamSink implements Collector, Flushable, CheckpointedOperat
     if (failed) throw new Error(`XADD to ${this.options.stream} failed: ${failed[0]!.message}`);
   }
 
+  get outputWaitingAfterQuiet(): boolean { return this.exactlyOnce && this.lastSnapshotEmpty && this.buffer.length > 0; }
+
   snapshotOperatorState(checkpointId: number): SinkState {
+    this.lastSnapshotEmpty = this.buffer.length === 0;
     if (this.exactlyOnce) {
       this.pending.push({ checkpointId, entries: this.buffer });
       this.buffer = [];

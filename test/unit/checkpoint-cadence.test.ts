@@ -20,11 +20,11 @@ const target = { executionId: 'e0', vertexId: 'v' };
 const ack = () => SubtaskState.encode({ subtaskIndex: 0 }).finish();
 
 /** A coordinator whose subtask acknowledges each checkpoint `ackAfterMs` after its trigger; records trigger and completion times. */
-function coordinator(intervalMs: number, ackAfterMs: number, sub: string, triggerOnCaughtUp = false) {
+function coordinator(intervalMs: number, ackAfterMs: number, sub: string, triggerOnCaughtUp = false, triggerOnOutput = false) {
   const triggered: Array<{ id: number; at: number }> = [];
   const completed: Array<{ id: number; at: number }> = [];
   const c: CheckpointCoordinator = new CheckpointCoordinator(
-    { jobId: 'f'.repeat(32), graph, baseDir: join(dir, sub), savepointDir: join(dir, `${sub}-sp`), intervalMs, timeoutMs: 10_000, retained: 1, tolerableFailures: 5, triggerOnCaughtUp, logger: pino({ level: 'silent' }) },
+    { jobId: 'f'.repeat(32), graph, baseDir: join(dir, sub), savepointDir: join(dir, `${sub}-sp`), intervalMs, timeoutMs: 10_000, retained: 1, tolerableFailures: 5, triggerOnCaughtUp, triggerOnOutput, logger: pino({ level: 'silent' }) },
     {
       participants: () => ({ all: [target], sources: [target] }),
       trigger: (_s, id) => { triggered.push({ id, at: Date.now() }); setTimeout(() => c.acknowledge('e0', id, ack(), 0), ackAfterMs); },
@@ -126,6 +126,35 @@ describe('checkpoint cadence', () => {
       off.c.sourceCaughtUp('e0', false);
       off.c.sourceCaughtUp('e0', true);
       expect(off.c.caughtUpTriggers).toBe(0);
+    } finally {
+      off.c.stop();
+    }
+  });
+
+  it('starts a checkpoint for output waiting after a quiet one, unless a later checkpoint is already under way', async () => {
+    const { c, triggered, completed } = coordinator(60_000, 40, 'output', false, true);
+    c.start();
+    try {
+      // The sink's last snapshot (none yet: 0) took no output: checkpoint 1 now.
+      c.outputWaiting(0);
+      await waitFor('checkpoint 1', () => (triggered.length >= 1 ? true : undefined), 5000);
+      // Reported by another subtask whose last snapshot is also older than checkpoint 1 (in progress, barrier not there yet): nothing more.
+      c.outputWaiting(0);
+      expect(c.outputTriggers).toBe(1);
+      // A sink whose snapshot of checkpoint 1 took nothing while more output waits: the next one right after checkpoint 1.
+      c.outputWaiting(1);
+      await waitFor('checkpoint 2', () => (completed.length >= 2 ? true : undefined), 5000);
+      expect(triggered.map((t) => t.id)).toEqual([1, 2]);
+      expect(triggered[1]!.at - completed[0]!.at).toBeLessThan(40);
+      expect(c.outputTriggers).toBe(2);
+    } finally {
+      c.stop();
+    }
+    const off = coordinator(60_000, 5, 'output-off', false, false);
+    off.c.start();
+    try {
+      off.c.outputWaiting(0);
+      expect(off.c.outputTriggers).toBe(0);
     } finally {
       off.c.stop();
     }
