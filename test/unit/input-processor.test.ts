@@ -12,6 +12,7 @@ import { KeyedProcessOperator } from '../../runtime/operators/keyed-process-oper
 import { WindowOperator } from '../../runtime/operators/window-operator.js';
 import type { AggregateFunction, KeyedProcessFunction } from '../../sdk/types.js';
 import { assignToKeyGroup, type Key } from '../../state/key-groups.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 interface Seen { records: Array<{ v: unknown; kg?: number }>; watermarks: number[] }
 
@@ -166,10 +167,13 @@ describe('input processor', () => {
       let pushed = 0;
       // The producer of channel 0 pushes on while channel 1 has not delivered its barrier: each push waits for a credit.
       const producer = (async () => { for (let i = 0; i < 8; i++) { await h.push(0, rec(`after-${i}`, 1)); pushed++; } })();
-      await new Promise((r) => setTimeout(r, 30));
       // A rescale barrier: the batch handed straight to the waiting reader plus the 2 credits; buffered:
       // 3 more given back (the first of them that one).
-      expect(pushed).toBe(rescale ? 3 : 5);
+      const expected = rescale ? 3 : 5;
+      await waitFor(`${expected} pushes`, () => (pushed >= expected ? true : undefined), 5000);
+      // Then the producer is stopped for want of a credit (the flow is promise-driven: a turn of the loop settles it).
+      await new Promise((r) => setImmediate(r));
+      expect(pushed).toBe(expected);
       expect(h.seen.records).toEqual([]);
       await h.push(1, barrier(7));
       await producer;
