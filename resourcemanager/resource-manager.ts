@@ -124,7 +124,7 @@ export class ResourceManager {
   private endRecovery(): void {
     clearTimeout(this.recoveryTimer);
     this.recoveryTimer = undefined;
-    const missing = [...this.workers].filter(([, s]) => s === 'RECOVERING').map(([id]) => id);
+    const missing = this.idsWhere((s) => s === 'RECOVERING');
     if (!missing.length) return;
     this.opts.logger.warn({ missing, timeoutMs: this.opts.recovery?.timeoutMs }, 'TaskManagers of the earlier job process did not re-register in time (resourcemanager.previous-worker.recovery.timeout); requesting new ones for them');
     // Whatever the provider still runs of them (a Mesos task, a local process by its pid) is stopped.
@@ -138,13 +138,23 @@ export class ResourceManager {
    */
   private stopUnrecovered(ids: string[]): Promise<void> {
     return Promise.all(ids.map((id) => {
-      const pid = this.pids.get(id);
-      this.workers.delete(id);
-      this.secrets.revoke(id);
-      this.pids.delete(id);
+      const pid = this.forget(id);
       return this.driver.releaseWorker(id, pid)
         .catch((err: Error) => this.opts.logger.warn({ resourceId: id, pid, err: err.message }, 'stopping a TaskManager of the earlier job process failed'));
     })).then(() => undefined);
+  }
+
+  /** Drops a worker from the books (state, secret, pid); returns the pid it had registered with. */
+  private forget(id: string): number | undefined {
+    const pid = this.pids.get(id);
+    this.workers.delete(id);
+    this.secrets.revoke(id);
+    this.pids.delete(id);
+    return pid;
+  }
+
+  private idsWhere(pred: (s: WorkerState) => boolean): string[] {
+    return [...this.workers].filter(([, s]) => pred(s)).map(([id]) => id);
   }
 
   /** Hands the registered workers to `recovery.save`, for a later job process. */
@@ -225,9 +235,7 @@ export class ResourceManager {
 
   /** A worker the JobMaster gave up on (lost connection, missed heartbeats): forget it and make sure it is gone. */
   async workerLost(resourceId: string): Promise<void> {
-    this.workers.delete(resourceId);
-    this.pids.delete(resourceId);
-    this.secrets.revoke(resourceId);
+    this.forget(resourceId);
     this.saveWorkers();
     if (this.opts.retryIntervalMs) this.holdUntil = Date.now() + this.opts.retryIntervalMs;
     await this.driver.releaseWorker(resourceId);
@@ -235,9 +243,7 @@ export class ResourceManager {
 
   /** Stops a worker the job no longer needs; not a failure. */
   async release(resourceId: string): Promise<void> {
-    this.workers.delete(resourceId);
-    this.pids.delete(resourceId);
-    this.secrets.revoke(resourceId);
+    this.forget(resourceId);
     this.saveWorkers();
     await this.driver.releaseWorker(resourceId);
   }
@@ -246,9 +252,8 @@ export class ResourceManager {
   async cancelPending(): Promise<void> {
     clearTimeout(this.deferred);
     this.deferred = undefined;
-    const pending = [...this.workers].filter(([, s]) => s !== 'REGISTERED').map(([id]) => id);
-    const pids = pending.map((id) => this.pids.get(id));
-    for (const id of pending) { this.workers.delete(id); this.secrets.revoke(id); this.pids.delete(id); }
+    const pending = this.idsWhere((s) => s !== 'REGISTERED');
+    const pids = pending.map((id) => this.forget(id));
     await Promise.all(pending.map((id, i) => this.driver.releaseWorker(id, pids[i])));
   }
 
@@ -256,8 +261,7 @@ export class ResourceManager {
   async stopAll(): Promise<void> {
     clearTimeout(this.deferred);
     clearTimeout(this.recoveryTimer);
-    const recovering = [...this.workers].filter(([, s]) => s === 'RECOVERING').map(([id]) => id);
-    const unrecovered = this.stopUnrecovered(recovering);
+    const unrecovered = this.stopUnrecovered(this.idsWhere((s) => s === 'RECOVERING'));
     this.workers.clear();
     this.secrets.clear();
     this.pids.clear();

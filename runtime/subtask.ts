@@ -28,6 +28,7 @@ import { describeError } from './errors.js';
 import { InputProcessor } from './input-processor.js';
 import type { JobPlan } from './plan.js';
 import type { ChannelRegistry } from './network/channel-registry.js';
+import { CheckpointHints } from './checkpoint-hints.js';
 import { Rescaler, type RescaleStats } from './rescale.js';
 import { IoCounters, sourcePollIdleMs, subtaskReport, type SubtaskMetricsReport } from './subtask-metrics.js';
 import type { InputSpec, RescaleSpec, SubtaskSpec } from './subtask-spec.js';
@@ -64,11 +65,7 @@ export type SubtaskOutcome = 'FINISHED' | 'CANCELED';
 
 export class Subtask {
   private cancelled = false;
-  /** What the source last was, as reported to the JobMaster (sources start out caught up: only falling behind is news). */
-  private caughtUp = true;
-  /** The last checkpoint this subtask took, and whether waiting output was reported since. */
-  private lastCheckpointId = 0;
-  private outputReported = false;
+  private readonly hints: CheckpointHints;
   private chain: Chain | undefined;
   private readonly triggers: Array<{ id: number; dir: string; drain: boolean }> = [];
   private failure: Error | undefined;
@@ -85,6 +82,7 @@ export class Subtask {
 
   constructor(private readonly plan: JobPlan, private spec: SubtaskSpec, private readonly services: SubtaskServices) {
     this.rescaler = new Rescaler(plan, spec, services, (err) => this.failWith(err));
+    this.hints = new CheckpointHints(services);
     if (services.metrics) this.counters = new IoCounters();
   }
 
@@ -154,10 +152,7 @@ export class Subtask {
     this.snapshots.afterBatch();
     for (const t of chain.tails) await t.flush();
     if (this.failure) throw this.failure;
-    if (!this.outputReported && this.services.outputWaiting && chain.tails.some((t) => t.outputWaitingAfterQuiet)) {
-      this.outputReported = true;
-      this.services.outputWaiting(this.lastCheckpointId);
-    }
+    this.hints.flushed(chain.tails);
   }
 
   private failWith(err: Error): void {
@@ -212,8 +207,7 @@ export class Subtask {
     await this.rescaler.settle(chain);
     // The previous checkpoint's state must all be serialized before this one's is taken.
     this.snapshots.complete();
-    this.lastCheckpointId = id;
-    this.outputReported = false;
+    this.hints.checkpointTaken(id);
     const t0 = Date.now();
     const writer = new StateFileWriter(dir, `${this.spec.vertexId}-${this.spec.subtaskIndex}.state`, this.spec.subtaskIndex, compressToRanges(this.spec.keyGroups ?? []));
     let snap: PendingSnapshot;
@@ -288,7 +282,7 @@ export class Subtask {
       const more = await this.poll(source, chain);
       if (this.cancelled) return;
       await this.flush(chain);
-      this.reportCaughtUp(source);
+      this.hints.sourcePolled(source);
       let drained = false;
       while (this.triggers.length && !this.stopped()) {
         const t = this.triggers.shift()!;
@@ -311,14 +305,6 @@ export class Subtask {
     if (this.stopped()) return;
     chain.head.end();
     await this.finish(chain);
-  }
-
-  /** Tells the JobMaster when the source changed between behind its input and caught up (after the flush: what it read is on its way). */
-  private reportCaughtUp(source: NonNullable<Chain['source']>): void {
-    const now = source.caughtUp;
-    if (now === undefined || now === this.caughtUp) return;
-    this.caughtUp = now;
-    this.services.sourceCaughtUp?.(now);
   }
 
   /** After a drain: no more reads; checkpoints still triggered are taken until the subtask is stopped. */

@@ -61,6 +61,11 @@ export function taskManagerArgs(spec: WorkerSpec, o: Pick<LocalProcessDriverOpti
   ];
 }
 
+/** A TaskManager of the job known by pid (`<jobid prefix>-taskmanager-<n>`: its command line shows the prefix). */
+function adoptedProcess(resourceId: string, pid: number): AdoptedProcess {
+  return new AdoptedProcess(resourceId, pid, resourceId.split('-taskmanager-')[0] ?? '');
+}
+
 /** How often adopted TaskManagers (not our children: no exit event) are checked. */
 const ADOPTED_CHECK_MS = 500;
 
@@ -140,7 +145,7 @@ export class LocalProcessDriver implements ResourceManagerDriver {
 
   adoptWorker(resourceId: string, pid: number): void {
     if (this.children.has(resourceId) || this.terminated) return;
-    this.adopted.set(resourceId, new AdoptedProcess(resourceId, pid, resourceId.split('-taskmanager-')[0] ?? ''));
+    this.adopted.set(resourceId, adoptedProcess(resourceId, pid));
     this.adoptedTimer ??= setInterval(() => this.checkAdopted(), ADOPTED_CHECK_MS);
     this.adoptedTimer.unref();
   }
@@ -161,7 +166,7 @@ export class LocalProcessDriver implements ResourceManagerDriver {
     if (queued >= 0) this.queue.splice(queued, 1);
     // An earlier job process's TaskManager that did not re-register: stopped by the pid it had, if that is still it.
     const adopted = this.adopted.get(resourceId)
-      ?? (pid && !this.children.has(resourceId) ? new AdoptedProcess(resourceId, pid, resourceId.split('-taskmanager-')[0] ?? '') : undefined);
+      ?? (pid && !this.children.has(resourceId) ? adoptedProcess(resourceId, pid) : undefined);
     if (adopted) {
       this.adopted.delete(resourceId);
       const stopped = adopted.stop(this.opts.stopTimeoutMs ?? 5000);
