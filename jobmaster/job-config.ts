@@ -29,6 +29,8 @@ export interface JobConfig {
   checkpointOnCaughtUp: boolean;
   /** `execution.checkpointing.trigger-on-output`: a checkpoint at once for sparse output waiting in an exactly-once sink. @default true */
   checkpointOnOutput: boolean;
+  /** `taskmanager.node.max-semi-space-size` (MiB, 0: Node's); read here so that a bad value fails the submission, used by the providers. */
+  taskManagerSemiSpaceMb: number;
   /** `execution.checkpointing.timeout` @default 60000 */
   checkpointTimeoutMs: number;
   /** `ebbflow.storage.timeout`: deadline of each checkpoint storage call. @default 60000 */
@@ -170,6 +172,7 @@ export function compileJobConfig(raw: Record<string, unknown> | undefined, provi
     checkpointIntervalMs: readKey(c, O.checkpointInterval)!,
     checkpointOnCaughtUp: readKey(c, O.checkpointOnCaughtUp)!,
     checkpointOnOutput: readKey(c, O.checkpointOnOutput)!,
+    taskManagerSemiSpaceMb: readKey(c, O.taskManagerSemiSpaceMb)!,
     checkpointTimeoutMs: readKey(c, O.checkpointTimeout)!,
     storageTimeoutMs: readKey(c, O.storageTimeout)!,
     checkpointsRetained: readKey(c, O.checkpointsRetained)!,

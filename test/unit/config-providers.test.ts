@@ -39,6 +39,9 @@ describe('the provider registry', () => {
     expect(() => compileJobConfig({ 'mesos.master': 'zk://a:2181/mesos' })).toThrow(/mesos.master must list http\(s\) master addresses/);
     expect(() => compileJobConfig({ 'mesos.constraints.hard.hostattribute': 'rack' })).toThrow(/mesos.constraints.hard.hostattribute: bad hard constraint "rack"/);
     expect(() => compileJobConfig({ 'mesos.resourcemanager.tasks.mem': 640 })).not.toThrow();
+    // A key every provider uses is checked at submission, whichever provider runs the job.
+    expect(() => compileJobConfig({ 'taskmanager.node.max-semi-space-size': 5000 })).toThrow(/taskmanager\.node\.max-semi-space-size/);
+    expect(compileJobConfig({ 'taskmanager.node.max-semi-space-size': '32' }).taskManagerSemiSpaceMb).toBe(32);
   });
 
   it('reads the Mesos keys with their defaults, --mesos-master and the content type as key defaults', () => {
