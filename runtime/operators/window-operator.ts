@@ -13,6 +13,7 @@
  * when all of them have, it is late and dropped (allowed lateness 0, as
  * Flink's default).
  */
+import { deserialize, serialize } from 'node:v8';
 import type { AggregateFunction, WindowAssigner, WindowResultFunction } from '../../sdk/types.js';
 import { assignToKeyGroup, canonicalKey, type Key } from '../../state/key-groups.js';
 import type { Collector } from '../elements.js';
@@ -21,18 +22,31 @@ import { KeyGroupHold, type CheckpointedOperator, type HeldElement, type KeyGrou
 interface Pane { key: Key; acc: unknown }
 
 /**
- * Snapshot of one key group, one entry per open window, in columns:
- * [window end, canonical keys, keys (null when every key is a string, i.e. its own canonical form), accumulators].
- * Columns serialize and deserialize about three times faster than an array per pane, which shortens
- * every checkpoint's synchronous part and a rescale's loads.
+ * One window of a key group, in columns: [window end, canonical keys, keys (null when every key is
+ * a string, i.e. its own canonical form), accumulators]. Columns serialize and deserialize about
+ * three times faster than an array per pane.
  */
-type KeyGroupSnapshot = Array<[number, string[], Key[] | null, unknown[]]>;
+type WindowColumns = [number, string[], Key[] | null, unknown[]];
+/**
+ * Snapshot of one key group: one entry per open window, each the node:v8 serialization of its
+ * columns (checkpoints before per-window serialization held the columns themselves; both restore).
+ */
+type KeyGroupSnapshot = Array<Uint8Array | WindowColumns>;
 /** The format checkpoints used before: [window end, [canonical key, key, accumulator][]][] (still restored). */
 type RowSnapshot = Array<[number, Array<[string, Key, unknown]>]>;
 
 export class WindowOperator implements Collector, CheckpointedOperator, KeyGroupHolder {
   /** keyGroup → windowEnd → canonical key → pane */
   private readonly state = new Map<number, Map<number, Map<string, Pane>>>();
+  /**
+   * keyGroup → windowEnd → the window's serialized columns, for windows unchanged since they were
+   * last serialized (by a snapshot, or read by a restore). A checkpoint serializes only the windows
+   * that changed since the one before: with a long out-of-orderness most windows of a key group
+   * are closed to new records and wait for the watermark, so this turns a checkpoint's (and a
+   * rescale batch's) cost from the whole state into the windows written to since. A record drops
+   * the entries of the windows it goes into; firing and dropping a key group drop theirs.
+   */
+  private readonly serialized = new Map<number, Map<number, Uint8Array>>();
   /** Pending window ends (a set kept sorted lazily at fire time). */
   private readonly pendingEnds = new Set<number>();
   private currentWatermark = -Infinity;
@@ -72,10 +86,12 @@ export class WindowOperator implements Collector, CheckpointedOperator, KeyGroup
     this.snapshotGuard?.(kg);
     let byEnd = this.state.get(kg);
     if (!byEnd) this.state.set(kg, (byEnd = new Map()));
+    const serialized = this.serialized.get(kg);
     // From the latest window back; ends decrease, so stop at the first one already fired.
     for (let start = lastStart; start > ts - size; start -= slide) {
       const end = start + size;
       if (end <= wm) break;
+      serialized?.delete(end);
       let panes = byEnd.get(end);
       if (!panes) byEnd.set(end, (panes = new Map()));
       const pane = panes.get(ck);
@@ -125,7 +141,8 @@ export class WindowOperator implements Collector, CheckpointedOperator, KeyGroup
         if (kgs && kgs.has(kg) !== inside) { others = true; continue; }
         this.snapshotGuard?.(kg);
         byEnd!.delete(end);
-        if (byEnd!.size === 0) this.state.delete(kg);
+        this.serialized.get(kg)?.delete(end);
+        if (byEnd!.size === 0) { this.state.delete(kg); this.serialized.delete(kg); }
         for (const pane of panes.values()) {
           const r = this.aggregate.getResult(pane.acc);
           // Output records carry the window's last timestamp, as Flink's windows do.
@@ -139,21 +156,47 @@ export class WindowOperator implements Collector, CheckpointedOperator, KeyGroup
 
   end(): void { this.out.end(); }
 
-  /** Per key group a function that builds its columns: called later, before the key group changes at the latest (the guard). */
+  /**
+   * Per key group a function that builds its snapshot: called later, before the key group changes at
+   * the latest (the guard). Windows unchanged since they were last serialized reuse those bytes.
+   */
   snapshotKeyedState(): Map<number, unknown> {
     const out = new Map<number, unknown>();
     for (const [kg, byEnd] of this.state) {
       if (byEnd.size === 0) continue;
-      out.set(kg, () => columns(byEnd));
+      out.set(kg, () => this.serializeKeyGroup(kg, byEnd));
     }
     return out;
+  }
+
+  private serializeKeyGroup(kg: number, byEnd: Map<number, Map<string, Pane>>): KeyGroupSnapshot {
+    let cache = this.serialized.get(kg);
+    if (!cache) this.serialized.set(kg, (cache = new Map()));
+    const snap: KeyGroupSnapshot = [];
+    for (const [end, panes] of byEnd) {
+      let bytes = cache.get(end);
+      if (!bytes) cache.set(end, (bytes = serialize(columns(end, panes))));
+      snap.push(bytes);
+    }
+    return snap;
   }
 
   restoreKeyedState(keyGroup: number, state: unknown): void {
     this.snapshotGuard?.(keyGroup);
     let byEnd = this.state.get(keyGroup);
     if (!byEnd) this.state.set(keyGroup, (byEnd = new Map()));
-    for (const entry of state as KeyGroupSnapshot | RowSnapshot) {
+    for (const item of state as KeyGroupSnapshot | RowSnapshot) {
+      let entry: WindowColumns | RowSnapshot[number];
+      if (item instanceof Uint8Array) {
+        entry = deserialize(item) as WindowColumns;
+        // A copy (Uint8Array's slice, not Buffer's view): `item` may be a view into the whole file read.
+        let cache = this.serialized.get(keyGroup);
+        if (!cache) this.serialized.set(keyGroup, (cache = new Map()));
+        cache.set(entry[0], Uint8Array.prototype.slice.call(item));
+      } else {
+        entry = item;
+        this.serialized.get(keyGroup)?.delete(entry[0]);
+      }
       const m = new Map<string, Pane>();
       if (entry.length === 2) {
         for (const [ck, key, acc] of entry[1]) m.set(ck, { key, acc });
@@ -171,6 +214,7 @@ export class WindowOperator implements Collector, CheckpointedOperator, KeyGroup
     for (const kg of keyGroups) {
       this.snapshotGuard?.(kg);
       this.state.delete(kg);
+      this.serialized.delete(kg);
     }
   }
 
@@ -182,20 +226,16 @@ export class WindowOperator implements Collector, CheckpointedOperator, KeyGroup
   }
 }
 
-function columns(byEnd: Map<number, Map<string, Pane>>): KeyGroupSnapshot {
-  const snap: KeyGroupSnapshot = [];
-  for (const [end, panes] of byEnd) {
-    const cks: string[] = [], keys: Key[] = [], accs: unknown[] = [];
-    let stringKeys = true;
-    for (const [ck, p] of panes) {
-      cks.push(ck);
-      keys.push(p.key);
-      accs.push(p.acc);
-      if (p.key !== ck) stringKeys = false;
-    }
-    snap.push([end, cks, stringKeys ? null : keys, accs]);
+function columns(end: number, panes: Map<string, Pane>): WindowColumns {
+  const cks: string[] = [], keys: Key[] = [], accs: unknown[] = [];
+  let stringKeys = true;
+  for (const [ck, p] of panes) {
+    cks.push(ck);
+    keys.push(p.key);
+    accs.push(p.acc);
+    if (p.key !== ck) stringKeys = false;
   }
-  return snap;
+  return [end, cks, stringKeys ? null : keys, accs];
 }
 
 /** The former name (tumbling only); the operator now takes either assigner. */
