@@ -10,21 +10,27 @@
  * the bytes are the state as of the barrier, while processing resumes right
  * after the barrier instead of waiting for the whole state to be serialized.
  */
-import { serialize } from 'node:v8';
+import { chunksLength, encodeKeyedValue } from './keyed-value-codec.js';
 import type { KeyedStateBlob } from './snapshot-io.js';
 
 export interface KeyedSnapshotEntry { operatorId: number; keyGroup: number; value: unknown }
 
-/** Serializes a snapshot value; a function stands for the value it returns (built late, from state still as of the barrier). */
+/** A snapshot value's bytes in one buffer (keyed-value-codec.ts); a function stands for the value it returns (built late, from state still as of the barrier). */
 export function serializeSnapshotValue(value: unknown): Uint8Array {
-  return serialize(typeof value === 'function' ? (value as () => unknown)() : value);
+  const chunks = encodeKeyedValue(value);
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+function blob(operatorId: number, keyGroup: number, value: unknown): KeyedStateBlob {
+  const chunks = encodeKeyedValue(value);
+  return { operatorId, keyGroup, chunks, length: chunksLength(chunks) };
 }
 
 /** Serializes entries in the file's order: by key group, then operator. */
 export function toBlobs(entries: KeyedSnapshotEntry[]): KeyedStateBlob[] {
   return entries
     .sort((a, b) => a.keyGroup - b.keyGroup || a.operatorId - b.operatorId)
-    .map((e) => ({ operatorId: e.operatorId, keyGroup: e.keyGroup, bytes: serializeSnapshotValue(e.value) }));
+    .map((e) => blob(e.operatorId, e.keyGroup, e.value));
 }
 
 export class PendingSnapshot {
@@ -97,7 +103,7 @@ export class PendingSnapshot {
     const list = this.pending.get(kg)!;
     this.pending.delete(kg);
     try {
-      for (const e of list) this.blobs.push({ operatorId: e.operatorId, keyGroup: kg, bytes: serializeSnapshotValue(e.value) });
+      for (const e of list) this.blobs.push(blob(e.operatorId, kg, e.value));
     } catch (err) {
       this.pending.clear();
       this.settle({ error: new Error(`serializing key group ${kg}: ${(err as Error).message}`, { cause: err }) });

@@ -8,6 +8,7 @@
  */
 import { storageFor, storagePath, type CheckpointStorage, type StorageWriter } from './checkpoint-storage.js';
 import { deserialize } from 'node:v8';
+import { decodeKeyedValue } from './keyed-value-codec.js';
 import { ebbflow } from '../../proto/generated/snapshot.js';
 import type { KeyGroupRange } from '../../state/key-groups.js';
 
@@ -17,7 +18,8 @@ export const SubtaskState = ebbflow.snapshot.SubtaskState;
 export type CheckpointMetadataProps = ebbflow.snapshot.CheckpointMetadata.$Properties;
 export type SubtaskStateProps = ebbflow.snapshot.SubtaskState.$Properties;
 
-export interface KeyedStateBlob { operatorId: number; keyGroup: number; bytes: Uint8Array }
+/** One keyed-state entry's bytes, as the chunks written back to back (keyed-value-codec.ts). */
+export interface KeyedStateBlob { operatorId: number; keyGroup: number; chunks: Uint8Array[]; length: number }
 
 /**
  * A subtask's keyed state file, written in one or more parts (key groups back to back, each part
@@ -48,11 +50,11 @@ export class StateFileWriter {
       if (separate) this.offset = 0;
     }
     for (const b of blobs) {
-      this.index.push({ keyGroup: b.keyGroup, operatorId: b.operatorId, offset: this.offset, length: b.bytes.length, file: file === this.fileName ? '' : file });
-      this.offset += b.bytes.length;
-      this.bytes += b.bytes.length;
+      this.index.push({ keyGroup: b.keyGroup, operatorId: b.operatorId, offset: this.offset, length: b.length, file: file === this.fileName ? '' : file });
+      this.offset += b.length;
+      this.bytes += b.length;
     }
-    await this.fh.writev(blobs.map((b) => b.bytes));
+    await this.fh.writev(blobs.flatMap((b) => b.chunks));
     if (separate) {
       const fh = this.fh;
       this.fh = undefined;
@@ -197,7 +199,7 @@ async function readEntries(dir: string, name: string, wanted: KeyGroupEntryPlain
         const e = wanted[i]!;
         const off = Number(e.offset) - start;
         const byKg = out.keyed.get(e.operatorId) ?? new Map<number, unknown>();
-        byKg.set(e.keyGroup, deserialize(buf.subarray(off, off + e.length)));
+        byKg.set(e.keyGroup, decodeKeyedValue(buf.subarray(off, off + e.length)));
         out.keyed.set(e.operatorId, byKg);
         found.add(e.keyGroup);
       }

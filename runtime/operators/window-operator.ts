@@ -14,6 +14,7 @@
  * Flink's default).
  */
 import { deserialize, serialize } from 'node:v8';
+import { SerializedParts } from '../checkpoint/keyed-value-codec.js';
 import type { AggregateFunction, WindowAssigner, WindowResultFunction } from '../../sdk/types.js';
 import { assignToKeyGroup, canonicalKey, type Key } from '../../state/key-groups.js';
 import type { Collector } from '../elements.js';
@@ -29,7 +30,8 @@ interface Pane { key: Key; acc: unknown }
 type WindowColumns = [number, string[], Key[] | null, unknown[]];
 /**
  * Snapshot of one key group: one entry per open window, each the node:v8 serialization of its
- * columns (checkpoints before per-window serialization held the columns themselves; both restore).
+ * columns (written as SerializedParts, read back as this array; checkpoints before per-window
+ * serialization held the columns themselves, and both restore).
  */
 type KeyGroupSnapshot = Array<Uint8Array | WindowColumns>;
 /** The format checkpoints used before: [window end, [canonical key, key, accumulator][]][] (still restored). */
@@ -169,16 +171,17 @@ export class WindowOperator implements Collector, CheckpointedOperator, KeyGroup
     return out;
   }
 
-  private serializeKeyGroup(kg: number, byEnd: Map<number, Map<string, Pane>>): KeyGroupSnapshot {
+  private serializeKeyGroup(kg: number, byEnd: Map<number, Map<string, Pane>>): SerializedParts {
     let cache = this.serialized.get(kg);
     if (!cache) this.serialized.set(kg, (cache = new Map()));
-    const snap: KeyGroupSnapshot = [];
+    const parts: Uint8Array[] = [];
     for (const [end, panes] of byEnd) {
       let bytes = cache.get(end);
       if (!bytes) cache.set(end, (bytes = serialize(columns(end, panes))));
-      snap.push(bytes);
+      parts.push(bytes);
     }
-    return snap;
+    // Written as they are (no copy into one buffer): they are never changed, only dropped.
+    return new SerializedParts(parts);
   }
 
   restoreKeyedState(keyGroup: number, state: unknown): void {

@@ -141,7 +141,7 @@ describe('S3 checkpoint storage', () => {
     setS3Settings(s3.settings);
     try {
       const w = new StateFileWriter(chk, 'v-0.state', 0, [{ start: 0, end: 3 }]);
-      const blob = (kg: number) => ({ operatorId: 1, keyGroup: kg, bytes: serialize({ kg, data: 'x'.repeat(kg * 10) }) });
+      const blob = (kg: number) => { const bytes = serialize({ kg, data: 'x'.repeat(kg * 10) }); return { operatorId: 1, keyGroup: kg, chunks: [bytes], length: bytes.length }; };
       await w.append([blob(2), blob(3)]);
       // Readable before the rest is written (what a gainer relies on).
       const early = await readSubtaskStates(chk, [w.written() as never], 1, new Set([3]));

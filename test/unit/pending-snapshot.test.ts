@@ -10,6 +10,7 @@ import type { Key } from '../../state/key-groups.js';
 import type { Collector } from '../../runtime/elements.js';
 import { PendingSnapshot, toBlobs, type KeyedSnapshotEntry } from '../../runtime/checkpoint/pending-snapshot.js';
 import type { KeyedStateBlob } from '../../runtime/checkpoint/snapshot-io.js';
+import { decodeKeyedValue } from '../../runtime/checkpoint/keyed-value-codec.js';
 import { KeyedProcessOperator } from '../../runtime/operators/keyed-process-operator.js';
 import { WindowOperator } from '../../runtime/operators/window-operator.js';
 
@@ -40,7 +41,7 @@ function entriesOf(op: { operatorId: number; snapshotKeyedState(): Map<number, u
   return [...op.snapshotKeyedState()].map(([keyGroup, value]) => ({ operatorId: op.operatorId, keyGroup, value }));
 }
 
-const decoded = (blobs: KeyedStateBlob[]) => blobs.map((b) => [b.keyGroup, b.operatorId, deserialize(b.bytes)]);
+const decoded = (blobs: KeyedStateBlob[]) => blobs.map((b) => [b.keyGroup, b.operatorId, decodeKeyedValue(Buffer.concat(b.chunks))]);
 const keys = Array.from({ length: 200 }, (_, i) => `key-${i}`);
 
 describe('copy-on-write snapshots', () => {

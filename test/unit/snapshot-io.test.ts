@@ -11,7 +11,7 @@ import { decodeSubtaskState, readSubtaskStates, StateFileWriter, SubtaskState } 
 
 const dir = mkdtempSync(join(tmpdir(), 'ebbflow-snapshot-io-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const blob = (keyGroup: number, value: unknown) => ({ operatorId: 3, keyGroup, bytes: serialize(value) });
+const blob = (keyGroup: number, value: unknown) => { const bytes = serialize(value); return { operatorId: 3, keyGroup, chunks: [bytes], length: bytes.length }; };
 const roundTrip = (s: Parameters<typeof SubtaskState.encode>[0]) => decodeSubtaskState(SubtaskState.encode(s).finish());
 
 describe('state files', () => {

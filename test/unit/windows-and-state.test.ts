@@ -14,6 +14,7 @@ import { buildJobGraph } from '../../runtime/job-graph.js';
 import { KeyedProcessOperator } from '../../runtime/operators/keyed-process-operator.js';
 import { TumblingWindowOperator, WindowOperator } from '../../runtime/operators/window-operator.js';
 import { serializeSnapshotValue } from '../../runtime/checkpoint/pending-snapshot.js';
+import { decodeKeyedValue, SerializedParts } from '../../runtime/checkpoint/keyed-value-codec.js';
 
 type Event = { v: unknown; ts: number | undefined } | { wm: number };
 
@@ -102,7 +103,7 @@ describe('sliding windows', () => {
       const out = new Collect();
       const op = windowOp(assigner, out);
       op.watermark(10); // the restored subtask's input watermark catches up before new records arrive
-      for (const [kg, v] of snap) if (inRange(kg)) op.restoreKeyedState(kg, deserialize(v));
+      for (const [kg, v] of snap) if (inRange(kg)) op.restoreKeyedState(kg, decodeKeyedValue(v));
       out.events = [];
       drive(op, (k) => inRange(assignToKeyGroup(k, MAXP)));
       return out.records;
@@ -125,18 +126,18 @@ describe('window snapshots', () => {
     const snap = snapshot(op);
     // Only string keys: no separate key column.
     const stringKg = assignToKeyGroup('a', MAXP);
-    const windowsOfKg = deserialize(snap.find(([kg]) => kg === stringKg)![1]) as Uint8Array[];
+    const windowsOfKg = decodeKeyedValue(snap.find(([kg]) => kg === stringKg)![1]) as Uint8Array[];
     expect((deserialize(windowsOfKg[0]!) as unknown[])[2]).toBe(null);
     const copyOut = new Collect();
     const copy = new WindowOperator(1, (r) => (r as { k: Key }).k, tumbling, count as AggregateFunction<unknown, unknown, unknown>, (key, w, n) => ({ key, end: w.end, n }), MAXP, copyOut);
-    for (const [kg, v] of snap) copy.restoreKeyedState(kg, deserialize(v));
+    for (const [kg, v] of snap) copy.restoreKeyedState(kg, decodeKeyedValue(v));
     copy.watermark(10);
     op.watermark(10);
     expect(copyOut.records).toEqual(out.records);
     expect(copyOut.records.map((r) => (r.v as { key: Key }).key)).toEqual(expect.arrayContaining(keys));
 
     const other = new WindowOperator(1, (r) => (r as { k: Key }).k, tumbling, count as AggregateFunction<unknown, unknown, unknown>, (key, w, n) => ({ key, end: w.end, n }), MAXP, new Collect());
-    for (const [kg, v] of snap) other.restoreKeyedState(kg, deserialize(v));
+    for (const [kg, v] of snap) other.restoreKeyedState(kg, decodeKeyedValue(v));
     expect(other.openPanes()).toBe(keys.length);
     other.dropKeyGroups(new Set([stringKg]));
     expect(other.openPanes()).toBe(keys.filter((k) => assignToKeyGroup(k, MAXP) !== stringKg).length);
@@ -147,24 +148,23 @@ describe('window snapshots', () => {
     const op = new WindowOperator(1, (r) => (r as R).k, tumbling, count as AggregateFunction<unknown, unknown, unknown>, asWindowResult as (k: unknown, w: TimeWindow, r: unknown) => unknown, MAXP, out);
     const kg = assignToKeyGroup('x', MAXP);
     feed(op, ['x', 1], ['x', 12], ['x', 23]); // windows ending 10, 20, 30
-    const windowBytes = () => deserialize(serializeSnapshotValue(op.snapshotKeyedState().get(kg))) as Uint8Array[];
+    const windowBytes = () => decodeKeyedValue(serializeSnapshotValue(op.snapshotKeyedState().get(kg))) as Uint8Array[];
     const first = windowBytes();
     expect(first).toHaveLength(3);
     // Nothing changed: every window's bytes are the ones serialized before (the same object, not re-serialized).
-    const again = op.snapshotKeyedState().get(kg) as () => Uint8Array[];
-    const cached = again();
+    const cached = (op.snapshotKeyedState().get(kg) as () => SerializedParts)().parts;
     expect(cached).toHaveLength(3);
     feed(op, ['x', 15]); // only the window ending 20 changes
-    const next = (op.snapshotKeyedState().get(kg) as () => Uint8Array[])();
+    const next = (op.snapshotKeyedState().get(kg) as () => SerializedParts)().parts;
     expect(next[0]).toBe(cached[0]);
     expect(next[2]).toBe(cached[2]);
     expect(next[1]).not.toBe(cached[1]);
     expect((deserialize(next[1]!) as [number, string[], null, number[]])[3]).toEqual([2]);
     // The first snapshot restores the state as it was then (x@15 not in it), the last one with it.
-    const restoredOut = (snap: Uint8Array[]) => {
+    const restoredOut = (snap: readonly Uint8Array[]) => {
       const o = new Collect();
       const copy = new WindowOperator(1, (r) => (r as R).k, tumbling, count as AggregateFunction<unknown, unknown, unknown>, asWindowResult as (k: unknown, w: TimeWindow, r: unknown) => unknown, MAXP, o);
-      copy.restoreKeyedState(kg, deserialize(serialize(snap)));
+      copy.restoreKeyedState(kg, decodeKeyedValue(serializeSnapshotValue(new SerializedParts(snap))));
       copy.watermark(Infinity);
       return o.records.map((r) => (r.v as { n: number }).n);
     };
@@ -173,14 +173,14 @@ describe('window snapshots', () => {
     // A fired window's bytes are gone; a restored operator reuses the bytes it read, and a record
     // after the restore makes its window serialize again.
     op.watermark(10);
-    expect((op.snapshotKeyedState().get(kg) as () => Uint8Array[])()).toHaveLength(2);
+    expect((op.snapshotKeyedState().get(kg) as () => SerializedParts)().parts).toHaveLength(2);
     const o = new Collect();
     const copy = new WindowOperator(1, (r) => (r as R).k, tumbling, count as AggregateFunction<unknown, unknown, unknown>, asWindowResult as (k: unknown, w: TimeWindow, r: unknown) => unknown, MAXP, o);
-    copy.restoreKeyedState(kg, deserialize(serialize(next)));
-    const afterRestore = (copy.snapshotKeyedState().get(kg) as () => Uint8Array[])();
+    copy.restoreKeyedState(kg, decodeKeyedValue(serializeSnapshotValue(new SerializedParts(next))));
+    const afterRestore = (copy.snapshotKeyedState().get(kg) as () => SerializedParts)().parts;
     expect(afterRestore.map((b) => Buffer.from(b).toString('hex'))).toEqual(next.map((b) => Buffer.from(b).toString('hex')));
     feed(copy, ['x', 25]);
-    const changed = (copy.snapshotKeyedState().get(kg) as () => Uint8Array[])();
+    const changed = (copy.snapshotKeyedState().get(kg) as () => SerializedParts)().parts;
     expect(changed[0]).toBe(afterRestore[0]);
     expect(changed[2]).not.toBe(afterRestore[2]);
     copy.watermark(Infinity);
@@ -384,7 +384,7 @@ describe('event-time timers', () => {
 
     const whole = new Collect();
     const copy = processOp(fn, whole);
-    for (const [kg, v] of snap) copy.restoreKeyedState(kg, deserialize(v));
+    for (const [kg, v] of snap) copy.restoreKeyedState(kg, decodeKeyedValue(v));
     copy.watermark(150); // as the restored subtask's input watermark catches up
     whole.events = [];
     drive(copy);
@@ -395,7 +395,7 @@ describe('event-time timers', () => {
       const mine = (k: string) => { const kg = assignToKeyGroup(k, MAXP); return kg >= range.start && kg <= range.end; };
       const out = new Collect();
       const op = processOp(fn, out);
-      for (const [kg, v] of snap) if (kg >= range.start && kg <= range.end) op.restoreKeyedState(kg, deserialize(v));
+      for (const [kg, v] of snap) if (kg >= range.start && kg <= range.end) op.restoreKeyedState(kg, decodeKeyedValue(v));
       op.watermark(150);
       drive(op, mine);
       // Each subtask's output is the reference's output for its keys, in the same order.
