@@ -33,6 +33,8 @@ export interface RescaleOptions {
   maxBatchBytes: number | undefined;
   /** heartbeat.timeout for the jobs (a machine shared with other benchmarks can stall a TaskManager past the default 5 s); undefined = the product's default. */
   heartbeatTimeoutMs: number | undefined;
+  /** The dispatcher's taskManagerMemoryMb (heap cap per TaskManager): 512 (the product's default), or 8 × the state in MB when that is more, so that 4→1 fits the whole state in one TaskManager. */
+  taskManagerMemoryMb: number;
   warmupTimeoutMs: number;
   /** Time-out of one step (rescale or stop + resubmit). */
   stepTimeoutMs: number;
@@ -45,7 +47,7 @@ export interface RescaleOptions {
 export const USAGE = `usage: node dist/bench/rescale.js [--quick] [--rate R] [--accounts N] [--streams N] [--window-ms MS]
        [--ooo-ms MS] [--state-mb MB] [--threshold DOLLARS] [--steps 2:3,3:2,2:4,4:1] [--methods in-place,stop-resubmit]
        [--steady-seconds S] [--after-seconds S] [--checkpoint-interval-ms MS] [--max-batch-bytes B]
-       [--heartbeat-timeout-ms MS] [--keep-data] [--json PATH] [--redis URL]
+       [--heartbeat-timeout-ms MS] [--taskmanager-memory-mb MB] [--keep-data] [--json PATH] [--redis URL]
 env: BENCH_RESCALE_RATE, BENCH_RESCALE_ACCOUNTS, BENCH_RESCALE_STATE_MB, BENCH_RESCALE_STEPS, BENCH_RESCALE_MAX_BATCH_BYTES, BENCH_QUICK=1, EBBFLOW_REDIS_URL`;
 
 /** Bytes one open (from, to) pane takes in a checkpoint (columnar window snapshot: key once + accumulator), measured: ~78. */
@@ -80,7 +82,7 @@ export function parseRescaleOptions(argv: string[] = process.argv.slice(2), env:
       quick: { type: 'boolean' }, redis: { type: 'string' }, rate: { type: 'string' }, accounts: { type: 'string' },
       streams: { type: 'string' }, 'window-ms': { type: 'string' }, 'ooo-ms': { type: 'string' }, 'state-mb': { type: 'string' },
       threshold: { type: 'string' }, steps: { type: 'string' }, methods: { type: 'string' }, 'steady-seconds': { type: 'string' },
-      'after-seconds': { type: 'string' }, 'checkpoint-interval-ms': { type: 'string' }, 'max-batch-bytes': { type: 'string' }, 'heartbeat-timeout-ms': { type: 'string' }, 'keep-data': { type: 'boolean' },
+      'after-seconds': { type: 'string' }, 'checkpoint-interval-ms': { type: 'string' }, 'max-batch-bytes': { type: 'string' }, 'heartbeat-timeout-ms': { type: 'string' }, 'taskmanager-memory-mb': { type: 'string' }, 'keep-data': { type: 'boolean' },
       json: { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
@@ -119,6 +121,7 @@ export function parseRescaleOptions(argv: string[] = process.argv.slice(2), env:
     afterSeconds: int('--after-seconds', values['after-seconds'] ?? (quick ? '6' : '10'), 1),
     checkpointIntervalMs: cpRaw !== undefined ? int('--checkpoint-interval-ms', cpRaw, 1) : undefined,
     heartbeatTimeoutMs: values['heartbeat-timeout-ms'] !== undefined ? int('--heartbeat-timeout-ms', values['heartbeat-timeout-ms'], 1000) : undefined,
+    taskManagerMemoryMb: values['taskmanager-memory-mb'] !== undefined ? int('--taskmanager-memory-mb', values['taskmanager-memory-mb'], 32) : Math.max(512, Math.ceil(8 * stateMb)),
     maxBatchBytes: pick(values['max-batch-bytes'], 'BENCH_RESCALE_MAX_BATCH_BYTES') !== undefined ? int('--max-batch-bytes', pick(values['max-batch-bytes'], 'BENCH_RESCALE_MAX_BATCH_BYTES')!, 0) : undefined,
     warmupTimeoutMs: 2 * maxOutOfOrdernessMs + 120_000,
     stepTimeoutMs: 180_000,

@@ -61,8 +61,8 @@ async function main(): Promise<number> {
   try {
     await redis.ping();
     log(`redis ${o.redisUrl}, key prefix ${prefix}, ${availableParallelism()} cores; ${o.rate}/s over ${o.streams} streams, ${o.accounts} accounts, ` +
-      `window ${o.windowMs} ms, out-of-orderness ${o.maxOutOfOrdernessMs / 1000} s${o.oooDerived ? ` (for ${o.stateMb} MB of state)` : ''}, steps ${o.steps.map((s) => s.join('→')).join(', ')}, methods ${o.methods.join(', ')}`);
-    dispatcher = await startDispatcher({ host: '127.0.0.1', port: 0, redisUrl: o.redisUrl, dataDir, keyPrefix: `${prefix}ebbflow:`, logLevel: 'silent' });
+      `window ${o.windowMs} ms, out-of-orderness ${o.maxOutOfOrdernessMs / 1000} s${o.oooDerived ? ` (for ${o.stateMb} MB of state)` : ''}, steps ${o.steps.map((s) => s.join('→')).join(', ')}, methods ${o.methods.join(', ')}, TaskManager heap cap ${o.taskManagerMemoryMb} MB`);
+    dispatcher = await startDispatcher({ host: '127.0.0.1', port: 0, redisUrl: o.redisUrl, dataDir, keyPrefix: `${prefix}ebbflow:`, logLevel: 'silent', taskManagerMemoryMb: o.taskManagerMemoryMb });
     const bundle = fileURLToPath(new URL('../examples/fraud-detection.mjs', import.meta.url));
     const jarId = await uploadJar(dispatcher.url, bundle);
     log(`dispatcher ${dispatcher.url}, data dir ${dataDir}, jar ${jarId}`);
