@@ -12,10 +12,12 @@
  * - A vertex that scales up takes its new parallelism at the first step, and each added subtask
  *   gets one key group (its lightest) in that step, so no subtask ever owns nothing (an empty
  *   key-group list means "not keyed" on the wire); the rest of its share comes in later batches.
- * - A vertex that scales down keeps its old parallelism until the last step: earlier batches drain
- *   the retiring subtasks, and the last one moves each retiring subtask's last key group (its
- *   lightest) and removes it.
- * - Non-keyed vertices change with the same rule (up: first step, down: last step).
+ * - A keyed vertex that scales down keeps its old parallelism while earlier batches drain the
+ *   retiring subtasks; then the retiring subtasks go one step each, highest index first: a step
+ *   moves one retiring subtask's last key group (its lightest; of every keyed vertex) and lowers the
+ *   parallelism by one. (Retiring them all at the last step made that step move one key group per
+ *   retiring subtask, past the batch limit: 3 key groups into the survivor of a 4 → 1.)
+ * - Non-keyed vertices change at the first step (up) or the last (down).
  *
  * Moves are interleaved by gainer (each batch spreads over the gainers, which load in parallel) and
  * a batch takes moves while they fit; a key group heavier than the limit goes alone. The last step
@@ -63,6 +65,8 @@ export function planBatches(
     for (let i = p0; i < p1; i++) { const to = mine.filter((m) => m.to === i); if (to.length) front.push(lightest(to)); }
     for (let i = p1; i < p0; i++) { const from = mine.filter((m) => m.from === i); if (from.length) back.push(lightest(from)); }
   }
+  // Highest retiring index first, so that each step can lower the parallelism by one.
+  back.sort((a, b) => b.from - a.from || (a.vertexId < b.vertexId ? -1 : a.vertexId > b.vertexId ? 1 : 0));
   const anchors = new Set([...front, ...back]);
   // The others interleaved by gainer: the k-th move of every gainer before the (k+1)-th of any.
   const rank = new Map<string, number>();
@@ -74,13 +78,16 @@ export function planBatches(
   }).sort((a, b) => a.r - b.r || (a.m.vertexId < b.m.vertexId ? -1 : a.m.vertexId > b.m.vertexId ? 1 : 0) || a.m.to - b.m.to || a.m.kg - b.m.kg).map((x) => x.m);
   const seq = [...front, ...middle, ...back];
 
-  // Greedy cut; never inside the front anchors (they share the first step) nor inside the back ones.
+  // Greedy cut; never inside the front anchors (they share the first step). Each retiring subtask's
+  // last key groups (the back anchors of one index) are a step of their own.
   const cuts: Move[][] = [];
   let cur: Move[] = [];
   let bytes = 0;
+  const backStart = seq.length - back.length;
   seq.forEach((m, i) => {
-    const mayCut = i >= front.length && i <= seq.length - back.length;
-    if (cur.length && mayCut && bytes + m.bytes > maxBatchBytes) { cuts.push(cur); cur = []; bytes = 0; }
+    const mayCut = i >= front.length;
+    const retireStep = i >= backStart && (i === backStart || seq[i - 1]!.from !== m.from);
+    if (cur.length && mayCut && (retireStep || bytes + m.bytes > maxBatchBytes)) { cuts.push(cur); cur = []; bytes = 0; }
     cur.push(m);
     bytes += m.bytes;
   });
@@ -95,8 +102,9 @@ export function planBatches(
     for (const m of batch) owners.get(m.vertexId)![m.kg] = m.to;
     const scale: JobScale = last ? final : new Map();
     if (!last) for (const [id, v] of final) {
-      const p = up(id) ? v.parallelism : down(id) ? before.get(id)!.parallelism : v.parallelism;
       const o = owners.get(id);
+      // A keyed vertex that scales down runs at 1 + the highest subtask that still owns a key group.
+      const p = up(id) ? v.parallelism : down(id) ? (o ? Math.max(v.parallelism, Math.max(...o) + 1) : before.get(id)!.parallelism) : v.parallelism;
       scale.set(id, { parallelism: p, owners: o ? Uint16Array.from(o) : undefined });
     }
     out.push({ scale, keyGroups: batch.length, bytes: batch.reduce((s, m) => s + m.bytes, 0) });

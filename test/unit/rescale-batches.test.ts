@@ -69,16 +69,29 @@ describe('rescale batches', () => {
     checkSteps(win, before, final, steps, sizes.get(win)!);
   });
 
-  it('scale-down 3 → 1: the retiring subtasks are drained batch by batch and removed at the last one', () => {
+  it('scale-down 3 → 1: the retiring subtasks are drained batch by batch, then removed one step each', () => {
     const { src, win, before, final, sizes, p } = setup(3, 1, (kg) => 500 + (kg % 7) * 100);
     const steps = planBatches(p.graph, before, final, sizes, 8000);
     expect(steps.length).toBeGreaterThan(5);
-    for (const s of steps.slice(0, -1)) {
-      expect(s.scale.get(win)!.parallelism).toBe(3);
-      expect(s.scale.get(src)!.parallelism).toBe(3);
-    }
+    // Subtask 2 goes at the step before the last (moving its last key group alone), subtask 1 at the last.
+    for (const s of steps.slice(0, -2)) expect(s.scale.get(win)!.parallelism).toBe(3);
+    expect(steps.at(-2)!.scale.get(win)!.parallelism).toBe(2);
+    expect(steps.at(-2)!.keyGroups).toBe(1);
     expect(steps.at(-1)!.scale.get(win)!.parallelism).toBe(1);
+    expect(steps.at(-1)!.keyGroups).toBe(1);
+    // The source (not keyed) changes at the last step only.
+    for (const s of steps.slice(0, -1)) expect(s.scale.get(src)!.parallelism).toBe(3);
+    expect(steps.at(-1)!.scale.get(src)!.parallelism).toBe(1);
     for (const s of steps) expect(s.bytes).toBeLessThanOrEqual(8000);
+    checkSteps(win, before, final, steps, sizes.get(win)!);
+  });
+
+  it('scale-down 4 → 1 with key groups near the limit: no step moves more than one of them', () => {
+    const { win, before, final, sizes, p } = setup(4, 1, () => 1900);
+    const steps = planBatches(p.graph, before, final, sizes, 2000);
+    expect(steps).toHaveLength(96);
+    for (const s of steps) expect(s.keyGroups).toBe(1);
+    expect(steps.slice(-3).map((s) => s.scale.get(win)!.parallelism)).toEqual([3, 2, 1]);
     checkSteps(win, before, final, steps, sizes.get(win)!);
   });
 
