@@ -15,12 +15,7 @@ import type { KeyedStateBlob } from './snapshot-io.js';
 
 export interface KeyedSnapshotEntry { operatorId: number; keyGroup: number; value: unknown }
 
-/** A snapshot value's bytes in one buffer (keyed-value-codec.ts); a function stands for the value it returns (built late, from state still as of the barrier). */
-export function serializeSnapshotValue(value: unknown): Uint8Array {
-  const chunks = encodeKeyedValue(value);
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-}
-
+/** A keyed value's blob (keyed-value-codec.ts); a function stands for the value it returns (built late, from state still as of the barrier). */
 function blob(operatorId: number, keyGroup: number, value: unknown): KeyedStateBlob {
   const chunks = encodeKeyedValue(value);
   return { operatorId, keyGroup, chunks, length: chunksLength(chunks) };
