@@ -167,6 +167,8 @@ export class Subtask {
   triggerCheckpoint(id: number, dir: string, drain = false): void {
     if (!this.chain?.source) { this.services.decline(id, 'not a source subtask'); return; }
     this.triggers.push({ id, dir, drain });
+    // A source waiting for input (a blocked read) injects the barrier now, not when input arrives.
+    this.chain.source.wake?.();
     for (const w of this.completionWaiters) w(); // a drained source waits there
   }
 

@@ -42,7 +42,13 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
    * Redis answers it while the batch is processed; used only if the next poll asks for exactly
    * these streams at exactly these positions (else awaited and dropped: one read at a time).
    */
-  private ahead: { key: string; reply: Promise<StreamBatch[] | null> } | undefined;
+  private ahead: { key: string; reply: Promise<StreamBatch[] | null>; blocking?: boolean } | undefined;
+  /** Ends the wait of a poll blocked for input (`wake`). */
+  private waker: (() => void) | undefined;
+  /** `wake` was called during this poll: a wait that starts later in it ends at once. */
+  private wakeRequested = false;
+  /** How long a read with nothing to read waits for an entry (XREAD BLOCK), ms. */
+  blockMs = 200;
   private cancelled = false;
   private lastWatermark = -Infinity;
   /** Wall-clock time each stream last delivered an entry (or the reader opened). */
@@ -105,6 +111,8 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
 
   async pollNext(out: Collector): Promise<boolean> {
     if (this.cancelled) return false;
+    // The subtask handles every trigger before it polls again: a wake of an earlier poll is spent.
+    this.wakeRequested = false;
     let streams = this.active();
     if (streams.length === 0) {
       // Nothing to read: if streams are still to be loaded, wait for them without a watermark;
@@ -113,7 +121,7 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
         out.watermark(Infinity);
         this.alignment?.maybeReport(Infinity); // it holds no one back
       }
-      await new Promise((r) => setTimeout(r, this.pending.size ? 20 : 200));
+      await this.untilWoken(new Promise((r) => setTimeout(r, this.pending.size ? 20 : 200)));
       return !this.cancelled;
     }
     const wmStrategy = this.options.watermarks;
@@ -122,7 +130,7 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
       if (read.length === 0) {
         // Every partition is ahead of the group's bound: read nothing until it moves.
         this.emitWatermark(out, wmStrategy.maxOutOfOrdernessMs ?? 0, wmStrategy.idleTimeoutMs);
-        await this.alignment.pause();
+        if (!this.wakeRequested) await this.alignment.pause();
         return !this.cancelled;
       }
       streams = read;
@@ -138,13 +146,10 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
       }
       else {
         // What is there is read at once; only when nothing is does the read block, and that wait is
-        // waiting for input (idle time), also when it ends because an entry arrived.
-        res = await this.readNow(count, streams, ids);
-        if (!res && !this.cancelled) {
-          const t0 = performance.now();
-          res = await this.read(count, 200, streams, ids);
-          this.waitedMs += performance.now() - t0;
-        }
+        // waiting for input (idle time), also when it ends because an entry arrived or `wake` ended it.
+        let got = await this.readNow(count, streams, ids);
+        if (got === null && !this.cancelled) got = await this.readBlocking(count, streams, ids);
+        res = got === WOKEN ? null : got;
       }
     } catch (err) {
       if (this.cancelled) return false;
@@ -180,15 +185,65 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
     return true;
   }
 
-  /** A non-blocking read: the read-ahead's answer if it asked for just this, else a read now. */
-  private async readNow(count: number, streams: string[], ids: string[]): Promise<StreamBatch[] | null> {
+  /**
+   * A non-blocking read: the read-ahead's answer if it asked for just this, else a read now. A
+   * read-ahead that is a blocked read a poll left when woken is waited for again, until woken.
+   */
+  private async readNow(count: number, streams: string[], ids: string[]): Promise<StreamBatch[] | null | typeof WOKEN> {
     const ahead = this.ahead;
     if (ahead && ahead.key === readKey(count, streams, ids)) {
       this.ahead = undefined;
-      return ahead.reply;
+      return ahead.blocking ? this.waitBlocked(ahead) : ahead.reply;
     }
     await this.dropAhead();
     return this.read(count, undefined, streams, ids);
+  }
+
+  /** XREAD BLOCK: waits for the first entry, at most `blockMs`, or until `wake`. */
+  private readBlocking(count: number, streams: string[], ids: string[]): Promise<StreamBatch[] | null | typeof WOKEN> {
+    const reply = this.read(count, this.blockMs, streams, ids);
+    reply.catch(() => { /* surfaces when used; dropped otherwise */ });
+    return this.waitBlocked({ key: readKey(count, streams, ids), reply, blocking: true });
+  }
+
+  /**
+   * Waits for a blocked read's answer. Woken first (a checkpoint trigger), the read stays in flight as
+   * the read-ahead, so the poll ends at once with nothing read (the barrier goes in before whatever
+   * arrives), and the next poll takes up the same read: nothing is read twice or lost.
+   */
+  private async waitBlocked(read: { key: string; reply: Promise<StreamBatch[] | null>; blocking?: boolean }): Promise<StreamBatch[] | null | typeof WOKEN> {
+    const t0 = performance.now();
+    const got = await this.untilWoken(read.reply);
+    this.waitedMs += performance.now() - t0;
+    if (got === WOKEN) this.ahead = read;
+    return got;
+  }
+
+  /** Whether a poll is waiting for input now (a blocked read, or nothing to read). */
+  get waitingForInput(): boolean { return this.waker !== undefined; }
+
+  /** `p`'s value, or WOKEN as soon as `wake` (or `cancel`) is called, whichever comes first. */
+  private async untilWoken<T>(p: Promise<T>): Promise<T | typeof WOKEN> {
+    if (this.wakeRequested || this.cancelled) return WOKEN;
+    let wake!: () => void;
+    const woken = new Promise<typeof WOKEN>((resolve) => { wake = () => resolve(WOKEN); });
+    this.waker = wake;
+    try {
+      return await Promise.race([p, woken]);
+    } finally {
+      if (this.waker === wake) this.waker = undefined;
+    }
+  }
+
+  /**
+   * Ends a poll that is waiting for input (a blocked read, a pause of watermark alignment, the wait
+   * of a subtask with nothing to read) so that the subtask can inject a barrier now, not when an
+   * entry arrives or the read's block time runs out. A poll that is not waiting is not affected.
+   */
+  wake(): void {
+    this.wakeRequested = true;
+    this.waker?.();
+    this.alignment?.cancel();
   }
 
   /** Waits for a read-ahead that will not be used (the connection reads one thing at a time) and forgets it. */
@@ -327,6 +382,7 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
 
   cancel(): void {
     this.cancelled = true;
+    this.waker?.();
     this.alignment?.cancel();
     this.redis?.disconnect();
     this.reader?.close();
@@ -338,6 +394,9 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
     this.reader?.close();
   }
 }
+
+/** What a wait ended by `wake` gives instead of a reply. */
+const WOKEN = Symbol('woken');
 
 function readKey(count: number, streams: string[], ids: string[]): string {
   return `${count}\u0000${streams.join('\u0000')}\u0000${ids.join('\u0000')}`;

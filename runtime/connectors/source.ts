@@ -9,6 +9,12 @@ export interface SourceReader {
   pollNext(out: Collector): Promise<boolean>;
   /** Unblocks a pending poll; called from another task on cancellation. */
   cancel(): void;
+  /**
+   * Ends a poll that is only waiting for input, which then returns having read nothing (called when
+   * a checkpoint is triggered, so that its barrier need not wait for input). Readers that never wait
+   * long leave it unset.
+   */
+  wake?(): void;
   close(): Promise<void>;
   /**
    * In-place rescale (sources whose partitions carry checkpointed positions): own the partitions of

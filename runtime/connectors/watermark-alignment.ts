@@ -81,6 +81,6 @@ export class SourceAlignment {
     this.wake = undefined;
   }
 
-  /** Ends a pause at once (cancellation). */
+  /** Ends a pause at once (cancellation, or a checkpoint trigger: the barrier need not wait for the bound to move). */
   cancel(): void { this.wake?.(); }
 }

@@ -3,6 +3,7 @@
  * entry still comes exactly once and in order, whether entries arrive between polls, the backlog
  * probe reads in between (a read-ahead is dropped, not used twice), or the subtask's streams change
  * at a rescale; the checkpointed positions are those of the entries emitted, never of a read-ahead.
+ * A poll blocked for input ends when woken (a checkpoint trigger), and its read goes on into the next.
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -11,6 +12,7 @@ import type { Collector } from '../../runtime/elements.js';
 import { RedisStreamSourceReader } from '../../runtime/connectors/redis-stream-source.js';
 import type { StreamEntry } from '../../sdk/types.js';
 import { deleteKeys } from '../helpers/dispatcher.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const prefix = `ebbtest-read-ahead-${randomBytes(4).toString('hex')}:`;
 let redis: Redis;
@@ -88,5 +90,40 @@ describe('Redis Streams source read-ahead', () => {
     const rest = collector();
     while (rest.records.length < 900) await other.pollNext(rest);
     expect(numbers(rest.records)).toEqual(range(100, 900));
+  });
+
+  it('a poll blocked for input ends when woken; what arrives later is read once, by the next poll, and the position stays that of the entries emitted', async () => {
+    const s = [`${prefix}wake:a`, `${prefix}wake:b`];
+    await add(s[0]!, 0, 5);
+    await add(s[1]!, 0, 5);
+    const r = new RedisStreamSourceReader(0, { url: inject('redisUrl'), streams: s, startFrom: 'earliest', batchSize: 100 }, 0, 1);
+    readers.push(r);
+    // Block "forever": a poll that ends did so because it was woken, not because the block time ran out.
+    r.blockMs = 600_000;
+    await r.open();
+    const out = collector();
+    await r.pollNext(out);
+    expect(out.records).toHaveLength(10);
+
+    // Woken while blocked at Redis.
+    const blocked = r.pollNext(out);
+    await waitFor('the poll to block for input', () => r.waitingForInput);
+    r.wake();
+    await expect(blocked).resolves.toBe(true);
+    expect(out.records).toHaveLength(10);
+    expect(r.snapshotOperatorState()[s[0]!]!.pos).toBe(out.records.filter((e) => e.stream === s[0]).at(-1)!.id);
+
+    // Woken before it blocks (the trigger came while it was reading): the wait ends as soon as it starts.
+    const early = r.pollNext(out);
+    r.wake();
+    await expect(early).resolves.toBe(true);
+    expect(out.records).toHaveLength(10);
+
+    // The read left in flight gets what arrives next; nothing twice, nothing lost.
+    await add(s[0]!, 5, 3);
+    await add(s[1]!, 5, 2);
+    while (out.records.length < 15) await r.pollNext(out);
+    expect(numbers(out.records, s[0])).toEqual(range(0, 8));
+    expect(numbers(out.records, s[1])).toEqual(range(0, 7));
   });
 });
