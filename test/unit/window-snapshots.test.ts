@@ -1,6 +1,7 @@
 /**
- * Window state snapshots: keys of every type through the columnar format, per-window bytes kept
- * until a window changes, and the formats earlier checkpoints used.
+ * Window state snapshots: keys of every type through the columnar format, the windows that changed
+ * serialized together and their bytes kept until one of them changes, and the formats earlier
+ * checkpoints used.
  */
 import { deserialize, serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
@@ -22,8 +23,8 @@ describe('window snapshots', () => {
     const snap = snapshot(op);
     // Only string keys: no separate key column.
     const stringKg = assignToKeyGroup('a', MAXP);
-    const windowsOfKg = decodeKeyedValue(snap.find(([kg]) => kg === stringKg)![1]) as Uint8Array[];
-    expect((deserialize(windowsOfKg[0]!) as unknown[])[2]).toBe(null);
+    const partsOfKg = decodeKeyedValue(snap.find(([kg]) => kg === stringKg)![1]) as Uint8Array[];
+    expect((deserialize(partsOfKg[0]!) as unknown[][])[0]![2]).toBe(null);
     const copyOut = new Collect();
     const copy = new WindowOperator(1, (r) => (r as { k: Key }).k, tumbling, count as AggregateFunction<unknown, unknown, unknown>, (key, w, n) => ({ key, end: w.end, n }), MAXP, copyOut);
     for (const [kg, v] of snap) copy.restoreKeyedState(kg, decodeKeyedValue(v));
@@ -39,48 +40,76 @@ describe('window snapshots', () => {
     expect(other.openPanes()).toBe(keys.filter((k) => assignToKeyGroup(k, MAXP) !== stringKg).length);
   });
 
-  it('serializes only the windows that changed since the last snapshot, and the bytes restore as the state was then', () => {
+  it('serializes only the windows that changed since the last snapshot, together, and the bytes restore as the state was then', () => {
     const out = new Collect();
-    const op = new WindowOperator(1, (r) => (r as R).k, tumbling, count as AggregateFunction<unknown, unknown, unknown>, asWindowResult as (k: unknown, w: TimeWindow, r: unknown) => unknown, MAXP, out);
+    const make = (o: Collect) => new WindowOperator(1, (r) => (r as R).k, tumbling, count as AggregateFunction<unknown, unknown, unknown>, asWindowResult as (k: unknown, w: TimeWindow, r: unknown) => unknown, MAXP, o);
+    const op = make(out);
     const kg = assignToKeyGroup('x', MAXP);
-    feed(op, ['x', 1], ['x', 12], ['x', 23]); // windows ending 10, 20, 30
-    const windowBytes = () => decodeKeyedValue(entryBytes(op.snapshotKeyedState().get(kg))) as Uint8Array[];
-    const first = windowBytes();
-    expect(first).toHaveLength(3);
-    // Nothing changed: every window's bytes are the ones serialized before (the same object, not re-serialized).
-    const cached = (op.snapshotKeyedState().get(kg) as () => SerializedParts)().parts;
-    expect(cached).toHaveLength(3);
-    feed(op, ['x', 15]); // only the window ending 20 changes
-    const next = (op.snapshotKeyedState().get(kg) as () => SerializedParts)().parts;
-    expect(next[0]).toBe(cached[0]);
-    expect(next[2]).toBe(cached[2]);
-    expect(next[1]).not.toBe(cached[1]);
-    expect((deserialize(next[1]!) as [number, string[], null, number[]])[3]).toEqual([2]);
-    // The first snapshot restores the state as it was then (x@15 not in it), the last one with it.
+    const parts = (o: WindowOperator) => (o.snapshotKeyedState().get(kg) as () => SerializedParts)().parts;
+    const ends = (part: Uint8Array) => (deserialize(part) as Array<[number, string[], null, number[]]>).map((c) => c[0]);
+    feed(op, ['x', 1], ['x', 12]); // windows ending 10 and 20
+    const a = parts(op);
+    // Both windows changed: serialized together, in one part.
+    expect(a).toHaveLength(1);
+    expect(ends(a[0]!)).toEqual([10, 20]);
+    // Nothing changed: the same bytes (the same object, not serialized again).
+    expect(parts(op)[0]).toBe(a[0]);
+    feed(op, ['x', 23]); // a new window ending 30
+    const b = parts(op);
+    expect(b).toHaveLength(2);
+    expect(b[0]).toBe(a[0]);
+    expect(ends(b[1]!)).toEqual([30]);
+    feed(op, ['x', 25]); // only the window ending 30 changes
+    const c = parts(op);
+    expect(c[0]).toBe(a[0]);
+    expect(c[1]).not.toBe(b[1]);
+    expect((deserialize(c[1]!) as Array<[number, string[], null, number[]]>)[0]![3]).toEqual([2]);
+    // A record into a window of a part: that part's windows are serialized again (together), the others' bytes stay.
+    feed(op, ['x', 15]);
+    const d = parts(op);
+    expect(d).toHaveLength(2);
+    expect(d[0]).toBe(c[1]);
+    expect(ends(d[1]!)).toEqual([10, 20]);
+    // Each snapshot restores the state as it was then.
     const restoredOut = (snap: readonly Uint8Array[]) => {
       const o = new Collect();
-      const copy = new WindowOperator(1, (r) => (r as R).k, tumbling, count as AggregateFunction<unknown, unknown, unknown>, asWindowResult as (k: unknown, w: TimeWindow, r: unknown) => unknown, MAXP, o);
+      const copy = make(o);
       copy.restoreKeyedState(kg, decodeKeyedValue(entryBytes(new SerializedParts(snap))));
       copy.watermark(Infinity);
       return o.records.map((r) => (r.v as { n: number }).n);
     };
-    expect(restoredOut(first)).toEqual([1, 1, 1]);
-    expect(restoredOut(next)).toEqual([1, 2, 1]);
-    // A fired window's bytes are gone; a restored operator reuses the bytes it read, and a record
-    // after the restore makes its window serialize again.
+    expect(restoredOut(a)).toEqual([1, 1]);
+    expect(restoredOut(b)).toEqual([1, 1, 1]);
+    expect(restoredOut(c)).toEqual([1, 1, 2]);
+    expect(restoredOut(d)).toEqual([1, 2, 2]);
+    // A fired window's part is gone (its other windows are serialized again).
     op.watermark(10);
-    expect((op.snapshotKeyedState().get(kg) as () => SerializedParts)().parts).toHaveLength(2);
+    const e = parts(op);
+    expect(e[0]).toBe(d[0]);
+    expect(ends(e[1]!)).toEqual([20]);
+    // A restored operator reuses the bytes it read; a record after the restore makes its part serialize again.
     const o = new Collect();
-    const copy = new WindowOperator(1, (r) => (r as R).k, tumbling, count as AggregateFunction<unknown, unknown, unknown>, asWindowResult as (k: unknown, w: TimeWindow, r: unknown) => unknown, MAXP, o);
-    copy.restoreKeyedState(kg, decodeKeyedValue(entryBytes(new SerializedParts(next))));
-    const afterRestore = (copy.snapshotKeyedState().get(kg) as () => SerializedParts)().parts;
-    expect(afterRestore.map((b) => Buffer.from(b).toString('hex'))).toEqual(next.map((b) => Buffer.from(b).toString('hex')));
-    feed(copy, ['x', 25]);
-    const changed = (copy.snapshotKeyedState().get(kg) as () => SerializedParts)().parts;
-    expect(changed[0]).toBe(afterRestore[0]);
-    expect(changed[2]).not.toBe(afterRestore[2]);
+    const copy = make(o);
+    copy.restoreKeyedState(kg, decodeKeyedValue(entryBytes(new SerializedParts(d))));
+    const afterRestore = parts(copy);
+    expect(afterRestore.map((x) => Buffer.from(x).toString('hex'))).toEqual(d.map((x) => Buffer.from(x).toString('hex')));
+    feed(copy, ['x', 26]);
+    const changed = parts(copy);
+    expect(changed[0]).toBe(afterRestore[1]);
+    expect(ends(changed[1]!)).toEqual([30]);
     copy.watermark(Infinity);
-    expect(o.records.map((r) => (r.v as { n: number }).n)).toEqual([1, 2, 2]);
+    expect(o.records.map((r) => (r.v as { n: number }).n)).toEqual([1, 2, 3]);
+  });
+
+  it('restores snapshots of one window per part (checkpoints before windows were serialized together)', () => {
+    const out = new Collect();
+    const op = new WindowOperator(1, (r) => (r as R).k, tumbling, count as AggregateFunction<unknown, unknown, unknown>, asWindowResult as (k: unknown, w: TimeWindow, r: unknown) => unknown, MAXP, out);
+    const kg = assignToKeyGroup('x', MAXP);
+    const old = new SerializedParts([serialize([10, ['x'], null, [3]]), serialize([20, ['x'], null, [1]])]);
+    op.restoreKeyedState(kg, decodeKeyedValue(entryBytes(old)));
+    op.collect({ k: 'x', ts: 15 }, 15);
+    op.watermark(Infinity);
+    expect(out.records.map((r) => (r.v as { n: number }).n)).toEqual([3, 2]);
   });
 
   it('restores snapshots in the row format earlier checkpoints used', () => {
