@@ -13,11 +13,12 @@
  * when all of them have, it is late and dropped (allowed lateness 0, as
  * Flink's default).
  */
-import { deserialize, serialize } from 'node:v8';
+import { deserialize } from 'node:v8';
 import { SerializedParts } from '../checkpoint/keyed-value-codec.js';
 import type { AggregateFunction, WindowAssigner, WindowResultFunction } from '../../sdk/types.js';
 import { assignToKeyGroup, canonicalKey, type Key } from '../../state/key-groups.js';
 import type { Collector } from '../elements.js';
+import { KeyGroupBytes } from './window-bytes.js';
 import { KeyGroupHold, type CheckpointedOperator, type HeldElement, type KeyGroupHolder } from './operator.js';
 
 interface Pane { key: Key; acc: unknown }
@@ -35,8 +36,6 @@ type WindowColumns = [number, string[], Key[] | null, unknown[]];
  * restore.
  */
 type KeyGroupSnapshot = Array<Uint8Array | WindowColumns>;
-/** Serialized windows of a key group: the bytes, and the ends of the windows in them. */
-interface Part { bytes: Uint8Array; ends: number[] }
 /** The format checkpoints used before: [window end, [canonical key, key, accumulator][]][] (still restored). */
 type RowSnapshot = Array<[number, Array<[string, Key, unknown]>]>;
 
@@ -44,17 +43,11 @@ export class WindowOperator implements Collector, CheckpointedOperator, KeyGroup
   /** keyGroup → windowEnd → canonical key → pane */
   private readonly state = new Map<number, Map<number, Map<string, Pane>>>();
   /**
-   * keyGroup → windowEnd → the part holding the window's serialized columns, for windows unchanged
-   * since they were last serialized (by a snapshot, or read by a restore). A checkpoint serializes
-   * only the windows that changed since the one before: with a long out-of-orderness most windows
-   * of a key group are closed to new records and wait for the watermark, so this turns a
-   * checkpoint's (and a rescale batch's) cost from the whole state into the windows written to
-   * since. The windows of a key group that changed are serialized together, in one part: node:v8
-   * costs ~5 µs per call besides the bytes, 4–8× the work for windows of a few keys each. A
-   * record, firing or dropping a key group drops the part of every window it changes, so a part's
-   * other windows are serialized again (with the changed ones) at the next checkpoint.
+   * keyGroup → the serialized bytes of its windows unchanged since the last snapshot (window-bytes.ts):
+   * a checkpoint serializes only the windows written to since, several to a node:v8 call. A record,
+   * firing and dropping a key group tell it what changed.
    */
-  private readonly serialized = new Map<number, Map<number, Part>>();
+  private readonly serialized = new Map<number, KeyGroupBytes>();
   /** Pending window ends (a set kept sorted lazily at fire time). */
   private readonly pendingEnds = new Set<number>();
   private currentWatermark = -Infinity;
@@ -99,7 +92,7 @@ export class WindowOperator implements Collector, CheckpointedOperator, KeyGroup
     for (let start = lastStart; start > ts - size; start -= slide) {
       const end = start + size;
       if (end <= wm) break;
-      if (serialized) forget(serialized, end);
+      serialized?.changed(end);
       let panes = byEnd.get(end);
       if (!panes) byEnd.set(end, (panes = new Map()));
       const pane = panes.get(ck);
@@ -149,8 +142,7 @@ export class WindowOperator implements Collector, CheckpointedOperator, KeyGroup
         if (kgs && kgs.has(kg) !== inside) { others = true; continue; }
         this.snapshotGuard?.(kg);
         byEnd!.delete(end);
-        const cache = this.serialized.get(kg);
-        if (cache) forget(cache, end);
+        this.serialized.get(kg)?.changed(end);
         if (byEnd!.size === 0) { this.state.delete(kg); this.serialized.delete(kg); }
         for (const pane of panes.values()) {
           const r = this.aggregate.getResult(pane.acc);
@@ -179,24 +171,10 @@ export class WindowOperator implements Collector, CheckpointedOperator, KeyGroup
   }
 
   private serializeKeyGroup(kg: number, byEnd: Map<number, Map<string, Pane>>): SerializedParts {
-    let cache = this.serialized.get(kg);
-    if (!cache) this.serialized.set(kg, (cache = new Map()));
-    const kept = new Set<Part>();
-    const changed: WindowColumns[] = [];
-    for (const [end, panes] of byEnd) {
-      const part = cache.get(end);
-      if (part) kept.add(part);
-      else changed.push(columns(end, panes));
-    }
-    const parts: Uint8Array[] = [];
-    for (const part of kept) parts.push(part.bytes);
-    if (changed.length) {
-      const part: Part = { bytes: serialize(changed), ends: changed.map((c) => c[0]) };
-      for (const end of part.ends) cache.set(end, part);
-      parts.push(part.bytes);
-    }
-    // Written as they are (no copy into one buffer): they are never changed, only dropped.
-    return new SerializedParts(parts);
+    let bytes = this.serialized.get(kg);
+    if (!bytes) this.serialized.set(kg, (bytes = new KeyGroupBytes()));
+    // Written as they are (no copy into one buffer): parts are never changed, only dropped.
+    return new SerializedParts(bytes.snapshot(byEnd.keys(), (end) => columns(end, byEnd.get(end)!)));
   }
 
   restoreKeyedState(keyGroup: number, state: unknown): void {
@@ -208,19 +186,13 @@ export class WindowOperator implements Collector, CheckpointedOperator, KeyGroup
         const decoded = deserialize(item) as WindowColumns | WindowColumns[];
         // One window's columns (checkpoints before windows were serialized together) start with its end.
         const entries = typeof decoded[0] === 'number' ? [decoded as WindowColumns] : (decoded as WindowColumns[]);
+        for (const entry of entries) this.restoreWindow(byEnd, entry);
         // Kept for the next snapshot; a copy (Uint8Array's slice, not Buffer's view): `item` may be a view into the whole file read.
-        let cache = this.serialized.get(keyGroup);
-        if (!cache) this.serialized.set(keyGroup, (cache = new Map()));
-        const part: Part = { bytes: Uint8Array.prototype.slice.call(item), ends: [] };
-        for (const entry of entries) {
-          forget(cache, entry[0]);
-          this.restoreWindow(byEnd, entry);
-          part.ends.push(entry[0]);
-          cache.set(entry[0], part);
-        }
+        let bytes = this.serialized.get(keyGroup);
+        if (!bytes) this.serialized.set(keyGroup, (bytes = new KeyGroupBytes()));
+        bytes.restored(Uint8Array.prototype.slice.call(item), entries.map((e) => e[0]));
       } else {
-        const cache = this.serialized.get(keyGroup);
-        if (cache) forget(cache, item[0]);
+        this.serialized.get(keyGroup)?.changed(item[0]);
         this.restoreWindow(byEnd, item);
       }
     }
@@ -253,13 +225,6 @@ export class WindowOperator implements Collector, CheckpointedOperator, KeyGroup
     for (const byEnd of this.state.values()) for (const p of byEnd.values()) n += p.size;
     return n;
   }
-}
-
-/** Drops the serialized part holding window `end`: each window in it is serialized again at the next snapshot. */
-function forget(cache: Map<number, Part>, end: number): void {
-  const part = cache.get(end);
-  if (!part) return;
-  for (const e of part.ends) if (cache.get(e) === part) cache.delete(e);
 }
 
 function columns(end: number, panes: Map<string, Pane>): WindowColumns {

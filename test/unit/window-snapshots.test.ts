@@ -40,7 +40,7 @@ describe('window snapshots', () => {
     expect(other.openPanes()).toBe(keys.filter((k) => assignToKeyGroup(k, MAXP) !== stringKg).length);
   });
 
-  it('serializes only the windows that changed since the last snapshot, together, and the bytes restore as the state was then', () => {
+  it('serializes only the windows that changed since the last snapshot, together, keeps unchanged ones apart, and the bytes restore as the state was then', () => {
     const out = new Collect();
     const make = (o: Collect) => new WindowOperator(1, (r) => (r as R).k, tumbling, count as AggregateFunction<unknown, unknown, unknown>, asWindowResult as (k: unknown, w: TimeWindow, r: unknown) => unknown, MAXP, o);
     const op = make(out);
@@ -64,12 +64,20 @@ describe('window snapshots', () => {
     expect(c[0]).toBe(a[0]);
     expect(c[1]).not.toBe(b[1]);
     expect((deserialize(c[1]!) as Array<[number, string[], null, number[]]>)[0]![3]).toEqual([2]);
-    // A record into a window of a part: that part's windows are serialized again (together), the others' bytes stay.
+    // A record into a window of a part: that window is serialized again, and the part's other
+    // windows (unchanged) in a part of their own, so a window that keeps changing never takes them along.
     feed(op, ['x', 15]);
     const d = parts(op);
-    expect(d).toHaveLength(2);
+    expect(d).toHaveLength(3);
     expect(d[0]).toBe(c[1]);
-    expect(ends(d[1]!)).toEqual([10, 20]);
+    expect(ends(d[1]!)).toEqual([20]);
+    expect(ends(d[2]!)).toEqual([10]);
+    feed(op, ['x', 16]);
+    const d2 = parts(op);
+    expect(d2).toHaveLength(3);
+    expect(d2).toContain(d[0]);
+    expect(d2).toContain(d[2]);
+    expect(d2.filter((x) => !d.includes(x)).map(ends)).toEqual([[20]]);
     // Each snapshot restores the state as it was then.
     const restoredOut = (snap: readonly Uint8Array[]) => {
       const o = new Collect();
@@ -82,23 +90,26 @@ describe('window snapshots', () => {
     expect(restoredOut(b)).toEqual([1, 1, 1]);
     expect(restoredOut(c)).toEqual([1, 1, 2]);
     expect(restoredOut(d)).toEqual([1, 2, 2]);
-    // A fired window's part is gone (its other windows are serialized again).
+    expect(restoredOut(d2)).toEqual([1, 3, 2]);
+    // A fired window's bytes are gone; the others stay.
     op.watermark(10);
     const e = parts(op);
-    expect(e[0]).toBe(d[0]);
-    expect(ends(e[1]!)).toEqual([20]);
-    // A restored operator reuses the bytes it read; a record after the restore makes its part serialize again.
+    expect(e).toHaveLength(2);
+    expect(e.every((x) => d2.includes(x))).toBe(true);
+    expect(e.flatMap(ends).sort()).toEqual([20, 30]);
+    // A restored operator reuses the bytes it read; a record after the restore makes its window serialize again.
     const o = new Collect();
     const copy = make(o);
-    copy.restoreKeyedState(kg, decodeKeyedValue(entryBytes(new SerializedParts(d))));
+    copy.restoreKeyedState(kg, decodeKeyedValue(entryBytes(new SerializedParts(d2))));
     const afterRestore = parts(copy);
-    expect(afterRestore.map((x) => Buffer.from(x).toString('hex'))).toEqual(d.map((x) => Buffer.from(x).toString('hex')));
+    expect(afterRestore.map((x) => Buffer.from(x).toString('hex'))).toEqual(d2.map((x) => Buffer.from(x).toString('hex')));
     feed(copy, ['x', 26]);
     const changed = parts(copy);
-    expect(changed[0]).toBe(afterRestore[1]);
-    expect(ends(changed[1]!)).toEqual([30]);
+    expect(changed).toHaveLength(3);
+    expect(changed.filter((x) => afterRestore.includes(x)).flatMap(ends).sort()).toEqual([10, 20]);
+    expect(changed.filter((x) => !afterRestore.includes(x)).map(ends)).toEqual([[30]]);
     copy.watermark(Infinity);
-    expect(o.records.map((r) => (r.v as { n: number }).n)).toEqual([1, 2, 3]);
+    expect(o.records.map((r) => (r.v as { n: number }).n)).toEqual([1, 3, 3]);
   });
 
   it('restores snapshots of one window per part (checkpoints before windows were serialized together)', () => {
