@@ -14,18 +14,18 @@
  * again, possibly lower than before (a gained partition may lag).
  */
 import { Redis } from 'ioredis';
-import type { RedisStreamSourceOptions, StreamEntry } from '../../sdk/types.js';
+import type { RedisStreamSourceOptions } from '../../sdk/types.js';
 import type { Collector } from '../elements.js';
 import type { CheckpointedOperator } from '../operators/operator.js';
 import type { SplitReport } from '../subtask-metrics.js';
 import { assignedPartitions, type SourceReader } from './source.js';
 import { parseRedisUrl, RedisXreadConnection, type StreamBatch } from './redis-xread-connection.js';
+import { StreamReads, toBatches, type XreadReply } from './stream-reads.js';
 import { parseStreamInfo, StreamBacklog } from './stream-backlog.js';
 import { SourceAlignment } from './watermark-alignment.js';
 
 /** Checkpointed per stream: the last entry id read, the largest event time seen, and the stream's entries-added count at that position (stream-backlog.ts). */
 type SourceState = Record<string, { pos: string; maxTs: number | null; consumed?: number }>;
-type XreadReply = Array<[string, Array<[string, string[]]>]> | null;
 type OperatorStates = Array<{ state: unknown }>;
 
 export class RedisStreamSourceReader implements SourceReader, CheckpointedOperator {
@@ -34,21 +34,10 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
   private readonly pending = new Set<string>();
   private readonly positions = new Map<string, string>();
   private readonly maxTs = new Map<string, number>();
+  /** For the backlog probe, `startFrom: 'latest'` and reads of URLs the reading connection does not handle. */
   private redis: Redis | undefined;
-  /** The reading connection (redis-xread-connection.ts), for the URLs it handles; else reads go through `redis`. */
-  private reader: RedisXreadConnection | undefined;
-  /**
-   * Read-ahead: the next non-blocking XREAD, sent (on `reader`) as soon as a batch is parsed, so that
-   * Redis answers it while the batch is processed; used only if the next poll asks for exactly
-   * these streams at exactly these positions (else awaited and dropped: one read at a time).
-   */
-  private ahead: { key: string; reply: Promise<StreamBatch[] | null>; blocking?: boolean } | undefined;
-  /** Ends the wait of a poll blocked for input (`wake`). */
-  private waker: (() => void) | undefined;
-  /** `wake` was called during this poll: a wait that starts later in it ends at once. */
-  private wakeRequested = false;
-  /** How long a read with nothing to read waits for an entry (XREAD BLOCK), ms. */
-  blockMs = 200;
+  /** The XREADs: read-ahead, blocking when there is nothing to read, woken by a checkpoint trigger (stream-reads.ts). */
+  private readonly reads: StreamReads;
   private cancelled = false;
   private lastWatermark = -Infinity;
   /** Wall-clock time each stream last delivered an entry (or the reader opened). */
@@ -57,8 +46,6 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
 
   private readonly restored = new Map<string, { pos: string; maxTs: number; consumed?: number }>();
   private readonly backlog = new StreamBacklog();
-  /** Time spent in reads that blocked because nothing was there to read, ms since the reader started. */
-  waitedMs = 0;
   /** The last read got everything there was (no stream's batch was cut at the batch size). */
   caughtUp = true;
   /** Metrics on: how often a poll also measures the backlog (XINFO STREAM); unset: never. */
@@ -71,7 +58,27 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
     const a = options.watermarks?.alignment;
     if (a) this.alignment = new SourceAlignment(a);
     const endpoint = parseRedisUrl(options.url);
-    if (endpoint) this.reader = new RedisXreadConnection(endpoint);
+    this.reads = new StreamReads(endpoint && new RedisXreadConnection(endpoint), () => this.connection());
+  }
+
+  /** Time spent in reads that blocked because nothing was there to read, ms since the reader started. */
+  get waitedMs(): number { return this.reads.waitedMs; }
+
+  /** How long a read with nothing to read waits for an entry (XREAD BLOCK), ms. */
+  get blockMs(): number { return this.reads.blockMs; }
+  set blockMs(ms: number) { this.reads.blockMs = ms; }
+
+  /** Whether a poll is waiting for input now (a blocked read, or nothing to read). */
+  get waitingForInput(): boolean { return this.reads.waiting; }
+
+  /**
+   * Ends a poll that is waiting for input (a blocked read, a pause of watermark alignment, the wait
+   * of a subtask with nothing to read) so that the subtask can inject a barrier now, not when an
+   * entry arrives or the read's block time runs out. A poll that is not waiting is not affected.
+   */
+  wake(): void {
+    this.reads.wake();
+    this.alignment?.cancel();
   }
 
   async open(): Promise<void> {
@@ -111,8 +118,7 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
 
   async pollNext(out: Collector): Promise<boolean> {
     if (this.cancelled) return false;
-    // The subtask handles every trigger before it polls again: a wake of an earlier poll is spent.
-    this.wakeRequested = false;
+    this.reads.newPoll();
     let streams = this.active();
     if (streams.length === 0) {
       // Nothing to read: if streams are still to be loaded, wait for them without a watermark;
@@ -121,7 +127,7 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
         out.watermark(Infinity);
         this.alignment?.maybeReport(Infinity); // it holds no one back
       }
-      await this.untilWoken(new Promise((r) => setTimeout(r, this.pending.size ? 20 : 200)));
+      await this.reads.idle(this.pending.size ? 20 : 200);
       return !this.cancelled;
     }
     const wmStrategy = this.options.watermarks;
@@ -130,7 +136,7 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
       if (read.length === 0) {
         // Every partition is ahead of the group's bound: read nothing until it moves.
         this.emitWatermark(out, wmStrategy.maxOutOfOrdernessMs ?? 0, wmStrategy.idleTimeoutMs);
-        if (!this.wakeRequested) await this.alignment.pause();
+        if (!this.reads.woken) await this.alignment.pause();
         return !this.cancelled;
       }
       streams = read;
@@ -141,26 +147,17 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
     try {
       const probe = this.backlogEveryMs !== undefined && performance.now() - this.lastProbe >= this.backlogEveryMs;
       if (probe) {
-        await this.dropAhead(); // its entries would come again from the probe's read
+        await this.reads.dropAhead(); // its entries would come again from the probe's read
         res = toBatches(await this.readAndProbe(await this.connection(), streams, ids, count));
       }
-      else {
-        // What is there is read at once; only when nothing is does the read block, and that wait is
-        // waiting for input (idle time), also when it ends because an entry arrived or `wake` ended it.
-        let got = await this.readNow(count, streams, ids);
-        if (got === null && !this.cancelled) got = await this.readBlocking(count, streams, ids);
-        res = got === WOKEN ? null : got;
-      }
+      else res = await this.reads.next(count, streams, ids);
     } catch (err) {
       if (this.cancelled) return false;
       throw err;
     }
-    if (res && this.reader && !this.cancelled) {
+    if (res && !this.cancelled) {
       // Ask for the next batch now, from where this one ends.
-      const next = streams.map((st, i) => res!.find((b) => b.stream === st)?.entries.at(-1)?.id ?? ids[i]!);
-      const reply = this.reader.xread(count, undefined, streams, next);
-      reply.catch(() => { /* surfaces when used; dropped otherwise */ });
-      this.ahead = { key: readKey(count, streams, next), reply };
+      this.reads.readAhead(count, streams, streams.map((st, i) => res!.find((b) => b.stream === st)?.entries.at(-1)?.id ?? ids[i]!));
     }
     this.caughtUp = !res || !res.some((b) => b.entries.length >= count);
     if (res) {
@@ -183,84 +180,6 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
     }
     if (wmStrategy && this.pending.size === 0) this.emitWatermark(out, wmStrategy.maxOutOfOrdernessMs ?? 0, wmStrategy.idleTimeoutMs);
     return true;
-  }
-
-  /**
-   * A non-blocking read: the read-ahead's answer if it asked for just this, else a read now. A
-   * read-ahead that is a blocked read a poll left when woken is waited for again, until woken.
-   */
-  private async readNow(count: number, streams: string[], ids: string[]): Promise<StreamBatch[] | null | typeof WOKEN> {
-    const ahead = this.ahead;
-    if (ahead && ahead.key === readKey(count, streams, ids)) {
-      this.ahead = undefined;
-      return ahead.blocking ? this.waitBlocked(ahead) : ahead.reply;
-    }
-    await this.dropAhead();
-    return this.read(count, undefined, streams, ids);
-  }
-
-  /** XREAD BLOCK: waits for the first entry, at most `blockMs`, or until `wake`. */
-  private readBlocking(count: number, streams: string[], ids: string[]): Promise<StreamBatch[] | null | typeof WOKEN> {
-    const reply = this.read(count, this.blockMs, streams, ids);
-    reply.catch(() => { /* surfaces when used; dropped otherwise */ });
-    return this.waitBlocked({ key: readKey(count, streams, ids), reply, blocking: true });
-  }
-
-  /**
-   * Waits for a blocked read's answer. Woken first (a checkpoint trigger), the read stays in flight as
-   * the read-ahead, so the poll ends at once with nothing read (the barrier goes in before whatever
-   * arrives), and the next poll takes up the same read: nothing is read twice or lost.
-   */
-  private async waitBlocked(read: { key: string; reply: Promise<StreamBatch[] | null>; blocking?: boolean }): Promise<StreamBatch[] | null | typeof WOKEN> {
-    const t0 = performance.now();
-    const got = await this.untilWoken(read.reply);
-    this.waitedMs += performance.now() - t0;
-    if (got === WOKEN) this.ahead = read;
-    return got;
-  }
-
-  /** Whether a poll is waiting for input now (a blocked read, or nothing to read). */
-  get waitingForInput(): boolean { return this.waker !== undefined; }
-
-  /** `p`'s value, or WOKEN as soon as `wake` (or `cancel`) is called, whichever comes first. */
-  private async untilWoken<T>(p: Promise<T>): Promise<T | typeof WOKEN> {
-    if (this.wakeRequested || this.cancelled) return WOKEN;
-    let wake!: () => void;
-    const woken = new Promise<typeof WOKEN>((resolve) => { wake = () => resolve(WOKEN); });
-    this.waker = wake;
-    try {
-      return await Promise.race([p, woken]);
-    } finally {
-      if (this.waker === wake) this.waker = undefined;
-    }
-  }
-
-  /**
-   * Ends a poll that is waiting for input (a blocked read, a pause of watermark alignment, the wait
-   * of a subtask with nothing to read) so that the subtask can inject a barrier now, not when an
-   * entry arrives or the read's block time runs out. A poll that is not waiting is not affected.
-   */
-  wake(): void {
-    this.wakeRequested = true;
-    this.waker?.();
-    this.alignment?.cancel();
-  }
-
-  /** Waits for a read-ahead that will not be used (the connection reads one thing at a time) and forgets it. */
-  private async dropAhead(): Promise<void> {
-    const ahead = this.ahead;
-    this.ahead = undefined;
-    if (ahead) await ahead.reply.catch(() => null);
-  }
-
-  /** XREAD over the reading connection, or ioredis for URLs it does not handle. */
-  private async read(count: number, blockMs: number | undefined, streams: string[], ids: string[]): Promise<StreamBatch[] | null> {
-    if (this.reader) return this.reader.xread(count, blockMs, streams, ids);
-    const redis = await this.connection();
-    const res = blockMs === undefined
-      ? await redis.xread('COUNT', count, 'STREAMS', ...streams, ...ids)
-      : await redis.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', ...streams, ...ids);
-    return toBatches(res as XreadReply);
   }
 
   /**
@@ -382,35 +301,14 @@ export class RedisStreamSourceReader implements SourceReader, CheckpointedOperat
 
   cancel(): void {
     this.cancelled = true;
-    this.waker?.();
     this.alignment?.cancel();
     this.redis?.disconnect();
-    this.reader?.close();
+    this.reads.close();
   }
 
   async close(): Promise<void> {
     this.cancelled = true;
     this.redis?.disconnect();
-    this.reader?.close();
+    this.reads.close();
   }
-}
-
-/** What a wait ended by `wake` gives instead of a reply. */
-const WOKEN = Symbol('woken');
-
-function readKey(count: number, streams: string[], ids: string[]): string {
-  return `${count}\u0000${streams.join('\u0000')}\u0000${ids.join('\u0000')}`;
-}
-
-/** An ioredis XREAD reply as entries. */
-function toBatches(res: XreadReply): StreamBatch[] | null {
-  if (!res) return null;
-  return res.map(([stream, raw]) => ({
-    stream,
-    entries: raw.map(([id, flat]): StreamEntry => {
-      const fields: Record<string, string> = {};
-      for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
-      return { stream, id, fields };
-    }),
-  }));
 }
