@@ -37,15 +37,15 @@ export class KeyGroupBytes {
   }
 
   /**
-   * The parts of a snapshot of the windows `ends` (every open window of the key group, in order):
-   * kept parts as they are, then the changed windows serialized together, then the orphans.
-   * `columnsOf(end)` gives a window's columns, the array element of a part.
+   * The parts of a snapshot of `windows` (every open window of the key group, by end): kept parts
+   * as they are, then the changed windows serialized together, then the orphans.
+   * `columnsOf(end, window)` gives a window's columns, the array element of a part.
    */
-  snapshot<C>(ends: Iterable<number>, columnsOf: (end: number) => C): Uint8Array[] {
+  snapshot<W, C>(windows: ReadonlyMap<number, W>, columnsOf: (end: number, window: W) => C): Uint8Array[] {
     const kept = new Set<Part>();
     const changed: number[] = [];
     const orphaned: number[] = [];
-    for (const end of ends) {
+    for (const end of windows.keys()) {
       const part = this.parts.get(end);
       if (part) kept.add(part);
       else if (this.orphans.has(end)) orphaned.push(end);
@@ -56,7 +56,7 @@ export class KeyGroupBytes {
     for (const part of kept) out.push(part.bytes);
     for (const group of [changed, orphaned]) {
       if (group.length === 0) continue;
-      const part: Part = { bytes: serialize(group.map(columnsOf)), ends: group };
+      const part: Part = { bytes: serialize(group.map((end) => columnsOf(end, windows.get(end)!))), ends: group };
       for (const end of group) this.parts.set(end, part);
       out.push(part.bytes);
     }

@@ -171,10 +171,14 @@ export class WindowOperator implements Collector, CheckpointedOperator, KeyGroup
   }
 
   private serializeKeyGroup(kg: number, byEnd: Map<number, Map<string, Pane>>): SerializedParts {
+    // Written as they are (no copy into one buffer): parts are never changed, only dropped.
+    return new SerializedParts(this.bytesOf(kg).snapshot(byEnd, columns));
+  }
+
+  private bytesOf(kg: number): KeyGroupBytes {
     let bytes = this.serialized.get(kg);
     if (!bytes) this.serialized.set(kg, (bytes = new KeyGroupBytes()));
-    // Written as they are (no copy into one buffer): parts are never changed, only dropped.
-    return new SerializedParts(bytes.snapshot(byEnd.keys(), (end) => columns(end, byEnd.get(end)!)));
+    return bytes;
   }
 
   restoreKeyedState(keyGroup: number, state: unknown): void {
@@ -188,9 +192,7 @@ export class WindowOperator implements Collector, CheckpointedOperator, KeyGroup
         const entries = typeof decoded[0] === 'number' ? [decoded as WindowColumns] : (decoded as WindowColumns[]);
         for (const entry of entries) this.restoreWindow(byEnd, entry);
         // Kept for the next snapshot; a copy (Uint8Array's slice, not Buffer's view): `item` may be a view into the whole file read.
-        let bytes = this.serialized.get(keyGroup);
-        if (!bytes) this.serialized.set(keyGroup, (bytes = new KeyGroupBytes()));
-        bytes.restored(Uint8Array.prototype.slice.call(item), entries.map((e) => e[0]));
+        this.bytesOf(keyGroup).restored(Uint8Array.prototype.slice.call(item), entries.map((e) => e[0]));
       } else {
         this.serialized.get(keyGroup)?.changed(item[0]);
         this.restoreWindow(byEnd, item);
