@@ -125,6 +125,19 @@ export function targets(rows: RescaleRow[]): Target[] {
   out.push({ name: 'at least 5× shorter gap than stop-and-resubmit', holds: sr.length ? all(gaps.map((g) => g >= 5)) : null,
     detail: sr.length ? `stop-and-resubmit gap / in-place gap per step: ${inPlace.map((r, i) => `${r.step} ${ok(gaps[i]) ? `${gaps[i]!.toFixed(1)}×` : 'n/a'}`).join(', ')}; ` +
       `for information, each gap beyond its own normal one (in place / stop-and-resubmit): ${inPlace.map((r) => `${r.step} ${beyond(r)} / ${beyond(sr.find((x) => x.step === r.step))}`).join(', ')}` : 'not measured (no stop-and-resubmit run)' });
+  // Issue 18's form: each method's gap counted beyond its own normal cadence. An in-place gap no
+  // longer than its normal one adds nothing, so any stop-and-resubmit gap beyond normal is ≥ 10× it.
+  const beyondMs = (r: RescaleRow) => r.during.gap.ms - r.normal.gap.ms;
+  const tenfold = inPlace.map((r) => {
+    const s = sr.find((x) => x.step === r.step);
+    if (!s) return { ok: false, text: `${r.step} n/a` };
+    const ip = Math.max(0, beyondMs(r));
+    const st = beyondMs(s);
+    if (ip === 0) return { ok: st > 0, text: `${r.step} in place none beyond normal, stop-and-resubmit +${sec(Math.max(0, st), 1)} s` };
+    return { ok: st / ip >= 10, text: `${r.step} ${(st / ip).toFixed(1)}× (+${int(ip)} ms / +${sec(st, 1)} s)` };
+  });
+  out.push({ name: 'in-place gap beyond its normal cadence ≥ 10× shorter than stop-and-resubmit\'s beyond its own (issue 18)', holds: sr.length ? all(tenfold.map((t) => t.ok)) : null,
+    detail: sr.length ? `per step: ${tenfold.map((t) => t.text).join(', ')}` : 'not measured (no stop-and-resubmit run)' });
   return out;
 }
 

@@ -96,9 +96,13 @@ export class RescaleCoordinator {
   private get rt(): JobRuntime { return this.ctx.runtime; }
   private get stepTimeoutMs(): number { return this.rt.config.checkpointTimeoutMs; }
 
-  /** Periodic checkpoints go on (if the job runs); with `now`, the first one starts at once. */
-  private resumeCheckpoints(now = false): void {
-    if (this.rt.running) this.ctx.coordinator.start(now);
+  /**
+   * Periodic checkpoints go on (if the job runs), on the ticks of their schedule before the rescale:
+   * output fired after the rescale's last checkpoint is published when it would have been without
+   * the rescale, not up to an interval later.
+   */
+  private resumeCheckpoints(): void {
+    if (this.rt.running) this.ctx.coordinator.start('phase');
   }
 
   get inProgress(): boolean { return this.run !== undefined || this.active !== undefined; }
@@ -118,6 +122,7 @@ export class RescaleCoordinator {
     if (sameParallelism(before, target)) return rescaleResult(t0, before, before, null, []);
     const graph = this.rt.graph;
     // Periodic checkpoints pause for the rescale; only its own checkpoints run.
+    await this.afterPeriodic();
     ctx.coordinator.stop();
     const run: { error?: Error; switched: boolean } = (this.run = { switched: false });
     try {
@@ -137,6 +142,19 @@ export class RescaleCoordinator {
       this.run = undefined;
       this.resumeCheckpoints();
     }
+  }
+
+  /**
+   * While periodic checkpoints pause, the rescale's own checkpoints publish the output of key groups
+   * that do not move, so the first of them must come no later than the next periodic one would have.
+   * A rescale asked for while a periodic checkpoint is in progress, or less than half an interval
+   * before the next one, starts once that checkpoint has ended: its preparation (added subtasks, the
+   * new configuration) then has the interval's time rather than what was left of it.
+   */
+  private async afterPeriodic(): Promise<void> {
+    const c = this.ctx.coordinator;
+    const left = c.untilNextTick();
+    if (c.busy || (left !== undefined && left < this.rt.config.checkpointIntervalMs / 2)) await c.nextEnded();
   }
 
   private async preflight(progress: (phase: string) => void, run: { error?: Error }): Promise<void> {
@@ -192,13 +210,13 @@ export class RescaleCoordinator {
       const sources = new Set(this.rt.plan.graph.vertices.filter((v) => v.isSource).map((v) => v.id));
       await ctx.coordinator.trigger(false, undefined, { reserved, participants: { all: participants, sources: participants.filter((p) => sources.has(p.vertexId)) } });
       // Checkpoint n holds the new scale: from now on the job checkpoints at it. After the last batch
-      // periodic checkpoints start at once (gainers still loading snapshot once their state is in), so
-      // output keeps being published; between batches the next batch's checkpoint publishes it.
+      // periodic checkpoints resume on their old ticks (gainers still loading snapshot once their state
+      // is in); between batches the next batch's checkpoint publishes the output.
       a.sizesAtSwitch = ctx.coordinator.stateSizes();
       for (const e of a.added) delete e.added;
       for (const [id, v] of next) graph.setParallelism(id, v.parallelism);
       this.rt.scale = next;
-      if (last) this.resumeCheckpoints(true);
+      if (last) this.resumeCheckpoints();
       progress(`checkpoint ${a.checkpointId} complete: loading moved state${label}`);
       await this.until(a, 'every subtask to switch and load the state it gained, and retired ones to end', () =>
         [...a.kept, ...a.added].every((e) => a.loaded.has(e.id)) && a.retiring.every((e) => e.state === 'FINISHED'));

@@ -77,6 +77,8 @@ export interface FakeAnswers {
   ack(e: FakeExecution, id: number): boolean;
   /** Whether `e` reports RescaleLoaded for the rescale at checkpoint `id`. */
   load(e: FakeExecution, id: number): boolean;
+  /** How long a subtask takes to answer a PrepareRescale, ms (0: at once). */
+  prepareMs?: number;
 }
 
 const STATE_CODE = ExecutionState as unknown as Record<string, number>;
@@ -101,8 +103,8 @@ export class TestingCluster {
   readonly jm: JobMaster;
   readonly executions = new Map<string, FakeExecution>();
   readonly answers: FakeAnswers = { deploy: () => true, prepare: () => '', ack: () => true, load: () => true };
-  /** Every TriggerCheckpoint a source received: the checkpoint and whether it asked to drain. */
-  readonly triggers: Array<{ checkpointId: number; drain: boolean }> = [];
+  /** Every TriggerCheckpoint a source received: the checkpoint, whether it asked to drain, and when (Date.now()). */
+  readonly triggers: Array<{ checkpointId: number; drain: boolean; at: number }> = [];
   ops!: TestingOperationQueue;
   /** What the ResourceManager last kept for a later job process (with `leadership`). */
   savedWorkers: RecoverableWorkers | undefined;
@@ -215,7 +217,7 @@ export class TestingCluster {
       triggerCheckpoint: (t) => {
         // The barrier goes through the whole graph: every running subtask acknowledges (once per checkpoint).
         const id = toNumber(t.checkpointId);
-        this.triggers.push({ checkpointId: id, drain: t.drain === true });
+        this.triggers.push({ checkpointId: id, drain: t.drain === true, at: Date.now() });
         if (this.triggered.has(id)) return;
         this.triggered.add(id);
         for (const e of this.executions.values()) {
@@ -231,7 +233,8 @@ export class TestingCluster {
         if (!e) return;
         e.prepared = { checkpointId: toNumber(p.checkpointId), retire: p.retire ?? false };
         e.nextKeyGroups = p.keyGroups?.length ? expandRanges(p.keyGroups) : undefined;
-        tm.jobMaster.rescalePrepared({ executionId: e.id, checkpointId: p.checkpointId, error: this.answers.prepare(e) });
+        const answer = () => tm.jobMaster.rescalePrepared({ executionId: e.id, checkpointId: p.checkpointId, error: this.answers.prepare(e) });
+        if (this.answers.prepareMs) setTimeout(answer, this.answers.prepareMs); else answer();
       },
       notifyCheckpointComplete: (id) => {
         for (const e of mine()) {
