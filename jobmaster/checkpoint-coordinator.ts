@@ -96,10 +96,9 @@ export class CheckpointCoordinator {
   outputTriggers = 0;
   /** The id of the last checkpoint triggered (periodic or not). */
   private lastTriggeredId = 0;
-  /** Callers of `nextEnded()`, resolved when the checkpoint in progress or the next one ends. */
-  private endWaiters: Array<() => void> = [];
-  /** When the periodic timer last started counting (start, or a checkpoint started early). */
-  private tickBase = 0;
+  /** Ticks are held (`holdTicks`), and one came meanwhile. */
+  private ticksHeld = false;
+  private tickMissed = false;
   private consecutiveFailures = 0;
   private readonly completed: Array<{ id: number; path: string }> = [];
   private latestPath: string | undefined;
@@ -151,65 +150,33 @@ export class CheckpointCoordinator {
   }
 
   /**
-   * Resolves when the next checkpoint ends, completed or not: the one in progress, else the next
-   * periodic one; at once when neither is coming (periodic checkpoints off or stopped), and at the
-   * latest after an interval and the checkpoint timeout.
+   * Holds periodic ticks while a rescale prepares the checkpoint it reserved: a periodic checkpoint
+   * started meanwhile would take a later id and could complete first. `release(triggered)`: the
+   * reserved checkpoint was triggered, and its barrier, later than any tick held, stands in for it;
+   * otherwise (the rescale gave up) a tick that came meanwhile runs now.
    */
-  nextEnded(): Promise<void> {
-    if (!this.pending && !this.timer) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => { clearTimeout(timer); resolve(); };
-      const timer = setTimeout(() => {
-        this.endWaiters = this.endWaiters.filter((w) => w !== done);
-        resolve();
-      }, Math.max(0, this.o.intervalMs) + this.o.timeoutMs);
-      this.endWaiters.push(done);
-    });
-  }
-
-  /** Milliseconds until the next periodic tick; undefined when periodic checkpoints are off or stopped. */
-  untilNextTick(): number | undefined {
-    return this.timer ? this.ticksFrom(this.tickBase) : undefined;
-  }
-
-  /** Milliseconds until the next tick of a schedule that started at `base` (an interval when one is due now). */
-  private ticksFrom(base: number): number {
-    const i = this.o.intervalMs;
-    const since = Date.now() - base;
-    return i - (((since % i) + i) % i);
-  }
-
-  /** A checkpoint is in progress. */
-  get busy(): boolean { return this.pending !== undefined; }
-
-  private wakeEndWaiters(): void {
-    const waiters = this.endWaiters;
-    this.endWaiters = [];
-    for (const w of waiters) w();
+  holdTicks(): (triggered: boolean) => void {
+    this.ticksHeld = true;
+    this.tickMissed = false;
+    return (triggered) => {
+      this.ticksHeld = false;
+      const missed = this.tickMissed;
+      this.tickMissed = false;
+      if (missed && !triggered && this.timer) this.tick();
+    };
   }
 
   /**
-   * Periodic checkpoints. `from`: 'interval', the first an interval from now; 'now', the first at
-   * once; 'phase', on the ticks of the schedule that ran before the last stop() (the first of them
-   * still to come), so that a pause whose own checkpoints publish output meanwhile (a rescale) does
-   * not move when output is published after it — restarting the schedule at the pause's end would
-   * add the shift to the output gap of every key group, moved or not.
+   * Periodic checkpoints; with `now`, the first one starts at once rather than an interval later.
    * A tick that finds a checkpoint in progress is not dropped: the next checkpoint starts as soon as
    * that one completes or fails (as Flink's with no minimum pause), so a checkpoint that takes
    * longer than the interval does not halve the cadence — with exactly-once output every skipped
    * tick used to add up to a whole interval to the output's latency.
    */
-  start(from: 'interval' | 'now' | 'phase' = 'interval'): void {
+  start(now = false): void {
     if (this.o.intervalMs <= 0 || this.timer) return;
-    if (from === 'phase' && this.tickBase > 0) {
-      // `timer` holds the wait for the first tick (clearInterval ends a timeout too), so that the
-      // schedule counts as running and untilNextTick() still answers from the old base.
-      this.timer = setTimeout(() => { this.timer = undefined; this.start('now'); }, this.ticksFrom(this.tickBase));
-      return;
-    }
     this.timer = setInterval(() => this.tick(), this.o.intervalMs);
-    this.tickBase = Date.now();
-    if (from === 'now') this.tick();
+    if (now) this.tick();
   }
 
   stop(): void {
@@ -217,8 +184,6 @@ export class CheckpointCoordinator {
     this.timer = undefined;
     this.due = false;
     this.behind.clear();
-    // Nothing periodic is coming: whoever waits for the next checkpoint to end waits for nothing.
-    if (!this.pending) this.wakeEndWaiters();
   }
 
   /**
@@ -258,11 +223,11 @@ export class CheckpointCoordinator {
   private tickNow(): void {
     clearInterval(this.timer);
     this.timer = setInterval(() => this.tick(), this.o.intervalMs);
-    this.tickBase = Date.now();
     this.tick();
   }
 
   private tick(): void {
+    if (this.ticksHeld) { this.tickMissed = true; return; }
     if (this.pending) { this.due = true; return; }
     this.due = false;
     this.trigger(false).catch(recordedInStats);
@@ -273,7 +238,6 @@ export class CheckpointCoordinator {
    * continuations waiting for it (a savepoint or rescale checkpoint in `idle()`), which go first.
    */
   private ended(): void {
-    this.wakeEndWaiters();
     if (!this.due) return;
     setImmediate(() => { if (this.due && this.timer && !this.pending) this.tick(); });
   }
@@ -343,7 +307,6 @@ export class CheckpointCoordinator {
     p.reject(new Error(reason));
     void this.removeDir(p.dir, 'an aborted checkpoint');
     this.hooks.statsChanged();
-    this.wakeEndWaiters();
   }
 
   /** Deletes a checkpoint directory in the background; one that stays is logged (it takes disk space, nothing reads it). */

@@ -18,8 +18,11 @@
  *                                       from chk-n, apply held records, release
  *                                       the watermark; retiring subtasks end
  *   ◄──────────────── RescaleLoaded (every subtask), FINISHED (retired ones)
- *   ─ release TaskManagers left without subtasks; periodic checkpoints resume
+ *   ─ release TaskManagers left without subtasks
  *
+ * Periodic checkpoints go on throughout, on their usual ticks, except between
+ * taking checkpoint n's id and triggering it (a tick then is covered by n):
+ * they publish the output of key groups that do not move as often as ever.
  * With `rescale.migration.max-batch-bytes` the key groups move in batches
  * (rescale-batches.ts): the steps after the pre-flight checkpoint run once per
  * batch, each to an intermediate scale; a failure once a batch switched is a
@@ -96,15 +99,6 @@ export class RescaleCoordinator {
   private get rt(): JobRuntime { return this.ctx.runtime; }
   private get stepTimeoutMs(): number { return this.rt.config.checkpointTimeoutMs; }
 
-  /**
-   * Periodic checkpoints go on (if the job runs), on the ticks of their schedule before the rescale:
-   * output fired after the rescale's last checkpoint is published when it would have been without
-   * the rescale, not up to an interval later.
-   */
-  private resumeCheckpoints(): void {
-    if (this.rt.running) this.ctx.coordinator.start('phase');
-  }
-
   get inProgress(): boolean { return this.run !== undefined || this.active !== undefined; }
 
   /** A rescale is in progress and nothing has switched yet (none of its checkpoints was triggered). */
@@ -121,9 +115,6 @@ export class RescaleCoordinator {
     const before = this.rt.scale;
     if (sameParallelism(before, target)) return rescaleResult(t0, before, before, null, []);
     const graph = this.rt.graph;
-    // Periodic checkpoints pause for the rescale; only its own checkpoints run.
-    await this.afterPeriodic();
-    ctx.coordinator.stop();
     const run: { error?: Error; switched: boolean } = (this.run = { switched: false });
     try {
       await this.preflight(progress, run);
@@ -135,26 +126,12 @@ export class RescaleCoordinator {
       for (const [k, b] of batches.entries()) {
         const label = batches.length > 1 ? ` (batch ${k + 1} of ${batches.length}: ${b.keyGroups} key group(s), ${Math.round(b.bytes / 1024)} KiB)` : '';
         // The first batch switched: a later one that fails leaves the job between two scales, so it restarts.
-        steps.push(await this.inPlace(graph, b.scale, progress, label, k === batches.length - 1, run));
+        steps.push(await this.inPlace(graph, b.scale, progress, label, run));
       }
       return batchedResult(t0, before, final, steps);
     } finally {
       this.run = undefined;
-      this.resumeCheckpoints();
     }
-  }
-
-  /**
-   * While periodic checkpoints pause, the rescale's own checkpoints publish the output of key groups
-   * that do not move, so the first of them must come no later than the next periodic one would have.
-   * A rescale asked for while a periodic checkpoint is in progress, or less than half an interval
-   * before the next one, starts once that checkpoint has ended: its preparation (added subtasks, the
-   * new configuration) then has the interval's time rather than what was left of it.
-   */
-  private async afterPeriodic(): Promise<void> {
-    const c = this.ctx.coordinator;
-    const left = c.untilNextTick();
-    if (c.busy || (left !== undefined && left < this.rt.config.checkpointIntervalMs / 2)) await c.nextEnded();
   }
 
   private async preflight(progress: (phase: string) => void, run: { error?: Error }): Promise<void> {
@@ -172,17 +149,22 @@ export class RescaleCoordinator {
   }
 
   /**
-   * One rescale checkpoint: from the scale the job runs at to `next`. `last`: the rescale ends with it
-   * (periodic checkpoints resume at once); `run.switched`: an earlier batch switched already.
+   * One rescale checkpoint: from the scale the job runs at to `next`; `run.switched`: an earlier
+   * batch switched already.
    */
   private async inPlace(
-    graph: ExecutionGraph, next: JobScale, progress: (phase: string) => void, label: string, last: boolean, run: { error?: Error; switched: boolean },
+    graph: ExecutionGraph, next: JobScale, progress: (phase: string) => void, label: string, run: { error?: Error; switched: boolean },
   ): Promise<Step> {
     const afterSwitch = run.switched;
     const t0 = Date.now();
     const { ctx } = this;
     const before = this.rt.scale;
     await ctx.coordinator.idle();
+    // Periodic checkpoints go on during a rescale, between its batches (they publish the output of
+    // every key group on the usual ticks), but not between taking this checkpoint's id and triggering it.
+    const releaseTicks = ctx.coordinator.holdTicks();
+    let ticksReleased = false;
+    const releaseTicksOnce = (triggered: boolean) => { if (!ticksReleased) { ticksReleased = true; releaseTicks(triggered); } };
     const reserved = ctx.coordinator.reserve();
     const a: Active = {
       checkpointId: reserved.id, next, added: [], retiring: [], kept: [], prepared: new Set(), loaded: new Map(), error: run.error, poke: () => {}, triggered: false,
@@ -208,19 +190,20 @@ export class RescaleCoordinator {
       progress(`checkpoint ${a.checkpointId}: switching to the new scale${label}`);
       const participants = [...a.kept, ...a.retiring].map((e) => ({ executionId: e.id, vertexId: e.vertexId, subtask: e.subtaskIndex }));
       const sources = new Set(this.rt.plan.graph.vertices.filter((v) => v.isSource).map((v) => v.id));
-      await ctx.coordinator.trigger(false, undefined, { reserved, participants: { all: participants, sources: participants.filter((p) => sources.has(p.vertexId)) } });
-      // Checkpoint n holds the new scale: from now on the job checkpoints at it. After the last batch
-      // periodic checkpoints resume on their old ticks (gainers still loading snapshot once their state
-      // is in); between batches the next batch's checkpoint publishes the output.
+      const switched = ctx.coordinator.trigger(false, undefined, { reserved, participants: { all: participants, sources: participants.filter((p) => sources.has(p.vertexId)) } });
+      releaseTicksOnce(true);
+      await switched;
+      // Checkpoint n holds the new scale: from now on the job checkpoints at it (gainers still loading
+      // snapshot once their state is in).
       a.sizesAtSwitch = ctx.coordinator.stateSizes();
       for (const e of a.added) delete e.added;
       for (const [id, v] of next) graph.setParallelism(id, v.parallelism);
       this.rt.scale = next;
-      if (last) this.resumeCheckpoints();
       progress(`checkpoint ${a.checkpointId} complete: loading moved state${label}`);
       await this.until(a, 'every subtask to switch and load the state it gained, and retired ones to end', () =>
         [...a.kept, ...a.added].every((e) => a.loaded.has(e.id)) && a.retiring.every((e) => e.state === 'FINISHED'));
     } catch (err) {
+      releaseTicksOnce(false);
       this.active = undefined;
       if (!a.triggered) this.rollBack(a, graph);
       const cause = (err as Error).message;

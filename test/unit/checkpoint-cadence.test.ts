@@ -79,6 +79,38 @@ describe('checkpoint cadence', () => {
     }
   });
 
+  it('holds ticks while a reserved checkpoint is prepared: it stands in for them when triggered, else a held tick runs on release', async () => {
+    // Interval 300 ms, ticks at 300, 600, 900, … after start.
+    const { c, triggered } = coordinator(300, 5, 'held');
+    c.start();
+    try {
+      const release = c.holdTicks();
+      const reserved = c.reserve();
+      await new Promise((r) => setTimeout(r, 350));
+      // The tick at 300 came and started nothing (it would take a later id than the reserved one).
+      expect(triggered).toHaveLength(0);
+      const done = c.trigger(false, undefined, { reserved });
+      release(true);
+      await done;
+      expect(triggered[0]!.id).toBe(reserved.id);
+      // The held tick does not run after it: the next checkpoint is the tick at 600.
+      await waitFor('the next periodic checkpoint', () => (triggered.length > 1 ? true : undefined), 10_000);
+      expect(triggered[1]!.at - triggered[0]!.at).toBeGreaterThan(150);
+
+      await c.idle();
+      const release2 = c.holdTicks();
+      await new Promise((r) => setTimeout(r, 350));
+      expect(triggered).toHaveLength(2);
+      const t = Date.now();
+      release2(false);
+      // Given up without triggering: the tick held (at 900) runs at once, not at 1200.
+      await waitFor('the held tick', () => (triggered.length > 2 ? true : undefined), 10_000);
+      expect(triggered[2]!.at - t).toBeLessThan(100);
+    } finally {
+      c.stop();
+    }
+  });
+
   it('starts a checkpoint at once when the last source that was behind catches up, and counts the interval from it', async () => {
     const { c, triggered, completed } = coordinator(60_000, 5, 'caught-up', true);
     c.start();
