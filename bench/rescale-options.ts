@@ -31,6 +31,8 @@ export interface RescaleOptions {
   checkpointIntervalMs: number | undefined;
   /** rescale.migration.max-batch-bytes for the jobs (0: every key group at one barrier); undefined = the product's default. */
   maxBatchBytes: number | undefined;
+  /** rescale.migration.pace for the jobs; undefined = the product's default. */
+  migrationPace: string | undefined;
   /** heartbeat.timeout for the jobs (a machine shared with other benchmarks can stall a TaskManager past the default 5 s); undefined = the product's default. */
   heartbeatTimeoutMs: number | undefined;
   /** The dispatcher's taskManagerMemoryMb (heap cap per TaskManager): 512 (the product's default), or 8 × the state in MB when that is more, so that 4→1 fits the whole state in one TaskManager. */
@@ -46,7 +48,7 @@ export interface RescaleOptions {
 
 export const USAGE = `usage: node dist/bench/rescale.js [--quick] [--rate R] [--accounts N] [--streams N] [--window-ms MS]
        [--ooo-ms MS] [--state-mb MB] [--threshold DOLLARS] [--steps 2:3,3:2,2:4,4:1] [--methods in-place,stop-resubmit]
-       [--steady-seconds S] [--after-seconds S] [--checkpoint-interval-ms MS] [--max-batch-bytes B]
+       [--steady-seconds S] [--after-seconds S] [--checkpoint-interval-ms MS] [--max-batch-bytes B] [--migration-pace immediate|checkpoint-interval]
        [--heartbeat-timeout-ms MS] [--taskmanager-memory-mb MB] [--keep-data] [--json PATH] [--redis URL]
 env: BENCH_RESCALE_RATE, BENCH_RESCALE_ACCOUNTS, BENCH_RESCALE_STATE_MB, BENCH_RESCALE_STEPS, BENCH_RESCALE_MAX_BATCH_BYTES, BENCH_QUICK=1, EBBFLOW_REDIS_URL`;
 
@@ -82,7 +84,7 @@ export function parseRescaleOptions(argv: string[] = process.argv.slice(2), env:
       quick: { type: 'boolean' }, redis: { type: 'string' }, rate: { type: 'string' }, accounts: { type: 'string' },
       streams: { type: 'string' }, 'window-ms': { type: 'string' }, 'ooo-ms': { type: 'string' }, 'state-mb': { type: 'string' },
       threshold: { type: 'string' }, steps: { type: 'string' }, methods: { type: 'string' }, 'steady-seconds': { type: 'string' },
-      'after-seconds': { type: 'string' }, 'checkpoint-interval-ms': { type: 'string' }, 'max-batch-bytes': { type: 'string' }, 'heartbeat-timeout-ms': { type: 'string' }, 'taskmanager-memory-mb': { type: 'string' }, 'keep-data': { type: 'boolean' },
+      'after-seconds': { type: 'string' }, 'checkpoint-interval-ms': { type: 'string' }, 'max-batch-bytes': { type: 'string' }, 'migration-pace': { type: 'string' }, 'heartbeat-timeout-ms': { type: 'string' }, 'taskmanager-memory-mb': { type: 'string' }, 'keep-data': { type: 'boolean' },
       json: { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
@@ -122,6 +124,7 @@ export function parseRescaleOptions(argv: string[] = process.argv.slice(2), env:
     checkpointIntervalMs: cpRaw !== undefined ? int('--checkpoint-interval-ms', cpRaw, 1) : undefined,
     heartbeatTimeoutMs: values['heartbeat-timeout-ms'] !== undefined ? int('--heartbeat-timeout-ms', values['heartbeat-timeout-ms'], 1000) : undefined,
     taskManagerMemoryMb: values['taskmanager-memory-mb'] !== undefined ? int('--taskmanager-memory-mb', values['taskmanager-memory-mb'], 32) : Math.max(512, Math.ceil(8 * stateMb)),
+    migrationPace: pick(values['migration-pace'], 'BENCH_RESCALE_MIGRATION_PACE'),
     maxBatchBytes: pick(values['max-batch-bytes'], 'BENCH_RESCALE_MAX_BATCH_BYTES') !== undefined ? int('--max-batch-bytes', pick(values['max-batch-bytes'], 'BENCH_RESCALE_MAX_BATCH_BYTES')!, 0) : undefined,
     warmupTimeoutMs: 2 * maxOutOfOrdernessMs + 120_000,
     stepTimeoutMs: 180_000,

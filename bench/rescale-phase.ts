@@ -57,10 +57,11 @@ export async function runPhase(x: PhaseInput): Promise<PhaseResult> {
   const streams = Array.from({ length: o.streams }, (_, i) => `${tag}tx:${i}`);
   const output = `${tag}alerts`;
   const thresholdCents = parseCents(o.threshold)!;
-  const flinkConfiguration: Record<string, string> | undefined = o.checkpointIntervalMs !== undefined || o.maxBatchBytes !== undefined || o.heartbeatTimeoutMs !== undefined ? {
+  const flinkConfiguration: Record<string, string> | undefined = o.checkpointIntervalMs !== undefined || o.maxBatchBytes !== undefined || o.heartbeatTimeoutMs !== undefined || o.migrationPace !== undefined ? {
     ...(o.heartbeatTimeoutMs !== undefined ? { 'heartbeat.timeout': String(o.heartbeatTimeoutMs) } : {}),
     ...(o.checkpointIntervalMs !== undefined ? { 'execution.checkpointing.interval': String(o.checkpointIntervalMs) } : {}),
     ...(o.maxBatchBytes !== undefined ? { 'rescale.migration.max-batch-bytes': String(o.maxBatchBytes) } : {}),
+    ...(o.migrationPace !== undefined ? { 'rescale.migration.pace': o.migrationPace } : {}),
   } : undefined;
   const args = jobArgs(o.redisUrl, streams, output, o.windowMs, o.threshold, o.maxOutOfOrdernessMs);
   const reader = new AlertReader(o.redisUrl, output);

@@ -122,6 +122,10 @@ export const JOB_OPTIONS = {
     key: 'rescale.migration.max-batch-bytes', scope, default: 2 * 1024 * 1024, min: 0, max: 2 ** 40, defaultDoc: '`2097152` (2 MiB)',
     doc: 'an in-place rescale moves its key groups in batches of at most this much state (by the sizes of the latest checkpoint; a single heavier key group goes alone), one checkpoint barrier per batch, so only the batch in flight is held back; `0` moves everything at one barrier',
   }),
+  rescaleMigrationPace: opt.enum(['immediate', 'checkpoint-interval'] as const, {
+    key: 'rescale.migration.pace', scope, default: 'immediate',
+    doc: 'when the checkpoints of an in-place rescale\'s batches are taken: `immediate`, each as soon as the batch before it is loaded (a rescale takes about batches × a checkpoint\'s duration, and the extra checkpoints load the job meanwhile); `checkpoint-interval`, each in place of the next periodic checkpoint, so the job takes no more checkpoints than usual and output keeps its cadence, and a rescale takes about batches × the interval',
+  }),
   rescaleHistorySize: opt.int({
     key: 'web.adaptive-scheduler.rescale-history.size', scope, default: 20, min: 0, max: 10_000,
     doc: 'rescales of the job kept for `GET /jobs/:jobid/rescales/*` (every trigger: requests, requirement changes, scaling back up); `0` records none (Flink\'s key; its default is `0`)',

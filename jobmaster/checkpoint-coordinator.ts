@@ -99,6 +99,7 @@ export class CheckpointCoordinator {
   /** Ticks are held (`holdTicks`), and one came meanwhile. */
   private ticksHeld = false;
   private tickMissed = false;
+  private onTickHeld: () => void = () => {};
   private consecutiveFailures = 0;
   private readonly completed: Array<{ id: number; path: string }> = [];
   private latestPath: string | undefined;
@@ -153,16 +154,25 @@ export class CheckpointCoordinator {
    * Holds periodic ticks while a rescale prepares the checkpoint it reserved: a periodic checkpoint
    * started meanwhile would take a later id and could complete first. `release(triggered)`: the
    * reserved checkpoint was triggered, and its barrier, later than any tick held, stands in for it;
-   * otherwise (the rescale gave up) a tick that came meanwhile runs now.
+   * otherwise (the rescale gave up) a tick that came meanwhile runs now. `tick` resolves at the
+   * first tick held (at once with periodic checkpoints off): a rescale paced by the interval
+   * triggers its checkpoint then, in that tick's place.
    */
-  holdTicks(): (triggered: boolean) => void {
+  holdTicks(): { release: (triggered: boolean) => void; tick: Promise<void> } {
     this.ticksHeld = true;
     this.tickMissed = false;
-    return (triggered) => {
-      this.ticksHeld = false;
-      const missed = this.tickMissed;
-      this.tickMissed = false;
-      if (missed && !triggered && this.timer) this.tick();
+    const tick = new Promise<void>((resolve) => { this.onTickHeld = resolve; });
+    // Periodic checkpoints off or stopped: no tick will come to wait for.
+    if (!this.timer) this.onTickHeld();
+    return {
+      tick,
+      release: (triggered) => {
+        this.ticksHeld = false;
+        this.onTickHeld = () => {};
+        const missed = this.tickMissed;
+        this.tickMissed = false;
+        if (missed && !triggered && this.timer) this.tick();
+      },
     };
   }
 
@@ -184,6 +194,7 @@ export class CheckpointCoordinator {
     this.timer = undefined;
     this.due = false;
     this.behind.clear();
+    this.onTickHeld();
   }
 
   /**
@@ -227,7 +238,7 @@ export class CheckpointCoordinator {
   }
 
   private tick(): void {
-    if (this.ticksHeld) { this.tickMissed = true; return; }
+    if (this.ticksHeld) { this.tickMissed = true; this.onTickHeld(); return; }
     if (this.pending) { this.due = true; return; }
     this.due = false;
     this.trigger(false).catch(recordedInStats);

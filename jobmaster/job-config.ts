@@ -74,6 +74,8 @@ export interface JobConfig {
   rescaleHistorySize: number;
   /** `rescale.migration.max-batch-bytes`: state moved per barrier of an in-place rescale; 0 = all at once. @default 2 MiB */
   rescaleMaxBatchBytes: number;
+  /** `rescale.migration.pace`: a batch's checkpoint as soon as the one before is loaded, or in place of the next periodic one. @default 'immediate' */
+  rescaleMigrationPace: 'immediate' | 'checkpoint-interval';
   /** `resourcemanager.start-worker.retry-interval`: after a TaskManager is lost, wait before requesting another. @default 0 */
   workerRetryIntervalMs: number;
   /** `taskmanager.registration.timeout`: how long a TaskManager that lost its JobMaster waits for a new one (0: exits at once). @default 30000 */
@@ -191,6 +193,7 @@ export function compileJobConfig(raw: Record<string, unknown> | undefined, provi
     resourceStabilizationTimeoutMs: readKey(c, O.resourceStabilizationTimeout)!,
     rescaleHistorySize: readKey(c, O.rescaleHistorySize)!,
     rescaleMaxBatchBytes: readKey(c, O.rescaleMaxBatchBytes)!,
+    rescaleMigrationPace: readKey(c, O.rescaleMigrationPace)!,
     workerRetryIntervalMs: readKey(c, O.workerRetryInterval)!,
     taskManagerRegistrationTimeoutMs: readKey(c, O.taskManagerRegistrationTimeout)!,
     previousWorkerRecoveryTimeoutMs: readKey(c, O.previousWorkerRecoveryTimeout)!,

@@ -162,9 +162,9 @@ export class RescaleCoordinator {
     await ctx.coordinator.idle();
     // Periodic checkpoints go on during a rescale, between its batches (they publish the output of
     // every key group on the usual ticks), but not between taking this checkpoint's id and triggering it.
-    const releaseTicks = ctx.coordinator.holdTicks();
+    const ticks = ctx.coordinator.holdTicks();
     let ticksReleased = false;
-    const releaseTicksOnce = (triggered: boolean) => { if (!ticksReleased) { ticksReleased = true; releaseTicks(triggered); } };
+    const releaseTicksOnce = (triggered: boolean) => { if (!ticksReleased) { ticksReleased = true; ticks.release(triggered); } };
     const reserved = ctx.coordinator.reserve();
     const a: Active = {
       checkpointId: reserved.id, next, added: [], retiring: [], kept: [], prepared: new Set(), loaded: new Map(), error: run.error, poke: () => {}, triggered: false,
@@ -185,6 +185,10 @@ export class RescaleCoordinator {
         this.undelivered(ctx.pool.gateway(e.resourceId).prepareRescale(d), e, 'prepare the rescale');
       }
       await this.until(a, 'every subtask to take the new configuration', () => [...a.kept, ...a.retiring].every((e) => a.prepared.has(e.id)));
+      if (this.rt.config.rescaleMigrationPace === 'checkpoint-interval') {
+        progress(`checkpoint ${a.checkpointId}: waiting for the next periodic checkpoint's time${label}`);
+        await this.until(a, 'the next periodic checkpoint\'s time', () => false, ticks.tick);
+      }
       a.triggered = true;
       run.switched = true;
       progress(`checkpoint ${a.checkpointId}: switching to the new scale${label}`);
@@ -263,10 +267,14 @@ export class RescaleCoordinator {
     this.ctx.changed();
   }
 
-  private until(a: Active, what: string, done: () => boolean): Promise<void> {
+  /** Resolves when `done()` (checked at every poke) or `also` resolves; rejects on the rescale's error or the step timeout. */
+  private until(a: Active, what: string, done: () => boolean, also?: Promise<void>): Promise<void> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => settle(new Error(`timed out after ${this.stepTimeoutMs} ms waiting for ${what}`)), this.stepTimeoutMs);
+      let settled = false;
       const settle = (err?: Error) => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
         a.poke = () => {};
         if (err) reject(err); else resolve();
@@ -276,6 +284,7 @@ export class RescaleCoordinator {
         else if (done()) settle();
       };
       a.poke();
+      void also?.then(() => settle());
     });
   }
 

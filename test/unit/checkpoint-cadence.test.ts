@@ -84,7 +84,7 @@ describe('checkpoint cadence', () => {
     const { c, triggered } = coordinator(300, 5, 'held');
     c.start();
     try {
-      const release = c.holdTicks();
+      const { release } = c.holdTicks();
       const reserved = c.reserve();
       await new Promise((r) => setTimeout(r, 350));
       // The tick at 300 came and started nothing (it would take a later id than the reserved one).
@@ -98,8 +98,12 @@ describe('checkpoint cadence', () => {
       expect(triggered[1]!.at - triggered[0]!.at).toBeGreaterThan(150);
 
       await c.idle();
-      const release2 = c.holdTicks();
-      await new Promise((r) => setTimeout(r, 350));
+      const { release: release2, tick } = c.holdTicks();
+      const tHeld = Date.now();
+      await tick;
+      // `tick` resolves at the tick held (at 900), ~a tick after the hold began.
+      expect(Date.now() - tHeld).toBeGreaterThan(150);
+      await new Promise((r) => setTimeout(r, 20));
       expect(triggered).toHaveLength(2);
       const t = Date.now();
       release2(false);

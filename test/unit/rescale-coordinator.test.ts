@@ -150,6 +150,27 @@ describe('rescale coordinator', () => {
       expect(c.registry.count('RESTARTING')).toBe(0);
     });
 
+    it('with rescale.migration.pace=checkpoint-interval each batch\'s checkpoint takes the place of a periodic one, on its tick', async () => {
+      cluster = await TestingCluster.start({ keyGroupBytes: 1000, configuration: { ...BATCHED, 'execution.checkpointing.interval': 200, 'rescale.migration.pace': 'checkpoint-interval' } });
+      const c = cluster;
+      const seen = c.triggers.length;
+      await waitFor('a periodic checkpoint', () => c.triggers.length > seen, 5000);
+      const up = (await rescale(c, 3).done).result as Batched;
+      expect(up.batches.map((b) => b.keyGroups)).toEqual([10, 10, 10, 10, 2]);
+      const starts = new Map<number, number>();
+      for (const t of c.triggers) if (!starts.has(t.checkpointId)) starts.set(t.checkpointId, t.at);
+      const ids = [...starts.keys()].filter((id) => id >= up.batches[0]!.checkpointId && id <= up.checkpointId).sort((a, b) => a - b);
+      // Only the batches' checkpoints ran meanwhile, each on a tick of the schedule (a whole number of intervals apart).
+      expect(ids).toEqual(up.batches.map((b) => b.checkpointId));
+      for (let i = 1; i < ids.length; i++) {
+        const d = starts.get(ids[i]!)! - starts.get(ids[i - 1]!)!;
+        expect(d).toBeGreaterThan(140);
+        const off = d % 200;
+        expect(Math.min(off, 200 - off), `batch checkpoints ${ids[i - 1]} → ${ids[i]} ${d} ms apart`).toBeLessThan(60);
+      }
+      expect(c.parallelism()).toEqual([3, 3]);
+    });
+
     it('a batch after the first that fails restarts the job from its latest completed checkpoint (the scale the batches before reached)', async () => {
       cluster = await TestingCluster.start({ keyGroupBytes: 1000, configuration: { ...BATCHED, 'execution.checkpointing.timeout': '400 ms' } });
       const c = cluster;
