@@ -53,6 +53,12 @@ export interface InputHooks {
   stopped(): boolean;
   /** Whether barrier `id` is a rescale's: its alignment parks batches with their credit. */
   isRescaleBarrier?(id: number): boolean;
+  /**
+   * Whether to give the event loop a turn after each batch: while gained state is being read, the
+   * file reads complete only when it gets one, and batches that are queued would otherwise be taken
+   * one after the other in microtasks until none is left.
+   */
+  yieldBetweenBatches?(): boolean;
 }
 
 export interface HoldStats { heldRecords: number; maxHoldMs: number }
@@ -98,8 +104,11 @@ export class InputProcessor {
   async run(): Promise<boolean> {
     while (!this.hooks.stopped() && this.ended.size < this.n) {
       let item: Parked;
-      if (this.replay.length) item = this.replay.shift()!;
-      else {
+      if (this.replay.length) {
+        // Loaded state goes in place before the rest of the batches parked by an alignment.
+        if (this.gate.takeWake()) { await this.hooks.woken(); continue; }
+        item = this.replay.shift()!;
+      } else {
         const next = await this.nextBatch();
         if (!next) return false;
         if (next.channel === WAKE_CHANNEL) { await this.hooks.woken(); continue; }
@@ -130,6 +139,7 @@ export class InputProcessor {
       }
       if (done && !item.credited) this.gate.release(ch);
       await this.hooks.flush();
+      if (this.hooks.yieldBetweenBatches?.()) await new Promise<void>((resolve) => setImmediate(resolve));
     }
     return !this.hooks.stopped();
   }

@@ -89,6 +89,16 @@ export class Rescaler {
     this.prepared = r;
   }
 
+  /**
+   * A source subtask: `wake` ends its wait for input (a blocked read), so that gained streams'
+   * positions go in place as soon as they are read, not when the read times out — until then the
+   * source emits no watermark, and every window downstream waits for it, moved or not.
+   */
+  attachSource(wake: () => void): void {
+    this.wake = wake;
+    if (this.loaded) wake();
+  }
+
   attachInput(input: InputProcessor, wake: () => void): void {
     this.input = input;
     this.wake = wake;
@@ -188,11 +198,15 @@ export class Rescaler {
     })().catch((err: Error) => this.fail(new Error(`loading the state gained at checkpoint ${g.checkpointId} from ${g.dir} failed: ${err.message}`, { cause: err })));
   }
 
+  /** Gained state is being read (its files), not yet loaded. */
+  get reading(): boolean { return this.loading !== undefined && this.loaded === undefined; }
+
   /** Between two batches: puts loaded state in place, applies the held records, releases the watermark. */
   async applyIfLoaded(chain: Chain): Promise<void> {
     const g = this.gain;
     const restored = this.loaded;
     if (!g || !restored) return;
+    const applyStart = Date.now();
     for (const op of chain.checkpointed) {
       const keyed = restored.keyed.get(op.operatorId);
       if (keyed && op.restoreKeyedState) for (const [kg, v] of keyed) op.restoreKeyedState(kg, v);
@@ -200,7 +214,8 @@ export class Rescaler {
     const source = chain.source;
     if (g.streams && source?.loadStreams) await source.loadStreams(isCheckpointed(source) ? restored.operator.get(source.operatorId) ?? [] : []);
     const hold = this.input?.release() ?? { heldRecords: 0, maxHoldMs: 0 };
-    this.services.log?.('rescale: gained state in place', { checkpointId: g.checkpointId, loadMs: Date.now() - g.loadStart, ...hold });
+    // applyMs: putting the state in place (deserializing it) and applying the held records; the rest of loadMs is reading and waiting for the subtask's loop.
+    this.services.log?.('rescale: gained state in place', { checkpointId: g.checkpointId, loadMs: Date.now() - g.loadStart, applyMs: Date.now() - applyStart, ...hold });
     this.gain = undefined;
     this.loaded = undefined;
     this.loading = undefined;

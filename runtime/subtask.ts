@@ -279,6 +279,7 @@ export class Subtask {
   private async runSource(chain: Chain): Promise<void> {
     const source = chain.source!;
     await source.open();
+    this.rescaler.attachSource(() => source.wake?.());
     while (!this.stopped()) {
       await this.rescaler.applyIfLoaded(chain);
       const more = await this.poll(source, chain);
@@ -358,6 +359,7 @@ export class Subtask {
       flush: () => this.flush(chain),
       stopped: () => this.stopped(),
       isRescaleBarrier: (id) => this.rescaler.isRescaleBarrier(id),
+      yieldBetweenBatches: () => this.rescaler.reading,
     }, this.counters);
     this.input.setKeyGroups(this.spec.keyGroups, this.spec.maxParallelism);
     this.rescaler.attachInput(this.input, () => gate.wake());

@@ -71,6 +71,13 @@ export class InputGate {
     return new Promise((resolve) => { this.waiter = resolve; });
   }
 
+  /** Whether the gate was woken since the last `next()`; clears it (a consumer replaying batches it holds checks between them). */
+  takeWake(): boolean {
+    const w = this.woken;
+    this.woken = false;
+    return w;
+  }
+
   /** Makes the consumer's pending (or next) `next()` return a WAKE_CHANNEL item, e.g. when loaded state is ready. */
   wake(): void {
     if (this.waiter) {
