@@ -359,7 +359,7 @@ export class Subtask {
       flush: () => this.flush(chain),
       stopped: () => this.stopped(),
       isRescaleBarrier: (id) => this.rescaler.isRescaleBarrier(id),
-      yieldBetweenBatches: () => this.rescaler.reading,
+      yieldBetweenBatches: () => this.rescaler.loadingState,
     }, this.counters);
     this.input.setKeyGroups(this.spec.keyGroups, this.spec.maxParallelism);
     this.rescaler.attachInput(this.input, () => gate.wake());
