@@ -104,10 +104,22 @@ async function releasedExit(released: number[], tRequest: number, tDone: number)
   return { releasedExitedMs: last - tRequest, releasedExitedAfterDoneMs: last - tDone };
 }
 
+/**
+ * The key-group picture of the job's latest completed checkpoint: the owners a rescale starts from
+ * (read before the request) or ends at (read after it). A fallback for a batch checkpoint's metadata
+ * that periodic checkpoints completing in between made the job delete before it was read.
+ */
+async function latestPicture(c: PhaseContext, jobId: string): Promise<KeyGroupPicture | null> {
+  const stats = await getCheckpoints(c.api, jobId).catch(() => undefined);
+  const path = (stats?.latest?.completed as { external_path?: string } | null | undefined)?.external_path;
+  return path ? keyGroupPicture(path).catch(() => null) : null;
+}
+
 /** PATCH /jobs/:id/rescaling?parallelism=to and follow it to COMPLETED. */
 export async function rescaleInPlace(c: PhaseContext, from: number, to: number): Promise<StepRecord> {
   const jobId = c.jobId;
   const checkpointBytesBefore = await latestCheckpointBytes(c.api, jobId);
+  const pictureBefore = await latestPicture(c, jobId);
   const before = (await taskManagersOf(c.api, jobId)).map((t) => t.pid);
   const phases: StepRecord['phases'] = [];
   const tRequest = Date.now();
@@ -132,7 +144,7 @@ export async function rescaleInPlace(c: PhaseContext, from: number, to: number):
   })) as unknown as RescaleOperation;
   const tDone = Date.now();
   if (op.checkpointId !== null && !pictures.has(op.checkpointId)) pictures.set(op.checkpointId, read(op.checkpointId));
-  const pic = await acrossBatches(pictures, op);
+  const pic = await acrossBatches(pictures, op, pictureBefore, () => latestPicture(c, jobId));
   const after = (await taskManagersOf(c.api, jobId)).map((t) => t.pid);
   const released = before.filter((p) => !after.includes(p));
   const moved = pic ? [...movedKeyGroups(pic.before, pic.after)].sort((a, b) => a - b) : [];
@@ -145,15 +157,19 @@ export async function rescaleInPlace(c: PhaseContext, from: number, to: number):
 
 /**
  * One picture of a rescale done in batches: owners before from its first rescale checkpoint (and
- * the sizes at it), owners after from its last. Null if the first batch's checkpoint was not read
- * (its phase passed between two polls and the picture would miss moves).
+ * the sizes at it), owners after from its last; either, if deleted before it was read, from the
+ * latest checkpoint before / after the rescale. Null if neither could be read.
  */
-async function acrossBatches(pictures: Map<number, Promise<KeyGroupPicture | null>>, op: RescaleOperation): Promise<KeyGroupPicture | null> {
+async function acrossBatches(
+  pictures: Map<number, Promise<KeyGroupPicture | null>>, op: RescaleOperation, before: KeyGroupPicture | null, latest: () => Promise<KeyGroupPicture | null>,
+): Promise<KeyGroupPicture | null> {
   const read = new Map<number, KeyGroupPicture | null>();
   for (const [id, p] of pictures) read.set(id, await p);
   const firstId = op.batches?.[0]?.checkpointId ?? op.checkpointId;
-  const first = firstId !== null ? read.get(firstId) : undefined;
-  const last = op.checkpointId !== null ? read.get(op.checkpointId) : undefined;
+  // Not read in time: the checkpoint before the request has the same owners (sizes a little older).
+  const first = (firstId !== null ? read.get(firstId) : undefined) ?? (before ? { ...before, after: before.before } : undefined);
+  // Nor the last batch's: any checkpoint after the rescale has its owners.
+  const last = (op.checkpointId !== null ? read.get(op.checkpointId) : undefined) ?? await latest();
   if (!first || !last) return null;
   return { ...first, after: last.after };
 }
