@@ -13,12 +13,22 @@
  */
 import type { Redis } from 'ioredis';
 import type { StreamEntry } from '../../sdk/types.js';
+import { cleanupFailed } from '../cleanup.js';
 import type { RedisXreadConnection, StreamBatch } from './redis-xread-connection.js';
 
 export type XreadReply = Array<[string, Array<[string, string[]]>]> | null;
 
-/** An XREAD in flight: what it asked for, its reply, and whether it blocks for input. */
-interface Read { key: string; reply: Promise<StreamBatch[] | null>; blocking?: boolean }
+/** An XREAD's outcome: never a rejected promise, so that one in flight that nobody takes up is not an unhandled rejection. */
+type Outcome = { batches: StreamBatch[] | null } | { error: unknown };
+
+/** An XREAD in flight: what it asked for, its outcome, and whether it blocks for input. */
+interface Read { key: string; reply: Promise<Outcome>; blocking?: boolean }
+
+/** The batches of an outcome; its failure thrown to the poll that takes it up. */
+function unwrap(o: Outcome): StreamBatch[] | null {
+  if ('error' in o) throw o.error;
+  return o.batches;
+}
 
 /** What a wait ended by `wake` gives instead of a reply. */
 const WOKEN = Symbol('woken');
@@ -63,7 +73,9 @@ export class StreamReads {
   async dropAhead(): Promise<void> {
     const ahead = this.ahead;
     this.ahead = undefined;
-    if (ahead) await ahead.reply.catch(() => null);
+    const o = ahead && await ahead.reply;
+    // Nothing is lost (the next read asks again), but a failing connection should show before that read fails too.
+    if (o && 'error' in o && !this.closed) cleanupFailed('an XREAD read ahead and not used failed', undefined, { key: ahead.key.replace(/\u0000/g, ' ') })(o.error);
   }
 
   /** Waits `ms`, or until `wake`. */
@@ -88,7 +100,7 @@ export class StreamReads {
     const ahead = this.ahead;
     if (ahead && ahead.key === readKey(count, streams, ids)) {
       this.ahead = undefined;
-      return ahead.blocking ? this.waitBlocked(ahead) : ahead.reply;
+      return ahead.blocking ? this.waitBlocked(ahead) : unwrap(await ahead.reply);
     }
     await this.dropAhead();
     return this.xread(count, undefined, streams, ids);
@@ -99,8 +111,8 @@ export class StreamReads {
     const t0 = performance.now();
     const got = await this.untilWoken(read.reply);
     this.waitedMs += performance.now() - t0;
-    if (got === WOKEN) this.ahead = read;
-    return got;
+    if (got === WOKEN) { this.ahead = read; return WOKEN; }
+    return unwrap(got);
   }
 
   /** `p`'s value, or WOKEN as soon as `wake` (or `close`) is called, whichever comes first. */
@@ -116,10 +128,9 @@ export class StreamReads {
     }
   }
 
-  /** An XREAD sent now; its failure surfaces when its reply is used. */
+  /** An XREAD sent now; its failure is thrown by the read that takes it up, or logged if it is dropped. */
   private send(count: number, blockMs: number | undefined, streams: string[], ids: string[]): Read {
-    const reply = this.xread(count, blockMs, streams, ids);
-    reply.catch(() => { /* surfaces when used; dropped otherwise */ });
+    const reply = this.xread(count, blockMs, streams, ids).then((batches): Outcome => ({ batches }), (error: unknown): Outcome => ({ error }));
     return { key: readKey(count, streams, ids), reply, blocking: blockMs !== undefined };
   }
 
