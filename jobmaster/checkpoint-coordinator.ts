@@ -1,7 +1,8 @@
 /**
- * The JobMaster's checkpoint coordinator: triggers checkpoint n at an interval
- * (one at a time) by asking every source subtask to inject barrier n, collects
- * every subtask's acknowledgement, then writes `_metadata` last and tells the
+ * The JobMaster's checkpoint coordinator: triggers checkpoint n when its
+ * schedule says so (checkpoint-schedule.ts; one at a time) by asking every
+ * source subtask to inject barrier n, collects every subtask's
+ * acknowledgement, then writes `_metadata` last and tells the
  * TaskManagers the checkpoint is complete (sinks publish). Keeps the newest
  * `retained` checkpoints and deletes older ones. Savepoints go through the same
  * path into their own directory and are never deleted. Every storage call has a
@@ -14,6 +15,7 @@ import type { Logger } from 'pino';
 import { SubtaskState, writeMetadata, type SubtaskStateProps } from '../runtime/checkpoint/snapshot-io.js';
 import { describeError } from '../runtime/errors.js';
 import type { JobGraph } from '../runtime/job-graph.js';
+import { CheckpointSchedule } from './checkpoint-schedule.js';
 import { CheckpointStats } from './checkpoint-stats.js';
 import type { JobScale } from './job-scale.js';
 
@@ -85,21 +87,8 @@ export class CheckpointCoordinator {
   readonly stats = new CheckpointStats();
   private nextId = 1;
   private pending: Pending | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  /** A periodic tick found a checkpoint in progress: the next one starts as soon as that one ends. */
-  private due = false;
-  /** Source executions that reported reading full batches (behind their input) and not caught up since. */
-  private readonly behind = new Set<string>();
-  /** Checkpoints started early because the sources caught up (for tests and the log). */
-  caughtUpTriggers = 0;
-  /** Checkpoints started early for output waiting in a sink. */
-  outputTriggers = 0;
   /** The id of the last checkpoint triggered (periodic or not). */
   private lastTriggeredId = 0;
-  /** Ticks are held (`holdTicks`), and one came meanwhile. */
-  private ticksHeld = false;
-  private tickMissed = false;
-  private onTickHeld: () => void = () => {};
   private consecutiveFailures = 0;
   private readonly completed: Array<{ id: number; path: string }> = [];
   private latestPath: string | undefined;
@@ -107,7 +96,19 @@ export class CheckpointCoordinator {
   private keyGroupBytes = new Map<string, Float64Array>();
   private latestStateBytes = 0;
 
-  constructor(private readonly o: CoordinatorOptions, private readonly hooks: CoordinatorHooks) {}
+  private readonly schedule: CheckpointSchedule;
+
+  constructor(private readonly o: CoordinatorOptions, private readonly hooks: CoordinatorHooks) {
+    this.schedule = new CheckpointSchedule(o, {
+      busy: () => this.pending !== undefined,
+      trigger: () => { this.trigger(false).catch(recordedInStats); },
+      lastTriggeredId: () => this.lastTriggeredId,
+      sources: () => {
+        const parts = hooks.participants();
+        return parts && new Set(parts.sources.map((s) => s.executionId));
+      },
+    });
+  }
 
   /** Continue numbering after a restored checkpoint or savepoint. */
   restoredFrom(id: number, path: string, isSavepoint: boolean): void {
@@ -150,108 +151,18 @@ export class CheckpointCoordinator {
     while (this.pending && Date.now() < deadline) await this.pending.settled;
   }
 
-  /**
-   * Holds periodic ticks while a rescale prepares the checkpoint it reserved: a periodic checkpoint
-   * started meanwhile would take a later id and could complete first. `release(triggered)`: the
-   * reserved checkpoint was triggered, and its barrier, later than any tick held, stands in for it;
-   * otherwise (the rescale gave up) a tick that came meanwhile runs now. `tick` resolves at the
-   * first tick held (at once with periodic checkpoints off): a rescale paced by the interval
-   * triggers its checkpoint then, in that tick's place.
-   */
-  holdTicks(): { release: (triggered: boolean) => void; tick: Promise<void> } {
-    this.ticksHeld = true;
-    this.tickMissed = false;
-    const tick = new Promise<void>((resolve) => { this.onTickHeld = resolve; });
-    // Periodic checkpoints off or stopped: no tick will come to wait for.
-    if (!this.timer) this.onTickHeld();
-    return {
-      tick,
-      release: (triggered) => {
-        this.ticksHeld = false;
-        this.onTickHeld = () => {};
-        const missed = this.tickMissed;
-        this.tickMissed = false;
-        if (missed && !triggered && this.timer) this.tick();
-      },
-    };
-  }
-
-  /**
-   * Periodic checkpoints; with `now`, the first one starts at once rather than an interval later.
-   * A tick that finds a checkpoint in progress is not dropped: the next checkpoint starts as soon as
-   * that one completes or fails (as Flink's with no minimum pause), so a checkpoint that takes
-   * longer than the interval does not halve the cadence — with exactly-once output every skipped
-   * tick used to add up to a whole interval to the output's latency.
-   */
-  start(now = false): void {
-    if (this.o.intervalMs <= 0 || this.timer) return;
-    this.timer = setInterval(() => this.tick(), this.o.intervalMs);
-    if (now) this.tick();
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    this.due = false;
-    this.behind.clear();
-    this.onTickHeld();
-  }
-
-  /**
-   * A source subtask caught up with its input or fell behind. When the last one behind catches up
-   * (a burst is read), the next periodic checkpoint starts now and the interval counts from it, so
-   * that exactly-once sinks publish the burst's output without waiting for the interval. Sources
-   * that read everything there is at every poll (a steady input) never fall behind: nothing extra.
-   */
-  sourceCaughtUp(executionId: string, caughtUp: boolean): void {
-    if (!caughtUp) { this.behind.add(executionId); return; }
-    if (!this.behind.delete(executionId) || !this.o.triggerOnCaughtUp || !this.timer) return;
-    // Sources replaced since (a restart, a rescale) report no more.
-    const parts = this.hooks.participants();
-    if (parts) {
-      const current = new Set(parts.sources.map((s) => s.executionId));
-      for (const id of this.behind) if (!current.has(id)) this.behind.delete(id);
-    }
-    if (this.behind.size) return;
-    this.caughtUpTriggers++;
-    this.o.logger.debug('the sources caught up with their input: checkpoint now (execution.checkpointing.trigger-on-caught-up)');
-    this.tickNow();
-  }
-
-  /**
-   * An exactly-once sink holds output after its snapshot of checkpoint `lastCheckpointId` took none
-   * (sparse output). A checkpoint started after that one will take the output: nothing to do. Else
-   * the next checkpoint starts now (or right after the one in progress, whose barrier has passed
-   * the sink), and the interval counts from it. Output at every checkpoint is never reported.
-   */
-  outputWaiting(lastCheckpointId: number): void {
-    if (!this.o.triggerOnOutput || !this.timer || this.lastTriggeredId > lastCheckpointId) return;
-    this.outputTriggers++;
-    this.tickNow();
-  }
-
-  /** The periodic checkpoint now (held back while one is in progress), the interval counted from it. */
-  private tickNow(): void {
-    clearInterval(this.timer);
-    this.timer = setInterval(() => this.tick(), this.o.intervalMs);
-    this.tick();
-  }
-
-  private tick(): void {
-    if (this.ticksHeld) { this.tickMissed = true; this.onTickHeld(); return; }
-    if (this.pending) { this.due = true; return; }
-    this.due = false;
-    this.trigger(false).catch(recordedInStats);
-  }
-
-  /**
-   * The checkpoint in progress completed or failed: a tick it held back runs now — after the
-   * continuations waiting for it (a savepoint or rescale checkpoint in `idle()`), which go first.
-   */
-  private ended(): void {
-    if (!this.due) return;
-    setImmediate(() => { if (this.due && this.timer && !this.pending) this.tick(); });
-  }
+  /** Periodic checkpoints (checkpoint-schedule.ts); with `now`, the first one starts at once. */
+  start(now = false): void { this.schedule.start(now); }
+  stop(): void { this.schedule.stop(); }
+  /** Holds periodic ticks while a rescale prepares the checkpoint it reserved (CheckpointSchedule.holdTicks). */
+  holdTicks(): ReturnType<CheckpointSchedule['holdTicks']> { return this.schedule.holdTicks(); }
+  /** A source subtask caught up with its input or fell behind (CheckpointSchedule.sourceCaughtUp). */
+  sourceCaughtUp(executionId: string, caughtUp: boolean): void { this.schedule.sourceCaughtUp(executionId, caughtUp); }
+  /** An exactly-once sink holds output after checkpoint `lastCheckpointId` took none (CheckpointSchedule.outputWaiting). */
+  outputWaiting(lastCheckpointId: number): void { this.schedule.outputWaiting(lastCheckpointId); }
+  /** Checkpoints started early because the sources caught up / for output waiting in a sink. */
+  get caughtUpTriggers(): number { return this.schedule.caughtUpTriggers; }
+  get outputTriggers(): number { return this.schedule.outputTriggers; }
 
   /** Starts a checkpoint (or savepoint); resolves with its directory once complete. */
   async trigger(isSavepoint: boolean, targetDir?: string, opts: TriggerOptions = {}): Promise<string> {
@@ -338,7 +249,7 @@ export class CheckpointCoordinator {
     if (!p.isSavepoint && ++this.consecutiveFailures > this.o.tolerableFailures) {
       this.hooks.onFailureLimit(`${this.consecutiveFailures} consecutive checkpoints failed (tolerable: ${this.o.tolerableFailures}); last: ${reason}`);
     }
-    this.ended();
+    this.schedule.ended();
   }
 
   private measureState(vertices: Array<{ vertexId: string; subtasks: SubtaskStateProps[] }>): void {
@@ -394,7 +305,7 @@ export class CheckpointCoordinator {
     this.stats.completed(p.id, p.dir, size);
     this.hooks.notifyComplete(p.id);
     p.resolve(p.dir);
-    this.ended();
+    this.schedule.ended();
     if (!p.isSavepoint) {
       this.completed.push({ id: p.id, path: p.dir });
       while (this.completed.length > this.o.retained) {
